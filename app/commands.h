@@ -1,0 +1,14 @@
+// One function per `meshsim` subcommand. Each parses its own arguments and
+// returns the process exit code: 0 ok, 1 expectations failed, 2 bad input.
+#pragma once
+
+namespace meshsim::app {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitBadInput = 2;
+
+int validate_command(int argc, char** argv);
+int curl_command(int argc, char** argv);
+
+}  // namespace meshsim::app

@@ -1,0 +1,48 @@
+// meshsim: a local service-mesh simulator. Dispatches to one subcommand;
+// exceptions that escape a command are reported here, never as a crash.
+#include <cstring>
+#include <exception>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "app/commands.h"
+
+namespace {
+
+constexpr std::string_view kUsage = R"(meshsim — a local service-mesh simulator
+
+usage: meshsim COMMAND [ARGS...]
+
+commands:
+  validate FILE|DIR|-...   check mesh YAML like `istioctl analyze` (file:line:column for every problem)
+  curl -f FILE... URL      send a request inside the simulated mesh built from the files
+  help                     this text
+
+`meshsim COMMAND --help` describes a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace meshsim::app;
+  if (argc < 2 || std::strcmp(argv[1], "help") == 0 || std::strcmp(argv[1], "--help") == 0 ||
+      std::strcmp(argv[1], "-h") == 0) {
+    fmt::print("{}", kUsage);
+    return argc < 2 ? kExitBadInput : kExitOk;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    fmt::print("meshsim {}\n", MESHSIM_VERSION);
+    return kExitOk;
+  }
+  std::string_view command = argv[1];
+  try {
+    if (command == "validate") return validate_command(argc - 1, argv + 1);
+    if (command == "curl") return curl_command(argc - 1, argv + 1);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
+    return kExitBadInput;
+  }
+  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, help)\n", command);
+  return kExitBadInput;
+}

@@ -1,0 +1,221 @@
+#include "config/analyzer.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "config/yaml_reader.h"
+#include "proxy_core/hosts.h"
+
+namespace meshsim::config {
+namespace {
+
+using namespace meshsim::proxy;
+
+bool selects(const Labels& selector, const Labels& labels) {
+  for (const auto& [k, v] : selector) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+std::string subject(const ResourceHeader& h) { return h.kind + " " + h.meta.ns + "/" + h.meta.name; }
+
+class Analyzer {
+ public:
+  explicit Analyzer(const Resources& r) : r_(r) {
+    for (const Service& s : r.services) {
+      services_[resolve_short_name(s.header.meta.name, s.header.meta.ns)] = &s;
+      namespaces_with_services_.insert(s.header.meta.ns);
+    }
+  }
+
+  std::vector<Diagnostic> run() {
+    if (r_.services.empty() && (!r_.virtual_services.empty() || !r_.destination_rules.empty())) {
+      out_.push_back({Severity::kInfo, "MSH1000", "", {}, "no Services loaded: host references are not checked "
+                      "(add the Deployment/Service files to check them)"});
+      checks_hosts_ = false;
+    }
+    check_virtual_services();
+    check_destination_rules();
+    check_policies();
+    check_http_routes();
+    return std::move(out_);
+  }
+
+ private:
+  void add(Severity sev, const char* code, const ResourceHeader& h, const std::string& path, std::string message) {
+    out_.push_back({sev, code, subject(h), h.fields.at(path), std::move(message)});
+  }
+
+  // Pods (as label sets) of the Service behind `fqdn`, or nullopt if no such Service.
+  std::optional<std::vector<const Deployment*>> workloads_of(const std::string& fqdn) const {
+    auto it = services_.find(fqdn);
+    if (it == services_.end()) return std::nullopt;
+    std::vector<const Deployment*> out;
+    for (const Deployment& d : r_.deployments)
+      if (d.header.meta.ns == it->second->header.meta.ns && !it->second->selector.empty() &&
+          selects(it->second->selector, d.pod_labels))
+        out.push_back(&d);
+    return out;
+  }
+
+  const DestinationRule* rule_for(const std::string& fqdn, const std::string& client_ns) const {
+    const DestinationRule* found = nullptr;
+    for (const DestinationRule& dr : r_.destination_rules) {
+      if (!host_matches(resolve_short_name(dr.host, dr.header.meta.ns), fqdn)) continue;
+      // Istio prefers a rule in the client's namespace, then the service's.
+      if (found == nullptr || dr.header.meta.ns == client_ns) found = &dr;
+    }
+    return found;
+  }
+
+  // Whether a missing Service behind `fqdn` is a finding. Hosts outside the
+  // cluster domain may be ServiceEntries (not modeled), and namespaces the
+  // files define no Service for may hold Services we were not shown.
+  bool checkable(const std::string& fqdn) const {
+    const std::string suffix = "." + std::string(kClusterDomain);
+    if (!checks_hosts_ || fqdn.find('*') != std::string::npos || !fqdn.ends_with(suffix)) return false;
+    std::string name_ns = fqdn.substr(0, fqdn.size() - suffix.size());
+    auto dot = name_ns.find('.');
+    return dot != std::string::npos && namespaces_with_services_.count(name_ns.substr(dot + 1)) > 0;
+  }
+
+  void check_destination(const ResourceHeader& h, const Destination& d) {
+    std::string fqdn = resolve_short_name(d.host, h.meta.ns);
+    if (d.host.empty() || !checks_hosts_) return;
+    if (services_.find(fqdn) == services_.end()) {
+      if (checkable(fqdn))
+        add(Severity::kError, "IST0101", h, child(d.path, "host"),
+            fmt::format("Referenced host not found: \"{}\"", d.host));
+      return;
+    }
+    if (d.subset.empty()) return;
+    const DestinationRule* dr = rule_for(fqdn, h.meta.ns);
+    bool found = false;
+    if (dr != nullptr)
+      for (const Subset& s : dr->subsets) found |= s.name == d.subset;
+    if (!found)
+      add(Severity::kError, "IST0101", h, child(d.path, "subset"),
+          fmt::format("Referenced host+subset in destinationrule not found: \"{}+{}\"", fqdn, d.subset));
+  }
+
+  void check_virtual_services() {
+    std::map<std::string, const VirtualService*> mesh_hosts;
+    for (const VirtualService& vs : r_.virtual_services) {
+      const ResourceHeader& h = vs.header;
+      bool mesh = vs.gateways.empty() ||
+                  std::find(vs.gateways.begin(), vs.gateways.end(), "mesh") != vs.gateways.end();
+      for (size_t i = 0; i < vs.hosts.size(); ++i) {
+        std::string fqdn = resolve_short_name(vs.hosts[i], h.meta.ns);
+        if (!mesh) continue;
+        auto [it, inserted] = mesh_hosts.emplace(fqdn, &vs);
+        if (!inserted)
+          add(Severity::kError, "IST0109", h, fmt::format("spec.hosts[{}]", i),
+              fmt::format("The VirtualServices {} and {} associated with mesh define the same host or subset "
+                          "\"{}\"; only the first is used",
+                          it->second->header.meta.ns + "/" + it->second->header.meta.name,
+                          h.meta.ns + "/" + h.meta.name, fqdn));
+      }
+      for (size_t i = 0; i < vs.http.size(); ++i) {
+        const HTTPRoute& route = vs.http[i];
+        for (const auto& rd : route.route) check_destination(h, rd.destination);
+        if (route.mirror) check_destination(h, *route.mirror);
+        for (const auto& m : route.mirrors) check_destination(h, m.destination);
+        int total = 0;
+        for (const auto& rd : route.route) total += rd.weight.value_or(0);
+        if (route.route.size() > 1 && total == 0)
+          add(Severity::kError, "IST0106", h, route.path + ".route",
+              "Schema validation error: total destination weight = 0");
+        // Istio: only the last rule may be a catch-all (IST0131 VirtualServiceUnreachableRule).
+        if (route.match.empty() && i + 1 < vs.http.size())
+          add(Severity::kWarning, "IST0131", h, vs.http[i + 1].path,
+              fmt::format("VirtualService rule #{} not used (only the last rule can have no matches).", i + 1));
+      }
+    }
+  }
+
+  void check_destination_rules() {
+    for (const DestinationRule& dr : r_.destination_rules) {
+      std::string fqdn = resolve_short_name(dr.host, dr.header.meta.ns);
+      auto pods = workloads_of(fqdn);
+      if (!checks_hosts_) continue;
+      if (!pods) {
+        if (checkable(fqdn))
+          add(Severity::kWarning, "IST0101", dr.header, "spec.host",
+              fmt::format("Referenced host not found: \"{}\"", dr.host));
+        continue;
+      }
+      for (const Subset& s : dr.subsets) {
+        bool any = false;
+        for (const Deployment* d : *pods) any |= selects(s.labels, d->pod_labels);
+        if (!any && !pods->empty())
+          add(Severity::kWarning, "MSH1001", dr.header, s.path,
+              fmt::format("subset \"{}\" selects no workload of {} (labels {})", s.name, fqdn,
+                          fmt::join(labels_text(s.labels), ",")));
+      }
+    }
+  }
+
+  static std::vector<std::string> labels_text(const Labels& labels) {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : labels) out.push_back(k + "=" + v);
+    return out;
+  }
+
+  void check_policies() {
+    auto check_selector = [&](const ResourceHeader& h, const std::optional<Labels>& selector) {
+      if (!selector || selector->empty() || r_.deployments.empty()) return;
+      for (const Deployment& d : r_.deployments)
+        if (d.header.meta.ns == h.meta.ns && selects(*selector, d.pod_labels)) return;
+      add(Severity::kWarning, "IST0127", h, "spec.selector",
+          fmt::format("No matching workloads for this resource with the following labels: {}",
+                      fmt::join(labels_text(*selector), ",")));
+    };
+    for (const auto& ap : r_.authorization_policies) check_selector(ap.header, ap.selector);
+    for (const auto& pa : r_.peer_authentications) check_selector(pa.header, pa.selector);
+  }
+
+  void check_http_routes() {
+    for (const GwHTTPRoute& route : r_.http_routes) {
+      for (size_t i = 0; i < route.parent_refs.size(); ++i) {
+        const ParentRef& p = route.parent_refs[i];
+        std::string path = fmt::format("spec.parentRefs[{}]", i);
+        if (p.kind != "Service") {
+          add(Severity::kInfo, "MSH1002", route.header, path,
+              fmt::format("parent {} {} is not a Service; meshsim models mesh (GAMMA) routes only", p.kind, p.name));
+          continue;
+        }
+        std::string ns = p.ns.empty() ? route.header.meta.ns : p.ns;
+        std::string fqdn = resolve_short_name(p.name, ns);
+        if (checkable(fqdn) && services_.find(fqdn) == services_.end())
+          add(Severity::kError, "MSH1003", route.header, path,
+              fmt::format("parent Service {}/{} not found", ns, p.name));
+      }
+      for (const GwRouteRule& rule : route.rules)
+        for (const auto& b : rule.backend_refs) {
+          if (!b.kind.empty() && b.kind != "Service") continue;
+          std::string ns = b.ns.empty() ? route.header.meta.ns : b.ns;
+          std::string fqdn = resolve_short_name(b.name, ns);
+          if (checkable(fqdn) && services_.find(fqdn) == services_.end())
+            add(Severity::kError, "MSH1003", route.header, b.path,
+                fmt::format("backend Service {}/{} not found", ns, b.name));
+        }
+    }
+  }
+
+  const Resources& r_;
+  std::map<std::string, const Service*> services_;
+  std::vector<Diagnostic> out_;
+  std::set<std::string> namespaces_with_services_;
+  bool checks_hosts_ = true;
+};
+
+}  // namespace
+
+std::vector<Diagnostic> analyze(const proxy::Resources& resources) { return Analyzer(resources).run(); }
+
+}  // namespace meshsim::config

@@ -1,0 +1,15 @@
+// The checks of `istioctl analyze` that need no cluster, run over a loaded
+// resource set. Findings use Istio's message codes where Istio has one
+// (pkg/config/analysis/msg/messages.yaml) and MSH codes otherwise.
+#pragma once
+
+#include <vector>
+
+#include "config/diagnostics.h"
+#include "proxy_core/resources.h"
+
+namespace meshsim::config {
+
+std::vector<Diagnostic> analyze(const proxy::Resources& resources);
+
+}  // namespace meshsim::config

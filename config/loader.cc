@@ -1,0 +1,328 @@
+#include "config/loader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/parse.h"
+#include "config/yaml_reader.h"
+
+namespace meshsim::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bounds that keep a hostile file from exhausting the loader: yaml-cpp
+// recurses once per nesting level, so deep nesting would overflow the stack.
+constexpr size_t kMaxSourceBytes = 16 * 1024 * 1024;
+constexpr int kMaxNestingDepth = 64;
+
+struct Document {
+  std::string text;
+  int first_line = 0;  // 0-based line of the document's first line in the file
+};
+
+// Splits a YAML stream at "---" / "..." marker lines so a syntax error in one
+// document does not hide the others (yaml-cpp's LoadAll stops at the first).
+std::vector<Document> split_documents(const std::string& text) {
+  std::vector<Document> docs;
+  Document current;
+  int line_number = 0;
+  std::istringstream in(text);
+  std::string line;
+  auto flush = [&](int next_first_line) {
+    docs.push_back(std::move(current));
+    current = Document{};
+    current.first_line = next_first_line;
+  };
+  while (std::getline(in, line)) {
+    bool start_marker = line.rfind("---", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    bool end_marker = line.rfind("...", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
+    if (start_marker) {
+      flush(line_number);
+      // Content after "--- " on the same line belongs to the new document.
+      current.text = std::string(3, ' ') + line.substr(3) + "\n";
+    } else if (end_marker) {
+      flush(line_number + 1);
+    } else {
+      current.text += line;
+      current.text += '\n';
+    }
+    ++line_number;
+  }
+  docs.push_back(std::move(current));
+  return docs;
+}
+
+// Largest flow/indentation nesting, approximated from brackets and indentation.
+int nesting_depth(const std::string& text) {
+  int depth = 0, max_depth = 0;
+  bool in_single = false, in_double = false;
+  for (char c : text) {
+    if (c == '\n') in_single = in_double = false;
+    else if (c == '\'' && !in_double) in_single = !in_single;
+    else if (c == '"' && !in_single) in_double = !in_double;
+    else if (!in_single && !in_double && (c == '[' || c == '{')) max_depth = std::max(max_depth, ++depth);
+    else if (!in_single && !in_double && (c == ']' || c == '}')) depth = std::max(0, depth - 1);
+  }
+  int indent_depth = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t spaces = line.find_first_not_of(" -");
+    if (spaces != std::string::npos) indent_depth = std::max(indent_depth, static_cast<int>(spaces / 2));
+  }
+  return std::max(max_depth, indent_depth);
+}
+
+bool blank(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string::npos && line[first] != '#') return false;
+  }
+  return true;
+}
+
+template <typename T>
+void apply(std::vector<T>& into, T resource) {
+  auto it = std::find_if(into.begin(), into.end(), [&](const T& existing) {
+    return existing.header.meta.name == resource.header.meta.name &&
+           existing.header.meta.ns == resource.header.meta.ns;
+  });
+  if (it == into.end()) into.push_back(std::move(resource));
+  else *it = std::move(resource);  // kubectl apply: same object, new spec
+}
+
+struct KindInfo {
+  std::string_view group;  // "" for the core group
+  std::initializer_list<std::string_view> versions;
+  std::string_view kind;
+};
+
+const KindInfo kModeledKinds[] = {
+    {"apps", {"v1"}, "Deployment"},
+    {"", {"v1"}, "Service"},
+    {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "VirtualService"},
+    {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "DestinationRule"},
+    {"security.istio.io", {"v1beta1", "v1"}, "AuthorizationPolicy"},
+    {"security.istio.io", {"v1beta1", "v1"}, "PeerAuthentication"},
+    {"gateway.networking.k8s.io", {"v1", "v1beta1"}, "HTTPRoute"},
+};
+
+class DocumentLoader {
+ public:
+  DocumentLoader(LoadResult& result, const LoadOptions& options, uint64_t& creation_counter)
+      : result_(result), options_(options), creation_counter_(creation_counter) {}
+
+  void load_document(const std::string& file, const Document& doc) {
+    if (blank(doc.text)) return;
+    ++result_.documents;
+    proxy::FieldPositions positions;
+    YamlReader r(file, doc.first_line, result_.diagnostics, positions);
+    if (nesting_depth(doc.text) > kMaxNestingDepth) {
+      result_.diagnostics.push_back({Severity::kError, "MSH0002", "", {file, doc.first_line + 1, 1},
+                                     "document nests deeper than " + std::to_string(kMaxNestingDepth) + " levels"});
+      return;
+    }
+    YAML::Node node;
+    try {
+      node = YAML::Load(doc.text);
+    } catch (const YAML::Exception& e) {
+      result_.diagnostics.push_back({Severity::kError, "MSH0002", "",
+                                     {file, e.mark.is_null() ? doc.first_line + 1 : e.mark.line + 1 + doc.first_line,
+                                      e.mark.is_null() ? 1 : e.mark.column + 1},
+                                     "YAML syntax error: " + e.msg});
+      return;
+    }
+    try {
+      load_node(r, file, node, positions);
+    } catch (const YAML::Exception& e) {  // defensive: yaml-cpp accessors on odd input
+      result_.diagnostics.push_back({Severity::kError, "MSH0002", "", r.pos(node), std::string("YAML error: ") + e.what()});
+    }
+  }
+
+ private:
+  // `positions` is the map `r` records into; it moves into the resource once parsed.
+  void load_node(YamlReader& r, const std::string& file, const YAML::Node& node, proxy::FieldPositions& positions) {
+    if (node.IsNull()) return;
+    if (!node.IsMap()) {
+      r.error(node, "", "a document must be a map with apiVersion and kind, found " + YamlReader::kind_of(node));
+      return;
+    }
+    auto api_version = r.str(node["apiVersion"], "apiVersion");
+    auto kind = r.str(node["kind"], "kind");
+    if (!api_version || !kind) {
+      r.error(node, "", "a document needs apiVersion and kind");
+      return;
+    }
+    if (*kind == "List" && node["items"]) {  // `kubectl get -o yaml` output
+      r.list(node["items"], "items", [&](const YAML::Node& item, const std::string&) {
+        proxy::FieldPositions item_positions;
+        YamlReader item_reader(file, r.line_offset(), result_.diagnostics, item_positions);
+        load_node(item_reader, file, item, item_positions);
+      });
+      return;
+    }
+    std::string group, version = *api_version;
+    if (auto slash = api_version->find('/'); slash != std::string::npos) {
+      group = api_version->substr(0, slash);
+      version = api_version->substr(slash + 1);
+    }
+    const KindInfo* info = nullptr;
+    for (const KindInfo& k : kModeledKinds)
+      if (k.kind == *kind && k.group == group) info = &k;
+    if (info == nullptr) {
+      result_.diagnostics.push_back({Severity::kInfo, "MSH0004", "", r.pos(node),
+                                     "skipped " + *api_version + " " + *kind + ": meshsim does not model this kind"});
+      return;
+    }
+    if (std::find(info->versions.begin(), info->versions.end(), version) == info->versions.end()) {
+      std::string valid;
+      for (auto v : info->versions) valid += (valid.empty() ? "" : ", ") + std::string(group) + "/" + std::string(v);
+      r.error(node["apiVersion"], "apiVersion", "unsupported version \"" + *api_version + "\" for " + *kind +
+                                                   " (valid: " + valid + ")");
+      return;
+    }
+    r.fields(node, "", {"apiVersion", "kind", "metadata", "spec", "status"});
+    proxy::ResourceHeader header;
+    header.api_version = *api_version;
+    header.kind = *kind;
+    header.pos = r.pos(node);
+    if (auto md = node["metadata"]; md && r.is_map(md, "metadata")) {
+      header.meta.name = r.str(md["name"], "metadata.name").value_or("");
+      header.meta.ns = r.str(md["namespace"], "metadata.namespace").value_or(options_.default_namespace);
+      header.meta.labels = r.str_map(md["labels"], "metadata.labels");
+    } else {
+      header.meta.ns = options_.default_namespace;
+    }
+    if (header.meta.name.empty()) {
+      r.error(node, "metadata.name", "is required");
+      return;
+    }
+    r.set_resource(*kind + " " + header.meta.ns + "/" + header.meta.name);
+    const YAML::Node spec = node["spec"];
+    auto with_header = [&](auto resource) {
+      resource.header = std::move(header);
+      resource.header.fields = std::move(positions);
+      return resource;
+    };
+    proxy::Resources& res = result_.resources;
+    if (*kind == "Deployment") {
+      proxy::Deployment d;
+      parse_deployment(r, node, d);
+      apply(res.deployments, with_header(std::move(d)));
+    } else if (*kind == "Service") {
+      proxy::Service s;
+      parse_service(r, node, s);
+      apply(res.services, with_header(std::move(s)));
+    } else if (*kind == "VirtualService") {
+      proxy::VirtualService vs;
+      if (require_spec(r, node)) parse_virtual_service(r, spec, vs);
+      apply(res.virtual_services, with_header(std::move(vs)));
+    } else if (*kind == "DestinationRule") {
+      proxy::DestinationRule dr;
+      if (require_spec(r, node)) parse_destination_rule(r, spec, dr);
+      apply(res.destination_rules, with_header(std::move(dr)));
+    } else if (*kind == "AuthorizationPolicy") {
+      proxy::AuthorizationPolicy ap;
+      parse_authorization_policy(r, spec, ap);
+      apply(res.authorization_policies, with_header(std::move(ap)));
+    } else if (*kind == "PeerAuthentication") {
+      proxy::PeerAuthentication pa;
+      parse_peer_authentication(r, spec, pa);
+      apply(res.peer_authentications, with_header(std::move(pa)));
+    } else if (*kind == "HTTPRoute") {
+      proxy::GwHTTPRoute route;
+      if (require_spec(r, node)) parse_http_route(r, spec, route);
+      route.creation_order = ++creation_counter_;
+      auto existing = std::find_if(res.http_routes.begin(), res.http_routes.end(), [&](const auto& e) {
+        return e.header.meta.name == header.meta.name && e.header.meta.ns == header.meta.ns;
+      });
+      if (existing != res.http_routes.end()) route.creation_order = existing->creation_order;
+      apply(res.http_routes, with_header(std::move(route)));
+    }
+  }
+
+  bool require_spec(YamlReader& r, const YAML::Node& node) {
+    if (node["spec"] && !node["spec"].IsNull()) return true;
+    r.error(node, "spec", "is required");
+    return false;
+  }
+
+  LoadResult& result_;
+  const LoadOptions& options_;
+  uint64_t& creation_counter_;
+};
+
+bool is_config_file(const fs::path& p) {
+  auto ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+}  // namespace
+
+std::vector<SourceText> read_sources(const std::vector<std::string>& paths, std::vector<Diagnostic>& diagnostics) {
+  std::vector<SourceText> out;
+  auto read_file = [&](const fs::path& p) {
+    std::error_code ec;
+    auto size = fs::file_size(p, ec);
+    if (!ec && size > kMaxSourceBytes) {
+      diagnostics.push_back({Severity::kError, "MSH0003", "", {p.string(), 0, 0},
+                             "file is larger than " + std::to_string(kMaxSourceBytes >> 20) + " MiB"});
+      return;
+    }
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      diagnostics.push_back({Severity::kError, "MSH0003", "", {p.string(), 0, 0}, "cannot read file"});
+      return;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    out.push_back({p.string(), text.str()});
+  };
+  for (const std::string& path : paths) {
+    if (path == "-") {
+      std::ostringstream text;
+      text << std::cin.rdbuf();
+      out.push_back({"<stdin>", text.str()});
+      continue;
+    }
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<fs::path> files;
+      for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file() && is_config_file(it->path())) files.push_back(it->path());
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) read_file(f);
+    } else if (fs::exists(path, ec)) {
+      read_file(path);
+    } else {
+      diagnostics.push_back({Severity::kError, "MSH0003", "", {path, 0, 0}, "no such file or directory"});
+    }
+  }
+  return out;
+}
+
+LoadResult load(const std::vector<SourceText>& sources, const LoadOptions& options, proxy::Resources base) {
+  LoadResult result;
+  result.resources = std::move(base);
+  uint64_t creation_counter = 0;
+  for (const auto& r : result.resources.http_routes) creation_counter = std::max(creation_counter, r.creation_order);
+  DocumentLoader loader(result, options, creation_counter);
+  for (const SourceText& source : sources) {
+    if (source.text.size() > kMaxSourceBytes) {
+      result.diagnostics.push_back({Severity::kError, "MSH0003", "", {source.name, 0, 0}, "input is too large"});
+      continue;
+    }
+    for (const Document& doc : split_documents(source.text)) loader.load_document(source.name, doc);
+  }
+  return result;
+}
+
+}  // namespace meshsim::config

@@ -1,0 +1,22 @@
+// Per-kind parsers: one YAML document's spec into a typed resource.
+// Each reports problems to the reader and fills what it could read.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/yaml_reader.h"
+#include "proxy_core/resources.h"
+
+namespace meshsim::config {
+
+void parse_deployment(YamlReader& r, const YAML::Node& doc, proxy::Deployment& out);
+void parse_service(YamlReader& r, const YAML::Node& doc, proxy::Service& out);
+void parse_virtual_service(YamlReader& r, const YAML::Node& spec, proxy::VirtualService& out);
+void parse_destination_rule(YamlReader& r, const YAML::Node& spec, proxy::DestinationRule& out);
+void parse_authorization_policy(YamlReader& r, const YAML::Node& spec,
+                                proxy::AuthorizationPolicy& out);
+void parse_peer_authentication(YamlReader& r, const YAML::Node& spec,
+                               proxy::PeerAuthentication& out);
+void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
+
+}  // namespace meshsim::config

@@ -1,0 +1,155 @@
+// DestinationRule, after istio/api networking/v1alpha3/destination_rule.proto.
+#include "config/parse.h"
+
+namespace meshsim::config {
+namespace {
+
+std::optional<int32_t> int32(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  auto v = r.integer(n, path, 0, INT32_MAX);
+  return v ? std::optional<int32_t>(static_cast<int32_t>(*v)) : std::nullopt;
+}
+
+proxy::LoadBalancerSettings load_balancer(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  proxy::LoadBalancerSettings lb;
+  if (!r.fields(n, path, {"simple", "consistentHash", "localityLbSetting", "warmupDurationSecs", "warmup"}))
+    return lb;
+  lb.simple = r.enumeration(n["simple"], child(path, "simple"),
+                            {"UNSPECIFIED", "LEAST_CONN", "RANDOM", "PASSTHROUGH", "ROUND_ROBIN",
+                             "LEAST_REQUEST"})
+                  .value_or("");
+  if (auto c = n["consistentHash"]; c) {
+    std::string p = child(path, "consistentHash");
+    if (r.fields(c, p, {"httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName",
+                        "ringHash", "maglev", "minimumRingSize"})) {
+      proxy::ConsistentHash h;
+      h.http_header_name = r.str(c["httpHeaderName"], child(p, "httpHeaderName")).value_or("");
+      if (auto cookie = c["httpCookie"];
+          cookie && r.fields(cookie, child(p, "httpCookie"), {"name", "path", "ttl", "attributes"}))
+        h.http_cookie_name = r.str(cookie["name"], child(p, "httpCookie.name")).value_or("");
+      h.use_source_ip = r.boolean(c["useSourceIp"], child(p, "useSourceIp")).value_or(false);
+      h.http_query_parameter_name =
+          r.str(c["httpQueryParameterName"], child(p, "httpQueryParameterName")).value_or("");
+      if (auto ring = c["ringHash"]; ring && r.fields(ring, child(p, "ringHash"), {"minimumRingSize"}))
+        h.minimum_ring_size = static_cast<uint64_t>(
+            r.integer(ring["minimumRingSize"], child(p, "ringHash.minimumRingSize"), 0, INT64_MAX).value_or(0));
+      if (auto m = c["maglev"]; m && r.fields(m, child(p, "maglev"), {"tableSize"})) h.maglev = true;
+      if (auto ms = r.integer(c["minimumRingSize"], child(p, "minimumRingSize"), 0, INT64_MAX))
+        h.minimum_ring_size = static_cast<uint64_t>(*ms);
+      lb.consistent_hash = h;
+    }
+  }
+  if (n["simple"] && n["consistentHash"])
+    r.error(n, path, "loadBalancer takes either simple or consistentHash, not both");
+  // localityLbSetting and warmup shape traffic across zones and new endpoints;
+  // meshsim has one zone, so they are accepted and not modeled.
+  return lb;
+}
+
+proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  proxy::ConnectionPoolSettings cp;
+  if (!r.fields(n, path, {"tcp", "http"})) return cp;
+  if (auto t = n["tcp"]; t) {
+    std::string p = child(path, "tcp");
+    if (r.fields(t, p, {"maxConnections", "connectTimeout", "tcpKeepalive", "maxConnectionDuration", "idleTimeout"})) {
+      cp.max_connections = int32(r, t["maxConnections"], child(p, "maxConnections"));
+      cp.connect_timeout = r.duration(t["connectTimeout"], child(p, "connectTimeout"));
+      r.duration(t["maxConnectionDuration"], child(p, "maxConnectionDuration"));
+      r.duration(t["idleTimeout"], child(p, "idleTimeout"));
+    }
+  }
+  if (auto h = n["http"]; h) {
+    std::string p = child(path, "http");
+    if (r.fields(h, p, {"http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection",
+                        "maxRetries", "idleTimeout", "h2UpgradePolicy", "useClientProtocol",
+                        "maxConcurrentStreams"})) {
+      cp.http1_max_pending_requests = int32(r, h["http1MaxPendingRequests"], child(p, "http1MaxPendingRequests"));
+      cp.http2_max_requests = int32(r, h["http2MaxRequests"], child(p, "http2MaxRequests"));
+      cp.max_requests_per_connection = int32(r, h["maxRequestsPerConnection"], child(p, "maxRequestsPerConnection"));
+      cp.max_retries = int32(r, h["maxRetries"], child(p, "maxRetries"));
+      cp.idle_timeout = r.duration(h["idleTimeout"], child(p, "idleTimeout"));
+      r.enumeration(h["h2UpgradePolicy"], child(p, "h2UpgradePolicy"), {"DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"});
+      r.boolean(h["useClientProtocol"], child(p, "useClientProtocol"));
+      int32(r, h["maxConcurrentStreams"], child(p, "maxConcurrentStreams"));
+    }
+  }
+  return cp;
+}
+
+proxy::OutlierDetection outlier_detection(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  proxy::OutlierDetection od;
+  if (!r.fields(n, path, {"splitExternalLocalOriginErrors", "consecutiveLocalOriginFailures",
+                          "consecutiveGatewayErrors", "consecutive5xxErrors", "interval",
+                          "baseEjectionTime", "maxEjectionPercent", "minHealthPercent",
+                          "consecutiveErrors"}))
+    return od;
+  r.boolean(n["splitExternalLocalOriginErrors"], child(path, "splitExternalLocalOriginErrors"));
+  int32(r, n["consecutiveLocalOriginFailures"], child(path, "consecutiveLocalOriginFailures"));
+  od.consecutive_gateway_errors = int32(r, n["consecutiveGatewayErrors"], child(path, "consecutiveGatewayErrors"));
+  od.consecutive_5xx_errors = int32(r, n["consecutive5xxErrors"], child(path, "consecutive5xxErrors"));
+  od.consecutive_errors = int32(r, n["consecutiveErrors"], child(path, "consecutiveErrors"));
+  od.interval = r.duration(n["interval"], child(path, "interval"));
+  od.base_ejection_time = r.duration(n["baseEjectionTime"], child(path, "baseEjectionTime"));
+  if (auto v = r.integer(n["maxEjectionPercent"], child(path, "maxEjectionPercent"), 0, 100))
+    od.max_ejection_percent = static_cast<int32_t>(*v);
+  if (auto v = r.integer(n["minHealthPercent"], child(path, "minHealthPercent"), 0, 100))
+    od.min_health_percent = static_cast<int32_t>(*v);
+  return od;
+}
+
+void policy_core(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::TrafficPolicyCore& out) {
+  if (n["loadBalancer"]) out.load_balancer = load_balancer(r, n["loadBalancer"], child(path, "loadBalancer"));
+  if (n["connectionPool"]) out.connection_pool = connection_pool(r, n["connectionPool"], child(path, "connectionPool"));
+  if (n["outlierDetection"])
+    out.outlier_detection = outlier_detection(r, n["outlierDetection"], child(path, "outlierDetection"));
+  if (auto t = n["tls"]; t) {
+    std::string p = child(path, "tls");
+    if (r.fields(t, p, {"mode", "clientCertificate", "privateKey", "caCertificates", "credentialName",
+                        "subjectAltNames", "sni", "insecureSkipVerify", "caCrl"})) {
+      proxy::ClientTLSSettings tls;
+      tls.mode = r.enumeration(t["mode"], child(p, "mode"), {"DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"})
+                     .value_or("");
+      out.tls = tls;
+    }
+  }
+}
+
+proxy::TrafficPolicy traffic_policy(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  proxy::TrafficPolicy tp;
+  if (!r.fields(n, path, {"loadBalancer", "connectionPool", "outlierDetection", "tls",
+                          "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget"}))
+    return tp;
+  policy_core(r, n, path, tp);
+  r.list(n["portLevelSettings"], child(path, "portLevelSettings"), [&](const YAML::Node& pn, const std::string& p) {
+    if (!r.fields(pn, p, {"port", "loadBalancer", "connectionPool", "outlierDetection", "tls"})) return;
+    proxy::PortTrafficPolicy port_policy;
+    if (auto port = pn["port"]; port && r.fields(port, child(p, "port"), {"number"}))
+      port_policy.port = r.port(port["number"], child(p, "port.number")).value_or(0);
+    policy_core(r, pn, p, port_policy);
+    tp.port_level_settings.push_back(port_policy);
+  });
+  return tp;
+}
+
+}  // namespace
+
+void parse_destination_rule(YamlReader& r, const YAML::Node& spec, proxy::DestinationRule& out) {
+  if (!r.fields(spec, "spec", {"host", "trafficPolicy", "subsets", "exportTo", "workloadSelector"})) return;
+  if (auto h = r.str(spec["host"], "spec.host")) out.host = *h;
+  else r.error(spec, "spec", "spec.host is required");
+  if (spec["trafficPolicy"]) out.traffic_policy = traffic_policy(r, spec["trafficPolicy"], "spec.trafficPolicy");
+  r.list(spec["subsets"], "spec.subsets", [&](const YAML::Node& n, const std::string& p) {
+    proxy::Subset s;
+    s.path = p;
+    if (!r.fields(n, p, {"name", "labels", "trafficPolicy"})) return;
+    if (auto name = r.str(n["name"], child(p, "name"))) s.name = *name;
+    else r.error(n, p, "subset name is required");
+    s.labels = r.str_map(n["labels"], child(p, "labels"));
+    if (n["trafficPolicy"]) s.traffic_policy = traffic_policy(r, n["trafficPolicy"], child(p, "trafficPolicy"));
+    out.subsets.push_back(std::move(s));
+  });
+  out.export_to = r.str_list(spec["exportTo"], "spec.exportTo");
+  if (auto ws = spec["workloadSelector"]; ws && r.fields(ws, "spec.workloadSelector", {"matchLabels"}))
+    out.workload_selector = r.str_map(ws["matchLabels"], "spec.workloadSelector.matchLabels");
+}
+
+}  // namespace meshsim::config

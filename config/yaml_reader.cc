@@ -1,0 +1,242 @@
+#include "config/yaml_reader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include <re2/re2.h>
+
+#include "config/duration.h"
+
+namespace meshsim::config {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string nearest(std::string_view word, std::initializer_list<std::string_view> choices) {
+  std::string w = lower(word);
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (std::string_view c : choices) {
+    size_t d = edit_distance(w, lower(c));
+    if (d < best_distance) best_distance = d, best = std::string(c);
+  }
+  // Plausible typo: at most a third of the word changed (and at least 1 edit allowed).
+  size_t limit = std::max<size_t>(2, w.size() / 3);
+  return best_distance <= limit ? best : "";
+}
+
+std::string join_choices(std::initializer_list<std::string_view> choices) {
+  std::string out;
+  for (std::string_view c : choices) {
+    if (!out.empty()) out += ", ";
+    out += c;
+  }
+  return out;
+}
+
+proxy::SourcePos YamlReader::pos(const YAML::Node& node) const {
+  YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return {file_, 0, 0};
+  return {file_, mark.line + 1 + line_offset_, mark.column + 1};
+}
+
+void YamlReader::record(const YAML::Node& node, const std::string& path) {
+  if (node && !node.Mark().is_null()) positions_.by_path.emplace(path, pos(node));
+}
+
+void YamlReader::error(const YAML::Node& node, const std::string& path,
+                       const std::string& message) {
+  out_.push_back({Severity::kError, "MSH0001", resource_, pos(node),
+                  path.empty() ? message : path + ": " + message});
+}
+
+void YamlReader::warning(const YAML::Node& node, const std::string& code,
+                         const std::string& message) {
+  out_.push_back({Severity::kWarning, code, resource_, pos(node), message});
+}
+
+std::string YamlReader::kind_of(const YAML::Node& node) {
+  if (!node || node.IsNull()) return "nothing";
+  if (node.IsMap()) return "a map";
+  if (node.IsSequence()) return "a list";
+  return "\"" + node.Scalar() + "\"";
+}
+
+bool YamlReader::is_map(const YAML::Node& node, const std::string& path) {
+  record(node, path);
+  if (node.IsMap()) return true;
+  error(node, path, "expected a map, found " + kind_of(node));
+  return false;
+}
+
+bool YamlReader::fields(const YAML::Node& node, const std::string& path,
+                        std::initializer_list<std::string_view> known) {
+  if (!is_map(node, path)) return false;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) {
+      error(entry.first, path, "a map key must be a plain string");
+      continue;
+    }
+    const std::string& key = entry.first.Scalar();
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string hint = nearest(key, known);
+    std::string message = "unknown field \"" + key + "\"";
+    message += hint.empty() ? " (valid fields: " + join_choices(known) + ")"
+                            : "; did you mean \"" + hint + "\"?";
+    error(entry.first, path, message);
+  }
+  return true;
+}
+
+std::optional<std::string> YamlReader::str(const YAML::Node& node, const std::string& path) {
+  if (!node || node.IsNull()) return std::nullopt;
+  record(node, path);
+  if (!node.IsScalar()) {
+    error(node, path, "expected a string, found " + kind_of(node));
+    return std::nullopt;
+  }
+  return node.Scalar();
+}
+
+std::optional<int64_t> YamlReader::integer(const YAML::Node& node, const std::string& path,
+                                           int64_t min, int64_t max) {
+  auto text = str(node, path);
+  if (!text) return std::nullopt;
+  const std::string& s = *text;
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  bool digits = i < s.size() && s.size() - i <= 18 &&
+                std::all_of(s.begin() + static_cast<long>(i), s.end(),
+                            [](unsigned char c) { return std::isdigit(c); });
+  if (!digits) {
+    error(node, path, "expected an integer, found \"" + s + "\"");
+    return std::nullopt;
+  }
+  int64_t v = std::stoll(s);
+  if (v < min || v > max) {
+    error(node, path, "value " + s + " is out of range [" + std::to_string(min) + ", " +
+                          std::to_string(max) + "]");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<double> YamlReader::number(const YAML::Node& node, const std::string& path,
+                                         double min, double max) {
+  auto text = str(node, path);
+  if (!text) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(text->c_str(), &end);
+  if (text->empty() || end != text->c_str() + text->size() || !std::isfinite(v)) {
+    error(node, path, "expected a number, found \"" + *text + "\"");
+    return std::nullopt;
+  }
+  if (v < min || v > max) {
+    error(node, path, "value " + *text + " is out of range [" + std::to_string(min).substr(0, 5) +
+                          ", " + std::to_string(max).substr(0, 5) + "]");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> YamlReader::boolean(const YAML::Node& node, const std::string& path) {
+  auto text = str(node, path);
+  if (!text) return std::nullopt;
+  if (*text == "true" || *text == "True" || *text == "TRUE") return true;
+  if (*text == "false" || *text == "False" || *text == "FALSE") return false;
+  error(node, path, "expected true or false, found \"" + *text + "\"");
+  return std::nullopt;
+}
+
+std::optional<proxy::Duration> YamlReader::duration(const YAML::Node& node,
+                                                    const std::string& path) {
+  auto text = str(node, path);
+  if (!text) return std::nullopt;
+  std::string why;
+  auto d = parse_go_duration(*text, &why);
+  if (!d) error(node, path, why);
+  else if (d->count() < 0) {
+    error(node, path, "duration must not be negative");
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<proxy::Duration> YamlReader::gateway_duration(const YAML::Node& node,
+                                                            const std::string& path) {
+  auto text = str(node, path);
+  if (!text) return std::nullopt;
+  std::string why;
+  auto d = parse_gateway_duration(*text, &why);
+  if (!d) error(node, path, why);
+  return d;
+}
+
+std::optional<std::string> YamlReader::enumeration(const YAML::Node& node,
+                                                   const std::string& path,
+                                                   std::initializer_list<std::string_view> valid) {
+  auto text = str(node, path);
+  if (!text) return std::nullopt;
+  if (std::find(valid.begin(), valid.end(), *text) != valid.end()) return text;
+  std::string hint = nearest(*text, valid);
+  error(node, path, "invalid value \"" + *text + "\"" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                        " (valid values: " + join_choices(valid) + ")");
+  return std::nullopt;
+}
+
+std::optional<std::string> YamlReader::regex(const YAML::Node& node, const std::string& path) {
+  auto text = str(node, path);
+  if (!text) return std::nullopt;
+  RE2::Options options;
+  options.set_log_errors(false);
+  RE2 re(*text, options);
+  if (!re.ok()) {
+    error(node, path, "invalid RE2 regex \"" + *text + "\": " + re.error());
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::vector<std::string> YamlReader::str_list(const YAML::Node& node, const std::string& path) {
+  std::vector<std::string> out;
+  list(node, path, [&](const YAML::Node& item, const std::string& item_path) {
+    if (auto s = str(item, item_path)) out.push_back(*s);
+  });
+  return out;
+}
+
+proxy::Labels YamlReader::str_map(const YAML::Node& node, const std::string& path) {
+  proxy::Labels out;
+  if (!node || node.IsNull() || !is_map(node, path)) return out;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) continue;
+    if (auto v = str(entry.second, child(path, entry.first.Scalar())))
+      out[entry.first.Scalar()] = *v;
+  }
+  return out;
+}
+
+}  // namespace meshsim::config

@@ -1,0 +1,97 @@
+// Reads one YAML document into typed resources: every accessor records the
+// node's source position under its field path and reports type, enum,
+// duration and regex problems as diagnostics instead of throwing.
+// Lives only inside the loader; no YAML::Node leaves config/.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/diagnostics.h"
+#include "proxy_core/resources.h"
+
+namespace meshsim::config {
+
+class YamlReader {
+ public:
+  YamlReader(std::string file, int line_offset, std::vector<Diagnostic>& out,
+             proxy::FieldPositions& positions)
+      : file_(std::move(file)), line_offset_(line_offset), out_(out), positions_(positions) {}
+
+  void set_resource(std::string resource) { resource_ = std::move(resource); }
+  int line_offset() const { return line_offset_; }
+
+  proxy::SourcePos pos(const YAML::Node& node) const;
+  void error(const YAML::Node& node, const std::string& path, const std::string& message);
+  void warning(const YAML::Node& node, const std::string& code, const std::string& message);
+
+  // A mapping whose keys must be among `known`; unknown keys are errors that
+  // name the nearest valid key. Returns false (after reporting) if not a map.
+  bool fields(const YAML::Node& node, const std::string& path,
+              std::initializer_list<std::string_view> known);
+  // A mapping with arbitrary keys (labels, header maps).
+  bool is_map(const YAML::Node& node, const std::string& path);
+
+  std::optional<std::string> str(const YAML::Node& node, const std::string& path);
+  std::optional<int64_t> integer(const YAML::Node& node, const std::string& path,
+                                 int64_t min, int64_t max);
+  std::optional<uint32_t> port(const YAML::Node& node, const std::string& path) {
+    auto v = integer(node, path, 1, 65535);
+    return v ? std::optional<uint32_t>(static_cast<uint32_t>(*v)) : std::nullopt;
+  }
+  std::optional<double> number(const YAML::Node& node, const std::string& path, double min,
+                               double max);
+  std::optional<bool> boolean(const YAML::Node& node, const std::string& path);
+  std::optional<proxy::Duration> duration(const YAML::Node& node, const std::string& path);
+  std::optional<proxy::Duration> gateway_duration(const YAML::Node& node, const std::string& path);
+  std::optional<std::string> enumeration(const YAML::Node& node, const std::string& path,
+                                         std::initializer_list<std::string_view> valid);
+  // A string that must compile as an RE2 regular expression.
+  std::optional<std::string> regex(const YAML::Node& node, const std::string& path);
+  std::vector<std::string> str_list(const YAML::Node& node, const std::string& path);
+  proxy::Labels str_map(const YAML::Node& node, const std::string& path);
+
+  // Calls each(item, item_path) for every element of a sequence.
+  template <typename F>
+  void list(const YAML::Node& node, const std::string& path, F&& each) {
+    if (!node || node.IsNull()) return;
+    record(node, path);
+    if (!node.IsSequence()) {
+      error(node, path, "expected a list, found " + kind_of(node));
+      return;
+    }
+    for (size_t i = 0; i < node.size(); ++i) {
+      std::string item_path = path + "[" + std::to_string(i) + "]";
+      record(node[i], item_path);
+      each(node[i], item_path);
+    }
+  }
+
+  static std::string kind_of(const YAML::Node& node);
+  void record(const YAML::Node& node, const std::string& path);
+
+ private:
+  std::string file_;
+  int line_offset_;
+  std::string resource_;
+  std::vector<Diagnostic>& out_;
+  proxy::FieldPositions& positions_;
+};
+
+// The valid choice nearest to `word` (Levenshtein, case-insensitive), or ""
+// when nothing is close enough to be a plausible typo.
+std::string nearest(std::string_view word, std::initializer_list<std::string_view> choices);
+std::string join_choices(std::initializer_list<std::string_view> choices);
+
+// Joins a field path: child("spec", "http") == "spec.http".
+inline std::string child(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+}  // namespace meshsim::config

@@ -1,0 +1,44 @@
+#include "proxy_core/hosts.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace meshsim::proxy {
+
+std::string resolve_short_name(std::string_view host, std::string_view ns) {
+  if (host == "*" || host.find('.') != std::string_view::npos) return std::string(host);
+  if (!host.empty() && host[0] == '*') return std::string(host);
+  return std::string(host) + "." + std::string(ns) + "." + std::string(kClusterDomain);
+}
+
+std::string_view strip_port(std::string_view authority) {
+  if (!authority.empty() && authority[0] == '[') {
+    auto close = authority.find(']');
+    return close == std::string_view::npos ? authority : authority.substr(0, close + 1);
+  }
+  auto colon = authority.rfind(':');
+  return colon == std::string_view::npos ? authority : authority.substr(0, colon);
+}
+
+std::string client_fqdn(std::string_view host, std::string_view client_ns) {
+  std::string h(strip_port(host));
+  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  auto dots = std::count(h.begin(), h.end(), '.');
+  if (dots == 0) return h + "." + std::string(client_ns) + "." + std::string(kClusterDomain);
+  if (h.ends_with("." + std::string(kClusterDomain))) return h;
+  if (dots == 1) return h + "." + std::string(kClusterDomain);      // name.ns
+  if (h.ends_with(".svc")) return h + ".cluster.local";              // name.ns.svc
+  return h;
+}
+
+bool host_matches(std::string_view pattern, std::string_view host) {
+  if (pattern == "*") return true;
+  if (pattern.size() > 1 && pattern[0] == '*') {
+    std::string_view suffix = pattern.substr(1);  // ".example.com"
+    return host.size() > suffix.size() && host.ends_with(suffix);
+  }
+  return pattern == host;
+}
+
+}  // namespace meshsim::proxy

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages meshsim builds and tests with, only those missing.
+# Idempotent and fast when everything is present (one dpkg-query call).
+set -eu
+
+PACKAGES="g++ cmake ninja-build ccache pkg-config
+libboost-dev libyaml-cpp-dev libfmt-dev libcxxopts-dev libre2-dev
+nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev"
+# clang + compiler-rt for the libFuzzer smoke targets.
+PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+[ "${MESHSIM_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $MESHSIM_EXTRA_PACKAGES"
+
+missing=""
+for p in $PACKAGES; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$status" in *"install ok installed"*) ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# `apt-get update` only when the package lists are absent or a first try fails.
+if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || \
+   ! $SUDO apt-get install -y --no-install-recommends $missing >&2; then
+  $SUDO apt-get update -qq >&2
+  $SUDO apt-get install -y --no-install-recommends $missing >&2
+fi

@@ -1,0 +1,169 @@
+// Cross-resource checks, with Istio's analyzer codes
+// (istio/istio pkg/config/analysis/msg/messages.yaml).
+#include "config/analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+
+namespace meshsim::config {
+namespace {
+
+constexpr const char* kWorkloads = R"(apiVersion: v1
+kind: Service
+metadata: {name: bar}
+spec:
+  selector: {app: bar}
+  ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bar-v1}
+spec:
+  selector: {matchLabels: {app: bar, version: v1}}
+  template:
+    metadata: {labels: {app: bar, version: v1}}
+    spec: {containers: [{name: app, image: bar}]}
+)";
+
+std::vector<Diagnostic> analyze_text(const std::string& rules) {
+  auto r = load({{"workloads.yaml", kWorkloads}, {"rules.yaml", rules}});
+  for (const auto& d : r.diagnostics) ADD_FAILURE() << format_diagnostic(d);
+  return analyze(r.resources);
+}
+
+const Diagnostic* find_code(const std::vector<Diagnostic>& all, const std::string& code) {
+  for (const auto& d : all)
+    if (d.code == code) return &d;
+  return nullptr;
+}
+
+TEST(Analyzer, UnknownDestinationHost) {
+  auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - route:
+    - destination:
+        host: baz
+)");
+  const Diagnostic* d = find_code(out, "IST0101");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->severity, Severity::kError);
+  EXPECT_EQ(d->pos.file, "rules.yaml");
+  EXPECT_EQ(d->pos.line, 9);
+  EXPECT_EQ(d->pos.column, 15);
+}
+
+TEST(Analyzer, SubsetWithoutDestinationRule) {
+  auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - route:
+    - destination: {host: bar, subset: v2}
+)");
+  const Diagnostic* d = find_code(out, "IST0101");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->message.find("bar.default.svc.cluster.local+v2"), std::string::npos) << d->message;
+  EXPECT_EQ(d->pos.line, 8);
+  EXPECT_EQ(d->pos.column, 40);
+}
+
+TEST(Analyzer, SubsetSelectingNoWorkload) {
+  auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec:
+  host: bar
+  subsets:
+  - name: v2
+    labels: {version: v2}
+)");
+  const Diagnostic* d = find_code(out, "MSH1001");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 7);
+  EXPECT_EQ(d->pos.column, 5);
+}
+
+TEST(Analyzer, ZeroTotalWeight) {
+  // istio/istio pkg/config/validation/validation.go validateHTTPRouteDestinations:
+  // "total destination weight = 0" when more than one destination.
+  auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - route:
+    - destination: {host: bar}
+      weight: 0
+    - destination: {host: bar}
+      weight: 0
+)");
+  const Diagnostic* d = find_code(out, "IST0106");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 8);
+  EXPECT_EQ(d->pos.column, 5);
+}
+
+TEST(Analyzer, TwoVirtualServicesForOneHost) {
+  auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a}
+spec:
+  hosts: [bar]
+  http: [{route: [{destination: {host: bar}}]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b}
+spec:
+  hosts: [bar.default.svc.cluster.local]
+  http: [{route: [{destination: {host: bar}}]}]
+)");
+  const Diagnostic* d = find_code(out, "IST0109");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->resource, "VirtualService default/b");
+  EXPECT_EQ(d->pos.line, 12);
+  EXPECT_EQ(d->pos.column, 11);
+}
+
+TEST(Analyzer, AuthorizationPolicySelectorMatchesNoWorkload) {
+  auto out = analyze_text(R"(apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-foo}
+spec:
+  selector:
+    matchLabels: {app: foo}
+  action: DENY
+  rules: [{}]
+)");
+  const Diagnostic* d = find_code(out, "IST0127");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 6);
+  EXPECT_EQ(d->pos.column, 5);
+}
+
+TEST(Analyzer, CatchAllBeforeLastRuleIsUnreachable) {
+  auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - route: [{destination: {host: bar}}]
+  - match: [{headers: {user-agent: {exact: mobile}}}]
+    route: [{destination: {host: bar}}]
+)");
+  const Diagnostic* d = find_code(out, "IST0131");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 8);
+}
+
+}  // namespace
+}  // namespace meshsim::config
