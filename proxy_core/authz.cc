@@ -1,0 +1,180 @@
+#include "proxy_core/authz.h"
+
+#include <algorithm>
+
+#include "proxy_core/hosts.h"
+
+namespace meshsim::proxy {
+
+bool authz_string_matches(std::string_view pattern, std::string_view value) {
+  if (pattern == "*") return !value.empty();
+  if (pattern.size() > 1 && pattern.back() == '*') return value.starts_with(pattern.substr(0, pattern.size() - 1));
+  if (pattern.size() > 1 && pattern.front() == '*') return value.ends_with(pattern.substr(1));
+  return pattern == value;
+}
+
+namespace {
+
+std::vector<std::string_view> split_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 1;  // skip leading '/'
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+bool template_matches(const std::vector<std::string_view>& pattern, size_t pi, const std::vector<std::string_view>& path,
+                      size_t si) {
+  if (pi == pattern.size()) return si == path.size();
+  if (pattern[pi] == "{**}") {
+    // Zero or more segments, but Istio's `/a/{**}` needs at least the "/"
+    // after `a`: `/allow/admin/{**}` does not match `/allow/admin`.
+    for (size_t k = si; k <= path.size(); ++k)
+      if (k > si || si < path.size())
+        if (template_matches(pattern, pi + 1, path, k)) return true;
+    return false;
+  }
+  if (si == path.size()) return false;
+  if (pattern[pi] == "{*}") return !path[si].empty() && template_matches(pattern, pi + 1, path, si + 1);
+  return pattern[pi] == path[si] && template_matches(pattern, pi + 1, path, si + 1);
+}
+
+template <typename F>
+bool any_of(const std::vector<std::string>& values, F&& f) {
+  return std::any_of(values.begin(), values.end(), f);
+}
+
+// A field with positive and negative lists: positive must contain a match
+// (when set), negative must contain none.
+template <typename F>
+bool field_matches(const std::vector<std::string>& positive, const std::vector<std::string>& negative, F&& matcher) {
+  if (!positive.empty() && !any_of(positive, matcher)) return false;
+  if (!negative.empty() && any_of(negative, matcher)) return false;
+  return true;
+}
+
+bool ip_in_block(std::string_view block, std::string_view ip) {
+  auto slash = block.find('/');
+  if (slash == std::string_view::npos) return block == ip;
+  auto parse = [](std::string_view s, uint32_t& out) {
+    uint32_t v = 0;
+    int parts = 0;
+    size_t i = 0;
+    while (i <= s.size() && parts < 4) {
+      size_t dot = s.find('.', i);
+      if (dot == std::string_view::npos) dot = s.size();
+      uint32_t octet = 0;
+      for (size_t k = i; k < dot; ++k) {
+        if (s[k] < '0' || s[k] > '9') return false;
+        octet = octet * 10 + static_cast<uint32_t>(s[k] - '0');
+      }
+      if (octet > 255 || dot == i) return false;
+      v = (v << 8) | octet;
+      ++parts;
+      i = dot + 1;
+    }
+    out = v;
+    return parts == 4;
+  };
+  uint32_t net = 0, addr = 0;
+  if (!parse(block.substr(0, slash), net) || !parse(ip, addr)) return false;
+  int bits = 0;
+  for (char c : block.substr(slash + 1)) bits = bits * 10 + (c - '0');
+  uint32_t mask = bits <= 0 ? 0 : bits >= 32 ? 0xFFFFFFFFu : ~((1u << (32 - bits)) - 1);
+  return (net & mask) == (addr & mask);
+}
+
+bool source_matches(const AuthzSource& s, const AuthzRequest& r) {
+  auto principal = [&](const std::string& p) { return !r.principal.empty() && authz_string_matches(p, r.principal); };
+  auto ns = [&](const std::string& p) { return !r.principal.empty() && authz_string_matches(p, r.source_namespace); };
+  auto ip = [&](const std::string& b) { return ip_in_block(b, r.source_ip); };
+  return field_matches(s.principals, s.not_principals, principal) &&
+         field_matches(s.namespaces, s.not_namespaces, ns) && field_matches(s.ip_blocks, s.not_ip_blocks, ip) &&
+         field_matches(s.remote_ip_blocks, s.not_remote_ip_blocks, ip) &&
+         // No JWT is modeled: a request principal never matches.
+         field_matches(s.request_principals, s.not_request_principals, [](const std::string&) { return false; });
+}
+
+bool operation_matches(const AuthzOperation& o, const AuthzRequest& r) {
+  std::string host = to_lower(r.host);
+  std::string host_no_port(strip_port(host));
+  auto host_match = [&](const std::string& p) {
+    std::string lp = to_lower(p);
+    return authz_string_matches(lp, host) || authz_string_matches(lp, host_no_port);
+  };
+  auto port = [&](const std::string& p) { return p == std::to_string(r.destination_port); };
+  auto method = [&](const std::string& p) { return authz_string_matches(p, r.method); };
+  auto path = [&](const std::string& p) { return authz_path_matches(p, r.path); };
+  return field_matches(o.hosts, o.not_hosts, host_match) && field_matches(o.ports, o.not_ports, port) &&
+         field_matches(o.methods, o.not_methods, method) && field_matches(o.paths, o.not_paths, path);
+}
+
+std::optional<std::string> condition_value(const std::string& key, const AuthzRequest& r) {
+  if (key.starts_with("request.headers[") && key.ends_with("]")) {
+    std::string name = key.substr(16, key.size() - 17);
+    if (!r.headers) return std::nullopt;
+    auto v = r.headers->get_joined(name);
+    if (!v && (iequals(name, "host") || name == ":authority")) return r.host;
+    return v;
+  }
+  if (key == "source.ip" || key == "remote.ip") return r.source_ip;
+  if (key == "source.namespace") return r.principal.empty() ? std::nullopt : std::optional<std::string>(r.source_namespace);
+  if (key == "source.principal") return r.principal.empty() ? std::nullopt : std::optional<std::string>(r.principal);
+  if (key == "destination.ip") return r.destination_ip;
+  if (key == "destination.port") return std::to_string(r.destination_port);
+  return std::nullopt;  // request.auth.*, connection.sni…: not modeled, never match
+}
+
+bool condition_matches(const AuthzCondition& c, const AuthzRequest& r) {
+  auto value = condition_value(c.key, r);
+  bool ip_key = c.key == "source.ip" || c.key == "remote.ip" || c.key == "destination.ip";
+  auto match = [&](const std::string& p) {
+    if (!value) return false;
+    return ip_key ? ip_in_block(p, *value) : authz_string_matches(p, *value);
+  };
+  return field_matches(c.values, c.not_values, match);
+}
+
+bool rule_matches(const AuthzRule& rule, const AuthzRequest& r) {
+  if (!rule.from.empty() && std::none_of(rule.from.begin(), rule.from.end(), [&](const auto& s) { return source_matches(s, r); }))
+    return false;
+  if (!rule.to.empty() && std::none_of(rule.to.begin(), rule.to.end(), [&](const auto& o) { return operation_matches(o, r); }))
+    return false;
+  return std::all_of(rule.when.begin(), rule.when.end(), [&](const auto& c) { return condition_matches(c, r); });
+}
+
+bool policy_matches(const AuthorizationPolicy& p, const AuthzRequest& r) {
+  // No rules: "the match will never occur" (spec: {} is allow-nothing).
+  return std::any_of(p.rules.begin(), p.rules.end(), [&](const AuthzRule& rule) { return rule_matches(rule, r); });
+}
+
+std::string name_of(const AuthorizationPolicy& p) { return p.header.meta.ns + "/" + p.header.meta.name; }
+
+}  // namespace
+
+bool authz_path_matches(std::string_view pattern, std::string_view path) {
+  if (pattern.find('{') == std::string_view::npos) return authz_string_matches(pattern, path);
+  if (pattern.empty() || pattern[0] != '/' || path.empty() || path[0] != '/') return false;
+  return template_matches(split_segments(pattern), 0, split_segments(path), 0);
+}
+
+AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request) {
+  using Action = AuthorizationPolicy::Action;
+  for (const auto* p : policies)
+    if (p->action == Action::kDeny && policy_matches(*p, request))
+      return {false, name_of(*p), "denied by DENY policy " + name_of(*p)};
+  bool any_allow = false;
+  for (const auto* p : policies) {
+    if (p->action != Action::kAllow) continue;
+    any_allow = true;
+    if (policy_matches(*p, request)) return {true, name_of(*p), "allowed by ALLOW policy " + name_of(*p)};
+  }
+  if (any_allow) return {false, "", "no ALLOW policy matched"};
+  return {true, "", "no ALLOW policy selects the workload"};
+}
+
+}  // namespace meshsim::proxy

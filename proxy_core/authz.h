@@ -1,0 +1,41 @@
+// AuthorizationPolicy evaluation as the server-side sidecar's RBAC filters do
+// it (authorization_policy.proto, Envoy rbac_filter.cc): CUSTOM, then DENY,
+// then ALLOW; once any ALLOW policy selects a workload, a request matching
+// none of them is denied. A denial is answered 403 "RBAC: access denied".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "proxy_core/http.h"
+#include "proxy_core/resources.h"
+
+namespace meshsim::proxy {
+
+// The attributes a policy can test, as the inbound sidecar sees them.
+struct AuthzRequest {
+  std::string principal;  // mTLS peer identity; empty for plaintext
+  std::string source_namespace;
+  std::string source_ip;
+  std::string destination_ip;
+  uint32_t destination_port = 0;  // the workload (target) port
+  std::string method;
+  std::string path;  // without the query, normalized
+  std::string host;  // :authority
+  const HeaderMap* headers = nullptr;
+};
+
+struct AuthzDecision {
+  bool allowed = true;
+  std::string policy;  // "ns/name" of the deciding policy, empty for default allow/deny
+  std::string reason;  // "denied by DENY policy", "no ALLOW policy matched", …
+};
+
+AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request);
+
+// Istio's string forms: exact, "prefix*", "*suffix", "*" (presence).
+bool authz_string_matches(std::string_view pattern, std::string_view value);
+// Paths also take Envoy URI templates: {*} one segment, {**} any remainder.
+bool authz_path_matches(std::string_view pattern, std::string_view path);
+
+}  // namespace meshsim::proxy

@@ -1,0 +1,75 @@
+// HTTP/1.1 codec over byte buffers (sans-IO), on Boost.Beast's parser and
+// serializer. The same code parses bytes from the simulated network and
+// from real sockets. Limits follow Envoy's defaults: 60 KiB of headers
+// (max_request_headers_kb) -> 431; bodies over the limit -> 413.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "proxy_core/http.h"
+
+namespace meshsim::proxy {
+
+struct CodecLimits {
+  size_t header_bytes_max = 60 * 1024;
+  size_t body_bytes_max = 4 * 1024 * 1024;
+};
+
+struct DecodeOutcome {
+  enum class Kind { kNeedMore, kMessage, kError };
+  Kind kind = Kind::kNeedMore;
+  int error_status = 0;  // 400, 413 or 431 for kError
+  std::string error;
+};
+
+// Decodes a stream of requests from one connection. Feed bytes as they
+// arrive; `feed` consumes from the front of `bytes` what it used.
+class RequestDecoder {
+ public:
+  explicit RequestDecoder(CodecLimits limits = {});
+  ~RequestDecoder();
+  RequestDecoder(RequestDecoder&&) noexcept;
+  RequestDecoder& operator=(RequestDecoder&&) noexcept;
+
+  DecodeOutcome feed(std::string_view& bytes);
+  // The completed request; resets for the next one on the same connection.
+  HttpRequest take();
+  bool keep_alive() const { return keep_alive_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  CodecLimits limits_;
+  bool keep_alive_ = true;
+};
+
+class ResponseDecoder {
+ public:
+  explicit ResponseDecoder(CodecLimits limits = {});
+  ~ResponseDecoder();
+  ResponseDecoder(ResponseDecoder&&) noexcept;
+  ResponseDecoder& operator=(ResponseDecoder&&) noexcept;
+
+  DecodeOutcome feed(std::string_view& bytes);
+  HttpResponse take();
+  bool keep_alive() const { return keep_alive_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  CodecLimits limits_;
+  bool keep_alive_ = true;
+};
+
+// Serializes with Content-Length (bodies are complete by then).
+std::string serialize(const HttpRequest& request);
+std::string serialize(const HttpResponse& response);
+
+// One-shot helpers for complete messages.
+bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outcome = nullptr);
+bool parse_response(std::string_view bytes, HttpResponse& out, DecodeOutcome* outcome = nullptr);
+
+}  // namespace meshsim::proxy

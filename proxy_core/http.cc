@@ -1,0 +1,135 @@
+#include "proxy_core/http.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace meshsim::proxy {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::optional<std::string_view> HeaderMap::get(std::string_view name) const {
+  for (const Header& h : headers_)
+    if (iequals(h.name, name)) return std::string_view(h.value);
+  return std::nullopt;
+}
+
+std::optional<std::string> HeaderMap::get_joined(std::string_view name) const {
+  std::optional<std::string> out;
+  for (const Header& h : headers_) {
+    if (!iequals(h.name, name)) continue;
+    if (out) *out += "," + h.value;
+    else out = h.value;
+  }
+  return out;
+}
+
+void HeaderMap::set(std::string_view name, std::string_view value) {
+  remove(name);
+  headers_.push_back({std::string(name), std::string(value)});
+}
+
+void HeaderMap::add(std::string_view name, std::string_view value) {
+  headers_.push_back({std::string(name), std::string(value)});
+}
+
+void HeaderMap::remove(std::string_view name) {
+  std::erase_if(headers_, [&](const Header& h) { return iequals(h.name, name); });
+}
+
+std::string_view HttpRequest::path() const {
+  std::string_view t = target;
+  return t.substr(0, t.find('?'));
+}
+
+std::string_view HttpRequest::query() const {
+  std::string_view t = target;
+  auto q = t.find('?');
+  return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
+}
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 408: return "Request Timeout";
+    case 413: return "Payload Too Large";
+    case 418: return "I'm a teapot";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return status < 300 ? "OK" : status < 400 ? "Redirect" : status < 500 ? "Client Error" : "Server Error";
+  }
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string normalize_path(std::string_view path) {
+  // Decode unreserved percent-encodings (RFC 3986 §6.2.2.2), as Envoy does.
+  std::string decoded;
+  decoded.reserve(path.size());
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '%' && i + 2 < path.size() && hex_value(path[i + 1]) >= 0 && hex_value(path[i + 2]) >= 0) {
+      char c = static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~') {
+        decoded += c;
+        i += 2;
+        continue;
+      }
+    }
+    decoded += path[i];
+  }
+  // Remove dot segments (RFC 3986 §5.2.4) and merge slashes.
+  std::vector<std::string_view> segments;
+  std::string_view rest = decoded;
+  while (!rest.empty()) {
+    auto slash = rest.find('/');
+    std::string_view seg = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    if (seg.empty() || seg == ".") continue;
+    if (seg == "..") {
+      if (!segments.empty()) segments.pop_back();
+      continue;
+    }
+    segments.push_back(seg);
+  }
+  std::string out;
+  for (auto seg : segments) {
+    out += '/';
+    out += seg;
+  }
+  if (out.empty() || (decoded.size() > 1 && decoded.back() == '/')) out += '/';
+  return out;
+}
+
+}  // namespace meshsim::proxy

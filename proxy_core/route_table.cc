@@ -1,0 +1,314 @@
+#include "proxy_core/route_table.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "proxy_core/hosts.h"
+#include "proxy_core/http.h"
+
+namespace meshsim::proxy {
+namespace {
+
+constexpr std::string_view kRootNamespace = "istio-system";
+
+void compile_matcher(const StringMatcher& m, const std::string& what, std::vector<std::string>* errors) {
+  if (!m.ok() && errors) errors->push_back("invalid regex in " + what + ": " + m.value());
+}
+
+CompiledMatch compile_match(const HTTPMatchRequest& spec, std::vector<std::string>* errors) {
+  CompiledMatch out;
+  out.spec = &spec;
+  if (spec.uri) out.uri = StringMatcher::from_istio(*spec.uri, spec.ignore_uri_case);
+  if (spec.scheme) out.scheme = StringMatcher::from_istio(*spec.scheme);
+  if (spec.method) out.method = StringMatcher::from_istio(*spec.method);
+  if (spec.authority) out.authority = StringMatcher::from_istio(*spec.authority);
+  for (const auto& [name, m] : spec.headers) out.headers.emplace_back(name, StringMatcher::from_istio(m));
+  for (const auto& [name, m] : spec.without_headers) out.without_headers.emplace_back(name, StringMatcher::from_istio(m));
+  for (const auto& [name, m] : spec.query_params) out.query_params.emplace_back(name, StringMatcher::from_istio(m));
+  auto check = [&](const std::optional<StringMatcher>& m, const char* what) {
+    if (m) compile_matcher(*m, what, errors);
+  };
+  check(out.uri, "uri");
+  check(out.scheme, "scheme");
+  check(out.method, "method");
+  check(out.authority, "authority");
+  for (auto* list : {&out.headers, &out.without_headers, &out.query_params})
+    for (const auto& [name, m] : *list) compile_matcher(m, name, errors);
+  return out;
+}
+
+// Gateway API precedence (httproute_types.go): exact path, longest prefix,
+// method, most headers, most query params; then oldest route, then
+// namespace/name, then rule order. Regex paths rank between exact and prefix
+// as in Istio's conversion.
+bool gw_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) {
+  auto path_rank = [](const CompiledGwMatch& m) {
+    std::string type = m.spec ? m.spec->path_type : "PathPrefix";
+    return type == "Exact" ? 3 : type == "RegularExpression" ? 2 : 1;
+  };
+  auto key = [&](const CompiledGwMatch& m) {
+    size_t path_length = m.spec ? m.spec->path_value.size() : 1;
+    bool method = m.spec && !m.spec->method.empty();
+    return std::make_tuple(path_rank(m), path_length, method, m.headers.size(), m.query_params.size());
+  };
+  auto ka = key(a), kb = key(b);
+  if (ka != kb) return ka > kb;
+  if (a.route->creation_order != b.route->creation_order) return a.route->creation_order < b.route->creation_order;
+  auto na = std::tie(a.route->header.meta.ns, a.route->header.meta.name);
+  auto nb = std::tie(b.route->header.meta.ns, b.route->header.meta.name);
+  if (na != nb) return na < nb;
+  return std::tie(a.rule_index, a.match_index) < std::tie(b.rule_index, b.match_index);
+}
+
+}  // namespace
+
+bool labels_select(const Labels& selector, const Labels& labels) {
+  for (const auto& [k, v] : selector) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+uint32_t ServiceInfo::target_port(uint32_t service_port, const Endpoint& e) const {
+  if (spec == nullptr) return service_port;
+  for (const ServicePort& p : spec->ports) {
+    if (p.port != service_port) continue;
+    if (const auto* number = std::get_if<uint32_t>(&p.target_port)) return *number == 0 ? p.port : *number;
+    const auto& name = std::get<std::string>(p.target_port);
+    for (const ContainerPort& cp : e.ports)
+      if (cp.name == name) return cp.container_port;
+    return p.port;
+  }
+  return service_port;
+}
+
+bool ServiceInfo::has_port(uint32_t service_port) const {
+  if (spec == nullptr || spec->ports.empty()) return true;
+  return std::any_of(spec->ports.begin(), spec->ports.end(), [&](const ServicePort& p) { return p.port == service_port; });
+}
+
+std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vector<std::string>* errors) {
+  auto table = std::shared_ptr<RouteTable>(new RouteTable());
+  table->resources_ = std::make_shared<const Resources>(std::move(input));
+  const Resources& r = *table->resources_;
+  size_t errors_before = errors ? errors->size() : 0;
+
+  // Endpoints: one per replica, with a stable synthetic pod IP.
+  for (size_t d = 0; d < r.deployments.size(); ++d) {
+    const Deployment& dep = r.deployments[d];
+    for (int i = 0; i < dep.replicas; ++i) {
+      Endpoint e;
+      e.index = table->endpoints_.size();
+      e.workload = dep.header.meta.name;
+      e.pod = dep.replicas == 1 ? dep.header.meta.name : dep.header.meta.name + "-" + std::to_string(i);
+      e.ns = dep.header.meta.ns;
+      e.labels = dep.pod_labels;
+      e.service_account = dep.service_account;
+      e.ports = dep.ports;
+      e.ip = "10." + std::to_string(1 + d / 250) + "." + std::to_string(d % 250) + "." + std::to_string(i + 1);
+      table->endpoints_.push_back(std::move(e));
+    }
+  }
+  for (const Service& s : r.services) {
+    ServiceInfo info;
+    info.spec = &s;
+    info.name = s.header.meta.name;
+    info.ns = s.header.meta.ns;
+    info.fqdn = resolve_short_name(info.name, info.ns);
+    if (!s.selector.empty())
+      for (const Endpoint& e : table->endpoints_)
+        if (e.ns == info.ns && labels_select(s.selector, e.labels)) info.endpoints.push_back(e.index);
+    table->services_[info.fqdn] = std::move(info);
+  }
+  for (const VirtualService& vs : r.virtual_services) {
+    CompiledVirtualService cvs;
+    cvs.spec = &vs;
+    for (const auto& h : vs.hosts) cvs.hosts.push_back(resolve_short_name(to_lower(h), vs.header.meta.ns));
+    for (size_t i = 0; i < vs.http.size(); ++i) {
+      CompiledHttpRoute route;
+      route.spec = &vs.http[i];
+      route.index = i;
+      for (const auto& m : vs.http[i].match) route.matches.push_back(compile_match(m, errors));
+      if (vs.http[i].rewrite && vs.http[i].rewrite->uri_regex_rewrite) {
+        RE2::Options options;
+        options.set_log_errors(false);
+        route.uri_regex_rewrite = std::make_shared<RE2>(vs.http[i].rewrite->uri_regex_rewrite->match, options);
+        if (!route.uri_regex_rewrite->ok() && errors) errors->push_back("invalid uriRegexRewrite.match");
+      }
+      cvs.http.push_back(std::move(route));
+    }
+    table->virtual_services_.push_back(std::move(cvs));
+  }
+  for (const DestinationRule& dr : r.destination_rules) {
+    std::string host = resolve_short_name(dr.host, dr.header.meta.ns);
+    auto [it, inserted] = table->destination_rules_.emplace(host, dr);
+    if (inserted) continue;
+    // Istio merges rules for one host: subsets unioned, the first rule's
+    // policy and duplicate subsets win (pilot/pkg/model/destination_rule.go).
+    for (const Subset& s : dr.subsets) {
+      bool duplicate = std::any_of(it->second.subsets.begin(), it->second.subsets.end(),
+                                   [&](const Subset& existing) { return existing.name == s.name; });
+      if (!duplicate) it->second.subsets.push_back(s);
+    }
+  }
+  for (const GwHTTPRoute& route : r.http_routes) {
+    for (const ParentRef& parent : route.parent_refs) {
+      if (parent.kind != "Service" || !(parent.group.empty() || parent.group == "core")) continue;
+      GwAttachment attachment;
+      std::string parent_ns = parent.ns.empty() ? route.header.meta.ns : parent.ns;
+      attachment.parent = {resolve_short_name(parent.name, parent_ns), parent.port, route.header.meta.ns};
+      for (size_t ri = 0; ri < route.rules.size(); ++ri) {
+        const GwRouteRule& rule = route.rules[ri];
+        auto add_match = [&](const GwRouteMatch* m, size_t mi) {
+          CompiledGwMatch cm;
+          cm.route = &route;
+          cm.rule = &rule;
+          cm.rule_index = ri;
+          cm.match_index = mi;
+          cm.spec = m;
+          std::string type = m ? m->path_type : "PathPrefix";
+          std::string value = m ? m->path_value : "/";
+          cm.path = type == "Exact" ? StringMatcher(StringMatcher::Kind::kExact, value)
+                  : type == "RegularExpression" ? StringMatcher(StringMatcher::Kind::kRegex, value)
+                                                : StringMatcher(StringMatcher::Kind::kPathSeparatedPrefix, value);
+          compile_matcher(cm.path, "path", errors);
+          if (m) {
+            for (const auto& h : m->headers)
+              cm.headers.emplace_back(to_lower(h.name), StringMatcher(h.type == "Exact" ? StringMatcher::Kind::kExact
+                                                                                         : StringMatcher::Kind::kRegex,
+                                                                      h.value));
+            for (const auto& q : m->query_params)
+              cm.query_params.emplace_back(q.name, StringMatcher(q.type == "Exact" ? StringMatcher::Kind::kExact
+                                                                                   : StringMatcher::Kind::kRegex,
+                                                                 q.value));
+          }
+          attachment.matches.push_back(std::move(cm));
+        };
+        if (rule.matches.empty()) add_match(nullptr, 0);
+        for (size_t mi = 0; mi < rule.matches.size(); ++mi) add_match(&rule.matches[mi], mi);
+      }
+      table->gw_attachments_.push_back(std::move(attachment));
+    }
+  }
+  if (errors && errors->size() > errors_before) return nullptr;
+  return table;
+}
+
+const ServiceInfo* RouteTable::service(std::string_view fqdn) const {
+  auto it = services_.find(fqdn);
+  return it == services_.end() ? nullptr : &it->second;
+}
+
+const Endpoint* RouteTable::endpoint_by_ip(std::string_view ip) const {
+  for (const Endpoint& e : endpoints_)
+    if (e.ip == ip) return &e;
+  return nullptr;
+}
+
+const Endpoint* RouteTable::endpoint_by_workload(std::string_view ns, std::string_view name) const {
+  for (const Endpoint& e : endpoints_)
+    if (e.ns == ns && (e.workload == name || e.pod == name)) return &e;
+  return nullptr;
+}
+
+namespace {
+
+bool exported_to(const std::vector<std::string>& export_to, std::string_view own_ns, std::string_view client_ns) {
+  if (export_to.empty()) return true;
+  for (const auto& e : export_to)
+    if (e == "*" || (e == "." && own_ns == client_ns) || e == client_ns) return true;
+  return false;
+}
+
+bool bound_to_mesh(const VirtualService& vs) {
+  return vs.gateways.empty() || std::find(vs.gateways.begin(), vs.gateways.end(), "mesh") != vs.gateways.end();
+}
+
+}  // namespace
+
+const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view host, std::string_view client_ns) const {
+  // Exact host beats wildcard, as Envoy picks the most specific virtual host.
+  const CompiledVirtualService* wildcard = nullptr;
+  for (const auto& vs : virtual_services_) {
+    if (!bound_to_mesh(*vs.spec) || !exported_to(vs.spec->export_to, vs.spec->header.meta.ns, client_ns)) continue;
+    for (const auto& h : vs.hosts) {
+      if (h == host) return &vs;
+      if (wildcard == nullptr && host_matches(h, host)) wildcard = &vs;
+    }
+  }
+  return wildcard;
+}
+
+bool RouteTable::is_virtual_service_host(std::string_view host) const {
+  for (const auto& vs : virtual_services_)
+    if (bound_to_mesh(*vs.spec))
+      for (const auto& h : vs.hosts)
+        if (h == host) return true;
+  return false;
+}
+
+std::vector<const CompiledGwMatch*> RouteTable::gateway_matches(std::string_view service_fqdn, uint32_t port,
+                                                                std::string_view client_ns) const {
+  // A consumer route (in the client's namespace, not the Service's) replaces
+  // the producer routes for that client (GEP-1426, MeshConsumerRoute).
+  const ServiceInfo* svc = service(service_fqdn);
+  std::string_view service_ns = svc ? std::string_view(svc->ns) : std::string_view{};
+  bool consumer = false;
+  for (const auto& a : gw_attachments_)
+    if (a.parent.service_fqdn == service_fqdn && a.parent.route_ns == client_ns && client_ns != service_ns)
+      consumer = true;
+  std::vector<const CompiledGwMatch*> out;
+  for (const auto& a : gw_attachments_) {
+    if (a.parent.service_fqdn != service_fqdn) continue;
+    if (a.parent.port && *a.parent.port != port) continue;
+    bool is_consumer_route = a.parent.route_ns != service_ns;
+    if (is_consumer_route && a.parent.route_ns != client_ns) continue;  // someone else's consumer route
+    if (consumer && !is_consumer_route) continue;
+    for (const auto& m : a.matches) out.push_back(&m);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const CompiledGwMatch* a, const CompiledGwMatch* b) { return gw_precedes(*a, *b); });
+  return out;
+}
+
+const DestinationRule* RouteTable::destination_rule(std::string_view fqdn) const {
+  auto it = destination_rules_.find(fqdn);
+  if (it != destination_rules_.end()) return &it->second;
+  for (const auto& [host, dr] : destination_rules_)
+    if (host_matches(host, fqdn)) return &dr;
+  return nullptr;
+}
+
+std::vector<const AuthorizationPolicy*> RouteTable::authorization_policies_for(const Endpoint& e) const {
+  std::vector<const AuthorizationPolicy*> out;
+  for (const auto& p : resources_->authorization_policies) {
+    const std::string& ns = p.header.meta.ns;
+    if (ns != e.ns && ns != kRootNamespace) continue;
+    if (p.selector && !labels_select(*p.selector, e.labels)) continue;
+    out.push_back(&p);
+  }
+  return out;
+}
+
+std::string RouteTable::peer_authentication_mode(const Endpoint& e, uint32_t port) const {
+  // Most specific wins: workload selector, then namespace, then mesh (root namespace).
+  std::string mesh_mode, ns_mode, workload_mode;
+  for (const auto& pa : resources_->peer_authentications) {
+    std::string mode = pa.mode;
+    if (auto it = pa.port_level_mode.find(port); it != pa.port_level_mode.end() && !it->second.empty()) mode = it->second;
+    if (mode.empty() || mode == "UNSET") continue;
+    if (pa.header.meta.ns == e.ns && pa.selector && !pa.selector->empty()) {
+      if (labels_select(*pa.selector, e.labels)) workload_mode = mode;
+    } else if (pa.header.meta.ns == e.ns) {
+      ns_mode = mode;
+    } else if (pa.header.meta.ns == kRootNamespace && (!pa.selector || pa.selector->empty())) {
+      mesh_mode = mode;
+    }
+  }
+  if (!workload_mode.empty()) return workload_mode;
+  if (!ns_mode.empty()) return ns_mode;
+  if (!mesh_mode.empty()) return mesh_mode;
+  return "PERMISSIVE";
+}
+
+}  // namespace meshsim::proxy

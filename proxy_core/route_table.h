@@ -1,0 +1,128 @@
+// The compiled, immutable routing snapshot every sidecar evaluates: the
+// service registry (Services, their endpoints), VirtualServices and GAMMA
+// HTTPRoutes compiled into matchers, DestinationRules merged per host,
+// AuthorizationPolicies. Built once per config push by `create`; a push
+// that does not compile is rejected whole and the old snapshot keeps serving.
+// Shared read-only between threads (held by shared_ptr<const RouteTable>).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy_core/matchers.h"
+#include "proxy_core/resources.h"
+
+namespace meshsim::proxy {
+
+inline constexpr std::string_view kTrustDomain = "cluster.local";
+
+// One pod: a replica of a Deployment. Each has its own sidecar.
+struct Endpoint {
+  size_t index = 0;
+  std::string pod;       // "<deployment>" for one replica, "<deployment>-<i>" otherwise
+  std::string workload;  // the Deployment name
+  std::string ns;
+  Labels labels;
+  std::string service_account;
+  std::string ip;
+  std::vector<ContainerPort> ports;
+  std::string principal() const {
+    return std::string(kTrustDomain) + "/ns/" + ns + "/sa/" + service_account;
+  }
+  std::string version() const {
+    auto it = labels.find("version");
+    return it == labels.end() ? "" : it->second;
+  }
+};
+
+struct ServiceInfo {
+  const Service* spec = nullptr;
+  std::string name, ns, fqdn;
+  std::vector<size_t> endpoints;  // indices into RouteTable::endpoints()
+  // The workload port a Service port forwards to on endpoint `e`.
+  uint32_t target_port(uint32_t service_port, const Endpoint& e) const;
+  bool has_port(uint32_t service_port) const;
+};
+
+struct CompiledMatch {
+  const HTTPMatchRequest* spec = nullptr;
+  std::optional<StringMatcher> uri, scheme, method, authority;
+  std::vector<std::pair<std::string, StringMatcher>> headers, without_headers, query_params;
+};
+
+struct CompiledHttpRoute {
+  const HTTPRoute* spec = nullptr;
+  size_t index = 0;
+  std::vector<CompiledMatch> matches;
+  std::shared_ptr<const RE2> uri_regex_rewrite;
+};
+
+struct CompiledVirtualService {
+  const VirtualService* spec = nullptr;
+  std::vector<std::string> hosts;  // resolved in the VirtualService's namespace
+  std::vector<CompiledHttpRoute> http;
+};
+
+// A Gateway API rule flattened with its route and one of its matches, so
+// that rules of all attached routes can be sorted by precedence.
+struct CompiledGwMatch {
+  const GwHTTPRoute* route = nullptr;
+  const GwRouteRule* rule = nullptr;
+  size_t rule_index = 0, match_index = 0;
+  const GwRouteMatch* spec = nullptr;  // null for a rule without matches (matches "/")
+  StringMatcher path;
+  std::vector<std::pair<std::string, StringMatcher>> headers, query_params;
+};
+
+struct CompiledGwParent {
+  std::string service_fqdn;
+  std::optional<uint32_t> port;
+  std::string route_ns;  // consumer route when != the Service's namespace
+};
+
+class RouteTable {
+ public:
+  // Compiles `resources`; returns null and fills `errors` if anything does not compile.
+  static std::shared_ptr<const RouteTable> create(Resources resources, std::vector<std::string>* errors);
+
+  const Resources& resources() const { return *resources_; }
+  const std::vector<Endpoint>& endpoints() const { return endpoints_; }
+  const ServiceInfo* service(std::string_view fqdn) const;
+  const std::map<std::string, ServiceInfo, std::less<>>& services() const { return services_; }
+  const Endpoint* endpoint_by_ip(std::string_view ip) const;
+  const Endpoint* endpoint_by_workload(std::string_view ns, std::string_view name) const;
+
+  // The VirtualService for `host` visible to a client in `client_ns` (first in
+  // apply order, as Istio keeps the oldest for sidecars), or null.
+  const CompiledVirtualService* virtual_service_for(std::string_view host, std::string_view client_ns) const;
+  bool is_virtual_service_host(std::string_view host) const;
+  // GAMMA matches that apply to traffic from `client_ns` to `service_fqdn:port`,
+  // sorted by Gateway API precedence. Empty when no HTTPRoute is attached.
+  std::vector<const CompiledGwMatch*> gateway_matches(std::string_view service_fqdn, uint32_t port,
+                                                      std::string_view client_ns) const;
+  // The merged DestinationRule for a host (subsets unioned, first wins), or null.
+  const DestinationRule* destination_rule(std::string_view fqdn) const;
+
+  // Policies that select the workload of `e` (its namespace, plus the root namespace).
+  std::vector<const AuthorizationPolicy*> authorization_policies_for(const Endpoint& e) const;
+  std::string peer_authentication_mode(const Endpoint& e, uint32_t port) const;
+
+ private:
+  std::shared_ptr<const Resources> resources_;
+  std::vector<Endpoint> endpoints_;
+  std::map<std::string, ServiceInfo, std::less<>> services_;
+  std::vector<CompiledVirtualService> virtual_services_;
+  struct GwAttachment {
+    CompiledGwParent parent;
+    std::vector<CompiledGwMatch> matches;
+  };
+  std::vector<GwAttachment> gw_attachments_;
+  std::map<std::string, DestinationRule, std::less<>> destination_rules_;
+};
+
+bool labels_select(const Labels& selector, const Labels& labels);
+
+}  // namespace meshsim::proxy

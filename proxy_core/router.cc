@@ -1,0 +1,603 @@
+#include "proxy_core/router.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "proxy_core/hosts.h"
+
+namespace meshsim::proxy {
+namespace {
+
+constexpr uint64_t kMillion = 1'000'000;
+
+// Istio turns Percent{value} into FractionalPercent{value*10000, MILLION}
+// (route.go translatePercentToFractionalPercent); Envoy then draws
+// random % 1e6 < numerator (ProtobufPercentHelper::evaluateFractionalPercent).
+uint64_t per_million(double percent) { return static_cast<uint64_t>(percent * 10000); }
+
+bool draw(Random& random, uint64_t ppm) { return ppm > 0 && random.next() % kMillion < ppm; }
+
+HttpResponse local_reply(int status, std::string body = "") {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  if (!r.body.empty()) r.headers.set("content-type", "text/plain");
+  return r;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    if (key == name) return std::string(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+// The value a header matcher sees: pseudo-headers map onto the request line.
+std::optional<std::string> header_value(const HttpRequest& request, std::string_view name) {
+  if (name == ":method") return request.method;
+  if (name == ":path") return request.target;
+  if (name == ":authority" || name == "host") return request.authority;
+  if (name == ":scheme") return std::string("http");
+  return request.headers.get_joined(name);
+}
+
+bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port, const HttpRequest& request) {
+  const HTTPMatchRequest& spec = *m.spec;
+  if (!spec.gateways.empty() && std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end())
+    return false;
+  if (spec.port && *spec.port != port) return false;
+  if (!spec.source_labels.empty() && !labels_select(spec.source_labels, client.labels)) return false;
+  if (!spec.source_namespace.empty() && spec.source_namespace != client.ns) return false;
+  if (m.uri && !m.uri->matches(request.path())) return false;
+  if (m.scheme && !m.scheme->matches("http")) return false;
+  if (m.method && !m.method->matches(request.method)) return false;
+  if (m.authority && !m.authority->matches(request.authority)) return false;
+  for (const auto& [name, matcher] : m.headers) {
+    auto value = header_value(request, name);
+    if (!value || !matcher.matches(*value)) return false;
+  }
+  // withoutHeaders: invert_match with treat_missing_header_as_empty, except
+  // the presence form, which simply requires the header to be absent (route.go).
+  for (const auto& [name, matcher] : m.without_headers) {
+    auto value = header_value(request, name);
+    if (matcher.kind() == StringMatcher::Kind::kPresent) {
+      if (value) return false;
+    } else if (matcher.matches(value.value_or(""))) {
+      return false;
+    }
+  }
+  for (const auto& [name, matcher] : m.query_params) {
+    auto value = query_param(request.query(), name);
+    if (!value || !matcher.matches(*value)) return false;
+  }
+  return true;
+}
+
+std::string index_name(const std::string& name, size_t index) { return name.empty() ? fmt::format("#{}", index) : name; }
+
+void apply_ops(const HeaderOps& ops, HttpRequest& request) {
+  for (const auto& [name, value] : ops.set) {
+    if (iequals(name, ":authority") || iequals(name, "host")) request.authority = value;
+    else request.headers.set(name, value);
+  }
+  for (const auto& [name, value] : ops.add) request.headers.add(name, value);
+  for (const auto& name : ops.remove) request.headers.remove(name);
+}
+
+void append_ops(HeaderOps& into, const HeaderOps& ops) {
+  into.set.insert(into.set.end(), ops.set.begin(), ops.set.end());
+  into.add.insert(into.add.end(), ops.add.begin(), ops.add.end());
+  into.remove.insert(into.remove.end(), ops.remove.begin(), ops.remove.end());
+}
+
+void merge_policy(TrafficPolicyCore& into, const TrafficPolicyCore& over) {
+  if (over.load_balancer) into.load_balancer = over.load_balancer;
+  if (over.connection_pool) into.connection_pool = over.connection_pool;
+  if (over.outlier_detection) into.outlier_detection = over.outlier_detection;
+  if (over.tls) into.tls = over.tls;
+}
+
+void merge_port_policy(TrafficPolicyCore& into, const TrafficPolicy& policy, uint32_t port) {
+  merge_policy(into, policy);
+  for (const auto& p : policy.port_level_settings)
+    if (p.port == port) merge_policy(into, p);
+}
+
+// The Service port a destination without an explicit port uses: the request
+// port if the Service has it, else the Service's only port.
+uint32_t destination_port(const ServiceInfo& svc, std::optional<uint32_t> explicit_port, uint32_t request_port) {
+  if (explicit_port) return *explicit_port;
+  if (svc.has_port(request_port) || svc.spec == nullptr || svc.spec->ports.size() != 1) return request_port;
+  return svc.spec->ports[0].port;
+}
+
+struct ResolvedTarget {
+  std::optional<Cluster> cluster;
+  int error_status = 503;  // when no cluster: 503 NC (Istio) or 500 (Gateway API)
+};
+
+ResolvedTarget resolve_destination(const RouteTable& table, const std::string& host_fqdn, std::optional<uint32_t> port,
+                                   const std::string& subset, uint32_t request_port) {
+  const ServiceInfo* svc = table.service(host_fqdn);
+  if (svc == nullptr) return {};
+  return {resolve_cluster(table, *svc, destination_port(*svc, port, request_port), subset)};
+}
+
+void add_mirror(const RouteTable& table, RouteDecision& d, const std::string& fqdn, std::optional<uint32_t> port,
+                const std::string& subset, uint32_t request_port) {
+  auto target = resolve_destination(table, fqdn, port, subset, request_port);
+  if (target.cluster) d.mirrors.push_back({*target.cluster});
+}
+
+std::string rewrite_prefix(std::string_view path, std::string_view matched_prefix, std::string_view replacement) {
+  return std::string(replacement) + std::string(path.substr(std::min(matched_prefix.size(), path.size())));
+}
+
+// Envoy redirect: scheme/host/port/path replaced as configured; the query is
+// kept unless the new path carries one.
+std::string redirect_location(const HttpRequest& request, const std::string& scheme_override, const std::string& host_override,
+                              std::optional<uint32_t> port_override, std::optional<std::string> new_path) {
+  std::string scheme = scheme_override.empty() ? "http" : scheme_override;
+  std::string_view authority = request.authority;
+  std::string host(strip_port(authority));
+  std::string port;
+  if (authority.size() > host.size() && authority[host.size()] == ':') port = std::string(authority.substr(host.size() + 1));
+  if (!host_override.empty()) {
+    std::string_view h = host_override;
+    host = std::string(strip_port(h));
+    if (h.size() > host.size()) port = std::string(h.substr(host.size() + 1));
+  }
+  if (port_override) port = *port_override == 0 ? "" : std::to_string(*port_override);
+  // A scheme change drops the old scheme's default port (Envoy drops it for any scheme redirect).
+  if (!scheme_override.empty() && !port_override) {
+    if ((port == "80" && scheme == "https") || (port == "443" && scheme == "http")) port.clear();
+  }
+  if ((scheme == "http" && port == "80" && port_override && *port_override == 80) ||
+      (scheme == "https" && port == "443" && port_override && *port_override == 443))
+    port.clear();
+  std::string path = new_path ? *new_path : std::string(request.path());
+  std::string location = scheme + "://" + host + (port.empty() ? "" : ":" + port) + path;
+  if (path.find('?') == std::string::npos && !request.query().empty()) location += "?" + std::string(request.query());
+  return location;
+}
+
+RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirtualService& vs, const ClientContext& client,
+                                     uint32_t port, HttpRequest& request, Random& random) {
+  RouteDecision d;
+  const CompiledHttpRoute* chosen = nullptr;
+  const CompiledMatch* chosen_match = nullptr;
+  for (const auto& route : vs.http) {
+    if (route.matches.empty()) {
+      chosen = &route;
+      break;
+    }
+    for (const auto& m : route.matches)
+      if (matches(m, client, port, request)) {
+        chosen = &route;
+        chosen_match = &m;
+        break;
+      }
+    if (chosen) break;
+  }
+  if (chosen == nullptr) {
+    // Envoy router.cc: no route match -> 404, empty body, flag NR.
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(404);
+    d.flag = "NR";
+    return d;
+  }
+  const HTTPRoute& spec = *chosen->spec;
+  RouteInfo info;
+  info.resource = "VirtualService " + vs.spec->header.meta.ns + "/" + vs.spec->header.meta.name;
+  info.rule = index_name(spec.name, chosen->index);
+  info.rule_index = static_cast<int>(chosen->index);
+  if (chosen_match) {
+    size_t mi = static_cast<size_t>(chosen_match - chosen->matches.data());
+    info.match = index_name(chosen_match->spec->name, mi);
+    info.match_index = static_cast<int>(mi);
+  }
+  d.route = info;
+
+  // Fault filter runs first (listener_builder.go: Fault, Cors, router).
+  if (spec.fault) {
+    if (const auto& delay = spec.fault->delay; delay && delay->fixed_delay) {
+      uint64_t ppm = delay->percentage ? per_million(delay->percentage->value)
+                   : delay->percent ? static_cast<uint64_t>(*delay->percent) * 10000 : 0;
+      if (draw(random, ppm)) d.fault_delay = *delay->fixed_delay;
+    }
+    if (const auto& abort = spec.fault->abort; abort && abort->http_status) {
+      uint64_t ppm = abort->percentage ? per_million(abort->percentage->value) : 0;
+      if (draw(random, ppm)) d.fault_abort_status = *abort->http_status;
+    }
+  }
+  // CORS (Envoy cors filter): preflight from an allowed origin is answered locally.
+  auto origin = request.headers.get("origin");
+  if (spec.cors_policy && origin) {
+    const CorsPolicy& cors = *spec.cors_policy;
+    bool allowed = std::any_of(cors.allow_origins.begin(), cors.allow_origins.end(), [&](const StringMatch& m) {
+      return StringMatcher::from_istio(m).matches(*origin);
+    });
+    if (allowed) {
+      bool preflight = request.method == "OPTIONS" && request.headers.has("access-control-request-method");
+      auto join = [](const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, ",")); };
+      if (preflight) {
+        d.kind = RouteDecision::Kind::kLocalReply;
+        d.local_reply = local_reply(200);
+        d.local_reply.headers.set("access-control-allow-origin", *origin);
+        if (!cors.allow_methods.empty()) d.local_reply.headers.set("access-control-allow-methods", join(cors.allow_methods));
+        if (!cors.allow_headers.empty()) d.local_reply.headers.set("access-control-allow-headers", join(cors.allow_headers));
+        if (cors.max_age) d.local_reply.headers.set("access-control-max-age", std::to_string(cors.max_age->count() / 1'000'000));
+        if (cors.allow_credentials.value_or(false)) d.local_reply.headers.set("access-control-allow-credentials", "true");
+        return d;
+      }
+      d.cors_response_headers.emplace_back("access-control-allow-origin", std::string(*origin));
+      if (!cors.expose_headers.empty()) d.cors_response_headers.emplace_back("access-control-expose-headers", join(cors.expose_headers));
+      if (cors.allow_credentials.value_or(false)) d.cors_response_headers.emplace_back("access-control-allow-credentials", "true");
+    }
+  }
+  if (spec.direct_response) {
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(static_cast<int>(spec.direct_response->status), spec.direct_response->body.value_or(""));
+    return d;
+  }
+  if (spec.redirect) {
+    const HTTPRedirect& r = *spec.redirect;
+    std::optional<uint32_t> port_override = r.port;
+    if (r.derive_port == "FROM_REQUEST_PORT") port_override = port;
+    std::string scheme = r.scheme.empty() ? "http" : r.scheme;
+    if (port_override && ((*port_override == 80 && scheme == "http") || (*port_override == 443 && scheme == "https")))
+      port_override = 0;  // route.go: no explicit :80 / :443
+    std::optional<std::string> path;
+    if (!r.uri.empty()) path = r.uri;
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(static_cast<int>(r.redirect_code));
+    d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.authority, port_override, path));
+    return d;
+  }
+
+  // Weighted destination (route.go: zero weights dropped when several).
+  const HTTPRouteDestination* dest = &spec.route.front();
+  if (spec.route.size() > 1) {
+    uint64_t total = 0;
+    for (const auto& rd : spec.route) total += static_cast<uint64_t>(std::max(0, rd.weight.value_or(0)));
+    if (total > 0) {
+      uint64_t pick = random.below(total);
+      for (const auto& rd : spec.route) {
+        uint64_t w = static_cast<uint64_t>(std::max(0, rd.weight.value_or(0)));
+        if (pick < w) {
+          dest = &rd;
+          break;
+        }
+        pick -= w;
+      }
+    }
+  }
+  // Header operations: destination level first, then route level, so the
+  // route level wins for `set` (routing.go "set host header in route and destination").
+  apply_ops(dest->headers.request, request);
+  apply_ops(spec.headers.request, request);
+  append_ops(d.response_ops, dest->headers.response);
+  append_ops(d.response_ops, spec.headers.response);
+  if (spec.rewrite) {
+    const HTTPRewrite& rw = *spec.rewrite;
+    std::string query = request.query().empty() ? "" : "?" + std::string(request.query());
+    std::string path(request.path());
+    if (chosen->uri_regex_rewrite) {
+      RE2::GlobalReplace(&path, *chosen->uri_regex_rewrite, rw.uri_regex_rewrite->rewrite);
+      request.target = path + query;
+    } else if (rw.uri) {
+      // Envoy prefix_rewrite: replaces the matched prefix; for exact/regex
+      // matches the whole path; a match-less rule matches prefix "/".
+      std::string matched = "/";
+      if (chosen_match && chosen_match->uri) {
+        matched = chosen_match->uri->kind() == StringMatcher::Kind::kPrefix ? chosen_match->uri->value() : path;
+        if (chosen_match->spec->ignore_uri_case) matched = path.substr(0, matched.size());
+      }
+      request.target = rewrite_prefix(path, matched, *rw.uri) + query;
+    }
+    if (!rw.authority.empty()) request.authority = rw.authority;
+  }
+  d.timeout = spec.timeout;
+  if (d.timeout && d.timeout->count() == 0) d.timeout.reset();
+  if (!spec.retries) {
+    d.retry = istio_default_retry_policy();
+  } else if (spec.retries->attempts > 0) {
+    RetryPolicy p = istio_default_retry_policy();
+    p.num_retries = spec.retries->attempts;
+    if (!spec.retries->retry_on.empty()) {
+      // retry.go parseRetryOn: integers are status codes; add retriable-status-codes.
+      p.retry_on.clear();
+      std::string_view s = spec.retries->retry_on;
+      while (!s.empty()) {
+        auto comma = s.find(',');
+        std::string token(s.substr(0, comma));
+        s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+        token.erase(0, token.find_first_not_of(' '));
+        token.erase(token.find_last_not_of(' ') + 1);
+        int code = 0;
+        auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), code);
+        if (ec == std::errc() && ptr == token.data() + token.size()) p.retriable_status_codes.push_back(code);
+        else if (!token.empty()) p.retry_on.push_back(token);
+      }
+      if (!p.retriable_status_codes.empty() && !p.retries_on("retriable-status-codes"))
+        p.retry_on.push_back("retriable-status-codes");
+    }
+    p.per_try_timeout = spec.retries->per_try_timeout;
+    d.retry = p;
+  }
+  // Mirrors: mirrorPercentage absent = 100% (route.go MirrorPercent).
+  if (spec.mirror) {
+    uint64_t ppm = spec.mirror_percentage ? per_million(spec.mirror_percentage->value)
+                 : spec.mirror_percent ? static_cast<uint64_t>(*spec.mirror_percent) * 10000 : kMillion;
+    if (ppm >= kMillion || draw(random, ppm))
+      add_mirror(table, d, resolve_short_name(spec.mirror->host, vs.spec->header.meta.ns), spec.mirror->port,
+                 spec.mirror->subset, port);
+  }
+  for (const auto& m : spec.mirrors) {
+    uint64_t ppm = m.percentage ? per_million(m.percentage->value) : kMillion;
+    if (ppm >= kMillion || draw(random, ppm))
+      add_mirror(table, d, resolve_short_name(m.destination.host, vs.spec->header.meta.ns), m.destination.port,
+                 m.destination.subset, port);
+  }
+  std::string fqdn = resolve_short_name(dest->destination.host, vs.spec->header.meta.ns);
+  auto target = resolve_destination(table, fqdn, dest->destination.port, dest->destination.subset, port);
+  if (!target.cluster) {
+    // Envoy router.cc: cluster not found -> 503, empty body, flag NC.
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(503);
+    d.flag = "NC";
+    return d;
+  }
+  d.cluster = *target.cluster;
+  return d;
+}
+
+void apply_gw_modifier(const GwHeaderModifier& m, HttpRequest& request) {
+  for (const auto& [name, value] : m.set) {
+    if (iequals(name, "host")) request.authority = value;
+    else request.headers.set(name, value);
+  }
+  for (const auto& [name, value] : m.add) request.headers.add(name, value);
+  for (const auto& name : m.remove) request.headers.remove(name);
+}
+
+void append_gw_response_ops(HeaderOps& into, const GwHeaderModifier& m) {
+  into.set.insert(into.set.end(), m.set.begin(), m.set.end());
+  into.add.insert(into.add.end(), m.add.begin(), m.add.end());
+  into.remove.insert(into.remove.end(), m.remove.begin(), m.remove.end());
+}
+
+bool gw_matches(const CompiledGwMatch& m, const HttpRequest& request) {
+  if (!m.path.matches(request.path())) return false;
+  if (m.spec && !m.spec->method.empty() && m.spec->method != request.method) return false;
+  for (const auto& [name, matcher] : m.headers) {
+    auto value = header_value(request, name);
+    if (!value || !matcher.matches(*value)) return false;
+  }
+  for (const auto& [name, matcher] : m.query_params) {
+    auto value = query_param(request.query(), name);
+    if (!value || !matcher.matches(*value)) return false;
+  }
+  return true;
+}
+
+std::string gw_rewrite_path(const CompiledGwMatch& m, const GwPathModifier& mod, std::string_view path) {
+  if (mod.type == "ReplaceFullPath") return mod.value;
+  // ReplacePrefixMatch: element-wise; "/prefix/one" with prefix "/prefix" -> "/one".
+  std::string_view prefix = m.spec ? std::string_view(m.spec->path_value) : std::string_view("/");
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
+  std::string_view rest = path.substr(std::min(prefix == "/" ? 0 : prefix.size(), path.size()));
+  std::string replacement = mod.value;
+  if (replacement.size() > 1 && replacement.back() == '/' ) replacement.pop_back();
+  if (replacement == "/") return rest.empty() ? "/" : (rest.front() == '/' ? std::string(rest) : "/" + std::string(rest));
+  if (rest.empty()) return replacement;
+  return replacement + (rest.front() == '/' ? std::string(rest) : "/" + std::string(rest));
+}
+
+RouteDecision decide_gateway(const RouteTable& table, const std::vector<const CompiledGwMatch*>& gw_matches_sorted,
+                             uint32_t port, HttpRequest& request, Random& random) {
+  RouteDecision d;
+  const CompiledGwMatch* chosen = nullptr;
+  for (const CompiledGwMatch* m : gw_matches_sorted)
+    if (gw_matches(*m, request)) {
+      chosen = m;
+      break;
+    }
+  if (chosen == nullptr) {
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(404);
+    d.flag = "NR";
+    return d;
+  }
+  const GwRouteRule& rule = *chosen->rule;
+  const std::string& route_ns = chosen->route->header.meta.ns;
+  RouteInfo info;
+  info.resource = "HTTPRoute " + route_ns + "/" + chosen->route->header.meta.name;
+  info.rule = index_name(rule.name, chosen->rule_index);
+  info.rule_index = static_cast<int>(chosen->rule_index);
+  info.match = fmt::format("#{}", chosen->match_index);
+  info.match_index = static_cast<int>(chosen->match_index);
+  d.route = info;
+
+  auto apply_filters = [&](const std::vector<GwFilter>& filters) -> bool {
+    for (const GwFilter& f : filters) {
+      if (f.request_header_modifier) apply_gw_modifier(*f.request_header_modifier, request);
+      if (f.response_header_modifier) append_gw_response_ops(d.response_ops, *f.response_header_modifier);
+      if (f.url_rewrite) {
+        if (!f.url_rewrite->hostname.empty()) request.authority = f.url_rewrite->hostname;
+        if (f.url_rewrite->path) {
+          std::string query = request.query().empty() ? "" : "?" + std::string(request.query());
+          request.target = gw_rewrite_path(*chosen, *f.url_rewrite->path, request.path()) + query;
+        }
+      }
+      if (f.request_redirect) {
+        const GwRequestRedirect& r = *f.request_redirect;
+        std::optional<std::string> path;
+        if (r.path) path = gw_rewrite_path(*chosen, *r.path, request.path());
+        std::optional<uint32_t> port_override = r.port;
+        std::string scheme = r.scheme.empty() ? "http" : r.scheme;
+        // Gateway API: the port is omitted when it is the scheme's well-known port.
+        if (port_override && ((*port_override == 80 && scheme == "http") || (*port_override == 443 && scheme == "https")))
+          port_override = 0;
+        if (!r.scheme.empty() && !port_override) port_override = 0;  // a scheme change implies its default port
+        d.kind = RouteDecision::Kind::kLocalReply;
+        d.local_reply = local_reply(static_cast<int>(r.status_code));
+        d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.hostname, port_override, path));
+        return true;
+      }
+      if (f.request_mirror) {
+        const GwRequestMirror& m = *f.request_mirror;
+        uint64_t ppm = kMillion;
+        if (m.percent) ppm = static_cast<uint64_t>(*m.percent) * 10000;
+        if (m.fraction) ppm = static_cast<uint64_t>(m.fraction->first) * kMillion / static_cast<uint64_t>(m.fraction->second);
+        if (ppm >= kMillion || draw(random, ppm)) {
+          std::string ns = m.backend.ns.empty() ? route_ns : m.backend.ns;
+          add_mirror(table, d, resolve_short_name(m.backend.name, ns), m.backend.port, "", port);
+        }
+      }
+    }
+    return false;
+  };
+  if (apply_filters(rule.filters)) return d;
+
+  // Weighted backends; no backends or a missing one -> 500 (Gateway API).
+  const GwBackendRefWithFilters* backend = nullptr;
+  uint64_t total = 0;
+  for (const auto& b : rule.backend_refs) total += static_cast<uint64_t>(std::max(0, b.weight));
+  if (total > 0) {
+    uint64_t pick = random.below(total);
+    for (const auto& b : rule.backend_refs) {
+      uint64_t w = static_cast<uint64_t>(std::max(0, b.weight));
+      if (pick < w) {
+        backend = &b;
+        break;
+      }
+      pick -= w;
+    }
+  }
+  if (backend == nullptr) {
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(500);
+    return d;
+  }
+  if (apply_filters(backend->filters)) return d;
+  d.timeout = rule.request_timeout;
+  if (rule.backend_request_timeout && (!d.timeout || *rule.backend_request_timeout < *d.timeout))
+    d.timeout = rule.backend_request_timeout;
+  if (d.timeout && d.timeout->count() == 0) d.timeout.reset();
+  d.retry = istio_default_retry_policy();
+  if (rule.retry_attempts) {
+    d.retry->num_retries = *rule.retry_attempts;
+    if (!rule.retry_codes.empty()) {
+      d.retry->retriable_status_codes = rule.retry_codes;
+      d.retry->retry_on = {"retriable-status-codes"};
+    }
+    if (rule.retry_backoff) d.retry->base_interval = *rule.retry_backoff;
+  }
+  std::string ns = backend->ns.empty() ? route_ns : backend->ns;
+  auto target = resolve_destination(table, resolve_short_name(backend->name, ns), backend->port, "", port);
+  if (!target.cluster) {
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(500);
+    d.flag = "NC";
+    return d;
+  }
+  d.cluster = *target.cluster;
+  return d;
+}
+
+}  // namespace
+
+bool RetryPolicy::retries_on(std::string_view token) const {
+  return std::find(retry_on.begin(), retry_on.end(), token) != retry_on.end();
+}
+
+RetryPolicy istio_default_retry_policy() {
+  RetryPolicy p;
+  p.num_retries = 2;
+  p.retry_on = {"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"};
+  return p;
+}
+
+std::string Cluster::name() const {
+  if (pinned) return "PassthroughCluster";
+  return fmt::format("outbound|{}|{}|{}", port, subset, service ? service->fqdn : "");
+}
+
+std::optional<Cluster> resolve_cluster(const RouteTable& table, const ServiceInfo& service, uint32_t port,
+                                       const std::string& subset) {
+  Cluster c;
+  c.service = &service;
+  c.port = port;
+  c.subset = subset;
+  const DestinationRule* dr = table.destination_rule(service.fqdn);
+  if (dr && dr->traffic_policy) merge_port_policy(c.policy, *dr->traffic_policy, port);
+  const Labels* subset_labels = nullptr;
+  if (!subset.empty()) {
+    if (dr == nullptr) return std::nullopt;
+    auto it = std::find_if(dr->subsets.begin(), dr->subsets.end(), [&](const Subset& s) { return s.name == subset; });
+    if (it == dr->subsets.end()) return std::nullopt;
+    subset_labels = &it->labels;
+    if (it->traffic_policy) merge_port_policy(c.policy, *it->traffic_policy, port);
+  }
+  for (size_t i : service.endpoints) {
+    const Endpoint& e = table.endpoints()[i];
+    if (subset_labels == nullptr || labels_select(*subset_labels, e.labels)) c.endpoints.push_back(&e);
+  }
+  return c;
+}
+
+RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
+                           uint32_t port, HttpRequest& request, Random& random) {
+  RouteDecision d;
+  // Traffic to a pod IP bypasses Service routing (PassthroughCluster).
+  if (const Endpoint* pod = table.endpoint_by_ip(strip_port(url_host))) {
+    d.cluster.pinned = pod;
+    d.cluster.port = port;
+    d.cluster.endpoints = {pod};
+    d.retry = istio_default_retry_policy();
+    return d;
+  }
+  const ServiceInfo* connected = table.service(client_fqdn(url_host, client.ns));
+  if (connected == nullptr && !table.is_virtual_service_host(client_fqdn(url_host, client.ns)) &&
+      !table.is_virtual_service_host(std::string(strip_port(url_host)))) {
+    d.kind = RouteDecision::Kind::kUnresolvable;
+    return d;
+  }
+  if (request.authority.empty()) {
+    request.authority = std::string(url_host);
+  }
+  // GAMMA routes attach to the Service the client connects to (ClusterIP matching).
+  if (connected) {
+    auto gw = table.gateway_matches(connected->fqdn, port, client.ns);
+    if (!gw.empty()) return decide_gateway(table, gw, port, request, random);
+  }
+  // VirtualServices are selected by the Host header, as Envoy picks the
+  // virtual host of the port's route configuration by :authority.
+  std::string authority_host(strip_port(request.authority));
+  std::string authority_fqdn = client_fqdn(authority_host, client.ns);
+  const CompiledVirtualService* vs = table.virtual_service_for(authority_fqdn, client.ns);
+  if (vs == nullptr) vs = table.virtual_service_for(to_lower(authority_host), client.ns);
+  if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random);
+
+  // No rule: the Service named by Host if any, else where the client connected
+  // (Istio's PassthroughCluster for unknown hosts reaches the original destination).
+  const ServiceInfo* target = table.service(authority_fqdn);
+  if (target == nullptr || !target->has_port(port)) target = connected;
+  if (target == nullptr) {
+    d.kind = RouteDecision::Kind::kUnresolvable;
+    return d;
+  }
+  d.cluster = *resolve_cluster(table, *target, port, "");
+  d.retry = istio_default_retry_policy();
+  return d;
+}
+
+}  // namespace meshsim::proxy

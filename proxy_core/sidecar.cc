@@ -1,0 +1,607 @@
+#include "proxy_core/sidecar.h"
+
+#include <algorithm>
+#include <deque>
+
+#include <fmt/format.h>
+
+#include "proxy_core/authz.h"
+#include "proxy_core/hosts.h"
+
+namespace meshsim::proxy {
+
+namespace {
+
+constexpr const char* kOverflowBody = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
+constexpr const char* kConnectFailureBody =
+    "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+constexpr const char* kNoHealthyUpstream = "no healthy upstream";
+constexpr const char* kTimeoutBody = "upstream request timeout";
+constexpr const char* kFaultAbortBody = "fault filter abort";
+constexpr const char* kRbacDeniedBody = "RBAC: access denied";
+// Envoy's retry back-off caps at 10x the base interval (router_filter.rst).
+constexpr int kMaxIntervalFactor = 10;
+// Envoy's default circuit-breaker thresholds (cluster.proto): 1024 each.
+constexpr int64_t kDefaultMaxConnections = 1024;
+constexpr int64_t kDefaultMaxPending = 1024;
+// Envoy outlier detection defaults (outlier_detection.proto).
+constexpr int kDefaultConsecutive5xx = 5;
+constexpr Duration kDefaultBaseEjection{30'000'000};
+constexpr int kDefaultMaxEjectionPercent = 10;
+
+HttpResponse text_reply(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  if (!r.body.empty()) r.headers.set("content-type", "text/plain");
+  return r;
+}
+
+std::string hex(uint64_t v, int width) { return fmt::format("{:0{}x}", v, width); }
+
+std::string join_flags(const std::vector<std::string>& flags) {
+  if (flags.empty()) return "-";
+  std::string out;
+  for (const auto& f : flags) out += (out.empty() ? "" : ",") + f;
+  return out;
+}
+
+}  // namespace
+
+struct Sidecar::ClusterState {
+  int64_t active = 0;
+  std::deque<std::function<bool()>> pending;
+  std::map<size_t, int64_t> active_by_host;  // for LEAST_REQUEST
+  size_t round_robin = 0;
+  struct HostHealth {
+    int consecutive_5xx = 0;
+    int consecutive_gateway = 0;
+    int times_ejected = 0;
+    TimePoint ejected_until{-1};
+  };
+  std::map<size_t, HostHealth> health;  // by endpoint index
+};
+
+Sidecar::ClusterState& Sidecar::cluster_state(const std::string& name) {
+  auto& slot = clusters_[name];
+  if (!slot) slot = std::make_unique<ClusterState>();
+  return *slot;
+}
+
+Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv env)
+    : self_(self), ns_(std::move(ns)), labels_(std::move(labels)), env_(env) {}
+
+Sidecar::~Sidecar() { *alive_ = false; }
+
+PeerInfo Sidecar::identity() const {
+  PeerInfo p;
+  p.mtls = true;
+  p.endpoint = self_;
+  p.ns = ns_;
+  p.ip = self_ ? self_->ip : "10.255.0.1";
+  p.principal = self_ ? self_->principal() : std::string(kTrustDomain) + "/ns/" + ns_ + "/sa/default";
+  return p;
+}
+
+// Per-request state of one outbound call; kept alive by the callbacks it schedules.
+struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
+  Sidecar* sidecar;
+  std::shared_ptr<bool> alive;
+  std::shared_ptr<const RouteTable> table;
+  HttpRequest request;
+  std::string url_host;
+  uint32_t port = 0;
+  std::function<void(OutboundResult)> done;
+  RouteDecision decision;
+  OutboundResult result;
+  std::vector<std::string> flags;
+  TimePoint start{0};
+  int retries_done = 0;
+  int backoff_step = 1;
+  std::vector<size_t> tried;
+  bool finished = false;
+  uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
+  std::optional<Timers::TimerId> global_timer, per_try_timer;
+  bool holds_slot = false;
+  std::string trace_id, span_id, parent_span_id;
+
+  SidecarEnv& env() { return sidecar->env_; }
+
+  void start_call() {
+    start = env().clock->now();
+    ClientContext client;
+    client.endpoint = sidecar->self_;
+    client.ns = sidecar->ns_;
+    client.labels = sidecar->labels_;
+    decision = decide_route(*table, client, url_host, port, request, *env().random);
+    result.route = decision.route;
+    if (decision.kind == RouteDecision::Kind::kUnresolvable) {
+      result.error = "Could not resolve host: " + std::string(strip_port(url_host));
+      finish();
+      return;
+    }
+    add_trace_headers();
+    if (decision.fault_delay) {
+      flags.push_back("DI");
+      auto self = shared_from_this();
+      env().timers->schedule(*decision.fault_delay, [self] {
+        if (*self->alive) self->after_delay();
+      });
+      return;
+    }
+    after_delay();
+  }
+
+  void add_trace_headers() {
+    // Envoy generates x-request-id and starts a trace when the request has none;
+    // otherwise it continues the caller's trace with a new span.
+    Random& rng = *env().random;
+    if (!request.headers.has("x-request-id"))
+      request.headers.set("x-request-id", fmt::format("{}-{}-{}-{}-{}", hex(rng.next() >> 32, 8), hex(rng.next() >> 48, 4),
+                                                      hex(rng.next() >> 48, 4), hex(rng.next() >> 48, 4),
+                                                      hex(rng.next() >> 16, 12)));
+    auto parent = request.headers.get("traceparent");
+    if (parent && parent->size() >= 55) {
+      trace_id = std::string(parent->substr(3, 32));
+      parent_span_id = std::string(parent->substr(36, 16));
+    } else if (auto b3 = request.headers.get("x-b3-traceid")) {
+      trace_id = std::string(*b3);
+      parent_span_id = std::string(request.headers.get("x-b3-spanid").value_or(""));
+    } else {
+      trace_id = hex(rng.next(), 16) + hex(rng.next(), 16);
+    }
+    span_id = hex(rng.next(), 16);
+    request.headers.set("traceparent", fmt::format("00-{}-{}-01", trace_id, span_id));
+    request.headers.set("x-b3-traceid", trace_id);
+    request.headers.set("x-b3-spanid", span_id);
+    if (!parent_span_id.empty()) request.headers.set("x-b3-parentspanid", parent_span_id);
+    request.headers.set("x-b3-sampled", "1");
+  }
+
+  void after_delay() {
+    if (decision.fault_abort_status) {
+      flags.push_back("FI");
+      respond(text_reply(*decision.fault_abort_status, kFaultAbortBody));
+      return;
+    }
+    if (decision.kind == RouteDecision::Kind::kLocalReply) {
+      if (!decision.flag.empty()) flags.push_back(decision.flag);
+      respond(decision.local_reply);
+      return;
+    }
+    send_mirrors();
+    // x-envoy-upstream-rq-timeout-ms overrides the route timeout (router.cc finalTimeout).
+    if (auto t = request.headers.get("x-envoy-upstream-rq-timeout-ms")) {
+      uint64_t ms = 0;
+      for (char c : *t) ms = (c >= '0' && c <= '9') ? ms * 10 + static_cast<uint64_t>(c - '0') : ms;
+      decision.timeout = ms > 0 ? std::optional<Duration>(Duration(ms * 1000)) : std::nullopt;
+      request.headers.remove("x-envoy-upstream-rq-timeout-ms");
+    }
+    if (decision.timeout) {
+      auto self = shared_from_this();
+      global_timer = env().timers->schedule(*decision.timeout, [self] {
+        if (*self->alive) self->on_global_timeout();
+      });
+    }
+    acquire_slot_then_attempt();
+  }
+
+  void send_mirrors() {
+    for (const MirrorTarget& m : decision.mirrors) {
+      const Endpoint* e = pick_endpoint(m.cluster, false);
+      if (e == nullptr) continue;
+      HttpRequest copy = request;
+      env().transport->send_mirror(*e, m.cluster.service ? m.cluster.service->target_port(m.cluster.port, *e) : m.cluster.port,
+                                   sidecar->identity(), serialize(copy));
+      result.mirrored_to.push_back(e);
+    }
+  }
+
+  // Circuit breaking: HTTP/1.1 uses one connection per active request;
+  // beyond maxConnections requests queue up to http1MaxPendingRequests, and
+  // beyond that Envoy answers 503 with flag UO.
+  void acquire_slot_then_attempt() {
+    auto& state = sidecar->cluster_state(decision.cluster.name());
+    const auto& pool = decision.cluster.policy.connection_pool;
+    int64_t max_connections = pool && pool->max_connections ? *pool->max_connections : kDefaultMaxConnections;
+    int64_t max_pending = pool && pool->http1_max_pending_requests ? *pool->http1_max_pending_requests : kDefaultMaxPending;
+    if (state.active < max_connections) {
+      ++state.active;
+      holds_slot = true;
+      attempt();
+      return;
+    }
+    if (static_cast<int64_t>(state.pending.size()) < max_pending) {
+      auto self = shared_from_this();
+      state.pending.push_back([self] {
+        if (self->finished) return false;
+        self->holds_slot = true;
+        self->attempt();
+        return true;
+      });
+      return;
+    }
+    flags.push_back("UO");
+    respond(text_reply(503, kOverflowBody));
+  }
+
+  void release_slot() {
+    if (!holds_slot) return;
+    holds_slot = false;
+    auto& state = sidecar->cluster_state(decision.cluster.name());
+    while (!state.pending.empty()) {
+      auto next = std::move(state.pending.front());
+      state.pending.pop_front();
+      if (next()) return;  // the slot passes to the queued request
+    }
+    --state.active;
+  }
+
+  bool ejected(const Endpoint& e, Sidecar::ClusterState& state) {
+    auto it = state.health.find(e.index);
+    return it != state.health.end() && it->second.ejected_until > env().clock->now();
+  }
+
+  const Endpoint* pick_endpoint(const Cluster& cluster, bool avoid_tried) {
+    if (cluster.endpoints.empty()) return nullptr;
+    auto& state = sidecar->cluster_state(cluster.name());
+    std::vector<const Endpoint*> candidates;
+    for (const Endpoint* e : cluster.endpoints)
+      if (!ejected(*e, state)) candidates.push_back(e);
+    // Envoy's panic threshold: with every host ejected, balance over all.
+    if (candidates.empty()) candidates = cluster.endpoints;
+    if (avoid_tried && decision.retry && decision.retry->previous_hosts && !tried.empty()) {
+      std::vector<const Endpoint*> fresh;
+      for (const Endpoint* e : candidates)
+        if (std::find(tried.begin(), tried.end(), e->index) == tried.end()) fresh.push_back(e);
+      if (!fresh.empty()) candidates = fresh;
+    }
+    const auto& lb = cluster.policy.load_balancer;
+    Random& rng = *env().random;
+    if (lb && lb->consistent_hash) {
+      const ConsistentHash& h = *lb->consistent_hash;
+      std::string key;
+      if (!h.http_header_name.empty()) key = std::string(request.headers.get(h.http_header_name).value_or(""));
+      else if (h.use_source_ip) key = sidecar->identity().ip;
+      else if (!h.http_query_parameter_name.empty()) key = std::string(request.query());
+      else if (!h.http_cookie_name.empty()) key = std::string(request.headers.get("cookie").value_or(""));
+      // FNV-1a over the key, then jump consistent hash over the endpoint list.
+      uint64_t hash = 1469598103934665603ull;
+      for (unsigned char c : key) hash = (hash ^ c) * 1099511628211ull;
+      int64_t b = -1, j = 0;
+      while (j < static_cast<int64_t>(candidates.size())) {
+        b = j;
+        hash = hash * 2862933555777941757ull + 1;
+        j = static_cast<int64_t>((b + 1) * (double(1ll << 31) / double((hash >> 33) + 1)));
+      }
+      return candidates[static_cast<size_t>(b)];
+    }
+    std::string simple = lb ? lb->simple : "";
+    if (simple == "ROUND_ROBIN") return candidates[state.round_robin++ % candidates.size()];
+    if (simple == "RANDOM") return candidates[rng.below(candidates.size())];
+    // Istio's default is LEAST_REQUEST (cluster_traffic_policy.go defaultLBAlgorithm):
+    // Envoy picks two hosts at random and keeps the one with fewer active requests.
+    const Endpoint* first = candidates[rng.below(candidates.size())];
+    const Endpoint* second = candidates[rng.below(candidates.size())];
+    return state.active_by_host[second->index] < state.active_by_host[first->index] ? second : first;
+  }
+
+  void attempt() {
+    const Cluster& cluster = decision.cluster;
+    const Endpoint* e = pick_endpoint(cluster, true);
+    if (e == nullptr) {
+      flags.push_back("UH");
+      release_slot();
+      respond(text_reply(503, kNoHealthyUpstream));
+      return;
+    }
+    tried.push_back(e->index);
+    ++result.attempts;
+    ++sidecar->cluster_state(cluster.name()).active_by_host[e->index];
+    HttpRequest upstream = request;
+    upstream.headers.set("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
+    uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : cluster.port;
+    uint64_t generation = ++attempt_generation;
+    auto self = shared_from_this();
+    if (decision.retry && decision.retry->per_try_timeout) {
+      per_try_timer = env().timers->schedule(*decision.retry->per_try_timeout, [self, generation, e] {
+        if (*self->alive && generation == self->attempt_generation && !self->finished) self->on_per_try_timeout(*e);
+      });
+    }
+    env().transport->send(*e, target_port, sidecar->identity(), serialize(upstream),
+                          [self, generation, e](TransportResult tr) {
+                            if (!*self->alive) return;
+                            self->attempt_over(*e);
+                            if (generation != self->attempt_generation || self->finished) return;
+                            self->on_attempt_result(*e, std::move(tr));
+                          });
+  }
+
+  bool retry_allowed() const {
+    return decision.retry && retries_done < decision.retry->num_retries && !finished;
+  }
+
+  bool retriable_status(int status) const {
+    if (!decision.retry) return false;
+    const RetryPolicy& p = *decision.retry;
+    if (p.retries_on("5xx") && status >= 500) return true;
+    if (p.retries_on("gateway-error") && (status == 502 || status == 503 || status == 504)) return true;
+    if (p.retries_on("retriable-4xx") && status == 409) return true;
+    if (p.retries_on("retriable-status-codes") &&
+        std::find(p.retriable_status_codes.begin(), p.retriable_status_codes.end(), status) != p.retriable_status_codes.end())
+      return true;
+    return false;
+  }
+
+  bool retriable_reset() const {
+    if (!decision.retry) return false;
+    const RetryPolicy& p = *decision.retry;
+    return p.retries_on("5xx") || p.retries_on("gateway-error") || p.retries_on("connect-failure") || p.retries_on("reset");
+  }
+
+  void record_outlier(const Endpoint& e, int status, bool connect_failure) {
+    const auto& od = decision.cluster.policy.outlier_detection;
+    if (!od) return;
+    auto& state = sidecar->cluster_state(decision.cluster.name());
+    auto& h = state.health[e.index];
+    bool is_5xx = connect_failure || status >= 500;
+    bool is_gateway = connect_failure || status == 502 || status == 503 || status == 504;
+    h.consecutive_5xx = is_5xx ? h.consecutive_5xx + 1 : 0;
+    h.consecutive_gateway = is_gateway ? h.consecutive_gateway + 1 : 0;
+    int threshold_5xx = od->consecutive_5xx_errors.value_or(od->consecutive_errors.value_or(kDefaultConsecutive5xx));
+    bool trip = (threshold_5xx > 0 && h.consecutive_5xx >= threshold_5xx) ||
+                (od->consecutive_gateway_errors && *od->consecutive_gateway_errors > 0 &&
+                 h.consecutive_gateway >= *od->consecutive_gateway_errors);
+    if (!trip) return;
+    size_t total = decision.cluster.endpoints.size(), ejected_now = 0;
+    for (const Endpoint* other : decision.cluster.endpoints) ejected_now += ejected(*other, state) ? 1 : 0;
+    int max_percent = od->max_ejection_percent.value_or(kDefaultMaxEjectionPercent);
+    // Envoy always allows one ejection even when the percentage rounds to zero.
+    if (ejected_now > 0 && (ejected_now + 1) * 100 > total * static_cast<size_t>(max_percent)) return;
+    ++h.times_ejected;
+    h.consecutive_5xx = h.consecutive_gateway = 0;
+    h.ejected_until = env().clock->now() + od->base_ejection_time.value_or(kDefaultBaseEjection) * h.times_ejected;
+  }
+
+  void schedule_retry() {
+    ++retries_done;
+    // Envoy JitteredExponentialBackOffStrategy: random in [0, (2^n - 1) * base), capped at 10x base.
+    int64_t base_us = decision.retry->base_interval.count();
+    int64_t window = ((int64_t{1} << backoff_step) - 1) * base_us;
+    int64_t cap = base_us * kMaxIntervalFactor;
+    if (window <= cap) ++backoff_step;
+    int64_t wait = std::min<int64_t>(static_cast<int64_t>(env().random->below(static_cast<uint64_t>(std::max<int64_t>(window, 1)))), cap);
+    auto self = shared_from_this();
+    env().timers->schedule(Duration(wait), [self] {
+      if (*self->alive && !self->finished) self->attempt();
+    });
+  }
+
+  void attempt_over(const Endpoint& e) { --sidecar->cluster_state(decision.cluster.name()).active_by_host[e.index]; }
+
+  void cancel_per_try() {
+    if (per_try_timer) env().timers->cancel(*per_try_timer);
+    per_try_timer.reset();
+  }
+
+  void on_attempt_result(const Endpoint& e, TransportResult tr) {
+    cancel_per_try();
+    if (!tr.connected) {
+      record_outlier(e, 0, true);
+      if (retriable_reset() && retry_allowed()) {
+        schedule_retry();
+        return;
+      }
+      flags.push_back(retry_allowed() || !decision.retry || decision.retry->num_retries == 0 ? "UF" : "URX");
+      if (flags.back() == "URX") flags.insert(flags.end() - 1, "UF");
+      release_slot();
+      respond(text_reply(503, kConnectFailureBody));
+      return;
+    }
+    HttpResponse response;
+    DecodeOutcome outcome;
+    if (!parse_response(tr.response_bytes, response, &outcome)) {
+      flags.push_back("UPE");
+      release_slot();
+      respond(text_reply(502, "upstream sent an invalid response"));
+      return;
+    }
+    record_outlier(e, response.status, false);
+    if (retriable_status(response.status)) {
+      if (retry_allowed()) {
+        schedule_retry();
+        return;
+      }
+      if (decision.retry && decision.retry->num_retries > 0) flags.push_back("URX");
+    }
+    result.served_by = &e;
+    release_slot();
+    for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
+    const HeaderOps& ops = decision.response_ops;
+    for (const auto& [name, value] : ops.set) response.headers.set(name, value);
+    for (const auto& [name, value] : ops.add) response.headers.add(name, value);
+    for (const auto& name : ops.remove) response.headers.remove(name);
+    respond(std::move(response));
+  }
+
+  void on_per_try_timeout(const Endpoint& e) {
+    ++attempt_generation;  // abandon the attempt in flight
+    per_try_timer.reset();
+    record_outlier(e, 504, false);
+    if (retriable_status(504) || retriable_reset()) {
+      if (retry_allowed()) {
+        schedule_retry();
+        return;
+      }
+    }
+    flags.push_back("UT");
+    release_slot();
+    respond(text_reply(504, kTimeoutBody));
+  }
+
+  void on_global_timeout() {
+    global_timer.reset();
+    if (finished) return;
+    ++attempt_generation;
+    cancel_per_try();
+    flags.push_back("UT");
+    release_slot();
+    respond(text_reply(504, kTimeoutBody));
+  }
+
+  void respond(HttpResponse response) {
+    result.response = std::move(response);
+    finish();
+  }
+
+  void finish() {
+    if (finished) return;
+    finished = true;
+    if (global_timer) env().timers->cancel(*global_timer);
+    cancel_per_try();
+    result.flags = join_flags(flags);
+    result.cluster = decision.cluster.name();
+    result.duration = env().clock->now() - start;
+    emit_telemetry();
+    auto callback = std::move(done);
+    callback(std::move(result));
+  }
+
+  void emit_telemetry() {
+    if (env().telemetry == nullptr || !result.response) return;
+    TelemetryEvent ev;
+    ev.reporter = TelemetryEvent::Reporter::kSource;
+    if (const Endpoint* self = sidecar->self_) {
+      ev.source_workload = self->workload;
+      ev.source_namespace = self->ns;
+      ev.source_version = self->version();
+      ev.source_principal = self->principal();
+      auto app = self->labels.find("app");
+      if (app != self->labels.end()) ev.source_app = app->second;
+    } else {
+      ev.source_namespace = sidecar->ns_;
+    }
+    if (const Endpoint* dst = result.served_by) {
+      ev.destination_workload = dst->workload;
+      ev.destination_namespace = dst->ns;
+      ev.destination_version = dst->version();
+      ev.destination_principal = dst->principal();
+      auto app = dst->labels.find("app");
+      if (app != dst->labels.end()) ev.destination_app = app->second;
+      ev.mtls = true;
+    }
+    ev.destination_service = decision.cluster.service ? decision.cluster.service->fqdn : std::string(strip_port(url_host));
+    if (decision.route) ev.route = decision.route->resource + " " + decision.route->rule;
+    ev.method = request.method;
+    ev.path = request.target;
+    ev.response_code = result.response->status;
+    ev.response_flags = result.flags;
+    ev.request_bytes = request.body.size();
+    ev.response_bytes = result.response->body.size();
+    ev.start = start;
+    ev.duration = result.duration;
+    ev.attempts = result.attempts;
+    ev.trace_id = trace_id;
+    ev.span_id = span_id;
+    ev.parent_span_id = parent_span_id;
+    env().telemetry->record(ev);
+  }
+};
+
+void Sidecar::outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult)> done) {
+  auto call = std::make_shared<OutboundCall>();
+  call->sidecar = this;
+  call->alive = alive_;
+  call->table = env_.snapshot->get();
+  call->request = std::move(request);
+  call->url_host = std::move(url_host);
+  call->port = port;
+  call->done = std::move(done);
+  call->start_call();
+}
+
+void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
+                      std::function<void(TransportResult)> done) {
+  auto table = env_.snapshot->get();
+  TimePoint start = env_.clock->now();
+  HttpRequest request;
+  DecodeOutcome outcome;
+  auto reply = [done](const HttpResponse& r) {
+    TransportResult tr;
+    tr.connected = true;
+    tr.response_bytes = serialize(r);
+    done(std::move(tr));
+  };
+  if (!parse_request(request_bytes, request, &outcome)) {
+    reply(text_reply(outcome.error_status ? outcome.error_status : 400, "Bad Request"));
+    return;
+  }
+  if (self_ != nullptr && !peer.mtls && table->peer_authentication_mode(*self_, port) == "STRICT") {
+    // STRICT mTLS: the plaintext connection is reset during the handshake.
+    TransportResult tr;
+    tr.failure = "connection reset";
+    done(std::move(tr));
+    return;
+  }
+  std::string response_flags = "-";
+  auto record = [this, peer, start, request](int status, const std::string& flags, uint64_t response_bytes) {
+    if (env_.telemetry == nullptr || self_ == nullptr) return;
+    TelemetryEvent ev;
+    ev.reporter = TelemetryEvent::Reporter::kDestination;
+    if (peer.endpoint) {
+      ev.source_workload = peer.endpoint->workload;
+      ev.source_namespace = peer.endpoint->ns;
+      ev.source_version = peer.endpoint->version();
+      auto app = peer.endpoint->labels.find("app");
+      if (app != peer.endpoint->labels.end()) ev.source_app = app->second;
+    }
+    ev.source_principal = peer.mtls ? peer.principal : "";
+    ev.destination_workload = self_->workload;
+    ev.destination_namespace = self_->ns;
+    ev.destination_version = self_->version();
+    ev.destination_principal = self_->principal();
+    auto app = self_->labels.find("app");
+    if (app != self_->labels.end()) ev.destination_app = app->second;
+    ev.mtls = peer.mtls;
+    ev.method = request.method;
+    ev.path = request.target;
+    ev.response_code = status;
+    ev.response_flags = flags;
+    ev.request_bytes = request.body.size();
+    ev.response_bytes = response_bytes;
+    ev.start = start;
+    ev.duration = env_.clock->now() - start;
+    if (auto t = request.headers.get("x-b3-traceid")) ev.trace_id = std::string(*t);
+    if (auto s = request.headers.get("x-b3-spanid")) ev.parent_span_id = std::string(*s);
+    env_.telemetry->record(ev);
+  };
+  if (self_ != nullptr) {
+    AuthzRequest a;
+    a.principal = peer.mtls ? peer.principal : "";
+    a.source_namespace = peer.ns;
+    a.source_ip = peer.ip;
+    a.destination_ip = self_->ip;
+    a.destination_port = port;
+    a.method = request.method;
+    a.path = normalize_path(request.path());
+    a.host = request.authority;
+    a.headers = &request.headers;
+    AuthzDecision decision = authorize(table->authorization_policies_for(*self_), a);
+    if (!decision.allowed) {
+      HttpResponse denied = text_reply(403, kRbacDeniedBody);
+      record(403, "-", denied.body.size());
+      reply(denied);
+      return;
+    }
+  }
+  if (peer.mtls && self_ != nullptr)
+    request.headers.set("x-forwarded-client-cert",
+                        fmt::format("By=spiffe://{};URI=spiffe://{}", self_->principal(), peer.principal));
+  std::weak_ptr<bool> alive = alive_;
+  app(std::move(request), peer, [reply, record, alive](HttpResponse response) {
+    if (auto a = alive.lock(); a && *a) record(response.status, "-", response.body.size());
+    reply(response);
+  });
+}
+
+}  // namespace meshsim::proxy

@@ -1,0 +1,108 @@
+// One sidecar: the client side (outbound: route, fault, retry, timeout,
+// mirror, load balancing, circuit breaking, outlier detection) and the
+// server side (inbound: peer authentication, authorization) of a workload
+// instance. Sans-IO: time, randomness and the network come in through
+// SidecarEnv. Single-threaded: all calls and callbacks on one executor.
+// The world owns sidecars; a sidecar holds per-cluster state only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy_core/codec.h"
+#include "proxy_core/env.h"
+#include "proxy_core/router.h"
+#include "proxy_core/telemetry.h"
+
+namespace meshsim::proxy {
+
+// What crosses a connection besides bytes: the mTLS handshake's outcome.
+struct PeerInfo {
+  bool mtls = false;         // both ends have sidecars
+  std::string principal;     // client identity when mtls
+  std::string ns;            // client namespace
+  std::string ip;            // client address
+  const Endpoint* endpoint = nullptr;
+};
+
+struct TransportResult {
+  bool connected = false;     // false: connection refused/reset before a response
+  std::string failure;        // "connection failure", "connection reset"
+  std::string response_bytes;
+};
+
+// Delivers serialized requests to an endpoint's port and calls back once.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual void send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
+                    std::function<void(TransportResult)> done) = 0;
+  // A copy that nobody waits for (mirroring).
+  virtual void send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) = 0;
+};
+
+// Holds the current routing snapshot; a push swaps it whole.
+class SnapshotHolder {
+ public:
+  std::shared_ptr<const RouteTable> get() const { return snapshot_; }
+  void set(std::shared_ptr<const RouteTable> snapshot) { snapshot_ = std::move(snapshot); }
+
+ private:
+  std::shared_ptr<const RouteTable> snapshot_;
+};
+
+struct SidecarEnv {
+  Clock* clock = nullptr;
+  Timers* timers = nullptr;
+  Random* random = nullptr;
+  Transport* transport = nullptr;
+  TelemetrySink* telemetry = nullptr;  // may be null
+  const SnapshotHolder* snapshot = nullptr;
+};
+
+struct OutboundResult {
+  std::optional<HttpResponse> response;  // none: the client saw a connection error
+  std::string error;                     // curl-style error when no response
+  std::string flags;                     // Envoy response flags, comma-joined, "-" if none
+  int attempts = 0;
+  const Endpoint* served_by = nullptr;
+  std::optional<RouteInfo> route;
+  std::string cluster;
+  std::vector<const Endpoint*> mirrored_to;
+  Duration duration{0};
+};
+
+// The local application behind an inbound sidecar.
+using AppHandler = std::function<void(HttpRequest, const PeerInfo&, std::function<void(HttpResponse)>)>;
+
+class Sidecar {
+ public:
+  // `self` is the workload instance this sidecar belongs to (null for an
+  // external client such as `meshsim curl`'s default source).
+  Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv env);
+  ~Sidecar();
+
+  void outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult)> done);
+  void inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
+               std::function<void(TransportResult)> done);
+  PeerInfo identity() const;
+
+ private:
+  friend struct OutboundCall;
+  struct ClusterState;
+  ClusterState& cluster_state(const std::string& name);
+
+  const Endpoint* self_;
+  std::string ns_;
+  Labels labels_;
+  SidecarEnv env_;
+  std::map<std::string, std::unique_ptr<ClusterState>> clusters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  uint64_t request_counter_ = 0;
+};
+
+}  // namespace meshsim::proxy

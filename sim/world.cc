@@ -1,0 +1,265 @@
+#include "sim/world.h"
+
+#include <fmt/format.h>
+
+#include "proxy_core/codec.h"
+#include "proxy_core/hosts.h"
+
+namespace meshsim::sim {
+
+using proxy::Endpoint;
+using proxy::HttpRequest;
+using proxy::HttpResponse;
+using proxy::PeerInfo;
+using proxy::TransportResult;
+
+struct World::Instance {
+  Endpoint endpoint;  // a copy: instances outlive the snapshot they were built from
+  std::unique_ptr<proxy::Sidecar> sidecar;
+  std::unique_ptr<services::WorkloadApp> app;
+};
+
+World::World(WorldOptions options)
+    : options_(options), sidecar_random_(SplitMix64::fork(options.seed, "sidecars")) {
+  std::vector<std::string> ignored;
+  snapshot_.set(proxy::RouteTable::create({}, &ignored));
+}
+
+World::~World() = default;
+
+bool World::apply(proxy::Resources resources, std::vector<std::string>* errors) {
+  std::vector<std::string> local;
+  auto table = proxy::RouteTable::create(std::move(resources), errors ? errors : &local);
+  if (!table) return false;
+  retired_.push_back(snapshot_.get());
+  snapshot_.set(std::move(table));
+  rebuild_instances();
+  return true;
+}
+
+void World::rebuild_instances() {
+  const auto& table = *snapshot_.get();
+  std::map<std::string, std::unique_ptr<Instance>> next;
+  for (const Endpoint& e : table.endpoints()) {
+    std::string key = e.ns + "/" + e.pod;
+    std::string workload_key = e.ns + "/" + e.workload;
+    auto inst = std::make_unique<Instance>();
+    auto old = instances_.find(key);
+    inst->endpoint = e;
+    bool injected = true;
+    if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
+    if (injected) {
+      // Keep an existing sidecar (and its circuit-breaker/outlier state) across pushes.
+      if (old != instances_.end() && old->second->sidecar) inst->sidecar = std::move(old->second->sidecar);
+      else {
+        proxy::SidecarEnv env{&scheduler_, &scheduler_, &sidecar_random_, this, telemetry_, &snapshot_};
+        inst->sidecar = std::make_unique<proxy::Sidecar>(&inst->endpoint, e.ns, e.labels, env);
+      }
+    }
+    services::Behavior behavior;
+    if (auto b = behaviors_.find(workload_key); b != behaviors_.end()) behavior = b->second;
+    inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_);
+    next[key] = std::move(inst);
+  }
+  // Old instances may still have events in flight; keep them until the world ends.
+  for (auto& [key, inst] : instances_) retired_instances_.push_back(std::move(inst));
+  instances_ = std::move(next);
+}
+
+void World::set_behavior(const std::string& ns, const std::string& workload, services::Behavior behavior) {
+  behaviors_[ns + "/" + workload] = std::move(behavior);
+  rebuild_instances();
+}
+
+void World::set_sidecar(const std::string& ns, const std::string& workload, bool injected) {
+  sidecars_[ns + "/" + workload] = injected;
+  rebuild_instances();
+}
+
+World::Instance* World::instance_for(const Endpoint& e) {
+  auto it = instances_.find(e.ns + "/" + e.pod);
+  return it == instances_.end() ? nullptr : it->second.get();
+}
+
+void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+                    std::function<void(TransportResult)> done) {
+  Instance* inst = instance_for(to);
+  if (inst == nullptr) {
+    scheduler_.schedule(options_.link_latency, [done] { done({false, "connection failure", ""}); });
+    return;
+  }
+  std::string pod_key = to.ns + "/" + to.pod;
+  auto app_handler = [this, pod_key, mirrored](HttpRequest request, const PeerInfo&, std::function<void(HttpResponse)> respond) {
+    auto it = instances_.find(pod_key);
+    if (it == instances_.end()) return;
+    Instance* target = it->second.get();
+    std::string id(request.headers.get("x-request-id").value_or(""));
+    Observed& obs = observed_[id];
+    if (mirrored) obs.mirrored_to.push_back(&target->endpoint);
+    else {
+      ++obs.attempts;
+      obs.last = services::ReceivedRequest{&target->endpoint, request, false};
+    }
+    target->app->handle(std::move(request), std::move(respond));
+  };
+  Duration latency = options_.link_latency;
+  auto reply = [this, latency, done](TransportResult tr) {
+    scheduler_.schedule(latency, [done, tr = std::move(tr)]() mutable { done(std::move(tr)); });
+  };
+  scheduler_.schedule(latency, [this, inst, port, from, bytes = std::move(bytes), app_handler, reply]() mutable {
+    if (inst->sidecar) {
+      inst->sidecar->inbound(std::move(bytes), from, port, app_handler, reply);
+      return;
+    }
+    HttpRequest request;
+    proxy::DecodeOutcome outcome;
+    if (!proxy::parse_request(bytes, request, &outcome)) {
+      HttpResponse bad;
+      bad.status = 400;
+      reply({true, "", proxy::serialize(bad)});
+      return;
+    }
+    app_handler(std::move(request), from, [reply](HttpResponse r) { reply({true, "", proxy::serialize(r)}); });
+  });
+}
+
+void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
+                 std::function<void(TransportResult)> done) {
+  deliver(to, port, from, std::move(request_bytes), false, std::move(done));
+}
+
+void World::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) {
+  deliver(to, port, from, std::move(request_bytes), true, [](TransportResult) {});
+}
+
+void World::plain_kubernetes_call(Instance& client, HttpRequest request, const std::string& url_host, uint32_t port,
+                                  std::function<void(proxy::OutboundResult)> done) {
+  // No sidecar: DNS to the ClusterIP and kube-proxy's round robin over every
+  // ready endpoint; no mesh rules, no identity, no telemetry from this side.
+  const auto& table = *snapshot_.get();
+  const Endpoint* target = table.endpoint_by_ip(proxy::strip_port(url_host));
+  const proxy::ServiceInfo* svc = nullptr;
+  if (target == nullptr) {
+    svc = table.service(proxy::client_fqdn(url_host, client.endpoint.ns));
+    if (svc == nullptr) {
+      proxy::OutboundResult r;
+      r.error = "Could not resolve host: " + std::string(proxy::strip_port(url_host));
+      done(std::move(r));
+      return;
+    }
+    if (svc->endpoints.empty()) {
+      proxy::OutboundResult r;
+      r.error = "Failed to connect: connection refused";
+      done(std::move(r));
+      return;
+    }
+    size_t& rr = kube_round_robin_[client.endpoint.ns + "/" + client.endpoint.pod + ">" + svc->fqdn];
+    target = &table.endpoints()[svc->endpoints[rr++ % svc->endpoints.size()]];
+  }
+  if (request.authority.empty()) request.authority = url_host;
+  if (!request.headers.has("x-request-id"))
+    request.headers.set("x-request-id", fmt::format("plain-{:016x}", sidecar_random_.next()));
+  PeerInfo peer;
+  peer.ns = client.endpoint.ns;
+  peer.ip = client.endpoint.ip;
+  peer.endpoint = &client.endpoint;
+  uint32_t target_port = svc ? svc->target_port(port, *target) : port;
+  TimePoint start = scheduler_.now();
+  send(*target, target_port, peer, proxy::serialize(request),
+       [this, target, start, done](TransportResult tr) {
+         proxy::OutboundResult r;
+         r.attempts = 1;
+         r.flags = "-";
+         r.duration = scheduler_.now() - start;
+         if (!tr.connected) {
+           r.error = "Recv failure: Connection reset by peer";
+         } else {
+           HttpResponse response;
+           if (proxy::parse_response(tr.response_bytes, response)) {
+             r.response = std::move(response);
+             r.served_by = target;
+           } else {
+             r.error = "invalid response";
+           }
+         }
+         done(std::move(r));
+       });
+}
+
+bool World::send(const std::string& ns, const std::string& from, HttpRequest request, const std::string& url_host,
+                 uint32_t port, std::function<void(CallResult)> done) {
+  const Endpoint* e = snapshot_.get()->endpoint_by_workload(ns, from);
+  if (e == nullptr) return false;
+  Instance* client = instance_for(*e);
+  if (client == nullptr) return false;
+  // Remember what apps observe for this request by pre-stamping its id.
+  if (!request.headers.has("x-request-id"))
+    request.headers.set("x-request-id", fmt::format("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", sidecar_random_.next() >> 32,
+                                                    sidecar_random_.next() >> 48, sidecar_random_.next() >> 52,
+                                                    sidecar_random_.next() >> 52, sidecar_random_.next() >> 16));
+  std::string id(request.headers.get("x-request-id").value_or(""));
+  auto with_observed = [this, id, done](proxy::OutboundResult out) {
+    CallResult result;
+    result.outbound = std::move(out);
+    if (auto it = observed_.find(id); it != observed_.end()) {
+      result.upstream = it->second.last;
+      result.upstream_attempts = it->second.attempts;
+      result.mirrored_to = it->second.mirrored_to;
+      // Mirrored copies may still be in flight; they land in observed_ later
+      // and are dropped with the entry when the next call with this id starts.
+      observed_.erase(it);
+    }
+    done(std::move(result));
+  };
+  if (client->sidecar) client->sidecar->outbound(std::move(request), url_host, port, with_observed);
+  else plain_kubernetes_call(*client, std::move(request), url_host, port, with_observed);
+  return true;
+}
+
+std::optional<CallResult> World::call(const std::string& ns, const std::string& from, HttpRequest request,
+                                      const std::string& url_host, uint32_t port) {
+  std::optional<CallResult> out;
+  if (!send(ns, from, std::move(request), url_host, port, [&out](CallResult r) { out = std::move(r); })) return std::nullopt;
+  scheduler_.run();
+  return out;
+}
+
+std::optional<ParsedUrl> parse_url(const std::string& url, std::string* error) {
+  std::string_view s = url;
+  ParsedUrl out;
+  if (s.starts_with("http://")) s.remove_prefix(7);
+  else if (s.find("://") != std::string_view::npos) {
+    if (error) *error = "unsupported scheme in \"" + url + "\" (meshsim speaks http:// inside the mesh)";
+    return std::nullopt;
+  }
+  auto path_start = s.find_first_of("/?#");
+  std::string_view authority = s.substr(0, path_start);
+  std::string_view rest = path_start == std::string_view::npos ? std::string_view{} : s.substr(path_start);
+  if (auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);  // never sent
+  if (authority.empty()) {
+    if (error) *error = "no host in \"" + url + "\"";
+    return std::nullopt;
+  }
+  out.host = std::string(proxy::strip_port(authority));
+  if (authority.size() > out.host.size()) {
+    std::string_view port = authority.substr(out.host.size() + 1);
+    uint32_t p = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || p > 65535) {
+        if (error) *error = "bad port in \"" + url + "\"";
+        return std::nullopt;
+      }
+      p = p * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (p == 0 || p > 65535) {
+      if (error) *error = "bad port in \"" + url + "\"";
+      return std::nullopt;
+    }
+    out.port = p;
+    out.explicit_port = true;
+  }
+  out.target = rest.empty() ? "/" : (rest[0] == '?' ? "/" + std::string(rest) : std::string(rest));
+  return out;
+}
+
+}  // namespace meshsim::sim

@@ -1,0 +1,105 @@
+// The simulated mesh: one instance (app + optional sidecar) per endpoint of
+// the current snapshot, an in-memory network that carries serialized HTTP
+// bytes between them, and the virtual clock. Config pushes swap the routing
+// snapshot atomically; a push that does not compile is rejected and the old
+// snapshot keeps serving. Single-threaded; owned by a command or a test.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy_core/route_table.h"
+#include "proxy_core/sidecar.h"
+#include "services/workload_app.h"
+#include "sim/random.h"
+#include "sim/scheduler.h"
+
+namespace meshsim::sim {
+
+struct WorldOptions {
+  uint64_t seed = 1;
+  proxy::Duration link_latency{0};  // one way, per hop
+};
+
+// One request as the caller saw it plus what the serving app received.
+struct CallResult {
+  proxy::OutboundResult outbound;
+  std::optional<services::ReceivedRequest> upstream;  // last attempt that reached an app
+  int upstream_attempts = 0;                         // attempts that reached an app
+  std::vector<const proxy::Endpoint*> mirrored_to;   // apps that received a mirrored copy
+};
+
+class World : private proxy::Transport {
+ public:
+  explicit World(WorldOptions options = {});
+  ~World() override;
+
+  // Compiles and swaps in `resources`. On failure returns false, fills
+  // `errors`, and leaves the previous snapshot serving.
+  bool apply(proxy::Resources resources, std::vector<std::string>* errors);
+  const proxy::RouteTable& table() const { return *snapshot_.get(); }
+
+  void set_behavior(const std::string& ns, const std::string& workload, services::Behavior behavior);
+  void set_sidecar(const std::string& ns, const std::string& workload, bool injected);
+  void set_telemetry(proxy::TelemetrySink* sink) { telemetry_ = sink; }
+
+  // Sends `request` from the workload `from` (a Deployment name in `ns`) to
+  // url_host:port; `done` runs when the caller has its answer.
+  bool send(const std::string& ns, const std::string& from, proxy::HttpRequest request, const std::string& url_host,
+            uint32_t port, std::function<void(CallResult)> done);
+  // Sends and runs virtual time until the answer is in.
+  std::optional<CallResult> call(const std::string& ns, const std::string& from, proxy::HttpRequest request,
+                                 const std::string& url_host, uint32_t port);
+
+  Scheduler& scheduler() { return scheduler_; }
+
+ private:
+  struct Instance;
+  Instance* instance_for(const proxy::Endpoint& e);
+  void rebuild_instances();
+  void deliver(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
+               std::function<void(proxy::TransportResult)> done);
+  // proxy::Transport
+  void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
+            std::function<void(proxy::TransportResult)> done) override;
+  void send_mirror(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
+                   std::string request_bytes) override;
+  void plain_kubernetes_call(Instance& client, proxy::HttpRequest request, const std::string& url_host, uint32_t port,
+                             std::function<void(proxy::OutboundResult)> done);
+
+  WorldOptions options_;
+  Scheduler scheduler_;
+  SplitMix64 sidecar_random_;
+  proxy::SnapshotHolder snapshot_;
+  // Snapshots replaced by pushes stay alive so sidecars built on them never
+  // dangle; bounded by the number of pushes in a run.
+  std::vector<std::shared_ptr<const proxy::RouteTable>> retired_;
+  std::map<std::string, std::unique_ptr<Instance>> instances_;  // by "ns/pod"
+  std::vector<std::unique_ptr<Instance>> retired_instances_;
+  std::map<std::string, services::Behavior> behaviors_;          // by "ns/workload"
+  std::map<std::string, bool> sidecars_;                         // by "ns/workload"; default injected
+  proxy::TelemetrySink* telemetry_ = nullptr;
+  // Per call: what apps received, keyed by x-request-id.
+  struct Observed {
+    std::optional<services::ReceivedRequest> last;
+    int attempts = 0;
+    std::vector<const proxy::Endpoint*> mirrored_to;
+  };
+  std::map<std::string, Observed> observed_;
+  std::map<std::string, size_t> kube_round_robin_;
+};
+
+// "http://host:port/path?q" -> host, port (80 default), target ("/path?q").
+struct ParsedUrl {
+  std::string host;
+  uint32_t port = 80;
+  std::string target = "/";
+  bool explicit_port = false;
+};
+std::optional<ParsedUrl> parse_url(const std::string& url, std::string* error);
+
+}  // namespace meshsim::sim

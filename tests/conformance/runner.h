@@ -1,0 +1,29 @@
+// Runs the request-level conformance corpus (../shared/conformance/cases,
+// taken from Istio's and Gateway API's own tests) through the simulated
+// mesh: builds the case's workloads, applies its config as `kubectl apply`
+// would, sends each request and checks every expectation key present.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace meshsim::conformance {
+
+struct RequestOutcome {
+  std::string case_id;
+  size_t request_index = 0;
+  std::string tier;
+  bool passed = false;
+  std::vector<std::string> failures;
+};
+
+// Runs every request of one case. Load or config errors fail all its requests.
+std::vector<RequestOutcome> run_case(const nlohmann::json& test_case, uint64_t seed = 1);
+
+// Where the corpus lives: $MESHSIM_CONFORMANCE_DIR, else ../shared/conformance/cases
+// next to the source tree; empty if neither exists.
+std::string find_corpus_dir(const std::string& source_dir);
+
+}  // namespace meshsim::conformance
