@@ -29,6 +29,11 @@ std::optional<StringMatch> string_match(YamlReader& r, const YAML::Node& n,
   if (auto v = r.str(n["prefix"], child(path, "prefix")))
     return StringMatch{StringMatch::Kind::kPrefix, *v};
   if (n["regex"]) {
+    // Istio turns `regex: "*"` into a presence match (route.go canBeConvertedToPresentMatch).
+    if (n["regex"].IsScalar() && n["regex"].Scalar() == "*") {
+      r.record(n["regex"], child(path, "regex"));
+      return StringMatch{StringMatch::Kind::kRegex, "*"};
+    }
     if (auto v = r.regex(n["regex"], child(path, "regex")))
       return StringMatch{StringMatch::Kind::kRegex, *v};
     return std::nullopt;
@@ -169,9 +174,10 @@ proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::strin
   });
   if (auto red = n["redirect"]; red) {
     std::string p = child(path, "redirect");
-    if (r.fields(red, p, {"uri", "authority", "port", "derivePort", "scheme", "redirectCode"})) {
+    if (r.fields(red, p, {"uri", "authority", "port", "derivePort", "scheme", "redirectCode", "prefixRewrite"})) {
       proxy::HTTPRedirect rr;
       rr.uri = r.str(red["uri"], child(p, "uri")).value_or("");
+      rr.prefix_rewrite = r.str(red["prefixRewrite"], child(p, "prefixRewrite")).value_or("");
       rr.authority = r.str(red["authority"], child(p, "authority")).value_or("");
       rr.port = r.port(red["port"], child(p, "port"));
       rr.derive_port = r.enumeration(red["derivePort"], child(p, "derivePort"),

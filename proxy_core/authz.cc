@@ -31,11 +31,11 @@ bool template_matches(const std::vector<std::string_view>& pattern, size_t pi, c
                       size_t si) {
   if (pi == pattern.size()) return si == path.size();
   if (pattern[pi] == "{**}") {
-    // Zero or more segments, but Istio's `/a/{**}` needs at least the "/"
-    // after `a`: `/allow/admin/{**}` does not match `/allow/admin`.
-    for (size_t k = si; k <= path.size(); ++k)
-      if (k > si || si < path.size())
-        if (template_matches(pattern, pi + 1, path, k)) return true;
+    // One or more segments, possibly empty: `/allow/admin/{**}` matches
+    // `/allow/admin/` but not `/allow/admin`; `/store/{**}/cart` matches
+    // `/store//cart` but not `/store/cart` (Istio authz_test.go path templating).
+    for (size_t k = si + 1; k <= path.size(); ++k)
+      if (template_matches(pattern, pi + 1, path, k)) return true;
     return false;
   }
   if (si == path.size()) return false;

@@ -109,14 +109,18 @@ std::string normalize_path(std::string_view path) {
     }
     decoded += path[i];
   }
-  // Remove dot segments (RFC 3986 §5.2.4) and merge slashes.
+  // Remove dot segments (RFC 3986 §5.2.4). Slashes are not merged: Istio's
+  // default normalization (BASE) leaves `//` alone.
   std::vector<std::string_view> segments;
   std::string_view rest = decoded;
+  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+  bool trailing_slash = false;
   while (!rest.empty()) {
     auto slash = rest.find('/');
     std::string_view seg = rest.substr(0, slash);
     rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-    if (seg.empty() || seg == ".") continue;
+    trailing_slash = slash != std::string_view::npos && rest.empty();
+    if (seg == ".") continue;
     if (seg == "..") {
       if (!segments.empty()) segments.pop_back();
       continue;
@@ -128,7 +132,7 @@ std::string normalize_path(std::string_view path) {
     out += '/';
     out += seg;
   }
-  if (out.empty() || (decoded.size() > 1 && decoded.back() == '/')) out += '/';
+  if (out.empty() || trailing_slash) out += '/';
   return out;
 }
 

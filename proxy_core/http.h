@@ -54,8 +54,9 @@ struct HttpResponse {
 
 const char* reason_phrase(int status);
 
-// Percent-decoding and dot-segment removal as Envoy's path normalization
-// (normalize_path + merge_slashes) does before authorization.
+// Percent-decoding of unreserved characters and dot-segment removal, as
+// Envoy's normalize_path does before authorization (Istio's default BASE
+// normalization; slashes are not merged).
 std::string normalize_path(std::string_view path);
 
 }  // namespace meshsim::proxy

@@ -133,6 +133,7 @@ struct HTTPRouteDestination {
 
 struct HTTPRedirect {
   std::string uri;
+  std::string prefix_rewrite;  // Envoy prefix_rewrite: replaces the matched prefix
   std::string authority;
   std::optional<uint32_t> port;
   std::string derive_port;  // FROM_PROTOCOL_DEFAULT | FROM_REQUEST_PORT

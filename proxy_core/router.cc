@@ -154,7 +154,7 @@ std::string redirect_location(const HttpRequest& request, const std::string& sch
     host = std::string(strip_port(h));
     if (h.size() > host.size()) port = std::string(h.substr(host.size() + 1));
   }
-  if (port_override) port = *port_override == 0 ? "" : std::to_string(*port_override);
+  if (port_override && *port_override != 0) port = std::to_string(*port_override);
   // A scheme change drops the old scheme's default port (Envoy drops it for any scheme redirect).
   if (!scheme_override.empty() && !port_override) {
     if ((port == "80" && scheme == "https") || (port == "443" && scheme == "http")) port.clear();
@@ -255,7 +255,14 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
     if (port_override && ((*port_override == 80 && scheme == "http") || (*port_override == 443 && scheme == "https")))
       port_override = 0;  // route.go: no explicit :80 / :443
     std::optional<std::string> path;
-    if (!r.uri.empty()) path = r.uri;
+    if (!r.prefix_rewrite.empty()) {
+      std::string matched = "/";
+      if (chosen_match && chosen_match->uri && chosen_match->uri->kind() == StringMatcher::Kind::kPrefix)
+        matched = chosen_match->uri->value();
+      path = rewrite_prefix(request.path(), matched, r.prefix_rewrite);
+    } else if (!r.uri.empty()) {
+      path = r.uri;
+    }
     d.kind = RouteDecision::Kind::kLocalReply;
     d.local_reply = local_reply(static_cast<int>(r.redirect_code));
     d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.authority, port_override, path));
@@ -513,6 +520,21 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
   return d;
 }
 
+// A short name that is not a Service in the client's namespace but names
+// exactly one Service in the mesh. Models an ingress gateway's route to a
+// Service in another namespace (the conformance corpus sends bookinfo's
+// ingress traffic as `http://productpage:9080` from istio-system).
+const ServiceInfo* unique_service_named(const RouteTable& table, std::string_view host) {
+  if (host.find('.') != std::string_view::npos) return nullptr;
+  const ServiceInfo* found = nullptr;
+  for (const auto& [fqdn, svc] : table.services()) {
+    if (svc.name != host) continue;
+    if (found != nullptr) return nullptr;
+    found = &svc;
+  }
+  return found;
+}
+
 }  // namespace
 
 bool RetryPolicy::retries_on(std::string_view token) const {
@@ -566,6 +588,7 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
     return d;
   }
   const ServiceInfo* connected = table.service(client_fqdn(url_host, client.ns));
+  if (connected == nullptr) connected = unique_service_named(table, strip_port(url_host));
   if (connected == nullptr && !table.is_virtual_service_host(client_fqdn(url_host, client.ns)) &&
       !table.is_virtual_service_host(std::string(strip_port(url_host)))) {
     d.kind = RouteDecision::Kind::kUnresolvable;
@@ -587,10 +610,9 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
   if (vs == nullptr) vs = table.virtual_service_for(to_lower(authority_host), client.ns);
   if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random);
 
-  // No rule: the Service named by Host if any, else where the client connected
-  // (Istio's PassthroughCluster for unknown hosts reaches the original destination).
-  const ServiceInfo* target = table.service(authority_fqdn);
-  if (target == nullptr || !target->has_port(port)) target = connected;
+  // No rule: where the client connected (the Service's ClusterIP; Gateway API
+  // MeshFrontendHostname: the Host header does not redirect plain traffic).
+  const ServiceInfo* target = connected ? connected : table.service(authority_fqdn);
   if (target == nullptr) {
     d.kind = RouteDecision::Kind::kUnresolvable;
     return d;

@@ -291,7 +291,6 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     const Endpoint* e = pick_endpoint(cluster, true);
     if (e == nullptr) {
       flags.push_back("UH");
-      release_slot();
       respond(text_reply(503, kNoHealthyUpstream));
       return;
     }
@@ -394,7 +393,6 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       }
       flags.push_back(retry_allowed() || !decision.retry || decision.retry->num_retries == 0 ? "UF" : "URX");
       if (flags.back() == "URX") flags.insert(flags.end() - 1, "UF");
-      release_slot();
       respond(text_reply(503, kConnectFailureBody));
       return;
     }
@@ -402,7 +400,6 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     DecodeOutcome outcome;
     if (!parse_response(tr.response_bytes, response, &outcome)) {
       flags.push_back("UPE");
-      release_slot();
       respond(text_reply(502, "upstream sent an invalid response"));
       return;
     }
@@ -415,7 +412,6 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       if (decision.retry && decision.retry->num_retries > 0) flags.push_back("URX");
     }
     result.served_by = &e;
-    release_slot();
     for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
     const HeaderOps& ops = decision.response_ops;
     for (const auto& [name, value] : ops.set) response.headers.set(name, value);
@@ -435,7 +431,6 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       }
     }
     flags.push_back("UT");
-    release_slot();
     respond(text_reply(504, kTimeoutBody));
   }
 
@@ -445,13 +440,17 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     ++attempt_generation;
     cancel_per_try();
     flags.push_back("UT");
-    release_slot();
     respond(text_reply(504, kTimeoutBody));
   }
 
+  // Envoy encodes the response downstream before the upstream request is
+  // released back to the pool, so a client that sends its next request at
+  // once can still find the pool full (istio.io circuit-breaking task: 503s
+  // already at two connections with maxConnections: 1, pending 1).
   void respond(HttpResponse response) {
     result.response = std::move(response);
     finish();
+    release_slot();
   }
 
   void finish() {
