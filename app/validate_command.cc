@@ -67,9 +67,4 @@ int validate_command(int argc, char** argv) {
   return errors > 0 ? kExitBadInput : kExitOk;
 }
 
-int curl_command(int, char**) {
-  fmt::print(stderr, "meshsim curl: not implemented yet\n");
-  return kExitBadInput;
-}
-
 }  // namespace meshsim::app

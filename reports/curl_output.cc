@@ -1,0 +1,158 @@
+#include "reports/curl_output.h"
+
+#include <fmt/format.h>
+
+namespace meshsim::reports {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr size_t kBodyLimitBytes = 64 * 1024;  // DESIGN.md: body cut at 64 KiB
+
+ordered_json headers_json(const proxy::HeaderMap& headers) {
+  ordered_json out = ordered_json::object();
+  for (const auto& h : headers.all()) {
+    std::string name = proxy::to_lower(h.name);
+    if (out.contains(name)) out[name] = out[name].get<std::string>() + "," + h.value;
+    else out[name] = h.value;
+  }
+  return out;
+}
+
+ordered_json flags_json(const std::string& flags) {
+  ordered_json out = ordered_json::array();
+  if (flags.empty() || flags == "-") return out;
+  size_t start = 0;
+  while (start <= flags.size()) {
+    size_t comma = flags.find(',', start);
+    if (comma == std::string::npos) comma = flags.size();
+    out.push_back(flags.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string service_of(const std::string& cluster) {
+  auto bar = cluster.rfind('|');
+  if (bar == std::string::npos) return "";
+  return cluster.substr(bar + 1);
+}
+
+}  // namespace
+
+ordered_json curl_json(sim::CurlRun& run) {
+  ordered_json j;
+  if (run.single) {
+    const sim::CallResult& r = *run.single;
+    const auto& out = r.outbound;
+    j["status"] = out.response ? ordered_json(out.response->status) : ordered_json(nullptr);
+    if (!out.error.empty()) j["error"] = out.error;
+    if (const auto* e = out.served_by) {
+      std::string fqdn = service_of(out.cluster);
+      j["served_by"] = {{"workload", e->workload},
+                        {"service", fqdn.substr(0, fqdn.find('.'))},
+                        {"namespace", e->ns},
+                        {"version", e->version().empty() ? ordered_json(nullptr) : ordered_json(e->version())}};
+    } else {
+      j["served_by"] = nullptr;
+    }
+    j["duration_ms"] = static_cast<double>(out.duration.count()) / 1000.0;
+    j["attempts"] = out.attempts;
+    if (r.upstream)
+      j["upstream"] = {{"method", r.upstream->request.method},
+                       {"path", r.upstream->request.target},
+                       {"headers", [&] {
+                          ordered_json h = headers_json(r.upstream->request.headers);
+                          h["host"] = r.upstream->request.authority;
+                          return h;
+                        }()}};
+    else
+      j["upstream"] = nullptr;
+    j["response_headers"] = out.response ? headers_json(out.response->headers) : ordered_json::object();
+    j["body"] = out.response ? ordered_json(out.response->body.substr(0, kBodyLimitBytes)) : ordered_json(nullptr);
+    if (out.route)
+      j["route"] = {{"resource", out.route->resource},
+                    {"rule", out.route->rule},
+                    {"match", out.route->match_index < 0 ? ordered_json(nullptr) : ordered_json(out.route->match)},
+                    {"cluster", out.cluster}};
+    else
+      j["route"] = nullptr;
+    j["flags"] = flags_json(out.flags);
+    ordered_json mirrored = ordered_json::array();
+    for (const auto* e : r.mirrored_to) mirrored.push_back(e->workload);
+    j["mirrored_to"] = mirrored;
+    return j;
+  }
+  sim::CurlSummary& s = run.summary;
+  j["count"] = s.count;
+  auto counts = [](const auto& m) {
+    ordered_json o = ordered_json::object();
+    for (const auto& [k, v] : m) o[fmt::format("{}", k)] = v;
+    return o;
+  };
+  ordered_json by_status = ordered_json::object();
+  for (const auto& [status, n] : s.by_status) by_status[status == 0 ? "error" : std::to_string(status)] = n;
+  j["by_status"] = by_status;
+  j["by_version"] = counts(s.by_version);
+  j["by_workload"] = counts(s.by_workload);
+  j["by_flag"] = counts(s.by_flag);
+  j["mirrored"] = counts(s.mirrored);
+  j["latency_ms"] = {{"p50", sim::percentile(s.latency_ms, 50)},
+                     {"p90", sim::percentile(s.latency_ms, 90)},
+                     {"p99", sim::percentile(s.latency_ms, 99)},
+                     {"max", sim::percentile(s.latency_ms, 100)}};
+  return j;
+}
+
+std::string curl_text(sim::CurlRun& run, const std::string& url) {
+  std::string out;
+  auto line = [&](std::string s) { out += s + "\n"; };
+  line(fmt::format("* meshsim: {} {} from {}/{} (sidecar)", run.request.method, url, run.from_namespace, run.from_workload));
+  if (!run.single) {
+    const sim::CurlSummary& s = run.summary;
+    line(fmt::format("* {} requests", s.count));
+    for (const auto& [status, n] : s.by_status)
+      line(fmt::format("*   status {:>5}: {:>8} ({:.1f}%)", status == 0 ? std::string("error") : std::to_string(status), n,
+                       100.0 * n / s.count));
+    for (const auto& [v, n] : s.by_version) line(fmt::format("*   version {:>4}: {:>8} ({:.1f}%)", v, n, 100.0 * n / s.count));
+    for (const auto& [f, n] : s.by_flag)
+      if (f != "-") line(fmt::format("*   flags {:>6}: {:>8}", f, n));
+    for (const auto& [w, n] : s.mirrored) line(fmt::format("*   mirrored to {}: {}", w, n));
+    std::vector<double> lat = s.latency_ms;
+    line(fmt::format("*   latency ms: p50 {:.1f}, p90 {:.1f}, p99 {:.1f}, max {:.1f}", sim::percentile(lat, 50),
+                     sim::percentile(lat, 90), sim::percentile(lat, 99), sim::percentile(lat, 100)));
+    return out;
+  }
+  const sim::CallResult& r = *run.single;
+  const auto& o = r.outbound;
+  if (o.route)
+    line(fmt::format("* route: {} rule {}{} -> {}", o.route->resource, o.route->rule,
+                     o.route->match_index >= 0 ? " match " + o.route->match : std::string(), o.cluster));
+  else if (!o.cluster.empty())
+    line(fmt::format("* route: no VirtualService or HTTPRoute; default route -> {}", o.cluster));
+  line(fmt::format("> {} {} HTTP/1.1", run.request.method, run.request.target));
+  line(fmt::format("> Host: {}", run.request.authority));
+  for (const auto& h : run.request.headers.all()) line(fmt::format("> {}: {}", h.name, h.value));
+  line(">");
+  if (!o.response) {
+    line(fmt::format("* {}", o.error));
+    return out;
+  }
+  line(fmt::format("< HTTP/1.1 {} {}", o.response->status, proxy::reason_phrase(o.response->status)));
+  for (const auto& h : o.response->headers.all()) line(fmt::format("< {}: {}", h.name, h.value));
+  line("<");
+  if (!o.response->body.empty()) line(o.response->body.substr(0, kBodyLimitBytes));
+  std::string served = o.served_by ? fmt::format("{}/{} (version {})", o.served_by->ns, o.served_by->workload,
+                                                 o.served_by->version().empty() ? "-" : o.served_by->version())
+                                   : "the sidecar (local reply)";
+  line(fmt::format("* served by {} in {} ms (simulated), {} attempt(s), flags {}", served,
+                   static_cast<double>(o.duration.count()) / 1000.0, o.attempts, o.flags));
+  if (!r.mirrored_to.empty()) {
+    std::vector<std::string> names;
+    for (const auto* e : r.mirrored_to) names.push_back(e->workload);
+    line(fmt::format("* mirrored to {}", fmt::join(names, ", ")));
+  }
+  return out;
+}
+
+}  // namespace meshsim::reports

@@ -1,0 +1,105 @@
+#include "sim/curl.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace meshsim::sim {
+namespace {
+
+constexpr const char* kDefaultClient = "curl";
+
+void add_default_client(proxy::Resources& resources) {
+  for (const auto& d : resources.deployments)
+    if (d.header.meta.name == kDefaultClient && d.header.meta.ns == "default") return;
+  proxy::Deployment d;
+  d.header.kind = "Deployment";
+  d.header.meta.name = kDefaultClient;
+  d.header.meta.ns = "default";
+  d.pod_labels = {{"app", kDefaultClient}};
+  d.service_account = kDefaultClient;
+  resources.deployments.push_back(std::move(d));
+}
+
+}  // namespace
+
+double percentile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
+  return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
+}
+
+std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec, std::string* error) {
+  if (spec.repeat < 1 || spec.repeat > kCurlRepeatMax) {
+    *error = fmt::format("--repeat must be between 1 and {}", kCurlRepeatMax);
+    return std::nullopt;
+  }
+  CurlRun run;
+  run.from_namespace = "default";
+  run.from_workload = kDefaultClient;
+  if (!spec.from.empty()) {
+    auto slash = spec.from.find('/');
+    if (slash != std::string::npos) {
+      run.from_namespace = spec.from.substr(0, slash);
+      run.from_workload = spec.from.substr(slash + 1);
+    } else {
+      run.from_workload = spec.from;
+    }
+  } else {
+    add_default_client(resources);
+  }
+  auto url = parse_url(spec.url, error);
+  if (!url) return std::nullopt;
+
+  World world(WorldOptions{spec.seed, proxy::Duration(0)});
+  std::vector<std::string> errors;
+  if (!world.apply(std::move(resources), &errors)) {
+    *error = "configuration does not compile: " + fmt::format("{}", fmt::join(errors, "; "));
+    return std::nullopt;
+  }
+  if (world.table().endpoint_by_workload(run.from_namespace, run.from_workload) == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& e : world.table().endpoints()) names.push_back(e.ns + "/" + e.workload);
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    *error = fmt::format("no workload {}/{} to send from (workloads: {})", run.from_namespace, run.from_workload,
+                         names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
+    return std::nullopt;
+  }
+  proxy::HttpRequest request;
+  request.method = spec.method;
+  request.target = url->target;
+  request.authority = url->explicit_port ? url->host + ":" + std::to_string(url->port) : url->host;
+  for (const auto& [name, value] : spec.headers) {
+    if (proxy::iequals(name, "host")) request.authority = value;
+    else request.headers.add(name, value);
+  }
+  request.body = spec.body;
+  if (!request.headers.has("user-agent")) request.headers.set("user-agent", "curl/7.88.1");
+  if (!request.headers.has("accept")) request.headers.set("accept", "*/*");
+  run.request = request;
+  run.summary.latency_ms.reserve(static_cast<size_t>(spec.repeat));
+  for (int i = 0; i < spec.repeat; ++i) {
+    auto result = world.call(run.from_namespace, run.from_workload, request, url->host, url->port);
+    if (!result) {
+      *error = "request could not be sent";
+      return std::nullopt;
+    }
+    CurlSummary& s = run.summary;
+    ++s.count;
+    const auto& out = result->outbound;
+    ++s.by_status[out.response ? out.response->status : 0];
+    if (out.served_by) {
+      ++s.by_version[out.served_by->version().empty() ? "-" : out.served_by->version()];
+      ++s.by_workload[out.served_by->workload];
+    }
+    ++s.by_flag[out.flags.empty() ? "-" : out.flags];
+    for (const auto* e : result->mirrored_to) ++s.mirrored[e->workload];
+    s.latency_ms.push_back(static_cast<double>(out.duration.count()) / 1000.0);
+    if (spec.repeat == 1) run.single = std::move(*result);
+  }
+  return run;
+}
+
+}  // namespace meshsim::sim

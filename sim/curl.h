@@ -1,0 +1,50 @@
+// The `meshsim curl` use case: build a world from loaded resources, send one
+// or N requests from a client workload, and return what happened, either
+// per request (one) or aggregated as it goes (many; no per-request storage).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy_core/resources.h"
+#include "sim/world.h"
+
+namespace meshsim::sim {
+
+struct CurlSpec {
+  std::string from;  // "name" or "namespace/name"; empty = the default client `curl` in `default`
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string url;
+  int repeat = 1;
+  uint64_t seed = 1;
+};
+
+struct CurlSummary {
+  int count = 0;
+  std::map<int, int> by_status;  // 0 = no HTTP response
+  std::map<std::string, int> by_version, by_workload, by_flag, mirrored;
+  std::vector<double> latency_ms;  // one per request, for percentiles
+};
+
+struct CurlRun {
+  std::string from_namespace, from_workload;
+  bool from_has_sidecar = true;
+  proxy::HttpRequest request;  // as the client sent it
+  std::optional<CallResult> single;  // repeat == 1
+  CurlSummary summary;              // always filled
+};
+
+// The request limit per run; more would be a load test, not a curl.
+inline constexpr int kCurlRepeatMax = 10'000'000;
+
+// Fills `error` and returns nullopt on bad input (unknown client, bad URL).
+std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec, std::string* error);
+
+// p in [0, 100] over sorted values, nearest-rank.
+double percentile(std::vector<double>& values, double p);
+
+}  // namespace meshsim::sim
