@@ -391,8 +391,8 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
         schedule_retry();
         return;
       }
-      flags.push_back(retry_allowed() || !decision.retry || decision.retry->num_retries == 0 ? "UF" : "URX");
-      if (flags.back() == "URX") flags.insert(flags.end() - 1, "UF");
+      flags.push_back("UF");
+      if (retriable_reset() && decision.retry->num_retries > 0) flags.push_back("URX");
       respond(text_reply(503, kConnectFailureBody));
       return;
     }
