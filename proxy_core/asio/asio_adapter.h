@@ -1,0 +1,89 @@
+// The proxy core on real sockets: Clock, Timers and Transport over
+// Boost.Asio, and an HTTP/1.1 listener that feeds bytes to the same codec
+// the simulated network uses. One io_context thread drives everything
+// (the core is single-threaded). Every connection is bounded: header and
+// body limits from CodecLimits, an idle timeout, a maximum connection count.
+#pragma once
+
+#include <chrono>
+#include <utility>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio.hpp>
+
+#include "proxy_core/codec.h"
+#include "proxy_core/sidecar.h"
+
+namespace meshsim::proxy::asio {
+
+namespace net = boost::asio;
+
+class AsioClock final : public Clock {
+ public:
+  TimePoint now() const override {
+    return std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start_);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+class AsioTimers final : public Timers {
+ public:
+  explicit AsioTimers(net::io_context& io) : io_(io) {}
+  TimerId schedule(Duration delay, std::function<void()> fn) override;
+  void cancel(TimerId id) override;
+
+ private:
+  net::io_context& io_;
+  TimerId next_ = 1;
+  std::map<TimerId, std::shared_ptr<net::steady_timer>> timers_;
+};
+
+// Maps endpoints to real addresses (127.0.0.1:port) and carries one request
+// per connection (Connection: close keeps the adapter small).
+class AsioTransport final : public Transport {
+ public:
+  explicit AsioTransport(net::io_context& io) : io_(io) {}
+  // Where `endpoint_ip:port` of the mesh lives on this host.
+  void map(const std::string& endpoint_ip, uint32_t port, net::ip::tcp::endpoint address);
+  void send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
+            std::function<void(TransportResult)> done) override;
+  void send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) override;
+
+ private:
+  net::io_context& io_;
+  std::map<std::pair<std::string, uint32_t>, net::ip::tcp::endpoint> addresses_;
+};
+
+struct ListenerLimits {
+  CodecLimits codec;
+  std::chrono::milliseconds idle_timeout{30'000};
+  size_t connections_max = 1024;
+};
+
+// Accepts HTTP/1.1 connections and hands each request to `handler`;
+// malformed requests get 400 (431/413 for oversize) and the connection closes.
+class HttpListener {
+ public:
+  using Respond = std::function<void(HttpResponse)>;
+  using Handler = std::function<void(HttpRequest, Respond)>;
+  HttpListener(net::io_context& io, net::ip::tcp::endpoint bind, Handler handler, ListenerLimits limits = {});
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void close();
+
+ private:
+  struct Session;
+  void do_accept();
+
+  net::io_context& io_;
+  net::ip::tcp::acceptor acceptor_;
+  Handler handler_;
+  ListenerLimits limits_;
+  std::shared_ptr<size_t> open_connections_ = std::make_shared<size_t>(0);
+};
+
+}  // namespace meshsim::proxy::asio
