@@ -1,6 +1,7 @@
 #include "proxy_core/codec.h"
 
-#include <boost/beast/core/buffers_to_string.hpp>
+#include <cctype>
+
 #include <boost/beast/http.hpp>
 
 namespace meshsim::proxy {
@@ -46,25 +47,6 @@ void copy_headers(const Fields& fields, HeaderMap& into, std::string* host) {
     if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;
     into.add(name, value);
   }
-}
-
-template <typename Message>
-std::string write_message(Message& message) {
-  message.prepare_payload();
-  std::string out;
-  http::serializer<Message::is_request::value, http::string_body> sr(message);
-  boost::system::error_code ec;
-  while (!sr.is_done() && !ec) {
-    sr.next(ec, [&](boost::system::error_code&, const auto& buffers) {
-      size_t n = 0;
-      for (auto b : boost::beast::buffers_range_ref(buffers)) {
-        out.append(static_cast<const char*>(b.data()), b.size());
-        n += b.size();
-      }
-      sr.consume(n);
-    });
-  }
-  return out;
 }
 
 }  // namespace
@@ -128,25 +110,72 @@ HttpResponse ResponseDecoder::take() {
   return out;
 }
 
+// Serialization is written out rather than built through Beast's message
+// and serializer: writing a request line and fields is trivial, and Beast's
+// generic path cost ~800 ns per message in bench/sidecar_hop_bench against
+// ~100 ns here. Names that are not HTTP tokens are dropped and CR/LF in
+// values become spaces, so configuration cannot inject header lines.
+namespace {
+
+bool is_token(std::string_view name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    bool ok = std::isalnum(c) || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' ||
+              c == '+' || c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' || c == '~';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  if (!is_token(name)) return;
+  out.append(name);
+  out.append(": ");
+  size_t start = out.size();
+  out.append(value);
+  for (size_t i = start; i < out.size(); ++i)
+    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+  out.append("\r\n");
+}
+
+void append_fields_and_body(std::string& out, const HeaderMap& headers, const std::string& body) {
+  for (const Header& h : headers.all()) append_field(out, h.name, h.value);
+  out.append("content-length: ");
+  out.append(std::to_string(body.size()));
+  out.append("\r\n\r\n");
+  out.append(body);
+}
+
+size_t estimate(const HeaderMap& headers, const std::string& body) {
+  size_t n = 64 + body.size();
+  for (const Header& h : headers.all()) n += h.name.size() + h.value.size() + 4;
+  return n;
+}
+
+}  // namespace
+
 std::string serialize(const HttpRequest& request) {
-  http::request<http::string_body> message;
-  message.method_string(request.method);
-  message.target(request.target);
-  message.version(11);
-  if (!request.authority.empty()) message.set(http::field::host, request.authority);
-  for (const Header& h : request.headers.all()) message.insert(h.name, h.value);
-  message.body() = request.body;
-  return write_message(message);
+  std::string out;
+  out.reserve(estimate(request.headers, request.body) + request.target.size() + request.authority.size());
+  out.append(request.method);
+  out.push_back(' ');
+  out.append(request.target.empty() ? "/" : request.target);
+  out.append(" HTTP/1.1\r\n");
+  if (!request.authority.empty()) append_field(out, "host", request.authority);
+  append_fields_and_body(out, request.headers, request.body);
+  return out;
 }
 
 std::string serialize(const HttpResponse& response) {
-  http::response<http::string_body> message;
-  message.result(static_cast<unsigned>(response.status));
-  message.reason(reason_phrase(response.status));
-  message.version(11);
-  for (const Header& h : response.headers.all()) message.insert(h.name, h.value);
-  message.body() = response.body;
-  return write_message(message);
+  std::string out;
+  out.reserve(estimate(response.headers, response.body));
+  out.append("HTTP/1.1 ");
+  out.append(std::to_string(response.status));
+  out.push_back(' ');
+  out.append(reason_phrase(response.status));
+  out.append("\r\n");
+  append_fields_and_body(out, response.headers, response.body);
+  return out;
 }
 
 bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outcome) {

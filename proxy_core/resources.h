@@ -359,10 +359,8 @@ struct GwRouteMatch {
   std::string method;
 };
 
-struct GwHeaderModifier {
-  std::vector<std::pair<std::string, std::string>> set, add;
-  std::vector<std::string> remove;
-};
+// Gateway API HTTPHeaderFilter has the same shape as Istio header operations.
+using GwHeaderModifier = HeaderOps;
 
 struct GwPathModifier {
   std::string type;  // ReplaceFullPath | ReplacePrefixMatch

@@ -1,6 +1,7 @@
 #include "proxy_core/route_table.h"
 
 #include <algorithm>
+#include <charconv>
 #include <tuple>
 
 #include "proxy_core/hosts.h"
@@ -60,7 +61,78 @@ bool gw_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) {
   return std::tie(a.rule_index, a.match_index) < std::tie(b.rule_index, b.match_index);
 }
 
+void merge_policy(TrafficPolicyCore& into, const TrafficPolicyCore& over) {
+  if (over.load_balancer) into.load_balancer = over.load_balancer;
+  if (over.connection_pool) into.connection_pool = over.connection_pool;
+  if (over.outlier_detection) into.outlier_detection = over.outlier_detection;
+  if (over.tls) into.tls = over.tls;
+}
+
+void merge_port_policy(TrafficPolicyCore& into, const TrafficPolicy& policy, uint32_t port) {
+  merge_policy(into, policy);
+  for (const auto& p : policy.port_level_settings)
+    if (p.port == port) merge_policy(into, p);
+}
+
+std::string cluster_name(uint32_t port, std::string_view subset, std::string_view fqdn) {
+  return "outbound|" + std::to_string(port) + "|" + std::string(subset) + "|" + std::string(fqdn);
+}
+
+// The route's retry policy as Istio's ConvertPolicy (retry.go) builds it.
+std::optional<RetryPolicy> compile_retry(const std::optional<HTTPRetry>& spec) {
+  if (!spec) return istio_default_retry_policy();
+  if (spec->attempts <= 0) return std::nullopt;  // "explicitly disabling the retry policy"
+  RetryPolicy p = istio_default_retry_policy();
+  p.num_retries = spec->attempts;
+  if (!spec->retry_on.empty()) p = parse_retry_on(spec->retry_on, p);
+  p.per_try_timeout = spec->per_try_timeout;
+  return p;
+}
+
+bool bound_to_mesh(const VirtualService& vs) {
+  return vs.gateways.empty() || std::find(vs.gateways.begin(), vs.gateways.end(), "mesh") != vs.gateways.end();
+}
+
 }  // namespace
+
+const RetryPolicy& istio_default_retry_policy() {
+  static const RetryPolicy policy = [] {
+    RetryPolicy p;
+    p.num_retries = 2;
+    p.retry_on = kRetryOnConnectFailure | kRetryOnRefusedStream | kRetryOnUnavailable | kRetryOnCancelled |
+                 kRetryOnRetriableStatusCodes;
+    return p;
+  }();
+  return policy;
+}
+
+RetryPolicy parse_retry_on(std::string_view s, RetryPolicy p) {
+  static const std::pair<std::string_view, RetryOn> kTokens[] = {
+      {"5xx", kRetryOn5xx}, {"gateway-error", kRetryOnGatewayError}, {"reset", kRetryOnReset},
+      {"connect-failure", kRetryOnConnectFailure}, {"retriable-4xx", kRetryOnRetriable4xx},
+      {"refused-stream", kRetryOnRefusedStream}, {"retriable-status-codes", kRetryOnRetriableStatusCodes},
+      {"unavailable", kRetryOnUnavailable}, {"cancelled", kRetryOnCancelled},
+      {"reset-before-request", kRetryOnResetBeforeRequest}};
+  p.retry_on = 0;
+  p.retriable_status_codes.clear();
+  while (!s.empty()) {
+    auto comma = s.find(',');
+    std::string_view token = s.substr(0, comma);
+    s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    int code = 0;
+    auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), code);
+    if (!token.empty() && ec == std::errc() && ptr == token.data() + token.size()) {
+      p.retriable_status_codes.push_back(code);
+      p.retry_on |= kRetryOnRetriableStatusCodes;
+      continue;
+    }
+    for (const auto& [name, bit] : kTokens)
+      if (token == name) p.retry_on |= bit;
+  }
+  return p;
+}
 
 bool labels_select(const Labels& selector, const Labels& labels) {
   for (const auto& [k, v] : selector) {
@@ -110,6 +182,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       table->endpoints_.push_back(std::move(e));
     }
   }
+  for (const Endpoint& e : table->endpoints_) table->endpoint_by_ip_[e.ip] = e.index;
   for (const Service& s : r.services) {
     ServiceInfo info;
     info.spec = &s;
@@ -124,11 +197,14 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
   for (const VirtualService& vs : r.virtual_services) {
     CompiledVirtualService cvs;
     cvs.spec = &vs;
+    cvs.label = "VirtualService " + vs.header.meta.ns + "/" + vs.header.meta.name;
     for (const auto& h : vs.hosts) cvs.hosts.push_back(resolve_short_name(to_lower(h), vs.header.meta.ns));
     for (size_t i = 0; i < vs.http.size(); ++i) {
       CompiledHttpRoute route;
       route.spec = &vs.http[i];
       route.index = i;
+      route.name = vs.http[i].name.empty() ? "#" + std::to_string(i) : vs.http[i].name;
+      route.retry = compile_retry(vs.http[i].retries);
       for (const auto& m : vs.http[i].match) route.matches.push_back(compile_match(m, errors));
       if (vs.http[i].rewrite && vs.http[i].rewrite->uri_regex_rewrite) {
         RE2::Options options;
@@ -137,6 +213,15 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
         if (!route.uri_regex_rewrite->ok() && errors) errors->push_back("invalid uriRegexRewrite.match");
       }
       cvs.http.push_back(std::move(route));
+    }
+    size_t index = table->virtual_services_.size();
+    if (bound_to_mesh(vs)) {
+      bool wildcard = false;
+      for (const auto& h : cvs.hosts) {
+        if (h.find('*') != std::string::npos) wildcard = true;
+        else table->vs_by_host_[h].push_back(index);
+      }
+      if (wildcard) table->wildcard_vs_.push_back(index);
     }
     table->virtual_services_.push_back(std::move(cvs));
   }
@@ -167,6 +252,17 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
           cm.rule_index = ri;
           cm.match_index = mi;
           cm.spec = m;
+          cm.label = "HTTPRoute " + route.header.meta.ns + "/" + route.header.meta.name;
+          cm.rule_name = rule.name.empty() ? "#" + std::to_string(ri) : rule.name;
+          cm.retry = istio_default_retry_policy();
+          if (rule.retry_attempts) {
+            cm.retry.num_retries = *rule.retry_attempts;
+            if (!rule.retry_codes.empty()) {
+              cm.retry.retriable_status_codes = rule.retry_codes;
+              cm.retry.retry_on = kRetryOnRetriableStatusCodes;
+            }
+            if (rule.retry_backoff) cm.retry.base_interval = *rule.retry_backoff;
+          }
           std::string type = m ? m->path_type : "PathPrefix";
           std::string value = m ? m->path_value : "/";
           cm.path = type == "Exact" ? StringMatcher(StringMatcher::Kind::kExact, value)
@@ -188,11 +284,69 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
         if (rule.matches.empty()) add_match(nullptr, 0);
         for (size_t mi = 0; mi < rule.matches.size(); ++mi) add_match(&rule.matches[mi], mi);
       }
+      table->gw_by_service_[attachment.parent.service_fqdn].push_back(table->gw_attachments_.size());
       table->gw_attachments_.push_back(std::move(attachment));
     }
   }
+  // Clusters: every Service port, whole and per DestinationRule subset.
+  for (const auto& [fqdn, svc] : table->services_) {
+    std::vector<uint32_t> ports;
+    if (svc.spec) for (const auto& p : svc.spec->ports) ports.push_back(p.port);
+    const DestinationRule* dr = table->destination_rule(fqdn);
+    for (uint32_t port : ports) {
+      auto& by_subset = table->clusters_[fqdn][port];
+      bool found = true;
+      by_subset.emplace("", table->build_cluster(svc, port, "", &found));
+      if (dr)
+        for (const Subset& s : dr->subsets) by_subset.emplace(s.name, table->build_cluster(svc, port, s.name, &found));
+    }
+  }
+  for (const Endpoint& e : table->endpoints_) {
+    Cluster c;
+    c.pinned = &e;
+    c.endpoints = {&e};
+    c.name = "PassthroughCluster";
+    table->passthrough_.push_back(std::move(c));
+  }
   if (errors && errors->size() > errors_before) return nullptr;
   return table;
+}
+
+Cluster RouteTable::build_cluster(const ServiceInfo& service, uint32_t port, const std::string& subset,
+                                  bool* subset_found) const {
+  Cluster c;
+  c.service = &service;
+  c.port = port;
+  c.subset = subset;
+  c.name = cluster_name(port, subset, service.fqdn);
+  const DestinationRule* dr = destination_rule(service.fqdn);
+  if (dr && dr->traffic_policy) merge_port_policy(c.policy, *dr->traffic_policy, port);
+  const Labels* subset_labels = nullptr;
+  *subset_found = true;
+  if (!subset.empty()) {
+    auto it = dr ? std::find_if(dr->subsets.begin(), dr->subsets.end(), [&](const Subset& s) { return s.name == subset; })
+                 : std::vector<Subset>::const_iterator{};
+    if (dr == nullptr || it == dr->subsets.end()) {
+      *subset_found = false;
+      return c;
+    }
+    subset_labels = &it->labels;
+    if (it->traffic_policy) merge_port_policy(c.policy, *it->traffic_policy, port);
+  }
+  for (size_t i : service.endpoints) {
+    const Endpoint& e = endpoints_[i];
+    if (subset_labels == nullptr || labels_select(*subset_labels, e.labels)) c.endpoints.push_back(&e);
+  }
+  return c;
+}
+
+const Cluster* RouteTable::cluster(const ServiceInfo& service, uint32_t port, std::string_view subset) const {
+  auto by_service = clusters_.find(service.fqdn);
+  if (by_service == clusters_.end()) return nullptr;
+  auto by_port = by_service->second.find(port);
+  if (by_port == by_service->second.end()) return nullptr;
+  auto it = by_port->second.find(subset);
+  return it == by_port->second.end() ? nullptr : &it->second;
 }
 
 const ServiceInfo* RouteTable::service(std::string_view fqdn) const {
@@ -201,9 +355,8 @@ const ServiceInfo* RouteTable::service(std::string_view fqdn) const {
 }
 
 const Endpoint* RouteTable::endpoint_by_ip(std::string_view ip) const {
-  for (const Endpoint& e : endpoints_)
-    if (e.ip == ip) return &e;
-  return nullptr;
+  auto it = endpoint_by_ip_.find(ip);
+  return it == endpoint_by_ip_.end() ? nullptr : &endpoints_[it->second];
 }
 
 const Endpoint* RouteTable::endpoint_by_workload(std::string_view ns, std::string_view name) const {
@@ -221,46 +374,40 @@ bool exported_to(const std::vector<std::string>& export_to, std::string_view own
   return false;
 }
 
-bool bound_to_mesh(const VirtualService& vs) {
-  return vs.gateways.empty() || std::find(vs.gateways.begin(), vs.gateways.end(), "mesh") != vs.gateways.end();
-}
-
 }  // namespace
 
 const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view host, std::string_view client_ns) const {
   // Exact host beats wildcard, as Envoy picks the most specific virtual host.
-  const CompiledVirtualService* wildcard = nullptr;
-  for (const auto& vs : virtual_services_) {
-    if (!bound_to_mesh(*vs.spec) || !exported_to(vs.spec->export_to, vs.spec->header.meta.ns, client_ns)) continue;
-    for (const auto& h : vs.hosts) {
-      if (h == host) return &vs;
-      if (wildcard == nullptr && host_matches(h, host)) wildcard = &vs;
+  if (auto it = vs_by_host_.find(host); it != vs_by_host_.end())
+    for (size_t i : it->second) {
+      const auto& vs = virtual_services_[i];
+      if (exported_to(vs.spec->export_to, vs.spec->header.meta.ns, client_ns)) return &vs;
     }
+  for (size_t i : wildcard_vs_) {
+    const auto& vs = virtual_services_[i];
+    if (!exported_to(vs.spec->export_to, vs.spec->header.meta.ns, client_ns)) continue;
+    for (const auto& h : vs.hosts)
+      if (host_matches(h, host)) return &vs;
   }
-  return wildcard;
+  return nullptr;
 }
 
-bool RouteTable::is_virtual_service_host(std::string_view host) const {
-  for (const auto& vs : virtual_services_)
-    if (bound_to_mesh(*vs.spec))
-      for (const auto& h : vs.hosts)
-        if (h == host) return true;
-  return false;
-}
+bool RouteTable::is_virtual_service_host(std::string_view host) const { return vs_by_host_.count(host) > 0; }
 
 std::vector<const CompiledGwMatch*> RouteTable::gateway_matches(std::string_view service_fqdn, uint32_t port,
                                                                 std::string_view client_ns) const {
   // A consumer route (in the client's namespace, not the Service's) replaces
   // the producer routes for that client (GEP-1426, MeshConsumerRoute).
+  std::vector<const CompiledGwMatch*> out;
+  auto attached = gw_by_service_.find(service_fqdn);
+  if (attached == gw_by_service_.end()) return out;
   const ServiceInfo* svc = service(service_fqdn);
   std::string_view service_ns = svc ? std::string_view(svc->ns) : std::string_view{};
   bool consumer = false;
-  for (const auto& a : gw_attachments_)
-    if (a.parent.service_fqdn == service_fqdn && a.parent.route_ns == client_ns && client_ns != service_ns)
-      consumer = true;
-  std::vector<const CompiledGwMatch*> out;
-  for (const auto& a : gw_attachments_) {
-    if (a.parent.service_fqdn != service_fqdn) continue;
+  for (size_t i : attached->second)
+    if (gw_attachments_[i].parent.route_ns == client_ns && client_ns != service_ns) consumer = true;
+  for (size_t i : attached->second) {
+    const auto& a = gw_attachments_[i];
     if (a.parent.port && *a.parent.port != port) continue;
     bool is_consumer_route = a.parent.route_ns != service_ns;
     if (is_consumer_route && a.parent.route_ns != client_ns) continue;  // someone else's consumer route

@@ -47,6 +47,52 @@ struct ServiceInfo {
   bool has_port(uint32_t service_port) const;
 };
 
+// An Envoy cluster: a Service port, optionally narrowed to a subset.
+// Precompiled per Service port and DestinationRule subset.
+struct Cluster {
+  const ServiceInfo* service = nullptr;
+  const Endpoint* pinned = nullptr;  // traffic addressed to a pod IP (PassthroughCluster)
+  std::string subset;
+  uint32_t port = 0;  // Service port
+  std::vector<const Endpoint*> endpoints;
+  TrafficPolicyCore policy;  // effective: port/subset level over host level
+  std::string name;          // outbound|80|v1|reviews.default.svc.cluster.local
+};
+
+// Envoy x-envoy-retry-on conditions (router_filter.rst), as bits.
+enum RetryOn : uint32_t {
+  kRetryOn5xx = 1u << 0,
+  kRetryOnGatewayError = 1u << 1,
+  kRetryOnReset = 1u << 2,
+  kRetryOnConnectFailure = 1u << 3,
+  kRetryOnRetriable4xx = 1u << 4,
+  kRetryOnRefusedStream = 1u << 5,
+  kRetryOnRetriableStatusCodes = 1u << 6,
+  kRetryOnUnavailable = 1u << 7,  // gRPC status, never set by HTTP/1.1 peers
+  kRetryOnCancelled = 1u << 8,    // gRPC status
+  kRetryOnResetBeforeRequest = 1u << 9,
+};
+
+struct RetryPolicy {
+  int num_retries = 2;
+  uint32_t retry_on = 0;  // RetryOn bits
+  std::vector<int> retriable_status_codes;
+  std::optional<Duration> per_try_timeout;
+  bool previous_hosts = true;
+  Duration base_interval{25'000};  // Envoy default 25 ms; max interval 10x base
+  bool retries_on(RetryOn condition) const { return (retry_on & condition) != 0; }
+};
+
+// Istio's default policy when a route sets none (retry.go DefaultPolicy):
+// 2 retries on connect-failure,refused-stream,unavailable,cancelled,
+// retriable-status-codes with no status codes listed (503 is not retried
+// since Istio 1.24, release note 50506), previous_hosts predicate.
+const RetryPolicy& istio_default_retry_policy();
+
+// Parses an Istio `retryOn` string (retry.go parseRetryOn): integers are
+// status codes and imply retriable-status-codes.
+RetryPolicy parse_retry_on(std::string_view retry_on, RetryPolicy base);
+
 struct CompiledMatch {
   const HTTPMatchRequest* spec = nullptr;
   std::optional<StringMatcher> uri, scheme, method, authority;
@@ -56,12 +102,15 @@ struct CompiledMatch {
 struct CompiledHttpRoute {
   const HTTPRoute* spec = nullptr;
   size_t index = 0;
+  std::string name;  // rule name or "#<index>"
   std::vector<CompiledMatch> matches;
   std::shared_ptr<const RE2> uri_regex_rewrite;
+  std::optional<RetryPolicy> retry;  // none: retries disabled (attempts: 0)
 };
 
 struct CompiledVirtualService {
   const VirtualService* spec = nullptr;
+  std::string label;  // "VirtualService ns/name"
   std::vector<std::string> hosts;  // resolved in the VirtualService's namespace
   std::vector<CompiledHttpRoute> http;
 };
@@ -75,6 +124,9 @@ struct CompiledGwMatch {
   const GwRouteMatch* spec = nullptr;  // null for a rule without matches (matches "/")
   StringMatcher path;
   std::vector<std::pair<std::string, StringMatcher>> headers, query_params;
+  std::string label;  // "HTTPRoute ns/name"
+  std::string rule_name;
+  RetryPolicy retry;
 };
 
 struct CompiledGwParent {
@@ -105,6 +157,14 @@ class RouteTable {
                                                       std::string_view client_ns) const;
   // The merged DestinationRule for a host (subsets unioned, first wins), or null.
   const DestinationRule* destination_rule(std::string_view fqdn) const;
+  // The precompiled cluster for a Service port and subset; null when the
+  // subset is not defined (Envoy: cluster not found) or the port is not a
+  // Service port.
+  const Cluster* cluster(const ServiceInfo& service, uint32_t port, std::string_view subset) const;
+  // Traffic addressed to a pod IP.
+  const Cluster* passthrough(const Endpoint& e) const { return &passthrough_[e.index]; }
+  // Builds a cluster outside the precompiled set (a port the Service does not declare).
+  Cluster build_cluster(const ServiceInfo& service, uint32_t port, const std::string& subset, bool* subset_found) const;
 
   // Policies that select the workload of `e` (its namespace, plus the root namespace).
   std::vector<const AuthorizationPolicy*> authorization_policies_for(const Endpoint& e) const;
@@ -115,12 +175,21 @@ class RouteTable {
   std::vector<Endpoint> endpoints_;
   std::map<std::string, ServiceInfo, std::less<>> services_;
   std::vector<CompiledVirtualService> virtual_services_;
+  // Lookup indices, so routing cost does not grow with the number of hosts:
+  // exact mesh-bound VirtualService hosts -> VirtualServices in apply order.
+  std::map<std::string, std::vector<size_t>, std::less<>> vs_by_host_;
+  std::vector<size_t> wildcard_vs_;  // VirtualServices with a wildcard host
+  std::map<std::string, size_t, std::less<>> endpoint_by_ip_;
   struct GwAttachment {
     CompiledGwParent parent;
     std::vector<CompiledGwMatch> matches;
   };
   std::vector<GwAttachment> gw_attachments_;
+  std::map<std::string, std::vector<size_t>, std::less<>> gw_by_service_;  // fqdn -> attachments
   std::map<std::string, DestinationRule, std::less<>> destination_rules_;
+  // fqdn -> port -> subset ("" = whole Service) -> cluster
+  std::map<std::string, std::map<uint32_t, std::map<std::string, Cluster, std::less<>>>, std::less<>> clusters_;
+  std::vector<Cluster> passthrough_;  // by endpoint index
 };
 
 bool labels_select(const Labels& selector, const Labels& labels);

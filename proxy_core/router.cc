@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -39,13 +40,29 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
-// The value a header matcher sees: pseudo-headers map onto the request line.
-std::optional<std::string> header_value(const HttpRequest& request, std::string_view name) {
-  if (name == ":method") return request.method;
-  if (name == ":path") return request.target;
-  if (name == ":authority" || name == "host") return request.authority;
-  if (name == ":scheme") return std::string("http");
-  return request.headers.get_joined(name);
+// The value a header matcher sees: pseudo-headers map onto the request
+// line; repeated headers are joined with "," (Envoy). `scratch` holds a
+// joined value so the common single-value case does not allocate.
+std::optional<std::string_view> header_value(const HttpRequest& request, std::string_view name, std::string& scratch) {
+  if (name == ":method") return std::string_view(request.method);
+  if (name == ":path") return std::string_view(request.target);
+  if (name == ":authority" || name == "host") return std::string_view(request.authority);
+  if (name == ":scheme") return std::string_view("http");
+  std::optional<std::string_view> first;
+  bool repeated = false;
+  for (const Header& h : request.headers.all()) {
+    if (!iequals(h.name, name)) continue;
+    if (!first) {
+      first = h.value;
+    } else {
+      if (!repeated) scratch.assign(*first);
+      repeated = true;
+      scratch += ",";
+      scratch += h.value;
+    }
+  }
+  if (repeated) return std::string_view(scratch);
+  return first;
 }
 
 bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port, const HttpRequest& request) {
@@ -59,17 +76,18 @@ bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port,
   if (m.scheme && !m.scheme->matches("http")) return false;
   if (m.method && !m.method->matches(request.method)) return false;
   if (m.authority && !m.authority->matches(request.authority)) return false;
+  std::string scratch;
   for (const auto& [name, matcher] : m.headers) {
-    auto value = header_value(request, name);
+    auto value = header_value(request, name, scratch);
     if (!value || !matcher.matches(*value)) return false;
   }
   // withoutHeaders: invert_match with treat_missing_header_as_empty, except
   // the presence form, which simply requires the header to be absent (route.go).
   for (const auto& [name, matcher] : m.without_headers) {
-    auto value = header_value(request, name);
+    auto value = header_value(request, name, scratch);
     if (matcher.kind() == StringMatcher::Kind::kPresent) {
       if (value) return false;
-    } else if (matcher.matches(value.value_or(""))) {
+    } else if (matcher.matches(value.value_or(std::string_view{}))) {
       return false;
     }
   }
@@ -80,8 +98,6 @@ bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port,
   return true;
 }
 
-std::string index_name(const std::string& name, size_t index) { return name.empty() ? fmt::format("#{}", index) : name; }
-
 void apply_ops(const HeaderOps& ops, HttpRequest& request) {
   for (const auto& [name, value] : ops.set) {
     if (iequals(name, ":authority") || iequals(name, "host")) request.authority = value;
@@ -89,25 +105,6 @@ void apply_ops(const HeaderOps& ops, HttpRequest& request) {
   }
   for (const auto& [name, value] : ops.add) request.headers.add(name, value);
   for (const auto& name : ops.remove) request.headers.remove(name);
-}
-
-void append_ops(HeaderOps& into, const HeaderOps& ops) {
-  into.set.insert(into.set.end(), ops.set.begin(), ops.set.end());
-  into.add.insert(into.add.end(), ops.add.begin(), ops.add.end());
-  into.remove.insert(into.remove.end(), ops.remove.begin(), ops.remove.end());
-}
-
-void merge_policy(TrafficPolicyCore& into, const TrafficPolicyCore& over) {
-  if (over.load_balancer) into.load_balancer = over.load_balancer;
-  if (over.connection_pool) into.connection_pool = over.connection_pool;
-  if (over.outlier_detection) into.outlier_detection = over.outlier_detection;
-  if (over.tls) into.tls = over.tls;
-}
-
-void merge_port_policy(TrafficPolicyCore& into, const TrafficPolicy& policy, uint32_t port) {
-  merge_policy(into, policy);
-  for (const auto& p : policy.port_level_settings)
-    if (p.port == port) merge_policy(into, p);
 }
 
 // The Service port a destination without an explicit port uses: the request
@@ -118,22 +115,36 @@ uint32_t destination_port(const ServiceInfo& svc, std::optional<uint32_t> explic
   return svc.spec->ports[0].port;
 }
 
-struct ResolvedTarget {
-  std::optional<Cluster> cluster;
-  int error_status = 503;  // when no cluster: 503 NC (Istio) or 500 (Gateway API)
-};
-
-ResolvedTarget resolve_destination(const RouteTable& table, const std::string& host_fqdn, std::optional<uint32_t> port,
-                                   const std::string& subset, uint32_t request_port) {
+// The cluster for host:port[subset]; a local reply (503 NC, Envoy router.cc
+// cluster not found; 500 for Gateway API backends) when there is none.
+bool set_cluster(const RouteTable& table, RouteDecision& d, const std::string& host_fqdn,
+                 std::optional<uint32_t> port, const std::string& subset, uint32_t request_port, int missing_status) {
   const ServiceInfo* svc = table.service(host_fqdn);
-  if (svc == nullptr) return {};
-  return {resolve_cluster(table, *svc, destination_port(*svc, port, request_port), subset)};
+  if (svc != nullptr) {
+    uint32_t p = destination_port(*svc, port, request_port);
+    if (const Cluster* c = table.cluster(*svc, p, subset)) {
+      d.cluster = c;
+      return true;
+    }
+    bool found = false;
+    Cluster built = table.build_cluster(*svc, p, subset, &found);
+    if (found) {
+      d.owned_cluster = std::make_shared<const Cluster>(std::move(built));
+      d.cluster = d.owned_cluster.get();
+      return true;
+    }
+  }
+  d.kind = RouteDecision::Kind::kLocalReply;
+  d.local_reply = local_reply(missing_status);
+  d.flag = "NC";
+  return false;
 }
 
 void add_mirror(const RouteTable& table, RouteDecision& d, const std::string& fqdn, std::optional<uint32_t> port,
                 const std::string& subset, uint32_t request_port) {
-  auto target = resolve_destination(table, fqdn, port, subset, request_port);
-  if (target.cluster) d.mirrors.push_back({*target.cluster});
+  const ServiceInfo* svc = table.service(fqdn);
+  if (svc == nullptr) return;
+  if (const Cluster* c = table.cluster(*svc, destination_port(*svc, port, request_port), subset)) d.mirrors.push_back(c);
 }
 
 std::string rewrite_prefix(std::string_view path, std::string_view matched_prefix, std::string_view replacement) {
@@ -194,16 +205,8 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
     return d;
   }
   const HTTPRoute& spec = *chosen->spec;
-  RouteInfo info;
-  info.resource = "VirtualService " + vs.spec->header.meta.ns + "/" + vs.spec->header.meta.name;
-  info.rule = index_name(spec.name, chosen->index);
-  info.rule_index = static_cast<int>(chosen->index);
-  if (chosen_match) {
-    size_t mi = static_cast<size_t>(chosen_match - chosen->matches.data());
-    info.match = index_name(chosen_match->spec->name, mi);
-    info.match_index = static_cast<int>(mi);
-  }
-  d.route = info;
+  d.route = RouteRef{&vs, chosen, nullptr,
+                     chosen_match ? static_cast<int>(chosen_match - chosen->matches.data()) : -1};
 
   // Fault filter runs first (listener_builder.go: Fault, Cors, router).
   if (spec.fault) {
@@ -290,8 +293,10 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
   // route level wins for `set` (routing.go "set host header in route and destination").
   apply_ops(dest->headers.request, request);
   apply_ops(spec.headers.request, request);
-  append_ops(d.response_ops, dest->headers.response);
-  append_ops(d.response_ops, spec.headers.response);
+  if (!dest->headers.response.set.empty() || !dest->headers.response.add.empty() || !dest->headers.response.remove.empty())
+    d.response_ops.push_back(&dest->headers.response);
+  if (!spec.headers.response.set.empty() || !spec.headers.response.add.empty() || !spec.headers.response.remove.empty())
+    d.response_ops.push_back(&spec.headers.response);
   if (spec.rewrite) {
     const HTTPRewrite& rw = *spec.rewrite;
     std::string query = request.query().empty() ? "" : "?" + std::string(request.query());
@@ -313,32 +318,7 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
   }
   d.timeout = spec.timeout;
   if (d.timeout && d.timeout->count() == 0) d.timeout.reset();
-  if (!spec.retries) {
-    d.retry = istio_default_retry_policy();
-  } else if (spec.retries->attempts > 0) {
-    RetryPolicy p = istio_default_retry_policy();
-    p.num_retries = spec.retries->attempts;
-    if (!spec.retries->retry_on.empty()) {
-      // retry.go parseRetryOn: integers are status codes; add retriable-status-codes.
-      p.retry_on.clear();
-      std::string_view s = spec.retries->retry_on;
-      while (!s.empty()) {
-        auto comma = s.find(',');
-        std::string token(s.substr(0, comma));
-        s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
-        token.erase(0, token.find_first_not_of(' '));
-        token.erase(token.find_last_not_of(' ') + 1);
-        int code = 0;
-        auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), code);
-        if (ec == std::errc() && ptr == token.data() + token.size()) p.retriable_status_codes.push_back(code);
-        else if (!token.empty()) p.retry_on.push_back(token);
-      }
-      if (!p.retriable_status_codes.empty() && !p.retries_on("retriable-status-codes"))
-        p.retry_on.push_back("retriable-status-codes");
-    }
-    p.per_try_timeout = spec.retries->per_try_timeout;
-    d.retry = p;
-  }
+  d.retry = chosen->retry ? &*chosen->retry : nullptr;
   // Mirrors: mirrorPercentage absent = 100% (route.go MirrorPercent).
   if (spec.mirror) {
     uint64_t ppm = spec.mirror_percentage ? per_million(spec.mirror_percentage->value)
@@ -353,16 +333,8 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
       add_mirror(table, d, resolve_short_name(m.destination.host, vs.spec->header.meta.ns), m.destination.port,
                  m.destination.subset, port);
   }
-  std::string fqdn = resolve_short_name(dest->destination.host, vs.spec->header.meta.ns);
-  auto target = resolve_destination(table, fqdn, dest->destination.port, dest->destination.subset, port);
-  if (!target.cluster) {
-    // Envoy router.cc: cluster not found -> 503, empty body, flag NC.
-    d.kind = RouteDecision::Kind::kLocalReply;
-    d.local_reply = local_reply(503);
-    d.flag = "NC";
-    return d;
-  }
-  d.cluster = *target.cluster;
+  set_cluster(table, d, resolve_short_name(dest->destination.host, vs.spec->header.meta.ns), dest->destination.port,
+              dest->destination.subset, port, 503);
   return d;
 }
 
@@ -375,17 +347,12 @@ void apply_gw_modifier(const GwHeaderModifier& m, HttpRequest& request) {
   for (const auto& name : m.remove) request.headers.remove(name);
 }
 
-void append_gw_response_ops(HeaderOps& into, const GwHeaderModifier& m) {
-  into.set.insert(into.set.end(), m.set.begin(), m.set.end());
-  into.add.insert(into.add.end(), m.add.begin(), m.add.end());
-  into.remove.insert(into.remove.end(), m.remove.begin(), m.remove.end());
-}
-
 bool gw_matches(const CompiledGwMatch& m, const HttpRequest& request) {
   if (!m.path.matches(request.path())) return false;
   if (m.spec && !m.spec->method.empty() && m.spec->method != request.method) return false;
+  std::string scratch;
   for (const auto& [name, matcher] : m.headers) {
-    auto value = header_value(request, name);
+    auto value = header_value(request, name, scratch);
     if (!value || !matcher.matches(*value)) return false;
   }
   for (const auto& [name, matcher] : m.query_params) {
@@ -425,18 +392,12 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
   }
   const GwRouteRule& rule = *chosen->rule;
   const std::string& route_ns = chosen->route->header.meta.ns;
-  RouteInfo info;
-  info.resource = "HTTPRoute " + route_ns + "/" + chosen->route->header.meta.name;
-  info.rule = index_name(rule.name, chosen->rule_index);
-  info.rule_index = static_cast<int>(chosen->rule_index);
-  info.match = fmt::format("#{}", chosen->match_index);
-  info.match_index = static_cast<int>(chosen->match_index);
-  d.route = info;
+  d.route = RouteRef{nullptr, nullptr, chosen, static_cast<int>(chosen->match_index)};
 
   auto apply_filters = [&](const std::vector<GwFilter>& filters) -> bool {
     for (const GwFilter& f : filters) {
       if (f.request_header_modifier) apply_gw_modifier(*f.request_header_modifier, request);
-      if (f.response_header_modifier) append_gw_response_ops(d.response_ops, *f.response_header_modifier);
+      if (f.response_header_modifier) d.response_ops.push_back(&*f.response_header_modifier);
       if (f.url_rewrite) {
         if (!f.url_rewrite->hostname.empty()) request.authority = f.url_rewrite->hostname;
         if (f.url_rewrite->path) {
@@ -499,24 +460,10 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
   if (rule.backend_request_timeout && (!d.timeout || *rule.backend_request_timeout < *d.timeout))
     d.timeout = rule.backend_request_timeout;
   if (d.timeout && d.timeout->count() == 0) d.timeout.reset();
-  d.retry = istio_default_retry_policy();
-  if (rule.retry_attempts) {
-    d.retry->num_retries = *rule.retry_attempts;
-    if (!rule.retry_codes.empty()) {
-      d.retry->retriable_status_codes = rule.retry_codes;
-      d.retry->retry_on = {"retriable-status-codes"};
-    }
-    if (rule.retry_backoff) d.retry->base_interval = *rule.retry_backoff;
-  }
+  d.retry = &chosen->retry;
   std::string ns = backend->ns.empty() ? route_ns : backend->ns;
-  auto target = resolve_destination(table, resolve_short_name(backend->name, ns), backend->port, "", port);
-  if (!target.cluster) {
-    d.kind = RouteDecision::Kind::kLocalReply;
-    d.local_reply = local_reply(500);
-    d.flag = "NC";
-    return d;
-  }
-  d.cluster = *target.cluster;
+  // Gateway API: an invalid backend gets 500 (route.go ClusterNotFoundResponseCode).
+  set_cluster(table, d, resolve_short_name(backend->name, ns), backend->port, "", port, 500);
   return d;
 }
 
@@ -537,43 +484,24 @@ const ServiceInfo* unique_service_named(const RouteTable& table, std::string_vie
 
 }  // namespace
 
-bool RetryPolicy::retries_on(std::string_view token) const {
-  return std::find(retry_on.begin(), retry_on.end(), token) != retry_on.end();
-}
-
-RetryPolicy istio_default_retry_policy() {
-  RetryPolicy p;
-  p.num_retries = 2;
-  p.retry_on = {"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"};
-  return p;
-}
-
-std::string Cluster::name() const {
-  if (pinned) return "PassthroughCluster";
-  return fmt::format("outbound|{}|{}|{}", port, subset, service ? service->fqdn : "");
-}
-
-std::optional<Cluster> resolve_cluster(const RouteTable& table, const ServiceInfo& service, uint32_t port,
-                                       const std::string& subset) {
-  Cluster c;
-  c.service = &service;
-  c.port = port;
-  c.subset = subset;
-  const DestinationRule* dr = table.destination_rule(service.fqdn);
-  if (dr && dr->traffic_policy) merge_port_policy(c.policy, *dr->traffic_policy, port);
-  const Labels* subset_labels = nullptr;
-  if (!subset.empty()) {
-    if (dr == nullptr) return std::nullopt;
-    auto it = std::find_if(dr->subsets.begin(), dr->subsets.end(), [&](const Subset& s) { return s.name == subset; });
-    if (it == dr->subsets.end()) return std::nullopt;
-    subset_labels = &it->labels;
-    if (it->traffic_policy) merge_port_policy(c.policy, *it->traffic_policy, port);
+RouteInfo describe(const RouteRef& ref) {
+  RouteInfo info;
+  info.match_index = ref.match_index;
+  if (ref.vs) {
+    info.resource = ref.vs->label;
+    info.rule = ref.rule->name;
+    info.rule_index = static_cast<int>(ref.rule->index);
+    if (ref.match_index >= 0) {
+      const CompiledMatch& m = ref.rule->matches[static_cast<size_t>(ref.match_index)];
+      info.match = m.spec->name.empty() ? "#" + std::to_string(ref.match_index) : m.spec->name;
+    }
+  } else if (ref.gw) {
+    info.resource = ref.gw->label;
+    info.rule = ref.gw->rule_name;
+    info.rule_index = static_cast<int>(ref.gw->rule_index);
+    info.match = "#" + std::to_string(ref.match_index);
   }
-  for (size_t i : service.endpoints) {
-    const Endpoint& e = table.endpoints()[i];
-    if (subset_labels == nullptr || labels_select(*subset_labels, e.labels)) c.endpoints.push_back(&e);
-  }
-  return c;
+  return info;
 }
 
 RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
@@ -581,10 +509,8 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
   RouteDecision d;
   // Traffic to a pod IP bypasses Service routing (PassthroughCluster).
   if (const Endpoint* pod = table.endpoint_by_ip(strip_port(url_host))) {
-    d.cluster.pinned = pod;
-    d.cluster.port = port;
-    d.cluster.endpoints = {pod};
-    d.retry = istio_default_retry_policy();
+    d.cluster = table.passthrough(*pod);
+    d.retry = &istio_default_retry_policy();
     return d;
   }
   const ServiceInfo* connected = table.service(client_fqdn(url_host, client.ns));
@@ -617,8 +543,8 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
     d.kind = RouteDecision::Kind::kUnresolvable;
     return d;
   }
-  d.cluster = *resolve_cluster(table, *target, port, "");
-  d.retry = istio_default_retry_policy();
+  d.retry = &istio_default_retry_policy();
+  set_cluster(table, d, target->fqdn, port, "", port, 503);
   return d;
 }
 

@@ -24,32 +24,13 @@ struct ClientContext {
   Labels labels;
 };
 
-// An Envoy cluster: a Service port, optionally narrowed to a subset.
-struct Cluster {
-  const ServiceInfo* service = nullptr;
-  const Endpoint* pinned = nullptr;  // traffic addressed to a pod IP
-  std::string subset;
-  uint32_t port = 0;  // Service port
-  std::vector<const Endpoint*> endpoints;
-  TrafficPolicyCore policy;  // effective: port/subset level over host level
-  std::string name() const;  // outbound|80|v1|reviews.default.svc.cluster.local
+// Which resource, rule and match routed a request (RouteInfo is its text).
+struct RouteRef {
+  const CompiledVirtualService* vs = nullptr;
+  const CompiledHttpRoute* rule = nullptr;
+  const CompiledGwMatch* gw = nullptr;
+  int match_index = -1;
 };
-
-struct RetryPolicy {
-  int num_retries = 2;
-  std::vector<std::string> retry_on;  // Envoy x-envoy-retry-on tokens
-  std::vector<int> retriable_status_codes;
-  std::optional<Duration> per_try_timeout;
-  bool previous_hosts = true;
-  Duration base_interval{25'000};  // Envoy default 25 ms; max interval 10x base
-  bool retries_on(std::string_view token) const;
-};
-
-// Istio's default policy when a route sets none (retry.go DefaultPolicy):
-// 2 retries on connect-failure,refused-stream,unavailable,cancelled,
-// retriable-status-codes with no status codes listed (503 is not retried
-// since Istio 1.24, release note 50506), previous_hosts predicate.
-RetryPolicy istio_default_retry_policy();
 
 struct RouteInfo {
   std::string resource;  // "VirtualService default/reviews" or "HTTPRoute ns/name"
@@ -58,26 +39,25 @@ struct RouteInfo {
   std::string match;     // match name, or "#<index>"
   int match_index = -1;
 };
+RouteInfo describe(const RouteRef& ref);
 
-struct MirrorTarget {
-  Cluster cluster;
-};
-
+// What the router decided. Pointers refer into the RouteTable the decision
+// was made with; the caller keeps that snapshot alive while using them.
 struct RouteDecision {
   enum class Kind { kForward, kLocalReply, kUnresolvable };
   Kind kind = Kind::kForward;
   HttpResponse local_reply;
-  std::string flag;  // Envoy response flag of a local reply: NR, NC, UH
-  Cluster cluster;
-  std::optional<Duration> timeout;  // none = disabled (Istio's default)
-  std::optional<RetryPolicy> retry;
+  const char* flag = "";  // Envoy response flag of a local reply: NR, NC, UH
+  const Cluster* cluster = nullptr;
+  std::shared_ptr<const Cluster> owned_cluster;  // a port the Service does not declare
+  std::optional<Duration> timeout;               // none = disabled (Istio's default)
+  const RetryPolicy* retry = nullptr;            // none = no retries
   std::optional<Duration> fault_delay;
   std::optional<int> fault_abort_status;
-  std::vector<MirrorTarget> mirrors;
-  HeaderOps response_ops;  // applied in order: destination level, then route level
+  std::vector<const Cluster*> mirrors;
+  std::vector<const HeaderOps*> response_ops;  // in order: destination level, then route level
   std::vector<std::pair<std::string, std::string>> cors_response_headers;
-  std::optional<RouteInfo> route;  // null = no VirtualService/HTTPRoute (default route)
-  std::string consistent_hash_key;  // non-empty when the cluster uses consistentHash
+  std::optional<RouteRef> route;  // null = no VirtualService/HTTPRoute (default route)
 };
 
 // `url_host` is the host the client connects to (a Service name, FQDN or pod
@@ -85,10 +65,5 @@ struct RouteDecision {
 // fault percentages and mirror percentages.
 RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
                            uint32_t port, HttpRequest& request, Random& random);
-
-// Builds the cluster for `service_fqdn:port[subset]`; nullopt if the subset is
-// not defined by any DestinationRule (Envoy: cluster not found).
-std::optional<Cluster> resolve_cluster(const RouteTable& table, const ServiceInfo& service, uint32_t port,
-                                       const std::string& subset);
 
 }  // namespace meshsim::proxy

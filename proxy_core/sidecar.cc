@@ -114,7 +114,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     client.ns = sidecar->ns_;
     client.labels = sidecar->labels_;
     decision = decide_route(*table, client, url_host, port, request, *env().random);
-    result.route = decision.route;
+    if (decision.route) result.route = describe(*decision.route);
     if (decision.kind == RouteDecision::Kind::kUnresolvable) {
       result.error = "Could not resolve host: " + std::string(strip_port(url_host));
       finish();
@@ -165,7 +165,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       return;
     }
     if (decision.kind == RouteDecision::Kind::kLocalReply) {
-      if (!decision.flag.empty()) flags.push_back(decision.flag);
+      if (*decision.flag) flags.push_back(decision.flag);
       respond(decision.local_reply);
       return;
     }
@@ -187,12 +187,11 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   }
 
   void send_mirrors() {
-    for (const MirrorTarget& m : decision.mirrors) {
-      const Endpoint* e = pick_endpoint(m.cluster, false);
+    for (const Cluster* m : decision.mirrors) {
+      const Endpoint* e = pick_endpoint(*m, false);
       if (e == nullptr) continue;
-      HttpRequest copy = request;
-      env().transport->send_mirror(*e, m.cluster.service ? m.cluster.service->target_port(m.cluster.port, *e) : m.cluster.port,
-                                   sidecar->identity(), serialize(copy));
+      env().transport->send_mirror(*e, m->service ? m->service->target_port(m->port, *e) : port, sidecar->identity(),
+                                   serialize(request));
       result.mirrored_to.push_back(e);
     }
   }
@@ -201,8 +200,8 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   // beyond maxConnections requests queue up to http1MaxPendingRequests, and
   // beyond that Envoy answers 503 with flag UO.
   void acquire_slot_then_attempt() {
-    auto& state = sidecar->cluster_state(decision.cluster.name());
-    const auto& pool = decision.cluster.policy.connection_pool;
+    auto& state = sidecar->cluster_state(decision.cluster->name);
+    const auto& pool = decision.cluster->policy.connection_pool;
     int64_t max_connections = pool && pool->max_connections ? *pool->max_connections : kDefaultMaxConnections;
     int64_t max_pending = pool && pool->http1_max_pending_requests ? *pool->http1_max_pending_requests : kDefaultMaxPending;
     if (state.active < max_connections) {
@@ -228,7 +227,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   void release_slot() {
     if (!holds_slot) return;
     holds_slot = false;
-    auto& state = sidecar->cluster_state(decision.cluster.name());
+    auto& state = sidecar->cluster_state(decision.cluster->name);
     while (!state.pending.empty()) {
       auto next = std::move(state.pending.front());
       state.pending.pop_front();
@@ -244,7 +243,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
 
   const Endpoint* pick_endpoint(const Cluster& cluster, bool avoid_tried) {
     if (cluster.endpoints.empty()) return nullptr;
-    auto& state = sidecar->cluster_state(cluster.name());
+    auto& state = sidecar->cluster_state(cluster.name);
     std::vector<const Endpoint*> candidates;
     for (const Endpoint* e : cluster.endpoints)
       if (!ejected(*e, state)) candidates.push_back(e);
@@ -287,7 +286,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   }
 
   void attempt() {
-    const Cluster& cluster = decision.cluster;
+    const Cluster& cluster = *decision.cluster;
     const Endpoint* e = pick_endpoint(cluster, true);
     if (e == nullptr) {
       flags.push_back("UH");
@@ -296,10 +295,10 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     }
     tried.push_back(e->index);
     ++result.attempts;
-    ++sidecar->cluster_state(cluster.name()).active_by_host[e->index];
+    ++sidecar->cluster_state(cluster.name).active_by_host[e->index];
     HttpRequest upstream = request;
     upstream.headers.set("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
-    uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : cluster.port;
+    uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : port;
     uint64_t generation = ++attempt_generation;
     auto self = shared_from_this();
     if (decision.retry && decision.retry->per_try_timeout) {
@@ -323,10 +322,10 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   bool retriable_status(int status) const {
     if (!decision.retry) return false;
     const RetryPolicy& p = *decision.retry;
-    if (p.retries_on("5xx") && status >= 500) return true;
-    if (p.retries_on("gateway-error") && (status == 502 || status == 503 || status == 504)) return true;
-    if (p.retries_on("retriable-4xx") && status == 409) return true;
-    if (p.retries_on("retriable-status-codes") &&
+    if (p.retries_on(kRetryOn5xx) && status >= 500) return true;
+    if (p.retries_on(kRetryOnGatewayError) && (status == 502 || status == 503 || status == 504)) return true;
+    if (p.retries_on(kRetryOnRetriable4xx) && status == 409) return true;
+    if (p.retries_on(kRetryOnRetriableStatusCodes) &&
         std::find(p.retriable_status_codes.begin(), p.retriable_status_codes.end(), status) != p.retriable_status_codes.end())
       return true;
     return false;
@@ -335,13 +334,14 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   bool retriable_reset() const {
     if (!decision.retry) return false;
     const RetryPolicy& p = *decision.retry;
-    return p.retries_on("5xx") || p.retries_on("gateway-error") || p.retries_on("connect-failure") || p.retries_on("reset");
+    return p.retries_on(kRetryOn5xx) || p.retries_on(kRetryOnGatewayError) || p.retries_on(kRetryOnConnectFailure) ||
+           p.retries_on(kRetryOnReset);
   }
 
   void record_outlier(const Endpoint& e, int status, bool connect_failure) {
-    const auto& od = decision.cluster.policy.outlier_detection;
+    const auto& od = decision.cluster->policy.outlier_detection;
     if (!od) return;
-    auto& state = sidecar->cluster_state(decision.cluster.name());
+    auto& state = sidecar->cluster_state(decision.cluster->name);
     auto& h = state.health[e.index];
     bool is_5xx = connect_failure || status >= 500;
     bool is_gateway = connect_failure || status == 502 || status == 503 || status == 504;
@@ -352,8 +352,8 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
                 (od->consecutive_gateway_errors && *od->consecutive_gateway_errors > 0 &&
                  h.consecutive_gateway >= *od->consecutive_gateway_errors);
     if (!trip) return;
-    size_t total = decision.cluster.endpoints.size(), ejected_now = 0;
-    for (const Endpoint* other : decision.cluster.endpoints) ejected_now += ejected(*other, state) ? 1 : 0;
+    size_t total = decision.cluster->endpoints.size(), ejected_now = 0;
+    for (const Endpoint* other : decision.cluster->endpoints) ejected_now += ejected(*other, state) ? 1 : 0;
     int max_percent = od->max_ejection_percent.value_or(kDefaultMaxEjectionPercent);
     // Envoy always allows one ejection even when the percentage rounds to zero.
     if (ejected_now > 0 && (ejected_now + 1) * 100 > total * static_cast<size_t>(max_percent)) return;
@@ -376,7 +376,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     });
   }
 
-  void attempt_over(const Endpoint& e) { --sidecar->cluster_state(decision.cluster.name()).active_by_host[e.index]; }
+  void attempt_over(const Endpoint& e) { --sidecar->cluster_state(decision.cluster->name).active_by_host[e.index]; }
 
   void cancel_per_try() {
     if (per_try_timer) env().timers->cancel(*per_try_timer);
@@ -413,10 +413,11 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     }
     result.served_by = &e;
     for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
-    const HeaderOps& ops = decision.response_ops;
-    for (const auto& [name, value] : ops.set) response.headers.set(name, value);
-    for (const auto& [name, value] : ops.add) response.headers.add(name, value);
-    for (const auto& name : ops.remove) response.headers.remove(name);
+    for (const HeaderOps* ops : decision.response_ops) {
+      for (const auto& [name, value] : ops->set) response.headers.set(name, value);
+      for (const auto& [name, value] : ops->add) response.headers.add(name, value);
+      for (const auto& name : ops->remove) response.headers.remove(name);
+    }
     respond(std::move(response));
   }
 
@@ -459,7 +460,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     if (global_timer) env().timers->cancel(*global_timer);
     cancel_per_try();
     result.flags = join_flags(flags);
-    result.cluster = decision.cluster.name();
+    if (decision.cluster) result.cluster = decision.cluster->name;
     result.duration = env().clock->now() - start;
     emit_telemetry();
     auto callback = std::move(done);
@@ -489,8 +490,9 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       if (app != dst->labels.end()) ev.destination_app = app->second;
       ev.mtls = true;
     }
-    ev.destination_service = decision.cluster.service ? decision.cluster.service->fqdn : std::string(strip_port(url_host));
-    if (decision.route) ev.route = decision.route->resource + " " + decision.route->rule;
+    ev.destination_service = decision.cluster && decision.cluster->service ? decision.cluster->service->fqdn
+                                                                           : std::string(strip_port(url_host));
+    if (result.route) ev.route = result.route->resource + " " + result.route->rule;
     ev.method = request.method;
     ev.path = request.target;
     ev.response_code = result.response->status;

@@ -53,7 +53,8 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
   auto url = parse_url(spec.url, error);
   if (!url) return std::nullopt;
 
-  World world(WorldOptions{spec.seed, proxy::Duration(0)});
+  run.world = std::make_shared<World>(WorldOptions{spec.seed, proxy::Duration(0)});
+  World& world = *run.world;
   std::vector<std::string> errors;
   if (!world.apply(std::move(resources), &errors)) {
     *error = "configuration does not compile: " + fmt::format("{}", fmt::join(errors, "; "));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ struct CurlSummary {
 };
 
 struct CurlRun {
+  // Results point into the world (endpoints, snapshot); the run keeps it alive.
+  std::shared_ptr<World> world;
   std::string from_namespace, from_workload;
   bool from_has_sidecar = true;
   proxy::HttpRequest request;  // as the client sent it
