@@ -447,11 +447,18 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   // Envoy encodes the response downstream before the upstream request is
   // released back to the pool, so a client that sends its next request at
   // once can still find the pool full (istio.io circuit-breaking task: 503s
-  // already at two connections with maxConnections: 1, pending 1).
+  // already at two connections with maxConnections: 1, pending 1). The
+  // release runs as the next event at the same instant: a closed-loop client
+  // overflows at most once per completed request.
   void respond(HttpResponse response) {
     result.response = std::move(response);
     finish();
-    release_slot();
+    if (holds_slot) {
+      auto self = shared_from_this();
+      env().timers->schedule(Duration(0), [self] {
+        if (*self->alive) self->release_slot();
+      });
+    }
   }
 
   void finish() {

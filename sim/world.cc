@@ -211,8 +211,21 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
     }
     done(std::move(result));
   };
-  if (client->sidecar) client->sidecar->outbound(std::move(request), url_host, port, with_observed);
-  else plain_kubernetes_call(*client, std::move(request), url_host, port, with_observed);
+  // The app -> sidecar hop is an event of its own, so a client that sends
+  // again from a response callback queues behind work already due now.
+  std::string pod_key = e->ns + "/" + e->pod;
+  scheduler_.schedule(Duration(0), [this, pod_key, request = std::move(request), url_host, port, with_observed]() mutable {
+    auto it = instances_.find(pod_key);
+    if (it == instances_.end()) {
+      proxy::OutboundResult gone;
+      gone.error = "client workload was removed";
+      with_observed(std::move(gone));
+      return;
+    }
+    Instance& client = *it->second;
+    if (client.sidecar) client.sidecar->outbound(std::move(request), url_host, port, with_observed);
+    else plain_kubernetes_call(client, std::move(request), url_host, port, with_observed);
+  });
   return true;
 }
 
