@@ -144,3 +144,43 @@ TEST(Loader, LoadsIstioBookinfoSamplesWithoutFalseErrors) {
 
 }  // namespace
 }  // namespace meshsim::config
+
+namespace meshsim::config {
+namespace {
+
+// Every HTTPRoute of the Gateway API mesh conformance suite, with its
+// manifests (tests/data/gateway-api-mesh/README.md), loads and analyzes clean.
+TEST(Loader, LoadsGatewayApiMeshConformanceWithoutFalseErrors) {
+  namespace fs = std::filesystem;
+  std::string dir = std::string(MESHSIM_SOURCE_DIR) + "/tests/data/gateway-api-mesh";
+  std::vector<Diagnostic> read_errors;
+  auto manifests = read_sources({dir + "/manifests.yaml"}, read_errors);
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml" || entry.path().filename() == "manifests.yaml") continue;
+    ++files;
+    auto sources = manifests;
+    auto one = read_sources({entry.path().string()}, read_errors);
+    sources.insert(sources.end(), one.begin(), one.end());
+    auto r = load(sources);
+    EXPECT_FALSE(r.resources.http_routes.empty()) << entry.path();
+    for (const auto& d : errors_of(r.diagnostics)) ADD_FAILURE() << format_diagnostic(d);
+    for (const auto& d : errors_of(analyze(r.resources))) ADD_FAILURE() << format_diagnostic(d);
+  }
+  EXPECT_GE(files, 19);
+  EXPECT_TRUE(read_errors.empty());
+}
+
+// The istio.io task configurations (tests/data/istio-tasks/README.md).
+TEST(Loader, LoadsIstioTaskConfigurationsWithoutFalseErrors) {
+  std::string data = std::string(MESHSIM_SOURCE_DIR) + "/tests/data/";
+  std::vector<Diagnostic> read_errors;
+  auto sources = read_sources({data + "istio-bookinfo/platform__kube__bookinfo.yaml", data + "istio-tasks"}, read_errors);
+  auto r = load(sources);
+  for (const auto& d : errors_of(r.diagnostics)) ADD_FAILURE() << format_diagnostic(d);
+  EXPECT_GE(r.resources.authorization_policies.size(), 4u);
+  EXPECT_TRUE(read_errors.empty());
+}
+
+}  // namespace
+}  // namespace meshsim::config

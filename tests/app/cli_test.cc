@@ -1,0 +1,84 @@
+// The command line as users and scripts see it: exit codes and the JSON
+// field names DESIGN.md declares a public interface.
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+};
+
+Run meshsim(const std::string& args) {
+  std::string cmd = std::string(MESHSIM_BINARY_DIR) + "/app/meshsim " + args + " 2>/dev/null";
+  Run r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string src(const std::string& p) { return std::string(MESHSIM_SOURCE_DIR) + "/" + p; }
+
+TEST(Cli, ValidateExitCodes) {
+  EXPECT_EQ(meshsim("validate " + src("examples")).exit_code, 0);
+  EXPECT_EQ(meshsim("validate " + src("tests/data/does-not-exist.yaml")).exit_code, 2);
+  auto json = meshsim("validate -o json " + src("examples"));
+  auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["errors"], 0);
+  EXPECT_TRUE(j["findings"].is_array());
+  EXPECT_EQ(meshsim("validate -o yaml " + src("examples")).exit_code, 2);  // unknown format: the valid set is named
+  EXPECT_EQ(meshsim("frobnicate").exit_code, 2);
+}
+
+TEST(Cli, CurlJsonSingleRequestFields) {
+  auto r = meshsim("curl -f " + src("examples") + " --json -H 'User-Agent: Mobile' http://bar/x");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  // DESIGN.md: status, served_by, duration_ms, attempts, upstream,
+  // response_headers, body, route, flags, mirrored_to.
+  for (const char* key : {"status", "served_by", "duration_ms", "attempts", "upstream", "response_headers", "body", "route",
+                          "flags", "mirrored_to"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["status"], 200);
+  EXPECT_EQ(j["served_by"]["workload"], "bar-v2");
+  EXPECT_EQ(j["served_by"]["service"], "bar");
+  EXPECT_EQ(j["served_by"]["namespace"], "default");
+  EXPECT_EQ(j["served_by"]["version"], "v2");
+  EXPECT_EQ(j["upstream"]["path"], "/x");
+  EXPECT_EQ(j["upstream"]["headers"]["user-agent"], "Mobile");  // header names lower-case
+  EXPECT_EQ(j["route"]["resource"], "VirtualService default/bar");
+}
+
+TEST(Curl, RepeatFieldsAndLocalReplies) {
+  auto r = meshsim("curl -f " + src("examples") + " --json --repeat 50 http://bar/");
+  ASSERT_EQ(r.exit_code, 0);
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"count", "by_status", "by_version", "by_workload", "by_flag", "mirrored", "latency_ms"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["count"], 50);
+  for (const char* p : {"p50", "p90", "p99", "max"}) EXPECT_TRUE(j["latency_ms"].contains(p)) << p;
+  // A denied request is still an HTTP response: exit 0.
+  auto denied = meshsim("curl -f " + src("examples") + " --from frontend-v1 --json http://bar/");
+  EXPECT_EQ(denied.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(denied.out)["status"], 403);
+}
+
+TEST(Curl, BadInputExitsTwo) {
+  EXPECT_EQ(meshsim("curl -f " + src("examples") + " --from nobody http://bar/").exit_code, 2);
+  EXPECT_EQ(meshsim("curl -f " + src("examples") + " https://bar/").exit_code, 2);
+  EXPECT_EQ(meshsim("curl -f " + src("examples") + " -H 'nocolon' http://bar/").exit_code, 2);
+  EXPECT_EQ(meshsim("curl http://bar/").exit_code, 2);
+}
+
+}  // namespace

@@ -1,0 +1,80 @@
+// Telemetry events: one per request per reporter, with the attributes of
+// Istio's standard metrics (istio_requests_total labels: reporter, source_*,
+// destination_*, response_code, response_flags, connection_security_policy)
+// and trace context propagated from client span to server span.
+#include <gtest/gtest.h>
+
+#include "sim/world.h"
+#include "tests/sim/mesh_fixture.h"
+
+namespace meshsim::sim {
+namespace {
+
+struct Recorder : proxy::TelemetrySink {
+  std::vector<proxy::TelemetryEvent> events;
+  void record(const proxy::TelemetryEvent& e) override { events.push_back(e); }
+};
+
+TEST(Telemetry, BothSidesReportEachRequest) {
+  Recorder sink;
+  World world(WorldOptions{1, proxy::Duration(0)});
+  world.set_telemetry(&sink);
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(testing::mesh_with(R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http: [{route: [{destination: {host: bar, subset: v2}}]}]
+)"),
+                          &errors));
+  proxy::HttpRequest r;
+  r.authority = "bar";
+  r.target = "/x";
+  auto out = world.call("default", "frontend-v1", r, "bar", 80);
+  ASSERT_TRUE(out && out->outbound.response);
+  ASSERT_EQ(sink.events.size(), 2u);
+  const auto& server = sink.events[0];  // the inbound side finishes first
+  const auto& client = sink.events[1];
+  EXPECT_EQ(client.reporter, proxy::TelemetryEvent::Reporter::kSource);
+  EXPECT_EQ(server.reporter, proxy::TelemetryEvent::Reporter::kDestination);
+  for (const auto* e : {&client, &server}) {
+    EXPECT_EQ(e->source_workload, "frontend-v1");
+    EXPECT_EQ(e->source_version, "v1");
+    EXPECT_EQ(e->destination_workload, "bar-v2");
+    EXPECT_EQ(e->destination_version, "v2");
+    EXPECT_EQ(e->response_code, 200);
+    EXPECT_EQ(e->response_flags, "-");
+    EXPECT_TRUE(e->mtls);  // connection_security_policy="mutual_tls"
+    EXPECT_EQ(e->method, "GET");
+  }
+  EXPECT_EQ(client.destination_service, "bar.default.svc.cluster.local");
+  EXPECT_EQ(client.source_principal, "cluster.local/ns/default/sa/frontend");
+  EXPECT_EQ(server.source_principal, "cluster.local/ns/default/sa/frontend");
+  EXPECT_EQ(client.route, "VirtualService default/bar #0");
+  // The server span is the child of the client span: same trace, parent = client span.
+  EXPECT_EQ(client.trace_id.size(), 32u);
+  EXPECT_EQ(server.trace_id, client.trace_id);
+  EXPECT_EQ(server.parent_span_id, client.span_id);
+}
+
+TEST(Telemetry, ClientWithoutSidecarLeavesOnlyTheServerRecord) {
+  Recorder sink;
+  World world(WorldOptions{1, proxy::Duration(0)});
+  world.set_telemetry(&sink);
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(testing::mesh_with(""), &errors));
+  world.set_sidecar("default", "curl", false);
+  proxy::HttpRequest r;
+  r.authority = "bar";
+  auto out = world.call("default", "curl", r, "bar", 80);
+  ASSERT_TRUE(out && out->outbound.response);
+  ASSERT_EQ(sink.events.size(), 1u);
+  EXPECT_EQ(sink.events[0].reporter, proxy::TelemetryEvent::Reporter::kDestination);
+  EXPECT_FALSE(sink.events[0].mtls);  // connection_security_policy="none"
+  EXPECT_EQ(sink.events[0].source_principal, "");
+}
+
+}  // namespace
+}  // namespace meshsim::sim
