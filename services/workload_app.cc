@@ -4,6 +4,24 @@
 
 namespace meshsim::services {
 
+namespace {
+
+struct CallOutcome {
+  std::optional<proxy::HttpResponse> response;
+  std::string version;  // x-meshsim-version of the answering app, if any
+};
+
+bool failed(const CallOutcome& c) { return !c.response || c.response->status >= 400; }
+
+}  // namespace
+
+struct WorkloadApp::Execution {
+  proxy::HttpRequest request;
+  std::function<void(proxy::HttpResponse)> respond;
+  std::map<std::string, CallOutcome> calls;  // by call name
+  std::optional<int> failure_status;         // set when a call failed and on_call_error says so
+};
+
 proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   nlohmann::ordered_json body;
   body["workload"] = endpoint_.workload;
@@ -28,9 +46,11 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
 }
 
 void WorkloadApp::handle(proxy::HttpRequest request, std::function<void(proxy::HttpResponse)> respond) {
-  proxy::HttpResponse response = echo(request);
+  auto ex = std::make_shared<Execution>();
+  ex->request = std::move(request);
+  ex->respond = std::move(respond);
   if (behavior_.fail_first_n > 0) {
-    std::string id(request.headers.get("x-request-id").value_or(""));
+    std::string id(ex->request.headers.get("x-request-id").value_or(""));
     auto [it, inserted] = attempts_.emplace(id, 0);
     if (inserted) {
       attempt_order_.push_back(id);
@@ -39,20 +59,113 @@ void WorkloadApp::handle(proxy::HttpRequest request, std::function<void(proxy::H
         attempt_order_.erase(attempt_order_.begin());
       }
     }
-    if (++it->second <= behavior_.fail_first_n) {
-      response.status = behavior_.fail_status;
-      response.body = "simulated failure";
-      response.headers.set("content-type", "text/plain");
-    }
+    if (++it->second <= behavior_.fail_first_n) ex->failure_status = behavior_.fail_status;
   }
-  for (const auto& [name, value] : behavior_.response_headers) response.headers.add(name, value);
-  if (behavior_.response_delay.count() > 0) {
-    timers_.schedule(behavior_.response_delay, [respond = std::move(respond), response = std::move(response)] {
-      respond(response);
-    });
+  Duration wait = behavior_.latency ? behavior_.latency->sample(random_) : behavior_.response_delay;
+  if (wait.count() > 0) {
+    timers_.schedule(wait, [this, ex] { run_step(ex, 0); });
     return;
   }
-  respond(std::move(response));
+  run_step(ex, 0);
+}
+
+void WorkloadApp::run_step(std::shared_ptr<Execution> ex, size_t step) {
+  if (step >= behavior_.script.size() || !caller_ || ex->failure_status) {
+    finish(ex);
+    return;
+  }
+  const ScriptStep& s = behavior_.script[step];
+  if (s.calls.empty()) {
+    timers_.schedule(s.sleep, [this, ex, step] { run_step(ex, step + 1); });
+    return;
+  }
+  auto remaining = std::make_shared<size_t>(s.calls.size());
+  for (const CallSpec& call : s.calls) {
+    proxy::HttpRequest out;
+    out.method = call.method;
+    out.target = call.path;
+    out.authority = call.port == 80 ? call.service : call.service + ":" + std::to_string(call.port);
+    for (const auto& name : always_propagated_headers())
+      if (auto v = ex->request.headers.get(name)) out.headers.set(name, *v);
+    for (const auto& name : behavior_.propagate_headers)
+      if (auto v = ex->request.headers.get(name)) out.headers.set(name, *v);
+    for (const auto& [k, v] : call.headers) out.headers.set(k, v);
+    if (call.request_bytes > 0) out.body.assign(call.request_bytes, 'x');
+    std::string name = call.name.empty() ? call.service : call.name;
+    caller_(std::move(out), call.service, call.port,
+            [this, ex, step, remaining, name](std::optional<proxy::HttpResponse> response) {
+              CallOutcome outcome;
+              if (response) outcome.version = std::string(response->headers.get("x-meshsim-version").value_or(""));
+              outcome.response = std::move(response);
+              if (failed(outcome) && !ex->failure_status) {
+                if (behavior_.on_call_error == Behavior::OnCallError::kFail) ex->failure_status = behavior_.call_error_status;
+                else if (behavior_.on_call_error == Behavior::OnCallError::kPropagate)
+                  ex->failure_status = outcome.response ? outcome.response->status : 503;
+              }
+              ex->calls[name] = std::move(outcome);
+              if (--*remaining == 0) run_step(ex, step + 1);
+            });
+  }
+}
+
+void WorkloadApp::finish(std::shared_ptr<Execution> ex) {
+  proxy::HttpResponse response;
+  bool scripted = !behavior_.body_template.empty() || behavior_.latency || !behavior_.script.empty() ||
+                  behavior_.error_per_million > 0;
+  if (!scripted) {
+    response = echo(ex->request);
+  } else {
+    // {{workload}}, {{version}}, {{app}}, {{calls.NAME.body|status|version}}.
+    std::string out;
+    const std::string& t = behavior_.body_template;
+    for (size_t i = 0; i < t.size();) {
+      if (t.compare(i, 2, "{{") != 0) {
+        out += t[i++];
+        continue;
+      }
+      size_t end = t.find("}}", i);
+      if (end == std::string::npos) {
+        out += t.substr(i);
+        break;
+      }
+      std::string key = t.substr(i + 2, end - i - 2);
+      i = end + 2;
+      auto app = endpoint_.labels.find("app");
+      if (key == "workload") out += endpoint_.workload;
+      else if (key == "version") out += endpoint_.version();
+      else if (key == "app") out += app == endpoint_.labels.end() ? endpoint_.workload : app->second;
+      else if (key.starts_with("calls.")) {
+        auto dot = key.rfind('.');
+        auto it = ex->calls.find(key.substr(6, dot - 6));
+        std::string field = key.substr(dot + 1);
+        if (it == ex->calls.end()) continue;
+        const CallOutcome& c = it->second;
+        if (field == "status") out += c.response ? std::to_string(c.response->status) : "error";
+        else if (field == "version") out += c.version;
+        else if (field == "body" && c.response) {
+          std::string b = c.response->body;
+          while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
+          out += b;
+        }
+      }
+    }
+    response.status = 200;
+    response.headers.set("content-type", "text/plain");
+    response.body = std::move(out);
+    if (behavior_.response_bytes > response.body.size()) response.body.resize(behavior_.response_bytes, ' ');
+    if (behavior_.error_per_million > 0 && random_.next() % 1'000'000 < behavior_.error_per_million) {
+      response.status = behavior_.error_status;
+      response.body = "simulated error";
+    }
+  }
+  if (ex->failure_status) {
+    response.status = *ex->failure_status;
+    response.body = behavior_.fail_first_n > 0 && !scripted ? "simulated failure" : "upstream call failed";
+    response.headers.set("content-type", "text/plain");
+  }
+  response.headers.set("x-meshsim-version", endpoint_.version());
+  for (const auto& [name, value] : behavior_.response_headers) response.headers.add(name, value);
+  ex->respond(std::move(response));
 }
 
 }  // namespace meshsim::services

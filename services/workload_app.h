@@ -1,14 +1,15 @@
 // The simulated application behind a sidecar. Without a behaviour it echoes:
 // 200 with a JSON body naming its workload, version and the method, path and
-// headers it received. The knobs the conformance corpus and the talk need
-// are here (a fixed response delay, static response headers, failing the
-// first N attempts of each client request); richer behaviour models
-// (latency distributions, call scripts) build on this in issue 4.
+// headers it received. With one (behavior.h) it waits a sampled latency,
+// runs its call script through `caller` (its own sidecar, or plain
+// Kubernetes networking without one), and answers from a body template.
+// Single-threaded; owned by the world's instance for its pod.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,15 +17,9 @@
 #include "proxy_core/env.h"
 #include "proxy_core/http.h"
 #include "proxy_core/route_table.h"
+#include "services/behavior.h"
 
 namespace meshsim::services {
-
-struct Behavior {
-  proxy::Duration response_delay{0};
-  std::vector<std::pair<std::string, std::string>> response_headers;
-  int fail_first_n = 0;  // per distinct x-request-id
-  int fail_status = 503;
-};
 
 // What the app saw, for `meshsim curl --json`'s `upstream` and for tests.
 struct ReceivedRequest {
@@ -33,20 +28,32 @@ struct ReceivedRequest {
   bool mirrored = false;
 };
 
+// How the app reaches other services: a request to host:port, answered once
+// with a response or nothing (connection failure).
+using Caller = std::function<void(proxy::HttpRequest, std::string host, uint32_t port,
+                                  std::function<void(std::optional<proxy::HttpResponse>)>)>;
+
 class WorkloadApp {
  public:
-  WorkloadApp(const proxy::Endpoint& endpoint, Behavior behavior, proxy::Timers& timers)
-      : endpoint_(endpoint), behavior_(std::move(behavior)), timers_(timers) {}
+  WorkloadApp(const proxy::Endpoint& endpoint, Behavior behavior, proxy::Timers& timers, proxy::Random& random,
+              Caller caller = nullptr)
+      : endpoint_(endpoint), behavior_(std::move(behavior)), timers_(timers), random_(random), caller_(std::move(caller)) {}
 
   void handle(proxy::HttpRequest request, std::function<void(proxy::HttpResponse)> respond);
   const proxy::Endpoint& endpoint() const { return endpoint_; }
+  const Behavior& behavior() const { return behavior_; }
 
  private:
+  struct Execution;
   proxy::HttpResponse echo(const proxy::HttpRequest& request) const;
+  void run_step(std::shared_ptr<Execution> ex, size_t step);
+  void finish(std::shared_ptr<Execution> ex);
 
   const proxy::Endpoint& endpoint_;
   Behavior behavior_;
   proxy::Timers& timers_;
+  proxy::Random& random_;
+  Caller caller_;
   // Attempts seen per x-request-id, bounded: forgotten oldest-first past the limit.
   static constexpr size_t kAttemptMemory = 4096;
   std::map<std::string, int> attempts_;

@@ -7,6 +7,10 @@
 
 namespace meshsim::sim {
 
+namespace {
+constexpr const char* kCallMarker = "x-meshsim-call";
+}  // namespace
+
 using proxy::Endpoint;
 using proxy::HttpRequest;
 using proxy::HttpResponse;
@@ -16,6 +20,7 @@ using proxy::TransportResult;
 struct World::Instance {
   Endpoint endpoint;  // a copy: instances outlive the snapshot they were built from
   std::unique_ptr<proxy::Sidecar> sidecar;
+  std::unique_ptr<SplitMix64> random;  // the app's own stream, forked by pod name
   std::unique_ptr<services::WorkloadApp> app;
 };
 
@@ -58,7 +63,13 @@ void World::rebuild_instances() {
     }
     services::Behavior behavior;
     if (auto b = behaviors_.find(workload_key); b != behaviors_.end()) behavior = b->second;
-    inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_);
+    inst->random = std::make_unique<SplitMix64>(SplitMix64::fork(options_.seed, "app/" + key));
+    Instance* raw = inst.get();
+    services::Caller caller = [this, raw](HttpRequest request, std::string host, uint32_t port,
+                                          std::function<void(std::optional<HttpResponse>)> done) {
+      send_from(*raw, std::move(request), host, port, [done](proxy::OutboundResult out) { done(std::move(out.response)); });
+    };
+    inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *inst->random, caller);
     next[key] = std::move(inst);
   }
   // Old instances may still have events in flight; keep them until the world ends.
@@ -93,12 +104,17 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
     auto it = instances_.find(pod_key);
     if (it == instances_.end()) return;
     Instance* target = it->second.get();
-    std::string id(request.headers.get("x-request-id").value_or(""));
-    Observed& obs = observed_[id];
-    if (mirrored) obs.mirrored_to.push_back(&target->endpoint);
-    else {
-      ++obs.attempts;
-      obs.last = services::ReceivedRequest{&target->endpoint, request, false};
+    // Only the top-level request carries the call marker (apps do not
+    // propagate it), so nested calls of a behaviour script are not mistaken
+    // for what the first app received. The app never sees the marker.
+    if (auto marker = request.headers.get(kCallMarker)) {
+      Observed& obs = observed_[std::string(*marker)];
+      request.headers.remove(kCallMarker);
+      if (mirrored) obs.mirrored_to.push_back(&target->endpoint);
+      else {
+        ++obs.attempts;
+        obs.last = services::ReceivedRequest{&target->endpoint, request, false};
+      }
     }
     target->app->handle(std::move(request), std::move(respond));
   };
@@ -197,7 +213,8 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
     request.headers.set("x-request-id", fmt::format("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", sidecar_random_.next() >> 32,
                                                     sidecar_random_.next() >> 48, sidecar_random_.next() >> 52,
                                                     sidecar_random_.next() >> 52, sidecar_random_.next() >> 16));
-  std::string id(request.headers.get("x-request-id").value_or(""));
+  std::string id = std::to_string(++call_counter_);
+  request.headers.set(kCallMarker, id);
   auto with_observed = [this, id, done](proxy::OutboundResult out) {
     CallResult result;
     result.outbound = std::move(out);
@@ -222,11 +239,15 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
       with_observed(std::move(gone));
       return;
     }
-    Instance& client = *it->second;
-    if (client.sidecar) client.sidecar->outbound(std::move(request), url_host, port, with_observed);
-    else plain_kubernetes_call(client, std::move(request), url_host, port, with_observed);
+    send_from(*it->second, std::move(request), url_host, port, with_observed);
   });
   return true;
+}
+
+void World::send_from(Instance& client, HttpRequest request, const std::string& url_host, uint32_t port,
+                      std::function<void(proxy::OutboundResult)> done) {
+  if (client.sidecar) client.sidecar->outbound(std::move(request), url_host, port, std::move(done));
+  else plain_kubernetes_call(client, std::move(request), url_host, port, std::move(done));
 }
 
 std::optional<CallResult> World::call(const std::string& ns, const std::string& from, HttpRequest request,

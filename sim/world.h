@@ -68,6 +68,8 @@ class World : private proxy::Transport {
             std::function<void(proxy::TransportResult)> done) override;
   void send_mirror(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                    std::string request_bytes) override;
+  void send_from(Instance& client, proxy::HttpRequest request, const std::string& url_host, uint32_t port,
+                 std::function<void(proxy::OutboundResult)> done);
   void plain_kubernetes_call(Instance& client, proxy::HttpRequest request, const std::string& url_host, uint32_t port,
                              std::function<void(proxy::OutboundResult)> done);
 
@@ -89,7 +91,8 @@ class World : private proxy::Transport {
     int attempts = 0;
     std::vector<const proxy::Endpoint*> mirrored_to;
   };
-  std::map<std::string, Observed> observed_;
+  std::map<std::string, Observed> observed_;  // by call marker
+  uint64_t call_counter_ = 0;
   std::map<std::string, size_t> kube_round_robin_;
 };
 

@@ -1,0 +1,73 @@
+// A workload's simulated behaviour (meshsim.dev/v1alpha1 Behavior): how long
+// it takes, how often it fails, what it answers, and the script of calls it
+// makes to other services, in sequence or in parallel groups. Expressive
+// enough for Istio's isotope service graphs (istio/tools isotope: per
+// service errorRate, responseSize, script of sequential/concurrent calls with
+// size, sleep commands). Plain data; the app (workload_app.h) executes it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "proxy_core/env.h"
+
+namespace meshsim::services {
+
+using proxy::Duration;
+
+// Latency as a distribution. Sampling draws from the instance's own stream.
+struct LatencyModel {
+  enum class Kind { kFixed, kUniform, kNormal, kLogNormal, kTable };
+  Kind kind = Kind::kFixed;
+  Duration fixed{0};
+  Duration min{0}, max{0};        // uniform
+  Duration mean{0}, stddev{0};    // normal (clamped at 0)
+  Duration p50{0}, p99{0};        // log-normal given its median and 99th percentile
+  std::vector<std::pair<Duration, uint32_t>> table;  // empirical: value, weight
+  Duration sample(proxy::Random& random) const;
+};
+
+struct CallSpec {
+  std::string name;     // for {{calls.NAME.*}} in the body template; default: the service
+  std::string service;  // host as the app would write it: "bar", "bar.ns", an FQDN
+  uint32_t port = 80;
+  std::string method = "GET";
+  std::string path = "/";
+  std::vector<std::pair<std::string, std::string>> headers;
+  size_t request_bytes = 0;
+};
+
+// One step of the script: a single call, a parallel group, or a pause.
+struct ScriptStep {
+  std::vector<CallSpec> calls;  // more than one = run concurrently, wait for all
+  Duration sleep{0};            // isotope's sleep command
+};
+
+struct Behavior {
+  // Kept first for the conformance corpus's knobs (positional in tests).
+  Duration response_delay{0};
+  std::vector<std::pair<std::string, std::string>> response_headers;
+  int fail_first_n = 0;  // per distinct x-request-id
+  int fail_status = 503;
+
+  std::optional<LatencyModel> latency;  // replaces response_delay when set
+  uint32_t error_per_million = 0;       // injected application errors
+  int error_status = 500;
+  size_t response_bytes = 0;            // pads the body to at least this size
+  std::string body_template;            // empty = echo JSON
+  std::vector<ScriptStep> script;
+  // Headers copied from the incoming request onto every call. Trace headers
+  // and x-request-id are always propagated, as Istio asks applications to do.
+  std::vector<std::string> propagate_headers;
+  enum class OnCallError { kFail, kPropagate, kIgnore };
+  OnCallError on_call_error = OnCallError::kFail;  // kFail answers `call_error_status`
+  int call_error_status = 500;
+};
+
+// Headers Istio's docs ask applications to forward (distributed tracing task).
+const std::vector<std::string>& always_propagated_headers();
+
+}  // namespace meshsim::services
