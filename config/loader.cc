@@ -113,6 +113,8 @@ const KindInfo kModeledKinds[] = {
     {"security.istio.io", {"v1beta1", "v1"}, "AuthorizationPolicy"},
     {"security.istio.io", {"v1beta1", "v1"}, "PeerAuthentication"},
     {"gateway.networking.k8s.io", {"v1", "v1beta1"}, "HTTPRoute"},
+    {"meshsim.dev", {"v1alpha1"}, "Behavior"},
+    {"meshsim.dev", {"v1alpha1"}, "Scenario"},
 };
 
 class DocumentLoader {
@@ -120,11 +122,14 @@ class DocumentLoader {
   DocumentLoader(LoadResult& result, const LoadOptions& options, uint64_t& creation_counter)
       : result_(result), options_(options), creation_counter_(creation_counter) {}
 
-  void load_document(const std::string& file, const Document& doc) {
+  void load_document(const SourceText& source, const Document& doc) {
     if (blank(doc.text)) return;
     ++result_.documents;
+    const std::string& file = source.name;
+    source_ = &source;
     proxy::FieldPositions positions;
-    YamlReader r(file, doc.first_line, result_.diagnostics, positions);
+    YamlReader r(file, doc.first_line + source.line_offset, result_.diagnostics, positions);
+    r.set_column_offset(source.column_offset);
     if (nesting_depth(doc.text) > kMaxNestingDepth) {
       result_.diagnostics.push_back({Severity::kError, "MSH0002", "", {file, doc.first_line + 1, 1},
                                      "document nests deeper than " + std::to_string(kMaxNestingDepth) + " levels"});
@@ -135,8 +140,8 @@ class DocumentLoader {
       node = YAML::Load(doc.text);
     } catch (const YAML::Exception& e) {
       result_.diagnostics.push_back({Severity::kError, "MSH0002", "",
-                                     {file, e.mark.is_null() ? doc.first_line + 1 : e.mark.line + 1 + doc.first_line,
-                                      e.mark.is_null() ? 1 : e.mark.column + 1},
+                                     {file, (e.mark.is_null() ? 1 : e.mark.line + 1) + doc.first_line + source.line_offset,
+                                      (e.mark.is_null() ? 1 : e.mark.column + 1) + source.column_offset},
                                      "YAML syntax error: " + e.msg});
       return;
     }
@@ -237,6 +242,19 @@ class DocumentLoader {
       proxy::PeerAuthentication pa;
       parse_peer_authentication(r, spec, pa);
       apply(res.peer_authentications, with_header(std::move(pa)));
+    } else if (*kind == "Behavior") {
+      sim::BehaviorRule rule;
+      rule.name = header.meta.name;
+      if (require_spec(r, node)) parse_behavior(r, spec, rule);
+      auto it = std::find_if(result_.behaviors.begin(), result_.behaviors.end(),
+                             [&](const auto& b) { return b.name == rule.name; });
+      if (it == result_.behaviors.end()) result_.behaviors.push_back(std::move(rule));
+      else *it = std::move(rule);
+    } else if (*kind == "Scenario") {
+      sim::Scenario scenario;
+      scenario.name = header.meta.name;
+      if (require_spec(r, node)) parse_scenario(r, spec, *source_, scenario, result_.diagnostics);
+      result_.scenarios.push_back(std::move(scenario));
     } else if (*kind == "HTTPRoute") {
       proxy::GwHTTPRoute route;
       if (require_spec(r, node)) parse_http_route(r, spec, route);
@@ -256,6 +274,7 @@ class DocumentLoader {
   }
 
   LoadResult& result_;
+  const SourceText* source_ = nullptr;
   const LoadOptions& options_;
   uint64_t& creation_counter_;
 };
@@ -320,9 +339,29 @@ LoadResult load(const std::vector<SourceText>& sources, const LoadOptions& optio
       result.diagnostics.push_back({Severity::kError, "MSH0003", "", {source.name, 0, 0}, "input is too large"});
       continue;
     }
-    for (const Document& doc : split_documents(source.text)) loader.load_document(source.name, doc);
+    for (const Document& doc : split_documents(source.text)) loader.load_document(source, doc);
   }
   return result;
+}
+
+ScenarioLoad load_scenario(const std::vector<std::string>& paths) {
+  ScenarioLoad out;
+  auto sources = read_sources(paths, out.diagnostics);
+  LoadResult loaded = load(sources);
+  out.diagnostics.insert(out.diagnostics.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
+  if (loaded.scenarios.size() != 1) {
+    std::string where = paths.empty() ? "" : paths.front();
+    out.diagnostics.push_back({Severity::kError, "MSH0005", "", {where, 0, 0},
+                               loaded.scenarios.empty()
+                                   ? "no Scenario document (apiVersion: meshsim.dev/v1alpha1, kind: Scenario)"
+                                   : "more than one Scenario document; give one per run"});
+  }
+  if (has_errors(out.diagnostics)) return out;
+  sim::Scenario scenario = std::move(loaded.scenarios.front());
+  scenario.resources = std::move(loaded.resources);
+  scenario.behaviors = std::move(loaded.behaviors);
+  out.scenario = std::move(scenario);
+  return out;
 }
 
 }  // namespace meshsim::config

@@ -6,6 +6,7 @@
 
 #include "config/yaml_reader.h"
 #include "proxy_core/resources.h"
+#include "sim/scenario.h"
 
 namespace meshsim::config {
 
@@ -18,5 +19,11 @@ void parse_authorization_policy(YamlReader& r, const YAML::Node& spec,
 void parse_peer_authentication(YamlReader& r, const YAML::Node& spec,
                                proxy::PeerAuthentication& out);
 void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
+
+struct SourceText;
+void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out);
+// Inline and file `apply` steps are loaded here, with their own positions.
+void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& source, sim::Scenario& out,
+                    std::vector<Diagnostic>& diagnostics);
 
 }  // namespace meshsim::config

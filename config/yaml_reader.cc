@@ -60,7 +60,7 @@ std::string join_choices(std::initializer_list<std::string_view> choices) {
 proxy::SourcePos YamlReader::pos(const YAML::Node& node) const {
   YAML::Mark mark = node.Mark();
   if (mark.is_null()) return {file_, 0, 0};
-  return {file_, mark.line + 1 + line_offset_, mark.column + 1};
+  return {file_, mark.line + 1 + line_offset_, mark.column + 1 + column_offset_};
 }
 
 void YamlReader::record(const YAML::Node& node, const std::string& path) {

@@ -26,6 +26,7 @@ class YamlReader {
 
   void set_resource(std::string resource) { resource_ = std::move(resource); }
   int line_offset() const { return line_offset_; }
+  void set_column_offset(int columns) { column_offset_ = columns; }
 
   proxy::SourcePos pos(const YAML::Node& node) const;
   void error(const YAML::Node& node, const std::string& path, const std::string& message);
@@ -79,6 +80,7 @@ class YamlReader {
  private:
   std::string file_;
   int line_offset_;
+  int column_offset_ = 0;
   std::string resource_;
   std::vector<Diagnostic>& out_;
   proxy::FieldPositions& positions_;

@@ -512,6 +512,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     ev.trace_id = trace_id;
     ev.span_id = span_id;
     ev.parent_span_id = parent_span_id;
+    ev.request_id = std::string(request.headers.get("x-request-id").value_or(""));
     env().telemetry->record(ev);
   }
 };
@@ -551,8 +552,22 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     done(std::move(tr));
     return;
   }
-  std::string response_flags = "-";
-  auto record = [this, peer, start, request](int status, const std::string& flags, uint64_t response_bytes) {
+  // The server span: a child of the caller's span, or a new trace for a
+  // request from outside the mesh (Envoy's HCM starts one at ingress).
+  std::string trace_id(request.headers.get("x-b3-traceid").value_or(""));
+  std::string parent_span(request.headers.get("x-b3-spanid").value_or(""));
+  if (trace_id.empty()) trace_id = fmt::format("{:016x}{:016x}", env_.random->next(), env_.random->next());
+  std::string span_id = fmt::format("{:016x}", env_.random->next());
+  request.headers.set("x-b3-traceid", trace_id);
+  request.headers.set("x-b3-spanid", span_id);
+  if (parent_span.empty()) request.headers.remove("x-b3-parentspanid");
+  else request.headers.set("x-b3-parentspanid", parent_span);
+  request.headers.set("x-b3-sampled", "1");
+  request.headers.set("traceparent", fmt::format("00-{}-{}-01", trace_id, span_id));
+  if (!request.headers.has("x-request-id"))
+    request.headers.set("x-request-id", fmt::format("{:016x}", env_.random->next()));
+  auto record = [this, peer, start, request, trace_id, span_id, parent_span](int status, const std::string& flags,
+                                                                            uint64_t response_bytes) {
     if (env_.telemetry == nullptr || self_ == nullptr) return;
     TelemetryEvent ev;
     ev.reporter = TelemetryEvent::Reporter::kDestination;
@@ -566,6 +581,8 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     ev.source_principal = peer.mtls ? peer.principal : "";
     ev.destination_workload = self_->workload;
     ev.destination_namespace = self_->ns;
+    // As Istio's destination reporter, the service comes from the Host header.
+    ev.destination_service = client_fqdn(request.authority, self_->ns);
     ev.destination_version = self_->version();
     ev.destination_principal = self_->principal();
     auto app = self_->labels.find("app");
@@ -579,8 +596,10 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     ev.response_bytes = response_bytes;
     ev.start = start;
     ev.duration = env_.clock->now() - start;
-    if (auto t = request.headers.get("x-b3-traceid")) ev.trace_id = std::string(*t);
-    if (auto s = request.headers.get("x-b3-spanid")) ev.parent_span_id = std::string(*s);
+    ev.trace_id = trace_id;
+    ev.span_id = span_id;
+    ev.parent_span_id = parent_span;
+    ev.request_id = std::string(request.headers.get("x-request-id").value_or(""));
     env_.telemetry->record(ev);
   };
   if (self_ != nullptr) {

@@ -27,6 +27,7 @@ struct TelemetryEvent {
   Duration duration{0};
   int attempts = 1;
   std::string trace_id, span_id, parent_span_id;
+  std::string request_id;  // x-request-id, which applications propagate
 };
 
 class TelemetrySink {

@@ -20,7 +20,6 @@ using proxy::TransportResult;
 struct World::Instance {
   Endpoint endpoint;  // a copy: instances outlive the snapshot they were built from
   std::unique_ptr<proxy::Sidecar> sidecar;
-  std::unique_ptr<SplitMix64> random;  // the app's own stream, forked by pod name
   std::unique_ptr<services::WorkloadApp> app;
 };
 
@@ -63,13 +62,15 @@ void World::rebuild_instances() {
     }
     services::Behavior behavior;
     if (auto b = behaviors_.find(workload_key); b != behaviors_.end()) behavior = b->second;
-    inst->random = std::make_unique<SplitMix64>(SplitMix64::fork(options_.seed, "app/" + key));
+    // One stream per pod for the run: rebuilding instances must not replay draws.
+    auto& stream = app_random_[key];
+    if (!stream) stream = std::make_unique<SplitMix64>(SplitMix64::fork(options_.seed, "app/" + key));
     Instance* raw = inst.get();
     services::Caller caller = [this, raw](HttpRequest request, std::string host, uint32_t port,
                                           std::function<void(std::optional<HttpResponse>)> done) {
       send_from(*raw, std::move(request), host, port, [done](proxy::OutboundResult out) { done(std::move(out.response)); });
     };
-    inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *inst->random, caller);
+    inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller);
     next[key] = std::move(inst);
   }
   // Old instances may still have events in flight; keep them until the world ends.

@@ -56,6 +56,7 @@ class World : private proxy::Transport {
                                  const std::string& url_host, uint32_t port);
 
   Scheduler& scheduler() { return scheduler_; }
+  const Scheduler& const_scheduler() const { return scheduler_; }
 
  private:
   struct Instance;
@@ -83,6 +84,7 @@ class World : private proxy::Transport {
   std::map<std::string, std::unique_ptr<Instance>> instances_;  // by "ns/pod"
   std::vector<std::unique_ptr<Instance>> retired_instances_;
   std::map<std::string, services::Behavior> behaviors_;          // by "ns/workload"
+  std::map<std::string, std::unique_ptr<SplitMix64>> app_random_;  // by "ns/pod", kept across rebuilds
   std::map<std::string, bool> sidecars_;                         // by "ns/workload"; default injected
   proxy::TelemetrySink* telemetry_ = nullptr;
   // Per call: what apps received, keyed by x-request-id.

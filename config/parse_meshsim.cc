@@ -1,0 +1,285 @@
+// meshsim.dev/v1alpha1 kinds: Behavior (a workload's simulated behaviour)
+// and Scenario (traffic, timeline, expectations). Formats are documented in
+// README.md ("Scenario format").
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/loader.h"
+#include "config/parse.h"
+#include "proxy_core/http.h"
+
+namespace meshsim::config {
+namespace {
+
+using proxy::Duration;
+using services::LatencyModel;
+
+std::optional<LatencyModel> latency(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  if (!n || !r.fields(n, path, {"fixed", "uniform", "normal", "logNormal", "table"})) return std::nullopt;
+  LatencyModel m;
+  if (n.size() != 1) r.error(n, path, "give exactly one of fixed, uniform, normal, logNormal, table");
+  if (auto f = r.duration(n["fixed"], child(path, "fixed"))) {
+    m.kind = LatencyModel::Kind::kFixed;
+    m.fixed = *f;
+  } else if (auto u = n["uniform"]; u && r.fields(u, child(path, "uniform"), {"min", "max"})) {
+    m.kind = LatencyModel::Kind::kUniform;
+    m.min = r.duration(u["min"], child(path, "uniform.min")).value_or(Duration(0));
+    m.max = r.duration(u["max"], child(path, "uniform.max")).value_or(Duration(0));
+    if (m.max < m.min) r.error(u, child(path, "uniform"), "max must not be below min");
+  } else if (auto nm = n["normal"]; nm && r.fields(nm, child(path, "normal"), {"mean", "stddev"})) {
+    m.kind = LatencyModel::Kind::kNormal;
+    m.mean = r.duration(nm["mean"], child(path, "normal.mean")).value_or(Duration(0));
+    m.stddev = r.duration(nm["stddev"], child(path, "normal.stddev")).value_or(Duration(0));
+  } else if (auto ln = n["logNormal"]; ln && r.fields(ln, child(path, "logNormal"), {"p50", "p99"})) {
+    m.kind = LatencyModel::Kind::kLogNormal;
+    m.p50 = r.duration(ln["p50"], child(path, "logNormal.p50")).value_or(Duration(0));
+    m.p99 = r.duration(ln["p99"], child(path, "logNormal.p99")).value_or(Duration(0));
+    if (m.p99 < m.p50) r.error(ln, child(path, "logNormal"), "p99 must not be below p50");
+  } else if (n["table"]) {
+    m.kind = LatencyModel::Kind::kTable;
+    r.list(n["table"], child(path, "table"), [&](const YAML::Node& row, const std::string& p) {
+      if (!r.fields(row, p, {"value", "weight"})) return;
+      auto v = r.duration(row["value"], child(p, "value"));
+      auto w = r.integer(row["weight"], child(p, "weight"), 0, 1'000'000);
+      if (v) m.table.emplace_back(*v, static_cast<uint32_t>(w.value_or(1)));
+    });
+  }
+  return m;
+}
+
+services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  services::CallSpec c;
+  if (!r.fields(n, path, {"name", "service", "port", "method", "path", "headers", "size"})) return c;
+  c.name = r.str(n["name"], child(path, "name")).value_or("");
+  if (auto s = r.str(n["service"], child(path, "service"))) c.service = *s;
+  else r.error(n, path, "a call needs service");
+  c.port = r.port(n["port"], child(path, "port")).value_or(80);
+  c.method = r.str(n["method"], child(path, "method")).value_or("GET");
+  c.path = r.str(n["path"], child(path, "path")).value_or("/");
+  for (auto& [k, v] : r.str_map(n["headers"], child(path, "headers"))) c.headers.emplace_back(k, v);
+  c.request_bytes = static_cast<size_t>(r.integer(n["size"], child(path, "size"), 0, 64 << 20).value_or(0));
+  return c;
+}
+
+services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const std::string& path, proxy::Labels* selector) {
+  services::Behavior b;
+  if (!r.fields(spec, path, {"selector", "latency", "errorRate", "response", "calls", "propagateHeaders", "onCallError", "name"}))
+    return b;
+  if (selector) *selector = r.str_map(spec["selector"], child(path, "selector"));
+  b.latency = latency(r, spec["latency"], child(path, "latency"));
+  if (auto e = spec["errorRate"]; e && r.fields(e, child(path, "errorRate"), {"percent", "status"})) {
+    double pct = r.number(e["percent"], child(path, "errorRate.percent"), 0, 100).value_or(0);
+    b.error_per_million = static_cast<uint32_t>(std::llround(pct * 10000));
+    b.error_status = static_cast<int>(r.integer(e["status"], child(path, "errorRate.status"), 400, 599).value_or(500));
+  }
+  if (auto resp = spec["response"]; resp && r.fields(resp, child(path, "response"), {"body", "size", "headers"})) {
+    b.body_template = r.str(resp["body"], child(path, "response.body")).value_or("");
+    b.response_bytes = static_cast<size_t>(r.integer(resp["size"], child(path, "response.size"), 0, 64 << 20).value_or(0));
+    for (auto& [k, v] : r.str_map(resp["headers"], child(path, "response.headers"))) b.response_headers.emplace_back(k, v);
+  }
+  if (b.body_template.empty()) b.body_template = "{{app}} {{version}}";
+  r.list(spec["calls"], child(path, "calls"), [&](const YAML::Node& step, const std::string& p) {
+    services::ScriptStep s;
+    if (step.IsMap() && step["parallel"]) {
+      if (!r.fields(step, p, {"parallel"})) return;
+      r.list(step["parallel"], child(p, "parallel"), [&](const YAML::Node& c, const std::string& cp) {
+        s.calls.push_back(call_spec(r, c, cp));
+      });
+    } else if (step.IsMap() && step["sleep"]) {
+      if (!r.fields(step, p, {"sleep"})) return;
+      s.sleep = r.duration(step["sleep"], child(p, "sleep")).value_or(Duration(0));
+    } else {
+      s.calls.push_back(call_spec(r, step, p));
+    }
+    b.script.push_back(std::move(s));
+  });
+  b.propagate_headers = r.str_list(spec["propagateHeaders"], child(path, "propagateHeaders"));
+  for (auto& h : b.propagate_headers) h = proxy::to_lower(h);
+  if (auto oce = spec["onCallError"]; oce) {
+    std::string p = child(path, "onCallError");
+    if (oce.IsScalar()) {
+      auto a = r.enumeration(oce, p, {"fail", "propagate", "ignore"});
+      if (a == "propagate") b.on_call_error = services::Behavior::OnCallError::kPropagate;
+      if (a == "ignore") b.on_call_error = services::Behavior::OnCallError::kIgnore;
+    } else if (r.fields(oce, p, {"action", "status"})) {
+      auto a = r.enumeration(oce["action"], child(p, "action"), {"fail", "propagate", "ignore"}).value_or("fail");
+      if (a == "propagate") b.on_call_error = services::Behavior::OnCallError::kPropagate;
+      if (a == "ignore") b.on_call_error = services::Behavior::OnCallError::kIgnore;
+      b.call_error_status = static_cast<int>(r.integer(oce["status"], child(p, "status"), 400, 599).value_or(500));
+    }
+  }
+  return b;
+}
+
+}  // namespace
+
+void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out) {
+  out.behavior = behavior_spec(r, spec, "spec", &out.selector);
+  if (out.selector.empty()) r.error(spec, "spec.selector", "a Behavior needs a selector (pod labels, e.g. app: bar)");
+}
+
+void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& source, sim::Scenario& out,
+                    std::vector<Diagnostic>& diagnostics) {
+  if (!r.fields(spec, "spec", {"description", "seed", "duration", "linkLatency", "sidecars", "traffic", "timeline", "expectations"}))
+    return;
+  out.description = r.str(spec["description"], "spec.description").value_or("");
+  if (auto s = r.integer(spec["seed"], "spec.seed", 0, INT64_MAX)) out.seed = static_cast<uint64_t>(*s);
+  if (auto d = r.duration(spec["duration"], "spec.duration")) out.duration = *d;
+  if (auto d = r.duration(spec["linkLatency"], "spec.linkLatency")) out.link_latency = *d;
+  if (auto s = r.enumeration(spec["sidecars"], "spec.sidecars", {"injected", "none"})) out.sidecars_injected = *s == "injected";
+  r.list(spec["traffic"], "spec.traffic", [&](const YAML::Node& n, const std::string& p) {
+    if (!r.fields(n, p, {"name", "from", "namespace", "sidecar", "method", "url", "headers", "rate", "arrival", "ramp",
+                         "concurrency", "start", "stop"}))
+      return;
+    sim::TrafficSource t;
+    if (auto name = r.str(n["name"], child(p, "name"))) t.name = *name;
+    else r.error(n, p, "a traffic source needs a name");
+    t.from = r.str(n["from"], child(p, "from")).value_or(t.name);
+    t.from_namespace = r.str(n["namespace"], child(p, "namespace")).value_or("default");
+    t.sidecar = r.boolean(n["sidecar"], child(p, "sidecar")).value_or(false);
+    t.method = r.str(n["method"], child(p, "method")).value_or("GET");
+    if (auto url = r.str(n["url"], child(p, "url"))) t.url = *url;
+    else r.error(n, p, "a traffic source needs a url");
+    for (auto& [k, v] : r.str_map(n["headers"], child(p, "headers"))) t.headers.emplace_back(k, v);
+    if (auto rate = r.number(n["rate"], child(p, "rate"), 0.001, 1e6)) t.rate_per_second = t.rate_end_per_second = *rate;
+    if (auto a = r.enumeration(n["arrival"], child(p, "arrival"), {"constant", "poisson"}))
+      t.kind = *a == "poisson" ? sim::TrafficSource::Kind::kPoisson : sim::TrafficSource::Kind::kConstant;
+    if (auto ramp = n["ramp"]; ramp && r.fields(ramp, child(p, "ramp"), {"from", "to"})) {
+      t.kind = sim::TrafficSource::Kind::kRamp;
+      t.rate_per_second = r.number(ramp["from"], child(p, "ramp.from"), 0.001, 1e6).value_or(1);
+      t.rate_end_per_second = r.number(ramp["to"], child(p, "ramp.to"), 0.001, 1e6).value_or(1);
+    }
+    if (auto c = r.integer(n["concurrency"], child(p, "concurrency"), 1, 10000)) {
+      t.kind = sim::TrafficSource::Kind::kClosedLoop;
+      t.concurrency = static_cast<int>(*c);
+    }
+    t.start = r.duration(n["start"], child(p, "start")).value_or(Duration(0));
+    t.stop = r.duration(n["stop"], child(p, "stop"));
+    out.sources.push_back(std::move(t));
+  });
+  r.list(spec["timeline"], "spec.timeline", [&](const YAML::Node& n, const std::string& p) {
+    if (!r.fields(n, p, {"at", "caption", "command", "apply", "delete", "injectSidecars", "removeSidecars", "scale",
+                         "behaviors", "startTraffic", "stopTraffic", "say"}))
+      return;
+    sim::TimelineStep step;
+    step.pos = r.pos(n);
+    if (auto at = r.duration(n["at"], child(p, "at"))) step.at = *at;
+    else r.error(n, p, "a timeline step needs at");
+    step.caption = r.str(n["caption"], child(p, "caption")).value_or("");
+    step.command = r.str(n["command"], child(p, "command")).value_or("");
+    step.say = r.str(n["say"], child(p, "say")).value_or("");
+    if (auto a = n["apply"]; a && r.fields(a, child(p, "apply"), {"yaml", "file"})) {
+      std::vector<SourceText> texts;
+      if (auto y = a["yaml"]; y && y.IsScalar()) {
+        SourceText text{source.name, y.Scalar()};
+        // A literal block starts on the line after `yaml: |`, indented.
+        text.line_offset = static_cast<int>(y.Mark().line) + 1 + r.line_offset();
+        text.column_offset = static_cast<int>(y.Mark().column);
+        texts.push_back(std::move(text));
+      }
+      if (auto f = r.str(a["file"], child(p, "apply.file"))) {
+        std::filesystem::path file = std::filesystem::path(source.name).parent_path() / *f;
+        auto read = read_sources({file.string()}, diagnostics);
+        texts.insert(texts.end(), read.begin(), read.end());
+      }
+      auto loaded = load(texts);
+      diagnostics.insert(diagnostics.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
+      step.apply = std::move(loaded.resources);
+    }
+    r.list(n["delete"], child(p, "delete"), [&](const YAML::Node& d, const std::string& dp) {
+      if (!r.fields(d, dp, {"kind", "name", "namespace"})) return;
+      auto kind = r.enumeration(d["kind"], child(dp, "kind"),
+                                {"Deployment", "Service", "VirtualService", "DestinationRule", "AuthorizationPolicy",
+                                 "PeerAuthentication", "HTTPRoute"});
+      auto name = r.str(d["name"], child(dp, "name"));
+      std::string ns = r.str(d["namespace"], child(dp, "namespace")).value_or("default");
+      if (kind && name) step.delete_keys.push_back(*kind + "/" + ns + "/" + *name);
+      else if (!name) r.error(d, dp, "delete needs kind and name");
+    });
+    step.inject_sidecars = r.str_list(n["injectSidecars"], child(p, "injectSidecars"));
+    step.remove_sidecars = r.str_list(n["removeSidecars"], child(p, "removeSidecars"));
+    r.list(n["scale"], child(p, "scale"), [&](const YAML::Node& s, const std::string& sp) {
+      if (!r.fields(s, sp, {"workload", "replicas"})) return;
+      auto w = r.str(s["workload"], child(sp, "workload"));
+      auto replicas = r.integer(s["replicas"], child(sp, "replicas"), 0, 1000);
+      if (w && replicas) step.scale.emplace_back(*w, static_cast<int>(*replicas));
+    });
+    r.list(n["behaviors"], child(p, "behaviors"), [&](const YAML::Node& b, const std::string& bp) {
+      sim::BehaviorRule rule;
+      rule.name = r.str(b["name"], child(bp, "name")).value_or("");
+      rule.behavior = behavior_spec(r, b, bp, &rule.selector);
+      if (rule.name.empty()) r.error(b, bp, "a behaviour change needs the name of the Behavior it replaces or adds");
+      step.behaviors.push_back(std::move(rule));
+    });
+    step.start_sources = r.str_list(n["startTraffic"], child(p, "startTraffic"));
+    step.stop_sources = r.str_list(n["stopTraffic"], child(p, "stopTraffic"));
+    out.timeline.push_back(std::move(step));
+  });
+  r.list(spec["expectations"], "spec.expectations", [&](const YAML::Node& n, const std::string& p) {
+    if (!r.fields(n, p, {"name", "window", "source", "from", "service", "version", "share", "errorRate", "status",
+                         "latency", "requests", "body"}))
+      return;
+    sim::Expectation e;
+    e.pos = r.pos(n);
+    if (auto name = r.str(n["name"], child(p, "name"))) e.name = *name;
+    else r.error(n, p, "an expectation needs a name");
+    if (auto w = n["window"]; w && r.fields(w, child(p, "window"), {"from", "to"})) {
+      e.from = r.duration(w["from"], child(p, "window.from")).value_or(Duration(0));
+      e.to = r.duration(w["to"], child(p, "window.to"));
+    }
+    e.slice.source = r.str(n["source"], child(p, "source")).value_or("");
+    e.slice.from = r.str(n["from"], child(p, "from")).value_or("");
+    e.slice.service = r.str(n["service"], child(p, "service")).value_or("");
+    e.slice.version = r.str(n["version"], child(p, "version")).value_or("");
+    int kinds = 0;
+    if (auto s = n["share"]; s && r.fields(s, child(p, "share"), {"version", "equals"})) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kShare;
+      e.share_version = r.str(s["version"], child(p, "share.version")).value_or("");
+      e.expected = r.number(s["equals"], child(p, "share.equals"), 0, 1).value_or(0);
+      if (e.slice.service.empty()) r.error(s, child(p, "share"), "a share expectation needs service");
+    }
+    auto bounds = [&](const YAML::Node& b, const std::string& bp, double hi) {
+      e.min = r.number(b["min"], child(bp, "min"), 0, hi);
+      e.max = r.number(b["max"], child(bp, "max"), 0, hi);
+      if (!b["min"] && !b["max"]) r.error(b, bp, "give min or max");
+    };
+    if (auto er = n["errorRate"]; er && r.fields(er, child(p, "errorRate"), {"min", "max"})) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kErrorRate;
+      bounds(er, child(p, "errorRate"), 1);
+    }
+    if (auto st = n["status"]; st && r.fields(st, child(p, "status"), {"class", "min", "max"})) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kStatusClass;
+      e.status_class = r.enumeration(st["class"], child(p, "status.class"), {"2xx", "3xx", "4xx", "5xx", "4xx|5xx"}).value_or("5xx");
+      bounds(st, child(p, "status"), 1);
+    }
+    if (auto l = n["latency"]; l && r.fields(l, child(p, "latency"), {"p50", "p90", "p99", "max"})) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kLatency;
+      for (auto [key, pct] : {std::pair{"p50", 50.0}, {"p90", 90.0}, {"p99", 99.0}, {"max", 100.0}})
+        if (auto v = l[key]; v && r.fields(v, child(p, std::string("latency.") + key), {"max"})) {
+          e.percentile = pct;
+          e.latency_max = r.duration(v["max"], child(p, std::string("latency.") + key + ".max")).value_or(Duration(0));
+        }
+    }
+    if (auto q = n["requests"]; q && r.fields(q, child(p, "requests"), {"min", "max"})) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kRequests;
+      bounds(q, child(p, "requests"), 1e12);
+    }
+    if (auto b = r.str(n["body"], child(p, "body"))) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kBody;
+      e.body = *b;
+      if (e.slice.source.empty()) r.error(n, p, "a body expectation needs source");
+    }
+    if (kinds != 1) r.error(n, p, "an expectation checks exactly one of share, errorRate, status, latency, requests, body");
+    out.expectations.push_back(std::move(e));
+  });
+}
+
+}  // namespace meshsim::config

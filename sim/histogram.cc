@@ -1,0 +1,55 @@
+#include "sim/histogram.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+namespace meshsim::sim {
+
+int LatencyHistogram::bucket_of(uint64_t v) {
+  // Values below 2^bits are exact; above, keep the top `bits` bits.
+  constexpr uint64_t kSub = uint64_t{1} << kSubBucketBits;
+  if (v < kSub) return static_cast<int>(v);
+  int magnitude = 63 - std::countl_zero(v);  // >= kSubBucketBits
+  int shift = magnitude - kSubBucketBits + 1;
+  uint64_t top = v >> shift;  // in [kSub/2, kSub)
+  return static_cast<int>(static_cast<uint64_t>(shift) * (kSub / 2) + top);
+}
+
+uint64_t LatencyHistogram::lowest_of(int bucket) {
+  constexpr uint64_t kSub = uint64_t{1} << kSubBucketBits;
+  uint64_t b = static_cast<uint64_t>(bucket);
+  if (b < kSub) return b;
+  uint64_t shift = (b - kSub / 2) / (kSub / 2);
+  uint64_t top = b - shift * (kSub / 2);
+  return top << shift;
+}
+
+void LatencyHistogram::record(int64_t value_us) {
+  uint64_t v = static_cast<uint64_t>(std::max<int64_t>(0, value_us));
+  size_t b = static_cast<size_t>(bucket_of(v));
+  if (b >= counts_.size()) b = counts_.size() - 1;
+  ++counts_[b];
+  ++count_;
+  max_ = std::max<int64_t>(max_, static_cast<int64_t>(v));
+}
+
+void LatencyHistogram::merge(const LatencyHistogram& other) {
+  for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+  count_ += other.count_;
+  max_ = std::max(max_, other.max_);
+}
+
+int64_t LatencyHistogram::percentile(double p) const {
+  if (count_ == 0) return 0;
+  if (p >= 100) return max_;
+  uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_))));
+  uint64_t seen = 0;
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    seen += counts_[i];
+    if (seen >= rank) return std::min<int64_t>(static_cast<int64_t>(lowest_of(static_cast<int>(i))), max_);
+  }
+  return max_;
+}
+
+}  // namespace meshsim::sim

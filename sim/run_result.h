@@ -1,0 +1,67 @@
+// What a scenario run observed: per-phase statistics (the spans between
+// timeline steps) and each expectation with its observed value. Built by
+// the runner from telemetry events and the traffic sources' own results;
+// reports/ turns it into text and JSON.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/histogram.h"
+#include "sim/scenario.h"
+
+namespace meshsim::sim {
+
+struct ServiceStats {
+  uint64_t requests = 0;
+  uint64_t errors = 0;  // status >= 400
+  std::map<std::string, uint64_t> by_version;
+  std::map<int, uint64_t> by_status;
+  LatencyHistogram latency;
+};
+
+struct SourceStats {
+  uint64_t requests = 0;
+  uint64_t errors = 0;  // no response or status >= 400
+  std::map<int, uint64_t> by_status;
+  LatencyHistogram latency;
+  std::map<std::string, uint64_t> bodies;  // distinct bodies, bounded
+};
+
+struct Phase {
+  Duration start{0}, end{0};
+  std::string caption, command;
+  std::vector<std::string> notes;  // e.g. a rejected push and why
+  std::map<std::string, ServiceStats> services;  // by destination service short name, from the destination side
+  std::map<std::string, SourceStats> sources;    // by traffic source
+};
+
+struct ExpectationResult {
+  std::string name;
+  bool passed = false;
+  std::string observed;  // one line: value, sample size, interval
+  uint64_t samples = 0;
+  proxy::SourcePos pos;
+};
+
+struct RunResult {
+  std::string scenario;
+  std::string description;
+  uint64_t seed = 0;
+  Duration duration{0};
+  std::vector<Phase> phases;
+  std::vector<ExpectationResult> expectations;
+  uint64_t requests = 0;  // sent by traffic sources
+  uint64_t events = 0;    // scheduler events run
+  bool event_limit_hit = false;
+  bool passed() const {
+    if (event_limit_hit) return false;
+    for (const auto& e : expectations)
+      if (!e.passed) return false;
+    return true;
+  }
+};
+
+}  // namespace meshsim::sim

@@ -1,0 +1,98 @@
+// A scenario (meshsim.dev/v1alpha1 Scenario): the mesh to start from,
+// traffic sources, a timeline of changes and the expectations to check.
+// Plain data filled by config/ from YAML (every mesh document already
+// parsed and validated there); run by scenario_runner.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy_core/resources.h"
+#include "services/behavior.h"
+
+namespace meshsim::sim {
+
+using proxy::Duration;
+
+// A Behavior document: applies to pods whose labels include `selector`;
+// the most specific selector (most labels) wins.
+struct BehaviorRule {
+  std::string name;
+  proxy::Labels selector;
+  services::Behavior behavior;
+};
+
+struct TrafficSource {
+  std::string name;
+  std::string from = "client";  // client workload; created (app: NAME) if the files do not define it
+  std::string from_namespace = "default";
+  bool sidecar = false;         // a created client: with or without a sidecar
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  enum class Kind { kConstant, kPoisson, kRamp, kClosedLoop };
+  Kind kind = Kind::kConstant;
+  double rate_per_second = 10;  // constant, Poisson, and the ramp's start
+  double rate_end_per_second = 10;  // ramp's end
+  int concurrency = 1;              // closed loop
+  Duration start{0};
+  std::optional<Duration> stop;  // none = until the end
+};
+
+struct TimelineStep {
+  Duration at{0};
+  std::string caption;
+  std::string command;  // what a person would type ("kubectl apply -f …")
+  std::optional<proxy::Resources> apply;  // documents to apply (kubectl apply)
+  std::vector<std::string> delete_keys;   // "Kind/namespace/name"
+  std::vector<std::string> inject_sidecars, remove_sidecars;  // workload names; "*" = all
+  std::vector<std::pair<std::string, int>> scale;             // workload, replicas
+  std::vector<BehaviorRule> behaviors;                        // replace by name
+  std::vector<std::string> start_sources, stop_sources;
+  std::string say;  // natural-language command (live-mode issue); recorded, not interpreted yet
+  proxy::SourcePos pos;
+};
+
+// Which traffic an expectation looks at. Empty fields match everything.
+struct TrafficSlice {
+  std::string source;       // a traffic source's name (its own requests, or the calls they cause)
+  std::string from;         // calling workload or app label (edge source)
+  std::string service;      // destination service short name or FQDN
+  std::string version;      // destination version
+};
+
+struct Expectation {
+  std::string name;
+  Duration from{0};
+  std::optional<Duration> to;  // none = end of run
+  TrafficSlice slice;
+  enum class Kind { kShare, kErrorRate, kStatusClass, kLatency, kRequests, kBody };
+  Kind kind = Kind::kShare;
+  std::string share_version;  // kShare: the version whose share is checked
+  double expected = 0;        // kShare: expected fraction
+  std::optional<double> min, max;  // kErrorRate / kStatusClass (fractions), kRequests (counts)
+  std::string status_class;        // "2xx", "4xx", "5xx", "4xx|5xx"
+  double percentile = 99;          // kLatency
+  Duration latency_max{0};         // kLatency
+  std::string body;                // kBody: every response of the source has this body
+  proxy::SourcePos pos;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  Duration duration{60'000'000};
+  Duration link_latency{500};  // one way, per hop
+  bool sidecars_injected = true;  // the initial state for every workload
+  proxy::Resources resources;     // the mesh at t=0
+  std::vector<BehaviorRule> behaviors;
+  std::vector<TrafficSource> sources;
+  std::vector<TimelineStep> timeline;
+  std::vector<Expectation> expectations;
+};
+
+}  // namespace meshsim::sim

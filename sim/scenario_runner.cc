@@ -1,0 +1,490 @@
+#include "sim/scenario_runner.h"
+
+#include <algorithm>
+#include <deque>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "proxy_core/hosts.h"
+#include "sim/world.h"
+
+namespace meshsim::sim {
+
+namespace {
+
+// Bounds that keep a runaway scenario finite (STYLE.md: a limit on everything).
+constexpr uint64_t kRequestsMax = 50'000'000;      // per run, all sources
+constexpr uint64_t kInFlightMaxPerSource = 10'000; // an open loop against a stalled service
+constexpr size_t kDistinctBodiesMax = 16;
+// Share expectations fail when the observed share is more than 4 standard
+// errors from the expected one: a correct split fails about once in 16,000
+// checks, a wrong one is caught once the sample is large enough.
+constexpr double kShareZ = 4.0;
+
+template <typename T>
+void apply_one(std::vector<T>& into, const T& r) {
+  auto it = std::find_if(into.begin(), into.end(), [&](const T& e) {
+    return e.header.meta.name == r.header.meta.name && e.header.meta.ns == r.header.meta.ns;
+  });
+  if (it == into.end()) into.push_back(r);
+  else *it = r;
+}
+
+template <typename T>
+bool erase_one(std::vector<T>& from, const std::string& ns, const std::string& name) {
+  auto before = from.size();
+  std::erase_if(from, [&](const T& e) { return e.header.meta.name == name && e.header.meta.ns == ns; });
+  return from.size() != before;
+}
+
+std::string short_service(const std::string& fqdn) { return fqdn.substr(0, fqdn.find('.')); }
+
+bool service_matches(const std::string& want, const std::string& fqdn) {
+  return want.empty() || want == fqdn || want == short_service(fqdn);
+}
+
+bool status_in_class(int status, const std::string& cls) {
+  if (cls == "4xx|5xx") return status >= 400 || status == 0;
+  if (cls == "5xx") return status >= 500 || status == 0;
+  int hundreds = cls.empty() ? 0 : cls[0] - '0';
+  return status / 100 == hundreds;
+}
+
+std::string ms(int64_t us) { return fmt::format("{:.1f} ms", static_cast<double>(us) / 1000.0); }
+
+}  // namespace
+
+void apply_resources(proxy::Resources& base, const proxy::Resources& delta) {
+  for (const auto& r : delta.deployments) apply_one(base.deployments, r);
+  for (const auto& r : delta.services) apply_one(base.services, r);
+  for (const auto& r : delta.virtual_services) apply_one(base.virtual_services, r);
+  for (const auto& r : delta.destination_rules) apply_one(base.destination_rules, r);
+  for (const auto& r : delta.authorization_policies) apply_one(base.authorization_policies, r);
+  for (const auto& r : delta.peer_authentications) apply_one(base.peer_authentications, r);
+  for (const auto& r : delta.http_routes) apply_one(base.http_routes, r);
+}
+
+bool delete_resource(proxy::Resources& base, const std::string& key) {
+  auto first = key.find('/'), second = key.rfind('/');
+  if (first == std::string::npos || first == second) return false;
+  std::string kind = key.substr(0, first), ns = key.substr(first + 1, second - first - 1), name = key.substr(second + 1);
+  if (kind == "Deployment") return erase_one(base.deployments, ns, name);
+  if (kind == "Service") return erase_one(base.services, ns, name);
+  if (kind == "VirtualService") return erase_one(base.virtual_services, ns, name);
+  if (kind == "DestinationRule") return erase_one(base.destination_rules, ns, name);
+  if (kind == "AuthorizationPolicy") return erase_one(base.authorization_policies, ns, name);
+  if (kind == "PeerAuthentication") return erase_one(base.peer_authentications, ns, name);
+  if (kind == "HTTPRoute") return erase_one(base.http_routes, ns, name);
+  return false;
+}
+
+namespace {
+
+struct ExpectationState {
+  const Expectation* spec = nullptr;
+  bool from_sources = false;  // checked on the traffic sources' own results
+  uint64_t n = 0, matching = 0;  // share: version hits; error/status: hits
+  LatencyHistogram latency;
+  uint64_t body_mismatches = 0;
+  std::string first_bad_body;
+};
+
+class Runner final : public proxy::TelemetrySink {
+ public:
+  Runner(const Scenario& sc, const RunOptions& options)
+      : sc_(sc), options_(options), seed_(options.seed.value_or(sc.seed)),
+        world_(WorldOptions{seed_, sc.link_latency}), traffic_random_(SplitMix64::fork(seed_, "traffic")) {}
+
+  RunResult run() {
+    result_.scenario = sc_.name;
+    result_.description = sc_.description;
+    result_.seed = seed_;
+    result_.duration = sc_.duration;
+    build_phases();
+    for (const auto& e : sc_.expectations) {
+      ExpectationState s;
+      s.spec = &e;
+      s.from_sources = e.slice.service.empty() && e.slice.from.empty() && e.slice.version.empty();
+      expectations_.push_back(s);
+    }
+    world_.set_telemetry(this);
+    current_ = sc_.resources;
+    behaviors_ = sc_.behaviors;
+    add_clients();
+    std::vector<std::string> errors;
+    if (!world_.apply(current_, &errors))
+      phases_.front().notes.push_back("initial configuration rejected: " + fmt::format("{}", fmt::join(errors, "; ")));
+    apply_sidecars_and_behaviors();
+    for (const auto& step : sc_.timeline)
+      world_.scheduler().schedule(step.at, [this, &step] { apply_step(step); });
+    // A source that a timeline step starts waits for that step.
+    std::set<std::string> started_by_steps;
+    for (const auto& step : sc_.timeline) started_by_steps.insert(step.start_sources.begin(), step.start_sources.end());
+    for (const auto& src : sc_.sources) {
+      bool waits = started_by_steps.count(src.name) > 0;
+      sources_.push_back({&src, !waits, 0, 0});
+      SourceRun* run = &sources_.back();
+      if (!waits) world_.scheduler().schedule(src.start, [this, run] { start_source(*run); });
+    }
+    if (options_.progress) schedule_progress();
+    result_.event_limit_hit = !world_.scheduler().run();
+    result_.events = world_.scheduler().events_run();
+    for (auto& p : phases_) result_.phases.push_back(std::move(p));
+    finish_expectations();
+    return std::move(result_);
+  }
+
+  void record(const proxy::TelemetryEvent& ev) override {
+    // One record per request: the destination side's, as Istio's dashboards
+    // default to reporter="destination".
+    if (ev.reporter != proxy::TelemetryEvent::Reporter::kDestination) return;
+    Phase& phase = phase_at(ev.start);
+    ServiceStats& s = phase.services[short_service(ev.destination_service)];
+    ++s.requests;
+    if (ev.response_code >= 400) ++s.errors;
+    ++s.by_version[ev.destination_version.empty() ? "-" : ev.destination_version];
+    ++s.by_status[ev.response_code];
+    s.latency.record(ev.duration.count());
+    std::string source = source_of(ev.request_id);
+    for (auto& x : expectations_) {
+      if (x.from_sources || !in_window(*x.spec, ev.start)) continue;
+      const TrafficSlice& slice = x.spec->slice;
+      if (!slice.source.empty() && slice.source != source) continue;
+      if (!slice.from.empty() && slice.from != ev.source_workload && slice.from != ev.source_app) continue;
+      if (!service_matches(slice.service, ev.destination_service)) continue;
+      if (!slice.version.empty() && slice.version != ev.destination_version) continue;
+      count(x, ev.response_code, ev.destination_version, ev.duration, nullptr);
+    }
+  }
+
+ private:
+  struct SourceRun {
+    const TrafficSource* spec;
+    bool active;
+    uint64_t sent;
+    uint64_t in_flight;
+  };
+
+  void build_phases() {
+    std::vector<Duration> cuts;
+    for (const auto& s : sc_.timeline)
+      if (s.at > Duration(0) && s.at < sc_.duration) cuts.push_back(s.at);
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    Duration start{0};
+    for (size_t i = 0; i <= cuts.size(); ++i) {
+      Phase p;
+      p.start = start;
+      p.end = i < cuts.size() ? cuts[i] : sc_.duration;
+      start = p.end;
+      phases_.push_back(std::move(p));
+    }
+    phases_.front().caption = "start";
+    for (const auto& s : sc_.timeline) {
+      Phase& p = phase_at(s.at);
+      auto join = [](std::string& into, const std::string& more) {
+        if (more.empty()) return;
+        into = into.empty() ? more : into + "; " + more;
+      };
+      if (p.caption == "start" && s.at > Duration(0)) p.caption.clear();
+      join(p.caption, s.caption);
+      join(p.command, s.command);
+    }
+  }
+
+  Phase& phase_at(Duration t) {
+    for (auto& p : phases_)
+      if (t >= p.start && t < p.end) return p;
+    return phases_.back();  // requests finishing after the end count in the last phase
+  }
+
+  static bool in_window(const Expectation& e, Duration t) { return t >= e.from && (!e.to || t < *e.to); }
+
+  std::string source_of(const std::string& request_id) const {
+    auto dash = request_id.rfind('-');
+    if (dash == std::string::npos) return "";
+    std::string prefix = request_id.substr(0, dash);
+    for (const auto& s : sc_.sources)
+      if (s.name == prefix) return prefix;
+    return "";
+  }
+
+  void count(ExpectationState& x, int status, const std::string& version, Duration latency, const std::string* body) {
+    const Expectation& e = *x.spec;
+    ++x.n;
+    switch (e.kind) {
+      case Expectation::Kind::kShare: x.matching += version == e.share_version; break;
+      case Expectation::Kind::kErrorRate: x.matching += status >= 400 || status == 0; break;
+      case Expectation::Kind::kStatusClass: x.matching += status_in_class(status, e.status_class); break;
+      case Expectation::Kind::kLatency: x.latency.record(latency.count()); break;
+      case Expectation::Kind::kRequests: break;
+      case Expectation::Kind::kBody:
+        if (body && *body != e.body) {
+          if (x.body_mismatches++ == 0) x.first_bad_body = body->substr(0, 200);
+        }
+        break;
+    }
+  }
+
+  // Traffic clients the files do not define are created (app: NAME).
+  void add_clients() {
+    for (const auto& src : sc_.sources) {
+      bool exists = std::any_of(current_.deployments.begin(), current_.deployments.end(), [&](const auto& d) {
+        return d.header.meta.name == src.from && d.header.meta.ns == src.from_namespace;
+      });
+      if (exists) continue;
+      proxy::Deployment d;
+      d.header.kind = "Deployment";
+      d.header.meta.name = src.from;
+      d.header.meta.ns = src.from_namespace;
+      d.pod_labels = {{"app", src.from}};
+      d.service_account = src.from;
+      current_.deployments.push_back(d);
+      clients_.insert(src.from_namespace + "/" + src.from);
+      client_sidecar_[src.from_namespace + "/" + src.from] = src.sidecar;
+    }
+  }
+
+  void apply_sidecars_and_behaviors() {
+    for (const auto& d : current_.deployments) {
+      std::string key = d.header.meta.ns + "/" + d.header.meta.name;
+      bool injected = clients_.count(key) ? client_sidecar_[key]
+                    : injected_.count(key) ? injected_[key] : sc_.sidecars_injected;
+      world_.set_sidecar(d.header.meta.ns, d.header.meta.name, injected);
+      // The most specific Behavior (most selector labels) that selects the pods.
+      const BehaviorRule* best = nullptr;
+      for (const auto& b : behaviors_)
+        if (proxy::labels_select(b.selector, d.pod_labels) && (!best || b.selector.size() > best->selector.size()))
+          best = &b;
+      world_.set_behavior(d.header.meta.ns, d.header.meta.name, best ? best->behavior : services::Behavior{});
+    }
+  }
+
+  void apply_step(const TimelineStep& step) {
+    Phase& phase = phase_at(step.at);
+    proxy::Resources next = current_;
+    if (step.apply) apply_resources(next, *step.apply);
+    for (const auto& key : step.delete_keys)
+      if (!delete_resource(next, key)) phase.notes.push_back("delete " + key + ": not found");
+    for (const auto& [workload, replicas] : step.scale) {
+      bool found = false;
+      for (auto& d : next.deployments)
+        if (d.header.meta.name == workload) d.replicas = replicas, found = true;
+      if (!found) phase.notes.push_back("scale " + workload + ": no such Deployment");
+    }
+    auto set_injection = [&](const std::vector<std::string>& names, bool injected) {
+      for (const auto& name : names)
+        for (const auto& d : next.deployments) {
+          std::string key = d.header.meta.ns + "/" + d.header.meta.name;
+          if (clients_.count(key)) continue;  // traffic clients keep their own setting
+          if (name == "*" || name == d.header.meta.name || (d.pod_labels.count("app") && d.pod_labels.at("app") == name))
+            injected_[key] = injected;
+        }
+    };
+    set_injection(step.inject_sidecars, true);
+    set_injection(step.remove_sidecars, false);
+    for (const auto& b : step.behaviors) {
+      auto it = std::find_if(behaviors_.begin(), behaviors_.end(), [&](const auto& e) { return e.name == b.name; });
+      if (it == behaviors_.end()) behaviors_.push_back(b);
+      else *it = b;
+    }
+    std::vector<std::string> errors;
+    bool changed = step.apply || !step.delete_keys.empty() || !step.scale.empty();
+    if (changed) {
+      if (world_.apply(next, &errors)) current_ = std::move(next);
+      else
+        phase.notes.push_back("push rejected, the previous configuration keeps serving: " +
+                              fmt::format("{}", fmt::join(errors, "; ")));
+    }
+    apply_sidecars_and_behaviors();
+    for (const auto& name : step.start_sources)
+      for (auto& s : sources_)
+        if (s.spec->name == name && !s.active) {
+          s.active = true;
+          start_source(s);
+        }
+    for (const auto& name : step.stop_sources)
+      for (auto& s : sources_)
+        if (s.spec->name == name) s.active = false;
+    if (!step.say.empty()) phase.notes.push_back("say \"" + step.say + "\" (plain-word commands arrive with live mode)");
+  }
+
+  bool source_open(const SourceRun& s) const {
+    Duration now = world_.const_scheduler().now();
+    return s.active && now < sc_.duration && (!s.spec->stop || now < *s.spec->stop) && total_sent_ < kRequestsMax;
+  }
+
+  void start_source(SourceRun& s) {
+    if (s.spec->kind == TrafficSource::Kind::kClosedLoop) {
+      for (int i = 0; i < s.spec->concurrency; ++i) send(s, true);
+      return;
+    }
+    arrival(s);
+  }
+
+  void arrival(SourceRun& s) {
+    if (!source_open(s)) return;
+    send(s, false);
+    const TrafficSource& t = *s.spec;
+    double rate = t.rate_per_second;
+    Duration now = world_.scheduler().now();
+    if (t.kind == TrafficSource::Kind::kRamp) {
+      Duration end = t.stop.value_or(sc_.duration);
+      double f = end > t.start ? static_cast<double>((now - t.start).count()) / static_cast<double>((end - t.start).count()) : 1;
+      rate = t.rate_per_second + (t.rate_end_per_second - t.rate_per_second) * std::clamp(f, 0.0, 1.0);
+    }
+    double gap_us = 1e6 / std::max(rate, 1e-3);
+    if (t.kind == TrafficSource::Kind::kPoisson) {
+      double u = (static_cast<double>(traffic_random_.next() >> 11) + 0.5) * 0x1.0p-53;
+      gap_us = -std::log(u) * gap_us;
+    }
+    world_.scheduler().schedule(Duration(std::max<int64_t>(1, std::llround(gap_us))), [this, &s] { arrival(s); });
+  }
+
+  void send(SourceRun& s, bool closed_loop) {
+    if (!source_open(s)) return;
+    const TrafficSource& t = *s.spec;
+    Duration sent_at = world_.scheduler().now();
+    ++total_sent_;
+    ++result_.requests;
+    uint64_t seq = ++s.sent;
+    if (s.in_flight >= kInFlightMaxPerSource) {
+      record_source(t, sent_at, 0, "", Duration(0), "client: too many requests in flight");
+      return;
+    }
+    std::string error;
+    auto url = parse_url(t.url, &error);
+    if (!url) return;
+    proxy::HttpRequest req;
+    req.method = t.method;
+    req.target = url->target;
+    req.authority = url->explicit_port ? url->host + ":" + std::to_string(url->port) : url->host;
+    for (const auto& [k, v] : t.headers) {
+      if (proxy::iequals(k, "host")) req.authority = v;
+      else req.headers.add(k, v);
+    }
+    req.headers.set("x-request-id", fmt::format("{}-{}", t.name, seq));
+    ++s.in_flight;
+    world_.send(t.from_namespace, t.from, std::move(req), url->host, url->port,
+                [this, &s, sent_at, closed_loop](CallResult r) {
+                  --s.in_flight;
+                  const auto& out = r.outbound;
+                  std::string version = out.served_by ? out.served_by->version() : "";
+                  int status = out.response ? out.response->status : 0;
+                  record_source(*s.spec, sent_at, status, version, world_.scheduler().now() - sent_at,
+                                out.response ? out.response->body : out.error);
+                  if (closed_loop) send(s, true);
+                });
+  }
+
+  void record_source(const TrafficSource& t, Duration sent_at, int status, const std::string& version, Duration latency,
+                     const std::string& body) {
+    SourceStats& st = phase_at(sent_at).sources[t.name];
+    ++st.requests;
+    if (status == 0 || status >= 400) ++st.errors;
+    ++st.by_status[status];
+    st.latency.record(latency.count());
+    if (st.bodies.size() < kDistinctBodiesMax || st.bodies.count(body)) ++st.bodies[body];
+    for (auto& x : expectations_)
+      if (x.from_sources && x.spec->slice.source == t.name && in_window(*x.spec, sent_at))
+        count(x, status, version, latency, &body);
+  }
+
+  void schedule_progress() {
+    world_.scheduler().schedule(Duration(1'000'000), [this] {
+      options_.progress(world_.scheduler().now(), sc_.duration);
+      if (world_.scheduler().now() < sc_.duration) schedule_progress();
+    });
+  }
+
+  void finish_expectations() {
+    for (const auto& x : expectations_) {
+      const Expectation& e = *x.spec;
+      ExpectationResult r;
+      r.name = e.name;
+      r.samples = x.n;
+      r.pos = e.pos;
+      double n = static_cast<double>(x.n);
+      auto within = [&](double v) { return (!e.min || v >= *e.min - 1e-12) && (!e.max || v <= *e.max + 1e-12); };
+      auto bounds = [&] {
+        std::string s;
+        if (e.min) s += fmt::format("min {:g}", *e.min);
+        if (e.max) s += fmt::format("{}max {:g}", s.empty() ? "" : ", ", *e.max);
+        return s;
+      };
+      switch (e.kind) {
+        case Expectation::Kind::kShare: {
+          double p = e.expected;
+          double observed = x.n ? static_cast<double>(x.matching) / n : 0;
+          if (x.n == 0) {
+            r.observed = fmt::format("no requests in the slice (expected share of {} = {:g})", e.share_version, p);
+          } else if (p <= 0 || p >= 1) {
+            r.passed = p <= 0 ? x.matching == 0 : x.matching == x.n;
+            r.observed = fmt::format("share of {} = {:.3f} ({} of {}), expected exactly {:g}", e.share_version, observed,
+                                     x.matching, x.n, p);
+          } else {
+            double se = std::sqrt(p * (1 - p) / n);
+            double lo = std::max(0.0, p - kShareZ * se), hi = std::min(1.0, p + kShareZ * se);
+            r.passed = observed >= lo && observed <= hi;
+            r.observed = fmt::format("share of {} = {:.3f} ({} of {}), expected {:g}: plausible range [{:.3f}, {:.3f}] "
+                                     "(±{:g} standard errors)",
+                                     e.share_version, observed, x.matching, x.n, p, lo, hi, kShareZ);
+          }
+          break;
+        }
+        case Expectation::Kind::kErrorRate:
+        case Expectation::Kind::kStatusClass: {
+          double rate = x.n ? static_cast<double>(x.matching) / n : 0;
+          r.passed = x.n > 0 && within(rate);
+          std::string what = e.kind == Expectation::Kind::kErrorRate ? "error rate" : e.status_class + " share";
+          r.observed = x.n ? fmt::format("{} = {:.3f} ({} of {}); want {}", what, rate, x.matching, x.n, bounds())
+                           : fmt::format("no requests in the slice; want {} {}", what, bounds());
+          break;
+        }
+        case Expectation::Kind::kLatency: {
+          int64_t v = x.latency.percentile(e.percentile);
+          r.passed = x.n > 0 && Duration(v) <= e.latency_max;
+          r.observed = fmt::format("p{:g} = {} (n={}); want at most {}", e.percentile, ms(v), x.n, ms(e.latency_max.count()));
+          break;
+        }
+        case Expectation::Kind::kRequests:
+          r.passed = within(n);
+          r.observed = fmt::format("{} requests; want {}", x.n, bounds());
+          break;
+        case Expectation::Kind::kBody:
+          r.passed = x.n > 0 && x.body_mismatches == 0;
+          r.observed = x.body_mismatches ? fmt::format("{} of {} bodies differ, e.g. \"{}\"", x.body_mismatches, x.n, x.first_bad_body)
+                                         : fmt::format("{} responses, all \"{}\"", x.n, e.body);
+          break;
+      }
+      result_.expectations.push_back(std::move(r));
+    }
+  }
+
+  const Scenario& sc_;
+  const RunOptions& options_;
+  uint64_t seed_;
+  World world_;
+  SplitMix64 traffic_random_;
+  RunResult result_;
+  std::vector<Phase> phases_;
+  std::vector<ExpectationState> expectations_;
+  std::deque<SourceRun> sources_;  // stable addresses for callbacks
+  proxy::Resources current_;
+  std::vector<BehaviorRule> behaviors_;
+  std::set<std::string> clients_;
+  std::map<std::string, bool> client_sidecar_;
+  std::map<std::string, bool> injected_;
+  uint64_t total_sent_ = 0;
+};
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  Runner runner(scenario, options);
+  return runner.run();
+}
+
+}  // namespace meshsim::sim

@@ -1,0 +1,26 @@
+// Runs a Scenario in virtual time: builds the World, drives the traffic
+// sources, applies the timeline at its times, aggregates telemetry as it
+// goes (no per-request storage) and checks the expectations.
+#pragma once
+
+#include <functional>
+
+#include "sim/run_result.h"
+#include "sim/scenario.h"
+
+namespace meshsim::sim {
+
+struct RunOptions {
+  std::optional<uint64_t> seed;  // overrides the scenario's
+  // Called now and then with the virtual time reached (progress bars).
+  std::function<void(Duration now, Duration total)> progress;
+};
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+// kubectl apply of `delta` onto `base`: same kind/namespace/name replaces.
+void apply_resources(proxy::Resources& base, const proxy::Resources& delta);
+// Removes "Kind/namespace/name"; returns whether it existed.
+bool delete_resource(proxy::Resources& base, const std::string& key);
+
+}  // namespace meshsim::sim

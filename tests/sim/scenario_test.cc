@@ -1,0 +1,107 @@
+// Scenario runs through the whole world: the shipped Hightower demo holds
+// every expectation, each expectation depends on its timeline step, and a
+// seed gives the same report byte for byte.
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+#include "reports/run_report.h"
+#include "sim/scenario_runner.h"
+
+namespace meshsim::sim {
+namespace {
+
+Scenario load_demo() {
+  auto loaded = config::load_scenario({std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml"});
+  for (const auto& d : loaded.diagnostics)
+    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  EXPECT_TRUE(loaded.scenario.has_value());
+  return loaded.scenario.value_or(Scenario{});
+}
+
+std::string failures(const RunResult& r) {
+  std::string out;
+  for (const auto& e : r.expectations)
+    if (!e.passed) out += e.name + ": " + e.observed + "\n";
+  return out;
+}
+
+TEST(HightowerDemo, EveryExpectationHolds) {
+  Scenario demo = load_demo();
+  RunResult r = run_scenario(demo);
+  EXPECT_TRUE(r.passed()) << failures(r);
+  EXPECT_EQ(r.expectations.size(), 15u);
+  EXPECT_EQ(r.requests, 4400u);  // 20/s for 190 s, plus the mobile loop's 30 s
+}
+
+TEST(HightowerDemo, EachStepIsNeededByAnExpectation) {
+  // Removing any one step of the talk must make some expectation fail;
+  // otherwise that step is not really checked.
+  Scenario demo = load_demo();
+  ASSERT_FALSE(demo.timeline.empty());
+  for (size_t i = 0; i < demo.timeline.size(); ++i) {
+    Scenario without = demo;
+    without.timeline.erase(without.timeline.begin() + static_cast<long>(i));
+    RunResult r = run_scenario(without);
+    EXPECT_FALSE(r.passed()) << "removing step " << i << " (\"" << demo.timeline[i].caption << "\") broke nothing";
+  }
+}
+
+TEST(HightowerDemo, SameSeedSameReport) {
+  Scenario demo = load_demo();
+  auto a = reports::run_json(run_scenario(demo), "test").dump();
+  auto b = reports::run_json(run_scenario(demo), "test").dump();
+  EXPECT_EQ(a, b);
+  RunOptions other;
+  other.seed = 7;
+  EXPECT_NE(a, reports::run_json(run_scenario(demo, other), "test").dump());
+}
+
+TEST(ScenarioRunner, AShareExpectationCatchesAWrongSplit) {
+  // A correct 80/20 canary passes; the same expectation on a 50/50 split fails.
+  Scenario demo = load_demo();
+  Scenario canary;
+  canary.name = "canary";
+  canary.duration = std::chrono::seconds(30);
+  canary.resources = demo.resources;
+  canary.behaviors = demo.behaviors;
+  auto loaded = config::load({{"canary.yaml", R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bar-v2}
+spec:
+  selector: {matchLabels: {app: bar, version: v2}}
+  template: {metadata: {labels: {app: bar, version: v2}}, spec: {containers: [{name: bar, image: bar}]}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec: {host: bar, subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http: [{route: [{destination: {host: bar, subset: v1}, weight: 80}, {destination: {host: bar, subset: v2}, weight: 20}]}]
+)"}});
+  apply_resources(canary.resources, loaded.resources);
+  TrafficSource src;
+  src.name = "load";
+  src.from = "load";
+  src.url = "http://frontend/";
+  src.rate_per_second = 50;
+  canary.sources.push_back(src);
+  Expectation e;
+  e.name = "v2 gets 20%";
+  e.slice.service = "bar";
+  e.kind = Expectation::Kind::kShare;
+  e.share_version = "v2";
+  e.expected = 0.2;
+  canary.expectations.push_back(e);
+  EXPECT_TRUE(run_scenario(canary).passed());
+  canary.expectations[0].expected = 0.5;
+  EXPECT_FALSE(run_scenario(canary).passed());
+}
+
+}  // namespace
+}  // namespace meshsim::sim
