@@ -9,6 +9,7 @@
 
 #include "app/commands.h"
 #include "config/loader.h"
+#include "config/traffic_analysis.h"
 #include "reports/run_report.h"
 #include "sim/scenario_runner.h"
 
@@ -37,6 +38,14 @@ int run_command(int argc, char** argv) {
   for (const auto& d : loaded.diagnostics)
     if (d.severity != config::Severity::kInfo) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
   if (!loaded.scenario) return kExitBadInput;
+  {
+    // Warn before running when a rule can never see the header it matches.
+    proxy::Resources everything = loaded.scenario->resources;
+    for (const auto& step : loaded.scenario->timeline)
+      if (step.apply) sim::apply_resources(everything, *step.apply);
+    for (const auto& d : config::analyze_traffic(everything, loaded.scenario->behaviors, loaded.scenario->sources))
+      fmt::print(stderr, "{}\n", config::format_diagnostic(d));
+  }
   sim::RunOptions run_options;
   if (args.count("seed")) run_options.seed = args["seed"].as<uint64_t>();
   bool tty = isatty(STDERR_FILENO);

@@ -9,6 +9,8 @@
 #include "app/commands.h"
 #include "config/analyzer.h"
 #include "config/loader.h"
+#include "config/traffic_analysis.h"
+#include "sim/scenario_runner.h"
 
 namespace meshsim::app {
 
@@ -41,6 +43,15 @@ int validate_command(int argc, char** argv) {
   if (!config::has_errors(loaded.diagnostics)) {
     auto findings = config::analyze(loaded.resources);
     diagnostics.insert(diagnostics.end(), findings.begin(), findings.end());
+    // With Behaviors and traffic in the files, check what the traffic can match.
+    std::vector<sim::TrafficSource> sources;
+    for (const auto& s : loaded.scenarios) sources.insert(sources.end(), s.sources.begin(), s.sources.end());
+    proxy::Resources everything = loaded.resources;
+    for (const auto& s : loaded.scenarios)
+      for (const auto& step : s.timeline)
+        if (step.apply) sim::apply_resources(everything, *step.apply);
+    auto traffic = config::analyze_traffic(everything, loaded.behaviors, sources);
+    diagnostics.insert(diagnostics.end(), traffic.begin(), traffic.end());
   }
   size_t errors = 0, warnings = 0, infos = 0;
   for (const auto& d : diagnostics) {

@@ -167,3 +167,56 @@ spec:
 
 }  // namespace
 }  // namespace meshsim::config
+
+#include "config/traffic_analysis.h"
+
+namespace meshsim::config {
+namespace {
+
+// Issue 4's analysis: a rule on a header that bar's only caller does not forward.
+TEST(TrafficAnalysis, RuleOnAHeaderTheCallerDoesNotPropagate) {
+  const std::string mesh = std::string(kWorkloads) + R"(
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: frontend-v1}
+spec:
+  selector: {matchLabels: {app: frontend}}
+  template: {metadata: {labels: {app: frontend}}, spec: {containers: [{name: f, image: f}]}}
+---
+apiVersion: meshsim.dev/v1alpha1
+kind: Behavior
+metadata: {name: frontend}
+spec:
+  selector: {app: frontend}
+  calls: [{service: bar}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - match:
+    - headers:
+        user-agent: {exact: mobile}
+    route: [{destination: {host: bar}}]
+  - route: [{destination: {host: bar}}]
+)";
+  auto r = load({{"mesh.yaml", mesh}});
+  ASSERT_FALSE(has_errors(r.diagnostics));
+  auto findings = analyze_traffic(r.resources, r.behaviors, {});
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].code, "MSH2001");
+  EXPECT_NE(findings[0].message.find("can never hold"), std::string::npos) << findings[0].message;
+  EXPECT_NE(findings[0].message.find("frontend-v1"), std::string::npos);
+  EXPECT_EQ(findings[0].pos.line, 40);  // the `user-agent:` match line
+
+  // Forwarding the header clears the warning.
+  auto fixed = load({{"mesh.yaml", std::string(mesh).replace(mesh.find("calls: [{service: bar}]"), 23,
+                                                               "calls: [{service: bar}]\n  propagateHeaders: [user-agent]")}});
+  EXPECT_TRUE(analyze_traffic(fixed.resources, fixed.behaviors, {}).empty());
+}
+
+}  // namespace
+}  // namespace meshsim::config

@@ -1,0 +1,95 @@
+#include "config/traffic_analysis.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "proxy_core/hosts.h"
+#include "proxy_core/http.h"
+#include "proxy_core/route_table.h"
+#include "services/behavior.h"
+
+namespace meshsim::config {
+namespace {
+
+using namespace meshsim::proxy;
+
+// A caller of a service and the request headers its requests carry.
+struct Caller {
+  std::string name;
+  std::set<std::string> headers;  // lower-case names always present on its requests
+  std::set<std::string> forwarded;  // lower-case names copied from its own incoming request
+};
+
+const sim::BehaviorRule* behavior_for(const Labels& pod_labels, const std::vector<sim::BehaviorRule>& behaviors) {
+  const sim::BehaviorRule* best = nullptr;
+  for (const auto& b : behaviors)
+    if (labels_select(b.selector, pod_labels) && (!best || b.selector.size() > best->selector.size())) best = &b;
+  return best;
+}
+
+bool is_pseudo_or_trace(const std::string& h) {
+  if (!h.empty() && h[0] == ':') return true;
+  const auto& always = services::always_propagated_headers();
+  return std::find(always.begin(), always.end(), h) != always.end();
+}
+
+}  // namespace
+
+std::vector<Diagnostic> analyze_traffic(const Resources& r, const std::vector<sim::BehaviorRule>& behaviors,
+                                        const std::vector<sim::TrafficSource>& sources) {
+  std::vector<Diagnostic> out;
+  // Who calls each service (by FQDN), from Behaviors and traffic sources.
+  std::map<std::string, std::vector<Caller>> callers;
+  for (const auto& d : r.deployments) {
+    const sim::BehaviorRule* b = behavior_for(d.pod_labels, behaviors);
+    if (!b) continue;
+    for (const auto& step : b->behavior.script)
+      for (const auto& call : step.calls) {
+        Caller c;
+        c.name = d.header.meta.name;
+        for (const auto& [k, v] : call.headers) c.headers.insert(to_lower(k));
+        for (const auto& h : b->behavior.propagate_headers) c.forwarded.insert(to_lower(h));
+        callers[client_fqdn(call.service, d.header.meta.ns)].push_back(c);
+      }
+  }
+  for (const auto& s : sources) {
+    auto scheme = s.url.find("://");
+    std::string rest = scheme == std::string::npos ? s.url : s.url.substr(scheme + 3);
+    std::string host = rest.substr(0, rest.find_first_of("/?"));
+    Caller c;
+    c.name = "traffic source " + s.name;
+    for (const auto& [k, v] : s.headers) c.headers.insert(to_lower(k));
+    callers[client_fqdn(host, s.from_namespace)].push_back(c);
+  }
+  for (const auto& vs : r.virtual_services) {
+    for (const auto& host : vs.hosts) {
+      std::string fqdn = resolve_short_name(to_lower(host), vs.header.meta.ns);
+      auto it = callers.find(fqdn);
+      if (it == callers.end()) continue;  // nobody calls it in this scenario
+      for (size_t ri = 0; ri < vs.http.size(); ++ri) {
+        const HTTPRoute& route = vs.http[ri];
+        for (size_t mi = 0; mi < route.match.size(); ++mi)
+          for (const auto& [name, m] : route.match[mi].headers) {
+            if (is_pseudo_or_trace(name) || name == "host") continue;
+            std::vector<std::string> blind;
+            for (const Caller& c : it->second)
+              if (!c.headers.count(name) && !c.forwarded.count(name)) blind.push_back(c.name);
+            if (blind.empty()) continue;
+            bool never = blind.size() == it->second.size();
+            std::string path = fmt::format("spec.http[{}].match[{}].headers.{}", ri, mi, name);
+            out.push_back({Severity::kWarning, "MSH2001",
+                           "VirtualService " + vs.header.meta.ns + "/" + vs.header.meta.name, vs.header.fields.at(path),
+                           fmt::format("{} on header \"{}\": {} {} not send or forward it (add it to propagateHeaders)",
+                                       never ? "this match can never hold" : "this match misses traffic", name,
+                                       fmt::join(blind, ", "), blind.size() == 1 ? "does" : "do")});
+          }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace meshsim::config
