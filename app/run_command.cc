@@ -10,6 +10,8 @@
 #include "app/commands.h"
 #include "config/loader.h"
 #include "config/traffic_analysis.h"
+#include "reports/junit.h"
+#include "reports/mesh_telemetry.h"
 #include "reports/run_report.h"
 #include "sim/scenario_runner.h"
 
@@ -56,20 +58,50 @@ int run_command(int argc, char** argv) {
       fmt::print(stderr, "\r[{:<{}}] {:.0f}/{:.0f} s", std::string(static_cast<size_t>(std::min(done, width)), '#'), width,
                  static_cast<double>(now.count()) / 1e6, static_cast<double>(total.count()) / 1e6);
     };
+  reports::TelemetryOptions telemetry_options;
+  telemetry_options.trace_sampling_ppm = static_cast<uint32_t>(loaded.scenario->trace_sampling_percent * 10000);
+  reports::MeshTelemetry telemetry(telemetry_options);
+  run_options.sinks.push_back(&telemetry);
   sim::RunResult result = sim::run_scenario(*loaded.scenario, run_options);
   if (tty) fmt::print(stderr, "\r{:<50}\r", "");
+  double seconds = static_cast<double>(result.duration.count()) / 1e6;
   std::string text = reports::run_text(result);
+  std::string graph = telemetry.graph_text(seconds);
+  if (!graph.empty()) text += "\nservice graph (from observed traffic):\n" + graph;
+  auto waterfall = telemetry.sample_trace_waterfall();
+  if (!waterfall.empty()) {
+    text += "\na sampled trace:\n";
+    for (const auto& l : waterfall) text += l + "\n";
+  }
   if (args.count("quiet")) text = text.substr(text.find("expectations:"));
   fmt::print("{}", text);
   if (args.count("out")) {
     std::filesystem::path dir = args["out"].as<std::string>();
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    std::ofstream json(dir / "report.json");
-    json << reports::run_json(result, MESHSIM_VERSION).dump(2) << "\n";
-    if (!json) {
-      fmt::print(stderr, "meshsim run: cannot write {}\n", (dir / "report.json").string());
-      return kExitBadInput;
+    auto report = reports::run_json(result, MESHSIM_VERSION);
+    nlohmann::ordered_json edges = nlohmann::ordered_json::array();
+    for (const auto& [key, e] : telemetry.edges())
+      edges.push_back({{"from", e.from}, {"to", e.to}, {"service", e.to_service}, {"requests", e.requests},
+                       {"errors", e.errors}, {"mtls", e.mtls},
+                       {"latency_ms", {{"p50", static_cast<double>(e.latency.percentile(50)) / 1000.0},
+                                       {"p99", static_cast<double>(e.latency.percentile(99)) / 1000.0}}}});
+    report["graph"] = {{"edges", edges}};
+    const std::pair<const char*, std::string> files[] = {
+        {"report.json", report.dump(2) + "\n"},
+        {"junit.xml", reports::junit_xml(result)},
+        {"metrics.prom", telemetry.prometheus()},
+        {"traces.json", telemetry.zipkin().dump(2) + "\n"},
+        {"graph.dot", telemetry.dot(seconds)},
+        {"graph.mmd", telemetry.mermaid(seconds)},
+    };
+    for (const auto& [name, content] : files) {
+      std::ofstream out(dir / name);
+      out << content;
+      if (!out) {
+        fmt::print(stderr, "meshsim run: cannot write {}\n", (dir / name).string());
+        return kExitBadInput;
+      }
     }
   }
   return result.passed() ? kExitOk : kExitFailed;

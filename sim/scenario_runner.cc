@@ -137,6 +137,7 @@ class Runner final : public proxy::TelemetrySink {
   }
 
   void record(const proxy::TelemetryEvent& ev) override {
+    for (proxy::TelemetrySink* sink : options_.sinks) sink->record(ev);
     // One record per request: the destination side's, as Istio's dashboards
     // default to reporter="destination".
     if (ev.reporter != proxy::TelemetryEvent::Reporter::kDestination) return;

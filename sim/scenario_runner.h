@@ -4,6 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <vector>
+
+#include "proxy_core/telemetry.h"
 
 #include "sim/run_result.h"
 #include "sim/scenario.h"
@@ -14,6 +17,8 @@ struct RunOptions {
   std::optional<uint64_t> seed;  // overrides the scenario's
   // Called now and then with the virtual time reached (progress bars).
   std::function<void(Duration now, Duration total)> progress;
+  // Further consumers of every telemetry event (metrics, traces, graph).
+  std::vector<proxy::TelemetrySink*> sinks;
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});

@@ -1,0 +1,52 @@
+#include "reports/junit.h"
+
+#include <fmt/format.h>
+
+namespace meshsim::reports {
+namespace {
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string junit_xml(const sim::RunResult& r) {
+  size_t failures = 0;
+  for (const auto& e : r.expectations) failures += !e.passed;
+  double seconds = static_cast<double>(r.duration.count()) / 1e6;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"meshsim\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:g}\">\n",
+                     r.expectations.size(), failures, r.event_limit_hit ? 1 : 0, seconds);
+  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:g}\">\n",
+                     xml_escape(r.scenario), r.expectations.size(), failures, r.event_limit_hit ? 1 : 0, seconds);
+  out += fmt::format("    <properties><property name=\"seed\" value=\"{}\"/></properties>\n", r.seed);
+  for (const auto& e : r.expectations) {
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"0\"", xml_escape(r.scenario),
+                       xml_escape(e.name), xml_escape(e.pos.file), e.pos.line);
+    if (e.passed) {
+      out += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml_escape(e.observed));
+    } else {
+      out += fmt::format(">\n      <failure message=\"{}\" type=\"expectation\">{}</failure>\n    </testcase>\n",
+                         xml_escape(e.observed), xml_escape(e.observed));
+    }
+  }
+  if (r.event_limit_hit)
+    out += "    <testcase classname=\"meshsim\" name=\"event limit\"><error message=\"the run hit the event limit\"/></testcase>\n";
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+}  // namespace meshsim::reports

@@ -1,0 +1,280 @@
+#include "reports/mesh_telemetry.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace meshsim::reports {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string or_unknown(const std::string& s) { return s.empty() ? "unknown" : s; }
+
+std::string spiffe(const std::string& principal) { return principal.empty() ? "unknown" : "spiffe://" + principal; }
+
+// A graph node: the workload, with its version when the name does not already say it.
+std::string node_of(const std::string& workload, const std::string& version) {
+  if (workload.empty()) return "unknown";
+  if (version.empty() || workload.ends_with("-" + version)) return workload;
+  return workload + " (" + version + ")";
+}
+
+std::string short_name(const std::string& fqdn) { return fqdn.substr(0, fqdn.find('.')); }
+
+std::string service_namespace(const std::string& fqdn) {
+  auto first = fqdn.find('.');
+  if (first == std::string::npos) return "unknown";
+  auto second = fqdn.find('.', first + 1);
+  return fqdn.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+}
+
+// Istio's label set in the order its Prometheus output shows (istio/proxy
+// stats plugin dimensions).
+std::string labels_of(const proxy::TelemetryEvent& e) {
+  bool destination = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
+  std::vector<std::pair<const char*, std::string>> l = {
+      {"reporter", destination ? "destination" : "source"},
+      {"source_workload", or_unknown(e.source_workload)},
+      {"source_canonical_service", or_unknown(e.source_app)},
+      {"source_canonical_revision", e.source_version.empty() ? "latest" : e.source_version},
+      {"source_workload_namespace", or_unknown(e.source_namespace)},
+      {"source_principal", spiffe(e.source_principal)},
+      {"source_app", or_unknown(e.source_app)},
+      {"source_version", or_unknown(e.source_version)},
+      {"source_cluster", "Kubernetes"},
+      {"destination_workload", or_unknown(e.destination_workload)},
+      {"destination_workload_namespace", or_unknown(e.destination_namespace)},
+      {"destination_principal", spiffe(e.destination_principal)},
+      {"destination_app", or_unknown(e.destination_app)},
+      {"destination_version", or_unknown(e.destination_version)},
+      {"destination_service", or_unknown(e.destination_service)},
+      {"destination_canonical_service", or_unknown(e.destination_app)},
+      {"destination_canonical_revision", e.destination_version.empty() ? "latest" : e.destination_version},
+      {"destination_service_name", e.destination_service.empty() ? "unknown" : short_name(e.destination_service)},
+      {"destination_service_namespace", e.destination_service.empty() ? "unknown" : service_namespace(e.destination_service)},
+      {"destination_cluster", "Kubernetes"},
+      {"request_protocol", "http"},
+      {"response_code", std::to_string(e.response_code)},
+      {"grpc_response_status", ""},
+      {"response_flags", e.response_flags.empty() ? "-" : e.response_flags},
+      {"connection_security_policy", destination ? (e.mtls ? "mutual_tls" : "none") : "unknown"},
+  };
+  std::string out;
+  for (const auto& [k, v] : l) out += fmt::format("{}{}=\"{}\"", out.empty() ? "" : ",", k, escape_label(v));
+  return out;
+}
+
+void observe(std::array<uint64_t, 20>& buckets, double value) {
+  const auto& bounds = envoy_default_buckets();
+  for (size_t i = 0; i < bounds.size(); ++i)
+    if (value <= bounds[i]) ++buckets[i];
+  ++buckets[bounds.size()];  // +Inf
+}
+
+}  // namespace
+
+const std::vector<double>& envoy_default_buckets() {
+  static const std::vector<double> buckets = {0.5,   1,     5,     10,     25,     50,     100,     250,     500,    1000,
+                                              2500,  5000,  10000, 30000,  60000,  300000, 600000,  1800000, 3600000};
+  return buckets;
+}
+
+void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
+  Series& s = series_[labels_of(e)];
+  ++s.requests;
+  double ms = static_cast<double>(e.duration.count()) / 1000.0;
+  observe(s.duration_buckets, ms);
+  observe(s.request_bytes_buckets, static_cast<double>(e.request_bytes));
+  observe(s.response_bytes_buckets, static_cast<double>(e.response_bytes));
+  s.duration_sum += ms;
+  s.request_bytes_sum += static_cast<double>(e.request_bytes);
+  s.response_bytes_sum += static_cast<double>(e.response_bytes);
+
+  if (e.reporter == proxy::TelemetryEvent::Reporter::kDestination) {
+    std::string from = node_of(e.source_workload, e.source_version);
+    std::string to = node_of(e.destination_workload, e.destination_version);
+    GraphEdge& edge = edges_[{from, to}];
+    edge.from = from;
+    edge.to = to;
+    edge.to_service = short_name(e.destination_service);
+    ++edge.requests;
+    if (e.response_code >= 400) ++edge.errors;
+    edge.mtls = edge.mtls || e.mtls;
+    edge.latency.record(e.duration.count());
+    if (!e.source_app.empty()) node_app_[from] = e.source_app;
+    if (!e.destination_app.empty()) node_app_[to] = e.destination_app;
+  }
+
+  if (e.trace_id.empty()) return;
+  // Sample whole traces by their id, so every span of a kept trace is kept.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : e.trace_id) h = (h ^ c) * 1099511628211ull;
+  if (h % 1'000'000 >= options_.trace_sampling_ppm) return;
+  auto it = traces_.find(e.trace_id);
+  if (it == traces_.end()) {
+    if (traces_.size() >= options_.traces_max) return;
+    it = traces_.emplace(e.trace_id, std::vector<Span>{}).first;
+  }
+  if (it->second.size() < options_.spans_per_trace_max) it->second.push_back({e});
+}
+
+std::string MeshTelemetry::prometheus() const {
+  std::string out;
+  out += "# HELP istio_requests_total Total requests handled by an Istio proxy.\n# TYPE istio_requests_total counter\n";
+  for (const auto& [labels, s] : series_) out += fmt::format("istio_requests_total{{{}}} {}\n", labels, s.requests);
+  auto histogram = [&](const char* name, const char* help, auto buckets_of, auto sum_of) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
+    const auto& bounds = envoy_default_buckets();
+    for (const auto& [labels, s] : series_) {
+      const auto& buckets = buckets_of(s);
+      for (size_t i = 0; i < bounds.size(); ++i) out += fmt::format("{}_bucket{{{},le=\"{:g}\"}} {}\n", name, labels, bounds[i], buckets[i]);
+      out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", name, labels, buckets[bounds.size()]);
+      out += fmt::format("{}_sum{{{}}} {:g}\n", name, labels, sum_of(s));
+      out += fmt::format("{}_count{{{}}} {}\n", name, labels, s.requests);
+    }
+  };
+  histogram("istio_request_duration_milliseconds", "Duration of requests in milliseconds.",
+            [](const Series& s) -> const auto& { return s.duration_buckets; }, [](const Series& s) { return s.duration_sum; });
+  histogram("istio_request_bytes", "Sizes of HTTP request bodies.",
+            [](const Series& s) -> const auto& { return s.request_bytes_buckets; }, [](const Series& s) { return s.request_bytes_sum; });
+  histogram("istio_response_bytes", "Sizes of HTTP response bodies.",
+            [](const Series& s) -> const auto& { return s.response_bytes_buckets; }, [](const Series& s) { return s.response_bytes_sum; });
+  return out;
+}
+
+ordered_json MeshTelemetry::zipkin() const {
+  ordered_json spans = ordered_json::array();
+  for (const auto& [trace_id, list] : traces_) {
+    for (const Span& span : list) {
+      const proxy::TelemetryEvent& e = span.event;
+      bool server = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
+      std::string local = server ? e.destination_app + "." + e.destination_namespace : e.source_app + "." + e.source_namespace;
+      ordered_json j;
+      j["traceId"] = e.trace_id;
+      if (!e.parent_span_id.empty()) j["parentId"] = e.parent_span_id;
+      j["id"] = e.span_id;
+      j["kind"] = server ? "SERVER" : "CLIENT";
+      // Envoy names sidecar spans after the host and port ("bar.default.svc.cluster.local:80/*").
+      j["name"] = (e.destination_service.empty() ? std::string("unknown") : e.destination_service) + ":80/*";
+      j["timestamp"] = options_.epoch_us + e.start.count();
+      j["duration"] = std::max<int64_t>(1, e.duration.count());
+      j["localEndpoint"] = {{"serviceName", local}};
+      j["tags"] = {{"component", "proxy"},
+                   {"guid:x-request-id", e.request_id},
+                   {"http.method", e.method},
+                   {"http.url", "http://" + e.destination_service + e.path},
+                   {"http.protocol", "HTTP/1.1"},
+                   {"http.status_code", std::to_string(e.response_code)},
+                   {"response_flags", e.response_flags.empty() ? "-" : e.response_flags},
+                   {"upstream_cluster", fmt::format("{}|80||{}", server ? "inbound" : "outbound", e.destination_service)},
+                   {"istio.canonical_service", server ? e.destination_app : e.source_app},
+                   {"istio.namespace", server ? e.destination_namespace : e.source_namespace},
+                   {"node_id", fmt::format("sidecar~{}~{}.{}", "10.0.0.1", server ? e.destination_workload : e.source_workload,
+                                           server ? e.destination_namespace : e.source_namespace)}};
+      if (e.response_code >= 500 || e.response_code == 0) j["tags"]["error"] = "true";
+      spans.push_back(std::move(j));
+    }
+  }
+  return spans;
+}
+
+namespace {
+
+std::string edge_label(const GraphEdge& e, double seconds) {
+  double rps = seconds > 0 ? static_cast<double>(e.requests) / seconds : 0;
+  double err = e.requests ? 100.0 * static_cast<double>(e.errors) / static_cast<double>(e.requests) : 0;
+  return fmt::format("{:.1f} rps, {:.1f}% err, p50 {:.1f} ms, p99 {:.1f} ms{}", rps, err,
+                     static_cast<double>(e.latency.percentile(50)) / 1000.0,
+                     static_cast<double>(e.latency.percentile(99)) / 1000.0, e.mtls ? ", mTLS" : "");
+}
+
+}  // namespace
+
+std::string MeshTelemetry::dot(double seconds) const {
+  std::string out = "digraph mesh {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n";
+  std::set<std::string> nodes;
+  for (const auto& [key, e] : edges_) nodes.insert(e.from), nodes.insert(e.to);
+  for (const auto& n : nodes) out += fmt::format("  \"{}\";\n", escape_label(n));
+  for (const auto& [key, e] : edges_)
+    out += fmt::format("  \"{}\" -> \"{}\" [label=\"{}\"{}];\n", escape_label(e.from), escape_label(e.to), edge_label(e, seconds),
+                       e.errors > 0 ? ", color=red" : "");
+  return out + "}\n";
+}
+
+std::string MeshTelemetry::mermaid(double seconds) const {
+  std::string out = "graph LR\n";
+  std::map<std::string, std::string> ids;
+  auto id = [&](const std::string& n) {
+    auto [it, inserted] = ids.emplace(n, "n" + std::to_string(ids.size()));
+    if (inserted) out += fmt::format("  {}[\"{}\"]\n", it->second, n);
+    return it->second;
+  };
+  for (const auto& [key, e] : edges_) {
+    std::string a = id(e.from), b = id(e.to);
+    out += fmt::format("  {} -->|\"{}\"| {}\n", a, edge_label(e, seconds), b);
+  }
+  return out;
+}
+
+std::string MeshTelemetry::graph_text(double seconds) const {
+  std::string out;
+  for (const auto& [key, e] : edges_) out += fmt::format("  {} → {} ({})\n", e.from, e.to, edge_label(e, seconds));
+  return out;
+}
+
+std::vector<std::string> MeshTelemetry::dependencies(const std::string& app) const {
+  std::set<std::string> out;
+  for (const auto& [key, e] : edges_) {
+    auto it = node_app_.find(e.from);
+    if (it != node_app_.end() && it->second == app) out.insert(e.to_service);
+  }
+  return {out.begin(), out.end()};
+}
+
+std::vector<std::string> MeshTelemetry::sample_trace_waterfall() const {
+  const std::vector<Span>* best = nullptr;
+  for (const auto& [id, spans] : traces_)
+    if (!best || spans.size() > best->size()) best = &spans;
+  std::vector<std::string> lines;
+  if (!best || best->empty()) return lines;
+  std::vector<const proxy::TelemetryEvent*> events;
+  for (const auto& s : *best) events.push_back(&s.event);
+  std::sort(events.begin(), events.end(), [](auto* a, auto* b) {
+    return a->start != b->start ? a->start < b->start : a->reporter == proxy::TelemetryEvent::Reporter::kSource;
+  });
+  int64_t t0 = events.front()->start.count(), t1 = t0;
+  for (auto* e : events) t1 = std::max(t1, e->start.count() + e->duration.count());
+  const int width = 40;
+  for (auto* e : events) {
+    bool server = e->reporter == proxy::TelemetryEvent::Reporter::kDestination;
+    double span = std::max<int64_t>(1, t1 - t0);
+    int left = static_cast<int>(width * static_cast<double>(e->start.count() - t0) / span);
+    int len = std::max(1, static_cast<int>(width * static_cast<double>(e->duration.count()) / span));
+    lines.push_back(fmt::format("  {:<34} {}{}{} {:>7.1f} ms",
+                                fmt::format("{} {} → {}", server ? "server" : "client",
+                                            server ? e->destination_workload : e->source_workload,
+                                            short_name(e->destination_service)),
+                                std::string(static_cast<size_t>(left), ' '), std::string(static_cast<size_t>(std::min(len, width - left)), '#'),
+                                std::string(static_cast<size_t>(std::max(0, width - left - len)), ' '),
+                                static_cast<double>(e->duration.count()) / 1000.0));
+  }
+  return lines;
+}
+
+}  // namespace meshsim::reports

@@ -1,0 +1,79 @@
+// What the mesh shows, aggregated as telemetry events arrive (no
+// per-request storage): Istio's standard metrics with Envoy's default
+// histogram buckets, sampled traces as Zipkin v2 spans, and the service
+// graph derived from observed traffic only. Deterministic: ordered maps,
+// times from the simulated clock.
+#pragma once
+
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "proxy_core/telemetry.h"
+#include "sim/histogram.h"
+
+namespace meshsim::reports {
+
+struct TelemetryOptions {
+  // Istio's default trace sampling is 1% (meshConfig defaultConfig.tracing.sampling);
+  // the demo uses 100%. Parts per million.
+  uint32_t trace_sampling_ppm = 10'000;
+  size_t traces_max = 500;         // bound on stored traces
+  size_t spans_per_trace_max = 64;
+  // Zipkin timestamps are microseconds since the Unix epoch; simulated time
+  // starts here (2018-05-03T00:00:00Z, the week of the talk) so files are
+  // byte-identical across runs.
+  int64_t epoch_us = 1525305600LL * 1000000;
+};
+
+struct GraphEdge {
+  std::string from, to;  // "workload (version)" nodes
+  std::string to_service;
+  uint64_t requests = 0, errors = 0;
+  bool mtls = false;
+  sim::LatencyHistogram latency;
+};
+
+class MeshTelemetry final : public proxy::TelemetrySink {
+ public:
+  explicit MeshTelemetry(TelemetryOptions options = {}) : options_(options) {}
+  void record(const proxy::TelemetryEvent& event) override;
+
+  // Prometheus text exposition (metrics.prom / GET /metrics).
+  std::string prometheus() const;
+  // Zipkin v2 JSON: an array of spans (traces.json).
+  nlohmann::ordered_json zipkin() const;
+  // The service graph (from destination-side reports, as Kiali draws it).
+  const std::map<std::pair<std::string, std::string>, GraphEdge>& edges() const { return edges_; }
+  std::string dot(double run_seconds) const;
+  std::string mermaid(double run_seconds) const;
+  std::string graph_text(double run_seconds) const;
+  // "What does frontend depend on?": services called by workloads of `app`.
+  std::vector<std::string> dependencies(const std::string& app) const;
+  // One sampled trace as text lines (a waterfall), the first with the most spans.
+  std::vector<std::string> sample_trace_waterfall() const;
+
+ private:
+  struct Series {
+    uint64_t requests = 0;
+    std::array<uint64_t, 20> duration_buckets{}, request_bytes_buckets{}, response_bytes_buckets{};
+    double duration_sum = 0, request_bytes_sum = 0, response_bytes_sum = 0;
+  };
+  struct Span {
+    proxy::TelemetryEvent event;
+  };
+  TelemetryOptions options_;
+  std::map<std::string, Series> series_;  // by rendered label set, in Istio's label order
+  std::map<std::string, std::vector<Span>> traces_;  // by trace id
+  std::map<std::pair<std::string, std::string>, GraphEdge> edges_;
+  std::map<std::string, std::string> node_app_;  // node -> app label
+};
+
+// Envoy's default histogram buckets (HistogramSettingsImpl::defaultBuckets),
+// which Istio's istio_request_duration_milliseconds and byte histograms use.
+const std::vector<double>& envoy_default_buckets();
+
+}  // namespace meshsim::reports
