@@ -117,13 +117,17 @@ HttpResponse ResponseDecoder::take() {
 // values become spaces, so configuration cannot inject header lines.
 namespace {
 
+// RFC 9110 tchar.
+constexpr bool is_tchar(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '!' || c == '#' || c == '$' ||
+         c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_' ||
+         c == '`' || c == '|' || c == '~';
+}
+
 bool is_token(std::string_view name) {
   if (name.empty()) return false;
-  for (unsigned char c : name) {
-    bool ok = std::isalnum(c) || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' ||
-              c == '+' || c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' || c == '~';
-    if (!ok) return false;
-  }
+  for (unsigned char c : name)
+    if (!is_tchar(c)) return false;
   return true;
 }
 
