@@ -66,14 +66,14 @@ int run_command(int argc, char** argv) {
   if (tty) fmt::print(stderr, "\r{:<50}\r", "");
   double seconds = static_cast<double>(result.duration.count()) / 1e6;
   std::string text = reports::run_text(result);
-  std::string graph = telemetry.graph_text(seconds);
+  if (args.count("quiet")) text = text.substr(text.find("expectations:"));
+  std::string graph = args.count("quiet") ? "" : telemetry.graph_text(seconds);
   if (!graph.empty()) text += "\nservice graph (from observed traffic):\n" + graph;
-  auto waterfall = telemetry.sample_trace_waterfall();
+  auto waterfall = args.count("quiet") ? std::vector<std::string>{} : telemetry.sample_trace_waterfall();
   if (!waterfall.empty()) {
     text += "\na sampled trace:\n";
     for (const auto& l : waterfall) text += l + "\n";
   }
-  if (args.count("quiet")) text = text.substr(text.find("expectations:"));
   fmt::print("{}", text);
   if (args.count("out")) {
     std::filesystem::path dir = args["out"].as<std::string>();

@@ -1,6 +1,9 @@
 // Scenario runs through the whole world: the shipped Hightower demo holds
 // every expectation, each expectation depends on its timeline step, and a
 // seed gives the same report byte for byte.
+#include <algorithm>
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
@@ -102,6 +105,40 @@ spec:
   canary.expectations[0].expected = 0.5;
   EXPECT_FALSE(run_scenario(canary).passed());
 }
+
+}  // namespace
+}  // namespace meshsim::sim
+
+namespace meshsim::sim {
+namespace {
+
+std::vector<std::string> shipped_scenarios() {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(MESHSIM_SOURCE_DIR) + "/scenarios"))
+    if (e.path().extension() == ".yaml") out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class ShippedScenario : public ::testing::TestWithParam<std::string> {};
+
+// Every scenario in scenarios/ runs in CI and holds all its expectations.
+TEST_P(ShippedScenario, HoldsEveryExpectation) {
+  auto loaded = config::load_scenario({std::string(MESHSIM_SOURCE_DIR) + "/scenarios/" + GetParam()});
+  for (const auto& d : loaded.diagnostics)
+    if (d.severity != config::Severity::kInfo) ADD_FAILURE() << config::format_diagnostic(d);
+  ASSERT_TRUE(loaded.scenario.has_value());
+  RunResult r = run_scenario(*loaded.scenario);
+  EXPECT_FALSE(r.expectations.empty());
+  for (const auto& e : r.expectations) EXPECT_TRUE(e.passed) << e.name << ": " << e.observed;
+  EXPECT_FALSE(r.event_limit_hit);
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedScenario, ::testing::ValuesIn(shipped_scenarios()), [](const auto& info) {
+  std::string name = info.param.substr(0, info.param.find('.'));
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+});
 
 }  // namespace
 }  // namespace meshsim::sim
