@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "config/loader.h"
 #include "config/traffic_analysis.h"
+#include "reports/html_report.h"
 #include "reports/junit.h"
 #include "reports/mesh_telemetry.h"
 #include "reports/run_report.h"
@@ -62,6 +63,8 @@ int run_command(int argc, char** argv) {
   telemetry_options.trace_sampling_ppm = static_cast<uint32_t>(loaded.scenario->trace_sampling_percent * 10000);
   reports::MeshTelemetry telemetry(telemetry_options);
   run_options.sinks.push_back(&telemetry);
+  reports::TimeSeries series;
+  run_options.sinks.push_back(&series);
   sim::RunResult result = sim::run_scenario(*loaded.scenario, run_options);
   if (tty) fmt::print(stderr, "\r{:<50}\r", "");
   double seconds = static_cast<double>(result.duration.count()) / 1e6;
@@ -94,6 +97,7 @@ int run_command(int argc, char** argv) {
         {"traces.json", telemetry.zipkin().dump(2) + "\n"},
         {"graph.dot", telemetry.dot(seconds)},
         {"graph.mmd", telemetry.mermaid(seconds)},
+        {"report.html", reports::html_report(result, series, telemetry)},
     };
     for (const auto& [name, content] : files) {
       std::ofstream out(dir / name);

@@ -247,17 +247,26 @@ std::vector<std::string> MeshTelemetry::dependencies(const std::string& app) con
   return {out.begin(), out.end()};
 }
 
-std::vector<std::string> MeshTelemetry::sample_trace_waterfall() const {
+std::vector<proxy::TelemetryEvent> MeshTelemetry::sample_trace() const {
   const std::vector<Span>* best = nullptr;
   for (const auto& [id, spans] : traces_)
     if (!best || spans.size() > best->size()) best = &spans;
-  std::vector<std::string> lines;
-  if (!best || best->empty()) return lines;
-  std::vector<const proxy::TelemetryEvent*> events;
-  for (const auto& s : *best) events.push_back(&s.event);
-  std::sort(events.begin(), events.end(), [](auto* a, auto* b) {
-    return a->start != b->start ? a->start < b->start : a->reporter == proxy::TelemetryEvent::Reporter::kSource;
+  std::vector<proxy::TelemetryEvent> events;
+  if (!best) return events;
+  for (const auto& s : *best) events.push_back(s.event);
+  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+    if (a.start != b.start) return a.start < b.start;
+    return a.reporter == proxy::TelemetryEvent::Reporter::kSource && b.reporter != proxy::TelemetryEvent::Reporter::kSource;
   });
+  return events;
+}
+
+std::vector<std::string> MeshTelemetry::sample_trace_waterfall() const {
+  std::vector<proxy::TelemetryEvent> trace = sample_trace();
+  std::vector<std::string> lines;
+  if (trace.empty()) return lines;
+  std::vector<const proxy::TelemetryEvent*> events;
+  for (const auto& e : trace) events.push_back(&e);
   int64_t t0 = events.front()->start.count(), t1 = t0;
   for (auto* e : events) t1 = std::max(t1, e->start.count() + e->duration.count());
   const int width = 40;

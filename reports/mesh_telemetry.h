@@ -53,7 +53,9 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   std::string graph_text(double run_seconds) const;
   // "What does frontend depend on?": services called by workloads of `app`.
   std::vector<std::string> dependencies(const std::string& app) const;
-  // One sampled trace as text lines (a waterfall), the first with the most spans.
+  // One sampled trace, the first with the most spans, ordered by start time.
+  std::vector<proxy::TelemetryEvent> sample_trace() const;
+  // The same as text lines (a waterfall).
   std::vector<std::string> sample_trace_waterfall() const;
 
  private:

@@ -7,8 +7,9 @@ PACKAGES="g++ cmake ninja-build ccache pkg-config
 libboost-dev libyaml-cpp-dev libfmt-dev libcxxopts-dev libre2-dev
 nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev"
 # clang + compiler-rt for the libFuzzer smoke targets; the report-file tests
-# check metrics with promtool, render the graph with dot, and parse XML with xmllint.
-PACKAGES="$PACKAGES clang libclang-rt-14-dev prometheus graphviz libxml2-utils"
+# check metrics with promtool, render the graph with dot, parse XML with
+# xmllint and open report.html in headless Chromium.
+PACKAGES="$PACKAGES clang libclang-rt-14-dev prometheus graphviz libxml2-utils chromium"
 [ "${MESHSIM_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $MESHSIM_EXTRA_PACKAGES"
 
 missing=""

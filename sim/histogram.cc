@@ -6,18 +6,18 @@
 
 namespace meshsim::sim {
 
-int LatencyHistogram::bucket_of(uint64_t v) {
+int LatencyHistogram::bucket_of(uint64_t v) const {
   // Values below 2^bits are exact; above, keep the top `bits` bits.
-  constexpr uint64_t kSub = uint64_t{1} << kSubBucketBits;
+  const uint64_t kSub = uint64_t{1} << bits_;
   if (v < kSub) return static_cast<int>(v);
-  int magnitude = 63 - std::countl_zero(v);  // >= kSubBucketBits
-  int shift = magnitude - kSubBucketBits + 1;
+  int magnitude = 63 - std::countl_zero(v);  // >= bits_
+  int shift = magnitude - bits_ + 1;
   uint64_t top = v >> shift;  // in [kSub/2, kSub)
   return static_cast<int>(static_cast<uint64_t>(shift) * (kSub / 2) + top);
 }
 
-uint64_t LatencyHistogram::lowest_of(int bucket) {
-  constexpr uint64_t kSub = uint64_t{1} << kSubBucketBits;
+uint64_t LatencyHistogram::lowest_of(int bucket) const {
+  const uint64_t kSub = uint64_t{1} << bits_;
   uint64_t b = static_cast<uint64_t>(bucket);
   if (b < kSub) return b;
   uint64_t shift = (b - kSub / 2) / (kSub / 2);
@@ -35,6 +35,7 @@ void LatencyHistogram::record(int64_t value_us) {
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& other) {
+  if (other.bits_ != bits_) return;
   for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
   count_ += other.count_;
   max_ = std::max(max_, other.max_);
