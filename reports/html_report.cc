@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "reports/markup.h"
+
 namespace meshsim::reports {
 namespace {
 
@@ -14,19 +16,7 @@ constexpr int kPlotRight = 16;
 constexpr int kChartHeight = 170;
 constexpr int kPlotTop = 12, kPlotBottom = 24;
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return xml_escape(s); }
 
 const char* version_color(const std::string& v, size_t index) {
   static const char* kPalette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948"};

@@ -2,26 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "reports/markup.h"
+
 namespace meshsim::reports {
-namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string junit_xml(const sim::RunResult& r) {
   size_t failures = 0;
