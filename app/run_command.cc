@@ -71,6 +71,13 @@ int run_command(int argc, char** argv) {
   std::string text = reports::run_text(result);
   if (args.count("quiet")) text = text.substr(text.find("expectations:"));
   std::string graph = args.count("quiet") ? "" : telemetry.graph_text(seconds);
+  if (!args.count("quiet")) {
+    auto sparks = series.sparklines(seconds);
+    if (!sparks.empty()) {
+      text += "\nrequests/s per version and errors/s over the run:\n";
+      for (const auto& l : sparks) text += l + "\n";
+    }
+  }
   if (!graph.empty()) text += "\nservice graph (from observed traffic):\n" + graph;
   auto waterfall = args.count("quiet") ? std::vector<std::string>{} : telemetry.sample_trace_waterfall();
   if (!waterfall.empty()) {
@@ -90,6 +97,7 @@ int run_command(int argc, char** argv) {
                        {"latency_ms", {{"p50", static_cast<double>(e.latency.percentile(50)) / 1000.0},
                                        {"p99", static_cast<double>(e.latency.percentile(99)) / 1000.0}}}});
     report["graph"] = {{"edges", edges}};
+    report["time_series"] = series.json();
     const std::pair<const char*, std::string> files[] = {
         {"report.json", report.dump(2) + "\n"},
         {"junit.xml", reports::junit_xml(result)},

@@ -1,5 +1,10 @@
 #include "reports/time_series.h"
 
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
 namespace meshsim::reports {
 
 void TimeSeries::record(const proxy::TelemetryEvent& e) {
@@ -12,6 +17,56 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   if (e.response_code >= 400 || e.response_code == 0) ++bin.errors;
   ++bin.by_version[e.destination_version.empty() ? "-" : e.destination_version];
   bin.latency.record(e.duration.count());
+}
+
+nlohmann::ordered_json TimeSeries::json() const {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [service, bins] : services_) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& [second, b] : bins)
+      list.push_back({{"t_s", second},
+                      {"requests", b.requests},
+                      {"errors", b.errors},
+                      {"by_version", b.by_version},
+                      {"p50_ms", static_cast<double>(b.latency.percentile(50)) / 1000.0},
+                      {"p99_ms", static_cast<double>(b.latency.percentile(99)) / 1000.0}});
+    out[service] = list;
+  }
+  return out;
+}
+
+std::vector<std::string> TimeSeries::sparklines(double seconds, int columns) const {
+  static const char* kBlocks[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+  std::vector<std::string> lines;
+  size_t width = static_cast<size_t>(std::clamp<double>(seconds, 1, columns));
+  // Each column averages the whole seconds that fall into it.
+  auto column_of = [&](int64_t t) {
+    return std::min(width - 1, static_cast<size_t>(static_cast<double>(t) * static_cast<double>(width) / std::max(seconds, 1.0)));
+  };
+  std::vector<double> seconds_in(width, 0);
+  for (int64_t t = 0; t < static_cast<int64_t>(seconds); ++t) ++seconds_in[column_of(t)];
+  auto line = [&](const std::string& label, std::vector<double> values) {
+    for (size_t i = 0; i < width; ++i) values[i] /= std::max(1.0, seconds_in[i]);
+    double top = *std::max_element(values.begin(), values.end());
+    std::string bar;
+    for (double v : values) bar += kBlocks[top > 0 ? static_cast<int>(v / top * 8 + 0.5) : 0];
+    lines.push_back(fmt::format("  {:<16} {} max {:.0f}/s", label, bar, top));
+  };
+  for (const auto& [service, bins] : services_) {
+    std::set<std::string> versions;
+    for (const auto& [t, b] : bins)
+      for (const auto& [v, n] : b.by_version) versions.insert(v);
+    for (const auto& v : versions) {
+      std::vector<double> values(width, 0);
+      for (const auto& [t, b] : bins)
+        if (auto it = b.by_version.find(v); it != b.by_version.end()) values[column_of(t)] += static_cast<double>(it->second);
+      line(service + " " + v, values);
+    }
+    std::vector<double> errors(width, 0);
+    for (const auto& [t, b] : bins) errors[column_of(t)] += static_cast<double>(b.errors);
+    if (*std::max_element(errors.begin(), errors.end()) > 0) line(service + " errors", errors);
+  }
+  return lines;
 }
 
 }  // namespace meshsim::reports

@@ -5,6 +5,9 @@
 
 #include <map>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "proxy_core/telemetry.h"
 #include "sim/histogram.h"
@@ -22,6 +25,11 @@ class TimeSeries final : public proxy::TelemetrySink {
   void record(const proxy::TelemetryEvent& event) override;
   // service short name -> second -> bin
   const std::map<std::string, std::map<int64_t, Bin>>& services() const { return services_; }
+  // report.json's "time_series": per service, one entry per second with traffic.
+  nlohmann::ordered_json json() const;
+  // Terminal sparklines of requests/s per version and errors/s, one line each,
+  // `columns` wide over `seconds` of run.
+  std::vector<std::string> sparklines(double seconds, int columns = 60) const;
 
  private:
   std::map<std::string, std::map<int64_t, Bin>> services_;
