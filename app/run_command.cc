@@ -1,8 +1,11 @@
 // `meshsim run SCENARIO... [--seed S] [--out DIR]`
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <cxxopts.hpp>
 #include <fmt/format.h>
@@ -18,12 +21,55 @@
 
 namespace meshsim::app {
 
+namespace {
+
+// One redraw of the --watch dashboard: where the replay is, the step in
+// force, and per service the last ten seconds by version and errors.
+std::string watch_frame(const sim::Scenario& sc, const reports::TimeSeries& series, sim::Duration now, sim::Duration total) {
+  std::string out = "\x1b[H\x1b[2J";  // home, clear
+  double t = static_cast<double>(now.count()) / 1e6;
+  out += fmt::format("meshsim {} — {:.0f}/{:.0f} s simulated\n\n", sc.name, t, static_cast<double>(total.count()) / 1e6);
+  const sim::TimelineStep* current = nullptr;
+  for (const auto& step : sc.timeline)
+    if (step.at <= now) current = &step;
+  if (current) {
+    out += fmt::format("  step @{:.0f}s: {}\n", static_cast<double>(current->at.count()) / 1e6, current->caption);
+    if (!current->command.empty()) out += fmt::format("  $ {}\n", current->command);
+  } else {
+    out += "  (before the first step)\n";
+  }
+  out += "\n  last 10 s        req/s   by version                     errors\n";
+  int64_t to = now.count() / 1'000'000, from = std::max<int64_t>(0, to - 10);
+  for (const auto& [service, bins] : series.services()) {
+    uint64_t requests = 0, errors = 0;
+    std::map<std::string, uint64_t> by_version;
+    for (auto it = bins.lower_bound(from); it != bins.end() && it->first < to; ++it) {
+      requests += it->second.requests;
+      errors += it->second.errors;
+      for (const auto& [v, n] : it->second.by_version) by_version[v] += n;
+    }
+    std::string versions;
+    for (const auto& [v, n] : by_version)
+      versions += fmt::format("{} {:>3.0f}%  ", v, requests ? 100.0 * static_cast<double>(n) / static_cast<double>(requests) : 0);
+    out += fmt::format("  {:<14} {:>7.1f}   {:<30} {:>5.1f}%\n", service, static_cast<double>(requests) / std::max<int64_t>(1, to - from),
+                       versions, requests ? 100.0 * static_cast<double>(errors) / static_cast<double>(requests) : 0);
+  }
+  if (series.services().empty()) out += "  (no telemetry: no sidecar reports yet)\n";
+  out += "\n";
+  for (const auto& line : series.sparklines(t)) out += line + "\n";
+  return out;
+}
+
+}  // namespace
+
 int run_command(int argc, char** argv) {
   cxxopts::Options options("meshsim run", "Run a scenario in virtual time and report what the mesh showed.");
   options.add_options()
       ("seed", "random seed (overrides the scenario's)", cxxopts::value<uint64_t>())
       ("o,out", "directory for report files (report.json)", cxxopts::value<std::string>())
       ("q,quiet", "print only the expectations")
+      ("watch", "replay paced in wall-clock time, redrawing a dashboard (for demos)")
+      ("speed", "with --watch: how many simulated seconds per wall-clock second", cxxopts::value<double>()->default_value("10"))
       ("h,help", "show this help")
       ("scenario", "scenario file(s)", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"scenario"});
@@ -51,7 +97,7 @@ int run_command(int argc, char** argv) {
   }
   sim::RunOptions run_options;
   if (args.count("seed")) run_options.seed = args["seed"].as<uint64_t>();
-  bool tty = isatty(STDERR_FILENO);
+  bool tty = isatty(STDERR_FILENO) && !args.count("watch");
   if (tty)
     run_options.progress = [](sim::Duration now, sim::Duration total) {
       int width = 30;
@@ -65,6 +111,17 @@ int run_command(int argc, char** argv) {
   run_options.sinks.push_back(&telemetry);
   reports::TimeSeries series;
   run_options.sinks.push_back(&series);
+  if (args.count("watch")) {
+    double speed = std::max(0.01, args["speed"].as<double>());
+    auto wall_start = std::chrono::steady_clock::now();
+    const sim::Scenario& sc = *loaded.scenario;
+    run_options.progress = [&, speed, wall_start](sim::Duration now, sim::Duration total) {
+      // Pace: simulated time runs `speed` times faster than the wall clock.
+      std::this_thread::sleep_until(wall_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(now / speed));
+      fmt::print("{}", watch_frame(sc, series, now, total));
+      std::fflush(stdout);
+    };
+  }
   sim::RunResult result = sim::run_scenario(*loaded.scenario, run_options);
   if (tty) fmt::print(stderr, "\r{:<50}\r", "");
   double seconds = static_cast<double>(result.duration.count()) / 1e6;

@@ -1,6 +1,9 @@
 // The command line as users and scripts see it: exit codes and the JSON
 // field names DESIGN.md declares a public interface.
 #include <array>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -79,6 +82,30 @@ TEST(Curl, BadInputExitsTwo) {
   EXPECT_EQ(meshsim("curl -f " + src("examples") + " https://bar/").exit_code, 2);
   EXPECT_EQ(meshsim("curl -f " + src("examples") + " -H 'nocolon' http://bar/").exit_code, 2);
   EXPECT_EQ(meshsim("curl http://bar/").exit_code, 2);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Run, ExitCodesAndWatch) {
+  EXPECT_EQ(meshsim("run -q " + src("scenarios/canary.yaml")).exit_code, 0);
+  EXPECT_EQ(meshsim("run " + src("tests/data/does-not-exist.yaml")).exit_code, 2);
+  EXPECT_EQ(meshsim("run " + src("examples/rules.yaml")).exit_code, 2);  // no Scenario document
+  // A scenario whose expectation cannot hold: exit 1.
+  std::string failing = "/tmp/meshsim-cli-failing-" + std::to_string(::getpid()) + ".yaml";
+  {
+    std::ifstream in(src("scenarios/canary.yaml"));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("equals: 0.1}"), 12, "equals: 0.6}");
+    std::ofstream(failing) << text;
+  }
+  EXPECT_EQ(meshsim("run -q " + failing).exit_code, 1);
+  // --watch paces and redraws (here 100000x, so it takes a blink).
+  auto watch = meshsim("run --watch --speed 100000 " + src("scenarios/canary.yaml"));
+  EXPECT_EQ(watch.exit_code, 0);
+  EXPECT_NE(watch.out.find("\x1b[H"), std::string::npos);
+  EXPECT_NE(watch.out.find("last 10 s"), std::string::npos);
 }
 
 }  // namespace
