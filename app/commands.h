@@ -11,5 +11,6 @@ inline constexpr int kExitBadInput = 2;
 int validate_command(int argc, char** argv);
 int curl_command(int argc, char** argv);
 int run_command(int argc, char** argv);
+int say_command(int argc, char** argv);
 
 }  // namespace meshsim::app

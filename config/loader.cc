@@ -9,6 +9,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/parse.h"
+#include "config/say.h"
+
 #include "config/yaml_reader.h"
 
 namespace meshsim::config {
@@ -360,6 +362,39 @@ ScenarioLoad load_scenario(const std::vector<std::string>& paths) {
   sim::Scenario scenario = std::move(loaded.scenarios.front());
   scenario.resources = std::move(loaded.resources);
   scenario.behaviors = std::move(loaded.behaviors);
+  // `say:` steps become the resources the sentence stands for, read against
+  // the mesh as the earlier steps will have left it.
+  std::vector<sim::TimelineStep*> in_time;
+  for (auto& step : scenario.timeline) in_time.push_back(&step);
+  std::stable_sort(in_time.begin(), in_time.end(), [](auto* a, auto* b) { return a->at < b->at; });
+  proxy::Resources so_far = scenario.resources;
+  for (sim::TimelineStep* step_ptr : in_time) {
+    sim::TimelineStep& step = *step_ptr;
+    if (step.say.empty()) {
+      if (step.apply) proxy::apply_resources(so_far, *step.apply);
+      for (const auto& key : step.delete_keys) proxy::delete_resource(so_far, key);
+      continue;
+    }
+    SayResult said = interpret_say(step.say, so_far, scenario.behaviors);
+    if (!said.understood) {
+      std::string hint;
+      for (const auto& s : said.suggestions) hint += (hint.empty() ? "" : "; ") + ("\"" + s + "\"");
+      out.diagnostics.push_back({Severity::kError, "MSH0006", "Scenario " + scenario.name, step.pos,
+                                 "say: \"" + step.say + "\" is not understood; closest phrasings: " + hint});
+      continue;
+    }
+    step.say_reply = said.reply;
+    if (!said.yaml.empty()) {
+      auto applied = load({{"say: " + step.say, said.yaml}});
+      out.diagnostics.insert(out.diagnostics.end(), applied.diagnostics.begin(), applied.diagnostics.end());
+      if (step.apply) proxy::apply_resources(*step.apply, applied.resources);
+      else step.apply = std::move(applied.resources);
+    }
+    step.delete_keys.insert(step.delete_keys.end(), said.delete_keys.begin(), said.delete_keys.end());
+    if (step.apply) proxy::apply_resources(so_far, *step.apply);
+    for (const auto& key : step.delete_keys) proxy::delete_resource(so_far, key);
+  }
+  if (has_errors(out.diagnostics)) return out;
   out.scenario = std::move(scenario);
   return out;
 }

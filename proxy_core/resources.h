@@ -437,4 +437,9 @@ struct Resources {
   std::vector<GwHTTPRoute> http_routes;
 };
 
+// kubectl apply of `delta` onto `base`: same kind/namespace/name replaces.
+void apply_resources(Resources& base, const Resources& delta);
+// Removes "Kind/namespace/name"; returns whether it existed.
+bool delete_resource(Resources& base, const std::string& key);
+
 }  // namespace meshsim::proxy

@@ -52,7 +52,8 @@ struct TimelineStep {
   std::vector<std::pair<std::string, int>> scale;             // workload, replicas
   std::vector<BehaviorRule> behaviors;                        // replace by name
   std::vector<std::string> start_sources, stop_sources;
-  std::string say;  // natural-language command (live-mode issue); recorded, not interpreted yet
+  std::string say;        // a plain-word command; the loader turns it into apply/delete
+  std::string say_reply;  // the assistant's answer, shown in the report
   proxy::SourcePos pos;
 };
 

@@ -23,22 +23,6 @@ constexpr size_t kDistinctBodiesMax = 16;
 // checks, a wrong one is caught once the sample is large enough.
 constexpr double kShareZ = 4.0;
 
-template <typename T>
-void apply_one(std::vector<T>& into, const T& r) {
-  auto it = std::find_if(into.begin(), into.end(), [&](const T& e) {
-    return e.header.meta.name == r.header.meta.name && e.header.meta.ns == r.header.meta.ns;
-  });
-  if (it == into.end()) into.push_back(r);
-  else *it = r;
-}
-
-template <typename T>
-bool erase_one(std::vector<T>& from, const std::string& ns, const std::string& name) {
-  auto before = from.size();
-  std::erase_if(from, [&](const T& e) { return e.header.meta.name == name && e.header.meta.ns == ns; });
-  return from.size() != before;
-}
-
 std::string short_service(const std::string& fqdn) { return fqdn.substr(0, fqdn.find('.')); }
 
 bool service_matches(const std::string& want, const std::string& fqdn) {
@@ -55,30 +39,6 @@ bool status_in_class(int status, const std::string& cls) {
 std::string ms(int64_t us) { return fmt::format("{:.1f} ms", static_cast<double>(us) / 1000.0); }
 
 }  // namespace
-
-void apply_resources(proxy::Resources& base, const proxy::Resources& delta) {
-  for (const auto& r : delta.deployments) apply_one(base.deployments, r);
-  for (const auto& r : delta.services) apply_one(base.services, r);
-  for (const auto& r : delta.virtual_services) apply_one(base.virtual_services, r);
-  for (const auto& r : delta.destination_rules) apply_one(base.destination_rules, r);
-  for (const auto& r : delta.authorization_policies) apply_one(base.authorization_policies, r);
-  for (const auto& r : delta.peer_authentications) apply_one(base.peer_authentications, r);
-  for (const auto& r : delta.http_routes) apply_one(base.http_routes, r);
-}
-
-bool delete_resource(proxy::Resources& base, const std::string& key) {
-  auto first = key.find('/'), second = key.rfind('/');
-  if (first == std::string::npos || first == second) return false;
-  std::string kind = key.substr(0, first), ns = key.substr(first + 1, second - first - 1), name = key.substr(second + 1);
-  if (kind == "Deployment") return erase_one(base.deployments, ns, name);
-  if (kind == "Service") return erase_one(base.services, ns, name);
-  if (kind == "VirtualService") return erase_one(base.virtual_services, ns, name);
-  if (kind == "DestinationRule") return erase_one(base.destination_rules, ns, name);
-  if (kind == "AuthorizationPolicy") return erase_one(base.authorization_policies, ns, name);
-  if (kind == "PeerAuthentication") return erase_one(base.peer_authentications, ns, name);
-  if (kind == "HTTPRoute") return erase_one(base.http_routes, ns, name);
-  return false;
-}
 
 namespace {
 
@@ -309,7 +269,7 @@ class Runner final : public proxy::TelemetrySink {
     for (const auto& name : step.stop_sources)
       for (auto& s : sources_)
         if (s.spec->name == name) s.active = false;
-    if (!step.say.empty()) phase.notes.push_back("say \"" + step.say + "\" (plain-word commands arrive with live mode)");
+    if (!step.say.empty()) phase.notes.push_back("say \"" + step.say + "\": " + step.say_reply);
   }
 
   bool source_open(const SourceRun& s) const {

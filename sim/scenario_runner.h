@@ -23,9 +23,7 @@ struct RunOptions {
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
-// kubectl apply of `delta` onto `base`: same kind/namespace/name replaces.
-void apply_resources(proxy::Resources& base, const proxy::Resources& delta);
-// Removes "Kind/namespace/name"; returns whether it existed.
-bool delete_resource(proxy::Resources& base, const std::string& key);
+using proxy::apply_resources;
+using proxy::delete_resource;
 
 }  // namespace meshsim::sim

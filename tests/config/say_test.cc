@@ -1,0 +1,62 @@
+// Plain-word commands: every supported phrasing becomes valid Istio YAML;
+// anything else changes nothing and names the closest phrasings.
+#include "config/say.h"
+
+#include <gtest/gtest.h>
+
+#include "config/analyzer.h"
+#include "config/loader.h"
+
+namespace meshsim::config {
+namespace {
+
+TEST(Say, EverySupportedPhrasingBecomesValidYaml) {
+  proxy::Resources mesh;
+  for (const auto& phrase : say_phrasings()) {
+    SayResult r = interpret_say(phrase, mesh, {});
+    EXPECT_TRUE(r.understood) << phrase;
+    EXPECT_FALSE(r.reply.empty()) << phrase;
+    EXPECT_TRUE(!r.yaml.empty() || !r.delete_keys.empty()) << phrase;
+    if (r.yaml.empty()) continue;
+    auto loaded = load({{"say.yaml", r.yaml}});
+    for (const auto& d : loaded.diagnostics) ADD_FAILURE() << phrase << ": " << format_diagnostic(d) << "\n" << r.yaml;
+  }
+}
+
+TEST(Say, TheTalksSentences) {
+  // The replies follow the assistant in the talk.
+  auto deny = interpret_say("Deny access to the bar service from the frontend service.", {}, {});
+  EXPECT_EQ(deny.reply, "Access to the bar service is prohibited from the frontend service");
+  auto allow = interpret_say("allow access to the bar service from frontend", {}, {});
+  EXPECT_EQ(allow.reply, "Access to the bar service is permitted from the frontend service");
+  ASSERT_EQ(allow.delete_keys.size(), 1u);
+  EXPECT_EQ(allow.delete_keys[0], "AuthorizationPolicy/default/deny-frontend-to-bar");  // what deny created
+  EXPECT_NE(deny.yaml.find("name: deny-frontend-to-bar"), std::string::npos);
+  auto mobile = interpret_say("route mobile traffic to bar v2", {}, {});
+  EXPECT_EQ(mobile.reply, "Traffic from mobile clients will be routed to bar version v2");
+}
+
+TEST(Say, NotUnderstoodChangesNothing) {
+  auto r = interpret_say("please make bar faster", {}, {});
+  EXPECT_FALSE(r.understood);
+  EXPECT_TRUE(r.yaml.empty());
+  EXPECT_TRUE(r.delete_keys.empty());
+  EXPECT_EQ(r.suggestions.size(), 3u);
+}
+
+TEST(Say, ShiftKeepsTheRestOnTheOtherVersion) {
+  auto r = interpret_say("shift 20% of bar traffic to v2", {}, {});
+  ASSERT_TRUE(r.understood);
+  auto loaded = load({{"say.yaml", r.yaml}});
+  ASSERT_EQ(loaded.resources.virtual_services.size(), 1u);
+  const auto& route = loaded.resources.virtual_services[0].http[0].route;
+  ASSERT_EQ(route.size(), 2u);
+  EXPECT_EQ(route[0].destination.subset, "v1");
+  EXPECT_EQ(route[0].weight, 80);
+  EXPECT_EQ(route[1].destination.subset, "v2");
+  EXPECT_EQ(route[1].weight, 20);
+  EXPECT_FALSE(interpret_say("shift 120% of bar traffic to v2", {}, {}).understood);
+}
+
+}  // namespace
+}  // namespace meshsim::config
