@@ -2,6 +2,8 @@
 // breaking, outlier detection, config pushes, plain Kubernetes clients.
 // Every expectation names its Istio/Envoy source. No sleeps: the scheduler
 // jumps to the next event.
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "sim/world.h"
@@ -299,6 +301,42 @@ TEST(Determinism, SameSeedSameTimeline) {
   };
   EXPECT_EQ(run(5), run(5));
   EXPECT_NE(run(5), run(6));
+}
+
+}  // namespace
+}  // namespace meshsim::sim
+
+namespace meshsim::sim {
+namespace {
+
+TEST(LoadBalancing, ConsistentHashIsStickyPerKey) {
+  // destination_rule.proto consistentHash.httpHeaderName: the same header value
+  // reaches the same endpoint. (meshsim hashes with FNV-1a + jump hash, not
+  // Envoy's ring, so which endpoint a key lands on differs from Envoy.)
+  World world{WorldOptions{1, proxy::Duration(0)}};
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(testing::mesh_with(R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec:
+  host: bar
+  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}
+)"),
+                          &errors));
+  std::set<std::string> pods_for_alice, pods_overall;
+  for (int i = 0; i < 20; ++i) {
+    for (const std::string& user : {std::string("alice"), "user" + std::to_string(i)}) {
+      proxy::HttpRequest r;
+      r.authority = "bar";
+      r.headers.set("x-user", user);
+      auto out = world.call("default", "curl", r, "bar", 80);
+      ASSERT_TRUE(out && out->outbound.served_by);
+      (user == "alice" ? pods_for_alice : pods_overall).insert(out->outbound.served_by->pod);
+    }
+  }
+  EXPECT_EQ(pods_for_alice.size(), 1u);
+  EXPECT_EQ(pods_overall.size(), 2u);
 }
 
 }  // namespace
