@@ -177,6 +177,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       e.ns = dep.header.meta.ns;
       e.labels = dep.pod_labels;
       e.service_account = dep.service_account;
+      e.spiffe_principal = std::string(kTrustDomain) + "/ns/" + e.ns + "/sa/" + e.service_account;
       e.ports = dep.ports;
       e.ip = "10." + std::to_string(1 + d / 250) + "." + std::to_string(d % 250) + "." + std::to_string(i + 1);
       table->endpoints_.push_back(std::move(e));

@@ -29,9 +29,8 @@ struct Endpoint {
   std::string service_account;
   std::string ip;
   std::vector<ContainerPort> ports;
-  std::string principal() const {
-    return std::string(kTrustDomain) + "/ns/" + ns + "/sa/" + service_account;
-  }
+  std::string spiffe_principal;  // cluster.local/ns/NS/sa/SA, filled by RouteTable::create
+  const std::string& principal() const { return spiffe_principal; }
   std::string version() const {
     auto it = labels.find("version");
     return it == labels.end() ? "" : it->second;

@@ -81,19 +81,16 @@ Sidecar::ClusterState& Sidecar::cluster_state(const std::string& name) {
 }
 
 Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv env)
-    : self_(self), ns_(std::move(ns)), labels_(std::move(labels)), env_(env) {}
+    : self_(self), ns_(std::move(ns)), labels_(std::move(labels)), env_(env) {
+  identity_.mtls = true;
+  identity_.endpoint = self_;
+  identity_.ns = ns_;
+  identity_.ip = self_ ? self_->ip : "10.255.0.1";
+  identity_.principal = self_ ? self_->principal() : std::string(kTrustDomain) + "/ns/" + ns_ + "/sa/default";
+}
 
 Sidecar::~Sidecar() { *alive_ = false; }
 
-PeerInfo Sidecar::identity() const {
-  PeerInfo p;
-  p.mtls = true;
-  p.endpoint = self_;
-  p.ns = ns_;
-  p.ip = self_ ? self_->ip : "10.255.0.1";
-  p.principal = self_ ? self_->principal() : std::string(kTrustDomain) + "/ns/" + ns_ + "/sa/default";
-  return p;
-}
 
 // Per-request state of one outbound call; kept alive by the callbacks it schedules.
 struct OutboundCall : std::enable_shared_from_this<OutboundCall> {

@@ -89,7 +89,7 @@ class Sidecar {
   void outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult)> done);
   void inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
                std::function<void(TransportResult)> done);
-  PeerInfo identity() const;
+  const PeerInfo& identity() const { return identity_; }
 
  private:
   friend struct OutboundCall;
@@ -101,6 +101,7 @@ class Sidecar {
   Labels labels_;
   SidecarEnv env_;
   std::map<std::string, std::unique_ptr<ClusterState>> clusters_;
+  PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   uint64_t request_counter_ = 0;
 };
