@@ -36,6 +36,8 @@ DecodeOutcome feed_parser(Parser& parser, std::string_view& bytes) {
 
 template <typename Fields>
 void copy_headers(const Fields& fields, HeaderMap& into, std::string* host) {
+  // Room for the fields plus the few a sidecar adds (trace, attempt count).
+  into.reserve(static_cast<size_t>(std::distance(fields.begin(), fields.end())) + 8);
   for (const auto& field : fields) {
     std::string_view name(field.name_string().data(), field.name_string().size());
     std::string_view value(field.value().data(), field.value().size());

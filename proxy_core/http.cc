@@ -44,9 +44,19 @@ std::optional<std::string> HeaderMap::get_joined(std::string_view name) const {
 }
 
 void HeaderMap::set(std::string_view name, std::string_view value) {
-  remove(name);
-  headers_.push_back({std::string(name), std::string(value)});
+  // Replace the first field in place (no reallocation in the common case),
+  // drop any repeats.
+  auto first = std::find_if(headers_.begin(), headers_.end(), [&](const Header& h) { return iequals(h.name, name); });
+  if (first == headers_.end()) {
+    headers_.push_back({std::string(name), std::string(value)});
+    return;
+  }
+  first->value.assign(value);
+  auto rest = std::remove_if(first + 1, headers_.end(), [&](const Header& h) { return iequals(h.name, name); });
+  headers_.erase(rest, headers_.end());
 }
+
+void HeaderMap::reserve(size_t n) { headers_.reserve(n); }
 
 void HeaderMap::add(std::string_view name, std::string_view value) {
   headers_.push_back({std::string(name), std::string(value)});

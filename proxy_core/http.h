@@ -28,6 +28,7 @@ class HeaderMap {
   void set(std::string_view name, std::string_view value);  // replaces every value
   void add(std::string_view name, std::string_view value);  // appends another field
   void remove(std::string_view name);
+  void reserve(size_t n);
   const std::vector<Header>& all() const { return headers_; }
   size_t size() const { return headers_.size(); }
 
