@@ -109,12 +109,17 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
     // propagate it), so nested calls of a behaviour script are not mistaken
     // for what the first app received. The app never sees the marker.
     if (auto marker = request.headers.get(kCallMarker)) {
-      Observed& obs = observed_[std::string(*marker)];
+      // Only calls still waiting for their answer are observed: a copy that
+      // lands after its call finished is not remembered (bounded memory).
+      auto pending = observed_.find(std::string(*marker));
       request.headers.remove(kCallMarker);
-      if (mirrored) obs.mirrored_to.push_back(&target->endpoint);
-      else {
-        ++obs.attempts;
-        obs.last = services::ReceivedRequest{&target->endpoint, request, false};
+      if (pending != observed_.end()) {
+        Observed& obs = pending->second;
+        if (mirrored) obs.mirrored_to.push_back(&target->endpoint);
+        else {
+          ++obs.attempts;
+          obs.last = services::ReceivedRequest{&target->endpoint, request, false};
+        }
       }
     }
     target->app->handle(std::move(request), std::move(respond));
@@ -216,6 +221,7 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
                                                     sidecar_random_.next() >> 52, sidecar_random_.next() >> 16));
   std::string id = std::to_string(++call_counter_);
   request.headers.set(kCallMarker, id);
+  observed_[id];  // pending until the caller has its answer
   auto with_observed = [this, id, done](proxy::OutboundResult out) {
     CallResult result;
     result.outbound = std::move(out);
@@ -223,8 +229,6 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
       result.upstream = it->second.last;
       result.upstream_attempts = it->second.attempts;
       result.mirrored_to = it->second.mirrored_to;
-      // Mirrored copies may still be in flight; they land in observed_ later
-      // and are dropped with the entry when the next call with this id starts.
       observed_.erase(it);
     }
     done(std::move(result));
