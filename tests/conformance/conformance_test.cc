@@ -50,5 +50,13 @@ INSTANTIATE_TEST_SUITE_P(Corpus, Conformance, ::testing::ValuesIn(corpus_files()
 });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Conformance);
 
+// Says so (as a skipped test) when the corpus is not next to the checkout,
+// so a run without it cannot pass for one that checked it.
+TEST(ConformanceCorpus, IsPresent) {
+  if (corpus_files().empty())
+    GTEST_SKIP() << "no conformance corpus: put it at ../shared/conformance/cases or set MESHSIM_CONFORMANCE_DIR";
+  EXPECT_EQ(corpus_files().size(), 13u);
+}
+
 }  // namespace
 }  // namespace meshsim::conformance
