@@ -8,19 +8,12 @@
 
 #include "config/yaml_reader.h"
 #include "proxy_core/hosts.h"
+#include "proxy_core/route_table.h"
 
 namespace meshsim::config {
 namespace {
 
 using namespace meshsim::proxy;
-
-bool selects(const Labels& selector, const Labels& labels) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
-}
 
 std::string subject(const ResourceHeader& h) { return h.kind + " " + h.meta.ns + "/" + h.meta.name; }
 
@@ -58,7 +51,7 @@ class Analyzer {
     std::vector<const Deployment*> out;
     for (const Deployment& d : r_.deployments)
       if (d.header.meta.ns == it->second->header.meta.ns && !it->second->selector.empty() &&
-          selects(it->second->selector, d.pod_labels))
+          labels_select(it->second->selector, d.pod_labels))
         out.push_back(&d);
     return out;
   }
@@ -151,7 +144,7 @@ class Analyzer {
       }
       for (const Subset& s : dr.subsets) {
         bool any = false;
-        for (const Deployment* d : *pods) any |= selects(s.labels, d->pod_labels);
+        for (const Deployment* d : *pods) any |= labels_select(s.labels, d->pod_labels);
         if (!any && !pods->empty())
           add(Severity::kWarning, "MSH1001", dr.header, s.path,
               fmt::format("subset \"{}\" selects no workload of {} (labels {})", s.name, fqdn,
@@ -170,7 +163,7 @@ class Analyzer {
     auto check_selector = [&](const ResourceHeader& h, const std::optional<Labels>& selector) {
       if (!selector || selector->empty() || r_.deployments.empty()) return;
       for (const Deployment& d : r_.deployments)
-        if (d.header.meta.ns == h.meta.ns && selects(*selector, d.pod_labels)) return;
+        if (d.header.meta.ns == h.meta.ns && labels_select(*selector, d.pod_labels)) return;
       add(Severity::kWarning, "IST0127", h, "spec.selector",
           fmt::format("No matching workloads for this resource with the following labels: {}",
                       fmt::join(labels_text(*selector), ",")));

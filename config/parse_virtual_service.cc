@@ -3,17 +3,12 @@
 #include <cctype>
 
 #include "config/parse.h"
+#include "proxy_core/http.h"
 
 namespace meshsim::config {
 namespace {
 
 using proxy::StringMatch;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::optional<StringMatch> string_match(YamlReader& r, const YAML::Node& n,
                                         const std::string& path, bool allow_empty) {
@@ -50,10 +45,10 @@ std::map<std::string, StringMatch> string_match_map(YamlReader& r, const YAML::N
     std::string key = e.first.Scalar();
     std::string p = child(path, key);
     if (e.second.IsNull()) {  // `name:` with nothing = presence
-      out[lower_keys ? lower(key) : key] = StringMatch{StringMatch::Kind::kPresent, ""};
+      out[lower_keys ? proxy::to_lower(key) : key] = StringMatch{StringMatch::Kind::kPresent, ""};
       continue;
     }
-    if (auto m = string_match(r, e.second, p, true)) out[lower_keys ? lower(key) : key] = *m;
+    if (auto m = string_match(r, e.second, p, true)) out[lower_keys ? proxy::to_lower(key) : key] = *m;
   }
   return out;
 }

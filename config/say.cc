@@ -30,9 +30,7 @@ std::vector<std::string> callers_of(const std::string& service, const Resources&
                                     const std::vector<sim::BehaviorRule>& behaviors) {
   std::set<std::string> out;
   for (const auto& d : mesh.deployments) {
-    const sim::BehaviorRule* best = nullptr;
-    for (const auto& b : behaviors)
-      if (proxy::labels_select(b.selector, d.pod_labels) && (!best || b.selector.size() > best->selector.size())) best = &b;
+    const sim::BehaviorRule* best = sim::most_specific_behavior(d.pod_labels, behaviors);
     if (!best) continue;
     for (const auto& step : best->behavior.script)
       for (const auto& call : step.calls)
@@ -203,19 +201,7 @@ SayResult interpret_say(const std::string& sentence_in, const Resources& mesh,
   // The closest supported phrasings by edit distance over words.
   std::vector<std::pair<size_t, std::string>> ranked;
   for (const auto& p : say_phrasings()) {
-    std::string a = s, b = p;
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diag = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diag = up;
-      }
-    }
-    ranked.emplace_back(row[b.size()], p);
+    ranked.emplace_back(edit_distance(s, p), p);
   }
   std::stable_sort(ranked.begin(), ranked.end());
   for (size_t i = 0; i < 3 && i < ranked.size(); ++i) r.suggestions.push_back(ranked[i].second);

@@ -23,13 +23,6 @@ struct Caller {
   std::set<std::string> forwarded;  // lower-case names copied from its own incoming request
 };
 
-const sim::BehaviorRule* behavior_for(const Labels& pod_labels, const std::vector<sim::BehaviorRule>& behaviors) {
-  const sim::BehaviorRule* best = nullptr;
-  for (const auto& b : behaviors)
-    if (labels_select(b.selector, pod_labels) && (!best || b.selector.size() > best->selector.size())) best = &b;
-  return best;
-}
-
 bool is_pseudo_or_trace(const std::string& h) {
   if (!h.empty() && h[0] == ':') return true;
   const auto& always = services::always_propagated_headers();
@@ -44,7 +37,7 @@ std::vector<Diagnostic> analyze_traffic(const Resources& r, const std::vector<si
   // Who calls each service (by FQDN), from Behaviors and traffic sources.
   std::map<std::string, std::vector<Caller>> callers;
   for (const auto& d : r.deployments) {
-    const sim::BehaviorRule* b = behavior_for(d.pod_labels, behaviors);
+    const sim::BehaviorRule* b = sim::most_specific_behavior(d.pod_labels, behaviors);
     if (!b) continue;
     for (const auto& step : b->behavior.script)
       for (const auto& call : step.calls) {

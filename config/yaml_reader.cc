@@ -7,16 +7,14 @@
 #include <re2/re2.h>
 
 #include "config/duration.h"
+#include "proxy_core/http.h"
 
 namespace meshsim::config {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+
+
+}  // namespace
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -33,14 +31,12 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-}  // namespace
-
 std::string nearest(std::string_view word, std::initializer_list<std::string_view> choices) {
-  std::string w = lower(word);
+  std::string w = proxy::to_lower(word);
   std::string best;
   size_t best_distance = SIZE_MAX;
   for (std::string_view c : choices) {
-    size_t d = edit_distance(w, lower(c));
+    size_t d = edit_distance(w, proxy::to_lower(c));
     if (d < best_distance) best_distance = d, best = std::string(c);
   }
   // Plausible typo: at most a third of the word changed (and at least 1 edit allowed).

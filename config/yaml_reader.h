@@ -86,6 +86,9 @@ class YamlReader {
   proxy::FieldPositions& positions_;
 };
 
+// Levenshtein distance (insert, delete, substitute one character).
+size_t edit_distance(std::string_view a, std::string_view b);
+
 // The valid choice nearest to `word` (Levenshtein, case-insensitive), or ""
 // when nothing is close enough to be a plausible typo.
 std::string nearest(std::string_view word, std::initializer_list<std::string_view> choices);

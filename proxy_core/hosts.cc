@@ -1,5 +1,7 @@
 #include "proxy_core/hosts.h"
 
+#include "proxy_core/http.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -21,8 +23,7 @@ std::string_view strip_port(std::string_view authority) {
 }
 
 std::string client_fqdn(std::string_view host, std::string_view client_ns) {
-  std::string h(strip_port(host));
-  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string h = to_lower(strip_port(host));
   if (!h.empty() && h.back() == '.') h.pop_back();
   auto dots = std::count(h.begin(), h.end(), '.');
   if (dots == 0) return h + "." + std::string(client_ns) + "." + std::string(kClusterDomain);

@@ -77,6 +77,17 @@ std::string_view HttpRequest::query() const {
   return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
 }
 
+std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+  }
+  return std::nullopt;
+}
+
 const char* reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";

@@ -53,6 +53,10 @@ struct HttpResponse {
   std::string body;
 };
 
+// The value of query parameter `name` in `query` (the part after "?"), or
+// nullopt if absent; a bare "name" has an empty value.
+std::optional<std::string_view> query_param(std::string_view query, std::string_view name);
+
 const char* reason_phrase(int status);
 
 // Percent-decoding of unreserved characters and dot-segment removal, as

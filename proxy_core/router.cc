@@ -28,18 +28,6 @@ HttpResponse local_reply(int status, std::string body = "") {
   return r;
 }
 
-std::optional<std::string> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    std::string_view key = pair.substr(0, eq);
-    if (key == name) return std::string(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-  }
-  return std::nullopt;
-}
-
 // The value a header matcher sees: pseudo-headers map onto the request
 // line; repeated headers are joined with "," (Envoy). `scratch` holds a
 // joined value so the common single-value case does not allocate.

@@ -39,18 +39,6 @@ HttpResponse text_reply(int status, std::string body) {
 
 std::string hex(uint64_t v, int width) { return fmt::format("{:0{}x}", v, width); }
 
-// The value of query parameter `name` ("" if absent).
-std::string query_value(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
-  }
-  return "";
-}
-
 std::string join_flags(const std::vector<std::string>& flags) {
   if (flags.empty()) return "-";
   std::string out;
@@ -271,7 +259,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       std::string key;
       if (!h.http_header_name.empty()) key = std::string(request.headers.get(h.http_header_name).value_or(""));
       else if (h.use_source_ip) key = sidecar->identity().ip;
-      else if (!h.http_query_parameter_name.empty()) key = query_value(request.query(), h.http_query_parameter_name);
+      else if (!h.http_query_parameter_name.empty()) key = std::string(query_param(request.query(), h.http_query_parameter_name).value_or(""));
       else if (!h.http_cookie_name.empty()) key = std::string(request.headers.get("cookie").value_or(""));
       // FNV-1a over the key, then jump consistent hash over the endpoint list.
       uint64_t hash = 1469598103934665603ull;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy_core/resources.h"
+#include "proxy_core/route_table.h"
 #include "services/behavior.h"
 
 namespace meshsim::sim {
@@ -24,6 +25,15 @@ struct BehaviorRule {
   proxy::Labels selector;
   services::Behavior behavior;
 };
+
+// The Behavior for pods with `pod_labels`: the selecting rule with the most
+// selector labels (the first of equals), or null.
+inline const BehaviorRule* most_specific_behavior(const proxy::Labels& pod_labels, const std::vector<BehaviorRule>& behaviors) {
+  const BehaviorRule* best = nullptr;
+  for (const auto& b : behaviors)
+    if (proxy::labels_select(b.selector, pod_labels) && (!best || b.selector.size() > best->selector.size())) best = &b;
+  return best;
+}
 
 struct TrafficSource {
   std::string name;

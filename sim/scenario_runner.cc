@@ -214,11 +214,7 @@ class Runner final : public proxy::TelemetrySink {
       bool injected = clients_.count(key) ? client_sidecar_[key]
                     : injected_.count(key) ? injected_[key] : sc_.sidecars_injected;
       world_.set_sidecar(d.header.meta.ns, d.header.meta.name, injected);
-      // The most specific Behavior (most selector labels) that selects the pods.
-      const BehaviorRule* best = nullptr;
-      for (const auto& b : behaviors_)
-        if (proxy::labels_select(b.selector, d.pod_labels) && (!best || b.selector.size() > best->selector.size()))
-          best = &b;
+      const BehaviorRule* best = most_specific_behavior(d.pod_labels, behaviors_);
       world_.set_behavior(d.header.meta.ns, d.header.meta.name, best ? best->behavior : services::Behavior{});
     }
   }
