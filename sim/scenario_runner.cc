@@ -209,14 +209,15 @@ class Runner final : public proxy::TelemetrySink {
   }
 
   void apply_sidecars_and_behaviors() {
+    std::vector<World::WorkloadSetting> settings;
     for (const auto& d : current_.deployments) {
       std::string key = d.header.meta.ns + "/" + d.header.meta.name;
       bool injected = clients_.count(key) ? client_sidecar_[key]
                     : injected_.count(key) ? injected_[key] : sc_.sidecars_injected;
-      world_.set_sidecar(d.header.meta.ns, d.header.meta.name, injected);
       const BehaviorRule* best = most_specific_behavior(d.pod_labels, behaviors_);
-      world_.set_behavior(d.header.meta.ns, d.header.meta.name, best ? best->behavior : services::Behavior{});
+      settings.push_back({d.header.meta.ns, d.header.meta.name, injected, best ? best->behavior : services::Behavior{}});
     }
+    world_.configure(std::move(settings));
   }
 
   void apply_step(const TimelineStep& step) {

@@ -88,6 +88,15 @@ void World::set_sidecar(const std::string& ns, const std::string& workload, bool
   rebuild_instances();
 }
 
+void World::configure(std::vector<WorkloadSetting> settings) {
+  for (auto& s : settings) {
+    std::string key = s.ns + "/" + s.workload;
+    sidecars_[key] = s.sidecar;
+    behaviors_[key] = std::move(s.behavior);
+  }
+  rebuild_instances();
+}
+
 World::Instance* World::instance_for(const Endpoint& e) {
   auto it = instances_.find(e.ns + "/" + e.pod);
   return it == instances_.end() ? nullptr : it->second.get();

@@ -45,6 +45,13 @@ class World : private proxy::Transport {
 
   void set_behavior(const std::string& ns, const std::string& workload, services::Behavior behavior);
   void set_sidecar(const std::string& ns, const std::string& workload, bool injected);
+  // Both for many workloads at once, rebuilding the instances once.
+  struct WorkloadSetting {
+    std::string ns, workload;
+    bool sidecar = true;
+    services::Behavior behavior;
+  };
+  void configure(std::vector<WorkloadSetting> settings);
   void set_telemetry(proxy::TelemetrySink* sink) { telemetry_ = sink; }
 
   // Sends `request` from the workload `from` (a Deployment name in `ns`) to
