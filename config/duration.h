@@ -11,10 +11,6 @@
 
 namespace meshsim::config {
 
-struct DurationError {
-  std::string message;
-};
-
 // Returns the duration, or nullopt with `error` filled in.
 std::optional<proxy::Duration> parse_go_duration(std::string_view text, std::string* error);
 

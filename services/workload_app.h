@@ -25,7 +25,6 @@ namespace meshsim::services {
 struct ReceivedRequest {
   const proxy::Endpoint* endpoint = nullptr;
   proxy::HttpRequest request;
-  bool mirrored = false;
 };
 
 // How the app reaches other services: a request to host:port, answered once

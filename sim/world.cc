@@ -127,7 +127,7 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
         if (mirrored) obs.mirrored_to.push_back(&target->endpoint);
         else {
           ++obs.attempts;
-          obs.last = services::ReceivedRequest{&target->endpoint, request, false};
+          obs.last = services::ReceivedRequest{&target->endpoint, request};
         }
       }
     }
@@ -223,7 +223,8 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
   if (e == nullptr) return false;
   Instance* client = instance_for(*e);
   if (client == nullptr) return false;
-  // Remember what apps observe for this request by pre-stamping its id.
+  // Every request leaves its client with an x-request-id, as Envoy's HCM
+  // would add one, so apps can propagate it and telemetry can follow it.
   if (!request.headers.has("x-request-id"))
     request.headers.set("x-request-id", fmt::format("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", sidecar_random_.next() >> 32,
                                                     sidecar_random_.next() >> 48, sidecar_random_.next() >> 52,

@@ -5,7 +5,6 @@
 // snapshot keeps serving. Single-threaded; owned by a command or a test.
 #pragma once
 
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
