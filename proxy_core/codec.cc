@@ -53,28 +53,9 @@ void copy_headers(const Fields& fields, HeaderMap& into, std::string* host) {
 
 }  // namespace
 
-struct RequestDecoder::Impl {
-  std::optional<http::request_parser<http::string_body>> parser;
-};
+namespace {
 
-RequestDecoder::RequestDecoder(CodecLimits limits) : impl_(std::make_unique<Impl>()), limits_(limits) {}
-RequestDecoder::~RequestDecoder() = default;
-RequestDecoder::RequestDecoder(RequestDecoder&&) noexcept = default;
-RequestDecoder& RequestDecoder::operator=(RequestDecoder&&) noexcept = default;
-
-DecodeOutcome RequestDecoder::feed(std::string_view& bytes) {
-  if (!impl_->parser) {
-    impl_->parser.emplace();
-    impl_->parser->header_limit(static_cast<std::uint32_t>(limits_.header_bytes_max));
-    impl_->parser->body_limit(limits_.body_bytes_max);
-  }
-  return feed_parser(*impl_->parser, bytes);
-}
-
-HttpRequest RequestDecoder::take() {
-  auto message = impl_->parser->release();
-  impl_->parser.reset();
-  keep_alive_ = message.keep_alive();
+HttpRequest to_message(http::request<http::string_body>&& message) {
   HttpRequest out;
   out.method = std::string(message.method_string());
   out.target = std::string(message.target());
@@ -83,16 +64,32 @@ HttpRequest RequestDecoder::take() {
   return out;
 }
 
-struct ResponseDecoder::Impl {
-  std::optional<http::response_parser<http::string_body>> parser;
+HttpResponse to_message(http::response<http::string_body>&& message) {
+  HttpResponse out;
+  out.status = static_cast<int>(message.result_int());
+  copy_headers(message.base(), out.headers, nullptr);
+  out.body = std::move(message.body());
+  return out;
+}
+
+}  // namespace
+
+template <bool kRequest>
+struct MessageDecoder<kRequest>::Impl {
+  std::optional<http::parser<kRequest, http::string_body>> parser;
 };
 
-ResponseDecoder::ResponseDecoder(CodecLimits limits) : impl_(std::make_unique<Impl>()), limits_(limits) {}
-ResponseDecoder::~ResponseDecoder() = default;
-ResponseDecoder::ResponseDecoder(ResponseDecoder&&) noexcept = default;
-ResponseDecoder& ResponseDecoder::operator=(ResponseDecoder&&) noexcept = default;
+template <bool kRequest>
+MessageDecoder<kRequest>::MessageDecoder(CodecLimits limits) : impl_(std::make_unique<Impl>()), limits_(limits) {}
+template <bool kRequest>
+MessageDecoder<kRequest>::~MessageDecoder() = default;
+template <bool kRequest>
+MessageDecoder<kRequest>::MessageDecoder(MessageDecoder&&) noexcept = default;
+template <bool kRequest>
+MessageDecoder<kRequest>& MessageDecoder<kRequest>::operator=(MessageDecoder&&) noexcept = default;
 
-DecodeOutcome ResponseDecoder::feed(std::string_view& bytes) {
+template <bool kRequest>
+DecodeOutcome MessageDecoder<kRequest>::feed(std::string_view& bytes) {
   if (!impl_->parser) {
     impl_->parser.emplace();
     impl_->parser->header_limit(static_cast<std::uint32_t>(limits_.header_bytes_max));
@@ -101,16 +98,16 @@ DecodeOutcome ResponseDecoder::feed(std::string_view& bytes) {
   return feed_parser(*impl_->parser, bytes);
 }
 
-HttpResponse ResponseDecoder::take() {
+template <bool kRequest>
+typename MessageDecoder<kRequest>::Message MessageDecoder<kRequest>::take() {
   auto message = impl_->parser->release();
   impl_->parser.reset();
   keep_alive_ = message.keep_alive();
-  HttpResponse out;
-  out.status = static_cast<int>(message.result_int());
-  copy_headers(message.base(), out.headers, nullptr);
-  out.body = std::move(message.body());
-  return out;
+  return to_message(std::move(message));
 }
+
+template class MessageDecoder<true>;
+template class MessageDecoder<false>;
 
 // Serialization is written out rather than built through Beast's message
 // and serializer: writing a request line and fields is trivial, and Beast's

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "proxy_core/http.h"
 
@@ -25,18 +26,20 @@ struct DecodeOutcome {
   std::string error;
 };
 
-// Decodes a stream of requests from one connection. Feed bytes as they
-// arrive; `feed` consumes from the front of `bytes` what it used.
-class RequestDecoder {
+// Decodes a stream of requests (or responses) from one connection. Feed
+// bytes as they arrive; `feed` consumes from the front of `bytes` what it used.
+template <bool kRequest>
+class MessageDecoder {
  public:
-  explicit RequestDecoder(CodecLimits limits = {});
-  ~RequestDecoder();
-  RequestDecoder(RequestDecoder&&) noexcept;
-  RequestDecoder& operator=(RequestDecoder&&) noexcept;
+  using Message = std::conditional_t<kRequest, HttpRequest, HttpResponse>;
+  explicit MessageDecoder(CodecLimits limits = {});
+  ~MessageDecoder();
+  MessageDecoder(MessageDecoder&&) noexcept;
+  MessageDecoder& operator=(MessageDecoder&&) noexcept;
 
   DecodeOutcome feed(std::string_view& bytes);
-  // The completed request; resets for the next one on the same connection.
-  HttpRequest take();
+  // The completed message; resets for the next one on the same connection.
+  Message take();
   bool keep_alive() const { return keep_alive_; }
 
  private:
@@ -46,23 +49,10 @@ class RequestDecoder {
   bool keep_alive_ = true;
 };
 
-class ResponseDecoder {
- public:
-  explicit ResponseDecoder(CodecLimits limits = {});
-  ~ResponseDecoder();
-  ResponseDecoder(ResponseDecoder&&) noexcept;
-  ResponseDecoder& operator=(ResponseDecoder&&) noexcept;
-
-  DecodeOutcome feed(std::string_view& bytes);
-  HttpResponse take();
-  bool keep_alive() const { return keep_alive_; }
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  CodecLimits limits_;
-  bool keep_alive_ = true;
-};
+using RequestDecoder = MessageDecoder<true>;
+using ResponseDecoder = MessageDecoder<false>;
+extern template class MessageDecoder<true>;
+extern template class MessageDecoder<false>;
 
 // Serializes with Content-Length (bodies are complete by then).
 std::string serialize(const HttpRequest& request);
