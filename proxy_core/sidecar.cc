@@ -39,6 +39,22 @@ HttpResponse text_reply(int status, std::string body) {
 
 std::string hex(uint64_t v, int width) { return fmt::format("{:0{}x}", v, width); }
 
+// The workload attributes Istio's metrics carry for each side of a request.
+void set_source(TelemetryEvent& ev, const Endpoint& e) {
+  ev.source_workload = e.workload;
+  ev.source_namespace = e.ns;
+  ev.source_version = e.version();
+  if (auto app = e.labels.find("app"); app != e.labels.end()) ev.source_app = app->second;
+}
+
+void set_destination(TelemetryEvent& ev, const Endpoint& e) {
+  ev.destination_workload = e.workload;
+  ev.destination_namespace = e.ns;
+  ev.destination_version = e.version();
+  ev.destination_principal = e.principal();
+  if (auto app = e.labels.find("app"); app != e.labels.end()) ev.destination_app = app->second;
+}
+
 std::string join_flags(const std::vector<std::string>& flags) {
   if (flags.empty()) return "-";
   std::string out;
@@ -476,22 +492,13 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     TelemetryEvent ev;
     ev.reporter = TelemetryEvent::Reporter::kSource;
     if (const Endpoint* self = sidecar->self_) {
-      ev.source_workload = self->workload;
-      ev.source_namespace = self->ns;
-      ev.source_version = self->version();
+      set_source(ev, *self);
       ev.source_principal = self->principal();
-      auto app = self->labels.find("app");
-      if (app != self->labels.end()) ev.source_app = app->second;
     } else {
       ev.source_namespace = sidecar->ns_;
     }
     if (const Endpoint* dst = result.served_by) {
-      ev.destination_workload = dst->workload;
-      ev.destination_namespace = dst->ns;
-      ev.destination_version = dst->version();
-      ev.destination_principal = dst->principal();
-      auto app = dst->labels.find("app");
-      if (app != dst->labels.end()) ev.destination_app = app->second;
+      set_destination(ev, *dst);
       ev.mtls = true;
     }
     ev.destination_service = decision.cluster && decision.cluster->service ? decision.cluster->service->fqdn
@@ -568,22 +575,11 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     if (env_.telemetry == nullptr || self_ == nullptr) return;
     TelemetryEvent ev;
     ev.reporter = TelemetryEvent::Reporter::kDestination;
-    if (peer.endpoint) {
-      ev.source_workload = peer.endpoint->workload;
-      ev.source_namespace = peer.endpoint->ns;
-      ev.source_version = peer.endpoint->version();
-      auto app = peer.endpoint->labels.find("app");
-      if (app != peer.endpoint->labels.end()) ev.source_app = app->second;
-    }
+    if (peer.endpoint) set_source(ev, *peer.endpoint);
     ev.source_principal = peer.mtls ? peer.principal : "";
-    ev.destination_workload = self_->workload;
-    ev.destination_namespace = self_->ns;
+    set_destination(ev, *self_);
     // As Istio's destination reporter, the service comes from the Host header.
     ev.destination_service = client_fqdn(request.authority, self_->ns);
-    ev.destination_version = self_->version();
-    ev.destination_principal = self_->principal();
-    auto app = self_->labels.find("app");
-    if (app != self_->labels.end()) ev.destination_app = app->second;
     ev.mtls = peer.mtls;
     ev.method = request.method;
     ev.path = request.target;
