@@ -23,6 +23,9 @@ std::string client_fqdn(std::string_view host, std::string_view client_ns);
 // "*" matches everything.
 bool host_matches(std::string_view pattern, std::string_view host);
 
+// "bar.default.svc.cluster.local" -> "bar": the name dashboards show.
+inline std::string short_name(std::string_view fqdn) { return std::string(fqdn.substr(0, fqdn.find('.'))); }
+
 // "host:port" -> host; leaves IPv6 literals in brackets intact.
 std::string_view strip_port(std::string_view authority);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/hosts.h"
+
 namespace meshsim::reports {
 namespace {
 
@@ -50,7 +52,7 @@ ordered_json curl_json(sim::CurlRun& run) {
     if (const auto* e = out.served_by) {
       std::string fqdn = service_of(out.cluster);
       j["served_by"] = {{"workload", e->workload},
-                        {"service", fqdn.substr(0, fqdn.find('.'))},
+                        {"service", proxy::short_name(fqdn)},
                         {"namespace", e->ns},
                         {"version", e->version().empty() ? ordered_json(nullptr) : ordered_json(e->version())}};
     } else {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/hosts.h"
 #include "reports/markup.h"
 
 namespace meshsim::reports {
@@ -191,7 +192,7 @@ std::string trace_svg(const MeshTelemetry& t) {
     double x = left + width * static_cast<double>(s.start.count() - t0) / total;
     double w = std::max(2.0, width * static_cast<double>(s.duration.count()) / total);
     std::string label = fmt::format("{} {} → {}", server ? "server" : "client", server ? s.destination_workload : s.source_workload,
-                                    s.destination_service.substr(0, s.destination_service.find('.')));
+                                    proxy::short_name(s.destination_service));
     body += fmt::format(R"~(<text x="8" y="{}" class="span">{}</text>)~", 18 + row * static_cast<int>(i), esc(label));
     body += fmt::format(R"~(<rect x="{:.1f}" y="{}" width="{:.1f}" height="14" fill="{}"/>)~", x, 7 + row * static_cast<int>(i), w,
                         server ? "#59a14f" : "#4e79a7");

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/hosts.h"
+
 namespace meshsim::reports {
 
 namespace {
@@ -35,8 +37,6 @@ std::string node_of(const std::string& workload, const std::string& version) {
   return workload + " (" + version + ")";
 }
 
-std::string short_name(const std::string& fqdn) { return fqdn.substr(0, fqdn.find('.')); }
-
 std::string service_namespace(const std::string& fqdn) {
   auto first = fqdn.find('.');
   if (first == std::string::npos) return "unknown";
@@ -66,7 +66,7 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
       {"destination_service", or_unknown(e.destination_service)},
       {"destination_canonical_service", or_unknown(e.destination_app)},
       {"destination_canonical_revision", e.destination_version.empty() ? "latest" : e.destination_version},
-      {"destination_service_name", e.destination_service.empty() ? "unknown" : short_name(e.destination_service)},
+      {"destination_service_name", e.destination_service.empty() ? "unknown" : proxy::short_name(e.destination_service)},
       {"destination_service_namespace", e.destination_service.empty() ? "unknown" : service_namespace(e.destination_service)},
       {"destination_cluster", "Kubernetes"},
       {"request_protocol", "http"},
@@ -112,7 +112,7 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
     GraphEdge& edge = edges_[{from, to}];
     edge.from = from;
     edge.to = to;
-    edge.to_service = short_name(e.destination_service);
+    edge.to_service = proxy::short_name(e.destination_service);
     ++edge.requests;
     if (e.response_code >= 400) ++edge.errors;
     edge.mtls = edge.mtls || e.mtls;
@@ -278,7 +278,7 @@ std::vector<std::string> MeshTelemetry::sample_trace_waterfall() const {
     lines.push_back(fmt::format("  {:<34} {}{}{} {:>7.1f} ms",
                                 fmt::format("{} {} → {}", server ? "server" : "client",
                                             server ? e->destination_workload : e->source_workload,
-                                            short_name(e->destination_service)),
+                                            proxy::short_name(e->destination_service)),
                                 std::string(static_cast<size_t>(left), ' '), std::string(static_cast<size_t>(std::min(len, width - left)), '#'),
                                 std::string(static_cast<size_t>(std::max(0, width - left - len)), ' '),
                                 static_cast<double>(e->duration.count()) / 1000.0));

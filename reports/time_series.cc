@@ -1,5 +1,7 @@
 #include "reports/time_series.h"
 
+#include "proxy_core/hosts.h"
+
 #include <algorithm>
 #include <set>
 
@@ -11,7 +13,7 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   if (e.reporter != proxy::TelemetryEvent::Reporter::kDestination) return;
   int64_t second = e.start.count() / 1'000'000;
   if (second < 0 || second >= kSecondsMax) return;
-  std::string service = e.destination_service.substr(0, e.destination_service.find('.'));
+  std::string service = proxy::short_name(e.destination_service);
   Bin& bin = services_[service][second];
   ++bin.requests;
   if (e.response_code >= 400 || e.response_code == 0) ++bin.errors;

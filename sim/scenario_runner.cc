@@ -23,10 +23,8 @@ constexpr size_t kDistinctBodiesMax = 16;
 // checks, a wrong one is caught once the sample is large enough.
 constexpr double kShareZ = 4.0;
 
-std::string short_service(const std::string& fqdn) { return fqdn.substr(0, fqdn.find('.')); }
-
 bool service_matches(const std::string& want, const std::string& fqdn) {
-  return want.empty() || want == fqdn || want == short_service(fqdn);
+  return want.empty() || want == fqdn || want == proxy::short_name(fqdn);
 }
 
 bool status_in_class(int status, const std::string& cls) {
@@ -102,7 +100,7 @@ class Runner final : public proxy::TelemetrySink {
     // default to reporter="destination".
     if (ev.reporter != proxy::TelemetryEvent::Reporter::kDestination) return;
     Phase& phase = phase_at(ev.start);
-    ServiceStats& s = phase.services[short_service(ev.destination_service)];
+    ServiceStats& s = phase.services[proxy::short_name(ev.destination_service)];
     ++s.requests;
     if (ev.response_code >= 400) ++s.errors;
     ++s.by_version[ev.destination_version.empty() ? "-" : ev.destination_version];
