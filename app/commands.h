@@ -12,5 +12,6 @@ int validate_command(int argc, char** argv);
 int curl_command(int argc, char** argv);
 int run_command(int argc, char** argv);
 int say_command(int argc, char** argv);
+int proxy_command(int argc, char** argv);
 
 }  // namespace meshsim::app

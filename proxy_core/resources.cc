@@ -34,6 +34,21 @@ void apply_resources(Resources& base, const Resources& delta) {
   for (const auto& r : delta.http_routes) apply_one(base.http_routes, r);
 }
 
+std::vector<const ResourceHeader*> resource_headers(const Resources& resources) {
+  std::vector<const ResourceHeader*> out;
+  auto add = [&](const auto& list) {
+    for (const auto& r : list) out.push_back(&r.header);
+  };
+  add(resources.deployments);
+  add(resources.services);
+  add(resources.virtual_services);
+  add(resources.destination_rules);
+  add(resources.authorization_policies);
+  add(resources.peer_authentications);
+  add(resources.http_routes);
+  return out;
+}
+
 bool delete_resource(Resources& base, const std::string& key) {
   auto first = key.find('/'), second = key.rfind('/');
   if (first == std::string::npos || first == second) return false;

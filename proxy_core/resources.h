@@ -439,6 +439,8 @@ struct Resources {
 
 // kubectl apply of `delta` onto `base`: same kind/namespace/name replaces.
 void apply_resources(Resources& base, const Resources& delta);
+// Every resource's header, in kind order then file order.
+std::vector<const ResourceHeader*> resource_headers(const Resources& resources);
 // Removes "Kind/namespace/name"; returns whether it existed.
 bool delete_resource(Resources& base, const std::string& key);
 

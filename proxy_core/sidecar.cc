@@ -37,7 +37,16 @@ HttpResponse text_reply(int status, std::string body) {
   return r;
 }
 
-std::string hex(uint64_t v, int width) { return fmt::format("{:0{}x}", v, width); }
+// The low `width` hex digits of v, zero-padded (ids are generated per request: no fmt here).
+void append_hex(std::string& out, uint64_t v, int width) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int shift = (width - 1) * 4; shift >= 0; shift -= 4) out += kDigits[(v >> shift) & 0xf];
+}
+std::string hex(uint64_t v, int width) {
+  std::string out;
+  append_hex(out, v, width);
+  return out;
+}
 
 // The workload attributes Istio's metrics carry for each side of a request.
 void set_source(TelemetryEvent& ev, const Endpoint& e) {
@@ -149,10 +158,18 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     // Envoy generates x-request-id and starts a trace when the request has none;
     // otherwise it continues the caller's trace with a new span.
     Random& rng = *env().random;
-    if (!request.headers.has("x-request-id"))
-      request.headers.set("x-request-id", fmt::format("{}-{}-{}-{}-{}", hex(rng.next() >> 32, 8), hex(rng.next() >> 48, 4),
-                                                      hex(rng.next() >> 48, 4), hex(rng.next() >> 48, 4),
-                                                      hex(rng.next() >> 16, 12)));
+    if (!request.headers.has("x-request-id")) {
+      std::string id;
+      id.reserve(36);
+      append_hex(id, rng.next() >> 32, 8);
+      for (int group = 0; group < 3; ++group) {
+        id += '-';
+        append_hex(id, rng.next() >> 48, 4);
+      }
+      id += '-';
+      append_hex(id, rng.next() >> 16, 12);
+      request.headers.set("x-request-id", id);
+    }
     auto parent = request.headers.get("traceparent");
     if (parent && parent->size() >= 55) {
       trace_id = std::string(parent->substr(3, 32));
@@ -161,10 +178,11 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       trace_id = std::string(*b3);
       parent_span_id = std::string(request.headers.get("x-b3-spanid").value_or(""));
     } else {
-      trace_id = hex(rng.next(), 16) + hex(rng.next(), 16);
+      trace_id = hex(rng.next(), 16);
+      append_hex(trace_id, rng.next(), 16);
     }
     span_id = hex(rng.next(), 16);
-    request.headers.set("traceparent", fmt::format("00-{}-{}-01", trace_id, span_id));
+    request.headers.set("traceparent", "00-" + trace_id + "-" + span_id + "-01");
     request.headers.set("x-b3-traceid", trace_id);
     request.headers.set("x-b3-spanid", span_id);
     if (!parent_span_id.empty()) request.headers.set("x-b3-parentspanid", parent_span_id);
@@ -411,7 +429,8 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     }
     HttpResponse response;
     DecodeOutcome outcome;
-    if (!parse_response(tr.response_bytes, response, &outcome)) {
+    if (tr.decoded) response = std::move(*tr.decoded);
+    else if (!parse_response(tr.response_bytes, response, &outcome)) {
       flags.push_back("UPE");
       respond(text_reply(502, "upstream sent an invalid response"));
       return;

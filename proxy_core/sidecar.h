@@ -33,6 +33,7 @@ struct TransportResult {
   bool connected = false;     // false: connection refused/reset before a response
   std::string failure;        // "connection failure", "connection reset"
   std::string response_bytes;
+  std::optional<HttpResponse> decoded;  // response_bytes parsed, when the transport already did
 };
 
 // Delivers serialized requests to an endpoint's port and calls back once.

@@ -8,6 +8,14 @@ using net::ip::tcp;
 
 Timers::TimerId AsioTimers::schedule(Duration delay, std::function<void()> fn) {
   TimerId id = next_++;
+  if (delay <= Duration::zero()) {
+    // "Next event": a post, not a timer (re-arming the reactor's timerfd costs a syscall).
+    posted_.insert(id);
+    net::post(io_, [this, id, fn = std::move(fn)] {
+      if (posted_.erase(id)) fn();  // absent: cancelled
+    });
+    return id;
+  }
   auto timer = std::make_shared<net::steady_timer>(io_, delay);
   timers_[id] = timer;
   timer->async_wait([this, id, fn = std::move(fn)](const boost::system::error_code& ec) {
@@ -19,71 +27,131 @@ Timers::TimerId AsioTimers::schedule(Duration delay, std::function<void()> fn) {
 
 void AsioTimers::cancel(TimerId id) {
   if (auto it = timers_.find(id); it != timers_.end()) it->second->cancel();
+  posted_.erase(id);
 }
+
+namespace {
+
+// One upstream connection: writes a request, reads exactly one response,
+// and reports whether it may carry another.
+struct UpstreamConnection {
+  tcp::socket socket;
+  tcp::endpoint address;
+  std::array<char, 16 * 1024> buffer{};
+  std::string received;        // bytes not yet fed to the decoder
+  std::string response_bytes;  // the current response as it came off the wire
+  ResponseDecoder decoder;
+  bool reused = false;
+  bool got_bytes = false;
+  UpstreamConnection(net::io_context& io, tcp::endpoint to) : socket(io), address(to) {}
+};
+
+using ConnectionPtr = std::shared_ptr<UpstreamConnection>;
+using RequestPtr = std::shared_ptr<std::string>;
+using Done = std::function<void(TransportResult)>;
+
+}  // namespace
+
+struct AsioTransport::Pool : std::enable_shared_from_this<AsioTransport::Pool> {
+  net::io_context& io;
+  size_t idle_max;
+  std::map<tcp::endpoint, std::vector<ConnectionPtr>> idle;
+  size_t opened = 0;
+  Pool(net::io_context& context, size_t max) : io(context), idle_max(max) {}
+
+  void send(tcp::endpoint to, RequestPtr request, Done done) {
+    auto& stack = idle[to];
+    if (!stack.empty()) {
+      ConnectionPtr connection = std::move(stack.back());
+      stack.pop_back();
+      connection->reused = true;
+      return write(std::move(connection), std::move(request), std::move(done));
+    }
+    ++opened;
+    auto connection = std::make_shared<UpstreamConnection>(io, to);
+    auto self = shared_from_this();
+    connection->socket.async_connect(
+        to, [self, connection, request, done = std::move(done)](const boost::system::error_code& ec) mutable {
+          if (ec) return done({false, "connection failure", ""});
+          boost::system::error_code ignored;
+          connection->socket.set_option(tcp::no_delay(true), ignored);
+          self->write(std::move(connection), std::move(request), std::move(done));
+        });
+  }
+
+  void write(ConnectionPtr connection, RequestPtr request, Done done) {
+    auto self = shared_from_this();
+    connection->got_bytes = false;
+    UpstreamConnection& c = *connection;
+    net::async_write(c.socket, net::buffer(*request),
+                     [self, connection = std::move(connection), request, done = std::move(done)](
+                         const boost::system::error_code& ec, size_t) mutable {
+                       if (ec) return self->failed(std::move(connection), std::move(request), std::move(done));
+                       self->read(std::move(connection), std::move(request), std::move(done));
+                     });
+  }
+
+  void read(ConnectionPtr connection, RequestPtr request, Done done) {
+    auto self = shared_from_this();
+    UpstreamConnection& c = *connection;
+    c.socket.async_read_some(net::buffer(c.buffer), [self, connection = std::move(connection), request,
+                                                     done = std::move(done)](const boost::system::error_code& ec,
+                                                                             size_t n) mutable {
+      if (ec) return self->failed(std::move(connection), std::move(request), std::move(done));
+      UpstreamConnection& c = *connection;
+      c.got_bytes = true;
+      c.received.append(c.buffer.data(), n);
+      std::string_view view = c.received;
+      DecodeOutcome outcome = c.decoder.feed(view);
+      size_t consumed = c.received.size() - view.size();
+      c.response_bytes.append(c.received, 0, consumed);
+      c.received.erase(0, consumed);
+      if (outcome.kind == DecodeOutcome::Kind::kError) return done({false, "invalid response", ""});
+      if (outcome.kind == DecodeOutcome::Kind::kNeedMore)
+        return self->read(std::move(connection), std::move(request), std::move(done));
+      HttpResponse response = c.decoder.take();  // also resets the parser for the next response
+      std::string bytes = std::move(c.response_bytes);
+      c.response_bytes.clear();
+      // Bytes beyond the response (pipelining the pool never asked for): do not reuse.
+      if (c.decoder.keep_alive() && c.received.empty()) self->release(std::move(connection));
+      done({true, "", std::move(bytes), std::move(response)});
+    });
+  }
+
+  void failed(ConnectionPtr connection, RequestPtr request, Done done) {
+    if (connection->reused && !connection->got_bytes) {
+      // Closed by the server while idle: the request never reached it. Its
+      // idle siblings are likely just as stale.
+      idle[connection->address].clear();
+      return send(connection->address, std::move(request), std::move(done));
+    }
+    done({false, connection->got_bytes ? "connection reset" : "connection failure", ""});
+  }
+
+  void release(ConnectionPtr connection) {
+    auto& stack = idle[connection->address];
+    if (stack.size() < idle_max) stack.push_back(std::move(connection));
+  }
+};
+
+AsioTransport::AsioTransport(net::io_context& io, size_t idle_per_address_max)
+    : io_(io), pool_(std::make_shared<Pool>(io, idle_per_address_max)) {}
+
+AsioTransport::~AsioTransport() { pool_->idle.clear(); }
+
+size_t AsioTransport::connections_opened() const { return pool_->opened; }
 
 void AsioTransport::map(const std::string& endpoint_ip, uint32_t port, tcp::endpoint address) {
   addresses_[{endpoint_ip, port}] = address;
 }
 
-namespace {
-
-// One request/response exchange on a fresh connection.
-struct Exchange : std::enable_shared_from_this<Exchange> {
-  tcp::socket socket;
-  std::string request;
-  std::array<char, 16 * 1024> buffer{};
-  std::string received;
-  ResponseDecoder decoder;
-  std::function<void(TransportResult)> done;
-  explicit Exchange(net::io_context& io) : socket(io) {}
-
-  void fail(const std::string& why) {
-    if (!done) return;
-    auto d = std::move(done);
-    done = nullptr;
-    d({false, why, ""});
-  }
-  void start(tcp::endpoint to) {
-    auto self = shared_from_this();
-    socket.async_connect(to, [self](const boost::system::error_code& ec) {
-      if (ec) return self->fail("connection failure");
-      net::async_write(self->socket, net::buffer(self->request), [self](const boost::system::error_code& wec, size_t) {
-        if (wec) return self->fail("connection reset");
-        self->read();
-      });
-    });
-  }
-  void read() {
-    auto self = shared_from_this();
-    socket.async_read_some(net::buffer(buffer), [self](const boost::system::error_code& ec, size_t n) {
-      if (ec) return self->fail("connection reset");
-      self->received.append(self->buffer.data(), n);
-      std::string_view view = self->received;
-      DecodeOutcome outcome = self->decoder.feed(view);
-      self->received.erase(0, self->received.size() - view.size());
-      if (outcome.kind == DecodeOutcome::Kind::kError) return self->fail("invalid response");
-      if (outcome.kind == DecodeOutcome::Kind::kNeedMore) return self->read();
-      HttpResponse response = self->decoder.take();
-      auto d = std::move(self->done);
-      self->done = nullptr;
-      d({true, "", serialize(response)});
-    });
-  }
-};
-
-}  // namespace
-
-void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std::string request_bytes,
-                         std::function<void(TransportResult)> done) {
+void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std::string request_bytes, Done done) {
   auto it = addresses_.find({to.ip, port});
   if (it == addresses_.end()) {
     net::post(io_, [done] { done({false, "connection failure", ""}); });
     return;
   }
-  auto exchange = std::make_shared<Exchange>(io_);
-  exchange->request = std::move(request_bytes);
-  exchange->done = std::move(done);
-  exchange->start(it->second);
+  pool_->send(it->second, std::make_shared<std::string>(std::move(request_bytes)), std::move(done));
 }
 
 void AsioTransport::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) {
@@ -99,7 +167,11 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
   std::array<char, 16 * 1024> buffer{};
   std::string pending;
   std::shared_ptr<size_t> open;
-  bool closing = false;
+  bool closing = false;  // close after the response being written
+  bool closed = false;
+  bool waiting = false;  // for (the rest of) a request
+  bool timer_armed = false;
+  std::chrono::steady_clock::time_point deadline;
 
   Session(tcp::socket s, HttpListener::Handler h, ListenerLimits l, std::shared_ptr<size_t> counter)
       : socket(std::move(s)), handler(std::move(h)), limits(l), decoder(l.codec), idle(socket.get_executor()),
@@ -108,18 +180,36 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
   }
   ~Session() { --*open; }
 
-  void arm_idle() {
-    idle.expires_after(limits.idle_timeout);
+  // A request must arrive whole within idle_timeout of the connection
+  // becoming idle, however slowly its bytes trickle in (a slow client cannot
+  // hold a connection by sending a byte at a time). One timer per session,
+  // re-armed only when it fires, so a request costs no timer syscall.
+  void wait_for_request() {
+    waiting = true;
+    deadline = std::chrono::steady_clock::now() + limits.idle_timeout;
+    if (!timer_armed) arm_timer(deadline);
+    do_read();
+  }
+  void arm_timer(std::chrono::steady_clock::time_point at) {
+    timer_armed = true;
+    idle.expires_at(at);
     std::weak_ptr<Session> weak = shared_from_this();
     idle.async_wait([weak](const boost::system::error_code& ec) {
-      if (auto self = weak.lock(); self && !ec) {
+      auto self = weak.lock();
+      if (!self || ec) return;
+      self->timer_armed = false;
+      if (self->closed) return;
+      auto now = std::chrono::steady_clock::now();
+      if (self->waiting && now >= self->deadline) {
         boost::system::error_code ignored;
+        self->closed = true;
         self->socket.close(ignored);
+        return;
       }
+      self->arm_timer(self->waiting ? self->deadline : now + self->limits.idle_timeout);
     });
   }
   void do_read() {
-    arm_idle();
     auto self = shared_from_this();
     socket.async_read_some(net::buffer(buffer), [self](const boost::system::error_code& ec, size_t n) {
       if (ec) return;
@@ -140,7 +230,7 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
       closing = true;
       return write(std::move(bad));
     }
-    idle.cancel();
+    waiting = false;
     HttpRequest request = decoder.take();
     closing = !decoder.keep_alive();
     // The response callback keeps the session alive while the handler works.
@@ -155,9 +245,12 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
       if (ec || self->closing) {
         boost::system::error_code ignored;
         self->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        self->closed = true;
         self->idle.cancel();
         return;
       }
+      self->waiting = true;
+      self->deadline = std::chrono::steady_clock::now() + self->limits.idle_timeout;
       if (!self->pending.empty()) return self->on_bytes();
       self->do_read();
     });
@@ -181,7 +274,7 @@ void HttpListener::do_accept() {
       boost::system::error_code ignored;
       socket.close(ignored);  // bounded: refuse beyond the limit
     } else {
-      std::make_shared<Session>(std::move(socket), handler_, limits_, open_connections_)->do_read();
+      std::make_shared<Session>(std::move(socket), handler_, limits_, open_connections_)->wait_for_request();
     }
     do_accept();
   });

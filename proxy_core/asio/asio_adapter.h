@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 #include <boost/asio.hpp>
 
@@ -41,22 +42,32 @@ class AsioTimers final : public Timers {
   net::io_context& io_;
   TimerId next_ = 1;
   std::map<TimerId, std::shared_ptr<net::steady_timer>> timers_;
+  std::unordered_set<TimerId> posted_;  // zero-delay callbacks not yet run
 };
 
-// Maps endpoints to real addresses (127.0.0.1:port) and carries one request
-// per connection (Connection: close keeps the adapter small).
+// Maps endpoints to real addresses (127.0.0.1:port) and keeps a pool of
+// idle keep-alive connections per address, as Envoy's and nginx's upstream
+// pools do: a request takes an idle connection or opens one, and gives it
+// back when the response allowed keep-alive. A request that fails on a reused
+// connection before any response byte arrived (the server closed it while
+// idle) is retried once on a fresh connection.
 class AsioTransport final : public Transport {
  public:
-  explicit AsioTransport(net::io_context& io) : io_(io) {}
+  struct Pool;
+  explicit AsioTransport(net::io_context& io, size_t idle_per_address_max = 128);
+  ~AsioTransport() override;
   // Where `endpoint_ip:port` of the mesh lives on this host.
   void map(const std::string& endpoint_ip, uint32_t port, net::ip::tcp::endpoint address);
   void send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
             std::function<void(TransportResult)> done) override;
   void send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) override;
+  // Connections opened so far (tests check that keep-alive reuses them).
+  size_t connections_opened() const;
 
  private:
   net::io_context& io_;
   std::map<std::pair<std::string, uint32_t>, net::ip::tcp::endpoint> addresses_;
+  std::shared_ptr<Pool> pool_;
 };
 
 struct ListenerLimits {

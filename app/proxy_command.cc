@@ -1,0 +1,184 @@
+// `meshsim proxy --listen ADDR --upstream ADDR [-f RULES...] [--service NAME]`:
+// the proxy core as a standalone sidecar in front of a real HTTP server.
+// Every request runs through the same outbound path as in the simulated
+// mesh (VirtualService routing, faults, retries, timeouts, header rules,
+// telemetry) towards the service NAME, whose every endpoint is the upstream
+// address, over a keep-alive connection pool. The admin API (127.0.0.1 only
+// unless --admin-address says otherwise) serves metrics, traces and config.
+#include <csignal>
+#include <memory>
+#include <random>
+
+#include <cxxopts.hpp>
+#include <fmt/format.h>
+
+#include "app/admin_api.h"
+#include "app/admin_routes.h"
+#include "app/commands.h"
+#include "app/listen_address.h"
+#include "app/live_config.h"
+#include "config/loader.h"
+#include "proxy_core/asio/asio_adapter.h"
+#include "reports/mesh_telemetry.h"
+#include "sim/random.h"
+
+namespace meshsim::app {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+namespace {
+
+// The upstream as a mesh service, unless the rules already define it.
+void add_upstream_service(proxy::Resources& resources, const std::string& name) {
+  for (const auto& s : resources.services)
+    if (s.header.meta.name == name && s.header.meta.ns == "default") return;
+  proxy::Deployment deployment;
+  deployment.header.api_version = "apps/v1";
+  deployment.header.kind = "Deployment";
+  deployment.header.meta.name = name;
+  deployment.header.meta.ns = "default";
+  deployment.selector = {{"app", name}};
+  deployment.pod_labels = {{"app", name}};
+  deployment.ports = {{"http", 80}};
+  deployment.header.fields.by_path[""] = {"<--upstream>", 0, 0};
+  proxy::Service service;
+  service.header.api_version = "v1";
+  service.header.kind = "Service";
+  service.header.meta = deployment.header.meta;
+  service.header.fields = deployment.header.fields;
+  service.selector = {{"app", name}};
+  service.ports = {{"http", 80, uint32_t{80}, "TCP", ""}};
+  resources.deployments.push_back(deployment);
+  resources.services.push_back(service);
+}
+
+// Every port of every endpoint of `service` is the upstream's address.
+void map_upstream(proxy::asio::AsioTransport& transport, const proxy::RouteTable& table, const std::string& service,
+                  tcp::endpoint upstream) {
+  const proxy::ServiceInfo* info = table.service(service + ".default.svc.cluster.local");
+  if (!info) return;
+  for (size_t index : info->endpoints) {
+    const proxy::Endpoint& e = table.endpoints()[index];
+    for (const auto& p : e.ports) transport.map(e.ip, p.container_port, upstream);
+    for (const auto& p : info->spec->ports) {
+      transport.map(e.ip, p.port, upstream);
+      if (const auto* number = std::get_if<uint32_t>(&p.target_port); number && *number) transport.map(e.ip, *number, upstream);
+    }
+  }
+}
+
+}  // namespace
+
+int proxy_command(int argc, char** argv) {
+  cxxopts::Options options("meshsim proxy", "The proxy core as a standalone sidecar in front of a real HTTP server.");
+  options.add_options()
+      ("listen", "where clients connect: HOST:PORT", cxxopts::value<std::string>()->default_value("127.0.0.1:15001"))
+      ("upstream", "the real server: HOST:PORT", cxxopts::value<std::string>())
+      ("f,file", "mesh rules (VirtualService, DestinationRule, ...) for the service", cxxopts::value<std::vector<std::string>>())
+      ("service", "the mesh service the upstream is (rules name it in hosts)", cxxopts::value<std::string>()->default_value("upstream"))
+      ("admin-port", "admin API port (0: none)", cxxopts::value<uint16_t>()->default_value("15000"))
+      ("admin-address", "admin API address", cxxopts::value<std::string>()->default_value("127.0.0.1"))
+      ("trace-sampling", "percent of requests traced (Istio's default is 1)", cxxopts::value<double>()->default_value("1"))
+      ("h,help", "show this help");
+  auto args = options.parse(argc, argv);
+  if (args.count("help")) {
+    fmt::print("{}", options.help());
+    return kExitOk;
+  }
+  if (!args.count("upstream")) {
+    fmt::print(stderr, "meshsim proxy: --upstream HOST:PORT is required\n{}", options.help());
+    return kExitBadInput;
+  }
+  std::string error;
+  auto listen = parse_address(args["listen"].as<std::string>(), &error);
+  auto upstream = listen ? parse_address(args["upstream"].as<std::string>(), &error) : std::nullopt;
+  auto admin_ip = upstream ? parse_address(args["admin-address"].as<std::string>() + ":0", &error) : std::nullopt;
+  if (!admin_ip) {
+    fmt::print(stderr, "meshsim proxy: {}\n", error);
+    return kExitBadInput;
+  }
+  const std::string service = args["service"].as<std::string>();
+
+  proxy::Resources rules;
+  if (args.count("file")) {
+    std::vector<config::Diagnostic> diagnostics;
+    auto loaded = config::load(config::read_sources(args["file"].as<std::vector<std::string>>(), diagnostics));
+    diagnostics.insert(diagnostics.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
+    if (config::has_errors(diagnostics)) {
+      for (const auto& d : diagnostics)
+        if (d.severity == config::Severity::kError) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
+      return kExitBadInput;
+    }
+    rules = std::move(loaded.resources);
+  }
+
+  net::io_context io(1);
+  proxy::asio::AsioClock clock;
+  proxy::asio::AsioTimers timers(io);
+  proxy::asio::AsioTransport transport(io);
+  sim::SplitMix64 random(std::random_device{}());
+  reports::TelemetryOptions telemetry_options;
+  telemetry_options.trace_sampling_ppm = static_cast<uint32_t>(args["trace-sampling"].as<double>() * 10000);
+  telemetry_options.epoch_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  reports::MeshTelemetry telemetry(telemetry_options);
+  proxy::SnapshotHolder snapshot;
+
+  LiveConfig live(rules, [&](const proxy::Resources& next, std::vector<std::string>* errors) {
+    proxy::Resources with_upstream = next;
+    add_upstream_service(with_upstream, service);
+    auto table = proxy::RouteTable::create(std::move(with_upstream), errors);
+    if (!table) return false;
+    map_upstream(transport, *table, service, *upstream);
+    snapshot.set(std::move(table));
+    return true;
+  });
+  std::vector<std::string> errors;
+  if (!live.start(&errors)) {
+    for (const auto& e : errors) fmt::print(stderr, "meshsim proxy: {}\n", e);
+    return kExitBadInput;
+  }
+
+  proxy::SidecarEnv env{&clock, &timers, &random, &transport, &telemetry, &snapshot};
+  proxy::Sidecar sidecar(nullptr, "default", {}, env);
+  const std::string service_host = service;
+
+  auto serve = [&](proxy::HttpRequest request, proxy::asio::HttpListener::Respond respond) {
+    // Envoy picks the virtual host by Host, and rules name the service; as
+    // nginx's proxy_pass does by default, the request carries the upstream's name.
+    request.authority = service_host;
+    sidecar.outbound(std::move(request), service_host, 80, [respond = std::move(respond)](proxy::OutboundResult out) {
+      if (out.response) return respond(std::move(*out.response));
+      proxy::HttpResponse failed;  // what Envoy answers when no upstream answered
+      failed.status = 503;
+      failed.body = out.error;
+      respond(std::move(failed));
+    });
+  };
+  try {
+    proxy::asio::HttpListener listener(io, *listen, serve);
+    AdminApi api;
+    add_config_routes(api, live);
+    add_telemetry_routes(api, telemetry);
+    api.on("GET", "/help", "this list", [&api](const proxy::HttpRequest&) { return respond(200, api.help()); });
+    std::unique_ptr<proxy::asio::HttpListener> admin;
+    if (uint16_t admin_port = args["admin-port"].as<uint16_t>()) {
+      admin = std::make_unique<proxy::asio::HttpListener>(
+          io, tcp::endpoint(admin_ip->address(), admin_port),
+          [&api](proxy::HttpRequest request, proxy::asio::HttpListener::Respond respond) { respond(api.handle(request)); });
+    }
+    net::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+    fmt::print(stderr, "meshsim proxy: {} -> {} (service {}){}\n", args["listen"].as<std::string>(),
+               args["upstream"].as<std::string>(), service,
+               admin ? fmt::format(", admin on {}:{}", admin_ip->address().to_string(), admin->port()) : "");
+    io.run();
+  } catch (const boost::system::system_error& e) {
+    fmt::print(stderr, "meshsim proxy: {}\n", e.what());
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace meshsim::app
