@@ -13,5 +13,6 @@ int curl_command(int argc, char** argv);
 int run_command(int argc, char** argv);
 int say_command(int argc, char** argv);
 int proxy_command(int argc, char** argv);
+int serve_command(int argc, char** argv);
 
 }  // namespace meshsim::app

@@ -16,12 +16,11 @@ PushResult LiveConfig::apply_yaml(const std::string& yaml, const std::string& so
     result.errors.push_back(source_name + ": no mesh resources in the push");
     return result;
   }
-  proxy::Resources next = resources_;
+  proxy::Resources next = current_();
   proxy::apply_resources(next, delta.resources);
   if (!install_(next, &result.errors)) return result;
   for (const auto* h : proxy::resource_headers(delta.resources))
     result.changed.push_back(fmt::format("{}/{}/{} configured", h->kind, h->meta.ns, h->meta.name));
-  resources_ = std::move(next);
   result.ok = true;
   return result;
 }
@@ -29,13 +28,12 @@ PushResult LiveConfig::apply_yaml(const std::string& yaml, const std::string& so
 PushResult LiveConfig::remove(const std::string& kind, const std::string& ns, const std::string& name) {
   PushResult result;
   std::string key = fmt::format("{}/{}/{}", kind, ns, name);
-  proxy::Resources next = resources_;
+  proxy::Resources next = current_();
   if (!proxy::delete_resource(next, key)) {
     result.errors.push_back(fmt::format("{} not found", key));
     return result;
   }
   if (!install_(next, &result.errors)) return result;
-  resources_ = std::move(next);
   result.changed.push_back(key + " deleted");
   result.ok = true;
   return result;
@@ -43,7 +41,7 @@ PushResult LiveConfig::remove(const std::string& kind, const std::string& ns, co
 
 nlohmann::ordered_json LiveConfig::listing() const {
   auto list = nlohmann::ordered_json::array();
-  for (const auto* h : proxy::resource_headers(resources_)) {
+  for (const auto* h : proxy::resource_headers(current_())) {
     proxy::SourcePos pos = h->fields.at("");
     list.push_back({{"kind", h->kind},
                     {"namespace", h->meta.ns},

@@ -24,20 +24,20 @@ struct PushResult {
 
 class LiveConfig {
  public:
-  // `install` compiles and swaps in a new snapshot; false + errors refuses it.
+  // `current` reads the resources serving now (a timeline may change them
+  // too); `install` compiles and swaps in a new set, or returns false with
+  // errors and leaves the old one serving.
+  using Current = std::function<const proxy::Resources&()>;
   using Install = std::function<bool(const proxy::Resources&, std::vector<std::string>* errors)>;
-  LiveConfig(proxy::Resources initial, Install install) : resources_(std::move(initial)), install_(std::move(install)) {}
+  LiveConfig(Current current, Install install) : current_(std::move(current)), install_(std::move(install)) {}
 
-  // Installs the initial resources; false + errors when they do not compile.
-  bool start(std::vector<std::string>* errors) { return install_(resources_, errors); }
   PushResult apply_yaml(const std::string& yaml, const std::string& source_name);
   PushResult remove(const std::string& kind, const std::string& ns, const std::string& name);
-  const proxy::Resources& resources() const { return resources_; }
   // [{"kind", "namespace", "name", "source"}] for GET /config.
   nlohmann::ordered_json listing() const;
 
  private:
-  proxy::Resources resources_;
+  Current current_;
   Install install_;
 };
 

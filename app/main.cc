@@ -19,6 +19,7 @@ commands:
   curl -f FILE... URL      send a request inside the simulated mesh built from the files
   run SCENARIO             run a scenario in virtual time; exit 0 expectations held, 1 failed, 2 bad input
   say "SENTENCE"           a plain-word command ("route mobile traffic to bar v2") as Istio YAML
+  serve SCENARIO           the scenario's mesh live: ingress on :8080, admin API on 127.0.0.1:15000
   proxy --upstream ADDR    the proxy core as a standalone sidecar in front of a real server
   help                     this text
 
@@ -45,10 +46,11 @@ int main(int argc, char** argv) {
     if (command == "run") return run_command(argc - 1, argv + 1);
     if (command == "say") return say_command(argc - 1, argv + 1);
     if (command == "proxy") return proxy_command(argc - 1, argv + 1);
+    if (command == "serve") return serve_command(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
     return kExitBadInput;
   }
-  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, run, say, proxy, help)\n", command);
+  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, run, say, serve, proxy, help)\n", command);
   return kExitBadInput;
 }

@@ -125,17 +125,19 @@ int proxy_command(int argc, char** argv) {
   reports::MeshTelemetry telemetry(telemetry_options);
   proxy::SnapshotHolder snapshot;
 
-  LiveConfig live(rules, [&](const proxy::Resources& next, std::vector<std::string>* errors) {
+  auto install = [&](const proxy::Resources& next, std::vector<std::string>* errors) {
     proxy::Resources with_upstream = next;
     add_upstream_service(with_upstream, service);
     auto table = proxy::RouteTable::create(std::move(with_upstream), errors);
     if (!table) return false;
     map_upstream(transport, *table, service, *upstream);
     snapshot.set(std::move(table));
+    rules = next;
     return true;
-  });
+  };
+  LiveConfig live([&]() -> const proxy::Resources& { return rules; }, install);
   std::vector<std::string> errors;
-  if (!live.start(&errors)) {
+  if (!install(proxy::Resources(rules), &errors)) {
     for (const auto& e : errors) fmt::print(stderr, "meshsim proxy: {}\n", e);
     return kExitBadInput;
   }
@@ -170,9 +172,9 @@ int proxy_command(int argc, char** argv) {
     }
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
-    fmt::print(stderr, "meshsim proxy: {} -> {} (service {}){}\n", args["listen"].as<std::string>(),
-               args["upstream"].as<std::string>(), service,
-               admin ? fmt::format(", admin on {}:{}", admin_ip->address().to_string(), admin->port()) : "");
+    fmt::print(stderr, "meshsim proxy: listening on http://{}:{}/ -> {} (service {}){}\n", listen->address().to_string(),
+               listener.port(), args["upstream"].as<std::string>(), service,
+               admin ? fmt::format("; admin http://{}:{}/", admin_ip->address().to_string(), admin->port()) : "");
     io.run();
   } catch (const boost::system::system_error& e) {
     fmt::print(stderr, "meshsim proxy: {}\n", e.what());

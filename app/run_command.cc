@@ -3,18 +3,15 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
 #include "app/commands.h"
+#include "app/report_files.h"
 #include "config/loader.h"
 #include "config/traffic_analysis.h"
-#include "reports/html_report.h"
-#include "reports/junit.h"
 #include "reports/mesh_telemetry.h"
 #include "reports/run_report.h"
 #include "sim/scenario_runner.h"
@@ -143,34 +140,10 @@ int run_command(int argc, char** argv) {
   }
   fmt::print("{}", text);
   if (args.count("out")) {
-    std::filesystem::path dir = args["out"].as<std::string>();
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    auto report = reports::run_json(result, MESHSIM_VERSION);
-    nlohmann::ordered_json edges = nlohmann::ordered_json::array();
-    for (const auto& [key, e] : telemetry.edges())
-      edges.push_back({{"from", e.from}, {"to", e.to}, {"service", e.to_service}, {"requests", e.requests},
-                       {"errors", e.errors}, {"mtls", e.mtls},
-                       {"latency_ms", {{"p50", static_cast<double>(e.latency.percentile(50)) / 1000.0},
-                                       {"p99", static_cast<double>(e.latency.percentile(99)) / 1000.0}}}});
-    report["graph"] = {{"edges", edges}};
-    report["time_series"] = series.json();
-    const std::pair<const char*, std::string> files[] = {
-        {"report.json", report.dump(2) + "\n"},
-        {"junit.xml", reports::junit_xml(result)},
-        {"metrics.prom", telemetry.prometheus()},
-        {"traces.json", telemetry.zipkin().dump(2) + "\n"},
-        {"graph.dot", telemetry.dot(seconds)},
-        {"graph.mmd", telemetry.mermaid(seconds)},
-        {"report.html", reports::html_report(result, series, telemetry)},
-    };
-    for (const auto& [name, content] : files) {
-      std::ofstream out(dir / name);
-      out << content;
-      if (!out) {
-        fmt::print(stderr, "meshsim run: cannot write {}\n", (dir / name).string());
-        return kExitBadInput;
-      }
+    std::string error;
+    if (!write_report_files(args["out"].as<std::string>(), result, telemetry, series, &error)) {
+      fmt::print(stderr, "meshsim run: {}\n", error);
+      return kExitBadInput;
     }
   }
   return result.passed() ? kExitOk : kExitFailed;

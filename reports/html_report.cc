@@ -141,6 +141,8 @@ std::string latency_chart(const TimeSeries& series, const Axis& ax, const sim::R
   return svg(body);
 }
 
+}  // namespace
+
 std::string graph_svg(const MeshTelemetry& t, double seconds) {
   // Layered layout: a node's column is its longest distance from a caller-less node.
   std::map<std::string, int> depth;
@@ -178,6 +180,8 @@ std::string graph_svg(const MeshTelemetry& t, double seconds) {
   return svg(body, height);
 }
 
+namespace {
+
 std::string trace_svg(const MeshTelemetry& t) {
   auto spans = t.sample_trace();
   if (spans.empty()) return "<p>No trace was sampled.</p>";
@@ -204,13 +208,15 @@ std::string trace_svg(const MeshTelemetry& t) {
 
 }  // namespace
 
-std::string html_report(const sim::RunResult& r, const TimeSeries& series, const MeshTelemetry& telemetry) {
+std::string html_report(const sim::RunResult& r, const TimeSeries& series, const MeshTelemetry& telemetry,
+                        int refresh_seconds) {
   double seconds = static_cast<double>(r.duration.count()) / 1e6;
   Axis ax{seconds};
   size_t passed = 0;
   for (const auto& e : r.expectations) passed += e.passed;
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>meshsim: " + esc(r.scenario) + "</title>\n";
+  if (refresh_seconds > 0) h += fmt::format("<meta http-equiv=\"refresh\" content=\"{}\">\n", refresh_seconds);
   h += R"~(<style>
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1000px;color:#222}
 h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}

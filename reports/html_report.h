@@ -13,6 +13,10 @@
 
 namespace meshsim::reports {
 
-std::string html_report(const sim::RunResult& result, const TimeSeries& series, const MeshTelemetry& telemetry);
+// refresh_seconds > 0: the page reloads itself (the live dashboard of `meshsim serve`).
+std::string html_report(const sim::RunResult& result, const TimeSeries& series, const MeshTelemetry& telemetry,
+                        int refresh_seconds = 0);
+// The service graph as an inline SVG (GET /graph?format=svg).
+std::string graph_svg(const MeshTelemetry& telemetry, double seconds);
 
 }  // namespace meshsim::reports

@@ -49,13 +49,15 @@ struct ExpectationState {
   std::string first_bad_body;
 };
 
-class Runner final : public proxy::TelemetrySink {
+}  // namespace
+
+class ScenarioSession::Runner final : public proxy::TelemetrySink {
  public:
-  Runner(const Scenario& sc, const RunOptions& options)
-      : sc_(sc), options_(options), seed_(options.seed.value_or(sc.seed)),
+  Runner(const Scenario& sc, const RunOptions& options, const SessionOptions& session)
+      : sc_(sc), options_(options), session_(session), seed_(options.seed.value_or(sc.seed)),
         world_(WorldOptions{seed_, sc.link_latency}), traffic_random_(SplitMix64::fork(seed_, "traffic")) {}
 
-  RunResult run() {
+  void start() {
     result_.scenario = sc_.name;
     result_.description = sc_.description;
     result_.seed = seed_;
@@ -71,12 +73,14 @@ class Runner final : public proxy::TelemetrySink {
     current_ = sc_.resources;
     behaviors_ = sc_.behaviors;
     add_clients();
+    if (session_.ingress) add_ingress();
     std::vector<std::string> errors;
     if (!world_.apply(current_, &errors))
       phases_.front().notes.push_back("initial configuration rejected: " + fmt::format("{}", fmt::join(errors, "; ")));
     apply_sidecars_and_behaviors();
-    for (const auto& step : sc_.timeline)
-      world_.scheduler().schedule(step.at, [this, &step] { apply_step(step); });
+    if (!session_.manual)
+      for (const auto& step : sc_.timeline)
+        world_.scheduler().schedule(step.at, [this, &step] { apply_step(step); });
     // A source that a timeline step starts waits for that step.
     std::set<std::string> started_by_steps;
     for (const auto& step : sc_.timeline) started_by_steps.insert(step.start_sources.begin(), step.start_sources.end());
@@ -87,11 +91,46 @@ class Runner final : public proxy::TelemetrySink {
       if (!waits) world_.scheduler().schedule(src.start, [this, run] { start_source(*run); });
     }
     if (options_.progress) schedule_progress();
-    result_.event_limit_hit = !world_.scheduler().run();
+  }
+
+  bool advance(Duration until) {
+    bool within_limit = world_.scheduler().run(until);
+    result_.event_limit_hit = result_.event_limit_hit || !within_limit;
+    return within_limit;
+  }
+
+  RunResult finish() {
     result_.events = world_.scheduler().events_run();
     for (auto& p : phases_) result_.phases.push_back(std::move(p));
     finish_expectations();
     return std::move(result_);
+  }
+
+  Duration now() const { return world_.const_scheduler().now(); }
+  std::optional<Duration> next_event() const { return world_.const_scheduler().next_at(); }
+
+  const TimelineStep* next_step() const {
+    return session_.manual && next_manual_step_ < sc_.timeline.size() ? &sc_.timeline[next_manual_step_] : nullptr;
+  }
+  void apply_next_step() {
+    if (const TimelineStep* step = next_step()) {
+      ++next_manual_step_;
+      apply_step(*step, now());
+    }
+  }
+
+  const proxy::Resources& resources() const { return current_; }
+
+  bool push(proxy::Resources next, std::vector<std::string>* errors, const std::string& note) {
+    if (!world_.apply(next, errors)) return false;
+    current_ = std::move(next);
+    apply_sidecars_and_behaviors();
+    phase_at(now()).notes.push_back(note);
+    return true;
+  }
+
+  void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult)> done) {
+    world_.send(kIngressNamespace, kIngressWorkload, std::move(request), host, port, std::move(done));
   }
 
   void record(const proxy::TelemetryEvent& ev) override {
@@ -218,8 +257,24 @@ class Runner final : public proxy::TelemetrySink {
     world_.configure(std::move(settings));
   }
 
-  void apply_step(const TimelineStep& step) {
-    Phase& phase = phase_at(step.at);
+  // The ingress gateway live requests enter through (`meshsim serve --port`),
+  // as Istio's istio-ingressgateway: an Envoy, so it reports telemetry.
+  void add_ingress() {
+    proxy::Deployment d;
+    d.header.kind = "Deployment";
+    d.header.meta.name = kIngressWorkload;
+    d.header.meta.ns = kIngressNamespace;
+    d.pod_labels = {{"app", kIngressWorkload}, {"istio", "ingressgateway"}};
+    d.service_account = "istio-ingressgateway-service-account";
+    current_.deployments.push_back(d);
+    std::string key = std::string(kIngressNamespace) + "/" + kIngressWorkload;
+    clients_.insert(key);
+    client_sidecar_[key] = true;
+  }
+
+  void apply_step(const TimelineStep& step) { apply_step(step, step.at); }
+  void apply_step(const TimelineStep& step, Duration at) {
+    Phase& phase = phase_at(at);
     proxy::Resources next = current_;
     if (step.apply) apply_resources(next, *step.apply);
     for (const auto& key : step.delete_keys)
@@ -420,7 +475,9 @@ class Runner final : public proxy::TelemetrySink {
   }
 
   const Scenario& sc_;
-  const RunOptions& options_;
+  RunOptions options_;
+  SessionOptions session_;
+  size_t next_manual_step_ = 0;
   uint64_t seed_;
   World world_;
   SplitMix64 traffic_random_;
@@ -436,11 +493,30 @@ class Runner final : public proxy::TelemetrySink {
   uint64_t total_sent_ = 0;
 };
 
-}  // namespace
+ScenarioSession::ScenarioSession(const Scenario& scenario, const RunOptions& options, const SessionOptions& session)
+    : runner_(std::make_unique<Runner>(scenario, options, session)) {
+  runner_->start();
+}
+ScenarioSession::~ScenarioSession() = default;
+bool ScenarioSession::advance(Duration until) { return runner_->advance(until); }
+Duration ScenarioSession::now() const { return runner_->now(); }
+std::optional<Duration> ScenarioSession::next_event() const { return runner_->next_event(); }
+const TimelineStep* ScenarioSession::next_step() const { return runner_->next_step(); }
+void ScenarioSession::apply_next_step() { runner_->apply_next_step(); }
+const proxy::Resources& ScenarioSession::resources() const { return runner_->resources(); }
+bool ScenarioSession::push(proxy::Resources next, std::vector<std::string>* errors, const std::string& note) {
+  return runner_->push(std::move(next), errors, note);
+}
+void ScenarioSession::send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port,
+                                   std::function<void(CallResult)> done) {
+  runner_->send_ingress(std::move(request), host, port, std::move(done));
+}
+RunResult ScenarioSession::finish() { return runner_->finish(); }
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
-  Runner runner(scenario, options);
-  return runner.run();
+  ScenarioSession session(scenario, options);
+  session.advance(TimePoint::max());
+  return session.finish();
 }
 
 }  // namespace meshsim::sim

@@ -4,12 +4,15 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "proxy_core/telemetry.h"
 
 #include "sim/run_result.h"
 #include "sim/scenario.h"
+#include "sim/world.h"
 
 namespace meshsim::sim {
 
@@ -22,6 +25,42 @@ struct RunOptions {
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+// Where live requests enter (`meshsim serve`): Istio's ingress gateway.
+inline constexpr const char* kIngressWorkload = "istio-ingressgateway";
+inline constexpr const char* kIngressNamespace = "istio-system";
+
+struct SessionOptions {
+  bool manual = false;   // timeline steps wait for apply_next_step()
+  bool ingress = false;  // add the ingress gateway workload for send_ingress()
+};
+
+// A scenario run in pieces, for live modes: `run_scenario` is start,
+// advance to the end, finish. Virtual time moves only in advance(); a live
+// command advances it in step with the wall clock.
+class ScenarioSession {
+ public:
+  ScenarioSession(const Scenario& scenario, const RunOptions& options = {}, const SessionOptions& session = {});
+  ~ScenarioSession();
+  // Runs events up to `until`; false once the event limit is hit.
+  bool advance(Duration until);
+  Duration now() const;
+  std::optional<Duration> next_event() const;
+  // Manual mode: the step apply_next_step() would apply, or null.
+  const TimelineStep* next_step() const;
+  void apply_next_step();
+  // The mesh resources serving now, and a live push of new ones (rejected
+  // whole on error); `note` goes into the report's phase.
+  const proxy::Resources& resources() const;
+  bool push(proxy::Resources next, std::vector<std::string>* errors, const std::string& note);
+  // A request from outside the mesh through the ingress gateway.
+  void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult)> done);
+  RunResult finish();
+
+ private:
+  class Runner;
+  std::unique_ptr<Runner> runner_;
+};
 
 using proxy::apply_resources;
 using proxy::delete_resource;

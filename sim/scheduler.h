@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <queue>
 #include <unordered_set>
 #include <vector>
@@ -29,10 +30,15 @@ class Scheduler final : public proxy::Clock, public proxy::Timers {
   TimerId schedule(Duration delay, std::function<void()> fn) override;
   void cancel(TimerId id) override { cancelled_.insert(id); }
 
-  // Runs events until none are left or the next is after `until`. Returns
-  // false if the event limit was hit.
+  // Runs events until none are left or the next is after `until`, then sets
+  // the clock to `until` (unless it is max). Returns false if the event limit was hit.
   bool run(TimePoint until = TimePoint::max());
   bool empty() const { return queue_.size() == cancelled_.size(); }
+  // When the earliest pending event is due (it may turn out cancelled).
+  std::optional<TimePoint> next_at() const {
+    if (queue_.empty()) return std::nullopt;
+    return queue_.top().at;
+  }
   uint64_t events_run() const { return events_run_; }
 
  private:

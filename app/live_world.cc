@@ -1,0 +1,80 @@
+#include "app/live_world.h"
+
+namespace meshsim::app {
+
+namespace {
+
+reports::TelemetryOptions live_telemetry_options(const sim::Scenario& scenario) {
+  reports::TelemetryOptions options;
+  options.trace_sampling_ppm = static_cast<uint32_t>(scenario.trace_sampling_percent * 10000);
+  // Live spans carry real timestamps (Zipkin: microseconds since the Unix epoch).
+  options.epoch_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return options;
+}
+
+// An upper bound on one sleep, so the clock mapping never drifts far.
+constexpr auto kWakeMax = std::chrono::milliseconds(100);
+
+}  // namespace
+
+LiveWorld::LiveWorld(boost::asio::io_context& io, const sim::Scenario& scenario, LiveOptions options)
+    : io_(io), scenario_(scenario), options_(options), telemetry_(live_telemetry_options(scenario)), wake_(io) {
+  sim::RunOptions run_options;
+  run_options.seed = options.seed;
+  run_options.sinks = {&telemetry_, &series_};
+  session_ = std::make_unique<sim::ScenarioSession>(scenario_, run_options,
+                                                     sim::SessionOptions{options.manual, /*ingress=*/true});
+  pump();
+}
+
+LiveWorld::~LiveWorld() { wake_.cancel(); }
+
+sim::Duration LiveWorld::target_now() const {
+  auto wall = std::chrono::steady_clock::now() - wall_start_;
+  return std::chrono::duration_cast<sim::Duration>(
+      std::chrono::duration<double, std::micro>(std::chrono::duration<double, std::micro>(wall).count() * options_.speed));
+}
+
+void LiveWorld::pump() {
+  if (finished_) return;
+  session_->advance(std::max(target_now(), session_->now()));
+  auto wait = kWakeMax;
+  if (auto next = session_->next_event()) {
+    auto until = std::chrono::duration<double, std::micro>(static_cast<double>((*next - session_->now()).count()) / options_.speed);
+    wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(until) + std::chrono::milliseconds(1));
+  }
+  wake_.expires_after(wait);
+  wake_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) pump();
+  });
+}
+
+void LiveWorld::send(proxy::HttpRequest request, const std::string& url_host, uint32_t port,
+                     std::function<void(sim::CallResult)> done) {
+  session_->advance(std::max(target_now(), session_->now()));
+  session_->send_ingress(std::move(request), url_host, port, std::move(done));
+  pump();  // what needs no simulated time happens now
+}
+
+void LiveWorld::apply_next_step() {
+  session_->apply_next_step();
+  pump();
+}
+
+sim::RunResult LiveWorld::snapshot() const {
+  sim::RunResult r;
+  r.scenario = scenario_.name + " (live)";
+  r.description = scenario_.description;
+  r.seed = options_.seed.value_or(scenario_.seed);
+  r.duration = std::max(session_->now(), sim::Duration(1'000'000));
+  return r;
+}
+
+sim::RunResult LiveWorld::finish() {
+  finished_ = true;
+  wake_.cancel();
+  return session_->finish();
+}
+
+}  // namespace meshsim::app

@@ -1,0 +1,43 @@
+// Helpers for tests of the live commands (`serve`, `proxy`, `demo`): start
+// meshsim as a child process, learn its ports from its banner, talk HTTP to
+// it over 127.0.0.1, stop it with a signal. Every wait has a deadline.
+#pragma once
+
+#include <csignal>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace meshsim::testing {
+
+struct HttpReply {
+  int status = 0;  // 0: no answer
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+// One request on a fresh connection (Connection: close), 10 s at most.
+HttpReply http(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
+               const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+class LiveProcess {
+ public:
+  // Runs build/app/meshsim with `args`; stdout and stderr go to files.
+  explicit LiveProcess(const std::vector<std::string>& args);
+  ~LiveProcess();
+  // Waits until stderr contains `marker` (10 s at most); returns stderr so far.
+  std::optional<std::string> wait_for_stderr(const std::string& marker);
+  // The port after "http://127.0.0.1:" following `label` in stderr.
+  uint16_t port_after(const std::string& label);
+  // Sends `signal` and waits (20 s at most) for the exit code; -1 if it had to be killed.
+  int stop(int signal = SIGTERM);
+  std::string stdout_text() const;
+  std::string stderr_text() const;
+
+ private:
+  int pid_ = -1;
+  std::string out_path_, err_path_;
+};
+
+}  // namespace meshsim::testing

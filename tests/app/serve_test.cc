@@ -1,0 +1,115 @@
+// `meshsim serve` on the demo scenario, over real sockets: requests through
+// the ingress port, rules applied and deleted through the admin API, and the
+// routing outcomes the virtual run of the same scenario asserts in its
+// expectations (scenarios/hightower-demo.yaml, checked by ShippedScenario).
+// --manual holds the timeline so each state is reached only when the test says.
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/app/live_process.h"
+
+namespace meshsim::testing {
+namespace {
+
+constexpr const char* kBarPinnedToV1 = R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - route: [{destination: {host: bar, subset: v1}}]
+)";
+
+// The distinct bodies of n requests through the ingress.
+std::set<std::string> bodies(uint16_t port, int n, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  std::set<std::string> seen;
+  for (int i = 0; i < n; ++i) {
+    HttpReply r = http(port, "GET", "/", "", headers);
+    seen.insert(std::to_string(r.status) + " " + r.body);
+  }
+  return seen;
+}
+
+TEST(Serve, DemoOverRealSocketsMatchesTheVirtualRun) {
+  std::string out_dir = "/tmp/meshsim-serve-test-" + std::to_string(::getpid());
+  LiveProcess serve({"serve", std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml", "--manual", "--port", "0",
+                     "--admin-port", "0", "--out", out_dir});
+  ASSERT_TRUE(serve.wait_for_stderr("admin http://")) << serve.stderr_text();
+  uint16_t ingress = serve.port_after("ingress"), admin = serve.port_after("admin");
+  ASSERT_NE(ingress, 0);
+  ASSERT_NE(admin, 0);
+
+  // v1 only, no sidecars.
+  EXPECT_EQ(bodies(ingress, 5), std::set<std::string>{"200 frontend -> foo v1, bar v1"});
+  // Steps 1-2: sidecars injected, v2 deployed: Kubernetes spreads over both.
+  ASSERT_EQ(http(admin, "POST", "/step").status, 200);
+  ASSERT_EQ(http(admin, "POST", "/step").status, 200);
+  auto spread = bodies(ingress, 60);
+  EXPECT_TRUE(spread.count("200 frontend -> foo v1, bar v2") || spread.count("200 frontend -> foo v2, bar v2")) << spread.size();
+  EXPECT_TRUE(spread.count("200 frontend -> foo v1, bar v1") || spread.count("200 frontend -> foo v2, bar v1"));
+  // Step 3: the route rules pin v1.
+  ASSERT_EQ(http(admin, "POST", "/step").status, 200);
+  EXPECT_EQ(bodies(ingress, 30), std::set<std::string>{"200 frontend -> foo v1, bar v1"});
+  // Deleted through the admin API: bar v2 is back, foo stays pinned.
+  HttpReply deleted = http(admin, "DELETE", "/config/VirtualService/default/bar");
+  EXPECT_EQ(deleted.status, 200) << deleted.body;
+  auto unpinned = bodies(ingress, 60);
+  EXPECT_TRUE(unpinned.count("200 frontend -> foo v1, bar v2"));
+  EXPECT_FALSE(unpinned.count("200 frontend -> foo v2, bar v2"));
+  // A bad push is refused whole with file:line:column, and changes nothing.
+  HttpReply bad = http(admin, "POST", "/config", std::string(kBarPinnedToV1) + "  htttp: []\n");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("<POST /config>:8:3"), std::string::npos) << bad.body;
+  EXPECT_TRUE(bodies(ingress, 60).count("200 frontend -> foo v1, bar v2"));
+  // Restored through the admin API.
+  EXPECT_EQ(http(admin, "POST", "/config", kBarPinnedToV1).status, 200);
+  EXPECT_EQ(bodies(ingress, 30), std::set<std::string>{"200 frontend -> foo v1, bar v1"});
+  // Deny, as the talk said it; frontend's page fails while bar refuses it.
+  HttpReply deny = http(admin, "POST", "/say", "deny access to the bar service");
+  EXPECT_EQ(deny.status, 200) << deny.body;
+  EXPECT_NE(deny.body.find("kind: AuthorizationPolicy"), std::string::npos);
+  for (const auto& b : bodies(ingress, 10)) EXPECT_NE(b.substr(0, 3), "200") << b;
+  EXPECT_EQ(http(admin, "POST", "/say", "allow access to the bar service").status, 200);
+  EXPECT_EQ(bodies(ingress, 10), std::set<std::string>{"200 frontend -> foo v1, bar v1"});
+  // Mobile traffic to bar v2; browsers stay on v1.
+  EXPECT_EQ(http(admin, "POST", "/say", "route mobile traffic to bar v2").status, 200);
+  EXPECT_EQ(bodies(ingress, 10, {{"User-Agent", "mobile"}}), std::set<std::string>{"200 frontend -> foo v1, bar v2"});
+  EXPECT_EQ(bodies(ingress, 10, {{"User-Agent", "Mozilla/5.0"}}), std::set<std::string>{"200 frontend -> foo v1, bar v1"});
+  // Not understood: the closest phrasings, and nothing changes.
+  HttpReply unknown = http(admin, "POST", "/say", "make bar faster please");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("closest phrasings"), std::string::npos);
+
+  // What the admin API shows.
+  HttpReply metrics = http(admin, "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("source_workload=\"istio-ingressgateway\""), std::string::npos);
+  auto topology = nlohmann::json::parse(http(admin, "GET", "/topology?service=frontend").body);
+  EXPECT_EQ(topology["calls"], nlohmann::json::array({"bar", "foo"}));
+  EXPECT_EQ(http(admin, "GET", "/graph").body.rfind("digraph", 0), 0u);
+  EXPECT_NE(http(admin, "GET", "/").body.find("<svg"), std::string::npos);
+  EXPECT_EQ(http(admin, "GET", "/nope").status, 404);
+  EXPECT_EQ(http(admin, "PUT", "/config").status, 405);
+
+  EXPECT_EQ(serve.stop(SIGINT), 0) << serve.stderr_text();
+  for (const char* file : {"report.json", "junit.xml", "metrics.prom", "traces.json", "graph.dot", "report.html"})
+    EXPECT_TRUE(std::ifstream(out_dir + "/" + file).good()) << file;
+  std::filesystem::remove_all(out_dir);
+}
+
+TEST(Serve, AdminApiListensOnLoopbackOnly) {
+  LiveProcess serve({"serve", std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml", "--manual", "--port", "0",
+                     "--admin-port", "0"});
+  auto banner = serve.wait_for_stderr("admin http://");
+  ASSERT_TRUE(banner) << serve.stderr_text();
+  EXPECT_NE(banner->find("admin http://127.0.0.1:"), std::string::npos) << *banner;
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace meshsim::testing
