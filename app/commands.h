@@ -14,5 +14,6 @@ int run_command(int argc, char** argv);
 int say_command(int argc, char** argv);
 int proxy_command(int argc, char** argv);
 int serve_command(int argc, char** argv);
+int demo_command(int argc, char** argv);
 
 }  // namespace meshsim::app

@@ -77,7 +77,7 @@ int proxy_command(int argc, char** argv) {
       ("upstream", "the real server: HOST:PORT", cxxopts::value<std::string>())
       ("f,file", "mesh rules (VirtualService, DestinationRule, ...) for the service", cxxopts::value<std::vector<std::string>>())
       ("service", "the mesh service the upstream is (rules name it in hosts)", cxxopts::value<std::string>()->default_value("upstream"))
-      ("admin-port", "admin API port (0: none)", cxxopts::value<uint16_t>()->default_value("15000"))
+      ("admin-port", "admin API port (0: any free port)", cxxopts::value<uint16_t>()->default_value("15000"))
       ("admin-address", "admin API address", cxxopts::value<std::string>()->default_value("127.0.0.1"))
       ("trace-sampling", "percent of requests traced (Istio's default is 1)", cxxopts::value<double>()->default_value("1"))
       ("h,help", "show this help");
@@ -164,17 +164,14 @@ int proxy_command(int argc, char** argv) {
     add_config_routes(api, live);
     add_telemetry_routes(api, telemetry);
     api.on("GET", "/help", "this list", [&api](const proxy::HttpRequest&) { return respond(200, api.help()); });
-    std::unique_ptr<proxy::asio::HttpListener> admin;
-    if (uint16_t admin_port = args["admin-port"].as<uint16_t>()) {
-      admin = std::make_unique<proxy::asio::HttpListener>(
-          io, tcp::endpoint(admin_ip->address(), admin_port),
-          [&api](proxy::HttpRequest request, proxy::asio::HttpListener::Respond respond) { respond(api.handle(request)); });
-    }
+    proxy::asio::HttpListener admin(
+        io, tcp::endpoint(admin_ip->address(), args["admin-port"].as<uint16_t>()),
+        [&api](proxy::HttpRequest request, proxy::asio::HttpListener::Respond respond) { respond(api.handle(request)); });
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
-    fmt::print(stderr, "meshsim proxy: listening on http://{}:{}/ -> {} (service {}){}\n", listen->address().to_string(),
-               listener.port(), args["upstream"].as<std::string>(), service,
-               admin ? fmt::format("; admin http://{}:{}/", admin_ip->address().to_string(), admin->port()) : "");
+    fmt::print(stderr, "meshsim proxy: listening on http://{}:{}/ -> {} (service {}); admin http://{}:{}/\n",
+               listen->address().to_string(), listener.port(), args["upstream"].as<std::string>(), service,
+               admin_ip->address().to_string(), admin.port());
     io.run();
   } catch (const boost::system::system_error& e) {
     fmt::print(stderr, "meshsim proxy: {}\n", e.what());

@@ -35,23 +35,8 @@ std::string watch_frame(const sim::Scenario& sc, const reports::TimeSeries& seri
   } else {
     out += "  (before the first step)\n";
   }
-  out += "\n  last 10 s        req/s   by version                     errors\n";
-  int64_t to = now.count() / 1'000'000, from = std::max<int64_t>(0, to - 10);
-  for (const auto& [service, bins] : series.services()) {
-    uint64_t requests = 0, errors = 0;
-    std::map<std::string, uint64_t> by_version;
-    for (auto it = bins.lower_bound(from); it != bins.end() && it->first < to; ++it) {
-      requests += it->second.requests;
-      errors += it->second.errors;
-      for (const auto& [v, n] : it->second.by_version) by_version[v] += n;
-    }
-    std::string versions;
-    for (const auto& [v, n] : by_version)
-      versions += fmt::format("{} {:>3.0f}%  ", v, requests ? 100.0 * static_cast<double>(n) / static_cast<double>(requests) : 0);
-    out += fmt::format("  {:<14} {:>7.1f}   {:<30} {:>5.1f}%\n", service, static_cast<double>(requests) / std::max<int64_t>(1, to - from),
-                       versions, requests ? 100.0 * static_cast<double>(errors) / static_cast<double>(requests) : 0);
-  }
-  if (series.services().empty()) out += "  (no telemetry: no sidecar reports yet)\n";
+  out += "\n";
+  for (const auto& line : series.recent_table(t, 10)) out += "  " + line + "\n";
   out += "\n";
   for (const auto& line : series.sparklines(t)) out += line + "\n";
   return out;

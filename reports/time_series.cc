@@ -71,4 +71,27 @@ std::vector<std::string> TimeSeries::sparklines(double seconds, int columns) con
   return lines;
 }
 
+std::vector<std::string> TimeSeries::recent_table(double now, int window) const {
+  std::vector<std::string> lines;
+  lines.push_back(fmt::format("last {:<2} s        req/s   by version                     errors", window));
+  int64_t to = static_cast<int64_t>(now), from = std::max<int64_t>(0, to - window);
+  for (const auto& [service, bins] : services_) {
+    uint64_t requests = 0, errors = 0;
+    std::map<std::string, uint64_t> by_version;
+    for (auto it = bins.lower_bound(from); it != bins.end() && it->first < to; ++it) {
+      requests += it->second.requests;
+      errors += it->second.errors;
+      for (const auto& [v, n] : it->second.by_version) by_version[v] += n;
+    }
+    auto percent = [&](uint64_t n) { return requests ? 100.0 * static_cast<double>(n) / static_cast<double>(requests) : 0.0; };
+    std::string versions;
+    for (const auto& [v, n] : by_version) versions += fmt::format("{} {:>3.0f}%  ", v, percent(n));
+    lines.push_back(fmt::format("{:<14} {:>7.1f}   {:<30} {:>5.1f}%", service,
+                                static_cast<double>(requests) / static_cast<double>(std::max<int64_t>(1, to - from)), versions,
+                                percent(errors)));
+  }
+  if (services_.empty()) lines.push_back("(no telemetry: no sidecar reports yet)");
+  return lines;
+}
+
 }  // namespace meshsim::reports

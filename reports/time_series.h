@@ -30,6 +30,9 @@ class TimeSeries final : public proxy::TelemetrySink {
   // Terminal sparklines of requests/s per version and errors/s, one line each,
   // `columns` wide over `seconds` of run.
   std::vector<std::string> sparklines(double seconds, int columns = 60) const;
+  // A header and one line per service over the last `window` seconds before
+  // `now`: requests/s, share by version, error rate (live dashboards).
+  std::vector<std::string> recent_table(double now, int window) const;
 
  private:
   std::map<std::string, std::map<int64_t, Bin>> services_;

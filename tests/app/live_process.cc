@@ -131,7 +131,12 @@ uint16_t LiveProcess::port_after(const std::string& label) {
 int LiveProcess::stop(int signal) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  return wait_exit(std::chrono::seconds(20));
+}
+
+int LiveProcess::wait_exit(std::chrono::seconds limit) {
+  if (pid_ <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + limit;
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {

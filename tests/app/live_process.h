@@ -3,6 +3,7 @@
 // it over 127.0.0.1, stop it with a signal. Every wait has a deadline.
 #pragma once
 
+#include <chrono>
 #include <csignal>
 #include <map>
 #include <optional>
@@ -32,6 +33,8 @@ class LiveProcess {
   uint16_t port_after(const std::string& label);
   // Sends `signal` and waits (20 s at most) for the exit code; -1 if it had to be killed.
   int stop(int signal = SIGTERM);
+  // Waits for the process to exit by itself; its exit code, or -1 (killed) after `limit`.
+  int wait_exit(std::chrono::seconds limit);
   std::string stdout_text() const;
   std::string stderr_text() const;
 

@@ -1,0 +1,114 @@
+// `meshsim proxy` in front of a real HTTP server on 127.0.0.1: rules from -f
+// and from the admin API apply to real requests; malformed and oversized
+// requests get 400/431 and a closed connection without disturbing others.
+#include <thread>
+#include <utility>
+
+#include <gtest/gtest.h>
+
+#include "proxy_core/asio/asio_adapter.h"
+#include "tests/app/live_process.h"
+
+namespace meshsim::testing {
+namespace {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+// A real upstream that echoes the method, path and Host it received.
+struct Upstream {
+  net::io_context io;
+  proxy::asio::HttpListener listener{io, {net::ip::make_address("127.0.0.1"), 0},
+                                     [](proxy::HttpRequest request, proxy::asio::HttpListener::Respond respond) {
+                                       proxy::HttpResponse r;
+                                       r.body = request.method + " " + request.target + " host=" + request.authority;
+                                       respond(std::move(r));
+                                     }};
+  std::thread thread{[this] { io.run_for(std::chrono::seconds(60)); }};
+  ~Upstream() {
+    io.stop();
+    thread.join();
+  }
+};
+
+// Raw bytes on one connection; what came back before the proxy closed it.
+std::string raw_exchange(uint16_t port, const std::string& bytes) {
+  net::io_context io;
+  tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), port});
+  boost::system::error_code ec;
+  net::write(socket, net::buffer(bytes), ec);
+  std::string got;
+  std::array<char, 4096> buf{};
+  socket.non_blocking(true);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    size_t n = socket.read_some(net::buffer(buf), ec);
+    got.append(buf.data(), n);
+    if (ec == net::error::would_block) {
+      socket.wait(tcp::socket::wait_read, ec);
+      continue;
+    }
+    if (ec) return got;  // closed by the proxy
+  }
+  return got + "<still open>";
+}
+
+constexpr const char* kFaultForTeapots = R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: upstream}
+spec:
+  hosts: [upstream]
+  http:
+  - match: [{headers: {x-teapot: {exact: "yes"}}}]
+    fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+    route: [{destination: {host: upstream}}]
+  - route: [{destination: {host: upstream}}]
+)";
+
+TEST(Proxy, ForwardsAppliesLiveRulesAndSurvivesBadRequests) {
+  Upstream upstream;
+  LiveProcess proxy({"proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:" + std::to_string(upstream.listener.port()),
+                     "--admin-port", "0"});
+  ASSERT_TRUE(proxy.wait_for_stderr("admin http://")) << proxy.stderr_text();
+  uint16_t port = proxy.port_after("listening on"), admin = proxy.port_after("admin");
+
+  HttpReply plain = http(port, "GET", "/hello?x=1");
+  EXPECT_EQ(plain.status, 200);
+  EXPECT_EQ(plain.body, "GET /hello?x=1 host=upstream");  // Host names the service, as nginx's proxy_pass sets it
+  EXPECT_EQ(http(port, "GET", "/", "", {{"x-teapot", "yes"}}).status, 200);
+
+  // A rule pushed through the admin API applies to the next request.
+  ASSERT_EQ(http(admin, "POST", "/config", kFaultForTeapots).status, 200);
+  EXPECT_EQ(http(port, "GET", "/", "", {{"x-teapot", "yes"}}).status, 418);
+  EXPECT_EQ(http(port, "GET", "/").status, 200);
+  // A rejected push leaves the rule serving.
+  EXPECT_EQ(http(admin, "POST", "/config", "kind: VirtualService\nspec: {hosts: 3}\n").status, 400);
+  EXPECT_EQ(http(port, "GET", "/", "", {{"x-teapot", "yes"}}).status, 418);
+  EXPECT_EQ(http(admin, "DELETE", "/config/VirtualService/default/upstream").status, 200);
+  EXPECT_EQ(http(port, "GET", "/", "", {{"x-teapot", "yes"}}).status, 200);
+
+  // Envoy's codec answers a malformed request with 400 and closes; oversized headers 431.
+  std::string malformed = raw_exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+  EXPECT_EQ(malformed.rfind("HTTP/1.1 400", 0), 0u) << malformed;
+  EXPECT_EQ(malformed.find("<still open>"), std::string::npos);
+  std::string oversized = raw_exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n");
+  EXPECT_EQ(oversized.rfind("HTTP/1.1 431", 0), 0u) << oversized.substr(0, 100);
+  // None of that disturbed the proxy.
+  EXPECT_EQ(http(port, "GET", "/after").body, "GET /after host=upstream");
+
+  // Metrics of the traffic that went through, in Istio's names.
+  HttpReply metrics = http(admin, "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("istio_requests_total{reporter=\"source\""), std::string::npos);
+  EXPECT_NE(metrics.body.find("response_code=\"418\""), std::string::npos);
+  EXPECT_EQ(proxy.stop(SIGTERM), 0);
+}
+
+TEST(Proxy, BadArgumentsAreExplained) {
+  LiveProcess proxy({"proxy", "--listen", "127.0.0.1:http", "--upstream", "127.0.0.1:1"});
+  EXPECT_EQ(proxy.wait_exit(std::chrono::seconds(10)), 2);
+  EXPECT_NE(proxy.stderr_text().find("bad port"), std::string::npos) << proxy.stderr_text();
+}
+
+}  // namespace
+}  // namespace meshsim::testing
