@@ -15,5 +15,6 @@ int say_command(int argc, char** argv);
 int proxy_command(int argc, char** argv);
 int serve_command(int argc, char** argv);
 int demo_command(int argc, char** argv);
+int ctl_command(int argc, char** argv);
 
 }  // namespace meshsim::app

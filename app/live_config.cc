@@ -1,5 +1,7 @@
 #include "app/live_config.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "config/loader.h"
@@ -19,7 +21,12 @@ PushResult LiveConfig::apply_yaml(const std::string& yaml, const std::string& so
   proxy::Resources next = current_();
   proxy::apply_resources(next, delta.resources);
   if (!install_(next, &result.errors)) return result;
-  for (const auto* h : proxy::resource_headers(delta.resources))
+  // In document order, as kubectl apply reports them.
+  auto applied = proxy::resource_headers(delta.resources);
+  std::stable_sort(applied.begin(), applied.end(), [](const auto* a, const auto* b) {
+    return a->fields.at("").line < b->fields.at("").line;
+  });
+  for (const auto* h : applied)
     result.changed.push_back(fmt::format("{}/{}/{} configured", h->kind, h->meta.ns, h->meta.name));
   result.ok = true;
   return result;

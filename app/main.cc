@@ -20,6 +20,7 @@ commands:
   run SCENARIO             run a scenario in virtual time; exit 0 expectations held, 1 failed, 2 bad input
   say "SENTENCE"           a plain-word command ("route mobile traffic to bar v2") as Istio YAML
   serve SCENARIO           the scenario's mesh live: ingress on :8080, admin API on 127.0.0.1:15000
+  ctl apply|delete|get     talk to a running serve through its admin API
   demo [SCENARIO]          the Hightower replay for a stage (--speed N, --manual)
   proxy --upstream ADDR    the proxy core as a standalone sidecar in front of a real server
   help                     this text
@@ -49,10 +50,11 @@ int main(int argc, char** argv) {
     if (command == "proxy") return proxy_command(argc - 1, argv + 1);
     if (command == "serve") return serve_command(argc - 1, argv + 1);
     if (command == "demo") return demo_command(argc - 1, argv + 1);
+    if (command == "ctl") return ctl_command(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
     return kExitBadInput;
   }
-  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, run, say, serve, demo, proxy, help)\n", command);
+  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, run, say, serve, ctl, demo, proxy, help)\n", command);
   return kExitBadInput;
 }

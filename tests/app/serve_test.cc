@@ -113,3 +113,56 @@ TEST(Serve, AdminApiListensOnLoopbackOnly) {
 
 }  // namespace
 }  // namespace meshsim::testing
+
+namespace meshsim::testing {
+namespace {
+
+struct CtlRun {
+  int exit_code;
+  std::string out, err;
+};
+
+CtlRun ctl(uint16_t admin, std::vector<std::string> args) {
+  args.insert(args.begin(), {"ctl", "--admin", "127.0.0.1:" + std::to_string(admin)});
+  LiveProcess p(args);
+  int code = p.wait_exit(std::chrono::seconds(10));
+  return {code, p.stdout_text(), p.stderr_text()};
+}
+
+TEST(Ctl, TalksToARunningServe) {
+  LiveProcess serve({"serve", std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml", "--manual", "--port", "0",
+                     "--admin-port", "0"});
+  ASSERT_TRUE(serve.wait_for_stderr("admin http://")) << serve.stderr_text();
+  uint16_t ingress = serve.port_after("ingress"), admin = serve.port_after("admin");
+  std::string rule = "/tmp/meshsim-ctl-test-" + std::to_string(::getpid()) + ".yaml";
+  // Subsets need their DestinationRule (without it Istio answers 503 NR).
+  std::ofstream(rule) << "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: bar}\n"
+                         "spec: {host: bar, subsets: [{name: v1, labels: {version: v1}}]}\n---\n"
+                      << kBarPinnedToV1;
+
+  EXPECT_EQ(ctl(admin, {"step"}).exit_code, 0);  // sidecars
+  EXPECT_EQ(ctl(admin, {"step"}).exit_code, 0);  // v2 deployed
+  CtlRun applied = ctl(admin, {"apply", "-f", rule});
+  EXPECT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_EQ(applied.out, "DestinationRule/default/bar configured\nVirtualService/default/bar configured\n");
+  EXPECT_EQ(ctl(admin, {"apply", "-f", rule}).exit_code, 0);  // idempotent, as kubectl apply
+  for (const auto& b : bodies(ingress, 20)) EXPECT_NE(b.find("bar v1"), std::string::npos) << b;
+  CtlRun config = ctl(admin, {"get", "config"});
+  EXPECT_NE(config.out.find("\"kind\": \"VirtualService\""), std::string::npos);
+  EXPECT_EQ(ctl(admin, {"delete", "VirtualService", "bar"}).exit_code, 0);
+  CtlRun missing = ctl(admin, {"delete", "VirtualService", "bar"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("VirtualService/default/bar not found"), std::string::npos) << missing.err;
+  CtlRun topology = ctl(admin, {"get", "topology", "bar"});
+  EXPECT_EQ(nlohmann::json::parse(topology.out)["versions"].size(), 2u) << topology.out;
+  CtlRun said = ctl(admin, {"say", "route", "mobile", "traffic", "to", "bar", "v2"});
+  EXPECT_EQ(said.exit_code, 0) << said.err;
+  for (const auto& b : bodies(ingress, 10, {{"User-Agent", "mobile"}})) EXPECT_NE(b.find("bar v2"), std::string::npos) << b;
+  EXPECT_EQ(ctl(admin, {"get", "nonsense"}).exit_code, 2);
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+  EXPECT_EQ(ctl(admin, {"get", "config"}).exit_code, 1);  // nobody listening any more
+  std::remove(rule.c_str());
+}
+
+}  // namespace
+}  // namespace meshsim::testing
