@@ -1,5 +1,7 @@
 #include "proxy_core/codec.h"
 
+#include <array>
+
 #include <cctype>
 
 #include <boost/beast/http.hpp>
@@ -117,16 +119,20 @@ template class MessageDecoder<false>;
 namespace {
 
 // RFC 9110 tchar.
-constexpr bool is_tchar(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '!' || c == '#' || c == '$' ||
-         c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_' ||
-         c == '`' || c == '|' || c == '~';
-}
+// RFC 9110 tchar, as a table: serialization checks every header name.
+constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) t[c] = true;
+  return t;
+}();
 
 bool is_token(std::string_view name) {
   if (name.empty()) return false;
   for (unsigned char c : name)
-    if (!is_tchar(c)) return false;
+    if (!kTchar[c]) return false;
   return true;
 }
 
@@ -136,8 +142,10 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out.append(": ");
   size_t start = out.size();
   out.append(value);
-  for (size_t i = start; i < out.size(); ++i)
-    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+  // A CR or LF in a value would split the message (request smuggling).
+  if (value.find_first_of("\r\n") != std::string_view::npos)
+    for (size_t i = start; i < out.size(); ++i)
+      if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
   out.append("\r\n");
 }
 

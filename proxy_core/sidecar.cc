@@ -40,7 +40,9 @@ HttpResponse text_reply(int status, std::string body) {
 // The low `width` hex digits of v, zero-padded (ids are generated per request: no fmt here).
 void append_hex(std::string& out, uint64_t v, int width) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  for (int shift = (width - 1) * 4; shift >= 0; shift -= 4) out += kDigits[(v >> shift) & 0xf];
+  char digits[16];
+  for (int i = width - 1; i >= 0; --i, v >>= 4) digits[i] = kDigits[v & 0xf];
+  out.append(digits, static_cast<size_t>(width));
 }
 std::string hex(uint64_t v, int width) {
   std::string out;

@@ -82,9 +82,8 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
 
 // What decides an event's label set, raw: building this is far cheaper than
 // rendering the labels, which happens once per distinct set.
-std::string identity_of(const proxy::TelemetryEvent& e) {
-  std::string key;
-  key.reserve(256);
+void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
+  key.clear();
   for (const std::string* field : {&e.source_workload, &e.source_app, &e.source_version, &e.source_namespace,
                                    &e.source_principal, &e.destination_workload, &e.destination_namespace,
                                    &e.destination_principal, &e.destination_app, &e.destination_version,
@@ -95,7 +94,6 @@ std::string identity_of(const proxy::TelemetryEvent& e) {
   key += std::to_string(e.response_code);
   key += e.reporter == proxy::TelemetryEvent::Reporter::kDestination ? 'd' : 's';
   key += e.mtls ? 'm' : 'p';
-  return key;
 }
 
 void observe(std::array<uint64_t, 20>& buckets, double value) {
@@ -114,9 +112,11 @@ const std::vector<double>& envoy_default_buckets() {
 }
 
 void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
-  Series*& cached = series_by_identity_[identity_of(e)];
-  if (!cached) cached = &series_[labels_of(e)];
-  Series& s = *cached;
+  identity_of(e, identity_scratch_);  // reuses its capacity: no allocation per event
+  auto found = series_by_identity_.find(identity_scratch_);
+  if (found == series_by_identity_.end())
+    found = series_by_identity_.emplace(identity_scratch_, &series_[labels_of(e)]).first;
+  Series& s = *found->second;
   ++s.requests;
   double ms = static_cast<double>(e.duration.count()) / 1000.0;
   observe(s.duration_buckets, ms);

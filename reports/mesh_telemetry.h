@@ -71,6 +71,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   TelemetryOptions options_;
   std::map<std::string, Series> series_;  // by rendered label set, in Istio's label order
   std::unordered_map<std::string, Series*> series_by_identity_;  // raw fields -> series_ entry
+  std::string identity_scratch_;
   std::map<std::string, std::vector<Span>> traces_;  // by trace id
   std::map<std::pair<std::string, std::string>, GraphEdge> edges_;
   std::map<std::string, std::string> node_app_;  // node -> app label
