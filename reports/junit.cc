@@ -17,13 +17,15 @@ std::string junit_xml(const sim::RunResult& r) {
                      xml_escape(r.scenario), r.expectations.size(), failures, r.event_limit_hit ? 1 : 0, seconds);
   out += fmt::format("    <properties><property name=\"seed\" value=\"{}\"/></properties>\n", r.seed);
   for (const auto& e : r.expectations) {
-    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"0\"", xml_escape(r.scenario),
-                       xml_escape(e.name), xml_escape(e.pos.file), e.pos.line);
+    // The common schema (jenkins-junit.xsd) has no file/line attributes: the
+    // expectation's position leads the text instead, as compilers print it.
+    std::string where = e.pos.line > 0 ? fmt::format("{}:{}: ", e.pos.file, e.pos.line) : "";
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"0\"", xml_escape(r.scenario), xml_escape(e.name));
     if (e.passed) {
-      out += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml_escape(e.observed));
+      out += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml_escape(where + e.observed));
     } else {
       out += fmt::format(">\n      <failure message=\"{}\" type=\"expectation\">{}</failure>\n    </testcase>\n",
-                         xml_escape(e.observed), xml_escape(e.observed));
+                         xml_escape(e.observed), xml_escape(where + e.observed));
     }
   }
   if (r.event_limit_hit)

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="g++ cmake ninja-build ccache pkg-config
 libboost-dev libyaml-cpp-dev libfmt-dev libcxxopts-dev libre2-dev
-nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev"
+nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev python3-jsonschema python3-yaml"
 # clang + compiler-rt for the libFuzzer smoke targets; the report-file tests
 # check metrics with promtool, render the graph with dot, parse XML with
 # xmllint and open report.html in headless Chromium.

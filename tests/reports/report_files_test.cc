@@ -1,6 +1,6 @@
 // The files `meshsim run --out` writes, checked with the tools that read
-// them: promtool for metrics.prom, dot for graph.dot, xmllint for
-// junit.xml; Zipkin v2 fields for traces.json; Istio's metric names and
+// them: promtool for metrics.prom, dot for graph.dot, xmllint with the
+// common JUnit schema for junit.xml, Zipkin's own v2 schema for traces.json; Istio's metric names and
 // labels; byte-identical output for one seed.
 #include <cstdio>
 #include <filesystem>
@@ -116,13 +116,37 @@ TEST(ReportFiles, GraphRendersWithDot) {
   EXPECT_EQ(demo().dependencies, (std::vector<std::string>{"bar", "foo"}));
 }
 
-TEST(ReportFiles, JunitIsWellFormedWithOneCasePerExpectation) {
+std::string schema(const std::string& name) { return std::string(MESHSIM_SOURCE_DIR) + "/tests/data/schemas/" + name; }
+
+TEST(ReportFiles, JunitFollowsTheCommonSchemaWithOneCasePerExpectation) {
   std::string path = write_temp("junit.xml", demo().junit);
-  EXPECT_EQ(run("xmllint --noout " + path), 0);
+  EXPECT_EQ(run("xmllint --noout --schema " + schema("jenkins-junit.xsd") + " " + path), 0);
   size_t cases = 0;
   for (size_t at = 0; (at = demo().junit.find("<testcase ", at)) != std::string::npos; ++at) ++cases;
   EXPECT_EQ(cases, demo().result.expectations.size());
   EXPECT_NE(demo().junit.find("<testsuites "), std::string::npos);
+}
+
+TEST(ReportFiles, JunitOfAFailedRunFollowsTheSchemaToo) {
+  sim::RunResult failed = demo().result;
+  failed.expectations.at(0).passed = false;
+  failed.event_limit_hit = true;
+  std::string xml = junit_xml(failed);
+  EXPECT_NE(xml.find("<failure message="), std::string::npos);
+  EXPECT_NE(xml.find("hightower-demo.yaml:"), std::string::npos);  // where the expectation is
+  EXPECT_EQ(run("xmllint --noout --schema " + schema("jenkins-junit.xsd") + " " + write_temp("failed.xml", xml)), 0);
+}
+
+// zipkin-api's own schema: ListOfSpans, what POST /api/v2/spans accepts.
+TEST(ReportFiles, ZipkinJsonFollowsTheZipkinV2Schema) {
+  std::string path = write_temp("traces.json", demo().zipkin);
+  EXPECT_EQ(run("/usr/bin/python3 " + std::string(MESHSIM_SOURCE_DIR) + "/tests/reports/validate_zipkin.py " +
+                schema("zipkin2-api.yaml") + " " + path),
+            0);
+  // And the validator does reject what the schema forbids.
+  EXPECT_NE(run("/usr/bin/python3 " + std::string(MESHSIM_SOURCE_DIR) + "/tests/reports/validate_zipkin.py " +
+                schema("zipkin2-api.yaml") + " " + write_temp("bad.json", R"([{"traceId": "XYZ", "id": "1"}])")),
+            0);
 }
 
 TEST(ReportFiles, ZipkinSpansFollowTheV2Model) {
