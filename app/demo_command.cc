@@ -5,7 +5,7 @@
 // simulated second (a second loop starts when the scenario starts its mobile
 // traffic); every ten simulated seconds a dashboard of per-version request and
 // error rates. --manual waits for Enter before each step. Ingress and admin
-// ports are open as in `serve`, so the speaker can curl along. Loopback only.
+// API are open as in `serve`, so the speaker can curl along. Loopback only.
 #include <unistd.h>
 
 #include <csignal>
@@ -15,13 +15,10 @@
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
-#include "app/admin_api.h"
-#include "app/admin_routes.h"
 #include "app/commands.h"
-#include "app/live_config.h"
+#include "app/live_front_door.h"
 #include "app/live_world.h"
-#include "config/loader.h"
-#include "proxy_core/asio/asio_adapter.h"
+#include "app/scenario_files.h"
 #include "reports/run_report.h"
 
 namespace meshsim::app {
@@ -170,38 +167,20 @@ int demo_command(int argc, char** argv) {
   }
   std::vector<std::string> files = args.count("scenario") ? args["scenario"].as<std::vector<std::string>>()
                                                            : std::vector<std::string>{default_scenario()};
-  auto loaded = config::load_scenario(files);
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity != config::Severity::kInfo) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
-  if (!loaded.scenario) return kExitBadInput;
-  const sim::Scenario& scenario = *loaded.scenario;
+  auto scenario = load_scenario_files(files);
+  if (!scenario) return kExitBadInput;
 
   net::io_context io(1);
   LiveOptions live_options;
   live_options.speed = std::max(0.01, args["speed"].as<double>());
   live_options.manual = args.count("manual") > 0;
-  LiveWorld live(io, scenario, live_options);
-  LiveConfig config([&]() -> const proxy::Resources& { return live.session().resources(); },
-                    [&](const proxy::Resources& next, std::vector<std::string>* errors) {
-                      return live.session().push(next, errors, "live config push through the admin API");
-                    });
-  AdminApi api;
-  add_config_routes(api, config);
-  add_telemetry_routes(api, live.telemetry());
+  LiveWorld live(io, *scenario, live_options);
+  std::string ignored;
+  LiveFrontDoor door(live, *sim::parse_url("http://frontend/", &ignored));
   const auto loopback = net::ip::make_address("127.0.0.1");
   try {
-    proxy::asio::HttpListener ingress(io, {loopback, args["port"].as<uint16_t>()},
-                                      [&](proxy::HttpRequest request, proxy::asio::HttpListener::Respond reply) {
-                                        request.authority = "frontend";
-                                        live.send(std::move(request), "frontend", 80, [reply](sim::CallResult r) {
-                                          if (r.outbound.response) return reply(std::move(*r.outbound.response));
-                                          reply(respond(503, r.outbound.error + "\n"));
-                                        });
-                                      });
-    proxy::asio::HttpListener admin(io, {loopback, args["admin-port"].as<uint16_t>()},
-                                    [&api](proxy::HttpRequest request, proxy::asio::HttpListener::Respond reply) {
-                                      reply(api.handle(request));
-                                    });
+    proxy::asio::HttpListener ingress(io, {loopback, args["port"].as<uint16_t>()}, door.ingress());
+    proxy::asio::HttpListener admin(io, {loopback, args["admin-port"].as<uint16_t>()}, door.admin());
     fmt::print(stderr, "meshsim demo: at {}x; curl along: http://127.0.0.1:{}/ ; admin http://127.0.0.1:{}/\n",
                live_options.speed, ingress.port(), admin.port());
     net::signal_set signals(io, SIGINT, SIGTERM);

@@ -10,6 +10,7 @@
 
 #include "app/commands.h"
 #include "app/report_files.h"
+#include "app/scenario_files.h"
 #include "config/loader.h"
 #include "config/traffic_analysis.h"
 #include "reports/mesh_telemetry.h"
@@ -65,16 +66,14 @@ int run_command(int argc, char** argv) {
     fmt::print(stderr, "meshsim run: no scenario given\n{}", options.help());
     return kExitBadInput;
   }
-  auto loaded = config::load_scenario(args["scenario"].as<std::vector<std::string>>());
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity != config::Severity::kInfo) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
-  if (!loaded.scenario) return kExitBadInput;
+  auto scenario = load_scenario_files(args["scenario"].as<std::vector<std::string>>());
+  if (!scenario) return kExitBadInput;
   {
     // Warn before running when a rule can never see the header it matches.
-    proxy::Resources everything = loaded.scenario->resources;
-    for (const auto& step : loaded.scenario->timeline)
+    proxy::Resources everything = scenario->resources;
+    for (const auto& step : scenario->timeline)
       if (step.apply) sim::apply_resources(everything, *step.apply);
-    for (const auto& d : config::analyze_traffic(everything, loaded.scenario->behaviors, loaded.scenario->sources))
+    for (const auto& d : config::analyze_traffic(everything, scenario->behaviors, scenario->sources))
       fmt::print(stderr, "{}\n", config::format_diagnostic(d));
   }
   sim::RunOptions run_options;
@@ -88,7 +87,7 @@ int run_command(int argc, char** argv) {
                  static_cast<double>(now.count()) / 1e6, static_cast<double>(total.count()) / 1e6);
     };
   reports::TelemetryOptions telemetry_options;
-  telemetry_options.trace_sampling_ppm = static_cast<uint32_t>(loaded.scenario->trace_sampling_percent * 10000);
+  telemetry_options.trace_sampling_ppm = static_cast<uint32_t>(scenario->trace_sampling_percent * 10000);
   reports::MeshTelemetry telemetry(telemetry_options);
   run_options.sinks.push_back(&telemetry);
   reports::TimeSeries series;
@@ -96,7 +95,7 @@ int run_command(int argc, char** argv) {
   if (args.count("watch")) {
     double speed = std::max(0.01, args["speed"].as<double>());
     auto wall_start = std::chrono::steady_clock::now();
-    const sim::Scenario& sc = *loaded.scenario;
+    const sim::Scenario& sc = *scenario;
     run_options.progress = [&, speed, wall_start](sim::Duration now, sim::Duration total) {
       // Pace: simulated time runs `speed` times faster than the wall clock.
       std::this_thread::sleep_until(wall_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(now / speed));
@@ -104,7 +103,7 @@ int run_command(int argc, char** argv) {
       std::fflush(stdout);
     };
   }
-  sim::RunResult result = sim::run_scenario(*loaded.scenario, run_options);
+  sim::RunResult result = sim::run_scenario(*scenario, run_options);
   if (tty) fmt::print(stderr, "\r{:<50}\r", "");
   double seconds = static_cast<double>(result.duration.count()) / 1e6;
   std::string text = reports::run_text(result);
