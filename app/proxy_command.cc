@@ -16,6 +16,7 @@
 #include "app/admin_routes.h"
 #include "app/commands.h"
 #include "app/listen_address.h"
+#include "app/listener_options.h"
 #include "app/live_config.h"
 #include "config/loader.h"
 #include "proxy_core/asio/asio_adapter.h"
@@ -81,6 +82,7 @@ int proxy_command(int argc, char** argv) {
       ("admin-address", "admin API address", cxxopts::value<std::string>()->default_value("127.0.0.1"))
       ("trace-sampling", "percent of requests traced (Istio's default is 1)", cxxopts::value<double>()->default_value("1"))
       ("h,help", "show this help");
+  add_listener_options(options);
   auto args = options.parse(argc, argv);
   if (args.count("help")) {
     fmt::print("{}", options.help());
@@ -159,7 +161,7 @@ int proxy_command(int argc, char** argv) {
     });
   };
   try {
-    proxy::asio::HttpListener listener(io, *listen, serve);
+    proxy::asio::HttpListener listener(io, *listen, serve, listener_limits(args));
     AdminApi api;
     add_config_routes(api, live);
     add_telemetry_routes(api, telemetry);

@@ -10,6 +10,7 @@
 
 #include "app/commands.h"
 #include "app/listen_address.h"
+#include "app/listener_options.h"
 #include "app/live_front_door.h"
 #include "app/live_world.h"
 #include "app/report_files.h"
@@ -34,6 +35,7 @@ int serve_command(int argc, char** argv) {
       ("o,out", "write report files here on shutdown", cxxopts::value<std::string>())
       ("h,help", "show this help")
       ("scenario", "scenario file(s)", cxxopts::value<std::vector<std::string>>());
+  add_listener_options(options);
   options.parse_positional({"scenario"});
   options.positional_help("SCENARIO...");
   auto args = options.parse(argc, argv);
@@ -66,7 +68,7 @@ int serve_command(int argc, char** argv) {
   LiveWorld live(io, *scenario, live_options);
   LiveFrontDoor door(live, *target);
   try {
-    proxy::asio::HttpListener ingress(io, *ingress_address, door.ingress());
+    proxy::asio::HttpListener ingress(io, *ingress_address, door.ingress(), listener_limits(args));
     proxy::asio::HttpListener admin(io, *admin_address, door.admin());
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });

@@ -20,31 +20,36 @@ namespace meshsim::testing {
 namespace net = boost::asio;
 using net::ip::tcp;
 
-HttpReply http(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
-               const std::vector<std::pair<std::string, std::string>>& headers) {
-  HttpReply reply;
+std::string raw_exchange(uint16_t port, const std::string& bytes, std::chrono::seconds limit) {
   net::io_context io;
   tcp::socket socket(io);
   boost::system::error_code ec;
   socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return reply;
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  for (const auto& [k, v] : headers) request += k + ": " + v + "\r\n";
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  net::write(socket, net::buffer(request), ec);
-  std::string raw;
+  if (ec) return "";
+  net::write(socket, net::buffer(bytes), ec);
+  std::string got;
   std::array<char, 8192> buf{};
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + limit;
   socket.non_blocking(true);
   while (std::chrono::steady_clock::now() < deadline) {
     size_t n = socket.read_some(net::buffer(buf), ec);
-    raw.append(buf.data(), n);
+    got.append(buf.data(), n);
     if (ec == net::error::would_block) {
       socket.wait(tcp::socket::wait_read, ec);
       continue;
     }
-    if (ec) break;
+    if (ec) return got;  // closed by the server
   }
+  return got + "<still open>";
+}
+
+HttpReply http(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
+               const std::vector<std::pair<std::string, std::string>>& headers) {
+  HttpReply reply;
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) request += k + ": " + v + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string raw = raw_exchange(port, request);
   auto head_end = raw.find("\r\n\r\n");
   if (raw.size() < 12 || head_end == std::string::npos) return reply;
   reply.status = std::atoi(raw.substr(9, 3).c_str());

@@ -22,6 +22,10 @@ struct HttpReply {
 HttpReply http(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
                const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// Sends `bytes` on a new connection and returns what came back until the
+// server closed it, or that plus "<still open>" after `limit`.
+std::string raw_exchange(uint16_t port, const std::string& bytes, std::chrono::seconds limit = std::chrono::seconds(10));
+
 class LiveProcess {
  public:
   // Runs build/app/meshsim with `args`; stdout and stderr go to files.

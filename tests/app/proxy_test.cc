@@ -1,6 +1,9 @@
 // `meshsim proxy` in front of a real HTTP server on 127.0.0.1: rules from -f
 // and from the admin API apply to real requests; malformed and oversized
 // requests get 400/431 and a closed connection without disturbing others.
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <thread>
 #include <utility>
 
@@ -30,29 +33,6 @@ struct Upstream {
     thread.join();
   }
 };
-
-// Raw bytes on one connection; what came back before the proxy closed it.
-std::string raw_exchange(uint16_t port, const std::string& bytes) {
-  net::io_context io;
-  tcp::socket socket(io);
-  socket.connect({net::ip::make_address("127.0.0.1"), port});
-  boost::system::error_code ec;
-  net::write(socket, net::buffer(bytes), ec);
-  std::string got;
-  std::array<char, 4096> buf{};
-  socket.non_blocking(true);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    size_t n = socket.read_some(net::buffer(buf), ec);
-    got.append(buf.data(), n);
-    if (ec == net::error::would_block) {
-      socket.wait(tcp::socket::wait_read, ec);
-      continue;
-    }
-    if (ec) return got;  // closed by the proxy
-  }
-  return got + "<still open>";
-}
 
 constexpr const char* kFaultForTeapots = R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -108,6 +88,81 @@ TEST(Proxy, BadArgumentsAreExplained) {
   LiveProcess proxy({"proxy", "--listen", "127.0.0.1:http", "--upstream", "127.0.0.1:1"});
   EXPECT_EQ(proxy.wait_exit(std::chrono::seconds(10)), 2);
   EXPECT_NE(proxy.stderr_text().find("bad port"), std::string::npos) << proxy.stderr_text();
+}
+
+}  // namespace
+}  // namespace meshsim::testing
+
+namespace meshsim::testing {
+namespace {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+// A client that holds a connection: one full exchange proves it was accepted.
+tcp::socket held_connection(net::io_context& io, uint16_t port) {
+  tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), port});
+  net::write(socket, net::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  std::array<char, 4096> buf{};
+  socket.read_some(net::buffer(buf));
+  return socket;
+}
+
+// Robustness of a running live process's client-facing listener, run
+// against both `proxy` and `serve`: the connection bound and slow clients.
+void check_bounds(const std::vector<std::string>& args, const std::string& port_label) {
+  {
+    std::vector<std::string> bounded = args;
+    bounded.insert(bounded.end(), {"--max-connections", "2"});
+    LiveProcess process(bounded);
+    ASSERT_TRUE(process.wait_for_stderr("admin http://")) << process.stderr_text();
+    uint16_t port = process.port_after(port_label);
+    net::io_context io;
+    tcp::socket first = held_connection(io, port), second = held_connection(io, port);
+    // Beyond the bound: closed at once, nothing answered.
+    EXPECT_EQ(raw_exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(5)), "");
+    first.close();  // a slot frees up; the next client is served
+    std::string served;
+    for (int attempt = 0; attempt < 50 && served.rfind("HTTP/1.1 200", 0) != 0; ++attempt)
+      served = raw_exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", std::chrono::seconds(5));
+    EXPECT_EQ(served.rfind("HTTP/1.1 200", 0), 0u) << served;
+    EXPECT_EQ(process.stop(SIGTERM), 0);
+  }
+  {
+    std::vector<std::string> impatient = args;
+    impatient.insert(impatient.end(), {"--request-timeout-ms", "300"});
+    LiveProcess process(impatient);
+    ASSERT_TRUE(process.wait_for_stderr("admin http://")) << process.stderr_text();
+    uint16_t port = process.port_after(port_label);
+    net::io_context io;
+    tcp::socket slow(io);
+    slow.connect({net::ip::make_address("127.0.0.1"), port});
+    net::write(slow, net::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n")));  // and never the rest
+    // Others are served meanwhile.
+    EXPECT_EQ(http(port, "GET", "/").status, 200);
+    timeval five_seconds{5, 0};  // bound the wait below
+    setsockopt(slow.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+    std::array<char, 1024> buf{};
+    boost::system::error_code ec;
+    size_t n = slow.read_some(net::buffer(buf), ec);  // returns when the server closes it (after ~300 ms)
+    EXPECT_EQ(n, 0u);
+    EXPECT_EQ(ec, net::error::eof) << ec.message();
+    EXPECT_EQ(process.stop(SIGTERM), 0);
+  }
+}
+
+TEST(Proxy, BoundsConnectionsAndClosesSlowClients) {
+  Upstream upstream;
+  check_bounds({"proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:" + std::to_string(upstream.listener.port()),
+                "--admin-port", "0"},
+               "listening on");
+}
+
+TEST(Serve, BoundsConnectionsAndClosesSlowClients) {
+  check_bounds({"serve", std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml", "--manual", "--port", "0",
+                "--admin-port", "0"},
+               "ingress");
 }
 
 }  // namespace
