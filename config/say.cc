@@ -80,6 +80,74 @@ std::string header_route(const std::string& svc, const std::string& header, cons
       svc, header, match_kind, value, version);
 }
 
+bool names_service(const std::string& host, const std::string& svc) { return host == svc || host.rfind(svc + ".", 0) == 0; }
+
+std::string describe_match(const proxy::StringMatch& m) {
+  switch (m.kind) {
+    case proxy::StringMatch::Kind::kExact: return "is \"" + m.value + "\"";
+    case proxy::StringMatch::Kind::kPrefix: return "starts with \"" + m.value + "\"";
+    case proxy::StringMatch::Kind::kRegex: return "matches " + m.value;
+    case proxy::StringMatch::Kind::kPresent: return "is present";
+  }
+  return "";
+}
+
+std::string describe_destinations(const std::vector<proxy::HTTPRouteDestination>& route) {
+  std::vector<std::string> parts;
+  for (const auto& d : route) {
+    std::string where = proxy::short_name(d.destination.host) + (d.destination.subset.empty() ? "" : " " + d.destination.subset);
+    if (route.size() > 1) where = fmt::format("{}% to {}", d.weight.value_or(0), where);
+    parts.push_back(where);
+  }
+  return parts.empty() ? "nowhere" : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// "get the bar route": the VirtualService rules for a service, in order.
+std::string describe_route(const std::string& svc, const Resources& mesh) {
+  std::vector<std::string> rules;
+  std::string source;
+  for (const auto& vs : mesh.virtual_services) {
+    if (std::none_of(vs.hosts.begin(), vs.hosts.end(), [&](const auto& h) { return names_service(h, svc); })) continue;
+    source = fmt::format("VirtualService {}/{}", vs.header.meta.ns, vs.header.meta.name);
+    for (const auto& rule : vs.http) {
+      std::vector<std::string> conditions;
+      for (const auto& m : rule.match) {
+        for (const auto& [name, sm] : m.headers) conditions.push_back(fmt::format("header {} {}", name, describe_match(sm)));
+        if (m.uri) conditions.push_back("the path " + describe_match(*m.uri));
+      }
+      std::string what = rule.direct_response ? fmt::format("are answered {} directly", rule.direct_response->status)
+                         : rule.redirect      ? "are redirected"
+                                              : "go to " + describe_destinations(rule.route);
+      if (rule.fault && rule.fault->abort) what += " (with an injected abort)";
+      if (rule.fault && rule.fault->delay) what += " (with an injected delay)";
+      rules.push_back(conditions.empty() ? (rules.empty() ? "all requests " : "all other requests ") + what
+                                         : fmt::format("requests whose {} {}", fmt::join(conditions, " and "), what));
+    }
+  }
+  if (rules.empty()) return fmt::format("The {} service has no route rule: Kubernetes spreads its traffic over every version", svc);
+  return fmt::format("Traffic to the {} service: {} ({})", svc, fmt::join(rules, "; "), source);
+}
+
+// "get the frontend topology": versions deployed, what its behaviour calls,
+// who calls it (from the Behaviors; `meshsim serve` has traffic too).
+std::string describe_topology(const std::string& svc, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors) {
+  std::set<std::string> versions, calls;
+  for (const auto& d : mesh.deployments) {
+    auto app = d.pod_labels.find("app");
+    if (app == d.pod_labels.end() || app->second != svc) continue;
+    auto version = d.pod_labels.find("version");
+    versions.insert(version == d.pod_labels.end() ? d.header.meta.name : version->second);
+    if (const sim::BehaviorRule* best = sim::most_specific_behavior(d.pod_labels, behaviors))
+      for (const auto& step : best->behavior.script)
+        for (const auto& call : step.calls) calls.insert(proxy::short_name(call.service));
+  }
+  if (versions.empty()) return fmt::format("There is no {} service in the mesh", svc);
+  auto callers = callers_of(svc, mesh, behaviors);
+  return fmt::format("The {} service runs {}; it calls {}; it is called by {}", svc, fmt::join(versions, " and "),
+                     calls.empty() ? "no other service" : fmt::format("{}", fmt::join(calls, " and ")),
+                     callers.empty() ? "no service (no Behavior calls it)" : fmt::format("{}", fmt::join(callers, " and ")));
+}
+
 SayResult understood(std::string reply, std::string yaml, std::vector<std::string> deletes = {}) {
   SayResult r;
   r.understood = true;
@@ -97,6 +165,8 @@ std::string policy_name(const std::vector<std::string>& froms, const std::string
 
 const std::vector<std::string>& say_phrasings() {
   static const std::vector<std::string> phrasings = {
+      "get the frontend topology",
+      "get the bar route",
       "deny access to the bar service",
       "deny access to the bar service from the frontend service",
       "allow access to the bar service",
@@ -114,7 +184,7 @@ const std::vector<std::string>& say_phrasings() {
 SayResult interpret_say(const std::string& sentence_in, const Resources& mesh,
                         const std::vector<sim::BehaviorRule>& behaviors, const std::string& ns) {
   std::string s = proxy::to_lower(sentence_in);
-  while (!s.empty() && (s.back() == '.' || s.back() == '!' || s.back() == ' ')) s.pop_back();
+  while (!s.empty() && (s.back() == '.' || s.back() == '!' || s.back() == '?' || s.back() == ' ')) s.pop_back();
   while (!s.empty() && s.front() == ' ') s.erase(0, 1);
   std::string svc, from, version, value, unit, header, number, percent;
 
@@ -125,8 +195,14 @@ SayResult interpret_say(const std::string& sentence_in, const Resources& mesh,
   static const RE2 kShift(R"((?:shift|send|move) ([0-9]{1,3}) ?(?:%|percent) of (?:the )?([a-z0-9-]+)(?: service)?(?:'s)? traffic to (v[0-9]+))");
   static const RE2 kDelay(R"(inject an? ([0-9]+) ?(ms|s|milliseconds|seconds) delay (?:into|in|on) (?:the )?([a-z0-9-]+)(?: service)?(?: for ([0-9]{1,3}) ?(?:%|percent))?)");
   static const RE2 kAbort(R"(inject an? ([1-5][0-9][0-9]) (?:abort|error|fault) (?:into|in|on) (?:the )?([a-z0-9-]+)(?: service)?(?: for ([0-9]{1,3}) ?(?:%|percent))?)");
+  static const RE2 kTopology(R"((?:get|show|describe|what is)(?: me)? (?:the )?(?:topology (?:of|for) (?:the )?([a-z0-9-]+)(?: service)?|([a-z0-9-]+)(?: service)?(?:'s)? topology))");
+  static const RE2 kRoute(R"((?:get|show|describe|what is)(?: me)? (?:the )?(?:routes? (?:of|for) (?:the )?([a-z0-9-]+)(?: service)?|([a-z0-9-]+)(?: service)?(?:'s)? routes?))");
   static const RE2 kReset(R"(reset (?:the )?([a-z0-9-]+)(?: service)?(?:'s)?(?: rules)?)");
 
+  std::string svc_alt;
+  if (RE2::FullMatch(s, kTopology, &svc, &svc_alt))
+    return understood(describe_topology(svc.empty() ? svc_alt : svc, mesh, behaviors), "");
+  if (RE2::FullMatch(s, kRoute, &svc, &svc_alt)) return understood(describe_route(svc.empty() ? svc_alt : svc, mesh), "");
   if (RE2::FullMatch(s, kDeny, &svc, &from)) {
     std::vector<std::string> froms = from.empty() ? callers_of(svc, mesh, behaviors) : std::vector<std::string>{from};
     std::string principals;

@@ -16,7 +16,8 @@ TEST(Say, EverySupportedPhrasingBecomesValidYaml) {
     SayResult r = interpret_say(phrase, mesh, {});
     EXPECT_TRUE(r.understood) << phrase;
     EXPECT_FALSE(r.reply.empty()) << phrase;
-    EXPECT_TRUE(!r.yaml.empty() || !r.delete_keys.empty()) << phrase;
+    bool query = phrase.rfind("get ", 0) == 0;  // queries answer and change nothing
+    EXPECT_EQ(query, r.yaml.empty() && r.delete_keys.empty()) << phrase;
     if (r.yaml.empty()) continue;
     auto loaded = load({{"say.yaml", r.yaml}});
     for (const auto& d : loaded.diagnostics) ADD_FAILURE() << phrase << ": " << format_diagnostic(d) << "\n" << r.yaml;
@@ -34,6 +35,27 @@ TEST(Say, TheTalksSentences) {
   EXPECT_NE(deny.yaml.find("name: deny-frontend-to-bar"), std::string::npos);
   auto mobile = interpret_say("route mobile traffic to bar v2", {}, {});
   EXPECT_EQ(mobile.reply, "Traffic from mobile clients will be routed to bar version v2");
+}
+
+// The talk's "get the frontend topology" and "get the bar route", answered
+// from the mesh: Deployments, Behaviors (who calls whom), VirtualServices.
+TEST(Say, QueriesDescribeTopologyAndRoutes) {
+  auto demo = load_scenario({std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml"});
+  ASSERT_TRUE(demo.scenario);
+  const auto& mesh = demo.scenario->resources;
+  const auto& behaviors = demo.scenario->behaviors;
+  EXPECT_EQ(interpret_say("get the frontend topology", mesh, behaviors).reply,
+            "The frontend service runs v1; it calls bar and foo; it is called by no service (no Behavior calls it)");
+  EXPECT_EQ(interpret_say("show me the topology of bar", mesh, behaviors).reply,
+            "The bar service runs v1; it calls no other service; it is called by frontend");
+  EXPECT_EQ(interpret_say("get the bar route", mesh, behaviors).reply,
+            "The bar service has no route rule: Kubernetes spreads its traffic over every version");
+  auto mobile = interpret_say("route mobile traffic to bar v2", mesh, behaviors);
+  auto with_rule = load({{"say.yaml", mobile.yaml}}, {}, mesh);
+  EXPECT_EQ(interpret_say("what is bar's route?", with_rule.resources, behaviors).reply,
+            "Traffic to the bar service: requests whose header user-agent matches .*[Mm]obile.* go to bar v2; "
+            "all other requests go to bar v1 (VirtualService default/bar)");
+  EXPECT_EQ(interpret_say("get the baz topology", mesh, behaviors).reply, "There is no baz service in the mesh");
 }
 
 TEST(Say, NotUnderstoodChangesNothing) {
