@@ -329,8 +329,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     tried.push_back(e->index);
     ++result.attempts;
     ++sidecar->cluster_state(cluster.name).active_by_host[e->index];
-    HttpRequest upstream = request;
-    upstream.headers.set("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
+    request.headers.set("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
     uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : port;
     uint64_t generation = ++attempt_generation;
     auto self = shared_from_this();
@@ -339,7 +338,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
         if (*self->alive && generation == self->attempt_generation && !self->finished) self->on_per_try_timeout(*e);
       });
     }
-    env().transport->send(*e, target_port, sidecar->identity(), serialize(upstream),
+    env().transport->send(*e, target_port, sidecar->identity(), serialize(request),
                           [self, generation, e](TransportResult tr) {
                             if (!*self->alive) return;
                             self->attempt_over(*e);
@@ -581,39 +580,53 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   // request from outside the mesh (Envoy's HCM starts one at ingress).
   std::string trace_id(request.headers.get("x-b3-traceid").value_or(""));
   std::string parent_span(request.headers.get("x-b3-spanid").value_or(""));
-  if (trace_id.empty()) trace_id = fmt::format("{:016x}{:016x}", env_.random->next(), env_.random->next());
-  std::string span_id = fmt::format("{:016x}", env_.random->next());
+  if (trace_id.empty()) {
+    trace_id = hex(env_.random->next(), 16);
+    append_hex(trace_id, env_.random->next(), 16);
+  }
+  std::string span_id = hex(env_.random->next(), 16);
   request.headers.set("x-b3-traceid", trace_id);
   request.headers.set("x-b3-spanid", span_id);
   if (parent_span.empty()) request.headers.remove("x-b3-parentspanid");
   else request.headers.set("x-b3-parentspanid", parent_span);
   request.headers.set("x-b3-sampled", "1");
-  request.headers.set("traceparent", fmt::format("00-{}-{}-01", trace_id, span_id));
-  if (!request.headers.has("x-request-id"))
-    request.headers.set("x-request-id", fmt::format("{:016x}", env_.random->next()));
-  auto record = [this, peer, start, request, trace_id, span_id, parent_span](int status, const std::string& flags,
-                                                                            uint64_t response_bytes) {
+  request.headers.set("traceparent", "00-" + trace_id + "-" + span_id + "-01");
+  if (!request.headers.has("x-request-id")) request.headers.set("x-request-id", hex(env_.random->next(), 16));
+  // What the destination reporter needs once the app answers; the request
+  // itself moves on to the app.
+  struct ServerSpan {
+    const Endpoint* peer_endpoint;
+    std::string peer_principal;  // empty without mTLS
+    bool mtls;
+    std::string authority, method, target, request_id, trace_id, span_id, parent_span;
+    uint64_t request_bytes;
+  };
+  auto span = std::make_shared<const ServerSpan>(ServerSpan{
+      peer.endpoint, peer.mtls ? peer.principal : "", peer.mtls, request.authority, request.method, request.target,
+      std::string(request.headers.get("x-request-id").value_or("")), std::move(trace_id), std::move(span_id),
+      std::move(parent_span), request.body.size()});
+  auto record = [this, start, span](int status, const std::string& flags, uint64_t response_bytes) {
     if (env_.telemetry == nullptr || self_ == nullptr) return;
     TelemetryEvent ev;
     ev.reporter = TelemetryEvent::Reporter::kDestination;
-    if (peer.endpoint) set_source(ev, *peer.endpoint);
-    ev.source_principal = peer.mtls ? peer.principal : "";
+    if (span->peer_endpoint) set_source(ev, *span->peer_endpoint);
+    ev.source_principal = span->peer_principal;
     set_destination(ev, *self_);
     // As Istio's destination reporter, the service comes from the Host header.
-    ev.destination_service = client_fqdn(request.authority, self_->ns);
-    ev.mtls = peer.mtls;
-    ev.method = request.method;
-    ev.path = request.target;
+    ev.destination_service = client_fqdn(span->authority, self_->ns);
+    ev.mtls = span->mtls;
+    ev.method = span->method;
+    ev.path = span->target;
     ev.response_code = status;
     ev.response_flags = flags;
-    ev.request_bytes = request.body.size();
+    ev.request_bytes = span->request_bytes;
     ev.response_bytes = response_bytes;
     ev.start = start;
     ev.duration = env_.clock->now() - start;
-    ev.trace_id = trace_id;
-    ev.span_id = span_id;
-    ev.parent_span_id = parent_span;
-    ev.request_id = std::string(request.headers.get("x-request-id").value_or(""));
+    ev.trace_id = span->trace_id;
+    ev.span_id = span->span_id;
+    ev.parent_span_id = span->parent_span;
+    ev.request_id = span->request_id;
     env_.telemetry->record(ev);
   };
   if (self_ != nullptr) {
@@ -639,7 +652,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     request.headers.set("x-forwarded-client-cert",
                         fmt::format("By=spiffe://{};URI=spiffe://{}", self_->principal(), peer.principal));
   std::weak_ptr<bool> alive = alive_;
-  app(std::move(request), peer, [reply, record, alive](HttpResponse response) {
+  app(std::move(request), peer, [reply, record = std::move(record), alive](HttpResponse response) {
     if (auto a = alive.lock(); a && *a) record(response.status, "-", response.body.size());
     reply(response);
   });

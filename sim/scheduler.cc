@@ -12,7 +12,8 @@ Scheduler::TimerId Scheduler::schedule(Duration delay, std::function<void()> fn)
 bool Scheduler::run(TimePoint until) {
   while (!queue_.empty()) {
     if (queue_.top().at > until) break;
-    Event ev = queue_.top();
+    // Moving out of top() is safe: pop() follows before the heap is used again.
+    Event ev = std::move(const_cast<Event&>(queue_.top()));
     queue_.pop();
     if (auto it = cancelled_.find(ev.seq); it != cancelled_.end()) {
       cancelled_.erase(it);
