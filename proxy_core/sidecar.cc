@@ -509,7 +509,8 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
 
   void emit_telemetry() {
     if (env().telemetry == nullptr || !result.response) return;
-    TelemetryEvent ev;
+    TelemetryEvent& ev = sidecar->report_;
+    ev.reset();
     ev.reporter = TelemetryEvent::Reporter::kSource;
     if (const Endpoint* self = sidecar->self_) {
       set_source(ev, *self);
@@ -521,9 +522,9 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       set_destination(ev, *dst);
       ev.mtls = true;
     }
-    ev.destination_service = decision.cluster && decision.cluster->service ? decision.cluster->service->fqdn
-                                                                           : std::string(strip_port(url_host));
-    if (result.route) ev.route = result.route->resource + " " + result.route->rule;
+    if (decision.cluster && decision.cluster->service) ev.destination_service.assign(decision.cluster->service->fqdn);
+    else ev.destination_service.assign(strip_port(url_host));
+    if (result.route) ev.route.append(result.route->resource).append(" ").append(result.route->rule);
     ev.method = request.method;
     ev.path = request.target;
     ev.response_code = result.response->status;
@@ -536,7 +537,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     ev.trace_id = trace_id;
     ev.span_id = span_id;
     ev.parent_span_id = parent_span_id;
-    ev.request_id = std::string(request.headers.get("x-request-id").value_or(""));
+    ev.request_id.assign(request.headers.get("x-request-id").value_or(""));
     env().telemetry->record(ev);
   }
 };
@@ -607,7 +608,8 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
       std::move(parent_span), request.body.size()});
   auto record = [this, start, span](int status, const std::string& flags, uint64_t response_bytes) {
     if (env_.telemetry == nullptr || self_ == nullptr) return;
-    TelemetryEvent ev;
+    TelemetryEvent& ev = report_;
+    ev.reset();
     ev.reporter = TelemetryEvent::Reporter::kDestination;
     if (span->peer_endpoint) set_source(ev, *span->peer_endpoint);
     ev.source_principal = span->peer_principal;

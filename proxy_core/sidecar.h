@@ -105,6 +105,7 @@ class Sidecar {
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   uint64_t request_counter_ = 0;
+  TelemetryEvent report_;  // reused for every report (TelemetrySink::record is synchronous)
 };
 
 }  // namespace meshsim::proxy

@@ -114,9 +114,23 @@ const std::vector<double>& envoy_default_buckets() {
 void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   identity_of(e, identity_scratch_);  // reuses its capacity: no allocation per event
   auto found = series_by_identity_.find(identity_scratch_);
-  if (found == series_by_identity_.end())
-    found = series_by_identity_.emplace(identity_scratch_, &series_[labels_of(e)]).first;
-  Series& s = *found->second;
+  if (found == series_by_identity_.end()) {
+    // First event of this label set: render it, and find its graph edge.
+    Aggregates aggregates{&series_[labels_of(e)], nullptr};
+    if (e.reporter == proxy::TelemetryEvent::Reporter::kDestination) {
+      std::string from = node_of(e.source_workload, e.source_version);
+      std::string to = node_of(e.destination_workload, e.destination_version);
+      GraphEdge& edge = edges_[{from, to}];
+      edge.from = from;
+      edge.to = to;
+      edge.to_service = proxy::short_name(e.destination_service);
+      if (!e.source_app.empty()) node_app_[from] = e.source_app;
+      if (!e.destination_app.empty()) node_app_[to] = e.destination_app;
+      aggregates.edge = &edge;
+    }
+    found = series_by_identity_.emplace(identity_scratch_, aggregates).first;
+  }
+  Series& s = *found->second.series;
   ++s.requests;
   double ms = static_cast<double>(e.duration.count()) / 1000.0;
   observe(s.duration_buckets, ms);
@@ -126,19 +140,12 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   s.request_bytes_sum += static_cast<double>(e.request_bytes);
   s.response_bytes_sum += static_cast<double>(e.response_bytes);
 
-  if (e.reporter == proxy::TelemetryEvent::Reporter::kDestination) {
-    std::string from = node_of(e.source_workload, e.source_version);
-    std::string to = node_of(e.destination_workload, e.destination_version);
-    GraphEdge& edge = edges_[{from, to}];
-    edge.from = from;
-    edge.to = to;
-    edge.to_service = proxy::short_name(e.destination_service);
-    ++edge.requests;
-    if (e.response_code >= 400) ++edge.errors;
-    edge.mtls = edge.mtls || e.mtls;
-    edge.latency.record(e.duration.count());
-    if (!e.source_app.empty()) node_app_[from] = e.source_app;
-    if (!e.destination_app.empty()) node_app_[to] = e.destination_app;
+  // The service graph counts destination reports (as Kiali draws it).
+  if (GraphEdge* edge = found->second.edge) {
+    ++edge->requests;
+    if (e.response_code >= 400) ++edge->errors;
+    edge->mtls = edge->mtls || e.mtls;
+    edge->latency.record(e.duration.count());
   }
 
   if (e.trace_id.empty()) return;

@@ -70,7 +70,13 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   };
   TelemetryOptions options_;
   std::map<std::string, Series> series_;  // by rendered label set, in Istio's label order
-  std::unordered_map<std::string, Series*> series_by_identity_;  // raw fields -> series_ entry
+  // Where an event's counts go, found once per distinct label set by the
+  // event's raw fields (edge: null for source reports).
+  struct Aggregates {
+    Series* series;
+    GraphEdge* edge;
+  };
+  std::unordered_map<std::string, Aggregates> series_by_identity_;
   std::string identity_scratch_;
   std::map<std::string, std::vector<Span>> traces_;  // by trace id
   std::map<std::pair<std::string, std::string>, GraphEdge> edges_;
