@@ -36,49 +36,65 @@ DecodeOutcome feed_parser(Parser& parser, std::string_view& bytes) {
   return out;
 }
 
-template <typename Fields>
-void copy_headers(const Fields& fields, HeaderMap& into, std::string* host) {
-  // Room for the fields plus the few a sidecar adds (trace, attempt count).
-  into.reserve(static_cast<size_t>(std::distance(fields.begin(), fields.end())) + 8);
-  for (const auto& field : fields) {
-    std::string_view name(field.name_string().data(), field.name_string().size());
-    std::string_view value(field.value().data(), field.value().size());
-    if (host != nullptr && iequals(name, "host")) {
-      *host = std::string(value);
-      continue;
+}  // namespace
+
+// A Beast parser that writes straight into our message types: no
+// intermediate beast::http::fields container (one allocation per field)
+// to copy from. Beast still does all the HTTP/1.1 parsing and framing.
+template <bool kRequest>
+class DirectParser final : public http::basic_parser<kRequest> {
+ public:
+  using Message = std::conditional_t<kRequest, HttpRequest, HttpResponse>;
+  Message message;
+
+ private:
+  using string_view = boost::beast::string_view;
+  using error_code = boost::system::error_code;
+
+  void on_request_impl(http::verb, string_view method, string_view target, int, error_code&) override {
+    if constexpr (kRequest) {
+      message.method.assign(method.data(), method.size());
+      message.target.assign(target.data(), target.size());
+      // Room for the fields plus the few a sidecar adds (trace, attempt count).
+      message.headers.reserve(24);
     }
-    // Framing headers are the codec's business, not the application's.
-    if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;
-    into.add(name, value);
   }
-}
-
-}  // namespace
-
-namespace {
-
-HttpRequest to_message(http::request<http::string_body>&& message) {
-  HttpRequest out;
-  out.method = std::string(message.method_string());
-  out.target = std::string(message.target());
-  copy_headers(message.base(), out.headers, &out.authority);
-  out.body = std::move(message.body());
-  return out;
-}
-
-HttpResponse to_message(http::response<http::string_body>&& message) {
-  HttpResponse out;
-  out.status = static_cast<int>(message.result_int());
-  copy_headers(message.base(), out.headers, nullptr);
-  out.body = std::move(message.body());
-  return out;
-}
-
-}  // namespace
+  void on_response_impl(int code, string_view, int, error_code&) override {
+    if constexpr (!kRequest) {
+      message.status = code;
+      message.headers.reserve(16);
+    }
+  }
+  void on_field_impl(http::field field, string_view name, string_view value, error_code&) override {
+    // Framing headers are the codec's business, not the application's.
+    if (field == http::field::content_length || field == http::field::transfer_encoding) return;
+    if constexpr (kRequest) {
+      if (field == http::field::host) {
+        message.authority.assign(value.data(), value.size());
+        return;
+      }
+    }
+    message.headers.add(std::string_view(name.data(), name.size()), std::string_view(value.data(), value.size()));
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) message.body.reserve(static_cast<size_t>(*length));
+  }
+  std::size_t on_body_impl(string_view body, error_code&) override {
+    message.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+    message.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+};
 
 template <bool kRequest>
 struct MessageDecoder<kRequest>::Impl {
-  std::optional<http::parser<kRequest, http::string_body>> parser;
+  std::optional<DirectParser<kRequest>> parser;
 };
 
 template <bool kRequest>
@@ -102,10 +118,10 @@ DecodeOutcome MessageDecoder<kRequest>::feed(std::string_view& bytes) {
 
 template <bool kRequest>
 typename MessageDecoder<kRequest>::Message MessageDecoder<kRequest>::take() {
-  auto message = impl_->parser->release();
+  keep_alive_ = impl_->parser->keep_alive();
+  Message message = std::move(impl_->parser->message);
   impl_->parser.reset();
-  keep_alive_ = message.keep_alive();
-  return to_message(std::move(message));
+  return message;
 }
 
 template class MessageDecoder<true>;
