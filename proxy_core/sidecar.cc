@@ -1,5 +1,7 @@
 #include "proxy_core/sidecar.h"
 
+#include "proxy_core/hash.h"
+
 #include <algorithm>
 #include <deque>
 
@@ -298,8 +300,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       else if (!h.http_query_parameter_name.empty()) key = std::string(query_param(request.query(), h.http_query_parameter_name).value_or(""));
       else if (!h.http_cookie_name.empty()) key = std::string(request.headers.get("cookie").value_or(""));
       // FNV-1a over the key, then jump consistent hash over the endpoint list.
-      uint64_t hash = 1469598103934665603ull;
-      for (unsigned char c : key) hash = (hash ^ c) * 1099511628211ull;
+      uint64_t hash = fnv1a(key);
       int64_t b = -1, j = 0;
       while (j < static_cast<int64_t>(candidates.size())) {
         b = j;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"
 
 namespace meshsim::reports {
@@ -150,9 +151,7 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
 
   if (e.trace_id.empty()) return;
   // Sample whole traces by their id, so every span of a kept trace is kept.
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : e.trace_id) h = (h ^ c) * 1099511628211ull;
-  if (h % 1'000'000 >= options_.trace_sampling_ppm) return;
+  if (proxy::fnv1a(e.trace_id) % 1'000'000 >= options_.trace_sampling_ppm) return;
   auto it = traces_.find(e.trace_id);
   if (it == traces_.end()) {
     if (traces_.size() >= options_.traces_max) return;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "proxy_core/env.h"
+#include "proxy_core/hash.h"
 
 namespace meshsim::sim {
 
@@ -22,9 +23,7 @@ class SplitMix64 final : public proxy::Random {
   }
   // A new independent stream derived from this seed and `name`.
   static SplitMix64 fork(uint64_t root_seed, std::string_view name) {
-    uint64_t h = 1469598103934665603ull ^ root_seed;
-    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
-    SplitMix64 mixer(h);
+    SplitMix64 mixer(proxy::fnv1a(name, proxy::kFnvOffsetBasis ^ root_seed));
     return SplitMix64(mixer.next());
   }
 
