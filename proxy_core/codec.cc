@@ -66,8 +66,10 @@ class DirectParser final : public http::basic_parser<kRequest> {
     }
   }
   void on_field_impl(http::field field, string_view name, string_view value, error_code&) override {
-    // Framing headers are the codec's business, not the application's.
-    if (field == http::field::content_length || field == http::field::transfer_encoding) return;
+    // Framing headers are the codec's business, not the application's; a
+    // response to HEAD keeps its Content-Length (the size a GET would have).
+    if (field == http::field::transfer_encoding) return;
+    if (field == http::field::content_length && !this->skip()) return;
     if constexpr (kRequest) {
       if (field == http::field::host) {
         message.authority.assign(value.data(), value.size());
@@ -107,13 +109,23 @@ template <bool kRequest>
 MessageDecoder<kRequest>& MessageDecoder<kRequest>::operator=(MessageDecoder&&) noexcept = default;
 
 template <bool kRequest>
-DecodeOutcome MessageDecoder<kRequest>::feed(std::string_view& bytes) {
+DirectParser<kRequest>& MessageDecoder<kRequest>::parser() {
   if (!impl_->parser) {
     impl_->parser.emplace();
     impl_->parser->header_limit(static_cast<std::uint32_t>(limits_.header_bytes_max));
     impl_->parser->body_limit(limits_.body_bytes_max);
   }
-  return feed_parser(*impl_->parser, bytes);
+  return *impl_->parser;
+}
+
+template <bool kRequest>
+DecodeOutcome MessageDecoder<kRequest>::feed(std::string_view& bytes) {
+  return feed_parser(parser(), bytes);
+}
+
+template <bool kRequest>
+void MessageDecoder<kRequest>::expect_headers_only() {
+  parser().skip(true);
 }
 
 template <bool kRequest>
@@ -165,10 +177,29 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out.append("\r\n");
 }
 
+// Only digits pass into a Content-Length field (it frames the message).
+void append_field_value_digits(std::string& out, std::string_view value) {
+  size_t start = out.size();
+  for (char c : value)
+    if (c >= '0' && c <= '9') out.push_back(c);
+  if (out.size() == start) out.push_back('0');
+}
+
 void append_fields_and_body(std::string& out, const HeaderMap& headers, const std::string& body) {
-  for (const Header& h : headers.all()) append_field(out, h.name, h.value);
+  // The codec frames messages itself: Content-Length is the body's size. The
+  // one exception is a body-less message that carries a Content-Length field,
+  // the response to a HEAD request, which states the size a GET would have.
+  std::optional<std::string_view> stated;
+  for (const Header& h : headers.all()) {
+    if (iequals(h.name, "content-length")) {
+      stated = h.value;
+      continue;
+    }
+    append_field(out, h.name, h.value);
+  }
   out.append("content-length: ");
-  out.append(std::to_string(body.size()));
+  if (body.empty() && stated) append_field_value_digits(out, *stated);
+  else out.append(std::to_string(body.size()));
   out.append("\r\n\r\n");
   out.append(body);
 }

@@ -29,6 +29,9 @@ struct DecodeOutcome {
 // Decodes a stream of requests (or responses) from one connection. Feed
 // bytes as they arrive; `feed` consumes from the front of `bytes` what it used.
 template <bool kRequest>
+class DirectParser;
+
+template <bool kRequest>
 class MessageDecoder {
  public:
   using Message = std::conditional_t<kRequest, HttpRequest, HttpResponse>;
@@ -38,12 +41,16 @@ class MessageDecoder {
   MessageDecoder& operator=(MessageDecoder&&) noexcept;
 
   DecodeOutcome feed(std::string_view& bytes);
+  // Responses only: the next response answers a HEAD request, so it has no
+  // body whatever its Content-Length says (RFC 9110 9.3.2).
+  void expect_headers_only();
   // The completed message; resets for the next one on the same connection.
   Message take();
   bool keep_alive() const { return keep_alive_; }
 
  private:
   struct Impl;
+  DirectParser<kRequest>& parser();
   std::unique_ptr<Impl> impl_;
   CodecLimits limits_;
   bool keep_alive_ = true;

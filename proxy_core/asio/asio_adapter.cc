@@ -94,6 +94,7 @@ struct AsioTransport::Pool : std::enable_shared_from_this<AsioTransport::Pool> {
   void read(ConnectionPtr connection, RequestPtr request, Done done) {
     auto self = shared_from_this();
     UpstreamConnection& c = *connection;
+    if (!c.got_bytes && request->starts_with("HEAD ")) c.decoder.expect_headers_only();
     c.socket.async_read_some(net::buffer(c.buffer), [self, connection = std::move(connection), request,
                                                      done = std::move(done)](const boost::system::error_code& ec,
                                                                              size_t n) mutable {
@@ -168,6 +169,7 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
   std::string pending;
   std::shared_ptr<size_t> open;
   bool closing = false;  // close after the response being written
+  bool answering_head = false;
   bool closed = false;
   bool waiting = false;  // for (the rest of) a request
   bool timer_armed = false;
@@ -228,11 +230,13 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
       bad.body = reason_phrase(outcome.error_status);
       bad.headers.set("connection", "close");
       closing = true;
+      answering_head = false;
       return write(std::move(bad));
     }
     waiting = false;
     HttpRequest request = decoder.take();
     closing = !decoder.keep_alive();
+    answering_head = request.method == "HEAD";
     // The response callback keeps the session alive while the handler works.
     auto self = shared_from_this();
     handler(std::move(request), [self](HttpResponse response) { self->write(std::move(response)); });
@@ -240,6 +244,8 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
   void write(HttpResponse response) {
     if (closing) response.headers.set("connection", "close");
     auto bytes = std::make_shared<std::string>(serialize(response));
+    // A response to HEAD has the GET response's headers and no body.
+    if (answering_head) bytes->resize(bytes->size() - response.body.size());
     auto self = shared_from_this();
     net::async_write(socket, net::buffer(*bytes), [self, bytes](const boost::system::error_code& ec, size_t) {
       if (ec || self->closing) {

@@ -74,6 +74,13 @@ TEST(Proxy, ForwardsAppliesLiveRulesAndSurvivesBadRequests) {
   EXPECT_EQ(malformed.find("<still open>"), std::string::npos);
   std::string oversized = raw_exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n");
   EXPECT_EQ(oversized.rfind("HTTP/1.1 431", 0), 0u) << oversized.substr(0, 100);
+  // HEAD: the upstream's headers, no body (RFC 9110 9.3.2), and the pooled
+  // upstream connection stays usable for the next request.
+  std::string head = raw_exchange(port, "HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
+  EXPECT_NE(head.find("content-length: 21"), std::string::npos) << head;  // the upstream's "HEAD /h host=upstream"
+  EXPECT_EQ(head.substr(head.find("\r\n\r\n") + 4), "");
+  EXPECT_EQ(http(port, "GET", "/after-head").body, "GET /after-head host=upstream");
   // None of that disturbed the proxy.
   EXPECT_EQ(http(port, "GET", "/after").body, "GET /after host=upstream");
 

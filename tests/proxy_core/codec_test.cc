@@ -84,3 +84,35 @@ TEST(PathNormalization, AsEnvoyBaseNormalization) {
 
 }  // namespace
 }  // namespace meshsim::proxy
+
+namespace meshsim::proxy {
+namespace {
+
+// RFC 9110 9.3.2: a response to HEAD carries the GET response's headers,
+// Content-Length included, and no body.
+TEST(CodecHead, ResponseToHeadEndsAfterTheHeadersAndKeepsItsContentLength) {
+  ResponseDecoder decoder;
+  decoder.expect_headers_only();
+  std::string_view bytes = "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n";
+  ASSERT_EQ(decoder.feed(bytes).kind, DecodeOutcome::Kind::kMessage);
+  HttpResponse head = decoder.take();
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(serialize(head), "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+  // The next response on the connection is framed normally again.
+  std::string_view next = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+  ASSERT_EQ(decoder.feed(next).kind, DecodeOutcome::Kind::kMessage);
+  EXPECT_EQ(decoder.take().body, "ok");
+}
+
+TEST(CodecHead, AStatedContentLengthNeverFramesABody) {
+  HttpResponse r;
+  r.headers.set("content-length", "999");
+  r.body = "abc";
+  EXPECT_EQ(serialize(r), "HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nabc");
+  r.body.clear();
+  r.headers.set("content-length", "12\r\nx-injected: 1");
+  EXPECT_EQ(serialize(r), "HTTP/1.1 200 OK\r\ncontent-length: 121\r\n\r\n");  // digits only
+}
+
+}  // namespace
+}  // namespace meshsim::proxy
