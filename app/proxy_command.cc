@@ -3,7 +3,8 @@
 // Every request runs through the same outbound path as in the simulated
 // mesh (VirtualService routing, faults, retries, timeouts, header rules,
 // telemetry) towards the service NAME, whose every endpoint is the upstream
-// address, over a keep-alive connection pool. The admin API (127.0.0.1 only
+// address, over a keep-alive connection pool; then the service's
+// AuthorizationPolicies, as its own sidecar would check them. The admin API (127.0.0.1 only
 // unless --admin-address says otherwise) serves metrics, traces and config.
 #include <csignal>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "app/live_config.h"
 #include "config/loader.h"
 #include "proxy_core/asio/asio_adapter.h"
+#include "proxy_core/authz.h"
 #include "reports/mesh_telemetry.h"
 #include "sim/random.h"
 
@@ -68,6 +70,53 @@ void map_upstream(proxy::asio::AsioTransport& transport, const proxy::RouteTable
     }
   }
 }
+
+// The upstream's own sidecar, inbound side: where a mesh would check the
+// AuthorizationPolicies of the workload, after the client side's rules
+// (faults, routes) and before the server. Requests arrive over plaintext
+// here, so principal-based rules see no identity, as Istio's PERMISSIVE
+// mode does for a client without a sidecar.
+class InboundPolicyTransport final : public proxy::Transport {
+ public:
+  InboundPolicyTransport(proxy::Transport& next, const proxy::SnapshotHolder& snapshot) : next_(next), snapshot_(snapshot) {}
+
+  void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
+            std::function<void(proxy::TransportResult)> done) override {
+    if (auto denied = check(to, port, from, request_bytes)) return done({true, "", proxy::serialize(*denied), std::move(*denied)});
+    next_.send(to, port, from, std::move(request_bytes), std::move(done));
+  }
+  void send_mirror(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes) override {
+    if (!check(to, port, from, request_bytes)) next_.send_mirror(to, port, from, std::move(request_bytes));
+  }
+
+ private:
+  std::optional<proxy::HttpResponse> check(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
+                                           const std::string& request_bytes) const {
+    auto table = snapshot_.get();
+    auto policies = table->authorization_policies_for(to);
+    if (policies.empty()) return std::nullopt;  // nothing to check: no second parse
+    proxy::HttpRequest request;
+    if (!proxy::parse_request(request_bytes, request)) return std::nullopt;
+    proxy::AuthzRequest a;
+    a.source_namespace = from.ns;
+    a.source_ip = from.ip;
+    a.destination_ip = to.ip;
+    a.destination_port = port;
+    a.method = request.method;
+    a.path = proxy::normalize_path(request.path());
+    a.host = request.authority;
+    a.headers = &request.headers;
+    if (proxy::authorize(policies, a).allowed) return std::nullopt;
+    proxy::HttpResponse denied;  // what Envoy's RBAC filter answers
+    denied.status = 403;
+    denied.headers.set("content-type", "text/plain");
+    denied.body = "RBAC: access denied";
+    return denied;
+  }
+
+  proxy::Transport& next_;
+  const proxy::SnapshotHolder& snapshot_;
+};
 
 }  // namespace
 
@@ -144,7 +193,8 @@ int proxy_command(int argc, char** argv) {
     return kExitBadInput;
   }
 
-  proxy::SidecarEnv env{&clock, &timers, &random, &transport, &telemetry, &snapshot};
+  InboundPolicyTransport policed(transport, snapshot);
+  proxy::SidecarEnv env{&clock, &timers, &random, &policed, &telemetry, &snapshot};
   proxy::Sidecar sidecar(nullptr, "default", {}, env);
   const std::string service_host = service;
 

@@ -68,6 +68,20 @@ TEST(Proxy, ForwardsAppliesLiveRulesAndSurvivesBadRequests) {
   EXPECT_EQ(http(admin, "DELETE", "/config/VirtualService/default/upstream").status, 200);
   EXPECT_EQ(http(port, "GET", "/", "", {{"x-teapot", "yes"}}).status, 200);
 
+  // The upstream's AuthorizationPolicies apply, as its own sidecar checks them.
+  ASSERT_EQ(http(admin, "POST", "/config",
+                 "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: no-posts}\n"
+                 "spec:\n  selector: {matchLabels: {app: upstream}}\n  action: DENY\n"
+                 "  rules: [{to: [{operation: {methods: [POST]}}]}]\n")
+                .status,
+            200);
+  HttpReply denied = http(port, "POST", "/x", "data");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(denied.body, "RBAC: access denied");
+  EXPECT_EQ(http(port, "GET", "/x").status, 200);
+  EXPECT_EQ(http(admin, "DELETE", "/config/AuthorizationPolicy/default/no-posts").status, 200);
+  EXPECT_EQ(http(port, "POST", "/x", "data").status, 200);
+
   // Envoy's codec answers a malformed request with 400 and closes; oversized headers 431.
   std::string malformed = raw_exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
   EXPECT_EQ(malformed.rfind("HTTP/1.1 400", 0), 0u) << malformed;
