@@ -106,6 +106,11 @@ void LiveFrontDoor::add_routes() {
     live.apply_next_step();
     return respond(200, "applied: " + caption + "\n");
   });
+  api_.on("GET", "/pods", "where each pod listens on 127.0.0.1 (JSON)", [&live](const proxy::HttpRequest&) {
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& p : live.pods()) list.push_back({{"pod", p.pod}, {"url", "http://127.0.0.1:" + std::to_string(p.port) + "/"}});
+    return respond(200, list.dump(2) + "\n", "application/json");
+  });
   api_.on("GET", "/help", "this list", [this](const proxy::HttpRequest&) { return respond(200, api_.help()); });
 }
 

@@ -25,10 +25,21 @@ LiveWorld::LiveWorld(boost::asio::io_context& io, const sim::Scenario& scenario,
   run_options.sinks = {&telemetry_, &series_};
   session_ = std::make_unique<sim::ScenarioSession>(scenario_, run_options,
                                                      sim::SessionOptions{options.manual, /*ingress=*/true});
+  if (options.sockets) {
+    network_ = std::make_unique<LoopbackNetwork>(io, session_->world(), [this] { pump(); });
+    session_->world().set_network(network_.get());
+  }
   pump();
 }
 
-LiveWorld::~LiveWorld() { wake_.cancel(); }
+LiveWorld::~LiveWorld() {
+  wake_.cancel();
+  if (network_) session_->world().set_network(nullptr);
+}
+
+std::vector<LoopbackNetwork::PodAddress> LiveWorld::pods() const {
+  return network_ ? network_->pods() : std::vector<LoopbackNetwork::PodAddress>{};
+}
 
 sim::Duration LiveWorld::target_now() const {
   auto wall = std::chrono::steady_clock::now() - wall_start_;

@@ -13,6 +13,7 @@
 
 #include <boost/asio.hpp>
 
+#include "app/loopback_network.h"
 #include "reports/mesh_telemetry.h"
 #include "reports/time_series.h"
 #include "sim/scenario_runner.h"
@@ -22,6 +23,7 @@ namespace meshsim::app {
 struct LiveOptions {
   double speed = 1.0;   // simulated seconds per wall-clock second
   bool manual = false;  // timeline steps wait for next_step()
+  bool sockets = false;  // every pod a real listener on 127.0.0.1, hops over TCP
   std::optional<uint64_t> seed;
 };
 
@@ -51,6 +53,8 @@ class LiveWorld {
   sim::RunResult snapshot() const;
   // Ends the session: the full result with expectations.
   sim::RunResult finish();
+  // With options.sockets: where each pod listens (opened when first addressed).
+  std::vector<LoopbackNetwork::PodAddress> pods() const;
 
  private:
   boost::asio::io_context& io_;
@@ -59,6 +63,7 @@ class LiveWorld {
   reports::MeshTelemetry telemetry_;
   reports::TimeSeries series_;
   std::unique_ptr<sim::ScenarioSession> session_;
+  std::unique_ptr<LoopbackNetwork> network_;
   std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
   boost::asio::steady_timer wake_;
   bool finished_ = false;

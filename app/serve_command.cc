@@ -65,6 +65,7 @@ int serve_command(int argc, char** argv) {
   live_options.speed = std::max(0.01, args["speed"].as<double>());
   live_options.manual = args.count("manual") > 0;
   if (args.count("seed")) live_options.seed = args["seed"].as<uint64_t>();
+  live_options.sockets = true;
   LiveWorld live(io, *scenario, live_options);
   LiveFrontDoor door(live, *target);
   try {

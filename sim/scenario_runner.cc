@@ -107,6 +107,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   }
 
   Duration now() const { return world_.const_scheduler().now(); }
+  World& world() { return world_; }
   std::optional<Duration> next_event() const { return world_.const_scheduler().next_at(); }
 
   const TimelineStep* next_step() const {
@@ -512,6 +513,7 @@ void ScenarioSession::send_ingress(proxy::HttpRequest request, const std::string
   runner_->send_ingress(std::move(request), host, port, std::move(done));
 }
 RunResult ScenarioSession::finish() { return runner_->finish(); }
+World& ScenarioSession::world() { return runner_->world(); }
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   ScenarioSession session(scenario, options);

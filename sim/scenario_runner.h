@@ -56,6 +56,8 @@ class ScenarioSession {
   // A request from outside the mesh through the ingress gateway.
   void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult)> done);
   RunResult finish();
+  // The mesh itself, for live commands that carry its traffic over sockets.
+  World& world();
 
  private:
   class Runner;

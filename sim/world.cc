@@ -104,12 +104,34 @@ World::Instance* World::instance_for(const Endpoint& e) {
 
 void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
                     std::function<void(TransportResult)> done) {
+  if (network_ != nullptr) {
+    network_->carry(to, port, from, std::move(bytes), mirrored, std::move(done));
+    return;
+  }
   Instance* inst = instance_for(to);
   if (inst == nullptr) {
     scheduler_.schedule(options_.link_latency, [done] { done({false, "connection failure", ""}); });
     return;
   }
-  std::string pod_key = to.ns + "/" + to.pod;
+  Duration latency = options_.link_latency;
+  auto reply = [this, latency, done](TransportResult tr) {
+    scheduler_.schedule(latency, [done, tr = std::move(tr)]() mutable { done(std::move(tr)); });
+  };
+  scheduler_.schedule(latency, [this, inst, port, from, bytes = std::move(bytes), mirrored, reply]() mutable {
+    run_inbound(*inst, port, from, std::move(bytes), mirrored, reply);
+  });
+}
+
+void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+                   std::function<void(TransportResult)> done) {
+  Instance* inst = instance_for(to);
+  if (inst == nullptr) return done({false, "connection failure", ""});
+  run_inbound(*inst, port, from, std::move(bytes), mirrored, std::move(done));
+}
+
+void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+                        std::function<void(TransportResult)> reply) {
+  std::string pod_key = inst.endpoint.ns + "/" + inst.endpoint.pod;
   auto app_handler = [this, pod_key, mirrored](HttpRequest request, const PeerInfo&, std::function<void(HttpResponse)> respond) {
     auto it = instances_.find(pod_key);
     if (it == instances_.end()) return;
@@ -133,25 +155,19 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
     }
     target->app->handle(std::move(request), std::move(respond));
   };
-  Duration latency = options_.link_latency;
-  auto reply = [this, latency, done](TransportResult tr) {
-    scheduler_.schedule(latency, [done, tr = std::move(tr)]() mutable { done(std::move(tr)); });
-  };
-  scheduler_.schedule(latency, [this, inst, port, from, bytes = std::move(bytes), app_handler, reply]() mutable {
-    if (inst->sidecar) {
-      inst->sidecar->inbound(std::move(bytes), from, port, app_handler, reply);
-      return;
-    }
-    HttpRequest request;
-    proxy::DecodeOutcome outcome;
-    if (!proxy::parse_request(bytes, request, &outcome)) {
-      HttpResponse bad;
-      bad.status = 400;
-      reply({true, "", proxy::serialize(bad)});
-      return;
-    }
-    app_handler(std::move(request), from, [reply](HttpResponse r) { reply({true, "", proxy::serialize(r)}); });
-  });
+  if (inst.sidecar) {
+    inst.sidecar->inbound(std::move(bytes), from, port, app_handler, reply);
+    return;
+  }
+  HttpRequest request;
+  proxy::DecodeOutcome outcome;
+  if (!proxy::parse_request(bytes, request, &outcome)) {
+    HttpResponse bad;
+    bad.status = 400;
+    reply({true, "", proxy::serialize(bad)});
+    return;
+  }
+  app_handler(std::move(request), from, [reply](HttpResponse r) { reply({true, "", proxy::serialize(r)}); });
 }
 
 void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,

@@ -34,6 +34,16 @@ struct CallResult {
 
 class World : private proxy::Transport {
  public:
+  // How request bytes travel between instances: in memory with the link
+  // latency by default; a live command may carry them over real sockets and
+  // hand them back through arrive().
+  class Network {
+   public:
+    virtual ~Network() = default;
+    virtual void carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes,
+                       bool mirrored, std::function<void(proxy::TransportResult)> done) = 0;
+  };
+
   explicit World(WorldOptions options = {});
   ~World() override;
 
@@ -61,6 +71,12 @@ class World : private proxy::Transport {
   std::optional<CallResult> call(const std::string& ns, const std::string& from, proxy::HttpRequest request,
                                  const std::string& url_host, uint32_t port);
 
+  // Carries traffic over `network` from now on (null: in memory again).
+  void set_network(Network* network) { network_ = network; }
+  // Bytes a Network carried to the instance `to` (its sidecar's inbound side, or its app).
+  void arrive(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
+              std::function<void(proxy::TransportResult)> done);
+
   Scheduler& scheduler() { return scheduler_; }
   const Scheduler& const_scheduler() const { return scheduler_; }
 
@@ -70,6 +86,8 @@ class World : private proxy::Transport {
   void rebuild_instances();
   void deliver(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
                std::function<void(proxy::TransportResult)> done);
+  void run_inbound(Instance& inst, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
+                   std::function<void(proxy::TransportResult)> reply);
   // proxy::Transport
   void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
             std::function<void(proxy::TransportResult)> done) override;
@@ -93,6 +111,7 @@ class World : private proxy::Transport {
   std::map<std::string, std::unique_ptr<SplitMix64>> app_random_;  // by "ns/pod", kept across rebuilds
   std::map<std::string, bool> sidecars_;                         // by "ns/workload"; default injected
   proxy::TelemetrySink* telemetry_ = nullptr;
+  Network* network_ = nullptr;
   // Per call: what apps received, keyed by x-request-id.
   struct Observed {
     std::optional<services::ReceivedRequest> last;

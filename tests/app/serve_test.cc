@@ -3,8 +3,10 @@
 // routing outcomes the virtual run of the same scenario asserts in its
 // expectations (scenarios/hightower-demo.yaml, checked by ShippedScenario).
 // --manual holds the timeline so each state is reached only when the test says.
+// Every hop between pods travels over real sockets (each pod listens on 127.0.0.1).
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <unistd.h>
@@ -86,8 +88,24 @@ TEST(Serve, DemoOverRealSocketsMatchesTheVirtualRun) {
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("closest phrasings"), std::string::npos);
 
+  // Every pod is a real listener on 127.0.0.1, and the hops between
+  // sidecars went over them: mTLS between sidecars, as the mesh reports it.
+  auto pods = nlohmann::json::parse(http(admin, "GET", "/pods").body);
+  std::map<std::string, uint16_t> pod_ports;
+  for (const auto& p : pods) {
+    std::string url = p.at("url");
+    pod_ports[p.at("pod")] = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  }
+  ASSERT_TRUE(pod_ports.count("default/bar-v1") && pod_ports.count("default/foo-v1") && pod_ports.count("default/frontend-v1"))
+      << pods.dump();
+  HttpReply direct = http(pod_ports["default/bar-v1"], "GET", "/");  // from outside: plaintext, through bar's sidecar
+  EXPECT_EQ(direct.status, 200);
+  EXPECT_EQ(direct.headers["x-meshsim-version"], "v1");
+
   // What the admin API shows.
   HttpReply metrics = http(admin, "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("destination_workload=\"bar-v1\"") , std::string::npos);
+  EXPECT_NE(metrics.body.find("connection_security_policy=\"mutual_tls\""), std::string::npos);
   EXPECT_NE(metrics.body.find("source_workload=\"istio-ingressgateway\""), std::string::npos);
   auto topology = nlohmann::json::parse(http(admin, "GET", "/topology?service=frontend").body);
   EXPECT_EQ(topology["calls"], nlohmann::json::array({"bar", "foo"}));
