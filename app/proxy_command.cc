@@ -21,7 +21,6 @@
 #include "app/live_config.h"
 #include "config/loader.h"
 #include "proxy_core/asio/asio_adapter.h"
-#include "proxy_core/authz.h"
 #include "reports/mesh_telemetry.h"
 #include "sim/random.h"
 
@@ -93,25 +92,13 @@ class InboundPolicyTransport final : public proxy::Transport {
   std::optional<proxy::HttpResponse> check(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                                            const std::string& request_bytes) const {
     auto table = snapshot_.get();
-    auto policies = table->authorization_policies_for(to);
-    if (policies.empty()) return std::nullopt;  // nothing to check: no second parse
+    if (table->authorization_policies_for(to).empty()) return std::nullopt;  // nothing to check: no second parse
     proxy::HttpRequest request;
     if (!proxy::parse_request(request_bytes, request)) return std::nullopt;
-    proxy::AuthzRequest a;
-    a.source_namespace = from.ns;
-    a.source_ip = from.ip;
-    a.destination_ip = to.ip;
-    a.destination_port = port;
-    a.method = request.method;
-    a.path = proxy::normalize_path(request.path());
-    a.host = request.authority;
-    a.headers = &request.headers;
-    if (proxy::authorize(policies, a).allowed) return std::nullopt;
-    proxy::HttpResponse denied;  // what Envoy's RBAC filter answers
-    denied.status = 403;
-    denied.headers.set("content-type", "text/plain");
-    denied.body = "RBAC: access denied";
-    return denied;
+    proxy::PeerInfo plaintext;  // the real client had no sidecar: no mTLS identity
+    plaintext.ns = from.ns;
+    plaintext.ip = from.ip;
+    return proxy::inbound_rbac(*table, to, plaintext, port, request);
   }
 
   proxy::Transport& next_;

@@ -543,6 +543,22 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   }
 };
 
+std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
+                                         const HttpRequest& request) {
+  AuthzRequest a;
+  a.principal = peer.mtls ? peer.principal : "";
+  a.source_namespace = peer.ns;
+  a.source_ip = peer.ip;
+  a.destination_ip = self.ip;
+  a.destination_port = port;
+  a.method = request.method;
+  a.path = normalize_path(request.path());
+  a.host = request.authority;
+  a.headers = &request.headers;
+  if (authorize(table.authorization_policies_for(self), a).allowed) return std::nullopt;
+  return text_reply(403, kRbacDeniedBody);
+}
+
 void Sidecar::outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult)> done) {
   auto call = std::make_shared<OutboundCall>();
   call->sidecar = this;
@@ -633,21 +649,9 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     env_.telemetry->record(ev);
   };
   if (self_ != nullptr) {
-    AuthzRequest a;
-    a.principal = peer.mtls ? peer.principal : "";
-    a.source_namespace = peer.ns;
-    a.source_ip = peer.ip;
-    a.destination_ip = self_->ip;
-    a.destination_port = port;
-    a.method = request.method;
-    a.path = normalize_path(request.path());
-    a.host = request.authority;
-    a.headers = &request.headers;
-    AuthzDecision decision = authorize(table->authorization_policies_for(*self_), a);
-    if (!decision.allowed) {
-      HttpResponse denied = text_reply(403, kRbacDeniedBody);
-      record(403, "-", denied.body.size());
-      reply(denied);
+    if (auto denied = inbound_rbac(*table, *self_, peer, port, request)) {
+      record(403, "-", denied->body.size());
+      reply(*denied);
       return;
     }
   }

@@ -77,6 +77,12 @@ struct OutboundResult {
   Duration duration{0};
 };
 
+// Envoy's RBAC filter on a workload's inbound side: the workload's
+// AuthorizationPolicies against a request from `peer` on `port`. Returns the
+// 403 "RBAC: access denied" reply, or nothing when the request is allowed.
+std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
+                                         const HttpRequest& request);
+
 // The local application behind an inbound sidecar.
 using AppHandler = std::function<void(HttpRequest, const PeerInfo&, std::function<void(HttpResponse)>)>;
 
