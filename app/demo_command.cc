@@ -10,7 +10,6 @@
 
 #include <csignal>
 #include <filesystem>
-#include <memory>
 
 #include <cxxopts.hpp>
 #include <fmt/format.h>
@@ -24,7 +23,6 @@
 namespace meshsim::app {
 
 namespace net = boost::asio;
-using net::ip::tcp;
 
 namespace {
 

@@ -42,9 +42,8 @@ std::vector<LoopbackNetwork::PodAddress> LiveWorld::pods() const {
 }
 
 sim::Duration LiveWorld::target_now() const {
-  auto wall = std::chrono::steady_clock::now() - wall_start_;
-  return std::chrono::duration_cast<sim::Duration>(
-      std::chrono::duration<double, std::micro>(std::chrono::duration<double, std::micro>(wall).count() * options_.speed));
+  std::chrono::duration<double, std::micro> wall = std::chrono::steady_clock::now() - wall_start_;
+  return std::chrono::duration_cast<sim::Duration>(wall * options_.speed);
 }
 
 void LiveWorld::pump() {

@@ -148,6 +148,15 @@ std::string describe_topology(const std::string& svc, const Resources& mesh, con
                      callers.empty() ? "no service (no Behavior calls it)" : fmt::format("{}", fmt::join(callers, " and ")));
 }
 
+// A VirtualService injecting one fault (`kind` delay or abort, with its
+// `setting` line) into `percent` of the service's requests.
+std::string fault_route(const std::string& svc, const std::string& kind, const std::string& setting, const std::string& percent) {
+  return fmt::format("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {0}\nspec:\n"
+                     "  hosts:\n  - {0}\n  http:\n  - fault:\n      {1}:\n        {2}\n"
+                     "        percentage:\n          value: {3}\n    route:\n    - destination:\n        host: {0}\n",
+                     svc, kind, setting, percent);
+}
+
 SayResult understood(std::string reply, std::string yaml, std::vector<std::string> deletes = {}) {
   SayResult r;
   r.understood = true;
@@ -252,18 +261,12 @@ SayResult interpret_say(const std::string& sentence_in, const Resources& mesh,
     std::string d = number + (unit[0] == 'm' ? "ms" : "s");
     std::string pct = percent.empty() ? "100" : percent;
     return understood(fmt::format("Requests to the {} service will be delayed by {} ({}% of them)", svc, d, pct),
-                      fmt::format("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {0}\nspec:\n"
-                                  "  hosts:\n  - {0}\n  http:\n  - fault:\n      delay:\n        fixedDelay: {1}\n"
-                                  "        percentage:\n          value: {2}\n    route:\n    - destination:\n        host: {0}\n",
-                                  svc, d, pct));
+                      fault_route(svc, "delay", "fixedDelay: " + d, pct));
   }
   if (RE2::FullMatch(s, kAbort, &number, &svc, &percent)) {
     std::string pct = percent.empty() ? "100" : percent;
     return understood(fmt::format("{}% of requests to the {} service will fail with {}", pct, svc, number),
-                      fmt::format("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {0}\nspec:\n"
-                                  "  hosts:\n  - {0}\n  http:\n  - fault:\n      abort:\n        httpStatus: {1}\n"
-                                  "        percentage:\n          value: {2}\n    route:\n    - destination:\n        host: {0}\n",
-                                  svc, number, pct));
+                      fault_route(svc, "abort", "httpStatus: " + number, pct));
   }
   if (RE2::FullMatch(s, kReset, &svc)) {
     std::vector<std::string> deletes = {"VirtualService/" + ns + "/" + svc};
