@@ -49,7 +49,7 @@ LoopbackNetwork::Pod& LoopbackNetwork::pod_for(const proxy::Endpoint& to) {
         world_.arrive(pod->endpoint, hop.port, hop.from, proxy::serialize(request), hop.mirrored,
                       [this, respond](proxy::TransportResult tr) {
                         proxy::HttpResponse response;
-                        if (!tr.connected || !proxy::parse_response(tr.response_bytes, response)) {
+                        if (!tr.connected || !proxy::take_response(tr, response)) {
                           response.status = 503;
                           response.body = tr.failure.empty() ? "invalid response" : tr.failure;
                         }

@@ -64,6 +64,10 @@ extern template class MessageDecoder<false>;
 // Serializes with Content-Length (bodies are complete by then).
 std::string serialize(const HttpRequest& request);
 std::string serialize(const HttpResponse& response);
+// The same bytes written over `out`, reusing its capacity (a connection's
+// output buffer: no allocation per message once warm).
+void serialize_into(std::string& out, const HttpRequest& request);
+void serialize_into(std::string& out, const HttpResponse& response);
 
 // One-shot helpers for complete messages.
 bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outcome = nullptr);

@@ -25,6 +25,8 @@ class Timers {
   // Runs `fn` once after `delay`; events at the same time run in the order scheduled.
   virtual TimerId schedule(Duration delay, std::function<void()> fn) = 0;
   virtual void cancel(TimerId id) = 0;
+  // The next event at the current time, never cancelled (cheaper where that matters).
+  virtual void post(std::function<void()> fn) { schedule(Duration::zero(), std::move(fn)); }
 };
 
 class Random {

@@ -23,13 +23,25 @@ std::string_view strip_port(std::string_view authority) {
 }
 
 std::string client_fqdn(std::string_view host, std::string_view client_ns) {
-  std::string h = to_lower(strip_port(host));
+  // Called for every request: built in place, one allocation.
+  std::string h;
+  host = strip_port(host);
+  h.reserve(host.size() + client_ns.size() + kClusterDomain.size() + 2);
+  h = host;
+  for (char& c : h) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
   if (!h.empty() && h.back() == '.') h.pop_back();
   auto dots = std::count(h.begin(), h.end(), '.');
-  if (dots == 0) return h + "." + std::string(client_ns) + "." + std::string(kClusterDomain);
-  if (h.ends_with("." + std::string(kClusterDomain))) return h;
-  if (dots == 1) return h + "." + std::string(kClusterDomain);      // name.ns
-  if (h.ends_with(".svc")) return h + ".cluster.local";              // name.ns.svc
+  auto append_domain = [&h] { h.append(".").append(kClusterDomain); };
+  if (dots == 0) {  // name
+    h.append(".").append(client_ns);
+    append_domain();
+  } else if (h.size() > kClusterDomain.size() && h.ends_with(kClusterDomain) &&
+             h[h.size() - kClusterDomain.size() - 1] == '.') {  // already fully qualified
+  } else if (dots == 1) {  // name.ns
+    append_domain();
+  } else if (h.ends_with(".svc")) {  // name.ns.svc
+    h.append(".cluster.local");
+  }
   return h;
 }
 

@@ -58,7 +58,8 @@ bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port,
   if (!spec.gateways.empty() && std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end())
     return false;
   if (spec.port && *spec.port != port) return false;
-  if (!spec.source_labels.empty() && !labels_select(spec.source_labels, client.labels)) return false;
+  if (!spec.source_labels.empty() && !labels_select(spec.source_labels, client.labels ? *client.labels : Labels{}))
+    return false;
   if (!spec.source_namespace.empty() && spec.source_namespace != client.ns) return false;
   if (m.uri && !m.uri->matches(request.path())) return false;
   if (m.scheme && !m.scheme->matches("http")) return false;
@@ -501,9 +502,10 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
     d.retry = &istio_default_retry_policy();
     return d;
   }
-  const ServiceInfo* connected = table.service(client_fqdn(url_host, client.ns));
+  const std::string url_fqdn = client_fqdn(url_host, client.ns);
+  const ServiceInfo* connected = table.service(url_fqdn);
   if (connected == nullptr) connected = unique_service_named(table, strip_port(url_host));
-  if (connected == nullptr && !table.is_virtual_service_host(client_fqdn(url_host, client.ns)) &&
+  if (connected == nullptr && !table.is_virtual_service_host(url_fqdn) &&
       !table.is_virtual_service_host(std::string(strip_port(url_host)))) {
     d.kind = RouteDecision::Kind::kUnresolvable;
     return d;
@@ -518,8 +520,10 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
   }
   // VirtualServices are selected by the Host header, as Envoy picks the
   // virtual host of the port's route configuration by :authority.
-  std::string authority_host(strip_port(request.authority));
-  std::string authority_fqdn = client_fqdn(authority_host, client.ns);
+  std::string_view authority_host = strip_port(request.authority);
+  // Usually the Host names where the client connected: no second FQDN to build.
+  std::string authority_fqdn =
+      authority_host == strip_port(url_host) ? url_fqdn : client_fqdn(authority_host, client.ns);
   const CompiledVirtualService* vs = table.virtual_service_for(authority_fqdn, client.ns);
   if (vs == nullptr) vs = table.virtual_service_for(to_lower(authority_host), client.ns);
   if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random);

@@ -20,8 +20,8 @@ namespace meshsim::proxy {
 // The calling side. `endpoint` is null for a client outside the registry.
 struct ClientContext {
   const Endpoint* endpoint = nullptr;
-  std::string ns = "default";
-  Labels labels;
+  std::string_view ns = "default";
+  const Labels* labels = nullptr;  // null: none (a client outside the mesh); borrowed, not copied per request
 };
 
 // Which resource, rule and match routed a request (RouteInfo is its text).

@@ -77,6 +77,13 @@ std::string join_flags(const std::vector<std::string>& flags) {
 
 }  // namespace
 
+bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* outcome) {
+  if (!result.decoded) return parse_response(result.response_bytes, out, outcome);
+  out = std::move(*result.decoded);
+  result.decoded.reset();
+  return true;
+}
+
 struct Sidecar::ClusterState {
   int64_t active = 0;
   std::deque<std::function<bool()>> pending;
@@ -130,15 +137,21 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   bool holds_slot = false;
   std::string trace_id, span_id, parent_span_id;
+  Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
 
   SidecarEnv& env() { return sidecar->env_; }
+  Sidecar::ClusterState& state_of(const Cluster& cluster) {
+    if (&cluster != decision.cluster) return sidecar->cluster_state(cluster.name);
+    if (!routed_state) routed_state = &sidecar->cluster_state(cluster.name);
+    return *routed_state;
+  }
 
   void start_call() {
     start = env().clock->now();
     ClientContext client;
     client.endpoint = sidecar->self_;
     client.ns = sidecar->ns_;
-    client.labels = sidecar->labels_;
+    client.labels = &sidecar->labels_;
     decision = decide_route(*table, client, url_host, port, request, *env().random);
     if (decision.route) result.route = describe(*decision.route);
     if (decision.kind == RouteDecision::Kind::kUnresolvable) {
@@ -161,7 +174,9 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   void add_trace_headers() {
     // Envoy generates x-request-id and starts a trace when the request has none;
     // otherwise it continues the caller's trace with a new span.
+    // Runs for every request: ids are written in place, without temporaries.
     Random& rng = *env().random;
+    request.headers.reserve(request.headers.size() + 7);  // what this call and attempt() add
     if (!request.headers.has("x-request-id")) {
       std::string id;
       id.reserve(36);
@@ -172,21 +187,25 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       }
       id += '-';
       append_hex(id, rng.next() >> 16, 12);
-      request.headers.set("x-request-id", id);
+      request.headers.add("x-request-id", id);
     }
     auto parent = request.headers.get("traceparent");
     if (parent && parent->size() >= 55) {
-      trace_id = std::string(parent->substr(3, 32));
-      parent_span_id = std::string(parent->substr(36, 16));
+      trace_id.assign(parent->substr(3, 32));
+      parent_span_id.assign(parent->substr(36, 16));
     } else if (auto b3 = request.headers.get("x-b3-traceid")) {
-      trace_id = std::string(*b3);
-      parent_span_id = std::string(request.headers.get("x-b3-spanid").value_or(""));
+      trace_id.assign(*b3);
+      parent_span_id.assign(request.headers.get("x-b3-spanid").value_or(""));
     } else {
-      trace_id = hex(rng.next(), 16);
+      trace_id.reserve(32);
+      append_hex(trace_id, rng.next(), 16);
       append_hex(trace_id, rng.next(), 16);
     }
-    span_id = hex(rng.next(), 16);
-    request.headers.set("traceparent", "00-" + trace_id + "-" + span_id + "-01");
+    append_hex(span_id, rng.next(), 16);
+    std::string traceparent;
+    traceparent.reserve(3 + trace_id.size() + 1 + span_id.size() + 3);
+    traceparent.append("00-").append(trace_id).append("-").append(span_id).append("-01");
+    request.headers.set("traceparent", traceparent);
     request.headers.set("x-b3-traceid", trace_id);
     request.headers.set("x-b3-spanid", span_id);
     if (!parent_span_id.empty()) request.headers.set("x-b3-parentspanid", parent_span_id);
@@ -235,7 +254,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   // beyond maxConnections requests queue up to http1MaxPendingRequests, and
   // beyond that Envoy answers 503 with flag UO.
   void acquire_slot_then_attempt() {
-    auto& state = sidecar->cluster_state(decision.cluster->name);
+    auto& state = state_of(*decision.cluster);
     const auto& pool = decision.cluster->policy.connection_pool;
     int64_t max_connections = pool && pool->max_connections ? *pool->max_connections : kDefaultMaxConnections;
     int64_t max_pending = pool && pool->http1_max_pending_requests ? *pool->http1_max_pending_requests : kDefaultMaxPending;
@@ -262,7 +281,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   void release_slot() {
     if (!holds_slot) return;
     holds_slot = false;
-    auto& state = sidecar->cluster_state(decision.cluster->name);
+    auto& state = state_of(*decision.cluster);
     while (!state.pending.empty()) {
       auto next = std::move(state.pending.front());
       state.pending.pop_front();
@@ -278,18 +297,26 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
 
   const Endpoint* pick_endpoint(const Cluster& cluster, bool avoid_tried) {
     if (cluster.endpoints.empty()) return nullptr;
-    auto& state = sidecar->cluster_state(cluster.name);
-    std::vector<const Endpoint*> candidates;
-    for (const Endpoint* e : cluster.endpoints)
-      if (!ejected(*e, state)) candidates.push_back(e);
-    // Envoy's panic threshold: with every host ejected, balance over all.
-    if (candidates.empty()) candidates = cluster.endpoints;
+    auto& state = state_of(cluster);
+    // Usually every endpoint is a candidate: no copy of the list then.
+    const std::vector<const Endpoint*>* pool = &cluster.endpoints;
+    std::vector<const Endpoint*> narrowed;
+    if (!state.health.empty()) {  // outlier detection has seen this cluster
+      for (const Endpoint* e : cluster.endpoints)
+        if (!ejected(*e, state)) narrowed.push_back(e);
+      // Envoy's panic threshold: with every host ejected, balance over all.
+      if (!narrowed.empty()) pool = &narrowed;
+    }
     if (avoid_tried && decision.retry && decision.retry->previous_hosts && !tried.empty()) {
       std::vector<const Endpoint*> fresh;
-      for (const Endpoint* e : candidates)
+      for (const Endpoint* e : *pool)
         if (std::find(tried.begin(), tried.end(), e->index) == tried.end()) fresh.push_back(e);
-      if (!fresh.empty()) candidates = fresh;
+      if (!fresh.empty()) {
+        narrowed = std::move(fresh);
+        pool = &narrowed;
+      }
     }
+    const std::vector<const Endpoint*>& candidates = *pool;
     const auto& lb = cluster.policy.load_balancer;
     Random& rng = *env().random;
     if (lb && lb->consistent_hash) {
@@ -309,7 +336,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       }
       return candidates[static_cast<size_t>(b)];
     }
-    std::string simple = lb ? lb->simple : "";
+    std::string_view simple = lb ? std::string_view(lb->simple) : std::string_view();
     if (simple == "ROUND_ROBIN") return candidates[state.round_robin++ % candidates.size()];
     if (simple == "RANDOM") return candidates[rng.below(candidates.size())];
     // Istio's default is LEAST_REQUEST (cluster_traffic_policy.go defaultLBAlgorithm):
@@ -329,7 +356,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     }
     tried.push_back(e->index);
     ++result.attempts;
-    ++sidecar->cluster_state(cluster.name).active_by_host[e->index];
+    ++state_of(cluster).active_by_host[e->index];
     request.headers.set("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
     uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : port;
     uint64_t generation = ++attempt_generation;
@@ -374,7 +401,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   void record_outlier(const Endpoint& e, int status, bool connect_failure) {
     const auto& od = decision.cluster->policy.outlier_detection;
     if (!od) return;
-    auto& state = sidecar->cluster_state(decision.cluster->name);
+    auto& state = state_of(*decision.cluster);
     auto& h = state.health[e.index];
     bool is_5xx = connect_failure || status >= 500;
     bool is_gateway = connect_failure || status == 502 || status == 503 || status == 504;
@@ -409,7 +436,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     });
   }
 
-  void attempt_over(const Endpoint& e) { --sidecar->cluster_state(decision.cluster->name).active_by_host[e.index]; }
+  void attempt_over(const Endpoint& e) { --state_of(*decision.cluster).active_by_host[e.index]; }
 
   void cancel_per_try() {
     if (per_try_timer) env().timers->cancel(*per_try_timer);
@@ -430,9 +457,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       return;
     }
     HttpResponse response;
-    DecodeOutcome outcome;
-    if (tr.decoded) response = std::move(*tr.decoded);
-    else if (!parse_response(tr.response_bytes, response, &outcome)) {
+    if (!take_response(tr, response)) {
       flags.push_back("UPE");
       respond(text_reply(502, "upstream sent an invalid response"));
       return;
@@ -488,8 +513,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     result.response = std::move(response);
     finish();
     if (holds_slot) {
-      auto self = shared_from_this();
-      env().timers->schedule(Duration(0), [self] {
+      env().timers->post([self = shared_from_this()] {
         if (*self->alive) self->release_slot();
       });
     }

@@ -32,9 +32,13 @@ struct PeerInfo {
 struct TransportResult {
   bool connected = false;     // false: connection refused/reset before a response
   std::string failure;        // "connection failure", "connection reset"
-  std::string response_bytes;
-  std::optional<HttpResponse> decoded;  // response_bytes parsed, when the transport already did
+  std::string response_bytes;           // empty when `decoded` is set
+  std::optional<HttpResponse> decoded;  // the response, when the transport already parsed it
 };
+
+// The response a transport delivered: `decoded` when set, else parsed from
+// `response_bytes`. False when the bytes are not a valid response.
+bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* outcome = nullptr);
 
 // Delivers serialized requests to an endpoint's port and calls back once.
 class Transport {

@@ -97,11 +97,13 @@ void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
   key += e.mtls ? 'm' : 'p';
 }
 
+// Counts the value in the first bucket whose bound holds it (the last is
+// +Inf); Prometheus' cumulative `le` counts are summed when rendered.
 void observe(std::array<uint64_t, 20>& buckets, double value) {
   const auto& bounds = envoy_default_buckets();
-  for (size_t i = 0; i < bounds.size(); ++i)
-    if (value <= bounds[i]) ++buckets[i];
-  ++buckets[bounds.size()];  // +Inf
+  size_t i = 0;
+  while (i < bounds.size() && value > bounds[i]) ++i;
+  ++buckets[i];
 }
 
 }  // namespace
@@ -169,8 +171,12 @@ std::string MeshTelemetry::prometheus() const {
     const auto& bounds = envoy_default_buckets();
     for (const auto& [labels, s] : series_) {
       const auto& buckets = buckets_of(s);
-      for (size_t i = 0; i < bounds.size(); ++i) out += fmt::format("{}_bucket{{{},le=\"{:g}\"}} {}\n", name, labels, bounds[i], buckets[i]);
-      out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", name, labels, buckets[bounds.size()]);
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < bounds.size(); ++i) {
+        cumulative += buckets[i];
+        out += fmt::format("{}_bucket{{{},le=\"{:g}\"}} {}\n", name, labels, bounds[i], cumulative);
+      }
+      out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", name, labels, cumulative + buckets[bounds.size()]);
       out += fmt::format("{}_sum{{{}}} {:g}\n", name, labels, sum_of(s));
       out += fmt::format("{}_count{{{}}} {}\n", name, labels, s.requests);
     }

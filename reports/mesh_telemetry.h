@@ -62,6 +62,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
  private:
   struct Series {
     uint64_t requests = 0;
+    // Per bucket (not cumulative), the last one +Inf: see observe().
     std::array<uint64_t, 20> duration_buckets{}, request_bytes_buckets{}, response_bytes_buckets{};
     double duration_sum = 0, request_bytes_sum = 0, response_bytes_sum = 0;
   };

@@ -222,7 +222,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest request, const s
            r.error = "Recv failure: Connection reset by peer";
          } else {
            HttpResponse response;
-           if (proxy::parse_response(tr.response_bytes, response)) {
+           if (proxy::take_response(tr, response)) {
              r.response = std::move(response);
              r.served_by = target;
            } else {

@@ -25,6 +25,8 @@ Timers::TimerId AsioTimers::schedule(Duration delay, std::function<void()> fn) {
   return id;
 }
 
+void AsioTimers::post(std::function<void()> fn) { net::post(io_, std::move(fn)); }
+
 void AsioTimers::cancel(TimerId id) {
   if (auto it = timers_.find(id); it != timers_.end()) it->second->cancel();
   posted_.erase(id);
@@ -33,21 +35,29 @@ void AsioTimers::cancel(TimerId id) {
 namespace {
 
 // One upstream connection: writes a request, reads exactly one response,
-// and reports whether it may carry another.
+// and reports whether it may carry another. It owns the request in flight
+// and the callback, so the handlers capture one pointer.
 struct UpstreamConnection {
   tcp::socket socket;
   tcp::endpoint address;
   std::array<char, 16 * 1024> buffer{};
-  std::string received;        // bytes not yet fed to the decoder
-  std::string response_bytes;  // the current response as it came off the wire
+  std::string received;  // bytes not yet fed to the decoder
   ResponseDecoder decoder;
+  std::string request;
+  std::function<void(TransportResult)> done;
   bool reused = false;
   bool got_bytes = false;
   UpstreamConnection(net::io_context& io, tcp::endpoint to) : socket(io), address(to) {}
+
+  // Hands the result to the caller; the connection may carry the next request by then.
+  void finish(TransportResult result) {
+    auto callback = std::move(done);
+    done = nullptr;
+    callback(std::move(result));
+  }
 };
 
 using ConnectionPtr = std::shared_ptr<UpstreamConnection>;
-using RequestPtr = std::shared_ptr<std::string>;
 using Done = std::function<void(TransportResult)>;
 
 }  // namespace
@@ -59,74 +69,84 @@ struct AsioTransport::Pool : std::enable_shared_from_this<AsioTransport::Pool> {
   size_t opened = 0;
   Pool(net::io_context& context, size_t max) : io(context), idle_max(max) {}
 
-  void send(tcp::endpoint to, RequestPtr request, Done done) {
+  void send(tcp::endpoint to, std::string request, Done done) {
     auto& stack = idle[to];
+    ConnectionPtr connection;
     if (!stack.empty()) {
-      ConnectionPtr connection = std::move(stack.back());
+      connection = std::move(stack.back());
       stack.pop_back();
       connection->reused = true;
-      return write(std::move(connection), std::move(request), std::move(done));
+    } else {
+      ++opened;
+      connection = std::make_shared<UpstreamConnection>(io, to);
     }
-    ++opened;
-    auto connection = std::make_shared<UpstreamConnection>(io, to);
-    auto self = shared_from_this();
-    connection->socket.async_connect(
-        to, [self, connection, request, done = std::move(done)](const boost::system::error_code& ec) mutable {
-          if (ec) return done({false, "connection failure", ""});
-          boost::system::error_code ignored;
-          connection->socket.set_option(tcp::no_delay(true), ignored);
-          self->write(std::move(connection), std::move(request), std::move(done));
-        });
-  }
-
-  void write(ConnectionPtr connection, RequestPtr request, Done done) {
-    auto self = shared_from_this();
-    connection->got_bytes = false;
+    connection->request = std::move(request);
+    connection->done = std::move(done);
+    if (connection->reused) return write(std::move(connection));
     UpstreamConnection& c = *connection;
-    net::async_write(c.socket, net::buffer(*request),
-                     [self, connection = std::move(connection), request, done = std::move(done)](
-                         const boost::system::error_code& ec, size_t) mutable {
-                       if (ec) return self->failed(std::move(connection), std::move(request), std::move(done));
-                       self->read(std::move(connection), std::move(request), std::move(done));
-                     });
-  }
-
-  void read(ConnectionPtr connection, RequestPtr request, Done done) {
-    auto self = shared_from_this();
-    UpstreamConnection& c = *connection;
-    if (!c.got_bytes && request->starts_with("HEAD ")) c.decoder.expect_headers_only();
-    c.socket.async_read_some(net::buffer(c.buffer), [self, connection = std::move(connection), request,
-                                                     done = std::move(done)](const boost::system::error_code& ec,
-                                                                             size_t n) mutable {
-      if (ec) return self->failed(std::move(connection), std::move(request), std::move(done));
-      UpstreamConnection& c = *connection;
-      c.got_bytes = true;
-      c.received.append(c.buffer.data(), n);
-      std::string_view view = c.received;
-      DecodeOutcome outcome = c.decoder.feed(view);
-      size_t consumed = c.received.size() - view.size();
-      c.response_bytes.append(c.received, 0, consumed);
-      c.received.erase(0, consumed);
-      if (outcome.kind == DecodeOutcome::Kind::kError) return done({false, "invalid response", ""});
-      if (outcome.kind == DecodeOutcome::Kind::kNeedMore)
-        return self->read(std::move(connection), std::move(request), std::move(done));
-      HttpResponse response = c.decoder.take();  // also resets the parser for the next response
-      std::string bytes = std::move(c.response_bytes);
-      c.response_bytes.clear();
-      // Bytes beyond the response (pipelining the pool never asked for): do not reuse.
-      if (c.decoder.keep_alive() && c.received.empty()) self->release(std::move(connection));
-      done({true, "", std::move(bytes), std::move(response)});
+    c.socket.async_connect(to, [self = shared_from_this(), connection = std::move(connection)](
+                                   const boost::system::error_code& ec) mutable {
+      if (ec) return connection->finish({false, "connection failure", ""});
+      boost::system::error_code ignored;
+      connection->socket.set_option(tcp::no_delay(true), ignored);
+      self->write(std::move(connection));
     });
   }
 
-  void failed(ConnectionPtr connection, RequestPtr request, Done done) {
+  void write(ConnectionPtr connection) {
+    UpstreamConnection& c = *connection;
+    c.got_bytes = false;
+    net::async_write(c.socket, net::buffer(c.request),
+                     [self = shared_from_this(), connection = std::move(connection)](const boost::system::error_code& ec,
+                                                                                    size_t) mutable {
+                       if (ec) return self->failed(std::move(connection));
+                       self->read(std::move(connection));
+                     });
+  }
+
+  void read(ConnectionPtr connection) {
+    UpstreamConnection& c = *connection;
+    if (!c.got_bytes && c.request.starts_with("HEAD ")) c.decoder.expect_headers_only();
+    c.socket.async_read_some(net::buffer(c.buffer), [self = shared_from_this(), connection = std::move(connection)](
+                                                        const boost::system::error_code& ec, size_t n) mutable {
+      if (ec) return self->failed(std::move(connection));
+      self->on_bytes(std::move(connection), n);
+    });
+  }
+
+  void on_bytes(ConnectionPtr connection, size_t n) {
+    UpstreamConnection& c = *connection;
+    c.got_bytes = true;
+    // Decode straight from the read buffer; only a remainder is kept.
+    std::string_view fresh(c.buffer.data(), n);
+    if (!c.received.empty()) {
+      c.received.append(fresh);
+      fresh = c.received;
+    }
+    std::string_view view = fresh;
+    DecodeOutcome outcome = c.decoder.feed(view);
+    if (c.received.empty()) c.received.assign(view);
+    else c.received.erase(0, c.received.size() - view.size());
+    if (outcome.kind == DecodeOutcome::Kind::kError) return c.finish({false, "invalid response", ""});
+    if (outcome.kind == DecodeOutcome::Kind::kNeedMore) return read(std::move(connection));
+    HttpResponse response = c.decoder.take();  // also resets the parser for the next response
+    // Bytes beyond the response (pipelining the pool never asked for): do not reuse.
+    bool reusable = c.decoder.keep_alive() && c.received.empty();
+    auto callback = std::move(c.done);
+    c.done = nullptr;
+    if (reusable) release(std::move(connection));
+    // The response travels decoded; nobody needs its bytes a second time.
+    callback({true, "", "", std::move(response)});
+  }
+
+  void failed(ConnectionPtr connection) {
     if (connection->reused && !connection->got_bytes) {
       // Closed by the server while idle: the request never reached it. Its
       // idle siblings are likely just as stale.
       idle[connection->address].clear();
-      return send(connection->address, std::move(request), std::move(done));
+      return send(connection->address, std::move(connection->request), std::move(connection->done));
     }
-    done({false, connection->got_bytes ? "connection reset" : "connection failure", ""});
+    connection->finish({false, connection->got_bytes ? "connection reset" : "connection failure", ""});
   }
 
   void release(ConnectionPtr connection) {
@@ -152,7 +172,7 @@ void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std
     net::post(io_, [done] { done({false, "connection failure", ""}); });
     return;
   }
-  pool_->send(it->second, std::make_shared<std::string>(std::move(request_bytes)), std::move(done));
+  pool_->send(it->second, std::move(request_bytes), std::move(done));
 }
 
 void AsioTransport::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) {
@@ -166,7 +186,8 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
   RequestDecoder decoder;
   net::steady_timer idle;
   std::array<char, 16 * 1024> buffer{};
-  std::string pending;
+  std::string pending;  // received bytes not yet decoded
+  std::string out;      // the response being written (its capacity is reused)
   std::shared_ptr<size_t> open;
   bool closing = false;  // close after the response being written
   bool answering_head = false;
@@ -215,14 +236,20 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
     auto self = shared_from_this();
     socket.async_read_some(net::buffer(buffer), [self](const boost::system::error_code& ec, size_t n) {
       if (ec) return;
-      self->pending.append(self->buffer.data(), n);
-      self->on_bytes();
+      self->on_bytes(std::string_view(self->buffer.data(), n));
     });
   }
-  void on_bytes() {
-    std::string_view view = pending;
+  // Decodes straight from the read buffer when nothing is pending; only a
+  // remainder is copied aside.
+  void on_bytes(std::string_view fresh) {
+    if (!pending.empty()) {
+      pending.append(fresh);
+      fresh = pending;
+    }
+    std::string_view view = fresh;
     DecodeOutcome outcome = decoder.feed(view);
-    pending.erase(0, pending.size() - view.size());
+    if (pending.empty()) pending.assign(view);
+    else pending.erase(0, pending.size() - view.size());
     if (outcome.kind == DecodeOutcome::Kind::kNeedMore) return do_read();
     if (outcome.kind == DecodeOutcome::Kind::kError) {
       HttpResponse bad;
@@ -243,11 +270,11 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
   }
   void write(HttpResponse response) {
     if (closing) response.headers.set("connection", "close");
-    auto bytes = std::make_shared<std::string>(serialize(response));
+    serialize_into(out, response);
     // A response to HEAD has the GET response's headers and no body.
-    if (answering_head) bytes->resize(bytes->size() - response.body.size());
+    if (answering_head) out.resize(out.size() - response.body.size());
     auto self = shared_from_this();
-    net::async_write(socket, net::buffer(*bytes), [self, bytes](const boost::system::error_code& ec, size_t) {
+    net::async_write(socket, net::buffer(out), [self](const boost::system::error_code& ec, size_t) {
       if (ec || self->closing) {
         boost::system::error_code ignored;
         self->socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -257,7 +284,7 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
       }
       self->waiting = true;
       self->deadline = std::chrono::steady_clock::now() + self->limits.idle_timeout;
-      if (!self->pending.empty()) return self->on_bytes();
+      if (!self->pending.empty()) return self->on_bytes({});
       self->do_read();
     });
   }

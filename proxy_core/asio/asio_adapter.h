@@ -37,6 +37,7 @@ class AsioTimers final : public Timers {
   explicit AsioTimers(net::io_context& io) : io_(io) {}
   TimerId schedule(Duration delay, std::function<void()> fn) override;
   void cancel(TimerId id) override;
+  void post(std::function<void()> fn) override;
 
  private:
   net::io_context& io_;
