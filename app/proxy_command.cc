@@ -91,14 +91,14 @@ class InboundPolicyTransport final : public proxy::Transport {
  private:
   std::optional<proxy::HttpResponse> check(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                                            const std::string& request_bytes) const {
-    auto table = snapshot_.get();
-    if (table->authorization_policies_for(to).empty()) return std::nullopt;  // nothing to check: no second parse
+    const proxy::RouteTable& table = snapshot_.current();
+    if (table.authorization_policies_for(to).empty()) return std::nullopt;  // nothing to check: no second parse
     proxy::HttpRequest request;
     if (!proxy::parse_request(request_bytes, request)) return std::nullopt;
     proxy::PeerInfo plaintext;  // the real client had no sidecar: no mTLS identity
     plaintext.ns = from.ns;
     plaintext.ip = from.ip;
-    return proxy::inbound_rbac(*table, to, plaintext, port, request);
+    return proxy::inbound_rbac(table, to, plaintext, port, request);
   }
 
   proxy::Transport& next_;
@@ -151,7 +151,7 @@ int proxy_command(int argc, char** argv) {
     rules = std::move(loaded.resources);
   }
 
-  net::io_context io(1);
+  net::io_context io(proxy::asio::kOneThread);
   proxy::asio::AsioClock clock;
   proxy::asio::AsioTimers timers(io);
   proxy::asio::AsioTransport transport(io);

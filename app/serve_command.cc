@@ -60,7 +60,7 @@ int serve_command(int argc, char** argv) {
     return kExitBadInput;
   }
 
-  net::io_context io(1);
+  net::io_context io(proxy::asio::kOneThread);
   LiveOptions live_options;
   live_options.speed = std::max(0.01, args["speed"].as<double>());
   live_options.manual = args.count("manual") > 0;

@@ -147,7 +147,6 @@ template class MessageDecoder<false>;
 // values become spaces, so configuration cannot inject header lines.
 namespace {
 
-// RFC 9110 tchar.
 // RFC 9110 tchar, as a table: serialization checks every header name.
 constexpr std::array<bool, 256> kTchar = [] {
   std::array<bool, 256> t{};

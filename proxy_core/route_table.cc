@@ -303,6 +303,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     }
   }
   for (const Endpoint& e : table->endpoints_) {
+    table->authz_by_endpoint_.push_back(table->select_authorization_policies(e));
     Cluster c;
     c.pinned = &e;
     c.endpoints = {&e};
@@ -428,6 +429,13 @@ const DestinationRule* RouteTable::destination_rule(std::string_view fqdn) const
 }
 
 std::vector<const AuthorizationPolicy*> RouteTable::authorization_policies_for(const Endpoint& e) const {
+  // An endpoint of this snapshot has its answer precomputed; one of an
+  // older snapshot (a sidecar not yet rebuilt) is matched afresh.
+  if (e.index < authz_by_endpoint_.size() && &endpoints_[e.index] == &e) return authz_by_endpoint_[e.index];
+  return select_authorization_policies(e);
+}
+
+std::vector<const AuthorizationPolicy*> RouteTable::select_authorization_policies(const Endpoint& e) const {
   std::vector<const AuthorizationPolicy*> out;
   for (const auto& p : resources_->authorization_policies) {
     const std::string& ns = p.header.meta.ns;

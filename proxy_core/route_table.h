@@ -172,6 +172,10 @@ class RouteTable {
  private:
   std::shared_ptr<const Resources> resources_;
   std::vector<Endpoint> endpoints_;
+  // authorization_policies_for each of endpoints_, by index: every inbound
+  // request asks, so the selectors are matched once per snapshot.
+  std::vector<std::vector<const AuthorizationPolicy*>> authz_by_endpoint_;
+  std::vector<const AuthorizationPolicy*> select_authorization_policies(const Endpoint& e) const;
   std::map<std::string, ServiceInfo, std::less<>> services_;
   std::vector<CompiledVirtualService> virtual_services_;
   // Lookup indices, so routing cost does not grow with the number of hosts:

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <deque>
 
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
+
 #include <fmt/format.h>
 
 #include "proxy_core/authz.h"
@@ -39,11 +42,15 @@ HttpResponse text_reply(int status, std::string body) {
   return r;
 }
 
-// The low `width` hex digits of v, zero-padded (ids are generated per request: no fmt here).
-void append_hex(std::string& out, uint64_t v, int width) {
+// The low `width` hex digits of v, zero-padded, at `out` (ids are generated
+// per request: no fmt here).
+void write_hex(char* out, uint64_t v, int width) {
   static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = width - 1; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 0xf];
+}
+void append_hex(std::string& out, uint64_t v, int width) {
   char digits[16];
-  for (int i = width - 1; i >= 0; --i, v >>= 4) digits[i] = kDigits[v & 0xf];
+  write_hex(digits, v, width);
   out.append(digits, static_cast<size_t>(width));
 }
 std::string hex(uint64_t v, int width) {
@@ -116,8 +123,9 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
 Sidecar::~Sidecar() { *alive_ = false; }
 
 
-// Per-request state of one outbound call; kept alive by the callbacks it schedules.
-struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
+// Per-request state of one outbound call; kept alive by the callbacks it
+// schedules. Counted without atomics: a sidecar lives on one thread.
+struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_unsafe_counter> {
   Sidecar* sidecar;
   std::shared_ptr<bool> alive;
   std::shared_ptr<const RouteTable> table;
@@ -140,6 +148,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
   Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
 
   SidecarEnv& env() { return sidecar->env_; }
+  boost::intrusive_ptr<OutboundCall> ref() { return boost::intrusive_ptr<OutboundCall>(this); }
   Sidecar::ClusterState& state_of(const Cluster& cluster) {
     if (&cluster != decision.cluster) return sidecar->cluster_state(cluster.name);
     if (!routed_state) routed_state = &sidecar->cluster_state(cluster.name);
@@ -162,7 +171,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     add_trace_headers();
     if (decision.fault_delay) {
       flags.push_back("DI");
-      auto self = shared_from_this();
+      auto self = ref();
       env().timers->schedule(*decision.fault_delay, [self] {
         if (*self->alive) self->after_delay();
       });
@@ -177,17 +186,16 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     // Runs for every request: ids are written in place, without temporaries.
     Random& rng = *env().random;
     request.headers.reserve(request.headers.size() + 7);  // what this call and attempt() add
-    if (!request.headers.has("x-request-id")) {
-      std::string id;
-      id.reserve(36);
-      append_hex(id, rng.next() >> 32, 8);
+    if (!request.headers.has("x-request-id")) {  // a UUID-shaped 8-4-4-4-12
+      char id[36];
+      write_hex(id, rng.next() >> 32, 8);
       for (int group = 0; group < 3; ++group) {
-        id += '-';
-        append_hex(id, rng.next() >> 48, 4);
+        id[8 + group * 5] = '-';
+        write_hex(id + 9 + group * 5, rng.next() >> 48, 4);
       }
-      id += '-';
-      append_hex(id, rng.next() >> 16, 12);
-      request.headers.add("x-request-id", id);
+      id[23] = '-';
+      write_hex(id + 24, rng.next() >> 16, 12);
+      request.headers.add("x-request-id", std::string_view(id, sizeof id));
     }
     auto parent = request.headers.get("traceparent");
     if (parent && parent->size() >= 55) {
@@ -232,7 +240,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       request.headers.remove("x-envoy-upstream-rq-timeout-ms");
     }
     if (decision.timeout) {
-      auto self = shared_from_this();
+      auto self = ref();
       global_timer = env().timers->schedule(*decision.timeout, [self] {
         if (*self->alive) self->on_global_timeout();
       });
@@ -265,7 +273,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
       return;
     }
     if (static_cast<int64_t>(state.pending.size()) < max_pending) {
-      auto self = shared_from_this();
+      auto self = ref();
       state.pending.push_back([self] {
         if (self->finished) return false;
         self->holds_slot = true;
@@ -360,7 +368,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     request.headers.set("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
     uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : port;
     uint64_t generation = ++attempt_generation;
-    auto self = shared_from_this();
+    auto self = ref();
     if (decision.retry && decision.retry->per_try_timeout) {
       per_try_timer = env().timers->schedule(*decision.retry->per_try_timeout, [self, generation, e] {
         if (*self->alive && generation == self->attempt_generation && !self->finished) self->on_per_try_timeout(*e);
@@ -430,7 +438,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     int64_t cap = base_us * kMaxIntervalFactor;
     if (window <= cap) ++backoff_step;
     int64_t wait = std::min<int64_t>(static_cast<int64_t>(env().random->below(static_cast<uint64_t>(std::max<int64_t>(window, 1)))), cap);
-    auto self = shared_from_this();
+    auto self = ref();
     env().timers->schedule(Duration(wait), [self] {
       if (*self->alive && !self->finished) self->attempt();
     });
@@ -513,7 +521,7 @@ struct OutboundCall : std::enable_shared_from_this<OutboundCall> {
     result.response = std::move(response);
     finish();
     if (holds_slot) {
-      env().timers->post([self = shared_from_this()] {
+      env().timers->post([self = ref()] {
         if (*self->alive) self->release_slot();
       });
     }
@@ -584,7 +592,7 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
 }
 
 void Sidecar::outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult)> done) {
-  auto call = std::make_shared<OutboundCall>();
+  boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
   call->sidecar = this;
   call->alive = alive_;
   call->table = env_.snapshot->get();

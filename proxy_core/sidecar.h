@@ -54,6 +54,8 @@ class Transport {
 class SnapshotHolder {
  public:
   std::shared_ptr<const RouteTable> get() const { return snapshot_; }
+  // For synchronous use only: a push may replace it once the caller returns.
+  const RouteTable& current() const { return *snapshot_; }
   void set(std::shared_ptr<const RouteTable> snapshot) { snapshot_ = std::move(snapshot); }
 
  private:

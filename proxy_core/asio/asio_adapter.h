@@ -22,6 +22,10 @@ namespace meshsim::proxy::asio {
 
 namespace net = boost::asio;
 
+// The concurrency hint for an io_context that one thread runs, with nothing
+// posted from elsewhere: Asio then takes no locks in its scheduler and reactor.
+inline constexpr int kOneThread = BOOST_ASIO_CONCURRENCY_HINT_UNSAFE;
+
 class AsioClock final : public Clock {
  public:
   TimePoint now() const override {
