@@ -57,13 +57,13 @@ class DirectParser final : public http::basic_parser<kRequest> {
       message.method.assign(method.data(), method.size());
       message.target.assign(target.data(), target.size());
       // Room for the fields plus the few a sidecar adds (trace, attempt count).
-      message.headers.reserve(24);
+      message.headers.reserve_more(24, 1024);
     }
   }
   void on_response_impl(int code, string_view, int, error_code&) override {
     if constexpr (!kRequest) {
       message.status = code;
-      message.headers.reserve(16);
+      message.headers.reserve_more(16, 512);
     }
   }
   void on_field_impl(http::field field, string_view name, string_view value, error_code&) override {
@@ -191,7 +191,7 @@ void append_fields_and_body(std::string& out, const HeaderMap& headers, const st
   // one exception is a body-less message that carries a Content-Length field,
   // the response to a HEAD request, which states the size a GET would have.
   std::optional<std::string_view> stated;
-  for (const Header& h : headers.all()) {
+  for (const Header h : headers.all()) {
     if (iequals(h.name, "content-length")) {
       stated = h.value;
       continue;
@@ -207,7 +207,7 @@ void append_fields_and_body(std::string& out, const HeaderMap& headers, const st
 
 size_t estimate(const HeaderMap& headers, const std::string& body) {
   size_t n = 64 + body.size();
-  for (const Header& h : headers.all()) n += h.name.size() + h.value.size() + 4;
+  for (const Header h : headers.all()) n += h.name.size() + h.value.size() + 4;
   return n;
 }
 

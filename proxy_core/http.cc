@@ -12,15 +12,6 @@ constexpr unsigned char fold(unsigned char c) { return c >= 'A' && c <= 'Z' ? st
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x != y && fold(x) != fold(y)) return false;
-  }
-  return true;
-}
-
 std::string to_lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(fold(c)); });
@@ -28,42 +19,98 @@ std::string to_lower(std::string_view s) {
 }
 
 std::optional<std::string_view> HeaderMap::get(std::string_view name) const {
-  for (const Header& h : headers_)
-    if (iequals(h.name, name)) return std::string_view(h.value);
+  for (const Header h : all())
+    if (iequals(h.name, name)) return h.value;
   return std::nullopt;
 }
 
 std::optional<std::string> HeaderMap::get_joined(std::string_view name) const {
   std::optional<std::string> out;
-  for (const Header& h : headers_) {
+  for (const Header h : all()) {
     if (!iequals(h.name, name)) continue;
-    if (out) *out += "," + h.value;
-    else out = h.value;
+    if (out) out->append(",").append(h.value);
+    else out = std::string(h.value);
   }
   return out;
 }
 
-void HeaderMap::set(std::string_view name, std::string_view value) {
-  // Replace the first field in place (no reallocation in the common case),
-  // drop any repeats.
-  auto first = std::find_if(headers_.begin(), headers_.end(), [&](const Header& h) { return iequals(h.name, name); });
-  if (first == headers_.end()) {
-    headers_.push_back({std::string(name), std::string(value)});
-    return;
+uint32_t HeaderMap::store(std::string_view s) {
+  const char* base = text_.data();
+  if (s.data() >= base && s.data() < base + text_.size()) {  // a view of our own text: copy by position
+    size_t from = static_cast<size_t>(s.data() - base);
+    text_.reserve(text_.size() + s.size());
+    s = std::string_view(text_.data() + from, s.size());
   }
-  first->value.assign(value);
-  auto rest = std::remove_if(first + 1, headers_.end(), [&](const Header& h) { return iequals(h.name, name); });
-  headers_.erase(rest, headers_.end());
+  auto at = static_cast<uint32_t>(text_.size());
+  text_.append(s);
+  return at;
 }
 
-void HeaderMap::reserve(size_t n) { headers_.reserve(n); }
+void HeaderMap::set(std::string_view name, std::string_view value) {
+  // Replace the first field, drop any repeats.
+  size_t i = 0;
+  while (i < fields_.size() && !iequals(at(i).name, name)) ++i;
+  if (i == fields_.size()) return add(name, value);
+  Field& first = fields_[i];
+  if (value.size() <= first.value_size) {  // fits where the old value was
+    dead_bytes_ += first.value_size - value.size();
+    text_.replace(first.value_at, value.size(), value);  // replace() copes with a source inside text_
+    first.value_size = static_cast<uint32_t>(value.size());
+  } else {
+    dead_bytes_ += first.value_size;
+    uint32_t value_at = store(value);
+    fields_[i].value_at = value_at;
+    fields_[i].value_size = static_cast<uint32_t>(value.size());
+  }
+  size_t kept = i + 1;
+  for (size_t j = i + 1; j < fields_.size(); ++j) {
+    if (iequals(at(j).name, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
+    else fields_[kept++] = fields_[j];
+  }
+  fields_.resize(kept);
+}
+
+void HeaderMap::reserve_more(size_t fields, size_t bytes) {
+  fields_.reserve(fields_.size() + fields);
+  text_.reserve(text_.size() + bytes);
+}
 
 void HeaderMap::add(std::string_view name, std::string_view value) {
-  headers_.push_back({std::string(name), std::string(value)});
+  // Rewrite the text without its dead bytes once they dominate it, so a map
+  // edited again and again stays as small as its fields.
+  if (dead_bytes_ > 1024 && dead_bytes_ * 2 > text_.size()) {
+    HeaderMap compact;
+    compact.reserve_more(fields_.size() + 1, text_.size() - dead_bytes_ + name.size() + value.size());
+    for (const Header h : all()) compact.add(h.name, h.value);
+    uint32_t name_at = compact.store(name);
+    uint32_t value_at = compact.store(value);
+    compact.fields_.push_back({name_at, static_cast<uint32_t>(name.size()), value_at, static_cast<uint32_t>(value.size())});
+    *this = std::move(compact);
+    return;
+  }
+  // Either view may point into text_: remember where before growing it.
+  const char* base = text_.data();
+  auto inside = [&](std::string_view s) { return s.data() >= base && s.data() < base + text_.size(); };
+  bool name_inside = inside(name), value_inside = inside(value);
+  size_t name_from = name_inside ? static_cast<size_t>(name.data() - base) : 0;
+  size_t value_from = value_inside ? static_cast<size_t>(value.data() - base) : 0;
+  text_.reserve(text_.size() + name.size() + value.size());
+  if (name_inside) name = std::string_view(text_.data() + name_from, name.size());
+  if (value_inside) value = std::string_view(text_.data() + value_from, value.size());
+  auto name_at = static_cast<uint32_t>(text_.size());
+  text_.append(name);
+  auto value_at = static_cast<uint32_t>(text_.size());
+  text_.append(value);
+  fields_.push_back({name_at, static_cast<uint32_t>(name.size()), value_at, static_cast<uint32_t>(value.size())});
 }
 
 void HeaderMap::remove(std::string_view name) {
-  std::erase_if(headers_, [&](const Header& h) { return iequals(h.name, name); });
+  size_t kept = 0;
+  for (size_t j = 0; j < fields_.size(); ++j) {
+    if (iequals(at(j).name, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
+    else fields_[kept++] = fields_[j];
+  }
+  fields_.resize(kept);
 }
 
 std::string_view HttpRequest::path() const {

@@ -10,14 +10,29 @@
 
 namespace meshsim::proxy {
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality (header names are ASCII tokens). Inline:
+// header lookups call it for every field, and most differ in length.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    unsigned char lower = x | 0x20;  // equal apart from case only for letters
+    if (lower != (y | 0x20) || lower < 'a' || lower > 'z') return false;
+  }
+  return true;
+}
 std::string to_lower(std::string_view s);
 
+// One field, as views into its HeaderMap: valid until the map changes.
 struct Header {
-  std::string name;
-  std::string value;
+  std::string_view name;
+  std::string_view value;
 };
 
+// The fields of a message in order. Names and values live back to back in
+// one string, so a message's fields cost one allocation rather than one or
+// two per field (every hop parses, edits and writes them).
 class HeaderMap {
  public:
   // First value of `name`, or nullopt.
@@ -28,12 +43,45 @@ class HeaderMap {
   void set(std::string_view name, std::string_view value);  // replaces every value
   void add(std::string_view name, std::string_view value);  // appends another field
   void remove(std::string_view name);
-  void reserve(size_t n);
-  const std::vector<Header>& all() const { return headers_; }
-  size_t size() const { return headers_.size(); }
+  void reserve_more(size_t fields, size_t bytes);  // room for that many more, at once
+  size_t size() const { return fields_.size(); }
+  size_t bytes_held() const { return text_.size(); }  // names and values, with any dead bytes
+
+  class Iterator {
+   public:
+    Iterator(const HeaderMap* map, size_t i) : map_(map), i_(i) {}
+    Header operator*() const { return map_->at(i_); }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const Iterator& other) const { return i_ == other.i_; }
+
+   private:
+    const HeaderMap* map_;
+    size_t i_;
+  };
+  struct Fields {
+    const HeaderMap* map;
+    Iterator begin() const { return {map, 0}; }
+    Iterator end() const { return {map, map->size()}; }
+  };
+  Fields all() const { return {this}; }  // every field, in order
 
  private:
-  std::vector<Header> headers_;
+  struct Field {
+    uint32_t name_at, name_size, value_at, value_size;
+  };
+  Header at(size_t i) const {
+    const Field& f = fields_[i];
+    return {std::string_view(text_.data() + f.name_at, f.name_size), std::string_view(text_.data() + f.value_at, f.value_size)};
+  }
+  // Appends to text_ and returns where `s` now starts; `s` may point into text_ itself.
+  uint32_t store(std::string_view s);
+
+  std::string text_;
+  std::vector<Field> fields_;
+  size_t dead_bytes_ = 0;  // in text_, left by replaced or removed fields
 };
 
 struct HttpRequest {

@@ -38,7 +38,7 @@ std::optional<std::string_view> header_value(const HttpRequest& request, std::st
   if (name == ":scheme") return std::string_view("http");
   std::optional<std::string_view> first;
   bool repeated = false;
-  for (const Header& h : request.headers.all()) {
+  for (const Header h : request.headers.all()) {
     if (!iequals(h.name, name)) continue;
     if (!first) {
       first = h.value;

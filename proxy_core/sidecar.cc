@@ -185,7 +185,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     // otherwise it continues the caller's trace with a new span.
     // Runs for every request: ids are written in place, without temporaries.
     Random& rng = *env().random;
-    request.headers.reserve(request.headers.size() + 7);  // what this call and attempt() add
+    request.headers.reserve_more(7, 256);  // what this call and attempt() add
     if (!request.headers.has("x-request-id")) {  // a UUID-shaped 8-4-4-4-12
       char id[36];
       write_hex(id, rng.next() >> 32, 8);

@@ -15,8 +15,8 @@ ordered_json headers_json(const proxy::HeaderMap& headers) {
   ordered_json out = ordered_json::object();
   for (const auto& h : headers.all()) {
     std::string name = proxy::to_lower(h.name);
-    if (out.contains(name)) out[name] = out[name].get<std::string>() + "," + h.value;
-    else out[name] = h.value;
+    if (out.contains(name)) out[name] = out[name].get<std::string>() + "," + std::string(h.value);
+    else out[name] = std::string(h.value);
   }
   return out;
 }

@@ -34,8 +34,8 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   nlohmann::ordered_json headers = nlohmann::ordered_json::object();
   for (const auto& h : request.headers.all()) {
     std::string name = proxy::to_lower(h.name);
-    if (headers.contains(name)) headers[name] = headers[name].get<std::string>() + "," + h.value;
-    else headers[name] = h.value;
+    if (headers.contains(name)) headers[name] = headers[name].get<std::string>() + "," + std::string(h.value);
+    else headers[name] = std::string(h.value);
   }
   body["headers"] = headers;
   proxy::HttpResponse r;

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
+
 namespace meshsim::proxy::asio {
 
 using net::ip::tcp;
@@ -62,12 +64,14 @@ using Done = std::function<void(TransportResult)>;
 
 }  // namespace
 
-struct AsioTransport::Pool : std::enable_shared_from_this<AsioTransport::Pool> {
+// Reference counts here are not atomic: one thread runs the io_context.
+struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, boost::thread_unsafe_counter> {
   net::io_context& io;
   size_t idle_max;
   std::map<tcp::endpoint, std::vector<ConnectionPtr>> idle;
   size_t opened = 0;
   Pool(net::io_context& context, size_t max) : io(context), idle_max(max) {}
+  boost::intrusive_ptr<Pool> ref() { return boost::intrusive_ptr<Pool>(this); }
 
   void send(tcp::endpoint to, std::string request, Done done) {
     auto& stack = idle[to];
@@ -84,7 +88,7 @@ struct AsioTransport::Pool : std::enable_shared_from_this<AsioTransport::Pool> {
     connection->done = std::move(done);
     if (connection->reused) return write(std::move(connection));
     UpstreamConnection& c = *connection;
-    c.socket.async_connect(to, [self = shared_from_this(), connection = std::move(connection)](
+    c.socket.async_connect(to, [self = ref(), connection = std::move(connection)](
                                    const boost::system::error_code& ec) mutable {
       if (ec) return connection->finish({false, "connection failure", ""});
       boost::system::error_code ignored;
@@ -97,7 +101,7 @@ struct AsioTransport::Pool : std::enable_shared_from_this<AsioTransport::Pool> {
     UpstreamConnection& c = *connection;
     c.got_bytes = false;
     net::async_write(c.socket, net::buffer(c.request),
-                     [self = shared_from_this(), connection = std::move(connection)](const boost::system::error_code& ec,
+                     [self = ref(), connection = std::move(connection)](const boost::system::error_code& ec,
                                                                                     size_t) mutable {
                        if (ec) return self->failed(std::move(connection));
                        self->read(std::move(connection));
@@ -107,7 +111,7 @@ struct AsioTransport::Pool : std::enable_shared_from_this<AsioTransport::Pool> {
   void read(ConnectionPtr connection) {
     UpstreamConnection& c = *connection;
     if (!c.got_bytes && c.request.starts_with("HEAD ")) c.decoder.expect_headers_only();
-    c.socket.async_read_some(net::buffer(c.buffer), [self = shared_from_this(), connection = std::move(connection)](
+    c.socket.async_read_some(net::buffer(c.buffer), [self = ref(), connection = std::move(connection)](
                                                         const boost::system::error_code& ec, size_t n) mutable {
       if (ec) return self->failed(std::move(connection));
       self->on_bytes(std::move(connection), n);
@@ -156,7 +160,7 @@ struct AsioTransport::Pool : std::enable_shared_from_this<AsioTransport::Pool> {
 };
 
 AsioTransport::AsioTransport(net::io_context& io, size_t idle_per_address_max)
-    : io_(io), pool_(std::make_shared<Pool>(io, idle_per_address_max)) {}
+    : io_(io), pool_(new Pool(io, idle_per_address_max)) {}
 
 AsioTransport::~AsioTransport() { pool_->idle.clear(); }
 
@@ -179,7 +183,7 @@ void AsioTransport::send_mirror(const Endpoint& to, uint32_t port, const PeerInf
   send(to, port, from, std::move(request_bytes), [](TransportResult) {});
 }
 
-struct HttpListener::Session : std::enable_shared_from_this<Session> {
+struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thread_unsafe_counter> {
   tcp::socket socket;
   HttpListener::Handler handler;
   ListenerLimits limits;
@@ -202,6 +206,7 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
     ++*open;
   }
   ~Session() { --*open; }
+  boost::intrusive_ptr<Session> ref() { return boost::intrusive_ptr<Session>(this); }
 
   // A request must arrive whole within idle_timeout of the connection
   // becoming idle, however slowly its bytes trickle in (a slow client cannot
@@ -216,10 +221,9 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
   void arm_timer(std::chrono::steady_clock::time_point at) {
     timer_armed = true;
     idle.expires_at(at);
-    std::weak_ptr<Session> weak = shared_from_this();
-    idle.async_wait([weak](const boost::system::error_code& ec) {
-      auto self = weak.lock();
-      if (!self || ec) return;
+    // The timer holds the session; every way a session ends cancels it.
+    idle.async_wait([self = ref()](const boost::system::error_code& ec) {
+      if (ec) return;
       self->timer_armed = false;
       if (self->closed) return;
       auto now = std::chrono::steady_clock::now();
@@ -233,9 +237,13 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
     });
   }
   void do_read() {
-    auto self = shared_from_this();
+    auto self = ref();
     socket.async_read_some(net::buffer(buffer), [self](const boost::system::error_code& ec, size_t n) {
-      if (ec) return;
+      if (ec) {  // the client closed or reset the connection
+        self->closed = true;
+        self->idle.cancel();
+        return;
+      }
       self->on_bytes(std::string_view(self->buffer.data(), n));
     });
   }
@@ -265,7 +273,7 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
     closing = !decoder.keep_alive();
     answering_head = request.method == "HEAD";
     // The response callback keeps the session alive while the handler works.
-    auto self = shared_from_this();
+    auto self = ref();
     handler(std::move(request), [self](HttpResponse response) { self->write(std::move(response)); });
   }
   void write(HttpResponse response) {
@@ -273,7 +281,7 @@ struct HttpListener::Session : std::enable_shared_from_this<Session> {
     serialize_into(out, response);
     // A response to HEAD has the GET response's headers and no body.
     if (answering_head) out.resize(out.size() - response.body.size());
-    auto self = shared_from_this();
+    auto self = ref();
     net::async_write(socket, net::buffer(out), [self](const boost::system::error_code& ec, size_t) {
       if (ec || self->closing) {
         boost::system::error_code ignored;
@@ -307,7 +315,7 @@ void HttpListener::do_accept() {
       boost::system::error_code ignored;
       socket.close(ignored);  // bounded: refuse beyond the limit
     } else {
-      std::make_shared<Session>(std::move(socket), handler_, limits_, open_connections_)->wait_for_request();
+      boost::intrusive_ptr<Session>(new Session(std::move(socket), handler_, limits_, open_connections_))->wait_for_request();
     }
     do_accept();
   });

@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include <boost/asio.hpp>
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 
 #include "proxy_core/codec.h"
 #include "proxy_core/sidecar.h"
@@ -72,7 +73,7 @@ class AsioTransport final : public Transport {
  private:
   net::io_context& io_;
   std::map<std::pair<std::string, uint32_t>, net::ip::tcp::endpoint> addresses_;
-  std::shared_ptr<Pool> pool_;
+  boost::intrusive_ptr<Pool> pool_;  // handlers in flight hold it too
 };
 
 struct ListenerLimits {

@@ -1,0 +1,67 @@
+// HeaderMap keeps every field in one buffer; these pin down the edits that
+// move bytes inside it (RFC 9110 §5: names are case-insensitive, order kept).
+#include "proxy_core/http.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace meshsim::proxy {
+namespace {
+
+std::vector<std::string> lines(const HeaderMap& headers) {
+  std::vector<std::string> out;
+  for (const Header h : headers.all()) out.push_back(std::string(h.name) + ": " + std::string(h.value));
+  return out;
+}
+
+TEST(HeaderMap, SetReplacesTheFirstAndDropsRepeatsInOrder) {
+  HeaderMap h;
+  h.add("A", "1");
+  h.add("b", "2");
+  h.add("a", "3");
+  h.set("a", "a much longer value than before");
+  EXPECT_EQ(lines(h), (std::vector<std::string>{"A: a much longer value than before", "b: 2"}));
+  h.set("A", "x");
+  EXPECT_EQ(lines(h), (std::vector<std::string>{"A: x", "b: 2"}));
+  EXPECT_EQ(h.get("a"), "x");
+  h.remove("B");
+  EXPECT_EQ(lines(h), (std::vector<std::string>{"A: x"}));
+  EXPECT_FALSE(h.has("b"));
+}
+
+TEST(HeaderMap, ValuesMayComeFromTheMapItself) {
+  // A view into the map's own buffer must survive the buffer growing.
+  HeaderMap h;
+  h.add("x-b3-traceid", "0123456789abcdef0123456789abcdef");
+  for (int i = 0; i < 50; ++i) h.add("copy", *h.get("x-b3-traceid"));
+  h.add(*h.get("x-b3-traceid"), *h.get("copy"));
+  h.set("x-b3-traceid", *h.get("copy"));
+  for (const Header f : h.all()) {
+    if (f.name == "copy" || f.name == "x-b3-traceid") {
+      EXPECT_EQ(f.value, "0123456789abcdef0123456789abcdef");
+    } else {
+      EXPECT_EQ(f.name, "0123456789abcdef0123456789abcdef");
+    }
+  }
+  EXPECT_EQ(h.size(), 52u);
+}
+
+TEST(HeaderMap, RepeatedEditsDoNotGrowWithoutBound) {
+  HeaderMap h;
+  h.add("keep", "me");
+  for (int i = 0; i < 10000; ++i) {
+    h.set("x-envoy-attempt-count", std::string(40 + i % 7, 'a'));
+    h.remove("x-envoy-attempt-count");
+    h.add("x-envoy-attempt-count", std::to_string(i));
+  }
+  EXPECT_EQ(lines(h), (std::vector<std::string>{"keep: me", "x-envoy-attempt-count: 9999"}));
+  EXPECT_LT(h.bytes_held(), 4096u);  // dead bytes are compacted away
+  HeaderMap copy = h;  // copies carry no dead bytes' meaning: same fields
+  EXPECT_EQ(lines(copy), lines(h));
+  EXPECT_EQ(h.get_joined("KEEP"), "me");
+}
+
+}  // namespace
+}  // namespace meshsim::proxy
