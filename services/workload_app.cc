@@ -85,8 +85,11 @@ void WorkloadApp::run_step(std::shared_ptr<Execution> ex, size_t step) {
     out.method = call.method;
     out.target = call.path;
     out.authority = call.port == 80 ? call.service : call.service + ":" + std::to_string(call.port);
+    out.headers.reserve_more(always_propagated_headers().size() + behavior_.propagate_headers.size() + call.headers.size(),
+                             512);
+    // `out` starts empty and the names are distinct: add, no search.
     for (const auto& name : always_propagated_headers())
-      if (auto v = ex->request.headers.get(name)) out.headers.set(name, *v);
+      if (auto v = ex->request.headers.get(name)) out.headers.add(name, *v);
     for (const auto& name : behavior_.propagate_headers)
       if (auto v = ex->request.headers.get(name)) out.headers.set(name, *v);
     for (const auto& [k, v] : call.headers) out.headers.set(k, v);
