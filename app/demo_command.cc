@@ -79,7 +79,9 @@ class Demo {
   }
 
   void announce(const sim::TimelineStep& step) {
-    fmt::print("\n[{:>4.0f}s] ▶ {}\n", static_cast<double>(step.at.count()) / 1e6, step.caption);
+    // Held steps run when the speaker presses Enter: show when that was.
+    double at = manual_ ? now_seconds() : static_cast<double>(step.at.count()) / 1e6;
+    fmt::print("\n[{:>4.0f}s] ▶ {}\n", at, step.caption);
     if (!step.command.empty()) fmt::print("         $ {}\n", step.command);
     if (!step.say_reply.empty()) fmt::print("         « {} »\n", step.say_reply);
     for (const auto& name : step.start_sources)

@@ -31,9 +31,10 @@ struct Endpoint {
   std::vector<ContainerPort> ports;
   std::string spiffe_principal;  // cluster.local/ns/NS/sa/SA, filled by RouteTable::create
   const std::string& principal() const { return spiffe_principal; }
-  std::string version() const {
+  const std::string& version() const {
+    static const std::string kNone;
     auto it = labels.find("version");
-    return it == labels.end() ? "" : it->second;
+    return it == labels.end() ? kNone : it->second;
   }
 };
 

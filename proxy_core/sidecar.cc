@@ -542,8 +542,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void emit_telemetry() {
     if (env().telemetry == nullptr || !result.response) return;
-    TelemetryEvent& ev = sidecar->report_;
-    ev.reset();
+    TelemetryEvent ev;
     ev.reporter = TelemetryEvent::Reporter::kSource;
     if (const Endpoint* self = sidecar->self_) {
       set_source(ev, *self);
@@ -555,9 +554,13 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       set_destination(ev, *dst);
       ev.mtls = true;
     }
-    if (decision.cluster && decision.cluster->service) ev.destination_service.assign(decision.cluster->service->fqdn);
-    else ev.destination_service.assign(strip_port(url_host));
-    if (result.route) ev.route.append(result.route->resource).append(" ").append(result.route->rule);
+    if (decision.cluster && decision.cluster->service) ev.destination_service = decision.cluster->service->fqdn;
+    else ev.destination_service = strip_port(url_host);
+    if (result.route) {
+      std::string& route = sidecar->report_route_;
+      route.assign(result.route->resource).append(" ").append(result.route->rule);
+      ev.route = route;
+    }
     ev.method = request.method;
     ev.path = request.target;
     ev.response_code = result.response->status;
@@ -570,7 +573,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     ev.trace_id = trace_id;
     ev.span_id = span_id;
     ev.parent_span_id = parent_span_id;
-    ev.request_id.assign(request.headers.get("x-request-id").value_or(""));
+    ev.request_id = request.headers.get("x-request-id").value_or("");
     env().telemetry->record(ev);
   }
 };
@@ -657,14 +660,14 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
       std::move(parent_span), request.body.size()});
   auto record = [this, start, span](int status, const std::string& flags, uint64_t response_bytes) {
     if (env_.telemetry == nullptr || self_ == nullptr) return;
-    TelemetryEvent& ev = report_;
-    ev.reset();
+    TelemetryEvent ev;
     ev.reporter = TelemetryEvent::Reporter::kDestination;
     if (span->peer_endpoint) set_source(ev, *span->peer_endpoint);
     ev.source_principal = span->peer_principal;
     set_destination(ev, *self_);
     // As Istio's destination reporter, the service comes from the Host header.
-    ev.destination_service = client_fqdn(span->authority, self_->ns);
+    report_service_ = client_fqdn(span->authority, self_->ns);
+    ev.destination_service = report_service_;
     ev.mtls = span->mtls;
     ev.method = span->method;
     ev.path = span->target;

@@ -117,7 +117,9 @@ class Sidecar {
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   uint64_t request_counter_ = 0;
-  TelemetryEvent report_;  // reused for every report (TelemetrySink::record is synchronous)
+  // Text a report builds rather than points at (reports are views; these
+  // keep their capacity from one report to the next).
+  std::string report_route_, report_service_;
 };
 
 }  // namespace meshsim::proxy

@@ -6,52 +6,58 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "proxy_core/env.h"
 
 namespace meshsim::proxy {
 
-struct TelemetryEvent {
-  enum class Reporter { kSource, kDestination };
+enum class TelemetryReporter { kSource, kDestination };
+
+// `Text` is std::string_view for the event a sidecar reports (views of its
+// endpoints, the request and the call: nothing is copied per report) and
+// std::string for a copy a sink keeps (StoredTelemetryEvent).
+template <typename Text>
+struct BasicTelemetryEvent {
+  using Reporter = TelemetryReporter;
   Reporter reporter = Reporter::kSource;
-  std::string source_workload, source_namespace, source_version, source_app, source_principal;
-  std::string destination_workload, destination_namespace, destination_version, destination_app,
-      destination_service, destination_principal;
-  std::string route;  // "VirtualService ns/name #rule"
-  std::string method, path;
+  Text source_workload, source_namespace, source_version, source_app, source_principal;
+  Text destination_workload, destination_namespace, destination_version, destination_app, destination_service,
+      destination_principal;
+  Text route;  // "VirtualService ns/name #rule"
+  Text method, path;
   int response_code = 0;
-  std::string response_flags = "-";
+  Text response_flags = "-";
   bool mtls = false;
   uint64_t request_bytes = 0, response_bytes = 0;
   TimePoint start{0};
   Duration duration{0};
   int attempts = 1;
-  std::string trace_id, span_id, parent_span_id;
-  std::string request_id;  // x-request-id, which applications propagate
+  Text trace_id, span_id, parent_span_id;
+  Text request_id;  // x-request-id, which applications propagate
 
-  // Back to a fresh event, keeping the strings' capacity: a sidecar reuses
-  // one event for every report, so reporting allocates nothing once warm.
-  void reset() {
-    for (std::string* s : {&source_workload, &source_namespace, &source_version, &source_app, &source_principal,
-                           &destination_workload, &destination_namespace, &destination_version, &destination_app,
-                           &destination_service, &destination_principal, &route, &method, &path, &trace_id, &span_id,
-                           &parent_span_id, &request_id})
-      s->clear();
-    reporter = Reporter::kSource;
-    response_code = 0;
-    response_flags.assign("-");
-    mtls = false;
-    request_bytes = response_bytes = 0;
-    start = TimePoint{0};
-    duration = Duration{0};
-    attempts = 1;
-  }
+  BasicTelemetryEvent() = default;
+  template <typename Other>
+  explicit BasicTelemetryEvent(const BasicTelemetryEvent<Other>& o)
+      : reporter(o.reporter), source_workload(o.source_workload), source_namespace(o.source_namespace),
+        source_version(o.source_version), source_app(o.source_app), source_principal(o.source_principal),
+        destination_workload(o.destination_workload), destination_namespace(o.destination_namespace),
+        destination_version(o.destination_version), destination_app(o.destination_app),
+        destination_service(o.destination_service), destination_principal(o.destination_principal), route(o.route),
+        method(o.method), path(o.path), response_code(o.response_code), response_flags(o.response_flags), mtls(o.mtls),
+        request_bytes(o.request_bytes), response_bytes(o.response_bytes), start(o.start), duration(o.duration),
+        attempts(o.attempts), trace_id(o.trace_id), span_id(o.span_id), parent_span_id(o.parent_span_id),
+        request_id(o.request_id) {}
 };
+
+using TelemetryEvent = BasicTelemetryEvent<std::string_view>;
+using StoredTelemetryEvent = BasicTelemetryEvent<std::string>;
 
 class TelemetrySink {
  public:
   virtual ~TelemetrySink() = default;
-  // Synchronous; the event is reused after the call, so keep copies, not references.
+  // Synchronous: the event's fields are views that end with the call, so
+  // keep a StoredTelemetryEvent, never the event or its fields.
   virtual void record(const TelemetryEvent& event) = 0;
 };
 

@@ -27,22 +27,24 @@ std::string escape_label(const std::string& v) {
   return out;
 }
 
-std::string or_unknown(const std::string& s) { return s.empty() ? "unknown" : s; }
+std::string or_unknown(std::string_view s) { return s.empty() ? "unknown" : std::string(s); }
 
-std::string spiffe(const std::string& principal) { return principal.empty() ? "unknown" : "spiffe://" + principal; }
-
-// A graph node: the workload, with its version when the name does not already say it.
-std::string node_of(const std::string& workload, const std::string& version) {
-  if (workload.empty()) return "unknown";
-  if (version.empty() || workload.ends_with("-" + version)) return workload;
-  return workload + " (" + version + ")";
+std::string spiffe(std::string_view principal) {
+  return principal.empty() ? "unknown" : "spiffe://" + std::string(principal);
 }
 
-std::string service_namespace(const std::string& fqdn) {
+// A graph node: the workload, with its version when the name does not already say it.
+std::string node_of(std::string_view workload, std::string_view version) {
+  if (workload.empty()) return "unknown";
+  if (version.empty() || workload.ends_with("-" + std::string(version))) return std::string(workload);
+  return fmt::format("{} ({})", workload, version);
+}
+
+std::string service_namespace(std::string_view fqdn) {
   auto first = fqdn.find('.');
-  if (first == std::string::npos) return "unknown";
+  if (first == std::string_view::npos) return "unknown";
   auto second = fqdn.find('.', first + 1);
-  return fqdn.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  return std::string(fqdn.substr(first + 1, second == std::string_view::npos ? std::string_view::npos : second - first - 1));
 }
 
 // Istio's label set in the order its Prometheus output shows (istio/proxy
@@ -53,7 +55,7 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
       {"reporter", destination ? "destination" : "source"},
       {"source_workload", or_unknown(e.source_workload)},
       {"source_canonical_service", or_unknown(e.source_app)},
-      {"source_canonical_revision", e.source_version.empty() ? "latest" : e.source_version},
+      {"source_canonical_revision", e.source_version.empty() ? "latest" : std::string(e.source_version)},
       {"source_workload_namespace", or_unknown(e.source_namespace)},
       {"source_principal", spiffe(e.source_principal)},
       {"source_app", or_unknown(e.source_app)},
@@ -66,14 +68,14 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
       {"destination_version", or_unknown(e.destination_version)},
       {"destination_service", or_unknown(e.destination_service)},
       {"destination_canonical_service", or_unknown(e.destination_app)},
-      {"destination_canonical_revision", e.destination_version.empty() ? "latest" : e.destination_version},
+      {"destination_canonical_revision", e.destination_version.empty() ? "latest" : std::string(e.destination_version)},
       {"destination_service_name", e.destination_service.empty() ? "unknown" : proxy::short_name(e.destination_service)},
       {"destination_service_namespace", e.destination_service.empty() ? "unknown" : service_namespace(e.destination_service)},
       {"destination_cluster", "Kubernetes"},
       {"request_protocol", "http"},
       {"response_code", std::to_string(e.response_code)},
       {"grpc_response_status", ""},
-      {"response_flags", e.response_flags.empty() ? "-" : e.response_flags},
+      {"response_flags", e.response_flags.empty() ? "-" : std::string(e.response_flags)},
       {"connection_security_policy", destination ? (e.mtls ? "mutual_tls" : "none") : "unknown"},
   };
   std::string out;
@@ -85,7 +87,7 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
 // rendering the labels, which happens once per distinct set.
 void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
   key.clear();
-  for (const std::string* field : {&e.source_workload, &e.source_app, &e.source_version, &e.source_namespace,
+  for (const std::string_view* field : {&e.source_workload, &e.source_app, &e.source_version, &e.source_namespace,
                                    &e.source_principal, &e.destination_workload, &e.destination_namespace,
                                    &e.destination_principal, &e.destination_app, &e.destination_version,
                                    &e.destination_service, &e.response_flags}) {
@@ -127,8 +129,8 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
       edge.from = from;
       edge.to = to;
       edge.to_service = proxy::short_name(e.destination_service);
-      if (!e.source_app.empty()) node_app_[from] = e.source_app;
-      if (!e.destination_app.empty()) node_app_[to] = e.destination_app;
+      if (!e.source_app.empty()) node_app_[from] = std::string(e.source_app);
+      if (!e.destination_app.empty()) node_app_[to] = std::string(e.destination_app);
       aggregates.edge = &edge;
     }
     found = series_by_identity_.emplace(identity_scratch_, aggregates).first;
@@ -157,9 +159,9 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   auto it = traces_.find(e.trace_id);
   if (it == traces_.end()) {
     if (traces_.size() >= options_.traces_max) return;
-    it = traces_.emplace(e.trace_id, std::vector<Span>{}).first;
+    it = traces_.emplace(std::string(e.trace_id), std::vector<Span>{}).first;
   }
-  if (it->second.size() < options_.spans_per_trace_max) it->second.push_back({e});
+  if (it->second.size() < options_.spans_per_trace_max) it->second.push_back({proxy::StoredTelemetryEvent(e)});
 }
 
 std::string MeshTelemetry::prometheus() const {
@@ -194,7 +196,7 @@ ordered_json MeshTelemetry::zipkin() const {
   ordered_json spans = ordered_json::array();
   for (const auto& [trace_id, list] : traces_) {
     for (const Span& span : list) {
-      const proxy::TelemetryEvent& e = span.event;
+      const proxy::StoredTelemetryEvent& e = span.event;
       bool server = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
       std::string local = server ? e.destination_app + "." + e.destination_namespace : e.source_app + "." + e.source_namespace;
       ordered_json j;
@@ -279,11 +281,11 @@ std::vector<std::string> MeshTelemetry::dependencies(const std::string& app) con
   return {out.begin(), out.end()};
 }
 
-std::vector<proxy::TelemetryEvent> MeshTelemetry::sample_trace() const {
+std::vector<proxy::StoredTelemetryEvent> MeshTelemetry::sample_trace() const {
   const std::vector<Span>* best = nullptr;
   for (const auto& [id, spans] : traces_)
     if (!best || spans.size() > best->size()) best = &spans;
-  std::vector<proxy::TelemetryEvent> events;
+  std::vector<proxy::StoredTelemetryEvent> events;
   if (!best) return events;
   for (const auto& s : *best) events.push_back(s.event);
   std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
@@ -294,10 +296,10 @@ std::vector<proxy::TelemetryEvent> MeshTelemetry::sample_trace() const {
 }
 
 std::vector<std::string> MeshTelemetry::sample_trace_waterfall() const {
-  std::vector<proxy::TelemetryEvent> trace = sample_trace();
+  std::vector<proxy::StoredTelemetryEvent> trace = sample_trace();
   std::vector<std::string> lines;
   if (trace.empty()) return lines;
-  std::vector<const proxy::TelemetryEvent*> events;
+  std::vector<const proxy::StoredTelemetryEvent*> events;
   for (const auto& e : trace) events.push_back(&e);
   int64_t t0 = events.front()->start.count(), t1 = t0;
   for (auto* e : events) t1 = std::max(t1, e->start.count() + e->duration.count());

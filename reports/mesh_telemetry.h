@@ -55,7 +55,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   // "What does frontend depend on?": services called by workloads of `app`.
   std::vector<std::string> dependencies(const std::string& app) const;
   // One sampled trace, the first with the most spans, ordered by start time.
-  std::vector<proxy::TelemetryEvent> sample_trace() const;
+  std::vector<proxy::StoredTelemetryEvent> sample_trace() const;
   // The same as text lines (a waterfall).
   std::vector<std::string> sample_trace_waterfall() const;
 
@@ -67,7 +67,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
     double duration_sum = 0, request_bytes_sum = 0, response_bytes_sum = 0;
   };
   struct Span {
-    proxy::TelemetryEvent event;
+    proxy::StoredTelemetryEvent event;
   };
   TelemetryOptions options_;
   std::map<std::string, Series> series_;  // by rendered label set, in Istio's label order
@@ -79,7 +79,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   };
   std::unordered_map<std::string, Aggregates> series_by_identity_;
   std::string identity_scratch_;
-  std::map<std::string, std::vector<Span>> traces_;  // by trace id
+  std::map<std::string, std::vector<Span>, std::less<>> traces_;  // by trace id
   std::map<std::pair<std::string, std::string>, GraphEdge> edges_;
   std::map<std::string, std::string> node_app_;  // node -> app label
 };

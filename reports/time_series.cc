@@ -17,7 +17,7 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   Bin& bin = services_[service][second];
   ++bin.requests;
   if (e.response_code >= 400 || e.response_code == 0) ++bin.errors;
-  ++bin.by_version[e.destination_version.empty() ? "-" : e.destination_version];
+  ++bin.by_version[e.destination_version.empty() ? "-" : std::string(e.destination_version)];
   bin.latency.record(e.duration.count());
 }
 

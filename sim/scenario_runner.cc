@@ -23,7 +23,7 @@ constexpr size_t kDistinctBodiesMax = 16;
 // checks, a wrong one is caught once the sample is large enough.
 constexpr double kShareZ = 4.0;
 
-bool service_matches(const std::string& want, const std::string& fqdn) {
+bool service_matches(const std::string& want, std::string_view fqdn) {
   return want.empty() || want == fqdn || want == proxy::short_name(fqdn);
 }
 
@@ -143,7 +143,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     ServiceStats& s = phase.services[proxy::short_name(ev.destination_service)];
     ++s.requests;
     if (ev.response_code >= 400) ++s.errors;
-    ++s.by_version[ev.destination_version.empty() ? "-" : ev.destination_version];
+    ++s.by_version[ev.destination_version.empty() ? "-" : std::string(ev.destination_version)];
     ++s.by_status[ev.response_code];
     s.latency.record(ev.duration.count());
     std::string source = source_of(ev.request_id);
@@ -201,16 +201,16 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   static bool in_window(const Expectation& e, Duration t) { return t >= e.from && (!e.to || t < *e.to); }
 
-  std::string source_of(const std::string& request_id) const {
+  std::string source_of(std::string_view request_id) const {
     auto dash = request_id.rfind('-');
-    if (dash == std::string::npos) return "";
-    std::string prefix = request_id.substr(0, dash);
+    if (dash == std::string_view::npos) return "";
+    std::string_view prefix = request_id.substr(0, dash);
     for (const auto& s : sc_.sources)
-      if (s.name == prefix) return prefix;
+      if (s.name == prefix) return s.name;
     return "";
   }
 
-  void count(ExpectationState& x, int status, const std::string& version, Duration latency, const std::string* body) {
+  void count(ExpectationState& x, int status, std::string_view version, Duration latency, const std::string* body) {
     const Expectation& e = *x.spec;
     ++x.n;
     switch (e.kind) {

@@ -11,8 +11,8 @@ namespace meshsim::sim {
 namespace {
 
 struct Recorder : proxy::TelemetrySink {
-  std::vector<proxy::TelemetryEvent> events;
-  void record(const proxy::TelemetryEvent& e) override { events.push_back(e); }
+  std::vector<proxy::StoredTelemetryEvent> events;
+  void record(const proxy::TelemetryEvent& e) override { events.emplace_back(e); }
 };
 
 TEST(Telemetry, BothSidesReportEachRequest) {
