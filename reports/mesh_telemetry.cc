@@ -88,9 +88,9 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
 void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
   key.clear();
   for (const std::string_view* field : {&e.source_workload, &e.source_app, &e.source_version, &e.source_namespace,
-                                   &e.source_principal, &e.destination_workload, &e.destination_namespace,
-                                   &e.destination_principal, &e.destination_app, &e.destination_version,
-                                   &e.destination_service, &e.response_flags}) {
+                                        &e.source_principal, &e.destination_workload, &e.destination_namespace,
+                                        &e.destination_principal, &e.destination_app, &e.destination_version,
+                                        &e.destination_service, &e.response_flags}) {
     key += *field;
     key += '\x1f';
   }

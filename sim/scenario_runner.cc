@@ -75,7 +75,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     add_clients();
     if (session_.ingress) add_ingress();
     std::vector<std::string> errors;
-    if (!world_.apply(current_, &errors))
+    if (!world_.apply(current_, &errors, /*rebuild=*/false))  // apply_sidecars_and_behaviors rebuilds
       phases_.front().notes.push_back("initial configuration rejected: " + fmt::format("{}", fmt::join(errors, "; ")));
     apply_sidecars_and_behaviors();
     if (!session_.manual)
@@ -123,7 +123,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   const proxy::Resources& resources() const { return current_; }
 
   bool push(proxy::Resources next, std::vector<std::string>* errors, const std::string& note) {
-    if (!world_.apply(next, errors)) return false;
+    if (!world_.apply(next, errors, /*rebuild=*/false)) return false;  // apply_sidecars_and_behaviors rebuilds
     current_ = std::move(next);
     apply_sidecars_and_behaviors();
     phase_at(now()).notes.push_back(note);
@@ -305,7 +305,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     std::vector<std::string> errors;
     bool changed = step.apply || !step.delete_keys.empty() || !step.scale.empty();
     if (changed) {
-      if (world_.apply(next, &errors)) current_ = std::move(next);
+      if (world_.apply(next, &errors, /*rebuild=*/false)) current_ = std::move(next);  // rebuilt just below
       else
         phase.notes.push_back("push rejected, the previous configuration keeps serving: " +
                               fmt::format("{}", fmt::join(errors, "; ")));

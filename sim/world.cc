@@ -31,13 +31,13 @@ World::World(WorldOptions options)
 
 World::~World() = default;
 
-bool World::apply(proxy::Resources resources, std::vector<std::string>* errors) {
+bool World::apply(proxy::Resources resources, std::vector<std::string>* errors, bool rebuild) {
   std::vector<std::string> local;
   auto table = proxy::RouteTable::create(std::move(resources), errors ? errors : &local);
   if (!table) return false;
   retired_.push_back(snapshot_.get());
   snapshot_.set(std::move(table));
-  rebuild_instances();
+  if (rebuild) rebuild_instances();
   return true;
 }
 

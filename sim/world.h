@@ -48,8 +48,10 @@ class World : private proxy::Transport {
   ~World() override;
 
   // Compiles and swaps in `resources`. On failure returns false, fills
-  // `errors`, and leaves the previous snapshot serving.
-  bool apply(proxy::Resources resources, std::vector<std::string>* errors);
+  // `errors`, and leaves the previous snapshot serving. With `rebuild`
+  // false the caller calls configure() next, which rebuilds the instances
+  // once for both.
+  bool apply(proxy::Resources resources, std::vector<std::string>* errors, bool rebuild = true);
   const proxy::RouteTable& table() const { return *snapshot_.get(); }
 
   void set_behavior(const std::string& ns, const std::string& workload, services::Behavior behavior);
