@@ -19,8 +19,8 @@ std::string to_lower(std::string_view s) {
 }
 
 std::optional<std::string_view> HeaderMap::get(std::string_view name) const {
-  for (const Header h : all())
-    if (iequals(h.name, name)) return h.value;
+  for (size_t i = 0; i < fields_.size(); ++i)
+    if (named(i, name)) return at(i).value;
   return std::nullopt;
 }
 
@@ -49,7 +49,7 @@ uint32_t HeaderMap::store(std::string_view s) {
 void HeaderMap::set(std::string_view name, std::string_view value) {
   // Replace the first field, drop any repeats.
   size_t i = 0;
-  while (i < fields_.size() && !iequals(at(i).name, name)) ++i;
+  while (i < fields_.size() && !named(i, name)) ++i;
   if (i == fields_.size()) return add(name, value);
   Field& first = fields_[i];
   if (value.size() <= first.value_size) {  // fits where the old value was
@@ -64,7 +64,7 @@ void HeaderMap::set(std::string_view name, std::string_view value) {
   }
   size_t kept = i + 1;
   for (size_t j = i + 1; j < fields_.size(); ++j) {
-    if (iequals(at(j).name, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
+    if (named(j, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
     else fields_[kept++] = fields_[j];
   }
   fields_.resize(kept);
@@ -107,7 +107,7 @@ void HeaderMap::add(std::string_view name, std::string_view value) {
 void HeaderMap::remove(std::string_view name) {
   size_t kept = 0;
   for (size_t j = 0; j < fields_.size(); ++j) {
-    if (iequals(at(j).name, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
+    if (named(j, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
     else fields_[kept++] = fields_[j];
   }
   fields_.resize(kept);

@@ -72,6 +72,11 @@ class HeaderMap {
   struct Field {
     uint32_t name_at, name_size, value_at, value_size;
   };
+  // Whether field i is called `name`: lengths first, the common mismatch.
+  bool named(size_t i, std::string_view name) const {
+    const Field& f = fields_[i];
+    return f.name_size == name.size() && iequals(std::string_view(text_.data() + f.name_at, f.name_size), name);
+  }
   Header at(size_t i) const {
     const Field& f = fields_[i];
     return {std::string_view(text_.data() + f.name_at, f.name_size), std::string_view(text_.data() + f.value_at, f.value_size)};
