@@ -135,12 +135,9 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
     if (outcome.kind == DecodeOutcome::Kind::kNeedMore) return read(std::move(connection));
     HttpResponse response = c.decoder.take();  // also resets the parser for the next response
     // Bytes beyond the response (pipelining the pool never asked for): do not reuse.
-    bool reusable = c.decoder.keep_alive() && c.received.empty();
-    auto callback = std::move(c.done);
-    c.done = nullptr;
-    if (reusable) release(std::move(connection));
+    if (c.decoder.keep_alive() && c.received.empty()) release(connection);
     // The response travels decoded; nobody needs its bytes a second time.
-    callback({true, "", "", std::move(response)});
+    c.finish({true, "", "", std::move(response)});
   }
 
   void failed(ConnectionPtr connection) {
