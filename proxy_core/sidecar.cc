@@ -53,6 +53,13 @@ void append_hex(std::string& out, uint64_t v, int width) {
   write_hex(digits, v, width);
   out.append(digits, static_cast<size_t>(width));
 }
+// The W3C traceparent of a sampled span: 00-<trace id>-<span id>-01.
+std::string traceparent(std::string_view trace_id, std::string_view span_id) {
+  std::string out;
+  out.reserve(3 + trace_id.size() + 1 + span_id.size() + 3);
+  out.append("00-").append(trace_id).append("-").append(span_id).append("-01");
+  return out;
+}
 std::string hex(uint64_t v, int width) {
   std::string out;
   append_hex(out, v, width);
@@ -210,10 +217,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       append_hex(trace_id, rng.next(), 16);
     }
     append_hex(span_id, rng.next(), 16);
-    std::string traceparent;
-    traceparent.reserve(3 + trace_id.size() + 1 + span_id.size() + 3);
-    traceparent.append("00-").append(trace_id).append("-").append(span_id).append("-01");
-    request.headers.set("traceparent", traceparent);
+    request.headers.set("traceparent", traceparent(trace_id, span_id));
     request.headers.set("x-b3-traceid", trace_id);
     request.headers.set("x-b3-spanid", span_id);
     if (!parent_span_id.empty()) request.headers.set("x-b3-parentspanid", parent_span_id);
@@ -643,7 +647,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   if (parent_span.empty()) request.headers.remove("x-b3-parentspanid");
   else request.headers.set("x-b3-parentspanid", parent_span);
   request.headers.set("x-b3-sampled", "1");
-  request.headers.set("traceparent", "00-" + trace_id + "-" + span_id + "-01");
+  request.headers.set("traceparent", traceparent(trace_id, span_id));
   if (!request.headers.has("x-request-id")) request.headers.set("x-request-id", hex(env_.random->next(), 16));
   // What the destination reporter needs once the app answers; the request
   // itself moves on to the app.
