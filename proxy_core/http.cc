@@ -1,7 +1,9 @@
 #include "proxy_core/http.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstring>
 
 namespace meshsim::proxy {
 
@@ -46,11 +48,11 @@ uint32_t HeaderMap::store(std::string_view s) {
   return at;
 }
 
-void HeaderMap::set(std::string_view name, std::string_view value) {
+void HeaderMap::set_field(std::string_view name, std::string_view value) {
   // Replace the first field, drop any repeats.
   size_t i = 0;
   while (i < fields_.size() && !named(i, name)) ++i;
-  if (i == fields_.size()) return add(name, value);
+  if (i == fields_.size()) return append_field(name, value);
   Field& first = fields_[i];
   if (value.size() <= first.value_size) {  // fits where the old value was
     dead_bytes_ += first.value_size - value.size();
@@ -62,6 +64,7 @@ void HeaderMap::set(std::string_view name, std::string_view value) {
     fields_[i].value_at = value_at;
     fields_[i].value_size = static_cast<uint32_t>(value.size());
   }
+  unfold_line_breaks(fields_[i].value_at, fields_[i].value_size);
   size_t kept = i + 1;
   for (size_t j = i + 1; j < fields_.size(); ++j) {
     if (named(j, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
@@ -75,13 +78,26 @@ void HeaderMap::reserve_more(size_t fields, size_t bytes) {
   text_.reserve(text_.size() + bytes);
 }
 
-void HeaderMap::add(std::string_view name, std::string_view value) {
+void HeaderMap::unfold_line_breaks(uint32_t at, uint32_t size) {
+  // Two vectorized scans; the per-character rewrite only when one is there.
+  const char* value = text_.data() + at;
+  if (!std::memchr(value, '\r', size) && !std::memchr(value, '\n', size)) return;
+  for (uint32_t i = at; i < at + size; ++i)
+    if (text_[i] == '\r' || text_[i] == '\n') text_[i] = ' ';
+}
+
+void HeaderMap::append_field(std::string_view name, std::string_view value) {
+  add_parsed(name, value);
+  unfold_line_breaks(fields_.back().value_at, fields_.back().value_size);
+}
+
+void HeaderMap::add_parsed(std::string_view name, std::string_view value) {
   // Rewrite the text without its dead bytes once they dominate it, so a map
   // edited again and again stays as small as its fields.
   if (dead_bytes_ > 1024 && dead_bytes_ * 2 > text_.size()) {
     HeaderMap compact;
     compact.reserve_more(fields_.size() + 1, text_.size() - dead_bytes_ + name.size() + value.size());
-    for (const Header h : all()) compact.add(h.name, h.value);
+    for (const Header h : all()) compact.add_parsed(h.name, h.value);
     uint32_t name_at = compact.store(name);
     uint32_t value_at = compact.store(value);
     compact.fields_.push_back({name_at, static_cast<uint32_t>(name.size()), value_at, static_cast<uint32_t>(value.size())});

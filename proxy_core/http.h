@@ -2,6 +2,8 @@
 // they arrived with; every lookup is case-insensitive (RFC 9110 §5.1).
 #pragma once
 
+#include <array>
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +26,44 @@ inline bool iequals(std::string_view a, std::string_view b) {
 }
 std::string to_lower(std::string_view s);
 
+// RFC 9110 tchar, as a table.
+inline constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) t[c] = true;
+  return t;
+}();
+
+// Whether `name` is an HTTP token (RFC 9110 §5.6.2), as a field name must be.
+constexpr bool is_token(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!kTchar[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
+
+// A field name written in the program ("x-b3-traceid"): checked to be a
+// token when the program is compiled, so the per-request edits of trace
+// and routing headers do not check it again.
+class FieldName {
+ public:
+  template <size_t N>
+  consteval FieldName(const char (&name)[N]) : name_(name, N - 1) {  // NOLINT: implicit by design
+    if (!is_token(name_)) throw "a header name must be an HTTP token";  // a compile error, never thrown
+  }
+  constexpr std::string_view view() const { return name_; }
+
+ private:
+  std::string_view name_;
+};
+
+// A header name known only at run time (from configuration or a request):
+// anything that converts to std::string_view except a literal, which is a FieldName.
+template <typename Name>
+concept RuntimeFieldName = std::convertible_to<const Name&, std::string_view> && !std::is_array_v<Name>;
+
 // One field, as views into its HeaderMap: valid until the map changes.
 struct Header {
   std::string_view name;
@@ -40,8 +80,25 @@ class HeaderMap {
   // All values of `name` joined with "," (how Envoy presents repeated headers to matchers).
   std::optional<std::string> get_joined(std::string_view name) const;
   bool has(std::string_view name) const { return get(name).has_value(); }
-  void set(std::string_view name, std::string_view value);  // replaces every value
-  void add(std::string_view name, std::string_view value);  // appends another field
+  // set() replaces every value; add() appends another field. Both keep the
+  // map writable as it is: a name that is not an HTTP token is dropped and CR
+  // or LF in a value becomes a space, so no field can split a message on the
+  // wire (request smuggling) and the codec writes fields without checking them.
+  template <RuntimeFieldName Name>
+  void set(const Name& name, std::string_view value) {
+    std::string_view checked = name;
+    if (is_token(checked)) set_field(checked, value);
+  }
+  template <RuntimeFieldName Name>
+  void add(const Name& name, std::string_view value) {
+    std::string_view checked = name;
+    if (is_token(checked)) append_field(checked, value);
+  }
+  void set(FieldName name, std::string_view value) { set_field(name.view(), value); }
+  void add(FieldName name, std::string_view value) { append_field(name.view(), value); }
+  // add() for a field the HTTP parser has already checked (Beast accepts only
+  // token names and unfolds obs-fold): the decoder's path, without the checks.
+  void add_parsed(std::string_view name, std::string_view value);
   void remove(std::string_view name);
   void reserve_more(size_t fields, size_t bytes);  // room for that many more, at once
   size_t size() const { return fields_.size(); }
@@ -83,6 +140,10 @@ class HeaderMap {
   }
   // Appends to text_ and returns where `s` now starts; `s` may point into text_ itself.
   uint32_t store(std::string_view s);
+  // set() and add() once the name is known to be a token.
+  void set_field(std::string_view name, std::string_view value);
+  void append_field(std::string_view name, std::string_view value);
+  void unfold_line_breaks(uint32_t at, uint32_t size);  // CR and LF in text_[at, at+size) become spaces
 
   std::string text_;
   std::vector<Field> fields_;

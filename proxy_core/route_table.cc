@@ -176,6 +176,8 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       e.pod = dep.replicas == 1 ? dep.header.meta.name : dep.header.meta.name + "-" + std::to_string(i);
       e.ns = dep.header.meta.ns;
       e.labels = dep.pod_labels;
+      if (auto app = e.labels.find("app"); app != e.labels.end()) e.app = app->second;
+      if (auto version = e.labels.find("version"); version != e.labels.end()) e.version_label = version->second;
       e.service_account = dep.service_account;
       e.spiffe_principal = std::string(kTrustDomain) + "/ns/" + e.ns + "/sa/" + e.service_account;
       e.ports = dep.ports;

@@ -30,12 +30,11 @@ struct Endpoint {
   std::string ip;
   std::vector<ContainerPort> ports;
   std::string spiffe_principal;  // cluster.local/ns/NS/sa/SA, filled by RouteTable::create
+  // Its "app" and "version" labels, empty when absent, filled by
+  // RouteTable::create: every telemetry report names them.
+  std::string app, version_label;
   const std::string& principal() const { return spiffe_principal; }
-  const std::string& version() const {
-    static const std::string kNone;
-    auto it = labels.find("version");
-    return it == labels.end() ? kNone : it->second;
-  }
+  const std::string& version() const { return version_label; }
 };
 
 struct ServiceInfo {

@@ -71,7 +71,7 @@ void set_source(TelemetryEvent& ev, const Endpoint& e) {
   ev.source_workload = e.workload;
   ev.source_namespace = e.ns;
   ev.source_version = e.version();
-  if (auto app = e.labels.find("app"); app != e.labels.end()) ev.source_app = app->second;
+  ev.source_app = e.app;
 }
 
 void set_destination(TelemetryEvent& ev, const Endpoint& e) {
@@ -79,7 +79,7 @@ void set_destination(TelemetryEvent& ev, const Endpoint& e) {
   ev.destination_namespace = e.ns;
   ev.destination_version = e.version();
   ev.destination_principal = e.principal();
-  if (auto app = e.labels.find("app"); app != e.labels.end()) ev.destination_app = app->second;
+  ev.destination_app = e.app;
 }
 
 std::string join_flags(const std::vector<std::string>& flags) {

@@ -133,10 +133,9 @@ void WorkloadApp::finish(std::shared_ptr<Execution> ex) {
       }
       std::string key = t.substr(i + 2, end - i - 2);
       i = end + 2;
-      auto app = endpoint_.labels.find("app");
       if (key == "workload") out += endpoint_.workload;
       else if (key == "version") out += endpoint_.version();
-      else if (key == "app") out += app == endpoint_.labels.end() ? endpoint_.workload : app->second;
+      else if (key == "app") out += endpoint_.app.empty() ? endpoint_.workload : endpoint_.app;
       else if (key.starts_with("calls.")) {
         auto dot = key.rfind('.');
         auto it = ex->calls.find(key.substr(6, dot - 6));

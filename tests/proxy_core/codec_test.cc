@@ -104,6 +104,17 @@ TEST(CodecHead, ResponseToHeadEndsAfterTheHeadersAndKeepsItsContentLength) {
   EXPECT_EQ(decoder.take().body, "ok");
 }
 
+TEST(Codec, WritesNoLineBreakFromOutsideTheHeaderMap) {
+  // The request line and Host come from the request's own strings (a rewrite
+  // from configuration can set them): CR or LF there would split the message.
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/a\r\nx-injected: 1";
+  r.authority = "bar\nx-injected: 2";
+  r.headers.add("x-seen", "1");
+  EXPECT_EQ(serialize(r), "GET /a  x-injected: 1 HTTP/1.1\r\nhost: bar x-injected: 2\r\nx-seen: 1\r\ncontent-length: 0\r\n\r\n");
+}
+
 TEST(CodecHead, AStatedContentLengthNeverFramesABody) {
   HttpResponse r;
   r.headers.set("content-length", "999");

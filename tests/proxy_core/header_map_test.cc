@@ -63,5 +63,21 @@ TEST(HeaderMap, RepeatedEditsDoNotGrowWithoutBound) {
   EXPECT_EQ(h.get_joined("KEEP"), "me");
 }
 
+TEST(HeaderMap, KeepsOnlyFieldsThatAreSafeToWrite) {
+  // RFC 9110 §5.1 and §5.5: a field name is a token, and a value holds no CR
+  // or LF. The codec writes a map's fields as they are, so add() and set()
+  // are where a configured or scripted header is made safe. (A literal name
+  // that is not a token does not compile: see FieldName.)
+  const std::vector<std::string> not_tokens = {"bad name", "", "x:colon"};
+  HeaderMap h;
+  h.add("x-ok", "a\r\nx-injected: 1");
+  for (const std::string& name : not_tokens) h.add(name, "dropped");
+  h.set("x-set", "b\nc");
+  h.set("x-set", "d\r");  // in place, where the old value was
+  h.set("x-ok", "a longer value than before\r\n");  // moved to the end of the buffer
+  h.set(std::string_view("also bad"), "dropped");
+  EXPECT_EQ(lines(h), (std::vector<std::string>{"x-ok: a longer value than before  ", "x-set: d "}));
+}
+
 }  // namespace
 }  // namespace meshsim::proxy
