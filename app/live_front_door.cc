@@ -45,7 +45,7 @@ LiveFrontDoor::LiveFrontDoor(LiveWorld& live, sim::ParsedUrl target)
 }
 
 proxy::asio::HttpListener::Handler LiveFrontDoor::ingress() {
-  return [this](proxy::HttpRequest request, proxy::asio::HttpListener::Respond reply) {
+  return [this](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond reply) {
     request.authority = target_.host;
     live_.send(std::move(request), target_.host, target_.port, [reply = std::move(reply)](sim::CallResult r) {
       if (r.outbound.response) return reply(std::move(*r.outbound.response));
@@ -55,7 +55,7 @@ proxy::asio::HttpListener::Handler LiveFrontDoor::ingress() {
 }
 
 proxy::asio::HttpListener::Handler LiveFrontDoor::admin() {
-  return [this](proxy::HttpRequest request, proxy::asio::HttpListener::Respond reply) { reply(api_.handle(request)); };
+  return [this](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond reply) { reply(api_.handle(request)); };
 }
 
 void LiveFrontDoor::add_routes() {

@@ -32,7 +32,7 @@ LoopbackNetwork::Pod& LoopbackNetwork::pod_for(const proxy::Endpoint& to) {
   Pod* pod = slot.get();
   slot->listener = std::make_unique<proxy::asio::HttpListener>(
       io_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
-      [this, pod](proxy::HttpRequest request, proxy::asio::HttpListener::Respond respond) {
+      [this, pod](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond respond) {
         sync_();
         Hop hop{proxy::PeerInfo{}, 80, false};  // from outside the mesh: plaintext, no identity
         if (auto id_text = request.headers.get(kHopHeader)) {
@@ -47,7 +47,7 @@ LoopbackNetwork::Pod& LoopbackNetwork::pod_for(const proxy::Endpoint& to) {
           hop.port = pod->endpoint.ports.front().container_port;
         }
         world_.arrive(pod->endpoint, hop.port, hop.from, proxy::serialize(request), hop.mirrored,
-                      [this, respond](proxy::TransportResult tr) {
+                      [this, respond](proxy::TransportResult&& tr) {
                         proxy::HttpResponse response;
                         if (!tr.connected || !proxy::take_response(tr, response)) {
                           response.status = 503;
@@ -61,7 +61,7 @@ LoopbackNetwork::Pod& LoopbackNetwork::pod_for(const proxy::Endpoint& to) {
 }
 
 void LoopbackNetwork::carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes,
-                            bool mirrored, std::function<void(proxy::TransportResult)> done) {
+                            bool mirrored, std::function<void(proxy::TransportResult&&)> done) {
   Pod& pod = pod_for(to);
   transport_.map(to.ip, port, {net::ip::make_address("127.0.0.1"), pod.listener->port()});
   uint64_t id = ++next_hop_;
@@ -69,7 +69,7 @@ void LoopbackNetwork::carry(const proxy::Endpoint& to, uint32_t port, const prox
   // The hop id goes in as the first header line, after the request line.
   auto line_end = bytes.find("\r\n");
   if (line_end != std::string::npos) bytes.insert(line_end + 2, std::string(kHopHeader) + ": " + std::to_string(id) + "\r\n");
-  transport_.send(to, port, from, std::move(bytes), [this, id, done = std::move(done)](proxy::TransportResult tr) {
+  transport_.send(to, port, from, std::move(bytes), [this, id, done = std::move(done)](proxy::TransportResult&& tr) {
     hops_.erase(id);  // if the request never arrived
     sync_();
     done(std::move(tr));

@@ -27,7 +27,7 @@ class LoopbackNetwork final : public sim::World::Network {
   ~LoopbackNetwork() override;
 
   void carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
-             std::function<void(proxy::TransportResult)> done) override;
+             std::function<void(proxy::TransportResult&&)> done) override;
 
   struct PodAddress {
     std::string pod;  // "namespace/pod"

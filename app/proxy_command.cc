@@ -80,7 +80,7 @@ class InboundPolicyTransport final : public proxy::Transport {
   InboundPolicyTransport(proxy::Transport& next, const proxy::SnapshotHolder& snapshot) : next_(next), snapshot_(snapshot) {}
 
   void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
-            std::function<void(proxy::TransportResult)> done) override {
+            std::function<void(proxy::TransportResult&&)> done) override {
     // The denial travels decoded, as the pool's responses do: no bytes to write and parse again.
     if (auto denied = check(to, port, from, request_bytes)) return done({true, "", "", std::move(*denied)});
     next_.send(to, port, from, std::move(request_bytes), std::move(done));
@@ -186,11 +186,11 @@ int proxy_command(int argc, char** argv) {
   proxy::Sidecar sidecar(nullptr, "default", {}, env);
   const std::string service_host = service;
 
-  auto serve = [&](proxy::HttpRequest request, proxy::asio::HttpListener::Respond respond) {
+  auto serve = [&](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond respond) {
     // Envoy picks the virtual host by Host, and rules name the service; as
     // nginx's proxy_pass does by default, the request carries the upstream's name.
     request.authority = service_host;
-    sidecar.outbound(std::move(request), service_host, 80, [respond = std::move(respond)](proxy::OutboundResult out) {
+    sidecar.outbound(std::move(request), service_host, 80, [respond = std::move(respond)](proxy::OutboundResult&& out) {
       if (out.response) return respond(std::move(*out.response));
       proxy::HttpResponse failed;  // what Envoy answers when no upstream answered
       failed.status = 503;
@@ -206,7 +206,7 @@ int proxy_command(int argc, char** argv) {
     api.on("GET", "/help", "this list", [&api](const proxy::HttpRequest&) { return respond(200, api.help()); });
     proxy::asio::HttpListener admin(
         io, tcp::endpoint(admin_ip->address(), args["admin-port"].as<uint16_t>()),
-        [&api](proxy::HttpRequest request, proxy::asio::HttpListener::Respond respond) { respond(api.handle(request)); });
+        [&api](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond respond) { respond(api.handle(request)); });
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
     fmt::print(stderr, "meshsim proxy: listening on http://{}:{}/ -> {} (service {}); admin http://{}:{}/\n",

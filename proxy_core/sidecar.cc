@@ -139,7 +139,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   HttpRequest request;
   std::string url_host;
   uint32_t port = 0;
-  std::function<void(OutboundResult)> done;
+  std::function<void(OutboundResult&&)> done;
   RouteDecision decision;
   OutboundResult result;
   std::vector<std::string> flags;
@@ -379,7 +379,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       });
     }
     env().transport->send(*e, target_port, sidecar->identity(), serialize(request),
-                          [self, generation, e](TransportResult tr) {
+                          [self, generation, e](TransportResult&& tr) {
                             if (!*self->alive) return;
                             self->attempt_over(*e);
                             if (generation != self->attempt_generation || self->finished) return;
@@ -540,8 +540,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (decision.cluster) result.cluster = decision.cluster->name;
     result.duration = env().clock->now() - start;
     emit_telemetry();
+    // Both leave this call first: the callback may release the last reference to it.
     auto callback = std::move(done);
-    callback(std::move(result));
+    OutboundResult out = std::move(result);
+    callback(std::move(out));
   }
 
   void emit_telemetry() {
@@ -598,7 +600,7 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
   return text_reply(403, kRbacDeniedBody);
 }
 
-void Sidecar::outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult)> done) {
+void Sidecar::outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done) {
   boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
   call->sidecar = this;
   call->alive = alive_;
@@ -611,7 +613,7 @@ void Sidecar::outbound(HttpRequest request, std::string url_host, uint32_t port,
 }
 
 void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
-                      std::function<void(TransportResult)> done) {
+                      std::function<void(TransportResult&&)> done) {
   auto table = env_.snapshot->get();
   TimePoint start = env_.clock->now();
   HttpRequest request;
@@ -698,7 +700,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     request.headers.set("x-forwarded-client-cert",
                         fmt::format("By=spiffe://{};URI=spiffe://{}", self_->principal(), peer.principal));
   std::weak_ptr<bool> alive = alive_;
-  app(std::move(request), peer, [reply, record = std::move(record), alive](HttpResponse response) {
+  app(std::move(request), peer, [reply, record = std::move(record), alive](HttpResponse&& response) {
     if (auto a = alive.lock(); a && *a) record(response.status, "-", response.body.size());
     reply(response);
   });

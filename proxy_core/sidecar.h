@@ -45,7 +45,7 @@ class Transport {
  public:
   virtual ~Transport() = default;
   virtual void send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
-                    std::function<void(TransportResult)> done) = 0;
+                    std::function<void(TransportResult&&)> done) = 0;
   // A copy that nobody waits for (mirroring).
   virtual void send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) = 0;
 };
@@ -90,7 +90,7 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
                                          const HttpRequest& request);
 
 // The local application behind an inbound sidecar.
-using AppHandler = std::function<void(HttpRequest, const PeerInfo&, std::function<void(HttpResponse)>)>;
+using AppHandler = std::function<void(HttpRequest&&, const PeerInfo&, std::function<void(HttpResponse&&)>)>;
 
 class Sidecar {
  public:
@@ -99,9 +99,9 @@ class Sidecar {
   Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv env);
   ~Sidecar();
 
-  void outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult)> done);
+  void outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done);
   void inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
-               std::function<void(TransportResult)> done);
+               std::function<void(TransportResult&&)> done);
   const PeerInfo& identity() const { return identity_; }
 
  private:

@@ -17,7 +17,7 @@ bool failed(const CallOutcome& c) { return !c.response || c.response->status >= 
 
 struct WorkloadApp::Execution {
   proxy::HttpRequest request;
-  std::function<void(proxy::HttpResponse)> respond;
+  std::function<void(proxy::HttpResponse&&)> respond;
   std::map<std::string, CallOutcome> calls;  // by call name
   std::optional<int> failure_status;         // set when a call failed and on_call_error says so
 };
@@ -45,7 +45,7 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   return r;
 }
 
-void WorkloadApp::handle(proxy::HttpRequest request, std::function<void(proxy::HttpResponse)> respond) {
+void WorkloadApp::handle(proxy::HttpRequest request, std::function<void(proxy::HttpResponse&&)> respond) {
   auto ex = std::make_shared<Execution>();
   ex->request = std::move(request);
   ex->respond = std::move(respond);
@@ -96,7 +96,7 @@ void WorkloadApp::run_step(std::shared_ptr<Execution> ex, size_t step) {
     if (call.request_bytes > 0) out.body.assign(call.request_bytes, 'x');
     std::string name = call.name.empty() ? call.service : call.name;
     caller_(std::move(out), call.service, call.port,
-            [this, ex, step, remaining, name](std::optional<proxy::HttpResponse> response) {
+            [this, ex, step, remaining, name](std::optional<proxy::HttpResponse>&& response) {
               CallOutcome outcome;
               if (response) outcome.version = std::string(response->headers.get("x-meshsim-version").value_or(""));
               outcome.response = std::move(response);

@@ -29,8 +29,8 @@ struct ReceivedRequest {
 
 // How the app reaches other services: a request to host:port, answered once
 // with a response or nothing (connection failure).
-using Caller = std::function<void(proxy::HttpRequest, std::string host, uint32_t port,
-                                  std::function<void(std::optional<proxy::HttpResponse>)>)>;
+using Caller = std::function<void(proxy::HttpRequest&&, std::string host, uint32_t port,
+                                  std::function<void(std::optional<proxy::HttpResponse>&&)>)>;
 
 class WorkloadApp {
  public:
@@ -38,7 +38,7 @@ class WorkloadApp {
               Caller caller = nullptr)
       : endpoint_(endpoint), behavior_(std::move(behavior)), timers_(timers), random_(random), caller_(std::move(caller)) {}
 
-  void handle(proxy::HttpRequest request, std::function<void(proxy::HttpResponse)> respond);
+  void handle(proxy::HttpRequest request, std::function<void(proxy::HttpResponse&&)> respond);
   const proxy::Endpoint& endpoint() const { return endpoint_; }
   const Behavior& behavior() const { return behavior_; }
 

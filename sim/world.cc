@@ -66,9 +66,9 @@ void World::rebuild_instances() {
     auto& stream = app_random_[key];
     if (!stream) stream = std::make_unique<SplitMix64>(SplitMix64::fork(options_.seed, "app/" + key));
     Instance* raw = inst.get();
-    services::Caller caller = [this, raw](HttpRequest request, std::string host, uint32_t port,
-                                          std::function<void(std::optional<HttpResponse>)> done) {
-      send_from(*raw, std::move(request), host, port, [done](proxy::OutboundResult out) { done(std::move(out.response)); });
+    services::Caller caller = [this, raw](HttpRequest&& request, std::string host, uint32_t port,
+                                          std::function<void(std::optional<HttpResponse>&&)> done) {
+      send_from(*raw, std::move(request), host, port, [done](proxy::OutboundResult&& out) { done(std::move(out.response)); });
     };
     inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller);
     next[key] = std::move(inst);
@@ -103,7 +103,7 @@ World::Instance* World::instance_for(const Endpoint& e) {
 }
 
 void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
-                    std::function<void(TransportResult)> done) {
+                    std::function<void(TransportResult&&)> done) {
   if (network_ != nullptr) {
     network_->carry(to, port, from, std::move(bytes), mirrored, std::move(done));
     return;
@@ -114,7 +114,7 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
     return;
   }
   Duration latency = options_.link_latency;
-  auto reply = [this, latency, done](TransportResult tr) {
+  auto reply = [this, latency, done](TransportResult&& tr) {
     scheduler_.schedule(latency, [done, tr = std::move(tr)]() mutable { done(std::move(tr)); });
   };
   scheduler_.schedule(latency, [this, inst, port, from, bytes = std::move(bytes), mirrored, reply]() mutable {
@@ -123,16 +123,16 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
 }
 
 void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
-                   std::function<void(TransportResult)> done) {
+                   std::function<void(TransportResult&&)> done) {
   Instance* inst = instance_for(to);
   if (inst == nullptr) return done({false, "connection failure", ""});
   run_inbound(*inst, port, from, std::move(bytes), mirrored, std::move(done));
 }
 
 void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
-                        std::function<void(TransportResult)> reply) {
+                        std::function<void(TransportResult&&)> reply) {
   std::string pod_key = inst.endpoint.ns + "/" + inst.endpoint.pod;
-  auto app_handler = [this, pod_key, mirrored](HttpRequest request, const PeerInfo&, std::function<void(HttpResponse)> respond) {
+  auto app_handler = [this, pod_key, mirrored](HttpRequest&& request, const PeerInfo&, std::function<void(HttpResponse&&)> respond) {
     auto it = instances_.find(pod_key);
     if (it == instances_.end()) return;
     Instance* target = it->second.get();
@@ -167,11 +167,11 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
     reply({true, "", proxy::serialize(bad)});
     return;
   }
-  app_handler(std::move(request), from, [reply](HttpResponse r) { reply({true, "", proxy::serialize(r)}); });
+  app_handler(std::move(request), from, [reply](HttpResponse&& r) { reply({true, "", proxy::serialize(r)}); });
 }
 
 void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
-                 std::function<void(TransportResult)> done) {
+                 std::function<void(TransportResult&&)> done) {
   deliver(to, port, from, std::move(request_bytes), false, std::move(done));
 }
 
@@ -180,7 +180,7 @@ void World::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from,
 }
 
 void World::plain_kubernetes_call(Instance& client, HttpRequest request, const std::string& url_host, uint32_t port,
-                                  std::function<void(proxy::OutboundResult)> done) {
+                                  std::function<void(proxy::OutboundResult&&)> done) {
   // No sidecar: DNS to the ClusterIP and kube-proxy's round robin over every
   // ready endpoint; no mesh rules, no identity, no telemetry from this side.
   const auto& table = *snapshot_.get();
@@ -213,7 +213,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest request, const s
   uint32_t target_port = svc ? svc->target_port(port, *target) : port;
   TimePoint start = scheduler_.now();
   send(*target, target_port, peer, proxy::serialize(request),
-       [this, target, start, done](TransportResult tr) {
+       [this, target, start, done](TransportResult&& tr) {
          proxy::OutboundResult r;
          r.attempts = 1;
          r.flags = "-";
@@ -248,7 +248,7 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
   std::string id = std::to_string(++call_counter_);
   request.headers.set(kCallMarker, id);
   observed_[id];  // pending until the caller has its answer
-  auto with_observed = [this, id, done](proxy::OutboundResult out) {
+  auto with_observed = [this, id, done](proxy::OutboundResult&& out) {
     CallResult result;
     result.outbound = std::move(out);
     if (auto it = observed_.find(id); it != observed_.end()) {
@@ -276,7 +276,7 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
 }
 
 void World::send_from(Instance& client, HttpRequest request, const std::string& url_host, uint32_t port,
-                      std::function<void(proxy::OutboundResult)> done) {
+                      std::function<void(proxy::OutboundResult&&)> done) {
   if (client.sidecar) client.sidecar->outbound(std::move(request), url_host, port, std::move(done));
   else plain_kubernetes_call(client, std::move(request), url_host, port, std::move(done));
 }

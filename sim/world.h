@@ -41,7 +41,7 @@ class World : private proxy::Transport {
    public:
     virtual ~Network() = default;
     virtual void carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes,
-                       bool mirrored, std::function<void(proxy::TransportResult)> done) = 0;
+                       bool mirrored, std::function<void(proxy::TransportResult&&)> done) = 0;
   };
 
   explicit World(WorldOptions options = {});
@@ -77,7 +77,7 @@ class World : private proxy::Transport {
   void set_network(Network* network) { network_ = network; }
   // Bytes a Network carried to the instance `to` (its sidecar's inbound side, or its app).
   void arrive(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
-              std::function<void(proxy::TransportResult)> done);
+              std::function<void(proxy::TransportResult&&)> done);
 
   Scheduler& scheduler() { return scheduler_; }
   const Scheduler& const_scheduler() const { return scheduler_; }
@@ -87,18 +87,18 @@ class World : private proxy::Transport {
   Instance* instance_for(const proxy::Endpoint& e);
   void rebuild_instances();
   void deliver(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
-               std::function<void(proxy::TransportResult)> done);
+               std::function<void(proxy::TransportResult&&)> done);
   void run_inbound(Instance& inst, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
-                   std::function<void(proxy::TransportResult)> reply);
+                   std::function<void(proxy::TransportResult&&)> reply);
   // proxy::Transport
   void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
-            std::function<void(proxy::TransportResult)> done) override;
+            std::function<void(proxy::TransportResult&&)> done) override;
   void send_mirror(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                    std::string request_bytes) override;
   void send_from(Instance& client, proxy::HttpRequest request, const std::string& url_host, uint32_t port,
-                 std::function<void(proxy::OutboundResult)> done);
+                 std::function<void(proxy::OutboundResult&&)> done);
   void plain_kubernetes_call(Instance& client, proxy::HttpRequest request, const std::string& url_host, uint32_t port,
-                             std::function<void(proxy::OutboundResult)> done);
+                             std::function<void(proxy::OutboundResult&&)> done);
 
   WorldOptions options_;
   Scheduler scheduler_;

@@ -46,7 +46,7 @@ struct UpstreamConnection {
   std::string received;  // bytes not yet fed to the decoder
   ResponseDecoder decoder;
   std::string request;
-  std::function<void(TransportResult)> done;
+  std::function<void(TransportResult&&)> done;
   bool reused = false;
   bool got_bytes = false;
   UpstreamConnection(net::io_context& io, tcp::endpoint to) : socket(io), address(to) {}
@@ -60,7 +60,7 @@ struct UpstreamConnection {
 };
 
 using ConnectionPtr = std::shared_ptr<UpstreamConnection>;
-using Done = std::function<void(TransportResult)>;
+using Done = std::function<void(TransportResult&&)>;
 
 }  // namespace
 
@@ -271,7 +271,7 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
     answering_head = request.method == "HEAD";
     // The response callback keeps the session alive while the handler works.
     auto self = ref();
-    handler(std::move(request), [self](HttpResponse response) { self->write(std::move(response)); });
+    handler(std::move(request), [self](HttpResponse&& response) { self->write(std::move(response)); });
   }
   void write(HttpResponse response) {
     if (closing) response.headers.set("connection", "close");

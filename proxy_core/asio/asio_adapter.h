@@ -65,7 +65,7 @@ class AsioTransport final : public Transport {
   // Where `endpoint_ip:port` of the mesh lives on this host.
   void map(const std::string& endpoint_ip, uint32_t port, net::ip::tcp::endpoint address);
   void send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
-            std::function<void(TransportResult)> done) override;
+            std::function<void(TransportResult&&)> done) override;
   void send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) override;
   // Connections opened so far (tests check that keep-alive reuses them).
   size_t connections_opened() const;
@@ -86,8 +86,8 @@ struct ListenerLimits {
 // malformed requests get 400 (431/413 for oversize) and the connection closes.
 class HttpListener {
  public:
-  using Respond = std::function<void(HttpResponse)>;
-  using Handler = std::function<void(HttpRequest, Respond)>;
+  using Respond = std::function<void(HttpResponse&&)>;
+  using Handler = std::function<void(HttpRequest&&, Respond)>;
   HttpListener(net::io_context& io, net::ip::tcp::endpoint bind, Handler handler, ListenerLimits limits = {});
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
   void close();

@@ -84,7 +84,7 @@ TEST(AsioAdapter, ForwardsRealRequestsThroughTheCore) {
   // Upstream: the inbound sidecar in front of an app that echoes what it got.
   HttpListener upstream(io, {net::ip::make_address("127.0.0.1"), 0}, [&](HttpRequest req, HttpListener::Respond respond) {
     PeerInfo peer;  // plaintext over this test's sockets; PERMISSIVE accepts it
-    AppHandler app = [](HttpRequest got, const PeerInfo&, std::function<void(HttpResponse)> reply) {
+    AppHandler app = [](HttpRequest got, const PeerInfo&, std::function<void(HttpResponse&&)> reply) {
       HttpResponse r;
       r.body = got.method + " " + got.target + " x-routed-by=" +
                std::string(got.headers.get("x-routed-by").value_or("")) + " attempt=" +
