@@ -1,8 +1,8 @@
 #include "proxy_core/sidecar.h"
 
-#include "proxy_core/hash.h"
-
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <deque>
 
 #include <boost/smart_ptr/intrusive_ptr.hpp>
@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "proxy_core/authz.h"
+#include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"
 
 namespace meshsim::proxy {
@@ -42,21 +43,30 @@ HttpResponse text_reply(int status, std::string body) {
   return r;
 }
 
-// The low `width` hex digits of v, zero-padded, at `out` (ids are generated
-// per request: no fmt here).
+// Two hex digits per byte, from one table: ids are written for every request.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (int b = 0; b < 256; ++b) {
+    t[2 * b] = kDigits[b >> 4];
+    t[2 * b + 1] = kDigits[b & 0xf];
+  }
+  return t;
+}();
+
+// The low `width` hex digits of v (an even width), zero-padded, at `out`.
 void write_hex(char* out, uint64_t v, int width) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int i = width - 1; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 0xf];
+  for (int i = width - 2; i >= 0; i -= 2, v >>= 8) std::memcpy(out + i, &kHexPairs[2 * (v & 0xff)], 2);
 }
 void append_hex(std::string& out, uint64_t v, int width) {
   char digits[16];
   write_hex(digits, v, width);
   out.append(digits, static_cast<size_t>(width));
 }
-// The W3C traceparent of a sampled span: 00-<trace id>-<span id>-01.
-std::string traceparent(std::string_view trace_id, std::string_view span_id) {
-  std::string out;
-  out.reserve(3 + trace_id.size() + 1 + span_id.size() + 3);
+// The W3C traceparent of a sampled span, 00-<trace id>-<span id>-01, into
+// `out` (a scratch string whose capacity is reused).
+std::string_view traceparent(std::string& out, std::string_view trace_id, std::string_view span_id) {
+  out.clear();
   out.append("00-").append(trace_id).append("-").append(span_id).append("-01");
   return out;
 }
@@ -217,7 +227,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       append_hex(trace_id, rng.next(), 16);
     }
     append_hex(span_id, rng.next(), 16);
-    request.headers.set("traceparent", traceparent(trace_id, span_id));
+    request.headers.set("traceparent", traceparent(sidecar->traceparent_scratch_, trace_id, span_id));
     request.headers.set("x-b3-traceid", trace_id);
     request.headers.set("x-b3-spanid", span_id);
     if (!parent_span_id.empty()) request.headers.set("x-b3-parentspanid", parent_span_id);
@@ -649,7 +659,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   if (parent_span.empty()) request.headers.remove("x-b3-parentspanid");
   else request.headers.set("x-b3-parentspanid", parent_span);
   request.headers.set("x-b3-sampled", "1");
-  request.headers.set("traceparent", traceparent(trace_id, span_id));
+  request.headers.set("traceparent", traceparent(traceparent_scratch_, trace_id, span_id));
   if (!request.headers.has("x-request-id")) request.headers.set("x-request-id", hex(env_.random->next(), 16));
   // What the destination reporter needs once the app answers; the request
   // itself moves on to the app.

@@ -117,9 +117,10 @@ class Sidecar {
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   uint64_t request_counter_ = 0;
-  // Text a report builds rather than points at (reports are views; these
-  // keep their capacity from one report to the next).
-  std::string report_route_, report_service_;
+  // Text a report or a request builds rather than points at (reports are
+  // views, and header values are copied in); these keep their capacity from
+  // one request to the next.
+  std::string report_route_, report_service_, traceparent_scratch_;
 };
 
 }  // namespace meshsim::proxy
