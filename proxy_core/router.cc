@@ -522,10 +522,16 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
   // virtual host of the port's route configuration by :authority.
   std::string_view authority_host = strip_port(request.authority);
   // Usually the Host names where the client connected: no second FQDN to build.
-  std::string authority_fqdn =
-      authority_host == strip_port(url_host) ? url_fqdn : client_fqdn(authority_host, client.ns);
+  std::string other_fqdn;
+  const std::string& authority_fqdn =
+      authority_host == strip_port(url_host) ? url_fqdn : (other_fqdn = client_fqdn(authority_host, client.ns));
   const CompiledVirtualService* vs = table.virtual_service_for(authority_fqdn, client.ns);
-  if (vs == nullptr) vs = table.virtual_service_for(to_lower(authority_host), client.ns);
+  if (vs == nullptr) {
+    // A rule may name the host as the client wrote it; lowered only when it has capitals.
+    bool lower = std::none_of(authority_host.begin(), authority_host.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    std::string lowered = lower ? std::string() : to_lower(authority_host);
+    vs = table.virtual_service_for(lower ? authority_host : std::string_view(lowered), client.ns);
+  }
   if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random);
 
   // No rule: where the client connected (the Service's ClusterIP; Gateway API

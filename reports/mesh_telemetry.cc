@@ -1,6 +1,8 @@
 #include "reports/mesh_telemetry.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -86,17 +88,23 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
 // What decides an event's label set, raw: building this is far cheaper than
 // rendering the labels, which happens once per distinct set.
 void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
-  key.clear();
-  for (const std::string_view* field : {&e.source_workload, &e.source_app, &e.source_version, &e.source_namespace,
-                                        &e.source_principal, &e.destination_workload, &e.destination_namespace,
-                                        &e.destination_principal, &e.destination_app, &e.destination_version,
-                                        &e.destination_service, &e.response_flags}) {
-    key += *field;
-    key += '\x1f';
+  const std::string_view fields[] = {e.source_workload,      e.source_app,          e.source_version,
+                                     e.source_namespace,     e.source_principal,    e.destination_workload,
+                                     e.destination_namespace, e.destination_principal, e.destination_app,
+                                     e.destination_version,  e.destination_service, e.response_flags};
+  size_t size = 11 + 2;  // the response code (an int) and the reporter and mTLS marks
+  for (std::string_view f : fields) size += f.size() + 1;  // and its separator
+  key.resize(size);  // keeps its capacity: one write pass, no growth checks
+  char* at = key.data();
+  for (std::string_view f : fields) {
+    std::memcpy(at, f.data(), f.size());
+    at += f.size();
+    *at++ = '\x1f';
   }
-  key += std::to_string(e.response_code);
-  key += e.reporter == proxy::TelemetryEvent::Reporter::kDestination ? 'd' : 's';
-  key += e.mtls ? 'm' : 'p';
+  at = std::to_chars(at, key.data() + key.size(), e.response_code).ptr;
+  *at++ = e.reporter == proxy::TelemetryEvent::Reporter::kDestination ? 'd' : 's';
+  *at++ = e.mtls ? 'm' : 'p';
+  key.resize(static_cast<size_t>(at - key.data()));
 }
 
 // Counts the value in the first bucket whose bound holds it (the last is
