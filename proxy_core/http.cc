@@ -56,7 +56,7 @@ void HeaderMap::set_field(std::string_view name, std::string_view value) {
   Field& first = fields_[i];
   if (value.size() <= first.value_size) {  // fits where the old value was
     dead_bytes_ += first.value_size - value.size();
-    text_.replace(first.value_at, value.size(), value);  // replace() copes with a source inside text_
+    std::memmove(text_.data() + first.value_at, value.data(), value.size());  // the value may be in text_ too
     first.value_size = static_cast<uint32_t>(value.size());
   } else {
     dead_bytes_ += first.value_size;

@@ -70,11 +70,6 @@ std::string_view traceparent(std::string& out, std::string_view trace_id, std::s
   out.append("00-").append(trace_id).append("-").append(span_id).append("-01");
   return out;
 }
-std::string hex(uint64_t v, int width) {
-  std::string out;
-  append_hex(out, v, width);
-  return out;
-}
 
 // The workload attributes Istio's metrics carry for each side of a request.
 void set_source(TelemetryEvent& ev, const Endpoint& e) {
@@ -622,87 +617,111 @@ void Sidecar::outbound(HttpRequest request, std::string url_host, uint32_t port,
   call->start_call();
 }
 
-void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
-                      std::function<void(TransportResult&&)> done) {
-  auto table = env_.snapshot->get();
-  TimePoint start = env_.clock->now();
-  HttpRequest request;
-  DecodeOutcome outcome;
-  auto reply = [done](const HttpResponse& r) {
+namespace {
+
+// One inbound request from the moment it is parsed to the app's answer: what
+// the reply and the destination report need once the request itself has
+// moved on to the app. One allocation holds it all.
+struct InboundExchange {
+  std::function<void(TransportResult&&)> done;
+  TimePoint start;
+  const Endpoint* peer_endpoint = nullptr;
+  std::string peer_principal;  // empty without mTLS
+  bool mtls = false;
+  std::string authority, method, target, request_id, trace_id, span_id, parent_span;
+  uint64_t request_bytes = 0;
+
+  void reply(const HttpResponse& r) const {
     TransportResult tr;
     tr.connected = true;
     tr.response_bytes = serialize(r);
     done(std::move(tr));
-  };
+  }
+};
+
+}  // namespace
+
+void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
+                      std::function<void(TransportResult&&)> done) {
+  auto table = env_.snapshot->get();
+  auto exchange = std::make_shared<InboundExchange>();
+  InboundExchange& x = *exchange;
+  x.done = std::move(done);
+  x.start = env_.clock->now();
+  HttpRequest request;
+  DecodeOutcome outcome;
   if (!parse_request(request_bytes, request, &outcome)) {
-    reply(text_reply(outcome.error_status ? outcome.error_status : 400, "Bad Request"));
+    x.reply(text_reply(outcome.error_status ? outcome.error_status : 400, "Bad Request"));
     return;
   }
   if (self_ != nullptr && !peer.mtls && table->peer_authentication_mode(*self_, port) == "STRICT") {
     // STRICT mTLS: the plaintext connection is reset during the handshake.
     TransportResult tr;
     tr.failure = "connection reset";
-    done(std::move(tr));
+    x.done(std::move(tr));
     return;
   }
   // The server span: a child of the caller's span, or a new trace for a
   // request from outside the mesh (Envoy's HCM starts one at ingress).
-  std::string trace_id(request.headers.get("x-b3-traceid").value_or(""));
-  std::string parent_span(request.headers.get("x-b3-spanid").value_or(""));
-  if (trace_id.empty()) {
-    trace_id = hex(env_.random->next(), 16);
-    append_hex(trace_id, env_.random->next(), 16);
+  // Fields that already hold the value they would be set to are left alone.
+  Random& rng = *env_.random;
+  if (auto caller_trace = request.headers.get("x-b3-traceid"); caller_trace && !caller_trace->empty()) {
+    x.trace_id.assign(*caller_trace);
+  } else {
+    append_hex(x.trace_id, rng.next(), 16);
+    append_hex(x.trace_id, rng.next(), 16);
+    request.headers.set("x-b3-traceid", x.trace_id);
   }
-  std::string span_id = hex(env_.random->next(), 16);
-  request.headers.set("x-b3-traceid", trace_id);
-  request.headers.set("x-b3-spanid", span_id);
-  if (parent_span.empty()) request.headers.remove("x-b3-parentspanid");
-  else request.headers.set("x-b3-parentspanid", parent_span);
-  request.headers.set("x-b3-sampled", "1");
-  request.headers.set("traceparent", traceparent(traceparent_scratch_, trace_id, span_id));
-  if (!request.headers.has("x-request-id")) request.headers.set("x-request-id", hex(env_.random->next(), 16));
-  // What the destination reporter needs once the app answers; the request
-  // itself moves on to the app.
-  struct ServerSpan {
-    const Endpoint* peer_endpoint;
-    std::string peer_principal;  // empty without mTLS
-    bool mtls;
-    std::string authority, method, target, request_id, trace_id, span_id, parent_span;
-    uint64_t request_bytes;
-  };
-  auto span = std::make_shared<const ServerSpan>(ServerSpan{
-      peer.endpoint, peer.mtls ? peer.principal : "", peer.mtls, request.authority, request.method, request.target,
-      std::string(request.headers.get("x-request-id").value_or("")), std::move(trace_id), std::move(span_id),
-      std::move(parent_span), request.body.size()});
-  auto record = [this, start, span](int status, const std::string& flags, uint64_t response_bytes) {
+  x.parent_span.assign(request.headers.get("x-b3-spanid").value_or(""));
+  append_hex(x.span_id, rng.next(), 16);
+  request.headers.set("x-b3-spanid", x.span_id);
+  if (x.parent_span.empty()) request.headers.remove("x-b3-parentspanid");
+  else request.headers.set("x-b3-parentspanid", x.parent_span);
+  if (request.headers.get("x-b3-sampled") != "1") request.headers.set("x-b3-sampled", "1");
+  request.headers.set("traceparent", traceparent(traceparent_scratch_, x.trace_id, x.span_id));
+  if (auto id = request.headers.get("x-request-id")) {
+    x.request_id.assign(*id);
+  } else {
+    append_hex(x.request_id, rng.next(), 16);
+    request.headers.add("x-request-id", x.request_id);
+  }
+  x.peer_endpoint = peer.endpoint;
+  x.mtls = peer.mtls;
+  if (peer.mtls) x.peer_principal = peer.principal;
+  x.authority = request.authority;
+  x.method = request.method;
+  x.target = request.target;
+  x.request_bytes = request.body.size();
+
+  auto record = [this](const InboundExchange& x, int status, std::string_view flags, uint64_t response_bytes) {
     if (env_.telemetry == nullptr || self_ == nullptr) return;
     TelemetryEvent ev;
     ev.reporter = TelemetryEvent::Reporter::kDestination;
-    if (span->peer_endpoint) set_source(ev, *span->peer_endpoint);
-    ev.source_principal = span->peer_principal;
+    if (x.peer_endpoint) set_source(ev, *x.peer_endpoint);
+    ev.source_principal = x.peer_principal;
     set_destination(ev, *self_);
     // As Istio's destination reporter, the service comes from the Host header.
-    report_service_ = client_fqdn(span->authority, self_->ns);
+    report_service_ = client_fqdn(x.authority, self_->ns);
     ev.destination_service = report_service_;
-    ev.mtls = span->mtls;
-    ev.method = span->method;
-    ev.path = span->target;
+    ev.mtls = x.mtls;
+    ev.method = x.method;
+    ev.path = x.target;
     ev.response_code = status;
     ev.response_flags = flags;
-    ev.request_bytes = span->request_bytes;
+    ev.request_bytes = x.request_bytes;
     ev.response_bytes = response_bytes;
-    ev.start = start;
-    ev.duration = env_.clock->now() - start;
-    ev.trace_id = span->trace_id;
-    ev.span_id = span->span_id;
-    ev.parent_span_id = span->parent_span;
-    ev.request_id = span->request_id;
+    ev.start = x.start;
+    ev.duration = env_.clock->now() - x.start;
+    ev.trace_id = x.trace_id;
+    ev.span_id = x.span_id;
+    ev.parent_span_id = x.parent_span;
+    ev.request_id = x.request_id;
     env_.telemetry->record(ev);
   };
   if (self_ != nullptr) {
     if (auto denied = inbound_rbac(*table, *self_, peer, port, request)) {
-      record(403, "-", denied->body.size());
-      reply(*denied);
+      record(x, 403, "-", denied->body.size());
+      x.reply(*denied);
       return;
     }
   }
@@ -710,9 +729,9 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     request.headers.set("x-forwarded-client-cert",
                         fmt::format("By=spiffe://{};URI=spiffe://{}", self_->principal(), peer.principal));
   std::weak_ptr<bool> alive = alive_;
-  app(std::move(request), peer, [reply, record = std::move(record), alive](HttpResponse&& response) {
-    if (auto a = alive.lock(); a && *a) record(response.status, "-", response.body.size());
-    reply(response);
+  app(std::move(request), peer, [record, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
+    if (auto a = alive.lock(); a && *a) record(*exchange, response.status, "-", response.body.size());
+    exchange->reply(response);
   });
 }
 

@@ -40,6 +40,7 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   body["headers"] = headers;
   proxy::HttpResponse r;
   r.status = 200;
+  r.headers.reserve_more(2 + behavior_.response_headers.size(), 128);  // and x-meshsim-version, the configured ones
   r.headers.set("content-type", "application/json");
   r.body = body.dump();
   return r;
@@ -118,6 +119,8 @@ void WorkloadApp::finish(std::shared_ptr<Execution> ex) {
   if (!scripted) {
     response = echo(ex->request);
   } else {
+    // content-type, x-meshsim-version and the configured ones, at once.
+    response.headers.reserve_more(2 + behavior_.response_headers.size(), 128);
     // {{workload}}, {{version}}, {{app}}, {{calls.NAME.body|status|version}}.
     std::string out;
     const std::string& t = behavior_.body_template;
