@@ -43,12 +43,12 @@ bool World::apply(proxy::Resources resources, std::vector<std::string>* errors, 
 
 void World::rebuild_instances() {
   const auto& table = *snapshot_.get();
-  std::map<std::string, std::unique_ptr<Instance>> next;
+  Instances next;
   for (const Endpoint& e : table.endpoints()) {
     std::string key = e.ns + "/" + e.pod;
     std::string workload_key = e.ns + "/" + e.workload;
     auto inst = std::make_unique<Instance>();
-    auto old = instances_.find(key);
+    auto old = instances_.find(ByPod::View{e.ns, e.pod});
     inst->endpoint = e;
     bool injected = true;
     if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
@@ -71,7 +71,7 @@ void World::rebuild_instances() {
       send_from(*raw, std::move(request), host, port, [done](proxy::OutboundResult&& out) { done(std::move(out.response)); });
     };
     inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller);
-    next[key] = std::move(inst);
+    next[{e.ns, e.pod}] = std::move(inst);
   }
   // Old instances may still have events in flight; keep them until the world ends.
   for (auto& [key, inst] : instances_) retired_instances_.push_back(std::move(inst));
@@ -97,10 +97,12 @@ void World::configure(std::vector<WorkloadSetting> settings) {
   rebuild_instances();
 }
 
-World::Instance* World::instance_for(const Endpoint& e) {
-  auto it = instances_.find(e.ns + "/" + e.pod);
+World::Instance* World::current_instance(std::string_view ns, std::string_view pod) const {
+  auto it = instances_.find(ByPod::View{ns, pod});
   return it == instances_.end() ? nullptr : it->second.get();
 }
+
+World::Instance* World::instance_for(const Endpoint& e) { return current_instance(e.ns, e.pod); }
 
 void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
                     std::function<void(TransportResult&&)> done) {
@@ -131,11 +133,12 @@ void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, std:
 
 void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
                         std::function<void(TransportResult&&)> reply) {
-  std::string pod_key = inst.endpoint.ns + "/" + inst.endpoint.pod;
-  auto app_handler = [this, pod_key, mirrored](HttpRequest&& request, const PeerInfo&, std::function<void(HttpResponse&&)> respond) {
-    auto it = instances_.find(pod_key);
-    if (it == instances_.end()) return;
-    Instance* target = it->second.get();
+  // The pod's current instance when the request reaches its app (a push may
+  // have rebuilt it; retired instances stay alive, so the endpoint does too).
+  const Endpoint* pod = &inst.endpoint;
+  auto app_handler = [this, pod, mirrored](HttpRequest&& request, const PeerInfo&, std::function<void(HttpResponse&&)> respond) {
+    Instance* target = current_instance(pod->ns, pod->pod);
+    if (target == nullptr) return;
     // Only the top-level request carries the call marker (apps do not
     // propagate it), so nested calls of a behaviour script are not mistaken
     // for what the first app received. The app never sees the marker.
@@ -261,16 +264,16 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
   };
   // The app -> sidecar hop is an event of its own, so a client that sends
   // again from a response callback queues behind work already due now.
-  std::string pod_key = e->ns + "/" + e->pod;
-  scheduler_.schedule(Duration(0), [this, pod_key, request = std::move(request), url_host, port, with_observed]() mutable {
-    auto it = instances_.find(pod_key);
-    if (it == instances_.end()) {
+  const Endpoint* pod = &client->endpoint;  // retired instances stay alive, and their endpoints
+  scheduler_.schedule(Duration(0), [this, pod, request = std::move(request), url_host, port, with_observed]() mutable {
+    Instance* current = current_instance(pod->ns, pod->pod);
+    if (current == nullptr) {
       proxy::OutboundResult gone;
       gone.error = "client workload was removed";
       with_observed(std::move(gone));
       return;
     }
-    send_from(*it->second, std::move(request), url_host, port, with_observed);
+    send_from(*current, std::move(request), url_host, port, with_observed);
   });
   return true;
 }

@@ -107,7 +107,18 @@ class World : private proxy::Transport {
   // Snapshots replaced by pushes stay alive so sidecars built on them never
   // dangle; bounded by the number of pushes in a run.
   std::vector<std::shared_ptr<const proxy::RouteTable>> retired_;
-  std::map<std::string, std::unique_ptr<Instance>> instances_;  // by "ns/pod"
+  // Instances by (namespace, pod), found from an endpoint's own strings:
+  // every hop looks one up, so no key is built for it.
+  struct ByPod {
+    using is_transparent = void;
+    using View = std::pair<std::string_view, std::string_view>;
+    static View view(const std::pair<std::string, std::string>& key) { return {key.first, key.second}; }
+    static View view(const View& key) { return key; }
+    bool operator()(const auto& a, const auto& b) const { return view(a) < view(b); }
+  };
+  using Instances = std::map<std::pair<std::string, std::string>, std::unique_ptr<Instance>, ByPod>;
+  Instance* current_instance(std::string_view ns, std::string_view pod) const;
+  Instances instances_;
   std::vector<std::unique_ptr<Instance>> retired_instances_;
   std::map<std::string, services::Behavior> behaviors_;          // by "ns/workload"
   std::map<std::string, std::unique_ptr<SplitMix64>> app_random_;  // by "ns/pod", kept across rebuilds
