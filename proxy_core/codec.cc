@@ -126,6 +126,11 @@ DecodeOutcome MessageDecoder<kRequest>::feed(std::string_view& bytes) {
 }
 
 template <bool kRequest>
+void MessageDecoder<kRequest>::reset() {
+  impl_->parser.reset();
+}
+
+template <bool kRequest>
 void MessageDecoder<kRequest>::expect_headers_only() {
   parser().skip(true);
 }
@@ -254,7 +259,10 @@ void serialize_into(std::string& out, const HttpResponse& response) {
 }
 
 bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outcome) {
-  RequestDecoder decoder;
+  // One decoder per thread, reused: every hop of the simulated world parses
+  // a whole message at once, and a fresh decoder costs an allocation.
+  thread_local RequestDecoder decoder;
+  decoder.reset();
   DecodeOutcome result = decoder.feed(bytes);
   if (outcome) *outcome = result;
   if (result.kind != DecodeOutcome::Kind::kMessage) return false;
@@ -263,7 +271,8 @@ bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outc
 }
 
 bool parse_response(std::string_view bytes, HttpResponse& out, DecodeOutcome* outcome) {
-  ResponseDecoder decoder;
+  thread_local ResponseDecoder decoder;
+  decoder.reset();
   DecodeOutcome result = decoder.feed(bytes);
   if (outcome) *outcome = result;
   if (result.kind != DecodeOutcome::Kind::kMessage) return false;

@@ -46,6 +46,8 @@ class MessageDecoder {
   void expect_headers_only();
   // The completed message; resets for the next one on the same connection.
   Message take();
+  // Drops whatever was fed so far: the next byte starts a new message.
+  void reset();
   bool keep_alive() const { return keep_alive_; }
 
  private:

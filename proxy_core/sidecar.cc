@@ -63,6 +63,29 @@ void append_hex(std::string& out, uint64_t v, int width) {
   write_hex(digits, v, width);
   out.append(digits, static_cast<size_t>(width));
 }
+// A trace or span id, kept inline so an id costs no allocation per request:
+// W3C and B3 ids are 16 or 32 hex digits. A longer value from a header is no
+// valid id of either format and is cut to the capacity.
+class TraceId {
+ public:
+  void assign(std::string_view s) {
+    size_ = static_cast<uint8_t>(std::min(s.size(), kCapacity));
+    std::memcpy(text_, s.data(), size_);
+  }
+  void append_hex(uint64_t v) {  // 16 more digits
+    if (size_ + size_t{16} > kCapacity) return;
+    write_hex(text_ + size_, v, 16);
+    size_ += 16;
+  }
+  bool empty() const { return size_ == 0; }
+  operator std::string_view() const { return {text_, size_}; }  // NOLINT: used where text is
+
+ private:
+  static constexpr size_t kCapacity = 64;
+  char text_[kCapacity];
+  uint8_t size_ = 0;
+};
+
 // The W3C traceparent of a sampled span, 00-<trace id>-<span id>-01, into
 // `out` (a scratch string whose capacity is reused).
 std::string_view traceparent(std::string& out, std::string_view trace_id, std::string_view span_id) {
@@ -156,7 +179,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   bool holds_slot = false;
-  std::string trace_id, span_id, parent_span_id;
+  TraceId trace_id, span_id, parent_span_id;
   Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
 
   SidecarEnv& env() { return sidecar->env_; }
@@ -217,11 +240,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       trace_id.assign(*b3);
       parent_span_id.assign(request.headers.get("x-b3-spanid").value_or(""));
     } else {
-      trace_id.reserve(32);
-      append_hex(trace_id, rng.next(), 16);
-      append_hex(trace_id, rng.next(), 16);
+      trace_id.append_hex(rng.next());
+      trace_id.append_hex(rng.next());
     }
-    append_hex(span_id, rng.next(), 16);
+    span_id.append_hex(rng.next());
     request.headers.set("traceparent", traceparent(sidecar->traceparent_scratch_, trace_id, span_id));
     request.headers.set("x-b3-traceid", trace_id);
     request.headers.set("x-b3-spanid", span_id);
@@ -591,6 +613,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
                                          const HttpRequest& request) {
+  const auto& policies = table.authorization_policies_for(self);
+  if (policies.empty()) return std::nullopt;  // none selects the workload: allowed, nothing to build
   AuthzRequest a;
   a.principal = peer.mtls ? peer.principal : "";
   a.source_namespace = peer.ns;
@@ -601,7 +625,7 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
   a.path = normalize_path(request.path());
   a.host = request.authority;
   a.headers = &request.headers;
-  if (authorize(table.authorization_policies_for(self), a).allowed) return std::nullopt;
+  if (authorize(policies, a).allowed) return std::nullopt;
   return text_reply(403, kRbacDeniedBody);
 }
 
@@ -628,7 +652,8 @@ struct InboundExchange {
   const Endpoint* peer_endpoint = nullptr;
   std::string peer_principal;  // empty without mTLS
   bool mtls = false;
-  std::string authority, method, target, request_id, trace_id, span_id, parent_span;
+  std::string authority, method, target, request_id;
+  TraceId trace_id, span_id, parent_span;
   uint64_t request_bytes = 0;
 
   void reply(const HttpResponse& r) const {
@@ -668,12 +693,12 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   if (auto caller_trace = request.headers.get("x-b3-traceid"); caller_trace && !caller_trace->empty()) {
     x.trace_id.assign(*caller_trace);
   } else {
-    append_hex(x.trace_id, rng.next(), 16);
-    append_hex(x.trace_id, rng.next(), 16);
+    x.trace_id.append_hex(rng.next());
+    x.trace_id.append_hex(rng.next());
     request.headers.set("x-b3-traceid", x.trace_id);
   }
   x.parent_span.assign(request.headers.get("x-b3-spanid").value_or(""));
-  append_hex(x.span_id, rng.next(), 16);
+  x.span_id.append_hex(rng.next());
   request.headers.set("x-b3-spanid", x.span_id);
   if (x.parent_span.empty()) request.headers.remove("x-b3-parentspanid");
   else request.headers.set("x-b3-parentspanid", x.parent_span);
