@@ -78,7 +78,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
         return;
       }
     }
-    message.headers.add_parsed(std::string_view(name.data(), name.size()), std::string_view(value.data(), value.size()));
+    message.headers.add_checked(std::string_view(name.data(), name.size()), std::string_view(value.data(), value.size()));
   }
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {

@@ -87,17 +87,17 @@ void HeaderMap::unfold_line_breaks(uint32_t at, uint32_t size) {
 }
 
 void HeaderMap::append_field(std::string_view name, std::string_view value) {
-  add_parsed(name, value);
+  add_checked(name, value);
   unfold_line_breaks(fields_.back().value_at, fields_.back().value_size);
 }
 
-void HeaderMap::add_parsed(std::string_view name, std::string_view value) {
+void HeaderMap::add_checked(std::string_view name, std::string_view value) {
   // Rewrite the text without its dead bytes once they dominate it, so a map
   // edited again and again stays as small as its fields.
   if (dead_bytes_ > 1024 && dead_bytes_ * 2 > text_.size()) {
     HeaderMap compact;
     compact.reserve_more(fields_.size() + 1, text_.size() - dead_bytes_ + name.size() + value.size());
-    for (const Header h : all()) compact.add_parsed(h.name, h.value);
+    for (const Header h : all()) compact.add_checked(h.name, h.value);
     uint32_t name_at = compact.store(name);
     uint32_t value_at = compact.store(value);
     compact.fields_.push_back({name_at, static_cast<uint32_t>(name.size()), value_at, static_cast<uint32_t>(value.size())});

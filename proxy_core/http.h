@@ -5,6 +5,7 @@
 #include <array>
 #include <concepts>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,16 @@ namespace meshsim::proxy {
 // header lookups call it for every field, and most differ in length.
 inline bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
+  size_t i = 0;
+  // Names usually come in the case they are looked up in: eight bytes at a
+  // time while they are equal, then byte by byte.
+  for (; i + 8 <= a.size(); i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) break;
+  }
+  for (; i < a.size(); ++i) {
     unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
     if (x == y) continue;
     unsigned char lower = x | 0x20;  // equal apart from case only for letters
@@ -96,9 +106,10 @@ class HeaderMap {
   }
   void set(FieldName name, std::string_view value) { set_field(name.view(), value); }
   void add(FieldName name, std::string_view value) { append_field(name.view(), value); }
-  // add() for a field the HTTP parser has already checked (Beast accepts only
-  // token names and unfolds obs-fold): the decoder's path, without the checks.
-  void add_parsed(std::string_view name, std::string_view value);
+  // add() for a field already known to be safe, without the checks: one the
+  // HTTP parser accepted (Beast takes only token names and unfolds obs-fold)
+  // or one copied from another HeaderMap.
+  void add_checked(std::string_view name, std::string_view value);
   void remove(std::string_view name);
   void reserve_more(size_t fields, size_t bytes);  // room for that many more, at once
   size_t size() const { return fields_.size(); }

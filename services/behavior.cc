@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "proxy_core/http.h"
+
 namespace meshsim::services {
 namespace {
 
@@ -54,6 +56,13 @@ const std::vector<std::string>& always_propagated_headers() {
       "x-request-id", "traceparent", "tracestate", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid",
       "x-b3-sampled", "x-b3-flags", "b3", "x-ot-span-context", "x-cloud-trace-context", "grpc-trace-bin"};
   return headers;
+}
+
+int always_propagated_index(std::string_view name) {
+  const auto& names = always_propagated_headers();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (proxy::iequals(names[i], name)) return static_cast<int>(i);
+  return -1;
 }
 
 }  // namespace meshsim::services

@@ -69,5 +69,7 @@ struct Behavior {
 
 // Headers Istio's docs ask applications to forward (distributed tracing task).
 const std::vector<std::string>& always_propagated_headers();
+// Which of always_propagated_headers() `name` is (names are case-insensitive), or -1.
+int always_propagated_index(std::string_view name);
 
 }  // namespace meshsim::services

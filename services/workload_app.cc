@@ -88,9 +88,15 @@ void WorkloadApp::run_step(std::shared_ptr<Execution> ex, size_t step) {
     out.authority = call.port == 80 ? call.service : call.service + ":" + std::to_string(call.port);
     out.headers.reserve_more(always_propagated_headers().size() + behavior_.propagate_headers.size() + call.headers.size(),
                              512);
-    // `out` starts empty and the names are distinct: add, no search.
-    for (const auto& name : always_propagated_headers())
-      if (auto v = ex->request.headers.get(name)) out.headers.add(name, *v);
+    // The trace headers, the first value of each, in one pass over the
+    // request (`out` starts empty: add, no search; the fields are checked already).
+    uint32_t copied = 0;  // bit i: always_propagated_headers()[i] is in `out`
+    for (const proxy::Header h : ex->request.headers.all()) {
+      int i = always_propagated_index(h.name);
+      if (i < 0 || (copied >> i) & 1u) continue;
+      copied |= 1u << i;
+      out.headers.add_checked(h.name, h.value);
+    }
     for (const auto& name : behavior_.propagate_headers)
       if (auto v = ex->request.headers.get(name)) out.headers.set(name, *v);
     for (const auto& [k, v] : call.headers) out.headers.set(k, v);
