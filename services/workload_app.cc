@@ -18,7 +18,7 @@ bool failed(const CallOutcome& c) { return !c.response || c.response->status >= 
 struct WorkloadApp::Execution {
   proxy::HttpRequest request;
   std::function<void(proxy::HttpResponse&&)> respond;
-  std::map<std::string, CallOutcome> calls;  // by call name
+  std::map<std::string, CallOutcome, std::less<>> calls;  // by call name
   std::optional<int> failure_status;         // set when a call failed and on_call_error says so
 };
 
@@ -129,18 +129,18 @@ void WorkloadApp::finish(std::shared_ptr<Execution> ex) {
     response.headers.reserve_more(2 + behavior_.response_headers.size(), 128);
     // {{workload}}, {{version}}, {{app}}, {{calls.NAME.body|status|version}}.
     std::string out;
-    const std::string& t = behavior_.body_template;
+    std::string_view t = behavior_.body_template;
     for (size_t i = 0; i < t.size();) {
-      if (t.compare(i, 2, "{{") != 0) {
-        out += t[i++];
-        continue;
-      }
+      size_t open = t.find("{{", i);
+      out.append(t.substr(i, open - i));  // the text up to the next placeholder, at once
+      if (open == std::string_view::npos) break;
+      i = open;
       size_t end = t.find("}}", i);
-      if (end == std::string::npos) {
-        out += t.substr(i);
+      if (end == std::string_view::npos) {
+        out.append(t.substr(i));
         break;
       }
-      std::string key = t.substr(i + 2, end - i - 2);
+      std::string_view key = t.substr(i + 2, end - i - 2);
       i = end + 2;
       if (key == "workload") out += endpoint_.workload;
       else if (key == "version") out += endpoint_.version();
@@ -148,15 +148,15 @@ void WorkloadApp::finish(std::shared_ptr<Execution> ex) {
       else if (key.starts_with("calls.")) {
         auto dot = key.rfind('.');
         auto it = ex->calls.find(key.substr(6, dot - 6));
-        std::string field = key.substr(dot + 1);
+        std::string_view field = key.substr(dot + 1);
         if (it == ex->calls.end()) continue;
         const CallOutcome& c = it->second;
         if (field == "status") out += c.response ? std::to_string(c.response->status) : "error";
         else if (field == "version") out += c.version;
         else if (field == "body" && c.response) {
-          std::string b = c.response->body;
-          while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
-          out += b;
+          std::string_view b = c.response->body;
+          while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.remove_suffix(1);
+          out.append(b);
         }
       }
     }
