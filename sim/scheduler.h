@@ -42,13 +42,17 @@ class Scheduler final : public proxy::Clock, public proxy::Timers {
   uint64_t events_run() const { return events_run_; }
 
  private:
+  // The heap orders small plain entries; the callbacks stay put in slots
+  // (reused through a free list), so sifting never moves a std::function.
   struct Event {
     TimePoint at;
     uint64_t seq;
-    std::function<void()> fn;
+    uint32_t slot;
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   std::priority_queue<Event, std::vector<Event>, std::greater<>> queue_;
+  std::vector<std::function<void()>> slots_;
+  std::vector<uint32_t> free_slots_;
   std::unordered_set<TimerId> cancelled_;
   TimePoint now_{0};
   uint64_t next_seq_ = 1;
