@@ -23,8 +23,13 @@ std::string_view strip_port(std::string_view authority) {
 }
 
 std::string client_fqdn(std::string_view host, std::string_view client_ns) {
-  // Called for every request: built in place, one allocation.
   std::string h;
+  client_fqdn_into(h, host, client_ns);
+  return h;
+}
+
+void client_fqdn_into(std::string& h, std::string_view host, std::string_view client_ns) {
+  // Called for every request: built in place, one allocation at most.
   host = strip_port(host);
   h.reserve(host.size() + client_ns.size() + kClusterDomain.size() + 2);
   h = host;
@@ -42,7 +47,6 @@ std::string client_fqdn(std::string_view host, std::string_view client_ns) {
   } else if (h.ends_with(".svc")) {  // name.ns.svc
     h.append(".cluster.local");
   }
-  return h;
 }
 
 bool host_matches(std::string_view pattern, std::string_view host) {

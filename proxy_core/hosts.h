@@ -18,6 +18,8 @@ std::string resolve_short_name(std::string_view host, std::string_view ns);
 // following the Kubernetes search path (name, name.ns, name.ns.svc,
 // name.ns.svc.cluster.local). The port, if any, is stripped.
 std::string client_fqdn(std::string_view host, std::string_view client_ns);
+// The same into `out`, whose capacity is reused.
+void client_fqdn_into(std::string& out, std::string_view host, std::string_view client_ns);
 
 // Istio host matching with wildcards: "*.example.com" matches "a.example.com";
 // "*" matches everything.

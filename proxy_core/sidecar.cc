@@ -244,7 +244,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       trace_id.append_hex(rng.next());
     }
     span_id.append_hex(rng.next());
-    request.headers.set("traceparent", traceparent(sidecar->traceparent_scratch_, trace_id, span_id));
+    request.headers.set("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id));
     request.headers.set("x-b3-traceid", trace_id);
     request.headers.set("x-b3-spanid", span_id);
     if (!parent_span_id.empty()) request.headers.set("x-b3-parentspanid", parent_span_id);
@@ -703,7 +703,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   if (x.parent_span.empty()) request.headers.remove("x-b3-parentspanid");
   else request.headers.set("x-b3-parentspanid", x.parent_span);
   if (request.headers.get("x-b3-sampled") != "1") request.headers.set("x-b3-sampled", "1");
-  request.headers.set("traceparent", traceparent(traceparent_scratch_, x.trace_id, x.span_id));
+  request.headers.set("traceparent", traceparent(header_scratch_, x.trace_id, x.span_id));
   if (auto id = request.headers.get("x-request-id")) {
     x.request_id.assign(*id);
   } else {
@@ -726,7 +726,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     ev.source_principal = x.peer_principal;
     set_destination(ev, *self_);
     // As Istio's destination reporter, the service comes from the Host header.
-    report_service_ = client_fqdn(x.authority, self_->ns);
+    client_fqdn_into(report_service_, x.authority, self_->ns);
     ev.destination_service = report_service_;
     ev.mtls = x.mtls;
     ev.method = x.method;
@@ -750,9 +750,12 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
       return;
     }
   }
-  if (peer.mtls && self_ != nullptr)
-    request.headers.set("x-forwarded-client-cert",
-                        fmt::format("By=spiffe://{};URI=spiffe://{}", self_->principal(), peer.principal));
+  if (peer.mtls && self_ != nullptr) {
+    std::string& xfcc = header_scratch_;  // By=spiffe://<this workload>;URI=spiffe://<the peer>
+    xfcc.clear();
+    xfcc.append("By=spiffe://").append(self_->principal()).append(";URI=spiffe://").append(peer.principal);
+    request.headers.set("x-forwarded-client-cert", xfcc);
+  }
   std::weak_ptr<bool> alive = alive_;
   app(std::move(request), peer, [record, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
     if (auto a = alive.lock(); a && *a) record(*exchange, response.status, "-", response.body.size());

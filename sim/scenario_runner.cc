@@ -377,7 +377,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (proxy::iequals(k, "host")) req.authority = v;
       else req.headers.add(k, v);
     }
-    req.headers.set("x-request-id", fmt::format("{}-{}", t.name, seq));
+    req.headers.set("x-request-id", t.name + "-" + std::to_string(seq));  // source_of() reads the name back
     ++s.in_flight;
     world_.send(t.from_namespace, t.from, std::move(req), url->host, url->port,
                 [this, &s, sent_at, closed_loop](CallResult r) {
