@@ -629,7 +629,7 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
   return text_reply(403, kRbacDeniedBody);
 }
 
-void Sidecar::outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done) {
+void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done) {
   boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
   call->sidecar = this;
   call->alive = alive_;

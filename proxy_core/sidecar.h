@@ -99,7 +99,7 @@ class Sidecar {
   Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv env);
   ~Sidecar();
 
-  void outbound(HttpRequest request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done);
+  void outbound(HttpRequest&& request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done);
   void inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
                std::function<void(TransportResult&&)> done);
   const PeerInfo& identity() const { return identity_; }

@@ -46,7 +46,7 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   return r;
 }
 
-void WorkloadApp::handle(proxy::HttpRequest request, std::function<void(proxy::HttpResponse&&)> respond) {
+void WorkloadApp::handle(proxy::HttpRequest&& request, std::function<void(proxy::HttpResponse&&)> respond) {
   auto ex = std::make_shared<Execution>();
   ex->request = std::move(request);
   ex->respond = std::move(respond);

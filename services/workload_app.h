@@ -38,7 +38,7 @@ class WorkloadApp {
               Caller caller = nullptr)
       : endpoint_(endpoint), behavior_(std::move(behavior)), timers_(timers), random_(random), caller_(std::move(caller)) {}
 
-  void handle(proxy::HttpRequest request, std::function<void(proxy::HttpResponse&&)> respond);
+  void handle(proxy::HttpRequest&& request, std::function<void(proxy::HttpResponse&&)> respond);
   const proxy::Endpoint& endpoint() const { return endpoint_; }
   const Behavior& behavior() const { return behavior_; }
 

@@ -182,7 +182,7 @@ void World::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from,
   deliver(to, port, from, std::move(request_bytes), true, [](TransportResult) {});
 }
 
-void World::plain_kubernetes_call(Instance& client, HttpRequest request, const std::string& url_host, uint32_t port,
+void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const std::string& url_host, uint32_t port,
                                   std::function<void(proxy::OutboundResult&&)> done) {
   // No sidecar: DNS to the ClusterIP and kube-proxy's round robin over every
   // ready endpoint; no mesh rules, no identity, no telemetry from this side.
@@ -236,7 +236,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest request, const s
        });
 }
 
-bool World::send(const std::string& ns, const std::string& from, HttpRequest request, const std::string& url_host,
+bool World::send(const std::string& ns, const std::string& from, HttpRequest&& request, const std::string& url_host,
                  uint32_t port, std::function<void(CallResult)> done) {
   const Endpoint* e = snapshot_.get()->endpoint_by_workload(ns, from);
   if (e == nullptr) return false;
@@ -278,7 +278,7 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest req
   return true;
 }
 
-void World::send_from(Instance& client, HttpRequest request, const std::string& url_host, uint32_t port,
+void World::send_from(Instance& client, HttpRequest&& request, const std::string& url_host, uint32_t port,
                       std::function<void(proxy::OutboundResult&&)> done) {
   if (client.sidecar) client.sidecar->outbound(std::move(request), url_host, port, std::move(done));
   else plain_kubernetes_call(client, std::move(request), url_host, port, std::move(done));

@@ -67,7 +67,7 @@ class World : private proxy::Transport {
 
   // Sends `request` from the workload `from` (a Deployment name in `ns`) to
   // url_host:port; `done` runs when the caller has its answer.
-  bool send(const std::string& ns, const std::string& from, proxy::HttpRequest request, const std::string& url_host,
+  bool send(const std::string& ns, const std::string& from, proxy::HttpRequest&& request, const std::string& url_host,
             uint32_t port, std::function<void(CallResult)> done);
   // Sends and runs virtual time until the answer is in.
   std::optional<CallResult> call(const std::string& ns, const std::string& from, proxy::HttpRequest request,
@@ -95,9 +95,9 @@ class World : private proxy::Transport {
             std::function<void(proxy::TransportResult&&)> done) override;
   void send_mirror(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                    std::string request_bytes) override;
-  void send_from(Instance& client, proxy::HttpRequest request, const std::string& url_host, uint32_t port,
+  void send_from(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
                  std::function<void(proxy::OutboundResult&&)> done);
-  void plain_kubernetes_call(Instance& client, proxy::HttpRequest request, const std::string& url_host, uint32_t port,
+  void plain_kubernetes_call(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
                              std::function<void(proxy::OutboundResult&&)> done);
 
   WorldOptions options_;

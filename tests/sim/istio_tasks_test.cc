@@ -140,7 +140,7 @@ int fortio(Task& t, int connections, int calls) {
     proxy::HttpRequest r;
     r.target = "/get";
     r.authority = "httpbin:8000";
-    t.world.send("default", "fortio-deploy", r, "httpbin", 8000, [&](CallResult res) {
+    t.world.send("default", "fortio-deploy", std::move(r), "httpbin", 8000, [&](CallResult res) {
       if (status(res) == 503) {
         ++overflow;
         EXPECT_EQ(res.outbound.flags, "UO");

@@ -180,7 +180,7 @@ spec:
   for (int i = 0; i < 3; ++i) {
     proxy::HttpRequest r;
     r.authority = "bar";
-    m.world.send("default", "curl", r, "bar", 80, [&](CallResult res) { statuses.push_back(status_of(res)); });
+    m.world.send("default", "curl", std::move(r), "bar", 80, [&](CallResult res) { statuses.push_back(status_of(res)); });
   }
   m.world.scheduler().run();
   std::sort(statuses.begin(), statuses.end());
