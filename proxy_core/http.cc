@@ -49,10 +49,18 @@ uint32_t HeaderMap::store(std::string_view s) {
 }
 
 void HeaderMap::set_field(std::string_view name, std::string_view value) {
+  const Field& f = fields_[replace_field(name, value)];
+  unfold_line_breaks(f.value_at, f.value_size);
+}
+
+size_t HeaderMap::replace_field(std::string_view name, std::string_view value) {
   // Replace the first field, drop any repeats.
   size_t i = 0;
   while (i < fields_.size() && !named(i, name)) ++i;
-  if (i == fields_.size()) return append_field(name, value);
+  if (i == fields_.size()) {
+    add_checked(name, value);
+    return i;
+  }
   Field& first = fields_[i];
   if (value.size() <= first.value_size) {  // fits where the old value was
     dead_bytes_ += first.value_size - value.size();
@@ -64,13 +72,13 @@ void HeaderMap::set_field(std::string_view name, std::string_view value) {
     fields_[i].value_at = value_at;
     fields_[i].value_size = static_cast<uint32_t>(value.size());
   }
-  unfold_line_breaks(fields_[i].value_at, fields_[i].value_size);
   size_t kept = i + 1;
   for (size_t j = i + 1; j < fields_.size(); ++j) {
     if (named(j, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
     else fields_[kept++] = fields_[j];
   }
   fields_.resize(kept);
+  return i;
 }
 
 void HeaderMap::reserve_more(size_t fields, size_t bytes) {

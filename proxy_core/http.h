@@ -106,6 +106,10 @@ class HeaderMap {
   }
   void set(FieldName name, std::string_view value) { set_field(name.view(), value); }
   void add(FieldName name, std::string_view value) { append_field(name.view(), value); }
+  // set() for a value already known to be safe to write, without the scan
+  // for CR and LF: ids and numbers the proxy generates, or text taken from
+  // fields of a HeaderMap. Trace headers are rewritten at every hop.
+  void set_checked(FieldName name, std::string_view value) { replace_field(name.view(), value); }
   // add() for a field already known to be safe, without the checks: one the
   // HTTP parser accepted (Beast takes only token names and unfolds obs-fold)
   // or one copied from another HeaderMap.
@@ -153,6 +157,7 @@ class HeaderMap {
   uint32_t store(std::string_view s);
   // set() and add() once the name is known to be a token.
   void set_field(std::string_view name, std::string_view value);
+  size_t replace_field(std::string_view name, std::string_view value);  // set without the value's check; its index
   void append_field(std::string_view name, std::string_view value);
   void unfold_line_breaks(uint32_t at, uint32_t size);  // CR and LF in text_[at, at+size) become spaces
 

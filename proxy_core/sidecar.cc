@@ -230,7 +230,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       }
       id[23] = '-';
       write_hex(id + 24, rng.next() >> 16, 12);
-      request.headers.add("x-request-id", std::string_view(id, sizeof id));
+      request.headers.add_checked("x-request-id", std::string_view(id, sizeof id));
     }
     auto parent = request.headers.get("traceparent");
     if (parent && parent->size() >= 55) {
@@ -244,11 +244,12 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       trace_id.append_hex(rng.next());
     }
     span_id.append_hex(rng.next());
-    request.headers.set("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id));
-    request.headers.set("x-b3-traceid", trace_id);
-    request.headers.set("x-b3-spanid", span_id);
-    if (!parent_span_id.empty()) request.headers.set("x-b3-parentspanid", parent_span_id);
-    request.headers.set("x-b3-sampled", "1");
+    // Ids generated here or taken from the request's own fields: safe to write as they are.
+    request.headers.set_checked("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id));
+    request.headers.set_checked("x-b3-traceid", trace_id);
+    request.headers.set_checked("x-b3-spanid", span_id);
+    if (!parent_span_id.empty()) request.headers.set_checked("x-b3-parentspanid", parent_span_id);
+    request.headers.set_checked("x-b3-sampled", "1");
   }
 
   void after_delay() {
@@ -396,7 +397,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     tried.push_back(e->index);
     ++result.attempts;
     ++state_of(cluster).active_by_host[e->index];
-    request.headers.set("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
+    request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
     uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : port;
     uint64_t generation = ++attempt_generation;
     auto self = ref();
@@ -695,20 +696,20 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   } else {
     x.trace_id.append_hex(rng.next());
     x.trace_id.append_hex(rng.next());
-    request.headers.set("x-b3-traceid", x.trace_id);
+    request.headers.set_checked("x-b3-traceid", x.trace_id);
   }
   x.parent_span.assign(request.headers.get("x-b3-spanid").value_or(""));
   x.span_id.append_hex(rng.next());
-  request.headers.set("x-b3-spanid", x.span_id);
+  request.headers.set_checked("x-b3-spanid", x.span_id);
   if (x.parent_span.empty()) request.headers.remove("x-b3-parentspanid");
-  else request.headers.set("x-b3-parentspanid", x.parent_span);
-  if (request.headers.get("x-b3-sampled") != "1") request.headers.set("x-b3-sampled", "1");
-  request.headers.set("traceparent", traceparent(header_scratch_, x.trace_id, x.span_id));
+  else request.headers.set_checked("x-b3-parentspanid", x.parent_span);
+  if (request.headers.get("x-b3-sampled") != "1") request.headers.set_checked("x-b3-sampled", "1");
+  request.headers.set_checked("traceparent", traceparent(header_scratch_, x.trace_id, x.span_id));
   if (auto id = request.headers.get("x-request-id")) {
     x.request_id.assign(*id);
   } else {
     append_hex(x.request_id, rng.next(), 16);
-    request.headers.add("x-request-id", x.request_id);
+    request.headers.add_checked("x-request-id", x.request_id);
   }
   x.peer_endpoint = peer.endpoint;
   x.mtls = peer.mtls;

@@ -8,7 +8,7 @@
 namespace meshsim::sim {
 
 namespace {
-constexpr const char* kCallMarker = "x-meshsim-call";
+constexpr char kCallMarker[] = "x-meshsim-call";
 }  // namespace
 
 using proxy::Endpoint;
@@ -249,7 +249,7 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest&& r
                                                     sidecar_random_.next() >> 48, sidecar_random_.next() >> 52,
                                                     sidecar_random_.next() >> 52, sidecar_random_.next() >> 16));
   std::string id = std::to_string(++call_counter_);
-  request.headers.set(kCallMarker, id);
+  request.headers.set_checked(kCallMarker, id);  // digits
   observed_[id];  // pending until the caller has its answer
   auto with_observed = [this, id, done](proxy::OutboundResult&& out) {
     CallResult result;

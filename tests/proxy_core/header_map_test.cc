@@ -31,6 +31,17 @@ TEST(HeaderMap, SetReplacesTheFirstAndDropsRepeatsInOrder) {
   EXPECT_FALSE(h.has("b"));
 }
 
+TEST(HeaderMap, SetCheckedReplacesAsSetDoes) {
+  // set_checked skips only the CR/LF scan of a value known to be safe.
+  HeaderMap h;
+  h.add("x-b3-spanid", "1111111111111111");
+  h.add("other", "o");
+  h.add("X-B3-SpanId", "2222222222222222");
+  h.set_checked("x-b3-spanid", "3333333333333333");
+  h.set_checked("x-b3-sampled", "1");
+  EXPECT_EQ(lines(h), (std::vector<std::string>{"x-b3-spanid: 3333333333333333", "other: o", "x-b3-sampled: 1"}));
+}
+
 TEST(HeaderMap, ValuesMayComeFromTheMapItself) {
   // A view into the map's own buffer must survive the buffer growing.
   HeaderMap h;
