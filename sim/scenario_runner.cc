@@ -146,7 +146,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     ++s.by_version[ev.destination_version.empty() ? "-" : std::string(ev.destination_version)];
     ++s.by_status[ev.response_code];
     s.latency.record(ev.duration.count());
-    std::string source = source_of(ev.request_id);
+    std::string_view source = source_of(ev.request_id);
     for (auto& x : expectations_) {
       if (x.from_sources || !in_window(*x.spec, ev.start)) continue;
       const TrafficSlice& slice = x.spec->slice;
@@ -201,13 +201,13 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   static bool in_window(const Expectation& e, Duration t) { return t >= e.from && (!e.to || t < *e.to); }
 
-  std::string source_of(std::string_view request_id) const {
+  std::string_view source_of(std::string_view request_id) const {
     auto dash = request_id.rfind('-');
-    if (dash == std::string_view::npos) return "";
+    if (dash == std::string_view::npos) return {};
     std::string_view prefix = request_id.substr(0, dash);
     for (const auto& s : sc_.sources)
       if (s.name == prefix) return s.name;
-    return "";
+    return {};
   }
 
   void count(ExpectationState& x, int status, std::string_view version, Duration latency, const std::string* body) {
