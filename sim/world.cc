@@ -68,7 +68,8 @@ void World::rebuild_instances() {
     Instance* raw = inst.get();
     services::Caller caller = [this, raw](HttpRequest&& request, std::string host, uint32_t port,
                                           std::function<void(std::optional<HttpResponse>&&)> done) {
-      send_from(*raw, std::move(request), host, port, [done](proxy::OutboundResult&& out) { done(std::move(out.response)); });
+      send_from(*raw, std::move(request), host, port,
+                [done = std::move(done)](proxy::OutboundResult&& out) { done(std::move(out.response)); });
     };
     inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller);
     next[{e.ns, e.pod}] = std::move(inst);
@@ -112,15 +113,16 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
   }
   Instance* inst = instance_for(to);
   if (inst == nullptr) {
-    scheduler_.schedule(options_.link_latency, [done] { done({false, "connection failure", ""}); });
+    scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({false, "connection failure", ""}); });
     return;
   }
   Duration latency = options_.link_latency;
-  auto reply = [this, latency, done](TransportResult&& tr) {
-    scheduler_.schedule(latency, [done, tr = std::move(tr)]() mutable { done(std::move(tr)); });
+  // Callbacks are moved along, not copied: each runs once.
+  auto reply = [this, latency, done = std::move(done)](TransportResult&& tr) mutable {
+    scheduler_.schedule(latency, [done = std::move(done), tr = std::move(tr)]() mutable { done(std::move(tr)); });
   };
-  scheduler_.schedule(latency, [this, inst, port, from, bytes = std::move(bytes), mirrored, reply]() mutable {
-    run_inbound(*inst, port, from, std::move(bytes), mirrored, reply);
+  scheduler_.schedule(latency, [this, inst, port, from, bytes = std::move(bytes), mirrored, reply = std::move(reply)]() mutable {
+    run_inbound(*inst, port, from, std::move(bytes), mirrored, std::move(reply));
   });
 }
 
@@ -159,7 +161,7 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
     target->app->handle(std::move(request), std::move(respond));
   };
   if (inst.sidecar) {
-    inst.sidecar->inbound(std::move(bytes), from, port, app_handler, reply);
+    inst.sidecar->inbound(std::move(bytes), from, port, app_handler, std::move(reply));
     return;
   }
   HttpRequest request;
@@ -170,7 +172,8 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
     reply({true, "", proxy::serialize(bad)});
     return;
   }
-  app_handler(std::move(request), from, [reply](HttpResponse&& r) { reply({true, "", proxy::serialize(r)}); });
+  app_handler(std::move(request), from,
+              [reply = std::move(reply)](HttpResponse&& r) { reply({true, "", proxy::serialize(r)}); });
 }
 
 void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
@@ -203,7 +206,10 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
       done(std::move(r));
       return;
     }
-    size_t& rr = kube_round_robin_[client.endpoint.ns + "/" + client.endpoint.pod + ">" + svc->fqdn];
+    auto key = std::tuple<std::string_view, std::string_view, std::string_view>(client.endpoint.ns, client.endpoint.pod, svc->fqdn);
+    auto it = kube_round_robin_.find(key);
+    if (it == kube_round_robin_.end()) it = kube_round_robin_.emplace(key, 0).first;
+    size_t& rr = it->second;
     target = &table.endpoints()[svc->endpoints[rr++ % svc->endpoints.size()]];
   }
   if (request.authority.empty()) request.authority = url_host;
@@ -216,7 +222,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
   uint32_t target_port = svc ? svc->target_port(port, *target) : port;
   TimePoint start = scheduler_.now();
   send(*target, target_port, peer, proxy::serialize(request),
-       [this, target, start, done](TransportResult&& tr) {
+       [this, target, start, done = std::move(done)](TransportResult&& tr) {
          proxy::OutboundResult r;
          r.attempts = 1;
          r.flags = "-";
@@ -251,13 +257,13 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest&& r
   std::string id = std::to_string(++call_counter_);
   request.headers.set_checked(kCallMarker, id);  // digits
   observed_[id];  // pending until the caller has its answer
-  auto with_observed = [this, id, done](proxy::OutboundResult&& out) {
+  auto with_observed = [this, id, done = std::move(done)](proxy::OutboundResult&& out) {
     CallResult result;
     result.outbound = std::move(out);
     if (auto it = observed_.find(id); it != observed_.end()) {
-      result.upstream = it->second.last;
+      result.upstream = std::move(it->second.last);
       result.upstream_attempts = it->second.attempts;
-      result.mirrored_to = it->second.mirrored_to;
+      result.mirrored_to = std::move(it->second.mirrored_to);
       observed_.erase(it);
     }
     done(std::move(result));
@@ -265,7 +271,8 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest&& r
   // The app -> sidecar hop is an event of its own, so a client that sends
   // again from a response callback queues behind work already due now.
   const Endpoint* pod = &client->endpoint;  // retired instances stay alive, and their endpoints
-  scheduler_.schedule(Duration(0), [this, pod, request = std::move(request), url_host, port, with_observed]() mutable {
+  scheduler_.schedule(Duration(0), [this, pod, request = std::move(request), url_host, port,
+                                    with_observed = std::move(with_observed)]() mutable {
     Instance* current = current_instance(pod->ns, pod->pod);
     if (current == nullptr) {
       proxy::OutboundResult gone;
@@ -273,7 +280,7 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest&& r
       with_observed(std::move(gone));
       return;
     }
-    send_from(*current, std::move(request), url_host, port, with_observed);
+    send_from(*current, std::move(request), url_host, port, std::move(with_observed));
   });
   return true;
 }

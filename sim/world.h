@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "proxy_core/route_table.h"
@@ -133,7 +134,8 @@ class World : private proxy::Transport {
   };
   std::map<std::string, Observed> observed_;  // by call marker
   uint64_t call_counter_ = 0;
-  std::map<std::string, size_t> kube_round_robin_;
+  // kube-proxy's round robin, by (client namespace, client pod, service FQDN).
+  std::map<std::tuple<std::string, std::string, std::string>, size_t, std::less<>> kube_round_robin_;
 };
 
 // "http://host:port/path?q" -> host, port (80 default), target ("/path?q").
