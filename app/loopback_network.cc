@@ -47,7 +47,7 @@ LoopbackNetwork::Pod& LoopbackNetwork::pod_for(const proxy::Endpoint& to) {
           hop.port = pod->endpoint.ports.front().container_port;
         }
         world_.arrive(pod->endpoint, hop.port, hop.from, proxy::serialize(request), hop.mirrored,
-                      [this, respond](proxy::TransportResult&& tr) {
+                      [respond = std::move(respond)](proxy::TransportResult&& tr) {
                         proxy::HttpResponse response;
                         if (!tr.connected || !proxy::take_response(tr, response)) {
                           response.status = 503;

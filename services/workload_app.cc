@@ -64,13 +64,13 @@ void WorkloadApp::handle(proxy::HttpRequest&& request, std::function<void(proxy:
   }
   Duration wait = behavior_.latency ? behavior_.latency->sample(random_) : behavior_.response_delay;
   if (wait.count() > 0) {
-    timers_.schedule(wait, [this, ex] { run_step(ex, 0); });
+    timers_.schedule(wait, [this, ex = std::move(ex)] { run_step(ex, 0); });
     return;
   }
   run_step(ex, 0);
 }
 
-void WorkloadApp::run_step(std::shared_ptr<Execution> ex, size_t step) {
+void WorkloadApp::run_step(const std::shared_ptr<Execution>& ex, size_t step) {
   if (step >= behavior_.script.size() || !caller_ || ex->failure_status) {
     finish(ex);
     return;
@@ -118,7 +118,7 @@ void WorkloadApp::run_step(std::shared_ptr<Execution> ex, size_t step) {
   }
 }
 
-void WorkloadApp::finish(std::shared_ptr<Execution> ex) {
+void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
   proxy::HttpResponse response;
   bool scripted = !behavior_.body_template.empty() || behavior_.latency || !behavior_.script.empty() ||
                   behavior_.error_per_million > 0;

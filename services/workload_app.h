@@ -45,8 +45,8 @@ class WorkloadApp {
  private:
   struct Execution;
   proxy::HttpResponse echo(const proxy::HttpRequest& request) const;
-  void run_step(std::shared_ptr<Execution> ex, size_t step);
-  void finish(std::shared_ptr<Execution> ex);
+  void run_step(const std::shared_ptr<Execution>& ex, size_t step);
+  void finish(const std::shared_ptr<Execution>& ex);
 
   const proxy::Endpoint& endpoint_;
   Behavior behavior_;

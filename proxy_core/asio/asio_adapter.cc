@@ -170,7 +170,7 @@ void AsioTransport::map(const std::string& endpoint_ip, uint32_t port, tcp::endp
 void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std::string request_bytes, Done done) {
   auto it = addresses_.find({to.ip, port});
   if (it == addresses_.end()) {
-    net::post(io_, [done] { done({false, "connection failure", ""}); });
+    net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
     return;
   }
   pool_->send(it->second, std::move(request_bytes), std::move(done));
