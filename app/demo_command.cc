@@ -99,7 +99,7 @@ class Demo {
     for (const auto& [k, v] : loop.headers) request.headers.add(k, v);
     double at = now_seconds();
     std::string label = loop.label;
-    live_.send(std::move(request), host_, port_, [at, label](sim::CallResult r) {
+    live_.send(std::move(request), host_, port_, [at, label](sim::CallResult&& r) {
       std::string answer = r.outbound.response ? (r.outbound.response->status == 200
                                                       ? r.outbound.response->body
                                                       : fmt::format("{} {}", r.outbound.response->status, r.outbound.response->body))

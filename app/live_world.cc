@@ -61,7 +61,7 @@ void LiveWorld::pump() {
 }
 
 void LiveWorld::send(proxy::HttpRequest request, const std::string& url_host, uint32_t port,
-                     std::function<void(sim::CallResult)> done) {
+                     std::function<void(sim::CallResult&&)> done) {
   session_->advance(std::max(target_now(), session_->now()));
   session_->send_ingress(std::move(request), url_host, port, std::move(done));
   pump();  // what needs no simulated time happens now

@@ -39,7 +39,7 @@ class LiveWorld {
   void pump();
   // A request from outside through the ingress gateway to url_host:port.
   void send(proxy::HttpRequest request, const std::string& url_host, uint32_t port,
-            std::function<void(sim::CallResult)> done);
+            std::function<void(sim::CallResult&&)> done);
   // Manual mode: applies the next held timeline step now.
   const sim::TimelineStep* next_held_step() const { return session_->next_step(); }
   void apply_next_step();

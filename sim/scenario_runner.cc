@@ -130,7 +130,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     return true;
   }
 
-  void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult)> done) {
+  void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult&&)> done) {
     world_.send(kIngressNamespace, kIngressWorkload, std::move(request), host, port, std::move(done));
   }
 
@@ -164,6 +164,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     bool active;
     uint64_t sent;
     uint64_t in_flight;
+    std::optional<ParsedUrl> url = std::nullopt;  // the source's URL, parsed at its first request
   };
 
   void build_phases() {
@@ -366,9 +367,9 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       record_source(t, sent_at, 0, "", Duration(0), "client: too many requests in flight");
       return;
     }
-    std::string error;
-    auto url = parse_url(t.url, &error);
-    if (!url) return;
+    if (!s.url) s.url = parse_url(t.url, nullptr);  // once per source
+    if (!s.url) return;
+    const ParsedUrl* url = &*s.url;
     proxy::HttpRequest req;
     req.method = t.method;
     req.target = url->target;
@@ -380,7 +381,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     req.headers.set("x-request-id", t.name + "-" + std::to_string(seq));  // source_of() reads the name back
     ++s.in_flight;
     world_.send(t.from_namespace, t.from, std::move(req), url->host, url->port,
-                [this, &s, sent_at, closed_loop](CallResult r) {
+                [this, &s, sent_at, closed_loop](CallResult&& r) {
                   --s.in_flight;
                   const auto& out = r.outbound;
                   std::string version = out.served_by ? out.served_by->version() : "";
@@ -509,7 +510,7 @@ bool ScenarioSession::push(proxy::Resources next, std::vector<std::string>* erro
   return runner_->push(std::move(next), errors, note);
 }
 void ScenarioSession::send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port,
-                                   std::function<void(CallResult)> done) {
+                                   std::function<void(CallResult&&)> done) {
   runner_->send_ingress(std::move(request), host, port, std::move(done));
 }
 RunResult ScenarioSession::finish() { return runner_->finish(); }

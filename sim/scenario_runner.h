@@ -54,7 +54,7 @@ class ScenarioSession {
   const proxy::Resources& resources() const;
   bool push(proxy::Resources next, std::vector<std::string>* errors, const std::string& note);
   // A request from outside the mesh through the ingress gateway.
-  void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult)> done);
+  void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult&&)> done);
   RunResult finish();
   // The mesh itself, for live commands that carry its traffic over sockets.
   World& world();

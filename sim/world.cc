@@ -243,7 +243,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
 }
 
 bool World::send(const std::string& ns, const std::string& from, HttpRequest&& request, const std::string& url_host,
-                 uint32_t port, std::function<void(CallResult)> done) {
+                 uint32_t port, std::function<void(CallResult&&)> done) {
   const Endpoint* e = snapshot_.get()->endpoint_by_workload(ns, from);
   if (e == nullptr) return false;
   Instance* client = instance_for(*e);
@@ -294,7 +294,7 @@ void World::send_from(Instance& client, HttpRequest&& request, const std::string
 std::optional<CallResult> World::call(const std::string& ns, const std::string& from, HttpRequest request,
                                       const std::string& url_host, uint32_t port) {
   std::optional<CallResult> out;
-  if (!send(ns, from, std::move(request), url_host, port, [&out](CallResult r) { out = std::move(r); })) return std::nullopt;
+  if (!send(ns, from, std::move(request), url_host, port, [&out](CallResult&& r) { out = std::move(r); })) return std::nullopt;
   scheduler_.run();
   return out;
 }

@@ -69,7 +69,7 @@ class World : private proxy::Transport {
   // Sends `request` from the workload `from` (a Deployment name in `ns`) to
   // url_host:port; `done` runs when the caller has its answer.
   bool send(const std::string& ns, const std::string& from, proxy::HttpRequest&& request, const std::string& url_host,
-            uint32_t port, std::function<void(CallResult)> done);
+            uint32_t port, std::function<void(CallResult&&)> done);
   // Sends and runs virtual time until the answer is in.
   std::optional<CallResult> call(const std::string& ns, const std::string& from, proxy::HttpRequest request,
                                  const std::string& url_host, uint32_t port);
