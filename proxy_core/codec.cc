@@ -68,9 +68,13 @@ class DirectParser final : public http::basic_parser<kRequest> {
     }
   }
   void on_field_impl(http::field field, string_view name, string_view value, error_code&) override {
-    // Framing headers are the codec's business, not the application's; a
-    // response to HEAD keeps its Content-Length (the size a GET would have).
-    if (field == http::field::transfer_encoding) return;
+    // Framing and connection headers are the codec's business, not the
+    // application's: hop-by-hop fields end here, as Envoy's HTTP connection
+    // manager clears them in both directions (RFC 9110 §7.6.1). A response to
+    // HEAD keeps its Content-Length (the size a GET would have).
+    if (field == http::field::transfer_encoding || field == http::field::connection ||
+        field == http::field::keep_alive || field == http::field::proxy_connection || field == http::field::upgrade)
+      return;
     if (field == http::field::content_length && !this->skip()) return;
     if constexpr (kRequest) {
       if (field == http::field::host) {

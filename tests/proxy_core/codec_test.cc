@@ -104,6 +104,28 @@ TEST(CodecHead, ResponseToHeadEndsAfterTheHeadersAndKeepsItsContentLength) {
   EXPECT_EQ(decoder.take().body, "ok");
 }
 
+TEST(Codec, HopByHopFieldsStopAtTheCodec) {
+  // RFC 9110 §7.6.1; Envoy's HTTP connection manager clears connection,
+  // keep-alive, proxy-connection and upgrade on both sides
+  // (envoyproxy/envoy#33593). The decoder still honours them for the
+  // connection it reads from.
+  RequestDecoder requests;
+  std::string_view request =
+      "GET / HTTP/1.1\r\nHost: bar\r\nConnection: close\r\nProxy-Connection: x\r\nx-kept: 1\r\n\r\n";
+  ASSERT_EQ(requests.feed(request).kind, DecodeOutcome::Kind::kMessage);
+  HttpRequest r = requests.take();
+  EXPECT_FALSE(requests.keep_alive());
+  EXPECT_FALSE(r.headers.has("connection"));
+  EXPECT_FALSE(r.headers.has("proxy-connection"));
+  EXPECT_EQ(r.headers.get("x-kept"), "1");
+  HttpResponse resp;
+  ASSERT_TRUE(parse_response("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
+                             "Content-Length: 2\r\n\r\nok",
+                             resp));
+  EXPECT_EQ(resp.headers.size(), 0u);
+  EXPECT_EQ(resp.body, "ok");
+}
+
 TEST(Codec, WritesNoLineBreakFromOutsideTheHeaderMap) {
   // The request line and Host come from the request's own strings (a rewrite
   // from configuration can set them): CR or LF there would split the message.
