@@ -168,7 +168,7 @@ class Writer {
   }
   ~Writer() { out_.resize(static_cast<size_t>(at_ - out_.data())); }
   Writer& operator<<(std::string_view s) {
-    std::memcpy(at_, s.data(), s.size());
+    if (!s.empty()) std::memcpy(at_, s.data(), s.size());  // an empty view may be null
     at_ += s.size();
     return *this;
   }

@@ -64,7 +64,7 @@ size_t HeaderMap::replace_field(std::string_view name, std::string_view value) {
   Field& first = fields_[i];
   if (value.size() <= first.value_size) {  // fits where the old value was
     dead_bytes_ += first.value_size - value.size();
-    std::memmove(text_.data() + first.value_at, value.data(), value.size());  // the value may be in text_ too
+    if (!value.empty()) std::memmove(text_.data() + first.value_at, value.data(), value.size());  // may be in text_ too
     first.value_size = static_cast<uint32_t>(value.size());
   } else {
     dead_bytes_ += first.value_size;

@@ -70,7 +70,7 @@ class TraceId {
  public:
   void assign(std::string_view s) {
     size_ = static_cast<uint8_t>(std::min(s.size(), kCapacity));
-    std::memcpy(text_, s.data(), size_);
+    if (size_ > 0) std::memcpy(text_, s.data(), size_);  // an empty view may be null
   }
   void append_hex(uint64_t v) {  // 16 more digits
     if (size_ + size_t{16} > kCapacity) return;

@@ -97,7 +97,7 @@ void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
   key.resize(size);  // keeps its capacity: one write pass, no growth checks
   char* at = key.data();
   for (std::string_view f : fields) {
-    std::memcpy(at, f.data(), f.size());
+    if (!f.empty()) std::memcpy(at, f.data(), f.size());  // an empty view may be null
     at += f.size();
     *at++ = '\x1f';
   }

@@ -389,7 +389,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
                   record_source(*s.spec, sent_at, status, version, world_.scheduler().now() - sent_at,
                                 out.response ? out.response->body : out.error);
                   if (closed_loop) send(s, true);
-                });
+                },
+                World::Observe::kResponseOnly);  // a source counts outcomes only
   }
 
   void record_source(const TrafficSource& t, Duration sent_at, int status, const std::string& version, Duration latency,

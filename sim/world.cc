@@ -243,7 +243,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
 }
 
 bool World::send(const std::string& ns, const std::string& from, HttpRequest&& request, const std::string& url_host,
-                 uint32_t port, std::function<void(CallResult&&)> done) {
+                 uint32_t port, std::function<void(CallResult&&)> done, Observe observe) {
   const Endpoint* e = snapshot_.get()->endpoint_by_workload(ns, from);
   if (e == nullptr) return false;
   Instance* client = instance_for(*e);
@@ -254,20 +254,29 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest&& r
     request.headers.set("x-request-id", fmt::format("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", sidecar_random_.next() >> 32,
                                                     sidecar_random_.next() >> 48, sidecar_random_.next() >> 52,
                                                     sidecar_random_.next() >> 52, sidecar_random_.next() >> 16));
-  std::string id = std::to_string(++call_counter_);
-  request.headers.set_checked(kCallMarker, id);  // digits
-  observed_[id];  // pending until the caller has its answer
-  auto with_observed = [this, id, done = std::move(done)](proxy::OutboundResult&& out) {
-    CallResult result;
-    result.outbound = std::move(out);
-    if (auto it = observed_.find(id); it != observed_.end()) {
-      result.upstream = std::move(it->second.last);
-      result.upstream_attempts = it->second.attempts;
-      result.mirrored_to = std::move(it->second.mirrored_to);
-      observed_.erase(it);
-    }
-    done(std::move(result));
-  };
+  std::function<void(proxy::OutboundResult&&)> with_observed;
+  if (observe == Observe::kResponseOnly) {
+    with_observed = [done = std::move(done)](proxy::OutboundResult&& out) {
+      CallResult result;
+      result.outbound = std::move(out);
+      done(std::move(result));
+    };
+  } else {
+    std::string id = std::to_string(++call_counter_);
+    request.headers.set_checked(kCallMarker, id);  // digits
+    observed_[id];  // pending until the caller has its answer
+    with_observed = [this, id, done = std::move(done)](proxy::OutboundResult&& out) {
+      CallResult result;
+      result.outbound = std::move(out);
+      if (auto it = observed_.find(id); it != observed_.end()) {
+        result.upstream = std::move(it->second.last);
+        result.upstream_attempts = it->second.attempts;
+        result.mirrored_to = std::move(it->second.mirrored_to);
+        observed_.erase(it);
+      }
+      done(std::move(result));
+    };
+  }
   // The app -> sidecar hop is an event of its own, so a client that sends
   // again from a response callback queues behind work already due now.
   const Endpoint* pod = &client->endpoint;  // retired instances stay alive, and their endpoints

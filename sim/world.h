@@ -66,10 +66,14 @@ class World : private proxy::Transport {
   void configure(std::vector<WorkloadSetting> settings);
   void set_telemetry(proxy::TelemetrySink* sink) { telemetry_ = sink; }
 
+  // What a call reports beyond the outbound result: what reached the apps
+  // (CallResult's upstream, upstream_attempts, mirrored_to), or nothing, for
+  // callers that only count outcomes and spare each call the bookkeeping.
+  enum class Observe { kUpstream, kResponseOnly };
   // Sends `request` from the workload `from` (a Deployment name in `ns`) to
   // url_host:port; `done` runs when the caller has its answer.
   bool send(const std::string& ns, const std::string& from, proxy::HttpRequest&& request, const std::string& url_host,
-            uint32_t port, std::function<void(CallResult&&)> done);
+            uint32_t port, std::function<void(CallResult&&)> done, Observe observe = Observe::kUpstream);
   // Sends and runs virtual time until the answer is in.
   std::optional<CallResult> call(const std::string& ns, const std::string& from, proxy::HttpRequest request,
                                  const std::string& url_host, uint32_t port);
