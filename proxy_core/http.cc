@@ -1,7 +1,6 @@
 #include "proxy_core/http.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cstring>
 
