@@ -116,7 +116,6 @@ class Sidecar {
   std::map<std::string, std::unique_ptr<ClusterState>> clusters_;
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  uint64_t request_counter_ = 0;
   // Text a report or a request builds rather than points at (reports are
   // views, and header values are copied in); these keep their capacity from
   // one request to the next.

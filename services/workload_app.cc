@@ -19,7 +19,7 @@ struct WorkloadApp::Execution {
   proxy::HttpRequest request;
   std::function<void(proxy::HttpResponse&&)> respond;
   std::map<std::string, CallOutcome, std::less<>> calls;  // by call name
-  std::optional<int> failure_status;         // set when a call failed and on_call_error says so
+  std::optional<int> failure_status;  // set when a call failed and on_call_error says so
 };
 
 proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
@@ -40,7 +40,8 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   body["headers"] = headers;
   proxy::HttpResponse r;
   r.status = 200;
-  r.headers.reserve_more(2 + behavior_.response_headers.size(), 128);  // and x-meshsim-version, the configured ones
+  // content-type, x-meshsim-version and the configured ones, at once.
+  r.headers.reserve_more(2 + behavior_.response_headers.size(), 128);
   r.headers.set("content-type", "application/json");
   r.body = body.dump();
   return r;

@@ -206,7 +206,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
       done(std::move(r));
       return;
     }
-    auto key = std::tuple<std::string_view, std::string_view, std::string_view>(client.endpoint.ns, client.endpoint.pod, svc->fqdn);
+    auto key = ByClientAndService::View(client.endpoint.ns, client.endpoint.pod, svc->fqdn);
     auto it = kube_round_robin_.find(key);
     if (it == kube_round_robin_.end()) it = kube_round_robin_.emplace(key, 0).first;
     size_t& rr = it->second;

@@ -138,8 +138,18 @@ class World : private proxy::Transport {
   };
   std::map<std::string, Observed> observed_;  // by call marker
   uint64_t call_counter_ = 0;
-  // kube-proxy's round robin, by (client namespace, client pod, service FQDN).
-  std::map<std::tuple<std::string, std::string, std::string>, size_t, std::less<>> kube_round_robin_;
+  // kube-proxy's round robin, by (client namespace, client pod, service FQDN),
+  // found through views as instances_ is.
+  struct ByClientAndService {
+    using is_transparent = void;
+    using View = std::tuple<std::string_view, std::string_view, std::string_view>;
+    static View view(const std::tuple<std::string, std::string, std::string>& key) {
+      return {std::get<0>(key), std::get<1>(key), std::get<2>(key)};
+    }
+    static View view(const View& key) { return key; }
+    bool operator()(const auto& a, const auto& b) const { return view(a) < view(b); }
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, size_t, ByClientAndService> kube_round_robin_;
 };
 
 // "http://host:port/path?q" -> host, port (80 default), target ("/path?q").
