@@ -1,7 +1,5 @@
 #include "proxy_core/codec.h"
 
-#include <array>
-
 #include <cctype>
 #include <charconv>
 #include <cstring>

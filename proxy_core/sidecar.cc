@@ -8,8 +8,6 @@
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
-#include <fmt/format.h>
-
 #include "proxy_core/authz.h"
 #include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"

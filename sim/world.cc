@@ -48,7 +48,7 @@ void World::rebuild_instances() {
     std::string key = e.ns + "/" + e.pod;
     std::string workload_key = e.ns + "/" + e.workload;
     auto inst = std::make_unique<Instance>();
-    auto old = instances_.find(ByPod::View{e.ns, e.pod});
+    auto old = instances_.find(std::tuple<std::string_view, std::string_view>(e.ns, e.pod));
     inst->endpoint = e;
     bool injected = true;
     if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
@@ -99,7 +99,7 @@ void World::configure(std::vector<WorkloadSetting> settings) {
 }
 
 World::Instance* World::current_instance(std::string_view ns, std::string_view pod) const {
-  auto it = instances_.find(ByPod::View{ns, pod});
+  auto it = instances_.find(std::tuple(ns, pod));
   return it == instances_.end() ? nullptr : it->second.get();
 }
 
@@ -206,7 +206,8 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
       done(std::move(r));
       return;
     }
-    auto key = ByClientAndService::View(client.endpoint.ns, client.endpoint.pod, svc->fqdn);
+    auto key = std::tuple<std::string_view, std::string_view, std::string_view>(client.endpoint.ns, client.endpoint.pod,
+                                                                               svc->fqdn);
     auto it = kube_round_robin_.find(key);
     if (it == kube_round_robin_.end()) it = kube_round_robin_.emplace(key, 0).first;
     size_t& rr = it->second;

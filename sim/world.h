@@ -112,16 +112,20 @@ class World : private proxy::Transport {
   // Snapshots replaced by pushes stay alive so sidecars built on them never
   // dangle; bounded by the number of pushes in a run.
   std::vector<std::shared_ptr<const proxy::RouteTable>> retired_;
-  // Instances by (namespace, pod), found from an endpoint's own strings:
-  // every hop looks one up, so no key is built for it.
-  struct ByPod {
+  // Orders keys made of strings and finds them from views of their parts
+  // (a tuple of std::string_view), so a per-hop lookup builds no key. Both
+  // sides compare as views: clang rejects std::less<> across tuples of
+  // string and string_view.
+  struct ByViews {
     using is_transparent = void;
-    using View = std::pair<std::string_view, std::string_view>;
-    static View view(const std::pair<std::string, std::string>& key) { return {key.first, key.second}; }
-    static View view(const View& key) { return key; }
+    template <typename Key>
+    static auto view(const Key& key) {
+      return std::apply([](const auto&... part) { return std::tuple<decltype(std::string_view(part))...>(part...); }, key);
+    }
     bool operator()(const auto& a, const auto& b) const { return view(a) < view(b); }
   };
-  using Instances = std::map<std::pair<std::string, std::string>, std::unique_ptr<Instance>, ByPod>;
+  // Instances by (namespace, pod).
+  using Instances = std::map<std::tuple<std::string, std::string>, std::unique_ptr<Instance>, ByViews>;
   Instance* current_instance(std::string_view ns, std::string_view pod) const;
   Instances instances_;
   std::vector<std::unique_ptr<Instance>> retired_instances_;
@@ -138,18 +142,8 @@ class World : private proxy::Transport {
   };
   std::map<std::string, Observed> observed_;  // by call marker
   uint64_t call_counter_ = 0;
-  // kube-proxy's round robin, by (client namespace, client pod, service FQDN),
-  // found through views as instances_ is.
-  struct ByClientAndService {
-    using is_transparent = void;
-    using View = std::tuple<std::string_view, std::string_view, std::string_view>;
-    static View view(const std::tuple<std::string, std::string, std::string>& key) {
-      return {std::get<0>(key), std::get<1>(key), std::get<2>(key)};
-    }
-    static View view(const View& key) { return key; }
-    bool operator()(const auto& a, const auto& b) const { return view(a) < view(b); }
-  };
-  std::map<std::tuple<std::string, std::string, std::string>, size_t, ByClientAndService> kube_round_robin_;
+  // kube-proxy's round robin, by (client namespace, client pod, service FQDN).
+  std::map<std::tuple<std::string, std::string, std::string>, size_t, ByViews> kube_round_robin_;
 };
 
 // "http://host:port/path?q" -> host, port (80 default), target ("/path?q").
