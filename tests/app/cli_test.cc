@@ -33,9 +33,12 @@ Run meshsim(const std::string& args) {
 
 std::string src(const std::string& p) { return std::string(MESHSIM_SOURCE_DIR) + "/" + p; }
 
+// A path that cannot exist: it goes through a regular file as if it were a folder.
+const std::string kMissingFile = src("tests/app/cli_test.cc/does-not-exist.yaml");
+
 TEST(Cli, ValidateExitCodes) {
   EXPECT_EQ(meshsim("validate " + src("examples")).exit_code, 0);
-  EXPECT_EQ(meshsim("validate " + src("tests/data/does-not-exist.yaml")).exit_code, 2);
+  EXPECT_EQ(meshsim("validate " + kMissingFile).exit_code, 2);
   auto json = meshsim("validate -o json " + src("examples"));
   auto j = nlohmann::json::parse(json.out);
   EXPECT_EQ(j["errors"], 0);
@@ -90,7 +93,7 @@ namespace {
 
 TEST(Run, ExitCodesAndWatch) {
   EXPECT_EQ(meshsim("run -q " + src("scenarios/canary.yaml")).exit_code, 0);
-  EXPECT_EQ(meshsim("run " + src("tests/data/does-not-exist.yaml")).exit_code, 2);
+  EXPECT_EQ(meshsim("run " + kMissingFile).exit_code, 2);
   EXPECT_EQ(meshsim("run " + src("examples/rules.yaml")).exit_code, 2);  // no Scenario document
   // A scenario whose expectation cannot hold: exit 1.
   std::string failing = "/tmp/meshsim-cli-failing-" + std::to_string(::getpid()) + ".yaml";

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/analyzer.h"
+#include "tests/test_data.h"
 
 namespace meshsim::config {
 namespace {
@@ -117,11 +118,11 @@ TEST(Loader, ReportsEveryProblemInEveryFile) {
   EXPECT_EQ(errors[2].pos.file, "c.yaml");
 }
 
-// Istio's bookinfo sample (see tests/data/istio-bookinfo/README.md): every
+// Istio's bookinfo sample (../shared/testdata/istio-bookinfo/README.md): every
 // file loads without an error, alone and together with the platform files.
 TEST(Loader, LoadsIstioBookinfoSamplesWithoutFalseErrors) {
   namespace fs = std::filesystem;
-  std::string dir = std::string(MESHSIM_SOURCE_DIR) + "/tests/data/istio-bookinfo";
+  MESHSIM_TESTDATA_OR_SKIP(dir, "istio-bookinfo");
   std::vector<Diagnostic> read_errors;
   // As the Istio tasks do: deploy bookinfo, apply the default destination rules, then the task's file.
   auto platform = read_sources({dir + "/platform__kube__bookinfo.yaml", dir + "/platform__kube__bookinfo-versions.yaml",
@@ -149,10 +150,10 @@ namespace meshsim::config {
 namespace {
 
 // Every HTTPRoute of the Gateway API mesh conformance suite, with its
-// manifests (tests/data/gateway-api-mesh/README.md), loads and analyzes clean.
+// manifests (../shared/testdata/gateway-api-mesh/README.md), loads and analyzes clean.
 TEST(Loader, LoadsGatewayApiMeshConformanceWithoutFalseErrors) {
   namespace fs = std::filesystem;
-  std::string dir = std::string(MESHSIM_SOURCE_DIR) + "/tests/data/gateway-api-mesh";
+  MESHSIM_TESTDATA_OR_SKIP(dir, "gateway-api-mesh");
   std::vector<Diagnostic> read_errors;
   auto manifests = read_sources({dir + "/manifests.yaml"}, read_errors);
   int files = 0;
@@ -171,11 +172,12 @@ TEST(Loader, LoadsGatewayApiMeshConformanceWithoutFalseErrors) {
   EXPECT_TRUE(read_errors.empty());
 }
 
-// The istio.io task configurations (tests/data/istio-tasks/README.md).
+// The istio.io task configurations (../shared/testdata/istio-tasks/README.md).
 TEST(Loader, LoadsIstioTaskConfigurationsWithoutFalseErrors) {
-  std::string data = std::string(MESHSIM_SOURCE_DIR) + "/tests/data/";
+  MESHSIM_TESTDATA_OR_SKIP(bookinfo, "istio-bookinfo/platform__kube__bookinfo.yaml");
+  MESHSIM_TESTDATA_OR_SKIP(tasks, "istio-tasks");
   std::vector<Diagnostic> read_errors;
-  auto sources = read_sources({data + "istio-bookinfo/platform__kube__bookinfo.yaml", data + "istio-tasks"}, read_errors);
+  auto sources = read_sources({bookinfo, tasks}, read_errors);
   auto r = load(sources);
   for (const auto& d : errors_of(r.diagnostics)) ADD_FAILURE() << format_diagnostic(d);
   EXPECT_GE(r.resources.authorization_policies.size(), 4u);

@@ -14,6 +14,7 @@
 #include "reports/mesh_telemetry.h"
 #include "reports/run_report.h"
 #include "sim/scenario_runner.h"
+#include "tests/test_data.h"
 
 namespace meshsim::reports {
 namespace {
@@ -116,15 +117,15 @@ TEST(ReportFiles, GraphRendersWithDot) {
   EXPECT_EQ(demo().dependencies, (std::vector<std::string>{"bar", "foo"}));
 }
 
-std::string schema(const std::string& name) { return std::string(MESHSIM_SOURCE_DIR) + "/tests/data/schemas/" + name; }
-
+// The schemas are public files read from ../shared/testdata/schemas (its README names their sources).
 TEST(ReportFiles, JunitFollowsTheCommonSchemaWithOneCasePerExpectation) {
-  std::string path = write_temp("junit.xml", demo().junit);
-  EXPECT_EQ(run("xmllint --noout --schema " + schema("jenkins-junit.xsd") + " " + path), 0);
   size_t cases = 0;
   for (size_t at = 0; (at = demo().junit.find("<testcase ", at)) != std::string::npos; ++at) ++cases;
   EXPECT_EQ(cases, demo().result.expectations.size());
   EXPECT_NE(demo().junit.find("<testsuites "), std::string::npos);
+  MESHSIM_TESTDATA_OR_SKIP(xsd, "schemas/jenkins-junit.xsd");
+  std::string path = write_temp("junit.xml", demo().junit);
+  EXPECT_EQ(run("xmllint --noout --schema " + xsd + " " + path), 0);
 }
 
 TEST(ReportFiles, JunitOfAFailedRunFollowsTheSchemaToo) {
@@ -134,18 +135,20 @@ TEST(ReportFiles, JunitOfAFailedRunFollowsTheSchemaToo) {
   std::string xml = junit_xml(failed);
   EXPECT_NE(xml.find("<failure message="), std::string::npos);
   EXPECT_NE(xml.find("hightower-demo.yaml:"), std::string::npos);  // where the expectation is
-  EXPECT_EQ(run("xmllint --noout --schema " + schema("jenkins-junit.xsd") + " " + write_temp("failed.xml", xml)), 0);
+  MESHSIM_TESTDATA_OR_SKIP(xsd, "schemas/jenkins-junit.xsd");
+  EXPECT_EQ(run("xmllint --noout --schema " + xsd + " " + write_temp("failed.xml", xml)), 0);
 }
 
 // zipkin-api's own schema: ListOfSpans, what POST /api/v2/spans accepts.
 TEST(ReportFiles, ZipkinJsonFollowsTheZipkinV2Schema) {
+  MESHSIM_TESTDATA_OR_SKIP(zipkin_api, "schemas/zipkin2-api.yaml");
   std::string path = write_temp("traces.json", demo().zipkin);
   EXPECT_EQ(run("/usr/bin/python3 " + std::string(MESHSIM_SOURCE_DIR) + "/tests/reports/validate_zipkin.py " +
-                schema("zipkin2-api.yaml") + " " + path),
+                zipkin_api + " " + path),
             0);
   // And the validator does reject what the schema forbids.
   EXPECT_NE(run("/usr/bin/python3 " + std::string(MESHSIM_SOURCE_DIR) + "/tests/reports/validate_zipkin.py " +
-                schema("zipkin2-api.yaml") + " " + write_temp("bad.json", R"([{"traceId": "XYZ", "id": "1"}])")),
+                zipkin_api + " " + write_temp("bad.json", R"([{"traceId": "XYZ", "id": "1"}])")),
             0);
 }
 

@@ -1,17 +1,27 @@
 // The istio.io traffic-management and security tasks, replayed with the
-// task's own YAML (tests/data, see its README) and checked against the
+// task's own YAML (../shared/testdata, see its READMEs) and checked against the
 // outcomes the task pages state.
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
 #include "sim/world.h"
+#include "tests/test_data.h"
 
 namespace meshsim::sim {
 namespace {
 
 using std::chrono::milliseconds;
 
-std::string data_path(const std::string& path) { return std::string(MESHSIM_SOURCE_DIR) + "/tests/data/" + path; }
+std::string data_path(const std::string& path) { return testing::testdata_dir() + "/" + path; }
+
+// Every task reads the bookinfo sample and the task files; without them the test is skipped.
+class IstioTasks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* folder : {"istio-bookinfo", "istio-tasks"})
+      if (testing::testdata_path(folder).empty()) GTEST_SKIP() << testing::testdata_missing(folder);
+  }
+};
 
 // A world from files applied in order (kubectl apply), plus a `curl` client.
 struct Task {
@@ -58,7 +68,7 @@ std::vector<std::string> with(std::vector<std::string> base, std::initializer_li
   return base;
 }
 
-TEST(IstioTasks, RequestRouting) {
+TEST_F(IstioTasks, RequestRouting) {
   // istio.io request-routing: "all traffic for the reviews service to reviews:v1";
   // then "all traffic from a user named Jason will be routed to reviews:v2".
   Task all_v1(with(kBookinfo, {"istio-bookinfo/networking__virtual-service-all-v1.yaml"}));
@@ -72,7 +82,7 @@ TEST(IstioTasks, RequestRouting) {
   }
 }
 
-TEST(IstioTasks, TrafficShifting) {
+TEST_F(IstioTasks, TrafficShifting) {
   // istio.io traffic-shifting: 50% to v1 and 50% to v3, then 100% to v3.
   Task half(with(kBookinfo, {"istio-bookinfo/networking__virtual-service-all-v1.yaml",
                              "istio-bookinfo/networking__virtual-service-reviews-50-v3.yaml"}));
@@ -86,7 +96,7 @@ TEST(IstioTasks, TrafficShifting) {
   for (int i = 0; i < 30; ++i) EXPECT_EQ(version(all_v3.get("productpage-v1", "reviews", 9080, "/reviews/0")), "v3");
 }
 
-TEST(IstioTasks, FaultInjection) {
+TEST_F(IstioTasks, FaultInjection) {
   // istio.io fault-injection: a 7s delay between reviews:v2 and ratings for jason;
   // then an HTTP abort (500) for jason; other users see neither.
   auto base = with(kBookinfo, {"istio-bookinfo/networking__virtual-service-all-v1.yaml",
@@ -107,7 +117,7 @@ TEST(IstioTasks, FaultInjection) {
   EXPECT_EQ(status(abort.get("reviews-v2", "ratings", 9080, "/ratings/0", {{"end-user", "maria"}})), 200);
 }
 
-TEST(IstioTasks, RequestTimeouts) {
+TEST_F(IstioTasks, RequestTimeouts) {
   // istio.io request-timeouts: ratings delayed 2 s; with a 0.5 s timeout on
   // reviews, "the reviews service call now times out after 0.5 seconds".
   // Until behaviours call other services (issue 4), reviews-v2's app stands
@@ -155,7 +165,7 @@ int fortio(Task& t, int connections, int calls) {
   return overflow;
 }
 
-TEST(IstioTasks, CircuitBreaking) {
+TEST_F(IstioTasks, CircuitBreaking) {
   // istio.io circuit-breaking: maxConnections 1, http1MaxPendingRequests 1;
   // with 2 connections some requests get 503 (the page shows 15%), with 3
   // connections a larger share (63%). The exact shares depend on timing in a
@@ -170,7 +180,7 @@ TEST(IstioTasks, CircuitBreaking) {
   EXPECT_GT(tripped_three * 20, tripped_two * 30);  // a larger share at 3 connections
 }
 
-TEST(IstioTasks, Mirroring) {
+TEST_F(IstioTasks, Mirroring) {
   // istio.io mirroring: first all traffic to v1 and none at v2; with the
   // mirror, v2 receives a copy of each request while the client gets v1's answer.
   Task plain({"istio-tasks/mirroring-workloads.yaml", "istio-tasks/mirroring-default-route.yaml"});
@@ -189,7 +199,7 @@ TEST(IstioTasks, Mirroring) {
   }
 }
 
-TEST(IstioTasks, AuthorizationHttp) {
+TEST_F(IstioTasks, AuthorizationHttp) {
   // istio.io authz-http: allow-nothing denies everything ("RBAC: access denied");
   // productpage-viewer allows GET to productpage; details-viewer allows GET to
   // details from the productpage service account only.
