@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <set>
 
@@ -267,14 +266,6 @@ void check_aggregate(const json& expect, const std::vector<Sample>& samples, std
 }
 
 }  // namespace
-
-std::string find_corpus_dir(const std::string& source_dir) {
-  namespace fs = std::filesystem;
-  if (const char* env = std::getenv("MESHSIM_CONFORMANCE_DIR"); env && fs::is_directory(env)) return env;
-  for (const std::string& candidate : {source_dir + "/../shared/conformance/cases", std::string("/work/shared/conformance/cases")})
-    if (fs::is_directory(candidate)) return fs::canonical(candidate).string();
-  return "";
-}
 
 std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
   std::vector<RequestOutcome> outcomes;

@@ -22,8 +22,4 @@ struct RequestOutcome {
 // Runs every request of one case. Load or config errors fail all its requests.
 std::vector<RequestOutcome> run_case(const nlohmann::json& test_case, uint64_t seed = 1);
 
-// Where the corpus lives: $MESHSIM_CONFORMANCE_DIR, else ../shared/conformance/cases
-// next to the source tree; empty if neither exists.
-std::string find_corpus_dir(const std::string& source_dir);
-
 }  // namespace meshsim::conformance
