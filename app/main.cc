@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "app/build_info.h"
 #include "app/commands.h"
 
 namespace {
@@ -24,6 +25,7 @@ commands:
   demo [SCENARIO]          the Hightower replay for a stage (--speed N, --manual)
   proxy --upstream ADDR    the proxy core as a standalone sidecar in front of a real server
   help                     this text
+  --version                the version, and the git commit the build was configured at
 
 `meshsim COMMAND --help` describes a command's options.
 )";
@@ -38,7 +40,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? kExitBadInput : kExitOk;
   }
   if (std::strcmp(argv[1], "--version") == 0) {
-    fmt::print("meshsim {}\n", MESHSIM_VERSION);
+    fmt::print("{}\n", version_line());
     return kExitOk;
   }
   std::string_view command = argv[1];

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <cstdio>
 #include <memory>
+#include <regex>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -109,6 +110,26 @@ TEST(Run, ExitCodesAndWatch) {
   EXPECT_EQ(watch.exit_code, 0);
   EXPECT_NE(watch.out.find("\x1b[H"), std::string::npos);
   EXPECT_NE(watch.out.find("last 10 s"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Cli, VersionNamesTheProjectVersion) {
+  // CMake's project(VERSION), then the commit when the build was configured from a git checkout.
+  auto r = meshsim("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  std::regex line(R"(meshsim )" + std::regex_replace(MESHSIM_PROJECT_VERSION, std::regex(R"(\.)"), R"(\.)") +
+                  R"(( \(commit [0-9a-f]{4,40}\))?\n)");
+  EXPECT_TRUE(std::regex_match(r.out, line)) << r.out;
+}
+
+TEST(Cli, NoArgumentsPrintsTheCommandListAndExitsTwo) {
+  auto r = meshsim("");
+  EXPECT_EQ(r.exit_code, 2);  // nothing to do is bad input, like an unknown command
+  for (const char* command : {"validate", "curl", "run", "say", "serve", "ctl", "demo", "proxy", "help", "--version"})
+    EXPECT_NE(r.out.find("\n  " + std::string(command) + " "), std::string::npos) << command << " not in:\n" << r.out;
 }
 
 }  // namespace
