@@ -8,38 +8,14 @@
 #include "config/loader.h"
 #include "proxy_core/codec.h"
 #include "proxy_core/router.h"
+#include "tests/fixtures/fixture.h"
 
 namespace {
 
 using namespace meshsim;
 
-constexpr const char* kDemo = R"(
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: bar-v1}
-spec:
-  selector: {matchLabels: {app: bar, version: v1}}
-  template: {metadata: {labels: {app: bar, version: v1}}, spec: {containers: [{name: a, image: a}]}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: bar-v2}
-spec:
-  selector: {matchLabels: {app: bar, version: v2}}
-  template: {metadata: {labels: {app: bar, version: v2}}, spec: {containers: [{name: a, image: a}]}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: bar}
-spec: {selector: {app: bar}, ports: [{port: 80, targetPort: 8080}]}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: bar}
-spec:
-  host: bar
-  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
----
+// The talk's rules on top of tests/fixtures/talk-mesh.yaml (bar v1 and v2, subsets).
+constexpr const char* kDemoRules = R"(
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: bar}
@@ -82,7 +58,8 @@ struct CounterRandom final : proxy::Random {
 };
 
 void hop(benchmark::State& state, int extra) {
-  auto loaded = config::load({{"demo.yaml", std::string(kDemo) + extra_routes(extra)}});
+  auto loaded = config::load(
+      {fixtures::source("talk-mesh.yaml"), {"rules.yaml", std::string(kDemoRules) + extra_routes(extra)}});
   std::vector<std::string> errors;
   auto table = proxy::RouteTable::create(std::move(loaded.resources), &errors);
   if (!table) {
@@ -144,7 +121,7 @@ void BM_Serialize(benchmark::State& state) {
 }
 
 void BM_Route(benchmark::State& state) {
-  auto loaded = config::load({{"demo.yaml", kDemo}});
+  auto loaded = config::load({fixtures::source("talk-mesh.yaml"), {"rules.yaml", kDemoRules}});
   std::vector<std::string> errors;
   auto table = proxy::RouteTable::create(std::move(loaded.resources), &errors);
   proxy::HttpRequest base;

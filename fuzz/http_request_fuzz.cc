@@ -11,24 +11,14 @@
 #include "proxy_core/authz.h"
 #include "proxy_core/codec.h"
 #include "proxy_core/router.h"
+#include "tests/fixtures/fixture.h"
 
 namespace {
 
 using namespace meshsim;
 
+// On top of tests/fixtures/bar-v1.yaml (Service bar, 80 -> 8080, and bar-v1).
 constexpr const char* kRules = R"(
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: bar-v1}
-spec:
-  selector: {matchLabels: {app: bar, version: v1}}
-  template: {metadata: {labels: {app: bar, version: v1}}, spec: {containers: [{name: a, image: a}]}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: bar}
-spec: {selector: {app: bar}, ports: [{port: 80, targetPort: 8080}]}
----
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: bar}
@@ -70,7 +60,7 @@ struct FuzzRandom final : proxy::Random {
 
 const proxy::RouteTable& table() {
   static const std::shared_ptr<const proxy::RouteTable> t = [] {
-    auto loaded = config::load({{"rules.yaml", kRules}});
+    auto loaded = config::load({fixtures::source("bar-v1.yaml"), {"rules.yaml", kRules}});
     std::vector<std::string> errors;
     return proxy::RouteTable::create(std::move(loaded.resources), &errors);
   }();

@@ -2,32 +2,18 @@
 // (istio/istio pkg/config/analysis/msg/messages.yaml).
 #include "config/analyzer.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
+#include "tests/fixtures/fixture.h"
 
 namespace meshsim::config {
 namespace {
 
-constexpr const char* kWorkloads = R"(apiVersion: v1
-kind: Service
-metadata: {name: bar}
-spec:
-  selector: {app: bar}
-  ports: [{port: 80}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: bar-v1}
-spec:
-  selector: {matchLabels: {app: bar, version: v1}}
-  template:
-    metadata: {labels: {app: bar, version: v1}}
-    spec: {containers: [{name: app, image: bar}]}
-)";
-
 std::vector<Diagnostic> analyze_text(const std::string& rules) {
-  auto r = load({{"workloads.yaml", kWorkloads}, {"rules.yaml", rules}});
+  auto r = load({fixtures::source("bar-v1.yaml"), {"rules.yaml", rules}});
   for (const auto& d : r.diagnostics) ADD_FAILURE() << format_diagnostic(d);
   return analyze(r.resources);
 }
@@ -173,11 +159,15 @@ spec:
 namespace meshsim::config {
 namespace {
 
+// 1-based number of the first line of `text` that holds `needle`.
+int line_of(const std::string& text, std::string_view needle) {
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + text.find(needle), '\n'));
+}
+
 // Issue 4's analysis: a rule on a header that bar's only caller does not forward.
 TEST(TrafficAnalysis, RuleOnAHeaderTheCallerDoesNotPropagate) {
-  const std::string mesh = std::string(kWorkloads) + R"(
----
-apiVersion: apps/v1
+  // On top of tests/fixtures/bar-v1.yaml (Service bar and bar-v1).
+  const std::string mesh = R"(apiVersion: apps/v1
 kind: Deployment
 metadata: {name: frontend-v1}
 spec:
@@ -203,18 +193,20 @@ spec:
     route: [{destination: {host: bar}}]
   - route: [{destination: {host: bar}}]
 )";
-  auto r = load({{"mesh.yaml", mesh}});
+  auto r = load({fixtures::source("bar-v1.yaml"), {"mesh.yaml", mesh}});
   ASSERT_FALSE(has_errors(r.diagnostics));
   auto findings = analyze_traffic(r.resources, r.behaviors, {});
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].code, "MSH2001");
   EXPECT_NE(findings[0].message.find("can never hold"), std::string::npos) << findings[0].message;
   EXPECT_NE(findings[0].message.find("frontend-v1"), std::string::npos);
-  EXPECT_EQ(findings[0].pos.line, 40);  // the `user-agent:` match line
+  EXPECT_EQ(findings[0].pos.file, "mesh.yaml");
+  EXPECT_EQ(findings[0].pos.line, line_of(mesh, "user-agent:"));  // the `user-agent:` match line
 
   // Forwarding the header clears the warning.
-  auto fixed = load({{"mesh.yaml", std::string(mesh).replace(mesh.find("calls: [{service: bar}]"), 23,
-                                                               "calls: [{service: bar}]\n  propagateHeaders: [user-agent]")}});
+  std::string forwarding = std::string(mesh).replace(mesh.find("calls: [{service: bar}]"), 23,
+                                                     "calls: [{service: bar}]\n  propagateHeaders: [user-agent]");
+  auto fixed = load({fixtures::source("bar-v1.yaml"), {"mesh.yaml", forwarding}});
   EXPECT_TRUE(analyze_traffic(fixed.resources, fixed.behaviors, {}).empty());
 }
 

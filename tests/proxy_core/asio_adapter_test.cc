@@ -9,27 +9,15 @@
 
 #include "config/loader.h"
 #include "proxy_core/asio/asio_adapter.h"
+#include "tests/fixtures/fixture.h"
 
 namespace meshsim::proxy::asio {
 namespace {
 
 using net::ip::tcp;
 
-constexpr const char* kMesh = R"(
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: bar-v1}
-spec:
-  selector: {matchLabels: {app: bar, version: v1}}
-  template:
-    metadata: {labels: {app: bar, version: v1}}
-    spec: {containers: [{name: app, image: bar, ports: [{containerPort: 8080}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: bar}
-spec: {selector: {app: bar}, ports: [{port: 80, targetPort: 8080}]}
----
+// On top of tests/fixtures/bar-v1.yaml (Service bar, 80 -> 8080, and bar-v1).
+constexpr const char* kRules = R"(
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: bar}
@@ -60,7 +48,7 @@ std::string exchange(uint16_t port, const std::string& request) {
 }
 
 TEST(AsioAdapter, ForwardsRealRequestsThroughTheCore) {
-  auto loaded = config::load({{"mesh.yaml", kMesh}});
+  auto loaded = config::load({fixtures::source("bar-v1.yaml"), {"rules.yaml", kRules}});
   ASSERT_FALSE(config::has_errors(loaded.diagnostics));
   std::vector<std::string> errors;
   auto table = RouteTable::create(std::move(loaded.resources), &errors);
