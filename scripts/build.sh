@@ -1,11 +1,16 @@
 #!/bin/sh
 # Configures and builds meshsim into build/ (or $MESHSIM_BUILD_DIR).
 # Extra arguments go to cmake's configure step (e.g. -DMESHSIM_SANITIZE=ON).
+# $MESHSIM_BUILD_TARGET builds one target (demo.sh: meshsim, with only the
+# packages it needs) instead of everything.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD_DIR=${MESHSIM_BUILD_DIR:-build}
-scripts/install-deps.sh
-if [ ! -f "$BUILD_DIR/build.ninja" ] || [ $# -gt 0 ]; then
+if [ "${MESHSIM_BUILD_TARGET:-}" = meshsim ]; then scripts/install-deps.sh build; else scripts/install-deps.sh; fi
+# Configure when asked to, when there is no build yet, and for a full build in
+# a folder configured without GoogleTest (demo.sh ran before test.sh).
+if [ ! -f "$BUILD_DIR/build.ninja" ] || [ $# -gt 0 ] ||
+   { [ -z "${MESHSIM_BUILD_TARGET:-}" ] && [ ! -f "$BUILD_DIR/tests/CTestTestfile.cmake" ]; }; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${MESHSIM_BUILD_TYPE:-RelWithDebInfo} "$@" >&2
 fi
-cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
+cmake --build "$BUILD_DIR" -j"$(nproc)" ${MESHSIM_BUILD_TARGET:+--target "$MESHSIM_BUILD_TARGET"} >&2

@@ -1,15 +1,20 @@
 #!/bin/sh
 # Installs the Debian packages meshsim builds and tests with, only those missing.
-# Idempotent and fast when everything is present (one dpkg-query call).
+# Idempotent and fast when everything is present (a dpkg-query per package).
+# `install-deps.sh build`: only what compiling the meshsim program needs
+# (scripts/demo.sh); `install-deps.sh` or `all`: the test tools as well.
 set -eu
 
 PACKAGES="g++ cmake ninja-build ccache pkg-config
 libboost-dev libyaml-cpp-dev libfmt-dev libcxxopts-dev libre2-dev
-nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev python3-jsonschema python3-yaml"
-# clang + compiler-rt for the libFuzzer smoke targets; the report-file tests
-# check metrics with promtool, render the graph with dot, parse XML with
-# xmllint and open report.html in headless Chromium.
-PACKAGES="$PACKAGES clang libclang-rt-14-dev prometheus graphviz libxml2-utils chromium"
+nlohmann-json3-dev libgoogle-perftools-dev"
+if [ "${1:-all}" != build ]; then
+  PACKAGES="$PACKAGES libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema python3-yaml"
+  # clang + compiler-rt for the libFuzzer smoke targets; the report-file tests
+  # check metrics with promtool, render the graph with dot, parse XML with
+  # xmllint and open report.html in headless Chromium.
+  PACKAGES="$PACKAGES clang libclang-rt-14-dev prometheus graphviz libxml2-utils chromium"
+fi
 [ "${MESHSIM_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $MESHSIM_EXTRA_PACKAGES"
 
 missing=""
