@@ -6,6 +6,8 @@
 
 #include <boost/beast/http.hpp>
 
+#include "proxy_core/request_framing.h"
+
 namespace meshsim::proxy {
 namespace {
 
@@ -28,7 +30,11 @@ DecodeOutcome feed_parser(Parser& parser, std::string_view& bytes) {
     size_t used = parser.put(boost::asio::const_buffer(bytes.data(), bytes.size()), ec);
     bytes.remove_prefix(used);
     if (ec == http::error::need_more) return {};
-    if (ec) return error_outcome(ec);
+    if (ec) {
+      DecodeOutcome out = error_outcome(ec);
+      if (int status = parser.framing_status(ec)) out.error_status = status;
+      return out;
+    }
     if (used == 0) return {};
   }
   DecodeOutcome out;
@@ -46,6 +52,15 @@ class DirectParser final : public http::basic_parser<kRequest> {
  public:
   using Message = std::conditional_t<kRequest, HttpRequest, HttpResponse>;
   Message message;
+
+  explicit DirectParser(size_t header_count_max) : framing_(header_count_max) {}
+  // The status Envoy answers a request with that failed with `ec`, when it
+  // differs from the codec's plain mapping (400/413/431); 0 otherwise.
+  int framing_status(const boost::system::error_code& ec) const {
+    if (rejected_status_) return rejected_status_;
+    if (kRequest && ec == http::error::bad_transfer_encoding) return framing_.on_beast_rejected_transfer_encoding();
+    return 0;
+  }
 
  private:
   using string_view = boost::beast::string_view;
@@ -65,7 +80,13 @@ class DirectParser final : public http::basic_parser<kRequest> {
       message.headers.reserve_more(16, 512);
     }
   }
-  void on_field_impl(http::field field, string_view name, string_view value, error_code&) override {
+  void on_field_impl(http::field field, string_view name, string_view value, error_code& ec) override {
+    if constexpr (kRequest) {
+      // Envoy's framing rules, before the field is dropped or kept below.
+      if (int status = framing_.on_field(field == http::field::transfer_encoding, field == http::field::content_length,
+                                         std::string_view(value.data(), value.size())))
+        return reject(status, ec);
+    }
     // Framing and connection headers are the codec's business, not the
     // application's: hop-by-hop fields end here, as Envoy's HTTP connection
     // manager clears them in both directions (RFC 9110 §7.6.1). A response to
@@ -82,7 +103,15 @@ class DirectParser final : public http::basic_parser<kRequest> {
     }
     message.headers.add_checked(std::string_view(name.data(), name.size()), std::string_view(value.data(), value.size()));
   }
-  void on_header_impl(error_code&) override {}
+  void on_header_impl(error_code& ec) override {
+    if constexpr (kRequest) {
+      if (int status = framing_.on_header_end()) reject(status, ec);
+    }
+  }
+  void reject(int status, error_code& ec) {
+    rejected_status_ = status;
+    ec = http::error::bad_transfer_encoding;  // any error stops Beast; the status says which
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
     if (length) message.body.reserve(static_cast<size_t>(*length));
   }
@@ -96,6 +125,9 @@ class DirectParser final : public http::basic_parser<kRequest> {
     return body.size();
   }
   void on_finish_impl(error_code&) override {}
+
+  RequestFraming framing_;
+  int rejected_status_ = 0;
 };
 
 template <bool kRequest>
@@ -115,7 +147,7 @@ MessageDecoder<kRequest>& MessageDecoder<kRequest>::operator=(MessageDecoder&&) 
 template <bool kRequest>
 DirectParser<kRequest>& MessageDecoder<kRequest>::parser() {
   if (!impl_->parser) {
-    impl_->parser.emplace();
+    impl_->parser.emplace(limits_.header_count_max);
     impl_->parser->header_limit(static_cast<std::uint32_t>(limits_.header_bytes_max));
     impl_->parser->body_limit(limits_.body_bytes_max);
   }

@@ -176,6 +176,7 @@ const char* reason_phrase(int status) {
     case 418: return "I'm a teapot";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";

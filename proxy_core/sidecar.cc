@@ -675,7 +675,8 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   HttpRequest request;
   DecodeOutcome outcome;
   if (!parse_request(request_bytes, request, &outcome)) {
-    x.reply(text_reply(outcome.error_status ? outcome.error_status : 400, "Bad Request"));
+    int status = outcome.error_status ? outcome.error_status : 400;  // 431, 501, ... as Envoy's codec answers
+    x.reply(text_reply(status, reason_phrase(status)));
     return;
   }
   if (self_ != nullptr && !peer.mtls && table->peer_authentication_mode(*self_, port) == "STRICT") {
