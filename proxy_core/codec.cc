@@ -66,10 +66,16 @@ class DirectParser final : public http::basic_parser<kRequest> {
   using string_view = boost::beast::string_view;
   using error_code = boost::system::error_code;
 
-  void on_request_impl(http::verb, string_view method, string_view target, int, error_code&) override {
+  void on_request_impl(http::verb, string_view method, string_view target, int, error_code& ec) override {
     if constexpr (kRequest) {
       message.method.assign(method.data(), method.size());
-      message.target.assign(target.data(), target.size());
+      if (target.empty() || target.front() != '/') {
+        if (int status = absolute_target(std::string_view(method.data(), method.size()),
+                                         std::string_view(target.data(), target.size())))
+          return reject(status, ec);
+      } else {
+        message.target.assign(target.data(), target.size());
+      }
       // Room for the fields plus the few a sidecar adds (trace, attempt count).
       message.headers.reserve_more(24, 1024);
     }
@@ -97,7 +103,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
     if (field == http::field::content_length && !this->skip()) return;
     if constexpr (kRequest) {
       if (field == http::field::host) {
-        message.authority.assign(value.data(), value.size());
+        if (!authority_from_target_) message.authority.assign(value.data(), value.size());
         return;
       }
     }
@@ -107,6 +113,35 @@ class DirectParser final : public http::basic_parser<kRequest> {
     if constexpr (kRequest) {
       if (int status = framing_.on_header_end()) reject(status, ec);
     }
+  }
+  // A target that is not origin-form (RFC 9112 §3.2). Envoy's
+  // ServerConnectionImpl::handlePath (codec_impl.cc) takes an absolute-form
+  // target apart (allow_absolute_url defaults to true, http1/settings.cc):
+  // its authority replaces Host and its path is forwarded, as RFC 9112 §3.2.2
+  // asks of a proxy; anything else but OPTIONS * is an invalid URL -> 400.
+  // OPTIONS * passes the codec, and the connection manager answers 404 to any
+  // path not starting with '/' (conn_manager_impl.cc decodeHeaders,
+  // ResponseCodeDetails AbsolutePath). Returns the status to reject with, or 0.
+  int absolute_target(std::string_view method, std::string_view target) {
+    if (target == "*") return method == "OPTIONS" ? 404 : 400;
+    size_t scheme_end = target.find("://");
+    if (scheme_end == 0 || scheme_end == std::string_view::npos) return 400;
+    for (size_t i = 0; i < scheme_end; ++i) {
+      char c = target[i];
+      bool alpha = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+      if (!alpha && (i == 0 || !((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))) return 400;
+    }
+    std::string_view rest = target.substr(scheme_end + 3);
+    size_t path_start = rest.find_first_of("/?");
+    std::string_view authority = rest.substr(0, path_start);
+    if (authority.empty()) return 400;
+    message.authority.assign(authority);
+    authority_from_target_ = true;
+    std::string_view path = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+    if (path.empty() || path.front() != '/') message.target.assign("/");
+    else message.target.clear();
+    message.target.append(path);
+    return 0;
   }
   void reject(int status, error_code& ec) {
     rejected_status_ = status;
@@ -128,6 +163,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
 
   RequestFraming framing_;
   int rejected_status_ = 0;
+  bool authority_from_target_ = false;
 };
 
 template <bool kRequest>
