@@ -3,10 +3,11 @@
 // current Envoy uses by default, under source/common/http/http1/codec_impl.cc)
 // answers to the same bytes, with RFC 9112 where Envoy leaves a choice.
 //
-// Every row runs twice: through the codec alone (the path the simulated
-// network takes, parse_request -> MessageDecoder) and live, on 127.0.0.1,
-// through the Asio listener `meshsim proxy` uses, forwarding over the real
-// upstream pool to a real upstream that counts what reaches it. A rejected
+// Every row runs through the codec alone (the path the simulated network
+// takes, parse_request -> MessageDecoder, whole and a byte at a time) and
+// live, on 127.0.0.1, through the proxy core as `meshsim proxy` runs it:
+// the Asio listener, the outbound Sidecar and the upstream pool, to a real
+// upstream that records what reaches it. A rejected
 // row must get Envoy's status, a closed connection, and nothing upstream (or
 // only the legitimate request before the smuggled one). Bounded waits only.
 #include <future>
@@ -14,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/loader.h"
 #include "proxy_core/asio/asio_adapter.h"
 #include "proxy_core/codec.h"
 
@@ -37,10 +39,10 @@ struct Row {
   int expected_forwarded() const { return meshsim_status && envoy_status == 200 ? 0 : forwarded; }
 };
 
-constexpr const char* kSmuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+constexpr const char* kSmuggled = "GET /smuggled HTTP/1.1\r\nHost: bar\r\n\r\n";
 
 std::string post(std::string fields, std::string body) {
-  return "POST /p HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n" + body;
+  return "POST /p HTTP/1.1\r\nHost: bar\r\n" + fields + "\r\n" + body;
 }
 std::string chunk(std::string_view data) {
   char size[20];
@@ -127,7 +129,7 @@ std::vector<Row> rows() {
       // --- bare LF (RFC 9112 §2.2: a recipient MAY accept it). Balsa splits
       // lines on LF alone (BalsaFrame::ProcessHeaders), so Envoy accepts;
       // Beast requires CRLF. meshsim stays stricter: a rejection, never a smuggle.
-      {"BareLfHeaders", "GET /lf HTTP/1.1\nHost: x\nConnection: close\n\n", 200, 1, "/lf", 400,
+      {"BareLfHeaders", "GET /lf HTTP/1.1\nHost: bar\nConnection: close\n\n", 200, 1, "/lf", 400,
        "balsa ProcessHeaders (meshsim: 400, stricter)", true},
       {"BareLfAfterChunkSize", post("Transfer-Encoding: chunked\r\n", "3\nabc\r\n0\r\n\r\n"), 400, 0, "", 0,
        "balsa disallow_lone_lf_in_chunk_extension (default true)"},
@@ -152,33 +154,45 @@ std::vector<Row> rows() {
       {"ChunkDataLongerThanSize", post("Transfer-Encoding: chunked\r\n" + close, "3\r\nabcdef\r\n0\r\n\r\n"), 200, 1,
        "/p", 400, "balsa READING_CHUNK_TERM (meshsim: 400, stricter)"},
       // --- header field count (Envoy's max_headers_count default 100)
-      {"HundredFields", "GET /many HTTP/1.1\r\nHost: x\r\n" + close + many_fields(98) + "\r\n", 200, 1, "/many", 0,
+      {"HundredFields", "GET /many HTTP/1.1\r\nHost: bar\r\n" + close + many_fields(98) + "\r\n", 200, 1, "/many", 0,
        "completeLastHeader (100 fields: at the limit)"},
-      {"HundredAndOneFields", "GET /many HTTP/1.1\r\nHost: x\r\n" + close + many_fields(99) + "\r\n", 431, 0, "", 0,
+      {"HundredAndOneFields", "GET /many HTTP/1.1\r\nHost: bar\r\n" + close + many_fields(99) + "\r\n", 431, 0, "", 0,
        "completeLastHeader"},
       // --- request-target forms (RFC 9112 §3.2)
-      {"AbsoluteForm", "GET http://upstream/abs?q=1 HTTP/1.1\r\nHost: elsewhere\r\n" + close + "\r\n", 200, 1,
+      {"AbsoluteForm", "GET http://bar/abs?q=1 HTTP/1.1\r\nHost: elsewhere\r\n" + close + "\r\n", 200, 1,
        "/abs?q=1", 0, "handlePath (Host from the URL, RFC 9112 §3.2.2)"},
-      {"AbsoluteFormNoPath", "GET http://upstream HTTP/1.1\r\nHost: elsewhere\r\n" + close + "\r\n", 200, 1, "/", 0,
+      {"AbsoluteFormNoPath", "GET http://bar HTTP/1.1\r\nHost: elsewhere\r\n" + close + "\r\n", 200, 1, "/", 0,
        "handlePath"},
-      {"AbsoluteFormNoAuthority", "GET http:///abs HTTP/1.1\r\nHost: x\r\n\r\n", 400, 0, "", 0,
+      {"AbsoluteFormNoAuthority", "GET http:///abs HTTP/1.1\r\nHost: bar\r\n\r\n", 400, 0, "", 0,
        "handlePath (Utility::Url::initialize fails -> InvalidUrl)"},
-      {"AsteriskFormOptions", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 404, 0, "", 0, "hcm (path \"*\")"},
-      {"AsteriskFormGet", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400, 0, "", 0, "handlePath (\"*\" is no URL)"},
+      {"AsteriskFormOptions", "OPTIONS * HTTP/1.1\r\nHost: bar\r\n\r\n", 404, 0, "", 0, "hcm (path \"*\")"},
+      {"AsteriskFormGet", "GET * HTTP/1.1\r\nHost: bar\r\n\r\n", 400, 0, "", 0, "handlePath (\"*\" is no URL)"},
       // --- escaped slashes: Istio sets path_with_escaped_slashes_action KEEP_UNCHANGED on
       // every HCM and, for the default pathNormalization (BASE), normalize_path on and
       // merge_slashes off (istio pilot/pkg/networking/core/listener_builder.go,
       // buildHTTPConnectionManager "Setup normalization"), so %2F and %5C reach the
       // upstream as sent; normalize_path does not decode reserved characters.
-      {"EscapedSlash", "GET /a%2Fb HTTP/1.1\r\nHost: x\r\n" + close + "\r\n", 200, 1, "/a%2Fb", 0,
+      {"EscapedSlash", "GET /a%2Fb HTTP/1.1\r\nHost: bar\r\n" + close + "\r\n", 200, 1, "/a%2Fb", 0,
        "istio listener_builder.go: KEEP_UNCHANGED"},
-      {"EscapedBackslash", "GET /a%5Cb HTTP/1.1\r\nHost: x\r\n" + close + "\r\n", 200, 1, "/a%5Cb", 0,
+      {"EscapedBackslash", "GET /a%5Cb HTTP/1.1\r\nHost: bar\r\n" + close + "\r\n", 200, 1, "/a%5Cb", 0,
        "istio listener_builder.go: KEEP_UNCHANGED (%5C is an escaped slash to Envoy)"},
-      {"EscapedSlashDotDot", "GET /a/..%2Fb HTTP/1.1\r\nHost: x\r\n" + close + "\r\n", 200, 1, "/a/..%2Fb", 0,
+      {"EscapedSlashDotDot", "GET /a/..%2Fb HTTP/1.1\r\nHost: bar\r\n" + close + "\r\n", 200, 1, "/a/..%2Fb", 0,
        "KEEP_UNCHANGED: '..%2Fb' is no dot segment"},
+      // --- path normalization: normalize_path (BASE) canonicalizes the path Envoy routes
+      // and forwards, keeping the query as sent (envoy source/common/http/path_utility.cc
+      // PathTransformer::rfcNormalize, called from conn_manager_utility.cc
+      // maybeNormalizePath); slashes are not merged (merge_slashes off).
+      {"DotSegments", "GET /a/../b HTTP/1.1\r\nHost: bar\r\n" + close + "\r\n", 200, 1, "/b", 0,
+       "path_utility.cc rfcNormalize"},
+      {"DotSegmentsAboveRoot", "GET /../../b/./c/ HTTP/1.1\r\nHost: bar\r\n" + close + "\r\n", 200, 1, "/b/c/", 0,
+       "path_utility.cc rfcNormalize (RFC 3986 §5.2.4)"},
+      {"EncodedDotSegments", "GET /a/%2e%2E/b?q=/../x HTTP/1.1\r\nHost: bar\r\n" + close + "\r\n", 200, 1,
+       "/b?q=/../x", 0, "path_utility.cc rfcNormalize (the query is kept as sent)"},
+      {"DoubleSlashKept", "GET //a/../b HTTP/1.1\r\nHost: bar\r\n" + close + "\r\n", 200, 1, "//b", 0,
+       "istio listener_builder.go BASE: merge_slashes off"},
       // --- the legitimate first request of a pipelined pair still goes through
       {"PipelinedThenSmuggleAttempt",
-       "GET /first HTTP/1.1\r\nHost: x\r\n\r\n" + post("Transfer-Encoding: xchunked\r\n", hidden), 501, 1, "/first", 0,
+       "GET /first HTTP/1.1\r\nHost: bar\r\n\r\n" + post("Transfer-Encoding: xchunked\r\n", hidden), 501, 1, "/first", 0,
        "onHeadersCompleteBase (the first request is legitimate)"},
   };
 }
@@ -235,7 +249,9 @@ TEST_P(Smuggling, CodecAnswersAsEnvoy) {
     EXPECT_EQ(d.error_status, status == 200 ? 0 : status) << (byte_by_byte ? "byte by byte" : "whole");
     ASSERT_EQ(static_cast<int>(d.requests.size()), row.expected_forwarded());
     if (!row.upstream_target.empty() && !d.requests.empty()) {
-      EXPECT_EQ(d.requests.front().target, row.upstream_target);
+      HttpRequest first = d.requests.front();
+      normalize_target(first);  // what every sidecar does next (see the live test)
+      EXPECT_EQ(first.target, row.upstream_target);
     }
   }
 }
@@ -248,6 +264,7 @@ TEST_P(Smuggling, ParseRequestReportsTheSameStatus) {
   DecodeOutcome outcome;
   if (row.expected_forwarded() > 0) {  // the first request is legitimate
     ASSERT_TRUE(parse_request(row.bytes, request, &outcome)) << outcome.error;
+    normalize_target(request);
     EXPECT_EQ(request.target, row.upstream_target);
     return;
   }
@@ -265,10 +282,11 @@ struct Loop {
   net::io_context io{asio::kOneThread};
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
   std::thread thread{[this] { io.run_for(std::chrono::seconds(60)); }};
-  ~Loop() {
+  ~Loop() { stop(); }
+  void stop() {
     work.reset();
     io.stop();
-    thread.join();
+    if (thread.joinable()) thread.join();
   }
   template <typename F>
   auto run(F f) {
@@ -302,36 +320,84 @@ std::string exchange(uint16_t port, const std::string& bytes, std::chrono::secon
   return got + "<still open>";
 }
 
+constexpr const char* kMesh = R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bar}
+spec:
+  selector: {matchLabels: {app: bar}}
+  template:
+    metadata: {labels: {app: bar}}
+    spec: {containers: [{name: app, image: bar, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bar}
+spec: {selector: {app: bar}, ports: [{port: 80, targetPort: 8080}]}
+)";
+
+// The proxy core on real sockets, as `meshsim proxy` runs it: a listener
+// whose handler is the outbound Sidecar, the upstream pool, and a real
+// upstream server that records every request reaching it. (No second
+// sidecar in front of it: that one would count the fields the first adds,
+// as a second Envoy does, and the 100-field row is about the first hop.)
+// A real server counts no fields (nginx, for one, bounds only their size);
+// the sidecar adds its own (trace, request id) to the 100 the client sent.
+asio::ListenerLimits server_limits() {
+  asio::ListenerLimits limits;
+  limits.codec.header_count_max = 1000;
+  return limits;
+}
+
 struct LiveProxy {
   Loop loop;
-  std::vector<std::string> upstream_saw;  // targets, on the loop's thread
-  asio::HttpListener upstream{loop.io, {kLoopback, 0}, [this](HttpRequest request, asio::HttpListener::Respond respond) {
-                                upstream_saw.push_back(request.target);
-                                HttpResponse r;
-                                r.body = request.method + " " + request.target + " host=" + request.authority;
-                                respond(std::move(r));
-                              }};
+  std::shared_ptr<const RouteTable> table;
+  SnapshotHolder snapshot;
+  asio::AsioClock clock;
+  asio::AsioTimers timers{loop.io};
+  struct FixedRandom : Random {
+    uint64_t next() override { return 0x9E3779B97F4A7C15ull; }
+  } random;
   asio::AsioTransport transport{loop.io};
-  Endpoint up;
-  asio::HttpListener proxy{loop.io, {kLoopback, 0}, [this](HttpRequest request, asio::HttpListener::Respond respond) {
-                             transport.send(up, 80, {}, serialize(request), [respond](TransportResult&& r) {
-                               HttpResponse out;
-                               if (r.decoded) out = std::move(*r.decoded);
-                               else out.status = 502;
-                               respond(std::move(out));
-                             });
-                           }};
+  SidecarEnv env{&clock, &timers, &random, &transport, nullptr, &snapshot};
+  std::optional<Sidecar> client_side;
+  std::optional<asio::HttpListener> upstream, front;
+  std::vector<std::string> upstream_saw;  // targets, on the loop's thread
+
   LiveProxy() {
-    up.ip = "10.0.0.1";
-    transport.map(up.ip, 80, {kLoopback, upstream.port()});
+    auto loaded = config::load({{"mesh.yaml", kMesh}});
+    std::vector<std::string> errors;
+    table = RouteTable::create(std::move(loaded.resources), &errors);
+    snapshot.set(table);
+    loop.run([this] {
+      const Endpoint& bar = table->endpoints()[0];
+      client_side.emplace(nullptr, "default", Labels{}, env);
+      upstream.emplace(loop.io, tcp::endpoint{kLoopback, 0}, [this](HttpRequest req, asio::HttpListener::Respond respond) {
+        upstream_saw.push_back(req.target);
+        respond(HttpResponse{});
+      }, server_limits());
+      transport.map(bar.ip, 8080, {kLoopback, upstream->port()});
+      front.emplace(loop.io, tcp::endpoint{kLoopback, 0}, [this](HttpRequest req, asio::HttpListener::Respond respond) {
+        std::string host = req.authority;
+        client_side->outbound(std::move(req), host, 80, [respond](OutboundResult out) {
+          HttpResponse r;
+          if (out.response) r = *out.response;
+          else r.status = 503;
+          respond(std::move(r));
+        });
+      });
+      return 0;
+    });
   }
+  // The loop stops first: nothing runs while the sidecars and sockets go.
+  ~LiveProxy() { loop.stop(); }
 };
 
 TEST_P(Smuggling, LiveProxyAnswersAsEnvoyAndTheUpstreamSeesNothingSmuggled) {
   const Row& row = GetParam();
   SCOPED_TRACE(row.source);
   LiveProxy live;
-  std::string reply = exchange(live.proxy.port(), row.bytes, std::chrono::seconds(10));
+  std::string reply = exchange(live.front->port(), row.bytes, std::chrono::seconds(10));
   EXPECT_EQ(reply.find("<still open>"), std::string::npos) << "the connection must close";
   // The last response on the connection carries the verdict.
   size_t last = reply.rfind("HTTP/1.1 ");
