@@ -6,6 +6,8 @@
 
 #include <boost/beast/http.hpp>
 
+#include "proxy_core/request_framing.h"
+
 namespace meshsim::proxy {
 namespace {
 
@@ -28,7 +30,11 @@ DecodeOutcome feed_parser(Parser& parser, std::string_view& bytes) {
     size_t used = parser.put(boost::asio::const_buffer(bytes.data(), bytes.size()), ec);
     bytes.remove_prefix(used);
     if (ec == http::error::need_more) return {};
-    if (ec) return error_outcome(ec);
+    if (ec) {
+      DecodeOutcome out = error_outcome(ec);
+      if (int status = parser.framing_status(ec)) out.error_status = status;
+      return out;
+    }
     if (used == 0) return {};
   }
   DecodeOutcome out;
@@ -47,14 +53,29 @@ class DirectParser final : public http::basic_parser<kRequest> {
   using Message = std::conditional_t<kRequest, HttpRequest, HttpResponse>;
   Message message;
 
+  explicit DirectParser(size_t header_count_max) : framing_(header_count_max) {}
+  // The status Envoy answers a request with that failed with `ec`, when it
+  // differs from the codec's plain mapping (400/413/431); 0 otherwise.
+  int framing_status(const boost::system::error_code& ec) const {
+    if (rejected_status_) return rejected_status_;
+    if (kRequest && ec == http::error::bad_transfer_encoding) return framing_.on_beast_rejected_transfer_encoding();
+    return 0;
+  }
+
  private:
   using string_view = boost::beast::string_view;
   using error_code = boost::system::error_code;
 
-  void on_request_impl(http::verb, string_view method, string_view target, int, error_code&) override {
+  void on_request_impl(http::verb, string_view method, string_view target, int, error_code& ec) override {
     if constexpr (kRequest) {
       message.method.assign(method.data(), method.size());
-      message.target.assign(target.data(), target.size());
+      if (target.empty() || target.front() != '/') {
+        if (int status = absolute_target(std::string_view(method.data(), method.size()),
+                                         std::string_view(target.data(), target.size())))
+          return reject(status, ec);
+      } else {
+        message.target.assign(target.data(), target.size());
+      }
       // Room for the fields plus the few a sidecar adds (trace, attempt count).
       message.headers.reserve_more(24, 1024);
     }
@@ -65,7 +86,13 @@ class DirectParser final : public http::basic_parser<kRequest> {
       message.headers.reserve_more(16, 512);
     }
   }
-  void on_field_impl(http::field field, string_view name, string_view value, error_code&) override {
+  void on_field_impl(http::field field, string_view name, string_view value, error_code& ec) override {
+    if constexpr (kRequest) {
+      // Envoy's framing rules, before the field is dropped or kept below.
+      if (int status = framing_.on_field(field == http::field::transfer_encoding, field == http::field::content_length,
+                                         std::string_view(value.data(), value.size())))
+        return reject(status, ec);
+    }
     // Framing and connection headers are the codec's business, not the
     // application's: hop-by-hop fields end here, as Envoy's HTTP connection
     // manager clears them in both directions (RFC 9110 §7.6.1). A response to
@@ -76,13 +103,50 @@ class DirectParser final : public http::basic_parser<kRequest> {
     if (field == http::field::content_length && !this->skip()) return;
     if constexpr (kRequest) {
       if (field == http::field::host) {
-        message.authority.assign(value.data(), value.size());
+        if (!authority_from_target_) message.authority.assign(value.data(), value.size());
         return;
       }
     }
     message.headers.add_checked(std::string_view(name.data(), name.size()), std::string_view(value.data(), value.size()));
   }
-  void on_header_impl(error_code&) override {}
+  void on_header_impl(error_code& ec) override {
+    if constexpr (kRequest) {
+      if (int status = framing_.on_header_end()) reject(status, ec);
+    }
+  }
+  // A target that is not origin-form (RFC 9112 §3.2). Envoy's
+  // ServerConnectionImpl::handlePath (codec_impl.cc) takes an absolute-form
+  // target apart (allow_absolute_url defaults to true, http1/settings.cc):
+  // its authority replaces Host and its path is forwarded, as RFC 9112 §3.2.2
+  // asks of a proxy; anything else but OPTIONS * is an invalid URL -> 400.
+  // OPTIONS * passes the codec, and the connection manager answers 404 to any
+  // path not starting with '/' (conn_manager_impl.cc decodeHeaders,
+  // ResponseCodeDetails AbsolutePath). Returns the status to reject with, or 0.
+  int absolute_target(std::string_view method, std::string_view target) {
+    if (target == "*") return method == "OPTIONS" ? 404 : 400;
+    size_t scheme_end = target.find("://");
+    if (scheme_end == 0 || scheme_end == std::string_view::npos) return 400;
+    for (size_t i = 0; i < scheme_end; ++i) {
+      char c = target[i];
+      bool alpha = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+      if (!alpha && (i == 0 || !((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))) return 400;
+    }
+    std::string_view rest = target.substr(scheme_end + 3);
+    size_t path_start = rest.find_first_of("/?");
+    std::string_view authority = rest.substr(0, path_start);
+    if (authority.empty()) return 400;
+    message.authority.assign(authority);
+    authority_from_target_ = true;
+    std::string_view path = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+    if (path.empty() || path.front() != '/') message.target.assign("/");
+    else message.target.clear();
+    message.target.append(path);
+    return 0;
+  }
+  void reject(int status, error_code& ec) {
+    rejected_status_ = status;
+    ec = http::error::bad_transfer_encoding;  // any error stops Beast; the status says which
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
     if (length) message.body.reserve(static_cast<size_t>(*length));
   }
@@ -96,6 +160,10 @@ class DirectParser final : public http::basic_parser<kRequest> {
     return body.size();
   }
   void on_finish_impl(error_code&) override {}
+
+  RequestFraming framing_;
+  int rejected_status_ = 0;
+  bool authority_from_target_ = false;
 };
 
 template <bool kRequest>
@@ -115,7 +183,7 @@ MessageDecoder<kRequest>& MessageDecoder<kRequest>::operator=(MessageDecoder&&) 
 template <bool kRequest>
 DirectParser<kRequest>& MessageDecoder<kRequest>::parser() {
   if (!impl_->parser) {
-    impl_->parser.emplace();
+    impl_->parser.emplace(limits_.header_count_max);
     impl_->parser->header_limit(static_cast<std::uint32_t>(limits_.header_bytes_max));
     impl_->parser->body_limit(limits_.body_bytes_max);
   }

@@ -16,13 +16,15 @@ namespace meshsim::proxy {
 
 struct CodecLimits {
   size_t header_bytes_max = 60 * 1024;
+  // Envoy's max_headers_count default (HttpProtocolOptions): more -> 431.
+  size_t header_count_max = 100;
   size_t body_bytes_max = 4 * 1024 * 1024;
 };
 
 struct DecodeOutcome {
   enum class Kind { kNeedMore, kMessage, kError };
   Kind kind = Kind::kNeedMore;
-  int error_status = 0;  // 400, 413 or 431 for kError
+  int error_status = 0;  // 400, 413, 431 or 501 (a Transfer-Encoding other than chunked) for kError
   std::string error;
 };
 

@@ -176,6 +176,7 @@ const char* reason_phrase(int status) {
     case 418: return "I'm a teapot";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
@@ -220,9 +221,9 @@ std::string normalize_path(std::string_view path) {
     std::string_view seg = rest.substr(0, slash);
     rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
     trailing_slash = slash != std::string_view::npos && rest.empty();
-    if (seg == ".") continue;
-    if (seg == "..") {
-      if (!segments.empty()) segments.pop_back();
+    if (seg == "." || seg == "..") {
+      if (seg == ".." && !segments.empty()) segments.pop_back();
+      trailing_slash = rest.empty();  // "/a/." and "/a/b/.." end in '/' (RFC 3986 §5.2.4)
       continue;
     }
     segments.push_back(seg);
@@ -234,6 +235,16 @@ std::string normalize_path(std::string_view path) {
   }
   if (out.empty() || trailing_slash) out += '/';
   return out;
+}
+
+bool normalize_target(HttpRequest& request) {
+  std::string_view path = request.path();
+  if (path.find('%') == std::string_view::npos && path.find("/.") == std::string_view::npos) return false;
+  std::string normalized = normalize_path(path);
+  if (normalized == path) return false;
+  normalized.append(request.target, path.size());  // the query, as sent
+  request.target = std::move(normalized);
+  return true;
 }
 
 }  // namespace meshsim::proxy

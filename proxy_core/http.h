@@ -194,5 +194,11 @@ const char* reason_phrase(int status);
 // Envoy's normalize_path does before authorization (Istio's default BASE
 // normalization; slashes are not merged).
 std::string normalize_path(std::string_view path);
+// Envoy's normalize_path applied to the request itself, as Istio's default
+// (BASE) configures every sidecar: the path is routed and forwarded
+// normalized, the query kept as sent (envoy path_utility.cc
+// PathTransformer::rfcNormalize). Costs nothing for a path with no dot
+// segment and no percent-encoding. Returns whether the target changed.
+bool normalize_target(HttpRequest& request);
 
 }  // namespace meshsim::proxy

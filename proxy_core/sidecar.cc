@@ -634,6 +634,9 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
   call->alive = alive_;
   call->table = env_.snapshot->get();
   call->request = std::move(request);
+  // Istio's default pathNormalization (BASE): Envoy routes and forwards the
+  // normalized path (ConnectionManagerUtility::maybeNormalizePath).
+  normalize_target(call->request);
   call->url_host = std::move(url_host);
   call->port = port;
   call->done = std::move(done);
@@ -675,9 +678,11 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   HttpRequest request;
   DecodeOutcome outcome;
   if (!parse_request(request_bytes, request, &outcome)) {
-    x.reply(text_reply(outcome.error_status ? outcome.error_status : 400, "Bad Request"));
+    int status = outcome.error_status ? outcome.error_status : 400;  // 431, 501, ... as Envoy's codec answers
+    x.reply(text_reply(status, reason_phrase(status)));
     return;
   }
+  normalize_target(request);  // as on the outbound side: the inbound listener's HCM normalizes too
   if (self_ != nullptr && !peer.mtls && table->peer_authentication_mode(*self_, port) == "STRICT") {
     // STRICT mTLS: the plaintext connection is reset during the handshake.
     TransportResult tr;

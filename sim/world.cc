@@ -168,7 +168,7 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
   proxy::DecodeOutcome outcome;
   if (!proxy::parse_request(bytes, request, &outcome)) {
     HttpResponse bad;
-    bad.status = 400;
+    bad.status = outcome.error_status ? outcome.error_status : 400;  // the codec says which (431, 501, ...)
     reply({true, "", proxy::serialize(bad)});
     return;
   }
