@@ -161,6 +161,8 @@ struct HTTPRetry {
   std::optional<Duration> per_try_timeout;
   std::string retry_on;
   std::optional<bool> retry_remote_localities;
+  std::optional<bool> retry_ignore_previous_hosts;
+  std::optional<Duration> backoff;
 };
 
 struct FaultDelay {

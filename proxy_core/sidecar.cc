@@ -108,8 +108,23 @@ void set_destination(TelemetryEvent& ev, const Endpoint& e) {
   ev.destination_app = e.app;
 }
 
-std::string join_flags(const std::vector<std::string>& flags) {
+// Envoy writes response flags in the order of its flag bits, not in the
+// order they were set (stream_info/utility.cc ResponseFlagUtils::toShortString):
+// "UT,DI" for a delayed request that then timed out.
+constexpr std::string_view kFlagOrder[] = {"LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR", "DI", "FI",
+                                           "RL", "UAEX", "RLSE", "DC", "URX", "SI", "IH", "DPE", "UMSDR",
+                                           "RFCF", "NFCF", "DT", "UPE", "NC"};
+
+size_t flag_rank(std::string_view flag) {
+  for (size_t i = 0; i < std::size(kFlagOrder); ++i)
+    if (kFlagOrder[i] == flag) return i;
+  return std::size(kFlagOrder);
+}
+
+std::string join_flags(std::vector<std::string> flags) {
   if (flags.empty()) return "-";
+  std::stable_sort(flags.begin(), flags.end(),
+                   [](const std::string& a, const std::string& b) { return flag_rank(a) < flag_rank(b); });
   std::string out;
   for (const auto& f : flags) out += (out.empty() ? "" : ",") + f;
   return out;
@@ -333,6 +348,16 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     return it != state.health.end() && it->second.ejected_until > env().clock->now();
   }
 
+  // The previous_hosts predicate (retry.go ConvertPolicy): as configured by
+  // retryIgnorePreviousHosts, else off when the route's single destination
+  // hashes consistently, so a retry stays on the hashed host.
+  bool retry_avoids_previous_hosts(const Cluster& cluster) const {
+    if (!decision.retry) return false;
+    if (decision.retry->previous_hosts) return *decision.retry->previous_hosts;
+    const auto& lb = cluster.policy.load_balancer;
+    return !(decision.retry->single_destination && lb && lb->consistent_hash);
+  }
+
   const Endpoint* pick_endpoint(const Cluster& cluster, bool avoid_tried) {
     if (cluster.endpoints.empty()) return nullptr;
     auto& state = state_of(cluster);
@@ -345,7 +370,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       // Envoy's panic threshold: with every host ejected, balance over all.
       if (!narrowed.empty()) pool = &narrowed;
     }
-    if (avoid_tried && decision.retry && decision.retry->previous_hosts && !tried.empty()) {
+    if (avoid_tried && !tried.empty() && retry_avoids_previous_hosts(cluster)) {
       std::vector<const Endpoint*> fresh;
       for (const Endpoint* e : *pool)
         if (std::find(tried.begin(), tried.end(), e->index) == tried.end()) fresh.push_back(e);
@@ -429,11 +454,23 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     return false;
   }
 
-  bool retriable_reset() const {
+  // Envoy retry_state_impl.cc wouldRetryFromReset, for a connection that
+  // never opened: connect-failure, then reset-before-request (nothing was
+  // sent), then reset / 5xx / gateway-error.
+  bool retries_connect_failure() const {
+    if (!decision.retry) return false;
+    return decision.retry->retries_on(kRetryOnConnectFailure) || decision.retry->retries_on(kRetryOnResetBeforeRequest) ||
+           retries_local_reset();
+  }
+
+  // The same function for a stream Envoy resets itself after sending the
+  // request: a per-try timeout is a LocalReset (router.cc
+  // onPerTryTimeoutCommon -> maybeRetryReset). Only reset, 5xx and
+  // gateway-error retry it; retriable status codes apply to responses only.
+  bool retries_local_reset() const {
     if (!decision.retry) return false;
     const RetryPolicy& p = *decision.retry;
-    return p.retries_on(kRetryOn5xx) || p.retries_on(kRetryOnGatewayError) || p.retries_on(kRetryOnConnectFailure) ||
-           p.retries_on(kRetryOnReset);
+    return p.retries_on(kRetryOnReset) || p.retries_on(kRetryOn5xx) || p.retries_on(kRetryOnGatewayError);
   }
 
   void record_outlier(const Endpoint& e, int status, bool connect_failure) {
@@ -485,12 +522,12 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     cancel_per_try();
     if (!tr.connected) {
       record_outlier(e, 0, true);
-      if (retriable_reset() && retry_allowed()) {
+      if (retries_connect_failure() && retry_allowed()) {
         schedule_retry();
         return;
       }
       flags.push_back("UF");
-      if (retriable_reset() && decision.retry->num_retries > 0) flags.push_back("URX");
+      if (retries_connect_failure() && decision.retry->num_retries > 0) flags.push_back("URX");
       respond(text_reply(503, kConnectFailureBody));
       return;
     }
@@ -521,14 +558,16 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void on_per_try_timeout(const Endpoint& e) {
     ++attempt_generation;  // abandon the attempt in flight
     per_try_timer.reset();
+    // Outlier detection sees the timeout as a 504 (router.cc
+    // updateOutlierDetection(LocalOriginTimeout, timeout_response_code_)).
     record_outlier(e, 504, false);
-    if (retriable_status(504) || retriable_reset()) {
-      if (retry_allowed()) {
-        schedule_retry();
-        return;
-      }
+    if (retries_local_reset() && retry_allowed()) {
+      schedule_retry();
+      return;
     }
     flags.push_back("UT");
+    // router.cc maybeRetryReset: RetryStatus::NoRetryLimitExceeded sets URX.
+    if (retries_local_reset() && decision.retry->num_retries > 0) flags.push_back("URX");
     respond(text_reply(504, kTimeoutBody));
   }
 
