@@ -25,12 +25,16 @@ constexpr const char* kFaultAbortBody = "fault filter abort";
 constexpr const char* kRbacDeniedBody = "RBAC: access denied";
 // Envoy's retry back-off caps at 10x the base interval (router_filter.rst).
 constexpr int kMaxIntervalFactor = 10;
-// Envoy's default circuit-breaker thresholds (cluster.proto): 1024 each.
-constexpr int64_t kDefaultMaxConnections = 1024;
-constexpr int64_t kDefaultMaxPending = 1024;
+// Istio's circuit-breaker thresholds when a DestinationRule sets none
+// (cluster_traffic_policy.go getDefaultCircuitBreakerThresholds): MaxUint32,
+// not Envoy's 1024.
+constexpr int64_t kDefaultMaxConnections = UINT32_MAX;
+constexpr int64_t kDefaultMaxPending = UINT32_MAX;
 // Envoy outlier detection defaults (outlier_detection.proto).
 constexpr int kDefaultConsecutive5xx = 5;
 constexpr Duration kDefaultBaseEjection{30'000'000};
+constexpr Duration kDefaultInterval{10'000'000};
+constexpr Duration kDefaultMaxEjection{300'000'000};  // max_ejection_time; Istio does not set it
 constexpr int kDefaultMaxEjectionPercent = 10;
 
 HttpResponse text_reply(int status, std::string body) {
@@ -147,15 +151,22 @@ struct Sidecar::ClusterState {
   struct HostHealth {
     int consecutive_5xx = 0;
     int consecutive_gateway = 0;
-    int times_ejected = 0;
-    TimePoint ejected_until{-1};
+    int eject_backoff = 0;  // Envoy's ejection-time multiplier
+    bool ejected = false;   // until the interval tick that returns it
+    TimePoint ejected_at{0}, ejected_until{-1};
   };
   std::map<size_t, HostHealth> health;  // by endpoint index
+  // The outlier detector's interval timer runs from the cluster's creation;
+  // here, from the first request that used it.
+  TimePoint created{0};
 };
 
 Sidecar::ClusterState& Sidecar::cluster_state(const std::string& name) {
   auto& slot = clusters_[name];
-  if (!slot) slot = std::make_unique<ClusterState>();
+  if (!slot) {
+    slot = std::make_unique<ClusterState>();
+    slot->created = env_.clock->now();
+  }
   return *slot;
 }
 
@@ -345,7 +356,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   bool ejected(const Endpoint& e, Sidecar::ClusterState& state) {
     auto it = state.health.find(e.index);
-    return it != state.health.end() && it->second.ejected_until > env().clock->now();
+    return it != state.health.end() && it->second.ejected && it->second.ejected_until > env().clock->now();
   }
 
   // The previous_hosts predicate (retry.go ConvertPolicy): as configured by
@@ -367,8 +378,15 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (!state.health.empty()) {  // outlier detection has seen this cluster
       for (const Endpoint* e : cluster.endpoints)
         if (!ejected(*e, state)) narrowed.push_back(e);
-      // Envoy's panic threshold: with every host ejected, balance over all.
-      if (!narrowed.empty()) pool = &narrowed;
+      // Panic mode balances over every host when fewer than the threshold
+      // are healthy. Istio sets healthy_panic_threshold to minHealthPercent
+      // (default 0: never) with outlier detection (applyOutlierDetection);
+      // with no healthy host and no panic Envoy answers 503 UH
+      // (load_balancer_impl.cc recalculatePerPriorityPanic).
+      const auto& od = cluster.policy.outlier_detection;
+      size_t panic_percent = od ? static_cast<size_t>(std::max(0, od->min_health_percent.value_or(0))) : 50;
+      if (narrowed.size() * 100 >= cluster.endpoints.size() * panic_percent) pool = &narrowed;
+      if (pool->empty()) return nullptr;
     }
     if (avoid_tried && !tried.empty() && retry_avoids_previous_hosts(cluster)) {
       std::vector<const Endpoint*> fresh;
@@ -473,28 +491,72 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     return p.retries_on(kRetryOnReset) || p.retries_on(kRetryOn5xx) || p.retries_on(kRetryOnGatewayError);
   }
 
+  // Envoy's interval timer (outlier_detection_impl.cc onIntervalTimer) ticks
+  // every `interval` from the detector's start: the first tick at or after `t`.
+  static TimePoint next_tick(TimePoint start, Duration interval, TimePoint t) {
+    if (interval.count() <= 0 || t <= start) return t;
+    auto ticks = (t - start + interval - Duration(1)) / interval;
+    return start + interval * ticks;
+  }
+
+  // Consecutive-error outlier detection as Envoy's DetectorImpl does it, with
+  // Istio's translation (cluster_traffic_policy.go applyOutlierDetection).
   void record_outlier(const Endpoint& e, int status, bool connect_failure) {
     const auto& od = decision.cluster->policy.outlier_detection;
     if (!od) return;
     auto& state = state_of(*decision.cluster);
     auto& h = state.health[e.index];
-    bool is_5xx = connect_failure || status >= 500;
-    bool is_gateway = connect_failure || status == 502 || status == 503 || status == 504;
-    h.consecutive_5xx = is_5xx ? h.consecutive_5xx + 1 : 0;
-    h.consecutive_gateway = is_gateway ? h.consecutive_gateway + 1 : 0;
-    int threshold_5xx = od->consecutive_5xx_errors.value_or(od->consecutive_errors.value_or(kDefaultConsecutive5xx));
-    bool trip = (threshold_5xx > 0 && h.consecutive_5xx >= threshold_5xx) ||
-                (od->consecutive_gateway_errors && *od->consecutive_gateway_errors > 0 &&
-                 h.consecutive_gateway >= *od->consecutive_gateway_errors);
-    if (!trip) return;
+    const TimePoint now = env().clock->now();
+    const Duration interval = od->interval.value_or(kDefaultInterval);
+    const Duration base = od->base_ejection_time.value_or(kDefaultBaseEjection);
+    if (h.ejected && h.ejected_until <= now) {
+      // checkHostForUneject: returned at a tick, both counters reset; every
+      // later tick that finds it healthy lowers the backoff by one.
+      h.ejected = false;
+      h.consecutive_5xx = h.consecutive_gateway = 0;
+      auto ticks_since = interval.count() > 0 ? (now - h.ejected_until) / interval : 0;
+      h.eject_backoff = static_cast<int>(std::max<int64_t>(0, h.eject_backoff - ticks_since));
+    }
+    // With split_external_local_origin_errors off (Istio's default) a
+    // connection failure counts as 503 and a timeout as 504
+    // (DetectorHostMonitorImpl::putResultNoLocalExternalSplit).
+    if (connect_failure) status = 503;
+    bool is_5xx = status >= 500;
+    bool is_gateway = status == 502 || status == 503 || status == 504;
+    if (!is_5xx) {
+      h.consecutive_5xx = h.consecutive_gateway = 0;
+      return;
+    }
+    if (!is_gateway) h.consecutive_gateway = 0;
+    // putHttpResponseCode: an ejection is considered when a counter reaches
+    // its threshold exactly; onConsecutiveErrorWorker then resets that counter
+    // whether or not the ejection happened. Istio leaves consecutive_5xx at
+    // Envoy's default 5 when consecutive5xxErrors is unset (the deprecated
+    // consecutiveErrors is not translated); 0 disables it (enforcing 0).
+    // consecutive_gateway_failure is enforced only when Istio sets it.
+    int threshold_5xx = od->consecutive_5xx_errors.value_or(kDefaultConsecutive5xx);
+    int threshold_gateway = od->consecutive_gateway_errors.value_or(0);
+    bool trip_gateway = is_gateway && ++h.consecutive_gateway == threshold_gateway && threshold_gateway > 0;
+    bool trip_5xx = ++h.consecutive_5xx == threshold_5xx && threshold_5xx > 0;
+    if (!trip_gateway && !trip_5xx) return;
+    if (trip_gateway) h.consecutive_gateway = 0;
+    if (trip_5xx) h.consecutive_5xx = 0;
+    if (h.ejected) return;  // a late answer from a host already ejected
     size_t total = decision.cluster->endpoints.size(), ejected_now = 0;
     for (const Endpoint* other : decision.cluster->endpoints) ejected_now += ejected(*other, state) ? 1 : 0;
     int max_percent = od->max_ejection_percent.value_or(kDefaultMaxEjectionPercent);
-    // Envoy always allows one ejection even when the percentage rounds to zero.
-    if (ejected_now > 0 && (ejected_now + 1) * 100 > total * static_cast<size_t>(max_percent)) return;
-    ++h.times_ejected;
-    h.consecutive_5xx = h.consecutive_gateway = 0;
-    h.ejected_until = env().clock->now() + od->base_ejection_time.value_or(kDefaultBaseEjection) * h.times_ejected;
+    // Envoy >= 1.28 (envoy#27909) outlier_detection_impl.cc DetectorImpl::ejectHost:
+    // eject only when 100 * (ejected + 1) / hosts <= max_ejection_percent. The
+    // first ejection is no exception: with Istio's default 10% nothing is
+    // ejected below 10 hosts (always_eject_one_host, envoy#34796, is never
+    // set by Istio's applyOutlierDetection).
+    if ((ejected_now + 1) * 100 > total * static_cast<size_t>(std::max(0, max_percent))) return;
+    // ejectHost raises the backoff while base * backoff < max + base; the
+    // host returns at the first tick after min(base * backoff, max).
+    if (base * h.eject_backoff < kDefaultMaxEjection + base) ++h.eject_backoff;
+    h.ejected = true;
+    h.ejected_at = now;
+    h.ejected_until = next_tick(state.created, interval, now + std::min(base * h.eject_backoff, kDefaultMaxEjection));
   }
 
   void schedule_retry() {
