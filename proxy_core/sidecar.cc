@@ -32,6 +32,7 @@ constexpr int64_t kDefaultMaxConnections = UINT32_MAX;
 constexpr int64_t kDefaultMaxPending = UINT32_MAX;
 // Envoy outlier detection defaults (outlier_detection.proto).
 constexpr int kDefaultConsecutive5xx = 5;
+constexpr int kDefaultConsecutiveLocalOrigin = 5;
 constexpr Duration kDefaultBaseEjection{30'000'000};
 constexpr Duration kDefaultInterval{10'000'000};
 constexpr Duration kDefaultMaxEjection{300'000'000};  // max_ejection_time; Istio does not set it
@@ -151,6 +152,7 @@ struct Sidecar::ClusterState {
   struct HostHealth {
     int consecutive_5xx = 0;
     int consecutive_gateway = 0;
+    int consecutive_local_origin = 0;
     int eject_backoff = 0;  // Envoy's ejection-time multiplier
     bool ejected = false;   // until the interval tick that returns it
     TimePoint ejected_at{0}, ejected_until{-1};
@@ -199,6 +201,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   int retries_done = 0;
   int backoff_step = 1;
   std::vector<size_t> tried;
+  const Endpoint* in_flight_to = nullptr;  // the host of the latest attempt
   bool finished = false;
   uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
   std::optional<Timers::TimerId> global_timer, per_try_timer;
@@ -436,6 +439,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       return;
     }
     tried.push_back(e->index);
+    in_flight_to = e;
     ++result.attempts;
     ++state_of(cluster).active_by_host[e->index];
     request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
@@ -501,26 +505,43 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   // Consecutive-error outlier detection as Envoy's DetectorImpl does it, with
   // Istio's translation (cluster_traffic_policy.go applyOutlierDetection).
-  void record_outlier(const Endpoint& e, int status, bool connect_failure) {
+  enum class Outcome { kResponse, kConnectFailure, kTimeout };
+  void record_outlier(const Endpoint& e, int status, Outcome outcome) {
     const auto& od = decision.cluster->policy.outlier_detection;
     if (!od) return;
     auto& state = state_of(*decision.cluster);
     auto& h = state.health[e.index];
     const TimePoint now = env().clock->now();
     const Duration interval = od->interval.value_or(kDefaultInterval);
-    const Duration base = od->base_ejection_time.value_or(kDefaultBaseEjection);
     if (h.ejected && h.ejected_until <= now) {
       // checkHostForUneject: returned at a tick, both counters reset; every
       // later tick that finds it healthy lowers the backoff by one.
       h.ejected = false;
-      h.consecutive_5xx = h.consecutive_gateway = 0;
+      h.consecutive_5xx = h.consecutive_gateway = h.consecutive_local_origin = 0;
       auto ticks_since = interval.count() > 0 ? (now - h.ejected_until) / interval : 0;
       h.eject_backoff = static_cast<int>(std::max<int64_t>(0, h.eject_backoff - ticks_since));
     }
     // With split_external_local_origin_errors off (Istio's default) a
     // connection failure counts as 503 and a timeout as 504
-    // (DetectorHostMonitorImpl::putResultNoLocalExternalSplit).
-    if (connect_failure) status = 503;
+    // (DetectorHostMonitorImpl::putResultNoLocalExternalSplit). With it on,
+    // they count only as consecutive local-origin failures (Envoy default 5,
+    // enforced 100%; Istio sets the count when consecutiveLocalOriginFailures
+    // > 0) and responses alone feed the 5xx counters
+    // (putResultWithLocalExternalSplit).
+    const bool local_origin = outcome != Outcome::kResponse;
+    if (od->split_external_local_origin_errors) {
+      if (!local_origin) {
+        h.consecutive_local_origin = 0;  // the connection worked
+      } else {
+        int threshold_local = od->consecutive_local_origin_failures.value_or(0) > 0
+                                  ? *od->consecutive_local_origin_failures : kDefaultConsecutiveLocalOrigin;
+        if (++h.consecutive_local_origin != threshold_local) return;
+        h.consecutive_local_origin = 0;
+        eject(state, h, *od, now);
+        return;
+      }
+    }
+    if (outcome == Outcome::kConnectFailure) status = 503;
     bool is_5xx = status >= 500;
     bool is_gateway = status == 502 || status == 503 || status == 504;
     if (!is_5xx) {
@@ -541,10 +562,18 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (!trip_gateway && !trip_5xx) return;
     if (trip_gateway) h.consecutive_gateway = 0;
     if (trip_5xx) h.consecutive_5xx = 0;
+    eject(state, h, *od, now);
+  }
+
+  void eject(Sidecar::ClusterState& state, Sidecar::ClusterState::HostHealth& h, const OutlierDetection& od,
+             TimePoint now) {
     if (h.ejected) return;  // a late answer from a host already ejected
+    const Duration interval = od.interval.value_or(kDefaultInterval);
+    const Duration base = od.base_ejection_time.value_or(kDefaultBaseEjection);
     size_t total = decision.cluster->endpoints.size(), ejected_now = 0;
     for (const Endpoint* other : decision.cluster->endpoints) ejected_now += ejected(*other, state) ? 1 : 0;
-    int max_percent = od->max_ejection_percent.value_or(kDefaultMaxEjectionPercent);
+    // Istio passes maxEjectionPercent only when > 0 (applyOutlierDetection).
+    int max_percent = od.max_ejection_percent.value_or(0) > 0 ? *od.max_ejection_percent : kDefaultMaxEjectionPercent;
     // Envoy >= 1.28 (envoy#27909) outlier_detection_impl.cc DetectorImpl::ejectHost:
     // eject only when 100 * (ejected + 1) / hosts <= max_ejection_percent. The
     // first ejection is no exception: with Istio's default 10% nothing is
@@ -553,10 +582,12 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if ((ejected_now + 1) * 100 > total * static_cast<size_t>(std::max(0, max_percent))) return;
     // ejectHost raises the backoff while base * backoff < max + base; the
     // host returns at the first tick after min(base * backoff, max).
-    if (base * h.eject_backoff < kDefaultMaxEjection + base) ++h.eject_backoff;
+    // max_ejection_time: Istio leaves it unset, so 300 s or base, the larger.
+    const Duration max_ejection = std::max(kDefaultMaxEjection, base);
+    if (base * h.eject_backoff < max_ejection + base) ++h.eject_backoff;
     h.ejected = true;
     h.ejected_at = now;
-    h.ejected_until = next_tick(state.created, interval, now + std::min(base * h.eject_backoff, kDefaultMaxEjection));
+    h.ejected_until = next_tick(state.created, interval, now + std::min(base * h.eject_backoff, max_ejection));
   }
 
   void schedule_retry() {
@@ -582,8 +613,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void on_attempt_result(const Endpoint& e, TransportResult tr) {
     cancel_per_try();
+    in_flight_to = nullptr;
     if (!tr.connected) {
-      record_outlier(e, 0, true);
+      record_outlier(e, 0, Outcome::kConnectFailure);
       if (retries_connect_failure() && retry_allowed()) {
         schedule_retry();
         return;
@@ -599,7 +631,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       respond(text_reply(502, "upstream sent an invalid response"));
       return;
     }
-    record_outlier(e, response.status, false);
+    record_outlier(e, response.status, Outcome::kResponse);
     if (retriable_status(response.status)) {
       if (retry_allowed()) {
         schedule_retry();
@@ -620,9 +652,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void on_per_try_timeout(const Endpoint& e) {
     ++attempt_generation;  // abandon the attempt in flight
     per_try_timer.reset();
+    in_flight_to = nullptr;
     // Outlier detection sees the timeout as a 504 (router.cc
     // updateOutlierDetection(LocalOriginTimeout, timeout_response_code_)).
-    record_outlier(e, 504, false);
+    record_outlier(e, 504, Outcome::kTimeout);
     if (retries_local_reset() && retry_allowed()) {
       schedule_retry();
       return;
@@ -638,6 +671,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (finished) return;
     ++attempt_generation;
     cancel_per_try();
+    // router.cc onResponseTimeout charges the attempt in flight as a
+    // LocalOriginTimeout with the 504 it answers.
+    if (in_flight_to != nullptr) record_outlier(*in_flight_to, 504, Outcome::kTimeout);
     flags.push_back("UT");
     respond(text_reply(504, kTimeoutBody));
   }

@@ -15,7 +15,7 @@ namespace meshsim::sim {
 namespace {
 
 // `good` healthy pods and `bad` pods answering 500, all behind Service bar.
-std::string topology(int good, int bad, const std::string& outlier) {
+std::string topology(int good, int bad, const std::string& outlier, const std::string& route_extra) {
   return R"(
 apiVersion: apps/v1
 kind: Deployment
@@ -59,7 +59,7 @@ kind: VirtualService
 metadata: {name: bar}
 spec:
   hosts: [bar]
-  http: [{retries: {attempts: 0}, route: [{destination: {host: bar}}]}]
+  http: [{retries: {attempts: 0}, )" + route_extra + R"(route: [{destination: {host: bar}}]}]
 )";
 }
 
@@ -68,14 +68,16 @@ struct Outcome {
   int no_healthy_upstream = 0;
 };
 
-Outcome run(int good, int bad, const std::string& outlier) {
-  auto loaded = config::load({{"mesh.yaml", topology(good, bad, outlier)}});
+// `slow`: the bad pods answer 200 after 1 s instead of 500, behind a 100 ms route timeout.
+Outcome run(int good, int bad, const std::string& outlier, bool slow = false) {
+  auto loaded = config::load({{"mesh.yaml", topology(good, bad, outlier, slow ? "timeout: 100ms, " : "")}});
   for (const auto& d : loaded.diagnostics)
     if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
   World world{WorldOptions{1, proxy::Duration(0)}};
   std::vector<std::string> errors;
   EXPECT_TRUE(world.apply(std::move(loaded.resources), &errors));
-  if (bad > 0) world.set_behavior("default", "bar-bad", {proxy::Duration(0), {}, 0, 503, std::nullopt, 1'000'000, 500});
+  if (bad > 0 && slow) world.set_behavior("default", "bar-bad", {std::chrono::milliseconds(1000), {}, 0, 503});
+  else if (bad > 0) world.set_behavior("default", "bar-bad", {proxy::Duration(0), {}, 0, 503, std::nullopt, 1'000'000, 500});
   Outcome out;
   const int hosts = good + bad;
   for (int i = 0; i < 60 * hosts; ++i) {
@@ -88,6 +90,7 @@ Outcome run(int good, int bad, const std::string& outlier) {
     }
     if (i < 10 * hosts) continue;  // warm-up: every failing pod has failed 10 times in a row
     if (r->outbound.flags == "UH") ++out.no_healthy_upstream;
+    else if (r->outbound.flags == "UT") ++out.to_bad;  // only the slow pods time out
     else if (r->outbound.served_by && r->outbound.served_by->workload == "bar-bad") ++out.to_bad;
   }
   return out;
@@ -113,6 +116,9 @@ const CapRow kCapRows[] = {
     // Two failing of four with 25%: the second would make 50%.
     {"ejectHost, second ejection over the cap", 2, 2, "{consecutive5xxErrors: 3, maxEjectionPercent: 25}", 1},
     {"ejectHost, both within 50%", 2, 2, "{consecutive5xxErrors: 3, maxEjectionPercent: 50}", 0},
+    // applyOutlierDetection passes maxEjectionPercent only when > 0: 0 means Envoy's 10.
+    {"applyOutlierDetection: 0 is unset", 9, 1, "{consecutive5xxErrors: 3, maxEjectionPercent: 0}", 0},
+    {"applyOutlierDetection: 0 is unset (4 hosts)", 3, 1, "{consecutive5xxErrors: 3, maxEjectionPercent: 0}", 1},
 };
 
 TEST(OutlierEjectionCap, MaxEjectionPercentCapsTheFirstEjectionToo) {
@@ -143,6 +149,34 @@ TEST(OutlierEjectionCap, EveryHostEjectedAnswersNoHealthyUpstream) {
   Outcome panic = run(0, 2, "{consecutive5xxErrors: 3, maxEjectionPercent: 100, minHealthPercent: 50}");
   EXPECT_EQ(panic.no_healthy_upstream, 0);
   EXPECT_EQ(panic.to_bad, 100);
+}
+
+struct TimeoutRow {
+  const char* source;
+  const char* outlier;
+  int still_serving_bad;
+};
+
+const TimeoutRow kTimeoutRows[] = {
+    // router.cc onResponseTimeout charges the attempt as LocalOriginTimeout
+    // with code 504; unsplit, that is a 5xx (putResultNoLocalExternalSplit).
+    {"route timeout counts as 504", "{consecutive5xxErrors: 3, maxEjectionPercent: 100}", 0},
+    // Split: timeouts are local-origin failures only, never 5xx
+    // (putResultWithLocalExternalSplit); consecutive_local_origin_failure
+    // defaults to 5, enforced 100% (outlier_detection.proto).
+    {"split, Envoy's default 5 local-origin failures",
+     "{consecutive5xxErrors: 3, maxEjectionPercent: 100, splitExternalLocalOriginErrors: true}", 0},
+    {"split, 100 local-origin failures not reached",
+     "{consecutive5xxErrors: 3, maxEjectionPercent: 100, splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 100}", 1},
+};
+
+TEST(OutlierEjectionCap, TimeoutsCountAsGatewayErrorsUnlessSplit) {
+  for (const TimeoutRow& row : kTimeoutRows) {
+    SCOPED_TRACE(std::string(row.source) + ": " + row.outlier);
+    Outcome o = run(3, 1, row.outlier, /*slow=*/true);
+    if (row.still_serving_bad == 0) EXPECT_EQ(o.to_bad, 0);
+    else EXPECT_GE(o.to_bad, 200 / 4 - 4);
+  }
 }
 
 }  // namespace
