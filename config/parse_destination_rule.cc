@@ -82,8 +82,10 @@ proxy::OutlierDetection outlier_detection(YamlReader& r, const YAML::Node& n, co
                           "baseEjectionTime", "maxEjectionPercent", "minHealthPercent",
                           "consecutiveErrors"}))
     return od;
-  r.boolean(n["splitExternalLocalOriginErrors"], child(path, "splitExternalLocalOriginErrors"));
-  int32(r, n["consecutiveLocalOriginFailures"], child(path, "consecutiveLocalOriginFailures"));
+  od.split_external_local_origin_errors =
+      r.boolean(n["splitExternalLocalOriginErrors"], child(path, "splitExternalLocalOriginErrors")).value_or(false);
+  od.consecutive_local_origin_failures =
+      int32(r, n["consecutiveLocalOriginFailures"], child(path, "consecutiveLocalOriginFailures"));
   od.consecutive_gateway_errors = int32(r, n["consecutiveGatewayErrors"], child(path, "consecutiveGatewayErrors"));
   od.consecutive_5xx_errors = int32(r, n["consecutive5xxErrors"], child(path, "consecutive5xxErrors"));
   od.consecutive_errors = int32(r, n["consecutiveErrors"], child(path, "consecutiveErrors"));

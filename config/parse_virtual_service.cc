@@ -225,6 +225,9 @@ proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::strin
       retry.per_try_timeout = r.duration(rt["perTryTimeout"], child(p, "perTryTimeout"));
       retry.retry_on = r.str(rt["retryOn"], child(p, "retryOn")).value_or("");
       retry.retry_remote_localities = r.boolean(rt["retryRemoteLocalities"], child(p, "retryRemoteLocalities"));
+      retry.retry_ignore_previous_hosts =
+          r.boolean(rt["retryIgnorePreviousHosts"], child(p, "retryIgnorePreviousHosts"));
+      retry.backoff = r.duration(rt["backoff"], child(p, "backoff"));
       h.retries = retry;
     }
   }

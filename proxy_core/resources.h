@@ -161,6 +161,8 @@ struct HTTPRetry {
   std::optional<Duration> per_try_timeout;
   std::string retry_on;
   std::optional<bool> retry_remote_localities;
+  std::optional<bool> retry_ignore_previous_hosts;
+  std::optional<Duration> backoff;
 };
 
 struct FaultDelay {
@@ -254,6 +256,8 @@ struct OutlierDetection {
   std::optional<Duration> base_ejection_time;
   std::optional<int32_t> max_ejection_percent;
   std::optional<int32_t> min_health_percent;
+  bool split_external_local_origin_errors = false;
+  std::optional<int32_t> consecutive_local_origin_failures;
 };
 
 struct ClientTLSSettings {

@@ -79,13 +79,17 @@ std::string cluster_name(uint32_t port, std::string_view subset, std::string_vie
 }
 
 // The route's retry policy as Istio's ConvertPolicy (retry.go) builds it.
-std::optional<RetryPolicy> compile_retry(const std::optional<HTTPRetry>& spec) {
-  if (!spec) return istio_default_retry_policy();
-  if (spec->attempts <= 0) return std::nullopt;  // "explicitly disabling the retry policy"
+std::optional<RetryPolicy> compile_retry(const std::optional<HTTPRetry>& spec, bool single_destination) {
   RetryPolicy p = istio_default_retry_policy();
+  p.single_destination = single_destination;
+  p.previous_hosts.reset();  // a VirtualService rule: the destination's hash policy decides
+  if (!spec) return p;
+  if (spec->attempts <= 0) return std::nullopt;  // "explicitly disabling the retry policy"
   p.num_retries = spec->attempts;
   if (!spec->retry_on.empty()) p = parse_retry_on(spec->retry_on, p);
   p.per_try_timeout = spec->per_try_timeout;
+  p.previous_hosts = spec->retry_ignore_previous_hosts;
+  if (spec->backoff) p.base_interval = *spec->backoff;  // RetryBackOff.base_interval; max stays 10x
   return p;
 }
 
@@ -101,6 +105,9 @@ const RetryPolicy& istio_default_retry_policy() {
     p.num_retries = 2;
     p.retry_on = kRetryOnConnectFailure | kRetryOnRefusedStream | kRetryOnUnavailable | kRetryOnCancelled |
                  kRetryOnRetriableStatusCodes;
+    // The route of a Service without a VirtualService keeps the predicate
+    // (route.go BuildDefaultHTTPOutboundRoute: ConvertPolicy(..., false)).
+    p.previous_hosts = true;
     return p;
   }();
   return policy;
@@ -207,7 +214,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       route.spec = &vs.http[i];
       route.index = i;
       route.name = vs.http[i].name.empty() ? "#" + std::to_string(i) : vs.http[i].name;
-      route.retry = compile_retry(vs.http[i].retries);
+      route.retry = compile_retry(vs.http[i].retries, vs.http[i].route.size() == 1);
       for (const auto& m : vs.http[i].match) route.matches.push_back(compile_match(m, errors));
       if (vs.http[i].rewrite && vs.http[i].rewrite->uri_regex_rewrite) {
         RE2::Options options;
@@ -258,6 +265,9 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
           cm.label = "HTTPRoute " + route.header.meta.ns + "/" + route.header.meta.name;
           cm.rule_name = rule.name.empty() ? "#" + std::to_string(ri) : rule.name;
           cm.retry = istio_default_retry_policy();
+          // Istio turns the HTTPRoute into a VirtualService rule (conversion.go).
+          cm.retry.previous_hosts.reset();
+          cm.retry.single_destination = rule.backend_refs.size() == 1;
           if (rule.retry_attempts) {
             cm.retry.num_retries = *rule.retry_attempts;
             if (!rule.retry_codes.empty()) {

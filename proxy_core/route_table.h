@@ -77,7 +77,11 @@ struct RetryPolicy {
   uint32_t retry_on = 0;  // RetryOn bits
   std::vector<int> retriable_status_codes;
   std::optional<Duration> per_try_timeout;
-  bool previous_hosts = true;
+  // The previous_hosts retry predicate: set by retryIgnorePreviousHosts, else
+  // on unless the route's single destination uses a consistent-hash load
+  // balancer (retry.go ConvertPolicy(hashPolicy), route.go: len(Route) == 1).
+  std::optional<bool> previous_hosts;
+  bool single_destination = true;
   Duration base_interval{25'000};  // Envoy default 25 ms; max interval 10x base
   bool retries_on(RetryOn condition) const { return (retry_on & condition) != 0; }
 };

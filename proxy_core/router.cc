@@ -140,32 +140,42 @@ std::string rewrite_prefix(std::string_view path, std::string_view matched_prefi
   return std::string(replacement) + std::string(path.substr(std::min(matched_prefix.size(), path.size())));
 }
 
-// Envoy redirect: scheme/host/port/path replaced as configured; the query is
-// kept unless the new path carries one.
-std::string redirect_location(const HttpRequest& request, const std::string& scheme_override, const std::string& host_override,
-                              std::optional<uint32_t> port_override, std::optional<std::string> new_path) {
-  std::string scheme = scheme_override.empty() ? "http" : scheme_override;
-  std::string_view authority = request.authority;
-  std::string host(strip_port(authority));
-  std::string port;
-  if (authority.size() > host.size() && authority[host.size()] == ':') port = std::string(authority.substr(host.size() + 1));
-  if (!host_override.empty()) {
-    std::string_view h = host_override;
-    host = std::string(strip_port(h));
-    if (h.size() > host.size()) port = std::string(h.substr(host.size() + 1));
+// The Location of an Envoy redirect (http/utility.cc Utility::newUri with
+// the RedirectAction Istio built). `host_redirect` replaces the whole
+// request host, port included; only `port_redirect` (0 = none) adds a port.
+// Without a host redirect the request's host keeps its port unless a port
+// redirect replaces it or the scheme changes away from the request's (http)
+// while the port is that scheme's default (processRequestHost). The request's
+// query is kept unless the new path carries one.
+std::string redirect_location(const HttpRequest& request, const std::string& scheme_redirect, const std::string& host_redirect,
+                              uint32_t port_redirect, std::optional<std::string> path_redirect) {
+  constexpr std::string_view kRequestScheme = "http";  // x-forwarded-proto of a sidecar's outbound request
+  std::string scheme = scheme_redirect.empty() ? std::string(kRequestScheme) : scheme_redirect;
+  std::string port = port_redirect != 0 ? ":" + std::to_string(port_redirect) : "";
+  std::string host = host_redirect;
+  if (host.empty()) {
+    std::string_view request_host = request.authority;
+    std::string_view bare = strip_port(request_host);
+    std::string_view request_port = request_host.substr(bare.size());  // ":9080" or empty
+    bool remove_port = !port.empty() || (scheme != kRequestScheme && request_port == ":80");
+    host = std::string(remove_port && !request_port.empty() ? bare : request_host);
   }
-  if (port_override && *port_override != 0) port = std::to_string(*port_override);
-  // A scheme change drops the old scheme's default port (Envoy drops it for any scheme redirect).
-  if (!scheme_override.empty() && !port_override) {
-    if ((port == "80" && scheme == "https") || (port == "443" && scheme == "http")) port.clear();
-  }
-  if ((scheme == "http" && port == "80" && port_override && *port_override == 80) ||
-      (scheme == "https" && port == "443" && port_override && *port_override == 443))
-    port.clear();
-  std::string path = new_path ? *new_path : std::string(request.path());
-  std::string location = scheme + "://" + host + (port.empty() ? "" : ":" + port) + path;
+  std::string path = path_redirect ? *path_redirect : std::string(request.path());
+  if (path.empty() || path.front() != '/') path.insert(0, "/");
+  std::string location = scheme + "://" + host + port + path;
   if (path.find('?') == std::string::npos && !request.query().empty()) location += "?" + std::string(request.query());
   return location;
+}
+
+// Istio route.go ApplyRedirect: `port`, or the listener port for
+// derivePort FROM_REQUEST_PORT; none for FROM_PROTOCOL_DEFAULT or when
+// nothing is set; an explicit :80 for http or :443 for https is dropped.
+uint32_t istio_port_redirect(std::optional<uint32_t> port, bool from_request_port, uint32_t request_port,
+                             const std::string& scheme) {
+  uint32_t p = from_request_port ? request_port : port.value_or(0);
+  std::string_view s = scheme.empty() ? std::string_view("http") : std::string_view(scheme);
+  if ((p == 80 && s == "http") || (p == 443 && s == "https")) return 0;
+  return p;
 }
 
 RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirtualService& vs, const ClientContext& client,
@@ -241,11 +251,7 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
   }
   if (spec.redirect) {
     const HTTPRedirect& r = *spec.redirect;
-    std::optional<uint32_t> port_override = r.port;
-    if (r.derive_port == "FROM_REQUEST_PORT") port_override = port;
-    std::string scheme = r.scheme.empty() ? "http" : r.scheme;
-    if (port_override && ((*port_override == 80 && scheme == "http") || (*port_override == 443 && scheme == "https")))
-      port_override = 0;  // route.go: no explicit :80 / :443
+    uint32_t port_redirect = istio_port_redirect(r.port, r.derive_port == "FROM_REQUEST_PORT", port, r.scheme);
     std::optional<std::string> path;
     if (!r.prefix_rewrite.empty()) {
       std::string matched = "/";
@@ -257,7 +263,7 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
     }
     d.kind = RouteDecision::Kind::kLocalReply;
     d.local_reply = local_reply(static_cast<int>(r.redirect_code));
-    d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.authority, port_override, path));
+    d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.authority, port_redirect, path));
     return d;
   }
 
@@ -398,15 +404,12 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
         const GwRequestRedirect& r = *f.request_redirect;
         std::optional<std::string> path;
         if (r.path) path = gw_rewrite_path(*chosen, *r.path, request.path());
-        std::optional<uint32_t> port_override = r.port;
-        std::string scheme = r.scheme.empty() ? "http" : r.scheme;
-        // Gateway API: the port is omitted when it is the scheme's well-known port.
-        if (port_override && ((*port_override == 80 && scheme == "http") || (*port_override == 443 && scheme == "https")))
-          port_override = 0;
-        if (!r.scheme.empty() && !port_override) port_override = 0;  // a scheme change implies its default port
+        // Istio conversion.go createRedirectFilter: no port means the request's
+        // port (FROM_REQUEST_PORT), or the scheme's default when the scheme changes.
+        uint32_t port_redirect = istio_port_redirect(r.port, !r.port && r.scheme.empty(), port, r.scheme);
         d.kind = RouteDecision::Kind::kLocalReply;
         d.local_reply = local_reply(static_cast<int>(r.status_code));
-        d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.hostname, port_override, path));
+        d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.hostname, port_redirect, path));
         return true;
       }
       if (f.request_mirror) {

@@ -25,12 +25,17 @@ constexpr const char* kFaultAbortBody = "fault filter abort";
 constexpr const char* kRbacDeniedBody = "RBAC: access denied";
 // Envoy's retry back-off caps at 10x the base interval (router_filter.rst).
 constexpr int kMaxIntervalFactor = 10;
-// Envoy's default circuit-breaker thresholds (cluster.proto): 1024 each.
-constexpr int64_t kDefaultMaxConnections = 1024;
-constexpr int64_t kDefaultMaxPending = 1024;
+// Istio's circuit-breaker thresholds when a DestinationRule sets none
+// (cluster_traffic_policy.go getDefaultCircuitBreakerThresholds): MaxUint32,
+// not Envoy's 1024.
+constexpr int64_t kDefaultMaxConnections = UINT32_MAX;
+constexpr int64_t kDefaultMaxPending = UINT32_MAX;
 // Envoy outlier detection defaults (outlier_detection.proto).
 constexpr int kDefaultConsecutive5xx = 5;
+constexpr int kDefaultConsecutiveLocalOrigin = 5;
 constexpr Duration kDefaultBaseEjection{30'000'000};
+constexpr Duration kDefaultInterval{10'000'000};
+constexpr Duration kDefaultMaxEjection{300'000'000};  // max_ejection_time; Istio does not set it
 constexpr int kDefaultMaxEjectionPercent = 10;
 
 HttpResponse text_reply(int status, std::string body) {
@@ -108,8 +113,23 @@ void set_destination(TelemetryEvent& ev, const Endpoint& e) {
   ev.destination_app = e.app;
 }
 
-std::string join_flags(const std::vector<std::string>& flags) {
+// Envoy writes response flags in the order of its flag bits, not in the
+// order they were set (stream_info/utility.cc ResponseFlagUtils::toShortString):
+// "UT,DI" for a delayed request that then timed out.
+constexpr std::string_view kFlagOrder[] = {"LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR", "DI", "FI",
+                                           "RL", "UAEX", "RLSE", "DC", "URX", "SI", "IH", "DPE", "UMSDR",
+                                           "RFCF", "NFCF", "DT", "UPE", "NC"};
+
+size_t flag_rank(std::string_view flag) {
+  for (size_t i = 0; i < std::size(kFlagOrder); ++i)
+    if (kFlagOrder[i] == flag) return i;
+  return std::size(kFlagOrder);
+}
+
+std::string join_flags(std::vector<std::string> flags) {
   if (flags.empty()) return "-";
+  std::stable_sort(flags.begin(), flags.end(),
+                   [](const std::string& a, const std::string& b) { return flag_rank(a) < flag_rank(b); });
   std::string out;
   for (const auto& f : flags) out += (out.empty() ? "" : ",") + f;
   return out;
@@ -132,15 +152,23 @@ struct Sidecar::ClusterState {
   struct HostHealth {
     int consecutive_5xx = 0;
     int consecutive_gateway = 0;
-    int times_ejected = 0;
-    TimePoint ejected_until{-1};
+    int consecutive_local_origin = 0;
+    int eject_backoff = 0;  // Envoy's ejection-time multiplier
+    bool ejected = false;   // until the interval tick that returns it
+    TimePoint ejected_at{0}, ejected_until{-1};
   };
   std::map<size_t, HostHealth> health;  // by endpoint index
+  // The outlier detector's interval timer runs from the cluster's creation;
+  // here, from the first request that used it.
+  TimePoint created{0};
 };
 
 Sidecar::ClusterState& Sidecar::cluster_state(const std::string& name) {
   auto& slot = clusters_[name];
-  if (!slot) slot = std::make_unique<ClusterState>();
+  if (!slot) {
+    slot = std::make_unique<ClusterState>();
+    slot->created = env_.clock->now();
+  }
   return *slot;
 }
 
@@ -173,6 +201,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   int retries_done = 0;
   int backoff_step = 1;
   std::vector<size_t> tried;
+  const Endpoint* in_flight_to = nullptr;  // the host of the latest attempt
   bool finished = false;
   uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
   std::optional<Timers::TimerId> global_timer, per_try_timer;
@@ -330,7 +359,17 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   bool ejected(const Endpoint& e, Sidecar::ClusterState& state) {
     auto it = state.health.find(e.index);
-    return it != state.health.end() && it->second.ejected_until > env().clock->now();
+    return it != state.health.end() && it->second.ejected && it->second.ejected_until > env().clock->now();
+  }
+
+  // The previous_hosts predicate (retry.go ConvertPolicy): as configured by
+  // retryIgnorePreviousHosts, else off when the route's single destination
+  // hashes consistently, so a retry stays on the hashed host.
+  bool retry_avoids_previous_hosts(const Cluster& cluster) const {
+    if (!decision.retry) return false;
+    if (decision.retry->previous_hosts) return *decision.retry->previous_hosts;
+    const auto& lb = cluster.policy.load_balancer;
+    return !(decision.retry->single_destination && lb && lb->consistent_hash);
   }
 
   const Endpoint* pick_endpoint(const Cluster& cluster, bool avoid_tried) {
@@ -342,10 +381,17 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (!state.health.empty()) {  // outlier detection has seen this cluster
       for (const Endpoint* e : cluster.endpoints)
         if (!ejected(*e, state)) narrowed.push_back(e);
-      // Envoy's panic threshold: with every host ejected, balance over all.
-      if (!narrowed.empty()) pool = &narrowed;
+      // Panic mode balances over every host when fewer than the threshold
+      // are healthy. Istio sets healthy_panic_threshold to minHealthPercent
+      // (default 0: never) with outlier detection (applyOutlierDetection);
+      // with no healthy host and no panic Envoy answers 503 UH
+      // (load_balancer_impl.cc recalculatePerPriorityPanic).
+      const auto& od = cluster.policy.outlier_detection;
+      size_t panic_percent = od ? static_cast<size_t>(std::max(0, od->min_health_percent.value_or(0))) : 50;
+      if (narrowed.size() * 100 >= cluster.endpoints.size() * panic_percent) pool = &narrowed;
+      if (pool->empty()) return nullptr;
     }
-    if (avoid_tried && decision.retry && decision.retry->previous_hosts && !tried.empty()) {
+    if (avoid_tried && !tried.empty() && retry_avoids_previous_hosts(cluster)) {
       std::vector<const Endpoint*> fresh;
       for (const Endpoint* e : *pool)
         if (std::find(tried.begin(), tried.end(), e->index) == tried.end()) fresh.push_back(e);
@@ -393,6 +439,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       return;
     }
     tried.push_back(e->index);
+    in_flight_to = e;
     ++result.attempts;
     ++state_of(cluster).active_by_host[e->index];
     request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
@@ -429,35 +476,118 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     return false;
   }
 
-  bool retriable_reset() const {
+  // Envoy retry_state_impl.cc wouldRetryFromReset, for a connection that
+  // never opened: connect-failure, then reset-before-request (nothing was
+  // sent), then reset / 5xx / gateway-error.
+  bool retries_connect_failure() const {
     if (!decision.retry) return false;
-    const RetryPolicy& p = *decision.retry;
-    return p.retries_on(kRetryOn5xx) || p.retries_on(kRetryOnGatewayError) || p.retries_on(kRetryOnConnectFailure) ||
-           p.retries_on(kRetryOnReset);
+    return decision.retry->retries_on(kRetryOnConnectFailure) || decision.retry->retries_on(kRetryOnResetBeforeRequest) ||
+           retries_local_reset();
   }
 
-  void record_outlier(const Endpoint& e, int status, bool connect_failure) {
+  // The same function for a stream Envoy resets itself after sending the
+  // request: a per-try timeout is a LocalReset (router.cc
+  // onPerTryTimeoutCommon -> maybeRetryReset). Only reset, 5xx and
+  // gateway-error retry it; retriable status codes apply to responses only.
+  bool retries_local_reset() const {
+    if (!decision.retry) return false;
+    const RetryPolicy& p = *decision.retry;
+    return p.retries_on(kRetryOnReset) || p.retries_on(kRetryOn5xx) || p.retries_on(kRetryOnGatewayError);
+  }
+
+  // Envoy's interval timer (outlier_detection_impl.cc onIntervalTimer) ticks
+  // every `interval` from the detector's start: the first tick at or after `t`.
+  static TimePoint next_tick(TimePoint start, Duration interval, TimePoint t) {
+    if (interval.count() <= 0 || t <= start) return t;
+    auto ticks = (t - start + interval - Duration(1)) / interval;
+    return start + interval * ticks;
+  }
+
+  // Consecutive-error outlier detection as Envoy's DetectorImpl does it, with
+  // Istio's translation (cluster_traffic_policy.go applyOutlierDetection).
+  enum class Outcome { kResponse, kConnectFailure, kTimeout };
+  void record_outlier(const Endpoint& e, int status, Outcome outcome) {
     const auto& od = decision.cluster->policy.outlier_detection;
     if (!od) return;
     auto& state = state_of(*decision.cluster);
     auto& h = state.health[e.index];
-    bool is_5xx = connect_failure || status >= 500;
-    bool is_gateway = connect_failure || status == 502 || status == 503 || status == 504;
-    h.consecutive_5xx = is_5xx ? h.consecutive_5xx + 1 : 0;
-    h.consecutive_gateway = is_gateway ? h.consecutive_gateway + 1 : 0;
-    int threshold_5xx = od->consecutive_5xx_errors.value_or(od->consecutive_errors.value_or(kDefaultConsecutive5xx));
-    bool trip = (threshold_5xx > 0 && h.consecutive_5xx >= threshold_5xx) ||
-                (od->consecutive_gateway_errors && *od->consecutive_gateway_errors > 0 &&
-                 h.consecutive_gateway >= *od->consecutive_gateway_errors);
-    if (!trip) return;
+    const TimePoint now = env().clock->now();
+    const Duration interval = od->interval.value_or(kDefaultInterval);
+    if (h.ejected && h.ejected_until <= now) {
+      // checkHostForUneject: returned at a tick, both counters reset; every
+      // later tick that finds it healthy lowers the backoff by one.
+      h.ejected = false;
+      h.consecutive_5xx = h.consecutive_gateway = h.consecutive_local_origin = 0;
+      auto ticks_since = interval.count() > 0 ? (now - h.ejected_until) / interval : 0;
+      h.eject_backoff = static_cast<int>(std::max<int64_t>(0, h.eject_backoff - ticks_since));
+    }
+    // With split_external_local_origin_errors off (Istio's default) a
+    // connection failure counts as 503 and a timeout as 504
+    // (DetectorHostMonitorImpl::putResultNoLocalExternalSplit). With it on,
+    // they count only as consecutive local-origin failures (Envoy default 5,
+    // enforced 100%; Istio sets the count when consecutiveLocalOriginFailures
+    // > 0) and responses alone feed the 5xx counters
+    // (putResultWithLocalExternalSplit).
+    const bool local_origin = outcome != Outcome::kResponse;
+    if (od->split_external_local_origin_errors) {
+      if (!local_origin) {
+        h.consecutive_local_origin = 0;  // the connection worked
+      } else {
+        int threshold_local = od->consecutive_local_origin_failures.value_or(0) > 0
+                                  ? *od->consecutive_local_origin_failures : kDefaultConsecutiveLocalOrigin;
+        if (++h.consecutive_local_origin != threshold_local) return;
+        h.consecutive_local_origin = 0;
+        eject(state, h, *od, now);
+        return;
+      }
+    }
+    if (outcome == Outcome::kConnectFailure) status = 503;
+    bool is_5xx = status >= 500;
+    bool is_gateway = status == 502 || status == 503 || status == 504;
+    if (!is_5xx) {
+      h.consecutive_5xx = h.consecutive_gateway = 0;
+      return;
+    }
+    if (!is_gateway) h.consecutive_gateway = 0;
+    // putHttpResponseCode: an ejection is considered when a counter reaches
+    // its threshold exactly; onConsecutiveErrorWorker then resets that counter
+    // whether or not the ejection happened. Istio leaves consecutive_5xx at
+    // Envoy's default 5 when consecutive5xxErrors is unset (the deprecated
+    // consecutiveErrors is not translated); 0 disables it (enforcing 0).
+    // consecutive_gateway_failure is enforced only when Istio sets it.
+    int threshold_5xx = od->consecutive_5xx_errors.value_or(kDefaultConsecutive5xx);
+    int threshold_gateway = od->consecutive_gateway_errors.value_or(0);
+    bool trip_gateway = is_gateway && ++h.consecutive_gateway == threshold_gateway && threshold_gateway > 0;
+    bool trip_5xx = ++h.consecutive_5xx == threshold_5xx && threshold_5xx > 0;
+    if (!trip_gateway && !trip_5xx) return;
+    if (trip_gateway) h.consecutive_gateway = 0;
+    if (trip_5xx) h.consecutive_5xx = 0;
+    eject(state, h, *od, now);
+  }
+
+  void eject(Sidecar::ClusterState& state, Sidecar::ClusterState::HostHealth& h, const OutlierDetection& od,
+             TimePoint now) {
+    if (h.ejected) return;  // a late answer from a host already ejected
+    const Duration interval = od.interval.value_or(kDefaultInterval);
+    const Duration base = od.base_ejection_time.value_or(kDefaultBaseEjection);
     size_t total = decision.cluster->endpoints.size(), ejected_now = 0;
     for (const Endpoint* other : decision.cluster->endpoints) ejected_now += ejected(*other, state) ? 1 : 0;
-    int max_percent = od->max_ejection_percent.value_or(kDefaultMaxEjectionPercent);
-    // Envoy always allows one ejection even when the percentage rounds to zero.
-    if (ejected_now > 0 && (ejected_now + 1) * 100 > total * static_cast<size_t>(max_percent)) return;
-    ++h.times_ejected;
-    h.consecutive_5xx = h.consecutive_gateway = 0;
-    h.ejected_until = env().clock->now() + od->base_ejection_time.value_or(kDefaultBaseEjection) * h.times_ejected;
+    // Istio passes maxEjectionPercent only when > 0 (applyOutlierDetection).
+    int max_percent = od.max_ejection_percent.value_or(0) > 0 ? *od.max_ejection_percent : kDefaultMaxEjectionPercent;
+    // Envoy >= 1.28 (envoy#27909) outlier_detection_impl.cc DetectorImpl::ejectHost:
+    // eject only when 100 * (ejected + 1) / hosts <= max_ejection_percent. The
+    // first ejection is no exception: with Istio's default 10% nothing is
+    // ejected below 10 hosts (always_eject_one_host, envoy#34796, is never
+    // set by Istio's applyOutlierDetection).
+    if ((ejected_now + 1) * 100 > total * static_cast<size_t>(std::max(0, max_percent))) return;
+    // ejectHost raises the backoff while base * backoff < max + base; the
+    // host returns at the first tick after min(base * backoff, max).
+    // max_ejection_time: Istio leaves it unset, so 300 s or base, the larger.
+    const Duration max_ejection = std::max(kDefaultMaxEjection, base);
+    if (base * h.eject_backoff < max_ejection + base) ++h.eject_backoff;
+    h.ejected = true;
+    h.ejected_at = now;
+    h.ejected_until = next_tick(state.created, interval, now + std::min(base * h.eject_backoff, max_ejection));
   }
 
   void schedule_retry() {
@@ -483,14 +613,15 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void on_attempt_result(const Endpoint& e, TransportResult tr) {
     cancel_per_try();
+    in_flight_to = nullptr;
     if (!tr.connected) {
-      record_outlier(e, 0, true);
-      if (retriable_reset() && retry_allowed()) {
+      record_outlier(e, 0, Outcome::kConnectFailure);
+      if (retries_connect_failure() && retry_allowed()) {
         schedule_retry();
         return;
       }
       flags.push_back("UF");
-      if (retriable_reset() && decision.retry->num_retries > 0) flags.push_back("URX");
+      if (retries_connect_failure() && decision.retry->num_retries > 0) flags.push_back("URX");
       respond(text_reply(503, kConnectFailureBody));
       return;
     }
@@ -500,7 +631,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       respond(text_reply(502, "upstream sent an invalid response"));
       return;
     }
-    record_outlier(e, response.status, false);
+    record_outlier(e, response.status, Outcome::kResponse);
     if (retriable_status(response.status)) {
       if (retry_allowed()) {
         schedule_retry();
@@ -521,14 +652,17 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void on_per_try_timeout(const Endpoint& e) {
     ++attempt_generation;  // abandon the attempt in flight
     per_try_timer.reset();
-    record_outlier(e, 504, false);
-    if (retriable_status(504) || retriable_reset()) {
-      if (retry_allowed()) {
-        schedule_retry();
-        return;
-      }
+    in_flight_to = nullptr;
+    // Outlier detection sees the timeout as a 504 (router.cc
+    // updateOutlierDetection(LocalOriginTimeout, timeout_response_code_)).
+    record_outlier(e, 504, Outcome::kTimeout);
+    if (retries_local_reset() && retry_allowed()) {
+      schedule_retry();
+      return;
     }
     flags.push_back("UT");
+    // router.cc maybeRetryReset: RetryStatus::NoRetryLimitExceeded sets URX.
+    if (retries_local_reset() && decision.retry->num_retries > 0) flags.push_back("URX");
     respond(text_reply(504, kTimeoutBody));
   }
 
@@ -537,6 +671,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (finished) return;
     ++attempt_generation;
     cancel_per_try();
+    // router.cc onResponseTimeout charges the attempt in flight as a
+    // LocalOriginTimeout with the 504 it answers.
+    if (in_flight_to != nullptr) record_outlier(*in_flight_to, 504, Outcome::kTimeout);
     flags.push_back("UT");
     respond(text_reply(504, kTimeoutBody));
   }
