@@ -4,6 +4,7 @@
 
 #include "proxy_core/codec.h"
 #include "proxy_core/hosts.h"
+#include "proxy_core/injection.h"
 
 namespace meshsim::sim {
 
@@ -50,8 +51,11 @@ void World::rebuild_instances() {
     auto inst = std::make_unique<Instance>();
     auto old = instances_.find(std::tuple<std::string_view, std::string_view>(e.ns, e.pod));
     inst->endpoint = e;
+    // A setting made for the workload wins; otherwise its injection labels
+    // decide, and a pod they say nothing about gets a sidecar.
     bool injected = true;
     if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
+    else injected = proxy::sidecar_injected(table.resources(), e.ns, e.labels, true);
     if (injected) {
       // Keep an existing sidecar (and its circuit-breaker/outlier state) across pushes.
       if (old != instances_.end() && old->second->sidecar) inst->sidecar = std::move(old->second->sidecar);
