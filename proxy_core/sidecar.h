@@ -119,7 +119,7 @@ class Sidecar {
   // Text a report or a request builds rather than points at (reports are
   // views, and header values are copied in); these keep their capacity from
   // one request to the next.
-  std::string report_route_, report_service_, header_scratch_;
+  std::string report_route_, header_scratch_;
 };
 
 }  // namespace meshsim::proxy
