@@ -11,6 +11,9 @@ namespace meshsim::proxy {
 namespace {
 
 constexpr std::string_view kRootNamespace = "istio-system";
+// The key of the root namespace's private rules in the namespace-local index
+// (no namespace can be named so: names are DNS labels).
+constexpr std::string_view kRootPrivate = " root-private";
 
 void compile_matcher(const StringMatcher& m, const std::string& what, std::vector<std::string>* errors) {
   if (!m.ok() && errors) errors->push_back("invalid regex in " + what + ": " + m.value());
@@ -265,7 +268,11 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     std::string host = resolve_short_name(dr.host, ns);
     if (exported_to(dr.export_to, ns, ns)) merge_rule(table->local_rules_[ns].by_host, host, dr);
     bool private_only = dr.export_to.size() == 1 && dr.export_to[0] == ".";
-    if (private_only) continue;
+    if (private_only) {
+      // The root namespace's own proxies (gateways) look only at its private rules first.
+      if (ns == kRootNamespace) merge_rule(table->local_rules_[std::string(kRootPrivate)].by_host, host, dr);
+      continue;
+    }
     ScopedRules& exported = table->exported_rules_[ns];
     merge_rule(exported.by_host, host, dr);
     auto& export_to = exported.export_to[host];
@@ -506,7 +513,11 @@ const DestinationRule* RouteTable::scoped_rule(const std::map<std::string, Scope
 }
 
 const DestinationRule* RouteTable::destination_rule(std::string_view fqdn, std::string_view client_ns) const {
-  if (const DestinationRule* dr = scoped_rule(local_rules_, client_ns, fqdn, client_ns)) return dr;
+  // A proxy in the root namespace starts with the root's private rules only,
+  // so the root's mesh-wide rules do not hide the service namespace's
+  // (push_context.go destinationRule, rootNamespaceLocal).
+  std::string_view own = client_ns == kRootNamespace ? kRootPrivate : client_ns;
+  if (const DestinationRule* dr = scoped_rule(local_rules_, own, fqdn, client_ns)) return dr;
   const ServiceInfo* svc = service(fqdn);
   std::string_view service_ns = svc ? std::string_view(svc->ns) : fqdn_namespace(fqdn);
   if (const DestinationRule* dr = scoped_rule(exported_rules_, service_ns, fqdn, client_ns)) return dr;

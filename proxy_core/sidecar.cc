@@ -174,6 +174,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   int backoff_step = 1;
   std::vector<size_t> tried;
   bool finished = false;
+  bool upstream_plaintext = false;  // the answering pod had no sidecar
   uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   bool holds_slot = false;
@@ -483,6 +484,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void on_attempt_result(const Endpoint& e, TransportResult tr) {
     cancel_per_try();
+    upstream_plaintext = tr.plaintext;
     if (!tr.connected) {
       record_outlier(e, 0, true);
       if (retriable_reset() && retry_allowed()) {
@@ -584,7 +586,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     }
     if (const Endpoint* dst = result.served_by) {
       set_destination(ev, *dst);
-      ev.mtls = true;
+      // No sidecar on the server: plain text, no peer certificate, so
+      // destination_principal is unknown (istio_stats.cc, client side peer_san).
+      ev.mtls = !upstream_plaintext;
+      if (upstream_plaintext) ev.destination_principal = {};
     }
     if (decision.cluster && decision.cluster->service) ev.destination_service = decision.cluster->service->fqdn;
     else ev.destination_service = strip_port(url_host);

@@ -34,6 +34,7 @@ struct TransportResult {
   std::string failure;        // "connection failure", "connection reset"
   std::string response_bytes;           // empty when `decoded` is set
   std::optional<HttpResponse> decoded;  // the response, when the transport already parsed it
+  bool plaintext = false;  // answered by a server without a sidecar: no mTLS, no peer certificate
 };
 
 // The response a transport delivered: `decoded` when set, else parsed from

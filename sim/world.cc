@@ -173,11 +173,11 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
   if (!proxy::parse_request(bytes, request, &outcome)) {
     HttpResponse bad;
     bad.status = 400;
-    reply({true, "", proxy::serialize(bad)});
+    reply({true, "", proxy::serialize(bad), std::nullopt, true});
     return;
   }
   app_handler(std::move(request), from,
-              [reply = std::move(reply)](HttpResponse&& r) { reply({true, "", proxy::serialize(r)}); });
+              [reply = std::move(reply)](HttpResponse&& r) { reply({true, "", proxy::serialize(r), std::nullopt, true}); });
 }
 
 void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,

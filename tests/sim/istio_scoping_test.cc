@@ -104,6 +104,12 @@ TEST(DestinationRuleLookup, ClientNamespaceThenServiceNamespaceThenRoot) {
        "push_context.go destinationRule step 3 (root namespace)"},
       {"the service namespace beats the root namespace", subset_rule("r", "istio-system", fqdn, "v2") +
        subset_rule("r", "default", "reviews", "v1"), "ns2", "v1", "push_context.go destinationRule steps 2 before 3"},
+      {"a root-namespace client skips the root's public rules first", subset_rule("r", "istio-system", fqdn, "v2") +
+       subset_rule("r", "default", "reviews", "v1"), "istio-system", "v1",
+       "push_context.go destinationRule: a root-namespace proxy starts with rootNamespaceLocal (private rules)"},
+      {"a root-namespace client uses the root's private rule first", subset_rule("r", "istio-system", fqdn, "v2", "[\".\"]") +
+       subset_rule("r", "default", "reviews", "v1"), "istio-system", "v2",
+       "push_context.go destinationRule: rootNamespaceLocal"},
       {"exportTo '.' keeps a rule private", subset_rule("r", "default", "reviews", "v1", "[\".\"]"), "ns2", "",
        "push_context.go SetDestinationRules: private-only rules are not exported"},
       {"exportTo '.' still serves its own namespace", subset_rule("r", "default", "reviews", "v1", "[\".\"]"),
@@ -293,6 +299,9 @@ TEST(Injection, ServerWithoutSidecarEnforcesNothingAndReportsNothing) {
   EXPECT_TRUE(sink.destination().empty());
   ASSERT_EQ(sink.events.size(), 1u);  // the client sidecar's own report
   EXPECT_EQ(sink.events[0].destination_service, "httpbin.legacy.svc.cluster.local");
+  EXPECT_EQ(sink.events[0].destination_workload, "httpbin");  // from endpoint metadata (istio_stats.cc client fallback)
+  EXPECT_EQ(sink.events[0].destination_principal, "");       // no peer certificate: "unknown"
+  EXPECT_FALSE(sink.events[0].mtls);
 }
 
 // ------------------------------------------- issue 14: sidecar-less callers
