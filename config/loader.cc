@@ -108,6 +108,7 @@ struct KindInfo {
 };
 
 const KindInfo kModeledKinds[] = {
+    {"", {"v1"}, "Namespace"},
     {"apps", {"v1"}, "Deployment"},
     {"", {"v1"}, "Service"},
     {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "VirtualService"},
@@ -220,7 +221,10 @@ class DocumentLoader {
       return resource;
     };
     proxy::Resources& res = result_.resources;
-    if (*kind == "Deployment") {
+    if (*kind == "Namespace") {
+      header.meta.ns.clear();  // cluster-scoped
+      apply(res.namespaces, with_header(proxy::Namespace{}));
+    } else if (*kind == "Deployment") {
       proxy::Deployment d;
       parse_deployment(r, node, d);
       apply(res.deployments, with_header(std::move(d)));

@@ -25,6 +25,7 @@ bool erase_one(std::vector<T>& from, const std::string& ns, const std::string& n
 }  // namespace
 
 void apply_resources(Resources& base, const Resources& delta) {
+  for (const auto& r : delta.namespaces) apply_one(base.namespaces, r);
   for (const auto& r : delta.deployments) apply_one(base.deployments, r);
   for (const auto& r : delta.services) apply_one(base.services, r);
   for (const auto& r : delta.virtual_services) apply_one(base.virtual_services, r);
@@ -39,6 +40,7 @@ std::vector<const ResourceHeader*> resource_headers(const Resources& resources) 
   auto add = [&](const auto& list) {
     for (const auto& r : list) out.push_back(&r.header);
   };
+  add(resources.namespaces);
   add(resources.deployments);
   add(resources.services);
   add(resources.virtual_services);
@@ -53,6 +55,7 @@ bool delete_resource(Resources& base, const std::string& key) {
   auto first = key.find('/'), second = key.rfind('/');
   if (first == std::string::npos || first == second) return false;
   std::string kind = key.substr(0, first), ns = key.substr(first + 1, second - first - 1), name = key.substr(second + 1);
+  if (kind == "Namespace") return erase_one(base.namespaces, ns, name);
   if (kind == "Deployment") return erase_one(base.deployments, ns, name);
   if (kind == "Service") return erase_one(base.services, ns, name);
   if (kind == "VirtualService") return erase_one(base.virtual_services, ns, name);

@@ -77,6 +77,12 @@ struct Service {
   std::string type = "ClusterIP";
 };
 
+// v1 Namespace: cluster-scoped (header.meta.ns is empty); only its labels
+// matter to the mesh (istio-injection, istio.io/rev).
+struct Namespace {
+  ResourceHeader header;
+};
+
 // ---------------------------------------------------- Istio: common pieces
 // StringMatch from istio/api networking/v1alpha3/virtual_service.proto.
 // `present` models `headers: {name: {}}`, which matches any value.
@@ -432,6 +438,7 @@ struct GwHTTPRoute {
 // Everything `kubectl apply` would have stored, in apply order; a later
 // document with the same kind/namespace/name replaced the earlier one.
 struct Resources {
+  std::vector<Namespace> namespaces;
   std::vector<Deployment> deployments;
   std::vector<Service> services;
   std::vector<VirtualService> virtual_services;

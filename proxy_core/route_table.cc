@@ -11,6 +11,9 @@ namespace meshsim::proxy {
 namespace {
 
 constexpr std::string_view kRootNamespace = "istio-system";
+// The key of the root namespace's private rules in the namespace-local index
+// (no namespace can be named so: names are DNS labels).
+constexpr std::string_view kRootPrivate = " root-private";
 
 void compile_matcher(const StringMatcher& m, const std::string& what, std::vector<std::string>* errors) {
   if (!m.ok() && errors) errors->push_back("invalid regex in " + what + ": " + m.value());
@@ -91,6 +94,34 @@ std::optional<RetryPolicy> compile_retry(const std::optional<HTTPRetry>& spec, b
   p.previous_hosts = spec->retry_ignore_previous_hosts;
   if (spec->backoff) p.base_interval = *spec->backoff;  // RetryBackOff.base_interval; max stays 10x
   return p;
+}
+
+bool exported_to(const std::vector<std::string>& export_to, std::string_view own_ns, std::string_view client_ns) {
+  if (export_to.empty()) return true;
+  for (const auto& e : export_to)
+    if (e == "*" || (e == "." && own_ns == client_ns) || e == client_ns) return true;
+  return false;
+}
+
+// Istio merges rules for one host within one scope: subsets unioned, the
+// first rule's policy and duplicate subsets win (pilot/pkg/model/destination_rule.go).
+void merge_rule(std::map<std::string, DestinationRule, std::less<>>& by_host, const std::string& host,
+                const DestinationRule& dr) {
+  auto [it, inserted] = by_host.emplace(host, dr);
+  if (inserted) return;
+  for (const Subset& s : dr.subsets) {
+    bool duplicate = std::any_of(it->second.subsets.begin(), it->second.subsets.end(),
+                                 [&](const Subset& existing) { return existing.name == s.name; });
+    if (!duplicate) it->second.subsets.push_back(s);
+  }
+}
+
+// The namespace part of a Service FQDN ("reviews.default.svc.cluster.local" -> "default").
+std::string_view fqdn_namespace(std::string_view fqdn) {
+  auto first = fqdn.find('.');
+  if (first == std::string_view::npos) return {};
+  auto second = fqdn.find('.', first + 1);
+  return fqdn.substr(first + 1, second == std::string_view::npos ? std::string_view::npos : second - first - 1);
 }
 
 bool bound_to_mesh(const VirtualService& vs) {
@@ -235,17 +266,25 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     }
     table->virtual_services_.push_back(std::move(cvs));
   }
+  // DestinationRules (push_context.go SetDestinationRules): a rule whose
+  // exportTo includes its own namespace ("*", "." or the name; the default
+  // is "*") serves that namespace's clients; every rule not private to its
+  // namespace is also offered to the namespaces it is exported to.
   for (const DestinationRule& dr : r.destination_rules) {
-    std::string host = resolve_short_name(dr.host, dr.header.meta.ns);
-    auto [it, inserted] = table->destination_rules_.emplace(host, dr);
-    if (inserted) continue;
-    // Istio merges rules for one host: subsets unioned, the first rule's
-    // policy and duplicate subsets win (pilot/pkg/model/destination_rule.go).
-    for (const Subset& s : dr.subsets) {
-      bool duplicate = std::any_of(it->second.subsets.begin(), it->second.subsets.end(),
-                                   [&](const Subset& existing) { return existing.name == s.name; });
-      if (!duplicate) it->second.subsets.push_back(s);
+    const std::string& ns = dr.header.meta.ns;
+    std::string host = resolve_short_name(dr.host, ns);
+    if (exported_to(dr.export_to, ns, ns)) merge_rule(table->local_rules_[ns].by_host, host, dr);
+    bool private_only = dr.export_to.size() == 1 && dr.export_to[0] == ".";
+    if (private_only) {
+      // The root namespace's own proxies (gateways) look only at its private rules first.
+      if (ns == kRootNamespace) merge_rule(table->local_rules_[std::string(kRootPrivate)].by_host, host, dr);
+      continue;
     }
+    ScopedRules& exported = table->exported_rules_[ns];
+    merge_rule(exported.by_host, host, dr);
+    auto& export_to = exported.export_to[host];
+    for (const auto& e : dr.export_to.empty() ? std::vector<std::string>{"*"} : dr.export_to)
+      if (std::find(export_to.begin(), export_to.end(), e) == export_to.end()) export_to.push_back(e);
   }
   for (const GwHTTPRoute& route : r.http_routes) {
     for (const ParentRef& parent : route.parent_refs) {
@@ -301,18 +340,37 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       table->gw_attachments_.push_back(std::move(attachment));
     }
   }
-  // Clusters: every Service port, whole and per DestinationRule subset.
+  table->inbound_services_.resize(table->endpoints_.size());
+  // Clusters: every Service port, whole and per DestinationRule subset, for
+  // each rule some client namespace may use for the Service (and for none).
   for (const auto& [fqdn, svc] : table->services_) {
     std::vector<uint32_t> ports;
     if (svc.spec) for (const auto& p : svc.spec->ports) ports.push_back(p.port);
-    const DestinationRule* dr = table->destination_rule(fqdn);
-    for (uint32_t port : ports) {
-      auto& by_subset = table->clusters_[fqdn][port];
-      bool found = true;
-      by_subset.emplace("", table->build_cluster(svc, port, "", &found));
-      if (dr)
-        for (const Subset& s : dr->subsets) by_subset.emplace(s.name, table->build_cluster(svc, port, s.name, &found));
+    std::vector<const DestinationRule*> rules = {nullptr};
+    for (const auto* index : {&table->local_rules_, &table->exported_rules_})
+      for (const auto& [ns, scoped] : *index)
+        for (const auto& [host, dr] : scoped.by_host)
+          if (host_matches(host, fqdn)) rules.push_back(&dr);
+    for (const DestinationRule* dr : rules) {
+      for (uint32_t port : ports) {
+        auto& by_subset = table->clusters_[fqdn][dr][port];
+        bool found = true;
+        by_subset.emplace("", table->build_cluster_with(svc, port, "", dr, &found));
+        if (dr)
+          for (const Subset& s : dr->subsets)
+            by_subset.emplace(s.name, table->build_cluster_with(svc, port, s.name, dr, &found));
+      }
     }
+    // The Services each pod is counted under, per workload port (map order: by host name).
+    if (svc.spec)
+      for (size_t i : svc.endpoints) {
+        auto& list = table->inbound_services_[i];
+        for (const auto& p : svc.spec->ports) {
+          uint32_t target = svc.target_port(p.port, table->endpoints_[i]);
+          bool have = std::any_of(list.begin(), list.end(), [&](const auto& entry) { return entry.first == target; });
+          if (!have) list.emplace_back(target, &fqdn);
+        }
+      }
   }
   for (const Endpoint& e : table->endpoints_) {
     table->authz_by_endpoint_.push_back(table->select_authorization_policies(e));
@@ -327,13 +385,17 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
 }
 
 Cluster RouteTable::build_cluster(const ServiceInfo& service, uint32_t port, const std::string& subset,
-                                  bool* subset_found) const {
+                                  std::string_view client_ns, bool* subset_found) const {
+  return build_cluster_with(service, port, subset, destination_rule(service.fqdn, client_ns), subset_found);
+}
+
+Cluster RouteTable::build_cluster_with(const ServiceInfo& service, uint32_t port, const std::string& subset,
+                                       const DestinationRule* dr, bool* subset_found) const {
   Cluster c;
   c.service = &service;
   c.port = port;
   c.subset = subset;
   c.name = cluster_name(port, subset, service.fqdn);
-  const DestinationRule* dr = destination_rule(service.fqdn);
   if (dr && dr->traffic_policy) merge_port_policy(c.policy, *dr->traffic_policy, port);
   const Labels* subset_labels = nullptr;
   *subset_found = true;
@@ -354,13 +416,32 @@ Cluster RouteTable::build_cluster(const ServiceInfo& service, uint32_t port, con
   return c;
 }
 
-const Cluster* RouteTable::cluster(const ServiceInfo& service, uint32_t port, std::string_view subset) const {
+const Cluster* RouteTable::cluster(const ServiceInfo& service, uint32_t port, std::string_view subset,
+                                   std::string_view client_ns) const {
   auto by_service = clusters_.find(service.fqdn);
   if (by_service == clusters_.end()) return nullptr;
-  auto by_port = by_service->second.find(port);
-  if (by_port == by_service->second.end()) return nullptr;
+  auto by_rule = by_service->second.find(destination_rule(service.fqdn, client_ns));
+  if (by_rule == by_service->second.end()) return nullptr;
+  auto by_port = by_rule->second.find(port);
+  if (by_port == by_rule->second.end()) return nullptr;
   auto it = by_port->second.find(subset);
   return it == by_port->second.end() ? nullptr : &it->second;
+}
+
+std::string_view RouteTable::inbound_service(const Endpoint& e, uint32_t target_port) const {
+  if (e.index < inbound_services_.size() && &endpoints_[e.index] == &e) {
+    for (const auto& [port, fqdn] : inbound_services_[e.index])
+      if (port == target_port) return *fqdn;
+    return {};
+  }
+  // An endpoint of an older snapshot (a sidecar not yet rebuilt): matched afresh.
+  for (const auto& [fqdn, svc] : services_) {
+    if (svc.spec == nullptr || svc.ns != e.ns || svc.spec->selector.empty() || !labels_select(svc.spec->selector, e.labels))
+      continue;
+    for (const auto& p : svc.spec->ports)
+      if (svc.target_port(p.port, e) == target_port) return fqdn;
+  }
+  return {};
 }
 
 const ServiceInfo* RouteTable::service(std::string_view fqdn) const {
@@ -378,17 +459,6 @@ const Endpoint* RouteTable::endpoint_by_workload(std::string_view ns, std::strin
     if (e.ns == ns && (e.workload == name || e.pod == name)) return &e;
   return nullptr;
 }
-
-namespace {
-
-bool exported_to(const std::vector<std::string>& export_to, std::string_view own_ns, std::string_view client_ns) {
-  if (export_to.empty()) return true;
-  for (const auto& e : export_to)
-    if (e == "*" || (e == "." && own_ns == client_ns) || e == client_ns) return true;
-  return false;
-}
-
-}  // namespace
 
 const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view host, std::string_view client_ns) const {
   // Exact host beats wildcard, as Envoy picks the most specific virtual host.
@@ -432,12 +502,36 @@ std::vector<const CompiledGwMatch*> RouteTable::gateway_matches(std::string_view
   return out;
 }
 
-const DestinationRule* RouteTable::destination_rule(std::string_view fqdn) const {
-  auto it = destination_rules_.find(fqdn);
-  if (it != destination_rules_.end()) return &it->second;
-  for (const auto& [host, dr] : destination_rules_)
-    if (host_matches(host, fqdn)) return &dr;
-  return nullptr;
+const DestinationRule* RouteTable::scoped_rule(const std::map<std::string, ScopedRules, std::less<>>& index,
+                                               std::string_view ns, std::string_view fqdn,
+                                               std::string_view client_ns) const {
+  auto scope = index.find(ns);
+  if (scope == index.end()) return nullptr;
+  const auto& by_host = scope->second.by_host;
+  // The most specific host: exact, else the longest matching wildcard (MostSpecificHostMatch).
+  const std::string* host = nullptr;
+  if (auto it = by_host.find(fqdn); it != by_host.end()) host = &it->first;
+  else
+    for (const auto& [h, dr] : by_host)
+      if (host_matches(h, fqdn) && (host == nullptr || h.size() > host->size())) host = &h;
+  if (host == nullptr) return nullptr;
+  if (&index == &exported_rules_) {
+    auto export_to = scope->second.export_to.find(*host);
+    if (export_to != scope->second.export_to.end() && !exported_to(export_to->second, ns, client_ns)) return nullptr;
+  }
+  return &by_host.find(*host)->second;
+}
+
+const DestinationRule* RouteTable::destination_rule(std::string_view fqdn, std::string_view client_ns) const {
+  // A proxy in the root namespace starts with the root's private rules only,
+  // so the root's mesh-wide rules do not hide the service namespace's
+  // (push_context.go destinationRule, rootNamespaceLocal).
+  std::string_view own = client_ns == kRootNamespace ? kRootPrivate : client_ns;
+  if (const DestinationRule* dr = scoped_rule(local_rules_, own, fqdn, client_ns)) return dr;
+  const ServiceInfo* svc = service(fqdn);
+  std::string_view service_ns = svc ? std::string_view(svc->ns) : fqdn_namespace(fqdn);
+  if (const DestinationRule* dr = scoped_rule(exported_rules_, service_ns, fqdn, client_ns)) return dr;
+  return scoped_rule(exported_rules_, kRootNamespace, fqdn, client_ns);
 }
 
 std::vector<const AuthorizationPolicy*> RouteTable::authorization_policies_for(const Endpoint& e) const {

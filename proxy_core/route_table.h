@@ -158,16 +158,29 @@ class RouteTable {
   // sorted by Gateway API precedence. Empty when no HTTPRoute is attached.
   std::vector<const CompiledGwMatch*> gateway_matches(std::string_view service_fqdn, uint32_t port,
                                                       std::string_view client_ns) const;
-  // The merged DestinationRule for a host (subsets unioned, first wins), or null.
-  const DestinationRule* destination_rule(std::string_view fqdn) const;
-  // The precompiled cluster for a Service port and subset; null when the
-  // subset is not defined (Envoy: cluster not found) or the port is not a
-  // Service port.
-  const Cluster* cluster(const ServiceInfo& service, uint32_t port, std::string_view subset) const;
+  // The DestinationRule a client in `client_ns` uses for `fqdn` (rules of
+  // one namespace for one host merged: subsets unioned, first wins), or null.
+  // Istio's lookup path (push_context.go destinationRule): the client's
+  // namespace, then rules the service's namespace exports to the client,
+  // then rules the root namespace exports to it.
+  const DestinationRule* destination_rule(std::string_view fqdn, std::string_view client_ns) const;
+  // The precompiled cluster a client in `client_ns` has for a Service port
+  // and subset; null when that client's DestinationRule does not define the
+  // subset (Envoy: cluster not found) or the port is not a Service port.
+  const Cluster* cluster(const ServiceInfo& service, uint32_t port, std::string_view subset,
+                         std::string_view client_ns) const;
   // Traffic addressed to a pod IP.
   const Cluster* passthrough(const Endpoint& e) const { return &passthrough_[e.index]; }
   // Builds a cluster outside the precompiled set (a port the Service does not declare).
-  Cluster build_cluster(const ServiceInfo& service, uint32_t port, const std::string& subset, bool* subset_found) const;
+  Cluster build_cluster(const ServiceInfo& service, uint32_t port, const std::string& subset, std::string_view client_ns,
+                        bool* subset_found) const;
+
+  // The Service a request to `e` on its workload port `target_port` is
+  // counted under by the destination reporter: the first, by host name, of
+  // the Services that select the pod on that port (the inbound cluster's
+  // istio metadata; pilot cluster_builder.go addTelemetryMetadata, proxy
+  // order model.Proxy.SetServiceTargets). Empty when none does.
+  std::string_view inbound_service(const Endpoint& e, uint32_t target_port) const;
 
   // Policies that select the workload of `e` (its namespace, plus the root namespace).
   std::vector<const AuthorizationPolicy*> authorization_policies_for(const Endpoint& e) const;
@@ -193,9 +206,23 @@ class RouteTable {
   };
   std::vector<GwAttachment> gw_attachments_;
   std::map<std::string, std::vector<size_t>, std::less<>> gw_by_service_;  // fqdn -> attachments
-  std::map<std::string, DestinationRule, std::less<>> destination_rules_;
-  // fqdn -> port -> subset ("" = whole Service) -> cluster
-  std::map<std::string, std::map<uint32_t, std::map<std::string, Cluster, std::less<>>>, std::less<>> clusters_;
+  // DestinationRules merged per namespace and host, as push_context.go
+  // SetDestinationRules indexes them: those a namespace's own clients see,
+  // and those it exports to other namespaces (with the union of exportTo).
+  struct ScopedRules {
+    std::map<std::string, DestinationRule, std::less<>> by_host;
+    std::map<std::string, std::vector<std::string>, std::less<>> export_to;  // by host
+  };
+  std::map<std::string, ScopedRules, std::less<>> local_rules_, exported_rules_;  // by namespace
+  const DestinationRule* scoped_rule(const std::map<std::string, ScopedRules, std::less<>>& index, std::string_view ns,
+                                     std::string_view fqdn, std::string_view client_ns) const;
+  Cluster build_cluster_with(const ServiceInfo& service, uint32_t port, const std::string& subset,
+                             const DestinationRule* dr, bool* subset_found) const;
+  // fqdn -> DestinationRule in force (null: none) -> port -> subset ("" = whole Service) -> cluster
+  using ClustersByPort = std::map<uint32_t, std::map<std::string, Cluster, std::less<>>>;
+  std::map<std::string, std::map<const DestinationRule*, ClustersByPort>, std::less<>> clusters_;
+  // (workload port, Service FQDN) per endpoint index, in Service host name order.
+  std::vector<std::vector<std::pair<uint32_t, const std::string*>>> inbound_services_;
   std::vector<Cluster> passthrough_;  // by endpoint index
 };
 

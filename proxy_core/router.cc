@@ -106,17 +106,18 @@ uint32_t destination_port(const ServiceInfo& svc, std::optional<uint32_t> explic
 
 // The cluster for host:port[subset]; a local reply (503 NC, Envoy router.cc
 // cluster not found; 500 for Gateway API backends) when there is none.
-bool set_cluster(const RouteTable& table, RouteDecision& d, const std::string& host_fqdn,
+// The client's namespace decides which DestinationRule (and so which subsets) it sees.
+bool set_cluster(const RouteTable& table, RouteDecision& d, std::string_view client_ns, const std::string& host_fqdn,
                  std::optional<uint32_t> port, const std::string& subset, uint32_t request_port, int missing_status) {
   const ServiceInfo* svc = table.service(host_fqdn);
   if (svc != nullptr) {
     uint32_t p = destination_port(*svc, port, request_port);
-    if (const Cluster* c = table.cluster(*svc, p, subset)) {
+    if (const Cluster* c = table.cluster(*svc, p, subset, client_ns)) {
       d.cluster = c;
       return true;
     }
     bool found = false;
-    Cluster built = table.build_cluster(*svc, p, subset, &found);
+    Cluster built = table.build_cluster(*svc, p, subset, client_ns, &found);
     if (found) {
       d.owned_cluster = std::make_shared<const Cluster>(std::move(built));
       d.cluster = d.owned_cluster.get();
@@ -129,11 +130,12 @@ bool set_cluster(const RouteTable& table, RouteDecision& d, const std::string& h
   return false;
 }
 
-void add_mirror(const RouteTable& table, RouteDecision& d, const std::string& fqdn, std::optional<uint32_t> port,
-                const std::string& subset, uint32_t request_port) {
+void add_mirror(const RouteTable& table, RouteDecision& d, std::string_view client_ns, const std::string& fqdn,
+                std::optional<uint32_t> port, const std::string& subset, uint32_t request_port) {
   const ServiceInfo* svc = table.service(fqdn);
   if (svc == nullptr) return;
-  if (const Cluster* c = table.cluster(*svc, destination_port(*svc, port, request_port), subset)) d.mirrors.push_back(c);
+  if (const Cluster* c = table.cluster(*svc, destination_port(*svc, port, request_port), subset, client_ns))
+    d.mirrors.push_back(c);
 }
 
 std::string rewrite_prefix(std::string_view path, std::string_view matched_prefix, std::string_view replacement) {
@@ -319,16 +321,16 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
     uint64_t ppm = spec.mirror_percentage ? per_million(spec.mirror_percentage->value)
                  : spec.mirror_percent ? static_cast<uint64_t>(*spec.mirror_percent) * 10000 : kMillion;
     if (ppm >= kMillion || draw(random, ppm))
-      add_mirror(table, d, resolve_short_name(spec.mirror->host, vs.spec->header.meta.ns), spec.mirror->port,
+      add_mirror(table, d, client.ns, resolve_short_name(spec.mirror->host, vs.spec->header.meta.ns), spec.mirror->port,
                  spec.mirror->subset, port);
   }
   for (const auto& m : spec.mirrors) {
     uint64_t ppm = m.percentage ? per_million(m.percentage->value) : kMillion;
     if (ppm >= kMillion || draw(random, ppm))
-      add_mirror(table, d, resolve_short_name(m.destination.host, vs.spec->header.meta.ns), m.destination.port,
+      add_mirror(table, d, client.ns, resolve_short_name(m.destination.host, vs.spec->header.meta.ns), m.destination.port,
                  m.destination.subset, port);
   }
-  set_cluster(table, d, resolve_short_name(dest->destination.host, vs.spec->header.meta.ns), dest->destination.port,
+  set_cluster(table, d, client.ns, resolve_short_name(dest->destination.host, vs.spec->header.meta.ns), dest->destination.port,
               dest->destination.subset, port, 503);
   return d;
 }
@@ -371,7 +373,7 @@ std::string gw_rewrite_path(const CompiledGwMatch& m, const GwPathModifier& mod,
 }
 
 RouteDecision decide_gateway(const RouteTable& table, const std::vector<const CompiledGwMatch*>& gw_matches_sorted,
-                             uint32_t port, HttpRequest& request, Random& random) {
+                             std::string_view client_ns, uint32_t port, HttpRequest& request, Random& random) {
   RouteDecision d;
   const CompiledGwMatch* chosen = nullptr;
   for (const CompiledGwMatch* m : gw_matches_sorted)
@@ -419,7 +421,7 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
         if (m.fraction) ppm = static_cast<uint64_t>(m.fraction->first) * kMillion / static_cast<uint64_t>(m.fraction->second);
         if (ppm >= kMillion || draw(random, ppm)) {
           std::string ns = m.backend.ns.empty() ? route_ns : m.backend.ns;
-          add_mirror(table, d, resolve_short_name(m.backend.name, ns), m.backend.port, "", port);
+          add_mirror(table, d, client_ns, resolve_short_name(m.backend.name, ns), m.backend.port, "", port);
         }
       }
     }
@@ -455,7 +457,7 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
   d.retry = &chosen->retry;
   std::string ns = backend->ns.empty() ? route_ns : backend->ns;
   // Gateway API: an invalid backend gets 500 (route.go ClusterNotFoundResponseCode).
-  set_cluster(table, d, resolve_short_name(backend->name, ns), backend->port, "", port, 500);
+  set_cluster(table, d, client_ns, resolve_short_name(backend->name, ns), backend->port, "", port, 500);
   return d;
 }
 
@@ -519,7 +521,7 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
   // GAMMA routes attach to the Service the client connects to (ClusterIP matching).
   if (connected) {
     auto gw = table.gateway_matches(connected->fqdn, port, client.ns);
-    if (!gw.empty()) return decide_gateway(table, gw, port, request, random);
+    if (!gw.empty()) return decide_gateway(table, gw, client.ns, port, request, random);
   }
   // VirtualServices are selected by the Host header, as Envoy picks the
   // virtual host of the port's route configuration by :authority.
@@ -545,7 +547,7 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
     return d;
   }
   d.retry = &istio_default_retry_policy();
-  set_cluster(table, d, target->fqdn, port, "", port, 503);
+  set_cluster(table, d, client.ns, target->fqdn, port, "", port, 503);
   return d;
 }
 

@@ -203,6 +203,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   std::vector<size_t> tried;
   const Endpoint* in_flight_to = nullptr;  // the host of the latest attempt
   bool finished = false;
+  bool upstream_plaintext = false;  // the answering pod had no sidecar
   uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   bool holds_slot = false;
@@ -614,6 +615,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void on_attempt_result(const Endpoint& e, TransportResult tr) {
     cancel_per_try();
     in_flight_to = nullptr;
+    upstream_plaintext = tr.plaintext;
     if (!tr.connected) {
       record_outlier(e, 0, Outcome::kConnectFailure);
       if (retries_connect_failure() && retry_allowed()) {
@@ -721,7 +723,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     }
     if (const Endpoint* dst = result.served_by) {
       set_destination(ev, *dst);
-      ev.mtls = true;
+      // No sidecar on the server: plain text, no peer certificate, so
+      // destination_principal is unknown (istio_stats.cc, client side peer_san).
+      ev.mtls = !upstream_plaintext;
+      if (upstream_plaintext) ev.destination_principal = {};
     }
     if (decision.cluster && decision.cluster->service) ev.destination_service = decision.cluster->service->fqdn;
     else ev.destination_service = strip_port(url_host);
@@ -791,7 +796,10 @@ struct InboundExchange {
   const Endpoint* peer_endpoint = nullptr;
   std::string peer_principal;  // empty without mTLS
   bool mtls = false;
-  std::string authority, method, target, request_id;
+  std::string method, target, request_id;
+  // The Service the request counts under, a view into `table`, which this keeps alive.
+  std::shared_ptr<const RouteTable> table;
+  std::string_view service;
   TraceId trace_id, span_id, parent_span;
   uint64_t request_bytes = 0;
 
@@ -851,10 +859,17 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     append_hex(x.request_id, rng.next(), 16);
     request.headers.add_checked("x-request-id", x.request_id);
   }
-  x.peer_endpoint = peer.endpoint;
+  // Peer metadata comes only from a caller with a sidecar (meshsim's
+  // sidecars always speak mTLS to each other): a plain-text caller is
+  // `unknown` in every source_* label (istio/proxy istio_stats.cc
+  // populatePeerInfo: no peer object, no peer SAN).
+  if (peer.mtls) x.peer_endpoint = peer.endpoint;
   x.mtls = peer.mtls;
+  if (self_ != nullptr) {
+    x.service = table->inbound_service(*self_, port);
+    x.table = table;
+  }
   if (peer.mtls) x.peer_principal = peer.principal;
-  x.authority = request.authority;
   x.method = request.method;
   x.target = request.target;
   x.request_bytes = request.body.size();
@@ -866,9 +881,14 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     if (x.peer_endpoint) set_source(ev, *x.peer_endpoint);
     ev.source_principal = x.peer_principal;
     set_destination(ev, *self_);
-    // As Istio's destination reporter, the service comes from the Host header.
-    client_fqdn_into(report_service_, x.authority, self_->ns);
-    ev.destination_service = report_service_;
+    // The local certificate's SAN: none on a plain-text connection (istio_stats.cc: local_san empty -> unknown).
+    if (!x.mtls) ev.destination_principal = {};
+    // The destination reporter never reads the Host header (pilot telemetry.go
+    // disables the host fallback for inbound sidecars): the service is the
+    // inbound cluster's, i.e. one selecting this pod, else the workload's
+    // canonical service (istio_stats.cc populatePeerInfo, server side).
+    ev.destination_service = !x.service.empty() ? x.service : !self_->app.empty() ? std::string_view(self_->app)
+                                                                                   : std::string_view(self_->workload);
     ev.mtls = x.mtls;
     ev.method = x.method;
     ev.path = x.target;

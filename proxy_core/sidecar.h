@@ -34,6 +34,7 @@ struct TransportResult {
   std::string failure;        // "connection failure", "connection reset"
   std::string response_bytes;           // empty when `decoded` is set
   std::optional<HttpResponse> decoded;  // the response, when the transport already parsed it
+  bool plaintext = false;  // answered by a server without a sidecar: no mTLS, no peer certificate
 };
 
 // The response a transport delivered: `decoded` when set, else parsed from
@@ -119,7 +120,7 @@ class Sidecar {
   // Text a report or a request builds rather than points at (reports are
   // views, and header values are copied in); these keep their capacity from
   // one request to the next.
-  std::string report_route_, report_service_, header_scratch_;
+  std::string report_route_, header_scratch_;
 };
 
 }  // namespace meshsim::proxy

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "proxy_core/hosts.h"
+#include "proxy_core/injection.h"
 #include "sim/world.h"
 
 namespace meshsim::sim {
@@ -251,8 +252,13 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     std::vector<World::WorkloadSetting> settings;
     for (const auto& d : current_.deployments) {
       std::string key = d.header.meta.ns + "/" + d.header.meta.name;
+      // Traffic clients keep their own setting, a timeline step's
+      // inject/remove acts as relabelling the pod; otherwise the pod and
+      // Namespace labels decide, then the scenario's default.
       bool injected = clients_.count(key) ? client_sidecar_[key]
-                    : injected_.count(key) ? injected_[key] : sc_.sidecars_injected;
+                    : injected_.count(key) ? injected_[key]
+                                           : proxy::sidecar_injected(current_, d.header.meta.ns, d.pod_labels,
+                                                                     sc_.sidecars_injected);
       const BehaviorRule* best = most_specific_behavior(d.pod_labels, behaviors_);
       settings.push_back({d.header.meta.ns, d.header.meta.name, injected, best ? best->behavior : services::Behavior{}});
     }

@@ -4,6 +4,7 @@
 
 #include "proxy_core/codec.h"
 #include "proxy_core/hosts.h"
+#include "proxy_core/injection.h"
 
 namespace meshsim::sim {
 
@@ -50,8 +51,11 @@ void World::rebuild_instances() {
     auto inst = std::make_unique<Instance>();
     auto old = instances_.find(std::tuple<std::string_view, std::string_view>(e.ns, e.pod));
     inst->endpoint = e;
+    // A setting made for the workload wins; otherwise its injection labels
+    // decide, and a pod they say nothing about gets a sidecar.
     bool injected = true;
     if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
+    else injected = proxy::sidecar_injected(table.resources(), e.ns, e.labels, true);
     if (injected) {
       // Keep an existing sidecar (and its circuit-breaker/outlier state) across pushes.
       if (old != instances_.end() && old->second->sidecar) inst->sidecar = std::move(old->second->sidecar);
@@ -169,11 +173,11 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
   if (!proxy::parse_request(bytes, request, &outcome)) {
     HttpResponse bad;
     bad.status = outcome.error_status ? outcome.error_status : 400;  // the codec says which (431, 501, ...)
-    reply({true, "", proxy::serialize(bad)});
+    reply({true, "", proxy::serialize(bad), std::nullopt, true});
     return;
   }
   app_handler(std::move(request), from,
-              [reply = std::move(reply)](HttpResponse&& r) { reply({true, "", proxy::serialize(r)}); });
+              [reply = std::move(reply)](HttpResponse&& r) { reply({true, "", proxy::serialize(r), std::nullopt, true}); });
 }
 
 void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
