@@ -178,6 +178,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   bool holds_slot = false;
   TraceId trace_id, span_id, parent_span_id;
+  uint64_t request_wire_bytes = 0;  // the request as the app wrote it
   Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
 
   SidecarEnv& env() { return sidecar->env_; }
@@ -597,8 +598,11 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     ev.path = request.target;
     ev.response_code = result.response->status;
     ev.response_flags = result.flags;
-    ev.request_bytes = request.body.size();
-    ev.response_bytes = result.response->body.size();
+    // Wire bytes, headers included, as istio-proxy records them: the
+    // downstream (app-side) connection's bytes received and sent
+    // (istio_stats.cc IstioStatsFilter::log, wireBytesReceived/Sent).
+    ev.request_bytes = request_wire_bytes;
+    ev.response_bytes = serialized_size(*result.response);
     ev.start = start;
     ev.duration = result.duration;
     ev.attempts = result.attempts;
@@ -633,6 +637,7 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
   call->sidecar = this;
   call->alive = alive_;
   call->table = env_.snapshot->get();
+  call->request_wire_bytes = serialized_size(request);
   call->request = std::move(request);
   call->url_host = std::move(url_host);
   call->port = port;
@@ -655,11 +660,14 @@ struct InboundExchange {
   TraceId trace_id, span_id, parent_span;
   uint64_t request_bytes = 0;
 
-  void reply(const HttpResponse& r) const {
+  // Sends the response back to the peer; returns its wire size.
+  uint64_t reply(const HttpResponse& r) const {
     TransportResult tr;
     tr.connected = true;
     tr.response_bytes = serialize(r);
+    uint64_t wire_bytes = tr.response_bytes.size();
     done(std::move(tr));
+    return wire_bytes;
   }
 };
 
@@ -715,7 +723,9 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   x.authority = request.authority;
   x.method = request.method;
   x.target = request.target;
-  x.request_bytes = request.body.size();
+  // Wire bytes received from the peer, headers included (istio_stats.cc
+  // IstioStatsFilter::log records the downstream wireBytesReceived).
+  x.request_bytes = request_bytes.size();
 
   auto record = [this](const InboundExchange& x, int status, std::string_view flags, uint64_t response_bytes) {
     if (env_.telemetry == nullptr || self_ == nullptr) return;
@@ -744,8 +754,8 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   };
   if (self_ != nullptr) {
     if (auto denied = inbound_rbac(*table, *self_, peer, port, request)) {
-      record(x, 403, "-", denied->body.size());
-      x.reply(*denied);
+      uint64_t sent = x.reply(*denied);
+      record(x, 403, "-", sent);
       return;
     }
   }
@@ -757,8 +767,8 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   }
   std::weak_ptr<bool> alive = alive_;
   app(std::move(request), peer, [record, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
-    if (auto a = alive.lock(); a && *a) record(*exchange, response.status, "-", response.body.size());
-    exchange->reply(response);
+    uint64_t sent = exchange->reply(response);
+    if (auto a = alive.lock(); a && *a) record(*exchange, response.status, "-", sent);
   });
 }
 

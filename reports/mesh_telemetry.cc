@@ -193,9 +193,9 @@ std::string MeshTelemetry::prometheus() const {
   };
   histogram("istio_request_duration_milliseconds", "Duration of requests in milliseconds.",
             [](const Series& s) -> const auto& { return s.duration_buckets; }, [](const Series& s) { return s.duration_sum; });
-  histogram("istio_request_bytes", "Sizes of HTTP request bodies.",
+  histogram("istio_request_bytes", "Request sizes in bytes on the wire, headers included.",
             [](const Series& s) -> const auto& { return s.request_bytes_buckets; }, [](const Series& s) { return s.request_bytes_sum; });
-  histogram("istio_response_bytes", "Sizes of HTTP response bodies.",
+  histogram("istio_response_bytes", "Response sizes in bytes on the wire, headers included.",
             [](const Series& s) -> const auto& { return s.response_bytes_buckets; }, [](const Series& s) { return s.response_bytes_sum; });
   return out;
 }
