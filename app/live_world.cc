@@ -23,6 +23,7 @@ LiveWorld::LiveWorld(boost::asio::io_context& io, const sim::Scenario& scenario,
   sim::RunOptions run_options;
   run_options.seed = options.seed;
   run_options.sinks = {&telemetry_, &series_};
+  run_options.unix_epoch_us = telemetry_.epoch_us();  // Date headers and spans on one clock
   session_ = std::make_unique<sim::ScenarioSession>(scenario_, run_options,
                                                      sim::SessionOptions{options.manual, /*ingress=*/true});
   if (options.sockets) {

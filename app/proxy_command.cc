@@ -182,7 +182,8 @@ int proxy_command(int argc, char** argv) {
   }
 
   InboundPolicyTransport policed(transport, snapshot);
-  proxy::SidecarEnv env{&clock, &timers, &random, &policed, &telemetry, &snapshot};
+  // The clock counts from now: Date headers show the wall clock.
+  proxy::SidecarEnv env{&clock, &timers, &random, &policed, &telemetry, &snapshot, telemetry_options.epoch_us};
   proxy::Sidecar sidecar(nullptr, "default", {}, env);
   const std::string service_host = service;
 

@@ -151,7 +151,32 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
   identity_.ns = ns_;
   identity_.ip = self_ ? self_->ip : "10.255.0.1";
   identity_.principal = self_ ? self_->principal() : std::string(kTrustDomain) + "/ns/" + ns_ + "/sa/default";
+  // Istio's gateway Deployments carry istio: ingressgateway / egressgateway.
+  if (auto it = labels_.find("istio"); it != labels_.end()) gateway_ = it->second.ends_with("gateway");
 }
+
+void Sidecar::add_connection_manager_headers(HttpResponse& response, std::string_view server_name) {
+  if (!response.headers.has("date")) {
+    int64_t second = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+    if (second != date_second_) {
+      date_second_ = second;
+      date_ = http_date(second);
+    }
+    response.headers.add_checked("date", date_);
+  }
+  response.headers.set_checked("server", server_name);
+}
+
+namespace {
+// Envoy's router on a response from upstream, not on a local reply
+// (router.cc Filter::onUpstreamHeaders): whole milliseconds since the
+// request was complete downstream. Istio keeps it on every listener unless
+// proxyHeaders.envoyDebugHeaders is disabled (suppress_envoy_headers).
+void add_upstream_service_time(HttpResponse& response, Duration since_request) {
+  response.headers.set_checked("x-envoy-upstream-service-time",
+                               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(since_request).count()));
+}
+}  // namespace
 
 Sidecar::~Sidecar() { *alive_ = false; }
 
@@ -179,6 +204,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   bool holds_slot = false;
   TraceId trace_id, span_id, parent_span_id;
   uint64_t request_wire_bytes = 0;  // the request as the app wrote it
+  TimePoint router_start{0};        // the router has the whole request (after any fault delay)
   Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
 
   SidecarEnv& env() { return sidecar->env_; }
@@ -262,6 +288,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       respond(decision.local_reply);
       return;
     }
+    router_start = env().clock->now();
     send_mirrors();
     // x-envoy-upstream-rq-timeout-ms overrides the route timeout (router.cc finalTimeout).
     if (auto t = request.headers.get("x-envoy-upstream-rq-timeout-ms")) {
@@ -510,6 +537,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       if (decision.retry && decision.retry->num_retries > 0) flags.push_back("URX");
     }
     result.served_by = &e;
+    add_upstream_service_time(response, env().clock->now() - router_start);
     for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
     for (const HeaderOps* ops : decision.response_ops) {
       for (const auto& [name, value] : ops->set) response.headers.set(name, value);
@@ -549,6 +577,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   // release runs as the next event at the same instant: a closed-loop client
   // overflows at most once per completed request.
   void respond(HttpResponse response) {
+    sidecar->add_connection_manager_headers(response, sidecar->outbound_server_name());
     result.response = std::move(response);
     finish();
     if (holds_slot) {
@@ -660,8 +689,11 @@ struct InboundExchange {
   TraceId trace_id, span_id, parent_span;
   uint64_t request_bytes = 0;
 
-  // Sends the response back to the peer; returns its wire size.
-  uint64_t reply(const HttpResponse& r) const {
+  // Sends the response back to the peer; returns its wire size. The inbound
+  // listener's server_name is "istio-envoy" (proxy_headers.go).
+  // A sidecar gone meanwhile (a push removed its pod) adds nothing.
+  uint64_t reply(Sidecar* sidecar, HttpResponse&& r) const {
+    if (sidecar != nullptr) sidecar->add_connection_manager_headers(r, "istio-envoy");
     TransportResult tr;
     tr.connected = true;
     tr.response_bytes = serialize(r);
@@ -683,7 +715,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   HttpRequest request;
   DecodeOutcome outcome;
   if (!parse_request(request_bytes, request, &outcome)) {
-    x.reply(text_reply(outcome.error_status ? outcome.error_status : 400, "Bad Request"));
+    x.reply(this, text_reply(outcome.error_status ? outcome.error_status : 400, "Bad Request"));
     return;
   }
   if (self_ != nullptr && !peer.mtls && table->peer_authentication_mode(*self_, port) == "STRICT") {
@@ -754,7 +786,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   };
   if (self_ != nullptr) {
     if (auto denied = inbound_rbac(*table, *self_, peer, port, request)) {
-      uint64_t sent = x.reply(*denied);
+      uint64_t sent = x.reply(this, std::move(*denied));
       record(x, 403, "-", sent);
       return;
     }
@@ -766,9 +798,13 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     request.headers.set("x-forwarded-client-cert", xfcc);
   }
   std::weak_ptr<bool> alive = alive_;
-  app(std::move(request), peer, [record, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
-    uint64_t sent = exchange->reply(response);
-    if (auto a = alive.lock(); a && *a) record(*exchange, response.status, "-", sent);
+  app(std::move(request), peer, [this, record, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
+    auto a = alive.lock();
+    bool here = a && *a;
+    int status = response.status;
+    if (here) add_upstream_service_time(response, env_.clock->now() - exchange->start);
+    uint64_t sent = exchange->reply(here ? this : nullptr, std::move(response));
+    if (here) record(*exchange, status, "-", sent);
   });
 }
 

@@ -69,6 +69,7 @@ struct SidecarEnv {
   Transport* transport = nullptr;
   TelemetrySink* telemetry = nullptr;  // may be null
   const SnapshotHolder* snapshot = nullptr;
+  int64_t unix_epoch_us = kDefaultUnixEpochUs;  // what the clock's zero is in Unix time (Date headers)
 };
 
 struct OutboundResult {
@@ -104,6 +105,16 @@ class Sidecar {
                std::function<void(TransportResult&&)> done);
   const PeerInfo& identity() const { return identity_; }
 
+  // Envoy's HTTP connection manager on every response it encodes downstream
+  // (conn_manager_impl.cc ActiveStream::encodeHeaders): a Date when the
+  // response has none, and Server overwritten with the listener's
+  // server_name (Istio sets server_header_transformation OVERWRITE).
+  void add_connection_manager_headers(HttpResponse& response, std::string_view server_name);
+  // The server_name of this proxy's outbound listeners: Envoy's default
+  // "envoy" on a sidecar (Istio leaves it unset there), "istio-envoy" on a
+  // gateway (pilot/pkg/networking/util/proxy_headers.go GetProxyHeadersFromProxyConfig).
+  std::string_view outbound_server_name() const { return gateway_ ? "istio-envoy" : "envoy"; }
+
  private:
   friend struct OutboundCall;
   struct ClusterState;
@@ -115,6 +126,9 @@ class Sidecar {
   SidecarEnv env_;
   std::map<std::string, std::unique_ptr<ClusterState>> clusters_;
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
+  bool gateway_ = false;  // an ingress or egress gateway's Envoy, not a sidecar
+  int64_t date_second_ = -1;  // the second date_ shows, as Envoy's cached DateProvider
+  std::string date_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   // Text a report or a request builds rather than points at (reports are
   // views, and header values are copied in); these keep their capacity from

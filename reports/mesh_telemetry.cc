@@ -176,6 +176,11 @@ std::string MeshTelemetry::prometheus() const {
   std::string out;
   out += "# HELP istio_requests_total Total requests handled by an Istio proxy.\n# TYPE istio_requests_total counter\n";
   for (const auto& [labels, s] : series_) out += fmt::format("istio_requests_total{{{}}} {}\n", labels, s.requests);
+  // Every istio-proxy publishes its version, gauge 1, labels component and tag
+  // only (istio_stats.cc Config::recordVersion); Envoy's Prometheus output
+  // lists gauges after counters. The mesh dashboard's version panel reads it.
+  out += fmt::format("# HELP istio_build Istio component build info.\n# TYPE istio_build gauge\n"
+                     "istio_build{{component=\"proxy\",tag=\"{}\"}} 1\n", kIstioBuildTag);
   auto histogram = [&](const char* name, const char* help, auto buckets_of, auto sum_of) {
     out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
     const auto& bounds = envoy_default_buckets();

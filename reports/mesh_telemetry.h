@@ -42,6 +42,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
  public:
   explicit MeshTelemetry(TelemetryOptions options = {}) : options_(options) {}
   void record(const proxy::TelemetryEvent& event) override;
+  int64_t epoch_us() const { return options_.epoch_us; }
 
   // Prometheus text exposition (metrics.prom / GET /metrics).
   std::string prometheus() const;
@@ -83,6 +84,10 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   std::map<std::pair<std::string, std::string>, GraphEdge> edges_;
   std::map<std::string, std::string> node_app_;  // node -> app label
 };
+
+// istio_build's tag: the Istio release whose behaviour meshsim follows,
+// marked so that no dashboard mistakes it for a real proxy.
+inline constexpr const char* kIstioBuildTag = "1.24.0-meshsim";
 
 // Envoy's default histogram buckets (HistogramSettingsImpl::defaultBuckets),
 // which Istio's istio_request_duration_milliseconds and byte histograms use.

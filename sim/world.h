@@ -23,6 +23,7 @@ namespace meshsim::sim {
 struct WorldOptions {
   uint64_t seed = 1;
   proxy::Duration link_latency{0};  // one way, per hop
+  int64_t unix_epoch_us = proxy::kDefaultUnixEpochUs;  // virtual time zero in Unix time (Date headers)
 };
 
 // One request as the caller saw it plus what the serving app received.
