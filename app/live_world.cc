@@ -6,7 +6,7 @@ namespace {
 
 reports::TelemetryOptions live_telemetry_options(const sim::Scenario& scenario) {
   reports::TelemetryOptions options;
-  options.trace_sampling_ppm = static_cast<uint32_t>(scenario.trace_sampling_percent * 10000);
+  options.phase_starts_us = reports::phase_starts_us(scenario);
   // Live spans carry real timestamps (Zipkin: microseconds since the Unix epoch).
   options.epoch_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <deque>
 
@@ -84,12 +85,19 @@ class TraceId {
   uint8_t size_ = 0;
 };
 
-// The W3C traceparent of a sampled span, 00-<trace id>-<span id>-01, into
+// The W3C traceparent of a span, 00-<trace id>-<span id>-<flags>, into
 // `out` (a scratch string whose capacity is reused).
-std::string_view traceparent(std::string& out, std::string_view trace_id, std::string_view span_id) {
+std::string_view traceparent(std::string& out, std::string_view trace_id, std::string_view span_id, bool sampled) {
   out.clear();
-  out.append("00-").append(trace_id).append("-").append(span_id).append("-01");
+  out.append("00-").append(trace_id).append("-").append(span_id).append(sampled ? "-01" : "-00");
   return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 // The workload attributes Istio's metrics carry for each side of a request.
@@ -116,6 +124,28 @@ std::string join_flags(const std::vector<std::string>& flags) {
 }
 
 }  // namespace
+
+bool tracing_decision(const HeaderMap& headers, double sampling_percent) {
+  if (auto b3 = headers.get("x-b3-sampled")) {
+    if (*b3 == "1" || *b3 == "d" || *b3 == "true") return true;
+    if (*b3 == "0" || *b3 == "false") return false;
+  }
+  if (auto parent = headers.get("traceparent"); parent && parent->size() >= 55) {
+    int flags = hex_value((*parent)[54]);
+    if (flags >= 0) return (flags & 1) != 0;
+  }
+  if (headers.has("x-client-trace-id") || headers.has("x-envoy-force-trace")) return true;
+  auto id = headers.get("x-request-id");
+  if (!id || id->size() < 36) return false;  // no integer: NotTraceable
+  uint64_t value = 0;
+  for (char c : id->substr(28, 8)) {
+    int v = hex_value(c);
+    if (v < 0) return false;
+    value = value * 16 + static_cast<uint64_t>(v);
+  }
+  auto numerator = static_cast<uint64_t>(std::floor(sampling_percent * 100));
+  return value % 10000 < numerator;
+}
 
 bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* outcome) {
   if (!result.decoded) return parse_response(result.response_bytes, out, outcome);
@@ -203,6 +233,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   bool holds_slot = false;
   TraceId trace_id, span_id, parent_span_id;
+  bool sampled = false;
   uint64_t request_wire_bytes = 0;  // the request as the app wrote it
   TimePoint router_start{0};        // the router has the whole request (after any fault delay)
   Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
@@ -269,12 +300,13 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       trace_id.append_hex(rng.next());
     }
     span_id.append_hex(rng.next());
+    sampled = tracing_decision(request.headers, env().trace_sampling_percent);
     // Ids generated here or taken from the request's own fields: safe to write as they are.
-    request.headers.set_checked("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id));
+    request.headers.set_checked("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id, sampled));
     request.headers.set_checked("x-b3-traceid", trace_id);
     request.headers.set_checked("x-b3-spanid", span_id);
     if (!parent_span_id.empty()) request.headers.set_checked("x-b3-parentspanid", parent_span_id);
-    request.headers.set_checked("x-b3-sampled", "1");
+    request.headers.set_checked("x-b3-sampled", sampled ? "1" : "0");
   }
 
   void after_delay() {
@@ -638,6 +670,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     ev.trace_id = trace_id;
     ev.span_id = span_id;
     ev.parent_span_id = parent_span_id;
+    ev.sampled = sampled;
     ev.request_id = request.headers.get("x-request-id").value_or("");
     env().telemetry->record(ev);
   }
@@ -687,6 +720,7 @@ struct InboundExchange {
   bool mtls = false;
   std::string authority, method, target, request_id;
   TraceId trace_id, span_id, parent_span;
+  bool sampled = false;
   uint64_t request_bytes = 0;
 
   // Sends the response back to the peer; returns its wire size. The inbound
@@ -741,14 +775,23 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   request.headers.set_checked("x-b3-spanid", x.span_id);
   if (x.parent_span.empty()) request.headers.remove("x-b3-parentspanid");
   else request.headers.set_checked("x-b3-parentspanid", x.parent_span);
-  if (request.headers.get("x-b3-sampled") != "1") request.headers.set_checked("x-b3-sampled", "1");
-  request.headers.set_checked("traceparent", traceparent(header_scratch_, x.trace_id, x.span_id));
   if (auto id = request.headers.get("x-request-id")) {
     x.request_id.assign(*id);
-  } else {
-    append_hex(x.request_id, rng.next(), 16);
+  } else {  // a UUID-shaped 8-4-4-4-12, as Envoy's request-id extension writes
+    append_hex(x.request_id, rng.next() >> 32, 8);
+    for (int group = 0; group < 3; ++group) {
+      x.request_id += '-';
+      append_hex(x.request_id, rng.next() >> 48, 4);
+    }
+    x.request_id += '-';
+    append_hex(x.request_id, rng.next() >> 16, 12);
     request.headers.add_checked("x-request-id", x.request_id);
   }
+  // The edge decides when the context carries no decision; the app passes it on.
+  x.sampled = tracing_decision(request.headers, env_.trace_sampling_percent);
+  if (request.headers.get("x-b3-sampled") != (x.sampled ? "1" : "0"))
+    request.headers.set_checked("x-b3-sampled", x.sampled ? "1" : "0");
+  request.headers.set_checked("traceparent", traceparent(header_scratch_, x.trace_id, x.span_id, x.sampled));
   x.peer_endpoint = peer.endpoint;
   x.mtls = peer.mtls;
   if (peer.mtls) x.peer_principal = peer.principal;
@@ -781,6 +824,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     ev.trace_id = x.trace_id;
     ev.span_id = x.span_id;
     ev.parent_span_id = x.parent_span;
+    ev.sampled = x.sampled;
     ev.request_id = x.request_id;
     env_.telemetry->record(ev);
   };

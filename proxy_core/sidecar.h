@@ -70,7 +70,21 @@ struct SidecarEnv {
   TelemetrySink* telemetry = nullptr;  // may be null
   const SnapshotHolder* snapshot = nullptr;
   int64_t unix_epoch_us = kDefaultUnixEpochUs;  // what the clock's zero is in Unix time (Date headers)
+  // Istio's meshConfig.defaultConfig.tracing.sampling: Envoy's random_sampling, in percent.
+  double trace_sampling_percent = 1.0;
 };
+
+// Whether a request is traced, as the first Envoy on its path decides it and
+// every later one honours it: the decision its trace context carries (B3
+// x-b3-sampled, else the W3C traceparent's sampled flag; Envoy's Zipkin
+// tracer takes it from there), else Envoy's own
+// (source/common/http/conn_manager_utility.cc mutateTracingRequestHeader):
+// x-client-trace-id forces it (client_sampling, 100% by default),
+// x-envoy-force-trace forces it, else the x-request-id's integer (the UUID's
+// last 8 hex digits, request_id/uuid UUIDRequestIDExtension::getInteger)
+// modulo 10000 below sampling percent x 100 (random_sampling, a
+// TEN_THOUSAND fraction in http_connection_manager/config.cc).
+bool tracing_decision(const HeaderMap& headers, double sampling_percent);
 
 struct OutboundResult {
   std::optional<HttpResponse> response;  // none: the client saw a connection error
