@@ -101,6 +101,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   RunResult finish() {
     result_.events = world_.scheduler().events_run();
+    // A run stopped early (serve) reports what ran, not what was planned.
+    if (now() < sc_.duration) result_.duration = now();
     for (auto& p : phases_) result_.phases.push_back(std::move(p));
     finish_expectations();
     return std::move(result_);
@@ -485,6 +487,14 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
           r.observed = x.body_mismatches ? fmt::format("{} of {} bodies differ, e.g. \"{}\"", x.body_mismatches, x.n, x.first_bad_body)
                                          : fmt::format("{} responses, all \"{}\"", x.n, e.body);
           break;
+      }
+      Duration window_end = std::min(e.to.value_or(sc_.duration), sc_.duration);
+      if (now() < window_end) {
+        r.reached = false;
+        r.passed = false;
+        r.observed = fmt::format("not reached: the run stopped at {:.1f} s, the window ends at {:.1f} s (so far: {})",
+                                 static_cast<double>(now().count()) / 1e6, static_cast<double>(window_end.count()) / 1e6,
+                                 r.observed);
       }
       result_.expectations.push_back(std::move(r));
     }
