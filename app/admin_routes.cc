@@ -30,9 +30,13 @@ void add_config_routes(AdminApi& api, LiveConfig& config) {
 }
 
 void add_telemetry_routes(AdminApi& api, const reports::MeshTelemetry& telemetry) {
-  api.on("GET", "/metrics", "Istio standard metrics, Prometheus text format", [&telemetry](const proxy::HttpRequest&) {
+  auto metrics = [&telemetry](const proxy::HttpRequest&) {
     return respond(200, telemetry.prometheus(), "text/plain; version=0.0.4; charset=utf-8");
-  });
+  };
+  api.on("GET", "/metrics", "Istio standard metrics, Prometheus text format", metrics);
+  // Envoy's admin endpoint for the same text, where Prometheus scrape
+  // configs written for Envoy look (envoy admin docs: /stats/prometheus).
+  api.on("GET", "/stats/prometheus", "the same as /metrics, at Envoy's admin path", metrics);
   api.on("GET", "/traces", "sampled traces, Zipkin v2 JSON", [&telemetry](const proxy::HttpRequest&) {
     return respond(200, telemetry.zipkin().dump(2) + "\n", "application/json");
   });

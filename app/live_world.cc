@@ -6,7 +6,7 @@ namespace {
 
 reports::TelemetryOptions live_telemetry_options(const sim::Scenario& scenario) {
   reports::TelemetryOptions options;
-  options.trace_sampling_ppm = static_cast<uint32_t>(scenario.trace_sampling_percent * 10000);
+  options.phase_starts_us = reports::phase_starts_us(scenario);
   // Live spans carry real timestamps (Zipkin: microseconds since the Unix epoch).
   options.epoch_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -23,6 +23,7 @@ LiveWorld::LiveWorld(boost::asio::io_context& io, const sim::Scenario& scenario,
   sim::RunOptions run_options;
   run_options.seed = options.seed;
   run_options.sinks = {&telemetry_, &series_};
+  run_options.unix_epoch_us = telemetry_.epoch_us();  // Date headers and spans on one clock
   session_ = std::make_unique<sim::ScenarioSession>(scenario_, run_options,
                                                      sim::SessionOptions{options.manual, /*ingress=*/true});
   if (options.sockets) {

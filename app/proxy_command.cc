@@ -6,6 +6,7 @@
 // address, over a keep-alive connection pool; then the service's
 // AuthorizationPolicies, as its own sidecar would check them. The admin API (127.0.0.1 only
 // unless --admin-address says otherwise) serves metrics, traces and config.
+#include <algorithm>
 #include <csignal>
 #include <memory>
 #include <random>
@@ -158,7 +159,6 @@ int proxy_command(int argc, char** argv) {
   proxy::asio::AsioTransport transport(io);
   sim::SplitMix64 random(std::random_device{}());
   reports::TelemetryOptions telemetry_options;
-  telemetry_options.trace_sampling_ppm = static_cast<uint32_t>(args["trace-sampling"].as<double>() * 10000);
   telemetry_options.epoch_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   reports::MeshTelemetry telemetry(telemetry_options);
@@ -182,7 +182,9 @@ int proxy_command(int argc, char** argv) {
   }
 
   InboundPolicyTransport policed(transport, snapshot);
-  proxy::SidecarEnv env{&clock, &timers, &random, &policed, &telemetry, &snapshot};
+  // The clock counts from now: Date headers show the wall clock.
+  proxy::SidecarEnv env{&clock, &timers, &random, &policed, &telemetry, &snapshot, telemetry_options.epoch_us,
+                        std::clamp(args["trace-sampling"].as<double>(), 0.0, 100.0)};
   proxy::Sidecar sidecar(nullptr, "default", {}, env);
   const std::string service_host = service;
 

@@ -1,4 +1,5 @@
 // `meshsim run SCENARIO... [--seed S] [--out DIR]`
+#include <algorithm>
 #include <unistd.h>
 
 #include <chrono>
@@ -49,6 +50,8 @@ int run_command(int argc, char** argv) {
   cxxopts::Options options("meshsim run", "Run a scenario in virtual time and report what the mesh showed.");
   options.add_options()
       ("seed", "random seed (overrides the scenario's)", cxxopts::value<uint64_t>())
+      ("trace-sampling", "percent of requests traced, decided at the edge (overrides the scenario's spec.tracing.sampling; Istio's default is 1)",
+       cxxopts::value<double>())
       ("o,out", "directory for report files (report.json)", cxxopts::value<std::string>())
       ("q,quiet", "print only the expectations")
       ("watch", "replay paced in wall-clock time, redrawing a dashboard (for demos)")
@@ -86,8 +89,9 @@ int run_command(int argc, char** argv) {
       fmt::print(stderr, "\r[{:<{}}] {:.0f}/{:.0f} s", std::string(static_cast<size_t>(std::min(done, width)), '#'), width,
                  static_cast<double>(now.count()) / 1e6, static_cast<double>(total.count()) / 1e6);
     };
+  if (args.count("trace-sampling")) scenario->trace_sampling_percent = std::clamp(args["trace-sampling"].as<double>(), 0.0, 100.0);
   reports::TelemetryOptions telemetry_options;
-  telemetry_options.trace_sampling_ppm = static_cast<uint32_t>(scenario->trace_sampling_percent * 10000);
+  telemetry_options.phase_starts_us = reports::phase_starts_us(*scenario);
   reports::MeshTelemetry telemetry(telemetry_options);
   run_options.sinks.push_back(&telemetry);
   reports::TimeSeries series;

@@ -3,6 +3,7 @@
 // --port through the ingress gateway and reach `frontend` (--target); the
 // admin API on 127.0.0.1 shows and changes the mesh; SIGINT/SIGTERM writes
 // the same report files as `meshsim run`.
+#include <algorithm>
 #include <csignal>
 
 #include <cxxopts.hpp>
@@ -32,6 +33,8 @@ int serve_command(int argc, char** argv) {
       ("manual", "hold timeline steps; POST /step (meshsim ctl step) applies the next one")
       ("speed", "simulated seconds per wall-clock second", cxxopts::value<double>()->default_value("1"))
       ("seed", "random seed (overrides the scenario's)", cxxopts::value<uint64_t>())
+      ("trace-sampling", "percent of requests traced, decided at the edge (overrides the scenario's spec.tracing.sampling; Istio's default is 1)",
+       cxxopts::value<double>())
       ("o,out", "write report files here on shutdown", cxxopts::value<std::string>())
       ("h,help", "show this help")
       ("scenario", "scenario file(s)", cxxopts::value<std::vector<std::string>>());
@@ -49,6 +52,7 @@ int serve_command(int argc, char** argv) {
   }
   auto scenario = load_scenario_files(args["scenario"].as<std::vector<std::string>>());
   if (!scenario) return kExitBadInput;
+  if (args.count("trace-sampling")) scenario->trace_sampling_percent = std::clamp(args["trace-sampling"].as<double>(), 0.0, 100.0);
   std::string error;
   auto ingress_address = parse_address(args["address"].as<std::string>() + ":" + std::to_string(args["port"].as<uint16_t>()), &error);
   auto admin_address = ingress_address ? parse_address(args["admin-address"].as<std::string>() + ":" +

@@ -291,7 +291,40 @@ void write_fields_and_body(Writer& out, const HeaderMap& headers, const std::str
   out << "content-length: " << length << "\r\n\r\n" << body;
 }
 
+size_t decimal_digits(uint64_t n) {
+  char digits[kDigitsMax];
+  return static_cast<size_t>(std::to_chars(digits, digits + kDigitsMax, n).ptr - digits);
+}
+
+// What write_fields_and_body() writes, exactly.
+size_t fields_and_body_size(const HeaderMap& headers, const std::string& body) {
+  std::optional<std::string_view> stated;
+  size_t n = 0;
+  for (const Header h : headers.all()) {
+    if (h.name.size() == 14 && iequals(h.name, "content-length")) {
+      stated = h.value;
+      continue;
+    }
+    n += h.name.size() + h.value.size() + 4;
+  }
+  uint64_t length = body.empty() && stated ? stated_length(*stated) : body.size();
+  return n + sizeof("content-length: \r\n\r\n") - 1 + decimal_digits(length) + body.size();
+}
+
 }  // namespace
+
+size_t serialized_size(const HttpRequest& request) {
+  size_t target = request.target.empty() ? 1 : request.target.size();
+  size_t n = request.method.size() + 1 + target + sizeof(" HTTP/1.1\r\n") - 1;
+  if (!request.authority.empty()) n += sizeof("host: \r\n") - 1 + request.authority.size();
+  return n + fields_and_body_size(request.headers, request.body);
+}
+
+size_t serialized_size(const HttpResponse& response) {
+  uint64_t status = static_cast<uint64_t>(response.status < 0 ? 0 : response.status);
+  return sizeof("HTTP/1.1  \r\n") - 1 + decimal_digits(status) + std::string_view(reason_phrase(response.status)).size() +
+         fields_and_body_size(response.headers, response.body);
+}
 
 std::string serialize(const HttpRequest& request) {
   std::string out;

@@ -73,6 +73,12 @@ std::string serialize(const HttpResponse& response);
 void serialize_into(std::string& out, const HttpRequest& request);
 void serialize_into(std::string& out, const HttpResponse& response);
 
+// Exactly how many bytes serialize() writes for the message, without
+// writing them: what Envoy's HTTP/1 codec counts as wire bytes (headers and
+// body) for istio_request_bytes / istio_response_bytes.
+size_t serialized_size(const HttpRequest& request);
+size_t serialized_size(const HttpResponse& response);
+
 // One-shot helpers for complete messages.
 bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outcome = nullptr);
 bool parse_response(std::string_view bytes, HttpResponse& out, DecodeOutcome* outcome = nullptr);

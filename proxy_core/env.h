@@ -12,6 +12,10 @@ namespace meshsim::proxy {
 using Duration = std::chrono::microseconds;
 using TimePoint = std::chrono::microseconds;  // since the world's epoch
 
+// The world's epoch in Unix time, unless a command says otherwise:
+// 2018-05-03T00:00:00Z, the week of the talk, so runs are byte-identical.
+inline constexpr int64_t kDefaultUnixEpochUs = 1525305600LL * 1000000;
+
 class Clock {
  public:
   virtual ~Clock() = default;

@@ -190,6 +190,10 @@ std::optional<std::string_view> query_param(std::string_view query, std::string_
 
 const char* reason_phrase(int status);
 
+// The IMF-fixdate of an HTTP Date field ("Thu, 03 May 2018 00:00:00 GMT",
+// RFC 9110 5.6.7) for seconds since the Unix epoch.
+std::string http_date(int64_t unix_seconds);
+
 // Percent-decoding of unreserved characters and dot-segment removal, as
 // Envoy's normalize_path does before authorization (Istio's default BASE
 // normalization; slashes are not merged).

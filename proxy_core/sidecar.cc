@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <deque>
 
@@ -89,12 +90,19 @@ class TraceId {
   uint8_t size_ = 0;
 };
 
-// The W3C traceparent of a sampled span, 00-<trace id>-<span id>-01, into
+// The W3C traceparent of a span, 00-<trace id>-<span id>-<flags>, into
 // `out` (a scratch string whose capacity is reused).
-std::string_view traceparent(std::string& out, std::string_view trace_id, std::string_view span_id) {
+std::string_view traceparent(std::string& out, std::string_view trace_id, std::string_view span_id, bool sampled) {
   out.clear();
-  out.append("00-").append(trace_id).append("-").append(span_id).append("-01");
+  out.append("00-").append(trace_id).append("-").append(span_id).append(sampled ? "-01" : "-00");
   return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 // The workload attributes Istio's metrics carry for each side of a request.
@@ -136,6 +144,28 @@ std::string join_flags(std::vector<std::string> flags) {
 }
 
 }  // namespace
+
+bool tracing_decision(const HeaderMap& headers, double sampling_percent) {
+  if (auto b3 = headers.get("x-b3-sampled")) {
+    if (*b3 == "1" || *b3 == "d" || *b3 == "true") return true;
+    if (*b3 == "0" || *b3 == "false") return false;
+  }
+  if (auto parent = headers.get("traceparent"); parent && parent->size() >= 55) {
+    int flags = hex_value((*parent)[54]);
+    if (flags >= 0) return (flags & 1) != 0;
+  }
+  if (headers.has("x-client-trace-id") || headers.has("x-envoy-force-trace")) return true;
+  auto id = headers.get("x-request-id");
+  if (!id || id->size() < 36) return false;  // no integer: NotTraceable
+  uint64_t value = 0;
+  for (char c : id->substr(28, 8)) {
+    int v = hex_value(c);
+    if (v < 0) return false;
+    value = value * 16 + static_cast<uint64_t>(v);
+  }
+  auto numerator = static_cast<uint64_t>(std::floor(sampling_percent * 100));
+  return value % 10000 < numerator;
+}
 
 bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* outcome) {
   if (!result.decoded) return parse_response(result.response_bytes, out, outcome);
@@ -179,7 +209,32 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
   identity_.ns = ns_;
   identity_.ip = self_ ? self_->ip : "10.255.0.1";
   identity_.principal = self_ ? self_->principal() : std::string(kTrustDomain) + "/ns/" + ns_ + "/sa/default";
+  // Istio's gateway Deployments carry istio: ingressgateway / egressgateway.
+  if (auto it = labels_.find("istio"); it != labels_.end()) gateway_ = it->second.ends_with("gateway");
 }
+
+void Sidecar::add_connection_manager_headers(HttpResponse& response, std::string_view server_name) {
+  if (!response.headers.has("date")) {
+    int64_t second = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+    if (second != date_second_) {
+      date_second_ = second;
+      date_ = http_date(second);
+    }
+    response.headers.add_checked("date", date_);
+  }
+  response.headers.set_checked("server", server_name);
+}
+
+namespace {
+// Envoy's router on a response from upstream, not on a local reply
+// (router.cc Filter::onUpstreamHeaders): whole milliseconds since the
+// request was complete downstream. Istio keeps it on every listener unless
+// proxyHeaders.envoyDebugHeaders is disabled (suppress_envoy_headers).
+void add_upstream_service_time(HttpResponse& response, Duration since_request) {
+  response.headers.set_checked("x-envoy-upstream-service-time",
+                               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(since_request).count()));
+}
+}  // namespace
 
 Sidecar::~Sidecar() { *alive_ = false; }
 
@@ -208,6 +263,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   bool holds_slot = false;
   TraceId trace_id, span_id, parent_span_id;
+  bool sampled = false;
+  uint64_t request_wire_bytes = 0;  // the request as the app wrote it
+  TimePoint router_start{0};        // the router has the whole request (after any fault delay)
   Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
 
   SidecarEnv& env() { return sidecar->env_; }
@@ -272,12 +330,13 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       trace_id.append_hex(rng.next());
     }
     span_id.append_hex(rng.next());
+    sampled = tracing_decision(request.headers, env().trace_sampling_percent);
     // Ids generated here or taken from the request's own fields: safe to write as they are.
-    request.headers.set_checked("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id));
+    request.headers.set_checked("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id, sampled));
     request.headers.set_checked("x-b3-traceid", trace_id);
     request.headers.set_checked("x-b3-spanid", span_id);
     if (!parent_span_id.empty()) request.headers.set_checked("x-b3-parentspanid", parent_span_id);
-    request.headers.set_checked("x-b3-sampled", "1");
+    request.headers.set_checked("x-b3-sampled", sampled ? "1" : "0");
   }
 
   void after_delay() {
@@ -291,6 +350,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       respond(decision.local_reply);
       return;
     }
+    router_start = env().clock->now();
     send_mirrors();
     // x-envoy-upstream-rq-timeout-ms overrides the route timeout (router.cc finalTimeout).
     if (auto t = request.headers.get("x-envoy-upstream-rq-timeout-ms")) {
@@ -642,6 +702,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       if (decision.retry && decision.retry->num_retries > 0) flags.push_back("URX");
     }
     result.served_by = &e;
+    add_upstream_service_time(response, env().clock->now() - router_start);
     for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
     for (const HeaderOps* ops : decision.response_ops) {
       for (const auto& [name, value] : ops->set) response.headers.set(name, value);
@@ -687,6 +748,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   // release runs as the next event at the same instant: a closed-loop client
   // overflows at most once per completed request.
   void respond(HttpResponse response) {
+    sidecar->add_connection_manager_headers(response, sidecar->outbound_server_name());
     result.response = std::move(response);
     finish();
     if (holds_slot) {
@@ -739,14 +801,18 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     ev.path = request.target;
     ev.response_code = result.response->status;
     ev.response_flags = result.flags;
-    ev.request_bytes = request.body.size();
-    ev.response_bytes = result.response->body.size();
+    // Wire bytes, headers included, as istio-proxy records them: the
+    // downstream (app-side) connection's bytes received and sent
+    // (istio_stats.cc IstioStatsFilter::log, wireBytesReceived/Sent).
+    ev.request_bytes = request_wire_bytes;
+    ev.response_bytes = serialized_size(*result.response);
     ev.start = start;
     ev.duration = result.duration;
     ev.attempts = result.attempts;
     ev.trace_id = trace_id;
     ev.span_id = span_id;
     ev.parent_span_id = parent_span_id;
+    ev.sampled = sampled;
     ev.request_id = request.headers.get("x-request-id").value_or("");
     env().telemetry->record(ev);
   }
@@ -775,6 +841,7 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
   call->sidecar = this;
   call->alive = alive_;
   call->table = env_.snapshot->get();
+  call->request_wire_bytes = serialized_size(request);
   call->request = std::move(request);
   // Istio's default pathNormalization (BASE): Envoy routes and forwards the
   // normalized path (ConnectionManagerUtility::maybeNormalizePath).
@@ -801,13 +868,20 @@ struct InboundExchange {
   std::shared_ptr<const RouteTable> table;
   std::string_view service;
   TraceId trace_id, span_id, parent_span;
+  bool sampled = false;
   uint64_t request_bytes = 0;
 
-  void reply(const HttpResponse& r) const {
+  // Sends the response back to the peer; returns its wire size. The inbound
+  // listener's server_name is "istio-envoy" (proxy_headers.go).
+  // A sidecar gone meanwhile (a push removed its pod) adds nothing.
+  uint64_t reply(Sidecar* sidecar, HttpResponse&& r) const {
+    if (sidecar != nullptr) sidecar->add_connection_manager_headers(r, "istio-envoy");
     TransportResult tr;
     tr.connected = true;
     tr.response_bytes = serialize(r);
+    uint64_t wire_bytes = tr.response_bytes.size();
     done(std::move(tr));
+    return wire_bytes;
   }
 };
 
@@ -824,7 +898,7 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   DecodeOutcome outcome;
   if (!parse_request(request_bytes, request, &outcome)) {
     int status = outcome.error_status ? outcome.error_status : 400;  // 431, 501, ... as Envoy's codec answers
-    x.reply(text_reply(status, reason_phrase(status)));
+    x.reply(this, text_reply(status, reason_phrase(status)));
     return;
   }
   normalize_target(request);  // as on the outbound side: the inbound listener's HCM normalizes too
@@ -851,14 +925,23 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   request.headers.set_checked("x-b3-spanid", x.span_id);
   if (x.parent_span.empty()) request.headers.remove("x-b3-parentspanid");
   else request.headers.set_checked("x-b3-parentspanid", x.parent_span);
-  if (request.headers.get("x-b3-sampled") != "1") request.headers.set_checked("x-b3-sampled", "1");
-  request.headers.set_checked("traceparent", traceparent(header_scratch_, x.trace_id, x.span_id));
   if (auto id = request.headers.get("x-request-id")) {
     x.request_id.assign(*id);
-  } else {
-    append_hex(x.request_id, rng.next(), 16);
+  } else {  // a UUID-shaped 8-4-4-4-12, as Envoy's request-id extension writes
+    append_hex(x.request_id, rng.next() >> 32, 8);
+    for (int group = 0; group < 3; ++group) {
+      x.request_id += '-';
+      append_hex(x.request_id, rng.next() >> 48, 4);
+    }
+    x.request_id += '-';
+    append_hex(x.request_id, rng.next() >> 16, 12);
     request.headers.add_checked("x-request-id", x.request_id);
   }
+  // The edge decides when the context carries no decision; the app passes it on.
+  x.sampled = tracing_decision(request.headers, env_.trace_sampling_percent);
+  if (request.headers.get("x-b3-sampled") != (x.sampled ? "1" : "0"))
+    request.headers.set_checked("x-b3-sampled", x.sampled ? "1" : "0");
+  request.headers.set_checked("traceparent", traceparent(header_scratch_, x.trace_id, x.span_id, x.sampled));
   // Peer metadata comes only from a caller with a sidecar (meshsim's
   // sidecars always speak mTLS to each other): a plain-text caller is
   // `unknown` in every source_* label (istio/proxy istio_stats.cc
@@ -872,7 +955,9 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
   if (peer.mtls) x.peer_principal = peer.principal;
   x.method = request.method;
   x.target = request.target;
-  x.request_bytes = request.body.size();
+  // Wire bytes received from the peer, headers included (istio_stats.cc
+  // IstioStatsFilter::log records the downstream wireBytesReceived).
+  x.request_bytes = request_bytes.size();
 
   auto record = [this](const InboundExchange& x, int status, std::string_view flags, uint64_t response_bytes) {
     if (env_.telemetry == nullptr || self_ == nullptr) return;
@@ -901,13 +986,14 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     ev.trace_id = x.trace_id;
     ev.span_id = x.span_id;
     ev.parent_span_id = x.parent_span;
+    ev.sampled = x.sampled;
     ev.request_id = x.request_id;
     env_.telemetry->record(ev);
   };
   if (self_ != nullptr) {
     if (auto denied = inbound_rbac(*table, *self_, peer, port, request)) {
-      record(x, 403, "-", denied->body.size());
-      x.reply(*denied);
+      uint64_t sent = x.reply(this, std::move(*denied));
+      record(x, 403, "-", sent);
       return;
     }
   }
@@ -918,9 +1004,13 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     request.headers.set("x-forwarded-client-cert", xfcc);
   }
   std::weak_ptr<bool> alive = alive_;
-  app(std::move(request), peer, [record, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
-    if (auto a = alive.lock(); a && *a) record(*exchange, response.status, "-", response.body.size());
-    exchange->reply(response);
+  app(std::move(request), peer, [this, record, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
+    auto a = alive.lock();
+    bool here = a && *a;
+    int status = response.status;
+    if (here) add_upstream_service_time(response, env_.clock->now() - exchange->start);
+    uint64_t sent = exchange->reply(here ? this : nullptr, std::move(response));
+    if (here) record(*exchange, status, "-", sent);
   });
 }
 

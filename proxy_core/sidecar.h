@@ -70,7 +70,22 @@ struct SidecarEnv {
   Transport* transport = nullptr;
   TelemetrySink* telemetry = nullptr;  // may be null
   const SnapshotHolder* snapshot = nullptr;
+  int64_t unix_epoch_us = kDefaultUnixEpochUs;  // what the clock's zero is in Unix time (Date headers)
+  // Istio's meshConfig.defaultConfig.tracing.sampling: Envoy's random_sampling, in percent.
+  double trace_sampling_percent = 1.0;
 };
+
+// Whether a request is traced, as the first Envoy on its path decides it and
+// every later one honours it: the decision its trace context carries (B3
+// x-b3-sampled, else the W3C traceparent's sampled flag; Envoy's Zipkin
+// tracer takes it from there), else Envoy's own
+// (source/common/http/conn_manager_utility.cc mutateTracingRequestHeader):
+// x-client-trace-id forces it (client_sampling, 100% by default),
+// x-envoy-force-trace forces it, else the x-request-id's integer (the UUID's
+// last 8 hex digits, request_id/uuid UUIDRequestIDExtension::getInteger)
+// modulo 10000 below sampling percent x 100 (random_sampling, a
+// TEN_THOUSAND fraction in http_connection_manager/config.cc).
+bool tracing_decision(const HeaderMap& headers, double sampling_percent);
 
 struct OutboundResult {
   std::optional<HttpResponse> response;  // none: the client saw a connection error
@@ -105,6 +120,16 @@ class Sidecar {
                std::function<void(TransportResult&&)> done);
   const PeerInfo& identity() const { return identity_; }
 
+  // Envoy's HTTP connection manager on every response it encodes downstream
+  // (conn_manager_impl.cc ActiveStream::encodeHeaders): a Date when the
+  // response has none, and Server overwritten with the listener's
+  // server_name (Istio sets server_header_transformation OVERWRITE).
+  void add_connection_manager_headers(HttpResponse& response, std::string_view server_name);
+  // The server_name of this proxy's outbound listeners: Envoy's default
+  // "envoy" on a sidecar (Istio leaves it unset there), "istio-envoy" on a
+  // gateway (pilot/pkg/networking/util/proxy_headers.go GetProxyHeadersFromProxyConfig).
+  std::string_view outbound_server_name() const { return gateway_ ? "istio-envoy" : "envoy"; }
+
  private:
   friend struct OutboundCall;
   struct ClusterState;
@@ -116,6 +141,9 @@ class Sidecar {
   SidecarEnv env_;
   std::map<std::string, std::unique_ptr<ClusterState>> clusters_;
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
+  bool gateway_ = false;  // an ingress or egress gateway's Envoy, not a sidecar
+  int64_t date_second_ = -1;  // the second date_ shows, as Envoy's cached DateProvider
+  std::string date_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   // Text a report or a request builds rather than points at (reports are
   // views, and header values are copied in); these keep their capacity from

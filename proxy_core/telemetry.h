@@ -34,6 +34,7 @@ struct BasicTelemetryEvent {
   Duration duration{0};
   int attempts = 1;
   Text trace_id, span_id, parent_span_id;
+  bool sampled = false;  // the request's tracing decision: its spans go to the tracer
   Text request_id;  // x-request-id, which applications propagate
 
   BasicTelemetryEvent() = default;
@@ -47,7 +48,7 @@ struct BasicTelemetryEvent {
         method(o.method), path(o.path), response_code(o.response_code), response_flags(o.response_flags), mtls(o.mtls),
         request_bytes(o.request_bytes), response_bytes(o.response_bytes), start(o.start), duration(o.duration),
         attempts(o.attempts), trace_id(o.trace_id), span_id(o.span_id), parent_span_id(o.parent_span_id),
-        request_id(o.request_id) {}
+        sampled(o.sampled), request_id(o.request_id) {}
 };
 
 using TelemetryEvent = BasicTelemetryEvent<std::string_view>;

@@ -229,7 +229,7 @@ ol.steps{font-size:13px} ol.steps code{background:#f4f4f4;padding:1px 4px;border
 )~";
   h += fmt::format("<h1>{}</h1>\n<p class=\"summary\">{}</p>\n", esc(r.scenario), esc(r.description));
   h += fmt::format("<p class=\"summary\">seed {} · {:g} s simulated · {} requests · expectations: <span class=\"{}\">{} of {} held</span></p>\n",
-                   r.seed, seconds, r.requests, passed == r.expectations.size() && !r.event_limit_hit ? "pass" : "fail", passed,
+                   r.seed, seconds, r.requests, r.passed() ? "pass" : "fail", passed,
                    r.expectations.size());
   h += "<h2>Timeline</h2>\n<ol class=\"steps\">\n";
   for (const auto& p : r.phases) {
@@ -250,8 +250,8 @@ ol.steps{font-size:13px} ol.steps code{background:#f4f4f4;padding:1px 4px;border
   h += "<h2>A sampled trace</h2>\n" + trace_svg(telemetry) + "\n";
   h += "<h2>Expectations</h2>\n<table><tr><th></th><th>expectation</th><th>observed</th></tr>\n";
   for (const auto& e : r.expectations)
-    h += fmt::format("<tr><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n", e.passed ? "pass" : "fail",
-                     e.passed ? "PASS" : "FAIL", esc(e.name), esc(e.observed));
+    h += fmt::format("<tr><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n", e.passed ? "pass" : e.reached ? "fail" : "",
+                     e.passed ? "PASS" : e.reached ? "FAIL" : "not reached", esc(e.name), esc(e.observed));
   h += "</table>\n</body></html>\n";
   return h;
 }

@@ -118,6 +118,16 @@ void observe(std::array<uint64_t, 20>& buckets, double value) {
 
 }  // namespace
 
+std::vector<int64_t> phase_starts_us(const sim::Scenario& scenario) {
+  // The cuts sim's runner makes its phases at: steps after zero, before the end.
+  std::vector<int64_t> starts;
+  for (const auto& step : scenario.timeline)
+    if (step.at > sim::Duration(0) && step.at < scenario.duration) starts.push_back(step.at.count());
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  return starts;
+}
+
 const std::vector<double>& envoy_default_buckets() {
   static const std::vector<double> buckets = {0.5,   1,     5,     10,     25,     50,     100,     250,     500,    1000,
                                               2500,  5000,  10000, 30000,  60000,  300000, 600000,  1800000, 3600000};
@@ -161,21 +171,73 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
     edge->latency.record(e.duration.count());
   }
 
-  if (e.trace_id.empty()) return;
-  // Sample whole traces by their id, so every span of a kept trace is kept.
-  if (proxy::fnv1a(e.trace_id) % 1'000'000 >= options_.trace_sampling_ppm) return;
+  if (e.trace_id.empty() || !e.sampled) return;
+  if (KeptTrace* trace = keep_trace(e); trace && trace->spans.size() < options_.spans_per_trace_max)
+    trace->spans.push_back({proxy::StoredTelemetryEvent(e)});
+}
+
+size_t MeshTelemetry::phase_of(int64_t start_us) const {
+  const auto& starts = options_.phase_starts_us;
+  return static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), start_us) - starts.begin());
+}
+
+MeshTelemetry::KeptTrace* MeshTelemetry::keep_trace(const proxy::TelemetryEvent& e) {
   auto it = traces_.find(e.trace_id);
-  if (it == traces_.end()) {
-    if (traces_.size() >= options_.traces_max) return;
-    it = traces_.emplace(std::string(e.trace_id), std::vector<Span>{}).first;
+  if (it != traces_.end()) return &it->second;
+  // A trace not kept yet: its first span to finish (the innermost) decides.
+  // The reservoir keeps the traces with the smallest id hashes of each phase:
+  // a later span of an evicted trace hashes above what the reservoir keeps
+  // now, so it is never mistaken for a new trace and kept as a fragment.
+  uint64_t hash = proxy::fnv1a(e.trace_id);
+  size_t phase = phase_of(e.start.count());
+  if (reservoirs_.size() <= phase) reservoirs_.resize(phase + 1);
+  auto& reservoir = reservoirs_[phase];
+  bool to_reservoir = options_.traces_per_phase > 0 &&
+                      (reservoir.size() < options_.traces_per_phase || hash < reservoir.rbegin()->first);
+  bool to_recent = options_.recent_traces > 0;
+  if (!to_reservoir && !to_recent) return nullptr;
+  it = traces_.emplace(std::string(e.trace_id), KeptTrace{}).first;
+  if (to_reservoir && reservoir.emplace(hash, it->first).second) {
+    it->second.in_reservoir = true;
+    if (reservoir.size() > options_.traces_per_phase) {
+      auto largest = std::prev(reservoir.end());
+      auto evicted = traces_.find(largest->second);
+      reservoir.erase(largest);
+      if (evicted != traces_.end()) {
+        evicted->second.in_reservoir = false;
+        release(evicted);
+      }
+    }
   }
-  if (it->second.size() < options_.spans_per_trace_max) it->second.push_back({proxy::StoredTelemetryEvent(e)});
+  if (to_recent) {
+    it->second.in_recent = true;
+    recent_.push_back(it->first);
+    if (recent_.size() > options_.recent_traces) {
+      auto oldest = traces_.find(recent_.front());
+      recent_.pop_front();
+      if (oldest != traces_.end()) {
+        oldest->second.in_recent = false;
+        release(oldest);
+      }
+    }
+  }
+  auto kept = traces_.find(e.trace_id);  // the evictions above may have let it go
+  return kept == traces_.end() ? nullptr : &kept->second;
+}
+
+void MeshTelemetry::release(std::map<std::string, KeptTrace, std::less<>>::iterator it) {
+  if (!it->second.in_reservoir && !it->second.in_recent) traces_.erase(it);
 }
 
 std::string MeshTelemetry::prometheus() const {
   std::string out;
   out += "# HELP istio_requests_total Total requests handled by an Istio proxy.\n# TYPE istio_requests_total counter\n";
   for (const auto& [labels, s] : series_) out += fmt::format("istio_requests_total{{{}}} {}\n", labels, s.requests);
+  // Every istio-proxy publishes its version, gauge 1, labels component and tag
+  // only (istio_stats.cc Config::recordVersion); Envoy's Prometheus output
+  // lists gauges after counters. The mesh dashboard's version panel reads it.
+  out += fmt::format("# HELP istio_build Istio component build info.\n# TYPE istio_build gauge\n"
+                     "istio_build{{component=\"proxy\",tag=\"{}\"}} 1\n", kIstioBuildTag);
   auto histogram = [&](const char* name, const char* help, auto buckets_of, auto sum_of) {
     out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
     const auto& bounds = envoy_default_buckets();
@@ -193,17 +255,17 @@ std::string MeshTelemetry::prometheus() const {
   };
   histogram("istio_request_duration_milliseconds", "Duration of requests in milliseconds.",
             [](const Series& s) -> const auto& { return s.duration_buckets; }, [](const Series& s) { return s.duration_sum; });
-  histogram("istio_request_bytes", "Sizes of HTTP request bodies.",
+  histogram("istio_request_bytes", "Request sizes in bytes on the wire, headers included.",
             [](const Series& s) -> const auto& { return s.request_bytes_buckets; }, [](const Series& s) { return s.request_bytes_sum; });
-  histogram("istio_response_bytes", "Sizes of HTTP response bodies.",
+  histogram("istio_response_bytes", "Response sizes in bytes on the wire, headers included.",
             [](const Series& s) -> const auto& { return s.response_bytes_buckets; }, [](const Series& s) { return s.response_bytes_sum; });
   return out;
 }
 
 ordered_json MeshTelemetry::zipkin() const {
   ordered_json spans = ordered_json::array();
-  for (const auto& [trace_id, list] : traces_) {
-    for (const Span& span : list) {
+  for (const auto& [trace_id, kept] : traces_) {
+    for (const Span& span : kept.spans) {
       const proxy::StoredTelemetryEvent& e = span.event;
       bool server = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
       std::string local = server ? e.destination_app + "." + e.destination_namespace : e.source_app + "." + e.source_namespace;
@@ -291,8 +353,8 @@ std::vector<std::string> MeshTelemetry::dependencies(const std::string& app) con
 
 std::vector<proxy::StoredTelemetryEvent> MeshTelemetry::sample_trace() const {
   const std::vector<Span>* best = nullptr;
-  for (const auto& [id, spans] : traces_)
-    if (!best || spans.size() > best->size()) best = &spans;
+  for (const auto& [id, kept] : traces_)
+    if (!best || kept.spans.size() > best->size()) best = &kept.spans;
   std::vector<proxy::StoredTelemetryEvent> events;
   if (!best) return events;
   for (const auto& s : *best) events.push_back(s.event);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -15,15 +16,21 @@
 
 #include "proxy_core/telemetry.h"
 #include "sim/histogram.h"
+#include "sim/scenario.h"
 
 namespace meshsim::reports {
 
 struct TelemetryOptions {
-  // Istio's default trace sampling is 1% (meshConfig defaultConfig.tracing.sampling);
-  // the demo uses 100%. Parts per million.
-  uint32_t trace_sampling_ppm = 10'000;
-  size_t traces_max = 500;         // bound on stored traces
+  // Which requests are traced is decided by the sidecars (event.sampled, at
+  // the edge, as Envoy does); what is kept of the sampled traces is bounded
+  // and spread over the whole run: a deterministic reservoir per phase (the
+  // traces with the smallest id hashes) plus the most recent ones (live /traces).
+  size_t traces_per_phase = 50;
+  size_t recent_traces = 50;
   size_t spans_per_trace_max = 64;
+  // Where phases start, in simulated microseconds (timeline step times);
+  // empty: the whole run is one phase.
+  std::vector<int64_t> phase_starts_us;
   // Zipkin timestamps are microseconds since the Unix epoch; simulated time
   // starts here (2018-05-03T00:00:00Z, the week of the talk) so files are
   // byte-identical across runs.
@@ -42,6 +49,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
  public:
   explicit MeshTelemetry(TelemetryOptions options = {}) : options_(options) {}
   void record(const proxy::TelemetryEvent& event) override;
+  int64_t epoch_us() const { return options_.epoch_us; }
 
   // Prometheus text exposition (metrics.prom / GET /metrics).
   std::string prometheus() const;
@@ -69,6 +77,14 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   struct Span {
     proxy::StoredTelemetryEvent event;
   };
+  struct KeptTrace {
+    std::vector<Span> spans;
+    bool in_reservoir = false, in_recent = false;
+  };
+  // Keeps the trace of a sampled event, or says it is not kept (null).
+  KeptTrace* keep_trace(const proxy::TelemetryEvent& e);
+  void release(std::map<std::string, KeptTrace, std::less<>>::iterator it);
+  size_t phase_of(int64_t start_us) const;
   TelemetryOptions options_;
   std::map<std::string, Series> series_;  // by rendered label set, in Istio's label order
   // Where an event's counts go, found once per distinct label set by the
@@ -79,10 +95,21 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   };
   std::unordered_map<std::string, Aggregates> series_by_identity_;
   std::string identity_scratch_;
-  std::map<std::string, std::vector<Span>, std::less<>> traces_;  // by trace id
+  std::map<std::string, KeptTrace, std::less<>> traces_;  // by trace id
+  // Per phase, the kept traces by id hash: the largest is evicted first.
+  std::vector<std::map<uint64_t, std::string>> reservoirs_;
+  std::deque<std::string> recent_;  // trace ids, oldest first
   std::map<std::pair<std::string, std::string>, GraphEdge> edges_;
   std::map<std::string, std::string> node_app_;  // node -> app label
 };
+
+// Where the phases of a run of `scenario` start (its timeline's step times),
+// for TelemetryOptions::phase_starts_us.
+std::vector<int64_t> phase_starts_us(const sim::Scenario& scenario);
+
+// istio_build's tag: the Istio release whose behaviour meshsim follows,
+// marked so that no dashboard mistakes it for a real proxy.
+inline constexpr const char* kIstioBuildTag = "1.24.0-meshsim";
 
 // Envoy's default histogram buckets (HistogramSettingsImpl::defaultBuckets),
 // which Istio's istio_request_duration_milliseconds and byte histograms use.

@@ -54,7 +54,8 @@ std::string run_text(const sim::RunResult& r) {
   size_t passed = 0;
   for (const auto& e : r.expectations) passed += e.passed;
   line(fmt::format("expectations: {} of {} held", passed, r.expectations.size()));
-  for (const auto& e : r.expectations) line(fmt::format("  {} {}: {}", e.passed ? "PASS" : "FAIL", e.name, e.observed));
+  for (const auto& e : r.expectations)
+    line(fmt::format("  {} {}: {}", e.passed ? "PASS" : e.reached ? "FAIL" : "NOT REACHED", e.name, e.observed));
   if (r.event_limit_hit) line("  FAIL the run hit the event limit and was stopped");
   return out;
 }
@@ -92,7 +93,7 @@ ordered_json run_json(const sim::RunResult& r, const std::string& meshsim_versio
   j["phases"] = phases;
   ordered_json expectations = ordered_json::array();
   for (const auto& e : r.expectations)
-    expectations.push_back({{"name", e.name}, {"passed", e.passed}, {"observed", e.observed}, {"samples", e.samples},
+    expectations.push_back({{"name", e.name}, {"passed", e.passed}, {"reached", e.reached}, {"observed", e.observed}, {"samples", e.samples},
                             {"source", fmt::format("{}:{}:{}", e.pos.file, e.pos.line, e.pos.column)}});
   j["expectations"] = expectations;
   return j;

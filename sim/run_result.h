@@ -41,6 +41,9 @@ struct Phase {
 struct ExpectationResult {
   std::string name;
   bool passed = false;
+  // False when the run stopped (serve ended early) before the expectation's
+  // window closed: not judged, neither held nor failed (JUnit <skipped>).
+  bool reached = true;
   std::string observed;  // one line: value, sample size, interval
   uint64_t samples = 0;
   proxy::SourcePos pos;
@@ -50,7 +53,7 @@ struct RunResult {
   std::string scenario;
   std::string description;
   uint64_t seed = 0;
-  Duration duration{0};
+  Duration duration{0};  // what ran: less than the scenario's when stopped early
   std::vector<Phase> phases;
   std::vector<ExpectationResult> expectations;
   uint64_t requests = 0;  // sent by traffic sources
@@ -59,7 +62,7 @@ struct RunResult {
   bool passed() const {
     if (event_limit_hit) return false;
     for (const auto& e : expectations)
-      if (!e.passed) return false;
+      if (!e.passed && e.reached) return false;
     return true;
   }
 };

@@ -56,7 +56,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
  public:
   Runner(const Scenario& sc, const RunOptions& options, const SessionOptions& session)
       : sc_(sc), options_(options), session_(session), seed_(options.seed.value_or(sc.seed)),
-        world_(WorldOptions{seed_, sc.link_latency}), traffic_random_(SplitMix64::fork(seed_, "traffic")) {}
+        world_(WorldOptions{seed_, sc.link_latency, options.unix_epoch_us, sc.trace_sampling_percent}), traffic_random_(SplitMix64::fork(seed_, "traffic")) {}
 
   void start() {
     result_.scenario = sc_.name;
@@ -102,6 +102,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   RunResult finish() {
     result_.events = world_.scheduler().events_run();
+    // A run stopped early (serve) reports what ran, not what was planned.
+    if (now() < sc_.duration) result_.duration = now();
     for (auto& p : phases_) result_.phases.push_back(std::move(p));
     finish_expectations();
     return std::move(result_);
@@ -203,13 +205,26 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   static bool in_window(const Expectation& e, Duration t) { return t >= e.from && (!e.to || t < *e.to); }
 
+  // A traffic source's request id: UUID-shaped, as the Envoy at the edge
+  // would generate it, since Envoy samples traces on the UUID's last 8 hex
+  // digits (request_id/uuid getInteger) and would never sample an id such as
+  // "browser-7". It names its source (index, then a marker group a random
+  // UUID's "a" variant never has) and mixes the sequence into its last digits.
+  static constexpr std::string_view kSourceMarker = "-9e55-";
+  std::string request_id_of(size_t source_index, uint64_t seq) const {
+    uint64_t mixed = SplitMix64(seed_ ^ (uint64_t{source_index} << 40) ^ seq).next();
+    return fmt::format("{:08x}-{:04x}-4{:03x}{}{:012x}", source_index, (seq >> 12) & 0xffff, seq & 0xfff, kSourceMarker,
+                       mixed >> 16);
+  }
   std::string_view source_of(std::string_view request_id) const {
-    auto dash = request_id.rfind('-');
-    if (dash == std::string_view::npos) return {};
-    std::string_view prefix = request_id.substr(0, dash);
-    for (const auto& s : sc_.sources)
-      if (s.name == prefix) return s.name;
-    return {};
+    if (request_id.size() != 36 || request_id.substr(18, kSourceMarker.size()) != kSourceMarker) return {};
+    size_t index = 0;
+    for (char c : request_id.substr(0, 8)) {
+      int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (v < 0) return {};
+      index = index * 16 + static_cast<size_t>(v);
+    }
+    return index < sc_.sources.size() ? std::string_view(sc_.sources[index].name) : std::string_view{};
   }
 
   void count(ExpectationState& x, int status, std::string_view version, Duration latency, const std::string* body) {
@@ -384,7 +399,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (proxy::iequals(k, "host")) req.authority = v;
       else req.headers.add(k, v);
     }
-    req.headers.set("x-request-id", t.name + "-" + std::to_string(seq));  // source_of() reads the name back
+    req.headers.set("x-request-id", request_id_of(static_cast<size_t>(&t - sc_.sources.data()), seq));  // source_of() reads the source back
     ++s.in_flight;
     world_.send(t.from_namespace, t.from, std::move(req), url->host, url->port,
                 [this, &s, sent_at, closed_loop](CallResult&& r) {
@@ -478,6 +493,14 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
           r.observed = x.body_mismatches ? fmt::format("{} of {} bodies differ, e.g. \"{}\"", x.body_mismatches, x.n, x.first_bad_body)
                                          : fmt::format("{} responses, all \"{}\"", x.n, e.body);
           break;
+      }
+      Duration window_end = std::min(e.to.value_or(sc_.duration), sc_.duration);
+      if (now() < window_end) {
+        r.reached = false;
+        r.passed = false;
+        r.observed = fmt::format("not reached: the run stopped at {:.1f} s, the window ends at {:.1f} s (so far: {})",
+                                 static_cast<double>(now().count()) / 1e6, static_cast<double>(window_end.count()) / 1e6,
+                                 r.observed);
       }
       result_.expectations.push_back(std::move(r));
     }

@@ -22,6 +22,8 @@ struct RunOptions {
   std::function<void(Duration now, Duration total)> progress;
   // Further consumers of every telemetry event (metrics, traces, graph).
   std::vector<proxy::TelemetrySink*> sinks;
+  // Virtual time zero in Unix time (Date headers); live commands pass the wall clock.
+  int64_t unix_epoch_us = proxy::kDefaultUnixEpochUs;
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});

@@ -60,7 +60,8 @@ void World::rebuild_instances() {
       // Keep an existing sidecar (and its circuit-breaker/outlier state) across pushes.
       if (old != instances_.end() && old->second->sidecar) inst->sidecar = std::move(old->second->sidecar);
       else {
-        proxy::SidecarEnv env{&scheduler_, &scheduler_, &sidecar_random_, this, telemetry_, &snapshot_};
+        proxy::SidecarEnv env{&scheduler_, &scheduler_, &sidecar_random_, this, telemetry_, &snapshot_, options_.unix_epoch_us,
+                              options_.trace_sampling_percent};
         inst->sidecar = std::make_unique<proxy::Sidecar>(&inst->endpoint, e.ns, e.labels, env);
       }
     }

@@ -23,6 +23,8 @@ namespace meshsim::sim {
 struct WorldOptions {
   uint64_t seed = 1;
   proxy::Duration link_latency{0};  // one way, per hop
+  int64_t unix_epoch_us = proxy::kDefaultUnixEpochUs;  // virtual time zero in Unix time (Date headers)
+  double trace_sampling_percent = 1.0;  // Istio's meshConfig.defaultConfig.tracing.sampling
 };
 
 // One request as the caller saw it plus what the serving app received.

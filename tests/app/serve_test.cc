@@ -49,6 +49,13 @@ TEST(Serve, DemoOverRealSocketsMatchesTheVirtualRun) {
 
   // v1 only, no sidecars.
   EXPECT_EQ(bodies(ingress, 5), std::set<std::string>{"200 frontend -> foo v1, bar v1"});
+  // The ingress gateway's Envoy answers as Istio configures it: server_name
+  // "istio-envoy" on gateways (proxy_headers.go), Date from the HTTP
+  // connection manager, the router's upstream service time.
+  HttpReply front = http(ingress, "GET", "/");
+  EXPECT_EQ(front.headers["server"], "istio-envoy");
+  EXPECT_TRUE(front.headers.count("date"));
+  EXPECT_TRUE(front.headers.count("x-envoy-upstream-service-time"));
   // Steps 1-2: sidecars injected, v2 deployed: Kubernetes spreads over both.
   ASSERT_EQ(http(admin, "POST", "/step").status, 200);
   ASSERT_EQ(http(admin, "POST", "/step").status, 200);
@@ -107,6 +114,15 @@ TEST(Serve, DemoOverRealSocketsMatchesTheVirtualRun) {
   EXPECT_NE(metrics.body.find("destination_workload=\"bar-v1\"") , std::string::npos);
   EXPECT_NE(metrics.body.find("connection_security_policy=\"mutual_tls\""), std::string::npos);
   EXPECT_NE(metrics.body.find("source_workload=\"istio-ingressgateway\""), std::string::npos);
+  // istio_build for the mesh dashboard's version panel (istio_stats.cc recordVersion),
+  // and Envoy's admin path serving the same text.
+  EXPECT_NE(metrics.body.find("\nistio_build{component=\"proxy\",tag=\""), std::string::npos);
+  HttpReply envoy_stats = http(admin, "GET", "/stats/prometheus");
+  EXPECT_EQ(envoy_stats.status, 200);
+  EXPECT_EQ(envoy_stats.headers["content-type"], metrics.headers["content-type"]);
+  // Counts move between the two scrapes; the exposition is the same one.
+  EXPECT_EQ(envoy_stats.body.substr(0, envoy_stats.body.find('\n')), metrics.body.substr(0, metrics.body.find('\n')));
+  EXPECT_NE(envoy_stats.body.find("\nistio_build{component=\"proxy\",tag=\""), std::string::npos);
   auto topology = nlohmann::json::parse(http(admin, "GET", "/topology?service=frontend").body);
   EXPECT_EQ(topology["calls"], nlohmann::json::array({"bar", "foo"}));
   EXPECT_EQ(http(admin, "GET", "/graph").body.rfind("digraph", 0), 0u);

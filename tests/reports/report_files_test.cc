@@ -31,7 +31,6 @@ Outputs run_demo() {
   auto loaded = config::load_scenario({std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml"});
   EXPECT_TRUE(loaded.scenario.has_value());
   TelemetryOptions t;
-  t.trace_sampling_ppm = 1'000'000;
   MeshTelemetry telemetry(t);
   sim::RunOptions options;
   options.sinks.push_back(&telemetry);
@@ -285,8 +284,8 @@ spec:
   sim::Scenario sc = loaded.scenarios[0];
   sc.resources = loaded.resources;
   sc.behaviors = loaded.behaviors;
+  sc.trace_sampling_percent = 100;  // every request traced
   TelemetryOptions t;
-  t.trace_sampling_ppm = 1'000'000;
   MeshTelemetry telemetry(t);
   sim::RunOptions options;
   options.sinks.push_back(&telemetry);
@@ -321,7 +320,6 @@ TEST(ReportFiles, HtmlRendersInHeadlessChromium) {
   auto loaded = config::load_scenario({std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml"});
   ASSERT_TRUE(loaded.scenario.has_value());
   TelemetryOptions t;
-  t.trace_sampling_ppm = 1'000'000;
   MeshTelemetry telemetry(t);
   TimeSeries series;
   sim::RunOptions options;
