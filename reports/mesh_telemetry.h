@@ -109,7 +109,7 @@ std::vector<int64_t> phase_starts_us(const sim::Scenario& scenario);
 
 // istio_build's tag: the Istio release whose behaviour meshsim follows,
 // marked so that no dashboard mistakes it for a real proxy.
-inline constexpr const char* kIstioBuildTag = "1.24.0-meshsim";
+inline constexpr const char* kIstioBuildTag = "1.31.0-meshsim";
 
 // Envoy's default histogram buckets (HistogramSettingsImpl::defaultBuckets),
 // which Istio's istio_request_duration_milliseconds and byte histograms use.
