@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <memory>
 
 #include <cxxopts.hpp>
 #include <fmt/format.h>
@@ -70,12 +71,22 @@ class Demo {
       for (const auto& line : live_.series().recent_table(now_seconds(), 10)) fmt::print("         │ {}\n", line);
     }
     std::fflush(stdout);
-    if (now_seconds() >= end_seconds() && (!manual_ || !live_.next_held_step())) return io_.stop();
+    if (now_seconds() >= end_seconds() && (!manual_ || !live_.next_held_step())) return finish();
     tick_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(1.0 / speed_)));
     tick_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) tick();
     });
+  }
+
+  // The curl lines already sent still print: on a slow machine the last
+  // tick's answers (the mobile rule's effect, say) would otherwise be lost.
+  // Bounded: stop anyway after two seconds of wall time.
+  void finish() {
+    curls_->ending = true;
+    if (curls_->in_flight == 0) return io_.stop();
+    tick_.expires_after(std::chrono::seconds(2));
+    tick_.async_wait([this](const boost::system::error_code&) { io_.stop(); });
   }
 
   void announce(const sim::TimelineStep& step) {
@@ -99,13 +110,15 @@ class Demo {
     for (const auto& [k, v] : loop.headers) request.headers.add(k, v);
     double at = now_seconds();
     std::string label = loop.label;
-    live_.send(std::move(request), host_, port_, [at, label](sim::CallResult&& r) {
+    ++curls_->in_flight;
+    live_.send(std::move(request), host_, port_, [curls = curls_, io = &io_, at, label](sim::CallResult&& r) {
       std::string answer = r.outbound.response ? (r.outbound.response->status == 200
                                                       ? r.outbound.response->body
                                                       : fmt::format("{} {}", r.outbound.response->status, r.outbound.response->body))
                                                : r.outbound.error;
       while (!answer.empty() && answer.back() == '\n') answer.pop_back();
       fmt::print("[{:>4.0f}s]   {:<48} {}\n", at, label, answer);
+      if (--curls->in_flight == 0 && curls->ending) io->stop();
     });
   }
 
@@ -145,6 +158,13 @@ class Demo {
   size_t announced_ = 0;
   int last_dashboard_ = -1;
   double speed_;
+  // Shared with the answers' callbacks, which may outlive the Demo (the
+  // world finishes after it).
+  struct Curls {
+    int in_flight = 0;  // curl lines sent, not yet answered
+    bool ending = false;
+  };
+  std::shared_ptr<Curls> curls_ = std::make_shared<Curls>();
 };
 
 }  // namespace
