@@ -1,29 +1,16 @@
-// Scenarios we wrote from Istio's sources (tests/fidelity/*.yaml) run through
-// the whole world: every expectation must hold, and the metrics a user would
-// read through Prometheus show what Istio's would.
+// Scenarios we wrote from Istio's and Envoy's sources (tests/fidelity/*.yaml, each
+// citing them in its header) run through the whole world: every expectation
+// must hold, and the metrics a user reads through Prometheus show what Istio's would.
 #include <gtest/gtest.h>
 
-#include "config/loader.h"
 #include "reports/mesh_telemetry.h"
 #include "sim/scenario_runner.h"
+#include "tests/sim/scenario_fixture.h"
 
 namespace meshsim::sim {
 namespace {
 
-Scenario load_fidelity(const std::string& name) {
-  auto loaded = config::load_scenario({std::string(MESHSIM_SOURCE_DIR) + "/tests/fidelity/" + name});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
-  EXPECT_TRUE(loaded.scenario.has_value());
-  return loaded.scenario.value_or(Scenario{});
-}
-
-std::string failures(const RunResult& r) {
-  std::string out;
-  for (const auto& e : r.expectations)
-    if (!e.passed) out += e.name + ": " + e.observed + "\n";
-  return out;
-}
+Scenario load_fidelity(const std::string& name) { return testing::load_scenario_file("tests/fidelity/" + name); }
 
 // istio_requests_total series (reporter="destination") whose labels contain all of `parts`, summed.
 uint64_t destination_requests(const std::string& prometheus, std::initializer_list<std::string> parts) {
@@ -46,7 +33,7 @@ TEST(FidelityScenario, RoutedAndMirroredRequestsCountUnderTheServingService) {
   RunOptions options;
   options.sinks.push_back(&metrics);
   RunResult r = run_scenario(load_fidelity("orders-next-routing.yaml"), options);
-  EXPECT_TRUE(r.passed()) << failures(r);
+  EXPECT_TRUE(r.passed()) << testing::failed_expectations(r);
   // Errors only ever come from orders-next pods, and are labelled so.
   std::string text = metrics.prometheus();
   EXPECT_EQ(destination_requests(text, {"destination_service_name=\"orders\"", "response_code=\"500\""}), 0u);
@@ -61,7 +48,7 @@ TEST(FidelityScenario, PodsWithoutSidecarsIgnoreClientRulesAndAreUnknownCallers)
   RunOptions options;
   options.sinks.push_back(&metrics);
   RunResult r = run_scenario(load_fidelity("injection-opt-out.yaml"), options);
-  EXPECT_TRUE(r.passed()) << failures(r);
+  EXPECT_TRUE(r.passed()) << testing::failed_expectations(r);
   std::string text = metrics.prometheus();
   // Sidecar-less callers: unknown in every source label, plain text (istio_stats.cc populatePeerInfo).
   EXPECT_EQ(text.find("legacy-app"), std::string::npos);
@@ -74,7 +61,19 @@ TEST(FidelityScenario, PodsWithoutSidecarsIgnoreClientRulesAndAreUnknownCallers)
 
 TEST(FidelityScenario, DestinationRuleServesOnlyClientsOnItsLookupPath) {
   RunResult r = run_scenario(load_fidelity("destination-rule-scope.yaml"));
-  EXPECT_TRUE(r.passed()) << failures(r);
+  EXPECT_TRUE(r.passed()) << testing::failed_expectations(r);
+}
+
+TEST(FidelityScenario, PerTryTimeoutIsRetriedOnlyByResetPolicies) {
+  RunResult r = run_scenario(load_fidelity("per-try-timeout.yaml"));
+  EXPECT_FALSE(r.expectations.empty());
+  EXPECT_TRUE(r.passed()) << testing::failed_expectations(r);
+}
+
+TEST(FidelityScenario, DefaultEjectionCapKeepsOneOfFourFailingPods) {
+  RunResult r = run_scenario(load_fidelity("outlier-ejection-cap.yaml"));
+  EXPECT_FALSE(r.expectations.empty());
+  EXPECT_TRUE(r.passed()) << testing::failed_expectations(r);
 }
 
 }  // namespace

@@ -9,29 +9,17 @@
 #include "config/loader.h"
 #include "reports/run_report.h"
 #include "sim/scenario_runner.h"
+#include "tests/sim/scenario_fixture.h"
 
 namespace meshsim::sim {
 namespace {
 
-Scenario load_demo() {
-  auto loaded = config::load_scenario({std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml"});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
-  EXPECT_TRUE(loaded.scenario.has_value());
-  return loaded.scenario.value_or(Scenario{});
-}
-
-std::string failures(const RunResult& r) {
-  std::string out;
-  for (const auto& e : r.expectations)
-    if (!e.passed) out += e.name + ": " + e.observed + "\n";
-  return out;
-}
+Scenario load_demo() { return testing::load_scenario_file("scenarios/hightower-demo.yaml"); }
 
 TEST(HightowerDemo, EveryExpectationHolds) {
   Scenario demo = load_demo();
   RunResult r = run_scenario(demo);
-  EXPECT_TRUE(r.passed()) << failures(r);
+  EXPECT_TRUE(r.passed()) << testing::failed_expectations(r);
   EXPECT_EQ(r.expectations.size(), 15u);
   EXPECT_EQ(r.requests, 4400u);  // 20/s for 190 s, plus the mobile loop's 30 s
 }
