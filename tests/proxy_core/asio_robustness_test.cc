@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "proxy_core/asio/asio_adapter.h"
+#include "tests/proxy_core/socket_reading.h"
 
 namespace meshsim::proxy::asio {
 namespace {
@@ -94,24 +95,7 @@ TEST(AsioTransportPool, RetriesOnAFreshConnectionWhenAnIdleOneWasClosed) {
   EXPECT_EQ(loop.run([&] { return transport.connections_opened(); }), 2u);
 }
 
-// Reads until the peer closes or `limit` passes; returns what arrived.
-std::string read_until_closed(tcp::socket& socket, std::chrono::seconds limit) {
-  std::string got;
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  socket.non_blocking(true);
-  std::array<char, 4096> buf{};
-  while (std::chrono::steady_clock::now() < deadline) {
-    boost::system::error_code ec;
-    size_t n = socket.read_some(net::buffer(buf), ec);
-    got.append(buf.data(), n);
-    if (ec == net::error::would_block) {
-      socket.wait(tcp::socket::wait_read, ec);
-      continue;
-    }
-    if (ec) return got;
-  }
-  return got + "<still open>";
-}
+using testing::read_until_closed;
 
 // nginx's client_header_timeout: a request must arrive whole in time, however
 // slowly it trickles in; others are not disturbed meanwhile.

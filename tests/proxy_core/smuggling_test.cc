@@ -17,6 +17,7 @@
 #include "proxy_core/asio/asio_adapter.h"
 #include "proxy_core/codec.h"
 #include "tests/proxy_core/smuggling_rows.h"
+#include "tests/proxy_core/socket_reading.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -122,27 +123,13 @@ struct Loop {
   }
 };
 
-// Reads until the peer closes or `limit` passes; "<still open>" marks the latter.
+// Sends `bytes` on a new connection; what came back before the close ("<still open>" if none).
 std::string exchange(uint16_t port, const std::string& bytes, std::chrono::seconds limit) {
   net::io_context io;
   tcp::socket socket(io);
   socket.connect({kLoopback, port});
   net::write(socket, net::buffer(bytes));
-  std::string got;
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  socket.non_blocking(true);
-  std::array<char, 4096> buf{};
-  while (std::chrono::steady_clock::now() < deadline) {
-    boost::system::error_code ec;
-    size_t n = socket.read_some(net::buffer(buf), ec);
-    got.append(buf.data(), n);
-    if (ec == net::error::would_block) {
-      socket.wait(tcp::socket::wait_read, ec);
-      continue;
-    }
-    if (ec) return got;
-  }
-  return got + "<still open>";
+  return testing::read_until_closed(socket, limit);
 }
 
 constexpr const char* kMesh = R"(
