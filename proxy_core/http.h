@@ -167,21 +167,30 @@ class HeaderMap {
   size_t dead_bytes_ = 0;  // in text_, left by replaced or removed fields
 };
 
+// The wire protocol a message travelled on. The sidecar's logic never branches
+// on it: codecs translate at the edges (HTTP/1.1 and HTTP/2 framing), and
+// telemetry reports it (request_protocol).
+enum class WireProtocol { kHttp1, kHttp2 };
+
 struct HttpRequest {
+  WireProtocol protocol = WireProtocol::kHttp1;
   std::string method = "GET";
   std::string target = "/";  // path and query as sent (origin-form)
   std::string authority;     // Host header value
   HeaderMap headers;         // without Host (kept in `authority`)
   std::string body;
+  HeaderMap trailers;  // after the body (HTTP/2 trailers, HTTP/1.1 chunked trailer fields)
 
   std::string_view path() const;   // target without "?query"
   std::string_view query() const;  // after "?", without it; empty if none
 };
 
 struct HttpResponse {
+  WireProtocol protocol = WireProtocol::kHttp1;
   int status = 200;
   HeaderMap headers;
   std::string body;
+  HeaderMap trailers;  // after the body; gRPC carries grpc-status here unless Trailers-Only
 };
 
 // The value of query parameter `name` in `query` (the part after "?"), or
