@@ -71,13 +71,24 @@ std::string destination_rule(const Resources& mesh, const std::string& svc, cons
                      name, svc, text);
 }
 
+// `value` as a YAML double-quoted scalar's content: the sentence's printable
+// ASCII, with the two characters that would end or escape it escaped.
+std::string yaml_quoted_content(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string header_route(const std::string& svc, const std::string& header, const std::string& match_kind,
                          const std::string& value, const std::string& version) {
   return fmt::format(
       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {0}\nspec:\n  hosts:\n  - {0}\n  http:\n"
       "  - match:\n    - headers:\n        {1}:\n          {2}: \"{3}\"\n    route:\n    - destination:\n        host: {0}\n"
       "        subset: {4}\n  - route:\n    - destination:\n        host: {0}\n        subset: v1\n",
-      svc, header, match_kind, value, version);
+      svc, header, match_kind, yaml_quoted_content(value), version);
 }
 
 bool names_service(const std::string& host, const std::string& svc) { return host == svc || host.rfind(svc + ".", 0) == 0; }
@@ -197,16 +208,16 @@ SayResult interpret_say(const std::string& sentence_in, const Resources& mesh,
   while (!s.empty() && s.front() == ' ') s.erase(0, 1);
   std::string svc, from, version, value, unit, header, number, percent;
 
-  static const RE2 kDeny(R"((?:please )?deny access to (?:the )?([a-z0-9-]+)(?: service)?(?: from (?:the )?([a-z0-9-]+)(?: service)?)?)");
-  static const RE2 kAllow(R"((?:please )?allow access to (?:the )?([a-z0-9-]+)(?: service)?(?: from (?:the )?([a-z0-9-]+)(?: service)?)?)");
-  static const RE2 kRouteAgent(R"(route (mobile|browser|desktop) traffic to (?:the )?([a-z0-9-]+)(?: service)?(?: version)? (v[0-9]+))");
-  static const RE2 kRouteHeader(R"(route traffic with header ([a-z0-9-]+)[ =:]+([^ ]+) to (?:the )?([a-z0-9-]+)(?: service)?(?: version)? (v[0-9]+))");
-  static const RE2 kShift(R"((?:shift|send|move) ([0-9]{1,3}) ?(?:%|percent) of (?:the )?([a-z0-9-]+)(?: service)?(?:'s)? traffic to (v[0-9]+))");
-  static const RE2 kDelay(R"(inject an? ([0-9]+) ?(ms|s|milliseconds|seconds) delay (?:into|in|on) (?:the )?([a-z0-9-]+)(?: service)?(?: for ([0-9]{1,3}) ?(?:%|percent))?)");
-  static const RE2 kAbort(R"(inject an? ([1-5][0-9][0-9]) (?:abort|error|fault) (?:into|in|on) (?:the )?([a-z0-9-]+)(?: service)?(?: for ([0-9]{1,3}) ?(?:%|percent))?)");
-  static const RE2 kTopology(R"((?:get|show|describe|what is)(?: me)? (?:the )?(?:topology (?:of|for) (?:the )?([a-z0-9-]+)(?: service)?|([a-z0-9-]+)(?: service)?(?:'s)? topology))");
-  static const RE2 kRoute(R"((?:get|show|describe|what is)(?: me)? (?:the )?(?:routes? (?:of|for) (?:the )?([a-z0-9-]+)(?: service)?|([a-z0-9-]+)(?: service)?(?:'s)? routes?))");
-  static const RE2 kReset(R"(reset (?:the )?([a-z0-9-]+)(?: service)?(?:'s)?(?: rules)?)");
+  static const RE2 kDeny(R"((?:please )?deny access to (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: from (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?)?)");
+  static const RE2 kAllow(R"((?:please )?allow access to (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: from (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?)?)");
+  static const RE2 kRouteAgent(R"(route (mobile|browser|desktop) traffic to (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: version)? (v[0-9]+))");
+  static const RE2 kRouteHeader(R"(route traffic with header ([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)[ =:]+([!-~]+) to (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: version)? (v[0-9]+))");
+  static const RE2 kShift(R"((?:shift|send|move) (100|[0-9]{1,2}) ?(?:%|percent) of (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?:'s)? traffic to (v[0-9]+))");
+  static const RE2 kDelay(R"(inject an? ([1-9][0-9]{0,5}) ?(ms|s|milliseconds|seconds) delay (?:into|in|on) (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: for (100|[0-9]{1,2}) ?(?:%|percent))?)");
+  static const RE2 kAbort(R"(inject an? ([2-5][0-9][0-9]) (?:abort|error|fault) (?:into|in|on) (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: for (100|[0-9]{1,2}) ?(?:%|percent))?)");
+  static const RE2 kTopology(R"((?:get|show|describe|what is)(?: me)? (?:the )?(?:topology (?:of|for) (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?|([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?:'s)? topology))");
+  static const RE2 kRoute(R"((?:get|show|describe|what is)(?: me)? (?:the )?(?:routes? (?:of|for) (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?|([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?:'s)? routes?))");
+  static const RE2 kReset(R"(reset (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?:'s)?(?: rules)?)");
 
   std::string svc_alt;
   if (RE2::FullMatch(s, kTopology, &svc, &svc_alt))

@@ -80,8 +80,15 @@ class DirectParser final : public http::basic_parser<kRequest> {
       message.headers.reserve_more(24, 1024);
     }
   }
-  void on_response_impl(int code, string_view, int, error_code&) override {
+  void on_response_impl(int code, string_view, int, error_code& ec) override {
     if constexpr (!kRequest) {
+      // Beast takes any three digits; Envoy's HTTP/1 parser (BalsaParser,
+      // HPE_INVALID_STATUS) refuses a status below 100, and the router
+      // treats the upstream as having sent a protocol error.
+      if (code < 100) {
+        ec = http::error::bad_status;
+        return;
+      }
       message.status = code;
       message.headers.reserve_more(16, 512);
     }

@@ -12,17 +12,19 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
 fi
 cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
 # The YAML loader also starts from the public samples (Istio bookinfo, Gateway
-# API) in ../shared/testdata when present; they are not copied into fuzz/seeds.
+# API) in ../shared/testdata when present; they are not copied into fuzz/corpus.
 TESTDATA=${MESHSIM_TESTDATA_DIR:-../shared/testdata}
 for target in "$BUILD_DIR"/fuzz/*_fuzz; do
   name=$(basename "$target")
   corpus="fuzz-corpus/$name"
   mkdir -p "$corpus"
-  seeds="fuzz/seeds/$name"
+  seeds="fuzz/corpus/$name"
   public=""
   [ "$name" = yaml_loader_fuzz ] && [ -d "$TESTDATA" ] && public="$TESTDATA"
+  dict="fuzz/dicts/$(echo "$name" | sed 's/_.*//').dict"  # http_request_fuzz -> http.dict
   echo "fuzz-smoke: $name for ${SECONDS_EACH}s" >&2
   # -rss_limit_mb bounds memory; -max_len keeps inputs near real file sizes.
   "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+    $( [ -f "$dict" ] && echo "-dict=$dict" ) \
     "$corpus" $( [ -d "$seeds" ] && echo "$seeds" ) $public >&2
 done

@@ -80,5 +80,25 @@ TEST(Say, ShiftKeepsTheRestOnTheOtherVersion) {
   EXPECT_FALSE(interpret_say("shift 120% of bar traffic to v2", {}, {}).understood);
 }
 
+// Found by say_fuzz: what `say` accepts must be valid Istio configuration.
+// Istio's validation allows abort statuses 200-599 and percentages 0-100
+// (pilot/pkg/config/validation validateHTTPFaultInjectionAbort,
+// validatePercentage); the loader enforces the same ranges.
+TEST(Say, RefusesWhatIstioWouldRejectRatherThanWritingIt) {
+  for (const char* sentence : {"inject a 103 abort into bar", "inject a 600 abort into bar", "inject a 0s delay into bar",
+                               "inject a 503 abort into bar for 250%", "route mobile traffic to - v2"})
+    EXPECT_FALSE(interpret_say(sentence, {}, {}).understood) << sentence;
+}
+
+TEST(Say, AHeaderValueWithQuotesStaysOneYamlString) {
+  auto r = interpret_say(R"(route traffic with header x-a "\q to bar v2)", {}, {});
+  ASSERT_TRUE(r.understood);
+  auto loaded = load({{"say.yaml", r.yaml}});
+  for (const auto& d : loaded.diagnostics) ADD_FAILURE() << format_diagnostic(d) << "\n" << r.yaml;
+  ASSERT_EQ(loaded.resources.virtual_services.size(), 1u);
+  // The sentence's value, a quote and a backslash, escaped for a YAML double-quoted string.
+  EXPECT_NE(r.yaml.find(R"-(exact: "\"\\q")-"), std::string::npos) << r.yaml;
+}
+
 }  // namespace
 }  // namespace meshsim::config

@@ -147,5 +147,15 @@ TEST(CodecHead, AStatedContentLengthNeverFramesABody) {
   EXPECT_EQ(serialize(r), "HTTP/1.1 200 OK\r\ncontent-length: 121\r\n\r\n");  // digits only
 }
 
+// Found by http_response_fuzz: Beast accepts any three digits as a status.
+// Envoy's HTTP/1 parser (BalsaParser: a status below 100 is
+// HPE_INVALID_STATUS) refuses the response as a protocol error.
+TEST(CodecResponse, AStatusBelow100IsAProtocolError) {
+  HttpResponse response;
+  EXPECT_FALSE(parse_response("HTTP/1.1 000 OK\r\nContent-Length: 0\r\n\r\n", response));
+  EXPECT_FALSE(parse_response("HTTP/1.1 099 X\r\nContent-Length: 0\r\n\r\n", response));
+  EXPECT_TRUE(parse_response("HTTP/1.1 100 Continue\r\n\r\n", response));
+}
+
 }  // namespace
 }  // namespace meshsim::proxy
