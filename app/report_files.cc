@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "reports/html_report.h"
 #include "reports/junit.h"
 #include "reports/run_report.h"
@@ -33,13 +35,35 @@ bool write_report_files(const std::string& dir_name, const sim::RunResult& resul
       {"graph.mmd", telemetry.mermaid(seconds)},
       {"report.html", reports::html_report(result, series, telemetry)},
   };
-  for (const auto& [name, content] : files) {
-    std::ofstream out(dir / name);
+  for (const auto& [name, content] : files)
+    if (!write_file_atomically(dir / name, content, error)) return false;
+  return true;
+}
+
+bool write_file_atomically(const std::filesystem::path& path, std::string_view content, std::string* error) {
+  // A temporary name in the same folder, then rename(2), which replaces the
+  // old file in one step: a run killed mid-write leaves the previous file or
+  // the new one, never half of one. The pid keeps two runs writing into the
+  // same folder from sharing a temporary file.
+  std::filesystem::path temporary = path;
+  temporary += ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << content;
+    out.flush();
     if (!out) {
-      *error = "cannot write " + (dir / name).string();
+      *error = "cannot write " + path.string();
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
       return false;
     }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    *error = "cannot write " + path.string() + ": " + ec.message();
+    std::filesystem::remove(temporary, ec);
+    return false;
   }
   return true;
 }

@@ -3,7 +3,9 @@
 // graph.mmd and report.html, all from the same telemetry.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "reports/mesh_telemetry.h"
 #include "reports/time_series.h"
@@ -14,5 +16,9 @@ namespace meshsim::app {
 // Creates `dir` if needed; false + error names the file that failed.
 bool write_report_files(const std::string& dir, const sim::RunResult& result, const reports::MeshTelemetry& telemetry,
                         const reports::TimeSeries& series, std::string* error);
+
+// Writes `content` to `path` so that a reader (or a run killed meanwhile)
+// sees the old file or the whole new one, never part of it.
+bool write_file_atomically(const std::filesystem::path& path, std::string_view content, std::string* error);
 
 }  // namespace meshsim::app
