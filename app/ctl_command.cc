@@ -9,6 +9,7 @@
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
+#include "app/admin_options.h"
 #include "app/commands.h"
 #include "app/listen_address.h"
 #include "config/loader.h"
@@ -22,7 +23,7 @@ using net::ip::tcp;
 namespace {
 
 std::optional<proxy::HttpResponse> call_admin(tcp::endpoint admin, const std::string& method, const std::string& target,
-                                              const std::string& body, std::string* error) {
+                                              const std::string& body, const std::string& token, std::string* error) {
   net::io_context io;
   tcp::socket socket(io);
   boost::system::error_code ec;
@@ -37,6 +38,7 @@ std::optional<proxy::HttpResponse> call_admin(tcp::endpoint admin, const std::st
   request.target = target;
   request.authority = fmt::format("{}:{}", admin.address().to_string(), admin.port());
   request.headers.set("connection", "close");
+  if (!token.empty()) request.headers.set("authorization", "Bearer " + token);
   request.body = body;
   net::write(socket, net::buffer(proxy::serialize(request)), ec);
   std::string raw;
@@ -77,6 +79,7 @@ int ctl_command(int argc, char** argv) {
   cxxopts::Options options("meshsim ctl", "Talk to a running meshsim serve through its admin API.");
   options.add_options()
       ("admin", "the admin API", cxxopts::value<std::string>()->default_value("127.0.0.1:15000"))
+      ("admin-token", "bearer token for changes, when serve has one (default: $MESHSIM_ADMIN_TOKEN)", cxxopts::value<std::string>())
       ("f,file", "files for apply", cxxopts::value<std::vector<std::string>>())
       ("n,namespace", "namespace for delete", cxxopts::value<std::string>()->default_value("default"))
       ("h,help", "show this help")
@@ -126,7 +129,7 @@ int ctl_command(int argc, char** argv) {
     fmt::print(stderr, "meshsim ctl: cannot parse \"{}\"\n{}", fmt::join(words, " "), kUsage);
     return kExitBadInput;
   }
-  auto response = call_admin(*admin, method, target, body, &error);
+  auto response = call_admin(*admin, method, target, body, admin_token(args), &error);
   if (!response) {
     fmt::print(stderr, "meshsim ctl: {}\n", error);
     return kExitFailed;

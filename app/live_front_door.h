@@ -20,6 +20,7 @@ class LiveFrontDoor {
 
   proxy::asio::HttpListener::Handler ingress();
   proxy::asio::HttpListener::Handler admin();
+  AdminApi& admin_api() { return api_; }
 
  private:
   void add_routes();

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "app/admin_api.h"
+#include "app/admin_options.h"
 #include "app/admin_routes.h"
 #include "app/commands.h"
 #include "app/listen_address.h"
@@ -121,6 +122,7 @@ int proxy_command(int argc, char** argv) {
       ("trace-sampling", "percent of requests traced (Istio's default is 1)", cxxopts::value<double>()->default_value("1"))
       ("h,help", "show this help");
   add_listener_options(options);
+  add_admin_token_option(options);
   auto args = options.parse(argc, argv);
   if (args.count("help")) {
     fmt::print("{}", options.help());
@@ -134,7 +136,8 @@ int proxy_command(int argc, char** argv) {
   auto listen = parse_address(args["listen"].as<std::string>(), &error);
   auto upstream = listen ? parse_address(args["upstream"].as<std::string>(), &error) : std::nullopt;
   auto admin_ip = upstream ? parse_address(args["admin-address"].as<std::string>() + ":0", &error) : std::nullopt;
-  if (!admin_ip) {
+  auto guard = admin_ip ? admin_guard(args, admin_ip->address(), &error) : std::nullopt;
+  if (!guard) {
     fmt::print(stderr, "meshsim proxy: {}\n", error);
     return kExitBadInput;
   }
@@ -203,6 +206,7 @@ int proxy_command(int argc, char** argv) {
   try {
     proxy::asio::HttpListener listener(io, *listen, serve, listener_limits(args));
     AdminApi api;
+    api.guard(*guard);
     add_config_routes(api, live);
     add_telemetry_routes(api, telemetry);
     api.on("GET", "/help", "this list", [&api](const proxy::HttpRequest&) { return respond(200, api.help()); });

@@ -9,6 +9,7 @@
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
+#include "app/admin_options.h"
 #include "app/commands.h"
 #include "app/listen_address.h"
 #include "app/listener_options.h"
@@ -39,6 +40,7 @@ int serve_command(int argc, char** argv) {
       ("h,help", "show this help")
       ("scenario", "scenario file(s)", cxxopts::value<std::vector<std::string>>());
   add_listener_options(options);
+  add_admin_token_option(options);
   options.parse_positional({"scenario"});
   options.positional_help("SCENARIO...");
   auto args = options.parse(argc, argv);
@@ -59,7 +61,8 @@ int serve_command(int argc, char** argv) {
                                                            std::to_string(args["admin-port"].as<uint16_t>()), &error)
                                        : std::nullopt;
   auto target = admin_address ? sim::parse_url(args["target"].as<std::string>(), &error) : std::nullopt;
-  if (!target) {
+  auto guard = target ? admin_guard(args, admin_address->address(), &error) : std::nullopt;
+  if (!guard) {
     fmt::print(stderr, "meshsim serve: {}\n", error);
     return kExitBadInput;
   }
@@ -72,6 +75,7 @@ int serve_command(int argc, char** argv) {
   live_options.sockets = true;
   LiveWorld live(io, *scenario, live_options);
   LiveFrontDoor door(live, *target);
+  door.admin_api().guard(*guard);
   try {
     proxy::asio::HttpListener ingress(io, *ingress_address, door.ingress(), listener_limits(args));
     proxy::asio::HttpListener admin(io, *admin_address, door.admin());
