@@ -129,6 +129,7 @@ struct Http2Connection::Impl {
     bool headers_done = false;  // the (final) header block is in; more HEADERS are trailers
     bool complete = false;      // END_STREAM received and the message handed over
     bool too_large = false;     // body over the limit: the rest is dropped
+    bool head = false;          // answers a HEAD request: headers only
     size_t block_bytes = 0, block_fields = 0;
     std::string cookies;
     std::string host;
@@ -241,6 +242,7 @@ struct Http2Connection::Impl {
     s.complete = true;
     if (server) {
       if (s.too_large) return;
+      s.head = s.request.method == "HEAD";
       requests.push_back({static_cast<uint32_t>(id), std::move(s.request)});
     } else {
       // Content-Length frames HTTP/1.1 only; a body-less one (HEAD) keeps it, as the HTTP/1.1 codec does.
@@ -368,7 +370,11 @@ struct Http2Connection::Impl {
     bool no_body_status = response.status < 200 || response.status == 204 || response.status == 304;
     char length[24];
     auto length_end = std::to_chars(length, length + sizeof length, response.body.size()).ptr;
-    if (!response.body.empty()) block.add("content-length", std::string_view(length, static_cast<size_t>(length_end - length)));
+    if (s->head && !response.body.empty()) {
+      // A response to HEAD has the GET response's headers and no body (RFC 9110 §9.3.2).
+      block.add("content-length", std::string_view(length, static_cast<size_t>(length_end - length)));
+      response.body.clear();
+    } else if (!response.body.empty()) block.add("content-length", std::string_view(length, static_cast<size_t>(length_end - length)));
     else if (auto stated = response.headers.get("content-length"); stated && !no_body_status) block.add("content-length", *stated);
     nghttp2_data_provider provider{};
     auto* p = body_provider(*s, std::move(response.body), std::move(response.trailers), provider);
