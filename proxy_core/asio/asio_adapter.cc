@@ -1,5 +1,6 @@
 #include "proxy_core/asio/asio_adapter.h"
 
+#include <algorithm>
 #include <array>
 
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
@@ -159,11 +160,11 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
 };
 
 AsioTransport::AsioTransport(net::io_context& io, size_t idle_per_address_max)
-    : io_(io), pool_(new Pool(io, idle_per_address_max)) {}
+    : io_(io), http2_pool_(io), pool_(new Pool(io, idle_per_address_max)) {}
 
 AsioTransport::~AsioTransport() { pool_->idle.clear(); }
 
-size_t AsioTransport::connections_opened() const { return pool_->opened; }
+size_t AsioTransport::connections_opened() const { return pool_->opened + http2_pool_.connections_opened(); }
 
 void AsioTransport::map(const std::string& endpoint_ip, uint32_t port, tcp::endpoint address) {
   addresses_[{endpoint_ip, port}] = address;
@@ -174,6 +175,15 @@ void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std
   if (it == addresses_.end()) {
     net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
     return;
+  }
+  if (std::find(http2_addresses_.begin(), http2_addresses_.end(), it->second) != http2_addresses_.end()) {
+    // The sidecar hands over HTTP/1.1 bytes; the h2c hop carries the same message as a stream.
+    HttpRequest request;
+    if (!parse_request(request_bytes, request)) {
+      net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
+      return;
+    }
+    return http2_pool_.send(it->second, std::move(request), std::move(done));
   }
   pool_->send(it->second, std::move(request_bytes), std::move(done));
 }
