@@ -14,6 +14,8 @@ cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
 # The YAML loader also starts from the public samples (Istio bookinfo, Gateway
 # API) in ../shared/testdata when present; they are not copied into fuzz/seeds.
 TESTDATA=${MESHSIM_TESTDATA_DIR:-../shared/testdata}
+# Every target fuzz/CMakeLists.txt registers runs: yaml_loader_fuzz,
+# http_request_fuzz (HTTP/1.1) and http2_frames_fuzz (the HTTP/2 server codec).
 for target in "$BUILD_DIR"/fuzz/*_fuzz; do
   name=$(basename "$target")
   corpus="fuzz-corpus/$name"
