@@ -16,6 +16,8 @@ if [ "${1:-all}" != build ]; then
   PACKAGES="$PACKAGES clang libclang-rt-14-dev prometheus graphviz libxml2-utils chromium"
   # HTTP/2 peers for the h2c tests: nghttp and h2load (curl has HTTP/2 already).
   PACKAGES="$PACKAGES nghttp2-client"
+  # Real gRPC peers (C++ client and server from tests/grpc/echo.proto) for grpc_live_test.
+  PACKAGES="$PACKAGES libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler"
 fi
 [ "${MESHSIM_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $MESHSIM_EXTRA_PACKAGES"
 
