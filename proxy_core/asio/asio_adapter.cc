@@ -303,6 +303,10 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
     handler(std::move(request), [self](HttpResponse&& response) { self->write(std::move(response)); });
   }
   void start_h2() {
+    // Streams answer independently, each in its own small write: Nagle's
+    // algorithm would hold one behind the peer's delayed ACK.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     Http2Settings settings;
     settings.header_bytes_max = limits.codec.header_bytes_max;
     settings.header_count_max = limits.codec.header_count_max;
