@@ -2,7 +2,10 @@
 // curl --http2-prior-knowledge and h2load (nghttp2-client) as clients; the
 // upstream is meshsim's own HttpListener, which answers HTTP/1.1 and h2c
 // and says which one it got. Every wait is bounded.
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -91,6 +94,21 @@ TEST(ProxyH2c, H2cUpstreamForHttp2AndHttp11Clients) {
   // Many concurrent streams both ways: 2 client connections x 10 streams.
   std::string load = run("h2load -n 300 -c 2 -m 10 http://127.0.0.1:" + std::to_string(port) + "/load");
   EXPECT_NE(load.find("300 succeeded, 0 failed, 0 errored"), std::string::npos) << load;
+}
+
+// `meshsim serve`'s ingress is the same listener: an HTTP/2 client reaches
+// the simulated mesh as an HTTP/1.1 one does.
+TEST(ServeH2c, IngressAcceptsHttp2WithPriorKnowledge) {
+  if (!have("curl")) GTEST_SKIP() << "curl not installed";
+  std::string out_dir = "/tmp/meshsim-serve-h2c-test-" + std::to_string(::getpid());
+  LiveProcess serve({"serve", std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml", "--manual", "--port", "0",
+                     "--admin-port", "0", "--out", out_dir});
+  ASSERT_TRUE(serve.wait_for_stderr("admin http://")) << serve.stderr_text();
+  uint16_t ingress = serve.port_after("ingress");
+  EXPECT_EQ(curl(ingress, "--http2-prior-knowledge", "/"), "frontend -> foo v1, bar v1 2 200");
+  EXPECT_EQ(curl(ingress, "--http1.1", "/"), "frontend -> foo v1, bar v1 1.1 200");
+  serve.stop();
+  std::filesystem::remove_all(out_dir);
 }
 
 // An unknown protocol is a usage error.
