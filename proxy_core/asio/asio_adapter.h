@@ -1,5 +1,5 @@
 // The proxy core on real sockets: Clock, Timers and Transport over
-// Boost.Asio, and an HTTP/1.1 listener that feeds bytes to the same codec
+// Boost.Asio, and an HTTP/1.1 and h2c listener that feeds bytes to the same codec
 // the simulated network uses. One io_context thread drives everything
 // (the core is single-threaded). Every connection is bounded: header and
 // body limits from CodecLimits, an idle timeout, a maximum connection count.
@@ -90,6 +90,10 @@ struct ListenerLimits {
 
 // Accepts HTTP/1.1 connections and hands each request to `handler`;
 // malformed requests get 400 (431/413 for oversize) and the connection closes.
+// A connection that opens with the HTTP/2 preface is served as h2c (prior
+// knowledge, as Envoy's codec auto-detection decides; `Upgrade: h2c` is not
+// honoured): its streams reach the same handler concurrently, and bad input
+// gets RST_STREAM or GOAWAY as Envoy's HTTP/2 codec sends them (http2_codec.h).
 class HttpListener {
  public:
   using Respond = std::function<void(HttpResponse&&)>;
