@@ -117,6 +117,11 @@ int proxy_command(int argc, char** argv) {
       ("upstream", "the real server: HOST:PORT", cxxopts::value<std::string>())
       ("f,file", "mesh rules (VirtualService, DestinationRule, ...) for the service", cxxopts::value<std::vector<std::string>>())
       ("service", "the mesh service the upstream is (rules name it in hosts)", cxxopts::value<std::string>()->default_value("upstream"))
+      ("upstream-protocol",
+       "what to speak to the upstream: http1, or http2 (h2c, prior knowledge), as Istio has Envoy speak HTTP/2 to a "
+       "port named http2-*/grpc-* or with appProtocol http2, grpc or kubernetes.io/h2c (pilot cluster_builder.go "
+       "setH2Options) whatever the client spoke. Clients may use HTTP/1.1 or h2c on --listen either way.",
+       cxxopts::value<std::string>()->default_value("http1"))
       ("admin-port", "admin API port (0: any free port)", cxxopts::value<uint16_t>()->default_value("15000"))
       ("admin-address", "admin API address", cxxopts::value<std::string>()->default_value("127.0.0.1"))
       ("trace-sampling", "percent of requests traced (Istio's default is 1)", cxxopts::value<double>()->default_value("1"))
@@ -142,6 +147,11 @@ int proxy_command(int argc, char** argv) {
     return kExitBadInput;
   }
   const std::string service = args["service"].as<std::string>();
+  const std::string upstream_protocol = args["upstream-protocol"].as<std::string>();
+  if (upstream_protocol != "http1" && upstream_protocol != "http2") {
+    fmt::print(stderr, "meshsim proxy: --upstream-protocol must be http1 or http2, not '{}'\n", upstream_protocol);
+    return kExitBadInput;
+  }
 
   proxy::Resources rules;
   if (args.count("file")) {
@@ -160,6 +170,7 @@ int proxy_command(int argc, char** argv) {
   proxy::asio::AsioClock clock;
   proxy::asio::AsioTimers timers(io);
   proxy::asio::AsioTransport transport(io);
+  if (upstream_protocol == "http2") transport.use_http2(*upstream);
   sim::SplitMix64 random(std::random_device{}());
   reports::TelemetryOptions telemetry_options;
   telemetry_options.epoch_us =
@@ -215,8 +226,8 @@ int proxy_command(int argc, char** argv) {
         [&api](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond respond) { respond(api.handle(request)); });
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
-    fmt::print(stderr, "meshsim proxy: listening on http://{}:{}/ -> {} (service {}); admin http://{}:{}/\n",
-               listen->address().to_string(), listener.port(), args["upstream"].as<std::string>(), service,
+    fmt::print(stderr, "meshsim proxy: listening on http://{}:{}/ (HTTP/1.1 and h2c) -> {} over {} (service {}); admin http://{}:{}/\n",
+               listen->address().to_string(), listener.port(), args["upstream"].as<std::string>(), upstream_protocol, service,
                admin_ip->address().to_string(), admin.port());
     io.run();
   } catch (const boost::system::system_error& e) {

@@ -14,6 +14,7 @@ cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
 # The YAML loader also starts from the public samples (Istio bookinfo, Gateway
 # API) in ../shared/testdata when present; they are not copied into fuzz/corpus.
 TESTDATA=${MESHSIM_TESTDATA_DIR:-../shared/testdata}
+# Every target fuzz/CMakeLists.txt registers runs, with its dictionary.
 for target in "$BUILD_DIR"/fuzz/*_fuzz; do
   name=$(basename "$target")
   corpus="fuzz-corpus/$name"

@@ -7,13 +7,17 @@ set -eu
 
 PACKAGES="g++ cmake ninja-build ccache pkg-config
 libboost-dev libyaml-cpp-dev libfmt-dev libcxxopts-dev libre2-dev
-nlohmann-json3-dev libgoogle-perftools-dev"
+nlohmann-json3-dev libgoogle-perftools-dev libnghttp2-dev"
 if [ "${1:-all}" != build ]; then
   PACKAGES="$PACKAGES libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema python3-yaml"
   # clang + compiler-rt for the libFuzzer smoke targets; the report-file tests
   # check metrics with promtool, render the graph with dot, parse XML with
   # xmllint and open report.html in headless Chromium.
   PACKAGES="$PACKAGES clang libclang-rt-14-dev prometheus graphviz libxml2-utils chromium"
+  # HTTP/2 peers for the h2c tests: nghttp and h2load (curl has HTTP/2 already).
+  PACKAGES="$PACKAGES nghttp2-client"
+  # Real gRPC peers (C++ client and server from tests/grpc/echo.proto) for grpc_live_test.
+  PACKAGES="$PACKAGES libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler"
 fi
 [ "${MESHSIM_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $MESHSIM_EXTRA_PACKAGES"
 

@@ -1,8 +1,11 @@
 #include "proxy_core/asio/asio_adapter.h"
 
+#include <algorithm>
 #include <array>
 
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
+
+#include "proxy_core/http2_codec.h"
 
 namespace meshsim::proxy::asio {
 
@@ -157,11 +160,11 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
 };
 
 AsioTransport::AsioTransport(net::io_context& io, size_t idle_per_address_max)
-    : io_(io), pool_(new Pool(io, idle_per_address_max)) {}
+    : io_(io), http2_pool_(io), pool_(new Pool(io, idle_per_address_max)) {}
 
 AsioTransport::~AsioTransport() { pool_->idle.clear(); }
 
-size_t AsioTransport::connections_opened() const { return pool_->opened; }
+size_t AsioTransport::connections_opened() const { return pool_->opened + http2_pool_.connections_opened(); }
 
 void AsioTransport::map(const std::string& endpoint_ip, uint32_t port, tcp::endpoint address) {
   addresses_[{endpoint_ip, port}] = address;
@@ -172,6 +175,15 @@ void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std
   if (it == addresses_.end()) {
     net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
     return;
+  }
+  if (std::find(http2_addresses_.begin(), http2_addresses_.end(), it->second) != http2_addresses_.end()) {
+    // The sidecar hands over HTTP/1.1 bytes; the h2c hop carries the same message as a stream.
+    HttpRequest request;
+    if (!parse_request(request_bytes, request)) {
+      net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
+      return;
+    }
+    return http2_pool_.send(it->second, std::move(request), std::move(done));
   }
   pool_->send(it->second, std::move(request_bytes), std::move(done));
 }
@@ -196,6 +208,11 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
   bool waiting = false;  // for (the rest of) a request
   bool timer_armed = false;
   std::chrono::steady_clock::time_point deadline;
+  // h2c with prior knowledge: decided by the connection's first bytes.
+  bool protocol_known = false;
+  std::unique_ptr<Http2ServerConnection> h2;
+  size_t h2_in_flight = 0;  // requests handed to the handler, not yet answered
+  bool h2_writing = false;
 
   Session(tcp::socket s, HttpListener::Handler h, ListenerLimits l, std::shared_ptr<size_t> counter)
       : socket(std::move(s)), handler(std::move(h)), limits(l), decoder(l.codec), idle(socket.get_executor()),
@@ -225,6 +242,7 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
       if (self->closed) return;
       auto now = std::chrono::steady_clock::now();
       if (self->waiting && now >= self->deadline) {
+        if (self->h2) return self->h2_idle_close();
         boost::system::error_code ignored;
         self->closed = true;
         self->socket.close(ignored);
@@ -247,6 +265,17 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
   // Decodes straight from the read buffer when nothing is pending; only a
   // remainder is copied aside.
   void on_bytes(std::string_view fresh) {
+    if (h2) return on_h2_bytes(fresh);
+    if (!protocol_known) {
+      // Envoy's codec auto-detection: HTTP/2 when the first bytes start
+      // with the preface (h2c prior knowledge); `Upgrade: h2c` is not honoured.
+      pending.append(fresh);
+      std::optional<bool> is_h2 = starts_http2_preface(pending);
+      if (!is_h2) return do_read();
+      protocol_known = true;
+      if (*is_h2) return start_h2();
+      fresh = {};
+    }
     if (!pending.empty()) {
       pending.append(fresh);
       fresh = pending;
@@ -272,6 +301,74 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
     // The response callback keeps the session alive while the handler works.
     auto self = ref();
     handler(std::move(request), [self](HttpResponse&& response) { self->write(std::move(response)); });
+  }
+  void start_h2() {
+    // Streams answer independently, each in its own small write: Nagle's
+    // algorithm would hold one behind the peer's delayed ACK.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    Http2Settings settings;
+    settings.header_bytes_max = limits.codec.header_bytes_max;
+    settings.header_count_max = limits.codec.header_count_max;
+    settings.body_bytes_max = limits.codec.body_bytes_max;
+    h2 = std::make_unique<Http2ServerConnection>(settings);
+    std::string first = std::move(pending);
+    pending.clear();
+    on_h2_bytes(first);
+  }
+  // Every request on the connection goes to the handler at once (streams
+  // are concurrent); reading goes on while they are answered.
+  void on_h2_bytes(std::string_view bytes) {
+    Http2Status status = h2->receive(bytes);
+    for (auto& [id, request] : h2->take_requests()) {
+      ++h2_in_flight;
+      handler(std::move(request), [self = ref(), id = id](HttpResponse&& response) { self->h2_respond(id, std::move(response)); });
+    }
+    h2->take_resets();  // a reset stream's late answer is dropped by the codec
+    waiting = h2_in_flight == 0;
+    deadline = std::chrono::steady_clock::now() + limits.idle_timeout;
+    flush_h2();
+    if (status.ok && !closed && !h2->finished()) do_read();
+  }
+  void h2_respond(uint32_t id, HttpResponse response) {
+    if (closed) return;
+    --h2_in_flight;
+    if (h2_in_flight == 0) {
+      waiting = true;
+      deadline = std::chrono::steady_clock::now() + limits.idle_timeout;
+    }
+    h2->respond(id, std::move(response));
+    flush_h2();
+  }
+  // Idle with no stream open: GOAWAY(NO_ERROR), as Envoy's idle_timeout drains an HTTP/2 connection.
+  void h2_idle_close() {
+    closing = true;
+    h2->shut_down();
+    flush_h2();
+  }
+  // One write at a time; whatever the codec produced meanwhile goes next.
+  void flush_h2() {
+    if (closed || h2_writing) return;
+    out.clear();
+    h2->write_to(out);
+    if (out.empty()) {
+      if (h2->finished() || closing) close_now();
+      return;
+    }
+    h2_writing = true;
+    net::async_write(socket, net::buffer(out), [self = ref()](const boost::system::error_code& ec, size_t) {
+      self->h2_writing = false;
+      if (ec) return self->close_now();
+      self->flush_h2();
+    });
+  }
+  void close_now() {
+    if (closed) return;
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    closed = true;
+    idle.cancel();
   }
   void write(HttpResponse response) {
     if (closing) response.headers.set("connection", "close");

@@ -1,5 +1,5 @@
 // The proxy core on real sockets: Clock, Timers and Transport over
-// Boost.Asio, and an HTTP/1.1 listener that feeds bytes to the same codec
+// Boost.Asio, and an HTTP/1.1 and h2c listener that feeds bytes to the same codec
 // the simulated network uses. One io_context thread drives everything
 // (the core is single-threaded). Every connection is bounded: header and
 // body limits from CodecLimits, an idle timeout, a maximum connection count.
@@ -16,6 +16,7 @@
 #include <boost/asio.hpp>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 
+#include "proxy_core/asio/h2_upstream.h"
 #include "proxy_core/codec.h"
 #include "proxy_core/sidecar.h"
 
@@ -64,6 +65,9 @@ class AsioTransport final : public Transport {
   ~AsioTransport() override;
   // Where `endpoint_ip:port` of the mesh lives on this host.
   void map(const std::string& endpoint_ip, uint32_t port, net::ip::tcp::endpoint address);
+  // The server at `address` speaks HTTP/2 without TLS (h2c, prior knowledge):
+  // requests to it travel as streams on shared connections (H2UpstreamPool).
+  void use_http2(net::ip::tcp::endpoint address) { http2_addresses_.push_back(address); }
   void send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
             std::function<void(TransportResult&&)> done) override;
   void send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) override;
@@ -73,6 +77,8 @@ class AsioTransport final : public Transport {
  private:
   net::io_context& io_;
   std::map<std::pair<std::string, uint32_t>, net::ip::tcp::endpoint> addresses_;
+  std::vector<net::ip::tcp::endpoint> http2_addresses_;
+  H2UpstreamPool http2_pool_;
   boost::intrusive_ptr<Pool> pool_;  // handlers in flight hold it too
 };
 
@@ -84,6 +90,10 @@ struct ListenerLimits {
 
 // Accepts HTTP/1.1 connections and hands each request to `handler`;
 // malformed requests get 400 (431/413 for oversize) and the connection closes.
+// A connection that opens with the HTTP/2 preface is served as h2c (prior
+// knowledge, as Envoy's codec auto-detection decides; `Upgrade: h2c` is not
+// honoured): its streams reach the same handler concurrently, and bad input
+// gets RST_STREAM or GOAWAY as Envoy's HTTP/2 codec sends them (http2_codec.h).
 class HttpListener {
  public:
   using Respond = std::function<void(HttpResponse&&)>;
