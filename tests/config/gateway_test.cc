@@ -59,7 +59,7 @@ TEST(GatewayKind, ValidationErrorsPointAtTheField) {
     const char* servers;
     const char* want;  // a substring of the one error
   } rows[] = {
-      {"[]", "gw.yaml:5:3) gateway must have at least one server"},
+      {"[]", "gw.yaml:5:3) spec: gateway must have at least one server"},
       {"[{port: {number: 80, name: http, protocol: HTTP}}]", "server config must contain at least one host"},
       {"[{port: {number: 80, protocol: HTTP}, hosts: ['*']}]", "port name must be set"},
       {"[{port: {number: 80, name: x, protocol: SPDY}, hosts: ['*']}]", "invalid protocol \"SPDY\""},
@@ -154,9 +154,9 @@ TEST(GatewayAnalyzer, IstioCodes) {
   auto has = [&](const std::string& part) {
     return std::any_of(got.begin(), got.end(), [&](const std::string& g) { return g.find(part) != std::string::npos; });
   };
-  EXPECT_TRUE(has("[IST0101] (VirtualService default/web gw.yaml:55:")) << testing::PrintToString(got);
+  EXPECT_TRUE(has("[IST0101] (VirtualService default/web gw.yaml:47:33)")) << testing::PrintToString(got);
   EXPECT_TRUE(has("Referenced gateway not found: \"missing-gateway\""));
-  EXPECT_TRUE(has("[IST0101] (Gateway default/lonely gw.yaml:40:") && has("Referenced selector not found: \"istio=nothing-here\""));
+  EXPECT_TRUE(has("[IST0101] (Gateway default/lonely gw.yaml:39:13)") && has("Referenced selector not found: \"istio=nothing-here\""));
   EXPECT_TRUE(has("[IST0132] (VirtualService default/stray") &&
               has("one or more host [stray.example.com] defined in VirtualService default/stray not found in Gateway default/web-gateway."));
   EXPECT_TRUE(has("[IST0162] (Gateway default/web-gateway") && has("(port 9090)"));
