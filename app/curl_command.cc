@@ -13,7 +13,8 @@ int curl_command(int argc, char** argv) {
   cxxopts::Options options("meshsim curl", "Send a request inside the simulated mesh built from the files.");
   options.add_options()
       ("f,file", "mesh YAML files or directories (repeatable)", cxxopts::value<std::vector<std::string>>())
-      ("from", "client workload: NAME or NAMESPACE/NAME (default: a `curl` client with a sidecar in default)",
+      ("from", "client workload: NAME or NAMESPACE/NAME (default: a `curl` client with a sidecar in default), "
+               "or @outside: a client outside the cluster calling http://SERVICE.NAMESPACE[:PORT]/ (its external address)",
        cxxopts::value<std::string>()->default_value(""))
       ("X,request", "method", cxxopts::value<std::string>()->default_value("GET"))
       ("H,header", "header 'Name: value' (repeatable)", cxxopts::value<std::vector<std::string>>())

@@ -46,7 +46,9 @@ LiveFrontDoor::LiveFrontDoor(LiveWorld& live, sim::ParsedUrl target)
 
 proxy::asio::HttpListener::Handler LiveFrontDoor::ingress() {
   return [this](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond reply) {
-    request.authority = target_.host;
+    // Through the scenario's own ingress gateway the client's Host picks the
+    // Gateway's virtual host; without one, requests go to --target.
+    if (!live_.session().ingress_gateway()) request.authority = target_.host;
     live_.send(std::move(request), target_.host, target_.port, [reply = std::move(reply)](sim::CallResult&& r) {
       if (r.outbound.response) return reply(std::move(*r.outbound.response));
       reply(respond(503, r.outbound.error + "\n"));

@@ -28,7 +28,7 @@ int serve_command(int argc, char** argv) {
   options.add_options()
       ("port", "ingress port (requests reach --target; 0: any free port)", cxxopts::value<uint16_t>()->default_value("8080"))
       ("address", "ingress address", cxxopts::value<std::string>()->default_value("127.0.0.1"))
-      ("target", "where ingress requests go", cxxopts::value<std::string>()->default_value("http://frontend/"))
+      ("target", "where ingress requests go when the scenario has no ingress gateway of its own", cxxopts::value<std::string>()->default_value("http://frontend/"))
       ("admin-port", "admin API port (0: any free port)", cxxopts::value<uint16_t>()->default_value("15000"))
       ("admin-address", "admin API address (127.0.0.1 unless you mean it)", cxxopts::value<std::string>()->default_value("127.0.0.1"))
       ("manual", "hold timeline steps; POST /step (meshsim ctl step) applies the next one")
@@ -81,8 +81,11 @@ int serve_command(int argc, char** argv) {
     proxy::asio::HttpListener admin(io, *admin_address, door.admin());
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+    auto gateway = live.session().ingress_gateway();
+    std::string entry = gateway ? fmt::format("the ingress gateway Service {}:{} (Host picks the route)", gateway->host, gateway->port)
+                                : args["target"].as<std::string>();
     fmt::print(stderr, "meshsim serve: {} live at {}x; ingress http://{}:{}/ -> {}; admin http://{}:{}/\n", scenario->name,
-               live_options.speed, ingress_address->address().to_string(), ingress.port(), args["target"].as<std::string>(),
+               live_options.speed, ingress_address->address().to_string(), ingress.port(), entry,
                admin_address->address().to_string(), admin.port());
     io.run();
   } catch (const boost::system::system_error& e) {

@@ -1,5 +1,7 @@
 #include "config/analyzer.h"
 
+#include "config/analyzer_gateway.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -36,6 +38,7 @@ class Analyzer {
     check_destination_rules();
     check_policies();
     check_http_routes();
+    analyze_gateways(r_, out_);
     return std::move(out_);
   }
 

@@ -106,6 +106,7 @@ const KindInfo kModeledKinds[] = {
     {"", {"v1"}, "Service"},
     {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "VirtualService"},
     {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "DestinationRule"},
+    {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "Gateway"},
     {"security.istio.io", {"v1beta1", "v1"}, "AuthorizationPolicy"},
     {"security.istio.io", {"v1beta1", "v1"}, "PeerAuthentication"},
     {"gateway.networking.k8s.io", {"v1", "v1beta1"}, "HTTPRoute"},
@@ -244,6 +245,10 @@ class DocumentLoader {
       proxy::VirtualService vs;
       if (require_spec(r, node)) parse_virtual_service(r, spec, vs);
       apply(res.virtual_services, with_header(std::move(vs)));
+    } else if (*kind == "Gateway" && group == "networking.istio.io") {
+      proxy::Gateway gw;
+      if (require_spec(r, node)) parse_gateway(r, spec, gw);
+      apply(res.gateways, with_header(std::move(gw)));
     } else if (*kind == "DestinationRule") {
       proxy::DestinationRule dr;
       if (require_spec(r, node)) parse_destination_rule(r, spec, dr);

@@ -19,6 +19,7 @@ void parse_authorization_policy(YamlReader& r, const YAML::Node& spec,
 void parse_peer_authentication(YamlReader& r, const YAML::Node& spec,
                                proxy::PeerAuthentication& out);
 void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
+void parse_gateway(YamlReader& r, const YAML::Node& spec, proxy::Gateway& out);
 
 struct SourceText;
 void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out);

@@ -25,7 +25,10 @@ void parse_deployment(YamlReader& r, const YAML::Node& doc, proxy::Deployment& o
     return;
   }
   if (auto md = tmpl["metadata"]; md && r.is_map(md, "spec.template.metadata"))
+  {
     out.pod_labels = r.str_map(md["labels"], "spec.template.metadata.labels");
+    out.pod_annotations = r.str_map(md["annotations"], "spec.template.metadata.annotations");
+  }
   for (auto& [k, v] : out.selector) {
     auto it = out.pod_labels.find(k);
     if (it == out.pod_labels.end() || it->second != v)

@@ -60,6 +60,7 @@ struct Deployment {
   Labels pod_labels;
   std::string service_account = "default";
   std::vector<ContainerPort> ports;
+  Labels pod_annotations;  // the pod template's (inject.istio.io/templates: gateway)
 };
 
 struct ServicePort {
@@ -434,6 +435,33 @@ struct GwHTTPRoute {
   uint64_t creation_order = 0;  // Gateway API tie-break: oldest route wins
 };
 
+// ------------------------------------------------- Istio: Gateway
+// networking/v1alpha3/gateway.proto: what a gateway proxy listens for.
+struct GatewayServerPort {
+  uint32_t number = 0;
+  std::string name;
+  std::string protocol;  // HTTP|HTTPS|GRPC|HTTP2|MONGO|TCP|TLS
+};
+
+struct ServerTLSSettings {
+  bool https_redirect = false;
+  std::string mode;  // PASSTHROUGH|SIMPLE|MUTUAL|AUTO_PASSTHROUGH|ISTIO_MUTUAL|OPTIONAL_MUTUAL
+};
+
+struct GatewayServer {
+  std::string name;
+  GatewayServerPort port;
+  std::vector<std::string> hosts;  // "[namespace/]host"; namespace "." or "*"
+  std::optional<ServerTLSSettings> tls;
+  std::string path;  // field path, for diagnostics
+};
+
+struct Gateway {
+  ResourceHeader header;
+  Labels selector;  // pods of any namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE off)
+  std::vector<GatewayServer> servers;
+};
+
 // ------------------------------------------------------------ the whole set
 // Everything `kubectl apply` would have stored, in apply order; a later
 // document with the same kind/namespace/name replaced the earlier one.
@@ -446,6 +474,7 @@ struct Resources {
   std::vector<AuthorizationPolicy> authorization_policies;
   std::vector<PeerAuthentication> peer_authentications;
   std::vector<GwHTTPRoute> http_routes;
+  std::vector<Gateway> gateways;
 };
 
 // kubectl apply of `delta` onto `base`: same kind/namespace/name replaces.

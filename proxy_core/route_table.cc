@@ -4,6 +4,7 @@
 #include <charconv>
 #include <tuple>
 
+#include "proxy_core/gateway_routes.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
 
@@ -219,6 +220,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       e.service_account = dep.service_account;
       e.spiffe_principal = std::string(kTrustDomain) + "/ns/" + e.ns + "/sa/" + e.service_account;
       e.ports = dep.ports;
+      e.gateway_proxy = is_gateway_workload(dep);
       e.ip = "10." + std::to_string(1 + d / 250) + "." + std::to_string(d % 250) + "." + std::to_string(i + 1);
       table->endpoints_.push_back(std::move(e));
     }
@@ -246,7 +248,10 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       route.index = i;
       route.name = vs.http[i].name.empty() ? "#" + std::to_string(i) : vs.http[i].name;
       route.retry = compile_retry(vs.http[i].retries, vs.http[i].route.size() == 1);
-      for (const auto& m : vs.http[i].match) route.matches.push_back(compile_match(m, errors));
+      for (const auto& m : vs.http[i].match) {
+        route.matches.push_back(compile_match(m, errors));
+        for (const auto& g : m.gateways) route.matches.back().gateways.push_back(resolve_gateway_name(g, vs.header.meta.ns));
+      }
       if (vs.http[i].rewrite && vs.http[i].rewrite->uri_regex_rewrite) {
         RE2::Options options;
         options.set_log_errors(false);
@@ -381,6 +386,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     table->passthrough_.push_back(std::move(c));
   }
   if (errors && errors->size() > errors_before) return nullptr;
+  table->gateway_routes_ = std::make_shared<const GatewayRoutes>(build_gateway_routes(*table));
   return table;
 }
 

@@ -33,6 +33,8 @@ struct Endpoint {
   // Its "app" and "version" labels, empty when absent, filled by
   // RouteTable::create: every telemetry report names them.
   std::string app, version_label;
+  // Runs Istio's gateway proxy (ingress or egress), not an app with a sidecar.
+  bool gateway_proxy = false;
   const std::string& principal() const { return spiffe_principal; }
   const std::string& version() const { return version_label; }
 };
@@ -98,6 +100,7 @@ RetryPolicy parse_retry_on(std::string_view retry_on, RetryPolicy base);
 
 struct CompiledMatch {
   const HTTPMatchRequest* spec = nullptr;
+  std::vector<std::string> gateways;  // match-level gateways: "mesh", or resolved to ns/name
   std::optional<StringMatcher> uri, scheme, method, authority;
   std::vector<std::pair<std::string, StringMatcher>> headers, without_headers, query_params;
 };
@@ -138,6 +141,8 @@ struct CompiledGwParent {
   std::string route_ns;  // consumer route when != the Service's namespace
 };
 
+struct GatewayRoutes;  // proxy_core/gateway_routes.h
+
 class RouteTable {
  public:
   // Compiles `resources`; returns null and fills `errors` if anything does not compile.
@@ -147,6 +152,9 @@ class RouteTable {
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
   const ServiceInfo* service(std::string_view fqdn) const;
   const std::map<std::string, ServiceInfo, std::less<>>& services() const { return services_; }
+  const std::vector<CompiledVirtualService>& virtual_services() const { return virtual_services_; }
+  // The listeners and virtual hosts of every gateway proxy (Istio Gateway servers + bound VirtualServices).
+  const GatewayRoutes& gateway_routes() const { return *gateway_routes_; }
   const Endpoint* endpoint_by_ip(std::string_view ip) const;
   const Endpoint* endpoint_by_workload(std::string_view ns, std::string_view name) const;
 
@@ -224,6 +232,7 @@ class RouteTable {
   // (workload port, Service FQDN) per endpoint index, in Service host name order.
   std::vector<std::vector<std::pair<uint32_t, const std::string*>>> inbound_services_;
   std::vector<Cluster> passthrough_;  // by endpoint index
+  std::shared_ptr<const GatewayRoutes> gateway_routes_;
 };
 
 bool labels_select(const Labels& selector, const Labels& labels);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/gateway_routes.h"
 #include "proxy_core/hosts.h"
 
 namespace meshsim::proxy {
@@ -55,12 +56,14 @@ std::optional<std::string_view> header_value(const HttpRequest& request, std::st
 
 bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port, const HttpRequest& request) {
   const HTTPMatchRequest& spec = *m.spec;
-  if (!spec.gateways.empty() && std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end())
-    return false;
-  if (spec.port && *spec.port != port) return false;
-  if (!spec.source_labels.empty() && !labels_select(spec.source_labels, client.labels ? *client.labels : Labels{}))
-    return false;
-  if (!spec.source_namespace.empty() && spec.source_namespace != client.ns) return false;
+  if (!client.gateway) {
+    if (!spec.gateways.empty() && std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end())
+      return false;
+    if (spec.port && *spec.port != port) return false;
+    if (!spec.source_labels.empty() && !labels_select(spec.source_labels, client.labels ? *client.labels : Labels{}))
+      return false;
+    if (!spec.source_namespace.empty() && spec.source_namespace != client.ns) return false;
+  }
   if (m.uri && !m.uri->matches(request.path())) return false;
   if (m.scheme && !m.scheme->matches("http")) return false;
   if (m.method && !m.method->matches(request.method)) return false;
@@ -180,9 +183,21 @@ uint32_t istio_port_redirect(std::optional<uint32_t> port, bool from_request_por
   return p;
 }
 
+RouteDecision no_route() {
+  // Envoy router.cc: no route match -> 404, empty body, flag NR.
+  RouteDecision d;
+  d.kind = RouteDecision::Kind::kLocalReply;
+  d.local_reply = local_reply(404);
+  d.flag = "NR";
+  return d;
+}
+
+RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService& vs, const CompiledHttpRoute* chosen,
+                          const CompiledMatch* chosen_match, const ClientContext& client, uint32_t port,
+                          HttpRequest& request, Random& random);
+
 RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirtualService& vs, const ClientContext& client,
                                      uint32_t port, HttpRequest& request, Random& random) {
-  RouteDecision d;
   const CompiledHttpRoute* chosen = nullptr;
   const CompiledMatch* chosen_match = nullptr;
   for (const auto& route : vs.http) {
@@ -198,13 +213,16 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
       }
     if (chosen) break;
   }
-  if (chosen == nullptr) {
-    // Envoy router.cc: no route match -> 404, empty body, flag NR.
-    d.kind = RouteDecision::Kind::kLocalReply;
-    d.local_reply = local_reply(404);
-    d.flag = "NR";
-    return d;
-  }
+  if (chosen == nullptr) return no_route();
+  return decide_rule(table, vs, chosen, chosen_match, client, port, request, random);
+}
+
+// What the chosen rule (and match) of `vs` does with the request; `port` is
+// the listener port routes were built for (destination ports default to it).
+RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService& vs, const CompiledHttpRoute* chosen,
+                          const CompiledMatch* chosen_match, const ClientContext& client, uint32_t port,
+                          HttpRequest& request, Random& random) {
+  RouteDecision d;
   const HTTPRoute& spec = *chosen->spec;
   d.route = RouteRef{&vs, chosen, nullptr,
                      chosen_match ? static_cast<int>(chosen_match - chosen->matches.data()) : -1};
@@ -496,6 +514,27 @@ RouteInfo describe(const RouteRef& ref) {
     info.match = "#" + std::to_string(ref.match_index);
   }
   return info;
+}
+
+RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListener& listener, const ClientContext& client,
+                                   HttpRequest& request, Random& random) {
+  const GatewayVirtualHost* vhost = listener.virtual_host(request.authority);
+  if (vhost == nullptr) return no_route();
+  if (vhost->require_tls) {
+    // Envoy SslRedirector: 301 to https://<Host as sent><path> (createSslRedirectPath).
+    RouteDecision d;
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(301);
+    d.local_reply.headers.set("location", "https://" + request.authority + request.target);
+    return d;
+  }
+  for (const GatewayRouteEntry& entry : vhost->routes) {
+    const CompiledMatch* m =
+        entry.match_index < 0 ? nullptr : &entry.rule->matches[static_cast<size_t>(entry.match_index)];
+    if (m != nullptr && !matches(*m, client, entry.server_port, request)) continue;
+    return decide_rule(table, *entry.vs, entry.rule, m, client, entry.server_port, request, random);
+  }
+  return no_route();
 }
 
 RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,

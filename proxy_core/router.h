@@ -22,6 +22,9 @@ struct ClientContext {
   const Endpoint* endpoint = nullptr;
   std::string_view ns = "default";
   const Labels* labels = nullptr;  // null: none (a client outside the mesh); borrowed, not copied per request
+  // A gateway proxy's routes: their gateway, port and source matches were
+  // settled when the gateway's virtual hosts were built (gateway_routes.h).
+  bool gateway = false;
 };
 
 // Which resource, rule and match routed a request (RouteInfo is its text).
@@ -65,5 +68,15 @@ struct RouteDecision {
 // fault percentages and mirror percentages.
 RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
                            uint32_t port, HttpRequest& request, Random& random);
+
+struct GatewayListener;
+
+// What a gateway proxy's HTTP connection manager on `listener` decides for
+// a request that reached it: the virtual host by Host (port ignored), a 301
+// to https when that host's server has tls.httpsRedirect (Envoy
+// require_tls ALL), else the first of its routes that matches, or 404 NR.
+// `client` is the gateway proxy itself (its namespace picks DestinationRules).
+RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListener& listener, const ClientContext& client,
+                                   HttpRequest& request, Random& random);
 
 }  // namespace meshsim::proxy

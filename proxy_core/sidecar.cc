@@ -10,6 +10,7 @@
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include "proxy_core/authz.h"
+#include "proxy_core/gateway_routes.h"
 #include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"
 
@@ -209,8 +210,10 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
   identity_.ns = ns_;
   identity_.ip = self_ ? self_->ip : "10.255.0.1";
   identity_.principal = self_ ? self_->principal() : std::string(kTrustDomain) + "/ns/" + ns_ + "/sa/default";
-  // Istio's gateway Deployments carry istio: ingressgateway / egressgateway.
+  // Istio's gateway Deployments carry istio: ingressgateway / egressgateway,
+  // or ask for the gateway injection template.
   if (auto it = labels_.find("istio"); it != labels_.end()) gateway_ = it->second.ends_with("gateway");
+  if (self_ != nullptr && self_->gateway_proxy) gateway_ = true;
 }
 
 void Sidecar::add_connection_manager_headers(HttpResponse& response, std::string_view server_name) {
@@ -267,6 +270,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   uint64_t request_wire_bytes = 0;  // the request as the app wrote it
   TimePoint router_start{0};        // the router has the whole request (after any fault delay)
   Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
+  const GatewayListener* gateway_listener = nullptr;  // set: a gateway proxy routes by its Gateway servers
 
   SidecarEnv& env() { return sidecar->env_; }
   boost::intrusive_ptr<OutboundCall> ref() { return boost::intrusive_ptr<OutboundCall>(this); }
@@ -282,7 +286,12 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     client.endpoint = sidecar->self_;
     client.ns = sidecar->ns_;
     client.labels = &sidecar->labels_;
-    decision = decide_route(*table, client, url_host, port, request, *env().random);
+    if (gateway_listener != nullptr) {
+      client.gateway = true;
+      decision = decide_gateway_route(*table, *gateway_listener, client, request, *env().random);
+    } else {
+      decision = decide_route(*table, client, url_host, port, request, *env().random);
+    }
     if (decision.route) result.route = describe(*decision.route);
     if (decision.kind == RouteDecision::Kind::kUnresolvable) {
       result.error = "Could not resolve host: " + std::string(strip_port(url_host));
@@ -849,6 +858,59 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
   call->url_host = std::move(url_host);
   call->port = port;
   call->done = std::move(done);
+  call->start_call();
+}
+
+void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
+                              std::function<void(TransportResult&&)> done) {
+  auto table = env_.snapshot->get();
+  const GatewayListener* listener = self_ ? table->gateway_routes().listener(*self_, port) : nullptr;
+  if (listener == nullptr || !listener->plaintext_http) {
+    // No server on the port: nothing listens. Only HTTPS/TLS servers: the
+    // plain-text request fails their TLS handshake.
+    TransportResult tr;
+    tr.failure = listener == nullptr ? "connection refused" : "connection reset";
+    done(std::move(tr));
+    return;
+  }
+  HttpRequest request;
+  DecodeOutcome outcome;
+  if (!parse_request(request_bytes, request, &outcome)) {
+    HttpResponse bad = text_reply(outcome.error_status ? outcome.error_status : 400, "");
+    add_connection_manager_headers(bad, outbound_server_name());
+    TransportResult tr;
+    tr.connected = true;
+    tr.response_bytes = serialize(bad);
+    done(std::move(tr));
+    return;
+  }
+  // An edge proxy (use_remote_address): the downstream address joins
+  // x-forwarded-for and x-forwarded-proto is the downstream scheme
+  // (conn_manager_utility.cc mutateRequestHeaders).
+  if (auto xff = request.headers.get("x-forwarded-for")) request.headers.set("x-forwarded-for", std::string(*xff) + "," + peer.ip);
+  else request.headers.set("x-forwarded-for", peer.ip);
+  request.headers.set("x-forwarded-proto", "http");
+  boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
+  call->sidecar = this;
+  call->alive = alive_;
+  call->table = std::move(table);
+  call->gateway_listener = listener;
+  call->request_wire_bytes = request_bytes.size();
+  call->url_host = request.authority;
+  call->request = std::move(request);
+  normalize_target(call->request);
+  call->port = port;
+  call->done = [done = std::move(done)](OutboundResult&& out) {
+    TransportResult tr;
+    tr.proxy_flags = out.flags;
+    if (out.response) {
+      tr.connected = true;
+      tr.response_bytes = serialize(*out.response);
+    } else {
+      tr.failure = out.error.empty() ? "connection reset" : out.error;
+    }
+    done(std::move(tr));
+  };
   call->start_call();
 }
 

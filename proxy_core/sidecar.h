@@ -35,6 +35,7 @@ struct TransportResult {
   std::string response_bytes;           // empty when `decoded` is set
   std::optional<HttpResponse> decoded;  // the response, when the transport already parsed it
   bool plaintext = false;  // answered by a server without a sidecar: no mTLS, no peer certificate
+  std::string proxy_flags;  // the response flags a gateway proxy that answered logged ("" when not a gateway)
 };
 
 // The response a transport delivered: `decoded` when set, else parsed from
@@ -118,6 +119,11 @@ class Sidecar {
   void outbound(HttpRequest&& request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done);
   void inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
                std::function<void(TransportResult&&)> done);
+  // A gateway proxy's listener on `port` (an Istio Gateway server's port,
+  // resolved to the pod's port): routes the request by the Gateway's virtual
+  // hosts and forwards it as a client would; no listener -> connection refused.
+  void gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
+                       std::function<void(TransportResult&&)> done);
   const PeerInfo& identity() const { return identity_; }
 
   // Envoy's HTTP connection manager on every response it encodes downstream

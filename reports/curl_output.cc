@@ -109,7 +109,10 @@ ordered_json curl_json(sim::CurlRun& run) {
 std::string curl_text(sim::CurlRun& run, const std::string& url) {
   std::string out;
   auto line = [&](std::string s) { out += s + "\n"; };
-  line(fmt::format("* meshsim: {} {} from {}/{} (sidecar)", run.request.method, url, run.from_namespace, run.from_workload));
+  if (run.from_namespace.empty())  // a client outside the cluster
+    line(fmt::format("* meshsim: {} {} from {} (outside the cluster, no sidecar)", run.request.method, url, run.from_workload));
+  else
+    line(fmt::format("* meshsim: {} {} from {}/{} (sidecar)", run.request.method, url, run.from_namespace, run.from_workload));
   if (!run.single) {
     const sim::CurlSummary& s = run.summary;
     line(fmt::format("* {} requests", s.count));

@@ -39,7 +39,12 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
   CurlRun run;
   run.from_namespace = "default";
   run.from_workload = kDefaultClient;
-  if (!spec.from.empty()) {
+  bool outside = spec.from == kOutsideClient;
+  if (outside) {
+    run.from_namespace.clear();
+    run.from_workload = kOutsideClient;
+    run.from_has_sidecar = false;
+  } else if (!spec.from.empty()) {
     auto slash = spec.from.find('/');
     if (slash != std::string::npos) {
       run.from_namespace = spec.from.substr(0, slash);
@@ -60,7 +65,7 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
     *error = "configuration does not compile: " + fmt::format("{}", fmt::join(errors, "; "));
     return std::nullopt;
   }
-  if (world.table().endpoint_by_workload(run.from_namespace, run.from_workload) == nullptr) {
+  if (!outside && world.table().endpoint_by_workload(run.from_namespace, run.from_workload) == nullptr) {
     std::vector<std::string> names;
     for (const auto& e : world.table().endpoints()) names.push_back(e.ns + "/" + e.workload);
     names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -82,7 +87,8 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
   run.request = request;
   run.summary.latency_ms.reserve(static_cast<size_t>(spec.repeat));
   for (int i = 0; i < spec.repeat; ++i) {
-    auto result = world.call(run.from_namespace, run.from_workload, request, url->host, url->port);
+    auto result = outside ? std::optional<CallResult>(world.call_outside(request, url->host, url->port))
+                          : world.call(run.from_namespace, run.from_workload, request, url->host, url->port);
     if (!result) {
       *error = "request could not be sent";
       return std::nullopt;

@@ -15,7 +15,7 @@
 namespace meshsim::sim {
 
 struct CurlSpec {
-  std::string from;  // "name" or "namespace/name"; empty = the default client `curl` in `default`
+  std::string from;  // "name" or "namespace/name"; empty = the default client `curl` in `default`; kOutsideClient
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -40,6 +40,10 @@ struct CurlRun {
   std::optional<CallResult> single;  // repeat == 1
   CurlSummary summary;              // always filled
 };
+
+// `--from @outside`: a client outside the cluster; the URL host is a
+// Service as <name>.<namespace>, standing for its external address.
+inline constexpr const char* kOutsideClient = "@outside";
 
 // The request limit per run; more would be a load test, not a curl.
 inline constexpr int kCurlRepeatMax = 10'000'000;

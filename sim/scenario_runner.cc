@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/gateway_routes.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/injection.h"
 #include "sim/world.h"
@@ -74,7 +75,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     current_ = sc_.resources;
     behaviors_ = sc_.behaviors;
     add_clients();
-    if (session_.ingress) add_ingress();
+    if (session_.ingress && !has_ingress_gateway(current_)) add_ingress();
     std::vector<std::string> errors;
     if (!world_.apply(current_, &errors, /*rebuild=*/false))  // apply_sidecars_and_behaviors rebuilds
       phases_.front().notes.push_back("initial configuration rejected: " + fmt::format("{}", fmt::join(errors, "; ")));
@@ -134,7 +135,34 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   }
 
   void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult&&)> done) {
+    if (auto gateway = ingress_gateway()) return world_.send_outside(std::move(request), gateway->host, gateway->port, std::move(done));
     world_.send(kIngressNamespace, kIngressWorkload, std::move(request), host, port, std::move(done));
+  }
+
+  static bool is_ingress_gateway(const proxy::Labels& labels, bool gateway_proxy) {
+    auto istio = labels.find("istio");
+    return gateway_proxy && !(istio != labels.end() && istio->second == "egressgateway");
+  }
+  static bool has_ingress_gateway(const proxy::Resources& r) {
+    return std::any_of(r.deployments.begin(), r.deployments.end(), [](const proxy::Deployment& d) {
+      return is_ingress_gateway(d.pod_labels, proxy::is_gateway_workload(d));
+    });
+  }
+
+  std::optional<ScenarioSession::GatewayAddress> ingress_gateway() const {
+    const proxy::RouteTable& table = world_.table();
+    std::optional<ScenarioSession::GatewayAddress> fallback;
+    for (const auto& [fqdn, svc] : table.services()) {
+      if (svc.endpoints.empty() || svc.spec == nullptr || svc.spec->ports.empty()) continue;
+      const proxy::Endpoint& pod = table.endpoints()[svc.endpoints.front()];
+      if (!is_ingress_gateway(pod.labels, pod.gateway_proxy)) continue;
+      std::string host = svc.name + "." + svc.ns;
+      for (const auto& p : svc.spec->ports)
+        if (const auto* l = table.gateway_routes().listener(pod, svc.target_port(p.port, pod)); l && l->plaintext_http)
+          return ScenarioSession::GatewayAddress{host, p.port};
+      if (!fallback) fallback = ScenarioSession::GatewayAddress{host, svc.spec->ports.front().port};
+    }
+    return fallback;
   }
 
   void record(const proxy::TelemetryEvent& ev) override {
@@ -247,6 +275,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   // Traffic clients the files do not define are created (app: NAME).
   void add_clients() {
     for (const auto& src : sc_.sources) {
+      if (src.from == kOutsideSource) continue;  // a client outside the cluster has no pod
       bool exists = std::any_of(current_.deployments.begin(), current_.deployments.end(), [&](const auto& d) {
         return d.header.meta.name == src.from && d.header.meta.ns == src.from_namespace;
       });
@@ -401,16 +430,20 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     }
     req.headers.set("x-request-id", request_id_of(static_cast<size_t>(&t - sc_.sources.data()), seq));  // source_of() reads the source back
     ++s.in_flight;
-    world_.send(t.from_namespace, t.from, std::move(req), url->host, url->port,
-                [this, &s, sent_at, closed_loop](CallResult&& r) {
-                  --s.in_flight;
-                  const auto& out = r.outbound;
-                  std::string version = out.served_by ? out.served_by->version() : "";
-                  int status = out.response ? out.response->status : 0;
-                  record_source(*s.spec, sent_at, status, version, world_.scheduler().now() - sent_at,
-                                out.response ? out.response->body : out.error);
-                  if (closed_loop) send(s, true);
-                },
+    auto done = [this, &s, sent_at, closed_loop](CallResult&& r) {
+      --s.in_flight;
+      const auto& out = r.outbound;
+      std::string version = out.served_by ? out.served_by->version() : "";
+      int status = out.response ? out.response->status : 0;
+      record_source(*s.spec, sent_at, status, version, world_.scheduler().now() - sent_at,
+                    out.response ? out.response->body : out.error);
+      if (closed_loop) send(s, true);
+    };
+    if (t.from == kOutsideSource) {
+      world_.send_outside(std::move(req), url->host, url->port, std::move(done));
+      return;
+    }
+    world_.send(t.from_namespace, t.from, std::move(req), url->host, url->port, std::move(done),
                 World::Observe::kResponseOnly);  // a source counts outcomes only
   }
 
@@ -543,6 +576,7 @@ void ScenarioSession::send_ingress(proxy::HttpRequest request, const std::string
                                    std::function<void(CallResult&&)> done) {
   runner_->send_ingress(std::move(request), host, port, std::move(done));
 }
+std::optional<ScenarioSession::GatewayAddress> ScenarioSession::ingress_gateway() const { return runner_->ingress_gateway(); }
 RunResult ScenarioSession::finish() { return runner_->finish(); }
 World& ScenarioSession::world() { return runner_->world(); }
 

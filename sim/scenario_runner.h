@@ -28,6 +28,11 @@ struct RunOptions {
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
+// A traffic source `from: "@outside"`: a client outside the cluster calling a
+// Service's external address (url host <service>.<namespace>), such as an
+// ingress gateway's LoadBalancer.
+inline constexpr const char* kOutsideSource = "@outside";
+
 // Where live requests enter (`meshsim serve`): Istio's ingress gateway.
 inline constexpr const char* kIngressWorkload = "istio-ingressgateway";
 inline constexpr const char* kIngressNamespace = "istio-system";
@@ -55,8 +60,18 @@ class ScenarioSession {
   // whole on error); `note` goes into the report's phase.
   const proxy::Resources& resources() const;
   bool push(proxy::Resources next, std::vector<std::string>* errors, const std::string& note);
-  // A request from outside the mesh through the ingress gateway.
+  // A request from outside the mesh through the ingress gateway: the
+  // scenario's own (ingress_gateway()), which the request's Host routes
+  // through; else the built-in istio-ingressgateway client, to host:port.
   void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult&&)> done);
+  // The Service in front of the scenario's ingress gateway pods (a gateway
+  // proxy that is not an egress gateway), as <name>.<namespace> and its first
+  // port that a Gateway server listens behind; none when the mesh has none.
+  struct GatewayAddress {
+    std::string host;
+    uint32_t port = 80;
+  };
+  std::optional<GatewayAddress> ingress_gateway() const;
   RunResult finish();
   // The mesh itself, for live commands that carry its traffic over sockets.
   World& world();

@@ -10,6 +10,8 @@ namespace meshsim::sim {
 
 namespace {
 constexpr char kCallMarker[] = "x-meshsim-call";
+// Where outside clients come from: TEST-NET-3 (RFC 5737), never a pod IP.
+constexpr char kOutsideClientIp[] = "203.0.113.10";
 }  // namespace
 
 using proxy::Endpoint;
@@ -56,6 +58,7 @@ void World::rebuild_instances() {
     bool injected = true;
     if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
     else injected = proxy::sidecar_injected(table.resources(), e.ns, e.labels, true);
+    if (e.gateway_proxy) injected = true;  // a gateway pod is its proxy
     if (injected) {
       // Keep an existing sidecar (and its circuit-breaker/outlier state) across pushes.
       if (old != instances_.end() && old->second->sidecar) inst->sidecar = std::move(old->second->sidecar);
@@ -76,7 +79,8 @@ void World::rebuild_instances() {
       send_from(*raw, std::move(request), host, port,
                 [done = std::move(done)](proxy::OutboundResult&& out) { done(std::move(out.response)); });
     };
-    inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller);
+    if (!e.gateway_proxy)  // a gateway pod runs no app
+      inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller);
     next[{e.ns, e.pod}] = std::move(inst);
   }
   // Old instances may still have events in flight; keep them until the world ends.
@@ -145,7 +149,7 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
   const Endpoint* pod = &inst.endpoint;
   auto app_handler = [this, pod, mirrored](HttpRequest&& request, const PeerInfo&, std::function<void(HttpResponse&&)> respond) {
     Instance* target = current_instance(pod->ns, pod->pod);
-    if (target == nullptr) return;
+    if (target == nullptr || !target->app) return;
     // Only the top-level request carries the call marker (apps do not
     // propagate it), so nested calls of a behaviour script are not mistaken
     // for what the first app received. The app never sees the marker.
@@ -165,6 +169,10 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
     }
     target->app->handle(std::move(request), std::move(respond));
   };
+  if (inst.endpoint.gateway_proxy && inst.sidecar) {
+    inst.sidecar->gateway_inbound(std::move(bytes), from, port, std::move(reply));
+    return;
+  }
   if (inst.sidecar) {
     inst.sidecar->inbound(std::move(bytes), from, port, app_handler, std::move(reply));
     return;
@@ -312,6 +320,60 @@ std::optional<CallResult> World::call(const std::string& ns, const std::string& 
   if (!send(ns, from, std::move(request), url_host, port, [&out](CallResult&& r) { out = std::move(r); })) return std::nullopt;
   scheduler_.run();
   return out;
+}
+
+void World::send_outside(HttpRequest&& request, const std::string& url_host, uint32_t port,
+                         std::function<void(CallResult&&)> done) {
+  const auto& table = *snapshot_.get();
+  auto fail = [&](std::string error) {
+    CallResult r;
+    r.outbound.error = std::move(error);
+    scheduler_.schedule(Duration(0), [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+  };
+  // <service>.<namespace> resolves as the cluster's DNS would from any namespace.
+  std::string host(proxy::strip_port(url_host));
+  const proxy::ServiceInfo* svc = table.service(proxy::client_fqdn(host, "default"));
+  if (svc == nullptr) return fail("Could not resolve host: " + host);
+  if (!svc->has_port(port) || svc->endpoints.empty()) return fail("Failed to connect: connection refused");
+  auto key = std::tuple<std::string_view, std::string_view, std::string_view>("", "@outside", svc->fqdn);
+  auto it = kube_round_robin_.find(key);
+  if (it == kube_round_robin_.end()) it = kube_round_robin_.emplace(key, 0).first;
+  const Endpoint* target = &table.endpoints()[svc->endpoints[it->second++ % svc->endpoints.size()]];
+  if (request.authority.empty()) request.authority = url_host;
+  std::string id = std::to_string(++call_counter_);
+  request.headers.set_checked(kCallMarker, id);  // digits
+  observed_[id];
+  PeerInfo peer;
+  peer.ip = kOutsideClientIp;
+  TimePoint start = scheduler_.now();
+  send(*target, svc->target_port(port, *target), peer, proxy::serialize(request),
+       [this, id, start, done = std::move(done)](TransportResult&& tr) {
+         CallResult result;
+         proxy::OutboundResult& r = result.outbound;
+         r.attempts = 1;
+         r.flags = tr.proxy_flags.empty() ? "-" : tr.proxy_flags;
+         r.duration = scheduler_.now() - start;
+         HttpResponse response;
+         if (!tr.connected) r.error = "Recv failure: " + (tr.failure.empty() ? std::string("Connection reset by peer") : tr.failure);
+         else if (proxy::take_response(tr, response)) r.response = std::move(response);
+         else r.error = "invalid response";
+         if (auto o = observed_.find(id); o != observed_.end()) {
+           result.upstream = std::move(o->second.last);
+           result.upstream_attempts = o->second.attempts;
+           result.mirrored_to = std::move(o->second.mirrored_to);
+           observed_.erase(o);
+         }
+         // Who served it: the app the request (last) reached, behind any gateway.
+         if (r.response && result.upstream) r.served_by = result.upstream->endpoint;
+         done(std::move(result));
+       });
+}
+
+CallResult World::call_outside(HttpRequest request, const std::string& url_host, uint32_t port) {
+  std::optional<CallResult> out;
+  send_outside(std::move(request), url_host, port, [&out](CallResult&& r) { out = std::move(r); });
+  scheduler_.run();
+  return out ? std::move(*out) : CallResult{};
 }
 
 std::optional<ParsedUrl> parse_url(const std::string& url, std::string* error) {

@@ -80,6 +80,16 @@ class World : private proxy::Transport {
   std::optional<CallResult> call(const std::string& ns, const std::string& from, proxy::HttpRequest request,
                                  const std::string& url_host, uint32_t port);
 
+  // A client outside the cluster (a browser, curl on a laptop): no sidecar,
+  // no identity. `url_host` names a Service as <name>.<namespace> (or its
+  // FQDN), standing for that Service's external address (a LoadBalancer);
+  // `port` is a Service port, reaching its targetPort on one of the pods.
+  // Fills the outcome's flags from the gateway proxy that answered, if any,
+  // and served_by from the app the request reached.
+  void send_outside(proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
+                    std::function<void(CallResult&&)> done);
+  CallResult call_outside(proxy::HttpRequest request, const std::string& url_host, uint32_t port);
+
   // Carries traffic over `network` from now on (null: in memory again).
   void set_network(Network* network) { network_ = network; }
   // Bytes a Network carried to the instance `to` (its sidecar's inbound side, or its app).

@@ -67,6 +67,22 @@ TEST(Cli, CurlJsonSingleRequestFields) {
   EXPECT_EQ(j["route"]["resource"], "VirtualService default/bar");
 }
 
+// `--from @outside`: a client outside the cluster calling the ingress
+// gateway Service's external address; the Host picks the Gateway's route.
+TEST(Curl, FromOutsideEntersThroughTheGateway) {
+  std::string file = src("tests/fidelity/gateway-ingress.yaml");
+  EXPECT_EQ(meshsim("validate " + file).exit_code, 0);
+  auto r = meshsim("curl -f " + file + " --from @outside --json -H 'Host: store.example.com' "
+                   "http://edge-gateway.istio-system/catalog/1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["status"], 200);
+  EXPECT_EQ(j["served_by"]["workload"], "catalog");
+  auto text = meshsim("curl -f " + file + " --from @outside -H 'Host: nowhere.example.com' http://edge-gateway.istio-system/");
+  EXPECT_NE(text.out.find("outside the cluster"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("404"), std::string::npos) << text.out;
+}
+
 TEST(Curl, RepeatFieldsAndLocalReplies) {
   auto r = meshsim("curl -f " + src("examples") + " --json --repeat 50 http://bar/");
   ASSERT_EQ(r.exit_code, 0);

@@ -31,6 +31,23 @@ struct Sample {
 };
 
 
+// `kind: ingress-gateway|egress-gateway`: the pod Istio's gateway injection
+// deploys (the corpus README), i.e. one asking for the gateway template.
+void mark_gateway_workload(const json& w, proxy::Deployment& d) {
+  std::string kind = str_or(w, "kind", "");
+  if (kind == "ingress-gateway" || kind == "egress-gateway") d.pod_annotations["inject.istio.io/templates"] = "gateway";
+}
+
+// `from: "@outside"`: a client outside the cluster calling a Service's external address.
+sim::CallResult call_from(sim::World& world, const std::string& from, const std::string& from_ns, proxy::HttpRequest request,
+                          const std::string& host, uint32_t port, bool* found) {
+  *found = true;
+  if (from == "@outside") return world.call_outside(std::move(request), host, port);
+  auto res = world.call(from_ns, from, std::move(request), host, port);
+  *found = res.has_value();
+  return res ? std::move(*res) : sim::CallResult{};
+}
+
 // Builds Deployments and Services for the case's workloads. Each Service
 // selects its pods through a meshsim label so extraServices can share pods.
 proxy::Resources workloads_to_resources(const json& workloads) {
@@ -42,6 +59,7 @@ proxy::Resources workloads_to_resources(const json& workloads) {
     d.header.meta.name = w.at("name");
     d.header.meta.ns = str_or(w, "namespace", "default");
     d.service_account = str_or(w, "serviceAccount", "default");
+    mark_gateway_workload(w, d);
     const json labels = w.value("labels", json::object());
     for (auto& [k, v] : labels.items())
       if (v.is_string()) d.pod_labels[k] = v.get<std::string>();
@@ -345,33 +363,36 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
       std::function<void()> start_one = [&]() {
         if (started >= sample_count) return;
         ++started;
-        world.send(from_ns, from, make_request(), url->host, url->port, [&](sim::CallResult res) {
+        auto collect = [&](sim::CallResult res) {
           samples.push_back(to_sample(std::move(res)));
           start_one();
-        });
+        };
+        if (from == "@outside") world.send_outside(make_request(), url->host, url->port, collect);
+        else world.send(from_ns, from, make_request(), url->host, url->port, collect);
       };
       for (int k = 0; k < concurrency; ++k) start_one();
       world.scheduler().run();
     } else {
       for (int k = 0; k < sample_count; ++k) {
-        auto res = world.call(from_ns, from, make_request(), url->host, url->port);
-        for (int hops = 0; follow && res && res->outbound.response && res->outbound.response->status >= 300 &&
-                           res->outbound.response->status < 400 && hops < 5;
+        bool found = true;
+        auto res = call_from(world, from, from_ns, make_request(), url->host, url->port, &found);
+        for (int hops = 0; follow && found && res.outbound.response && res.outbound.response->status >= 300 &&
+                           res.outbound.response->status < 400 && hops < 5;
              ++hops) {
-          auto location = res->outbound.response->headers.get("location");
+          auto location = res.outbound.response->headers.get("location");
           if (!location) break;
           auto next = sim::parse_url(std::string(*location), &error);
           if (!next) break;
           proxy::HttpRequest req = make_request();
           req.target = next->target;
           req.authority = next->explicit_port ? next->host + ":" + std::to_string(next->port) : next->host;
-          res = world.call(from_ns, from, std::move(req), next->host, next->port);
+          res = call_from(world, from, from_ns, std::move(req), next->host, next->port, &found);
         }
-        if (!res) {
+        if (!found) {
           outcome.failures.push_back("client workload " + from + " not found");
           break;
         }
-        samples.push_back(to_sample(std::move(*res)));
+        samples.push_back(to_sample(std::move(res)));
       }
     }
     for (size_t k = 0; k < samples.size(); ++k) {
