@@ -29,6 +29,7 @@ bool write_report_files(const std::string& dir_name, const sim::RunResult& resul
       {"junit.xml", reports::junit_xml(result)},
       {"metrics.prom", telemetry.prometheus()},
       {"traces.json", telemetry.zipkin().dump(2) + "\n"},
+      {"traces.otlp.json", telemetry.otlp().dump(2) + "\n"},
       {"graph.dot", telemetry.dot(seconds)},
       {"graph.mmd", telemetry.mermaid(seconds)},
       {"report.html", reports::html_report(result, series, telemetry)},
@@ -40,6 +41,13 @@ bool write_report_files(const std::string& dir_name, const sim::RunResult& resul
       *error = "cannot write " + (dir / name).string();
       return false;
     }
+  }
+  // Streamed: one sample per series per scrape makes it the largest file.
+  std::ofstream om(dir / "metrics.om.txt");
+  telemetry.write_openmetrics(om, result.duration.count());
+  if (!om) {
+    *error = "cannot write " + (dir / "metrics.om.txt").string();
+    return false;
   }
   return true;
 }
