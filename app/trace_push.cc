@@ -17,8 +17,7 @@ constexpr auto kPostTimeout = std::chrono::seconds(5);
 }
 
 struct TracePusher::Exchange {
-  explicit Exchange(net::io_context& io) : resolver(io), stream(io) {}
-  net::ip::tcp::resolver resolver;
+  explicit Exchange(net::io_context& io) : stream(io) {}
   beast::tcp_stream stream;
   http::request<http::string_body> request;
   http::response<http::string_body> response;
@@ -34,11 +33,20 @@ std::unique_ptr<TracePusher> TracePusher::create(net::io_context& io, Format for
   auto parsed = sim::parse_url(url, error);
   if (!parsed) return nullptr;
   if (parsed->target.empty() || parsed->target == "/") parsed->target = format == Format::kOtlp ? "/v1/traces" : "/api/v2/spans";
-  return std::make_unique<TracePusher>(io, format, *parsed);
+  net::io_context lookup;
+  net::ip::tcp::resolver resolver(lookup);
+  boost::system::error_code ec;
+  std::vector<net::ip::tcp::endpoint> addresses;
+  for (const auto& entry : resolver.resolve(parsed->host, std::to_string(parsed->port), ec)) addresses.push_back(entry.endpoint());
+  if (ec || addresses.empty()) {
+    *error = fmt::format("cannot resolve {}: {}", parsed->host, ec ? ec.message() : "no address");
+    return nullptr;
+  }
+  return std::make_unique<TracePusher>(io, format, *parsed, std::move(addresses));
 }
 
-TracePusher::TracePusher(net::io_context& io, Format format, sim::ParsedUrl url)
-    : io_(io), format_(format), url_(std::move(url)), timer_(io) {}
+TracePusher::TracePusher(net::io_context& io, Format format, sim::ParsedUrl url, std::vector<net::ip::tcp::endpoint> addresses)
+    : io_(io), format_(format), url_(std::move(url)), addresses_(std::move(addresses)), timer_(io) {}
 
 TracePusher::~TracePusher() {
   *alive_ = false;
@@ -118,15 +126,12 @@ void TracePusher::post_batch(net::io_context& io, std::function<void()> done) {
     done();
   };
   x->stream.expires_after(kPostTimeout);
-  x->resolver.async_resolve(url_.host, std::to_string(url_.port), [x, finish](const boost::system::error_code& ec, auto results) {
+  x->stream.async_connect(addresses_, [x, finish](const boost::system::error_code& ec, const auto&) {
     if (ec) return finish(ec);
-    x->stream.async_connect(results, [x, finish](const boost::system::error_code& ec, const auto&) {
+    http::async_write(x->stream, x->request, [x, finish](const boost::system::error_code& ec, size_t) {
       if (ec) return finish(ec);
-      http::async_write(x->stream, x->request, [x, finish](const boost::system::error_code& ec, size_t) {
-        if (ec) return finish(ec);
-        http::async_read(x->stream, x->buffer, x->response,
-                         [x, finish](const boost::system::error_code& ec, size_t) { finish(ec); });
-      });
+      http::async_read(x->stream, x->buffer, x->response,
+                       [x, finish](const boost::system::error_code& ec, size_t) { finish(ec); });
     });
   });
 }

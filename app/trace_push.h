@@ -33,7 +33,8 @@ class TracePusher final : public proxy::TelemetrySink {
   // Nullopt and `error` when the URL is not http://host[:port][/path].
   static std::unique_ptr<TracePusher> create(boost::asio::io_context& io, Format format, const std::string& url,
                                              std::string* error);
-  TracePusher(boost::asio::io_context& io, Format format, sim::ParsedUrl url);
+  TracePusher(boost::asio::io_context& io, Format format, sim::ParsedUrl url,
+              std::vector<boost::asio::ip::tcp::endpoint> addresses);
   ~TracePusher() override;
 
   void record(const proxy::TelemetryEvent& event) override;  // queues a sampled span
@@ -55,6 +56,9 @@ class TracePusher final : public proxy::TelemetrySink {
   boost::asio::io_context& io_;
   Format format_;
   sim::ParsedUrl url_;
+  // Resolved once at start: serve's io_context runs one thread, without
+  // the resolver's background thread.
+  std::vector<boost::asio::ip::tcp::endpoint> addresses_;
   int64_t epoch_us_ = 0;
   std::deque<proxy::StoredTelemetryEvent> queue_;
   bool in_flight_ = false;

@@ -26,7 +26,7 @@ namespace meshsim::testing {
 namespace {
 
 namespace net = boost::asio;
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
 using net::ip::tcp;
 
 const std::string kScenario = std::string(MESHSIM_SOURCE_DIR) + "/tests/reports/prometheus-phases.yaml";
@@ -65,8 +65,8 @@ class Receiver {
     explicit Connection(net::io_context& io) : socket(io) {}
     tcp::socket socket;
     boost::beast::flat_buffer buffer;
-    http::request<http::string_body> request;
-    http::response<http::string_body> response;
+    bhttp::request<bhttp::string_body> request;
+    bhttp::response<bhttp::string_body> response;
   };
   void accept() {
     auto c = std::make_shared<Connection>(io_);
@@ -77,16 +77,16 @@ class Receiver {
     });
   }
   void read(std::shared_ptr<Connection> c) {
-    http::async_read(c->socket, c->buffer, c->request, [this, c](boost::system::error_code ec, size_t) {
+    bhttp::async_read(c->socket, c->buffer, c->request, [this, c](boost::system::error_code ec, size_t) {
       if (ec) return;
       {
         std::lock_guard lock(mutex_);
-        posts_.push_back({std::string(c->request.target()), std::string(c->request[http::field::content_type]), c->request.body()});
+        posts_.push_back({std::string(c->request.target()), std::string(c->request[bhttp::field::content_type]), c->request.body()});
       }
-      c->response = {static_cast<http::status>(status_), 11};
+      c->response = {static_cast<bhttp::status>(status_), 11};
       c->response.keep_alive(false);
       c->response.prepare_payload();
-      http::async_write(c->socket, c->response, [c](boost::system::error_code, size_t) {});
+      bhttp::async_write(c->socket, c->response, [c](boost::system::error_code, size_t) {});
     });
   }
   int status_;

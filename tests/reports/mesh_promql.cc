@@ -1,6 +1,7 @@
 #include "tests/reports/mesh_promql.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -83,6 +84,8 @@ void expect_phase(int phase, const PhaseAnswers& a, const std::string& where) {
   EXPECT_GT(sum_of(a.bar_by_version), 50) << "bar requests in the window";
   // Shares: expected value ± a tolerance over 4 standard errors at ~100 requests.
   double v2 = share(a.bar_by_version, "v2"), denied = share(a.bar_by_code, "403");
+  std::printf("%s, phase %d: bar requests %.0f, v2 share %.3f, 403 share %.3f, p50 %.2f ms, p99 %.2f ms, mean request %.0f B\n",
+              where.c_str(), phase, sum_of(a.bar_by_version), v2, denied, a.bar_p50_ms, a.bar_p99_ms, a.mean_request_bytes);
   const double expected_v2[] = {0.25, 0.5, 1.0}, expected_403[] = {0.0, 0.5, 0.0};
   EXPECT_NEAR(v2, expected_v2[phase], 0.15) << "v2 share";
   EXPECT_NEAR(denied, expected_403[phase], phase == 1 ? 0.15 : 0.03) << "403 share";
@@ -91,7 +94,9 @@ void expect_phase(int phase, const PhaseAnswers& a, const std::string& where) {
   // Sidecar-less callers are `unknown` (istio/proxy istio_stats.cc populatePeerInfo).
   EXPECT_TRUE(a.edges.count({"unknown", "frontend-v1"})) << "the laptop's edge to frontend";
   EXPECT_FALSE(a.source_workloads.count("laptop")) << "a caller without a sidecar named as a workload";
-  if (phase < 2) EXPECT_TRUE(a.edges.count({"frontend-v1", "bar-v1"}));
+  if (phase < 2) {
+    EXPECT_TRUE(a.edges.count({"frontend-v1", "bar-v1"}));
+  }
   EXPECT_TRUE(a.edges.count({"frontend-v1", "bar-v2"}));
   // Latency from the buckets: positive, ordered, plausible for bar (4-8 ms of work).
   EXPECT_GT(a.bar_p50_ms, 0);

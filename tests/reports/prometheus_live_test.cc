@@ -39,7 +39,10 @@ TEST(PrometheusLive, DashboardQueriesAnswerPerPhaseWhileServing) {
   uint16_t admin = serve.port_after("admin");
   ASSERT_NE(admin, 0);
 
-  LocalPrometheus prometheus({.scrape_port = admin, .metrics_path = "/stats/prometheus"});
+  PrometheusOptions options;
+  options.scrape_port = admin;
+  options.metrics_path = "/stats/prometheus";
+  LocalPrometheus prometheus(options);
   ASSERT_TRUE(prometheus.ready()) << prometheus.log();
 
   // Each phase: from just after its step to just before the next, with at

@@ -50,7 +50,10 @@ TEST(PrometheusOffline, RunOutputLoadedWithPromtoolAnswersLikeTheLiveMesh) {
   ASSERT_EQ(promtool.wait_exit(std::chrono::seconds(60)), 0) << promtool.stdout_text() << promtool.stderr_text();
 
   // Retention counts back from the newest sample; 100y keeps 2018 whatever the version does.
-  LocalPrometheus prometheus({.data_dir = data, .retention = "100y"});
+  PrometheusOptions options;
+  options.data_dir = data;
+  options.retention = "100y";
+  LocalPrometheus prometheus(options);
   ASSERT_TRUE(prometheus.ready()) << prometheus.log();
   for (int phase = 0; phase < 3; ++phase)
     expect_phase(phase, ask_phase(prometheus, kStart + 60.0 * (phase + 1), 60), "run loaded with promtool");
