@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/reports/mesh_promql.h"
 
@@ -70,6 +71,38 @@ TEST(PrometheusOffline, ScrapeIntervalFlagSetsTheSampleSpacing) {
               std::string::npos)
         << k;
   EXPECT_EQ(text.find("1525305615"), std::string::npos);
+}
+
+// startTime moves every timestamp; the same seed gives the same bytes; the
+// OTLP file holds the spans of the Zipkin one.
+TEST(PrometheusOffline, StartTimeSetsTheClockAndFilesRepeatPerSeed) {
+  TempDir dir;
+  const std::string scenario = dir.path() + "/later.yaml";
+  {
+    std::ofstream out(scenario);
+    out << read_all(kScenario);
+    out << "  startTime: 2026-01-02T03:04:05Z\n";  // appended to the Scenario's spec (the last document)
+  }
+  for (const char* out : {"/a", "/b"}) {
+    LiveProcess run({"run", scenario, "-q", "--trace-sampling", "10", "--out", dir.path() + out});
+    ASSERT_EQ(run.wait_exit(std::chrono::seconds(60)), 0) << run.stderr_text();
+  }
+  std::string om = read_all(dir.path() + "/a/metrics.om.txt");
+  EXPECT_EQ(om, read_all(dir.path() + "/b/metrics.om.txt"));
+  EXPECT_EQ(read_all(dir.path() + "/a/traces.otlp.json"), read_all(dir.path() + "/b/traces.otlp.json"));
+  EXPECT_NE(om.find(" 1767323045\n"), std::string::npos) << "a sample at startTime (Unix 1767323045)";
+  EXPECT_EQ(om.find(" 15253"), std::string::npos) << "no sample on the default clock";
+  auto zipkin = nlohmann::json::parse(read_all(dir.path() + "/a/traces.json"));
+  auto otlp = nlohmann::json::parse(read_all(dir.path() + "/a/traces.otlp.json"));
+  size_t otlp_spans = 0;
+  for (const auto& rs : otlp["resourceSpans"])
+    for (const auto& span : rs["scopeSpans"][0]["spans"]) {
+      ++otlp_spans;
+      EXPECT_GE(std::stoll(span["startTimeUnixNano"].get<std::string>()), 1767323045LL * 1000000000);
+    }
+  EXPECT_GT(otlp_spans, 0u);
+  EXPECT_EQ(otlp_spans, zipkin.size());
+  EXPECT_GE(zipkin[0]["timestamp"].get<int64_t>(), 1767323045LL * 1000000);
 }
 
 }  // namespace
