@@ -5,8 +5,7 @@ namespace meshsim::app {
 namespace {
 
 reports::TelemetryOptions live_telemetry_options(const sim::Scenario& scenario) {
-  reports::TelemetryOptions options;
-  options.phase_starts_us = reports::phase_starts_us(scenario);
+  reports::TelemetryOptions options = reports::telemetry_options_for(scenario);
   // Live spans carry real timestamps (Zipkin: microseconds since the Unix epoch).
   options.epoch_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -23,6 +22,7 @@ LiveWorld::LiveWorld(boost::asio::io_context& io, const sim::Scenario& scenario,
   sim::RunOptions run_options;
   run_options.seed = options.seed;
   run_options.sinks = {&telemetry_, &series_};
+  run_options.sinks.insert(run_options.sinks.end(), options.extra_sinks.begin(), options.extra_sinks.end());
   run_options.unix_epoch_us = telemetry_.epoch_us();  // Date headers and spans on one clock
   session_ = std::make_unique<sim::ScenarioSession>(scenario_, run_options,
                                                      sim::SessionOptions{options.manual, /*ingress=*/true});

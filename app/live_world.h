@@ -25,6 +25,7 @@ struct LiveOptions {
   bool manual = false;  // timeline steps wait for next_step()
   bool sockets = false;  // every pod a real listener on 127.0.0.1, hops over TCP
   std::optional<uint64_t> seed;
+  std::vector<proxy::TelemetrySink*> extra_sinks;  // also given every telemetry event (trace push)
 };
 
 class LiveWorld {

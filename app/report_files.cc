@@ -31,16 +31,20 @@ bool write_report_files(const std::string& dir_name, const sim::RunResult& resul
       {"junit.xml", reports::junit_xml(result)},
       {"metrics.prom", telemetry.prometheus()},
       {"traces.json", telemetry.zipkin().dump(2) + "\n"},
+      {"traces.otlp.json", telemetry.otlp().dump(2) + "\n"},
       {"graph.dot", telemetry.dot(seconds)},
       {"graph.mmd", telemetry.mermaid(seconds)},
       {"report.html", reports::html_report(result, series, telemetry)},
   };
   for (const auto& [name, content] : files)
-    if (!write_file_atomically(dir / name, content, error)) return false;
-  return true;
+    if (!write_file_atomically(dir / name, [&content](std::ostream& out) { out << content; }, error)) return false;
+  // Streamed: one sample per series per scrape makes it the largest file.
+  return write_file_atomically(
+      dir / "metrics.om.txt", [&](std::ostream& out) { telemetry.write_openmetrics(out, result.duration.count()); }, error);
 }
 
-bool write_file_atomically(const std::filesystem::path& path, std::string_view content, std::string* error) {
+bool write_file_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write,
+                           std::string* error) {
   // A temporary name in the same folder, then rename(2), which replaces the
   // old file in one step: a run killed mid-write leaves the previous file or
   // the new one, never half of one. The pid keeps two runs writing into the
@@ -49,7 +53,7 @@ bool write_file_atomically(const std::filesystem::path& path, std::string_view c
   temporary += ".tmp-" + std::to_string(::getpid());
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content;
+    write(out);
     out.flush();
     if (!out) {
       *error = "cannot write " + path.string();

@@ -52,6 +52,8 @@ int run_command(int argc, char** argv) {
       ("seed", "random seed (overrides the scenario's)", cxxopts::value<uint64_t>())
       ("trace-sampling", "percent of requests traced, decided at the edge (overrides the scenario's spec.tracing.sampling; Istio's default is 1)",
        cxxopts::value<double>())
+      ("scrape-interval", "metrics.om.txt: one sample of every series this often, in simulated time (overrides the scenario's spec.metrics.scrapeInterval; default 15s)",
+       cxxopts::value<std::string>())
       ("o,out", "directory for report files (report.json)", cxxopts::value<std::string>())
       ("q,quiet", "print only the expectations")
       ("watch", "replay paced in wall-clock time, redrawing a dashboard (for demos)")
@@ -90,8 +92,11 @@ int run_command(int argc, char** argv) {
                  static_cast<double>(now.count()) / 1e6, static_cast<double>(total.count()) / 1e6);
     };
   if (args.count("trace-sampling")) scenario->trace_sampling_percent = std::clamp(args["trace-sampling"].as<double>(), 0.0, 100.0);
-  reports::TelemetryOptions telemetry_options;
-  telemetry_options.phase_starts_us = reports::phase_starts_us(*scenario);
+  if (args.count("scrape-interval") && !override_scrape_interval(*scenario, args["scrape-interval"].as<std::string>(), "meshsim run"))
+    return kExitBadInput;
+  // Simulated time zero is the scenario's startTime for Date headers, spans and samples alike.
+  run_options.unix_epoch_us = scenario->start_unix_us;
+  reports::TelemetryOptions telemetry_options = reports::telemetry_options_for(*scenario);
   reports::MeshTelemetry telemetry(telemetry_options);
   run_options.sinks.push_back(&telemetry);
   reports::TimeSeries series;

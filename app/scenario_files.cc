@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/duration.h"
 #include "config/loader.h"
 
 namespace meshsim::app {
@@ -11,6 +12,18 @@ std::optional<sim::Scenario> load_scenario_files(const std::vector<std::string>&
   for (const auto& d : loaded.diagnostics)
     if (d.severity != config::Severity::kInfo) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
   return std::move(loaded.scenario);
+}
+
+bool override_scrape_interval(sim::Scenario& scenario, const std::string& text, const char* command) {
+  std::string error;
+  auto interval = config::parse_go_duration(text, &error);
+  if (interval && interval->count() < 1000) error = "a scrape interval is at least 1ms";
+  if (!interval || !error.empty()) {
+    fmt::print(stderr, "{}: --scrape-interval: {}\n", command, error);
+    return false;
+  }
+  scenario.scrape_interval = *interval;
+  return true;
 }
 
 }  // namespace meshsim::app

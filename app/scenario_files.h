@@ -12,4 +12,8 @@ namespace meshsim::app {
 
 std::optional<sim::Scenario> load_scenario_files(const std::vector<std::string>& paths);
 
+// --scrape-interval DURATION (Go syntax, e.g. 15s): false after telling
+// stderr what is wrong with it.
+bool override_scrape_interval(sim::Scenario& scenario, const std::string& text, const char* command);
+
 }  // namespace meshsim::app

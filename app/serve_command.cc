@@ -17,6 +17,7 @@
 #include "app/live_world.h"
 #include "app/report_files.h"
 #include "app/scenario_files.h"
+#include "app/trace_push.h"
 #include "reports/run_report.h"
 
 namespace meshsim::app {
@@ -36,6 +37,10 @@ int serve_command(int argc, char** argv) {
       ("seed", "random seed (overrides the scenario's)", cxxopts::value<uint64_t>())
       ("trace-sampling", "percent of requests traced, decided at the edge (overrides the scenario's spec.tracing.sampling; Istio's default is 1)",
        cxxopts::value<double>())
+      ("scrape-interval", "metrics.om.txt written on shutdown: one sample of every series this often, in simulated time (default: the scenario's, 15s)",
+       cxxopts::value<std::string>())
+      ("otlp", "push sampled spans as OTLP/HTTP JSON to this URL (default path /v1/traces)", cxxopts::value<std::string>())
+      ("zipkin", "push sampled spans as Zipkin v2 JSON to this URL (default path /api/v2/spans)", cxxopts::value<std::string>())
       ("o,out", "write report files here on shutdown", cxxopts::value<std::string>())
       ("h,help", "show this help")
       ("scenario", "scenario file(s)", cxxopts::value<std::vector<std::string>>());
@@ -54,6 +59,8 @@ int serve_command(int argc, char** argv) {
   }
   auto scenario = load_scenario_files(args["scenario"].as<std::vector<std::string>>());
   if (!scenario) return kExitBadInput;
+  if (args.count("scrape-interval") && !override_scrape_interval(*scenario, args["scrape-interval"].as<std::string>(), "meshsim serve"))
+    return kExitBadInput;
   if (args.count("trace-sampling")) scenario->trace_sampling_percent = std::clamp(args["trace-sampling"].as<double>(), 0.0, 100.0);
   std::string error;
   auto ingress_address = parse_address(args["address"].as<std::string>() + ":" + std::to_string(args["port"].as<uint16_t>()), &error);
@@ -68,7 +75,18 @@ int serve_command(int argc, char** argv) {
   }
 
   net::io_context io(proxy::asio::kOneThread);
+  std::vector<std::unique_ptr<TracePusher>> pushers;
+  for (auto [flag, format] : {std::pair{"otlp", TracePusher::Format::kOtlp}, std::pair{"zipkin", TracePusher::Format::kZipkin}}) {
+    if (!args.count(flag)) continue;
+    auto pusher = TracePusher::create(io, format, args[flag].as<std::string>(), &error);
+    if (!pusher) {
+      fmt::print(stderr, "meshsim serve: --{}: {}\n", flag, error);
+      return kExitBadInput;
+    }
+    pushers.push_back(std::move(pusher));
+  }
   LiveOptions live_options;
+  for (auto& pusher : pushers) live_options.extra_sinks.push_back(pusher.get());
   live_options.speed = std::max(0.01, args["speed"].as<double>());
   live_options.manual = args.count("manual") > 0;
   if (args.count("seed")) live_options.seed = args["seed"].as<uint64_t>();
@@ -76,6 +94,10 @@ int serve_command(int argc, char** argv) {
   LiveWorld live(io, *scenario, live_options);
   LiveFrontDoor door(live, *target);
   door.admin_api().guard(*guard);
+  for (auto& pusher : pushers) {
+    pusher->set_epoch_us(live.telemetry().epoch_us());
+    pusher->start();
+  }
   try {
     proxy::asio::HttpListener ingress(io, *ingress_address, door.ingress(), listener_limits(args));
     proxy::asio::HttpListener admin(io, *admin_address, door.admin());
@@ -93,6 +115,10 @@ int serve_command(int argc, char** argv) {
     return kExitBadInput;
   }
   sim::RunResult result = live.finish();
+  for (auto& pusher : pushers) {
+    pusher->flush(std::chrono::seconds(5));
+    fmt::print(stderr, "meshsim serve: {}\n", pusher->describe());
+  }
   result.duration = std::max(result.duration, live.now());
   fmt::print("{}", reports::run_text(result));
   if (args.count("out")) {

@@ -8,6 +8,7 @@
 
 #include "config/loader.h"
 #include "config/parse.h"
+#include "config/timestamp.h"
 #include "proxy_core/http.h"
 
 namespace meshsim::config {
@@ -120,11 +121,25 @@ void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& ou
   if (out.selector.empty()) r.error(spec, "spec.selector", "a Behavior needs a selector (pod labels, e.g. app: bar)");
 }
 
+static void parse_scenario_clock(YamlReader& r, const YAML::Node& spec, sim::Scenario& out) {
+  if (auto text = r.str(spec["startTime"], "spec.startTime")) {
+    std::string error;
+    if (auto us = parse_rfc3339_us(*text, &error)) out.start_unix_us = *us;
+    else r.error(spec["startTime"], "spec.startTime", error);
+  }
+  if (auto m = spec["metrics"]; m && r.fields(m, "spec.metrics", {"scrapeInterval"}))
+    if (auto d = r.duration(m["scrapeInterval"], "spec.metrics.scrapeInterval")) {
+      if (d->count() >= 1000) out.scrape_interval = *d;
+      else r.error(m["scrapeInterval"], "spec.metrics.scrapeInterval", "a scrape interval is at least 1ms");
+    }
+}
+
 void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& source, sim::Scenario& out,
                     std::vector<Diagnostic>& diagnostics) {
   if (!r.fields(spec, "spec", {"description", "seed", "duration", "linkLatency", "sidecars", "tracing", "traffic", "timeline",
-                               "expectations"}))
+                               "expectations", "startTime", "metrics"}))
     return;
+  parse_scenario_clock(r, spec, out);
   if (auto t = spec["tracing"]; t && r.fields(t, "spec.tracing", {"sampling"}))
     out.trace_sampling_percent = r.number(t["sampling"], "spec.tracing.sampling", 0, 100).value_or(1.0);
   out.description = r.str(spec["description"], "spec.description").value_or("");

@@ -9,6 +9,7 @@
 
 #include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"
+#include "reports/span_export.h"
 
 namespace meshsim::reports {
 
@@ -128,6 +129,14 @@ std::vector<int64_t> phase_starts_us(const sim::Scenario& scenario) {
   return starts;
 }
 
+TelemetryOptions telemetry_options_for(const sim::Scenario& scenario) {
+  TelemetryOptions options;
+  options.phase_starts_us = phase_starts_us(scenario);
+  options.epoch_us = scenario.start_unix_us;
+  options.scrape_interval_us = scenario.scrape_interval.count();
+  return options;
+}
+
 const std::vector<double>& envoy_default_buckets() {
   static const std::vector<double> buckets = {0.5,   1,     5,     10,     25,     50,     100,     250,     500,    1000,
                                               2500,  5000,  10000, 30000,  60000,  300000, 600000,  1800000, 3600000};
@@ -135,11 +144,16 @@ const std::vector<double>& envoy_default_buckets() {
 }
 
 void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
+  if (options_.scrape_interval_us > 0) scrape_before(e.start.count() + e.duration.count());
   identity_of(e, identity_scratch_);  // reuses its capacity: no allocation per event
   auto found = series_by_identity_.find(identity_scratch_);
   if (found == series_by_identity_.end()) {
     // First event of this label set: render it, and find its graph edge.
-    Aggregates aggregates{&series_[labels_of(e)], nullptr};
+    auto [series, created] = series_.try_emplace(labels_of(e));
+    // A new series was 0 at the last scrape taken (it starts there, so that
+    // increase() over the file counts its first requests).
+    if (created && scrapes_taken_ > 0) series->second.first_scrape = scrapes_taken_ - 1;
+    Aggregates aggregates{&series->second, nullptr};
     if (e.reporter == proxy::TelemetryEvent::Reporter::kDestination) {
       std::string from = node_of(e.source_workload, e.source_version);
       std::string to = node_of(e.destination_workload, e.destination_version);
@@ -154,6 +168,7 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
     found = series_by_identity_.emplace(identity_scratch_, aggregates).first;
   }
   Series& s = *found->second.series;
+  s.changed = true;
   ++s.requests;
   double ms = static_cast<double>(e.duration.count()) / 1000.0;
   observe(s.duration_buckets, ms);
@@ -174,6 +189,18 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   if (e.trace_id.empty() || !e.sampled) return;
   if (KeptTrace* trace = keep_trace(e); trace && trace->spans.size() < options_.spans_per_trace_max)
     trace->spans.push_back({proxy::StoredTelemetryEvent(e)});
+}
+
+void MeshTelemetry::scrape_before(int64_t until_us) {
+  // A scrape at T sees every request that ended at or before T.
+  while (static_cast<int64_t>(scrapes_taken_) * options_.scrape_interval_us < until_us) {
+    for (auto& [labels, s] : series_)
+      if (s.changed) {
+        s.history.push_back({scrapes_taken_, static_cast<const Counts&>(s)});
+        s.changed = false;
+      }
+    ++scrapes_taken_;
+  }
 }
 
 size_t MeshTelemetry::phase_of(int64_t start_us) const {
@@ -264,38 +291,16 @@ std::string MeshTelemetry::prometheus() const {
 
 ordered_json MeshTelemetry::zipkin() const {
   ordered_json spans = ordered_json::array();
-  for (const auto& [trace_id, kept] : traces_) {
-    for (const Span& span : kept.spans) {
-      const proxy::StoredTelemetryEvent& e = span.event;
-      bool server = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
-      std::string local = server ? e.destination_app + "." + e.destination_namespace : e.source_app + "." + e.source_namespace;
-      ordered_json j;
-      j["traceId"] = e.trace_id;
-      if (!e.parent_span_id.empty()) j["parentId"] = e.parent_span_id;
-      j["id"] = e.span_id;
-      j["kind"] = server ? "SERVER" : "CLIENT";
-      // Envoy names sidecar spans after the host and port ("bar.default.svc.cluster.local:80/*").
-      j["name"] = (e.destination_service.empty() ? std::string("unknown") : e.destination_service) + ":80/*";
-      j["timestamp"] = options_.epoch_us + e.start.count();
-      j["duration"] = std::max<int64_t>(1, e.duration.count());
-      j["localEndpoint"] = {{"serviceName", local}};
-      j["tags"] = {{"component", "proxy"},
-                   {"guid:x-request-id", e.request_id},
-                   {"http.method", e.method},
-                   {"http.url", "http://" + e.destination_service + e.path},
-                   {"http.protocol", "HTTP/1.1"},
-                   {"http.status_code", std::to_string(e.response_code)},
-                   {"response_flags", e.response_flags.empty() ? "-" : e.response_flags},
-                   {"upstream_cluster", fmt::format("{}|80||{}", server ? "inbound" : "outbound", e.destination_service)},
-                   {"istio.canonical_service", server ? e.destination_app : e.source_app},
-                   {"istio.namespace", server ? e.destination_namespace : e.source_namespace},
-                   {"node_id", fmt::format("sidecar~{}~{}.{}", "10.0.0.1", server ? e.destination_workload : e.source_workload,
-                                           server ? e.destination_namespace : e.source_namespace)}};
-      if (e.response_code >= 500 || e.response_code == 0) j["tags"]["error"] = "true";
-      spans.push_back(std::move(j));
-    }
-  }
+  for (const auto& [trace_id, kept] : traces_)
+    for (const Span& span : kept.spans) spans.push_back(zipkin_span(span.event, options_.epoch_us));
   return spans;
+}
+
+ordered_json MeshTelemetry::otlp() const {
+  std::vector<const proxy::StoredTelemetryEvent*> spans;
+  for (const auto& [trace_id, kept] : traces_)
+    for (const Span& span : kept.spans) spans.push_back(&span.event);
+  return otlp_traces(spans, options_.epoch_us);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <deque>
+#include <iosfwd>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -35,6 +36,9 @@ struct TelemetryOptions {
   // starts here (2018-05-03T00:00:00Z, the week of the talk) so files are
   // byte-identical across runs.
   int64_t epoch_us = 1525305600LL * 1000000;
+  // > 0: every series is sampled each this many simulated microseconds, for
+  // the OpenMetrics file (write_openmetrics); 0: only the current values.
+  int64_t scrape_interval_us = 0;
 };
 
 struct GraphEdge {
@@ -53,8 +57,14 @@ class MeshTelemetry final : public proxy::TelemetrySink {
 
   // Prometheus text exposition (metrics.prom / GET /metrics).
   std::string prometheus() const;
+  // OpenMetrics text with one timestamped sample of every series per scrape
+  // interval, from the epoch up to `end_us` of simulated time, then `# EOF`
+  // (metrics.om.txt, for `promtool tsdb create-blocks-from openmetrics`).
+  void write_openmetrics(std::ostream& out, int64_t end_us) const;
   // Zipkin v2 JSON: an array of spans (traces.json).
   nlohmann::ordered_json zipkin() const;
+  // The same spans as OTLP/HTTP JSON, an ExportTraceServiceRequest (traces.otlp.json).
+  nlohmann::ordered_json otlp() const;
   // The service graph (from destination-side reports, as Kiali draws it).
   const std::map<std::pair<std::string, std::string>, GraphEdge>& edges() const { return edges_; }
   std::string dot(double run_seconds) const;
@@ -68,12 +78,26 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   std::vector<std::string> sample_trace_waterfall() const;
 
  private:
-  struct Series {
+  struct Counts {
     uint64_t requests = 0;
     // Per bucket (not cumulative), the last one +Inf: see observe().
     std::array<uint64_t, 20> duration_buckets{}, request_bytes_buckets{}, response_bytes_buckets{};
     double duration_sum = 0, request_bytes_sum = 0, response_bytes_sum = 0;
   };
+  // The counts at a scrape, kept only when they changed since the one before.
+  struct Sample {
+    uint32_t scrape;
+    Counts counts;
+  };
+  struct Series : Counts {
+    // Scrapes (index k: simulated time k * interval) from `first_scrape` on
+    // have a sample; the first is 0 when the series began after it.
+    uint32_t first_scrape = 0;
+    bool changed = false;
+    std::vector<Sample> history;
+  };
+  // Takes every scrape due before simulated time `until_us`.
+  void scrape_before(int64_t until_us);
   struct Span {
     proxy::StoredTelemetryEvent event;
   };
@@ -87,6 +111,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   size_t phase_of(int64_t start_us) const;
   TelemetryOptions options_;
   std::map<std::string, Series> series_;  // by rendered label set, in Istio's label order
+  uint32_t scrapes_taken_ = 0;
   // Where an event's counts go, found once per distinct label set by the
   // event's raw fields (edge: null for source reports).
   struct Aggregates {
@@ -106,6 +131,9 @@ class MeshTelemetry final : public proxy::TelemetrySink {
 // Where the phases of a run of `scenario` start (its timeline's step times),
 // for TelemetryOptions::phase_starts_us.
 std::vector<int64_t> phase_starts_us(const sim::Scenario& scenario);
+// Options for a run of `scenario`: its phases, its startTime as the epoch,
+// its scrape interval.
+TelemetryOptions telemetry_options_for(const sim::Scenario& scenario);
 
 // istio_build's tag: the Istio release whose behaviour meshsim follows,
 // marked so that no dashboard mistakes it for a real proxy.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy_core/env.h"
 #include "proxy_core/resources.h"
 #include "proxy_core/route_table.h"
 #include "services/behavior.h"
@@ -100,6 +101,10 @@ struct Scenario {
   Duration link_latency{500};  // one way, per hop
   bool sidecars_injected = true;  // the initial state for every workload
   double trace_sampling_percent = 1.0;  // Istio's default; the demo sets 100
+  // Simulated time zero in Unix time (spec.startTime): Date headers, span and
+  // sample timestamps of `run`; fixed, so report files are byte-identical per seed.
+  int64_t start_unix_us = proxy::kDefaultUnixEpochUs;
+  Duration scrape_interval{15'000'000};  // spec.metrics.scrapeInterval: metrics.om.txt's sample spacing
   proxy::Resources resources;     // the mesh at t=0
   std::vector<BehaviorRule> behaviors;
   std::vector<TrafficSource> sources;

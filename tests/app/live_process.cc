@@ -79,12 +79,15 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-LiveProcess::LiveProcess(const std::vector<std::string>& args) {
+LiveProcess::LiveProcess(const std::vector<std::string>& args)
+    : LiveProcess(std::string(MESHSIM_BINARY_DIR) + "/app/meshsim", args) {}
+
+LiveProcess::LiveProcess(const std::string& program, const std::vector<std::string>& args) {
   static int counter = 0;
   std::string base = "/tmp/meshsim-live-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
   out_path_ = base + ".out";
   err_path_ = base + ".err";
-  std::string binary = std::string(MESHSIM_BINARY_DIR) + "/app/meshsim";
+  std::string binary = program;
   pid_ = fork();
   if (pid_ == 0) {
     int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

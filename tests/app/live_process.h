@@ -30,6 +30,8 @@ class LiveProcess {
  public:
   // Runs build/app/meshsim with `args`; stdout and stderr go to files.
   explicit LiveProcess(const std::vector<std::string>& args);
+  // Runs another program (Prometheus, promtool) the same way.
+  LiveProcess(const std::string& binary, const std::vector<std::string>& args);
   ~LiveProcess();
   // Waits until stderr contains `marker` (10 s at most); returns stderr so far.
   std::optional<std::string> wait_for_stderr(const std::string& marker);
