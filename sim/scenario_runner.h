@@ -58,6 +58,9 @@ class ScenarioSession {
   // A request from outside the mesh through the ingress gateway.
   void send_ingress(proxy::HttpRequest request, const std::string& host, uint32_t port, std::function<void(CallResult&&)> done);
   RunResult finish();
+  // The run so far without ending it (live dashboards): expectations whose
+  // window is still open are reached == false.
+  RunResult snapshot() const;
   // The mesh itself, for live commands that carry its traffic over sockets.
   World& world();
 
