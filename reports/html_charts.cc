@@ -140,7 +140,7 @@ std::vector<double> nice_ticks(double max) {
 
 std::string share_chart_svg(const std::string& service, const Bins& bins, const sim::RunResult& r) {
   TimeAxis ax(r);
-  Band b{6, 100};
+  Band b{12, 100};
   std::set<std::string> versions;
   for (const auto& [t, bin] : bins)
     for (const auto& [v, n] : bin.by_version) versions.insert(v);
@@ -173,7 +173,7 @@ std::string share_chart_svg(const std::string& service, const Bins& bins, const 
 
 std::string error_chart_svg(const TimeSeries& series, const sim::RunResult& r) {
   TimeAxis ax(r);
-  constexpr double kStrip = 50, kGap = 10, kTop = 6;
+  constexpr double kStrip = 50, kGap = 18, kTop = 12;
   std::string body =
       R"~(<defs><pattern id="passed-on" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fbe3d3"/><rect width="2.2" height="5" fill="#f08a4b"/></pattern></defs>)~";
   std::string keys = legend_item(swatch("#c0392b"), "started here (the service or its sidecar)") +
@@ -268,7 +268,7 @@ std::string graph_svg(const MeshTelemetry& t, double seconds) {
       if (depth.count(e.from) && e.from != e.to) depth[e.to] = std::max(depth.count(e.to) ? depth[e.to] : 0, depth[e.from] + 1);
   std::map<int, std::vector<std::string>> columns;
   for (const auto& n : nodes) columns[depth.count(n) ? depth[n] : 0].push_back(n);
-  constexpr double kNodeWidth = 136, kNodeHeight = 28, kRow = 84, kColumnGap = 130;
+  constexpr double kNodeWidth = 136, kNodeHeight = 28, kRow = 84, kColumnGap = 200;
   size_t rows = 1;
   for (const auto& [d, list] : columns) rows = std::max(rows, list.size());
   // Wide enough that every edge label fits between its two columns.
@@ -291,10 +291,11 @@ std::string graph_svg(const MeshTelemetry& t, double seconds) {
     double err = e.requests ? 100.0 * static_cast<double>(e.errors) / static_cast<double>(e.requests) : 0;
     lines += fmt::format(R"~(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="2" marker-end="url(#{})"/>)~", x1,
                          y1, x2, y2, e.errors ? "#e15759" : "#555", e.errors ? "arrow-err" : "arrow");
-    // Two short lines at the middle of the edge, on a white halo, drawn
-    // after every edge so no line crosses a label; the arrowheads sit at
-    // the node boxes, well away from the middle.
-    double mx = (x1 + x2) / 2, my = (y1 + y2) / 2;
+    // Two short lines a little past the middle of the edge, where edges
+    // that fan out of one node are apart, on a white halo, drawn after every
+    // edge so no line crosses a label; a label (about 100 units wide) ends
+    // well before the arrowhead at the target box (the columns are 200 apart).
+    double mx = x1 + 0.55 * (x2 - x1), my = y1 + 0.55 * (y2 - y1);
     labels += fmt::format(R"~(<text x="{:.1f}" y="{:.1f}" class="edge" text-anchor="middle"><tspan>{:.1f} rps{}</tspan><tspan x="{:.1f}" dy="13"{}>{:.1f}% errors</tspan></text>)~",
                           mx, my - 4, rps, e.mtls ? " · mTLS" : "", mx, e.errors ? R"~( class="edge-err")~" : "", err);
   }

@@ -29,7 +29,7 @@ ol.steps code{background:#f4f4f4;padding:1px 4px;border-radius:3px;white-space:p
 ol.steps li.now{font-weight:600} ol.steps li.now::after{content:" \25C0 now";color:#8a6d00}
 ol.steps li.later{color:#888} ol.steps li.later::after{content:" (not reached)"} .live ol.steps li.later::after{content:" (not yet)"}
 ul.origins{font-size:13px;margin:6px 0;padding-left:1.4em}
-svg.chart{display:block;width:100%;height:auto;max-width:100%}
+svg.chart{display:block;width:100%;height:auto;max-width:860px}
 .legend{font-size:13px;margin:4px 0 2px} .key{display:inline-block;margin-right:14px;white-space:nowrap}
 .key i{display:inline-block;width:11px;height:11px;margin-right:5px;vertical-align:-1px}
 .diagram svg.chart{min-width:560px}
