@@ -142,7 +142,7 @@ std::string html_report(const sim::RunResult& r, const TimeSeries& series, const
   h += kStyle;
   h += fmt::format("</head><body{}>\n", live ? " class=\"live\"" : "");
   h += fmt::format("<h1>{}</h1>\n<p class=\"summary\">{}</p>\n", esc(r.scenario), esc(r.description));
-  h += fmt::format("<p class=\"summary\" id=\"summary\">seed {} · <span id=\"seconds\">{:.0f}</span> s simulated{} · "
+  h += fmt::format("<p class=\"summary\" id=\"summary\">seed {} · <span id=\"seconds\">{:.0f}</span> s simulated<span id=\"planned\">{}</span> · "
                    "<span id=\"requests\">{}</span> requests · expectations: <span id=\"verdict\" class=\"{}\">{}</span>",
                    r.seed, seconds(r.duration), seconds(r.duration) < planned ? fmt::format(" of {:g}", planned) : "",
                    r.requests, v.css(), v.text(live));

@@ -20,7 +20,9 @@ std::string live_dashboard_script(int refresh_seconds) {
   function render(j) {{
     var now = j.run.duration_s, held = 0, pending = 0, failed = 0;
     j.expectations.forEach(function (e) {{ if (e.passed) held++; else if (!e.reached) pending++; else failed++; }});
+    var planned = j.phases.length ? j.phases[j.phases.length - 1].end_s : 0;
     set("seconds", Math.round(now));
+    set("planned", now < planned ? " of " + planned : "");
     set("requests", j.run.requests);
     var v = document.getElementById("verdict");
     v.textContent = held + " of " + j.expectations.length + " held" + (pending ? " · " + pending + " pending" : "") +
