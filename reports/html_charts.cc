@@ -226,10 +226,10 @@ std::string latency_chart_svg(const TimeSeries& series, const sim::RunResult& r)
   size_t i = 0;
   for (const auto& [service, bins] : series.services()) keys += legend_item(swatch(series_color(i++)), service);
   keys += "<span class=\"key\">p50 solid, p99 dashed</span>";
-  Band b{22, 140};
+  Band b{32, 140};  // the unit above the axis, clear of its top label even in a phone's larger text
   std::vector<std::pair<double, std::string>> labels;
   for (double t : ticks) labels.emplace_back(t / top_ms, fmt::format("{:g}", t));
-  std::string body = fmt::format(R"~(<text x="{}" y="14" class="ax" text-anchor="end">ms</text>)~", kPlotLeft - 4) +
+  std::string body = fmt::format(R"~(<text x="{}" y="13" class="ax" text-anchor="end">ms</text>)~", kPlotLeft - 4) +
                      plot_frame(ax, b, r, true, true) + y_axis(b, labels);
   i = 0;
   for (const auto& [service, bins] : series.services()) {
