@@ -58,7 +58,7 @@ bool chromium_screenshot(const std::string& url, int width, int height, const st
   std::string log = png + ".log";
   fs::remove(png);
   std::string cmd =
-      chromium(window_width(width), height, "--run-all-compositor-stages-before-draw --virtual-time-budget=2000 --screenshot=" + png, url,
+      chromium(window_width(width), height, "--screenshot=" + png, url,
                "/dev/null", log);
   if (std::system(cmd.c_str()) != 0 || !fs::exists(png)) {
     *why = "chromium --screenshot failed: " + slurp(log);

@@ -24,7 +24,9 @@ std::string framed_page(const std::string& src, int width, int height);
 // The window size for a framed page of that width.
 inline int window_width(int width) { return width < 500 ? 500 : width; }
 
-// A screenshot of `url` at width x height into `png`; false on failure.
+// A screenshot of `url` at width x height into `png` (a page without
+// scripts: no virtual time, which made tall screenshots hang now and then);
+// false on failure.
 bool chromium_screenshot(const std::string& url, int width, int height, const std::string& png, std::string* why);
 
 // A script that, once the page has loaded, measures its layout and appends

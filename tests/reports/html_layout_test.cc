@@ -145,7 +145,7 @@ std::optional<Measure> measure(const std::string& html_path, int width) {
   std::string frame = html_path + ".frame-" + std::to_string(width) + ".html";
   std::ofstream(frame) << testing::framed_page(fs::path(probe).filename().string(), width, 900);
   std::string why;
-  auto dom = testing::chromium_dom("file://" + frame, width, 10000, &why);  // virtual time: costs nothing unless waited for
+  auto dom = testing::chromium_dom("file://" + frame, width, 5000, &why);
   if (!dom) {
     ADD_FAILURE() << why;
     return std::nullopt;
