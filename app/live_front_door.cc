@@ -3,6 +3,7 @@
 #include "app/admin_routes.h"
 #include "config/say.h"
 #include "reports/html_report.h"
+#include "reports/run_report.h"
 
 namespace meshsim::app {
 
@@ -64,9 +65,13 @@ void LiveFrontDoor::add_routes() {
   LiveWorld& live = live_;
   add_config_routes(api_, config_);
   add_telemetry_routes(api_, live.telemetry());
-  api_.on("GET", "/", "the live dashboard (HTML, refreshes itself)", [&live](const proxy::HttpRequest&) {
+  api_.on("GET", "/", "the live dashboard (HTML, updates itself from /report.json)", [&live](const proxy::HttpRequest&) {
     return respond(200, reports::html_report(live.snapshot(), live.series(), live.telemetry(), 2), "text/html; charset=utf-8");
   });
+  api_.on("GET", "/report.json", "the run so far, as report.json (expectations not judged yet: reached false)",
+          [&live](const proxy::HttpRequest&) {
+            return respond(200, reports::run_json(live.snapshot(), MESHSIM_VERSION).dump(2) + "\n", "application/json");
+          });
   api_.on("GET", "/graph", "the service graph: DOT, or ?format=svg|mermaid|text", [&live](const proxy::HttpRequest& request) {
     double seconds = std::max(1.0, static_cast<double>(live.now().count()) / 1e6);
     std::string format = query_value(request, "format");

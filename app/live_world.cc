@@ -74,11 +74,8 @@ void LiveWorld::apply_next_step() {
 }
 
 sim::RunResult LiveWorld::snapshot() const {
-  sim::RunResult r;
-  r.scenario = scenario_.name + " (live)";
-  r.description = scenario_.description;
-  r.seed = options_.seed.value_or(scenario_.seed);
-  r.duration = std::max(session_->now(), sim::Duration(1'000'000));
+  sim::RunResult r = session_->snapshot();
+  r.scenario += " (live)";
   return r;
 }
 

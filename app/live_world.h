@@ -50,7 +50,8 @@ class LiveWorld {
   const sim::Scenario& scenario() const { return scenario_; }
   const reports::MeshTelemetry& telemetry() const { return telemetry_; }
   const reports::TimeSeries& series() const { return series_; }
-  // What the run looks like so far (no expectations checked), for live pages.
+  // What the run looks like so far, for live pages: phases, requests, and
+  // expectations judged once their window has closed (pending before).
   sim::RunResult snapshot() const;
   // Ends the session: the full result with expectations.
   sim::RunResult finish();

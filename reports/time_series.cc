@@ -9,14 +9,46 @@
 
 namespace meshsim::reports {
 
+namespace {
+
+bool is_error(const proxy::TelemetryEvent& e) { return e.response_code >= 400 || e.response_code == 0; }
+
+std::string call_key(std::string_view request_id, std::string_view ns, std::string_view workload) {
+  return fmt::format("{} {}/{}", request_id, ns, workload);
+}
+
+}  // namespace
+
+// A destination report of an error: was it passed on? The source-side report
+// of a failed call the same workload made for the same request is recorded
+// first (the call ends before the workload answers).
+bool TimeSeries::take_failed_call(const proxy::TelemetryEvent& e) {
+  if (e.request_id.empty()) return false;
+  return failed_calls_.erase(call_key(e.request_id, e.destination_namespace, e.destination_workload)) > 0;
+}
+
 void TimeSeries::record(const proxy::TelemetryEvent& e) {
-  if (e.reporter != proxy::TelemetryEvent::Reporter::kDestination) return;
+  if (e.reporter == proxy::TelemetryEvent::Reporter::kSource) {
+    if (!is_error(e) || e.request_id.empty()) return;
+    auto [it, added] = failed_calls_.insert(call_key(e.request_id, e.source_namespace, e.source_workload));
+    if (added) failed_calls_order_.push_back(*it);
+    if (failed_calls_order_.size() > kFailedCallsMax) {
+      failed_calls_.erase(failed_calls_order_.front());
+      failed_calls_order_.pop_front();
+    }
+    return;
+  }
   int64_t second = e.start.count() / 1'000'000;
   if (second < 0 || second >= kSecondsMax) return;
   std::string service = proxy::short_name(e.destination_service);
   Bin& bin = services_[service][second];
   ++bin.requests;
-  if (e.response_code >= 400 || e.response_code == 0) ++bin.errors;
+  if (is_error(e)) {
+    ++bin.errors;
+    if (take_failed_call(e)) ++bin.errors_passed_on;
+    else if (e.response_flags.empty() || e.response_flags == "-") ++error_origins_[service][std::to_string(e.response_code)];
+    else ++error_origins_[service][fmt::format("{} {}", e.response_code, e.response_flags)];
+  }
   ++bin.by_version[e.destination_version.empty() ? "-" : std::string(e.destination_version)];
   bin.latency.record(e.duration.count());
 }
@@ -29,6 +61,7 @@ nlohmann::ordered_json TimeSeries::json() const {
       list.push_back({{"t_s", second},
                       {"requests", b.requests},
                       {"errors", b.errors},
+                      {"errors_passed_on", b.errors_passed_on},
                       {"by_version", b.by_version},
                       {"p50_ms", static_cast<double>(b.latency.percentile(50)) / 1000.0},
                       {"p99_ms", static_cast<double>(b.latency.percentile(99)) / 1000.0}});

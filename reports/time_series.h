@@ -1,9 +1,15 @@
 // Per-second series of what the destination sidecars reported, per service:
 // requests by version, errors, and latency (a 5-bit histogram per second,
 // percentiles within 1/16). Bounded to the first hour of simulated time.
+// Each error is told apart by where it started: returned by the service
+// itself (its app or its sidecar, e.g. an RBAC 403), or passed on from a
+// call it made that failed (the source-side report of that call, same
+// x-request-id, came first), so a caller's failure does not hide its cause.
 #pragma once
 
+#include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,12 +25,16 @@ class TimeSeries final : public proxy::TelemetrySink {
   static constexpr int64_t kSecondsMax = 3600;
   struct Bin {
     uint64_t requests = 0, errors = 0;
+    uint64_t errors_passed_on = 0;  // of `errors`: a call this service made had failed
     std::map<std::string, uint64_t> by_version;
     sim::LatencyHistogram latency{5};
   };
   void record(const proxy::TelemetryEvent& event) override;
   // service short name -> second -> bin
   const std::map<std::string, std::map<int64_t, Bin>>& services() const { return services_; }
+  // service -> "403" or "503 UH" (status, then Envoy's response flags) -> errors that started
+  // at that service, over the whole run.
+  const std::map<std::string, std::map<std::string, uint64_t>>& error_origins() const { return error_origins_; }
   // report.json's "time_series": per service, one entry per second with traffic.
   nlohmann::ordered_json json() const;
   // Terminal sparklines of requests/s per version and errors/s, one line each,
@@ -35,7 +45,15 @@ class TimeSeries final : public proxy::TelemetrySink {
   std::vector<std::string> recent_table(double now, int window) const;
 
  private:
+  static constexpr size_t kFailedCallsMax = 4096;  // requests in flight whose calls failed, oldest forgotten first
+  bool take_failed_call(const proxy::TelemetryEvent& event);
+
   std::map<std::string, std::map<int64_t, Bin>> services_;
+  std::map<std::string, std::map<std::string, uint64_t>> error_origins_;
+  // "x-request-id namespace/workload" of calls that failed, until the
+  // calling workload's own inbound report for that request arrives.
+  std::set<std::string> failed_calls_;
+  std::deque<std::string> failed_calls_order_;
 };
 
 }  // namespace meshsim::reports

@@ -106,8 +106,20 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     // A run stopped early (serve) reports what ran, not what was planned.
     if (now() < sc_.duration) result_.duration = now();
     for (auto& p : phases_) result_.phases.push_back(std::move(p));
-    finish_expectations();
+    result_.expectations = judge_expectations(/*running=*/false);
     return std::move(result_);
+  }
+
+  // The run so far, for live pages: every phase (those not begun yet are
+  // empty), what ran, and each expectation judged if its window has closed,
+  // "not reached yet" otherwise.
+  RunResult snapshot() const {
+    RunResult r = result_;
+    r.events = world_.const_scheduler().events_run();
+    r.duration = now();
+    r.phases = phases_;
+    r.expectations = judge_expectations(/*running=*/true);
+    return r;
   }
 
   Duration now() const { return world_.const_scheduler().now(); }
@@ -467,7 +479,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     });
   }
 
-  void finish_expectations() {
+  std::vector<ExpectationResult> judge_expectations(bool running) const {
+    std::vector<ExpectationResult> judged;
     for (const auto& x : expectations_) {
       const Expectation& e = *x.spec;
       ExpectationResult r;
@@ -531,12 +544,13 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (now() < window_end) {
         r.reached = false;
         r.passed = false;
-        r.observed = fmt::format("not reached: the run stopped at {:.1f} s, the window ends at {:.1f} s (so far: {})",
-                                 static_cast<double>(now().count()) / 1e6, static_cast<double>(window_end.count()) / 1e6,
-                                 r.observed);
+        r.observed = fmt::format("not reached{}: the run {} at {:.1f} s, the window ends at {:.1f} s (so far: {})",
+                                 running ? " yet" : "", running ? "is" : "stopped", static_cast<double>(now().count()) / 1e6,
+                                 static_cast<double>(window_end.count()) / 1e6, r.observed);
       }
-      result_.expectations.push_back(std::move(r));
+      judged.push_back(std::move(r));
     }
+    return judged;
   }
 
   const Scenario& sc_;
@@ -578,6 +592,7 @@ void ScenarioSession::send_ingress(proxy::HttpRequest request, const std::string
 }
 std::optional<ScenarioSession::GatewayAddress> ScenarioSession::ingress_gateway() const { return runner_->ingress_gateway(); }
 RunResult ScenarioSession::finish() { return runner_->finish(); }
+RunResult ScenarioSession::snapshot() const { return runner_->snapshot(); }
 World& ScenarioSession::world() { return runner_->world(); }
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {

@@ -73,6 +73,9 @@ class ScenarioSession {
   };
   std::optional<GatewayAddress> ingress_gateway() const;
   RunResult finish();
+  // The run so far without ending it (live dashboards): expectations whose
+  // window is still open are reached == false.
+  RunResult snapshot() const;
   // The mesh itself, for live commands that carry its traffic over sockets.
   World& world();
 

@@ -308,41 +308,4 @@ spec:
 }  // namespace
 }  // namespace meshsim::reports
 
-#include "reports/html_report.h"
-#include "reports/time_series.h"
-
-namespace meshsim::reports {
-namespace {
-
-// report.html renders in headless Chromium (Debian's chromium) without
-// console errors; the screenshot is kept in the build tree for a person.
-TEST(ReportFiles, HtmlRendersInHeadlessChromium) {
-  auto loaded = config::load_scenario({std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml"});
-  ASSERT_TRUE(loaded.scenario.has_value());
-  TelemetryOptions t;
-  MeshTelemetry telemetry(t);
-  TimeSeries series;
-  sim::RunOptions options;
-  options.sinks = {&telemetry, &series};
-  sim::RunResult r = sim::run_scenario(*loaded.scenario, options);
-  std::string html = html_report(r, series, telemetry);
-  EXPECT_EQ(html.find("http://"), html.find("http://frontend/"));  // no fetches: the only URL is the demo's curl command
-  EXPECT_EQ(html.find("<script"), std::string::npos);
-  EXPECT_NE(html.find("<svg"), std::string::npos);
-  std::string page = write_temp("report.html", html);
-  std::string shot = std::string(MESHSIM_BINARY_DIR) + "/report-screenshot.png";
-  std::string log = page + ".log";
-  std::remove(shot.c_str());
-  std::string cmd = "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                    "--disable-background-networking --disable-component-update --disable-sync "
-                    "--enable-logging=stderr --v=0 --user-data-dir=$(mktemp -d) --window-size=1040,2900 --screenshot=" +
-                    shot + " file://" + page + " > " + log + " 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << "chromium failed; see " << log;
-  EXPECT_GT(fs::exists(shot) ? fs::file_size(shot) : 0, 50'000u);
-  std::ifstream in(log);
-  std::string line;
-  while (std::getline(in, line)) EXPECT_EQ(line.find("CONSOLE"), std::string::npos) << line;
-}
-
-}  // namespace
-}  // namespace meshsim::reports
+// report.html in headless Chromium: tests/reports/html_layout_test.cc.
