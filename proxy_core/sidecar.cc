@@ -676,6 +676,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     cancel_per_try();
     in_flight_to = nullptr;
     upstream_plaintext = tr.plaintext;
+    result.dry_run = std::move(tr.dry_run);
     if (!tr.connected) {
       record_outlier(e, 0, Outcome::kConnectFailure);
       if (retries_connect_failure() && retry_allowed()) {
@@ -819,7 +820,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 };
 
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
-                                         const HttpRequest& request) {
+                                         const HttpRequest& request, const RequestAuth* auth,
+                                         std::vector<ShadowDecision>* dry_run) {
   const auto& policies = table.authorization_policies_for(self);
   if (policies.empty()) return std::nullopt;  // none selects the workload: allowed, nothing to build
   AuthzRequest a;
@@ -832,7 +834,10 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
   a.path = normalize_path(request.path());
   a.host = request.authority;
   a.headers = &request.headers;
-  if (authorize(policies, a).allowed) return std::nullopt;
+  a.auth = auth;
+  AuthzDecision decision = authorize(policies, a);
+  if (dry_run != nullptr) *dry_run = std::move(decision.shadow);
+  if (decision.allowed) return std::nullopt;
   return text_reply(403, kRbacDeniedBody);
 }
 
@@ -870,6 +875,7 @@ struct InboundExchange {
   TraceId trace_id, span_id, parent_span;
   bool sampled = false;
   uint64_t request_bytes = 0;
+  std::vector<ShadowDecision> dry_run;  // the RBAC filter's shadow verdicts
 
   // Sends the response back to the peer; returns its wire size. The inbound
   // listener's server_name is "istio-envoy" (proxy_headers.go).
@@ -879,6 +885,7 @@ struct InboundExchange {
     TransportResult tr;
     tr.connected = true;
     tr.response_bytes = serialize(r);
+    tr.dry_run = dry_run;
     uint64_t wire_bytes = tr.response_bytes.size();
     done(std::move(tr));
     return wire_bytes;
@@ -991,7 +998,22 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     env_.telemetry->record(ev);
   };
   if (self_ != nullptr) {
-    if (auto denied = inbound_rbac(*table, *self_, peer, port, request)) {
+    // Istio's inbound HTTP filters: jwt_authn (RequestAuthentication) before RBAC.
+    std::optional<RequestAuth> request_auth;
+    if (const auto& providers = table->jwt_providers_for(*self_); !providers.empty()) {
+      // Token lifetimes are checked against the simulated clock in Unix time.
+      int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+      JwtAuthnResult authn = authenticate_jwt(providers, request, now_s);
+      if (authn.status != JwtStatus::kOk) {
+        HttpResponse reply = jwt_failure_reply(authn.status, request);
+        int status = reply.status;
+        uint64_t sent = x.reply(this, std::move(reply));
+        record(x, status, "-", sent);
+        return;
+      }
+      request_auth = std::move(authn.auth);
+    }
+    if (auto denied = inbound_rbac(*table, *self_, peer, port, request, request_auth ? &*request_auth : nullptr, &x.dry_run)) {
       uint64_t sent = x.reply(this, std::move(*denied));
       record(x, 403, "-", sent);
       return;
