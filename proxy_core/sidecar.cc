@@ -841,6 +841,18 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
   return text_reply(403, kRbacDeniedBody);
 }
 
+std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
+                                                 uint32_t port, HttpRequest& request, int64_t now_s,
+                                                 std::vector<ShadowDecision>* dry_run) {
+  std::optional<RequestAuth> request_auth;
+  if (const auto& providers = table.jwt_providers_for(self); !providers.empty()) {
+    JwtAuthnResult authn = authenticate_jwt(providers, request, now_s);
+    if (authn.status != JwtStatus::kOk) return jwt_failure_reply(authn.status, request);
+    request_auth = std::move(authn.auth);
+  }
+  return inbound_rbac(table, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run);
+}
+
 void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done) {
   boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
   call->sidecar = this;
@@ -998,24 +1010,12 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     env_.telemetry->record(ev);
   };
   if (self_ != nullptr) {
-    // Istio's inbound HTTP filters: jwt_authn (RequestAuthentication) before RBAC.
-    std::optional<RequestAuth> request_auth;
-    if (const auto& providers = table->jwt_providers_for(*self_); !providers.empty()) {
-      // Token lifetimes are checked against the simulated clock in Unix time.
-      int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
-      JwtAuthnResult authn = authenticate_jwt(providers, request, now_s);
-      if (authn.status != JwtStatus::kOk) {
-        HttpResponse reply = jwt_failure_reply(authn.status, request);
-        int status = reply.status;
-        uint64_t sent = x.reply(this, std::move(reply));
-        record(x, status, "-", sent);
-        return;
-      }
-      request_auth = std::move(authn.auth);
-    }
-    if (auto denied = inbound_rbac(*table, *self_, peer, port, request, request_auth ? &*request_auth : nullptr, &x.dry_run)) {
-      uint64_t sent = x.reply(this, std::move(*denied));
-      record(x, 403, "-", sent);
+    // Token lifetimes are checked against the simulated clock in Unix time.
+    int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+    if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &x.dry_run)) {
+      int status = refused->status;
+      uint64_t sent = x.reply(this, std::move(*refused));
+      record(x, status, "-", sent);
       return;
     }
   }

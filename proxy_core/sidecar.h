@@ -113,6 +113,15 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
                                          const HttpRequest& request, const RequestAuth* auth = nullptr,
                                          std::vector<ShadowDecision>* dry_run = nullptr);
 
+// The HTTP filters Istio puts in front of a workload (or gateway) that
+// decide whether a request goes on: jwt_authn from RequestAuthentication,
+// then RBAC from AuthorizationPolicy (given the verified JWT). Returns the
+// 401/403 local reply, or nothing and `request` as the next filter sees it
+// (verified token removed, claim headers added). `now_s` is Unix time.
+std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
+                                                 uint32_t port, HttpRequest& request, int64_t now_s,
+                                                 std::vector<ShadowDecision>* dry_run = nullptr);
+
 // The local application behind an inbound sidecar.
 using AppHandler = std::function<void(HttpRequest&&, const PeerInfo&, std::function<void(HttpResponse&&)>)>;
 
