@@ -92,16 +92,30 @@ class InboundPolicyTransport final : public proxy::Transport {
   }
 
  private:
+  // The upstream's inbound filters: jwt_authn (RequestAuthentication), then
+  // RBAC. A verified request goes on re-encoded: without its token (unless
+  // forwarded) and with any claim headers.
   std::optional<proxy::HttpResponse> check(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
-                                           const std::string& request_bytes) const {
+                                           std::string& request_bytes) const {
     const proxy::RouteTable& table = snapshot_.current();
-    if (table.authorization_policies_for(to).empty()) return std::nullopt;  // nothing to check: no second parse
+    const auto& providers = table.jwt_providers_for(to);
+    if (table.authorization_policies_for(to).empty() && providers.empty()) return std::nullopt;  // no second parse
     proxy::HttpRequest request;
     if (!proxy::parse_request(request_bytes, request)) return std::nullopt;
+    std::optional<proxy::RequestAuth> auth;
+    if (!providers.empty()) {
+      // A real client and server: token lifetimes are read against the wall clock.
+      int64_t now_s =
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      proxy::JwtAuthnResult authn = proxy::authenticate_jwt(providers, request, now_s);
+      if (authn.status != proxy::JwtStatus::kOk) return proxy::jwt_failure_reply(authn.status, request);
+      auth = std::move(authn.auth);
+      request_bytes = proxy::serialize(request);
+    }
     proxy::PeerInfo plaintext;  // the real client had no sidecar: no mTLS identity
     plaintext.ns = from.ns;
     plaintext.ip = from.ip;
-    return proxy::inbound_rbac(table, to, plaintext, port, request);
+    return proxy::inbound_rbac(table, to, plaintext, port, request, auth ? &*auth : nullptr);
   }
 
   proxy::Transport& next_;

@@ -12,6 +12,7 @@
 
 #include "config/parse.h"
 #include "config/say.h"
+#include "config/unmodeled_kinds.h"
 
 #include "config/yaml_reader.h"
 
@@ -109,6 +110,7 @@ const KindInfo kModeledKinds[] = {
     {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "Gateway"},
     {"security.istio.io", {"v1beta1", "v1"}, "AuthorizationPolicy"},
     {"security.istio.io", {"v1beta1", "v1"}, "PeerAuthentication"},
+    {"security.istio.io", {"v1beta1", "v1"}, "RequestAuthentication"},
     {"gateway.networking.k8s.io", {"v1", "v1beta1"}, "HTTPRoute"},
     {"meshsim.dev", {"v1alpha1"}, "Behavior"},
     {"meshsim.dev", {"v1alpha1"}, "Scenario"},
@@ -195,8 +197,7 @@ class DocumentLoader {
     for (const KindInfo& k : kModeledKinds)
       if (k.kind == *kind && k.group == group) info = &k;
     if (info == nullptr) {
-      result_.diagnostics.push_back({Severity::kInfo, "MSH0004", "", r.pos(node),
-                                     "skipped " + *api_version + " " + *kind + ": meshsim does not model this kind"});
+      skip_unmodeled(r, node, group, *api_version, *kind);
       return;
     }
     if (std::find(info->versions.begin(), info->versions.end(), version) == info->versions.end()) {
@@ -256,7 +257,12 @@ class DocumentLoader {
     } else if (*kind == "AuthorizationPolicy") {
       proxy::AuthorizationPolicy ap;
       parse_authorization_policy(r, spec, ap);
+      ap.dry_run = dry_run_annotation(r, node);
       apply(res.authorization_policies, with_header(std::move(ap)));
+    } else if (*kind == "RequestAuthentication") {
+      proxy::RequestAuthentication ra;
+      parse_request_authentication(r, spec, ra);
+      apply(res.request_authentications, with_header(std::move(ra)));
     } else if (*kind == "PeerAuthentication") {
       proxy::PeerAuthentication pa;
       parse_peer_authentication(r, spec, pa);
@@ -284,6 +290,45 @@ class DocumentLoader {
       if (existing != res.http_routes.end()) route.creation_order = existing->creation_order;
       apply(res.http_routes, with_header(std::move(route)));
     }
+  }
+
+  // Istio's annotation istio.io/dry-run, read with strconv.ParseBool
+  // (pilot/pkg/security/authz/builder isDryRun): a value it cannot parse
+  // is logged and the policy is enforced.
+  bool dry_run_annotation(YamlReader& r, const YAML::Node& node) {
+    const YAML::Node md = node["metadata"];
+    if (!md || !md.IsMap() || !md["annotations"] || !md["annotations"].IsMap()) return false;
+    const YAML::Node v = md["annotations"]["istio.io/dry-run"];
+    if (!v || !v.IsScalar()) return false;
+    static const std::string kTrue[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const std::string kFalse[] = {"0", "f", "F", "FALSE", "false", "False"};
+    const std::string& s = v.Scalar();
+    if (std::find(std::begin(kTrue), std::end(kTrue), s) != std::end(kTrue)) return true;
+    if (std::find(std::begin(kFalse), std::end(kFalse), s) == std::end(kFalse))
+      r.warning(v, "MSH0042", "istio.io/dry-run: \"" + s + "\" is not a boolean; Istio enforces the policy");
+    return false;
+  }
+
+  // A kind meshsim does not simulate: said plainly, as a Warning when
+  // ignoring it may make traffic differ from the cluster's.
+  void skip_unmodeled(YamlReader& r, const YAML::Node& node, const std::string& group, const std::string& api_version,
+                      const std::string& kind) {
+    std::string name, ns = options_.default_namespace;
+    if (auto md = node["metadata"]; md && md.IsMap()) {
+      if (md["name"] && md["name"].IsScalar()) name = md["name"].Scalar();
+      if (md["namespace"] && md["namespace"].IsScalar()) ns = md["namespace"].Scalar();
+    }
+    std::string resource = name.empty() ? "" : kind + " " + ns + "/" + name;
+    auto known = find_unmodeled_kind(group, kind);
+    if (!known) {
+      result_.diagnostics.push_back({Severity::kInfo, std::string(kNotSimulatedCode), resource, r.pos(node),
+                                     "skipped " + api_version + " " + kind + ": meshsim does not model this kind"});
+      return;
+    }
+    std::string message = "not simulated: " + kind + " " + std::string(known->effect) + "; meshsim ignores it";
+    if (known->changes_traffic) message += ", so traffic in the cluster may differ from what meshsim shows";
+    result_.diagnostics.push_back({known->changes_traffic ? Severity::kWarning : Severity::kInfo,
+                                   std::string(kNotSimulatedCode), resource, r.pos(node), message});
   }
 
   bool require_spec(YamlReader& r, const YAML::Node& node) {

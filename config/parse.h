@@ -18,6 +18,7 @@ void parse_authorization_policy(YamlReader& r, const YAML::Node& spec,
                                 proxy::AuthorizationPolicy& out);
 void parse_peer_authentication(YamlReader& r, const YAML::Node& spec,
                                proxy::PeerAuthentication& out);
+void parse_request_authentication(YamlReader& r, const YAML::Node& spec, proxy::RequestAuthentication& out);
 void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
 void parse_gateway(YamlReader& r, const YAML::Node& spec, proxy::Gateway& out);
 

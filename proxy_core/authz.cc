@@ -92,11 +92,15 @@ bool source_matches(const AuthzSource& s, const AuthzRequest& r) {
   auto principal = [&](const std::string& p) { return !r.principal.empty() && authz_string_matches(p, r.principal); };
   auto ns = [&](const std::string& p) { return !r.principal.empty() && authz_string_matches(p, r.source_namespace); };
   auto ip = [&](const std::string& b) { return ip_in_block(b, r.source_ip); };
+  // requestPrincipals: "<iss>/<sub>" of a verified JWT; none without one
+  // (authorization_policy.proto Source.requestPrincipals).
+  auto request_principal = [&](const std::string& p) {
+    return r.auth != nullptr && authz_string_matches(p, r.auth->principal);
+  };
   return field_matches(s.principals, s.not_principals, principal) &&
          field_matches(s.namespaces, s.not_namespaces, ns) && field_matches(s.ip_blocks, s.not_ip_blocks, ip) &&
          field_matches(s.remote_ip_blocks, s.not_remote_ip_blocks, ip) &&
-         // No JWT is modeled: a request principal never matches.
-         field_matches(s.request_principals, s.not_request_principals, [](const std::string&) { return false; });
+         field_matches(s.request_principals, s.not_request_principals, request_principal);
 }
 
 bool operation_matches(const AuthzOperation& o, const AuthzRequest& r) {
@@ -113,28 +117,74 @@ bool operation_matches(const AuthzOperation& o, const AuthzRequest& r) {
          field_matches(o.methods, o.not_methods, method) && field_matches(o.paths, o.not_paths, path);
 }
 
-std::optional<std::string> condition_value(const std::string& key, const AuthzRequest& r) {
+// request.auth.claims[a][b] -> {"a", "b"}; empty when the key is not of that form.
+std::vector<std::string> claim_path(std::string_view key) {
+  std::vector<std::string> out;
+  constexpr std::string_view kPrefix = "request.auth.claims";
+  if (!key.starts_with(kPrefix)) return out;
+  key.remove_prefix(kPrefix.size());
+  while (!key.empty()) {
+    auto close = key.find(']');
+    if (key.front() != '[' || close == std::string_view::npos || close == 1) return {};
+    out.emplace_back(key.substr(1, close - 1));
+    key.remove_prefix(close + 1);
+  }
+  return out;
+}
+
+// The values a condition key has for this request: one for most keys,
+// several for list claims and audiences, none when the attribute is absent.
+std::optional<std::vector<std::string>> condition_values(const std::string& key, const AuthzRequest& r) {
+  auto one = [](std::optional<std::string> v) -> std::optional<std::vector<std::string>> {
+    if (!v) return std::nullopt;
+    return std::vector<std::string>{std::move(*v)};
+  };
   if (key.starts_with("request.headers[") && key.ends_with("]")) {
     std::string name = key.substr(16, key.size() - 17);
     if (!r.headers) return std::nullopt;
     auto v = r.headers->get_joined(name);
-    if (!v && (iequals(name, "host") || name == ":authority")) return r.host;
-    return v;
+    if (!v && (iequals(name, "host") || name == ":authority")) return one(r.host);
+    return one(v);
   }
-  if (key == "source.ip" || key == "remote.ip") return r.source_ip;
-  if (key == "source.namespace") return r.principal.empty() ? std::nullopt : std::optional<std::string>(r.source_namespace);
-  if (key == "source.principal") return r.principal.empty() ? std::nullopt : std::optional<std::string>(r.principal);
-  if (key == "destination.ip") return r.destination_ip;
-  if (key == "destination.port") return std::to_string(r.destination_port);
-  return std::nullopt;  // request.auth.*, connection.sni…: not modeled, never match
+  if (key == "source.ip" || key == "remote.ip") return one(r.source_ip);
+  if (key == "source.namespace") return r.principal.empty() ? std::nullopt : one(r.source_namespace);
+  if (key == "source.principal") return r.principal.empty() ? std::nullopt : one(r.principal);
+  if (key == "destination.ip") return one(r.destination_ip);
+  if (key == "destination.port") return one(std::to_string(r.destination_port));
+  // request.auth.*: attributes of the verified JWT (Istio conditions
+  // reference); without one none of them exists.
+  if (key.starts_with("request.auth.")) {
+    if (r.auth == nullptr) return std::nullopt;
+    if (key == "request.auth.principal") return one(r.auth->principal);
+    if (key == "request.auth.audiences") return r.auth->audiences;
+    if (key == "request.auth.presenter") return r.auth->presenter.empty() ? std::nullopt : one(r.auth->presenter);
+    auto path = claim_path(key);
+    if (path.empty()) return std::nullopt;
+    const nlohmann::json* at = &r.auth->claims;
+    for (const auto& k : path) {
+      if (!at->is_object() || !at->contains(k)) return std::nullopt;
+      at = &(*at)[k];
+    }
+    // Istio matches string claims and lists of strings (a list matches when
+    // any element does: authz-jwt task, groups claim); other kinds never.
+    std::vector<std::string> out;
+    if (at->is_string()) out.push_back(at->get<std::string>());
+    else if (at->is_array())
+      for (const auto& e : *at)
+        if (e.is_string()) out.push_back(e.get<std::string>());
+    if (out.empty()) return std::nullopt;
+    return out;
+  }
+  return std::nullopt;  // connection.sni, experimental keys…: not modeled, never match
 }
 
 bool condition_matches(const AuthzCondition& c, const AuthzRequest& r) {
-  auto value = condition_value(c.key, r);
+  auto values = condition_values(c.key, r);
   bool ip_key = c.key == "source.ip" || c.key == "remote.ip" || c.key == "destination.ip";
   auto match = [&](const std::string& p) {
-    if (!value) return false;
-    return ip_key ? ip_in_block(p, *value) : authz_string_matches(p, *value);
+    if (!values) return false;
+    return std::any_of(values->begin(), values->end(),
+                       [&](const std::string& v) { return ip_key ? ip_in_block(p, v) : authz_string_matches(p, v); });
   };
   return field_matches(c.values, c.not_values, match);
 }
@@ -162,19 +212,60 @@ bool authz_path_matches(std::string_view pattern, std::string_view path) {
   return template_matches(split_segments(pattern), 0, split_segments(path), 0);
 }
 
+namespace {
+
+// The Envoy RBAC policy id of the first (by name, as Envoy's engine keeps
+// policies in a sorted map) matching rule of the dry-run policies with
+// `action`; a policy without rules is one rule that never matches.
+std::optional<std::string> shadow_match(const std::vector<const AuthorizationPolicy*>& policies,
+                                        AuthorizationPolicy::Action action, const AuthzRequest& request) {
+  std::optional<std::string> first;
+  for (const auto* p : policies) {
+    if (!p->dry_run || p->action != action) continue;
+    for (size_t i = 0; i < p->rules.size(); ++i) {
+      if (!rule_matches(p->rules[i], request)) continue;
+      std::string id = "ns[" + p->header.meta.ns + "]-policy[" + p->header.meta.name + "]-rule[" + std::to_string(i) + "]";
+      if (!first || id < *first) first = std::move(id);
+    }
+  }
+  return first;
+}
+
+bool has_dry_run(const std::vector<const AuthorizationPolicy*>& policies, AuthorizationPolicy::Action action) {
+  return std::any_of(policies.begin(), policies.end(), [&](const auto* p) { return p->dry_run && p->action == action; });
+}
+
+}  // namespace
+
 AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request) {
   using Action = AuthorizationPolicy::Action;
+  AuthzDecision shadow_only;
+  // Istio builds one RBAC filter per action, DENY before ALLOW; dry-run
+  // policies become that filter's shadow_rules, which Envoy evaluates before
+  // its enforced rules and never acts on (builder.go build/buildHTTP,
+  // rbac_filter.cc decodeHeaders).
+  if (has_dry_run(policies, Action::kDeny)) {
+    auto id = shadow_match(policies, Action::kDeny, request);
+    shadow_only.shadow.push_back({"istio_dry_run_deny_", !id, id.value_or("")});
+  }
   for (const auto* p : policies)
-    if (p->action == Action::kDeny && policy_matches(*p, request))
-      return {false, name_of(*p), "denied by DENY policy " + name_of(*p)};
+    if (!p->dry_run && p->action == Action::kDeny && policy_matches(*p, request)) {
+      AuthzDecision d{false, name_of(*p), "denied by DENY policy " + name_of(*p), std::move(shadow_only.shadow)};
+      return d;
+    }
+  if (has_dry_run(policies, Action::kAllow)) {
+    auto id = shadow_match(policies, Action::kAllow, request);
+    shadow_only.shadow.push_back({"istio_dry_run_allow_", id.has_value(), id.value_or("")});
+  }
   bool any_allow = false;
   for (const auto* p : policies) {
-    if (p->action != Action::kAllow) continue;
+    if (p->dry_run || p->action != Action::kAllow) continue;
     any_allow = true;
-    if (policy_matches(*p, request)) return {true, name_of(*p), "allowed by ALLOW policy " + name_of(*p)};
+    if (policy_matches(*p, request))
+      return {true, name_of(*p), "allowed by ALLOW policy " + name_of(*p), std::move(shadow_only.shadow)};
   }
-  if (any_allow) return {false, "", "no ALLOW policy matched"};
-  return {true, "", "no ALLOW policy selects the workload"};
+  if (any_allow) return {false, "", "no ALLOW policy matched", std::move(shadow_only.shadow)};
+  return {true, "", "no ALLOW policy selects the workload", std::move(shadow_only.shadow)};
 }
 
 }  // namespace meshsim::proxy

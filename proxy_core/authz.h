@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "proxy_core/http.h"
+#include "proxy_core/jwt_authn.h"
 #include "proxy_core/resources.h"
 
 namespace meshsim::proxy {
@@ -23,12 +24,26 @@ struct AuthzRequest {
   std::string path;  // without the query, normalized
   std::string host;  // :authority
   const HeaderMap* headers = nullptr;
+  const RequestAuth* auth = nullptr;  // the verified JWT, if any (request.auth.*, requestPrincipals)
+};
+
+// A dry-run (shadow) engine's verdict, as Envoy's RBAC filter stores it in
+// its dynamic metadata (rbac_filter.cc): under the shadow_rules_stat_prefix
+// Istio gives it (istio_dry_run_allow_ / istio_dry_run_deny_, authz
+// model.go), `shadow_engine_result` allowed|denied and
+// `shadow_effective_policy_id`, the matched policy "ns[NS]-policy[NAME]-rule[I]"
+// (builder.go policyName), absent when none matched.
+struct ShadowDecision {
+  std::string prefix;     // istio_dry_run_deny_ | istio_dry_run_allow_
+  bool allowed = true;
+  std::string policy_id;  // empty when no dry-run policy matched
 };
 
 struct AuthzDecision {
   bool allowed = true;
   std::string policy;  // "ns/name" of the deciding policy, empty for default allow/deny
   std::string reason;  // "denied by DENY policy", "no ALLOW policy matched", …
+  std::vector<ShadowDecision> shadow;  // dry-run verdicts, in filter order (DENY, then ALLOW)
 };
 
 AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request);

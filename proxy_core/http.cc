@@ -193,6 +193,7 @@ const char* reason_phrase(int status) {
     case 307: return "Temporary Redirect";
     case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";  // jwt_authn's reply to a bad token
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 408: return "Request Timeout";

@@ -33,6 +33,7 @@ void apply_resources(Resources& base, const Resources& delta) {
   for (const auto& r : delta.authorization_policies) apply_one(base.authorization_policies, r);
   for (const auto& r : delta.peer_authentications) apply_one(base.peer_authentications, r);
   for (const auto& r : delta.http_routes) apply_one(base.http_routes, r);
+  for (const auto& r : delta.request_authentications) apply_one(base.request_authentications, r);
   for (const auto& r : delta.gateways) apply_one(base.gateways, r);
 }
 
@@ -49,6 +50,7 @@ std::vector<const ResourceHeader*> resource_headers(const Resources& resources) 
   add(resources.authorization_policies);
   add(resources.peer_authentications);
   add(resources.http_routes);
+  add(resources.request_authentications);
   add(resources.gateways);
   return out;
 }
@@ -65,6 +67,7 @@ bool delete_resource(Resources& base, const std::string& key) {
   if (kind == "AuthorizationPolicy") return erase_one(base.authorization_policies, ns, name);
   if (kind == "PeerAuthentication") return erase_one(base.peer_authentications, ns, name);
   if (kind == "HTTPRoute") return erase_one(base.http_routes, ns, name);
+  if (kind == "RequestAuthentication") return erase_one(base.request_authentications, ns, name);
   if (kind == "Gateway") return erase_one(base.gateways, ns, name);
   return false;
 }

@@ -337,6 +337,7 @@ struct AuthorizationPolicy {
   std::string provider;
   std::vector<AuthzRule> rules;
   bool rules_present = false;  // `rules: []` vs absent matter for ALLOW
+  bool dry_run = false;  // annotation istio.io/dry-run: evaluated as shadow rules, never enforced
 };
 
 struct PeerAuthentication {
@@ -435,6 +436,38 @@ struct GwHTTPRoute {
   uint64_t creation_order = 0;  // Gateway API tie-break: oldest route wins
 };
 
+// ------------------------------------------ Istio: RequestAuthentication
+// security/v1beta1/request_authentication.proto.
+struct JwtHeaderLocation {
+  std::string name;
+  std::string prefix;  // e.g. "Bearer "
+};
+
+struct ClaimToHeader {
+  std::string header, claim;
+};
+
+struct JwtRule {
+  std::string issuer;
+  std::vector<std::string> audiences;
+  std::string jwks_uri;
+  std::string jwks;  // inline JWKS JSON
+  std::vector<JwtHeaderLocation> from_headers;
+  std::vector<std::string> from_params;
+  std::vector<std::string> from_cookies;
+  std::string output_payload_to_header;
+  std::vector<ClaimToHeader> output_claim_to_headers;
+  bool forward_original_token = false;
+  std::vector<std::string> space_delimited_claims;
+  std::string path;  // field path, for diagnostics
+};
+
+struct RequestAuthentication {
+  ResourceHeader header;
+  std::optional<Labels> selector;  // absent = every workload in the namespace
+  std::vector<JwtRule> jwt_rules;
+};
+
 // ------------------------------------------------- Istio: Gateway
 // networking/v1alpha3/gateway.proto: what a gateway proxy listens for.
 struct GatewayServerPort {
@@ -474,6 +507,7 @@ struct Resources {
   std::vector<AuthorizationPolicy> authorization_policies;
   std::vector<PeerAuthentication> peer_authentications;
   std::vector<GwHTTPRoute> http_routes;
+  std::vector<RequestAuthentication> request_authentications;
   std::vector<Gateway> gateways;
 };
 

@@ -377,8 +377,23 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
         }
       }
   }
+  // Each RequestAuthentication's key sets are compiled once and shared by
+  // the endpoints it selects.
+  std::map<const RequestAuthentication*, std::vector<JwtProvider>> providers_by_policy;
+  for (const auto& ra : table->resources_->request_authentications)
+    providers_by_policy[&ra] = compile_jwt_providers({&ra});
   for (const Endpoint& e : table->endpoints_) {
     table->authz_by_endpoint_.push_back(table->select_authorization_policies(e));
+    std::vector<JwtProvider> providers;
+    for (const auto& ra : table->resources_->request_authentications) {
+      if (ra.header.meta.ns != e.ns && ra.header.meta.ns != kRootNamespace) continue;
+      if (ra.selector && !labels_select(*ra.selector, e.labels)) continue;
+      const auto& compiled = providers_by_policy[&ra];
+      providers.insert(providers.end(), compiled.begin(), compiled.end());
+    }
+    // policy_applier.go newPolicyApplier sorts the rules by issuer.
+    std::stable_sort(providers.begin(), providers.end(), [](const auto& a, const auto& b) { return a.issuer < b.issuer; });
+    table->jwt_by_endpoint_.push_back(std::move(providers));
     Cluster c;
     c.pinned = &e;
     c.endpoints = {&e};
@@ -556,6 +571,15 @@ std::vector<const AuthorizationPolicy*> RouteTable::select_authorization_policie
     out.push_back(&p);
   }
   return out;
+}
+
+const std::vector<JwtProvider>& RouteTable::jwt_providers_for(const Endpoint& e) const {
+  static const std::vector<JwtProvider> kNone;
+  if (e.index < jwt_by_endpoint_.size() && &endpoints_[e.index] == &e) return jwt_by_endpoint_[e.index];
+  // An endpoint of an older snapshot (a sidecar not yet rebuilt): the same pod in this one.
+  for (const Endpoint& mine : endpoints_)
+    if (mine.ns == e.ns && mine.pod == e.pod) return jwt_by_endpoint_[mine.index];
+  return kNone;
 }
 
 std::string RouteTable::peer_authentication_mode(const Endpoint& e, uint32_t port) const {

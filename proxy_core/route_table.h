@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy_core/jwt_authn.h"
 #include "proxy_core/matchers.h"
 #include "proxy_core/resources.h"
 
@@ -193,6 +194,9 @@ class RouteTable {
   // Policies that select the workload of `e` (its namespace, plus the root namespace).
   std::vector<const AuthorizationPolicy*> authorization_policies_for(const Endpoint& e) const;
   std::string peer_authentication_mode(const Endpoint& e, uint32_t port) const;
+  // The JWT providers of the RequestAuthentications that select `e` (its
+  // namespace, plus the root namespace), sorted by issuer; empty: no jwt_authn filter.
+  const std::vector<JwtProvider>& jwt_providers_for(const Endpoint& e) const;
 
  private:
   std::shared_ptr<const Resources> resources_;
@@ -201,6 +205,7 @@ class RouteTable {
   // request asks, so the selectors are matched once per snapshot.
   std::vector<std::vector<const AuthorizationPolicy*>> authz_by_endpoint_;
   std::vector<const AuthorizationPolicy*> select_authorization_policies(const Endpoint& e) const;
+  std::vector<std::vector<JwtProvider>> jwt_by_endpoint_;  // by endpoint index, like authz_by_endpoint_
   std::map<std::string, ServiceInfo, std::less<>> services_;
   std::vector<CompiledVirtualService> virtual_services_;
   // Lookup indices, so routing cost does not grow with the number of hosts:

@@ -685,6 +685,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     cancel_per_try();
     in_flight_to = nullptr;
     upstream_plaintext = tr.plaintext;
+    result.dry_run = std::move(tr.dry_run);
     if (!tr.connected) {
       record_outlier(e, 0, Outcome::kConnectFailure);
       if (retries_connect_failure() && retry_allowed()) {
@@ -828,7 +829,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 };
 
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
-                                         const HttpRequest& request) {
+                                         const HttpRequest& request, const RequestAuth* auth,
+                                         std::vector<ShadowDecision>* dry_run) {
   const auto& policies = table.authorization_policies_for(self);
   if (policies.empty()) return std::nullopt;  // none selects the workload: allowed, nothing to build
   AuthzRequest a;
@@ -841,8 +843,23 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
   a.path = normalize_path(request.path());
   a.host = request.authority;
   a.headers = &request.headers;
-  if (authorize(policies, a).allowed) return std::nullopt;
+  a.auth = auth;
+  AuthzDecision decision = authorize(policies, a);
+  if (dry_run != nullptr) *dry_run = std::move(decision.shadow);
+  if (decision.allowed) return std::nullopt;
   return text_reply(403, kRbacDeniedBody);
+}
+
+std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
+                                                 uint32_t port, HttpRequest& request, int64_t now_s,
+                                                 std::vector<ShadowDecision>* dry_run) {
+  std::optional<RequestAuth> request_auth;
+  if (const auto& providers = table.jwt_providers_for(self); !providers.empty()) {
+    JwtAuthnResult authn = authenticate_jwt(providers, request, now_s);
+    if (authn.status != JwtStatus::kOk) return jwt_failure_reply(authn.status, request);
+    request_auth = std::move(authn.auth);
+  }
+  return inbound_rbac(table, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run);
 }
 
 void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done) {
@@ -890,6 +907,20 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
   if (auto xff = request.headers.get("x-forwarded-for")) request.headers.set("x-forwarded-for", std::string(*xff) + "," + peer.ip);
   else request.headers.set("x-forwarded-for", peer.ip);
   request.headers.set("x-forwarded-proto", "http");
+  // A gateway's listener runs the same inbound HTTP filters as a sidecar's
+  // (Istio applies RequestAuthentication and AuthorizationPolicy to gateway
+  // workloads by selector): jwt_authn, then RBAC, before routing.
+  int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+  std::vector<ShadowDecision> dry_run;
+  if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &dry_run)) {
+    add_connection_manager_headers(*refused, outbound_server_name());
+    TransportResult tr;
+    tr.connected = true;
+    tr.dry_run = std::move(dry_run);
+    tr.response_bytes = serialize(*refused);
+    done(std::move(tr));
+    return;
+  }
   boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
   call->sidecar = this;
   call->alive = alive_;
@@ -932,6 +963,7 @@ struct InboundExchange {
   TraceId trace_id, span_id, parent_span;
   bool sampled = false;
   uint64_t request_bytes = 0;
+  std::vector<ShadowDecision> dry_run;  // the RBAC filter's shadow verdicts
 
   // Sends the response back to the peer; returns its wire size. The inbound
   // listener's server_name is "istio-envoy" (proxy_headers.go).
@@ -941,6 +973,7 @@ struct InboundExchange {
     TransportResult tr;
     tr.connected = true;
     tr.response_bytes = serialize(r);
+    tr.dry_run = dry_run;
     uint64_t wire_bytes = tr.response_bytes.size();
     done(std::move(tr));
     return wire_bytes;
@@ -1053,9 +1086,12 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     env_.telemetry->record(ev);
   };
   if (self_ != nullptr) {
-    if (auto denied = inbound_rbac(*table, *self_, peer, port, request)) {
-      uint64_t sent = x.reply(this, std::move(*denied));
-      record(x, 403, "-", sent);
+    // Token lifetimes are checked against the simulated clock in Unix time.
+    int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+    if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &x.dry_run)) {
+      int status = refused->status;
+      uint64_t sent = x.reply(this, std::move(*refused));
+      record(x, status, "-", sent);
       return;
     }
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy_core/authz.h"
 #include "proxy_core/codec.h"
 #include "proxy_core/env.h"
 #include "proxy_core/router.h"
@@ -36,6 +37,9 @@ struct TransportResult {
   std::optional<HttpResponse> decoded;  // the response, when the transport already parsed it
   bool plaintext = false;  // answered by a server without a sidecar: no mTLS, no peer certificate
   std::string proxy_flags;  // the response flags a gateway proxy that answered logged ("" when not a gateway)
+  // The server-side RBAC's dry-run verdicts (Envoy dynamic metadata, seen in
+  // its access log and trace tags), carried back for display only.
+  std::vector<ShadowDecision> dry_run;
 };
 
 // The response a transport delivered: `decoded` when set, else parsed from
@@ -98,13 +102,26 @@ struct OutboundResult {
   std::string cluster;
   std::vector<const Endpoint*> mirrored_to;
   Duration duration{0};
+  std::vector<ShadowDecision> dry_run;  // the serving sidecar's dry-run AuthorizationPolicy verdicts
 };
 
 // Envoy's RBAC filter on a workload's inbound side: the workload's
-// AuthorizationPolicies against a request from `peer` on `port`. Returns the
-// 403 "RBAC: access denied" reply, or nothing when the request is allowed.
+// AuthorizationPolicies against a request from `peer` on `port`, with the
+// identity of its verified JWT when there is one. Returns the 403
+// "RBAC: access denied" reply, or nothing when the request is allowed;
+// `dry_run`, when given, receives the shadow verdicts of dry-run policies.
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
-                                         const HttpRequest& request);
+                                         const HttpRequest& request, const RequestAuth* auth = nullptr,
+                                         std::vector<ShadowDecision>* dry_run = nullptr);
+
+// The HTTP filters Istio puts in front of a workload (or gateway) that
+// decide whether a request goes on: jwt_authn from RequestAuthentication,
+// then RBAC from AuthorizationPolicy (given the verified JWT). Returns the
+// 401/403 local reply, or nothing and `request` as the next filter sees it
+// (verified token removed, claim headers added). `now_s` is Unix time.
+std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
+                                                 uint32_t port, HttpRequest& request, int64_t now_s,
+                                                 std::vector<ShadowDecision>* dry_run = nullptr);
 
 // The local application behind an inbound sidecar.
 using AppHandler = std::function<void(HttpRequest&&, const PeerInfo&, std::function<void(HttpResponse&&)>)>;

@@ -83,6 +83,16 @@ ordered_json curl_json(sim::CurlRun& run) {
     ordered_json mirrored = ordered_json::array();
     for (const auto* e : r.mirrored_to) mirrored.push_back(e->workload);
     j["mirrored_to"] = mirrored;
+    // Dry-run AuthorizationPolicies: the serving sidecar's RBAC shadow
+    // verdicts under the dynamic-metadata keys Envoy uses (rbac_filter.cc).
+    if (!out.dry_run.empty()) {
+      ordered_json dry = ordered_json::object();
+      for (const auto& d : out.dry_run) {
+        dry[d.prefix + "shadow_engine_result"] = d.allowed ? "allowed" : "denied";
+        if (!d.policy_id.empty()) dry[d.prefix + "shadow_effective_policy_id"] = d.policy_id;
+      }
+      j["dry_run"] = dry;
+    }
     return j;
   }
   sim::CurlSummary& s = run.summary;
@@ -152,6 +162,13 @@ std::string curl_text(sim::CurlRun& run, const std::string& url) {
                                    : "the sidecar (local reply)";
   line(fmt::format("* served by {} in {} ms (simulated), {} attempt(s), flags {}", served,
                    static_cast<double>(o.duration.count()) / 1000.0, o.attempts, o.flags));
+  // Dry-run policies are computed, shown, never enforced: the verdicts the
+  // serving sidecar's RBAC filter records as dynamic metadata (Istio traces
+  // them as istio.authorization.dry_run.{deny,allow}_policy.{name,result}).
+  for (const auto& d : o.dry_run)
+    line(fmt::format("* dry-run AuthorizationPolicy ({}): would be {}{} (not enforced)",
+                     d.prefix == "istio_dry_run_deny_" ? "DENY" : "ALLOW", d.allowed ? "allowed" : "denied",
+                     d.policy_id.empty() ? std::string(" (no dry-run policy matched)") : " by " + d.policy_id));
   if (!r.mirrored_to.empty()) {
     std::vector<std::string> names;
     for (const auto* e : r.mirrored_to) names.push_back(e->workload);

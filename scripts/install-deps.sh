@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="g++ cmake ninja-build ccache pkg-config
 libboost-dev libyaml-cpp-dev libfmt-dev libcxxopts-dev libre2-dev
-nlohmann-json3-dev libgoogle-perftools-dev libnghttp2-dev"
+nlohmann-json3-dev libgoogle-perftools-dev libnghttp2-dev librhonabwy-dev"
 if [ "${1:-all}" != build ]; then
   PACKAGES="$PACKAGES libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema python3-yaml"
   # clang + compiler-rt for the libFuzzer smoke targets; the report-file tests
