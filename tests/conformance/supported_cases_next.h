@@ -23,6 +23,7 @@ struct SupportedFile {
 inline std::vector<SupportedFile> supported_cases_next() {
   return {
       {"istio-gateway-ingress.json"},
+      {"istio-requestauthn-jwt.json"},
       // {"http2.json"},
       // {"istio-scoping.json", {{"some-extended-case", "needs X, which issue N leaves out"}}},
   };
