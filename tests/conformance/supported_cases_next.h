@@ -24,7 +24,6 @@ inline std::vector<SupportedFile> supported_cases_next() {
   return {
       {"http2.json"},
       {"envoy-istio-grpc.json"},
-      // {"http2.json"},
       // {"istio-scoping.json", {{"some-extended-case", "needs X, which issue N leaves out"}}},
   };
 }
