@@ -159,8 +159,9 @@ const ConnectionPoolSettings* pool_of(const TrafficPolicyCore& policy) {
 
 // The inbound cluster of `self`'s workload port: its Service port's
 // protocol, and the DestinationRule connectionPool Istio also applies on
-// the server side (cluster_builder.go buildInboundClusters: "only connection
-// pool settings make sense on the inbound path").
+// the server side (cluster_builder.go buildInboundCluster: "only connection
+// pool settings make sense on the inbound path"), without the h2 upgrade,
+// which is outbound only (applyTrafficPolicy).
 WireProtocol inbound_app_protocol(const RouteTable& table, const Endpoint& self, uint32_t port, WireProtocol downstream) {
   std::string_view fqdn = table.inbound_service(self, port);
   const ServiceInfo* svc = fqdn.empty() ? nullptr : table.service(fqdn);
@@ -172,10 +173,10 @@ WireProtocol inbound_app_protocol(const RouteTable& table, const Endpoint& self,
         break;
       }
   const ConnectionPoolSettings* pool = nullptr;
-  if (svc)
+  if (svc && protocol == PortProtocol::kHttp)  // the pool decides only for an http port
     if (const DestinationRule* dr = table.destination_rule(svc->fqdn, self.ns); dr && dr->traffic_policy)
       pool = pool_of(*dr->traffic_policy);
-  return upstream_protocol(protocol, pool, downstream);
+  return upstream_protocol(protocol, pool, downstream, /*outbound=*/false);
 }
 
 }  // namespace
@@ -409,8 +410,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     }
     router_start = env().clock->now();
     // The hop to the app's sidecar speaks what the cluster's port says (wire_protocol.h).
-    translate_request(request, upstream_protocol(cluster_port_protocol(*decision.cluster),
-                                                 pool_of(decision.cluster->policy), downstream_protocol));
+    WireProtocol upstream = upstream_protocol(cluster_port_protocol(*decision.cluster), pool_of(decision.cluster->policy),
+                                              downstream_protocol);
+    if (needs_translation(downstream_protocol, upstream)) translate_request(request, upstream);
     send_mirrors();
     if (grpc) apply_grpc_timeout();
     // x-envoy-upstream-rq-timeout-ms overrides the route timeout (router.cc finalTimeout).
@@ -836,7 +838,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   // release runs as the next event at the same instant: a closed-loop client
   // overflows at most once per completed request.
   void respond(HttpResponse response) {
-    translate_response(response, downstream_protocol);  // back on the hop the app spoke
+    if (needs_translation(response.protocol, downstream_protocol))
+      translate_response(response, downstream_protocol);  // back on the hop the app spoke
     sidecar->add_connection_manager_headers(response, sidecar->outbound_server_name());
     result.response = std::move(response);
     finish();
@@ -980,7 +983,7 @@ struct InboundExchange {
   // adds nothing. An HTTP/2 hop carries the message decoded, trailers and
   // all; its size is counted as HTTP/1.1 would frame it (no HPACK model).
   uint64_t reply(Sidecar* sidecar, HttpResponse&& r) const {
-    translate_response(r, protocol);
+    if (needs_translation(r.protocol, protocol)) translate_response(r, protocol);
     if (sidecar != nullptr) sidecar->add_connection_manager_headers(r, "istio-envoy");
     TransportResult tr;
     tr.connected = true;
@@ -1020,8 +1023,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   InboundExchange& x = *exchange;
   x.done = std::move(done);
   x.start = env_.clock->now();
-  x.protocol = request.protocol;
-  translate_request(request, request.protocol);  // hop-by-hop fields end at the codec
+  x.protocol = request.protocol;  // the codec (or the peer sidecar) left no hop-by-hop field
   x.grpc = is_grpc(request.headers);
   if (x.grpc) x.request_messages = grpc_message_count(request.body);
   normalize_target(request);  // as on the outbound side: the inbound listener's HCM normalizes too
@@ -1147,8 +1149,8 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     request.headers.set("x-forwarded-client-cert", xfcc);
   }
   // The hop to the app speaks what the inbound cluster's port says.
-  translate_request(request, self_ != nullptr ? inbound_app_protocol(*table, *self_, port, request.protocol)
-                                              : request.protocol);
+  WireProtocol to_app = self_ != nullptr ? inbound_app_protocol(*table, *self_, port, request.protocol) : request.protocol;
+  if (needs_translation(request.protocol, to_app)) translate_request(request, to_app);
   std::weak_ptr<bool> alive = alive_;
   app(std::move(request), peer, [this, record, answer_of, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
     auto a = alive.lock();

@@ -33,13 +33,14 @@ PortProtocol port_protocol(const ServicePort& port) {
   return from_name(name.substr(0, name.find('-')));
 }
 
-WireProtocol upstream_protocol(PortProtocol port, const ConnectionPoolSettings* pool, WireProtocol downstream) {
+WireProtocol upstream_protocol(PortProtocol port, const ConnectionPoolSettings* pool, WireProtocol downstream,
+                               bool outbound) {
   if (forces_http2(port)) return WireProtocol::kHttp2;
   // applyConnectionPool: useClientProtocol sets use_downstream_protocol and
   // skips the h2 upgrade; a sniffed port on a sidecar does the same.
   if (port == PortProtocol::kAuto || (pool && pool->use_client_protocol)) return downstream;
   // applyH2Upgrade: an HTTP port is upgraded when the DestinationRule says UPGRADE.
-  if (port == PortProtocol::kHttp && pool && pool->h2_upgrade_policy == "UPGRADE") return WireProtocol::kHttp2;
+  if (outbound && port == PortProtocol::kHttp && pool && pool->h2_upgrade_policy == "UPGRADE") return WireProtocol::kHttp2;
   return WireProtocol::kHttp1;
 }
 

@@ -29,10 +29,15 @@ inline bool forces_http2(PortProtocol p) {
 // - an http2/grpc/grpc-web port: HTTP/2 whatever the client spoke (setH2Options);
 // - a sniffed port on a sidecar, or DestinationRule useClientProtocol: the
 //   downstream protocol (use_downstream_protocol_config);
-// - h2UpgradePolicy UPGRADE on an http port: HTTP/2;
+// - h2UpgradePolicy UPGRADE on an http port: HTTP/2, on outbound clusters
+//   only (applyTrafficPolicy: "if opts.direction != TrafficDirectionInbound
+//   { applyH2Upgrade }"; shouldH2Upgrade returns false for inbound), while
+//   the connection pool, useClientProtocol included, applies to both;
 // - otherwise HTTP/1.1.
-// `pool` is the DestinationRule's connectionPool.http in force, or null.
-WireProtocol upstream_protocol(PortProtocol port, const ConnectionPoolSettings* pool, WireProtocol downstream);
+// `pool` is the DestinationRule's connectionPool.http in force, or null;
+// `outbound` false for the server-side sidecar's inbound cluster (the app).
+WireProtocol upstream_protocol(PortProtocol port, const ConnectionPoolSettings* pool, WireProtocol downstream,
+                               bool outbound = true);
 
 // Rewrites `request` for a hop of `to`, as Envoy's codecs and HTTP
 // connection manager do (RFC 9113 §8.2-8.3.1, Envoy conn_manager_utility.cc):
@@ -46,6 +51,10 @@ WireProtocol upstream_protocol(PortProtocol port, const ConnectionPoolSettings* 
 //   HTTP/1.1 serializer frames with Content-Length).
 // Values are never changed.
 void translate_request(HttpRequest& request, WireProtocol to);
+// Whether a message already fit for `from` needs translating for `to`: a
+// change of protocol, or HTTP/2, whose lowercase rule header edits may break.
+// An HTTP/1.1 message from the HTTP/1.1 codec has no hop-by-hop field left.
+inline bool needs_translation(WireProtocol from, WireProtocol to) { return from != to || to == WireProtocol::kHttp2; }
 // The same for a response on its way back over a hop of `to`.
 void translate_response(HttpResponse& response, WireProtocol to);
 

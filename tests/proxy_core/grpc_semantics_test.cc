@@ -179,6 +179,12 @@ TEST(WireProtocol, UpstreamProtocolAsIstioConfiguresTheCluster) {
   for (const Row& r : rows)
     EXPECT_EQ(upstream_protocol(r.port, r.pool, r.downstream), r.want)
         << static_cast<int>(r.port) << " downstream " << wire_protocol_name(r.downstream);
+  // The server side's inbound cluster: the connection pool applies
+  // ("applicable for both inbound and outbound clusters"), the h2 upgrade
+  // does not (applyTrafficPolicy: applyH2Upgrade only when not inbound).
+  EXPECT_EQ(upstream_protocol(PortProtocol::kHttp, &upgrade, h1, /*outbound=*/false), h1);
+  EXPECT_EQ(upstream_protocol(PortProtocol::kHttp, &upgrade, h2, /*outbound=*/false), h1);
+  EXPECT_EQ(upstream_protocol(PortProtocol::kHttp, &client, h2, /*outbound=*/false), h2);
 }
 
 TEST(WireProtocol, TranslationDropsHopByHopAndLowercasesForHttp2) {
