@@ -1,4 +1,4 @@
-// `meshsim curl -f FILE... [--from W] [-X M] [-H 'K: V']... [-d BODY] [--repeat N] [--seed S] [--json] URL`
+// `meshsim curl -f FILE... [--from W] [-X M] [-H 'K: V']... [-d BODY] [--http2 | --grpc] [--repeat N] [--seed S] [--json] URL`
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
@@ -21,6 +21,8 @@ int curl_command(int argc, char** argv) {
       ("d,data", "request body", cxxopts::value<std::string>()->default_value(""))
       ("repeat", "send N requests and aggregate", cxxopts::value<int>()->default_value("1"))
       ("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"))
+      ("http2", "speak HTTP/2 with prior knowledge (h2c) to the client's sidecar")
+      ("grpc", "make a unary gRPC call over h2c: URL path /package.Service/Method, -d the message bytes")
       ("json", "print one JSON object")
       ("h,help", "show this help")
       ("url", "http://HOST[:PORT]/PATH", cxxopts::value<std::string>());
@@ -52,6 +54,8 @@ int curl_command(int argc, char** argv) {
   spec.url = args["url"].as<std::string>();
   spec.repeat = args["repeat"].as<int>();
   spec.seed = args["seed"].as<uint64_t>();
+  if (args.count("http2")) spec.protocol = proxy::WireProtocol::kHttp2;
+  spec.grpc = args.count("grpc") > 0;
   if (args.count("header"))
     for (const auto& h : args["header"].as<std::vector<std::string>>()) {
       auto colon = h.find(':');

@@ -112,6 +112,7 @@ const KindInfo kModeledKinds[] = {
     {"security.istio.io", {"v1beta1", "v1"}, "PeerAuthentication"},
     {"security.istio.io", {"v1beta1", "v1"}, "RequestAuthentication"},
     {"gateway.networking.k8s.io", {"v1", "v1beta1"}, "HTTPRoute"},
+    {"gateway.networking.k8s.io", {"v1", "v1alpha2"}, "GRPCRoute"},
     {"meshsim.dev", {"v1alpha1"}, "Behavior"},
     {"meshsim.dev", {"v1alpha1"}, "Scenario"},
 };
@@ -289,6 +290,23 @@ class DocumentLoader {
       });
       if (existing != res.http_routes.end()) route.creation_order = existing->creation_order;
       apply(res.http_routes, with_header(std::move(route)));
+    } else if (*kind == "GRPCRoute") {
+      // Stored with the HTTPRoutes, as Istio converts both to VirtualService rules.
+      proxy::GwHTTPRoute route;
+      if (require_spec(r, node)) parse_grpc_route(r, spec, route);
+      route.creation_order = ++creation_counter_;
+      route = with_header(std::move(route));
+      auto same = [&](const proxy::GwHTTPRoute& e) {
+        return e.header.kind == route.header.kind && e.header.meta.name == route.header.meta.name &&
+               e.header.meta.ns == route.header.meta.ns;
+      };
+      auto existing = std::find_if(res.http_routes.begin(), res.http_routes.end(), same);
+      if (existing == res.http_routes.end()) {
+        res.http_routes.push_back(std::move(route));
+      } else {
+        route.creation_order = existing->creation_order;
+        *existing = std::move(route);
+      }
     }
   }
 

@@ -20,6 +20,14 @@ void parse_peer_authentication(YamlReader& r, const YAML::Node& spec,
                                proxy::PeerAuthentication& out);
 void parse_request_authentication(YamlReader& r, const YAML::Node& spec, proxy::RequestAuthentication& out);
 void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
+// Gateway API GRPCRoute, as Istio converts it: an HTTPRoute whose method
+// matches are paths (parse_grpc_route.cc).
+void parse_grpc_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
+// Pieces HTTPRoute and GRPCRoute share (parse_http_route.cc).
+std::vector<proxy::GwHeaderMatch> parse_gw_header_matches(YamlReader& r, const YAML::Node& n, const std::string& path);
+std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const YAML::Node& n, const std::string& path);
+void parse_gw_backend_ref(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::GwBackendRef& b);
+void parse_gw_parent_refs(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
 void parse_gateway(YamlReader& r, const YAML::Node& spec, proxy::Gateway& out);
 
 struct SourceText;

@@ -67,9 +67,11 @@ proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const YAML::Node& n
       cp.max_requests_per_connection = int32(r, h["maxRequestsPerConnection"], child(p, "maxRequestsPerConnection"));
       cp.max_retries = int32(r, h["maxRetries"], child(p, "maxRetries"));
       cp.idle_timeout = r.duration(h["idleTimeout"], child(p, "idleTimeout"));
-      r.enumeration(h["h2UpgradePolicy"], child(p, "h2UpgradePolicy"), {"DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"});
-      r.boolean(h["useClientProtocol"], child(p, "useClientProtocol"));
-      int32(r, h["maxConcurrentStreams"], child(p, "maxConcurrentStreams"));
+      cp.h2_upgrade_policy =
+          r.enumeration(h["h2UpgradePolicy"], child(p, "h2UpgradePolicy"), {"DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"})
+              .value_or("");
+      cp.use_client_protocol = r.boolean(h["useClientProtocol"], child(p, "useClientProtocol")).value_or(false);
+      cp.max_concurrent_streams = int32(r, h["maxConcurrentStreams"], child(p, "maxConcurrentStreams"));
     }
   }
   return cp;

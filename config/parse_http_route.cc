@@ -173,3 +173,32 @@ void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute&
 }
 
 }  // namespace meshsim::config
+
+namespace meshsim::config {
+
+// The parts GRPCRoute shares with HTTPRoute (parse_grpc_route.cc).
+std::vector<proxy::GwHeaderMatch> parse_gw_header_matches(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  return header_matches(r, n, path);
+}
+std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  return filters(r, n, path);
+}
+void parse_gw_backend_ref(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::GwBackendRef& b) {
+  backend_ref(r, n, path, b);
+}
+void parse_gw_parent_refs(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out) {
+  r.list(spec["parentRefs"], "spec.parentRefs", [&](const YAML::Node& n, const std::string& p) {
+    if (!r.fields(n, p, {"group", "kind", "namespace", "name", "sectionName", "port"})) return;
+    proxy::ParentRef ref;
+    if (auto g = r.str(n["group"], child(p, "group"))) ref.group = *g;
+    if (auto k = r.str(n["kind"], child(p, "kind"))) ref.kind = *k;
+    ref.ns = r.str(n["namespace"], child(p, "namespace")).value_or("");
+    ref.name = r.str(n["name"], child(p, "name")).value_or("");
+    ref.section_name = r.str(n["sectionName"], child(p, "sectionName")).value_or("");
+    ref.port = r.port(n["port"], child(p, "port"));
+    if (ref.name.empty()) r.error(n, p, "parentRef name is required");
+    out.parent_refs.push_back(ref);
+  });
+}
+
+}  // namespace meshsim::config

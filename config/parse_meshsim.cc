@@ -9,6 +9,7 @@
 #include "config/loader.h"
 #include "config/parse.h"
 #include "config/timestamp.h"
+#include "proxy_core/grpc.h"
 #include "proxy_core/http.h"
 
 namespace meshsim::config {
@@ -66,7 +67,8 @@ services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::stri
 
 services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const std::string& path, proxy::Labels* selector) {
   services::Behavior b;
-  if (!r.fields(spec, path, {"selector", "latency", "errorRate", "response", "calls", "propagateHeaders", "onCallError", "name"}))
+  if (!r.fields(spec, path, {"selector", "latency", "errorRate", "response", "calls", "propagateHeaders", "onCallError", "name",
+                             "grpc"}))
     return b;
   if (selector) *selector = r.str_map(spec["selector"], child(path, "selector"));
   b.latency = latency(r, spec["latency"], child(path, "latency"));
@@ -96,6 +98,30 @@ services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const st
     }
     b.script.push_back(std::move(s));
   });
+  // How the app answers gRPC calls (services/behavior.h GrpcAnswer): codes by
+  // their canonical names (UNAVAILABLE) or numbers; errorRate injects that code.
+  if (auto g = spec["grpc"]; g && r.fields(g, child(path, "grpc"), {"status", "message", "trailersOnly", "errorRate"})) {
+    std::string gp = child(path, "grpc");
+    auto code = [&](const YAML::Node& n, const std::string& p) -> std::optional<int> {
+      if (!n) return std::nullopt;
+      auto text = r.str(n, p);
+      if (!text) return std::nullopt;
+      if (auto c = proxy::grpc_code_from_name(*text)) return c;
+      if (auto c = r.integer(n, p, 0, 16)) return static_cast<int>(*c);
+      return std::nullopt;
+    };
+    services::GrpcAnswer a;
+    a.status = code(g["status"], child(gp, "status")).value_or(0);
+    a.message = r.str(g["message"], child(gp, "message")).value_or("");
+    a.trailers_only = r.boolean(g["trailersOnly"], child(gp, "trailersOnly")).value_or(true);
+    if (auto e = g["errorRate"]; e && r.fields(e, child(gp, "errorRate"), {"percent", "status"})) {
+      double pct = r.number(e["percent"], child(gp, "errorRate.percent"), 0, 100).value_or(0);
+      b.error_per_million = static_cast<uint32_t>(std::llround(pct * 10000));
+      b.error_status = 500;  // the app fails; answer_grpc reports it as the code below
+      a.error_status = code(e["status"], child(gp, "errorRate.status")).value_or(14);
+    }
+    b.grpc = a;
+  }
   b.propagate_headers = r.str_list(spec["propagateHeaders"], child(path, "propagateHeaders"));
   for (auto& h : b.propagate_headers) h = proxy::to_lower(h);
   if (auto oce = spec["onCallError"]; oce) {
@@ -149,7 +175,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
   if (auto s = r.enumeration(spec["sidecars"], "spec.sidecars", {"injected", "none"})) out.sidecars_injected = *s == "injected";
   r.list(spec["traffic"], "spec.traffic", [&](const YAML::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "from", "namespace", "sidecar", "method", "url", "headers", "rate", "arrival", "ramp",
-                         "concurrency", "start", "stop"}))
+                         "concurrency", "start", "stop", "grpc"}))
       return;
     sim::TrafficSource t;
     if (auto name = r.str(n["name"], child(p, "name"))) t.name = *name;
@@ -158,6 +184,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     t.from_namespace = r.str(n["namespace"], child(p, "namespace")).value_or("default");
     t.sidecar = r.boolean(n["sidecar"], child(p, "sidecar")).value_or(false);
     t.method = r.str(n["method"], child(p, "method")).value_or("GET");
+    t.grpc = r.boolean(n["grpc"], child(p, "grpc")).value_or(false);
     if (auto url = r.str(n["url"], child(p, "url"))) t.url = *url;
     else r.error(n, p, "a traffic source needs a url");
     for (auto& [k, v] : r.str_map(n["headers"], child(p, "headers"))) t.headers.emplace_back(k, v);

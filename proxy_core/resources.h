@@ -253,6 +253,9 @@ struct ConnectionPoolSettings {
   std::optional<int32_t> max_requests_per_connection;
   std::optional<int32_t> max_retries;
   std::optional<Duration> idle_timeout;
+  std::string h2_upgrade_policy;  // DEFAULT | DO_NOT_UPGRADE | UPGRADE; empty = unset
+  bool use_client_protocol = false;
+  std::optional<int32_t> max_concurrent_streams;
 };
 
 struct OutlierDetection {

@@ -151,7 +151,10 @@ RetryPolicy parse_retry_on(std::string_view s, RetryPolicy p) {
       {"connect-failure", kRetryOnConnectFailure}, {"retriable-4xx", kRetryOnRetriable4xx},
       {"refused-stream", kRetryOnRefusedStream}, {"retriable-status-codes", kRetryOnRetriableStatusCodes},
       {"unavailable", kRetryOnUnavailable}, {"cancelled", kRetryOnCancelled},
-      {"reset-before-request", kRetryOnResetBeforeRequest}};
+      {"reset-before-request", kRetryOnResetBeforeRequest},
+      // x-envoy-retry-grpc-on values, accepted in the same list (route_components.proto RetryPolicy.retry_on).
+      {"deadline-exceeded", kRetryOnDeadlineExceeded}, {"internal", kRetryOnInternal},
+      {"resource-exhausted", kRetryOnResourceExhausted}};
   p.retry_on = 0;
   p.retriable_status_codes.clear();
   while (!s.empty()) {
@@ -306,7 +309,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
           cm.rule_index = ri;
           cm.match_index = mi;
           cm.spec = m;
-          cm.label = "HTTPRoute " + route.header.meta.ns + "/" + route.header.meta.name;
+          cm.label = (route.header.kind.empty() ? std::string("HTTPRoute") : route.header.kind) + " " + route.header.meta.ns + "/" + route.header.meta.name;
           cm.rule_name = rule.name.empty() ? "#" + std::to_string(ri) : rule.name;
           cm.retry = istio_default_retry_policy();
           // Istio turns the HTTPRoute into a VirtualService rule (conversion.go).

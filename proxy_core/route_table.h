@@ -73,6 +73,9 @@ enum RetryOn : uint32_t {
   kRetryOnUnavailable = 1u << 7,  // gRPC status, never set by HTTP/1.1 peers
   kRetryOnCancelled = 1u << 8,    // gRPC status
   kRetryOnResetBeforeRequest = 1u << 9,
+  kRetryOnDeadlineExceeded = 1u << 10,   // gRPC status 4
+  kRetryOnInternal = 1u << 11,           // gRPC status 13
+  kRetryOnResourceExhausted = 1u << 12,  // gRPC status 8
 };
 
 struct RetryPolicy {

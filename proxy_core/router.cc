@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/grpc.h"
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/hosts.h"
 
@@ -234,9 +235,19 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
                    : delay->percent ? static_cast<uint64_t>(*delay->percent) * 10000 : 0;
       if (draw(random, ppm)) d.fault_delay = *delay->fixed_delay;
     }
-    if (const auto& abort = spec.fault->abort; abort && abort->http_status) {
+    if (const auto& abort = spec.fault->abort; abort && (abort->http_status || !abort->grpc_status.empty())) {
       uint64_t ppm = abort->percentage ? per_million(abort->percentage->value) : 0;
-      if (draw(random, ppm)) d.fault_abort_status = *abort->http_status;
+      if (draw(random, ppm)) {
+        // Envoy fault_filter.cc abortStatus: with a gRPC status the HTTP
+        // status is 200 and the reply carries that grpc-status (route.go
+        // TranslateFault passes the code of Istio's name).
+        if (auto code = abort->http_status ? std::nullopt : grpc_code_from_name(abort->grpc_status)) {
+          d.fault_abort_status = 200;
+          d.fault_abort_grpc_status = *code;
+        } else if (abort->http_status) {
+          d.fault_abort_status = *abort->http_status;
+        }
+      }
     }
   }
   // CORS (Envoy cors filter): preflight from an allowed origin is answered locally.

@@ -57,6 +57,7 @@ struct RouteDecision {
   const RetryPolicy* retry = nullptr;            // none = no retries
   std::optional<Duration> fault_delay;
   std::optional<int> fault_abort_status;
+  std::optional<int> fault_abort_grpc_status;  // fault.abort.grpcStatus, as its code
   std::vector<const Cluster*> mirrors;
   std::vector<const HeaderOps*> response_ops;  // in order: destination level, then route level
   std::vector<std::pair<std::string, std::string>> cors_response_headers;

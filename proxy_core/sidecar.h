@@ -16,6 +16,7 @@
 #include "proxy_core/authz.h"
 #include "proxy_core/codec.h"
 #include "proxy_core/env.h"
+#include "proxy_core/grpc.h"
 #include "proxy_core/router.h"
 #include "proxy_core/telemetry.h"
 
@@ -54,6 +55,18 @@ class Transport {
                     std::function<void(TransportResult&&)> done) = 0;
   // A copy that nobody waits for (mirroring).
   virtual void send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) = 0;
+  // The protocol-neutral entry the sidecar uses: a decoded request, already
+  // translated for its hop (wire_protocol.h), sent on `request.protocol`.
+  // The default encodes it with the HTTP/1.1 codec, which is all a
+  // transport without HTTP/2 speaks; the simulated world carries HTTP/2
+  // hops as messages, and a live transport encodes them with the HTTP/2 codec.
+  virtual void send_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request,
+                            std::function<void(TransportResult&&)> done) {
+    send(to, port, from, serialize(request), std::move(done));
+  }
+  virtual void send_mirror_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request) {
+    send_mirror(to, port, from, serialize(request));
+  }
 };
 
 // Holds the current routing snapshot; a push swaps it whole.
@@ -78,6 +91,8 @@ struct SidecarEnv {
   int64_t unix_epoch_us = kDefaultUnixEpochUs;  // what the clock's zero is in Unix time (Date headers)
   // Istio's meshConfig.defaultConfig.tracing.sampling: Envoy's random_sampling, in percent.
   double trace_sampling_percent = 1.0;
+  // The grpc-status of a route timeout's local reply to a gRPC request (grpc.h).
+  GrpcTimeoutCode grpc_timeout_code = GrpcTimeoutCode::kUnavailable;
 };
 
 // Whether a request is traced, as the first Envoy on its path decides it and
@@ -141,6 +156,11 @@ class Sidecar {
   // hosts and forwards it as a client would; no listener -> connection refused.
   void gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
                        std::function<void(TransportResult&&)> done);
+  // The same for a request a transport already decoded (an HTTP/2 hop);
+  // `wire_bytes` is its size on the wire, for istio_request_bytes. The reply
+  // goes back decoded, on the request's protocol.
+  void inbound_message(HttpRequest&& request, uint64_t wire_bytes, const PeerInfo& peer, uint32_t port,
+                       const AppHandler& app, std::function<void(TransportResult&&)> done);
   const PeerInfo& identity() const { return identity_; }
 
   // Envoy's HTTP connection manager on every response it encodes downstream

@@ -36,6 +36,15 @@ struct BasicTelemetryEvent {
   Text trace_id, span_id, parent_span_id;
   bool sampled = false;  // the request's tracing decision: its spans go to the tracer
   Text request_id;  // x-request-id, which applications propagate
+  // istio_stats.cc: request_protocol is "grpc" for a gRPC request, else
+  // "http" (HTTP/2 included); grpc_response_status is Envoy's getGrpcStatus
+  // (trailers, headers, mapped HTTP status), -1 for a request that is not
+  // gRPC (the label is then empty). Message counts are Envoy grpc_stats'
+  // Length-Prefixed-Messages each way (istio_request/response_messages_total).
+  bool grpc = false;
+  int grpc_response_status = -1;
+  uint64_t request_messages = 0, response_messages = 0;
+  std::string_view request_protocol() const { return grpc ? "grpc" : "http"; }
 
   BasicTelemetryEvent() = default;
   template <typename Other>
@@ -48,7 +57,8 @@ struct BasicTelemetryEvent {
         method(o.method), path(o.path), response_code(o.response_code), response_flags(o.response_flags), mtls(o.mtls),
         request_bytes(o.request_bytes), response_bytes(o.response_bytes), start(o.start), duration(o.duration),
         attempts(o.attempts), trace_id(o.trace_id), span_id(o.span_id), parent_span_id(o.parent_span_id),
-        sampled(o.sampled), request_id(o.request_id) {}
+        sampled(o.sampled), request_id(o.request_id), grpc(o.grpc), grpc_response_status(o.grpc_response_status),
+        request_messages(o.request_messages), response_messages(o.response_messages) {}
 };
 
 using TelemetryEvent = BasicTelemetryEvent<std::string_view>;

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/grpc.h"
 #include "proxy_core/hosts.h"
+#include "proxy_core/wire_protocol.h"
+#include "reports/mesh_telemetry.h"
 
 namespace meshsim::reports {
 namespace {
@@ -48,6 +51,17 @@ ordered_json curl_json(sim::CurlRun& run) {
     const sim::CallResult& r = *run.single;
     const auto& out = r.outbound;
     j["status"] = out.response ? ordered_json(out.response->status) : ordered_json(nullptr);
+    j["protocol"] = proxy::wire_protocol_name(run.request.protocol);  // what the client spoke
+    if (proxy::is_grpc(run.request.headers)) {
+      // What a gRPC client ends with: trailers, else headers (Trailers-Only), else the HTTP status mapped.
+      j["grpc_status"] = out.response ? ordered_json(proxy::grpc_status_of(*out.response)) : ordered_json(nullptr);
+      std::optional<std::string_view> message;
+      if (out.response) {
+        message = out.response->trailers.get("grpc-message");
+        if (!message) message = out.response->headers.get("grpc-message");
+      }
+      j["grpc_message"] = message ? ordered_json(proxy::grpc_percent_decode(*message)) : ordered_json(nullptr);
+    }
     if (!out.error.empty()) j["error"] = out.error;
     if (const auto* e = out.served_by) {
       std::string fqdn = service_of(out.cluster);
@@ -61,7 +75,8 @@ ordered_json curl_json(sim::CurlRun& run) {
     j["duration_ms"] = static_cast<double>(out.duration.count()) / 1000.0;
     j["attempts"] = out.attempts;
     if (r.upstream)
-      j["upstream"] = {{"method", r.upstream->request.method},
+      j["upstream"] = {{"protocol", proxy::wire_protocol_name(r.upstream->request.protocol)},  // what reached the app
+                       {"method", r.upstream->request.method},
                        {"path", r.upstream->request.target},
                        {"headers", [&] {
                           ordered_json h = headers_json(r.upstream->request.headers);
@@ -71,6 +86,7 @@ ordered_json curl_json(sim::CurlRun& run) {
     else
       j["upstream"] = nullptr;
     j["response_headers"] = out.response ? headers_json(out.response->headers) : ordered_json::object();
+    j["trailers"] = out.response ? headers_json(out.response->trailers) : ordered_json::object();
     j["body"] = out.response ? ordered_json(out.response->body.substr(0, kBodyLimitBytes)) : ordered_json(nullptr);
     if (out.route)
       j["route"] = {{"resource", out.route->resource},
@@ -83,6 +99,15 @@ ordered_json curl_json(sim::CurlRun& run) {
     ordered_json mirrored = ordered_json::array();
     for (const auto* e : r.mirrored_to) mirrored.push_back(e->workload);
     j["mirrored_to"] = mirrored;
+    // istio_requests_total labels of this request: the destination reporter's
+    // when a server-side proxy saw it, else the source reporter's.
+    if (run.report) {
+      ordered_json labels = ordered_json::object();
+      for (const auto& [k, v] : istio_request_labels(proxy::TelemetryEvent(*run.report))) labels[k] = v;
+      j["labels"] = labels;
+    } else {
+      j["labels"] = nullptr;
+    }
     // Dry-run AuthorizationPolicies: the serving sidecar's RBAC shadow
     // verdicts under the dynamic-metadata keys Envoy uses (rbac_filter.cc).
     if (!out.dry_run.empty()) {

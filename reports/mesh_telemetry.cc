@@ -50,9 +50,11 @@ std::string service_namespace(std::string_view fqdn) {
   return std::string(fqdn.substr(first + 1, second == std::string_view::npos ? std::string_view::npos : second - first - 1));
 }
 
+}  // namespace
+
 // Istio's label set in the order its Prometheus output shows (istio/proxy
 // stats plugin dimensions).
-std::string labels_of(const proxy::TelemetryEvent& e) {
+std::vector<std::pair<const char*, std::string>> istio_request_labels(const proxy::TelemetryEvent& e) {
   bool destination = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
   std::vector<std::pair<const char*, std::string>> l = {
       {"reporter", destination ? "destination" : "source"},
@@ -75,12 +77,21 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
       {"destination_service_name", e.destination_service.empty() ? "unknown" : proxy::short_name(e.destination_service)},
       {"destination_service_namespace", e.destination_service.empty() ? "unknown" : service_namespace(e.destination_service)},
       {"destination_cluster", "Kubernetes"},
-      {"request_protocol", "http"},
+      // istio_stats.cc: "grpc" for a gRPC request, "http" otherwise (HTTP/2 included).
+      {"request_protocol", std::string(e.request_protocol())},
       {"response_code", std::to_string(e.response_code)},
-      {"grpc_response_status", ""},
+      // Only gRPC requests carry a status (Envoy getGrpcStatus); empty otherwise.
+      {"grpc_response_status", e.grpc_response_status < 0 ? "" : std::to_string(e.grpc_response_status)},
       {"response_flags", e.response_flags.empty() ? "-" : std::string(e.response_flags)},
       {"connection_security_policy", destination ? (e.mtls ? "mutual_tls" : "none") : "unknown"},
   };
+  return l;
+}
+
+namespace {
+
+std::string labels_of(const proxy::TelemetryEvent& e) {
+  auto l = istio_request_labels(e);
   std::string out;
   for (const auto& [k, v] : l) out += fmt::format("{}{}=\"{}\"", out.empty() ? "" : ",", k, escape_label(v));
   return out;
@@ -93,7 +104,7 @@ void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
                                      e.source_namespace,     e.source_principal,    e.destination_workload,
                                      e.destination_namespace, e.destination_principal, e.destination_app,
                                      e.destination_version,  e.destination_service, e.response_flags};
-  size_t size = 11 + 2;  // the response code (an int) and the reporter and mTLS marks
+  size_t size = 11 + 2 + 12;  // the response code (an int), the reporter and mTLS marks, the gRPC status
   for (std::string_view f : fields) size += f.size() + 1;  // and its separator
   key.resize(size);  // keeps its capacity: one write pass, no growth checks
   char* at = key.data();
@@ -105,6 +116,10 @@ void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
   at = std::to_chars(at, key.data() + key.size(), e.response_code).ptr;
   *at++ = e.reporter == proxy::TelemetryEvent::Reporter::kDestination ? 'd' : 's';
   *at++ = e.mtls ? 'm' : 'p';
+  if (e.grpc) {
+    *at++ = 'g';
+    at = std::to_chars(at, key.data() + key.size(), e.grpc_response_status).ptr;
+  }
   key.resize(static_cast<size_t>(at - key.data()));
 }
 
@@ -170,6 +185,9 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   Series& s = *found->second.series;
   s.changed = true;
   ++s.requests;
+  s.grpc = s.grpc || e.grpc;
+  s.request_messages += e.request_messages;
+  s.response_messages += e.response_messages;
   double ms = static_cast<double>(e.duration.count()) / 1000.0;
   observe(s.duration_buckets, ms);
   observe(s.request_bytes_buckets, static_cast<double>(e.request_bytes));
@@ -260,6 +278,16 @@ std::string MeshTelemetry::prometheus() const {
   std::string out;
   out += "# HELP istio_requests_total Total requests handled by an Istio proxy.\n# TYPE istio_requests_total counter\n";
   for (const auto& [labels, s] : series_) out += fmt::format("istio_requests_total{{{}}} {}\n", labels, s.requests);
+  // gRPC messages each way, from Envoy's grpc_stats filter state (Istio
+  // standard metrics: istio_request_messages_total / istio_response_messages_total).
+  if (std::any_of(series_.begin(), series_.end(), [](const auto& kv) { return kv.second.grpc; })) {
+    out += "# HELP istio_request_messages_total gRPC messages sent by clients.\n# TYPE istio_request_messages_total counter\n";
+    for (const auto& [labels, s] : series_)
+      if (s.grpc) out += fmt::format("istio_request_messages_total{{{}}} {}\n", labels, s.request_messages);
+    out += "# HELP istio_response_messages_total gRPC messages sent by servers.\n# TYPE istio_response_messages_total counter\n";
+    for (const auto& [labels, s] : series_)
+      if (s.grpc) out += fmt::format("istio_response_messages_total{{{}}} {}\n", labels, s.response_messages);
+  }
   // Every istio-proxy publishes its version, gauge 1, labels component and tag
   // only (istio_stats.cc Config::recordVersion); Envoy's Prometheus output
   // lists gauges after counters. The mesh dashboard's version panel reads it.

@@ -49,6 +49,9 @@ struct GraphEdge {
   sim::LatencyHistogram latency;
 };
 
+// The istio_requests_total labels of one report, in Istio's order.
+std::vector<std::pair<const char*, std::string>> istio_request_labels(const proxy::TelemetryEvent& event);
+
 class MeshTelemetry final : public proxy::TelemetrySink {
  public:
   explicit MeshTelemetry(TelemetryOptions options = {}) : options_(options) {}
@@ -83,6 +86,8 @@ class MeshTelemetry final : public proxy::TelemetrySink {
     // Per bucket (not cumulative), the last one +Inf: see observe().
     std::array<uint64_t, 20> duration_buckets{}, request_bytes_buckets{}, response_bytes_buckets{};
     double duration_sum = 0, request_bytes_sum = 0, response_bytes_sum = 0;
+    bool grpc = false;  // gRPC requests: the message counters apply
+    uint64_t request_messages = 0, response_messages = 0;
   };
   // The counts at a scrape, kept only when they changed since the one before.
   struct Sample {

@@ -46,6 +46,20 @@ struct ScriptStep {
   Duration sleep{0};            // isotope's sleep command
 };
 
+// How the app answers a gRPC call (a request with content-type
+// application/grpc): HTTP 200, one message, then `grpc-status` — in trailers
+// after the message, or Trailers-Only (one HEADERS with the status and no
+// body), the two shapes gRPC servers send (PROTOCOL-HTTP2.md).
+struct GrpcAnswer {
+  int status = 0;  // the code the first `fail_first_n` attempts get (all when 0)
+  std::string message;
+  bool trailers_only = true;
+  int fail_first_n = 0;  // per distinct x-request-id; 0 = every attempt
+  // The code an injected application error (error_per_million, a failed
+  // call) answers a gRPC call with: UNAVAILABLE unless set.
+  int error_status = 14;
+};
+
 struct Behavior {
   // Kept first for the conformance corpus's knobs (positional in tests).
   Duration response_delay{0};
@@ -65,6 +79,7 @@ struct Behavior {
   enum class OnCallError { kFail, kPropagate, kIgnore };
   OnCallError on_call_error = OnCallError::kFail;  // kFail answers `call_error_status`
   int call_error_status = 500;
+  std::optional<GrpcAnswer> grpc;  // unset: gRPC calls get OK, errors mapped from their HTTP status
 };
 
 // Headers Istio's docs ask applications to forward (distributed tracing task).

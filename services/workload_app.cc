@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proxy_core/grpc.h"
+
 namespace meshsim::services {
 
 namespace {
@@ -20,6 +22,7 @@ struct WorkloadApp::Execution {
   std::function<void(proxy::HttpResponse&&)> respond;
   std::map<std::string, CallOutcome, std::less<>> calls;  // by call name
   std::optional<int> failure_status;  // set when a call failed and on_call_error says so
+  int attempt = 0;  // of this x-request-id at this app (counted when a behaviour fails first attempts)
 };
 
 proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
@@ -51,7 +54,7 @@ void WorkloadApp::handle(proxy::HttpRequest&& request, std::function<void(proxy:
   auto ex = std::make_shared<Execution>();
   ex->request = std::move(request);
   ex->respond = std::move(respond);
-  if (behavior_.fail_first_n > 0) {
+  if (behavior_.fail_first_n > 0 || (behavior_.grpc && behavior_.grpc->fail_first_n > 0)) {
     std::string id(ex->request.headers.get("x-request-id").value_or(""));
     auto [it, inserted] = attempts_.emplace(id, 0);
     if (inserted) {
@@ -61,7 +64,8 @@ void WorkloadApp::handle(proxy::HttpRequest&& request, std::function<void(proxy:
         attempt_order_.erase(attempt_order_.begin());
       }
     }
-    if (++it->second <= behavior_.fail_first_n) ex->failure_status = behavior_.fail_status;
+    ex->attempt = ++it->second;
+    if (ex->attempt <= behavior_.fail_first_n) ex->failure_status = behavior_.fail_status;
   }
   Duration wait = behavior_.latency ? behavior_.latency->sample(random_) : behavior_.response_delay;
   if (wait.count() > 0) {
@@ -175,9 +179,31 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
     response.body = behavior_.fail_first_n > 0 && !scripted ? "simulated failure" : "upstream call failed";
     response.headers.set("content-type", "text/plain");
   }
+  if (proxy::is_grpc(ex->request.headers)) answer_grpc(*ex, response);
   response.headers.set("x-meshsim-version", endpoint_.version());
   for (const auto& [name, value] : behavior_.response_headers) response.headers.add(name, value);
   ex->respond(std::move(response));
+}
+
+void WorkloadApp::answer_grpc(const Execution& ex, proxy::HttpResponse& response) const {
+  int code = 0;
+  std::string message;
+  bool trailers_only = behavior_.grpc ? behavior_.grpc->trailers_only : true;
+  if (response.status >= 400) {  // an injected error or a failed call, as the gRPC server reports it
+    code = behavior_.grpc ? behavior_.grpc->error_status : proxy::http_to_grpc_status(response.status);
+    message = response.body;
+  } else if (const auto& g = behavior_.grpc; g && g->status != 0 && (g->fail_first_n == 0 || ex.attempt <= g->fail_first_n)) {
+    code = g->status;
+    message = g->message;
+  }
+  response.status = 200;
+  response.headers.set("content-type", "application/grpc");
+  response.body.clear();
+  response.trailers = proxy::HeaderMap();
+  proxy::HeaderMap& status_fields = code != 0 && trailers_only ? response.headers : response.trailers;
+  if (code == 0 || !trailers_only) response.body = proxy::grpc_frame("");  // one empty message
+  status_fields.set("grpc-status", std::to_string(code));
+  if (!message.empty()) status_fields.set("grpc-message", proxy::grpc_percent_encode(message));
 }
 
 }  // namespace meshsim::services

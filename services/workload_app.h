@@ -47,6 +47,8 @@ class WorkloadApp {
   proxy::HttpResponse echo(const proxy::HttpRequest& request) const;
   void run_step(const std::shared_ptr<Execution>& ex, size_t step);
   void finish(const std::shared_ptr<Execution>& ex);
+  // Turns the answer into a gRPC reply (behavior.h GrpcAnswer).
+  void answer_grpc(const Execution& ex, proxy::HttpResponse& response) const;
 
   const proxy::Endpoint& endpoint_;
   Behavior behavior_;

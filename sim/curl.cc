@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/grpc.h"
+
 namespace meshsim::sim {
 namespace {
 
@@ -20,6 +22,32 @@ void add_default_client(proxy::Resources& resources) {
   d.pod_labels = {{"app", kDefaultClient}};
   d.service_account = kDefaultClient;
   resources.deployments.push_back(std::move(d));
+}
+
+// Keeps the reports of a single request (its hops and any calls its apps make).
+struct EventLog : proxy::TelemetrySink {
+  std::vector<proxy::StoredTelemetryEvent> events;
+  void record(const proxy::TelemetryEvent& e) override { events.emplace_back(e); }
+};
+
+// The client's own report (the last source report from the client), or
+// the destination report of the same request at the serving pod.
+std::optional<proxy::StoredTelemetryEvent> report_of(const EventLog& log, const CurlRun& run, const CallResult& call) {
+  const proxy::StoredTelemetryEvent* source = nullptr;
+  for (const auto& e : log.events)
+    if (e.reporter == proxy::TelemetryReporter::kSource && e.source_workload == run.from_workload &&
+        e.source_namespace == run.from_namespace)
+      source = &e;
+  std::string request_id = source ? source->request_id
+                           : call.upstream ? std::string(call.upstream->request.headers.get("x-request-id").value_or(""))
+                                           : std::string();
+  const proxy::Endpoint* served = call.outbound.served_by;
+  for (auto it = log.events.rbegin(); it != log.events.rend(); ++it)
+    if (it->reporter == proxy::TelemetryReporter::kDestination && served && it->destination_workload == served->workload &&
+        it->destination_namespace == served->ns && (request_id.empty() || it->request_id == request_id))
+      return *it;
+  if (source) return *source;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -60,6 +88,9 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
 
   run.world = std::make_shared<World>(WorldOptions{spec.seed, proxy::Duration(0)});
   World& world = *run.world;
+  auto log = std::make_shared<EventLog>();
+  if (spec.repeat == 1) world.set_telemetry(log.get());
+  run.report_log = log;
   std::vector<std::string> errors;
   if (!world.apply(std::move(resources), &errors)) {
     *error = "configuration does not compile: " + fmt::format("{}", fmt::join(errors, "; "));
@@ -82,8 +113,20 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
     else request.headers.add(name, value);
   }
   request.body = spec.body;
+  request.protocol = spec.grpc ? proxy::WireProtocol::kHttp2 : spec.protocol;
+  if (spec.grpc) {
+    // A gRPC client: POST, metadata names in lower case, one framed message.
+    request.method = "POST";
+    proxy::HeaderMap metadata;
+    for (const proxy::Header h : request.headers.all()) metadata.add(proxy::to_lower(h.name), h.value);
+    request.headers = std::move(metadata);
+    request.headers.set("content-type", "application/grpc");
+    request.headers.set("te", "trailers");
+    if (!request.headers.has("user-agent")) request.headers.set("user-agent", "grpc-c++/1.51.1");
+    request.body = proxy::grpc_frame(spec.body);
+  }
   if (!request.headers.has("user-agent")) request.headers.set("user-agent", "curl/7.88.1");
-  if (!request.headers.has("accept")) request.headers.set("accept", "*/*");
+  if (!request.headers.has("accept") && !spec.grpc) request.headers.set("accept", "*/*");
   run.request = request;
   run.summary.latency_ms.reserve(static_cast<size_t>(spec.repeat));
   for (int i = 0; i < spec.repeat; ++i) {
@@ -104,7 +147,10 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
     ++s.by_flag[out.flags.empty() ? "-" : out.flags];
     for (const auto* e : result->mirrored_to) ++s.mirrored[e->workload];
     s.latency_ms.push_back(static_cast<double>(out.duration.count()) / 1000.0);
-    if (spec.repeat == 1) run.single = std::move(*result);
+    if (spec.repeat == 1) {
+      run.report = report_of(*log, run, *result);
+      run.single = std::move(*result);
+    }
   }
   return run;
 }

@@ -22,6 +22,11 @@ struct CurlSpec {
   std::string url;
   int repeat = 1;
   uint64_t seed = 1;
+  // --http2: HTTP/2 with prior knowledge (h2c) from the client app to its sidecar.
+  proxy::WireProtocol protocol = proxy::WireProtocol::kHttp1;
+  // --grpc: a unary gRPC call over h2c: POST, content-type application/grpc,
+  // te: trailers, the body framed as one message (PROTOCOL-HTTP2.md).
+  bool grpc = false;
 };
 
 struct CurlSummary {
@@ -34,11 +39,16 @@ struct CurlSummary {
 struct CurlRun {
   // Results point into the world (endpoints, snapshot); the run keeps it alive.
   std::shared_ptr<World> world;
+  std::shared_ptr<proxy::TelemetrySink> report_log;  // the world's sidecars report here
   std::string from_namespace, from_workload;
   bool from_has_sidecar = true;
   proxy::HttpRequest request;  // as the client sent it
   std::optional<CallResult> single;  // repeat == 1
   CurlSummary summary;              // always filled
+  // repeat == 1: the report whose istio_requests_total labels the request
+  // got: the destination reporter's when a server-side proxy saw it, else
+  // the source reporter's; none when neither side had a sidecar.
+  std::optional<proxy::StoredTelemetryEvent> report;
 };
 
 // `--from @outside`: a client outside the cluster; the URL host is a

@@ -44,6 +44,9 @@ struct TrafficSource {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A unary gRPC call over h2c (POST, content-type application/grpc, one
+  // empty message): a reply whose grpc-status is not OK counts as an error.
+  bool grpc = false;
   enum class Kind { kConstant, kPoisson, kRamp, kClosedLoop };
   Kind kind = Kind::kConstant;
   double rate_per_second = 10;  // constant, Poisson, and the ramp's start

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "proxy_core/gateway_routes.h"
+#include "proxy_core/grpc.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/injection.h"
 #include "sim/world.h"
@@ -185,7 +186,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     Phase& phase = phase_at(ev.start);
     ServiceStats& s = phase.services[proxy::short_name(ev.destination_service)];
     ++s.requests;
-    if (ev.response_code >= 400) ++s.errors;
+    if (ev.response_code >= 400 || ev.grpc_response_status > 0) ++s.errors;  // gRPC errors are HTTP 200
     ++s.by_version[ev.destination_version.empty() ? "-" : std::string(ev.destination_version)];
     ++s.by_status[ev.response_code];
     s.latency.record(ev.duration.count());
@@ -197,7 +198,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (!slice.from.empty() && slice.from != ev.source_workload && slice.from != ev.source_app) continue;
       if (!service_matches(slice.service, ev.destination_service)) continue;
       if (!slice.version.empty() && slice.version != ev.destination_version) continue;
-      count(x, ev.response_code, ev.destination_version, ev.duration, nullptr);
+      count(x, ev.response_code, ev.destination_version, ev.duration, nullptr, ev.grpc_response_status > 0);
     }
   }
 
@@ -267,12 +268,13 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     return index < sc_.sources.size() ? std::string_view(sc_.sources[index].name) : std::string_view{};
   }
 
-  void count(ExpectationState& x, int status, std::string_view version, Duration latency, const std::string* body) {
+  void count(ExpectationState& x, int status, std::string_view version, Duration latency, const std::string* body,
+             bool failed = false) {
     const Expectation& e = *x.spec;
     ++x.n;
     switch (e.kind) {
       case Expectation::Kind::kShare: x.matching += version == e.share_version; break;
-      case Expectation::Kind::kErrorRate: x.matching += status >= 400 || status == 0; break;
+      case Expectation::Kind::kErrorRate: x.matching += failed || status >= 400 || status == 0; break;
       case Expectation::Kind::kStatusClass: x.matching += status_in_class(status, e.status_class); break;
       case Expectation::Kind::kLatency: x.latency.record(latency.count()); break;
       case Expectation::Kind::kRequests: break;
@@ -440,6 +442,13 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (proxy::iequals(k, "host")) req.authority = v;
       else req.headers.add(k, v);
     }
+    if (t.grpc) {  // a unary call, as a gRPC client sends it (PROTOCOL-HTTP2.md)
+      req.protocol = proxy::WireProtocol::kHttp2;
+      req.method = "POST";
+      req.headers.set("content-type", "application/grpc");
+      req.headers.set("te", "trailers");
+      req.body = proxy::grpc_frame("");
+    }
     req.headers.set("x-request-id", request_id_of(static_cast<size_t>(&t - sc_.sources.data()), seq));  // source_of() reads the source back
     ++s.in_flight;
     auto done = [this, &s, sent_at, closed_loop](CallResult&& r) {
@@ -447,8 +456,9 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       const auto& out = r.outbound;
       std::string version = out.served_by ? out.served_by->version() : "";
       int status = out.response ? out.response->status : 0;
+      bool grpc_failed = s.spec->grpc && out.response && proxy::grpc_status_of(*out.response) != 0;
       record_source(*s.spec, sent_at, status, version, world_.scheduler().now() - sent_at,
-                    out.response ? out.response->body : out.error);
+                    out.response ? out.response->body : out.error, grpc_failed);
       if (closed_loop) send(s, true);
     };
     if (t.from == kOutsideSource) {
@@ -460,16 +470,16 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   }
 
   void record_source(const TrafficSource& t, Duration sent_at, int status, const std::string& version, Duration latency,
-                     const std::string& body) {
+                     const std::string& body, bool grpc_failed = false) {
     SourceStats& st = phase_at(sent_at).sources[t.name];
     ++st.requests;
-    if (status == 0 || status >= 400) ++st.errors;
+    if (status == 0 || status >= 400 || grpc_failed) ++st.errors;
     ++st.by_status[status];
     st.latency.record(latency.count());
     if (st.bodies.size() < kDistinctBodiesMax || st.bodies.count(body)) ++st.bodies[body];
     for (auto& x : expectations_)
       if (x.from_sources && x.spec->slice.source == t.name && in_window(*x.spec, sent_at))
-        count(x, status, version, latency, &body);
+        count(x, status, version, latency, &body, grpc_failed);
   }
 
   void schedule_progress() {

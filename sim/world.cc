@@ -142,12 +142,10 @@ void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, std:
   run_inbound(*inst, port, from, std::move(bytes), mirrored, std::move(done));
 }
 
-void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
-                        std::function<void(TransportResult&&)> reply) {
+proxy::AppHandler World::app_handler_for(const Endpoint* pod, bool mirrored) {
   // The pod's current instance when the request reaches its app (a push may
   // have rebuilt it; retired instances stay alive, so the endpoint does too).
-  const Endpoint* pod = &inst.endpoint;
-  auto app_handler = [this, pod, mirrored](HttpRequest&& request, const PeerInfo&, std::function<void(HttpResponse&&)> respond) {
+  return [this, pod, mirrored](HttpRequest&& request, const PeerInfo&, std::function<void(HttpResponse&&)> respond) {
     Instance* target = current_instance(pod->ns, pod->pod);
     if (target == nullptr || !target->app) return;
     // Only the top-level request carries the call marker (apps do not
@@ -169,10 +167,15 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
     }
     target->app->handle(std::move(request), std::move(respond));
   };
+}
+
+void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+                        std::function<void(TransportResult&&)> reply) {
   if (inst.endpoint.gateway_proxy && inst.sidecar) {
     inst.sidecar->gateway_inbound(std::move(bytes), from, port, std::move(reply));
     return;
   }
+  auto app_handler = app_handler_for(&inst.endpoint, mirrored);
   if (inst.sidecar) {
     inst.sidecar->inbound(std::move(bytes), from, port, app_handler, std::move(reply));
     return;
@@ -187,6 +190,54 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
   }
   app_handler(std::move(request), from,
               [reply = std::move(reply)](HttpResponse&& r) { reply({true, "", proxy::serialize(r), std::nullopt, true}); });
+}
+
+void World::run_inbound_message(Instance& inst, uint32_t port, const PeerInfo& from, HttpRequest request, bool mirrored,
+                                std::function<void(TransportResult&&)> reply) {
+  auto app_handler = app_handler_for(&inst.endpoint, mirrored);
+  if (inst.sidecar) {
+    uint64_t wire_bytes = proxy::serialized_size(request);  // as HTTP/1.1 would frame it: no HPACK model
+    inst.sidecar->inbound_message(std::move(request), wire_bytes, from, port, app_handler, std::move(reply));
+    return;
+  }
+  proxy::WireProtocol protocol = request.protocol;
+  app_handler(std::move(request), from, [reply = std::move(reply), protocol](HttpResponse&& r) {
+    r.protocol = protocol;
+    reply({true, "", "", std::move(r), true});
+  });
+}
+
+void World::deliver_message(const Endpoint& to, uint32_t port, const PeerInfo& from, HttpRequest request, bool mirrored,
+                            std::function<void(TransportResult&&)> done) {
+  if (network_ != nullptr) {
+    // Live networks speak HTTP/1.1 until they encode HTTP/2 with the h2 codec.
+    network_->carry(to, port, from, proxy::serialize(request), mirrored, std::move(done));
+    return;
+  }
+  Instance* inst = instance_for(to);
+  if (inst == nullptr) {
+    scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({false, "connection failure", ""}); });
+    return;
+  }
+  Duration latency = options_.link_latency;
+  auto reply = [this, latency, done = std::move(done)](TransportResult&& tr) mutable {
+    scheduler_.schedule(latency, [done = std::move(done), tr = std::move(tr)]() mutable { done(std::move(tr)); });
+  };
+  scheduler_.schedule(latency, [this, inst, port, from, request = std::move(request), mirrored,
+                                reply = std::move(reply)]() mutable {
+    run_inbound_message(*inst, port, from, std::move(request), mirrored, std::move(reply));
+  });
+}
+
+void World::send_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request,
+                         std::function<void(TransportResult&&)> done) {
+  if (request.protocol == proxy::WireProtocol::kHttp1) deliver(to, port, from, proxy::serialize(request), false, std::move(done));
+  else deliver_message(to, port, from, request, false, std::move(done));
+}
+
+void World::send_mirror_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request) {
+  if (request.protocol == proxy::WireProtocol::kHttp1) deliver(to, port, from, proxy::serialize(request), true, [](TransportResult) {});
+  else deliver_message(to, port, from, request, true, [](TransportResult) {});
 }
 
 void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
@@ -235,7 +286,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
   peer.endpoint = &client.endpoint;
   uint32_t target_port = svc ? svc->target_port(port, *target) : port;
   TimePoint start = scheduler_.now();
-  send(*target, target_port, peer, proxy::serialize(request),
+  send_message(*target, target_port, peer, request,
        [this, target, start, done = std::move(done)](TransportResult&& tr) {
          proxy::OutboundResult r;
          r.attempts = 1;

@@ -112,6 +112,18 @@ class World : private proxy::Transport {
             std::function<void(proxy::TransportResult&&)> done) override;
   void send_mirror(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                    std::string request_bytes) override;
+  // HTTP/1.1 hops travel as bytes (the codec's serializer and parser run on
+  // every hop); HTTP/2 hops travel as the decoded message, headers, body and
+  // trailers, until the HTTP/2 codec encodes them (proxy_core/wire_protocol.h).
+  void send_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
+                    const proxy::HttpRequest& request, std::function<void(proxy::TransportResult&&)> done) override;
+  void send_mirror_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
+                           const proxy::HttpRequest& request) override;
+  void deliver_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, proxy::HttpRequest request,
+                       bool mirrored, std::function<void(proxy::TransportResult&&)> done);
+  void run_inbound_message(Instance& inst, uint32_t port, const proxy::PeerInfo& from, proxy::HttpRequest request,
+                           bool mirrored, std::function<void(proxy::TransportResult&&)> reply);
+  proxy::AppHandler app_handler_for(const proxy::Endpoint* pod, bool mirrored);
   void send_from(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
                  std::function<void(proxy::OutboundResult&&)> done);
   void plain_kubernetes_call(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,

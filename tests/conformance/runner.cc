@@ -11,6 +11,7 @@
 #include "config/loader.h"
 #include "proxy_core/hosts.h"
 #include "sim/world.h"
+#include "tests/conformance/runner_grpc.h"
 
 namespace meshsim::conformance {
 namespace {
@@ -28,6 +29,7 @@ struct Sample {
   std::string served_service;
   std::string served_version;
   std::string served_workload;
+  std::string request_protocol_label;
 };
 
 
@@ -242,6 +244,7 @@ void check_one(const json& expect, const Sample& s, std::vector<std::string>& fa
     fail(fmt::format("upstream attempts {} != {}", s.call.upstream_attempts, expect["upstream_attempts"].get<int>()));
   if (expect.contains("upstream_reached") && !expect["upstream_reached"].get<bool>() && s.call.upstream_attempts > 0)
     fail("upstream was reached");
+  check_grpc_expectations(expect, s.call, s.request_protocol_label, fail);
 }
 
 void check_aggregate(const json& expect, const std::vector<Sample>& samples, std::vector<std::string>& failures) {
@@ -300,6 +303,8 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
   for (const auto& d : loaded.diagnostics)
     if (d.severity == config::Severity::kError) return fail_all("config error: " + config::format_diagnostic(d));
   sim::World world(sim::WorldOptions{seed, proxy::Duration(0)});
+  ProtocolLabels labels;
+  world.set_telemetry(&labels);
   std::vector<std::string> errors;
   if (!world.apply(std::move(loaded.resources), &errors)) return fail_all("config rejected: " + fmt::format("{}", fmt::join(errors, "; ")));
   for (const json& w : c.at("workloads")) {
@@ -313,6 +318,7 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
       b.fail_status = w["behavior"].value("fail_status", 503);
       any = true;
     }
+    if (add_grpc_behavior(w, b)) any = true;
     if (any) world.set_behavior(str_or(w, "namespace", "default"), w.at("name"), b);
   }
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -341,12 +347,14 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
         if (proxy::iequals(k, "host")) req.authority = v.get<std::string>();
         else req.headers.add(k, v.get<std::string>());
       }
+      apply_request_protocol(r, req);
       return req;
     };
     std::vector<Sample> samples;
     auto to_sample = [&](sim::CallResult call) {
       Sample s;
       s.call = std::move(call);
+      s.request_protocol_label = labels.take_last();
       if (const auto* e = s.call.outbound.served_by) {
         s.served_version = e->version();
         s.served_workload = e->workload;

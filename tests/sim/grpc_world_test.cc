@@ -1,0 +1,191 @@
+// gRPC through the simulated world: retries on a Trailers-Only UNAVAILABLE
+// (and none from trailers), the labels and message counters Istio reports,
+// GRPCRoute on a Service parent, `meshsim curl --grpc`, and the shipped
+// scenarios/grpc-retries.yaml.
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+#include "proxy_core/grpc.h"
+#include "reports/curl_output.h"
+#include "reports/mesh_telemetry.h"
+#include "sim/curl.h"
+#include "sim/scenario_runner.h"
+#include "sim/world.h"
+#include "tests/sim/scenario_fixture.h"
+
+namespace meshsim::sim {
+namespace {
+
+constexpr const char* kEcho = R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client}
+spec:
+  selector: {matchLabels: {app: client}}
+  template: {metadata: {labels: {app: client, version: v1}}, spec: {containers: [{name: app, image: client}]}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo}
+spec:
+  selector: {matchLabels: {app: echo}}
+  template: {metadata: {labels: {app: echo, version: v1}}, spec: {containers: [{name: app, image: echo}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo}
+spec: {selector: {app: echo}, ports: [{name: grpc, port: 7070}, {name: http, port: 80}]}
+)";
+
+proxy::Resources load(const std::string& extra) {
+  auto loaded = config::load({{"mesh.yaml", std::string(kEcho) + extra}});
+  for (const auto& d : loaded.diagnostics)
+    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  return std::move(loaded.resources);
+}
+
+proxy::HttpRequest grpc_call(const std::string& path) {
+  proxy::HttpRequest r;
+  r.protocol = proxy::WireProtocol::kHttp2;
+  r.method = "POST";
+  r.target = path;
+  r.authority = "echo:7070";
+  r.headers.set("content-type", "application/grpc");
+  r.headers.set("te", "trailers");
+  r.body = proxy::grpc_frame("");
+  return r;
+}
+
+services::Behavior failing(int first_n, bool trailers_only) {
+  services::Behavior b;
+  services::GrpcAnswer g;
+  g.status = 14;
+  g.message = "backend unavailable";
+  g.trailers_only = trailers_only;
+  g.fail_first_n = first_n;
+  b.grpc = g;
+  return b;
+}
+
+constexpr const char* kRetryUnavailable = R"(
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo}
+spec:
+  hosts: [echo]
+  http: [{retries: {attempts: 3, retryOn: unavailable}, route: [{destination: {host: echo}}]}]
+)";
+
+TEST(GrpcWorld, TrailersOnlyUnavailableIsRetriedAndTrailersAreNot) {
+  // Envoy retry_state_impl.cc wouldRetryFromHeaders reads grpc-status from
+  // the response headers only; router_filter.rst: "gRPC status codes in
+  // trailers will not trigger retry logic" (corpus fact 73).
+  for (bool trailers_only : {true, false}) {
+    World world;
+    std::vector<std::string> errors;
+    ASSERT_TRUE(world.apply(load(kRetryUnavailable), &errors));
+    world.set_behavior("default", "echo", failing(2, trailers_only));
+    auto r = world.call("default", "client", grpc_call("/proto.EchoTestService/Echo"), "echo", 7070);
+    ASSERT_TRUE(r && r->outbound.response);
+    EXPECT_EQ(r->outbound.response->status, 200);
+    EXPECT_EQ(proxy::grpc_status_of(*r->outbound.response), trailers_only ? 0 : 14);
+    EXPECT_EQ(r->upstream_attempts, trailers_only ? 3 : 1);
+    // The port is named grpc: HTTP/2 reaches the app (conversion.go, cluster_builder.go setH2Options).
+    ASSERT_TRUE(r->upstream);
+    EXPECT_EQ(r->upstream->request.protocol, proxy::WireProtocol::kHttp2);
+    EXPECT_EQ(r->outbound.response->protocol, proxy::WireProtocol::kHttp2);
+  }
+}
+
+TEST(GrpcWorld, ReportsCarryRequestProtocolGrpcStatusAndMessageCounts) {
+  // istio/proxy istio_stats.cc: request_protocol "grpc", grpc_response_status
+  // from getGrpcStatus; istio_request/response_messages_total from Envoy's
+  // grpc_stats (istio.io reference/config/metrics).
+  World world;
+  reports::MeshTelemetry telemetry;
+  world.set_telemetry(&telemetry);
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(load(""), &errors));
+  world.set_behavior("default", "echo", failing(0, false));
+  ASSERT_TRUE(world.call("default", "client", grpc_call("/proto.EchoTestService/Echo"), "echo", 7070));
+  proxy::HttpRequest plain;
+  plain.authority = "echo";
+  ASSERT_TRUE(world.call("default", "client", plain, "echo", 80));
+  std::string prom = telemetry.prometheus();
+  EXPECT_NE(prom.find("request_protocol=\"grpc\",response_code=\"200\",grpc_response_status=\"14\""), std::string::npos)
+      << prom;
+  EXPECT_NE(prom.find("request_protocol=\"http\",response_code=\"200\",grpc_response_status=\"\""), std::string::npos);
+  EXPECT_NE(prom.find("istio_request_messages_total{reporter=\"destination\""), std::string::npos);
+  EXPECT_NE(prom.find("istio_response_messages_total{reporter=\"source\""), std::string::npos);
+}
+
+TEST(GrpcWorld, GrpcRouteOnAServiceParentRoutesByMethod) {
+  // Istio conversion.go createGRPCURIMatch: method-only -> regex /[^/]+/<method>;
+  // an unmatched call is UNIMPLEMENTED (404 -> 12, corpus fact 79).
+  World world;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(load(R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: by-method}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo, port: 7070}]
+  rules:
+  - matches: [{method: {method: Check}}]
+    backendRefs: [{name: echo, port: 7070}]
+)"),
+                          &errors));
+  auto hit = world.call("default", "client", grpc_call("/grpc.health.v1.Health/Check"), "echo", 7070);
+  ASSERT_TRUE(hit && hit->outbound.response && hit->outbound.route);
+  EXPECT_EQ(proxy::grpc_status_of(*hit->outbound.response), 0);
+  EXPECT_EQ(hit->outbound.route->resource, "GRPCRoute default/by-method");
+  auto miss = world.call("default", "client", grpc_call("/proto.EchoTestService/Echo"), "echo", 7070);
+  ASSERT_TRUE(miss && miss->outbound.response);
+  EXPECT_EQ(miss->outbound.response->status, 200);
+  EXPECT_EQ(proxy::grpc_status_of(*miss->outbound.response), 12);
+  EXPECT_EQ(miss->upstream_attempts, 0);
+}
+
+TEST(GrpcWorld, CurlGrpcJsonShowsProtocolsStatusTrailersAndLabels) {
+  // The issue's `meshsim curl --grpc` output keys; labels are the destination
+  // reporter's when a server-side proxy saw the request.
+  CurlSpec spec;
+  spec.from = "client";
+  spec.url = "http://echo:7070/proto.EchoTestService/Echo";
+  spec.grpc = true;
+  std::string error;
+  auto run = run_curl(load(""), spec, &error);
+  ASSERT_TRUE(run) << error;
+  auto j = reports::curl_json(*run);
+  EXPECT_EQ(j["protocol"], "http2");
+  EXPECT_EQ(j["upstream"]["protocol"], "http2");
+  EXPECT_EQ(j["grpc_status"], 0);
+  EXPECT_EQ(j["trailers"]["grpc-status"], "0");
+  EXPECT_EQ(j["labels"]["reporter"], "destination");
+  EXPECT_EQ(j["labels"]["request_protocol"], "grpc");
+  EXPECT_EQ(j["labels"]["grpc_response_status"], "0");
+
+  CurlSpec h2 = spec;  // --http2 to the http port: HTTP/1.1 reaches the app, the label says http (facts 75, 78)
+  h2.grpc = false;
+  h2.protocol = proxy::WireProtocol::kHttp2;
+  h2.url = "http://echo/";
+  auto run2 = run_curl(load(""), h2, &error);
+  ASSERT_TRUE(run2) << error;
+  auto j2 = reports::curl_json(*run2);
+  EXPECT_EQ(j2["protocol"], "http2");
+  EXPECT_EQ(j2["upstream"]["protocol"], "http1");
+  EXPECT_EQ(j2["labels"]["request_protocol"], "http");
+  EXPECT_FALSE(j2.contains("grpc_status"));
+}
+
+TEST(GrpcWorld, ShippedGrpcRetriesScenarioMeetsItsExpectations) {
+  Scenario scenario = testing::load_scenario_file("scenarios/grpc-retries.yaml");
+  RunResult r = run_scenario(scenario);
+  EXPECT_EQ(testing::failed_expectations(r), "");
+  EXPECT_FALSE(r.expectations.empty());
+}
+
+}  // namespace
+}  // namespace meshsim::sim
