@@ -51,6 +51,7 @@ int curl_command(int argc, char** argv) {
   spec.url = args["url"].as<std::string>();
   spec.repeat = args["repeat"].as<int>();
   spec.seed = args["seed"].as<uint64_t>();
+  spec.behaviors = loaded.behaviors;
   if (args.count("header"))
     for (const auto& h : args["header"].as<std::vector<std::string>>()) {
       auto colon = h.find(':');

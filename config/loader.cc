@@ -116,6 +116,9 @@ const KindInfo kModeledKinds[] = {
     {"security.istio.io", {"v1beta1", "v1"}, "AuthorizationPolicy"},
     {"security.istio.io", {"v1beta1", "v1"}, "PeerAuthentication"},
     {"gateway.networking.k8s.io", {"v1", "v1beta1"}, "HTTPRoute"},
+    {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "ServiceEntry"},
+    {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "Sidecar"},
+    {"", {"v1"}, "ConfigMap"},  // only `istio` in istio-system (MeshConfig); others are skipped
     {"meshsim.dev", {"v1alpha1"}, "Behavior"},
     {"meshsim.dev", {"v1alpha1"}, "Scenario"},
 };
@@ -185,6 +188,7 @@ class DocumentLoader {
     const KindInfo* info = nullptr;
     for (const KindInfo& k : kModeledKinds)
       if (k.kind == *kind && k.group == group) info = &k;
+    if (info != nullptr && *kind == "ConfigMap" && !is_mesh_config_map(node)) info = nullptr;
     if (info == nullptr) {
       result_.diagnostics.push_back({Severity::kInfo, "MSH0004", "", r.pos(node),
                                      "skipped " + *api_version + " " + *kind + ": meshsim does not model this kind"});
@@ -197,7 +201,8 @@ class DocumentLoader {
                                                    " (valid: " + valid + ")");
       return;
     }
-    r.fields(node, "", {"apiVersion", "kind", "metadata", "spec", "status"});
+    if (*kind == "ConfigMap") r.fields(node, "", {"apiVersion", "kind", "metadata", "data", "binaryData", "immutable"});
+    else r.fields(node, "", {"apiVersion", "kind", "metadata", "spec", "status"});
     proxy::ResourceHeader header;
     header.api_version = *api_version;
     header.kind = *kind;
@@ -206,6 +211,7 @@ class DocumentLoader {
       header.meta.name = r.str(md["name"], "metadata.name").value_or("");
       header.meta.ns = r.str(md["namespace"], "metadata.namespace").value_or(options_.default_namespace);
       header.meta.labels = r.str_map(md["labels"], "metadata.labels");
+      header.meta.annotations = r.str_map(md["annotations"], "metadata.annotations");
     } else {
       header.meta.ns = options_.default_namespace;
     }
@@ -261,6 +267,18 @@ class DocumentLoader {
       scenario.name = header.meta.name;
       if (require_spec(r, node)) parse_scenario(r, spec, *source_, scenario, result_.diagnostics);
       result_.scenarios.push_back(std::move(scenario));
+    } else if (*kind == "ServiceEntry") {
+      proxy::ServiceEntry se;
+      if (require_spec(r, node)) parse_service_entry(r, spec, se);
+      apply(res.service_entries, with_header(std::move(se)));
+    } else if (*kind == "Sidecar") {
+      proxy::SidecarConfig sc;
+      if (require_spec(r, node)) parse_sidecar(r, spec, sc);
+      apply(res.sidecars, with_header(std::move(sc)));
+    } else if (*kind == "ConfigMap") {
+      proxy::MeshConfigMap cm;
+      parse_mesh_config_map(r, node, cm.mesh);
+      apply(res.mesh_configs, with_header(std::move(cm)));
     } else if (*kind == "HTTPRoute") {
       proxy::GwHTTPRoute route;
       if (require_spec(r, node)) parse_http_route(r, spec, route);
@@ -271,6 +289,15 @@ class DocumentLoader {
       if (existing != res.http_routes.end()) route.creation_order = existing->creation_order;
       apply(res.http_routes, with_header(std::move(route)));
     }
+  }
+
+  // Istio reads MeshConfig from the ConfigMap `istio` in istiod's namespace
+  // (pkg/config/mesh/kubemesh: name "istio", key "mesh").
+  static bool is_mesh_config_map(const YAML::Node& node) {
+    auto md = node["metadata"];
+    if (!md || !md.IsMap() || !md["name"] || !md["name"].IsScalar()) return false;
+    std::string ns = md["namespace"] && md["namespace"].IsScalar() ? md["namespace"].as<std::string>() : "";
+    return md["name"].as<std::string>() == "istio" && ns == "istio-system";
   }
 
   bool require_spec(YamlReader& r, const YAML::Node& node) {

@@ -19,6 +19,11 @@ void parse_authorization_policy(YamlReader& r, const YAML::Node& spec,
 void parse_peer_authentication(YamlReader& r, const YAML::Node& spec,
                                proxy::PeerAuthentication& out);
 void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
+void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEntry& out);
+void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& out);
+// The `istio` ConfigMap's data.mesh (YAML text); a MeshConfig map at `path`.
+void parse_mesh_config_map(YamlReader& r, const YAML::Node& doc, proxy::MeshConfig& out);
+void parse_mesh_config(YamlReader& r, const YAML::Node& mesh, const std::string& path, proxy::MeshConfig& out);
 
 struct SourceText;
 void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out);

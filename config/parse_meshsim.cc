@@ -117,6 +117,17 @@ services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const st
 
 void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out) {
   out.behavior = behavior_spec(r, spec, "spec", &out.selector);
+  // `selector: {host: H}` (optionally `port`) selects an endpoint outside the cluster.
+  if (auto host = out.selector.find("host"); host != out.selector.end() && out.selector.size() <= 2) {
+    auto port = out.selector.find("port");
+    if (out.selector.size() == 1 || port != out.selector.end()) {
+      out.external_host = proxy::to_lower(host->second);
+      if (port != out.selector.end())
+        if (auto p = r.port(spec["selector"]["port"], "spec.selector.port")) out.external_port = *p;
+      out.selector.clear();
+      return;
+    }
+  }
   if (out.selector.empty()) r.error(spec, "spec.selector", "a Behavior needs a selector (pod labels, e.g. app: bar)");
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "proxy_core/resources.h"
+#include "sim/scenario.h"
 #include "sim/world.h"
 
 namespace meshsim::sim {
@@ -22,6 +23,8 @@ struct CurlSpec {
   std::string url;
   int repeat = 1;
   uint64_t seed = 1;
+  // The files' Behaviors: how pods and hosts outside the cluster answer.
+  std::vector<BehaviorRule> behaviors;
 };
 
 struct CurlSummary {
