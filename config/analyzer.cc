@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "config/analyzer_sidecar.h"
 #include "config/yaml_reader.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/route_table.h"
@@ -36,6 +37,7 @@ class Analyzer {
     check_destination_rules();
     check_policies();
     check_http_routes();
+    analyze_sidecars(r_, out_);
     return std::move(out_);
   }
 

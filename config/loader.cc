@@ -393,6 +393,10 @@ ScenarioLoad load_scenario(const std::vector<std::string>& paths) {
   sim::Scenario scenario = std::move(loaded.scenarios.front());
   scenario.resources = std::move(loaded.resources);
   scenario.behaviors = std::move(loaded.behaviors);
+  // The mesh's sampling default (MeshConfig defaultConfig.tracing.sampling)
+  // applies unless the scenario sets its own.
+  if (auto sampling = proxy::mesh_config(scenario.resources).tracing_sampling; sampling && !scenario.trace_sampling_explicit)
+    scenario.trace_sampling_percent = *sampling;
   // `say:` steps become the resources the sentence stands for, read against
   // the mesh as the earlier steps will have left it.
   std::vector<sim::TimelineStep*> in_time;

@@ -136,8 +136,10 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
   if (!r.fields(spec, "spec", {"description", "seed", "duration", "linkLatency", "sidecars", "tracing", "traffic", "timeline",
                                "expectations"}))
     return;
-  if (auto t = spec["tracing"]; t && r.fields(t, "spec.tracing", {"sampling"}))
+  if (auto t = spec["tracing"]; t && r.fields(t, "spec.tracing", {"sampling"})) {
     out.trace_sampling_percent = r.number(t["sampling"], "spec.tracing.sampling", 0, 100).value_or(1.0);
+    out.trace_sampling_explicit = static_cast<bool>(t["sampling"]);
+  }
   out.description = r.str(spec["description"], "spec.description").value_or("");
   if (auto s = r.integer(spec["seed"], "spec.seed", 0, INT64_MAX)) out.seed = static_cast<uint64_t>(*s);
   if (auto d = r.duration(spec["duration"], "spec.duration")) out.duration = *d;

@@ -124,6 +124,7 @@ struct Scenario {
   Duration link_latency{500};  // one way, per hop
   bool sidecars_injected = true;  // the initial state for every workload
   double trace_sampling_percent = 1.0;  // Istio's default; the demo sets 100
+  bool trace_sampling_explicit = false;  // spec.tracing.sampling given; else meshConfig's defaultConfig.tracing.sampling
   proxy::Resources resources;     // the mesh at t=0
   std::vector<BehaviorRule> behaviors;
   std::vector<TrafficSource> sources;
