@@ -56,6 +56,7 @@ int curl_command(int argc, char** argv) {
   spec.seed = args["seed"].as<uint64_t>();
   if (args.count("http2")) spec.protocol = proxy::WireProtocol::kHttp2;
   spec.grpc = args.count("grpc") > 0;
+  spec.behaviors = loaded.behaviors;
   if (args.count("header"))
     for (const auto& h : args["header"].as<std::vector<std::string>>()) {
       auto colon = h.find(':');

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "config/analyzer_sidecar.h"
 #include "config/yaml_reader.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/route_table.h"
@@ -39,6 +40,7 @@ class Analyzer {
     check_policies();
     check_http_routes();
     analyze_gateways(r_, out_);
+    analyze_sidecars(r_, out_);
     return std::move(out_);
   }
 

@@ -113,6 +113,9 @@ const KindInfo kModeledKinds[] = {
     {"security.istio.io", {"v1beta1", "v1"}, "RequestAuthentication"},
     {"gateway.networking.k8s.io", {"v1", "v1beta1"}, "HTTPRoute"},
     {"gateway.networking.k8s.io", {"v1", "v1alpha2"}, "GRPCRoute"},
+    {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "ServiceEntry"},
+    {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "Sidecar"},
+    {"", {"v1"}, "ConfigMap"},  // only `istio` in istio-system (MeshConfig); others are skipped
     {"meshsim.dev", {"v1alpha1"}, "Behavior"},
     {"meshsim.dev", {"v1alpha1"}, "Scenario"},
 };
@@ -197,6 +200,7 @@ class DocumentLoader {
     const KindInfo* info = nullptr;
     for (const KindInfo& k : kModeledKinds)
       if (k.kind == *kind && k.group == group) info = &k;
+    if (info != nullptr && *kind == "ConfigMap" && !is_mesh_config_map(node)) info = nullptr;
     if (info == nullptr) {
       skip_unmodeled(r, node, group, *api_version, *kind);
       return;
@@ -208,7 +212,8 @@ class DocumentLoader {
                                                    " (valid: " + valid + ")");
       return;
     }
-    r.fields(node, "", {"apiVersion", "kind", "metadata", "spec", "status"});
+    if (*kind == "ConfigMap") r.fields(node, "", {"apiVersion", "kind", "metadata", "data", "binaryData", "immutable"});
+    else r.fields(node, "", {"apiVersion", "kind", "metadata", "spec", "status"});
     proxy::ResourceHeader header;
     header.api_version = *api_version;
     header.kind = *kind;
@@ -217,6 +222,7 @@ class DocumentLoader {
       header.meta.name = r.str(md["name"], "metadata.name").value_or("");
       header.meta.ns = r.str(md["namespace"], "metadata.namespace").value_or(options_.default_namespace);
       header.meta.labels = r.str_map(md["labels"], "metadata.labels");
+      header.meta.annotations = r.str_map(md["annotations"], "metadata.annotations");
     } else {
       header.meta.ns = options_.default_namespace;
     }
@@ -281,6 +287,18 @@ class DocumentLoader {
       scenario.name = header.meta.name;
       if (require_spec(r, node)) parse_scenario(r, spec, *source_, scenario, result_.diagnostics);
       result_.scenarios.push_back(std::move(scenario));
+    } else if (*kind == "ServiceEntry") {
+      proxy::ServiceEntry se;
+      if (require_spec(r, node)) parse_service_entry(r, spec, se);
+      apply(res.service_entries, with_header(std::move(se)));
+    } else if (*kind == "Sidecar") {
+      proxy::SidecarConfig sc;
+      if (require_spec(r, node)) parse_sidecar(r, spec, sc);
+      apply(res.sidecars, with_header(std::move(sc)));
+    } else if (*kind == "ConfigMap") {
+      proxy::MeshConfigMap cm;
+      parse_mesh_config_map(r, node, cm.mesh);
+      apply(res.mesh_configs, with_header(std::move(cm)));
     } else if (*kind == "HTTPRoute") {
       proxy::GwHTTPRoute route;
       if (require_spec(r, node)) parse_http_route(r, spec, route);
@@ -347,6 +365,13 @@ class DocumentLoader {
     if (known->changes_traffic) message += ", so traffic in the cluster may differ from what meshsim shows";
     result_.diagnostics.push_back({known->changes_traffic ? Severity::kWarning : Severity::kInfo,
                                    std::string(kNotSimulatedCode), resource, r.pos(node), message});
+  // Istio reads MeshConfig from the ConfigMap `istio` in istiod's namespace
+  // (pkg/config/mesh/kubemesh: name "istio", key "mesh").
+  static bool is_mesh_config_map(const YAML::Node& node) {
+    auto md = node["metadata"];
+    if (!md || !md.IsMap() || !md["name"] || !md["name"].IsScalar()) return false;
+    std::string ns = md["namespace"] && md["namespace"].IsScalar() ? md["namespace"].as<std::string>() : "";
+    return md["name"].as<std::string>() == "istio" && ns == "istio-system";
   }
 
   bool require_spec(YamlReader& r, const YAML::Node& node) {
@@ -446,6 +471,10 @@ ScenarioLoad load_scenario(const std::vector<std::string>& paths) {
   sim::Scenario scenario = std::move(loaded.scenarios.front());
   scenario.resources = std::move(loaded.resources);
   scenario.behaviors = std::move(loaded.behaviors);
+  // The mesh's sampling default (MeshConfig defaultConfig.tracing.sampling)
+  // applies unless the scenario sets its own.
+  if (auto sampling = proxy::mesh_config(scenario.resources).tracing_sampling; sampling && !scenario.trace_sampling_explicit)
+    scenario.trace_sampling_percent = *sampling;
   // `say:` steps become the resources the sentence stands for, read against
   // the mesh as the earlier steps will have left it.
   std::vector<sim::TimelineStep*> in_time;

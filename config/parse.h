@@ -29,6 +29,11 @@ std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const YAML::Node& n
 void parse_gw_backend_ref(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::GwBackendRef& b);
 void parse_gw_parent_refs(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
 void parse_gateway(YamlReader& r, const YAML::Node& spec, proxy::Gateway& out);
+void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEntry& out);
+void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& out);
+// The `istio` ConfigMap's data.mesh (YAML text); a MeshConfig map at `path`.
+void parse_mesh_config_map(YamlReader& r, const YAML::Node& doc, proxy::MeshConfig& out);
+void parse_mesh_config(YamlReader& r, const YAML::Node& mesh, const std::string& path, proxy::MeshConfig& out);
 
 struct SourceText;
 void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out);

@@ -144,6 +144,17 @@ services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const st
 
 void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out) {
   out.behavior = behavior_spec(r, spec, "spec", &out.selector);
+  // `selector: {host: H}` (optionally `port`) selects an endpoint outside the cluster.
+  if (auto host = out.selector.find("host"); host != out.selector.end() && out.selector.size() <= 2) {
+    auto port = out.selector.find("port");
+    if (out.selector.size() == 1 || port != out.selector.end()) {
+      out.external_host = proxy::to_lower(host->second);
+      if (port != out.selector.end())
+        if (auto p = r.port(spec["selector"]["port"], "spec.selector.port")) out.external_port = *p;
+      out.selector.clear();
+      return;
+    }
+  }
   if (out.selector.empty()) r.error(spec, "spec.selector", "a Behavior needs a selector (pod labels, e.g. app: bar)");
 }
 
@@ -166,8 +177,10 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
                                "expectations", "startTime", "metrics"}))
     return;
   parse_scenario_clock(r, spec, out);
-  if (auto t = spec["tracing"]; t && r.fields(t, "spec.tracing", {"sampling"}))
+  if (auto t = spec["tracing"]; t && r.fields(t, "spec.tracing", {"sampling"})) {
     out.trace_sampling_percent = r.number(t["sampling"], "spec.tracing.sampling", 0, 100).value_or(1.0);
+    out.trace_sampling_explicit = static_cast<bool>(t["sampling"]);
+  }
   out.description = r.str(spec["description"], "spec.description").value_or("");
   if (auto s = r.integer(spec["seed"], "spec.seed", 0, INT64_MAX)) out.seed = static_cast<uint64_t>(*s);
   if (auto d = r.duration(spec["duration"], "spec.duration")) out.duration = *d;

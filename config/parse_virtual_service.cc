@@ -198,7 +198,13 @@ proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::strin
       h.direct_response = resp;
     }
   }
-  if (n["delegate"]) r.warning(n["delegate"], "MSH0010", "delegate VirtualServices are not modeled; this route is ignored");
+  if (auto dg = n["delegate"]; dg && r.fields(dg, child(path, "delegate"), {"name", "namespace"})) {
+    proxy::DelegateRef ref;
+    ref.name = r.str(dg["name"], child(path, "delegate.name")).value_or("");
+    ref.ns = r.str(dg["namespace"], child(path, "delegate.namespace")).value_or("");
+    if (ref.name.empty()) r.error(dg, child(path, "delegate"), "delegate.name is required");
+    h.delegate = ref;
+  }
   if (auto rw = n["rewrite"]; rw) {
     std::string p = child(path, "rewrite");
     if (r.fields(rw, p, {"uri", "authority", "uriRegexRewrite"})) {
@@ -268,6 +274,7 @@ proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::strin
   if (actions == 0 && !n["delegate"])
     r.error(n, path, "an HTTP route needs one of route, redirect or directResponse");
   if (actions > 1) r.error(n, path, "route, redirect and directResponse are mutually exclusive");
+  if (actions > 0 && n["delegate"]) r.error(n, path, "delegate cannot be set together with route, redirect or directResponse");
   return h;
 }
 
@@ -277,7 +284,8 @@ void parse_virtual_service(YamlReader& r, const YAML::Node& spec, proxy::Virtual
   const std::string path = "spec";
   if (!r.fields(spec, path, {"hosts", "gateways", "http", "tls", "tcp", "exportTo"})) return;
   out.hosts = r.str_list(spec["hosts"], "spec.hosts");
-  if (!spec["hosts"]) r.error(spec, path, "hosts is required: name at least one host");
+  // A VirtualService without hosts is a delegate (virtual_service.proto
+  // Delegate): only a root VirtualService's `delegate` reaches it.
   out.gateways = r.str_list(spec["gateways"], "spec.gateways");
   out.export_to = r.str_list(spec["exportTo"], "spec.exportTo");
   r.list(spec["http"], "spec.http", [&](const YAML::Node& n, const std::string& p) {

@@ -35,6 +35,17 @@ void apply_resources(Resources& base, const Resources& delta) {
   for (const auto& r : delta.http_routes) apply_one(base.http_routes, r);
   for (const auto& r : delta.request_authentications) apply_one(base.request_authentications, r);
   for (const auto& r : delta.gateways) apply_one(base.gateways, r);
+  for (const auto& r : delta.service_entries) apply_one(base.service_entries, r);
+  for (const auto& r : delta.sidecars) apply_one(base.sidecars, r);
+  for (const auto& r : delta.mesh_configs) apply_one(base.mesh_configs, r);
+  for (const auto& r : delta.external_hosts)
+    if (std::none_of(base.external_hosts.begin(), base.external_hosts.end(), [&](const auto& e) { return e.name == r.name; }))
+      base.external_hosts.push_back(r);
+}
+
+const MeshConfig& mesh_config(const Resources& resources) {
+  static const MeshConfig defaults;
+  return resources.mesh_configs.empty() ? defaults : resources.mesh_configs.back().mesh;
 }
 
 std::vector<const ResourceHeader*> resource_headers(const Resources& resources) {
@@ -52,6 +63,9 @@ std::vector<const ResourceHeader*> resource_headers(const Resources& resources) 
   add(resources.http_routes);
   add(resources.request_authentications);
   add(resources.gateways);
+  add(resources.service_entries);
+  add(resources.sidecars);
+  add(resources.mesh_configs);
   return out;
 }
 
@@ -69,6 +83,9 @@ bool delete_resource(Resources& base, const std::string& key) {
   if (kind == "HTTPRoute") return erase_one(base.http_routes, ns, name);
   if (kind == "RequestAuthentication") return erase_one(base.request_authentications, ns, name);
   if (kind == "Gateway") return erase_one(base.gateways, ns, name);
+  if (kind == "ServiceEntry") return erase_one(base.service_entries, ns, name);
+  if (kind == "Sidecar") return erase_one(base.sidecars, ns, name);
+  if (kind == "ConfigMap") return erase_one(base.mesh_configs, ns, name);
   return false;
 }
 

@@ -35,6 +35,7 @@ struct ObjectMeta {
   std::string name;
   std::string ns = "default";
   Labels labels;
+  Labels annotations;
 };
 
 // A loaded resource's identity and origin.
@@ -203,6 +204,11 @@ struct CorsPolicy {
   std::string unmatched_preflights;  // FORWARD | IGNORE
 };
 
+// HTTPRoute.delegate: a VirtualService without hosts whose routes replace this one.
+struct DelegateRef {
+  std::string name, ns;  // ns empty = the root VirtualService's namespace
+};
+
 struct HTTPRoute {
   std::string name;
   std::vector<HTTPMatchRequest> match;
@@ -220,6 +226,7 @@ struct HTTPRoute {
   std::optional<CorsPolicy> cors_policy;
   Headers headers;
   std::string path;  // field path, for diagnostics
+  std::optional<DelegateRef> delegate;
 };
 
 struct VirtualService {
@@ -497,6 +504,11 @@ struct Gateway {
   Labels selector;  // pods of any namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE off)
   std::vector<GatewayServer> servers;
 };
+}  // namespace meshsim::proxy
+
+#include "proxy_core/mesh_resources.h"
+
+namespace meshsim::proxy {
 
 // ------------------------------------------------------------ the whole set
 // Everything `kubectl apply` would have stored, in apply order; a later
@@ -512,7 +524,14 @@ struct Resources {
   std::vector<GwHTTPRoute> http_routes;
   std::vector<RequestAuthentication> request_authentications;
   std::vector<Gateway> gateways;
+  std::vector<ServiceEntry> service_entries;
+  std::vector<SidecarConfig> sidecars;
+  std::vector<MeshConfigMap> mesh_configs;  // the `istio` ConfigMap; the last one applied is in force
+  std::vector<ExternalHost> external_hosts;  // the world outside the cluster (not Kubernetes objects)
 };
+
+// The MeshConfig in force: the `istio` ConfigMap's, else Istio's defaults.
+const MeshConfig& mesh_config(const Resources& resources);
 
 // kubectl apply of `delta` onto `base`: same kind/namespace/name replaces.
 void apply_resources(Resources& base, const Resources& delta);

@@ -5,13 +5,13 @@
 #include <tuple>
 
 #include "proxy_core/gateway_routes.h"
+#include "proxy_core/delegate.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
 
 namespace meshsim::proxy {
 namespace {
 
-constexpr std::string_view kRootNamespace = "istio-system";
 // The key of the root namespace's private rules in the namespace-local index
 // (no namespace can be named so: names are DNS labels).
 constexpr std::string_view kRootPrivate = " root-private";
@@ -97,13 +97,6 @@ std::optional<RetryPolicy> compile_retry(const std::optional<HTTPRetry>& spec, b
   return p;
 }
 
-bool exported_to(const std::vector<std::string>& export_to, std::string_view own_ns, std::string_view client_ns) {
-  if (export_to.empty()) return true;
-  for (const auto& e : export_to)
-    if (e == "*" || (e == "." && own_ns == client_ns) || e == client_ns) return true;
-  return false;
-}
-
 // Istio merges rules for one host within one scope: subsets unioned, the
 // first rule's policy and duplicate subsets win (pilot/pkg/model/destination_rule.go).
 void merge_rule(std::map<std::string, DestinationRule, std::less<>>& by_host, const std::string& host,
@@ -130,6 +123,13 @@ bool bound_to_mesh(const VirtualService& vs) {
 }
 
 }  // namespace
+
+bool exported_to(const std::vector<std::string>& export_to, std::string_view own_ns, std::string_view client_ns) {
+  if (export_to.empty()) return true;
+  for (const auto& e : export_to)
+    if (e == "*" || (e == "." && own_ns == client_ns) || e == client_ns) return true;
+  return false;  // "~" (annotations.yaml: exported nowhere) matches no namespace
+}
 
 const RetryPolicy& istio_default_retry_policy() {
   static const RetryPolicy policy = [] {
@@ -203,6 +203,7 @@ bool ServiceInfo::has_port(uint32_t service_port) const {
 }
 
 std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vector<std::string>* errors) {
+  merge_delegate_virtual_services(input);
   auto table = std::shared_ptr<RouteTable>(new RouteTable());
   table->resources_ = std::make_shared<const Resources>(std::move(input));
   const Resources& r = *table->resources_;
@@ -221,12 +222,26 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       if (auto app = e.labels.find("app"); app != e.labels.end()) e.app = app->second;
       if (auto version = e.labels.find("version"); version != e.labels.end()) e.version_label = version->second;
       e.service_account = dep.service_account;
-      e.spiffe_principal = std::string(kTrustDomain) + "/ns/" + e.ns + "/sa/" + e.service_account;
+      e.spiffe_principal = mesh_config(r).trust_domain + "/ns/" + e.ns + "/sa/" + e.service_account;
       e.ports = dep.ports;
       e.gateway_proxy = is_gateway_workload(dep);
       e.ip = "10." + std::to_string(1 + d / 250) + "." + std::to_string(d % 250) + "." + std::to_string(i + 1);
       table->endpoints_.push_back(std::move(e));
     }
+  }
+  // Endpoints outside the cluster (TEST-NET-3 addresses, RFC 5737).
+  for (size_t x = 0; x < r.external_hosts.size(); ++x) {
+    const ExternalHost& ext = r.external_hosts[x];
+    Endpoint e;
+    e.index = table->endpoints_.size();
+    e.workload = e.pod = ext.name;
+    e.ns = "";
+    e.external = true;
+    for (const auto& h : ext.hosts) e.hosts.push_back(to_lower(h));
+    e.ports = {{"http", ext.port}};
+    e.ip = "203.0.113." + std::to_string(1 + x % 250);
+    for (const auto& h : e.hosts) table->external_by_host_.emplace(h, e.index);
+    table->endpoints_.push_back(std::move(e));
   }
   for (const Endpoint& e : table->endpoints_) table->endpoint_by_ip_[e.ip] = e.index;
   for (const Service& s : r.services) {
@@ -278,14 +293,15 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
   // exportTo includes its own namespace ("*", "." or the name; the default
   // is "*") serves that namespace's clients; every rule not private to its
   // namespace is also offered to the namespaces it is exported to.
-  for (const DestinationRule& dr : r.destination_rules) {
+  for (DestinationRule dr : r.destination_rules) {
     const std::string& ns = dr.header.meta.ns;
+    if (dr.export_to.empty()) dr.export_to = mesh_config(r).default_destination_rule_export_to;
     std::string host = resolve_short_name(dr.host, ns);
     if (exported_to(dr.export_to, ns, ns)) merge_rule(table->local_rules_[ns].by_host, host, dr);
     bool private_only = dr.export_to.size() == 1 && dr.export_to[0] == ".";
     if (private_only) {
       // The root namespace's own proxies (gateways) look only at its private rules first.
-      if (ns == kRootNamespace) merge_rule(table->local_rules_[std::string(kRootPrivate)].by_host, host, dr);
+      if (ns == table->root_namespace()) merge_rule(table->local_rules_[std::string(kRootPrivate)].by_host, host, dr);
       continue;
     }
     ScopedRules& exported = table->exported_rules_[ns];
@@ -550,12 +566,13 @@ const DestinationRule* RouteTable::destination_rule(std::string_view fqdn, std::
   // A proxy in the root namespace starts with the root's private rules only,
   // so the root's mesh-wide rules do not hide the service namespace's
   // (push_context.go destinationRule, rootNamespaceLocal).
-  std::string_view own = client_ns == kRootNamespace ? kRootPrivate : client_ns;
+  const std::string& root = root_namespace();
+  std::string_view own = client_ns == root ? kRootPrivate : client_ns;
   if (const DestinationRule* dr = scoped_rule(local_rules_, own, fqdn, client_ns)) return dr;
   const ServiceInfo* svc = service(fqdn);
   std::string_view service_ns = svc ? std::string_view(svc->ns) : fqdn_namespace(fqdn);
   if (const DestinationRule* dr = scoped_rule(exported_rules_, service_ns, fqdn, client_ns)) return dr;
-  return scoped_rule(exported_rules_, kRootNamespace, fqdn, client_ns);
+  return scoped_rule(exported_rules_, root, fqdn, client_ns);
 }
 
 std::vector<const AuthorizationPolicy*> RouteTable::authorization_policies_for(const Endpoint& e) const {
@@ -569,7 +586,7 @@ std::vector<const AuthorizationPolicy*> RouteTable::select_authorization_policie
   std::vector<const AuthorizationPolicy*> out;
   for (const auto& p : resources_->authorization_policies) {
     const std::string& ns = p.header.meta.ns;
-    if (ns != e.ns && ns != kRootNamespace) continue;
+    if (ns != e.ns && ns != root_namespace()) continue;
     if (p.selector && !labels_select(*p.selector, e.labels)) continue;
     out.push_back(&p);
   }
@@ -596,7 +613,7 @@ std::string RouteTable::peer_authentication_mode(const Endpoint& e, uint32_t por
       if (labels_select(*pa.selector, e.labels)) workload_mode = mode;
     } else if (pa.header.meta.ns == e.ns) {
       ns_mode = mode;
-    } else if (pa.header.meta.ns == kRootNamespace && (!pa.selector || pa.selector->empty())) {
+    } else if (pa.header.meta.ns == root_namespace() && (!pa.selector || pa.selector->empty())) {
       mesh_mode = mode;
     }
   }

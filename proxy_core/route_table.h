@@ -38,6 +38,10 @@ struct Endpoint {
   bool gateway_proxy = false;
   const std::string& principal() const { return spiffe_principal; }
   const std::string& version() const { return version_label; }
+  // An endpoint outside the cluster (ExternalHost): no pod, no sidecar, no
+  // identity; it answers for these host names.
+  bool external = false;
+  std::vector<std::string> hosts;
 };
 
 struct ServiceInfo {
@@ -59,6 +63,25 @@ struct Cluster {
   std::vector<const Endpoint*> endpoints;
   TrafficPolicyCore policy;  // effective: port/subset level over host level
   std::string name;          // outbound|80|v1|reviews.default.svc.cluster.local
+  // Without a Service: the port each endpoint is reached on, by endpoint
+  // index (ServiceEntry endpoints may override the port); absent = `port`.
+  std::map<size_t, uint32_t> endpoint_port;
+  // The destination_service the client-side report names when not the
+  // Service's FQDN: the ServiceEntry host, PassthroughCluster.
+  std::string telemetry_service;
+  uint32_t port_for(const Endpoint& e, uint32_t fallback) const {
+    auto it = endpoint_port.find(e.index);
+    return it != endpoint_port.end() ? it->second : (port != 0 ? port : fallback);
+  }
+};
+
+// What one client sidecar sees of the registry: the Sidecar resource in
+// force for it (sidecar.proto: workloadSelector, else the namespace's,
+// else the root namespace's) and the outbound traffic policy that follows.
+struct ClientScope {
+  const SidecarConfig* sidecar = nullptr;
+  std::string ns;
+  bool registry_only = false;
 };
 
 // Envoy x-envoy-retry-on conditions (router_filter.rst), as bits.
@@ -165,6 +188,30 @@ class RouteTable {
   // The VirtualService for `host` visible to a client in `client_ns` (first in
   // apply order, as Istio keeps the oldest for sidecars), or null.
   const CompiledVirtualService* virtual_service_for(std::string_view host, std::string_view client_ns) const;
+  // The same for a client whose Sidecar resource may not import it.
+  const CompiledVirtualService* virtual_service_for(std::string_view host, const ClientScope& scope) const;
+
+  // ---- registry scoping (exportTo, Sidecar egress hosts) and ServiceEntries
+  const MeshConfig& mesh() const { return mesh_config(*resources_); }
+  const std::string& root_namespace() const { return mesh().root_namespace; }
+  // The Sidecar resource and outbound policy of a client; gateways have none.
+  ClientScope scope_for(std::string_view ns, const Labels* labels) const;
+  // Whether the client sees `service` (its networking.istio.io/exportTo
+  // annotation, else meshConfig.defaultServiceExportTo; its Sidecar's egress hosts).
+  bool service_visible(const ServiceInfo& service, const ClientScope& scope) const;
+  // The ServiceEntry the client sees for host:port (exact host before the
+  // longest wildcard), or null.
+  const ServiceEntry* service_entry_for(std::string_view host, uint32_t port, const ClientScope& scope) const;
+  // The cluster of a ServiceEntry host:port as the client's DestinationRule
+  // shapes it. `original` is where the client connected (resolution NONE).
+  // False when a named subset does not exist.
+  bool service_entry_cluster(const ServiceEntry& se, std::string_view host, uint32_t port, std::string_view subset,
+                             std::string_view client_ns, const Endpoint* original, Cluster& out) const;
+  // An endpoint outside the cluster answering for `host`, or null.
+  const Endpoint* external_endpoint(std::string_view host) const;
+  // Whether a client's DNS lookup of `host` finds an address: Services, pod
+  // IPs, hosts outside the cluster and the ServiceEntry hosts it sees (Istio's DNS proxy).
+  bool resolvable(std::string_view host, std::string_view client_ns, const ClientScope& scope) const;
   bool is_virtual_service_host(std::string_view host) const;
   // GAMMA matches that apply to traffic from `client_ns` to `service_fqdn:port`,
   // sorted by Gateway API precedence. Empty when no HTTPRoute is attached.
@@ -241,7 +288,13 @@ class RouteTable {
   std::vector<std::vector<std::pair<uint32_t, const std::string*>>> inbound_services_;
   std::vector<Cluster> passthrough_;  // by endpoint index
   std::shared_ptr<const GatewayRoutes> gateway_routes_;
+  std::map<std::string, size_t, std::less<>> external_by_host_;
+  bool imported(const ClientScope& scope, std::string_view host, std::string_view config_ns) const;
 };
+
+// exportTo as Istio reads it: empty = everywhere, "*" everywhere, "." the
+// resource's own namespace, "~" nowhere, else a namespace name.
+bool exported_to(const std::vector<std::string>& export_to, std::string_view own_ns, std::string_view client_ns);
 
 bool labels_select(const Labels& selector, const Labels& labels);
 

@@ -111,9 +111,23 @@ uint32_t destination_port(const ServiceInfo& svc, std::optional<uint32_t> explic
 // The cluster for host:port[subset]; a local reply (503 NC, Envoy router.cc
 // cluster not found; 500 for Gateway API backends) when there is none.
 // The client's namespace decides which DestinationRule (and so which subsets) it sees.
+// A host that is no Service may be a ServiceEntry host the client sees
+// (`scope`); `original` is where the client connected (resolution NONE).
 bool set_cluster(const RouteTable& table, RouteDecision& d, std::string_view client_ns, const std::string& host_fqdn,
-                 std::optional<uint32_t> port, const std::string& subset, uint32_t request_port, int missing_status) {
+                 std::optional<uint32_t> port, const std::string& subset, uint32_t request_port, int missing_status,
+                 const ClientScope* scope = nullptr, const Endpoint* original = nullptr) {
   const ServiceInfo* svc = table.service(host_fqdn);
+  if (svc == nullptr && scope != nullptr) {
+    uint32_t p = port.value_or(request_port);
+    if (const ServiceEntry* se = table.service_entry_for(host_fqdn, p, *scope)) {
+      auto c = std::make_shared<Cluster>();
+      if (table.service_entry_cluster(*se, host_fqdn, p, subset, client_ns, original, *c)) {
+        d.owned_cluster = std::move(c);
+        d.cluster = d.owned_cluster.get();
+        return true;
+      }
+    }
+  }
   if (svc != nullptr) {
     uint32_t p = destination_port(*svc, port, request_port);
     if (const Cluster* c = table.cluster(*svc, p, subset, client_ns)) {
@@ -195,10 +209,12 @@ RouteDecision no_route() {
 
 RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService& vs, const CompiledHttpRoute* chosen,
                           const CompiledMatch* chosen_match, const ClientContext& client, uint32_t port,
-                          HttpRequest& request, Random& random);
+                          HttpRequest& request, Random& random, const ClientScope* scope = nullptr,
+                          const Endpoint* original = nullptr);
 
 RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirtualService& vs, const ClientContext& client,
-                                     uint32_t port, HttpRequest& request, Random& random) {
+                                     uint32_t port, HttpRequest& request, Random& random,
+                                     const ClientScope* scope = nullptr, const Endpoint* original = nullptr) {
   const CompiledHttpRoute* chosen = nullptr;
   const CompiledMatch* chosen_match = nullptr;
   for (const auto& route : vs.http) {
@@ -215,14 +231,14 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
     if (chosen) break;
   }
   if (chosen == nullptr) return no_route();
-  return decide_rule(table, vs, chosen, chosen_match, client, port, request, random);
+  return decide_rule(table, vs, chosen, chosen_match, client, port, request, random, scope, original);
 }
 
 // What the chosen rule (and match) of `vs` does with the request; `port` is
 // the listener port routes were built for (destination ports default to it).
 RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService& vs, const CompiledHttpRoute* chosen,
                           const CompiledMatch* chosen_match, const ClientContext& client, uint32_t port,
-                          HttpRequest& request, Random& random) {
+                          HttpRequest& request, Random& random, const ClientScope* scope, const Endpoint* original) {
   RouteDecision d;
   const HTTPRoute& spec = *chosen->spec;
   d.route = RouteRef{&vs, chosen, nullptr,
@@ -359,8 +375,8 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
       add_mirror(table, d, client.ns, resolve_short_name(m.destination.host, vs.spec->header.meta.ns), m.destination.port,
                  m.destination.subset, port);
   }
-  set_cluster(table, d, client.ns, resolve_short_name(dest->destination.host, vs.spec->header.meta.ns), dest->destination.port,
-              dest->destination.subset, port, 503);
+  set_cluster(table, d, client.ns, resolve_short_name(to_lower(dest->destination.host), vs.spec->header.meta.ns),
+              dest->destination.port, dest->destination.subset, port, 503, scope, original);
   return d;
 }
 
@@ -505,6 +521,40 @@ const ServiceInfo* unique_service_named(const RouteTable& table, std::string_vie
   return found;
 }
 
+// Traffic no virtual host claims: Istio's catch-all virtual host
+// (pilot/pkg/networking/core/httproute.go): `allow_any` forwards it to
+// PassthroughCluster, the original destination, with no retries and no
+// timeout; under REGISTRY_ONLY `block_all` answers 502 with no body.
+RouteDecision& decide_unmatched(const RouteTable& table, const ClientScope& scope, const Endpoint* pod,
+                                const ServiceInfo* connected, const Endpoint* external, uint32_t port, RouteDecision& d) {
+  if (scope.registry_only) {
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(502);
+    d.telemetry_service = "BlackHoleCluster";
+    return d;
+  }
+  if (pod != nullptr) {
+    d.cluster = table.passthrough(*pod);
+    d.retry = &istio_default_retry_policy();
+    return d;
+  }
+  auto c = std::make_shared<Cluster>();
+  c->name = c->telemetry_service = "PassthroughCluster";
+  c->port = port;
+  if (connected != nullptr) {  // the ClusterIP: kube-proxy picks one of its pods
+    c->service = connected;
+    for (size_t i : connected->endpoints) c->endpoints.push_back(&table.endpoints()[i]);
+  } else if (external != nullptr) {
+    c->endpoints.push_back(external);
+  } else {
+    d.kind = RouteDecision::Kind::kUnresolvable;
+    return d;
+  }
+  d.owned_cluster = std::move(c);
+  d.cluster = d.owned_cluster.get();
+  return d;
+}
+
 }  // namespace
 
 RouteInfo describe(const RouteRef& ref) {
@@ -551,54 +601,65 @@ RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListene
 RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
                            uint32_t port, HttpRequest& request, Random& random) {
   RouteDecision d;
-  // Traffic to a pod IP bypasses Service routing (PassthroughCluster).
-  if (const Endpoint* pod = table.endpoint_by_ip(strip_port(url_host))) {
-    d.cluster = table.passthrough(*pod);
-    d.retry = &istio_default_retry_policy();
-    return d;
-  }
-  const std::string url_fqdn = client_fqdn(url_host, client.ns);
-  const ServiceInfo* connected = table.service(url_fqdn);
-  if (connected == nullptr) connected = unique_service_named(table, strip_port(url_host));
-  if (connected == nullptr && !table.is_virtual_service_host(url_fqdn) &&
-      !table.is_virtual_service_host(std::string(strip_port(url_host)))) {
+  const ClientScope scope = table.scope_for(client.ns, client.labels);
+  const Endpoint* pod = table.endpoint_by_ip(strip_port(url_host));
+  const std::string url_fqdn = pod ? std::string() : client_fqdn(url_host, client.ns);
+  const ServiceInfo* connected = pod ? nullptr : table.service(url_fqdn);
+  if (pod == nullptr && connected == nullptr) connected = unique_service_named(table, strip_port(url_host));
+  // Where the connection goes when no route claims it (Envoy's original destination).
+  const Endpoint* external = pod || connected ? nullptr : table.external_endpoint(url_host);
+  if (pod == nullptr && connected == nullptr && external == nullptr && !table.is_virtual_service_host(url_fqdn) &&
+      !table.is_virtual_service_host(std::string(strip_port(url_host))) && !table.resolvable(url_host, client.ns, scope)) {
     d.kind = RouteDecision::Kind::kUnresolvable;
     return d;
   }
   if (request.authority.empty()) {
     request.authority = std::string(url_host);
   }
+  const bool connected_visible = connected && table.service_visible(*connected, scope);
   // GAMMA routes attach to the Service the client connects to (ClusterIP matching).
-  if (connected) {
+  if (connected_visible) {
     auto gw = table.gateway_matches(connected->fqdn, port, client.ns);
     if (!gw.empty()) return decide_gateway(table, gw, client.ns, port, request, random);
   }
-  // VirtualServices are selected by the Host header, as Envoy picks the
-  // virtual host of the port's route configuration by :authority.
+  // HTTP is routed by port and Host, not by destination IP (traffic-routing
+  // doc): Envoy picks the virtual host of the port's route configuration by
+  // :authority, among the hosts this client sees.
   std::string_view authority_host = strip_port(request.authority);
   // Usually the Host names where the client connected: no second FQDN to build.
   std::string other_fqdn;
-  const std::string& authority_fqdn =
-      authority_host == strip_port(url_host) ? url_fqdn : (other_fqdn = client_fqdn(authority_host, client.ns));
-  const CompiledVirtualService* vs = table.virtual_service_for(authority_fqdn, client.ns);
-  if (vs == nullptr) {
-    // A rule may name the host as the client wrote it; lowered only when it has capitals.
-    bool lower = std::none_of(authority_host.begin(), authority_host.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-    std::string lowered = lower ? std::string() : to_lower(authority_host);
-    vs = table.virtual_service_for(lower ? authority_host : std::string_view(lowered), client.ns);
-  }
-  if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random);
+  const std::string& authority_fqdn = !pod && authority_host == strip_port(url_host)
+                                          ? url_fqdn
+                                          : (other_fqdn = client_fqdn(authority_host, client.ns));
+  const CompiledVirtualService* vs = table.virtual_service_for(authority_fqdn, scope);
+  bool lower = std::none_of(authority_host.begin(), authority_host.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  std::string lowered = lower ? std::string() : to_lower(authority_host);
+  std::string_view host_as_written = lower ? authority_host : std::string_view(lowered);
+  // A rule may name the host as the client wrote it; lowered only when it has capitals.
+  if (vs == nullptr) vs = table.virtual_service_for(host_as_written, scope);
+  const Endpoint* original = pod ? pod : external;
+  if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random, &scope, original);
 
+  // A ServiceEntry host (a virtual host of its own on the port).
+  const ServiceInfo* named = table.service(authority_fqdn);
+  if (named == nullptr || !table.service_visible(*named, scope)) {
+    if (table.service_entry_for(host_as_written, port, scope) &&
+        set_cluster(table, d, client.ns, std::string(host_as_written), port, "", port, 503, &scope, original)) {
+      d.retry = &istio_default_retry_policy();
+      return d;
+    }
+  }
   // No rule: where the client connected (the Service's ClusterIP; Gateway API
   // MeshFrontendHostname: the Host header does not redirect plain traffic).
-  const ServiceInfo* target = connected ? connected : table.service(authority_fqdn);
-  if (target == nullptr) {
-    d.kind = RouteDecision::Kind::kUnresolvable;
+  const ServiceInfo* target = connected_visible ? connected : nullptr;
+  if (target == nullptr && named && table.service_visible(*named, scope) && (pod == nullptr || named->has_port(port)))
+    target = named;
+  if (target != nullptr) {
+    d.retry = &istio_default_retry_policy();
+    set_cluster(table, d, client.ns, target->fqdn, port, "", port, 503);
     return d;
   }
-  d.retry = &istio_default_retry_policy();
-  set_cluster(table, d, client.ns, target->fqdn, port, "", port, 503);
-  return d;
+  return decide_unmatched(table, scope, pod, connected, external, port, d);
 }
 
 }  // namespace meshsim::proxy

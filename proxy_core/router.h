@@ -62,6 +62,9 @@ struct RouteDecision {
   std::vector<const HeaderOps*> response_ops;  // in order: destination level, then route level
   std::vector<std::pair<std::string, std::string>> cors_response_headers;
   std::optional<RouteRef> route;  // null = no VirtualService/HTTPRoute (default route)
+  // The destination_service of the client-side report when no cluster names
+  // it: BlackHoleCluster for REGISTRY_ONLY's block_all reply.
+  std::string telemetry_service;
 };
 
 // `url_host` is the host the client connects to (a Service name, FQDN or pod

@@ -447,7 +447,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     for (const Cluster* m : decision.mirrors) {
       const Endpoint* e = pick_endpoint(*m, false);
       if (e == nullptr) continue;
-      env().transport->send_mirror_message(*e, m->service ? m->service->target_port(m->port, *e) : port,
+      env().transport->send_mirror_message(*e, m->service ? m->service->target_port(m->port, *e) : m->port_for(*e, port),
                                            sidecar->identity(), request);
       result.mirrored_to.push_back(e);
     }
@@ -579,7 +579,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     ++result.attempts;
     ++state_of(cluster).active_by_host[e->index];
     request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
-    uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : port;
+    uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : cluster.port_for(*e, port);
     uint64_t generation = ++attempt_generation;
     auto self = ref();
     if (decision.retry && decision.retry->per_try_timeout) {
@@ -885,14 +885,20 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     } else {
       ev.source_namespace = sidecar->ns_;
     }
-    if (const Endpoint* dst = result.served_by) {
+    // A host outside the cluster has no workload, namespace or identity: unknown.
+    if (const Endpoint* dst = result.served_by; dst && !dst->external) {
       set_destination(ev, *dst);
       // No sidecar on the server: plain text, no peer certificate, so
       // destination_principal is unknown (istio_stats.cc, client side peer_san).
       ev.mtls = !upstream_plaintext;
       if (upstream_plaintext) ev.destination_principal = {};
     }
-    if (decision.cluster && decision.cluster->service) ev.destination_service = decision.cluster->service->fqdn;
+    // PassthroughCluster and BlackHoleCluster name themselves in Istio's
+    // metrics (istio.io blog "Monitoring blocked and passthrough external
+    // service traffic"); a ServiceEntry cluster names its host.
+    if (!decision.telemetry_service.empty()) ev.destination_service = decision.telemetry_service;
+    else if (decision.cluster && !decision.cluster->telemetry_service.empty()) ev.destination_service = decision.cluster->telemetry_service;
+    else if (decision.cluster && decision.cluster->service) ev.destination_service = decision.cluster->service->fqdn;
     else ev.destination_service = strip_port(url_host);
     if (result.route) {
       std::string& route = sidecar->report_route_;

@@ -1,5 +1,7 @@
 #include "sim/curl.h"
 
+#include "proxy_core/injection.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -88,14 +90,23 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
 
   run.world = std::make_shared<World>(WorldOptions{spec.seed, proxy::Duration(0)});
   World& world = *run.world;
+  add_behavior_external_hosts(resources, spec.behaviors);
+  std::vector<World::WorkloadSetting> settings;
+  for (const auto& d : resources.deployments)
+    if (const BehaviorRule* b = most_specific_behavior(d.pod_labels, spec.behaviors))
+      settings.push_back({d.header.meta.ns, d.header.meta.name, proxy::sidecar_injected(resources, d.header.meta.ns, d.pod_labels, true),
+                          b->behavior});
+  for (const auto& ext : resources.external_hosts)
+    if (const BehaviorRule* b = external_behavior(ext.name, spec.behaviors)) settings.push_back({"", ext.name, false, b->behavior});
   auto log = std::make_shared<EventLog>();
   if (spec.repeat == 1) world.set_telemetry(log.get());
   run.report_log = log;
   std::vector<std::string> errors;
-  if (!world.apply(std::move(resources), &errors)) {
+  if (!world.apply(std::move(resources), &errors, settings.empty())) {
     *error = "configuration does not compile: " + fmt::format("{}", fmt::join(errors, "; "));
     return std::nullopt;
   }
+  if (!settings.empty()) world.configure(std::move(settings));
   if (!outside && world.table().endpoint_by_workload(run.from_namespace, run.from_workload) == nullptr) {
     std::vector<std::string> names;
     for (const auto& e : world.table().endpoints()) names.push_back(e.ns + "/" + e.workload);

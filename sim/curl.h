@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "proxy_core/resources.h"
+#include "sim/scenario.h"
 #include "sim/world.h"
 
 namespace meshsim::sim {
@@ -27,6 +28,8 @@ struct CurlSpec {
   // --grpc: a unary gRPC call over h2c: POST, content-type application/grpc,
   // te: trailers, the body framed as one message (PROTOCOL-HTTP2.md).
   bool grpc = false;
+  // The files' Behaviors: how pods and hosts outside the cluster answer.
+  std::vector<BehaviorRule> behaviors;
 };
 
 struct CurlSummary {

@@ -25,14 +25,38 @@ struct BehaviorRule {
   std::string name;
   proxy::Labels selector;
   services::Behavior behavior;
+  // `selector: {host: api.example.com, port: 443}`: an endpoint outside the
+  // cluster, no pod labels (selector stays empty).
+  std::string external_host;
+  uint32_t external_port = 80;
 };
+
+// The endpoints outside the cluster that Behaviors select by host, added to
+// `resources` (once per host).
+inline void add_behavior_external_hosts(proxy::Resources& resources, const std::vector<BehaviorRule>& behaviors) {
+  for (const auto& b : behaviors) {
+    if (b.external_host.empty()) continue;
+    bool known = false;
+    for (const auto& e : resources.external_hosts) known = known || e.name == b.external_host;
+    if (!known) resources.external_hosts.push_back({b.external_host, {b.external_host}, b.external_port});
+  }
+}
+
+// The Behavior for the external host `name`, or null.
+inline const BehaviorRule* external_behavior(const std::string& name, const std::vector<BehaviorRule>& behaviors) {
+  for (const auto& b : behaviors)
+    if (b.external_host == name) return &b;
+  return nullptr;
+}
 
 // The Behavior for pods with `pod_labels`: the selecting rule with the most
 // selector labels (the first of equals), or null.
 inline const BehaviorRule* most_specific_behavior(const proxy::Labels& pod_labels, const std::vector<BehaviorRule>& behaviors) {
   const BehaviorRule* best = nullptr;
   for (const auto& b : behaviors)
-    if (proxy::labels_select(b.selector, pod_labels) && (!best || b.selector.size() > best->selector.size())) best = &b;
+    if (b.external_host.empty() && proxy::labels_select(b.selector, pod_labels) &&
+        (!best || b.selector.size() > best->selector.size()))
+      best = &b;
   return best;
 }
 
@@ -108,6 +132,7 @@ struct Scenario {
   // sample timestamps of `run`; fixed, so report files are byte-identical per seed.
   int64_t start_unix_us = proxy::kDefaultUnixEpochUs;
   Duration scrape_interval{15'000'000};  // spec.metrics.scrapeInterval: metrics.om.txt's sample spacing
+  bool trace_sampling_explicit = false;  // spec.tracing.sampling given; else meshConfig's defaultConfig.tracing.sampling
   proxy::Resources resources;     // the mesh at t=0
   std::vector<BehaviorRule> behaviors;
   std::vector<TrafficSource> sources;

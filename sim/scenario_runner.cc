@@ -75,6 +75,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     world_.set_telemetry(this);
     current_ = sc_.resources;
     behaviors_ = sc_.behaviors;
+    add_behavior_external_hosts(current_, behaviors_);
     add_clients();
     if (session_.ingress && !has_ingress_gateway(current_)) add_ingress();
     std::vector<std::string> errors;
@@ -320,6 +321,10 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       const BehaviorRule* best = most_specific_behavior(d.pod_labels, behaviors_);
       settings.push_back({d.header.meta.ns, d.header.meta.name, injected, best ? best->behavior : services::Behavior{}});
     }
+    for (const auto& ext : current_.external_hosts) {  // outside the cluster: echo unless a Behavior says more
+      const BehaviorRule* b = external_behavior(ext.name, behaviors_);
+      settings.push_back({"", ext.name, false, b ? b->behavior : services::Behavior{}});
+    }
     world_.configure(std::move(settings));
   }
 
@@ -367,8 +372,10 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (it == behaviors_.end()) behaviors_.push_back(b);
       else *it = b;
     }
+    size_t externals = next.external_hosts.size();
+    add_behavior_external_hosts(next, behaviors_);  // a Behavior may select a new host outside the cluster
     std::vector<std::string> errors;
-    bool changed = step.apply || !step.delete_keys.empty() || !step.scale.empty();
+    bool changed = step.apply || !step.delete_keys.empty() || !step.scale.empty() || next.external_hosts.size() != externals;
     if (changed) {
       if (world_.apply(next, &errors, /*rebuild=*/false)) current_ = std::move(next);  // rebuilt just below
       else

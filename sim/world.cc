@@ -56,7 +56,8 @@ void World::rebuild_instances() {
     // A setting made for the workload wins; otherwise its injection labels
     // decide, and a pod they say nothing about gets a sidecar.
     bool injected = true;
-    if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
+    if (e.external) injected = false;  // outside the cluster: never a sidecar
+    else if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
     else injected = proxy::sidecar_injected(table.resources(), e.ns, e.labels, true);
     if (e.gateway_proxy) injected = true;  // a gateway pod is its proxy
     if (injected) {
@@ -258,18 +259,21 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
   const proxy::ServiceInfo* svc = nullptr;
   if (target == nullptr) {
     svc = table.service(proxy::client_fqdn(url_host, client.endpoint.ns));
-    if (svc == nullptr) {
+    if (svc == nullptr) target = table.external_endpoint(url_host);  // a host outside the cluster
+    if (svc == nullptr && target == nullptr) {
       proxy::OutboundResult r;
       r.error = "Could not resolve host: " + std::string(proxy::strip_port(url_host));
       done(std::move(r));
       return;
     }
-    if (svc->endpoints.empty()) {
+    if (target == nullptr && svc->endpoints.empty()) {
       proxy::OutboundResult r;
       r.error = "Failed to connect: connection refused";
       done(std::move(r));
       return;
     }
+  }
+  if (target == nullptr) {
     auto key = std::tuple<std::string_view, std::string_view, std::string_view>(client.endpoint.ns, client.endpoint.pod,
                                                                                svc->fqdn);
     auto it = kube_round_robin_.find(key);

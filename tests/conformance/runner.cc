@@ -12,6 +12,7 @@
 #include "proxy_core/hosts.h"
 #include "sim/world.h"
 #include "tests/conformance/runner_grpc.h"
+#include "tests/conformance/runner_egress.h"
 
 namespace meshsim::conformance {
 namespace {
@@ -56,6 +57,7 @@ proxy::Resources workloads_to_resources(const json& workloads) {
   proxy::Resources r;
   std::map<std::pair<std::string, std::string>, proxy::Service> services;
   for (const json& w : workloads) {
+    if (is_external(w)) continue;  // no pod: added as an external host
     proxy::Deployment d;
     d.header.kind = "Deployment";
     d.header.meta.name = w.at("name");
@@ -162,6 +164,7 @@ LocationParts split_location(const std::string& location) {
 void check_one(const json& expect, const Sample& s, std::vector<std::string>& failures, const std::string& where) {
   const auto& out = s.call.outbound;
   auto fail = [&](std::string msg) { failures.push_back(where + msg); };
+  check_no_response(expect, s.call, failures, where);
   int status = out.response ? out.response->status : 0;
   if (expect.contains("status") && status != expect["status"].get<int>())
     fail(fmt::format("status {} != {} (flags {}, error '{}', body '{}')", status, expect["status"].get<int>(), out.flags,
@@ -297,9 +300,12 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
     return outcomes;
   };
   proxy::Resources base = workloads_to_resources(c.at("workloads"));
+  add_external_hosts(c.at("workloads"), base);
   config::LoadOptions options;
   options.default_namespace = str_or(c, "configNamespace", "default");
-  auto loaded = config::load({{c.at("id").get<std::string>() + ".yaml", str_or(c, "config", std::string())}}, options, std::move(base));
+  auto sources = mesh_config_sources(c);
+  sources.push_back({c.at("id").get<std::string>() + ".yaml", str_or(c, "config", std::string())});
+  auto loaded = config::load(sources, options, std::move(base));
   for (const auto& d : loaded.diagnostics)
     if (d.severity == config::Severity::kError) return fail_all("config error: " + config::format_diagnostic(d));
   sim::World world(sim::WorldOptions{seed, proxy::Duration(0)});
@@ -319,8 +325,9 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
       any = true;
     }
     if (add_grpc_behavior(w, b)) any = true;
-    if (any) world.set_behavior(str_or(w, "namespace", "default"), w.at("name"), b);
+    if (any) world.set_behavior(workload_namespace(w), w.at("name"), b);
   }
+  apply_sidecar_keys(c.at("workloads"), world);
   for (size_t i = 0; i < requests.size(); ++i) {
     const json& r = requests[i];
     RequestOutcome outcome{c.at("id"), i, str_or(c, "tier", "core"), true, {}};

@@ -1,0 +1,130 @@
+// networking.istio.io ServiceEntry and Sidecar, and the MeshConfig carried
+// by the `istio` ConfigMap (key `mesh`, YAML text), as istio/api defines
+// them (networking/v1alpha3/service_entry.proto, sidecar.proto,
+// mesh/v1alpha1/config.proto).
+#include "config/parse.h"
+
+namespace meshsim::config {
+namespace {
+
+std::optional<proxy::Labels> workload_selector(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  if (!n) return std::nullopt;
+  if (!r.fields(n, path, {"labels"})) return std::nullopt;
+  return r.str_map(n["labels"], child(path, "labels"));
+}
+
+std::string outbound_mode(YamlReader& r, const YAML::Node& n, const std::string& path) {
+  if (!n || !r.fields(n, path, {"mode", "egressProxy"})) return "";
+  return r.enumeration(n["mode"], child(path, "mode"), {"REGISTRY_ONLY", "ALLOW_ANY"}).value_or("");
+}
+
+}  // namespace
+
+void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEntry& out) {
+  const std::string path = "spec";
+  if (!r.fields(spec, path,
+                {"hosts", "addresses", "ports", "location", "resolution", "endpoints", "workloadSelector", "exportTo",
+                 "subjectAltNames"}))
+    return;
+  out.hosts = r.str_list(spec["hosts"], "spec.hosts");
+  if (out.hosts.empty()) r.error(spec, "spec.hosts", "a ServiceEntry needs at least one host");
+  out.addresses = r.str_list(spec["addresses"], "spec.addresses");
+  r.list(spec["ports"], "spec.ports", [&](const YAML::Node& p, const std::string& pp) {
+    if (!r.fields(p, pp, {"number", "protocol", "name", "targetPort"})) return;
+    proxy::ServiceEntryPort port;
+    port.number = r.port(p["number"], child(pp, "number")).value_or(0);
+    if (!p["number"]) r.error(p, pp, "a ServiceEntry port needs a number");
+    port.protocol = r.str(p["protocol"], child(pp, "protocol")).value_or("");
+    port.name = r.str(p["name"], child(pp, "name")).value_or("");
+    port.target_port = r.port(p["targetPort"], child(pp, "targetPort")).value_or(0);
+    out.ports.push_back(port);
+  });
+  out.location = r.enumeration(spec["location"], "spec.location", {"MESH_EXTERNAL", "MESH_INTERNAL"}).value_or("MESH_EXTERNAL");
+  out.resolution =
+      r.enumeration(spec["resolution"], "spec.resolution", {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"}).value_or("NONE");
+  r.list(spec["endpoints"], "spec.endpoints", [&](const YAML::Node& e, const std::string& ep) {
+    if (!r.fields(e, ep, {"address", "ports", "labels", "network", "locality", "weight", "serviceAccount"})) return;
+    proxy::ServiceEntryEndpoint endpoint;
+    endpoint.address = r.str(e["address"], child(ep, "address")).value_or("");
+    if (auto ports = e["ports"]; ports && r.is_map(ports, child(ep, "ports")))
+      for (const auto& kv : ports) {
+        std::string name = kv.first.as<std::string>();
+        if (auto port = r.port(kv.second, child(child(ep, "ports"), name))) endpoint.ports[name] = *port;
+      }
+    endpoint.labels = r.str_map(e["labels"], child(ep, "labels"));
+    endpoint.network = r.str(e["network"], child(ep, "network")).value_or("");
+    endpoint.locality = r.str(e["locality"], child(ep, "locality")).value_or("");
+    endpoint.service_account = r.str(e["serviceAccount"], child(ep, "serviceAccount")).value_or("");
+    endpoint.weight = static_cast<uint32_t>(r.integer(e["weight"], child(ep, "weight"), 0, UINT32_MAX).value_or(0));
+    out.endpoints.push_back(std::move(endpoint));
+  });
+  out.workload_selector = workload_selector(r, spec["workloadSelector"], "spec.workloadSelector");
+  out.export_to = r.str_list(spec["exportTo"], "spec.exportTo");
+  out.subject_alt_names = r.str_list(spec["subjectAltNames"], "spec.subjectAltNames");
+  // service_entry.proto: workloadSelector and endpoints are mutually exclusive;
+  // NONE takes no endpoints (istio validation.go ValidateServiceEntry).
+  if (out.workload_selector && !out.endpoints.empty())
+    r.error(spec["workloadSelector"], "spec.workloadSelector", "cannot be used together with endpoints");
+  if (out.resolution == "NONE" && !out.endpoints.empty())
+    r.error(spec["endpoints"], "spec.endpoints", "no endpoints should be provided for resolution type NONE");
+}
+
+void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& out) {
+  const std::string path = "spec";
+  if (!r.fields(spec, path,
+                {"workloadSelector", "ingress", "egress", "inboundConnectionPool", "outboundTrafficPolicy"}))
+    return;
+  out.workload_selector = workload_selector(r, spec["workloadSelector"], "spec.workloadSelector");
+  out.has_ingress = spec["ingress"] && spec["ingress"].IsSequence() && spec["ingress"].size() > 0;
+  r.list(spec["egress"], "spec.egress", [&](const YAML::Node& e, const std::string& ep) {
+    if (!r.fields(e, ep, {"port", "bind", "captureMode", "hosts"})) return;
+    proxy::SidecarEgressListener listener;
+    if (auto p = e["port"]; p && r.fields(p, child(ep, "port"), {"number", "protocol", "name", "targetPort"}))
+      listener.port = r.port(p["number"], child(ep, "port.number"));
+    listener.bind = r.str(e["bind"], child(ep, "bind")).value_or("");
+    listener.capture_mode = r.str(e["captureMode"], child(ep, "captureMode")).value_or("");
+    listener.hosts = r.str_list(e["hosts"], child(ep, "hosts"));
+    if (listener.hosts.empty()) r.error(e, child(ep, "hosts"), "an egress listener needs at least one host");
+    for (const auto& h : listener.hosts)
+      if (h.find('/') == std::string::npos)
+        r.error(e["hosts"], child(ep, "hosts"), "host \"" + h + "\" must have the form namespace/dnsName");
+    out.egress.push_back(std::move(listener));
+  });
+  out.outbound_traffic_policy = outbound_mode(r, spec["outboundTrafficPolicy"], "spec.outboundTrafficPolicy");
+}
+
+// MeshConfig has dozens of fields meshsim does not model; only the ones it
+// reads are looked at, and the rest are left alone (no unknown-field errors).
+void parse_mesh_config(YamlReader& r, const YAML::Node& mesh, const std::string& path, proxy::MeshConfig& out) {
+  if (!mesh || mesh.IsNull()) return;
+  if (!r.is_map(mesh, path)) return;
+  if (auto p = mesh["outboundTrafficPolicy"])
+    if (auto mode = outbound_mode(r, p, child(path, "outboundTrafficPolicy")); !mode.empty()) out.outbound_traffic_policy = mode;
+  if (auto ns = r.str(mesh["rootNamespace"], child(path, "rootNamespace"))) out.root_namespace = *ns;
+  out.default_service_export_to = r.str_list(mesh["defaultServiceExportTo"], child(path, "defaultServiceExportTo"));
+  out.default_virtual_service_export_to =
+      r.str_list(mesh["defaultVirtualServiceExportTo"], child(path, "defaultVirtualServiceExportTo"));
+  out.default_destination_rule_export_to =
+      r.str_list(mesh["defaultDestinationRuleExportTo"], child(path, "defaultDestinationRuleExportTo"));
+  if (auto td = r.str(mesh["trustDomain"], child(path, "trustDomain"))) out.trust_domain = *td;
+  if (auto dc = mesh["defaultConfig"]; dc && dc.IsMap())
+    if (auto tracing = dc["tracing"]; tracing && tracing.IsMap())
+      out.tracing_sampling = r.number(tracing["sampling"], child(path, "defaultConfig.tracing.sampling"), 0, 100);
+}
+
+void parse_mesh_config_map(YamlReader& r, const YAML::Node& doc, proxy::MeshConfig& out) {
+  const YAML::Node data = doc["data"];
+  if (!data || !r.is_map(data, "data")) return;
+  auto text = r.str(data["mesh"], "data.mesh");
+  if (!text) return;
+  YAML::Node mesh;
+  try {
+    mesh = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    r.error(data["mesh"], "data.mesh", "the mesh config is not valid YAML: " + e.msg);
+    return;
+  }
+  parse_mesh_config(r, mesh, "data.mesh", out);
+}
+
+}  // namespace meshsim::config

@@ -1,0 +1,86 @@
+// Istio kinds that scope and extend the registry rather than route: the
+// ServiceEntry (hosts outside Kubernetes' Services), the Sidecar (what a
+// workload imports and its outbound traffic policy) and MeshConfig (read
+// from the `istio` ConfigMap, key `mesh`), plus the endpoints outside the
+// cluster that the simulated world answers for. Plain data, like resources.h.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace meshsim::proxy {
+
+// istio/api networking/v1alpha3/service_entry.proto.
+struct ServiceEntryPort {
+  uint32_t number = 0;
+  std::string protocol;  // HTTP|HTTPS|GRPC|HTTP2|MONGO|TCP|TLS
+  std::string name;
+  uint32_t target_port = 0;  // 0 = number
+};
+
+// WorkloadEntry as a ServiceEntry endpoint.
+struct ServiceEntryEndpoint {
+  std::string address;
+  std::map<std::string, uint32_t> ports;  // port name -> port
+  std::map<std::string, std::string> labels;
+  std::string network, locality, service_account;
+  uint32_t weight = 0;
+};
+
+struct ServiceEntry {
+  ResourceHeader header;
+  std::vector<std::string> hosts, addresses;
+  std::vector<ServiceEntryPort> ports;
+  std::string location = "MESH_EXTERNAL";  // MESH_EXTERNAL | MESH_INTERNAL
+  std::string resolution = "NONE";         // NONE | STATIC | DNS | DNS_ROUND_ROBIN
+  std::vector<ServiceEntryEndpoint> endpoints;
+  std::optional<std::map<std::string, std::string>> workload_selector;
+  std::vector<std::string> export_to;
+  std::vector<std::string> subject_alt_names;
+};
+
+// istio/api networking/v1alpha3/sidecar.proto IstioEgressListener.
+struct SidecarEgressListener {
+  std::optional<uint32_t> port;
+  std::string bind, capture_mode;
+  std::vector<std::string> hosts;  // "namespace/dnsName"
+};
+
+// The Sidecar resource (named so that it does not clash with the proxy class).
+struct SidecarConfig {
+  ResourceHeader header;
+  std::optional<std::map<std::string, std::string>> workload_selector;
+  std::vector<SidecarEgressListener> egress;
+  bool has_ingress = false;
+  std::string outbound_traffic_policy;  // empty = the mesh's; ALLOW_ANY | REGISTRY_ONLY
+};
+
+// istio/api mesh/v1alpha1/config.proto: the fields meshsim models, with
+// Istio's defaults.
+struct MeshConfig {
+  std::string outbound_traffic_policy = "ALLOW_ANY";
+  std::string root_namespace = "istio-system";
+  std::vector<std::string> default_service_export_to, default_virtual_service_export_to,
+      default_destination_rule_export_to;  // empty = "*"
+  std::string trust_domain = "cluster.local";
+  std::optional<double> tracing_sampling;  // defaultConfig.tracing.sampling, percent
+};
+
+// ConfigMap `istio` (key `mesh`) in istiod's namespace.
+struct MeshConfigMap {
+  ResourceHeader header;
+  MeshConfig mesh;
+};
+
+// An endpoint outside the cluster: no pod, no sidecar, no identity. It
+// answers HTTP for `hosts` on `port` (a Behavior selecting it by host, or a
+// conformance case's `external: true` workload).
+struct ExternalHost {
+  std::string name;
+  std::vector<std::string> hosts;
+  uint32_t port = 80;
+};
+
+}  // namespace meshsim::proxy
