@@ -365,6 +365,8 @@ class DocumentLoader {
     if (known->changes_traffic) message += ", so traffic in the cluster may differ from what meshsim shows";
     result_.diagnostics.push_back({known->changes_traffic ? Severity::kWarning : Severity::kInfo,
                                    std::string(kNotSimulatedCode), resource, r.pos(node), message});
+  }
+
   // Istio reads MeshConfig from the ConfigMap `istio` in istiod's namespace
   // (pkg/config/mesh/kubemesh: name "istio", key "mesh").
   static bool is_mesh_config_map(const YAML::Node& node) {

@@ -405,7 +405,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     table->authz_by_endpoint_.push_back(table->select_authorization_policies(e));
     std::vector<JwtProvider> providers;
     for (const auto& ra : table->resources_->request_authentications) {
-      if (ra.header.meta.ns != e.ns && ra.header.meta.ns != kRootNamespace) continue;
+      if (ra.header.meta.ns != e.ns && ra.header.meta.ns != table->root_namespace()) continue;
       if (ra.selector && !labels_select(*ra.selector, e.labels)) continue;
       const auto& compiled = providers_by_policy[&ra];
       providers.insert(providers.end(), compiled.begin(), compiled.end());
