@@ -180,7 +180,7 @@ class Version {
       ++out.count;
       ++out.statuses[o.response ? std::to_string(o.response->status) : "no response"];
       ++out.flags[o.flags.empty() ? "-" : o.flags];
-      std::string dest = "-";
+      std::string dest = "no app";
       if (o.served_by) {
         const auto& e = *o.served_by;
         dest = (e.app.empty() ? e.workload : e.app) + (e.version().empty() ? "" : " " + e.version());

@@ -31,7 +31,7 @@ struct PlanOptions {
 struct ProbeOutcome {
   int count = 0;
   std::string error;  // the caller does not exist in this version, …
-  std::map<std::string, int> destinations;  // "reviews v2" (app and version label), "-" = no app reached
+  std::map<std::string, int> destinations;  // "reviews v2" (app and version label), "no app" = none reached
   std::map<std::string, int> statuses;      // "200", "403", "no response"
   std::map<std::string, int> flags;         // Envoy response flags, "-" = none
   std::map<std::string, int> mirrors;       // workloads that got a mirrored copy
