@@ -63,6 +63,19 @@ TEST(PlanCli, MovedExitsOneInEveryFormat) {
   EXPECT_NE(md.out.find("| `reviews.default:8080 GET / user: jason` |"), std::string::npos) << md.out;
 }
 
+// --traffic: the scenario's sources are the probes (its client is created
+// with a sidecar, as `meshsim run` creates it); only the jason source moves.
+TEST(PlanCli, TrafficFromAScenario) {
+  auto r = meshsim("plan --before " + kMesh + " " + fixture("reviews-v1.yaml") + " --after " + kMesh + " " +
+                   fixture("reviews-user-v2.yaml") + " --traffic " + fixture("jason-traffic.yaml") + " -o json");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["probes"], 2);
+  ASSERT_EQ(j["moves"].size(), 1u);
+  EXPECT_EQ(j["moves"][0]["request"], "GET / user: jason");
+  EXPECT_EQ(j["moves"][0]["callers"], nlohmann::json::array({"default/shopper"}));
+}
+
 TEST(PlanCli, StdinWorksAsAPath) {
   auto r = meshsim("plan --before " + kMesh + " - --after " + kMesh + " " + fixture("reviews-v1.yaml") + " < " +
                    fixture("reviews-v1.yaml"));
