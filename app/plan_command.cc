@@ -1,6 +1,7 @@
 // `meshsim plan --before PATH... --after PATH... [--traffic SCENARIO] [-o text|json|markdown]`:
 // the same probes through the mesh before and after a change; exit 0 nothing
 // moved, 1 something moved, 2 bad input (issue 17).
+#include <algorithm>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -89,6 +90,9 @@ int plan_command(int argc, char** argv) {
   if (output != "text" && output != "json" && output != "markdown")
     return bad(fmt::format("unknown --output \"{}\" (valid: text, json, markdown)", output));
   if (before.empty() || after.empty()) return bad(fmt::format("need --before and --after\n{}", kHelp));
+  size_t stdin_uses = 0;
+  for (const auto* paths : {&before, &after, &traffic}) stdin_uses += std::count(paths->begin(), paths->end(), "-");
+  if (stdin_uses > 1) return bad("- (stdin) can be given once");
   if (options.samples < options.quick_samples || options.samples > 100'000)
     return bad(fmt::format("--samples must be between {} and 100000", options.quick_samples));
   auto old_config = load_version(before);

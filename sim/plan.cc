@@ -40,7 +40,7 @@ std::map<std::string, std::string> virtual_service_effects(const proxy::HTTPRout
   std::map<std::string, std::string> e;
   if (r.timeout) e["timeout"] = duration_text(*r.timeout);
   if (r.retries) {
-    std::string s = fmt::format("{} attempts", r.retries->attempts);
+    std::string s = r.retries->attempts <= 0 ? "disabled" : fmt::format("{} attempts", r.retries->attempts);
     if (r.retries->per_try_timeout) s += ", per try " + duration_text(*r.retries->per_try_timeout);
     if (!r.retries->retry_on.empty()) s += ", on " + r.retries->retry_on;
     e["retries"] = s;
@@ -263,7 +263,9 @@ std::vector<PlanChange> compare_outcomes(const ProbeOutcome& a, const ProbeOutco
   for (const auto& [k, v] : a.effects) keys.insert(k);
   for (const auto& [k, v] : b.effects) keys.insert(k);
   for (const auto& k : keys) {
-    std::string va = a.effects.contains(k) ? a.effects.at(k) : "none", vb = b.effects.contains(k) ? b.effects.at(k) : "none";
+    // A rule without `retries` still retries: Istio's DefaultPolicy (pilot/pkg/networking/core/route/retry/retry.go).
+    const std::string unset = k == "retries" ? "Istio default (2 attempts)" : "none";
+    std::string va = a.effects.contains(k) ? a.effects.at(k) : unset, vb = b.effects.contains(k) ? b.effects.at(k) : unset;
     if (va != vb) out.push_back({k, va, vb});
   }
   return out;

@@ -87,6 +87,7 @@ TEST(PlanCli, BadInputExitsTwo) {
   EXPECT_EQ(meshsim("plan --before " + kMesh).exit_code, 2);
   EXPECT_EQ(meshsim("plan --before " + kMesh + " --after " + kMesh + " -o yaml").exit_code, 2);
   EXPECT_EQ(meshsim("plan --before " + kMesh + " --after " + kMesh + " --bogus").exit_code, 2);
+  EXPECT_EQ(meshsim("plan --before - --after - < " + kMesh).exit_code, 2);
   // A broken document: file:line:column, as validate prints it.
   std::string broken = ::testing::TempDir() + "plan-broken.yaml";
   {

@@ -183,6 +183,37 @@ spec:
   EXPECT_TRUE(r.moved());
 }
 
+// Istio tasks "Fault Injection" and "Request Timeouts" (retries): an abort
+// and a retry policy on the same route. The abort shows in status and the
+// FI flag (Envoy fault filter); the retries replace Istio's default policy
+// (retry.go DefaultPolicy, as proxy_core compiles it).
+TEST(Plan, FaultAndRetriesAdded) {
+  auto r = plan(kReviewsV2, R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v2}
+    retries: {attempts: 3, perTryTimeout: 2s}
+    fault:
+      abort: {httpStatus: 503, percentage: {value: 100}}
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  std::map<std::string, std::pair<std::string, std::string>> changes;
+  for (const auto& c : r.moves[0].changes) changes[c.what] = {c.before, c.after};
+  using P = std::pair<std::string, std::string>;
+  EXPECT_EQ(changes, (std::map<std::string, P>{
+                         {"destination", P{"reviews v2 100%", "no app 100%"}},
+                         {"status", P{"200 100%", "503 100%"}},
+                         {"response flags", P{"- 100%", "FI 100%"}},
+                         {"fault abort", P{"none", "503 at 100%"}},
+                         {"retries", P{"Istio default (2 attempts)", "3 attempts, per try 2s"}},
+                     }));
+}
+
 TEST(Plan, SameConfigMovesNothing) {
   auto r = plan(file("reviews-user-v2.yaml"), file("reviews-user-v2.yaml"));
   EXPECT_FALSE(r.moved());
