@@ -214,6 +214,44 @@ spec:
                      }));
 }
 
+// The same change as a GAMMA HTTPRoute (Gateway API "HTTP header matching"
+// on a Service parent): probes come from the HTTPRoute's matches too.
+TEST(Plan, HttpRouteHeaderMatchMovesOnlyThoseRequests) {
+  const std::string version_services = R"(
+apiVersion: v1
+kind: Service
+metadata: {name: reviews-v1}
+spec: {selector: {app: reviews, version: v1}, ports: [{name: http, port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews-v2}
+spec: {selector: {app: reviews, version: v2}, ports: [{name: http, port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: reviews}
+spec:
+  parentRefs: [{group: "", kind: Service, name: reviews, port: 8080}]
+  rules:
+)";
+  auto r = plan(version_services + R"(
+  - backendRefs: [{name: reviews-v1, port: 8080}]
+)",
+                version_services + R"(
+  - matches: [{headers: [{name: user, value: jason}]}]
+    backendRefs: [{name: reviews-v2, port: 8080}]
+  - backendRefs: [{name: reviews-v1, port: 8080}]
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  EXPECT_EQ(r.moves[0].host, "reviews.default.svc.cluster.local");
+  EXPECT_EQ(r.moves[0].request, "GET / user: jason");
+  ASSERT_EQ(r.moves[0].changes.size(), 1u);
+  EXPECT_EQ(r.moves[0].changes[0].after, "reviews v2 100%");
+  EXPECT_EQ(r.after.rules, (std::vector<std::string>{"HTTPRoute default/reviews rule #0", "HTTPRoute default/reviews rule #1"}));
+  EXPECT_EQ(r.after.covered(), 2u);
+}
+
 TEST(Plan, SameConfigMovesNothing) {
   auto r = plan(file("reviews-user-v2.yaml"), file("reviews-user-v2.yaml"));
   EXPECT_FALSE(r.moved());
