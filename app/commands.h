@@ -16,5 +16,6 @@ int proxy_command(int argc, char** argv);
 int serve_command(int argc, char** argv);
 int demo_command(int argc, char** argv);
 int ctl_command(int argc, char** argv);
+int plan_command(int argc, char** argv);
 
 }  // namespace meshsim::app

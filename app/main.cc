@@ -19,6 +19,7 @@ commands:
   validate FILE|DIR|-...   check mesh YAML like `istioctl analyze` (file:line:column for every problem)
   curl -f FILE... URL      send a request inside the simulated mesh built from the files
   run SCENARIO             run a scenario in virtual time; exit 0 expectations held, 1 failed, 2 bad input
+  plan --before P... --after P...  what a config change moves (exit 0 nothing, 1 moved, 2 bad input)
   say "SENTENCE"           a plain-word command ("route mobile traffic to bar v2") as Istio YAML
   serve SCENARIO           the scenario's mesh live: ingress on :8080, admin API on 127.0.0.1:15000
   ctl apply|delete|get     talk to a running serve through its admin API
@@ -53,10 +54,11 @@ int main(int argc, char** argv) {
     if (command == "serve") return serve_command(argc - 1, argv + 1);
     if (command == "demo") return demo_command(argc - 1, argv + 1);
     if (command == "ctl") return ctl_command(argc - 1, argv + 1);
+    if (command == "plan") return plan_command(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
     return kExitBadInput;
   }
-  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, run, say, serve, ctl, demo, proxy, help)\n", command);
+  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, run, plan, say, serve, ctl, demo, proxy, help)\n", command);
   return kExitBadInput;
 }

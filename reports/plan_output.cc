@@ -1,0 +1,81 @@
+#include "reports/plan_output.h"
+
+#include <fmt/format.h>
+
+namespace meshsim::reports {
+namespace {
+
+std::string short_host(const std::string& host) {
+  constexpr std::string_view kSuffix = ".svc.cluster.local";
+  return host.ends_with(kSuffix) ? host.substr(0, host.size() - kSuffix.size()) : host;
+}
+
+std::string callers_text(const sim::PlanMove& m) { return fmt::format("{}", fmt::join(m.callers, ", ")); }
+
+std::string coverage_line(const char* version, const sim::PlanCoverage& c) {
+  return fmt::format("{}: covered {} of {} rules", version, c.covered(), c.rules.size());
+}
+
+}  // namespace
+
+std::string plan_text(const sim::PlanResult& r) {
+  std::string out;
+  if (r.moves.empty()) out += "Nothing moved.\n";
+  for (const auto& m : r.moves) {
+    out += fmt::format("{}:{}  {}\n", short_host(m.host), m.port, m.request);
+    out += fmt::format("  from {}\n", callers_text(m));
+    for (const auto& c : m.changes) out += fmt::format("  {}: {} -> {}\n", c.what, c.before, c.after);
+  }
+  out += "\nRoute coverage\n";
+  for (const auto& [name, c] : {std::pair{"before", &r.before}, std::pair{"after", &r.after}}) {
+    out += "  " + coverage_line(name, *c) + "\n";
+    for (const auto& u : c->unreached) out += fmt::format("    unreached: {}\n", u);
+  }
+  for (const auto& l : r.coverage_lost) out += fmt::format("  no longer reached: {}\n", l);
+  out += fmt::format("\n{} probe(s), {} request(s); {}\n", r.probes, r.requests,
+                     r.moved() ? fmt::format("{} move(s)", r.moves.size() + r.coverage_lost.size()) : "nothing moved");
+  return out;
+}
+
+nlohmann::ordered_json plan_json(const sim::PlanResult& r) {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["moved"] = r.moved();
+  j["probes"] = r.probes;
+  j["requests"] = r.requests;
+  auto& moves = j["moves"] = ordered_json::array();
+  for (const auto& m : r.moves) {
+    ordered_json jm{{"host", m.host}, {"port", m.port}, {"request", m.request}, {"callers", m.callers}, {"probes", m.why}};
+    auto& changes = jm["changes"] = ordered_json::array();
+    for (const auto& c : m.changes) changes.push_back({{"what", c.what}, {"before", c.before}, {"after", c.after}});
+    moves.push_back(std::move(jm));
+  }
+  for (const auto& [name, c] : {std::pair{"before", &r.before}, std::pair{"after", &r.after}})
+    j["coverage"][name] = {{"covered", c->covered()}, {"rules", c->rules.size()}, {"unreached", c->unreached}};
+  j["coverage"]["lost"] = r.coverage_lost;
+  return j;
+}
+
+std::string plan_markdown(const sim::PlanResult& r) {
+  std::string out = "### meshsim plan\n\n";
+  if (r.moves.empty()) {
+    out += "Nothing moved.\n";
+  } else {
+    out += "| Request | Callers | What | Before | After |\n|---|---|---|---|---|\n";
+    auto cell = [](std::string s) {
+      for (size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+      return s;
+    };
+    for (const auto& m : r.moves)
+      for (const auto& c : m.changes)
+        out += fmt::format("| `{}:{} {}` | {} | {} | {} | {} |\n", short_host(m.host), m.port, cell(m.request),
+                           cell(callers_text(m)), c.what, cell(c.before), cell(c.after));
+  }
+  out += "\n**Route coverage**: " + coverage_line("before", r.before) + "; " + coverage_line("after", r.after) + "\n";
+  for (const auto& l : r.coverage_lost) out += fmt::format("- no longer reached: `{}`\n", l);
+  for (const auto& u : r.after.unreached) out += fmt::format("- unreached after: `{}`\n", u);
+  out += fmt::format("\n<sub>{} probe(s), {} request(s)</sub>\n", r.probes, r.requests);
+  return out;
+}
+
+}  // namespace meshsim::reports

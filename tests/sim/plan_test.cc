@@ -1,0 +1,320 @@
+// `meshsim plan` (issue 17): before/after pairs in the style of Istio's
+// traffic-management and security tasks, written for meshsim on our own
+// shop mesh (tests/fixtures/plan/shop-mesh.yaml). Each must report exactly
+// the moves the change makes and nothing else.
+#include <chrono>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+#include "sim/plan.h"
+#include "sim/plan_probes.h"
+#include "tests/fixtures/fixture.h"
+#include "tests/test_data.h"
+
+namespace meshsim::sim {
+namespace {
+
+proxy::Resources shop_with(const std::string& rules) {
+  auto loaded = config::load({fixtures::source("plan/shop-mesh.yaml"), {"rules.yaml", rules}});
+  for (const auto& d : loaded.diagnostics)
+    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  return std::move(loaded.resources);
+}
+
+PlanResult plan(const std::string& before_rules, const std::string& after_rules) {
+  auto before = shop_with(before_rules), after = shop_with(after_rules);
+  auto probes = merge_probes(generate_probes(before), generate_probes(after));
+  std::string error;
+  auto result = run_plan(before, after, probes, PlanOptions{}, &error);
+  if (!result) {
+    ADD_FAILURE() << error;
+    return {};
+  }
+  return *result;
+}
+
+std::string file(const char* name) { return fixtures::source(std::string("plan/") + name).text; }
+
+const char* kReviewsV2 = R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v2}
+)";
+
+const std::vector<std::string> kEveryCaller = {"default/ratings", "default/reviews-v1", "default/reviews-v2",
+                                               "default/reviews-v3", "default/web"};
+
+// Istio task "Request Routing": all to v1, then one user's header to v2.
+// Only requests carrying the header move; the miss probe (no header) and
+// the plain GET stay on v1.
+TEST(Plan, HeaderRouteMovesOnlyThatUsersRequests) {
+  auto r = plan(file("reviews-v1.yaml"), file("reviews-user-v2.yaml"));
+  ASSERT_EQ(r.moves.size(), 1u);
+  const auto& m = r.moves[0];
+  EXPECT_EQ(m.host, "reviews.default.svc.cluster.local");
+  EXPECT_EQ(m.request, "GET / user: jason");
+  EXPECT_EQ(m.callers, kEveryCaller);
+  ASSERT_EQ(m.changes.size(), 1u);
+  EXPECT_EQ(m.changes[0].what, "destination");
+  EXPECT_EQ(m.changes[0].before, "reviews v1 100%");
+  EXPECT_EQ(m.changes[0].after, "reviews v2 100%");
+  EXPECT_TRUE(r.coverage_lost.empty());
+  EXPECT_EQ(r.before.covered(), 1u);
+  EXPECT_EQ(r.after.covered(), 2u);
+  EXPECT_EQ(r.after.rules.size(), 2u);
+}
+
+// Istio task "Traffic Shifting": 80/20 to 50/50 moves the shares; seeded
+// noise within the tolerance is not reported as a move.
+TEST(Plan, WeightChangeMovesShares) {
+  auto weights = [](int v1, int v3) {
+    return fmt::format(R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: reviews}}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {{host: reviews, subset: v1}}
+      weight: {}
+    - destination: {{host: reviews, subset: v3}}
+      weight: {}
+)",
+                       v1, v3);
+  };
+  auto r = plan(weights(80, 20), weights(50, 50));
+  ASSERT_EQ(r.moves.size(), 1u);
+  EXPECT_EQ(r.moves[0].request, "GET /");
+  EXPECT_EQ(r.moves[0].callers, kEveryCaller);
+  ASSERT_EQ(r.moves[0].changes.size(), 1u);
+  EXPECT_EQ(r.moves[0].changes[0].what, "destination");
+  EXPECT_TRUE(r.coverage_lost.empty());
+  // The same weights on both sides: nothing moves.
+  EXPECT_FALSE(plan(weights(80, 20), weights(80, 20)).moved());
+}
+
+// Istio task "Authorization for HTTP traffic" (the DENY form): a policy on
+// ratings that denies reviews' service account. Only reviews' calls to
+// ratings move: 403 from the RBAC filter, and the policy that decided.
+TEST(Plan, DenyPolicyReportsNewlyDeniedWithThePolicy) {
+  auto r = plan(kReviewsV2, std::string(kReviewsV2) + R"(
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ratings-deny-reviews}
+spec:
+  selector: {matchLabels: {app: ratings}}
+  action: DENY
+  rules:
+  - from:
+    - source: {principals: [cluster.local/ns/default/sa/reviews]}
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  const auto& m = r.moves[0];
+  EXPECT_EQ(m.host, "ratings.default.svc.cluster.local");
+  EXPECT_EQ(m.callers, (std::vector<std::string>{"default/reviews-v1", "default/reviews-v2", "default/reviews-v3"}));
+  std::map<std::string, std::pair<std::string, std::string>> changes;
+  for (const auto& c : m.changes) changes[c.what] = {c.before, c.after};
+  EXPECT_EQ(changes["status"], (std::pair<std::string, std::string>{"200 100%", "403 100%"}));
+  EXPECT_EQ(changes["newly denied"],
+            (std::pair<std::string, std::string>{"allowed", "denied by AuthorizationPolicy default/ratings-deny-reviews"}));
+  for (const auto& c : m.changes) EXPECT_TRUE(c.what == "status" || c.what == "newly denied" || c.what == "destination") << c.what;
+  EXPECT_TRUE(r.coverage_lost.empty());
+}
+
+// Istio task "Request Timeouts": a 0.5 s timeout on the reviews route. No
+// upstream is slow, so statuses hold; the timeout now applies to every
+// request the rule takes.
+TEST(Plan, TimeoutAddedIsReported) {
+  auto r = plan(kReviewsV2, R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v2}
+    timeout: 0.5s
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  EXPECT_EQ(r.moves[0].request, "GET /");
+  ASSERT_EQ(r.moves[0].changes.size(), 1u);
+  EXPECT_EQ(r.moves[0].changes[0].what, "timeout");
+  EXPECT_EQ(r.moves[0].changes[0].before, "none");
+  EXPECT_EQ(r.moves[0].changes[0].after, "500ms");
+}
+
+// A catch-all put before the header rule (Istio evaluates http rules in
+// order, first match wins: VirtualService reference, HTTPRoute): the header
+// rule becomes unreachable, its traffic goes to v1, and coverage drops.
+TEST(Plan, CatchAllBeforeARuleMakesItUnreachable) {
+  auto r = plan(file("reviews-user-v2.yaml"), R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+  - match:
+    - headers:
+        user: {exact: jason}
+    route:
+    - destination: {host: reviews, subset: v2}
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  EXPECT_EQ(r.moves[0].request, "GET / user: jason");
+  ASSERT_EQ(r.moves[0].changes.size(), 1u);
+  EXPECT_EQ(r.moves[0].changes[0].before, "reviews v2 100%");
+  EXPECT_EQ(r.moves[0].changes[0].after, "reviews v1 100%");
+  EXPECT_EQ(r.before.covered(), 2u);
+  EXPECT_EQ(r.after.covered(), 1u);
+  EXPECT_EQ(r.coverage_lost, (std::vector<std::string>{"VirtualService default/reviews rule #1"}));
+  EXPECT_TRUE(r.moved());
+}
+
+// Istio tasks "Fault Injection" and "Request Timeouts" (retries): an abort
+// and a retry policy on the same route. The abort shows in status and the
+// FI flag (Envoy fault filter); the retries replace Istio's default policy
+// (retry.go DefaultPolicy, as proxy_core compiles it).
+TEST(Plan, FaultAndRetriesAdded) {
+  auto r = plan(kReviewsV2, R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v2}
+    retries: {attempts: 3, perTryTimeout: 2s}
+    fault:
+      abort: {httpStatus: 503, percentage: {value: 100}}
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  std::map<std::string, std::pair<std::string, std::string>> changes;
+  for (const auto& c : r.moves[0].changes) changes[c.what] = {c.before, c.after};
+  using P = std::pair<std::string, std::string>;
+  EXPECT_EQ(changes, (std::map<std::string, P>{
+                         {"destination", P{"reviews v2 100%", "no app 100%"}},
+                         {"status", P{"200 100%", "503 100%"}},
+                         {"response flags", P{"- 100%", "FI 100%"}},
+                         {"fault abort", P{"none", "503 at 100%"}},
+                         {"retries", P{"Istio default (2 attempts)", "3 attempts, per try 2s"}},
+                     }));
+}
+
+// The same change as a GAMMA HTTPRoute (Gateway API "HTTP header matching"
+// on a Service parent): probes come from the HTTPRoute's matches too.
+TEST(Plan, HttpRouteHeaderMatchMovesOnlyThoseRequests) {
+  const std::string version_services = R"(
+apiVersion: v1
+kind: Service
+metadata: {name: reviews-v1}
+spec: {selector: {app: reviews, version: v1}, ports: [{name: http, port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews-v2}
+spec: {selector: {app: reviews, version: v2}, ports: [{name: http, port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: reviews}
+spec:
+  parentRefs: [{group: "", kind: Service, name: reviews, port: 8080}]
+  rules:
+)";
+  auto r = plan(version_services + R"(
+  - backendRefs: [{name: reviews-v1, port: 8080}]
+)",
+                version_services + R"(
+  - matches: [{headers: [{name: user, value: jason}]}]
+    backendRefs: [{name: reviews-v2, port: 8080}]
+  - backendRefs: [{name: reviews-v1, port: 8080}]
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  EXPECT_EQ(r.moves[0].host, "reviews.default.svc.cluster.local");
+  EXPECT_EQ(r.moves[0].request, "GET / user: jason");
+  ASSERT_EQ(r.moves[0].changes.size(), 1u);
+  EXPECT_EQ(r.moves[0].changes[0].after, "reviews v2 100%");
+  EXPECT_EQ(r.after.rules, (std::vector<std::string>{"HTTPRoute default/reviews rule #0", "HTTPRoute default/reviews rule #1"}));
+  EXPECT_EQ(r.after.covered(), 2u);
+}
+
+TEST(Plan, SameConfigMovesNothing) {
+  auto r = plan(file("reviews-user-v2.yaml"), file("reviews-user-v2.yaml"));
+  EXPECT_FALSE(r.moved());
+  EXPECT_EQ(r.after.covered(), r.after.rules.size());
+}
+
+// Probes: a hit and a just-missing request for each match, from the clients
+// the match's sourceLabels select.
+TEST(PlanProbes, HitAndMissPerMatchFromSelectedClients) {
+  auto res = shop_with(R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match:
+    - uri: {prefix: /api}
+      method: {exact: POST}
+      queryParams: {debug: {exact: "1"}}
+      sourceLabels: {app: web}
+    route:
+    - destination: {host: reviews, subset: v2}
+)");
+  std::vector<std::string> probes;
+  for (const auto& p : generate_probes(res))
+    if (p.host == "reviews.default.svc.cluster.local" && p.why.find("VirtualService") != std::string::npos)
+      probes.push_back(p.caller() + " " + p.request() + " (" + p.why.substr(0, p.why.find(' ')) + ")");
+  EXPECT_EQ(probes, (std::vector<std::string>{"default/web POST /api?debug=1 (hits)", "default/web POST /api (misses)"}));
+}
+
+TEST(PlanProbes, RegexSamplesMatch) {
+  for (const char* re : {"/api/v[0-9]+/.*", "^(mobile|tablet).*", "/x\\.json", "[a-z]{3}-\\d+", "(?:foo)?bar"})
+    EXPECT_TRUE(sample_regex(re).has_value()) << re;
+}
+
+// Bookinfo's request-routing change (Istio's own files, read from
+// ../shared): exactly the jason move, in well under a second.
+TEST(Plan, BookinfoRequestRouting) {
+  MESHSIM_TESTDATA_OR_SKIP(dir, "istio-bookinfo");
+  std::vector<std::string> base = {dir + "/platform__kube__bookinfo.yaml", dir + "/networking__destination-rule-all.yaml",
+                                   dir + "/networking__virtual-service-all-v1.yaml"};
+  auto load = [](std::vector<std::string> paths) {
+    std::vector<config::Diagnostic> diagnostics;
+    auto loaded = config::load(config::read_sources(paths, diagnostics));
+    EXPECT_FALSE(config::has_errors(diagnostics) || config::has_errors(loaded.diagnostics));
+    return std::move(loaded.resources);
+  };
+  auto started = std::chrono::steady_clock::now();
+  auto before = load(base);
+  base.push_back(dir + "/networking__virtual-service-reviews-test-v2.yaml");
+  auto after = load(base);
+  std::string error;
+  auto r = run_plan(before, after, merge_probes(generate_probes(before), generate_probes(after)), {}, &error);
+  ASSERT_TRUE(r) << error;
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(r->moves.size(), 1u);
+  EXPECT_EQ(r->moves[0].request, "GET / end-user: jason");
+  ASSERT_EQ(r->moves[0].changes.size(), 1u);
+  EXPECT_EQ(r->moves[0].changes[0].after, "reviews v2 100%");
+  EXPECT_EQ(r->after.covered(), r->after.rules.size());
+  EXPECT_LT(seconds, 1.0);
+}
+
+}  // namespace
+}  // namespace meshsim::sim
