@@ -27,7 +27,7 @@ json claims(json extra = json::object()) {
 
 RequestAuthentication policy(JwtRule rule) {
   RequestAuthentication ra;
-  ra.header.meta = {"jwt", "foo", {}};
+  ra.header.meta = {"jwt", "foo", {}, {}};
   ra.jwt_rules.push_back(std::move(rule));
   return ra;
 }
