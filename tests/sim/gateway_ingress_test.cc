@@ -96,7 +96,8 @@ TEST(GatewayIngress, PortWithoutServerRefusesTheConnection) {
 
 // `meshsim serve` enters through the scenario's own ingress gateway.
 TEST(GatewayIngress, LiveIngressEntersThroughTheScenarioGateway) {
-  ScenarioSession session(testing::load_scenario_file(kFile), {}, SessionOptions{false, /*ingress=*/true});
+  Scenario scenario = testing::load_scenario_file(kFile);  // the session keeps a reference: it must outlive it
+  ScenarioSession session(scenario, {}, SessionOptions{false, /*ingress=*/true});
   auto gateway = session.ingress_gateway();
   ASSERT_TRUE(gateway);
   EXPECT_EQ(gateway->host, "edge-gateway.istio-system");
