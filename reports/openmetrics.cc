@@ -79,8 +79,13 @@ void MeshTelemetry::write_openmetrics(std::ostream& out, int64_t end_us) const {
   };
   auto it = std::back_inserter(buf);
   fmt::format_to(it, "# TYPE istio_requests counter\n# HELP istio_requests Total requests handled by an Istio proxy.\n");
-  for (const auto& [labels, s] : series_) {
-    each_point(s, [&](const Counts& c, const std::string& t) { fmt::format_to(it, "istio_requests_total{{{}}} {} {}\n", labels, c.requests, t); });
+  // Named pair members rather than structured bindings: clang 14 (the fuzz
+  // build) cannot capture a binding in a lambda.
+  for (const auto& entry : series_) {
+    const auto& labels = entry.first;
+    each_point(entry.second, [&](const Counts& c, const std::string& t) {
+      fmt::format_to(it, "istio_requests_total{{{}}} {} {}\n", labels, c.requests, t);
+    });
     flush();
   }
   fmt::format_to(it, "# TYPE istio_build gauge\n# HELP istio_build Istio component build info.\n");
@@ -92,8 +97,9 @@ void MeshTelemetry::write_openmetrics(std::ostream& out, int64_t end_us) const {
   for (double b : bounds) le.push_back(canonical(b));
   auto histogram = [&](const char* name, const char* help, auto buckets_of, auto sum_of) {
     fmt::format_to(it, "# TYPE {} histogram\n# HELP {} {}\n", name, name, help);
-    for (const auto& [labels, s] : series_) {
-      each_point(s, [&](const Counts& c, const std::string& t) {
+    for (const auto& entry : series_) {
+      const auto& labels = entry.first;
+      each_point(entry.second, [&](const Counts& c, const std::string& t) {
         const auto& buckets = buckets_of(c);
         uint64_t cumulative = 0;
         for (size_t i = 0; i < bounds.size(); ++i) {
