@@ -36,8 +36,10 @@ bool write_report_files(const std::string& dir_name, const sim::RunResult& resul
       {"graph.mmd", telemetry.mermaid(seconds)},
       {"report.html", reports::html_report(result, series, telemetry)},
   };
-  for (const auto& [name, content] : files)
-    if (!write_file_atomically(dir / name, [&content](std::ostream& out) { out << content; }, error)) return false;
+  for (const auto& file : files) {
+    const std::string& content = file.second;  // not a structured binding: clang 14 cannot capture one
+    if (!write_file_atomically(dir / file.first, [&content](std::ostream& out) { out << content; }, error)) return false;
+  }
   // Streamed: one sample per series per scrape makes it the largest file.
   return write_file_atomically(
       dir / "metrics.om.txt", [&](std::ostream& out) { telemetry.write_openmetrics(out, result.duration.count()); }, error);
