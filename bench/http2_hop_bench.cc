@@ -6,35 +6,16 @@
 // iteration decodes the full header block: a conservative figure.
 #include <benchmark/benchmark.h>
 
-#include "config/loader.h"
+#include "bench/hop_fixture.h"
 #include "proxy_core/http2_codec.h"
 #include "proxy_core/router.h"
-#include "tests/fixtures/fixture.h"
 #include "tests/proxy_core/http2_frames.h"
 
 namespace {
 
 using namespace meshsim;
+using bench::CounterRandom;
 namespace h2 = meshsim::testing::h2;
-
-constexpr const char* kDemoRules = R"(
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: bar}
-spec:
-  hosts: [bar]
-  http:
-  - match: [{headers: {user-agent: {regex: ".*Mobile.*"}}}]
-    route: [{destination: {host: bar, subset: v2}}]
-  - route:
-    - {destination: {host: bar, subset: v1}, weight: 90}
-    - {destination: {host: bar, subset: v2}, weight: 10}
-)";
-
-struct CounterRandom final : proxy::Random {
-  uint64_t state = 1;
-  uint64_t next() override { return state = state * 6364136223846793005ull + 1442695040888963407ull; }
-};
 
 // An upstream client connection that has seen its peer's SETTINGS (no stream limit).
 proxy::Http2ClientConnection warm_upstream() {
@@ -51,9 +32,7 @@ proxy::Http2ClientConnection warm_upstream() {
 }
 
 void BM_SidecarHop_Http2(benchmark::State& state) {
-  auto loaded = config::load({fixtures::source("talk-mesh.yaml"), {"rules.yaml", kDemoRules}});
-  std::vector<std::string> errors;
-  auto table = proxy::RouteTable::create(std::move(loaded.resources), &errors);
+  auto table = bench::demo_route_table();
   if (!table) return state.SkipWithError("config does not compile");
   std::string frame = h2::get_headers(1, {{"user-agent", "Mozilla/5.0 (iPhone) Mobile Safari"},
                                           {"accept", "*/*"},

@@ -5,29 +5,14 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include "config/loader.h"
+#include "bench/hop_fixture.h"
 #include "proxy_core/codec.h"
 #include "proxy_core/router.h"
-#include "tests/fixtures/fixture.h"
 
 namespace {
 
 using namespace meshsim;
-
-// The talk's rules on top of tests/fixtures/talk-mesh.yaml (bar v1 and v2, subsets).
-constexpr const char* kDemoRules = R"(
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: bar}
-spec:
-  hosts: [bar]
-  http:
-  - match: [{headers: {user-agent: {regex: ".*Mobile.*"}}}]
-    route: [{destination: {host: bar, subset: v2}}]
-  - route:
-    - {destination: {host: bar, subset: v1}, weight: 90}
-    - {destination: {host: bar, subset: v2}, weight: 10}
-)";
+using bench::CounterRandom;
 
 std::string extra_routes(int n) {
   std::string out;
@@ -52,16 +37,8 @@ spec:
   return out;
 }
 
-struct CounterRandom final : proxy::Random {
-  uint64_t state = 1;
-  uint64_t next() override { return state = state * 6364136223846793005ull + 1442695040888963407ull; }
-};
-
 void hop(benchmark::State& state, int extra) {
-  auto loaded = config::load(
-      {fixtures::source("talk-mesh.yaml"), {"rules.yaml", std::string(kDemoRules) + extra_routes(extra)}});
-  std::vector<std::string> errors;
-  auto table = proxy::RouteTable::create(std::move(loaded.resources), &errors);
+  auto table = bench::demo_route_table(extra_routes(extra));
   if (!table) {
     state.SkipWithError("config does not compile");
     return;
@@ -121,9 +98,8 @@ void BM_Serialize(benchmark::State& state) {
 }
 
 void BM_Route(benchmark::State& state) {
-  auto loaded = config::load({fixtures::source("talk-mesh.yaml"), {"rules.yaml", kDemoRules}});
-  std::vector<std::string> errors;
-  auto table = proxy::RouteTable::create(std::move(loaded.resources), &errors);
+  auto table = bench::demo_route_table();
+  if (!table) return state.SkipWithError("config does not compile");
   proxy::HttpRequest base;
   proxy::parse_request(kRequestBytes, base);
   proxy::ClientContext client;

@@ -1,10 +1,14 @@
 // meshsim.dev/v1alpha1 kinds: Behavior (a workload's simulated behaviour)
 // and Scenario (traffic, timeline, expectations). Formats are documented in
 // README.md ("Scenario format").
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "config/loader.h"
 #include "config/parse.h"
@@ -171,6 +175,26 @@ static void parse_scenario_clock(YamlReader& r, const YAML::Node& spec, sim::Sce
     }
 }
 
+// A run is bounded (issue 19): the open-loop sources of one scenario may
+// plan at most this many client requests (about two minutes of one core).
+constexpr double kMaxPlannedRequests = 1e7;
+
+// Refuses a scenario whose open-loop sources plan more than
+// kMaxPlannedRequests requests (rate x the time each may send, upper bound).
+static void check_planned_requests(YamlReader& r, const YAML::Node& traffic, const sim::Scenario& out) {
+  double planned = 0;
+  for (const auto& t : out.sources) {
+    if (t.kind == sim::TrafficSource::Kind::kClosedLoop) continue;  // paced by its own answers
+    double seconds = std::chrono::duration<double>(t.stop.value_or(out.duration) - t.start).count();
+    planned += std::max(t.rate_per_second, t.rate_end_per_second) * std::max(0.0, seconds);
+  }
+  if (planned > kMaxPlannedRequests)
+    r.error(traffic, "spec.traffic",
+            fmt::format("the traffic plans about {:.3g} client requests (rate x duration, all sources); a run sends at "
+                        "most {:.0e}: lower a rate or spec.duration, or split the run into seeds",
+                        planned, kMaxPlannedRequests));
+}
+
 void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& source, sim::Scenario& out,
                     std::vector<Diagnostic>& diagnostics) {
   if (!r.fields(spec, "spec", {"description", "seed", "duration", "linkLatency", "sidecars", "tracing", "traffic", "timeline",
@@ -217,6 +241,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     t.stop = r.duration(n["stop"], child(p, "stop"));
     out.sources.push_back(std::move(t));
   });
+  check_planned_requests(r, spec["traffic"], out);
   r.list(spec["timeline"], "spec.timeline", [&](const YAML::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"at", "caption", "command", "apply", "delete", "injectSidecars", "removeSidecars", "scale",
                          "behaviors", "startTraffic", "stopTraffic", "say"}))
@@ -292,11 +317,12 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     e.slice.service = r.str(n["service"], child(p, "service")).value_or("");
     e.slice.version = r.str(n["version"], child(p, "version")).value_or("");
     int kinds = 0;
-    if (auto s = n["share"]; s && r.fields(s, child(p, "share"), {"version", "equals"})) {
+    if (auto s = n["share"]; s && r.fields(s, child(p, "share"), {"version", "equals", "sigmas"})) {
       ++kinds;
       e.kind = sim::Expectation::Kind::kShare;
       e.share_version = r.str(s["version"], child(p, "share.version")).value_or("");
       e.expected = r.number(s["equals"], child(p, "share.equals"), 0, 1).value_or(0);
+      e.share_sigmas = r.number(s["sigmas"], child(p, "share.sigmas"), 1, 10).value_or(e.share_sigmas);
       if (e.slice.service.empty()) r.error(s, child(p, "share"), "a share expectation needs service");
     }
     auto bounds = [&](const YAML::Node& b, const std::string& bp, double hi) {

@@ -112,6 +112,10 @@ struct Expectation {
   Kind kind = Kind::kShare;
   std::string share_version;  // kShare: the version whose share is checked
   double expected = 0;        // kShare: expected fraction
+  // kShare: how many standard errors the observed share may stray from
+  // `expected` (share.sigmas). 4 gives a false alarm about once in 16,000
+  // checks when the mesh does what the rule says (README, "How sure a share is").
+  double share_sigmas = 4.0;
   std::optional<double> min, max;  // kErrorRate / kStatusClass (fractions), kRequests (counts)
   std::string status_class;        // "2xx", "4xx", "5xx", "4xx|5xx"
   double percentile = 99;          // kLatency

@@ -21,11 +21,6 @@ namespace {
 constexpr uint64_t kRequestsMax = 50'000'000;      // per run, all sources
 constexpr uint64_t kInFlightMaxPerSource = 10'000; // an open loop against a stalled service
 constexpr size_t kDistinctBodiesMax = 16;
-// Share expectations fail when the observed share is more than 4 standard
-// errors from the expected one: a correct split fails about once in 16,000
-// checks, a wrong one is caught once the sample is large enough.
-constexpr double kShareZ = 4.0;
-
 bool service_matches(const std::string& want, std::string_view fqdn) {
   return want.empty() || want == fqdn || want == proxy::short_name(fqdn);
 }
@@ -524,11 +519,11 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
                                      x.matching, x.n, p);
           } else {
             double se = std::sqrt(p * (1 - p) / n);
-            double lo = std::max(0.0, p - kShareZ * se), hi = std::min(1.0, p + kShareZ * se);
+            double lo = std::max(0.0, p - e.share_sigmas * se), hi = std::min(1.0, p + e.share_sigmas * se);
             r.passed = observed >= lo && observed <= hi;
             r.observed = fmt::format("share of {} = {:.3f} ({} of {}), expected {:g}: plausible range [{:.3f}, {:.3f}] "
                                      "(±{:g} standard errors)",
-                                     e.share_version, observed, x.matching, x.n, p, lo, hi, kShareZ);
+                                     e.share_version, observed, x.matching, x.n, p, lo, hi, e.share_sigmas);
           }
           break;
         }

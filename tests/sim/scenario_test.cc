@@ -94,6 +94,42 @@ spec:
   EXPECT_TRUE(run_scenario(canary).passed());
   canary.expectations[0].expected = 0.5;
   EXPECT_FALSE(run_scenario(canary).passed());
+  // share.sigmas sets the plausible range: the 20% split is about 8.5
+  // standard errors from 30%, outside ±4 and inside ±10.
+  canary.expectations[0].expected = 0.3;
+  EXPECT_FALSE(run_scenario(canary).passed());
+  canary.expectations[0].share_sigmas = 10;
+  RunResult wide = run_scenario(canary);
+  EXPECT_TRUE(wide.passed()) << testing::failed_expectations(wide);
+  EXPECT_NE(wide.expectations.at(0).observed.find("±10 standard errors"), std::string::npos) << wide.expectations.at(0).observed;
+}
+
+TEST(ScenarioFormat, ShareSigmasIsReadAndBounded) {
+  auto scenario_with = [](const std::string& sigmas) {
+    return config::load({{"s.yaml", "apiVersion: meshsim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: s}\nspec:\n"
+                                    "  expectations:\n  - {name: x, service: bar, share: {version: v2, equals: 0.5, sigmas: " +
+                                        sigmas + "}}\n"}});
+  };
+  auto ok = scenario_with("2.5");
+  ASSERT_EQ(ok.scenarios.size(), 1u);
+  EXPECT_DOUBLE_EQ(ok.scenarios[0].expectations.at(0).share_sigmas, 2.5);
+  auto bad = scenario_with("0.5");
+  ASSERT_FALSE(bad.diagnostics.empty());
+  EXPECT_NE(bad.diagnostics[0].message.find("out of range"), std::string::npos) << bad.diagnostics[0].message;
+}
+
+TEST(ScenarioFormat, ARunOfAHundredMillionRequestsIsRefusedBeforeItStarts) {
+  // Issue 19, bounded inputs: 10^6 requests/s for 100 s is refused with what to change.
+  auto loaded = config::load({{"big.yaml", "apiVersion: meshsim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: big}\n"
+                                           "spec:\n  duration: 100s\n  traffic: [{name: t, url: http://bar/, rate: 1000000}]\n"}});
+  ASSERT_EQ(loaded.diagnostics.size(), 1u);
+  EXPECT_EQ(loaded.diagnostics[0].pos.line, 6);
+  EXPECT_NE(loaded.diagnostics[0].message.find("plans about 1e+08 client requests"), std::string::npos)
+      << loaded.diagnostics[0].message;
+  // A closed loop is paced by its answers and is not counted.
+  auto closed = config::load({{"loop.yaml", "apiVersion: meshsim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: l}\n"
+                                            "spec:\n  duration: 100s\n  traffic: [{name: t, url: http://bar/, concurrency: 4}]\n"}});
+  EXPECT_TRUE(closed.diagnostics.empty());
 }
 
 }  // namespace
