@@ -126,5 +126,35 @@ spec:
   }
 }
 
+
+// Bad Gateway input: an error at file:line:column naming the valid choices
+// (gateway_types.go field rules and the CRD's validations).
+TEST(GatewayApiValidate, ParseErrorsPointAtTheField) {
+  struct Row {
+    const char* listeners;
+    const char* want;  // a substring of the first error
+  } rows[] = {
+      {"[{name: http, port: 80, protocol: HTPP}]", "unknown protocol \"HTPP\" (valid: HTTP, HTTPS, TLS, TCP, UDP"},
+      {"[{name: http, port: 80}]", "protocol is required"},
+      {"[{name: a, port: 80, protocol: HTTP}, {name: a, port: 81, protocol: HTTP}]", "listener name \"a\" is used twice"},
+      {"[{name: a, port: 80, protocol: HTTP, hostname: \"*\"}]", "hostname \"*\" is not allowed"},
+      {"[{name: a, port: 80, protocol: HTTP, hostname: \"foo.com:80\"}]", "hostname must not carry a port"},
+      {"[{name: a, port: 5000, protocol: TCP, hostname: foo.com}]", "hostname must not be set on a TCP listener"},
+      {"[{name: a, port: 443, protocol: HTTPS}]", "a HTTPS listener needs tls settings"},
+      {"[{name: a, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector}}}]",
+       "from: Selector needs a selector"},
+      {"[{name: a, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Any}}}]", "All, Same, Selector, None"},
+      {"[{name: a, port: 80, protocol: HTTP, hostnmae: foo.com}]", "did you mean \"hostname\""},
+  };
+  for (const Row& row : rows) {
+    std::string yaml = std::string("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n") +
+                       "spec:\n  gatewayClassName: istio\n  listeners: " + row.listeners + "\n";
+    auto all = validate({{"gw.yaml", yaml}});
+    std::string errors = errors_of(all);
+    EXPECT_NE(errors.find(row.want), std::string::npos) << row.listeners << "\n" << errors;
+    EXPECT_NE(errors.find("gw.yaml:"), std::string::npos) << errors;
+  }
+}
+
 }  // namespace
 }  // namespace meshsim::config
