@@ -111,7 +111,7 @@ std::vector<GatewayVirtualHost> build_virtual_hosts(const RouteTable& table, con
           existing->routes.insert(existing->routes.end(), routes.begin(), routes.end());
           existing->require_tls = existing->require_tls || redirect;
         } else {
-          hosts.push_back({domain, redirect, routes});
+          hosts.push_back({domain, redirect, routes, false, {}});
         }
       }
     }
@@ -120,7 +120,7 @@ std::vector<GatewayVirtualHost> build_virtual_hosts(const RouteTable& table, con
       for (const std::string& h : bound.hosts) {
         std::string domain = to_lower(h);
         if (GatewayVirtualHost* existing = vhost(domain)) existing->require_tls = true;
-        else hosts.push_back({domain, true, {}});
+        else hosts.push_back({domain, true, {}, false, {}});
       }
   }
   for (auto& v : hosts)
