@@ -1,6 +1,7 @@
 #include "config/analyzer.h"
 
 #include "config/analyzer_gateway.h"
+#include "config/analyzer_gateway_api.h"
 
 #include <algorithm>
 #include <map>
@@ -10,6 +11,7 @@
 
 #include "config/analyzer_sidecar.h"
 #include "config/yaml_reader.h"
+#include "proxy_core/gateway_api.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/route_table.h"
 
@@ -41,6 +43,7 @@ class Analyzer {
     check_http_routes();
     analyze_gateways(r_, out_);
     analyze_sidecars(r_, out_);
+    analyze_gateway_api(r_, out_);
     return std::move(out_);
   }
 
@@ -182,6 +185,7 @@ class Analyzer {
       for (size_t i = 0; i < route.parent_refs.size(); ++i) {
         const ParentRef& p = route.parent_refs[i];
         std::string path = fmt::format("spec.parentRefs[{}]", i);
+        if (is_gateway_parent(p)) continue;  // analyzer_gateway_api.cc reports Gateway parents
         if (p.kind != "Service") {
           add(Severity::kInfo, "MSH1002", route.header, path,
               fmt::format("parent {} {} is not a Service; meshsim models mesh (GAMMA) routes only", p.kind, p.name));
@@ -193,8 +197,12 @@ class Analyzer {
           add(Severity::kError, "MSH1003", route.header, path,
               fmt::format("parent Service {}/{} not found", ns, p.name));
       }
+      // A route with only Gateway parents: its ResolvedRefs is analyzer_gateway_api.cc's.
+      bool gateway_only = std::all_of(route.parent_refs.begin(), route.parent_refs.end(),
+                                      [](const ParentRef& p) { return is_gateway_parent(p); });
       for (const GwRouteRule& rule : route.rules)
         for (const auto& b : rule.backend_refs) {
+          if (gateway_only && !route.parent_refs.empty()) continue;
           if (!b.kind.empty() && b.kind != "Service") continue;
           std::string ns = b.ns.empty() ? route.header.meta.ns : b.ns;
           std::string fqdn = resolve_short_name(b.name, ns);

@@ -116,6 +116,8 @@ const KindInfo kModeledKinds[] = {
     {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "ServiceEntry"},
     {"networking.istio.io", {"v1alpha3", "v1beta1", "v1"}, "Sidecar"},
     {"", {"v1"}, "ConfigMap"},  // only `istio` in istio-system (MeshConfig); others are skipped
+    {"gateway.networking.k8s.io", {"v1", "v1beta1"}, "Gateway"},
+    {"gateway.networking.k8s.io", {"v1", "v1beta1", "v1alpha2"}, "ReferenceGrant"},
     {"meshsim.dev", {"v1alpha1"}, "Behavior"},
     {"meshsim.dev", {"v1alpha1"}, "Scenario"},
 };
@@ -257,6 +259,14 @@ class DocumentLoader {
       proxy::Gateway gw;
       if (require_spec(r, node)) parse_gateway(r, spec, gw);
       apply(res.gateways, with_header(std::move(gw)));
+    } else if (*kind == "Gateway" && group == "gateway.networking.k8s.io") {
+      proxy::GwGateway gw;
+      if (require_spec(r, node)) parse_k8s_gateway(r, spec, gw);
+      apply(res.k8s_gateways, with_header(std::move(gw)));
+    } else if (*kind == "ReferenceGrant") {
+      proxy::ReferenceGrant grant;
+      if (require_spec(r, node)) parse_reference_grant(r, spec, grant);
+      apply(res.reference_grants, with_header(std::move(grant)));
     } else if (*kind == "DestinationRule") {
       proxy::DestinationRule dr;
       if (require_spec(r, node)) parse_destination_rule(r, spec, dr);

@@ -29,6 +29,9 @@ std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const YAML::Node& n
 void parse_gw_backend_ref(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::GwBackendRef& b);
 void parse_gw_parent_refs(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
 void parse_gateway(YamlReader& r, const YAML::Node& spec, proxy::Gateway& out);
+// Gateway API Gateway and ReferenceGrant (parse_k8s_gateway.cc).
+void parse_k8s_gateway(YamlReader& r, const YAML::Node& spec, proxy::GwGateway& out);
+void parse_reference_grant(YamlReader& r, const YAML::Node& spec, proxy::ReferenceGrant& out);
 void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEntry& out);
 void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& out);
 // The `istio` ConfigMap's data.mesh (YAML text); a MeshConfig map at `path`.

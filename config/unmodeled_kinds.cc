@@ -17,6 +17,8 @@ constexpr UnmodeledKind kKinds[] = {
     {"gateway.networking.k8s.io", "TLSRoute", true, "routes TLS connections by SNI"},
     {"gateway.networking.k8s.io", "UDPRoute", true, "routes UDP datagrams"},
     {"gateway.networking.k8s.io", "GRPCRoute", true, "routes gRPC calls"},
+    {"gateway.networking.k8s.io", "GatewayClass", false,
+     "names the controller of Gateways; meshsim deploys the Gateways of class istio as Istio does"},
     {"apps", "StatefulSet", true, "runs pods that Services send traffic to"},
     {"apps", "DaemonSet", true, "runs pods that Services send traffic to"},
     {"apps", "ReplicaSet", true, "runs pods that Services send traffic to"},

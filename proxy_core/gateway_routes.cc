@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "proxy_core/gateway_api.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
 
@@ -110,7 +111,7 @@ std::vector<GatewayVirtualHost> build_virtual_hosts(const RouteTable& table, con
           existing->routes.insert(existing->routes.end(), routes.begin(), routes.end());
           existing->require_tls = existing->require_tls || redirect;
         } else {
-          hosts.push_back({domain, redirect, routes});
+          hosts.push_back({domain, redirect, routes, false, {}});
         }
       }
     }
@@ -119,13 +120,92 @@ std::vector<GatewayVirtualHost> build_virtual_hosts(const RouteTable& table, con
       for (const std::string& h : bound.hosts) {
         std::string domain = to_lower(h);
         if (GatewayVirtualHost* existing = vhost(domain)) existing->require_tls = true;
-        else hosts.push_back({domain, true, {}});
+        else hosts.push_back({domain, true, {}, false, {}});
       }
   }
   for (auto& v : hosts)
     std::stable_partition(v.routes.begin(), v.routes.end(),
                           [](const GatewayRouteEntry& r) { return !catch_all(*r.rule, r.match_index); });
   return hosts;
+}
+
+// The Gateway API Gateway whose deployment runs pod `e` (its
+// gateway.networking.k8s.io/gateway-name label, same namespace), or null.
+const GwGateway* gateway_api_gateway_of(const Resources& r, const Endpoint& e) {
+  auto name = e.labels.find(std::string(kGatewayNameLabel));
+  if (name == e.labels.end()) return nullptr;
+  for (const GwGateway& gw : r.k8s_gateways)
+    if (gw.header.meta.ns == e.ns && gw.header.meta.name == name->second && is_istio_gateway_class(gw)) return &gw;
+  return nullptr;
+}
+
+// Istio's translation of a Gateway API Gateway (conversion.go
+// convertGateways, buildListener): one server per listener on its port (the
+// deployed Service maps port to the same targetPort); HTTP listeners serve
+// plain text, HTTPS ones terminate TLS, which plain-text requests fail. Each
+// accepted HTTPRoute lands on the listeners it attached to, under the
+// hostnames it intersected there (gateway_api.h gateway_parents), and a
+// virtual host's routes are ordered by Gateway API precedence.
+void add_gateway_api_listeners(const RouteTable& table, const GwGateway& gw, std::vector<GatewayListener>& listeners,
+                               GatewayRoutes& out) {
+  const Resources& r = table.resources();
+  const std::string key = gw.header.meta.ns + "/" + gw.header.meta.name;
+  auto listener_on = [&](uint32_t port) -> GatewayListener& {
+    for (auto& l : listeners)
+      if (l.port == port) return l;
+    listeners.push_back({});
+    listeners.back().port = port;
+    return listeners.back();
+  };
+  for (const GwListener& l : gw.listeners) {
+    if (l.port == 0) continue;
+    GatewayListener& gl = listener_on(l.port);
+    if (std::find(gl.gateways.begin(), gl.gateways.end(), key) == gl.gateways.end()) gl.gateways.push_back(key);
+    if (l.protocol == "HTTP") gl.plaintext_http = true;
+  }
+  for (const GwHTTPRoute& route : r.http_routes) {
+    std::vector<const CompiledGwMatch*> compiled;  // compiled once per route, on first attachment
+    for (const GatewayParentStatus& parent : gateway_parents(r, route)) {
+      if (!parent.accepted || parent.gateway != &gw) continue;
+      if (compiled.empty()) {
+        for (size_t ri = 0; ri < route.rules.size(); ++ri) {
+          const GwRouteRule& rule = route.rules[ri];
+          std::vector<std::string> backend_errors;
+          for (const auto& b : rule.backend_refs) backend_errors.push_back(resolve_backend(r, route, b).reason);
+          auto add = [&](const GwRouteMatch* m, size_t mi) {
+            auto cm = std::make_unique<CompiledGwMatch>(compile_gw_match(route, ri, m, mi, nullptr));
+            cm->backend_errors = backend_errors;
+            compiled.push_back(cm.get());
+            out.gateway_api_matches.push_back(std::move(cm));
+          };
+          if (rule.matches.empty()) add(nullptr, 0);
+          for (size_t mi = 0; mi < rule.matches.size(); ++mi) add(&rule.matches[mi], mi);
+        }
+      }
+      for (const ListenerAttachment& a : parent.listeners) {
+        if (a.listener->protocol != "HTTP") continue;  // HTTPS: TLS that meshsim's plain-text clients never complete
+        GatewayListener& gl = listener_on(a.listener->port);
+        for (const std::string& host : a.hostnames) {
+          auto v = std::find_if(gl.virtual_hosts.begin(), gl.virtual_hosts.end(),
+                                [&](const GatewayVirtualHost& vh) { return vh.domain == host; });
+          if (v == gl.virtual_hosts.end()) {
+            gl.virtual_hosts.push_back({});
+            v = gl.virtual_hosts.end() - 1;
+            v->domain = host;
+            v->gateway_api = true;
+          }
+          for (const CompiledGwMatch* m : compiled)
+            if (std::find(v->gateway_api_routes.begin(), v->gateway_api_routes.end(), m) == v->gateway_api_routes.end())
+              v->gateway_api_routes.push_back(m);
+        }
+      }
+    }
+  }
+  for (auto& gl : listeners)
+    for (auto& v : gl.virtual_hosts)
+      if (v.gateway_api)
+        std::stable_sort(v.gateway_api_routes.begin(), v.gateway_api_routes.end(),
+                         [](const CompiledGwMatch* a, const CompiledGwMatch* b) { return gateway_api_precedes(*a, *b); });
 }
 
 }  // namespace
@@ -278,6 +358,7 @@ GatewayRoutes build_gateway_routes(const RouteTable& table) {
       if (auto it = by_port.find(port); it != by_port.end()) l.virtual_hosts = build_virtual_hosts(table, e, it->second);
       listeners.push_back(std::move(l));
     }
+    if (const GwGateway* gw = gateway_api_gateway_of(r, e)) add_gateway_api_listeners(table, *gw, listeners, out);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,11 @@ struct GatewayVirtualHost {
   std::string domain;  // lower case
   bool require_tls = false;  // a server with tls.httpsRedirect: every plain-HTTP request gets 301 to https
   std::vector<GatewayRouteEntry> routes;  // catch-all routes last (route.go SortVHostRoutes)
+  // A virtual host of a Gateway API listener: the HTTPRoute matches attached
+  // for this hostname, in Gateway API precedence (route_table.h
+  // gateway_api_precedes), routed with HTTPRoute semantics; `routes` is empty.
+  bool gateway_api = false;
+  std::vector<const CompiledGwMatch*> gateway_api_routes;
 };
 
 struct GatewayListener {
@@ -77,6 +83,8 @@ struct GatewayRoutes {
   const GatewayListener* listener(const Endpoint& e, uint32_t port) const;
   // Every listener of pod `e` (empty for a pod without a gateway proxy).
   const std::vector<GatewayListener>& listeners(const Endpoint& e) const;
+  // Owns the HTTPRoute matches compiled for Gateway API listeners (pointers stay put).
+  std::vector<std::unique_ptr<const CompiledGwMatch>> gateway_api_matches;
 };
 
 GatewayRoutes build_gateway_routes(const RouteTable& table);

@@ -38,6 +38,8 @@ void apply_resources(Resources& base, const Resources& delta) {
   for (const auto& r : delta.service_entries) apply_one(base.service_entries, r);
   for (const auto& r : delta.sidecars) apply_one(base.sidecars, r);
   for (const auto& r : delta.mesh_configs) apply_one(base.mesh_configs, r);
+  for (const auto& r : delta.k8s_gateways) apply_one(base.k8s_gateways, r);
+  for (const auto& r : delta.reference_grants) apply_one(base.reference_grants, r);
   for (const auto& r : delta.external_hosts)
     if (std::none_of(base.external_hosts.begin(), base.external_hosts.end(), [&](const auto& e) { return e.name == r.name; }))
       base.external_hosts.push_back(r);
@@ -66,6 +68,8 @@ std::vector<const ResourceHeader*> resource_headers(const Resources& resources) 
   add(resources.service_entries);
   add(resources.sidecars);
   add(resources.mesh_configs);
+  add(resources.k8s_gateways);
+  add(resources.reference_grants);
   return out;
 }
 
@@ -82,7 +86,8 @@ bool delete_resource(Resources& base, const std::string& key) {
   if (kind == "PeerAuthentication") return erase_one(base.peer_authentications, ns, name);
   if (kind == "HTTPRoute") return erase_one(base.http_routes, ns, name);
   if (kind == "RequestAuthentication") return erase_one(base.request_authentications, ns, name);
-  if (kind == "Gateway") return erase_one(base.gateways, ns, name);
+  if (kind == "Gateway") return erase_one(base.gateways, ns, name) | erase_one(base.k8s_gateways, ns, name);
+  if (kind == "ReferenceGrant") return erase_one(base.reference_grants, ns, name);
   if (kind == "ServiceEntry") return erase_one(base.service_entries, ns, name);
   if (kind == "Sidecar") return erase_one(base.sidecars, ns, name);
   if (kind == "ConfigMap") return erase_one(base.mesh_configs, ns, name);

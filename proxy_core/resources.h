@@ -507,6 +507,7 @@ struct Gateway {
 }  // namespace meshsim::proxy
 
 #include "proxy_core/mesh_resources.h"
+#include "proxy_core/gateway_api_resources.h"
 
 namespace meshsim::proxy {
 
@@ -528,6 +529,10 @@ struct Resources {
   std::vector<SidecarConfig> sidecars;
   std::vector<MeshConfigMap> mesh_configs;  // the `istio` ConfigMap; the last one applied is in force
   std::vector<ExternalHost> external_hosts;  // the world outside the cluster (not Kubernetes objects)
+  // Gateway API north-south: Gateways (gatewayClassName istio is deployed
+  // as <name>-istio, gateway_api.h) and ReferenceGrants.
+  std::vector<GwGateway> k8s_gateways;
+  std::vector<ReferenceGrant> reference_grants;
 };
 
 // The MeshConfig in force: the `istio` ConfigMap's, else Istio's defaults.

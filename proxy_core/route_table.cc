@@ -4,6 +4,7 @@
 #include <charconv>
 #include <tuple>
 
+#include "proxy_core/gateway_api.h"
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/delegate.h"
 #include "proxy_core/hosts.h"
@@ -202,8 +203,53 @@ bool ServiceInfo::has_port(uint32_t service_port) const {
   return std::any_of(spec->ports.begin(), spec->ports.end(), [&](const ServicePort& p) { return p.port == service_port; });
 }
 
+CompiledGwMatch compile_gw_match(const GwHTTPRoute& route, size_t ri, const GwRouteMatch* m, size_t mi,
+                                 std::vector<std::string>* errors) {
+  const GwRouteRule& rule = route.rules[ri];
+  CompiledGwMatch cm;
+  cm.route = &route;
+  cm.rule = &rule;
+  cm.rule_index = ri;
+  cm.match_index = mi;
+  cm.spec = m;
+  cm.label = (route.header.kind.empty() ? std::string("HTTPRoute") : route.header.kind) + " " + route.header.meta.ns + "/" + route.header.meta.name;
+  cm.rule_name = rule.name.empty() ? "#" + std::to_string(ri) : rule.name;
+  cm.retry = istio_default_retry_policy();
+  // Istio turns the HTTPRoute into a VirtualService rule (conversion.go).
+  cm.retry.previous_hosts.reset();
+  cm.retry.single_destination = rule.backend_refs.size() == 1;
+  if (rule.retry_attempts) {
+    cm.retry.num_retries = *rule.retry_attempts;
+    if (!rule.retry_codes.empty()) {
+      cm.retry.retriable_status_codes = rule.retry_codes;
+      cm.retry.retry_on = kRetryOnRetriableStatusCodes;
+    }
+    if (rule.retry_backoff) cm.retry.base_interval = *rule.retry_backoff;
+  }
+  std::string type = m ? m->path_type : "PathPrefix";
+  std::string value = m ? m->path_value : "/";
+  cm.path = type == "Exact" ? StringMatcher(StringMatcher::Kind::kExact, value)
+          : type == "RegularExpression" ? StringMatcher(StringMatcher::Kind::kRegex, value)
+                                        : StringMatcher(StringMatcher::Kind::kPathSeparatedPrefix, value);
+  compile_matcher(cm.path, "path", errors);
+  if (m) {
+    for (const auto& h : m->headers)
+      cm.headers.emplace_back(to_lower(h.name), StringMatcher(h.type == "Exact" ? StringMatcher::Kind::kExact
+                                                                                 : StringMatcher::Kind::kRegex,
+                                                              h.value));
+    for (const auto& q : m->query_params)
+      cm.query_params.emplace_back(q.name, StringMatcher(q.type == "Exact" ? StringMatcher::Kind::kExact
+                                                                           : StringMatcher::Kind::kRegex,
+                                                         q.value));
+  }
+  return cm;
+}
+
+bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) { return gw_precedes(a, b); }
+
 std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vector<std::string>* errors) {
   merge_delegate_virtual_services(input);
+  provision_gateways(input);  // Gateway API: Istio deploys <name>-istio (gateway_api.h)
   auto table = std::shared_ptr<RouteTable>(new RouteTable());
   table->resources_ = std::make_shared<const Resources>(std::move(input));
   const Resources& r = *table->resources_;
@@ -319,43 +365,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       for (size_t ri = 0; ri < route.rules.size(); ++ri) {
         const GwRouteRule& rule = route.rules[ri];
         auto add_match = [&](const GwRouteMatch* m, size_t mi) {
-          CompiledGwMatch cm;
-          cm.route = &route;
-          cm.rule = &rule;
-          cm.rule_index = ri;
-          cm.match_index = mi;
-          cm.spec = m;
-          cm.label = (route.header.kind.empty() ? std::string("HTTPRoute") : route.header.kind) + " " + route.header.meta.ns + "/" + route.header.meta.name;
-          cm.rule_name = rule.name.empty() ? "#" + std::to_string(ri) : rule.name;
-          cm.retry = istio_default_retry_policy();
-          // Istio turns the HTTPRoute into a VirtualService rule (conversion.go).
-          cm.retry.previous_hosts.reset();
-          cm.retry.single_destination = rule.backend_refs.size() == 1;
-          if (rule.retry_attempts) {
-            cm.retry.num_retries = *rule.retry_attempts;
-            if (!rule.retry_codes.empty()) {
-              cm.retry.retriable_status_codes = rule.retry_codes;
-              cm.retry.retry_on = kRetryOnRetriableStatusCodes;
-            }
-            if (rule.retry_backoff) cm.retry.base_interval = *rule.retry_backoff;
-          }
-          std::string type = m ? m->path_type : "PathPrefix";
-          std::string value = m ? m->path_value : "/";
-          cm.path = type == "Exact" ? StringMatcher(StringMatcher::Kind::kExact, value)
-                  : type == "RegularExpression" ? StringMatcher(StringMatcher::Kind::kRegex, value)
-                                                : StringMatcher(StringMatcher::Kind::kPathSeparatedPrefix, value);
-          compile_matcher(cm.path, "path", errors);
-          if (m) {
-            for (const auto& h : m->headers)
-              cm.headers.emplace_back(to_lower(h.name), StringMatcher(h.type == "Exact" ? StringMatcher::Kind::kExact
-                                                                                         : StringMatcher::Kind::kRegex,
-                                                                      h.value));
-            for (const auto& q : m->query_params)
-              cm.query_params.emplace_back(q.name, StringMatcher(q.type == "Exact" ? StringMatcher::Kind::kExact
-                                                                                   : StringMatcher::Kind::kRegex,
-                                                                 q.value));
-          }
-          attachment.matches.push_back(std::move(cm));
+          attachment.matches.push_back(compile_gw_match(route, ri, m, mi, errors));
         };
         if (rule.matches.empty()) add_match(nullptr, 0);
         for (size_t mi = 0; mi < rule.matches.size(); ++mi) add_match(&rule.matches[mi], mi);

@@ -160,7 +160,18 @@ struct CompiledGwMatch {
   std::string label;  // "HTTPRoute ns/name"
   std::string rule_name;
   RetryPolicy retry;
+  // Gateway parents: the ResolvedRefs reason of each of the rule's
+  // backendRefs (gateway_api.h resolve_backend; "" = resolved). Requests
+  // picked for an unresolved one get 500. Empty for GAMMA routes.
+  std::vector<std::string> backend_errors;
 };
+
+// One match of an HTTPRoute rule compiled for evaluation (`m` null: a rule
+// without matches, which matches every path).
+CompiledGwMatch compile_gw_match(const GwHTTPRoute& route, size_t rule_index, const GwRouteMatch* m, size_t match_index,
+                                 std::vector<std::string>* errors);
+// Gateway API precedence across the rules of all attached routes (httproute_types.go Matches).
+bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b);
 
 struct CompiledGwParent {
   std::string service_fqdn;

@@ -494,6 +494,17 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
     d.local_reply = local_reply(500);
     return d;
   }
+  // An unresolved backendRef (no such Service, a kind Istio does not route,
+  // another namespace without a ReferenceGrant): Istio points the route at a
+  // cluster that does not exist, answered 500 (route.go
+  // ClusterNotFoundResponseCode; httproute_types.go BackendRefs).
+  if (size_t index = static_cast<size_t>(backend - rule.backend_refs.data());
+      index < chosen->backend_errors.size() && !chosen->backend_errors[index].empty()) {
+    d.kind = RouteDecision::Kind::kLocalReply;
+    d.local_reply = local_reply(500);
+    d.flag = "NC";
+    return d;
+  }
   if (apply_filters(backend->filters)) return d;
   d.timeout = rule.request_timeout;
   if (rule.backend_request_timeout && (!d.timeout || *rule.backend_request_timeout < *d.timeout))
@@ -589,6 +600,8 @@ RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListene
     d.local_reply.headers.set("location", "https://" + request.authority + request.target);
     return d;
   }
+  // A Gateway API listener: HTTPRoute semantics (precedence, filters, 500 for invalid backends).
+  if (vhost->gateway_api) return decide_gateway(table, vhost->gateway_api_routes, client.ns, listener.port, request, random);
   for (const GatewayRouteEntry& entry : vhost->routes) {
     const CompiledMatch* m =
         entry.match_index < 0 ? nullptr : &entry.rule->matches[static_cast<size_t>(entry.match_index)];

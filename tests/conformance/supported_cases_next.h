@@ -38,6 +38,8 @@ inline std::vector<SupportedFile> supported_cases_next() {
          "the sidecar-to-sidecar hop is HTTP/2 but the server-side inbound cluster for the `http` port sends "
          "HTTP/1.1 to the app; the case expects http2 at the app"}}},
       {"envoy-istio-grpc.json"},
+      // Issue 15, Gateway API Gateways (gatewayClassName istio, <name>-istio).
+      {"gateway-api-gateway.json"},
   };
 }
 
