@@ -119,9 +119,14 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
     if (d.virtual_service) return fmt::format("no rule of {} matches the request (see below)", d.virtual_service->label);
     return "no route for the request's host on this port";
   }
-  if (flag == "NC")
-    return fmt::format("{} sends it to cluster {}, which does not exist: no DestinationRule defines that subset for the client",
-                       route, out.cluster.empty() ? "(unnamed)" : out.cluster);
+  if (flag == "NC") {
+    std::vector<std::string> subsets;  // the destinations of the rule taken that name a subset
+    if (d.route && d.route->rule && d.route->rule->spec)
+      for (const auto& rd : d.route->rule->spec->route)
+        if (!rd.destination.subset.empty()) subsets.push_back(rd.destination.host + " subset " + rd.destination.subset);
+    if (subsets.empty()) return fmt::format("{} names a cluster that does not exist", route);
+    return fmt::format("{} sends it to {}, which no DestinationRule defines for the client", route, fmt::join(subsets, ", "));
+  }
   if (flag == "UH") {
     if (d.cluster == nullptr) return "";
     if (d.cluster->endpoints.empty())
@@ -153,9 +158,18 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
     return fmt::format("{} retr{} ({} attempts in all) of {} were used up", d.retry->num_retries,
                        d.retry->num_retries == 1 ? "y" : "ies", out.attempts, d.route ? route : "Istio's default retry policy");
   }
-  if (flag == "DI" && d.fault_delay) return fmt::format("fault.delay {} of {}", duration_text(*d.fault_delay), route);
-  if (flag == "FI" && d.fault_abort_status) return fmt::format("fault.abort httpStatus {} of {}", *d.fault_abort_status, route);
-  if (flag == "FI" && d.fault_abort_grpc_status) return fmt::format("fault.abort grpcStatus {} of {}", *d.fault_abort_grpc_status, route);
+  // Faults from the rule's spec: its percentage is a draw the re-run need not repeat.
+  const proxy::HTTPRoute* spec = d.route && d.route->rule ? d.route->rule->spec : nullptr;
+  const auto* fault = spec && spec->fault ? &*spec->fault : nullptr;
+  auto percent = [](const std::optional<proxy::Percent>& p) {
+    return p && p->value < 100 ? fmt::format(" at {:g}%", p->value) : std::string();
+  };
+  if (flag == "DI" && fault && fault->delay && fault->delay->fixed_delay)
+    return fmt::format("fault.delay {}{} of {}", duration_text(*fault->delay->fixed_delay), percent(fault->delay->percentage), route);
+  if (flag == "FI" && fault && fault->abort && fault->abort->http_status)
+    return fmt::format("fault.abort httpStatus {}{} of {}", *fault->abort->http_status, percent(fault->abort->percentage), route);
+  if (flag == "FI" && fault && fault->abort && !fault->abort->grpc_status.empty())
+    return fmt::format("fault.abort grpcStatus {}{} of {}", fault->abort->grpc_status, percent(fault->abort->percentage), route);
   if (flag == "UF")
     return out.served_by ? "" : fmt::format("the connection to an endpoint of {} was refused or reset (no listener on the port, or no sidecar where mTLS is required)",
                                             out.cluster.empty() ? "the destination" : out.cluster);

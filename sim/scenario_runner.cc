@@ -105,7 +105,13 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       bool waits = started_by_steps.count(src.name) > 0;
       sources_.push_back({&src, !waits, 0, 0});
       SourceRun* run = &sources_.back();
-      if (src.replay) prepare_replay(*run);
+      if (src.replay) {
+        prepare_replay(*run);
+        // A log may end before the run: the clock still runs to the end, so
+        // the expectations' windows close (a rate source keeps it going itself).
+        if (!end_marked_) world_.scheduler().schedule(sc_.duration, [] {});
+        end_marked_ = true;
+      }
       if (!waits) world_.scheduler().schedule(src.start, [this, run] { start_source(*run); });
     }
     if (options_.progress) schedule_progress();
@@ -683,6 +689,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   uint64_t total_sent_ = 0;
   // Logged request ids of replayed requests -> their source's index (bounded by the logs' size).
   std::unordered_map<std::string, size_t> replay_ids_;
+  bool end_marked_ = false;  // an event at the run's end is scheduled
   static constexpr size_t kReplayIdsMax = 1'000'000;
 };
 

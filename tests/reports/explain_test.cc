@@ -153,7 +153,7 @@ spec:
   - route:
     - destination: {host: foo, subset: v9}
 )",
-       "NC", "VirtualService default/foo rule #0 sends it to cluster outbound|80|v9|foo.default.svc.cluster.local, which does not exist: no DestinationRule defines that subset for the client"},
+       "NC", "VirtualService default/foo rule #0 sends it to foo subset v9, which no DestinationRule defines for the client"},
       {"subset without pods", "Envoy: a cluster without healthy hosts answers 503 UH (no healthy upstream)",
        R"(apiVersion: networking.istio.io/v1
 kind: DestinationRule
