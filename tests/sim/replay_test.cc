@@ -3,11 +3,14 @@
 // not replayed reported with its line number. The logs are ours
 // (tests/fixtures/replay), written in Istio's default TEXT format and JSON.
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
 #include "config/replay_source.h"
+#include "sim/plan.h"
 #include "sim/replay.h"
 #include "sim/scenario_runner.h"
 #include "tests/sim/scenario_fixture.h"
@@ -16,6 +19,13 @@ namespace meshsim::sim {
 namespace {
 
 std::string fixture(const std::string& name) { return std::string(MESHSIM_SOURCE_DIR) + "/tests/fixtures/" + name; }
+
+config::SourceText fixtures_source(const std::string& name) {
+  std::ifstream in(fixture(name));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return {fixture(name), text.str()};
+}
 
 config::ScenarioLoad load_replay_scenario() {
   return config::load_scenario(
@@ -97,6 +107,35 @@ TEST(Replay, UnknownCallerFallsBackToTheSourceAndSaysSo) {
   EXPECT_EQ(callers[1].workload, "curl");
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0], "replay logs: 1 line (first a.log:2) name pod ghost-7d9f8c6b5a-abcde, which is no Deployment of the files; sent from curl");
+}
+
+// `meshsim plan --replay`'s engine: one probe per distinct replayed request,
+// callers from the log's pods, through the mesh before and after the talk's
+// "route mobile traffic to bar v2".
+TEST(Replay, PlanProbesFromALog) {
+  std::string error;
+  auto replay = config::read_replay(fixture("replay/frontend-text.log"), "", 1, &error);
+  ASSERT_TRUE(replay) << error;
+  TrafficSource t;
+  t.name = "frontend-text.log";
+  t.from = "replay";
+  t.sidecar = true;
+  t.replay = std::make_shared<const ReplayTraffic>(std::move(*replay));
+  auto before = config::load({fixtures_source("talk-mesh.yaml")});
+  auto after = config::load({fixtures_source("talk-mesh.yaml"), fixtures_source("replay/mobile-to-v2.yaml")});
+  std::vector<std::string> notes;
+  auto callers = replay_callers(t, before.resources, &notes);
+  EXPECT_TRUE(notes.empty()) << ::testing::PrintToString(notes);
+  auto probes = replay_probes(t, callers);
+  ASSERT_EQ(probes.size(), 2u);  // 3 mobile and 2 browser lines
+  EXPECT_EQ(probes[0].caller(), "default/frontend-v1");
+  EXPECT_EQ(probes[0].request(), "GET /api/items user-agent: mobile");
+  EXPECT_EQ(probes[0].why, fixture("replay/frontend-text.log") + ":1");
+  add_traffic_clients(before.resources, {t});
+  add_traffic_clients(after.resources, {t});
+  auto result = run_plan(before.resources, after.resources, probes, {}, &error);
+  ASSERT_TRUE(result) << error;
+  EXPECT_EQ(result->moves.size(), 2u);  // mobile: v1/v2 -> v2; browsers: v1/v2 -> v1
 }
 
 TEST(Replay, MissingLogIsAnErrorAtItsField) {
