@@ -130,7 +130,7 @@ TEST(Replay, PlanProbesFromALog) {
   ASSERT_EQ(probes.size(), 2u);  // 3 mobile and 2 browser lines
   EXPECT_EQ(probes[0].caller(), "default/frontend-v1");
   EXPECT_EQ(probes[0].request(), "GET /api/items user-agent: mobile");
-  EXPECT_EQ(probes[0].why, fixture("replay/frontend-text.log") + ":1");
+  EXPECT_EQ(probes[0].why, "replayed from " + fixture("replay/frontend-text.log") + ":1");
   add_traffic_clients(before.resources, {t});
   add_traffic_clients(after.resources, {t});
   auto result = run_plan(before.resources, after.resources, probes, {}, &error);
