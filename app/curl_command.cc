@@ -1,10 +1,11 @@
-// `meshsim curl -f FILE... [--from W] [-X M] [-H 'K: V']... [-d BODY] [--http2 | --grpc] [--repeat N] [--seed S] [--json] URL`
+// `meshsim curl -f FILE... [--from W] [-X M] [-H 'K: V']... [-d BODY] [--http2 | --grpc] [--repeat N] [--seed S] [--json] [--explain] URL`
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
 #include "app/commands.h"
 #include "config/loader.h"
 #include "reports/curl_output.h"
+#include "reports/explain.h"
 #include "sim/curl.h"
 
 namespace meshsim::app {
@@ -24,6 +25,8 @@ int curl_command(int argc, char** argv) {
       ("http2", "speak HTTP/2 with prior knowledge (h2c) to the client's sidecar")
       ("grpc", "make a unary gRPC call over h2c: URL path /package.Service/Method, -d the message bytes")
       ("json", "print one JSON object")
+      ("explain", "say why: each response flag in words with what in the config set it, the AuthorizationPolicy "
+                  "(namespace/name, rule) that allowed or denied, and the rules tried before the one taken")
       ("h,help", "show this help")
       ("url", "http://HOST[:PORT]/PATH", cxxopts::value<std::string>());
   options.parse_positional({"url"});
@@ -74,8 +77,15 @@ int curl_command(int argc, char** argv) {
     fmt::print(stderr, "meshsim curl: {}\n", error);
     return kExitBadInput;
   }
-  if (args.count("json")) fmt::print("{}\n", reports::curl_json(*run).dump(2));
-  else fmt::print("{}", reports::curl_text(*run, spec.url));
+  bool explain = args.count("explain") > 0 && run->single;
+  if (args.count("json")) {
+    auto j = reports::curl_json(*run);
+    if (explain) j["explain"] = reports::explain_json(reports::explain(*run));
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("{}", reports::curl_text(*run, spec.url));
+    if (explain) fmt::print("{}", reports::explain_text(reports::explain(*run)));
+  }
   return kExitOk;
 }
 

@@ -2,14 +2,17 @@
 // the same probes through the mesh before and after a change; exit 0 nothing
 // moved, 1 something moved, 2 bad input (issue 17).
 #include <algorithm>
+#include <filesystem>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "app/commands.h"
 #include "config/loader.h"
+#include "config/replay_source.h"
 #include "reports/plan_output.h"
 #include "sim/plan.h"
+#include "sim/replay.h"
 
 namespace meshsim::app {
 namespace {
@@ -24,6 +27,13 @@ rules no request reaches (route coverage).
   --before PATH...     the config before: files, directories or - (stdin)
   --after PATH...      the config after
   --traffic SCENARIO   send the scenario's traffic sources instead of generated probes
+  --replay LOG...      send the requests of access logs instead (Istio's default TEXT
+                       format or JSON, one object per line); lines not replayed are
+                       listed on stderr with their line numbers
+  --replay-format F    istio-text or envoy-json (default: JSON when a log's first
+                       line starts with '{')
+  --replay-from W      the caller of lines that name no pod or workload of the
+                       files ([NAMESPACE/]WORKLOAD, default default/replay)
   -o, --output FORMAT  text (default), json or markdown (a pull-request comment)
   --seed N             random seed for both versions (default 1)
   --samples N          requests per probe whose outcome is not uniform (default 200)
@@ -48,11 +58,41 @@ int bad(const std::string& message) {
   return kExitBadInput;
 }
 
+// `--replay LOG`: a replay source per log, calling from `from` ("[ns/]name")
+// when a line names no Deployment. Problems go to stderr: never a silent drop.
+std::optional<sim::TrafficSource> replay_source(const std::string& log, const std::string& format, const std::string& from,
+                                                std::string* error) {
+  auto replay = config::read_replay(log, format, 1, error);
+  if (!replay) return std::nullopt;
+  sim::TrafficSource t;
+  t.name = std::filesystem::path(log).filename().string();
+  auto slash = from.find('/');
+  t.from_namespace = slash == std::string::npos ? "default" : from.substr(0, slash);
+  t.from = slash == std::string::npos ? from : from.substr(slash + 1);
+  t.sidecar = true;  // the log was written by a sidecar
+  t.replay = std::make_shared<const sim::ReplayTraffic>(std::move(*replay));
+  return t;
+}
+
+// Probes for the replay sources among `sources`, callers resolved in `resources`.
+std::vector<sim::PlanProbe> replayed_probes(const std::vector<sim::TrafficSource>& sources, const proxy::Resources& resources) {
+  std::vector<sim::PlanProbe> probes;
+  for (const auto& src : sources) {
+    if (!src.replay) continue;
+    std::vector<std::string> notes{sim::replay_summary(src)};
+    notes.insert(notes.end(), src.replay->problems.begin(), src.replay->problems.end());
+    auto callers = sim::replay_callers(src, resources, &notes);
+    for (const auto& n : notes) fmt::print(stderr, "meshsim plan: {}\n", n);
+    probes = sim::merge_probes(std::move(probes), sim::replay_probes(src, callers));
+  }
+  return probes;
+}
+
 }  // namespace
 
 int plan_command(int argc, char** argv) {
-  std::vector<std::string> before, after, traffic;
-  std::string output = "text";
+  std::vector<std::string> before, after, traffic, replay_logs;
+  std::string output = "text", replay_format, replay_from = "replay";
   sim::PlanOptions options;
   std::vector<std::string>* list = nullptr;  // where bare arguments go
   for (int i = 1; i < argc; ++i) {
@@ -68,7 +108,13 @@ int plan_command(int argc, char** argv) {
     if (a == "--before") list = &before;
     else if (a == "--after") list = &after;
     else if (a == "--traffic") list = &traffic;
-    else if (a == "-o" || a == "--output" || a == "--seed" || a == "--samples") {
+    else if (a == "--replay") list = &replay_logs;
+    else if (a == "--replay-format" || a == "--replay-from") {
+      auto v = value();
+      if (!v) return bad(fmt::format("{} needs a value", a));
+      list = nullptr;
+      (a == "--replay-format" ? replay_format : replay_from) = *v;
+    } else if (a == "-o" || a == "--output" || a == "--seed" || a == "--samples") {
       auto v = value();
       if (!v) return bad(fmt::format("{} needs a value", a));
       list = nullptr;
@@ -82,7 +128,7 @@ int plan_command(int argc, char** argv) {
     } else if (a.starts_with("--") || (a.starts_with("-") && a != "-")) {
       return bad(fmt::format("unknown option \"{}\"\n{}", a, kHelp));
     } else if (list == nullptr) {
-      return bad(fmt::format("\"{}\" follows no --before, --after or --traffic", a));
+      return bad(fmt::format("\"{}\" follows no --before, --after, --traffic or --replay", a));
     } else {
       list->push_back(std::string(a));
     }
@@ -91,8 +137,10 @@ int plan_command(int argc, char** argv) {
     return bad(fmt::format("unknown --output \"{}\" (valid: text, json, markdown)", output));
   if (before.empty() || after.empty()) return bad(fmt::format("need --before and --after\n{}", kHelp));
   size_t stdin_uses = 0;
-  for (const auto* paths : {&before, &after, &traffic}) stdin_uses += std::count(paths->begin(), paths->end(), "-");
+  for (const auto* paths : {&before, &after, &traffic, &replay_logs}) stdin_uses += std::count(paths->begin(), paths->end(), "-");
   if (stdin_uses > 1) return bad("- (stdin) can be given once");
+  if (!replay_format.empty() && !config::access_log_format_from_name(replay_format))
+    return bad(fmt::format("unknown --replay-format \"{}\" (valid: istio-text, envoy-json)", replay_format));
   if (options.samples < options.quick_samples || options.samples > 100'000)
     return bad(fmt::format("--samples must be between {} and 100000", options.quick_samples));
   auto old_config = load_version(before);
@@ -108,11 +156,25 @@ int plan_command(int argc, char** argv) {
     if (!loaded.scenario) return kExitBadInput;
     auto from_traffic = sim::probes_from_traffic(loaded.scenario->sources, &error);
     if (!from_traffic) return bad(error);
-    if (from_traffic->empty()) return bad("the scenario has no traffic sources");
-    probes = std::move(*from_traffic);
+    probes = sim::merge_probes(std::move(*from_traffic), replayed_probes(loaded.scenario->sources, *old_config));
+    if (probes.empty()) return bad("the scenario has no traffic sources");
     sim::add_traffic_clients(*old_config, loaded.scenario->sources);
     sim::add_traffic_clients(*new_config, loaded.scenario->sources);
-  } else {
+  }
+  if (!replay_logs.empty()) {
+    std::vector<sim::TrafficSource> sources;
+    for (const auto& log : replay_logs) {
+      auto src = replay_source(log, replay_format, replay_from, &error);
+      if (!src) return bad(error);
+      sources.push_back(std::move(*src));
+    }
+    auto replayed = replayed_probes(sources, *old_config);
+    if (replayed.empty()) return bad("the access logs have no request to replay");
+    probes = sim::merge_probes(std::move(probes), replayed);
+    sim::add_traffic_clients(*old_config, sources);
+    sim::add_traffic_clients(*new_config, sources);
+  }
+  if (traffic.empty() && replay_logs.empty()) {
     probes = sim::merge_probes(sim::generate_probes(*old_config), sim::generate_probes(*new_config));
   }
   auto result = sim::run_plan(*old_config, *new_config, probes, options, &error);

@@ -1,4 +1,5 @@
 #include "config/loader.h"
+#include "config/scenario_names.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -519,6 +520,7 @@ ScenarioLoad load_scenario(const std::vector<std::string>& paths) {
     if (step.apply) proxy::apply_resources(so_far, *step.apply);
     for (const auto& key : step.delete_keys) proxy::delete_resource(so_far, key);
   }
+  check_expectation_names(scenario, out.diagnostics);
   if (has_errors(out.diagnostics)) return out;
   out.scenario = std::move(scenario);
   return out;

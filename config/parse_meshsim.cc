@@ -12,6 +12,7 @@
 
 #include "config/loader.h"
 #include "config/parse.h"
+#include "config/replay_source.h"
 #include "config/timestamp.h"
 #include "proxy_core/grpc.h"
 #include "proxy_core/http.h"
@@ -162,6 +163,25 @@ void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& ou
   if (out.selector.empty()) r.error(spec, "spec.selector", "a Behavior needs a selector (pod labels, e.g. app: bar)");
 }
 
+// `replay: {file: ACCESS_LOG, format: istio-text | envoy-json, speed: 1}`;
+// the file is relative to the scenario file. Lines not replayed are warnings
+// (MSH0050) here and notes in the run's report.
+static void parse_replay(YamlReader& r, const YAML::Node& n, const std::string& path, const SourceText& source,
+                         sim::TrafficSource& t) {
+  auto file = r.str(n["file"], child(path, "file"));
+  if (!file) return r.error(n, path, "replay needs file (an access log)");
+  auto format = r.enumeration(n["format"], child(path, "format"), {"istio-text", "envoy-json"});
+  double speed = r.number(n["speed"], child(path, "speed"), 0.001, 1e6).value_or(1);
+  std::filesystem::path log = std::filesystem::path(*file);
+  if (log.is_relative()) log = std::filesystem::path(source.name).parent_path() / log;
+  std::string error;
+  auto replay = read_replay(log.string(), format.value_or(""), speed, &error);
+  if (!replay) return r.error(n["file"], child(path, "file"), error);
+  for (const auto& problem : replay->problems) r.warning(n["file"], "MSH0050", problem);
+  if (replay->requests.empty()) r.error(n["file"], child(path, "file"), "the access log " + log.string() + " has no request to replay");
+  t.replay = std::make_shared<const sim::ReplayTraffic>(std::move(*replay));
+}
+
 static void parse_scenario_clock(YamlReader& r, const YAML::Node& spec, sim::Scenario& out) {
   if (auto text = r.str(spec["startTime"], "spec.startTime")) {
     std::string error;
@@ -212,7 +232,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
   if (auto s = r.enumeration(spec["sidecars"], "spec.sidecars", {"injected", "none"})) out.sidecars_injected = *s == "injected";
   r.list(spec["traffic"], "spec.traffic", [&](const YAML::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "from", "namespace", "sidecar", "method", "url", "headers", "rate", "arrival", "ramp",
-                         "concurrency", "start", "stop", "grpc"}))
+                         "concurrency", "start", "stop", "grpc", "replay"}))
       return;
     sim::TrafficSource t;
     if (auto name = r.str(n["name"], child(p, "name"))) t.name = *name;
@@ -223,7 +243,9 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     t.method = r.str(n["method"], child(p, "method")).value_or("GET");
     t.grpc = r.boolean(n["grpc"], child(p, "grpc")).value_or(false);
     if (auto url = r.str(n["url"], child(p, "url"))) t.url = *url;
-    else r.error(n, p, "a traffic source needs a url");
+    else if (!n["replay"]) r.error(n, p, "a traffic source needs a url (or replay)");
+    if (auto rp = n["replay"]; rp && r.fields(rp, child(p, "replay"), {"file", "format", "speed"}))
+      parse_replay(r, rp, child(p, "replay"), source, t);
     for (auto& [k, v] : r.str_map(n["headers"], child(p, "headers"))) t.headers.emplace_back(k, v);
     if (auto rate = r.number(n["rate"], child(p, "rate"), 0.001, 1e6)) t.rate_per_second = t.rate_end_per_second = *rate;
     if (auto a = r.enumeration(n["arrival"], child(p, "arrival"), {"constant", "poisson"}))
@@ -302,7 +324,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
   });
   r.list(spec["expectations"], "spec.expectations", [&](const YAML::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "window", "source", "from", "service", "version", "share", "errorRate", "status",
-                         "latency", "requests", "body"}))
+                         "latency", "requests", "body", "responseFlag"}))
       return;
     sim::Expectation e;
     e.pos = r.pos(n);
@@ -335,19 +357,42 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
       e.kind = sim::Expectation::Kind::kErrorRate;
       bounds(er, child(p, "errorRate"), 1);
     }
-    if (auto st = n["status"]; st && r.fields(st, child(p, "status"), {"class", "min", "max"})) {
+    if (auto st = n["status"]; st && r.fields(st, child(p, "status"), {"class", "code", "min", "max"})) {
       ++kinds;
       e.kind = sim::Expectation::Kind::kStatusClass;
-      e.status_class = r.enumeration(st["class"], child(p, "status.class"), {"2xx", "3xx", "4xx", "5xx", "4xx|5xx"}).value_or("5xx");
+      if (st["code"]) {
+        // An exact status; 0 is "no response" (reset or refused), as the report counts it.
+        e.status_code = static_cast<int>(r.integer(st["code"], child(p, "status.code"), 0, 599).value_or(-1));
+        if (st["class"]) r.error(st, child(p, "status"), "give class or code, not both");
+      } else {
+        e.status_class =
+            r.enumeration(st["class"], child(p, "status.class"), {"2xx", "3xx", "4xx", "5xx", "4xx|5xx"}).value_or("5xx");
+      }
       bounds(st, child(p, "status"), 1);
+    }
+    // The share of responses carrying an Envoy response flag (access-log docs, %RESPONSE_FLAGS%).
+    if (auto rf = n["responseFlag"]; rf && r.fields(rf, child(p, "responseFlag"), {"flag", "min", "max"})) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kResponseFlag;
+      e.response_flag = r.enumeration(rf["flag"], child(p, "responseFlag.flag"),
+                                      {"UH", "UF", "UO", "NR", "URX", "NC", "DT", "DC", "LH", "UT", "LR", "UR", "UC", "DI", "FI",
+                                       "RL", "UAEX", "RLSE", "IH", "SI", "DPE", "UPE", "UMSDR", "OM", "DF", "DO"})
+                            .value_or("");
+      if (!rf["flag"]) r.error(rf, child(p, "responseFlag"), "responseFlag needs flag (UH, NR, UT, …)");
+      bounds(rf, child(p, "responseFlag"), 1);
     }
     if (auto l = n["latency"]; l && r.fields(l, child(p, "latency"), {"p50", "p90", "p99", "max"})) {
       ++kinds;
       e.kind = sim::Expectation::Kind::kLatency;
       for (auto [key, pct] : {std::pair{"p50", 50.0}, {"p90", 90.0}, {"p99", 99.0}, {"max", 100.0}})
-        if (auto v = l[key]; v && r.fields(v, child(p, std::string("latency.") + key), {"max"})) {
+        if (auto v = l[key]; v && r.fields(v, child(p, std::string("latency.") + key), {"min", "max"})) {
           e.percentile = pct;
           e.latency_max = r.duration(v["max"], child(p, std::string("latency.") + key + ".max")).value_or(Duration(0));
+          e.latency_has_max = static_cast<bool>(v["max"]);
+          e.latency_min = r.duration(v["min"], child(p, std::string("latency.") + key + ".min"));
+          if (!v["min"] && !v["max"]) r.error(v, child(p, std::string("latency.") + key), "give min or max");
+          if (e.latency_min && e.latency_has_max && *e.latency_min > e.latency_max)
+            r.error(v, child(p, std::string("latency.") + key), "min is above max");
         }
     }
     if (auto q = n["requests"]; q && r.fields(q, child(p, "requests"), {"min", "max"})) {
@@ -361,7 +406,8 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
       e.body = *b;
       if (e.slice.source.empty()) r.error(n, p, "a body expectation needs source");
     }
-    if (kinds != 1) r.error(n, p, "an expectation checks exactly one of share, errorRate, status, latency, requests, body");
+    if (kinds != 1)
+      r.error(n, p, "an expectation checks exactly one of share, errorRate, status, latency, requests, body, responseFlag");
     out.expectations.push_back(std::move(e));
   });
 }

@@ -49,6 +49,19 @@ std::vector<Diagnostic> analyze_traffic(const Resources& r, const std::vector<si
       }
   }
   for (const auto& s : sources) {
+    if (s.replay) {  // a replayed log calls each authority it names, sending user-agent where logged
+      std::set<std::string> seen;
+      for (const auto& rq : s.replay->requests) {
+        std::string host = rq.authority.substr(0, rq.authority.find(':'));
+        if (host.empty() || !seen.insert(host + (rq.user_agent.empty() ? "" : "\n")).second) continue;
+        Caller c;
+        c.name = "traffic source " + s.name;
+        for (const auto& [k, v] : s.headers) c.headers.insert(to_lower(k));
+        if (!rq.user_agent.empty()) c.headers.insert("user-agent");
+        callers[client_fqdn(host, s.from_namespace)].push_back(c);
+      }
+      continue;
+    }
     auto scheme = s.url.find("://");
     std::string rest = scheme == std::string::npos ? s.url : s.url.substr(scheme + 3);
     std::string host = rest.substr(0, rest.find_first_of("/?"));

@@ -197,9 +197,12 @@ bool rule_matches(const AuthzRule& rule, const AuthzRequest& r) {
   return std::all_of(rule.when.begin(), rule.when.end(), [&](const auto& c) { return condition_matches(c, r); });
 }
 
-bool policy_matches(const AuthorizationPolicy& p, const AuthzRequest& r) {
+// The index of the first rule of `p` that matches, or -1.
+int policy_match(const AuthorizationPolicy& p, const AuthzRequest& r) {
   // No rules: "the match will never occur" (spec: {} is allow-nothing).
-  return std::any_of(p.rules.begin(), p.rules.end(), [&](const AuthzRule& rule) { return rule_matches(rule, r); });
+  for (size_t i = 0; i < p.rules.size(); ++i)
+    if (rule_matches(p.rules[i], r)) return static_cast<int>(i);
+  return -1;
 }
 
 std::string name_of(const AuthorizationPolicy& p) { return p.header.meta.ns + "/" + p.header.meta.name; }
@@ -248,11 +251,14 @@ AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies,
     auto id = shadow_match(policies, Action::kDeny, request);
     shadow_only.shadow.push_back({"istio_dry_run_deny_", !id, id.value_or("")});
   }
-  for (const auto* p : policies)
-    if (!p->dry_run && p->action == Action::kDeny && policy_matches(*p, request)) {
+  for (const auto* p : policies) {
+    if (p->dry_run || p->action != Action::kDeny) continue;
+    if (int rule = policy_match(*p, request); rule >= 0) {
       AuthzDecision d{false, name_of(*p), "denied by DENY policy " + name_of(*p), std::move(shadow_only.shadow)};
+      d.rule_index = rule;
       return d;
     }
+  }
   if (has_dry_run(policies, Action::kAllow)) {
     auto id = shadow_match(policies, Action::kAllow, request);
     shadow_only.shadow.push_back({"istio_dry_run_allow_", id.has_value(), id.value_or("")});
@@ -261,11 +267,30 @@ AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies,
   for (const auto* p : policies) {
     if (p->dry_run || p->action != Action::kAllow) continue;
     any_allow = true;
-    if (policy_matches(*p, request))
-      return {true, name_of(*p), "allowed by ALLOW policy " + name_of(*p), std::move(shadow_only.shadow)};
+    if (int rule = policy_match(*p, request); rule >= 0) {
+      AuthzDecision d{true, name_of(*p), "allowed by ALLOW policy " + name_of(*p), std::move(shadow_only.shadow)};
+      d.rule_index = rule;
+      return d;
+    }
   }
-  if (any_allow) return {false, "", "no ALLOW policy matched", std::move(shadow_only.shadow)};
+  if (any_allow) {
+    AuthzDecision d{false, "", "no ALLOW policy matched", std::move(shadow_only.shadow)};
+    for (const auto* p : policies)
+      if (!p->dry_run && p->action == Action::kAllow) d.allow_policies.push_back(name_of(*p));
+    return d;
+  }
   return {true, "", "no ALLOW policy selects the workload", std::move(shadow_only.shadow)};
+}
+
+std::string AuthzDecision::text() const {
+  if (rule_index >= 0) return reason + " rule " + std::to_string(rule_index);
+  if (!allow_policies.empty()) {
+    std::string names;
+    for (const auto& n : allow_policies) names += (names.empty() ? "" : ", ") + n;
+    return "denied: no rule of the ALLOW " + std::string(allow_policies.size() == 1 ? "policy " : "policies ") + names +
+           " matched";
+  }
+  return reason;
 }
 
 }  // namespace meshsim::proxy

@@ -44,6 +44,11 @@ struct AuthzDecision {
   std::string policy;  // "ns/name" of the deciding policy, empty for default allow/deny
   std::string reason;  // "denied by DENY policy", "no ALLOW policy matched", …
   std::vector<ShadowDecision> shadow;  // dry-run verdicts, in filter order (DENY, then ALLOW)
+  int rule_index = -1;  // of `policy`: its first rule that matched (-1: no policy decided)
+  std::vector<std::string> allow_policies = {};  // "no ALLOW policy matched": the ALLOW policies that were tried
+
+  // In words, for explanations: "denied by DENY policy default/deny-bar rule 0".
+  std::string text() const;
 };
 
 AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request);

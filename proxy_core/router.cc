@@ -55,40 +55,59 @@ std::optional<std::string_view> header_value(const HttpRequest& request, std::st
   return first;
 }
 
-bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port, const HttpRequest& request) {
+// The match test, reporting the first failed condition into `miss` when
+// given (explanations); the router passes null and pays nothing for it.
+bool match_check(const CompiledMatch& m, const ClientContext& client, uint32_t port, const HttpRequest& request,
+                 MatchMiss* miss) {
+  auto fail = [miss](MatchMiss::Field field, std::string_view name = {}, const StringMatcher* matcher = nullptr,
+                     std::optional<std::string_view> got = std::nullopt) {
+    if (miss != nullptr) {
+      miss->field = field;
+      miss->name = std::string(name);
+      miss->matcher = matcher;
+      miss->got = got ? std::optional<std::string>(std::string(*got)) : std::nullopt;
+    }
+    return false;
+  };
+  using F = MatchMiss::Field;
   const HTTPMatchRequest& spec = *m.spec;
   if (!client.gateway) {
     if (!spec.gateways.empty() && std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end())
-      return false;
-    if (spec.port && *spec.port != port) return false;
+      return fail(F::kGateways);
+    if (spec.port && *spec.port != port) return fail(F::kPort, {}, nullptr, std::to_string(port));
     if (!spec.source_labels.empty() && !labels_select(spec.source_labels, client.labels ? *client.labels : Labels{}))
-      return false;
-    if (!spec.source_namespace.empty() && spec.source_namespace != client.ns) return false;
+      return fail(F::kSourceLabels);
+    if (!spec.source_namespace.empty() && spec.source_namespace != client.ns)
+      return fail(F::kSourceNamespace, {}, nullptr, client.ns);
   }
-  if (m.uri && !m.uri->matches(request.path())) return false;
-  if (m.scheme && !m.scheme->matches("http")) return false;
-  if (m.method && !m.method->matches(request.method)) return false;
-  if (m.authority && !m.authority->matches(request.authority)) return false;
+  if (m.uri && !m.uri->matches(request.path())) return fail(F::kUri, {}, &*m.uri, request.path());
+  if (m.scheme && !m.scheme->matches("http")) return fail(F::kScheme, {}, &*m.scheme, "http");
+  if (m.method && !m.method->matches(request.method)) return fail(F::kMethod, {}, &*m.method, request.method);
+  if (m.authority && !m.authority->matches(request.authority)) return fail(F::kAuthority, {}, &*m.authority, request.authority);
   std::string scratch;
   for (const auto& [name, matcher] : m.headers) {
     auto value = header_value(request, name, scratch);
-    if (!value || !matcher.matches(*value)) return false;
+    if (!value || !matcher.matches(*value)) return fail(F::kHeader, name, &matcher, value);
   }
   // withoutHeaders: invert_match with treat_missing_header_as_empty, except
   // the presence form, which simply requires the header to be absent (route.go).
   for (const auto& [name, matcher] : m.without_headers) {
     auto value = header_value(request, name, scratch);
     if (matcher.kind() == StringMatcher::Kind::kPresent) {
-      if (value) return false;
+      if (value) return fail(F::kWithoutHeader, name, &matcher, value);
     } else if (matcher.matches(value.value_or(std::string_view{}))) {
-      return false;
+      return fail(F::kWithoutHeader, name, &matcher, value);
     }
   }
   for (const auto& [name, matcher] : m.query_params) {
     auto value = query_param(request.query(), name);
-    if (!value || !matcher.matches(*value)) return false;
+    if (!value || !matcher.matches(*value)) return fail(F::kQueryParam, name, &matcher, value);
   }
   return true;
+}
+
+bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port, const HttpRequest& request) {
+  return match_check(m, client, port, request, nullptr);
 }
 
 void apply_ops(const HeaderOps& ops, HttpRequest& request) {
@@ -230,8 +249,14 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
       }
     if (chosen) break;
   }
-  if (chosen == nullptr) return no_route();
-  return decide_rule(table, vs, chosen, chosen_match, client, port, request, random, scope, original);
+  if (chosen == nullptr) {
+    RouteDecision d = no_route();
+    d.virtual_service = &vs;
+    return d;
+  }
+  RouteDecision d = decide_rule(table, vs, chosen, chosen_match, client, port, request, random, scope, original);
+  d.virtual_service = &vs;
+  return d;
 }
 
 // What the chosen rule (and match) of `vs` does with the request; `port` is
@@ -567,6 +592,13 @@ RouteDecision& decide_unmatched(const RouteTable& table, const ClientScope& scop
 }
 
 }  // namespace
+
+std::optional<MatchMiss> match_miss(const CompiledMatch& m, const ClientContext& client, uint32_t port,
+                                    const HttpRequest& request) {
+  MatchMiss miss;
+  if (match_check(m, client, port, request, &miss)) return std::nullopt;
+  return miss;
+}
 
 RouteInfo describe(const RouteRef& ref) {
   RouteInfo info;

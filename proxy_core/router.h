@@ -62,10 +62,30 @@ struct RouteDecision {
   std::vector<const HeaderOps*> response_ops;  // in order: destination level, then route level
   std::vector<std::pair<std::string, std::string>> cors_response_headers;
   std::optional<RouteRef> route;  // null = no VirtualService/HTTPRoute (default route)
+  // The VirtualService whose rules were tried, also when none matched (404
+  // NR); explanations list the rules before the one taken.
+  const CompiledVirtualService* virtual_service = nullptr;
   // The destination_service of the client-side report when no cluster names
   // it: BlackHoleCluster for REGISTRY_ONLY's block_all reply.
   std::string telemetry_service;
 };
+
+// Why a VirtualService match does not apply to a request: the first of its
+// conditions that fails, in the order the router tests them. The router's
+// own test is match_miss() == nullopt, so an explanation cannot disagree
+// with routing.
+struct MatchMiss {
+  enum class Field {
+    kGateways, kPort, kSourceLabels, kSourceNamespace, kUri, kScheme, kMethod, kAuthority, kHeader, kWithoutHeader,
+    kQueryParam
+  };
+  Field field = Field::kUri;
+  std::string name;                        // the header or query parameter
+  const StringMatcher* matcher = nullptr;  // the failed condition (uri, method, authority, headers, query)
+  std::optional<std::string> got;          // what the request has; none = absent
+};
+std::optional<MatchMiss> match_miss(const CompiledMatch& m, const ClientContext& client, uint32_t port,
+                                    const HttpRequest& request);
 
 // `url_host` is the host the client connects to (a Service name, FQDN or pod
 // IP), `port` the port it connects to. Draws from `random` for weights,

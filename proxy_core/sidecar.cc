@@ -770,6 +770,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     in_flight_to = nullptr;
     upstream_plaintext = tr.plaintext;
     result.dry_run = std::move(tr.dry_run);
+    result.authz = std::move(tr.authz);
     if (!tr.connected) {
       record_outlier(e, 0, Outcome::kConnectFailure);
       if (retries_connect_failure() && retry_allowed()) {
@@ -934,7 +935,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
                                          const HttpRequest& request, const RequestAuth* auth,
-                                         std::vector<ShadowDecision>* dry_run) {
+                                         std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   const auto& policies = table.authorization_policies_for(self);
   if (policies.empty()) return std::nullopt;  // none selects the workload: allowed, nothing to build
   AuthzRequest a;
@@ -950,20 +951,21 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
   a.auth = auth;
   AuthzDecision decision = authorize(policies, a);
   if (dry_run != nullptr) *dry_run = std::move(decision.shadow);
+  if (verdict != nullptr) *verdict = decision.text();
   if (decision.allowed) return std::nullopt;
   return text_reply(403, kRbacDeniedBody);
 }
 
 std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
                                                  uint32_t port, HttpRequest& request, int64_t now_s,
-                                                 std::vector<ShadowDecision>* dry_run) {
+                                                 std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   std::optional<RequestAuth> request_auth;
   if (const auto& providers = table.jwt_providers_for(self); !providers.empty()) {
     JwtAuthnResult authn = authenticate_jwt(providers, request, now_s);
     if (authn.status != JwtStatus::kOk) return jwt_failure_reply(authn.status, request);
     request_auth = std::move(authn.auth);
   }
-  return inbound_rbac(table, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run);
+  return inbound_rbac(table, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run, verdict);
 }
 
 void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done) {
@@ -1021,11 +1023,13 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
   // workloads by selector): jwt_authn, then RBAC, before routing.
   int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
   std::vector<ShadowDecision> dry_run;
-  if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &dry_run)) {
+  std::string verdict;
+  if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &dry_run, &verdict)) {
     add_connection_manager_headers(*refused, outbound_server_name());
     TransportResult tr;
     tr.connected = true;
     tr.dry_run = std::move(dry_run);
+    tr.authz = std::move(verdict);
     tr.response_bytes = serialize(*refused);
     done(std::move(tr));
     return;
@@ -1073,6 +1077,7 @@ struct InboundExchange {
   bool sampled = false;
   uint64_t request_bytes = 0;
   std::vector<ShadowDecision> dry_run;  // the RBAC filter's shadow verdicts
+  std::string authz;                    // its enforced verdict in words (empty: no policy selects the workload)
   WireProtocol protocol = WireProtocol::kHttp1;  // of the hop from the peer
   bool grpc = false;
   uint64_t request_messages = 0;
@@ -1088,6 +1093,7 @@ struct InboundExchange {
     TransportResult tr;
     tr.connected = true;
     tr.dry_run = dry_run;
+    tr.authz = authz;
     uint64_t wire_bytes = 0;
     if (protocol == WireProtocol::kHttp1) {
       tr.response_bytes = serialize(r);
@@ -1237,7 +1243,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   if (self_ != nullptr) {
     // Token lifetimes are checked against the simulated clock in Unix time.
     int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
-    if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &x.dry_run)) {
+    if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &x.dry_run, &x.authz)) {
       // A gRPC call gets Envoy's gRPC local reply: 200 with grpc-status 7
       // for RBAC's 403, 16 for jwt_authn's 401 (fact 71; grpc/status.cc).
       if (x.grpc) to_grpc_local_reply(*refused);

@@ -41,6 +41,9 @@ struct TransportResult {
   // The server-side RBAC's dry-run verdicts (Envoy dynamic metadata, seen in
   // its access log and trace tags), carried back for display only.
   std::vector<ShadowDecision> dry_run;
+  // The server-side RBAC's enforced verdict in words (AuthzDecision::text),
+  // empty when no AuthorizationPolicy selects the workload; for explanations.
+  std::string authz;
 };
 
 // The response a transport delivered: `decoded` when set, else parsed from
@@ -118,6 +121,7 @@ struct OutboundResult {
   std::vector<const Endpoint*> mirrored_to;
   Duration duration{0};
   std::vector<ShadowDecision> dry_run;  // the serving sidecar's dry-run AuthorizationPolicy verdicts
+  std::string authz;  // the serving sidecar's enforced AuthorizationPolicy verdict in words; empty: none selects it
 };
 
 // Envoy's RBAC filter on a workload's inbound side: the workload's
@@ -127,7 +131,7 @@ struct OutboundResult {
 // `dry_run`, when given, receives the shadow verdicts of dry-run policies.
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
                                          const HttpRequest& request, const RequestAuth* auth = nullptr,
-                                         std::vector<ShadowDecision>* dry_run = nullptr);
+                                         std::vector<ShadowDecision>* dry_run = nullptr, std::string* verdict = nullptr);
 
 // The HTTP filters Istio puts in front of a workload (or gateway) that
 // decide whether a request goes on: jwt_authn from RequestAuthentication,
@@ -136,7 +140,7 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
 // (verified token removed, claim headers added). `now_s` is Unix time.
 std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
                                                  uint32_t port, HttpRequest& request, int64_t now_s,
-                                                 std::vector<ShadowDecision>* dry_run = nullptr);
+                                                 std::vector<ShadowDecision>* dry_run = nullptr, std::string* verdict = nullptr);
 
 // The local application behind an inbound sidecar.
 using AppHandler = std::function<void(HttpRequest&&, const PeerInfo&, std::function<void(HttpResponse&&)>)>;

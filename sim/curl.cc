@@ -139,6 +139,8 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
   if (!request.headers.has("user-agent")) request.headers.set("user-agent", "curl/7.88.1");
   if (!request.headers.has("accept") && !spec.grpc) request.headers.set("accept", "*/*");
   run.request = request;
+  run.url_host = url->host;
+  run.url_port = url->port;
   run.summary.latency_ms.reserve(static_cast<size_t>(spec.repeat));
   for (int i = 0; i < spec.repeat; ++i) {
     auto result = outside ? std::optional<CallResult>(world.call_outside(request, url->host, url->port))

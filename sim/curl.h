@@ -46,6 +46,8 @@ struct CurlRun {
   std::string from_namespace, from_workload;
   bool from_has_sidecar = true;
   proxy::HttpRequest request;  // as the client sent it
+  std::string url_host;        // where the client dialled (the URL's host and port)
+  uint32_t url_port = 80;
   std::optional<CallResult> single;  // repeat == 1
   CurlSummary summary;              // always filled
   // repeat == 1: the report whose istio_requests_total labels the request

@@ -282,6 +282,7 @@ std::vector<PlanProbe> merge_probes(std::vector<PlanProbe> a, const std::vector<
 std::optional<std::vector<PlanProbe>> probes_from_traffic(const std::vector<TrafficSource>& sources, std::string* error) {
   std::vector<PlanProbe> out;
   for (const auto& s : sources) {
+    if (s.replay) continue;  // a replay source's probes come from its log (sim/replay.h replay_probes)
     auto url = parse_url(s.url, error);
     if (!url) return std::nullopt;
     PlanProbe p;

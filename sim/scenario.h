@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,28 @@ inline const BehaviorRule* most_specific_behavior(const proxy::Labels& pod_label
   return best;
 }
 
+// One request read from an access log (config/access_log.h), ready to send.
+struct ReplayRequest {
+  Duration at{0};  // after the source's start: the log's offset from its first request, divided by speed
+  int line = 0;    // in the log file
+  std::string workload, ns;  // the caller as the line names it (a pod name already cut to its Deployment's); empty = none
+  std::string pod;
+  std::string method, authority, path, user_agent, request_id;
+};
+
+// `replay: {file, format, speed}`: the requests of an access log, sent at
+// their logged times instead of at a rate. `problems` are the log's lines
+// that are not replayed, each "FILE:LINE:COLUMN: why", for the report.
+struct ReplayTraffic {
+  std::string file;
+  std::string format;  // istio-text | envoy-json
+  double speed = 1;
+  std::vector<ReplayRequest> requests;  // by time
+  int lines = 0, bad_lines = 0, inbound = 0, not_http = 0;
+  std::vector<std::string> problems;  // at most kReplayProblemsShown, then a count
+  static constexpr size_t kReplayProblemsShown = 20;
+};
+
 struct TrafficSource {
   std::string name;
   std::string from = "client";  // client workload; created (app: NAME) if the files do not define it
@@ -78,6 +101,10 @@ struct TrafficSource {
   int concurrency = 1;              // closed loop
   Duration start{0};
   std::optional<Duration> stop;  // none = until the end
+  // A replay source: the log's requests replace method, url and rate;
+  // `headers` are added to each; the caller is the line's pod/workload when
+  // the files define it, else `from`. Shared: scenarios are copied.
+  std::shared_ptr<const ReplayTraffic> replay;
 };
 
 struct TimelineStep {
@@ -108,7 +135,7 @@ struct Expectation {
   Duration from{0};
   std::optional<Duration> to;  // none = end of run
   TrafficSlice slice;
-  enum class Kind { kShare, kErrorRate, kStatusClass, kLatency, kRequests, kBody };
+  enum class Kind { kShare, kErrorRate, kStatusClass, kLatency, kRequests, kBody, kResponseFlag };
   Kind kind = Kind::kShare;
   std::string share_version;  // kShare: the version whose share is checked
   double expected = 0;        // kShare: expected fraction
@@ -117,9 +144,13 @@ struct Expectation {
   // checks when the mesh does what the rule says (README, "How sure a share is").
   double share_sigmas = 4.0;
   std::optional<double> min, max;  // kErrorRate / kStatusClass (fractions), kRequests (counts)
-  std::string status_class;        // "2xx", "4xx", "5xx", "4xx|5xx"
+  std::string status_class;        // "2xx", "4xx", "5xx", "4xx|5xx"; empty: status_code
+  int status_code = -1;            // kStatusClass `code: N`: exactly this status (0 = no response at all)
+  std::string response_flag;       // kResponseFlag: the Envoy flag (UH, NR, …) whose share is checked
   double percentile = 99;          // kLatency
   Duration latency_max{0};         // kLatency
+  std::optional<Duration> latency_min;  // kLatency `{min: …}`: a lower bound too
+  bool latency_has_max = true;          // false: only `min` was given
   std::string body;                // kBody: every response of the source has this body
   proxy::SourcePos pos;
 };

@@ -4,6 +4,7 @@
 #include <deque>
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "proxy_core/grpc.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/injection.h"
+#include "sim/replay.h"
 #include "sim/world.h"
 
 namespace meshsim::sim {
@@ -23,6 +25,17 @@ constexpr uint64_t kInFlightMaxPerSource = 10'000; // an open loop against a sta
 constexpr size_t kDistinctBodiesMax = 16;
 bool service_matches(const std::string& want, std::string_view fqdn) {
   return want.empty() || want == fqdn || want == proxy::short_name(fqdn);
+}
+
+// A comma-joined flags string ("UT,URX") carries `flag`.
+bool has_flag(std::string_view flags, std::string_view flag) {
+  for (size_t start = 0; start <= flags.size();) {
+    size_t comma = flags.find(',', start);
+    if (comma == std::string_view::npos) comma = flags.size();
+    if (flags.substr(start, comma - start) == flag) return true;
+    start = comma + 1;
+  }
+  return false;
 }
 
 bool status_in_class(int status, const std::string& cls) {
@@ -87,6 +100,13 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       bool waits = started_by_steps.count(src.name) > 0;
       sources_.push_back({&src, !waits, 0, 0});
       SourceRun* run = &sources_.back();
+      if (src.replay) {
+        prepare_replay(*run);
+        // A log may end before the run: the clock still runs to the end, so
+        // the expectations' windows close (a rate source keeps it going itself).
+        if (!end_marked_) world_.scheduler().schedule(sc_.duration, [] {});
+        end_marked_ = true;
+      }
       if (!waits) world_.scheduler().schedule(src.start, [this, run] { start_source(*run); });
     }
     if (options_.progress) schedule_progress();
@@ -194,7 +214,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (!slice.from.empty() && slice.from != ev.source_workload && slice.from != ev.source_app) continue;
       if (!service_matches(slice.service, ev.destination_service)) continue;
       if (!slice.version.empty() && slice.version != ev.destination_version) continue;
-      count(x, ev.response_code, ev.destination_version, ev.duration, nullptr, ev.grpc_response_status > 0);
+      count(x, ev.response_code, ev.destination_version, ev.duration, nullptr, ev.grpc_response_status > 0, ev.response_flags);
     }
   }
 
@@ -205,7 +225,38 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     uint64_t sent;
     uint64_t in_flight;
     std::optional<ParsedUrl> url = std::nullopt;  // the source's URL, parsed at its first request
+    // A replay source: each request's caller, the next request, and when the source started.
+    std::vector<ReplayCaller> callers = {};
+    size_t next = 0;
+    Duration origin{0};
   };
+
+  // The report says what a replay sends and what it cannot (never a silent drop).
+  void prepare_replay(SourceRun& s) {
+    const TrafficSource& t = *s.spec;
+    auto& notes = phases_.front().notes;
+    notes.push_back(replay_summary(t));
+    notes.insert(notes.end(), t.replay->problems.begin(), t.replay->problems.end());
+    s.callers = replay_callers(t, current_, &notes);
+    int no_authority = 0, first = 0;
+    for (const auto& r : t.replay->requests)
+      if (r.authority.empty() && no_authority++ == 0) first = r.line;
+    if (no_authority)
+      notes.push_back(fmt::format("replay {}: {} line{} (first {}:{}) have no authority to send to; not sent", t.name,
+                                  no_authority, no_authority == 1 ? "" : "s", t.replay->file, first));
+  }
+
+  // Sends every request due by now, then waits for the next one's time.
+  void replay_due(SourceRun& s) {
+    const auto& requests = s.spec->replay->requests;
+    Duration now = world_.scheduler().now();
+    while (s.next < requests.size() && s.origin + requests[s.next].at <= now) {
+      if (!source_open(s)) return;
+      send_replay(s, s.next++);
+    }
+    if (s.next < requests.size() && source_open(s))
+      world_.scheduler().schedule(s.origin + requests[s.next].at - now, [this, &s] { replay_due(s); });
+  }
 
   void build_phases() {
     std::vector<Duration> cuts;
@@ -254,6 +305,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
                        mixed >> 16);
   }
   std::string_view source_of(std::string_view request_id) const {
+    if (!replay_ids_.empty())
+      if (auto it = replay_ids_.find(std::string(request_id)); it != replay_ids_.end()) return sc_.sources[it->second].name;
     if (request_id.size() != 36 || request_id.substr(18, kSourceMarker.size()) != kSourceMarker) return {};
     size_t index = 0;
     for (char c : request_id.substr(0, 8)) {
@@ -265,13 +318,16 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   }
 
   void count(ExpectationState& x, int status, std::string_view version, Duration latency, const std::string* body,
-             bool failed = false) {
+             bool failed = false, std::string_view flags = {}) {
     const Expectation& e = *x.spec;
     ++x.n;
     switch (e.kind) {
       case Expectation::Kind::kShare: x.matching += version == e.share_version; break;
       case Expectation::Kind::kErrorRate: x.matching += failed || status >= 400 || status == 0; break;
-      case Expectation::Kind::kStatusClass: x.matching += status_in_class(status, e.status_class); break;
+      case Expectation::Kind::kStatusClass:
+        x.matching += e.status_class.empty() ? status == e.status_code : status_in_class(status, e.status_class);
+        break;
+      case Expectation::Kind::kResponseFlag: x.matching += has_flag(flags, e.response_flag); break;
       case Expectation::Kind::kLatency: x.latency.record(latency.count()); break;
       case Expectation::Kind::kRequests: break;
       case Expectation::Kind::kBody:
@@ -396,6 +452,12 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   }
 
   void start_source(SourceRun& s) {
+    if (s.spec->replay) {
+      s.origin = world_.scheduler().now();
+      s.next = 0;
+      replay_due(s);
+      return;
+    }
     if (s.spec->kind == TrafficSource::Kind::kClosedLoop) {
       for (int i = 0; i < s.spec->concurrency; ++i) send(s, true);
       return;
@@ -452,6 +514,34 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       req.body = proxy::grpc_frame("");
     }
     req.headers.set("x-request-id", request_id_of(static_cast<size_t>(&t - sc_.sources.data()), seq));  // source_of() reads the source back
+    dispatch(s, std::move(req), url->host, url->port, t.from_namespace, t.from, sent_at, closed_loop);
+  }
+
+  void send_replay(SourceRun& s, size_t index) {
+    const TrafficSource& t = *s.spec;
+    const ReplayRequest& r = t.replay->requests[index];
+    auto out = replay_send(r, t);
+    if (!out) return;  // no authority: counted in the report's notes by prepare_replay
+    Duration sent_at = world_.scheduler().now();
+    ++total_sent_;
+    ++result_.requests;
+    uint64_t seq = ++s.sent;
+    if (s.in_flight >= kInFlightMaxPerSource) {
+      record_source(t, sent_at, 0, "", Duration(0), "client: too many requests in flight");
+      return;
+    }
+    size_t source_index = static_cast<size_t>(&t - sc_.sources.data());
+    // The logged request id is kept, so a replayed request can be found by the
+    // original's id; source_of() maps it back to the source.
+    auto id = out->request.headers.get("x-request-id");
+    bool kept = id && replay_ids_.size() < kReplayIdsMax && replay_ids_.emplace(std::string(*id), source_index).second;
+    if (!kept) out->request.headers.set("x-request-id", request_id_of(source_index, seq));  // none, or used twice
+    const ReplayCaller& caller = s.callers[index];
+    dispatch(s, std::move(out->request), out->host, out->port, caller.ns, caller.workload, sent_at, false);
+  }
+
+  void dispatch(SourceRun& s, proxy::HttpRequest req, const std::string& host, uint32_t port, const std::string& from_ns,
+                const std::string& from, Duration sent_at, bool closed_loop) {
     ++s.in_flight;
     auto done = [this, &s, sent_at, closed_loop](CallResult&& r) {
       --s.in_flight;
@@ -460,19 +550,19 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       int status = out.response ? out.response->status : 0;
       bool grpc_failed = s.spec->grpc && out.response && proxy::grpc_status_of(*out.response) != 0;
       record_source(*s.spec, sent_at, status, version, world_.scheduler().now() - sent_at,
-                    out.response ? out.response->body : out.error, grpc_failed);
+                    out.response ? out.response->body : out.error, grpc_failed, out.flags);
       if (closed_loop) send(s, true);
     };
-    if (t.from == kOutsideSource) {
-      world_.send_outside(std::move(req), url->host, url->port, std::move(done));
+    if (from == kOutsideSource) {
+      world_.send_outside(std::move(req), host, port, std::move(done));
       return;
     }
-    world_.send(t.from_namespace, t.from, std::move(req), url->host, url->port, std::move(done),
+    world_.send(from_ns, from, std::move(req), host, port, std::move(done),
                 World::Observe::kResponseOnly);  // a source counts outcomes only
   }
 
   void record_source(const TrafficSource& t, Duration sent_at, int status, const std::string& version, Duration latency,
-                     const std::string& body, bool grpc_failed = false) {
+                     const std::string& body, bool grpc_failed = false, std::string_view flags = {}) {
     SourceStats& st = phase_at(sent_at).sources[t.name];
     ++st.requests;
     if (status == 0 || status >= 400 || grpc_failed) ++st.errors;
@@ -481,7 +571,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     if (st.bodies.size() < kDistinctBodiesMax || st.bodies.count(body)) ++st.bodies[body];
     for (auto& x : expectations_)
       if (x.from_sources && x.spec->slice.source == t.name && in_window(*x.spec, sent_at))
-        count(x, status, version, latency, &body, grpc_failed);
+        count(x, status, version, latency, &body, grpc_failed, flags);
   }
 
   void schedule_progress() {
@@ -528,18 +618,28 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
           break;
         }
         case Expectation::Kind::kErrorRate:
-        case Expectation::Kind::kStatusClass: {
+        case Expectation::Kind::kStatusClass:
+        case Expectation::Kind::kResponseFlag: {
           double rate = x.n ? static_cast<double>(x.matching) / n : 0;
           r.passed = x.n > 0 && within(rate);
-          std::string what = e.kind == Expectation::Kind::kErrorRate ? "error rate" : e.status_class + " share";
+          std::string what = e.kind == Expectation::Kind::kErrorRate     ? std::string("error rate")
+                             : e.kind == Expectation::Kind::kResponseFlag ? "share of flag " + e.response_flag
+                             : !e.status_class.empty()                    ? e.status_class + " share"
+                             : e.status_code == 0                         ? std::string("share of no response")
+                                                                          : fmt::format("share of status {}", e.status_code);
           r.observed = x.n ? fmt::format("{} = {:.3f} ({} of {}); want {}", what, rate, x.matching, x.n, bounds())
                            : fmt::format("no requests in the slice; want {} {}", what, bounds());
           break;
         }
         case Expectation::Kind::kLatency: {
           int64_t v = x.latency.percentile(e.percentile);
-          r.passed = x.n > 0 && Duration(v) <= e.latency_max;
-          r.observed = fmt::format("p{:g} = {} (n={}); want at most {}", e.percentile, ms(v), x.n, ms(e.latency_max.count()));
+          r.passed = x.n > 0 && (!e.latency_has_max || Duration(v) <= e.latency_max) &&
+                     (!e.latency_min || Duration(v) >= *e.latency_min);
+          std::string want = e.latency_min && e.latency_has_max
+                                 ? fmt::format("between {} and {}", ms(e.latency_min->count()), ms(e.latency_max.count()))
+                             : e.latency_min ? fmt::format("at least {}", ms(e.latency_min->count()))
+                                             : fmt::format("at most {}", ms(e.latency_max.count()));
+          r.observed = fmt::format("p{:g} = {} (n={}); want {}", e.percentile, ms(v), x.n, want);
           break;
         }
         case Expectation::Kind::kRequests:
@@ -582,6 +682,10 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   std::map<std::string, bool> client_sidecar_;
   std::map<std::string, bool> injected_;
   uint64_t total_sent_ = 0;
+  // Logged request ids of replayed requests -> their source's index (bounded by the logs' size).
+  std::unordered_map<std::string, size_t> replay_ids_;
+  bool end_marked_ = false;  // an event at the run's end is scheduled
+  static constexpr size_t kReplayIdsMax = 1'000'000;
 };
 
 ScenarioSession::ScenarioSession(const Scenario& scenario, const RunOptions& options, const SessionOptions& session)
