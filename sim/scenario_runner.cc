@@ -11,6 +11,7 @@
 #include "proxy_core/grpc.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/injection.h"
+#include "sim/expectation_judge.h"
 #include "sim/world.h"
 
 namespace meshsim::sim {
@@ -21,23 +22,11 @@ namespace {
 constexpr uint64_t kRequestsMax = 50'000'000;      // per run, all sources
 constexpr uint64_t kInFlightMaxPerSource = 10'000; // an open loop against a stalled service
 constexpr size_t kDistinctBodiesMax = 16;
-// Share expectations fail when the observed share is more than 4 standard
-// errors from the expected one: a correct split fails about once in 16,000
-// checks, a wrong one is caught once the sample is large enough.
-constexpr double kShareZ = 4.0;
+// Share expectations: kShareZ and the verdicts in expectation_judge.h.
 
 bool service_matches(const std::string& want, std::string_view fqdn) {
   return want.empty() || want == fqdn || want == proxy::short_name(fqdn);
 }
-
-bool status_in_class(int status, const std::string& cls) {
-  if (cls == "4xx|5xx") return status >= 400 || status == 0;
-  if (cls == "5xx") return status >= 500 || status == 0;
-  int hundreds = cls.empty() ? 0 : cls[0] - '0';
-  return status / 100 == hundreds;
-}
-
-std::string ms(int64_t us) { return fmt::format("{:.1f} ms", static_cast<double>(us) / 1000.0); }
 
 }  // namespace
 
@@ -500,63 +489,9 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     std::vector<ExpectationResult> judged;
     for (const auto& x : expectations_) {
       const Expectation& e = *x.spec;
-      ExpectationResult r;
-      r.name = e.name;
-      r.samples = x.n;
-      r.pos = e.pos;
-      double n = static_cast<double>(x.n);
-      auto within = [&](double v) { return (!e.min || v >= *e.min - 1e-12) && (!e.max || v <= *e.max + 1e-12); };
-      auto bounds = [&] {
-        std::string s;
-        if (e.min) s += fmt::format("min {:g}", *e.min);
-        if (e.max) s += fmt::format("{}max {:g}", s.empty() ? "" : ", ", *e.max);
-        return s;
-      };
-      switch (e.kind) {
-        case Expectation::Kind::kShare: {
-          double p = e.expected;
-          double observed = x.n ? static_cast<double>(x.matching) / n : 0;
-          if (x.n == 0) {
-            r.observed = fmt::format("no requests in the slice (expected share of {} = {:g})", e.share_version, p);
-          } else if (p <= 0 || p >= 1) {
-            r.passed = p <= 0 ? x.matching == 0 : x.matching == x.n;
-            r.observed = fmt::format("share of {} = {:.3f} ({} of {}), expected exactly {:g}", e.share_version, observed,
-                                     x.matching, x.n, p);
-          } else {
-            double se = std::sqrt(p * (1 - p) / n);
-            double lo = std::max(0.0, p - kShareZ * se), hi = std::min(1.0, p + kShareZ * se);
-            r.passed = observed >= lo && observed <= hi;
-            r.observed = fmt::format("share of {} = {:.3f} ({} of {}), expected {:g}: plausible range [{:.3f}, {:.3f}] "
-                                     "(±{:g} standard errors)",
-                                     e.share_version, observed, x.matching, x.n, p, lo, hi, kShareZ);
-          }
-          break;
-        }
-        case Expectation::Kind::kErrorRate:
-        case Expectation::Kind::kStatusClass: {
-          double rate = x.n ? static_cast<double>(x.matching) / n : 0;
-          r.passed = x.n > 0 && within(rate);
-          std::string what = e.kind == Expectation::Kind::kErrorRate ? "error rate" : e.status_class + " share";
-          r.observed = x.n ? fmt::format("{} = {:.3f} ({} of {}); want {}", what, rate, x.matching, x.n, bounds())
-                           : fmt::format("no requests in the slice; want {} {}", what, bounds());
-          break;
-        }
-        case Expectation::Kind::kLatency: {
-          int64_t v = x.latency.percentile(e.percentile);
-          r.passed = x.n > 0 && Duration(v) <= e.latency_max;
-          r.observed = fmt::format("p{:g} = {} (n={}); want at most {}", e.percentile, ms(v), x.n, ms(e.latency_max.count()));
-          break;
-        }
-        case Expectation::Kind::kRequests:
-          r.passed = within(n);
-          r.observed = fmt::format("{} requests; want {}", x.n, bounds());
-          break;
-        case Expectation::Kind::kBody:
-          r.passed = x.n > 0 && x.body_mismatches == 0;
-          r.observed = x.body_mismatches ? fmt::format("{} of {} bodies differ, e.g. \"{}\"", x.body_mismatches, x.n, x.first_bad_body)
-                                         : fmt::format("{} responses, all \"{}\"", x.n, e.body);
-          break;
-      }
+      ExpectationTally tally{x.n, x.matching, 0, x.body_mismatches, x.first_bad_body};
+      if (e.kind == Expectation::Kind::kLatency) tally.latency_us = x.latency.percentile(e.percentile);
+      ExpectationResult r = judge_expectation(e, tally);
       Duration window_end = std::min(e.to.value_or(sc_.duration), sc_.duration);
       if (now() < window_end) {
         r.reached = false;
