@@ -17,5 +17,9 @@ int serve_command(int argc, char** argv);
 int demo_command(int argc, char** argv);
 int ctl_command(int argc, char** argv);
 int plan_command(int argc, char** argv);
+// Issue 18, the scenario on real processes (h-app):
+int app_command(int argc, char** argv);
+int load_command(int argc, char** argv);
+int check_command(int argc, char** argv);
 
 }  // namespace meshsim::app

@@ -25,6 +25,9 @@ commands:
   ctl apply|delete|get     talk to a running serve through its admin API
   demo [SCENARIO]          the Hightower replay for a stage (--speed N, --manual)
   proxy --upstream ADDR    the proxy core as a standalone sidecar in front of a real server
+  app --scenario F --workload W   one workload as a real HTTP server (the simulator's Behavior engine)
+  load URL | --scenario F --source S   a traffic source as a real load generator (Fortio-like flags and JSON)
+  check --prometheus URL SCENARIO  the scenario's expectations as PromQL against a real Prometheus
   help                     this text
   --version                the version, and the git commit the build was configured at
 
@@ -55,6 +58,9 @@ int main(int argc, char** argv) {
     if (command == "demo") return demo_command(argc - 1, argv + 1);
     if (command == "ctl") return ctl_command(argc - 1, argv + 1);
     if (command == "plan") return plan_command(argc - 1, argv + 1);
+    if (command == "app") return app_command(argc - 1, argv + 1);
+    if (command == "load") return load_command(argc - 1, argv + 1);
+    if (command == "check") return check_command(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
     return kExitBadInput;

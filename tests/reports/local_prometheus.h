@@ -52,6 +52,7 @@ class LocalPrometheus {
   // or nullopt with the reason in `error()`.
   std::optional<std::vector<PromSample>> query(const std::string& promql, double time);
   const std::string& error() const { return error_; }
+  uint16_t port() const { return port_; }  // on 127.0.0.1
   std::string log() const { return process_->stderr_text(); }
 
  private:
