@@ -41,6 +41,14 @@ struct TransportResult {
   // The server-side RBAC's dry-run verdicts (Envoy dynamic metadata, seen in
   // its access log and trace tags), carried back for display only.
   std::vector<ShadowDecision> dry_run;
+  // Simulated time this hop counted beyond what it took, down the whole call
+  // tree below it. Zero in the simulated network. A live network (meshsim
+  // serve) carries bytes over real sockets while the simulated clock runs at
+  // --speed, so a hop's real network time shows up `speed` times over; it
+  // reports the difference, and every duration measured across the hop
+  // (Envoy's request duration, x-envoy-upstream-service-time) subtracts it:
+  // a duration is simulated service time plus real network time.
+  Duration overcount{0};
 };
 
 // The response a transport delivered: `decoded` when set, else parsed from
@@ -93,6 +101,13 @@ struct SidecarEnv {
   double trace_sampling_percent = 1.0;
   // The grpc-status of a route timeout's local reply to a gRPC request (grpc.h).
   GrpcTimeoutCode grpc_timeout_code = GrpcTimeoutCode::kUnavailable;
+  // Wall microseconds per clock microsecond in Unix time (Date headers, JWT
+  // lifetimes): 1/--speed in `meshsim serve`, where the clock runs at --speed.
+  double wall_per_clock = 1.0;
+  int64_t unix_now_us() const {
+    int64_t t = clock->now().count();
+    return unix_epoch_us + (wall_per_clock == 1.0 ? t : static_cast<int64_t>(static_cast<double>(t) * wall_per_clock));
+  }
 };
 
 // Whether a request is traced, as the first Envoy on its path decides it and
@@ -118,6 +133,7 @@ struct OutboundResult {
   std::vector<const Endpoint*> mirrored_to;
   Duration duration{0};
   std::vector<ShadowDecision> dry_run;  // the serving sidecar's dry-run AuthorizationPolicy verdicts
+  Duration overcount{0};  // subtracted from `duration`: the attempts' TransportResult::overcount
 };
 
 // Envoy's RBAC filter on a workload's inbound side: the workload's

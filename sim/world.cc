@@ -66,6 +66,7 @@ void World::rebuild_instances() {
       else {
         proxy::SidecarEnv env{&scheduler_, &scheduler_, &sidecar_random_, this, telemetry_, &snapshot_, options_.unix_epoch_us,
                               options_.trace_sampling_percent};
+        env.wall_per_clock = options_.wall_per_sim;
         inst->sidecar = std::make_unique<proxy::Sidecar>(&inst->endpoint, e.ns, e.labels, env);
       }
     }
@@ -77,11 +78,13 @@ void World::rebuild_instances() {
     Instance* raw = inst.get();
     services::Caller caller = [this, raw](HttpRequest&& request, std::string host, uint32_t port,
                                           std::function<void(std::optional<HttpResponse>&&)> done) {
-      send_from(*raw, std::move(request), host, port,
-                [done = std::move(done)](proxy::OutboundResult&& out) { done(std::move(out.response)); });
+      send_from(*raw, std::move(request), host, port, [done = std::move(done)](proxy::OutboundResult&& out) {
+        if (out.response) out.response->overcount = out.overcount;  // for the app's own clock
+        done(std::move(out.response));
+      });
     };
     if (!e.gateway_proxy)  // a gateway pod runs no app
-      inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller);
+      inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller, &scheduler_);
     next[{e.ns, e.pod}] = std::move(inst);
   }
   // Old instances may still have events in flight; keep them until the world ends.
@@ -189,8 +192,11 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
     reply({true, "", proxy::serialize(bad), std::nullopt, true});
     return;
   }
-  app_handler(std::move(request), from,
-              [reply = std::move(reply)](HttpResponse&& r) { reply({true, "", proxy::serialize(r), std::nullopt, true}); });
+  app_handler(std::move(request), from, [reply = std::move(reply)](HttpResponse&& r) {
+    TransportResult tr{true, "", proxy::serialize(r), std::nullopt, true};
+    tr.overcount = r.overcount;
+    reply(std::move(tr));
+  });
 }
 
 void World::run_inbound_message(Instance& inst, uint32_t port, const PeerInfo& from, HttpRequest request, bool mirrored,
@@ -204,7 +210,10 @@ void World::run_inbound_message(Instance& inst, uint32_t port, const PeerInfo& f
   proxy::WireProtocol protocol = request.protocol;
   app_handler(std::move(request), from, [reply = std::move(reply), protocol](HttpResponse&& r) {
     r.protocol = protocol;
-    reply({true, "", "", std::move(r), true});
+    TransportResult tr{true, "", "", std::nullopt, true};
+    tr.overcount = r.overcount;
+    tr.decoded = std::move(r);
+    reply(std::move(tr));
   });
 }
 
@@ -295,12 +304,14 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
          proxy::OutboundResult r;
          r.attempts = 1;
          r.flags = "-";
-         r.duration = scheduler_.now() - start;
+         r.duration = scheduler_.now() - start - tr.overcount;
+         r.overcount = tr.overcount;
          if (!tr.connected) {
            r.error = "Recv failure: Connection reset by peer";
          } else {
            HttpResponse response;
            if (proxy::take_response(tr, response)) {
+             response.overcount = tr.overcount;
              r.response = std::move(response);
              r.served_by = target;
            } else {
@@ -407,7 +418,8 @@ void World::send_outside(HttpRequest&& request, const std::string& url_host, uin
          proxy::OutboundResult& r = result.outbound;
          r.attempts = 1;
          r.flags = tr.proxy_flags.empty() ? "-" : tr.proxy_flags;
-         r.duration = scheduler_.now() - start;
+         r.duration = scheduler_.now() - start - tr.overcount;
+         r.overcount = tr.overcount;
          HttpResponse response;
          if (!tr.connected) r.error = "Recv failure: " + (tr.failure.empty() ? std::string("Connection reset by peer") : tr.failure);
          else if (proxy::take_response(tr, response)) r.response = std::move(response);

@@ -25,6 +25,7 @@ struct WorldOptions {
   proxy::Duration link_latency{0};  // one way, per hop
   int64_t unix_epoch_us = proxy::kDefaultUnixEpochUs;  // virtual time zero in Unix time (Date headers)
   double trace_sampling_percent = 1.0;  // Istio's meshConfig.defaultConfig.tracing.sampling
+  double wall_per_sim = 1.0;  // Unix time per virtual time (SidecarEnv::wall_per_clock): 1/--speed live
 };
 
 // One request as the caller saw it plus what the serving app received.
