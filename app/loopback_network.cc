@@ -50,13 +50,19 @@ LoopbackNetwork::Pod& LoopbackNetwork::pod_for(const proxy::Endpoint& to) {
           hop.arrived = true;
           hop.arrived_sim = world_.scheduler().now();
           hop.arrived_wall = clock_.steady_now();
+          hop.protocol = request.protocol;
           from = hop.from;
           port = hop.port;
           mirrored = hop.mirrored;
         } else {
           id = 0;
         }
-        world_.arrive(pod->endpoint, port, from, proxy::serialize(request), mirrored,
+        // HTTP/1.1 goes in as bytes again, so the sidecar's codec (and its
+        // limits) runs as in the simulated network; HTTP/2 as the message.
+        auto hop_request = request.protocol == proxy::WireProtocol::kHttp1
+                               ? sim::World::HopRequest::http1(proxy::serialize(request))
+                               : sim::World::HopRequest{"", std::move(request)};
+        world_.arrive(pod->endpoint, port, from, std::move(hop_request), mirrored,
                       [this, id, respond = std::move(respond)](proxy::TransportResult&& tr) {
                         if (auto it = hops_.find(id); id != 0 && it != hops_.end()) {
                           Hop& hop = it->second;
@@ -80,8 +86,9 @@ LoopbackNetwork::Pod& LoopbackNetwork::pod_for(const proxy::Endpoint& to) {
   return *slot;
 }
 
-void LoopbackNetwork::carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes,
-                            bool mirrored, std::function<void(proxy::TransportResult&&)> done) {
+void LoopbackNetwork::carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
+                            sim::World::HopRequest request, bool mirrored,
+                            std::function<void(proxy::TransportResult&&)> done) {
   Pod& pod = pod_for(to);
   transport_.map(to.ip, port, {net::ip::make_address("127.0.0.1"), pod.listener->port()});
   uint64_t id = ++next_hop_;
@@ -92,10 +99,7 @@ void LoopbackNetwork::carry(const proxy::Endpoint& to, uint32_t port, const prox
   hop.pod = to.ns + "/" + to.pod;
   hop.sent_sim = world_.scheduler().now();
   hop.sent_wall = clock_.steady_now();
-  // The hop id goes in as the first header line, after the request line.
-  auto line_end = bytes.find("\r\n");
-  if (line_end != std::string::npos) bytes.insert(line_end + 2, std::string(kHopHeader) + ": " + std::to_string(id) + "\r\n");
-  transport_.send(to, port, from, std::move(bytes), [this, id, done = std::move(done)](proxy::TransportResult&& tr) {
+  auto back = [this, id, done = std::move(done)](proxy::TransportResult&& tr) {
     sync_();
     if (auto it = hops_.find(id); it != hops_.end()) {
       settle(it->second, tr);
@@ -103,7 +107,17 @@ void LoopbackNetwork::carry(const proxy::Endpoint& to, uint32_t port, const prox
     }
     done(std::move(tr));
     sync_();
-  });
+  };
+  if (request.message) {
+    request.message->headers.set_checked("x-meshsim-hop", std::to_string(id));  // kHopHeader; digits
+    transport_.send_http2(to, port, std::move(*request.message), std::move(back));
+    return;
+  }
+  // The hop id goes in as the first header line, after the request line.
+  std::string& bytes = request.bytes;
+  auto line_end = bytes.find("\r\n");
+  if (line_end != std::string::npos) bytes.insert(line_end + 2, std::string(kHopHeader) + ": " + std::to_string(id) + "\r\n");
+  transport_.send(to, port, from, std::move(bytes), std::move(back));
 }
 
 void LoopbackNetwork::settle(Hop& hop, proxy::TransportResult& tr) {
@@ -125,6 +139,7 @@ void LoopbackNetwork::settle(Hop& hop, proxy::TransportResult& tr) {
     }
   }
   time.overcount = time.simulated - time.network + below;
+  time.protocol = hop.protocol;
   tr.overcount = time.overcount;
   if (on_hop_) on_hop_(time);
 }

@@ -1,7 +1,11 @@
 // The simulated mesh's traffic over real sockets, for `meshsim serve`: every
 // pod gets an HTTP listener on 127.0.0.1 (opened when first addressed), and
-// each hop between sidecars travels as real HTTP/1.1 through the keep-alive
-// pool to that listener, which hands it to the pod's sidecar and app.
+// each hop between sidecars travels on the protocol the sidecar chose for it
+// (wire_protocol.h: a Service port named http2-*/grpc-* or with appProtocol
+// http2/grpc/kubernetes.io/h2c is HTTP/2): HTTP/1.1 through the keep-alive
+// pool, HTTP/2 as streams on h2c connections (prior knowledge, the HTTP/2
+// codec), to that listener, which detects the protocol by the connection
+// preface as Envoy does and hands the request to the pod's sidecar and app.
 // What a TLS handshake would tell the receiver (the caller's identity for
 // mTLS) rides along in-process, keyed by a hop id in one header that the
 // receiving listener removes; a request from outside carries none and is
@@ -38,8 +42,8 @@ class LoopbackNetwork final : public sim::World::Network {
                   const WallClock& clock = WallClock::system());
   ~LoopbackNetwork() override;
 
-  void carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
-             std::function<void(proxy::TransportResult&&)> done) override;
+  void carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, sim::World::HopRequest request,
+             bool mirrored, std::function<void(proxy::TransportResult&&)> done) override;
 
   struct PodAddress {
     std::string pod;  // "namespace/pod"
@@ -53,6 +57,7 @@ class LoopbackNetwork final : public sim::World::Network {
     proxy::Duration network;    // wall time on the wire, both ways: the receiver's time excluded
     proxy::Duration simulated;  // simulated time the same transit took
     proxy::Duration overcount;  // reported to the caller: simulated - network, plus the receiver's own
+    proxy::WireProtocol protocol;  // what the hop spoke on the socket (as the listener decoded it)
   };
   void on_hop(std::function<void(const HopTime&)> observer) { on_hop_ = std::move(observer); }
 
@@ -70,6 +75,7 @@ class LoopbackNetwork final : public sim::World::Network {
     sim::TimePoint arrived_sim{0}, answered_sim{0};
     WallTime arrived_wall, answered_wall;
     proxy::TransportResult answer;  // the receiver's, without its bytes
+    proxy::WireProtocol protocol = proxy::WireProtocol::kHttp1;  // as the listener decoded it
   };
   Pod& pod_for(const proxy::Endpoint& to);
   // The hop's timing, folded into the caller's result.

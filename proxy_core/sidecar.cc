@@ -992,6 +992,23 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
 
 void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
                               std::function<void(TransportResult&&)> done) {
+  const GatewayListener* listener = self_ ? env_.snapshot->current().gateway_routes().listener(*self_, port) : nullptr;
+  HttpRequest request;
+  DecodeOutcome outcome;
+  if (listener != nullptr && listener->plaintext_http && !parse_request(request_bytes, request, &outcome)) {
+    HttpResponse bad = text_reply(outcome.error_status ? outcome.error_status : 400, "");
+    add_connection_manager_headers(bad, outbound_server_name());
+    TransportResult tr;
+    tr.connected = true;
+    tr.response_bytes = serialize(bad);
+    done(std::move(tr));
+    return;
+  }
+  gateway_inbound_message(std::move(request), peer, port, std::move(done), request_bytes.size());
+}
+
+void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& peer, uint32_t port,
+                                      std::function<void(TransportResult&&)> done, uint64_t wire_bytes) {
   auto table = env_.snapshot->get();
   const GatewayListener* listener = self_ ? table->gateway_routes().listener(*self_, port) : nullptr;
   if (listener == nullptr || !listener->plaintext_http) {
@@ -1002,17 +1019,15 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
     done(std::move(tr));
     return;
   }
-  HttpRequest request;
-  DecodeOutcome outcome;
-  if (!parse_request(request_bytes, request, &outcome)) {
-    HttpResponse bad = text_reply(outcome.error_status ? outcome.error_status : 400, "");
-    add_connection_manager_headers(bad, outbound_server_name());
-    TransportResult tr;
-    tr.connected = true;
-    tr.response_bytes = serialize(bad);
-    done(std::move(tr));
-    return;
-  }
+  if (wire_bytes == 0) wire_bytes = serialized_size(request);  // a decoded hop: as HTTP/1.1 would frame it
+  // The reply goes back on the hop's protocol: bytes for HTTP/1.1, the
+  // decoded message for HTTP/2.
+  const WireProtocol hop = request.protocol;
+  auto reply = [hop](TransportResult& tr, HttpResponse&& response) {
+    if (needs_translation(response.protocol, hop)) translate_response(response, hop);
+    if (hop == WireProtocol::kHttp1) tr.response_bytes = serialize(response);
+    else tr.decoded = std::move(response);
+  };
   // An edge proxy (use_remote_address): the downstream address joins
   // x-forwarded-for and x-forwarded-proto is the downstream scheme
   // (conn_manager_utility.cc mutateRequestHeaders).
@@ -1029,7 +1044,7 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
     TransportResult tr;
     tr.connected = true;
     tr.dry_run = std::move(dry_run);
-    tr.response_bytes = serialize(*refused);
+    reply(tr, std::move(*refused));
     done(std::move(tr));
     return;
   }
@@ -1038,18 +1053,19 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
   call->alive = alive_;
   call->table = std::move(table);
   call->gateway_listener = listener;
-  call->request_wire_bytes = request_bytes.size();
+  call->request_wire_bytes = wire_bytes;
   call->url_host = request.authority;
+  call->downstream_protocol = hop;
   call->request = std::move(request);
   normalize_target(call->request);
   call->port = port;
-  call->done = [done = std::move(done)](OutboundResult&& out) {
+  call->done = [done = std::move(done), reply](OutboundResult&& out) {
     TransportResult tr;
     tr.proxy_flags = out.flags;
     tr.overcount = out.overcount;
     if (out.response) {
       tr.connected = true;
-      tr.response_bytes = serialize(*out.response);
+      reply(tr, std::move(*out.response));
     } else {
       tr.failure = out.error.empty() ? "connection reset" : out.error;
     }

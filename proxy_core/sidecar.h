@@ -172,6 +172,10 @@ class Sidecar {
   // hosts and forwards it as a client would; no listener -> connection refused.
   void gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
                        std::function<void(TransportResult&&)> done);
+  // The same for a request a transport already decoded (an HTTP/2 hop, h2c
+  // on the gateway's port); the reply goes back decoded, on that protocol.
+  void gateway_inbound_message(HttpRequest&& request, const PeerInfo& peer, uint32_t port,
+                               std::function<void(TransportResult&&)> done, uint64_t wire_bytes = 0);
   // The same for a request a transport already decoded (an HTTP/2 hop);
   // `wire_bytes` is its size on the wire, for istio_request_bytes. The reply
   // goes back decoded, on the request's protocol.

@@ -13,7 +13,10 @@ struct CallOutcome {
   std::string version;  // x-meshsim-version of the answering app, if any
 };
 
-bool failed(const CallOutcome& c) { return !c.response || c.response->status >= 400; }
+// A gRPC call fails on a grpc-status other than OK (in headers or trailers) as well.
+bool failed(const CallOutcome& c, bool grpc) {
+  return !c.response || c.response->status >= 400 || (grpc && proxy::grpc_status_of(*c.response) != 0);
+}
 
 }  // namespace
 
@@ -119,9 +122,16 @@ void WorkloadApp::run_step(const std::shared_ptr<Execution>& ex, size_t step) {
       if (auto v = ex->request.headers.get(name)) out.headers.set(name, *v);
     for (const auto& [k, v] : call.headers) out.headers.set(k, v);
     if (call.request_bytes > 0) out.body.assign(call.request_bytes, 'x');
+    if (call.grpc) {  // as the scenario's gRPC traffic sources send it (scenario_runner.cc)
+      out.protocol = proxy::WireProtocol::kHttp2;
+      out.method = "POST";
+      out.headers.set("content-type", "application/grpc");
+      out.headers.set("te", "trailers");
+      out.body = proxy::grpc_frame(out.body);
+    }
     std::string name = call.name.empty() ? call.service : call.name;
     caller_(std::move(out), call.service, call.port,
-            [this, ex, step, join, name](std::optional<proxy::HttpResponse>&& response) {
+            [this, ex, step, join, name, grpc = call.grpc](std::optional<proxy::HttpResponse>&& response) {
               if (clock_ != nullptr) {
                 Duration call_overcount = response ? response->overcount : Duration(0);
                 join->latest_end = std::max(join->latest_end, clock_->now() - ex->overcount - call_overcount);
@@ -129,10 +139,11 @@ void WorkloadApp::run_step(const std::shared_ptr<Execution>& ex, size_t step) {
               CallOutcome outcome;
               if (response) outcome.version = std::string(response->headers.get("x-meshsim-version").value_or(""));
               outcome.response = std::move(response);
-              if (failed(outcome) && !ex->failure_status) {
+              if (failed(outcome, grpc) && !ex->failure_status) {
                 if (behavior_.on_call_error == Behavior::OnCallError::kFail) ex->failure_status = behavior_.call_error_status;
                 else if (behavior_.on_call_error == Behavior::OnCallError::kPropagate)
-                  ex->failure_status = outcome.response ? outcome.response->status : 503;
+                  // A gRPC failure arrives as HTTP 200: it goes on as 503 (UNAVAILABLE to a gRPC caller).
+                  ex->failure_status = outcome.response && outcome.response->status >= 400 ? outcome.response->status : 503;
               }
               ex->calls[name] = std::move(outcome);
               if (--join->remaining > 0) return;

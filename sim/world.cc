@@ -118,10 +118,15 @@ World::Instance* World::current_instance(std::string_view ns, std::string_view p
 
 World::Instance* World::instance_for(const Endpoint& e) { return current_instance(e.ns, e.pod); }
 
-void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+World::HopRequest World::HopRequest::of(const HttpRequest& request) {
+  if (request.protocol == proxy::WireProtocol::kHttp1) return http1(proxy::serialize(request));
+  return {"", request};
+}
+
+void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, HopRequest request, bool mirrored,
                     std::function<void(TransportResult&&)> done) {
   if (network_ != nullptr) {
-    network_->carry(to, port, from, std::move(bytes), mirrored, std::move(done));
+    network_->carry(to, port, from, std::move(request), mirrored, std::move(done));
     return;
   }
   Instance* inst = instance_for(to);
@@ -134,16 +139,17 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
   auto reply = [this, latency, done = std::move(done)](TransportResult&& tr) mutable {
     scheduler_.schedule(latency, [done = std::move(done), tr = std::move(tr)]() mutable { done(std::move(tr)); });
   };
-  scheduler_.schedule(latency, [this, inst, port, from, bytes = std::move(bytes), mirrored, reply = std::move(reply)]() mutable {
-    run_inbound(*inst, port, from, std::move(bytes), mirrored, std::move(reply));
+  scheduler_.schedule(latency, [this, inst, port, from, request = std::move(request), mirrored,
+                                reply = std::move(reply)]() mutable {
+    run_inbound(*inst, port, from, std::move(request), mirrored, std::move(reply));
   });
 }
 
-void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, HopRequest request, bool mirrored,
                    std::function<void(TransportResult&&)> done) {
   Instance* inst = instance_for(to);
   if (inst == nullptr) return done({false, "connection failure", ""});
-  run_inbound(*inst, port, from, std::move(bytes), mirrored, std::move(done));
+  run_inbound(*inst, port, from, std::move(request), mirrored, std::move(done));
 }
 
 proxy::AppHandler World::app_handler_for(const Endpoint* pod, bool mirrored) {
@@ -173,90 +179,60 @@ proxy::AppHandler World::app_handler_for(const Endpoint* pod, bool mirrored) {
   };
 }
 
-void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, HopRequest hop, bool mirrored,
                         std::function<void(TransportResult&&)> reply) {
   if (inst.endpoint.gateway_proxy && inst.sidecar) {
-    inst.sidecar->gateway_inbound(std::move(bytes), from, port, std::move(reply));
+    if (hop.message) inst.sidecar->gateway_inbound_message(std::move(*hop.message), from, port, std::move(reply));
+    else inst.sidecar->gateway_inbound(std::move(hop.bytes), from, port, std::move(reply));
     return;
   }
   auto app_handler = app_handler_for(&inst.endpoint, mirrored);
   if (inst.sidecar) {
-    inst.sidecar->inbound(std::move(bytes), from, port, app_handler, std::move(reply));
+    if (!hop.message) {
+      inst.sidecar->inbound(std::move(hop.bytes), from, port, app_handler, std::move(reply));
+      return;
+    }
+    uint64_t wire_bytes = proxy::serialized_size(*hop.message);  // as HTTP/1.1 would frame it: no HPACK model
+    inst.sidecar->inbound_message(std::move(*hop.message), wire_bytes, from, port, app_handler, std::move(reply));
     return;
   }
+  // No sidecar: the app's own server decodes the hop and answers on it.
   HttpRequest request;
-  proxy::DecodeOutcome outcome;
-  if (!proxy::parse_request(bytes, request, &outcome)) {
+  if (hop.message) {
+    request = std::move(*hop.message);
+  } else if (proxy::DecodeOutcome outcome; !proxy::parse_request(hop.bytes, request, &outcome)) {
     HttpResponse bad;
     bad.status = outcome.error_status ? outcome.error_status : 400;  // the codec says which (431, 501, ...)
     reply({true, "", proxy::serialize(bad), std::nullopt, true});
     return;
   }
-  app_handler(std::move(request), from, [reply = std::move(reply)](HttpResponse&& r) {
-    TransportResult tr{true, "", proxy::serialize(r), std::nullopt, true};
-    tr.overcount = r.overcount;
-    reply(std::move(tr));
-  });
-}
-
-void World::run_inbound_message(Instance& inst, uint32_t port, const PeerInfo& from, HttpRequest request, bool mirrored,
-                                std::function<void(TransportResult&&)> reply) {
-  auto app_handler = app_handler_for(&inst.endpoint, mirrored);
-  if (inst.sidecar) {
-    uint64_t wire_bytes = proxy::serialized_size(request);  // as HTTP/1.1 would frame it: no HPACK model
-    inst.sidecar->inbound_message(std::move(request), wire_bytes, from, port, app_handler, std::move(reply));
-    return;
-  }
   proxy::WireProtocol protocol = request.protocol;
   app_handler(std::move(request), from, [reply = std::move(reply), protocol](HttpResponse&& r) {
-    r.protocol = protocol;
     TransportResult tr{true, "", "", std::nullopt, true};
     tr.overcount = r.overcount;
-    tr.decoded = std::move(r);
+    r.protocol = protocol;
+    if (protocol == proxy::WireProtocol::kHttp1) tr.response_bytes = proxy::serialize(r);
+    else tr.decoded = std::move(r);
     reply(std::move(tr));
-  });
-}
-
-void World::deliver_message(const Endpoint& to, uint32_t port, const PeerInfo& from, HttpRequest request, bool mirrored,
-                            std::function<void(TransportResult&&)> done) {
-  if (network_ != nullptr) {
-    // Live networks speak HTTP/1.1 until they encode HTTP/2 with the h2 codec.
-    network_->carry(to, port, from, proxy::serialize(request), mirrored, std::move(done));
-    return;
-  }
-  Instance* inst = instance_for(to);
-  if (inst == nullptr) {
-    scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({false, "connection failure", ""}); });
-    return;
-  }
-  Duration latency = options_.link_latency;
-  auto reply = [this, latency, done = std::move(done)](TransportResult&& tr) mutable {
-    scheduler_.schedule(latency, [done = std::move(done), tr = std::move(tr)]() mutable { done(std::move(tr)); });
-  };
-  scheduler_.schedule(latency, [this, inst, port, from, request = std::move(request), mirrored,
-                                reply = std::move(reply)]() mutable {
-    run_inbound_message(*inst, port, from, std::move(request), mirrored, std::move(reply));
   });
 }
 
 void World::send_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request,
                          std::function<void(TransportResult&&)> done) {
-  if (request.protocol == proxy::WireProtocol::kHttp1) deliver(to, port, from, proxy::serialize(request), false, std::move(done));
-  else deliver_message(to, port, from, request, false, std::move(done));
+  deliver(to, port, from, HopRequest::of(request), false, std::move(done));
 }
 
 void World::send_mirror_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request) {
-  if (request.protocol == proxy::WireProtocol::kHttp1) deliver(to, port, from, proxy::serialize(request), true, [](TransportResult) {});
-  else deliver_message(to, port, from, request, true, [](TransportResult) {});
+  deliver(to, port, from, HopRequest::of(request), true, [](TransportResult) {});
 }
 
 void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
                  std::function<void(TransportResult&&)> done) {
-  deliver(to, port, from, std::move(request_bytes), false, std::move(done));
+  deliver(to, port, from, HopRequest::http1(std::move(request_bytes)), false, std::move(done));
 }
 
 void World::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) {
-  deliver(to, port, from, std::move(request_bytes), true, [](TransportResult) {});
+  deliver(to, port, from, HopRequest::http1(std::move(request_bytes)), true, [](TransportResult) {});
 }
 
 void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const std::string& url_host, uint32_t port,
