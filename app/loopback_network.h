@@ -54,10 +54,10 @@ class LoopbackNetwork final : public sim::World::Network {
   // What one hop took, measured when its answer is back.
   struct HopTime {
     std::string pod;            // "namespace/pod" it went to
-    proxy::Duration network;    // wall time on the wire, both ways: the receiver's time excluded
-    proxy::Duration simulated;  // simulated time the same transit took
-    proxy::Duration overcount;  // reported to the caller: simulated - network, plus the receiver's own
-    proxy::WireProtocol protocol;  // what the hop spoke on the socket (as the listener decoded it)
+    proxy::Duration network{0};    // wall time on the wire, both ways: the receiver's time excluded
+    proxy::Duration simulated{0};  // simulated time the same transit took
+    proxy::Duration overcount{0};  // reported to the caller: simulated - network, plus the receiver's own
+    proxy::WireProtocol protocol = proxy::WireProtocol::kHttp1;  // as the listener decoded it
   };
   void on_hop(std::function<void(const HopTime&)> observer) { on_hop_ = std::move(observer); }
 

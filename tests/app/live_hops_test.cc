@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include <utility>  // Boost 1.74 asio/awaitable.hpp uses std::exchange without it
+
 #include <boost/asio.hpp>
 #include <gtest/gtest.h>
 

@@ -3,9 +3,13 @@
 // scaled by --speed. The wall clock is injected: the span tests set it by
 // hand; the latency tests run real loopback hops and check an equality that
 // holds whatever the timing (the network time is what the hops measured).
+#include <algorithm>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <vector>
+
+#include <utility>  // Boost 1.74 asio/awaitable.hpp uses std::exchange without it
 
 #include <boost/asio.hpp>
 #include <gtest/gtest.h>
