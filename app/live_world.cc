@@ -4,11 +4,12 @@ namespace meshsim::app {
 
 namespace {
 
-reports::TelemetryOptions live_telemetry_options(const sim::Scenario& scenario) {
+reports::TelemetryOptions live_telemetry_options(const sim::Scenario& scenario, const WallClock& clock, double speed) {
   reports::TelemetryOptions options = reports::telemetry_options_for(scenario);
-  // Live spans carry real timestamps (Zipkin: microseconds since the Unix epoch).
-  options.epoch_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // Live spans and samples carry wall time (Zipkin: microseconds since the
+  // Unix epoch): simulated time runs `speed` times as fast as the wall clock.
+  options.epoch_us = clock.unix_now_us();
+  options.wall_per_sim = 1.0 / speed;
   return options;
 }
 
@@ -18,16 +19,23 @@ constexpr auto kWakeMax = std::chrono::milliseconds(100);
 }  // namespace
 
 LiveWorld::LiveWorld(boost::asio::io_context& io, const sim::Scenario& scenario, LiveOptions options)
-    : io_(io), scenario_(scenario), options_(options), telemetry_(live_telemetry_options(scenario)), wake_(io) {
+    : io_(io),
+      scenario_(scenario),
+      options_(options),
+      clock_(options.clock ? *options.clock : WallClock::system()),
+      telemetry_(live_telemetry_options(scenario, clock_, options.speed)),
+      wall_start_(clock_.steady_now()),
+      wake_(io) {
   sim::RunOptions run_options;
   run_options.seed = options.seed;
   run_options.sinks = {&telemetry_, &series_};
   run_options.sinks.insert(run_options.sinks.end(), options.extra_sinks.begin(), options.extra_sinks.end());
   run_options.unix_epoch_us = telemetry_.epoch_us();  // Date headers and spans on one clock
+  run_options.wall_per_sim = 1.0 / options.speed;
   session_ = std::make_unique<sim::ScenarioSession>(scenario_, run_options,
                                                      sim::SessionOptions{options.manual, /*ingress=*/true});
   if (options.sockets) {
-    network_ = std::make_unique<LoopbackNetwork>(io, session_->world(), [this] { pump(); });
+    network_ = std::make_unique<LoopbackNetwork>(io, session_->world(), [this] { pump(); }, clock_);
     session_->world().set_network(network_.get());
   }
   pump();
@@ -43,7 +51,7 @@ std::vector<LoopbackNetwork::PodAddress> LiveWorld::pods() const {
 }
 
 sim::Duration LiveWorld::target_now() const {
-  std::chrono::duration<double, std::micro> wall = std::chrono::steady_clock::now() - wall_start_;
+  std::chrono::duration<double, std::micro> wall = clock_.steady_now() - wall_start_;
   return std::chrono::duration_cast<sim::Duration>(wall * options_.speed);
 }
 

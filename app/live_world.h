@@ -1,7 +1,10 @@
 // A scenario played against the wall clock, for `meshsim serve` and
 // `meshsim demo`: the simulated mesh advances in step with real time (times
 // `speed`), woken by an Asio timer for its next event and by every request
-// that arrives from outside through the ingress gateway. Single-threaded on
+// that arrives from outside through the ingress gateway. What it reports
+// carries wall time: simulated time t is Unix time start + t / speed (spans,
+// OpenMetrics samples), and latencies are simulated service time plus real
+// network time (loopback_network.h), whatever the speed. Single-threaded on
 // the command's io_context.
 #pragma once
 
@@ -26,6 +29,7 @@ struct LiveOptions {
   bool sockets = false;  // every pod a real listener on 127.0.0.1, hops over TCP
   std::optional<uint64_t> seed;
   std::vector<proxy::TelemetrySink*> extra_sinks;  // also given every telemetry event (trace push)
+  const WallClock* clock = nullptr;  // the real clock (tests set their own); null: the system's
 };
 
 class LiveWorld {
@@ -57,16 +61,20 @@ class LiveWorld {
   sim::RunResult finish();
   // With options.sockets: where each pod listens (opened when first addressed).
   std::vector<LoopbackNetwork::PodAddress> pods() const;
+  // With options.sockets: the network carrying the hops (null without).
+  LoopbackNetwork* network() { return network_.get(); }
+  const WallClock& clock() const { return clock_; }
 
  private:
   boost::asio::io_context& io_;
   const sim::Scenario& scenario_;
   LiveOptions options_;
+  const WallClock& clock_;
   reports::MeshTelemetry telemetry_;
   reports::TimeSeries series_;
   std::unique_ptr<sim::ScenarioSession> session_;
   std::unique_ptr<LoopbackNetwork> network_;
-  std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point wall_start_;
   boost::asio::steady_timer wake_;
   bool finished_ = false;
 };

@@ -95,7 +95,7 @@ int serve_command(int argc, char** argv) {
   LiveFrontDoor door(live, *target);
   door.admin_api().guard(*guard);
   for (auto& pusher : pushers) {
-    pusher->set_epoch_us(live.telemetry().epoch_us());
+    pusher->set_unix_time(live.telemetry().unix_time());
     pusher->start();
   }
   try {

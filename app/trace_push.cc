@@ -91,11 +91,11 @@ void TracePusher::post_batch(net::io_context& io, std::function<void()> done) {
   nlohmann::ordered_json body;
   if (format_ == Format::kZipkin) {
     body = nlohmann::ordered_json::array();
-    for (const auto& span : batch) body.push_back(reports::zipkin_span(span, epoch_us_));
+    for (const auto& span : batch) body.push_back(reports::zipkin_span(span, time_));
   } else {
     std::vector<const proxy::StoredTelemetryEvent*> spans;
     for (const auto& span : batch) spans.push_back(&span);
-    body = reports::otlp_traces(spans, epoch_us_);
+    body = reports::otlp_traces(spans, time_);
   }
   x->request = {http::verb::post, url_.target, 11};
   x->request.set(http::field::host, url_.explicit_port ? fmt::format("{}:{}", url_.host, url_.port) : url_.host);

@@ -17,6 +17,7 @@
 #include <boost/asio.hpp>
 
 #include "proxy_core/telemetry.h"
+#include "reports/span_export.h"
 #include "sim/world.h"
 
 namespace meshsim::app {
@@ -39,7 +40,9 @@ class TracePusher final : public proxy::TelemetrySink {
 
   void record(const proxy::TelemetryEvent& event) override;  // queues a sampled span
   // Span times: simulated time zero in Unix microseconds (set before the first push).
-  void set_epoch_us(int64_t epoch_us) { epoch_us_ = epoch_us; }
+  void set_epoch_us(int64_t epoch_us) { time_ = reports::UnixTime(epoch_us); }
+  // The same with the live run's scale (span_export.h UnixTime).
+  void set_unix_time(reports::UnixTime time) { time_ = time; }
   // Pushes every `period` from now on, on the io_context.
   void start(std::chrono::milliseconds period = std::chrono::milliseconds(1000));
   // At shutdown: pushes what waits, on a private io_context, within `limit`.
@@ -59,7 +62,7 @@ class TracePusher final : public proxy::TelemetrySink {
   // Resolved once at start: serve's io_context runs one thread, without
   // the resolver's background thread.
   std::vector<boost::asio::ip::tcp::endpoint> addresses_;
-  int64_t epoch_us_ = 0;
+  reports::UnixTime time_;
   std::deque<proxy::StoredTelemetryEvent> queue_;
   bool in_flight_ = false;
   std::chrono::milliseconds period_{1000};

@@ -58,7 +58,7 @@ std::optional<LatencyModel> latency(YamlReader& r, const YAML::Node& n, const st
 
 services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::string& path) {
   services::CallSpec c;
-  if (!r.fields(n, path, {"name", "service", "port", "method", "path", "headers", "size"})) return c;
+  if (!r.fields(n, path, {"name", "service", "port", "method", "path", "headers", "size", "grpc"})) return c;
   c.name = r.str(n["name"], child(path, "name")).value_or("");
   if (auto s = r.str(n["service"], child(path, "service"))) c.service = *s;
   else r.error(n, path, "a call needs service");
@@ -67,6 +67,8 @@ services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::stri
   c.path = r.str(n["path"], child(path, "path")).value_or("/");
   for (auto& [k, v] : r.str_map(n["headers"], child(path, "headers"))) c.headers.emplace_back(k, v);
   c.request_bytes = static_cast<size_t>(r.integer(n["size"], child(path, "size"), 0, 64 << 20).value_or(0));
+  c.grpc = r.boolean(n["grpc"], child(path, "grpc")).value_or(false);
+  if (c.grpc) c.method = "POST";
   return c;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <cstring>
@@ -191,6 +192,10 @@ struct HttpResponse {
   HeaderMap headers;
   std::string body;
   HeaderMap trailers;  // after the body; gRPC carries grpc-status here unless Trailers-Only
+  // In-process only, never encoded: simulated time the path below this
+  // response counted beyond what it took (TransportResult::overcount), handed
+  // between an app and its sidecar so durations across it can subtract it.
+  std::chrono::microseconds overcount{0};
 };
 
 // The value of query parameter `name` in `query` (the part after "?"), or

@@ -254,7 +254,7 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
 
 void Sidecar::add_connection_manager_headers(HttpResponse& response, std::string_view server_name) {
   if (!response.headers.has("date")) {
-    int64_t second = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+    int64_t second = env_.unix_now_us() / 1'000'000;
     if (second != date_second_) {
       date_second_ = second;
       date_ = http_date(second);
@@ -309,6 +309,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   const GatewayListener* gateway_listener = nullptr;  // set: a gateway proxy routes by its Gateway servers
   WireProtocol downstream_protocol = WireProtocol::kHttp1;  // what the app spoke to this sidecar
   bool grpc = false;  // content-type application/grpc*: local replies are Trailers-Only
+  Duration overcount{0};  // the attempts' TransportResult::overcount, summed (they ran one after another)
 
   SidecarEnv& env() { return sidecar->env_; }
   boost::intrusive_ptr<OutboundCall> ref() { return boost::intrusive_ptr<OutboundCall>(this); }
@@ -768,6 +769,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void on_attempt_result(const Endpoint& e, TransportResult tr) {
     cancel_per_try();
     in_flight_to = nullptr;
+    overcount += tr.overcount;
     upstream_plaintext = tr.plaintext;
     result.dry_run = std::move(tr.dry_run);
     result.authz = std::move(tr.authz);
@@ -797,7 +799,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       if (decision.retry && decision.retry->num_retries > 0) flags.push_back("URX");
     }
     result.served_by = &e;
-    add_upstream_service_time(response, env().clock->now() - router_start);
+    add_upstream_service_time(response, env().clock->now() - router_start - overcount);
     for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
     for (const HeaderOps* ops : decision.response_ops) {
       for (const auto& [name, value] : ops->set) response.headers.set(name, value);
@@ -868,7 +870,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     cancel_per_try();
     result.flags = join_flags(flags);
     if (decision.cluster) result.cluster = decision.cluster->name;
-    result.duration = env().clock->now() - start;
+    result.duration = env().clock->now() - start - overcount;
+    result.overcount = overcount;
     emit_telemetry();
     // Both leave this call first: the callback may release the last reference to it.
     auto callback = std::move(done);
@@ -991,6 +994,23 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
 
 void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
                               std::function<void(TransportResult&&)> done) {
+  const GatewayListener* listener = self_ ? env_.snapshot->current().gateway_routes().listener(*self_, port) : nullptr;
+  HttpRequest request;
+  DecodeOutcome outcome;
+  if (listener != nullptr && listener->plaintext_http && !parse_request(request_bytes, request, &outcome)) {
+    HttpResponse bad = text_reply(outcome.error_status ? outcome.error_status : 400, "");
+    add_connection_manager_headers(bad, outbound_server_name());
+    TransportResult tr;
+    tr.connected = true;
+    tr.response_bytes = serialize(bad);
+    done(std::move(tr));
+    return;
+  }
+  gateway_inbound_message(std::move(request), peer, port, std::move(done), request_bytes.size());
+}
+
+void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& peer, uint32_t port,
+                                      std::function<void(TransportResult&&)> done, uint64_t wire_bytes) {
   auto table = env_.snapshot->get();
   const GatewayListener* listener = self_ ? table->gateway_routes().listener(*self_, port) : nullptr;
   if (listener == nullptr || !listener->plaintext_http) {
@@ -1001,17 +1021,15 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
     done(std::move(tr));
     return;
   }
-  HttpRequest request;
-  DecodeOutcome outcome;
-  if (!parse_request(request_bytes, request, &outcome)) {
-    HttpResponse bad = text_reply(outcome.error_status ? outcome.error_status : 400, "");
-    add_connection_manager_headers(bad, outbound_server_name());
-    TransportResult tr;
-    tr.connected = true;
-    tr.response_bytes = serialize(bad);
-    done(std::move(tr));
-    return;
-  }
+  if (wire_bytes == 0) wire_bytes = serialized_size(request);  // a decoded hop: as HTTP/1.1 would frame it
+  // The reply goes back on the hop's protocol: bytes for HTTP/1.1, the
+  // decoded message for HTTP/2.
+  const WireProtocol hop = request.protocol;
+  auto reply = [hop](TransportResult& tr, HttpResponse&& response) {
+    if (needs_translation(response.protocol, hop)) translate_response(response, hop);
+    if (hop == WireProtocol::kHttp1) tr.response_bytes = serialize(response);
+    else tr.decoded = std::move(response);
+  };
   // An edge proxy (use_remote_address): the downstream address joins
   // x-forwarded-for and x-forwarded-proto is the downstream scheme
   // (conn_manager_utility.cc mutateRequestHeaders).
@@ -1021,7 +1039,7 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
   // A gateway's listener runs the same inbound HTTP filters as a sidecar's
   // (Istio applies RequestAuthentication and AuthorizationPolicy to gateway
   // workloads by selector): jwt_authn, then RBAC, before routing.
-  int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+  int64_t now_s = env_.unix_now_us() / 1'000'000;
   std::vector<ShadowDecision> dry_run;
   std::string verdict;
   if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &dry_run, &verdict)) {
@@ -1030,7 +1048,7 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
     tr.connected = true;
     tr.dry_run = std::move(dry_run);
     tr.authz = std::move(verdict);
-    tr.response_bytes = serialize(*refused);
+    reply(tr, std::move(*refused));
     done(std::move(tr));
     return;
   }
@@ -1039,17 +1057,19 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
   call->alive = alive_;
   call->table = std::move(table);
   call->gateway_listener = listener;
-  call->request_wire_bytes = request_bytes.size();
+  call->request_wire_bytes = wire_bytes;
   call->url_host = request.authority;
+  call->downstream_protocol = hop;
   call->request = std::move(request);
   normalize_target(call->request);
   call->port = port;
-  call->done = [done = std::move(done)](OutboundResult&& out) {
+  call->done = [done = std::move(done), reply](OutboundResult&& out) {
     TransportResult tr;
     tr.proxy_flags = out.flags;
+    tr.overcount = out.overcount;
     if (out.response) {
       tr.connected = true;
-      tr.response_bytes = serialize(*out.response);
+      reply(tr, std::move(*out.response));
     } else {
       tr.failure = out.error.empty() ? "connection reset" : out.error;
     }
@@ -1081,6 +1101,7 @@ struct InboundExchange {
   WireProtocol protocol = WireProtocol::kHttp1;  // of the hop from the peer
   bool grpc = false;
   uint64_t request_messages = 0;
+  Duration overcount{0};  // what the app's calls overcounted (HttpResponse::overcount)
 
   // Sends the response back to the peer on the request's hop; returns its
   // wire size. The inbound listener's server_name is "istio-envoy"
@@ -1094,6 +1115,7 @@ struct InboundExchange {
     tr.connected = true;
     tr.dry_run = dry_run;
     tr.authz = authz;
+    tr.overcount = overcount;
     uint64_t wire_bytes = 0;
     if (protocol == WireProtocol::kHttp1) {
       tr.response_bytes = serialize(r);
@@ -1228,7 +1250,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     ev.request_bytes = x.request_bytes;
     ev.response_bytes = response_bytes;
     ev.start = x.start;
-    ev.duration = env_.clock->now() - x.start;
+    ev.duration = env_.clock->now() - x.start - x.overcount;
     ev.trace_id = x.trace_id;
     ev.span_id = x.span_id;
     ev.parent_span_id = x.parent_span;
@@ -1242,7 +1264,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   };
   if (self_ != nullptr) {
     // Token lifetimes are checked against the simulated clock in Unix time.
-    int64_t now_s = (env_.unix_epoch_us + env_.clock->now().count()) / 1'000'000;
+    int64_t now_s = env_.unix_now_us() / 1'000'000;
     if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &x.dry_run, &x.authz)) {
       // A gRPC call gets Envoy's gRPC local reply: 200 with grpc-status 7
       // for RBAC's 403, 16 for jwt_authn's 401 (fact 71; grpc/status.cc).
@@ -1266,7 +1288,8 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   app(std::move(request), peer, [this, record, answer_of, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
     auto a = alive.lock();
     bool here = a && *a;
-    if (here) add_upstream_service_time(response, env_.clock->now() - exchange->start);
+    exchange->overcount = response.overcount;
+    if (here) add_upstream_service_time(response, env_.clock->now() - exchange->start - exchange->overcount);
     Answer answer = answer_of(*exchange, response);
     uint64_t sent = exchange->reply(here ? this : nullptr, std::move(response));
     if (here) record(*exchange, answer, "-", sent);

@@ -44,6 +44,15 @@ struct TransportResult {
   // The server-side RBAC's enforced verdict in words (AuthzDecision::text),
   // empty when no AuthorizationPolicy selects the workload; for explanations.
   std::string authz;
+
+  // Simulated time this hop counted beyond what it took, down the whole call
+  // tree below it. Zero in the simulated network. A live network (meshsim
+  // serve) carries bytes over real sockets while the simulated clock runs at
+  // --speed, so a hop's real network time shows up `speed` times over; it
+  // reports the difference, and every duration measured across the hop
+  // (Envoy's request duration, x-envoy-upstream-service-time) subtracts it:
+  // a duration is simulated service time plus real network time.
+  Duration overcount{0};
 };
 
 // The response a transport delivered: `decoded` when set, else parsed from
@@ -96,6 +105,13 @@ struct SidecarEnv {
   double trace_sampling_percent = 1.0;
   // The grpc-status of a route timeout's local reply to a gRPC request (grpc.h).
   GrpcTimeoutCode grpc_timeout_code = GrpcTimeoutCode::kUnavailable;
+  // Wall microseconds per clock microsecond in Unix time (Date headers, JWT
+  // lifetimes): 1/--speed in `meshsim serve`, where the clock runs at --speed.
+  double wall_per_clock = 1.0;
+  int64_t unix_now_us() const {
+    int64_t t = clock->now().count();
+    return unix_epoch_us + (wall_per_clock == 1.0 ? t : static_cast<int64_t>(static_cast<double>(t) * wall_per_clock));
+  }
 };
 
 // Whether a request is traced, as the first Envoy on its path decides it and
@@ -122,6 +138,8 @@ struct OutboundResult {
   Duration duration{0};
   std::vector<ShadowDecision> dry_run;  // the serving sidecar's dry-run AuthorizationPolicy verdicts
   std::string authz;  // the serving sidecar's enforced AuthorizationPolicy verdict in words; empty: none selects it
+
+  Duration overcount{0};  // subtracted from `duration`: the attempts' TransportResult::overcount
 };
 
 // Envoy's RBAC filter on a workload's inbound side: the workload's
@@ -160,6 +178,10 @@ class Sidecar {
   // hosts and forwards it as a client would; no listener -> connection refused.
   void gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
                        std::function<void(TransportResult&&)> done);
+  // The same for a request a transport already decoded (an HTTP/2 hop, h2c
+  // on the gateway's port); the reply goes back decoded, on that protocol.
+  void gateway_inbound_message(HttpRequest&& request, const PeerInfo& peer, uint32_t port,
+                               std::function<void(TransportResult&&)> done, uint64_t wire_bytes = 0);
   // The same for a request a transport already decoded (an HTTP/2 hop);
   // `wire_bytes` is its size on the wire, for istio_request_bytes. The reply
   // goes back decoded, on the request's protocol.

@@ -320,7 +320,7 @@ std::string MeshTelemetry::prometheus() const {
 ordered_json MeshTelemetry::zipkin() const {
   ordered_json spans = ordered_json::array();
   for (const auto& [trace_id, kept] : traces_)
-    for (const Span& span : kept.spans) spans.push_back(zipkin_span(span.event, options_.epoch_us));
+    for (const Span& span : kept.spans) spans.push_back(zipkin_span(span.event, unix_time()));
   return spans;
 }
 
@@ -328,7 +328,7 @@ ordered_json MeshTelemetry::otlp() const {
   std::vector<const proxy::StoredTelemetryEvent*> spans;
   for (const auto& [trace_id, kept] : traces_)
     for (const Span& span : kept.spans) spans.push_back(&span.event);
-  return otlp_traces(spans, options_.epoch_us);
+  return otlp_traces(spans, unix_time());
 }
 
 namespace {

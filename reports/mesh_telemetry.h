@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "proxy_core/telemetry.h"
+#include "reports/span_export.h"
 #include "sim/histogram.h"
 #include "sim/scenario.h"
 
@@ -36,6 +37,9 @@ struct TelemetryOptions {
   // starts here (2018-05-03T00:00:00Z, the week of the talk) so files are
   // byte-identical across runs.
   int64_t epoch_us = 1525305600LL * 1000000;
+  // Wall microseconds per simulated one in timestamps (span_export.h
+  // UnixTime): 1/--speed in `serve`, so spans and samples carry wall time.
+  double wall_per_sim = 1.0;
   // > 0: every series is sampled each this many simulated microseconds, for
   // the OpenMetrics file (write_openmetrics); 0: only the current values.
   int64_t scrape_interval_us = 0;
@@ -57,6 +61,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   explicit MeshTelemetry(TelemetryOptions options = {}) : options_(options) {}
   void record(const proxy::TelemetryEvent& event) override;
   int64_t epoch_us() const { return options_.epoch_us; }
+  UnixTime unix_time() const { return {options_.epoch_us, options_.wall_per_sim}; }
 
   // Prometheus text exposition (metrics.prom / GET /metrics).
   std::string prometheus() const;

@@ -48,12 +48,12 @@ void MeshTelemetry::write_openmetrics(std::ostream& out, int64_t end_us) const {
   uint32_t last = 0;
   if (interval > 0) {
     for (int64_t k = 0; k * interval <= end_us; ++k) {
-      points.push_back({static_cast<uint32_t>(k), seconds_text(options_.epoch_us + k * interval)});
+      points.push_back({static_cast<uint32_t>(k), seconds_text(unix_time().at(k * interval))});
       last = static_cast<uint32_t>(k);
     }
-    if (static_cast<int64_t>(last) * interval < end_us) points.push_back({last + 1, seconds_text(options_.epoch_us + end_us)});
+    if (static_cast<int64_t>(last) * interval < end_us) points.push_back({last + 1, seconds_text(unix_time().at(end_us))});
   } else {
-    points.push_back({scrapes_taken_, seconds_text(options_.epoch_us + end_us)});
+    points.push_back({scrapes_taken_, seconds_text(unix_time().at(end_us))});
   }
 
   // Calls `emit(counts, time)` for each point of `s` from its first scrape on.

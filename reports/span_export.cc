@@ -9,7 +9,7 @@ namespace meshsim::reports {
 
 using nlohmann::ordered_json;
 
-ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, int64_t epoch_us) {
+ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, UnixTime time) {
   bool server = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
   std::string local = server ? e.destination_app + "." + e.destination_namespace : e.source_app + "." + e.source_namespace;
   ordered_json j;
@@ -19,7 +19,7 @@ ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, int64_t epoch_us)
   j["kind"] = server ? "SERVER" : "CLIENT";
   // Envoy names sidecar spans after the host and port ("bar.default.svc.cluster.local:80/*").
   j["name"] = (e.destination_service.empty() ? std::string("unknown") : e.destination_service) + ":80/*";
-  j["timestamp"] = epoch_us + e.start.count();
+  j["timestamp"] = time.at(e.start.count());
   j["duration"] = std::max<int64_t>(1, e.duration.count());
   j["localEndpoint"] = {{"serviceName", local}};
   j["tags"] = {{"component", "proxy"},
@@ -52,14 +52,14 @@ ordered_json string_attribute(const std::string& key, const std::string& value) 
 
 }  // namespace
 
-ordered_json otlp_traces(const std::vector<const proxy::StoredTelemetryEvent*>& spans, int64_t epoch_us) {
+ordered_json otlp_traces(const std::vector<const proxy::StoredTelemetryEvent*>& spans, UnixTime time) {
   // opentelemetry-proto trace/v1/trace.proto, encoded as its JSON mapping
   // (docs/specification.md): lowerCamelCase names, ids as hex, enums as
   // integers, 64-bit integers as strings.
   ordered_json resource_spans = ordered_json::array();
   std::map<std::string, size_t> index_of_service;
   for (const proxy::StoredTelemetryEvent* e : spans) {
-    ordered_json z = zipkin_span(*e, epoch_us);  // the same span, names and tags
+    ordered_json z = zipkin_span(*e, time);  // the same span, names and tags
     std::string service = z["localEndpoint"]["serviceName"];
     auto [at, added] = index_of_service.emplace(service, resource_spans.size());
     if (added)

@@ -38,6 +38,11 @@ struct CallSpec {
   std::string path = "/";
   std::vector<std::pair<std::string, std::string>> headers;
   size_t request_bytes = 0;
+  // A unary gRPC call, as a gRPC client sends it (grpc PROTOCOL-HTTP2.md):
+  // HTTP/2, POST to `path` (/package.Service/Method), content-type
+  // application/grpc, te: trailers, one message of request_bytes; a reply
+  // whose grpc-status is not OK counts as a failed call.
+  bool grpc = false;
 };
 
 // One step of the script: a single call, a parallel group, or a pause.

@@ -13,7 +13,10 @@ struct CallOutcome {
   std::string version;  // x-meshsim-version of the answering app, if any
 };
 
-bool failed(const CallOutcome& c) { return !c.response || c.response->status >= 400; }
+// A gRPC call fails on a grpc-status other than OK (in headers or trailers) as well.
+bool failed(const CallOutcome& c, bool grpc) {
+  return !c.response || c.response->status >= 400 || (grpc && proxy::grpc_status_of(*c.response) != 0);
+}
 
 }  // namespace
 
@@ -23,7 +26,19 @@ struct WorkloadApp::Execution {
   std::map<std::string, CallOutcome, std::less<>> calls;  // by call name
   std::optional<int> failure_status;  // set when a call failed and on_call_error says so
   int attempt = 0;  // of this x-request-id at this app (counted when a behaviour fails first attempts)
+  // What the calls made so far overcounted (HttpResponse::overcount): this
+  // execution's own clock reads the simulated clock minus this.
+  Duration overcount{0};
 };
+
+namespace {
+// The calls of one script step run in parallel; the step ends when the last
+// answers, at the latest of their ends on the execution's own clock.
+struct StepJoin {
+  size_t remaining = 0;
+  proxy::TimePoint latest_end = proxy::TimePoint::min();
+};
+}  // namespace
 
 proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   nlohmann::ordered_json body;
@@ -85,7 +100,8 @@ void WorkloadApp::run_step(const std::shared_ptr<Execution>& ex, size_t step) {
     timers_.schedule(s.sleep, [this, ex, step] { run_step(ex, step + 1); });
     return;
   }
-  auto remaining = std::make_shared<size_t>(s.calls.size());
+  auto join = std::make_shared<StepJoin>();
+  join->remaining = s.calls.size();
   for (const CallSpec& call : s.calls) {
     proxy::HttpRequest out;
     out.method = call.method;
@@ -106,19 +122,33 @@ void WorkloadApp::run_step(const std::shared_ptr<Execution>& ex, size_t step) {
       if (auto v = ex->request.headers.get(name)) out.headers.set(name, *v);
     for (const auto& [k, v] : call.headers) out.headers.set(k, v);
     if (call.request_bytes > 0) out.body.assign(call.request_bytes, 'x');
+    if (call.grpc) {  // as the scenario's gRPC traffic sources send it (scenario_runner.cc)
+      out.protocol = proxy::WireProtocol::kHttp2;
+      out.method = "POST";
+      out.headers.set("content-type", "application/grpc");
+      out.headers.set("te", "trailers");
+      out.body = proxy::grpc_frame(out.body);
+    }
     std::string name = call.name.empty() ? call.service : call.name;
     caller_(std::move(out), call.service, call.port,
-            [this, ex, step, remaining, name](std::optional<proxy::HttpResponse>&& response) {
+            [this, ex, step, join, name, grpc = call.grpc](std::optional<proxy::HttpResponse>&& response) {
+              if (clock_ != nullptr) {
+                Duration call_overcount = response ? response->overcount : Duration(0);
+                join->latest_end = std::max(join->latest_end, clock_->now() - ex->overcount - call_overcount);
+              }
               CallOutcome outcome;
               if (response) outcome.version = std::string(response->headers.get("x-meshsim-version").value_or(""));
               outcome.response = std::move(response);
-              if (failed(outcome) && !ex->failure_status) {
+              if (failed(outcome, grpc) && !ex->failure_status) {
                 if (behavior_.on_call_error == Behavior::OnCallError::kFail) ex->failure_status = behavior_.call_error_status;
                 else if (behavior_.on_call_error == Behavior::OnCallError::kPropagate)
-                  ex->failure_status = outcome.response ? outcome.response->status : 503;
+                  // A gRPC failure arrives as HTTP 200: it goes on as 503 (UNAVAILABLE to a gRPC caller).
+                  ex->failure_status = outcome.response && outcome.response->status >= 400 ? outcome.response->status : 503;
               }
               ex->calls[name] = std::move(outcome);
-              if (--*remaining == 0) run_step(ex, step + 1);
+              if (--join->remaining > 0) return;
+              if (clock_ != nullptr) ex->overcount = clock_->now() - join->latest_end;
+              run_step(ex, step + 1);
             });
   }
 }
@@ -182,6 +212,7 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
   if (proxy::is_grpc(ex->request.headers)) answer_grpc(*ex, response);
   response.headers.set("x-meshsim-version", endpoint_.version());
   for (const auto& [name, value] : behavior_.response_headers) response.headers.add(name, value);
+  response.overcount = ex->overcount;
   ex->respond(std::move(response));
 }
 

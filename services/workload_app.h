@@ -34,9 +34,12 @@ using Caller = std::function<void(proxy::HttpRequest&&, std::string host, uint32
 
 class WorkloadApp {
  public:
+  // `clock` (optional) lets the app tell its sidecar how much its calls
+  // overcounted (HttpResponse::overcount; live networks only).
   WorkloadApp(const proxy::Endpoint& endpoint, Behavior behavior, proxy::Timers& timers, proxy::Random& random,
-              Caller caller = nullptr)
-      : endpoint_(endpoint), behavior_(std::move(behavior)), timers_(timers), random_(random), caller_(std::move(caller)) {}
+              Caller caller = nullptr, const proxy::Clock* clock = nullptr)
+      : endpoint_(endpoint), behavior_(std::move(behavior)), timers_(timers), random_(random), caller_(std::move(caller)),
+        clock_(clock) {}
 
   void handle(proxy::HttpRequest&& request, std::function<void(proxy::HttpResponse&&)> respond);
   const proxy::Endpoint& endpoint() const { return endpoint_; }
@@ -55,6 +58,7 @@ class WorkloadApp {
   proxy::Timers& timers_;
   proxy::Random& random_;
   Caller caller_;
+  const proxy::Clock* clock_;
   // Attempts seen per x-request-id, bounded: forgotten oldest-first past the limit.
   static constexpr size_t kAttemptMemory = 4096;
   std::map<std::string, int> attempts_;

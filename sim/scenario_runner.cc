@@ -59,7 +59,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
  public:
   Runner(const Scenario& sc, const RunOptions& options, const SessionOptions& session)
       : sc_(sc), options_(options), session_(session), seed_(options.seed.value_or(sc.seed)),
-        world_(WorldOptions{seed_, sc.link_latency, options.unix_epoch_us, sc.trace_sampling_percent}), traffic_random_(SplitMix64::fork(seed_, "traffic")) {}
+        world_(WorldOptions{seed_, sc.link_latency, options.unix_epoch_us, sc.trace_sampling_percent, options.wall_per_sim}), traffic_random_(SplitMix64::fork(seed_, "traffic")) {}
 
   void start() {
     result_.scenario = sc_.name;

@@ -24,6 +24,7 @@ struct RunOptions {
   std::vector<proxy::TelemetrySink*> sinks;
   // Virtual time zero in Unix time (Date headers); live commands pass the wall clock.
   int64_t unix_epoch_us = proxy::kDefaultUnixEpochUs;
+  double wall_per_sim = 1.0;  // live commands: 1/--speed (WorldOptions::wall_per_sim)
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});

@@ -66,6 +66,7 @@ void World::rebuild_instances() {
       else {
         proxy::SidecarEnv env{&scheduler_, &scheduler_, &sidecar_random_, this, telemetry_, &snapshot_, options_.unix_epoch_us,
                               options_.trace_sampling_percent};
+        env.wall_per_clock = options_.wall_per_sim;
         inst->sidecar = std::make_unique<proxy::Sidecar>(&inst->endpoint, e.ns, e.labels, env);
       }
     }
@@ -77,11 +78,13 @@ void World::rebuild_instances() {
     Instance* raw = inst.get();
     services::Caller caller = [this, raw](HttpRequest&& request, std::string host, uint32_t port,
                                           std::function<void(std::optional<HttpResponse>&&)> done) {
-      send_from(*raw, std::move(request), host, port,
-                [done = std::move(done)](proxy::OutboundResult&& out) { done(std::move(out.response)); });
+      send_from(*raw, std::move(request), host, port, [done = std::move(done)](proxy::OutboundResult&& out) {
+        if (out.response) out.response->overcount = out.overcount;  // for the app's own clock
+        done(std::move(out.response));
+      });
     };
     if (!e.gateway_proxy)  // a gateway pod runs no app
-      inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller);
+      inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller, &scheduler_);
     next[{e.ns, e.pod}] = std::move(inst);
   }
   // Old instances may still have events in flight; keep them until the world ends.
@@ -115,10 +118,15 @@ World::Instance* World::current_instance(std::string_view ns, std::string_view p
 
 World::Instance* World::instance_for(const Endpoint& e) { return current_instance(e.ns, e.pod); }
 
-void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+World::HopRequest World::HopRequest::of(const HttpRequest& request) {
+  if (request.protocol == proxy::WireProtocol::kHttp1) return http1(proxy::serialize(request));
+  return {"", request};
+}
+
+void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, HopRequest request, bool mirrored,
                     std::function<void(TransportResult&&)> done) {
   if (network_ != nullptr) {
-    network_->carry(to, port, from, std::move(bytes), mirrored, std::move(done));
+    network_->carry(to, port, from, std::move(request), mirrored, std::move(done));
     return;
   }
   Instance* inst = instance_for(to);
@@ -131,16 +139,17 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, std
   auto reply = [this, latency, done = std::move(done)](TransportResult&& tr) mutable {
     scheduler_.schedule(latency, [done = std::move(done), tr = std::move(tr)]() mutable { done(std::move(tr)); });
   };
-  scheduler_.schedule(latency, [this, inst, port, from, bytes = std::move(bytes), mirrored, reply = std::move(reply)]() mutable {
-    run_inbound(*inst, port, from, std::move(bytes), mirrored, std::move(reply));
+  scheduler_.schedule(latency, [this, inst, port, from, request = std::move(request), mirrored,
+                                reply = std::move(reply)]() mutable {
+    run_inbound(*inst, port, from, std::move(request), mirrored, std::move(reply));
   });
 }
 
-void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, HopRequest request, bool mirrored,
                    std::function<void(TransportResult&&)> done) {
   Instance* inst = instance_for(to);
   if (inst == nullptr) return done({false, "connection failure", ""});
-  run_inbound(*inst, port, from, std::move(bytes), mirrored, std::move(done));
+  run_inbound(*inst, port, from, std::move(request), mirrored, std::move(done));
 }
 
 proxy::AppHandler World::app_handler_for(const Endpoint* pod, bool mirrored) {
@@ -170,84 +179,60 @@ proxy::AppHandler World::app_handler_for(const Endpoint* pod, bool mirrored) {
   };
 }
 
-void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std::string bytes, bool mirrored,
+void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, HopRequest hop, bool mirrored,
                         std::function<void(TransportResult&&)> reply) {
   if (inst.endpoint.gateway_proxy && inst.sidecar) {
-    inst.sidecar->gateway_inbound(std::move(bytes), from, port, std::move(reply));
+    if (hop.message) inst.sidecar->gateway_inbound_message(std::move(*hop.message), from, port, std::move(reply));
+    else inst.sidecar->gateway_inbound(std::move(hop.bytes), from, port, std::move(reply));
     return;
   }
   auto app_handler = app_handler_for(&inst.endpoint, mirrored);
   if (inst.sidecar) {
-    inst.sidecar->inbound(std::move(bytes), from, port, app_handler, std::move(reply));
+    if (!hop.message) {
+      inst.sidecar->inbound(std::move(hop.bytes), from, port, app_handler, std::move(reply));
+      return;
+    }
+    uint64_t wire_bytes = proxy::serialized_size(*hop.message);  // as HTTP/1.1 would frame it: no HPACK model
+    inst.sidecar->inbound_message(std::move(*hop.message), wire_bytes, from, port, app_handler, std::move(reply));
     return;
   }
+  // No sidecar: the app's own server decodes the hop and answers on it.
   HttpRequest request;
-  proxy::DecodeOutcome outcome;
-  if (!proxy::parse_request(bytes, request, &outcome)) {
+  if (hop.message) {
+    request = std::move(*hop.message);
+  } else if (proxy::DecodeOutcome outcome; !proxy::parse_request(hop.bytes, request, &outcome)) {
     HttpResponse bad;
     bad.status = outcome.error_status ? outcome.error_status : 400;  // the codec says which (431, 501, ...)
     reply({true, "", proxy::serialize(bad), std::nullopt, true});
     return;
   }
-  app_handler(std::move(request), from,
-              [reply = std::move(reply)](HttpResponse&& r) { reply({true, "", proxy::serialize(r), std::nullopt, true}); });
-}
-
-void World::run_inbound_message(Instance& inst, uint32_t port, const PeerInfo& from, HttpRequest request, bool mirrored,
-                                std::function<void(TransportResult&&)> reply) {
-  auto app_handler = app_handler_for(&inst.endpoint, mirrored);
-  if (inst.sidecar) {
-    uint64_t wire_bytes = proxy::serialized_size(request);  // as HTTP/1.1 would frame it: no HPACK model
-    inst.sidecar->inbound_message(std::move(request), wire_bytes, from, port, app_handler, std::move(reply));
-    return;
-  }
   proxy::WireProtocol protocol = request.protocol;
   app_handler(std::move(request), from, [reply = std::move(reply), protocol](HttpResponse&& r) {
+    TransportResult tr{true, "", "", std::nullopt, true};
+    tr.overcount = r.overcount;
     r.protocol = protocol;
-    reply({true, "", "", std::move(r), true});
-  });
-}
-
-void World::deliver_message(const Endpoint& to, uint32_t port, const PeerInfo& from, HttpRequest request, bool mirrored,
-                            std::function<void(TransportResult&&)> done) {
-  if (network_ != nullptr) {
-    // Live networks speak HTTP/1.1 until they encode HTTP/2 with the h2 codec.
-    network_->carry(to, port, from, proxy::serialize(request), mirrored, std::move(done));
-    return;
-  }
-  Instance* inst = instance_for(to);
-  if (inst == nullptr) {
-    scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({false, "connection failure", ""}); });
-    return;
-  }
-  Duration latency = options_.link_latency;
-  auto reply = [this, latency, done = std::move(done)](TransportResult&& tr) mutable {
-    scheduler_.schedule(latency, [done = std::move(done), tr = std::move(tr)]() mutable { done(std::move(tr)); });
-  };
-  scheduler_.schedule(latency, [this, inst, port, from, request = std::move(request), mirrored,
-                                reply = std::move(reply)]() mutable {
-    run_inbound_message(*inst, port, from, std::move(request), mirrored, std::move(reply));
+    if (protocol == proxy::WireProtocol::kHttp1) tr.response_bytes = proxy::serialize(r);
+    else tr.decoded = std::move(r);
+    reply(std::move(tr));
   });
 }
 
 void World::send_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request,
                          std::function<void(TransportResult&&)> done) {
-  if (request.protocol == proxy::WireProtocol::kHttp1) deliver(to, port, from, proxy::serialize(request), false, std::move(done));
-  else deliver_message(to, port, from, request, false, std::move(done));
+  deliver(to, port, from, HopRequest::of(request), false, std::move(done));
 }
 
 void World::send_mirror_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request) {
-  if (request.protocol == proxy::WireProtocol::kHttp1) deliver(to, port, from, proxy::serialize(request), true, [](TransportResult) {});
-  else deliver_message(to, port, from, request, true, [](TransportResult) {});
+  deliver(to, port, from, HopRequest::of(request), true, [](TransportResult) {});
 }
 
 void World::send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
                  std::function<void(TransportResult&&)> done) {
-  deliver(to, port, from, std::move(request_bytes), false, std::move(done));
+  deliver(to, port, from, HopRequest::http1(std::move(request_bytes)), false, std::move(done));
 }
 
 void World::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) {
-  deliver(to, port, from, std::move(request_bytes), true, [](TransportResult) {});
+  deliver(to, port, from, HopRequest::http1(std::move(request_bytes)), true, [](TransportResult) {});
 }
 
 void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const std::string& url_host, uint32_t port,
@@ -295,12 +280,14 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
          proxy::OutboundResult r;
          r.attempts = 1;
          r.flags = "-";
-         r.duration = scheduler_.now() - start;
+         r.duration = scheduler_.now() - start - tr.overcount;
+         r.overcount = tr.overcount;
          if (!tr.connected) {
            r.error = "Recv failure: Connection reset by peer";
          } else {
            HttpResponse response;
            if (proxy::take_response(tr, response)) {
+             response.overcount = tr.overcount;
              r.response = std::move(response);
              r.served_by = target;
            } else {
@@ -407,7 +394,8 @@ void World::send_outside(HttpRequest&& request, const std::string& url_host, uin
          proxy::OutboundResult& r = result.outbound;
          r.attempts = 1;
          r.flags = tr.proxy_flags.empty() ? "-" : tr.proxy_flags;
-         r.duration = scheduler_.now() - start;
+         r.duration = scheduler_.now() - start - tr.overcount;
+         r.overcount = tr.overcount;
          HttpResponse response;
          if (!tr.connected) r.error = "Recv failure: " + (tr.failure.empty() ? std::string("Connection reset by peer") : tr.failure);
          else if (proxy::take_response(tr, response)) r.response = std::move(response);

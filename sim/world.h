@@ -25,6 +25,7 @@ struct WorldOptions {
   proxy::Duration link_latency{0};  // one way, per hop
   int64_t unix_epoch_us = proxy::kDefaultUnixEpochUs;  // virtual time zero in Unix time (Date headers)
   double trace_sampling_percent = 1.0;  // Istio's meshConfig.defaultConfig.tracing.sampling
+  double wall_per_sim = 1.0;  // Unix time per virtual time (SidecarEnv::wall_per_clock): 1/--speed live
 };
 
 // One request as the caller saw it plus what the serving app received.
@@ -37,13 +38,26 @@ struct CallResult {
 
 class World : private proxy::Transport {
  public:
-  // How request bytes travel between instances: in memory with the link
+  // What one hop carries, whatever its protocol: an HTTP/1.1 request as the
+  // bytes its codec wrote (parsed again where it arrives, so the codec and
+  // its limits run on every hop), an HTTP/2 one as the decoded message,
+  // headers, body and trailers (a live network encodes it with the HTTP/2
+  // codec). The reply comes back the same way: bytes, or `decoded`.
+  struct HopRequest {
+    std::string bytes;                          // HTTP/1.1
+    std::optional<proxy::HttpRequest> message;  // HTTP/2 (`bytes` empty)
+    // By the request's protocol (already translated for the hop).
+    static HopRequest of(const proxy::HttpRequest& request);
+    static HopRequest http1(std::string bytes) { return {std::move(bytes), std::nullopt}; }
+  };
+
+  // How requests travel between instances: in memory with the link
   // latency by default; a live command may carry them over real sockets and
   // hand them back through arrive().
   class Network {
    public:
     virtual ~Network() = default;
-    virtual void carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes,
+    virtual void carry(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, HopRequest request,
                        bool mirrored, std::function<void(proxy::TransportResult&&)> done) = 0;
   };
 
@@ -92,8 +106,8 @@ class World : private proxy::Transport {
 
   // Carries traffic over `network` from now on (null: in memory again).
   void set_network(Network* network) { network_ = network; }
-  // Bytes a Network carried to the instance `to` (its sidecar's inbound side, or its app).
-  void arrive(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
+  // What a Network carried to the instance `to` (its sidecar's inbound side, or its app).
+  void arrive(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, HopRequest request, bool mirrored,
               std::function<void(proxy::TransportResult&&)> done);
 
   Scheduler& scheduler() { return scheduler_; }
@@ -103,26 +117,24 @@ class World : private proxy::Transport {
   struct Instance;
   Instance* instance_for(const proxy::Endpoint& e);
   void rebuild_instances();
-  void deliver(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
+  // The one path of every hop, whatever the protocol: over the network, or
+  // in memory with the link latency each way.
+  void deliver(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, HopRequest request, bool mirrored,
                std::function<void(proxy::TransportResult&&)> done);
-  void run_inbound(Instance& inst, uint32_t port, const proxy::PeerInfo& from, std::string bytes, bool mirrored,
+  // The receiving side: a gateway's listener, a sidecar's inbound side, or
+  // an app without a sidecar (codecs at the edge, then one path).
+  void run_inbound(Instance& inst, uint32_t port, const proxy::PeerInfo& from, HopRequest request, bool mirrored,
                    std::function<void(proxy::TransportResult&&)> reply);
   // proxy::Transport
   void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
             std::function<void(proxy::TransportResult&&)> done) override;
   void send_mirror(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                    std::string request_bytes) override;
-  // HTTP/1.1 hops travel as bytes (the codec's serializer and parser run on
-  // every hop); HTTP/2 hops travel as the decoded message, headers, body and
-  // trailers, until the HTTP/2 codec encodes them (proxy_core/wire_protocol.h).
+  // A hop of the request's protocol (HopRequest::of).
   void send_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                     const proxy::HttpRequest& request, std::function<void(proxy::TransportResult&&)> done) override;
   void send_mirror_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                            const proxy::HttpRequest& request) override;
-  void deliver_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, proxy::HttpRequest request,
-                       bool mirrored, std::function<void(proxy::TransportResult&&)> done);
-  void run_inbound_message(Instance& inst, uint32_t port, const proxy::PeerInfo& from, proxy::HttpRequest request,
-                           bool mirrored, std::function<void(proxy::TransportResult&&)> reply);
   proxy::AppHandler app_handler_for(const proxy::Endpoint* pod, bool mirrored);
   void send_from(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
                  std::function<void(proxy::OutboundResult&&)> done);

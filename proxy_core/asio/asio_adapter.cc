@@ -188,6 +188,15 @@ void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std
   pool_->send(it->second, std::move(request_bytes), std::move(done));
 }
 
+void AsioTransport::send_http2(const Endpoint& to, uint32_t port, HttpRequest request, Done done) {
+  auto it = addresses_.find({to.ip, port});
+  if (it == addresses_.end()) {
+    net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
+    return;
+  }
+  http2_pool_.send(it->second, std::move(request), std::move(done));
+}
+
 void AsioTransport::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) {
   send(to, port, from, std::move(request_bytes), [](TransportResult) {});
 }

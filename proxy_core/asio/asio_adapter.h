@@ -71,6 +71,10 @@ class AsioTransport final : public Transport {
   void send(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes,
             std::function<void(TransportResult&&)> done) override;
   void send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from, std::string request_bytes) override;
+  // `request` as a stream on an h2c connection to where `to:port` lives,
+  // whatever use_http2() says of that address (a caller that knows the hop
+  // is HTTP/2: meshsim serve's sidecar-to-sidecar hops).
+  void send_http2(const Endpoint& to, uint32_t port, HttpRequest request, std::function<void(TransportResult&&)> done);
   // Connections opened so far (tests check that keep-alive reuses them).
   size_t connections_opened() const;
 
