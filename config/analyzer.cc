@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "config/analyzer_sidecar.h"
+#include "config/analyzer_service_entry.h"
 #include "config/yaml_reader.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/route_table.h"
@@ -41,6 +42,7 @@ class Analyzer {
     check_http_routes();
     analyze_gateways(r_, out_);
     analyze_sidecars(r_, out_);
+    analyze_service_entries(r_, out_);
     return std::move(out_);
   }
 

@@ -899,7 +899,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (!decision.telemetry_service.empty()) ev.destination_service = decision.telemetry_service;
     else if (decision.cluster && !decision.cluster->telemetry_service.empty()) ev.destination_service = decision.cluster->telemetry_service;
     else if (decision.cluster && decision.cluster->service) ev.destination_service = decision.cluster->service->fqdn;
-    else ev.destination_service = strip_port(url_host);
+    // No cluster (a 404 NR): a sidecar falls back to the Host header; a
+    // gateway does not (Istio sets disable_host_header_fallback for the
+    // gateway listener class, pilot/pkg/model/telemetry.go), so "unknown".
+    else if (gateway_listener == nullptr) ev.destination_service = strip_port(url_host);
     if (result.route) {
       std::string& route = sidecar->report_route_;
       route.assign(result.route->resource).append(" ").append(result.route->rule);
@@ -1010,6 +1013,19 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
     done(std::move(tr));
     return;
   }
+  gateway_inbound_message(std::move(request), request_bytes.size(), peer, port, std::move(done));
+}
+
+void Sidecar::gateway_inbound_message(HttpRequest&& request, uint64_t wire_bytes, const PeerInfo& peer, uint32_t port,
+                                      std::function<void(TransportResult&&)> done) {
+  auto table = env_.snapshot->get();
+  const GatewayListener* listener = self_ ? table->gateway_routes().listener(*self_, port) : nullptr;
+  if (listener == nullptr || !listener->plaintext_http) {
+    TransportResult tr;
+    tr.failure = listener == nullptr ? "connection refused" : "connection reset";
+    done(std::move(tr));
+    return;
+  }
   // An edge proxy (use_remote_address): the downstream address joins
   // x-forwarded-for and x-forwarded-proto is the downstream scheme
   // (conn_manager_utility.cc mutateRequestHeaders).
@@ -1026,26 +1042,45 @@ void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, u
     TransportResult tr;
     tr.connected = true;
     tr.dry_run = std::move(dry_run);
-    tr.response_bytes = serialize(*refused);
+    // Back on the hop the request came on: bytes for HTTP/1.1, decoded for HTTP/2.
+    if (request.protocol == WireProtocol::kHttp1) {
+      tr.response_bytes = serialize(*refused);
+    } else {
+      refused->protocol = request.protocol;
+      tr.decoded = std::move(*refused);
+    }
     done(std::move(tr));
     return;
   }
+  route_at_gateway(std::move(request), wire_bytes, peer, port, *listener, std::move(table), std::move(done));
+}
+
+void Sidecar::route_at_gateway(HttpRequest&& request, uint64_t wire_bytes, const PeerInfo&, uint32_t port,
+                               const GatewayListener& listener, std::shared_ptr<const RouteTable> table,
+                               std::function<void(TransportResult&&)> done) {
   boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
   call->sidecar = this;
   call->alive = alive_;
   call->table = std::move(table);
-  call->gateway_listener = listener;
-  call->request_wire_bytes = request_bytes.size();
+  call->gateway_listener = &listener;
+  call->request_wire_bytes = wire_bytes;
   call->url_host = request.authority;
+  // The response goes back on the hop the request came on: bytes for
+  // HTTP/1.1, the decoded message for HTTP/2 (World::Network, wire_protocol.h).
+  const bool decoded_hop = request.protocol != WireProtocol::kHttp1;
+  call->downstream_protocol = request.protocol;
   call->request = std::move(request);
+  if (decoded_hop) translate_request(call->request, call->downstream_protocol);
+  call->grpc = is_grpc(call->request.headers);
   normalize_target(call->request);
   call->port = port;
-  call->done = [done = std::move(done)](OutboundResult&& out) {
+  call->done = [decoded_hop, done = std::move(done)](OutboundResult&& out) {
     TransportResult tr;
     tr.proxy_flags = out.flags;
     if (out.response) {
       tr.connected = true;
-      tr.response_bytes = serialize(*out.response);
+      if (decoded_hop) tr.decoded = std::move(*out.response);
+      else tr.response_bytes = serialize(*out.response);
     } else {
       tr.failure = out.error.empty() ? "connection reset" : out.error;
     }

@@ -156,6 +156,11 @@ class Sidecar {
   // hosts and forwards it as a client would; no listener -> connection refused.
   void gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
                        std::function<void(TransportResult&&)> done);
+  // gateway_inbound for a request a transport already decoded (an HTTP/2
+  // hop, e.g. a sidecar reaching the egress gateway's `http2` port); the
+  // reply goes back decoded, on the request's protocol.
+  void gateway_inbound_message(HttpRequest&& request, uint64_t wire_bytes, const PeerInfo& peer, uint32_t port,
+                               std::function<void(TransportResult&&)> done);
   // The same for a request a transport already decoded (an HTTP/2 hop);
   // `wire_bytes` is its size on the wire, for istio_request_bytes. The reply
   // goes back decoded, on the request's protocol.
@@ -177,6 +182,10 @@ class Sidecar {
   friend struct OutboundCall;
   struct ClusterState;
   ClusterState& cluster_state(const std::string& name);
+  // A gateway listener's routing of a request its filters let through.
+  void route_at_gateway(HttpRequest&& request, uint64_t wire_bytes, const PeerInfo& peer, uint32_t port,
+                        const GatewayListener& listener, std::shared_ptr<const RouteTable> table,
+                        std::function<void(TransportResult&&)> done);
 
   const Endpoint* self_;
   std::string ns_;

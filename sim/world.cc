@@ -195,6 +195,11 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, std
 
 void World::run_inbound_message(Instance& inst, uint32_t port, const PeerInfo& from, HttpRequest request, bool mirrored,
                                 std::function<void(TransportResult&&)> reply) {
+  if (inst.endpoint.gateway_proxy && inst.sidecar) {  // a gateway pod has no app: its listener routes
+    uint64_t wire_bytes = proxy::serialized_size(request);
+    inst.sidecar->gateway_inbound_message(std::move(request), wire_bytes, from, port, std::move(reply));
+    return;
+  }
   auto app_handler = app_handler_for(&inst.endpoint, mirrored);
   if (inst.sidecar) {
     uint64_t wire_bytes = proxy::serialized_size(request);  // as HTTP/1.1 would frame it: no HPACK model
@@ -343,6 +348,10 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest&& r
         result.mirrored_to = std::move(it->second.mirrored_to);
         observed_.erase(it);
       }
+      // Sent to a gateway (an egress gateway on the way out): what served it
+      // is the app behind, as for a client outside the cluster.
+      if (const Endpoint* via = result.outbound.served_by; via && via->gateway_proxy && result.upstream)
+        result.outbound.served_by = result.upstream->endpoint;
       done(std::move(result));
     };
   }
