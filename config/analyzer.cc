@@ -63,16 +63,6 @@ class Analyzer {
     return out;
   }
 
-  const DestinationRule* rule_for(const std::string& fqdn, const std::string& client_ns) const {
-    const DestinationRule* found = nullptr;
-    for (const DestinationRule& dr : r_.destination_rules) {
-      if (!host_matches(resolve_short_name(dr.host, dr.header.meta.ns), fqdn)) continue;
-      // Istio prefers a rule in the client's namespace, then the service's.
-      if (found == nullptr || dr.header.meta.ns == client_ns) found = &dr;
-    }
-    return found;
-  }
-
   // Whether a missing Service behind `fqdn` is a finding. Hosts outside the
   // cluster domain may be ServiceEntries (not modeled), and namespaces the
   // files define no Service for may hold Services we were not shown.
@@ -94,10 +84,13 @@ class Analyzer {
       return;
     }
     if (d.subset.empty()) return;
-    const DestinationRule* dr = rule_for(fqdn, h.meta.ns);
+    // Istio's analyzer gathers the subsets of every DestinationRule for the
+    // host (virtualservice/destinationrules.go initDestHostsAndSubsets), as
+    // pilot merges rules for one host (destination_rule.go mergeDestinationRule).
     bool found = false;
-    if (dr != nullptr)
-      for (const Subset& s : dr->subsets) found |= s.name == d.subset;
+    for (const DestinationRule& dr : r_.destination_rules)
+      if (host_matches(resolve_short_name(dr.host, dr.header.meta.ns), fqdn))
+        for (const Subset& s : dr.subsets) found |= s.name == d.subset;
     if (!found)
       add(Severity::kError, "IST0101", h, child(d.path, "subset"),
           fmt::format("Referenced host+subset in destinationrule not found: \"{}+{}\"", fqdn, d.subset));
@@ -198,6 +191,8 @@ class Analyzer {
       for (const GwRouteRule& rule : route.rules)
         for (const auto& b : rule.backend_refs) {
           if (!b.kind.empty() && b.kind != "Service") continue;
+          // Istio drops weight-0 backendRefs before resolving them (pilot/pkg/config/kube/gateway/conversion.go buildHTTPDestination).
+          if (b.weight == 0) continue;
           std::string ns = b.ns.empty() ? route.header.meta.ns : b.ns;
           std::string fqdn = resolve_short_name(b.name, ns);
           if (checkable(fqdn) && services_.find(fqdn) == services_.end())

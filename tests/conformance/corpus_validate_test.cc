@@ -23,7 +23,14 @@ namespace fs = std::filesystem;
 
 // case id -> the code of the error its config is meant to raise.
 const std::map<std::string, std::string>& intended_errors() {
-  static const std::map<std::string, std::string> m = {};
+  static const std::map<std::string, std::string> m = {
+      // istio.io request-routing task: subsets used before the DestinationRules
+      // exist ("you will see 503s"); the case checks those 503s.
+      {"bookinfo-subsets-without-destinationrule", "IST0101"},
+      // Gateway API HTTPRouteInvalidNonExistentBackendRef: a backendRef to a
+      // Service that does not exist (ResolvedRefs BackendNotFound), answered 500.
+      {"gapi-gw-invalid-nonexistent-backendref", "MSH1003"},
+  };
   return m;
 }
 
