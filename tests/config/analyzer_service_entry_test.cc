@@ -89,8 +89,8 @@ TEST(ServiceEntryAnalyzer, IstioMessageTexts) {
   for (const auto& d : analyze(r.resources)) lines.push_back(format_diagnostic(d));
   std::sort(lines.begin(), lines.end());
   ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
-  EXPECT_EQ(lines[0], "Warning [IST0134] (ServiceEntry default/se-http se.yaml:13:31) ServiceEntry addresses are required for this protocol.");
-  EXPECT_EQ(lines[1], "Warning [IST0177] (ServiceEntry default/se-http se.yaml:9:17) Multiple ServiceEntries (default/se-http, "
+  EXPECT_EQ(lines[0], "Warning [IST0134] (ServiceEntry default/se-http se.yaml:14:33) ServiceEntry addresses are required for this protocol.");
+  EXPECT_EQ(lines[1], "Warning [IST0177] (ServiceEntry default/se-http se.yaml:11:18) Multiple ServiceEntries (default/se-http, "
                       "default/se-https) define the same host \"example.com\" and port 13835 with conflicting protocols (HTTPS, TCP).");
 }
 

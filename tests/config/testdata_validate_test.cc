@@ -1,7 +1,7 @@
 // Issue 15 "Done when": `meshsim validate` reads every file under
 // ../shared/testdata/ with no false error. Each file the loader reads from
 // the folder (*.yaml, *.yml, *.json, recursively, as `meshsim validate DIR`
-// does) is validated on its own: loaded and analyzed. Istio's samples, the
+// does) is validated on its own: loaded and analyzed (schemas/ aside). Istio's samples, the
 // task snippets and the Gateway API manifests are all valid for Istio, so
 // any error is false. (loader_test.cc also checks them with their platform
 // files.)
@@ -23,6 +23,10 @@ TEST(TestdataValidate, EveryFileAloneHasNoFalseError) {
   EXPECT_GE(sources.size(), 60u);
   for (const auto& source : sources) {
     SCOPED_TRACE(source.name);
+    // schemas/ holds the formats meshsim writes (zipkin2-api.yaml is
+    // Zipkin's OpenAPI document), not Kubernetes objects: `validate` rightly
+    // says "a document needs apiVersion and kind", as kubectl apply would.
+    if (source.name.find("/schemas/") != std::string::npos) continue;
     auto loaded = load({source});
     std::vector<Diagnostic> all = loaded.diagnostics;
     auto analyzed = analyze(loaded.resources);

@@ -24,8 +24,8 @@ std::string service(const std::string& name, const std::string& ns) {
          name + "}, ports: [{name: http, port: 80, targetPort: 8080}, {name: http-alt, port: 9080, targetPort: 8080}]}\n---\n";
 }
 
-std::string sidecar(const std::string& spec) {
-  return "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: ns1}\nspec:\n" + spec +
+std::string sidecar(const std::string& spec, const std::string& name = "default") {
+  return "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: " + name + ", namespace: ns1}\nspec:\n" + spec +
          "---\n";
 }
 
@@ -39,6 +39,7 @@ std::string call(const std::string& yaml, const std::string& from, const std::st
   auto loaded = config::load({{"test.yaml", yaml}}, {});
   for (const auto& d : loaded.diagnostics)
     if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  loaded.resources.external_hosts.push_back({"httpbin-org", {"httpbin.org"}, 80});
   World world(WorldOptions{1, proxy::Duration(0)});
   std::vector<std::string> errors;
   if (!world.apply(std::move(loaded.resources), &errors)) return "rejected";
@@ -102,13 +103,13 @@ TEST(SidecarEgress, PortAndBindDecideWhatIsReachable) {
        "sidecar.proto bind: the listener takes connections to its address only; the rest is the catch-all's (./*)"},
       {"a Sidecar's outboundTrafficPolicy applies to the workloads it selects",
        topology + sidecar("  workloadSelector: {labels: {app: curl}}\n  outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n") +
-           sidecar("  egress: [{hosts: ['./*']}]\n").replace("name: default", "name: namespace-wide"),
-       "curl", "svc-b.ns2", 80, "", "502",
+           sidecar("  egress: [{hosts: ['./*']}]\n", "namespace-wide"),
+       "curl", "httpbin.org", 80, "", "502",
        "sidecar.proto outboundTrafficPolicy ('Configuration for the outbound traffic policy ... of the workloads selected'); block_all"},
       {"... and not to the other workloads of the namespace",
        topology + sidecar("  workloadSelector: {labels: {app: curl}}\n  outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n") +
-           sidecar("  egress: [{hosts: ['./*']}]\n").replace("name: default", "name: namespace-wide"),
-       "other", "svc-b.ns2", 80, "", "200 svc-b PassthroughCluster",
+           sidecar("  egress: [{hosts: ['./*']}]\n", "namespace-wide"),
+       "other", "httpbin.org", 80, "", "200 httpbin-org PassthroughCluster",
        "sidecar.proto workloadSelector: the namespace's selector-less Sidecar (./*) for the rest; ALLOW_ANY passthrough"},
   };
   for (const auto& row : rows) {
