@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "config/analyzer_sidecar.h"
+#include "config/analyzer_service_entry.h"
 #include "config/yaml_reader.h"
 #include "proxy_core/gateway_api.h"
 #include "proxy_core/hosts.h"
@@ -44,6 +45,8 @@ class Analyzer {
     analyze_gateways(r_, out_);
     analyze_sidecars(r_, out_);
     analyze_gateway_api(r_, out_);
+
+    analyze_service_entries(r_, out_);
     return std::move(out_);
   }
 
@@ -62,16 +65,6 @@ class Analyzer {
           labels_select(it->second->selector, d.pod_labels))
         out.push_back(&d);
     return out;
-  }
-
-  const DestinationRule* rule_for(const std::string& fqdn, const std::string& client_ns) const {
-    const DestinationRule* found = nullptr;
-    for (const DestinationRule& dr : r_.destination_rules) {
-      if (!host_matches(resolve_short_name(dr.host, dr.header.meta.ns), fqdn)) continue;
-      // Istio prefers a rule in the client's namespace, then the service's.
-      if (found == nullptr || dr.header.meta.ns == client_ns) found = &dr;
-    }
-    return found;
   }
 
   // Whether a missing Service behind `fqdn` is a finding. Hosts outside the
@@ -95,10 +88,13 @@ class Analyzer {
       return;
     }
     if (d.subset.empty()) return;
-    const DestinationRule* dr = rule_for(fqdn, h.meta.ns);
+    // Istio's analyzer gathers the subsets of every DestinationRule for the
+    // host (virtualservice/destinationrules.go initDestHostsAndSubsets), as
+    // pilot merges rules for one host (destination_rule.go mergeDestinationRule).
     bool found = false;
-    if (dr != nullptr)
-      for (const Subset& s : dr->subsets) found |= s.name == d.subset;
+    for (const DestinationRule& dr : r_.destination_rules)
+      if (host_matches(resolve_short_name(dr.host, dr.header.meta.ns), fqdn))
+        for (const Subset& s : dr.subsets) found |= s.name == d.subset;
     if (!found)
       add(Severity::kError, "IST0101", h, child(d.path, "subset"),
           fmt::format("Referenced host+subset in destinationrule not found: \"{}+{}\"", fqdn, d.subset));
@@ -204,6 +200,8 @@ class Analyzer {
         for (const auto& b : rule.backend_refs) {
           if (gateway_only && !route.parent_refs.empty()) continue;
           if (!b.kind.empty() && b.kind != "Service") continue;
+          // Istio drops weight-0 backendRefs before resolving them (pilot/pkg/config/kube/gateway/conversion.go buildHTTPDestination).
+          if (b.weight == 0) continue;
           std::string ns = b.ns.empty() ? route.header.meta.ns : b.ns;
           std::string fqdn = resolve_short_name(b.name, ns);
           if (checkable(fqdn) && services_.find(fqdn) == services_.end())

@@ -2,6 +2,8 @@
 // by the `istio` ConfigMap (key `mesh`, YAML text), as istio/api defines
 // them (networking/v1alpha3/service_entry.proto, sidecar.proto,
 // mesh/v1alpha1/config.proto).
+#include <set>
+
 #include "config/parse.h"
 
 namespace meshsim::config {
@@ -90,6 +92,21 @@ void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& 
         r.error(e["hosts"], child(ep, "hosts"), "host \"" + h + "\" must have the form namespace/dnsName");
     out.egress.push_back(std::move(listener));
   });
+  // istio validation.go ValidateSidecar: one catch-all egress listener (no
+  // port), the last one; the ports of the others unique.
+  std::set<uint32_t> ports;
+  bool catch_all = false;
+  for (size_t i = 0; i < out.egress.size() && spec["egress"] && spec["egress"].IsSequence(); ++i) {
+    const YAML::Node node = spec["egress"][i];
+    const std::string ep = "spec.egress[" + std::to_string(i) + "]";
+    if (!out.egress[i].port) {
+      if (catch_all) r.error(node, ep, "egress can have only one listener with empty port");
+      else if (i + 1 != out.egress.size()) r.error(node, ep, "the egress listener with empty port should be the last listener in the list");
+      catch_all = true;
+    } else if (*out.egress[i].port != 0 && !ports.insert(*out.egress[i].port).second) {
+      r.error(node, ep, "ports on IP bound listeners must be unique");
+    }
+  }
   out.outbound_traffic_policy = outbound_mode(r, spec["outboundTrafficPolicy"], "spec.outboundTrafficPolicy");
 }
 
@@ -110,6 +127,13 @@ void parse_mesh_config(YamlReader& r, const YAML::Node& mesh, const std::string&
   if (auto dc = mesh["defaultConfig"]; dc && dc.IsMap())
     if (auto tracing = dc["tracing"]; tracing && tracing.IsMap())
       out.tracing_sampling = r.number(tracing["sampling"], child(path, "defaultConfig.tracing.sampling"), 0, 100);
+  if (auto dc = mesh["defaultConfig"]; dc && dc.IsMap())
+    if (auto md = dc["proxyMetadata"]; md && md.IsMap()) {
+      // istio analyzers/serviceentry/protocoladdresses.go reads these three.
+      auto is_true = [&](const char* key) { return md[key] && md[key].IsScalar() && md[key].Scalar() == "true"; };
+      out.dns_auto_allocate = is_true("ISTIO_META_DNS_CAPTURE") &&
+                              (is_true("ISTIO_META_DNS_AUTO_ALLOCATE") || is_true("PILOT_ENABLE_IP_AUTOALLOCATE"));
+    }
 }
 
 void parse_mesh_config_map(YamlReader& r, const YAML::Node& doc, proxy::MeshConfig& out) {

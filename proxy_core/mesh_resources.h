@@ -66,6 +66,10 @@ struct MeshConfig {
       default_destination_rule_export_to;  // empty = "*"
   std::string trust_domain = "cluster.local";
   std::optional<double> tracing_sampling;  // defaultConfig.tracing.sampling, percent
+  // defaultConfig.proxyMetadata ISTIO_META_DNS_CAPTURE "true" with
+  // ISTIO_META_DNS_AUTO_ALLOCATE or PILOT_ENABLE_IP_AUTOALLOCATE "true":
+  // ServiceEntries get addresses allocated (only `validate` reads it).
+  bool dns_auto_allocate = false;
 };
 
 // ConfigMap `istio` (key `mesh`) in istiod's namespace.

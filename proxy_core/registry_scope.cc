@@ -63,9 +63,37 @@ ClientScope RouteTable::scope_for(std::string_view ns, const Labels* labels) con
   return scope;
 }
 
+ClientScope RouteTable::scope_for(std::string_view ns, const Labels* labels, std::string_view address, uint32_t port) const {
+  ClientScope scope = scope_for(ns, labels);
+  if (scope.sidecar == nullptr || scope.sidecar->egress.empty()) return scope;
+  // Istio builds one outbound listener per egress listener with a port, on
+  // its bind address (none: 0.0.0.0, every address), and the catch-all
+  // listener (no port, last: validation.go) for the ports of what it imports
+  // (pilot/pkg/networking/core/listener.go buildSidecarOutboundListeners;
+  // the routes of port P come from the first egress listener with port P,
+  // else the catch-all: sidecar.go GetEgressListenerForRDS). A connection
+  // no listener catches goes to the virtual outbound listener: passthrough
+  // or blackhole, as outboundTrafficPolicy says.
+  scope.port_scoped = true;
+  for (const auto& listener : scope.sidecar->egress) {
+    if (!listener.port) {
+      scope.egress_listener = &listener;
+      break;
+    }
+    bool wildcard_bind = listener.bind.empty() || listener.bind == "0.0.0.0" || listener.bind == "::";
+    if (*listener.port == port && (wildcard_bind || listener.bind == address)) {
+      scope.egress_listener = &listener;
+      scope.at_bind_address = !wildcard_bind;
+      break;
+    }
+  }
+  return scope;
+}
+
 bool RouteTable::imported(const ClientScope& scope, std::string_view host, std::string_view config_ns) const {
   if (scope.sidecar == nullptr || scope.sidecar->egress.empty()) return true;  // no egress: everything
-  for (const auto& listener : scope.sidecar->egress)
+  for (const auto& listener : scope.sidecar->egress) {
+    if (scope.port_scoped && &listener != scope.egress_listener) continue;
     for (const auto& entry : listener.hosts) {
       auto slash = entry.find('/');
       if (slash == std::string::npos) continue;
@@ -77,6 +105,7 @@ bool RouteTable::imported(const ClientScope& scope, std::string_view host, std::
       if (ns == "~") ns_ok = false;
       if (ns_ok && (dns == "*" || host_matches(dns, host))) return true;
     }
+  }
   return false;
 }
 

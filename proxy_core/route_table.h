@@ -82,6 +82,12 @@ struct ClientScope {
   const SidecarConfig* sidecar = nullptr;
   std::string ns;
   bool registry_only = false;
+  // Set by scope_for with a connection: the Sidecar's egress listener that
+  // catches a connection to (address, port) decides what is imported; none
+  // catching it imports nothing (sidecar.proto IstioEgressListener port/bind).
+  bool port_scoped = false;
+  const SidecarEgressListener* egress_listener = nullptr;
+  bool at_bind_address = false;  // the client connected to that listener's own bind address
 };
 
 // Envoy x-envoy-retry-on conditions (router_filter.rst), as bits.
@@ -207,6 +213,9 @@ class RouteTable {
   const std::string& root_namespace() const { return mesh().root_namespace; }
   // The Sidecar resource and outbound policy of a client; gateways have none.
   ClientScope scope_for(std::string_view ns, const Labels* labels) const;
+  // The same for one connection to address:port (a Sidecar's egress
+  // listeners are per port and bind address).
+  ClientScope scope_for(std::string_view ns, const Labels* labels, std::string_view address, uint32_t port) const;
   // Whether the client sees `service` (its networking.istio.io/exportTo
   // annotation, else meshConfig.defaultServiceExportTo; its Sidecar's egress hosts).
   bool service_visible(const ServiceInfo& service, const ClientScope& scope) const;

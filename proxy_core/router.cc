@@ -638,7 +638,12 @@ RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListene
     const CompiledMatch* m =
         entry.match_index < 0 ? nullptr : &entry.rule->matches[static_cast<size_t>(entry.match_index)];
     if (m != nullptr && !matches(*m, client, entry.server_port, request)) continue;
-    return decide_rule(table, *entry.vs, entry.rule, m, client, entry.server_port, request, random);
+    // A gateway's clusters include the ServiceEntry hosts exported to its
+    // namespace (an egress gateway's route to an external host); no Sidecar
+    // resource applies to a gateway (sidecar.proto).
+    ClientScope scope;
+    scope.ns = client.ns;
+    return decide_rule(table, *entry.vs, entry.rule, m, client, entry.server_port, request, random, &scope);
   }
   return no_route();
 }
@@ -646,7 +651,11 @@ RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListene
 RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
                            uint32_t port, HttpRequest& request, Random& random) {
   RouteDecision d;
-  const ClientScope scope = table.scope_for(client.ns, client.labels);
+  const ClientScope scope = table.scope_for(client.ns, client.labels, strip_port(url_host), port);
+  // Clusters (CDS) hold what any of the Sidecar's egress listeners imports;
+  // only the virtual hosts depend on the listener that caught the connection.
+  ClientScope cluster_scope = scope;
+  cluster_scope.port_scoped = false;
   const Endpoint* pod = table.endpoint_by_ip(strip_port(url_host));
   const std::string url_fqdn = pod ? std::string() : client_fqdn(url_host, client.ns);
   const ServiceInfo* connected = pod ? nullptr : table.service(url_fqdn);
@@ -654,7 +663,8 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
   // Where the connection goes when no route claims it (Envoy's original destination).
   const Endpoint* external = pod || connected ? nullptr : table.external_endpoint(url_host);
   if (pod == nullptr && connected == nullptr && external == nullptr && !table.is_virtual_service_host(url_fqdn) &&
-      !table.is_virtual_service_host(std::string(strip_port(url_host))) && !table.resolvable(url_host, client.ns, scope)) {
+      !table.is_virtual_service_host(std::string(strip_port(url_host))) && !table.resolvable(url_host, client.ns, scope) &&
+      !scope.at_bind_address) {  // a Sidecar egress listener's bind address (e.g. 127.0.0.1) answers
     d.kind = RouteDecision::Kind::kUnresolvable;
     return d;
   }
@@ -683,13 +693,13 @@ RouteDecision decide_route(const RouteTable& table, const ClientContext& client,
   // A rule may name the host as the client wrote it; lowered only when it has capitals.
   if (vs == nullptr) vs = table.virtual_service_for(host_as_written, scope);
   const Endpoint* original = pod ? pod : external;
-  if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random, &scope, original);
+  if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random, &cluster_scope, original);
 
   // A ServiceEntry host (a virtual host of its own on the port).
   const ServiceInfo* named = table.service(authority_fqdn);
   if (named == nullptr || !table.service_visible(*named, scope)) {
     if (table.service_entry_for(host_as_written, port, scope) &&
-        set_cluster(table, d, client.ns, std::string(host_as_written), port, "", port, 503, &scope, original)) {
+        set_cluster(table, d, client.ns, std::string(host_as_written), port, "", port, 503, &cluster_scope, original)) {
       d.retry = &istio_default_retry_policy();
       return d;
     }

@@ -903,7 +903,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (!decision.telemetry_service.empty()) ev.destination_service = decision.telemetry_service;
     else if (decision.cluster && !decision.cluster->telemetry_service.empty()) ev.destination_service = decision.cluster->telemetry_service;
     else if (decision.cluster && decision.cluster->service) ev.destination_service = decision.cluster->service->fqdn;
-    else ev.destination_service = strip_port(url_host);
+    // No cluster (a 404 NR): a sidecar falls back to the Host header; a
+    // gateway does not (Istio sets disable_host_header_fallback for the
+    // gateway listener class, pilot/pkg/model/telemetry.go), so "unknown".
+    else if (gateway_listener == nullptr) ev.destination_service = strip_port(url_host);
     if (result.route) {
       std::string& route = sidecar->report_route_;
       route.assign(result.route->resource).append(" ").append(result.route->rule);
@@ -1061,6 +1064,8 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
   call->url_host = request.authority;
   call->downstream_protocol = hop;
   call->request = std::move(request);
+  if (hop != WireProtocol::kHttp1) translate_request(call->request, hop);
+  call->grpc = is_grpc(call->request.headers);
   normalize_target(call->request);
   call->port = port;
   call->done = [done = std::move(done), reply](OutboundResult&& out) {

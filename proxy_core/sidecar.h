@@ -203,7 +203,6 @@ class Sidecar {
   friend struct OutboundCall;
   struct ClusterState;
   ClusterState& cluster_state(const std::string& name);
-
   const Endpoint* self_;
   std::string ns_;
   Labels labels_;

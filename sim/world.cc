@@ -330,6 +330,10 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest&& r
         result.mirrored_to = std::move(it->second.mirrored_to);
         observed_.erase(it);
       }
+      // Sent to a gateway (an egress gateway on the way out): what served it
+      // is the app behind, as for a client outside the cluster.
+      if (const Endpoint* via = result.outbound.served_by; via && via->gateway_proxy && result.upstream)
+        result.outbound.served_by = result.upstream->endpoint;
       done(std::move(result));
     };
   }

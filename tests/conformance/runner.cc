@@ -425,4 +425,14 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
   return outcomes;
 }
 
+config::LoadResult load_case(const json& c) {
+  proxy::Resources base = workloads_to_resources(c.at("workloads"));
+  add_external_hosts(c.at("workloads"), base);
+  config::LoadOptions options;
+  options.default_namespace = str_or(c, "configNamespace", "default");
+  auto sources = mesh_config_sources(c);
+  sources.push_back({c.at("id").get<std::string>() + ".yaml", str_or(c, "config", std::string())});
+  return config::load(sources, options, std::move(base));
+}
+
 }  // namespace meshsim::conformance

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/loader.h"
+
 namespace meshsim::conformance {
 
 struct RequestOutcome {
@@ -21,5 +23,10 @@ struct RequestOutcome {
 
 // Runs every request of one case. Load or config errors fail all its requests.
 std::vector<RequestOutcome> run_case(const nlohmann::json& test_case, uint64_t seed = 1);
+
+// What `meshsim validate` would read for one case: its workloads as
+// Deployments and Services, its meshConfig as the `istio` ConfigMap and its
+// config, loaded as run_case loads them (diagnostics included).
+config::LoadResult load_case(const nlohmann::json& test_case);
 
 }  // namespace meshsim::conformance

@@ -25,9 +25,7 @@ inline std::vector<SupportedFile> supported_cases_next() {
       // Issue 15 (gateways, ServiceEntry, scoping, JWT).
       {"istio-gateway-ingress.json"},
       {"istio-requestauthn-jwt.json"},
-      // Not yet istio-serviceentry-egress.json: its core case egress-gateway-http
-      // (sidecar -> egress gateway -> external host) gets no answer; the other
-      // 6 core and 9 extended requests pass.
+      {"istio-serviceentry-egress.json"},
       {"istio-scoping.json"},
       // Issue 16 (HTTP/2 and gRPC through the whole mesh).
       {"http2.json",
