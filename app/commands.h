@@ -17,5 +17,9 @@ int serve_command(int argc, char** argv);
 int demo_command(int argc, char** argv);
 int ctl_command(int argc, char** argv);
 int plan_command(int argc, char** argv);
+// h-scale (issue 20): synthetic meshes, isotope graphs, merged sweep verdicts.
+int generate_command(int argc, char** argv);
+int import_command(int argc, char** argv);
+int merge_command(int argc, char** argv);
 
 }  // namespace meshsim::app

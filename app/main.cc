@@ -27,6 +27,9 @@ commands:
   proxy --upstream ADDR    the proxy core as a standalone sidecar in front of a real server
   help                     this text
   --version                the version, and the git commit the build was configured at
+  generate tree|chain|random --services N   write a synthetic mesh scenario
+  import isotope FILE      an istio/tools isotope service graph as a scenario
+  merge REPORT.json...     the merged verdict of many runs (per expectation: held in k of n, Wilson 95%)
 
 `meshsim COMMAND --help` describes a command's options.
 )";
@@ -55,6 +58,9 @@ int main(int argc, char** argv) {
     if (command == "demo") return demo_command(argc - 1, argv + 1);
     if (command == "ctl") return ctl_command(argc - 1, argv + 1);
     if (command == "plan") return plan_command(argc - 1, argv + 1);
+    if (command == "generate") return generate_command(argc - 1, argv + 1);
+    if (command == "import") return import_command(argc - 1, argv + 1);
+    if (command == "merge") return merge_command(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
     return kExitBadInput;
