@@ -3,6 +3,7 @@
 // expectations holding.
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 

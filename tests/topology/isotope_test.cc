@@ -3,6 +3,7 @@
 // from isotope/README.md's schema) load and run.
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #include <sstream>
 
 #include <gtest/gtest.h>
