@@ -11,6 +11,7 @@
 #include "app/commands.h"
 #include "config/duration.h"
 #include "topology/generate.h"
+#include "topology/isotope.h"
 #include "topology/scenario_yaml.h"
 
 namespace meshsim::app {
