@@ -22,4 +22,9 @@ int app_command(int argc, char** argv);
 int load_command(int argc, char** argv);
 int check_command(int argc, char** argv);
 
+// h-scale (issue 20): synthetic meshes, isotope graphs, merged sweep verdicts.
+int generate_command(int argc, char** argv);
+int import_command(int argc, char** argv);
+int merge_command(int argc, char** argv);
+
 }  // namespace meshsim::app

@@ -30,6 +30,9 @@ commands:
   check --prometheus URL SCENARIO  the scenario's expectations as PromQL against a real Prometheus
   help                     this text
   --version                the version, and the git commit the build was configured at
+  generate tree|chain|random --services N   write a synthetic mesh scenario
+  import isotope FILE      an istio/tools isotope service graph as a scenario
+  merge REPORT.json...     the merged verdict of many runs (per expectation: held in k of n, Wilson 95%)
 
 `meshsim COMMAND --help` describes a command's options.
 )";
@@ -61,6 +64,10 @@ int main(int argc, char** argv) {
     if (command == "app") return app_command(argc - 1, argv + 1);
     if (command == "load") return load_command(argc - 1, argv + 1);
     if (command == "check") return check_command(argc - 1, argv + 1);
+
+    if (command == "generate") return generate_command(argc - 1, argv + 1);
+    if (command == "import") return import_command(argc - 1, argv + 1);
+    if (command == "merge") return merge_command(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
     return kExitBadInput;

@@ -12,6 +12,7 @@
 #include "app/commands.h"
 #include "app/report_files.h"
 #include "app/scenario_files.h"
+#include "app/sweep.h"
 #include "config/loader.h"
 #include "config/traffic_analysis.h"
 #include "reports/mesh_telemetry.h"
@@ -58,6 +59,11 @@ int run_command(int argc, char** argv) {
       ("q,quiet", "print only the expectations")
       ("watch", "replay paced in wall-clock time, redrawing a dashboard (for demos)")
       ("speed", "with --watch: how many simulated seconds per wall-clock second", cxxopts::value<double>()->default_value("10"))
+      ("seeds", "a sweep: run seeds A..B in parallel, a report per seed in OUT/seed-N/ (OUT defaults to out/SCENARIO), and a merged verdict",
+       cxxopts::value<std::string>())
+      ("jobs", "with --seeds: processes at once (default: every core)", cxxopts::value<unsigned>()->default_value("0"))
+      ("min-pass", "with --seeds: pass when each expectation held in at least this fraction of the seeds (default 1: every seed)",
+       cxxopts::value<double>()->default_value("1"))
       ("h,help", "show this help")
       ("scenario", "scenario file(s)", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"scenario"});
@@ -96,6 +102,40 @@ int run_command(int argc, char** argv) {
     return kExitBadInput;
   // Simulated time zero is the scenario's startTime for Date headers, spans and samples alike.
   run_options.unix_epoch_us = scenario->start_unix_us;
+  if (args.count("seeds")) {
+    SweepOptions sweep;
+    std::string error;
+    auto seeds = parse_seed_range(args["seeds"].as<std::string>(), &error);
+    double min_pass = args["min-pass"].as<double>();
+    if (!seeds || args.count("seed") || args.count("watch") || !(min_pass > 0 && min_pass <= 1)) {
+      fmt::print(stderr, "meshsim run: {}\n",
+                 !seeds ? error : args.count("seed") || args.count("watch") ? "--seeds goes with neither --seed nor --watch"
+                                                                            : "--min-pass must be in (0, 1]");
+      return kExitBadInput;
+    }
+    sweep.seeds = *seeds;
+    sweep.jobs = args["jobs"].as<unsigned>();
+    sweep.min_pass = min_pass;
+    sweep.dir = args.count("out") ? args["out"].as<std::string>() : "out/" + scenario->name;
+    const sim::Scenario& sc = *scenario;
+    auto run_one = [&sc, epoch = run_options.unix_epoch_us](uint64_t seed, const std::string& dir) {
+      sim::RunOptions one;
+      one.seed = seed;
+      one.unix_epoch_us = epoch;
+      reports::MeshTelemetry telemetry(reports::telemetry_options_for(sc));
+      reports::TimeSeries series;
+      one.sinks = {&telemetry, &series};
+      sim::RunResult result = sim::run_scenario(sc, one);
+      fmt::print("{}", reports::run_text(result));
+      std::string why;
+      if (!write_report_files(dir, result, telemetry, series, &why)) {
+        fmt::print(stderr, "meshsim run: {}\n", why);
+        return kExitBadInput;
+      }
+      return result.passed() ? kExitOk : kExitFailed;
+    };
+    return run_sweep(sweep, run_one);
+  }
   reports::TelemetryOptions telemetry_options = reports::telemetry_options_for(*scenario);
   reports::MeshTelemetry telemetry(telemetry_options);
   run_options.sinks.push_back(&telemetry);

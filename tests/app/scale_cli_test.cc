@@ -1,0 +1,124 @@
+// `meshsim generate`, `import isotope`, `run --seeds` and `merge` as users
+// and CI call them: exit codes, files, and the merged verdict.
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+};
+
+Run meshsim(const std::string& args) {
+  std::string cmd = std::string(MESHSIM_BINARY_DIR) + "/app/meshsim " + args + " 2>&1";
+  Run r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string src(const std::string& p) { return std::string(MESHSIM_SOURCE_DIR) + "/" + p; }
+
+class ScaleCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("meshsim-scale-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ScaleCli, GeneratedScenarioValidatesAndRuns) {
+  std::string file = path("tree.yaml");
+  auto g = meshsim("generate tree --services 13 --versions 2 --rules split --rate 20 --duration 5s -o " + file);
+  ASSERT_EQ(g.exit_code, 0) << g.out;
+  // Deterministic: the same command writes the same bytes.
+  auto again = meshsim("generate tree --services 13 --versions 2 --rules split --rate 20 --duration 5s");
+  std::ifstream f(file);
+  std::string written((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(again.out, written);
+  auto v = meshsim("validate " + file);
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  EXPECT_EQ(v.out.find("Error"), std::string::npos) << v.out;
+  auto r = meshsim("run -q " + file);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+TEST_F(ScaleCli, GenerateRejectsBadArguments) {
+  EXPECT_EQ(meshsim("generate star --services 3").exit_code, 2);
+  EXPECT_EQ(meshsim("generate tree --services 0").exit_code, 2);
+  EXPECT_EQ(meshsim("generate tree --versions 3").exit_code, 2);
+  auto r = meshsim("generate tree --rules weighted");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("valid: split, header, none"), std::string::npos) << r.out;
+}
+
+TEST_F(ScaleCli, ImportIsotopeRuns) {
+  std::string file = path("shop.yaml");
+  auto i = meshsim("import isotope " + src("tests/fixtures/isotope/shop.yaml") + " --duration 5s -o " + file);
+  ASSERT_EQ(i.exit_code, 0) << i.out;
+  auto r = meshsim("run -q " + file);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  auto bad = meshsim("import isotope " + src("tests/fixtures/isotope/missing.yaml"));
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST_F(ScaleCli, SweepWritesAReportPerSeedAndMergesThem) {
+  std::string file = path("chain.yaml");
+  ASSERT_EQ(meshsim("generate chain --services 3 --versions 2 --rules header --rate 20 --duration 3s -o " + file).exit_code, 0);
+  std::string out = path("sweep");
+  auto r = meshsim("run " + file + " --seeds 5..7 --jobs 2 --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("held in 3 of 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Wilson 95%"), std::string::npos) << r.out;
+  std::vector<std::string> reports;
+  for (int seed = 5; seed <= 7; ++seed) {
+    std::string report = out + "/seed-" + std::to_string(seed) + "/report.json";
+    ASSERT_TRUE(std::filesystem::exists(report)) << report;
+    std::ifstream f(report);
+    EXPECT_EQ(nlohmann::json::parse(f)["run"]["seed"], seed);  // each child ran its own seed
+    reports.push_back(report);
+  }
+  std::ifstream merged(out + "/merged.json");
+  auto j = nlohmann::json::parse(merged);
+  EXPECT_EQ(j["runs"], 3);
+  EXPECT_EQ(j["passed"], true);
+  // The same verdict from the files alone (an Indexed Job's pods' reports).
+  auto m = meshsim("merge " + reports[0] + " " + reports[1] + " " + reports[2]);
+  EXPECT_EQ(m.exit_code, 0) << m.out;
+  EXPECT_NE(m.out.find("held in 3 of 3"), std::string::npos) << m.out;
+  EXPECT_EQ(meshsim("merge " + src("tests/fixtures/isotope/shop.yaml")).exit_code, 2);  // not JSON
+  EXPECT_EQ(meshsim("run " + file + " --seeds 9..3").exit_code, 2);
+}
+
+// A failing expectation: the sweep fails unless --min-pass allows it.
+TEST_F(ScaleCli, MinPassDecidesTheExitCode) {
+  std::string file = path("fail.yaml");
+  ASSERT_EQ(meshsim("generate chain --services 2 --rate 5 --duration 2s -o " + file).exit_code, 0);
+  {
+    std::ofstream f(file, std::ios::app);  // an expectation no run can meet
+    f << "  - {name: impossible, source: load-svc-0, requests: {min: 1000000}}\n";
+  }
+  std::string out = path("sweep");
+  auto r = meshsim("run " + file + " --seeds 1..2 --jobs 2 --out " + out);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL impossible: held in 0 of 2"), std::string::npos) << r.out;
+}
+
+}  // namespace
