@@ -17,5 +17,6 @@ int serve_command(int argc, char** argv);
 int demo_command(int argc, char** argv);
 int ctl_command(int argc, char** argv);
 int plan_command(int argc, char** argv);
+int export_command(int argc, char** argv);  // k8s, flagger, argo-rollouts, sweep
 
 }  // namespace meshsim::app

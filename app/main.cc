@@ -25,6 +25,7 @@ commands:
   ctl apply|delete|get     talk to a running serve through its admin API
   demo [SCENARIO]          the Hightower replay for a stage (--speed N, --manual)
   proxy --upstream ADDR    the proxy core as a standalone sidecar in front of a real server
+  export KIND SCENARIO     the scenario for a real cluster: k8s manifests, flagger, argo-rollouts, sweep
   help                     this text
   --version                the version, and the git commit the build was configured at
 
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     if (command == "demo") return demo_command(argc - 1, argv + 1);
     if (command == "ctl") return ctl_command(argc - 1, argv + 1);
     if (command == "plan") return plan_command(argc - 1, argv + 1);
+    if (command == "export") return export_command(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
     return kExitBadInput;
