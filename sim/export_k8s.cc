@@ -413,7 +413,7 @@ class K8sWriter {
     std::string body;
     size_t number = 0;
     for (const auto& st : steps) body += step_lines(st, ++number);
-    std::string script = fmt::format(R"(#!/bin/sh
+    std::string script = fmt::format(R"SH(#!/bin/sh
 # The timeline of scenario {name} ({file}), replayed against a real cluster.
 # Written by `meshsim export k8s`. First `kubectl apply -f .` in this folder
 # and wait for the pods (`kubectl rollout status deployment -n {ns}`), then
@@ -448,7 +448,7 @@ run() {{
 
 printf 'scenario {name}: started at %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 {body}step {end} {end_caption} ''
-)",
+)SH",
                                      fmt::arg("name", sc_.name), fmt::arg("file", in_.scenario_file), fmt::arg("ns", o_.ns),
                                      fmt::arg("body", body), fmt::arg("end", sc_.duration.count() / 1000),
                                      fmt::arg("end_caption", shell_word("end of scenario " + sc_.name)));
@@ -493,7 +493,7 @@ printf 'scenario {name}: started at %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   }
 
   std::string readme() const {
-    return fmt::format(R"(# {name} on a real cluster
+    return fmt::format(R"MD(# {name} on a real cluster
 
 Written by `meshsim export k8s {file}`. Needs Kubernetes with Istio
 (sidecar mode) and the image `{image}` (build it from a meshsim checkout:
@@ -512,7 +512,7 @@ pulls from).
   pilot-agent's `/quitquitquit` when done, so its Job completes on clusters
   without native sidecars too.
 - `timeline/` holds what each step applies; timeline.sh applies it.
-)",
+)MD",
                        fmt::arg("name", sc_.name), fmt::arg("file", in_.scenario_file), fmt::arg("image", o_.image),
                        fmt::arg("ns", o_.ns));
   }
@@ -537,7 +537,7 @@ std::vector<ExportFile> export_k8s(const K8sExportInput& input, const K8sExportO
 }
 
 std::string meshsim_dockerfile() {
-  return R"(# The meshsim image that `meshsim export` manifests run (meshsim app,
+  return R"DOCKER(# The meshsim image that `meshsim export` manifests run (meshsim app,
 # meshsim load, meshsim run). Debian 12, built from a meshsim checkout:
 #   docker build -t IMAGE -f Dockerfile /path/to/meshsim
 FROM debian:12 AS build
@@ -561,7 +561,7 @@ RUN apt-get update \
 COPY --from=build /out/usr/local/bin/meshsim /usr/local/bin/meshsim
 USER 65532
 ENTRYPOINT ["meshsim"]
-)";
+)DOCKER";
 }
 
 }  // namespace meshsim::sim
