@@ -78,13 +78,17 @@ class Checks {
         return c;
       }
       c.target_service = host_of_url(src->url);
+      if (!src->from.empty() && src->from[0] == '@') {
+        c.unsupported = "traffic from " + src->from + " enters through a gateway, whose metrics do not tell sources apart";
+        return c;
+      }
       if (src->sidecar) {
         // The load Job's own sidecar reports its calls.
         labels = {"reporter=\"source\"", fmt::format("source_workload=\"{}\"", dns_label("load-" + src->name)),
                   fmt::format("source_workload_namespace=\"{}\"", map_ns(src->from_namespace))};
       } else {
         // No sidecar on the client: the callee's sidecar sees it by its app label.
-        labels = {"reporter=\"destination\"", fmt::format("source_app=\"{}\"", src->from)};
+        labels = {"reporter=\"destination\"", fmt::format("source_app=\"{}\"", label_value(src->from))};
       }
     } else {
       labels = {"reporter=\"destination\""};

@@ -209,7 +209,7 @@ class K8sWriter {
     if (end <= at) return {};
     std::string ns = map_ns(s.from_namespace);
     namespaces_.insert(ns);
-    Labels labels{{"app", s.from}, {"meshsim.dev/traffic", s.name}};
+    Labels labels{{"app", label_value(s.from)}, {"meshsim.dev/traffic", label_value(s.name)}};
     std::string service_account;
     // A client the files define (a Deployment named `from`) lends its labels.
     for (const auto& [key, d] : deployments_)
@@ -237,7 +237,7 @@ class K8sWriter {
     std::string out = fmt::format(
         "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {}\n  namespace: {}\n  labels:\n    {}\n    meshsim.dev/traffic: {}\n"
         "spec:\n  backoffLimit: 0\n  template:\n    metadata:\n      labels:\n{}",
-        load_job_name(s), yaml_string(ns), kManagedBy, yaml_string(s.name), labels_block(labels, 8));
+        load_job_name(s), yaml_string(ns), kManagedBy, yaml_string(label_value(s.name)), labels_block(labels, 8));
     if (s.sidecar) out += fmt::format("      annotations:\n        {}: \"true\"\n", kNativeSidecarAnnotation);
     out += "    spec:\n      restartPolicy: Never\n";
     if (!service_account.empty()) out += "      serviceAccountName: " + yaml_string(service_account) + "\n";

@@ -73,6 +73,16 @@ std::string dns_label(const std::string& s) {
   return out.empty() ? "x" : out;
 }
 
+std::string label_value(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') out += c;
+  if (out.size() > 63) out.resize(63);
+  while (!out.empty() && !std::isalnum(static_cast<unsigned char>(out.front()))) out.erase(out.begin());
+  while (!out.empty() && !std::isalnum(static_cast<unsigned char>(out.back()))) out.pop_back();
+  return out.empty() ? "meshsim" : out;
+}
+
 std::string go_duration(proxy::Duration d) {
   long long us = d.count();
   if (us % 1'000'000 == 0) return std::to_string(us / 1'000'000) + "s";

@@ -20,6 +20,10 @@ std::string shell_word(const std::string& s);
 // 63 characters, starting and ending with an alphanumeric.
 std::string dns_label(const std::string& s);
 
+// A Kubernetes label value: [A-Za-z0-9-_.], at most 63, alphanumeric at
+// both ends ("@outside" becomes "outside"); "meshsim" when nothing is left.
+std::string label_value(const std::string& s);
+
 // "190s", "500ms", "1500us" (the largest unit that divides evenly).
 std::string go_duration(proxy::Duration d);
 
