@@ -118,6 +118,12 @@ std::string text_of(const YAML::Node& n, const char* key) {
 
 }  // namespace
 
+std::string block_yaml(const YAML::Node& node) {
+  std::string out;
+  emit(node, 0, out);
+  return out;
+}
+
 bool cluster_scoped_kind(const std::string& kind) {
   static const std::set<std::string> kinds = {
       "Namespace", "GatewayClass", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",

@@ -9,7 +9,14 @@
 
 #include "sim/manifest.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace meshsim::config {
+
+// `node` as block YAML with each scalar quoted as written (see above).
+std::string block_yaml(const YAML::Node& node);
 
 // Documents of `text` in order; empty documents are skipped. Throws
 // YAML::Exception on a syntax error (the loader reports those first).

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/loader.h"
+#include "config/manifest_documents.h"
 #include "config/parse.h"
 #include "config/timestamp.h"
 #include "proxy_core/grpc.h"
@@ -71,10 +72,7 @@ std::string behavior_spec_yaml(const YAML::Node& spec) {
   if (!spec || !spec.IsMap()) return {};
   YAML::Node copy = YAML::Clone(spec);
   copy.remove("name");
-  copy.SetStyle(YAML::EmitterStyle::Block);
-  YAML::Emitter out;
-  out << copy;
-  return out.c_str();
+  return block_yaml(copy);
 }
 
 services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const std::string& path, proxy::Labels* selector) {
