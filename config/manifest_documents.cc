@@ -97,11 +97,13 @@ void emit(const YAML::Node& n, int indent, std::string& out) {
   } else if (n.IsSequence()) {
     for (const auto& item : n) {
       out.append(static_cast<size_t>(indent), ' ');
-      out += "- ";
-      if (inline_value(item)) out += inline_text(item) + "\n";
-      else if (item.IsMap()) emit_map_entries(item, indent + 2, true, out);
-      else {
-        out += "\n";
+      if (inline_value(item)) {
+        out += "- " + inline_text(item) + "\n";
+      } else if (item.IsMap()) {
+        out += "- ";
+        emit_map_entries(item, indent + 2, true, out);
+      } else {
+        out += "-\n";
         emit(item, indent + 2, out);
       }
     }
