@@ -119,7 +119,7 @@ TEST(ExportK8s, JobWithSidecarCompletes) {
   std::string job = file(files, "traffic/grpc-client-at-0s.yaml");
   EXPECT_TRUE(has(job, "sidecar.istio.io/nativeSidecar: \"true\"")) << job;
   EXPECT_TRUE(has(job, "http://127.0.0.1:15020/quitquitquit")) << job;
-  EXPECT_TRUE(has(job, "- --grpc\n")) << job;
+  EXPECT_TRUE(has(job, "- \"--grpc\"\n")) << job;
   // A timeline behaviour change: the new ConfigMap, then a restart.
   EXPECT_TRUE(has(file(files, "timeline.sh"), "rollout restart deployment/echo-v1")) << file(files, "timeline.sh");
 }
