@@ -27,4 +27,6 @@ int generate_command(int argc, char** argv);
 int import_command(int argc, char** argv);
 int merge_command(int argc, char** argv);
 
+int export_command(int argc, char** argv);  // k8s, flagger, argo-rollouts, sweep
+
 }  // namespace meshsim::app

@@ -28,11 +28,12 @@ commands:
   app --scenario F --workload W   one workload as a real HTTP server (the simulator's Behavior engine)
   load URL | --scenario F --source S   a traffic source as a real load generator (Fortio-like flags and JSON)
   check --prometheus URL SCENARIO  the scenario's expectations as PromQL against a real Prometheus
-  help                     this text
-  --version                the version, and the git commit the build was configured at
+  export KIND SCENARIO     the scenario for a real cluster: k8s manifests, flagger, argo-rollouts, sweep
   generate tree|chain|random --services N   write a synthetic mesh scenario
   import isotope FILE      an istio/tools isotope service graph as a scenario
   merge REPORT.json...     the merged verdict of many runs (per expectation: held in k of n, Wilson 95%)
+  help                     this text
+  --version                the version, and the git commit the build was configured at
 
 `meshsim COMMAND --help` describes a command's options.
 )";
@@ -64,14 +65,14 @@ int main(int argc, char** argv) {
     if (command == "app") return app_command(argc - 1, argv + 1);
     if (command == "load") return load_command(argc - 1, argv + 1);
     if (command == "check") return check_command(argc - 1, argv + 1);
-
     if (command == "generate") return generate_command(argc - 1, argv + 1);
     if (command == "import") return import_command(argc - 1, argv + 1);
     if (command == "merge") return merge_command(argc - 1, argv + 1);
+    if (command == "export") return export_command(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     fmt::print(stderr, "meshsim {}: {}\n", command, e.what());
     return kExitBadInput;
   }
-  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, run, plan, say, serve, ctl, demo, proxy, help)\n", command);
+  fmt::print(stderr, "meshsim: unknown command \"{}\" (valid commands: validate, curl, run, plan, say, serve, ctl, demo, proxy, app, load, check, generate, import, merge, export, help)\n", command);
   return kExitBadInput;
 }

@@ -511,6 +511,7 @@ ScenarioLoad load_scenario(const std::vector<std::string>& paths) {
     }
     step.say_reply = said.reply;
     if (!said.yaml.empty()) {
+      step.apply_yaml += (step.apply_yaml.empty() ? "" : "\n---\n") + said.yaml;
       auto applied = load({{"say: " + step.say, said.yaml}});
       out.diagnostics.insert(out.diagnostics.end(), applied.diagnostics.begin(), applied.diagnostics.end());
       if (step.apply) proxy::apply_resources(*step.apply, applied.resources);

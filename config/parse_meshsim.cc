@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "config/loader.h"
+#include "config/manifest_documents.h"
 #include "config/parse.h"
 #include "config/replay_source.h"
 #include "config/timestamp.h"
@@ -70,6 +71,15 @@ services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::stri
   c.grpc = r.boolean(n["grpc"], child(path, "grpc")).value_or(false);
   if (c.grpc) c.method = "POST";
   return c;
+}
+
+// A Behavior spec (or a timeline behaviour change without its name) as
+// block YAML, for `export k8s`.
+std::string behavior_spec_yaml(const YAML::Node& spec) {
+  if (!spec || !spec.IsMap()) return {};
+  YAML::Node copy = YAML::Clone(spec);
+  copy.remove("name");
+  return block_yaml(copy);
 }
 
 services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const std::string& path, proxy::Labels* selector) {
@@ -151,6 +161,7 @@ services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const st
 
 void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out) {
   out.behavior = behavior_spec(r, spec, "spec", &out.selector);
+  out.spec_yaml = behavior_spec_yaml(spec);
   // `selector: {host: H}` (optionally `port`) selects an endpoint outside the cluster.
   if (auto host = out.selector.find("host"); host != out.selector.end() && out.selector.size() <= 2) {
     auto port = out.selector.find("port");
@@ -287,10 +298,12 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
         texts.push_back(std::move(text));
       }
       if (auto f = r.str(a["file"], child(p, "apply.file"))) {
+        step.apply_files.push_back(*f);
         std::filesystem::path file = std::filesystem::path(source.name).parent_path() / *f;
         auto read = read_sources({file.string()}, diagnostics);
         texts.insert(texts.end(), read.begin(), read.end());
       }
+      for (const auto& t : texts) step.apply_yaml += (step.apply_yaml.empty() ? "" : "\n---\n") + t.text;
       auto loaded = load(texts);
       diagnostics.insert(diagnostics.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
       step.apply = std::move(loaded.resources);
@@ -317,6 +330,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
       sim::BehaviorRule rule;
       rule.name = r.str(b["name"], child(bp, "name")).value_or("");
       rule.behavior = behavior_spec(r, b, bp, &rule.selector);
+      rule.spec_yaml = behavior_spec_yaml(b);
       if (rule.name.empty()) r.error(b, bp, "a behaviour change needs the name of the Behavior it replaces or adds");
       step.behaviors.push_back(std::move(rule));
     });

@@ -18,6 +18,11 @@ if [ "${1:-all}" != build ]; then
   PACKAGES="$PACKAGES nghttp2-client"
   # Real gRPC peers (C++ client and server from tests/grpc/echo.proto) for grpc_live_test.
   PACKAGES="$PACKAGES libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler"
+  # Node for the export manifest schema test (npm packages: scripts/install-npm-deps.sh);
+  # Debian's npm only when no npm is on the PATH (NodeSource's nodejs ships
+  # its own and conflicts with Debian's npm package).
+  PACKAGES="$PACKAGES nodejs"
+  command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 fi
 [ "${MESHSIM_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $MESHSIM_EXTRA_PACKAGES"
 

@@ -30,6 +30,9 @@ struct BehaviorRule {
   // cluster, no pod labels (selector stays empty).
   std::string external_host;
   uint32_t external_port = 80;
+  // The spec as written (block YAML, no name): `export k8s` puts it in the
+  // workload's ConfigMap for `meshsim app --behavior`.
+  std::string spec_yaml;
 };
 
 // The endpoints outside the cluster that Behaviors select by host, added to
@@ -119,6 +122,10 @@ struct TimelineStep {
   std::vector<std::string> start_sources, stop_sources;
   std::string say;        // a plain-word command; the loader turns it into apply/delete
   std::string say_reply;  // the assistant's answer, shown in the report
+  // What `apply` and `say` stand for as written (documents joined by ---):
+  // `export k8s` writes it for kubectl.
+  std::string apply_yaml;
+  std::vector<std::string> apply_files;  // apply.file as given (relative to the scenario file)
   proxy::SourcePos pos;
 };
 
