@@ -151,8 +151,16 @@ Query slice_selector(const sim::Scenario& sc, const sim::Expectation& e) {
     // "frontend.default.svc.cluster.local" and "frontend" name the same service.
     if (host.ends_with(".svc.cluster.local")) m.push_back("destination_service=" + promql_string(host));
     else m.push_back("destination_service_name=" + promql_string(std::string(proxy::short_name(host))));
-    if (src->from != sim::kOutsideSource)
-      m.push_back("source_workload=" + promql_string(src->sidecar ? src->from : std::string("unknown")));
+    // The source as Istio labels it: its workload, or "unknown" without a sidecar.
+    auto source_label = [](const sim::TrafficSource& t) { return t.sidecar ? t.from : std::string("unknown"); };
+    for (const auto& t : sc.sources)
+      if (&t != src && t.url == src->url && source_label(t) == source_label(*src)) {
+        q.checkable = false;
+        q.note = fmt::format("traffic sources {} and {} reach {} with the same source labels in Istio's metrics", src->name,
+                             t.name, host);
+        return q;
+      }
+    if (src->from != sim::kOutsideSource) m.push_back("source_workload=" + promql_string(source_label(*src)));
     q.note = "the destination side of the source's calls";
   } else {
     if (!s.service.empty()) service(s.service);
@@ -162,7 +170,11 @@ Query slice_selector(const sim::Scenario& sc, const sim::Expectation& e) {
       for (const auto& d : sc.resources.deployments) workload = workload || d.header.meta.name == s.from;
       m.push_back((workload ? "source_workload=" : "source_app=") + promql_string(s.from));
     }
-    if (!s.source.empty()) q.note = "every caller counted: Istio's metrics do not name the traffic source";
+    // Counting every caller instead would judge other sources' requests.
+    if (!s.source.empty()) {
+      q.checkable = false;
+      q.note = "Istio's metrics do not name the traffic source, so its requests cannot be told apart at " + s.service;
+    }
   }
   q.selector = fmt::format("{}", fmt::join(m, ","));
   return q;

@@ -122,7 +122,16 @@ int generate_command(int argc, char** argv) {
   o.latency_p99 = std::chrono::microseconds(4000);
   if (!scenario_traffic_options(args, o, "generate")) return kExitBadInput;
   std::string command_line = "meshsim generate";
-  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  // Without -o/--out, so a file and stdout carry the same bytes.
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-o" || a == "--out") {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("--out=")) continue;
+    command_line += " " + a;
+  }
   o.comment = "made by: " + command_line;
   std::string out = args.count("out") ? args["out"].as<std::string>() : "";
   return write_output(out, topology::scenario_yaml(*graph, o), "generate") ? kExitOk : kExitBadInput;

@@ -12,10 +12,10 @@ namespace {
 
 constexpr const char* kRequests = "istio_requests_total";
 constexpr const char* kDurationBuckets = "istio_request_duration_milliseconds_bucket";
-// A share is statistical: the run fails it only beyond 4 standard errors of
-// the expected fraction (README, "meshsim run"); the query returns the
-// distance in standard errors so the same tolerance applies on a cluster.
-constexpr double kShareStandardErrors = 4;
+// A share is statistical: the run fails it only beyond share.sigmas (default
+// 4) standard errors of the expected fraction (README, "How sure a share
+// is"); the query returns the distance in standard errors so the same
+// tolerance applies on a cluster.
 
 std::string number(double v) { return fmt::format("{}", v); }
 
@@ -127,7 +127,7 @@ class Checks {
           double p = e.expected;
           c.query = fmt::format("abs(({} or vector(0)) / {} - {}) / sqrt({} / {})", count({v}), total, number(p),
                                 number(p * (1 - p)), total);
-          c.max = kShareStandardErrors;
+          c.max = e.share_sigmas;
         }
         break;
       }
@@ -137,15 +137,25 @@ class Checks {
                               total);
         break;
       case Expectation::Kind::kStatusClass: {
-        std::string re = e.status_class == "4xx|5xx" ? "[45].." : std::string(1, e.status_class[0]) + "..";
+        // A class ("5xx"), or one exact code (`code: N`; 0 is no response).
+        std::string re = e.status_class.empty()      ? std::to_string(e.status_code)
+                         : e.status_class == "4xx|5xx" ? "[45].."
+                                                      : std::string(1, e.status_class[0]) + "..";
         c.query = fmt::format("({} or vector(0)) / {}", count({fmt::format("response_code=~\"{}\"", re)}), total);
         break;
       }
+      case Expectation::Kind::kResponseFlag:
+        // response_flags is Envoy's comma-joined list ("UT,URX"); PromQL regexes are anchored.
+        c.query = fmt::format("({} or vector(0)) / {}",
+                              count({fmt::format("response_flags=~\"(.*,)?{}(,.*)?\"", e.response_flag)}), total);
+        break;
       case Expectation::Kind::kLatency:
         c.query = fmt::format("histogram_quantile({}, sum by (le) (rate({}{}[{}])))", number(e.percentile / 100), kDurationBuckets,
                               sel({}), w);
         c.min.reset();
-        c.max = static_cast<double>(e.latency_max.count()) / 1000.0;  // milliseconds
+        c.max.reset();
+        if (e.latency_min) c.min = static_cast<double>(e.latency_min->count()) / 1000.0;  // milliseconds
+        if (e.latency_has_max) c.max = static_cast<double>(e.latency_max.count()) / 1000.0;
         break;
       case Expectation::Kind::kRequests:
         c.query = total + " or vector(0)";

@@ -42,7 +42,9 @@ TEST(PlanReplayCli, TextLogMovesMobileToV2) {
   EXPECT_NE(r.out.find("2 probe(s)"), std::string::npos) << r.out;
   // Nothing dropped silently: the summary and each bad line with its number.
   EXPECT_NE(r.out.find("5 requests from"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("frontend-text.log:5:41: not parsed as istio-text"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("frontend-text.log:5:101: not parsed as istio-text: the response code \"abc\" is not a number"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("frontend-text.log:8:"), std::string::npos) << r.out;
 }
 

@@ -22,7 +22,7 @@ RequestAuth alice() {
 
 AuthorizationPolicy allow_if(AuthzRule rule, std::string name = "p") {
   AuthorizationPolicy p;
-  p.header.meta = {name, "foo", {}};
+  p.header.meta = {name, "foo", {}, {}};
   p.action = AuthorizationPolicy::Action::kAllow;
   p.rules.push_back(std::move(rule));
   p.rules_present = true;

@@ -117,8 +117,12 @@ TEST(PrometheusCheck, HightowerDemoSameVerdictsAsRun) {
     ASSERT_TRUE(r.check.count(name));
     const Verdict& c = r.check.at(name);
     if (!c.reached) {
-      // Only what Prometheus cannot hold: response bodies.
-      EXPECT_NE(c.observed.find("no response bodies"), std::string::npos) << c.observed;
+      // Only what Prometheus cannot hold: response bodies, and one traffic
+      // source's requests among other callers' at a service.
+      EXPECT_TRUE(c.observed.find("no response bodies") != std::string::npos ||
+                  c.observed.find("do not name the traffic source") != std::string::npos ||
+                  c.observed.find("with the same source labels") != std::string::npos)
+          << c.observed;
       continue;
     }
     EXPECT_EQ(c.passed, v.passed) << "run: " << v.observed << "\ncheck: " << c.observed;

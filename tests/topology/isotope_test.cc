@@ -108,7 +108,9 @@ TEST(Isotope, BadInputIsAnErrorWithItsPlace) {
     const auto& d = load.diagnostics.front();
     EXPECT_NE(d.message.find(r.message), std::string::npos) << r.name << ": " << d.message;
     EXPECT_EQ(d.pos.line, r.line) << r.name;
-    if (r.message[0]) EXPECT_EQ(d.pos.column, r.column) << r.name;
+    if (r.message[0]) {
+      EXPECT_EQ(d.pos.column, r.column) << r.name;
+    }
   }
 }
 
