@@ -37,8 +37,10 @@ bool parse_header(const std::string& text, std::pair<std::string, std::string>& 
 // "PERCENT:Name: value" -> one mix entry (PERCENT of requests add the header).
 bool parse_mix(const std::string& text, LoadSpec::MixEntry& out, std::string* error) {
   auto colon = text.find(':');
+  // strtod's `end` points into `percent`, which must outlive the check below.
+  std::string percent = colon == std::string::npos ? "" : text.substr(0, colon);
   char* end = nullptr;
-  double pct = colon == std::string::npos ? -1 : std::strtod(text.substr(0, colon).c_str(), &end);
+  double pct = colon == std::string::npos ? -1 : std::strtod(percent.c_str(), &end);
   std::pair<std::string, std::string> header;
   if (pct < 0 || pct > 100 || !end || *end != '\0' || !parse_header(text.substr(colon + 1), header, error)) {
     *error = fmt::format("--mix \"{}\": want PERCENT:Name: value, e.g. \"10:end-user: jason\"", text);

@@ -128,6 +128,7 @@ struct CountingServer {
   ~CountingServer() {
     io.stop();
     thread.join();
+    held.clear();  // its sessions own timers of `io`: gone before `io` is
   }
   uint16_t port() const { return listener.port(); }
 };
