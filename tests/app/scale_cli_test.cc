@@ -10,25 +10,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/app/meshsim_run.h"
+
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-};
-
-Run meshsim(const std::string& args) {
-  std::string cmd = std::string(MESHSIM_BINARY_DIR) + "/app/meshsim " + args + " 2>&1";
-  Run r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using meshsim::testing::meshsim;
+using meshsim::testing::Run;
 
 std::string src(const std::string& p) { return std::string(MESHSIM_SOURCE_DIR) + "/" + p; }
 
