@@ -1,7 +1,11 @@
 #include "tests/test_data.h"
+#include "tests/source_dir.h"
 
 #include <cstdlib>
 #include <filesystem>
+
+const char* meshsim_test_source_dir() { return MESHSIM_SOURCE_DIR_LITERAL; }
+const char* meshsim_test_binary_dir() { return MESHSIM_BINARY_DIR_LITERAL; }
 
 namespace meshsim::testing {
 namespace {
