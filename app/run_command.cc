@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <thread>
 
@@ -43,6 +45,30 @@ std::string watch_frame(const sim::Scenario& sc, const reports::TimeSeries& seri
   out += "\n";
   for (const auto& line : series.sparklines(t)) out += line + "\n";
   return out;
+}
+
+// SIGINT/SIGTERM during a run: the scheduler stops between two events and
+// the report files are written for what ran (marked interrupted), so a
+// stopped CI job still leaves complete files. A second signal kills at once
+// (SA_RESETHAND restores the default action).
+std::atomic<int> g_interrupted_by{0};
+static_assert(std::atomic<int>::is_always_lock_free, "set from a signal handler");
+
+void stop_between_events(int signal) { g_interrupted_by.store(signal, std::memory_order_relaxed); }
+
+void stop_run_on_signals() {
+  struct sigaction action {};
+  action.sa_handler = stop_between_events;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// The shell's convention for a process stopped by a signal.
+int exit_code_for(const sim::RunResult& result) {
+  if (result.interrupted_by) return 128 + result.interrupted_by;
+  return result.passed() ? kExitOk : kExitFailed;
 }
 
 }  // namespace
@@ -88,6 +114,8 @@ int run_command(int argc, char** argv) {
       fmt::print(stderr, "{}\n", config::format_diagnostic(d));
   }
   sim::RunOptions run_options;
+  stop_run_on_signals();
+  run_options.interrupt = &g_interrupted_by;
   if (args.count("seed")) run_options.seed = args["seed"].as<uint64_t>();
   bool tty = isatty(STDERR_FILENO) && !args.count("watch");
   if (tty)
@@ -120,6 +148,7 @@ int run_command(int argc, char** argv) {
     const sim::Scenario& sc = *scenario;
     auto run_one = [&sc, epoch = run_options.unix_epoch_us](uint64_t seed, const std::string& dir) {
       sim::RunOptions one;
+      one.interrupt = &g_interrupted_by;
       one.seed = seed;
       one.unix_epoch_us = epoch;
       reports::MeshTelemetry telemetry(reports::telemetry_options_for(sc));
@@ -132,7 +161,7 @@ int run_command(int argc, char** argv) {
         fmt::print(stderr, "meshsim run: {}\n", why);
         return kExitBadInput;
       }
-      return result.passed() ? kExitOk : kExitFailed;
+      return exit_code_for(result);
     };
     return run_sweep(sweep, run_one);
   }
@@ -179,7 +208,7 @@ int run_command(int argc, char** argv) {
       return kExitBadInput;
     }
   }
-  return result.passed() ? kExitOk : kExitFailed;
+  return exit_code_for(result);
 }
 
 }  // namespace meshsim::app

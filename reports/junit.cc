@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "reports/markup.h"
+#include "reports/run_report.h"
 
 namespace meshsim::reports {
 
@@ -14,11 +15,12 @@ std::string junit_xml(const sim::RunResult& r) {
     skipped += !e.reached;
   }
   double seconds = static_cast<double>(r.duration.count()) / 1e6;
+  int errors = (r.event_limit_hit ? 1 : 0) + (r.interrupted_by ? 1 : 0);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"meshsim\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:g}\">\n",
-                     r.expectations.size(), failures, r.event_limit_hit ? 1 : 0, seconds);
+                     r.expectations.size(), failures, errors, seconds);
   out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:g}\">\n",
-                     xml_escape(r.scenario), r.expectations.size(), failures, r.event_limit_hit ? 1 : 0, skipped, seconds);
+                     xml_escape(r.scenario), r.expectations.size(), failures, errors, skipped, seconds);
   out += fmt::format("    <properties><property name=\"seed\" value=\"{}\"/></properties>\n", r.seed);
   for (const auto& e : r.expectations) {
     // The common schema (jenkins-junit.xsd) has no file/line attributes: the
@@ -36,6 +38,9 @@ std::string junit_xml(const sim::RunResult& r) {
   }
   if (r.event_limit_hit)
     out += "    <testcase classname=\"meshsim\" name=\"event limit\"><error message=\"the run hit the event limit\"/></testcase>\n";
+  if (r.interrupted_by)
+    out += fmt::format("    <testcase classname=\"meshsim\" name=\"interrupted\"><error message=\"the run was stopped by {} at {:g} s\"/></testcase>\n",
+                       signal_name(r.interrupted_by), seconds);
   out += "  </testsuite>\n</testsuites>\n";
   return out;
 }

@@ -1,5 +1,7 @@
 #include "reports/run_report.h"
 
+#include <csignal>
+
 #include <fmt/format.h>
 
 namespace meshsim::reports {
@@ -18,6 +20,12 @@ std::string shares(const std::map<std::string, uint64_t>& by_version, uint64_t t
 }
 
 }  // namespace
+
+std::string signal_name(int signal) {
+  if (signal == SIGINT) return "SIGINT";
+  if (signal == SIGTERM) return "SIGTERM";
+  return fmt::format("signal {}", signal);
+}
 
 std::string run_text(const sim::RunResult& r) {
   std::string out;
@@ -57,6 +65,8 @@ std::string run_text(const sim::RunResult& r) {
   for (const auto& e : r.expectations)
     line(fmt::format("  {} {}: {}", e.passed ? "PASS" : e.reached ? "FAIL" : "NOT REACHED", e.name, e.observed));
   if (r.event_limit_hit) line("  FAIL the run hit the event limit and was stopped");
+  if (r.interrupted_by)
+    line(fmt::format("  INTERRUPTED by {} at {:.1f} s: the report covers what ran", signal_name(r.interrupted_by), seconds(r.duration)));
   return out;
 }
 
@@ -66,6 +76,8 @@ ordered_json run_json(const sim::RunResult& r, const std::string& meshsim_versio
   j["run"] = {{"scenario", r.scenario}, {"seed", r.seed}, {"meshsim_version", meshsim_version},
               {"duration_s", seconds(r.duration)}, {"requests", r.requests}, {"events", r.events},
               {"event_limit_hit", r.event_limit_hit}, {"passed", r.passed()}};
+  // Only a run stopped by a signal says so; every other report keeps its bytes.
+  if (r.interrupted_by) j["run"]["interrupted_by"] = signal_name(r.interrupted_by);
   ordered_json phases = ordered_json::array();
   for (const auto& p : r.phases) {
     ordered_json jp = {{"start_s", seconds(p.start)}, {"end_s", seconds(p.end)}, {"caption", p.caption},

@@ -13,5 +13,7 @@ namespace meshsim::reports {
 
 std::string run_text(const sim::RunResult& result);
 nlohmann::ordered_json run_json(const sim::RunResult& result, const std::string& meshsim_version);
+// "SIGINT", "SIGTERM", or "signal N": how a report names what interrupted a run.
+std::string signal_name(int signal);
 
 }  // namespace meshsim::reports

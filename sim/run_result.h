@@ -59,8 +59,9 @@ struct RunResult {
   uint64_t requests = 0;  // sent by traffic sources
   uint64_t events = 0;    // scheduler events run
   bool event_limit_hit = false;
+  int interrupted_by = 0;  // the signal that stopped the run early (SIGINT, SIGTERM), or 0
   bool passed() const {
-    if (event_limit_hit) return false;
+    if (event_limit_hit || interrupted_by != 0) return false;
     for (const auto& e : expectations)
       if (!e.passed && e.reached) return false;
     return true;

@@ -103,10 +103,15 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (!waits) world_.scheduler().schedule(src.start, [this, run] { start_source(*run); });
     }
     if (options_.progress) schedule_progress();
+    if (options_.interrupt) world_.scheduler().stop_when(options_.interrupt);
   }
 
   bool advance(Duration until) {
     bool within_limit = world_.scheduler().run(until);
+    if (world_.scheduler().interrupted()) {
+      result_.interrupted_by = options_.interrupt->load();
+      return false;
+    }
     result_.event_limit_hit = result_.event_limit_hit || !within_limit;
     return within_limit;
   }

@@ -3,6 +3,7 @@
 // goes (no per-request storage) and checks the expectations.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,6 +26,9 @@ struct RunOptions {
   // Virtual time zero in Unix time (Date headers); live commands pass the wall clock.
   int64_t unix_epoch_us = proxy::kDefaultUnixEpochUs;
   double wall_per_sim = 1.0;  // live commands: 1/--speed (WorldOptions::wall_per_sim)
+  // Set (to a signal number) from a signal handler: the run stops between two
+  // events and reports what ran, marked interrupted (`meshsim run` on SIGINT).
+  const std::atomic<int>* interrupt = nullptr;
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});

@@ -21,6 +21,10 @@ Scheduler::TimerId Scheduler::schedule(Duration delay, std::function<void()> fn)
 bool Scheduler::run(TimePoint until) {
   while (!queue_.empty()) {
     if (queue_.top().at > until) break;
+    if (stop_flag_ && stop_flag_->load(std::memory_order_relaxed) != 0) {
+      interrupted_ = true;
+      return false;
+    }
     Event ev = queue_.top();
     queue_.pop();
     // The callback leaves its slot before it runs: it may schedule more.

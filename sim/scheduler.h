@@ -5,6 +5,7 @@
 // Clock and Timers. Single-threaded.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -30,8 +31,14 @@ class Scheduler final : public proxy::Clock, public proxy::Timers {
   TimerId schedule(Duration delay, std::function<void()> fn) override;
   void cancel(TimerId id) override { cancelled_.insert(id); }
 
+  // A flag another context (a signal handler) sets to stop the run between
+  // two events; run() then returns false and interrupted() says why.
+  void stop_when(const std::atomic<int>* flag) { stop_flag_ = flag; }
+  bool interrupted() const { return interrupted_; }
+
   // Runs events until none are left or the next is after `until`, then sets
-  // the clock to `until` (unless it is max). Returns false if the event limit was hit.
+  // the clock to `until` (unless it is max). Returns false if the event limit
+  // was hit or the stop flag was set.
   bool run(TimePoint until = TimePoint::max());
   bool empty() const { return queue_.size() == cancelled_.size(); }
   // When the earliest pending event is due (it may turn out cancelled).
@@ -58,6 +65,8 @@ class Scheduler final : public proxy::Clock, public proxy::Timers {
   uint64_t next_seq_ = 1;
   uint64_t events_run_ = 0;
   uint64_t event_limit_;
+  const std::atomic<int>* stop_flag_ = nullptr;
+  bool interrupted_ = false;
 };
 
 }  // namespace meshsim::sim

@@ -111,10 +111,13 @@ LiveProcess::~LiveProcess() {
   std::remove(err_path_.c_str());
 }
 
-std::optional<std::string> LiveProcess::wait_for_stderr(const std::string& marker) {
+std::optional<std::string> LiveProcess::wait_for_stderr(const std::string& marker) { return wait_for_text(err_path_, marker); }
+std::optional<std::string> LiveProcess::wait_for_stdout(const std::string& marker) { return wait_for_text(out_path_, marker); }
+
+std::optional<std::string> LiveProcess::wait_for_text(const std::string& path, const std::string& marker) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    std::string text = read_file(err_path_);
+    std::string text = read_file(path);
     if (text.find(marker) != std::string::npos) return text;
     int status = 0;
     if (pid_ > 0 && waitpid(pid_, &status, WNOHANG) == pid_) {

@@ -35,6 +35,8 @@ class LiveProcess {
   ~LiveProcess();
   // Waits until stderr contains `marker` (10 s at most); returns stderr so far.
   std::optional<std::string> wait_for_stderr(const std::string& marker);
+  // The same for stdout.
+  std::optional<std::string> wait_for_stdout(const std::string& marker);
   // The port after "http://127.0.0.1:" following `label` in stderr.
   uint16_t port_after(const std::string& label);
   // Sends `signal` and waits (20 s at most) for the exit code; -1 if it had to be killed.
@@ -45,6 +47,7 @@ class LiveProcess {
   std::string stderr_text() const;
 
  private:
+  std::optional<std::string> wait_for_text(const std::string& path, const std::string& marker);
   int pid_ = -1;
   std::string out_path_, err_path_;
 };
