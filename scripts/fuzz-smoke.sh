@@ -10,7 +10,7 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMESHSIM_FUZZ=ON -DMESHSIM_BUILD_BENCH=OFF >&2
 fi
-cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target fuzz_targets >&2
 # The YAML loader also starts from the public samples (Istio bookinfo, Gateway
 # API) in ../shared/testdata when present; they are not copied into fuzz/corpus.
 TESTDATA=${MESHSIM_TESTDATA_DIR:-../shared/testdata}
