@@ -144,6 +144,12 @@ void LoopbackNetwork::settle(Hop& hop, proxy::TransportResult& tr) {
   if (on_hop_) on_hop_(time);
 }
 
+size_t LoopbackNetwork::legs_on_wire() const {
+  size_t n = 0;
+  for (const auto& [id, hop] : hops_) n += !hop.arrived || hop.answered;
+  return n;
+}
+
 std::vector<LoopbackNetwork::PodAddress> LoopbackNetwork::pods() const {
   std::vector<PodAddress> out;
   for (const auto& [key, pod] : pods_) out.push_back({key, pod->listener->port()});

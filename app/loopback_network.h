@@ -61,6 +61,11 @@ class LoopbackNetwork final : public sim::World::Network {
   };
   void on_hop(std::function<void(const HopTime&)> observer) { on_hop_ = std::move(observer); }
 
+  // Hops with bytes on a socket now: sent and not yet arrived, or answered
+  // and not yet back. (A hop whose receiver is still at work is not on the
+  // wire.) Lets a test hold simulated time while bytes travel.
+  size_t legs_on_wire() const;
+
  private:
   struct Pod;
   using WallTime = std::chrono::steady_clock::time_point;

@@ -11,36 +11,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/conformance/corpus_files.h"
 #include "tests/conformance/runner.h"
-#include "tests/conformance/supported_cases_next.h"
 #include "tests/test_data.h"
 
 namespace meshsim::conformance {
 namespace {
 
 namespace fs = std::filesystem;
-
-// cases/*.json sorted, then the supported cases-next files in list order;
-// empty when the corpus is absent. How many there are is not checked: the
-// corpus grows.
-std::vector<std::string> corpus_files() {
-  std::vector<std::string> files;
-  std::string dir = testing::conformance_dir();
-  if (dir.empty()) return files;
-  for (const auto& e : fs::directory_iterator(dir + "/cases"))
-    if (e.path().extension() == ".json") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  for (const SupportedFile& f : supported_cases_next()) files.push_back(dir + "/cases-next/" + std::string(f.name));
-  return files;
-}
-
-// The extended cases a supported cases-next file leaves out (none for cases/).
-std::map<std::string_view, std::string_view> left_out_cases(const fs::path& file) {
-  if (file.parent_path().filename() != "cases-next") return {};
-  for (const SupportedFile& f : supported_cases_next())
-    if (f.name == file.filename().string()) return f.left_out_extended_cases;
-  return {};
-}
 
 class Conformance : public ::testing::TestWithParam<std::string> {};
 
@@ -73,12 +51,8 @@ TEST_P(Conformance, EveryRequestPasses) {
   fmt::print("\n");
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, Conformance, ::testing::ValuesIn(corpus_files()), [](const auto& info) {
-  fs::path path(info.param);
-  std::string name = (path.parent_path().filename() == "cases-next" ? "next_" : "") + path.stem().string();
-  std::replace(name.begin(), name.end(), '-', '_');
-  return name;
-});
+INSTANTIATE_TEST_SUITE_P(Corpus, Conformance, ::testing::ValuesIn(corpus_files()),
+                         [](const auto& info) { return corpus_test_name(info.param); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Conformance);
 
 // Says so (as a skipped test) when the corpus is not next to the checkout,

@@ -41,14 +41,56 @@ void mark_gateway_workload(const json& w, proxy::Deployment& d) {
   if (kind == "ingress-gateway" || kind == "egress-gateway") d.pod_annotations["inject.istio.io/templates"] = "gateway";
 }
 
-// `from: "@outside"`: a client outside the cluster calling a Service's external address.
-sim::CallResult call_from(sim::World& world, const std::string& from, const std::string& from_ns, proxy::HttpRequest request,
-                          const std::string& host, uint32_t port, bool* found) {
-  *found = true;
-  if (from == "@outside") return world.call_outside(std::move(request), host, port);
-  auto res = world.call(from_ns, from, std::move(request), host, port);
-  *found = res.has_value();
-  return res ? std::move(*res) : sim::CallResult{};
+// The simulated network: hops in memory, the scheduler run dry.
+class InMemoryHops final : public HopCarrier {
+ public:
+  void attach(sim::World&) override {}
+  void settle(sim::World& world) override { world.scheduler().run(); }
+};
+
+// Starts one request; `from: "@outside"` is a client outside the cluster
+// calling a Service's external address. False: no such client workload.
+bool send_from(sim::World& world, const std::string& from, const std::string& from_ns, proxy::HttpRequest request,
+               const std::string& host, uint32_t port, std::function<void(sim::CallResult&&)> done) {
+  if (from == "@outside") {
+    world.send_outside(std::move(request), host, port, std::move(done));
+    return true;
+  }
+  return world.send(from_ns, from, std::move(request), host, port, std::move(done));
+}
+
+sim::CallResult call_from(sim::World& world, HopCarrier& carrier, const std::string& from, const std::string& from_ns,
+                          proxy::HttpRequest request, const std::string& host, uint32_t port, bool* found) {
+  std::optional<sim::CallResult> out;
+  *found = send_from(world, from, from_ns, std::move(request), host, port, [&out](sim::CallResult&& r) { out = std::move(r); });
+  if (*found) carrier.settle(world);
+  return out ? std::move(*out) : sim::CallResult{};
+}
+
+// Headers that differ between two runs of the same request by design:
+// request ids, trace ids, times.
+bool varies_between_runs(std::string_view name) {
+  static const std::set<std::string_view> kVarying = {
+      "x-request-id", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "traceparent", "tracestate",
+      "date", "x-envoy-upstream-service-time", "x-envoy-expected-rq-timeout-ms", "x-client-trace-id"};
+  return kVarying.count(name) > 0;
+}
+
+std::string seen_line(const Sample& s) {
+  const auto& out = s.call.outbound;
+  std::string line = out.response ? fmt::format("status {}", out.response->status) : "no response: " + out.error;
+  line += fmt::format(" flags {} attempts {}/{}", out.flags, out.attempts, s.call.upstream_attempts);
+  if (out.route) line += fmt::format(" route {} rule {} match {}", out.route->resource, out.route->rule, out.route->match);
+  line += fmt::format(" cluster {} served {}", out.cluster, s.served_workload);
+  if (s.call.upstream) {
+    const auto& up = s.call.upstream->request;
+    std::vector<std::string> headers;
+    for (const proxy::Header h : up.headers.all())
+      if (!varies_between_runs(proxy::to_lower(h.name))) headers.push_back(fmt::format("{}={}", h.name, h.value));
+    std::sort(headers.begin(), headers.end());
+    line += fmt::format(" | app got {} {} host {} [{}]", up.method, up.target, up.authority, fmt::join(headers, " "));
+  }
+  return line;
 }
 
 // Builds Deployments and Services for the case's workloads. Each Service
@@ -291,7 +333,9 @@ void check_aggregate(const json& expect, const std::vector<Sample>& samples, std
 
 }  // namespace
 
-std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
+std::vector<RequestOutcome> run_case(const json& c, uint64_t seed, HopCarrier* carrier_or_null) {
+  InMemoryHops in_memory;
+  HopCarrier& carrier = carrier_or_null ? *carrier_or_null : in_memory;
   std::vector<RequestOutcome> outcomes;
   const json& requests = c.at("requests");
   auto fail_all = [&](const std::string& why) {
@@ -313,6 +357,7 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
   world.set_telemetry(&labels);
   std::vector<std::string> errors;
   if (!world.apply(std::move(loaded.resources), &errors)) return fail_all("config rejected: " + fmt::format("{}", fmt::join(errors, "; ")));
+  carrier.attach(world);
   for (const json& w : c.at("workloads")) {
     services::Behavior b;
     bool any = false;
@@ -382,15 +427,14 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
           samples.push_back(to_sample(std::move(res)));
           start_one();
         };
-        if (from == "@outside") world.send_outside(make_request(), url->host, url->port, collect);
-        else world.send(from_ns, from, make_request(), url->host, url->port, collect);
+        send_from(world, from, from_ns, make_request(), url->host, url->port, collect);
       };
       for (int k = 0; k < concurrency; ++k) start_one();
-      world.scheduler().run();
+      carrier.settle(world);
     } else {
       for (int k = 0; k < sample_count; ++k) {
         bool found = true;
-        auto res = call_from(world, from, from_ns, make_request(), url->host, url->port, &found);
+        auto res = call_from(world, carrier, from, from_ns, make_request(), url->host, url->port, &found);
         for (int hops = 0; follow && found && res.outbound.response && res.outbound.response->status >= 300 &&
                            res.outbound.response->status < 400 && hops < 5;
              ++hops) {
@@ -401,7 +445,7 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
           proxy::HttpRequest req = make_request();
           req.target = next->target;
           req.authority = next->explicit_port ? next->host + ":" + std::to_string(next->port) : next->host;
-          res = call_from(world, from, from_ns, std::move(req), next->host, next->port, &found);
+          res = call_from(world, carrier, from, from_ns, std::move(req), next->host, next->port, &found);
         }
         if (!found) {
           outcome.failures.push_back("client workload " + from + " not found");
@@ -410,6 +454,7 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed) {
         samples.push_back(to_sample(std::move(res)));
       }
     }
+    for (const Sample& s : samples) outcome.seen.push_back(seen_line(s));
     for (size_t k = 0; k < samples.size(); ++k) {
       std::vector<std::string> f;
       check_one(expect, samples[k], f, samples.size() > 1 ? fmt::format("sample {}: ", k) : "");
