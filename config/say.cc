@@ -32,6 +32,7 @@ SayResult understood(std::string reply, std::string yaml, std::vector<std::strin
 SayResult refused(std::string message, std::vector<std::string> examples) {
   SayResult r;
   r.reply = std::move(message);
+  r.reply += r.reply.ends_with('?') || r.reply.ends_with('.') ? " Nothing was changed." : ". Nothing was changed.";
   r.suggestions = std::move(examples);
   return r;
 }
@@ -44,7 +45,7 @@ std::string policy_name(const std::vector<std::string>& froms, const std::string
 std::string condition_words(const SayRequest& r) {
   std::string out;
   if (r.match) out += (r.match->agent ? " from " : " with ") + r.match->who;
-  if (!r.caller.empty()) out += fmt::format(" from the {} service", r.caller);
+  if (!r.caller.empty()) out += fmt::format(" {} the {} service", r.match ? "via" : "from", r.caller);
   return out;
 }
 
@@ -99,7 +100,10 @@ SayResult route(const SayRequest& r, const Resources& mesh, const std::string& n
 SayResult deny_or_allow(const SayRequest& r, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
                         const std::string& ns) {
   std::vector<std::string> froms = r.caller.empty() ? say_callers_of(r.service, mesh, behaviors) : std::vector<std::string>{r.caller};
-  std::string who = froms.empty() ? "every service" : fmt::format("the {} service", fmt::join(froms, " and "));
+  froms.insert(froms.end(), r.more_callers.begin(), r.more_callers.end());
+  std::string who = froms.empty()        ? "every service"
+                    : froms.size() == 1 ? fmt::format("the {} service", froms[0])
+                                        : fmt::format("the {} services", fmt::join(froms, " and "));
   if (r.intent == SayIntent::kAllow)
     return understood(fmt::format("Access to the {} service is permitted from {}", r.service, who), "",
                       {"AuthorizationPolicy/" + ns + "/" + policy_name(froms, r.service)});
@@ -222,7 +226,7 @@ const std::vector<std::string>& say_phrasings() {
 SayResult interpret_say(const std::string& sentence, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
                         const std::string& ns) {
   SayParse parsed = parse_say(sentence, mesh);
-  if (parsed.refusal) return refused(parsed.refusal->message + ". Nothing was changed.", parsed.refusal->examples);
+  if (parsed.refusal) return refused(parsed.refusal->message, parsed.refusal->examples);
   if (!parsed.request) {
     SayResult r;
     r.reply = "Sorry, I did not understand that. Nothing was changed.";
@@ -250,7 +254,7 @@ SayResult interpret_say(const std::string& sentence, const Resources& mesh, cons
     case SayIntent::kResetRoute: return reset(r, mesh, ns);
     case SayIntent::kNone: break;
   }
-  return refused("Sorry, I did not understand that. Nothing was changed.", {});
+  return refused("Sorry, I did not understand that.", {});
 }
 
 }  // namespace meshsim::config

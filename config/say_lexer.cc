@@ -40,6 +40,8 @@ double duration_unit_ms(std::string_view unit) {
   if (unit == "ms" || unit == "msec" || unit == "msecs" || unit == "millisecond" || unit == "milliseconds") return 1;
   if (unit == "s" || unit == "sec" || unit == "secs" || unit == "second" || unit == "seconds") return 1000;
   if (unit == "m" || unit == "min" || unit == "mins" || unit == "minute" || unit == "minutes") return 60000;
+  if (unit == "h" || unit == "hour" || unit == "hours") return 3600000;
+  if (unit == "d" || unit == "day" || unit == "days") return 86400000;
   return 0;
 }
 
@@ -144,7 +146,8 @@ std::vector<SayToken> merge(const std::vector<SayToken>& t) {
     }
     // "2 seconds", "500 ms", "a second", "one minute"
     if ((n >= 0 || a) && i + 1 < t.size() && t[i + 1].kind == Kind::kWord && duration_unit_ms(t[i + 1].text) > 0 &&
-        (n >= 0 || t[i + 1].text == "second" || t[i + 1].text == "minute" || t[i + 1].text == "millisecond")) {
+        (n >= 0 || t[i + 1].text == "second" || t[i + 1].text == "minute" || t[i + 1].text == "millisecond" ||
+         t[i + 1].text == "hour" || t[i + 1].text == "day")) {
       double v = n >= 0 ? n : 1;
       out.push_back(numeric(Kind::kDuration, v * duration_unit_ms(t[i + 1].text), t[i].raw + " " + t[i + 1].raw));
       ++i;

@@ -81,9 +81,13 @@ bool has_kind(const SaySentence& s, Kind kind) {
 // often say "fail" or "send" too), then the first of the others, then route
 // (whose words also serve as nouns: "traffic routing").
 SayIntent choose_intent(const SaySentence& s, const std::vector<IntentHit>& hits) {
-  bool status_like = has_kind(s, Kind::kNumber) || s.any_word({"unavailable"});
+  static const RE2 kCodes(R"([0-9]{3}s)");
+  bool status_like = has_kind(s, Kind::kNumber) || s.any_word({"unavailable"}) ||
+                     std::any_of(s.tokens.begin(), s.tokens.end(), [](const SayToken& t) {
+                       return t.kind == Kind::kDuration && RE2::FullMatch(t.raw, kCodes);
+                     });
   if (hits.empty()) {
-    if (status_like && s.any_word({"return", "returns", "respond", "answer", "reply"})) return SayIntent::kAbort;
+    if (status_like && s.any_word({"return", "returns", "respond", "answer", "reply", "unavailable"})) return SayIntent::kAbort;
     if (has_kind(s, Kind::kVersion)) return SayIntent::kRoute;
     return SayIntent::kNone;
   }
@@ -193,13 +197,14 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
   if (auto q = query_intent(s, hits)) r.intent = *q;
   else r.intent = choose_intent(s, hits);
   if (r.intent == SayIntent::kNone) return {};
-  for (const auto& h : hits) s.used[h.pos] = true;
+  for (const auto& h : hits)
+    if (s.tokens[h.pos].kind == Kind::kWord) s.used[h.pos] = true;  // "3 retries" stays a count
   const std::string example = example_for(r.intent);
   bool query = r.intent == SayIntent::kTopology || r.intent == SayIntent::kRouteQuery;
 
   std::optional<SayRefusal> why;
   if (!query) {
-    r.match = say_take_match(s, why);
+    r.match = say_take_match(s, known, why);
     if (why) return refused(*why);
   }
 
@@ -230,10 +235,22 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
   bool access = r.intent == SayIntent::kDeny || r.intent == SayIntent::kAllow;
   std::vector<std::string> callers, targets;
   std::vector<bool> is_caller(names.size(), false);
-  for (size_t i = 0; !removal && i + 1 < names.size(); ++i)
-    if (names[i].name != names[i + 1].name && call_between(s, names[i].pos, names[i + 1].pos, access)) is_caller[i] = true;
+  for (size_t i = 0; !removal && i + 1 < names.size(); ++i) {
+    if (!call_between(s, names[i].pos, names[i + 1].pos, access)) continue;
+    if (names[i].name == names[i + 1].name)
+      return refused(refuse(fmt::format("{} cannot be both the caller and the service called", names[i].name), {example}));
+    is_caller[i] = true;
+  }
   for (size_t i = 0; !removal && i < names.size(); ++i)
     if (preceded_by(s, names[i].pos, "from")) is_caller[i] = true;
+  // "frontend and curl from calling bar": callers listed together.
+  for (size_t i = names.size(); !removal && i-- > 1;) {
+    if (!is_caller[i] || is_caller[i - 1]) continue;
+    bool listed = true;
+    for (size_t k = names[i - 1].pos + 1; k < names[i].pos; ++k)
+      listed = listed && (s.word(k, "and") || s.word(k, "or") || s.word(k, "the") || s.word(k, "service"));
+    if (listed) is_caller[i - 1] = true;
+  }
   for (size_t i = 0; i < names.size(); ++i) {
     auto& list = is_caller[i] ? callers : targets;
     if (std::find(list.begin(), list.end(), names[i].name) == list.end()) list.push_back(names[i].name);
@@ -248,11 +265,12 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
       }
   // "mirror traffic from bar to v2": a lone "from" names the target.
   if (targets.empty() && callers.size() == 1 && !access) std::swap(targets, callers);
-  if (callers.size() > 1)
+  if (callers.size() > 1 && !access)
     return refused(refuse(fmt::format("One caller at a time, please: {}?", fmt::join(callers, " or ")), {example}));
   if (targets.size() > 1)
     return refused(refuse(fmt::format("Which service do you mean: {}? One at a time, please", fmt::join(targets, " or ")), {example}));
   if (!callers.empty()) r.caller = callers.front();
+  if (callers.size() > 1) r.more_callers.assign(callers.begin() + 1, callers.end());
 
   // Versions name their service when only one service has them.
   std::vector<std::string> named_versions;
@@ -274,7 +292,7 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
     return refused(refuse(known.empty() ? fmt::format("Which service? e.g. \"{}\"", example)
                                         : fmt::format("Which service? ({}) e.g. \"{}\"", fmt::join(known, ", "), example),
                           {example}));
-  if (!r.caller.empty() && r.caller == r.service)
+  if (std::find(callers.begin(), callers.end(), r.service) != callers.end())
     return refused(refuse(fmt::format("{} cannot be both the caller and the service called", r.service), {example}));
 
   // Versions must exist when the mesh says which ones do.

@@ -44,6 +44,7 @@ struct SayRequest {
   SayIntent intent = SayIntent::kNone;
   std::string service;                 // the target
   std::string caller;                  // "from frontend", "when frontend calls bar"
+  std::vector<std::string> more_callers;  // deny/allow: "block frontend and curl from calling bar"
   std::optional<SayMatch> match;       // header / user agent condition
   std::vector<SayShare> shares;        // route: versions and their percentages (summing to 100)
   std::optional<double> percent;       // fault / mirror share of requests

@@ -91,7 +91,8 @@ void mark(SaySentence& s, size_t from, size_t to) {
 SayMatch header_match(const std::string& header, std::string kind, const std::string& value) {
   std::string v = value;
   if (kind == "contains") kind = "regex", v = ".*" + regex_escaped(value) + ".*";
-  return {header, kind, v, header + " " + value, false};
+  std::string who = header + (kind == "prefix" ? " starting with " : kind == "regex" && v != value ? " containing " : " ") + value;
+  return {header, kind, v, who, false};
 }
 
 }  // namespace
@@ -102,7 +103,8 @@ bool SaySentence::any_word(std::initializer_list<std::string_view> words) const 
   return false;
 }
 
-std::optional<SayMatch> say_take_match(SaySentence& s, std::optional<SayRefusal>& refusal) {
+std::optional<SayMatch> say_take_match(SaySentence& s, const std::vector<std::string>& known,
+                                       std::optional<SayRefusal>& refusal) {
   std::vector<SayMatch> found;
   const auto& t = s.tokens;
   std::string kind;
@@ -147,6 +149,14 @@ std::optional<SayMatch> say_take_match(SaySentence& s, std::optional<SayRefusal>
         continue;
       }
     }
+  }
+  // "jason's requests": someone who is not a service, by the mesh's names.
+  for (size_t k = 0; !known.empty() && k + 2 < t.size(); ++k) {
+    if (s.used[k] || !name_shaped(t[k]) || say_vocabulary(t[k].text) || t[k + 1].kind != Kind::kPossessive) continue;
+    if (std::find(known.begin(), known.end(), t[k].text) != known.end()) continue;
+    if (!(s.word(k + 2, "requests") || s.word(k + 2, "traffic") || s.word(k + 2, "calls"))) continue;
+    found.push_back(header_match("end-user", "exact", t[k].raw));
+    mark(s, k, k + 1);
   }
   // User-agent classes named on their own: "mobile traffic", "Chrome users".
   for (size_t k = 0; k < t.size(); ++k) {

@@ -26,8 +26,10 @@ struct SaySentence {
 // A header condition ("with header end-user jason", "x-canary: true",
 // "end-user jason", "user jason", "logged in as jason") or a user-agent
 // class ("mobile", "browsers", "Chrome", "iPhone", "user agent curl").
+// With a mesh (`known` services), "jason's requests" names an end-user too.
 // nullopt and `refusal` set when the sentence has two conditions.
-std::optional<SayMatch> say_take_match(SaySentence& s, std::optional<SayRefusal>& refusal);
+std::optional<SayMatch> say_take_match(SaySentence& s, const std::vector<std::string>& known,
+                                       std::optional<SayRefusal>& refusal);
 
 // The versions and their shares for a route ("20% to v2", "80/20 between
 // v1 and v2", "v2 at 10%, the rest on v1", "evenly between v1 and v2").

@@ -97,7 +97,11 @@ constexpr std::string_view kFillers[] = {
     "less", "than", "about", "around", "roughly", "keep", "leave", "stay", "starting", "starts", "containing",
     "contains", "matching", "matches", "prefix", "end", "half", "whole", "entire", "immediately", "always", "while",
     "talk", "talks", "hit", "hits", "reach", "reaching", "use", "using", "incoming", "outgoing", "inbound",
-    "everybody", "someone", "times", "time", "one", "once", "currently", "existing",
+    "everybody", "someone", "times", "time", "one", "once", "currently", "existing", "whose", "answer", "answers",
+    "reply", "replies", "responds", "failed", "errored", "per-try", "pertry", "5xx", "gateway", "connect", "connection",
+    "server", "via", "through", "it", "they", "goes", "going", "gone", "sent", "routed", "like", "soon", "right", "away",
+    "everything", "calls", "visitors", "customers", "callers", "caller", "requests", "hello", "unavailable", "internal",
+    "bad", "forbidden", "found", "too", "many", "unreachable",
 };
 
 constexpr std::string_view kQueryWords[] = {"get",     "show", "describe", "what",  "what's", "whats", "how",
