@@ -76,8 +76,9 @@ SayResult route(const SayRequest& r, const Resources& mesh, const std::string& n
   bool conditional_route = r.match || !r.caller.empty();
   // Everything else stays on v1, as the talk's rule left it; when the
   // condition goes to v1 itself, everything else goes to the whole service.
-  std::string fallback = std::find(versions.begin(), versions.end(), "v1") == versions.end() ? "v1" : "";
-  if (conditional_route && !fallback.empty()) versions.insert(versions.begin(), fallback);
+  std::string fallback = versions.size() == 1 && versions[0] == "v1" ? "" : "v1";
+  if (conditional_route && !fallback.empty() && std::find(versions.begin(), versions.end(), fallback) == versions.end())
+    versions.insert(versions.begin(), fallback);
   std::string yaml = say_destination_rule(mesh, r.service, ns, versions) +
                      say_virtual_service(r.service, conditional(r, rule, {{fallback, -1}}));
   std::string reply;

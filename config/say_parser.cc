@@ -65,6 +65,10 @@ std::vector<IntentHit> intent_hits(const SaySentence& s) {
     if (t[i].kind != Kind::kWord) continue;
     size_t span = 1;
     SayIntent intent = say_intent_word(t[i].text, i + 1 < t.size() ? std::string_view(t[i + 1].text) : "", span);
+    // "take the timeout off foo": a removal whose particle comes later.
+    if (intent == SayIntent::kNone && t[i].text == "take")
+      for (size_t k = i + 1; k < t.size(); ++k)
+        if (s.word(k, "off") || s.word(k, "away")) intent = SayIntent::kReset;
     if (intent == SayIntent::kNone) continue;
     hits.push_back({i, intent, t[i].text});
     i += span - 1;
@@ -243,14 +247,20 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
   }
   for (size_t i = 0; !removal && i < names.size(); ++i)
     if (preceded_by(s, names[i].pos, "from")) is_caller[i] = true;
-  // "frontend and curl from calling bar": callers listed together.
-  for (size_t i = names.size(); !removal && i-- > 1;) {
-    if (!is_caller[i] || is_caller[i - 1]) continue;
-    bool listed = true;
-    for (size_t k = names[i - 1].pos + 1; k < names[i].pos; ++k)
-      listed = listed && (s.word(k, "and") || s.word(k, "or") || s.word(k, "the") || s.word(k, "service"));
-    if (listed) is_caller[i - 1] = true;
-  }
+  // "frontend and curl from calling bar", "from frontend and curl":
+  // callers listed together.
+  auto listed = [&](size_t i) {  // names i and i + 1 are joined by "and"/"or"
+    bool joined = false;
+    for (size_t k = names[i].pos + 1; k < names[i + 1].pos; ++k) {
+      if (s.word(k, "and") || s.word(k, "or")) joined = true;
+      else if (!s.word(k, "the") && !s.word(k, "service")) return false;
+    }
+    return joined;
+  };
+  for (size_t i = names.size(); !removal && i-- > 1;)
+    if (is_caller[i] && !is_caller[i - 1] && listed(i - 1)) is_caller[i - 1] = true;
+  for (size_t i = 0; !removal && i + 1 < names.size(); ++i)
+    if (is_caller[i] && !is_caller[i + 1] && listed(i)) is_caller[i + 1] = true;
   for (size_t i = 0; i < names.size(); ++i) {
     auto& list = is_caller[i] ? callers : targets;
     if (std::find(list.begin(), list.end(), names[i].name) == list.end()) list.push_back(names[i].name);

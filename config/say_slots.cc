@@ -122,7 +122,9 @@ std::optional<SayMatch> say_take_match(SaySentence& s, const std::vector<std::st
       continue;
     }
     // "x-canary: true", "end-user=jason"
-    if (t[k].kind == Kind::kPunct && k > 0 && k + 1 < t.size() && !s.used[k - 1] && t[k - 1].kind == Kind::kWord) {
+    bool service_colon = k > 0 && std::find(known.begin(), known.end(), t[k - 1].text) != known.end();  // "bar: v2 25%"
+    if (t[k].kind == Kind::kPunct && k > 0 && k + 1 < t.size() && !s.used[k - 1] && t[k - 1].kind == Kind::kWord &&
+        !service_colon && (t[k + 1].kind == Kind::kWord || t[k + 1].kind == Kind::kNumber)) {
       found.push_back(header_match(t[k - 1].text, "exact", t[k + 1].raw));
       mark(s, k - 1, k + 1);
       continue;
@@ -193,7 +195,9 @@ std::vector<SayShare> say_take_shares(SaySentence& s, const std::vector<std::str
     if (t[k].kind == Kind::kPercent) percents.push_back(k);
     if (t[k].kind == Kind::kRatio && ratio == t.size()) ratio = k;
     if (t[k].kind != Kind::kVersion) continue;
-    bool from = (k >= 1 && s.word(k - 1, "from")) || (k >= 2 && s.word(k - 2, "from") && s.word(k - 1, "the"));
+    bool from = false;
+    for (std::string_view w : {"from", "off"})
+      from = from || (k >= 1 && s.word(k - 1, w)) || (k >= 2 && s.word(k - 2, w) && s.word(k - 1, "the"));
     bool rest = false;
     for (size_t back = 1; back <= 3 && back <= k; ++back)
       for (std::string_view w : {"rest", "remainder", "else", "remaining", "others"})

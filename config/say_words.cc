@@ -101,7 +101,7 @@ constexpr std::string_view kFillers[] = {
     "reply", "replies", "responds", "failed", "errored", "per-try", "pertry", "5xx", "gateway", "connect", "connection",
     "server", "via", "through", "it", "they", "goes", "going", "gone", "sent", "routed", "like", "soon", "right", "away",
     "everything", "calls", "visitors", "customers", "callers", "caller", "requests", "hello", "unavailable", "internal",
-    "bad", "forbidden", "found", "too", "many", "unreachable",
+    "bad", "forbidden", "found", "too", "many", "unreachable", "able", "unable", "take",
 };
 
 constexpr std::string_view kQueryWords[] = {"get",     "show", "describe", "what",  "what's", "whats", "how",
