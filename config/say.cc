@@ -195,6 +195,9 @@ SayResult reset(const SayRequest& r, const Resources& mesh, const std::string& n
   return understood(fmt::format("The {} service's rules have been reset", r.service), "", deletes);
 }
 
+SayResult carry_out(const SayRequest& r, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
+                    const std::string& ns);
+
 }  // namespace
 
 const std::vector<std::string>& say_phrasings() {
@@ -240,6 +243,17 @@ SayResult interpret_say(const std::string& sentence, const Resources& mesh, cons
     return r;
   }
   const SayRequest& r = *parsed.request;
+  SayResult result = carry_out(r, mesh, behaviors, ns);
+  if (result.understood && !r.undeployed.empty())
+    result.reply += fmt::format(". Note: the mesh runs no {} version {} yet (it has {}); requests routed there fail until it does",
+                                r.service, fmt::join(r.undeployed, " or "), fmt::join(say_versions_of(r.service, mesh), ", "));
+  return result;
+}
+
+namespace {
+
+SayResult carry_out(const SayRequest& r, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
+                    const std::string& ns) {
   switch (r.intent) {
     case SayIntent::kTopology: return understood(say_describe_topology(r.service, mesh, behaviors), "");
     case SayIntent::kRouteQuery: return understood(say_describe_route(r.service, mesh), "");
@@ -258,4 +272,5 @@ SayResult interpret_say(const std::string& sentence, const Resources& mesh, cons
   return refused("Sorry, I did not understand that.", {});
 }
 
+}  // namespace
 }  // namespace meshsim::config

@@ -305,12 +305,13 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
   if (std::find(callers.begin(), callers.end(), r.service) != callers.end())
     return refused(refuse(fmt::format("{} cannot be both the caller and the service called", r.service), {example}));
 
-  // Versions must exist when the mesh says which ones do.
+  // A version the mesh does not run yet is allowed (a rule is often written
+  // before the rollout, as Istio accepts it) but the answer says so.
   auto versions = say_versions_of(r.service, mesh);
   for (const auto& v : named_versions)
-    if (!versions.empty() && std::find(versions.begin(), versions.end(), v) == versions.end())
-      return refused(refuse(fmt::format("The {} service has no version {} (it has {})", r.service, v, fmt::join(versions, ", ")),
-                            {example}));
+    if (!versions.empty() && std::find(versions.begin(), versions.end(), v) == versions.end() &&
+        std::find(r.undeployed.begin(), r.undeployed.end(), v) == r.undeployed.end())
+      r.undeployed.push_back(v);
 
   switch (r.intent) {
     case SayIntent::kRoute: {

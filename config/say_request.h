@@ -54,6 +54,7 @@ struct SayRequest {
   std::optional<int> attempts;         // retry
   std::string retry_on;                // retry: "5xx", "gateway-error", "connect-failure"
   std::string mirror_version;          // mirror: the copy's subset
+  std::vector<std::string> undeployed;  // versions named that the mesh does not run (the answer warns)
 };
 
 // Why the sentence cannot be carried out, and phrasings that would work.

@@ -87,6 +87,9 @@ const SayRow kPhrasings[] = {
     {"shift 0% of bar traffic to v2", "VirtualService/bar", SPLIT("v1", "100", "v2", "0"), kShifting},
     {"shift 50 per cent of bar traffic to v2", "VirtualService/bar", SPLIT("v1", "50", "v2", "50"), kShifting},
     {"shift 20% of bar traffic to v2", "reply", "20% of the bar service's traffic will go to version v2", kShifting},
+    {"route all traffic to bar v3", "reply", "Note: the mesh runs no bar version v3 yet (it has v1, v2)", kShifting},
+    {"route all traffic to bar v3", "DestinationRule/bar", "subsets.size=3; subsets.2.name=v3; subsets.2.labels.version=v3", kShifting},
+    {"split foo traffic 50/50 between v1 and v2", "DestinationRule/foo", "subsets.size=2; subsets.0.name=v1; subsets.1.name=v2", kShifting},
     // route: by user agent (the talk's mobile rule and its everyday variants)
     {"route mobile traffic to bar v2", "VirtualService/bar", AGENT_V2(".*[Mm]obile.*"), kTalk},
     {"route mobile traffic to bar v2", "reply", "Traffic from mobile clients will be routed to bar version v2", kTalk},

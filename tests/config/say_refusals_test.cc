@@ -22,7 +22,7 @@ constexpr const char* kAmbiguous = "two readings; guessing would change the wron
 constexpr const char* kMissing = "a slot the resource needs is not in the sentence";
 constexpr const char* kSum = "istio.io/latest/docs/reference/config/networking/virtual-service/#RouteDestination (weights sum to 100)";
 constexpr const char* kIstio = "pilot/pkg/config/validation: validateHTTPFaultInjection (abort 200-599, percentage 0-100, delay > 0)";
-constexpr const char* kSubsets = "istio.io/latest/docs/ops/common-problems/network-issues (a subset with no pods: 503 NR/UH)";
+constexpr const char* kSubsets = "istio.io/latest/docs/tasks/traffic-management/mirroring (the mirror is another subset than the route)";
 
 const Refusal kRefusals[] = {
     {"route all traffic to baz v1", "There is no service \"baz\" in the mesh; did you mean \"bar\"?", kUnknown},
@@ -63,8 +63,6 @@ const Refusal kRefusals[] = {
     {"delay bar by 10% and 20%", "Two shares (10% and 20%): which one?", kIstio},
     {"delay bar by 2 days", "A delay of more than a day is surely a slip", kIstio},
     {"retry bar 1000 times", "1000 retries: say from 1 to 100", kIstio},
-    {"route all traffic to bar v3", "The bar service has no version v3 (it has v1, v2)", kSubsets},
-    {"split foo traffic 50/50 between v1 and v2", "The foo service has no version v2 (it has v1)", kSubsets},
     {"mirror bar traffic to v1 from v1", "v1 cannot mirror to itself", kSubsets},
     {"block mobile users from calling bar", "I can block callers (services), not requests by mobile clients", kAmbiguous},
     {"please make bar faster", "Sorry, I did not understand that", kMissing},
