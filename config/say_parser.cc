@@ -165,6 +165,20 @@ bool call_between(const SaySentence& s, size_t from, size_t to, bool bare_to) {
   return call || (bare_to && only_to && to > from + 1);
 }
 
+std::string intent_name(SayIntent intent) {
+  switch (intent) {
+    case SayIntent::kRoute: return "a route";
+    case SayIntent::kDeny: return "a block";
+    case SayIntent::kAllow: return "an allow";
+    case SayIntent::kDelay: return "a delay";
+    case SayIntent::kAbort: return "an abort";
+    case SayIntent::kRetry: return "retries";
+    case SayIntent::kTimeout: return "a timeout";
+    case SayIntent::kMirror: return "a mirror";
+    default: return "a removal";
+  }
+}
+
 SayRefusal refuse(std::string message, std::vector<std::string> examples) { return {std::move(message), std::move(examples)}; }
 
 std::string example_for(SayIntent intent) {
@@ -315,6 +329,11 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
 
   switch (r.intent) {
     case SayIntent::kRoute: {
+      // "10% more": a change relative to a split we do not track.
+      if (has_kind(s, Kind::kPercent) && s.any_word({"more", "less", "another", "additional", "fewer", "extra"}))
+        return refused(refuse("Say the share each version should have in total (e.g. \"shift 30% of bar traffic to v2\"), "
+                              "not a change to the current one",
+                              {"shift 30% of bar traffic to v2"}));
       bool need_share = s.any_word({"split", "canary", "splitting"}) && !s.any_word({"all", "everything", "entire", "whole"});
       r.shares = say_take_shares(s, versions, need_share, why);
       if (why) return refused(*why);
@@ -381,6 +400,8 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
                                           r.service),
                               {example}));
       r.mirror_version = named_versions.back();
+      for (size_t i = 0; i < s.tokens.size(); ++i)
+        if (s.tokens[i].kind == Kind::kVersion) s.used[i] = true;
       std::string primary = named_versions.size() > 1 ? named_versions.front() : "";
       for (const auto& v : versions)
         if (primary.empty() && v != r.mirror_version) primary = v;
@@ -391,6 +412,16 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
       break;
     }
     default: break;
+  }
+  // A number or version the intent did not use means a second change in the
+  // same sentence ("route 20% of bar to v2 with a 2s delay"): refuse rather
+  // than carry out half of it.
+  for (size_t i = 0; i < s.tokens.size(); ++i) {
+    Kind k = s.tokens[i].kind;
+    if (s.used[i] || k == Kind::kWord || k == Kind::kPunct || k == Kind::kPossessive) continue;
+    return refused(refuse(fmt::format("I understood {} but not what \"{}\" is for; one change per sentence, please",
+                                      intent_name(r.intent), s.tokens[i].raw),
+                          {example}));
   }
   SayParse p;
   p.request = std::move(r);

@@ -124,7 +124,7 @@ std::optional<SayMatch> say_take_match(SaySentence& s, const std::vector<std::st
     // "x-canary: true", "end-user=jason"
     bool service_colon = k > 0 && std::find(known.begin(), known.end(), t[k - 1].text) != known.end();  // "bar: v2 25%"
     if (t[k].kind == Kind::kPunct && k > 0 && k + 1 < t.size() && !s.used[k - 1] && t[k - 1].kind == Kind::kWord &&
-        !service_colon && (t[k + 1].kind == Kind::kWord || t[k + 1].kind == Kind::kNumber)) {
+        !service_colon && !say_vocabulary(t[k - 1].text) && (t[k + 1].kind == Kind::kWord || t[k + 1].kind == Kind::kNumber)) {
       found.push_back(header_match(t[k - 1].text, "exact", t[k + 1].raw));
       mark(s, k - 1, k + 1);
       continue;
@@ -202,8 +202,12 @@ std::vector<SayShare> say_take_shares(SaySentence& s, const std::vector<std::str
     for (size_t back = 1; back <= 3 && back <= k; ++back)
       for (std::string_view w : {"rest", "remainder", "else", "remaining", "others"})
         if (s.word(k - back, w)) rest = true;
-    if ((from || rest) && other.empty() && ratio == t.size()) other = t[k].text;
-    else versions.push_back(k);
+    if ((from || rest) && other.empty() && ratio == t.size()) {
+      other = t[k].text;
+      s.used[k] = true;
+    } else {
+      versions.push_back(k);
+    }
   }
   for (size_t k : versions) s.used[k] = true;
   for (size_t k : percents) s.used[k] = true;

@@ -83,6 +83,8 @@ const SayRow kPhrasings[] = {
     {"send 1 out of 4 bar requests to v2", "VirtualService/bar", SPLIT("v1", "75", "v2", "25"), kShifting},
     {"roll out bar v2 to 25% of traffic", "VirtualService/bar", SPLIT("v1", "75", "v2", "25"), kShifting},
     {"send 10% to v2", "VirtualService/bar", SPLIT("v1", "90", "v2", "10"), kShifting},
+    {"i want half of the traffic to bar to hit v2", "VirtualService/bar", SPLIT("v1", "50", "v2", "50"), kShifting},
+    {"canary v2 for bar at 1 percent", "VirtualService/bar", SPLIT("v1", "99", "v2", "1"), kShifting},
     {"shift 100% of bar to v1", "VirtualService/bar", ALL_TO("v1"), kShifting},
     {"shift 0% of bar traffic to v2", "VirtualService/bar", SPLIT("v1", "100", "v2", "0"), kShifting},
     {"shift 50 per cent of bar traffic to v2", "VirtualService/bar", SPLIT("v1", "50", "v2", "50"), kShifting},
@@ -155,6 +157,9 @@ const SayRow kPhrasings[] = {
     {"when frontend calls bar, deny it", "AuthorizationPolicy/deny-frontend-to-bar", DENY_FROM("frontend"), kDeny},
     {"frontend should not be able to call bar: block it", "AuthorizationPolicy/deny-frontend-to-bar", DENY_FROM("frontend"), kDeny},
     {"cut off bar", "AuthorizationPolicy/deny-all-to-bar", "action=DENY", kDeny},
+    {"ok google, talk to istio: deny access to the bar service", "AuthorizationPolicy/deny-all-to-bar", "action=DENY", kTalk},
+    {"stop sending traffic to bar", "AuthorizationPolicy/deny-all-to-bar", "rules.0.from=-", kDeny},
+    {"deny bar from calling foo", "AuthorizationPolicy/deny-bar-to-foo", "selector.matchLabels.app=foo; rules.0.from.0.source.principals.0=cluster.local/ns/default/sa/bar", kDeny},
     {"ban curl from calling frontend", "AuthorizationPolicy/deny-curl-to-frontend", "selector.matchLabels.app=frontend; rules.0.from.0.source.principals.0=cluster.local/ns/default/sa/curl", kDeny},
     {"block frontend and curl from calling bar", "AuthorizationPolicy/deny-frontend-curl-to-bar", DENY_FROM("frontend") "; rules.0.from.0.source.principals.1=cluster.local/ns/default/sa/curl", kDeny},
     {"block the front end from calling bar", "AuthorizationPolicy/deny-frontend-to-bar", DENY_FROM("frontend"), kTalk},
@@ -171,6 +176,7 @@ const SayRow kPhrasings[] = {
     {"remove the block on bar", "delete", "AuthorizationPolicy/default/deny-all-to-bar", kDelete},
     {"undo the deny policy on bar", "delete", "AuthorizationPolicy/default/deny-all-to-bar", kDelete},
     {"grant frontend access to bar again", "delete", "AuthorizationPolicy/default/deny-frontend-to-bar", kDelete},
+    {"let bar call foo again", "delete", "AuthorizationPolicy/default/deny-bar-to-foo", kDelete},
     // delay
     {"add a 500ms delay to foo", "VirtualService/foo", DELAY("500ms", "100") "; http.0.route.0.destination.host=foo", kFaults},
     {"add a 500ms delay to foo", "reply", "Requests to the foo service will be delayed by 500ms (100% of them)", kFaults},
@@ -193,6 +199,7 @@ const SayRow kPhrasings[] = {
     {"add a 2s delay to bar for frontend", "VirtualService/bar", "http.size=2; http.0.match.0.sourceLabels.app=frontend; http.0.fault.delay.fixedDelay=2s; http.1.fault=-", kFaults},
     {"delay jason's requests to bar by 2s", "VirtualService/bar", "http.0.match.0.headers.end-user.exact=jason; http.0.fault.delay.fixedDelay=2s; http.1.route.0.destination.host=bar", kFaults},
     {"delay mobile requests to bar by 3s", "VirtualService/bar", "http.0.match.0.headers.user-agent.regex=.*[Mm]obile.*; http.0.fault.delay.fixedDelay=3s", kFaults},
+    {"delay bar 2s", "VirtualService/bar", DELAY("2s", "100"), kFaults},
     {"slow down frontend's calls to bar by 1s", "VirtualService/bar", "http.0.match.0.sourceLabels.app=frontend; http.0.fault.delay.fixedDelay=1s", kFaults},
     // abort
     {"inject a 503 abort into bar for 10%", "VirtualService/bar", ABORT("503", "10"), kFaults},
@@ -215,6 +222,8 @@ const SayRow kPhrasings[] = {
     {"fail bar with internal server errors", "VirtualService/bar", ABORT("500", "100"), kFaults},
     {"return errors for bar: bad gateway", "VirtualService/bar", ABORT("502", "100"), kFaults},
     {"return 503 to mobile users of bar", "VirtualService/bar", "http.0.match.0.headers.user-agent.regex=.*[Mm]obile.*; http.0.fault.abort.httpStatus=503; http.1.fault=-", kFaults},
+    {"abort bar 503", "VirtualService/bar", ABORT("503", "100"), kFaults},
+    {"abort bar for mobile users with 503", "VirtualService/bar", "http.0.match.0.headers.user-agent.regex=.*[Mm]obile.*; http.0.fault.abort.httpStatus=503; http.1.route.0.destination.host=bar", kFaults},
     {"fail frontend's calls to bar with 503", "VirtualService/bar", "http.0.match.0.sourceLabels.app=frontend; http.0.fault.abort.httpStatus=503", kFaults},
     // retry
     {"retry bar requests 3 times", "VirtualService/bar", "http.0.retries.attempts=3; http.0.retries.perTryTimeout=-; http.0.route.0.destination.host=bar", kRetries},
@@ -233,6 +242,8 @@ const SayRow kPhrasings[] = {
     {"retry bar on connection failures up to 4 times", "VirtualService/bar", "http.0.retries.attempts=4; http.0.retries.retryOn=connect-failure", kRetries},
     {"retry bar 3 times with a 2s timeout", "VirtualService/bar", "http.0.retries.attempts=3; http.0.timeout=2s; http.0.retries.perTryTimeout=-", kRetries},
     {"retry bar requests from frontend 2 times", "VirtualService/bar", "http.0.match.0.sourceLabels.app=frontend; http.0.retries.attempts=2; http.1.retries=-", kRetries},
+    {"retry calls to bar 3 times if they fail with 503", "VirtualService/bar", "http.0.retries.attempts=3; http.0.retries.retryOn=503", kRetries},
+    {"give bar requests a timeout of 2 seconds and retry twice", "VirtualService/bar", "http.0.timeout=2s; http.0.retries.attempts=2", kRetries},
     {"try again 3 times when bar fails", "VirtualService/bar", "http.0.retries.attempts=3", kRetries},
     // timeout
     {"set a 2s timeout on bar", "VirtualService/bar", "http.size=1; http.0.timeout=2s; http.0.route.0.destination.host=bar", kTimeouts},
@@ -245,6 +256,7 @@ const SayRow kPhrasings[] = {
     {"add a 10s timeout to foo", "VirtualService/foo", "http.0.timeout=10s", kTimeouts},
     {"timeout bar after half a second", "VirtualService/bar", "http.0.timeout=500ms", kTimeouts},
     {"time out frontend's calls to bar after 1s", "VirtualService/bar", "http.0.match.0.sourceLabels.app=frontend; http.0.timeout=1s; http.1.timeout=-", kTimeouts},
+    {"set a 500 ms timeout for requests from frontend to bar", "VirtualService/bar", "http.0.match.0.sourceLabels.app=frontend; http.0.timeout=500ms", kTimeouts},
     {"bar gets a deadline of 3 seconds", "VirtualService/bar", "http.0.timeout=3s", kTimeouts},
     // mirror
     {"mirror bar traffic to v2", "VirtualService/bar", "http.0.route.0.destination.subset=v1; http.0.mirror.host=bar; http.0.mirror.subset=v2; http.0.mirrorPercentage.value=100", kMirroring},
