@@ -2,6 +2,10 @@
 // (with the nearest known name), missing slots, numbers that contradict
 // each other, and what Istio itself would reject. A refusal changes nothing
 // and says why. Against the talk's mesh (tests/fixtures/talk-mesh.yaml).
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
@@ -101,6 +105,35 @@ TEST(SayRefusals, WithoutAMeshNamesAreTakenAsSaid) {
   EXPECT_NE(shift.yaml.find("subset: v1\n      weight: 80"), std::string::npos) << shift.yaml;
   EXPECT_FALSE(interpret_say("route all traffic to v1", {}, {}).understood);  // no service named
   EXPECT_FALSE(interpret_say("route mobile traffic to - v2", {}, {}).understood);
+}
+
+}  // namespace
+}  // namespace meshsim::config
+
+namespace meshsim::config {
+namespace {
+
+// A scenario's `say:` step that is refused says why, not only that it was
+// not understood: the talk's demo with its mobile rule changed into a
+// split without shares.
+TEST(SayRefusals, AScenarioStepSaysWhy) {
+  std::ifstream in(std::string(MESHSIM_SOURCE_DIR) + "/scenarios/hightower-demo.yaml");
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  const std::string talk = "say: route mobile traffic to bar v2";
+  ASSERT_NE(yaml.find(talk), std::string::npos);
+  yaml.replace(yaml.find(talk), talk.size(), "say: split bar traffic between v1 and v2");
+  std::string path = testing::TempDir() + "say-refused-step.yaml";
+  std::ofstream(path) << yaml;
+  auto loaded = load_scenario({path});
+  std::remove(path.c_str());
+  bool found = false;
+  for (const auto& d : loaded.diagnostics)
+    found = found || (d.code == "MSH0006" && d.message.find("How much of the traffic should each of v1 and v2 get?") != std::string::npos);
+  EXPECT_TRUE(found);
+  EXPECT_FALSE(loaded.scenario);
 }
 
 }  // namespace
