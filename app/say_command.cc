@@ -1,6 +1,8 @@
 // `meshsim say "SENTENCE" [-f FILE...]`: what a plain-word command would do,
 // as the assistant's answer and the exact Istio YAML. Changes nothing; the
-// same sentences work as `say:` steps in a scenario timeline.
+// same sentences work as `say:` steps in a scenario timeline. Sentences are
+// read as intents with slots (README, "meshsim say: what it understands");
+// with -f the services and versions are checked against those files.
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
@@ -13,14 +15,15 @@ namespace meshsim::app {
 int say_command(int argc, char** argv) {
   cxxopts::Options options("meshsim say", "Translate a plain-word mesh command into Istio resources.");
   options.add_options()
-      ("f,file", "mesh files (to name the callers of a service)", cxxopts::value<std::vector<std::string>>())
+      ("f,file", "mesh files (to check service names and versions, and name the callers of a service)",
+       cxxopts::value<std::vector<std::string>>())
       ("h,help", "show this help")
       ("sentence", "the command, e.g. \"route mobile traffic to bar v2\"", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"sentence"});
   options.positional_help("SENTENCE");
   auto args = options.parse(argc, argv);
   if (args.count("help") || !args.count("sentence")) {
-    fmt::print("{}\nsupported phrasings:\n", options.help());
+    fmt::print("{}\nexamples (synonyms, shares, durations, headers and callers in other words work too):\n", options.help());
     for (const auto& p : config::say_phrasings()) fmt::print("  {}\n", p);
     return args.count("help") ? kExitOk : kExitBadInput;
   }

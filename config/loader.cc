@@ -506,7 +506,7 @@ ScenarioLoad load_scenario(const std::vector<std::string>& paths) {
       std::string hint;
       for (const auto& s : said.suggestions) hint += (hint.empty() ? "" : "; ") + ("\"" + s + "\"");
       out.diagnostics.push_back({Severity::kError, "MSH0006", "Scenario " + scenario.name, step.pos,
-                                 "say: \"" + step.say + "\" is not understood; closest phrasings: " + hint});
+                                 "say: \"" + step.say + "\" is not understood (" + said.reply + "); closest phrasings: " + hint});
       continue;
     }
     step.say_reply = said.reply;

@@ -1,172 +1,24 @@
 #include "config/say.h"
 
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
-#include <re2/re2.h>
 
+#include "config/say_mesh.h"
+#include "config/say_parser.h"
+#include "config/say_yaml.h"
 #include "config/yaml_reader.h"
-#include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
-#include "proxy_core/route_table.h"
 
 namespace meshsim::config {
 namespace {
 
 using proxy::Resources;
 
-std::string service_account_of(const Resources& mesh, const std::string& app, const std::string& ns) {
-  for (const auto& d : mesh.deployments) {
-    auto it = d.pod_labels.find("app");
-    if (d.header.meta.ns == ns && (d.header.meta.name == app || (it != d.pod_labels.end() && it->second == app)))
-      return d.service_account;
-  }
-  return app;  // conventional: the service account is named after the app
-}
-
-// Apps whose Behavior calls `service`.
-std::vector<std::string> callers_of(const std::string& service, const Resources& mesh,
-                                    const std::vector<sim::BehaviorRule>& behaviors) {
-  std::set<std::string> out;
-  for (const auto& d : mesh.deployments) {
-    const sim::BehaviorRule* best = sim::most_specific_behavior(d.pod_labels, behaviors);
-    if (!best) continue;
-    for (const auto& step : best->behavior.script)
-      for (const auto& call : step.calls)
-        if (call.service == service || call.service.rfind(service + ".", 0) == 0) {
-          auto app = d.pod_labels.find("app");
-          out.insert(app != d.pod_labels.end() ? app->second : d.header.meta.name);
-        }
-  }
-  return {out.begin(), out.end()};
-}
-
-// The DestinationRule the route needs: none if the mesh already defines the
-// subsets; otherwise the existing rule's subsets plus the missing ones, so
-// other routes keep theirs.
-std::string destination_rule(const Resources& mesh, const std::string& svc, const std::string& ns,
-                             const std::vector<std::string>& versions) {
-  std::vector<std::pair<std::string, proxy::Labels>> subsets;
-  std::string name = svc;
-  for (const auto& dr : mesh.destination_rules)
-    if (dr.header.meta.ns == ns && (dr.host == svc || dr.host.rfind(svc + ".", 0) == 0)) {
-      name = dr.header.meta.name;
-      for (const auto& s : dr.subsets) subsets.emplace_back(s.name, s.labels);
-    }
-  bool missing = false;
-  for (const auto& v : versions)
-    if (std::none_of(subsets.begin(), subsets.end(), [&](const auto& s) { return s.first == v; })) {
-      subsets.emplace_back(v, proxy::Labels{{"version", v}});
-      missing = true;
-    }
-  if (!missing) return "";
-  std::string text;
-  for (const auto& [subset, labels] : subsets) {
-    text += fmt::format("  - name: {}\n    labels:\n", subset);
-    for (const auto& [k, v] : labels) text += fmt::format("      {}: \"{}\"\n", k, v);
-  }
-  return fmt::format("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: {}\nspec:\n  host: {}\n"
-                     "  subsets:\n{}---\n",
-                     name, svc, text);
-}
-
-// `value` as a YAML double-quoted scalar's content: the sentence's printable
-// ASCII, with the two characters that would end or escape it escaped.
-std::string yaml_quoted_content(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-std::string header_route(const std::string& svc, const std::string& header, const std::string& match_kind,
-                         const std::string& value, const std::string& version) {
-  return fmt::format(
-      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {0}\nspec:\n  hosts:\n  - {0}\n  http:\n"
-      "  - match:\n    - headers:\n        {1}:\n          {2}: \"{3}\"\n    route:\n    - destination:\n        host: {0}\n"
-      "        subset: {4}\n  - route:\n    - destination:\n        host: {0}\n        subset: v1\n",
-      svc, header, match_kind, yaml_quoted_content(value), version);
-}
-
-bool names_service(const std::string& host, const std::string& svc) { return host == svc || host.rfind(svc + ".", 0) == 0; }
-
-std::string describe_match(const proxy::StringMatch& m) {
-  switch (m.kind) {
-    case proxy::StringMatch::Kind::kExact: return "is \"" + m.value + "\"";
-    case proxy::StringMatch::Kind::kPrefix: return "starts with \"" + m.value + "\"";
-    case proxy::StringMatch::Kind::kRegex: return "matches " + m.value;
-    case proxy::StringMatch::Kind::kPresent: return "is present";
-  }
-  return "";
-}
-
-std::string describe_destinations(const std::vector<proxy::HTTPRouteDestination>& route) {
-  std::vector<std::string> parts;
-  for (const auto& d : route) {
-    std::string where = proxy::short_name(d.destination.host) + (d.destination.subset.empty() ? "" : " " + d.destination.subset);
-    if (route.size() > 1) where = fmt::format("{}% to {}", d.weight.value_or(0), where);
-    parts.push_back(where);
-  }
-  return parts.empty() ? "nowhere" : fmt::format("{}", fmt::join(parts, ", "));
-}
-
-// "get the bar route": the VirtualService rules for a service, in order.
-std::string describe_route(const std::string& svc, const Resources& mesh) {
-  std::vector<std::string> rules;
-  std::string source;
-  for (const auto& vs : mesh.virtual_services) {
-    if (std::none_of(vs.hosts.begin(), vs.hosts.end(), [&](const auto& h) { return names_service(h, svc); })) continue;
-    source = fmt::format("VirtualService {}/{}", vs.header.meta.ns, vs.header.meta.name);
-    for (const auto& rule : vs.http) {
-      std::vector<std::string> conditions;
-      for (const auto& m : rule.match) {
-        for (const auto& [name, sm] : m.headers) conditions.push_back(fmt::format("header {} {}", name, describe_match(sm)));
-        if (m.uri) conditions.push_back("the path " + describe_match(*m.uri));
-      }
-      std::string what = rule.direct_response ? fmt::format("are answered {} directly", rule.direct_response->status)
-                         : rule.redirect      ? "are redirected"
-                                              : "go to " + describe_destinations(rule.route);
-      if (rule.fault && rule.fault->abort) what += " (with an injected abort)";
-      if (rule.fault && rule.fault->delay) what += " (with an injected delay)";
-      rules.push_back(conditions.empty() ? (rules.empty() ? "all requests " : "all other requests ") + what
-                                         : fmt::format("requests whose {} {}", fmt::join(conditions, " and "), what));
-    }
-  }
-  if (rules.empty()) return fmt::format("The {} service has no route rule: Kubernetes spreads its traffic over every version", svc);
-  return fmt::format("Traffic to the {} service: {} ({})", svc, fmt::join(rules, "; "), source);
-}
-
-// "get the frontend topology": versions deployed, what its behaviour calls,
-// who calls it (from the Behaviors; `meshsim serve` has traffic too).
-std::string describe_topology(const std::string& svc, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors) {
-  std::set<std::string> versions, calls;
-  for (const auto& d : mesh.deployments) {
-    auto app = d.pod_labels.find("app");
-    if (app == d.pod_labels.end() || app->second != svc) continue;
-    auto version = d.pod_labels.find("version");
-    versions.insert(version == d.pod_labels.end() ? d.header.meta.name : version->second);
-    if (const sim::BehaviorRule* best = sim::most_specific_behavior(d.pod_labels, behaviors))
-      for (const auto& step : best->behavior.script)
-        for (const auto& call : step.calls) calls.insert(proxy::short_name(call.service));
-  }
-  if (versions.empty()) return fmt::format("There is no {} service in the mesh", svc);
-  auto callers = callers_of(svc, mesh, behaviors);
-  return fmt::format("The {} service runs {}; it calls {}; it is called by {}", svc, fmt::join(versions, " and "),
-                     calls.empty() ? "no other service" : fmt::format("{}", fmt::join(calls, " and ")),
-                     callers.empty() ? "no service (no Behavior calls it)" : fmt::format("{}", fmt::join(callers, " and ")));
-}
-
-// A VirtualService injecting one fault (`kind` delay or abort, with its
-// `setting` line) into `percent` of the service's requests.
-std::string fault_route(const std::string& svc, const std::string& kind, const std::string& setting, const std::string& percent) {
-  return fmt::format("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {0}\nspec:\n"
-                     "  hosts:\n  - {0}\n  http:\n  - fault:\n      {1}:\n        {2}\n"
-                     "        percentage:\n          value: {3}\n    route:\n    - destination:\n        host: {0}\n",
-                     svc, kind, setting, percent);
-}
+// Istio rejects a zero fixedDelay or timeout (validation: durations of at
+// least 1ms); a day is far beyond any rehearsal and keeps numbers sane.
+constexpr double kDurationMinMs = 1;
+constexpr double kDurationMaxMs = 24.0 * 3600 * 1000;
 
 SayResult understood(std::string reply, std::string yaml, std::vector<std::string> deletes = {}) {
   SayResult r;
@@ -177,9 +29,174 @@ SayResult understood(std::string reply, std::string yaml, std::vector<std::strin
   return r;
 }
 
+SayResult refused(std::string message, std::vector<std::string> examples) {
+  SayResult r;
+  r.reply = std::move(message);
+  r.reply += r.reply.ends_with('?') || r.reply.ends_with('.') ? " Nothing was changed." : ". Nothing was changed.";
+  r.suggestions = std::move(examples);
+  return r;
+}
+
 std::string policy_name(const std::vector<std::string>& froms, const std::string& svc) {
   return fmt::format("deny-{}-to-{}", froms.empty() ? "all" : fmt::format("{}", fmt::join(froms, "-")), svc);
 }
+
+// " from the frontend service", " from mobile clients", " with end-user jason".
+std::string condition_words(const SayRequest& r) {
+  std::string out;
+  if (r.match) out += (r.match->agent ? " from " : " with ") + r.match->who;
+  if (!r.caller.empty()) out += fmt::format(" {} the {} service", r.match ? "via" : "from", r.caller);
+  return out;
+}
+
+std::string shares_words(const std::string& svc, const std::vector<SayShare>& shares) {
+  std::vector<std::string> parts;
+  for (const auto& s : shares) parts.push_back(fmt::format("{}% to {} {}", say_number(s.percent), svc, s.version));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// A rule for the matched requests and one for everything else, or a single
+// rule when the sentence names no condition.
+std::vector<SayHttpRule> conditional(const SayRequest& r, SayHttpRule matched, std::vector<SayShare> otherwise) {
+  if (!r.match && r.caller.empty()) return {std::move(matched)};
+  matched.match = r.match;
+  matched.caller = r.caller;
+  SayHttpRule rest;
+  rest.route = std::move(otherwise);
+  return {std::move(matched), std::move(rest)};
+}
+
+SayResult route(const SayRequest& r, const Resources& mesh, const std::string& ns) {
+  std::vector<SayShare> shares = r.shares;
+  if (shares.size() == 1) shares[0].percent = -1;  // one destination: no weight
+  std::vector<std::string> versions;
+  for (const auto& s : r.shares) versions.push_back(s.version);
+  SayHttpRule rule;
+  rule.route = shares;
+  bool conditional_route = r.match || !r.caller.empty();
+  // Everything else stays on v1, as the talk's rule left it; when the
+  // condition goes to v1 itself, everything else goes to the whole service.
+  std::string fallback = versions.size() == 1 && versions[0] == "v1" ? "" : "v1";
+  if (conditional_route && !fallback.empty() && std::find(versions.begin(), versions.end(), fallback) == versions.end())
+    versions.insert(versions.begin(), fallback);
+  std::string yaml = say_destination_rule(mesh, r.service, ns, versions) +
+                     say_virtual_service(r.service, conditional(r, rule, {{fallback, -1}}));
+  std::string reply;
+  if (conditional_route) {
+    reply = r.shares.size() == 1 ? fmt::format("Traffic {} will be routed to {} version {}", condition_words(r).substr(1),
+                                               r.service, r.shares[0].version)
+                                 : fmt::format("Traffic {} will be split: {}", condition_words(r).substr(1),
+                                               shares_words(r.service, r.shares));
+  } else if (r.shares.size() == 1) {
+    reply = fmt::format("All traffic to the {} service will go to version {}", r.service, r.shares[0].version);
+  } else if (r.shares.size() == 2) {
+    reply = fmt::format("{}% of the {} service's traffic will go to version {}", say_number(r.shares[1].percent), r.service,
+                        r.shares[1].version);
+  } else {
+    reply = fmt::format("The {} service's traffic will be split: {}", r.service, shares_words(r.service, r.shares));
+  }
+  return understood(reply, yaml);
+}
+
+SayResult deny_or_allow(const SayRequest& r, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
+                        const std::string& ns) {
+  std::vector<std::string> froms = r.caller.empty() ? say_callers_of(r.service, mesh, behaviors) : std::vector<std::string>{r.caller};
+  froms.insert(froms.end(), r.more_callers.begin(), r.more_callers.end());
+  std::string who = froms.empty()        ? "every service"
+                    : froms.size() == 1 ? fmt::format("the {} service", froms[0])
+                                        : fmt::format("the {} services", fmt::join(froms, " and "));
+  if (r.intent == SayIntent::kAllow)
+    return understood(fmt::format("Access to the {} service is permitted from {}", r.service, who), "",
+                      {"AuthorizationPolicy/" + ns + "/" + policy_name(froms, r.service)});
+  std::vector<std::string> principals;
+  for (const auto& f : froms) principals.push_back(fmt::format("cluster.local/ns/{}/sa/{}", ns, say_service_account_of(mesh, f, ns)));
+  return understood(fmt::format("Access to the {} service is prohibited from {}", r.service, who),
+                    say_deny_policy(policy_name(froms, r.service), r.service, principals));
+}
+
+std::optional<SayResult> bad_duration(double ms, const std::string& what, const std::string& example) {
+  if (ms < kDurationMinMs) return refused(fmt::format("{} must be at least 1ms", what), {example});
+  if (ms > kDurationMaxMs) return refused(fmt::format("{} of more than a day is surely a slip ({})", what, say_duration(ms)), {example});
+  return std::nullopt;
+}
+
+SayResult fault(const SayRequest& r) {
+  SayHttpRule rule;
+  rule.route = {{"", -1}};
+  rule.fault_percent = r.percent.value_or(100);
+  std::string pct = say_number(rule.fault_percent);
+  std::string reply;
+  if (r.intent == SayIntent::kDelay) {
+    if (auto bad = bad_duration(*r.duration_ms, "A delay", "add a 500ms delay to foo")) return *bad;
+    rule.fault = "delay";
+    rule.fault_setting = "fixedDelay: " + say_duration(*r.duration_ms);
+    reply = fmt::format("Requests to the {} service{} will be delayed by {} ({}% of them)", r.service, condition_words(r),
+                        say_duration(*r.duration_ms), pct);
+  } else {
+    // Istio's validation allows abort statuses 200-599 (pilot/pkg/config/
+    // validation validateHTTPFaultInjectionAbort); the loader enforces it.
+    if (*r.status < 200 || *r.status > 599)
+      return refused(fmt::format("Istio aborts with an HTTP status from 200 to 599, not {}", *r.status),
+                     {"abort 50% of bar requests with 503"});
+    rule.fault = "abort";
+    rule.fault_setting = fmt::format("httpStatus: {}", *r.status);
+    reply = fmt::format("{}% of requests to the {} service{} will fail with {}", pct, r.service, condition_words(r), *r.status);
+  }
+  return understood(reply, say_virtual_service(r.service, conditional(r, rule, {{"", -1}})));
+}
+
+SayResult retry_or_timeout(const SayRequest& r) {
+  SayHttpRule rule;
+  rule.route = {{"", -1}};
+  std::string reply;
+  if (r.duration_ms) {
+    if (auto bad = bad_duration(*r.duration_ms, "A timeout", "set a 2s timeout on bar")) return *bad;
+    rule.extra += fmt::format("    timeout: {}\n", say_duration(*r.duration_ms));
+  }
+  if (r.intent == SayIntent::kRetry) {
+    rule.extra += fmt::format("    retries:\n      attempts: {}\n", *r.attempts);
+    if (r.per_try_ms) {
+      if (auto bad = bad_duration(*r.per_try_ms, "A per-try timeout", "retry bar 3 times with a 1s per-try timeout")) return *bad;
+      rule.extra += fmt::format("      perTryTimeout: {}\n", say_duration(*r.per_try_ms));
+    }
+    if (!r.retry_on.empty()) rule.extra += fmt::format("      retryOn: \"{}\"\n", r.retry_on);
+    reply = fmt::format("Failed requests to the {} service{} will be retried up to {} time{}", r.service, condition_words(r),
+                        *r.attempts, *r.attempts == 1 ? "" : "s");
+    if (r.per_try_ms) reply += fmt::format(", each try given {}", say_duration(*r.per_try_ms));
+    if (!r.retry_on.empty()) reply += fmt::format(" (on {})", r.retry_on);
+    if (r.duration_ms) reply += fmt::format("; requests time out after {}", say_duration(*r.duration_ms));
+  } else {
+    reply = fmt::format("Requests to the {} service{} will time out after {}", r.service, condition_words(r),
+                        say_duration(*r.duration_ms));
+  }
+  return understood(reply, say_virtual_service(r.service, conditional(r, rule, {{"", -1}})));
+}
+
+SayResult mirror(const SayRequest& r, const Resources& mesh, const std::string& ns) {
+  SayHttpRule rule;
+  rule.route = r.shares;
+  double pct = r.percent.value_or(100);
+  rule.extra = fmt::format("    mirror:\n      host: {}\n      subset: {}\n    mirrorPercentage:\n      value: {}\n", r.service,
+                           r.mirror_version, say_number(pct));
+  std::string primary = r.shares.front().version;
+  return understood(fmt::format("{}% of the {} service's traffic{} will be mirrored to version {} (answered by {})",
+                                say_number(pct), r.service, condition_words(r), r.mirror_version, primary),
+                    say_destination_rule(mesh, r.service, ns, {primary, r.mirror_version}) +
+                        say_virtual_service(r.service, conditional(r, rule, {{primary, -1}})));
+}
+
+SayResult reset(const SayRequest& r, const Resources& mesh, const std::string& ns) {
+  std::vector<std::string> deletes = {"VirtualService/" + ns + "/" + r.service};
+  if (r.intent == SayIntent::kResetRoute)
+    return understood(fmt::format("The {} service's route rules have been removed", r.service), "", deletes);
+  for (const auto& p : mesh.authorization_policies)
+    if (p.header.meta.ns == ns && p.header.meta.name.starts_with("deny-") && p.header.meta.name.ends_with("-to-" + r.service))
+      deletes.push_back("AuthorizationPolicy/" + ns + "/" + p.header.meta.name);
+  return understood(fmt::format("The {} service's rules have been reset", r.service), "", deletes);
+}
+
+SayResult carry_out(const SayRequest& r, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
+                    const std::string& ns);
 
 }  // namespace
 
@@ -189,113 +206,71 @@ const std::vector<std::string>& say_phrasings() {
       "get the bar route",
       "deny access to the bar service",
       "deny access to the bar service from the frontend service",
+      "block frontend from calling bar",
       "allow access to the bar service",
       "route mobile traffic to bar v2",
       "route browser traffic to bar v2",
+      "send Chrome users to bar v2",
       "route traffic with header end-user jason to bar v2",
+      "route all traffic to bar v1",
       "shift 20% of bar traffic to v2",
+      "split bar traffic 80/20 between v1 and v2",
       "inject a 2s delay into bar",
+      "add a 500ms delay to foo",
       "inject a 503 abort into bar for 10%",
+      "abort 50% of bar requests with 503",
+      "retry bar requests 3 times",
+      "set a 2s timeout on bar",
+      "mirror bar traffic to v2",
       "reset the bar service",
   };
   return phrasings;
 }
 
-SayResult interpret_say(const std::string& sentence_in, const Resources& mesh,
-                        const std::vector<sim::BehaviorRule>& behaviors, const std::string& ns) {
-  std::string s = proxy::to_lower(sentence_in);
-  while (!s.empty() && (s.back() == '.' || s.back() == '!' || s.back() == '?' || s.back() == ' ')) s.pop_back();
-  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  std::string svc, from, version, value, unit, header, number, percent;
-
-  static const RE2 kDeny(R"((?:please )?deny access to (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: from (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?)?)");
-  static const RE2 kAllow(R"((?:please )?allow access to (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: from (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?)?)");
-  static const RE2 kRouteAgent(R"(route (mobile|browser|desktop) traffic to (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: version)? (v[0-9]+))");
-  static const RE2 kRouteHeader(R"(route traffic with header ([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)[ =:]+([!-~]+) to (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: version)? (v[0-9]+))");
-  static const RE2 kShift(R"((?:shift|send|move) (100|[0-9]{1,2}) ?(?:%|percent) of (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?:'s)? traffic to (v[0-9]+))");
-  static const RE2 kDelay(R"(inject an? ([1-9][0-9]{0,5}) ?(ms|s|milliseconds|seconds) delay (?:into|in|on) (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: for (100|[0-9]{1,2}) ?(?:%|percent))?)");
-  static const RE2 kAbort(R"(inject an? ([2-5][0-9][0-9]) (?:abort|error|fault) (?:into|in|on) (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?: for (100|[0-9]{1,2}) ?(?:%|percent))?)");
-  static const RE2 kTopology(R"((?:get|show|describe|what is)(?: me)? (?:the )?(?:topology (?:of|for) (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?|([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?:'s)? topology))");
-  static const RE2 kRoute(R"((?:get|show|describe|what is)(?: me)? (?:the )?(?:routes? (?:of|for) (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?|([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?:'s)? routes?))");
-  static const RE2 kReset(R"(reset (?:the )?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?: service)?(?:'s)?(?: rules)?)");
-
-  std::string svc_alt;
-  if (RE2::FullMatch(s, kTopology, &svc, &svc_alt))
-    return understood(describe_topology(svc.empty() ? svc_alt : svc, mesh, behaviors), "");
-  if (RE2::FullMatch(s, kRoute, &svc, &svc_alt)) return understood(describe_route(svc.empty() ? svc_alt : svc, mesh), "");
-  if (RE2::FullMatch(s, kDeny, &svc, &from)) {
-    std::vector<std::string> froms = from.empty() ? callers_of(svc, mesh, behaviors) : std::vector<std::string>{from};
-    std::string principals;
-    for (const auto& f : froms) principals += fmt::format("{}\"cluster.local/ns/{}/sa/{}\"", principals.empty() ? "" : ", ", ns,
-                                                          service_account_of(mesh, f, ns));
-    std::string yaml = fmt::format(
-        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: {}\nspec:\n  selector:\n"
-        "    matchLabels:\n      app: {}\n  action: DENY\n  rules:\n",
-        policy_name(froms, svc), svc);
-    if (froms.empty()) yaml += "  - {}\n";  // no known caller: deny everyone
-    else yaml += fmt::format("  - from:\n    - source:\n        principals: [{}]\n", principals);
-    std::string who = froms.empty() ? "every service" : fmt::format("the {} service", fmt::join(froms, " and "));
-    return understood(fmt::format("Access to the {} service is prohibited from {}", svc, who), yaml);
+SayResult interpret_say(const std::string& sentence, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
+                        const std::string& ns) {
+  SayParse parsed = parse_say(sentence, mesh);
+  if (parsed.refusal) return refused(parsed.refusal->message, parsed.refusal->examples);
+  if (!parsed.request) {
+    SayResult r;
+    r.reply = "Sorry, I did not understand that. Nothing was changed.";
+    // The closest supported phrasings by edit distance.
+    std::string s = proxy::to_lower(sentence);
+    std::vector<std::pair<size_t, std::string>> ranked;
+    for (const auto& p : say_phrasings()) ranked.emplace_back(edit_distance(s, p), p);
+    std::stable_sort(ranked.begin(), ranked.end());
+    for (size_t i = 0; i < 3 && i < ranked.size(); ++i) r.suggestions.push_back(ranked[i].second);
+    return r;
   }
-  if (RE2::FullMatch(s, kAllow, &svc, &from)) {
-    std::vector<std::string> froms = from.empty() ? callers_of(svc, mesh, behaviors) : std::vector<std::string>{from};
-    std::vector<std::string> deletes = {"AuthorizationPolicy/" + ns + "/" + policy_name(froms, svc)};
-    std::string who = froms.empty() ? "every service" : fmt::format("the {} service", fmt::join(froms, " and "));
-    return understood(fmt::format("Access to the {} service is permitted from {}", svc, who), "", deletes);
-  }
-  if (RE2::FullMatch(s, kRouteAgent, &value, &svc, &version)) {
-    // User-Agent patterns: "mobile" as the talk's curl sends it and as phones'
-    // browsers include it; browsers by their engine names.
-    std::string regex = value == "mobile" ? ".*[Mm]obile.*" : ".*(Mozilla|Chrome|Safari|Firefox).*";
-    std::string who = value == "mobile" ? "mobile clients" : "browsers";
-    return understood(fmt::format("Traffic from {} will be routed to {} version {}", who, svc, version),
-                      destination_rule(mesh, svc, ns, {"v1", version}) +
-                          header_route(svc, "user-agent", "regex", regex, version));
-  }
-  if (RE2::FullMatch(s, kRouteHeader, &header, &value, &svc, &version))
-    return understood(fmt::format("Traffic with {} {} will be routed to {} version {}", header, value, svc, version),
-                      destination_rule(mesh, svc, ns, {"v1", version}) +
-                          header_route(svc, header, "exact", value, version));
-  if (RE2::FullMatch(s, kShift, &percent, &svc, &version)) {
-    int p = std::stoi(percent);
-    if (p > 100) return {false, "A share cannot be more than 100%", "", {}, {"shift 20% of bar traffic to v2"}};
-    std::string other = version == "v1" ? "v2" : "v1";
-    std::string yaml = destination_rule(mesh, svc, ns, {"v1", version}) +
-                       fmt::format("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {0}\nspec:\n"
-                                   "  hosts:\n  - {0}\n  http:\n  - route:\n    - destination:\n        host: {0}\n"
-                                   "        subset: {1}\n      weight: {2}\n    - destination:\n        host: {0}\n"
-                                   "        subset: {3}\n      weight: {4}\n",
-                                   svc, other, 100 - p, version, p);
-    return understood(fmt::format("{}% of the {} service's traffic will go to version {}", p, svc, version), yaml);
-  }
-  if (RE2::FullMatch(s, kDelay, &number, &unit, &svc, &percent)) {
-    std::string d = number + (unit[0] == 'm' ? "ms" : "s");
-    std::string pct = percent.empty() ? "100" : percent;
-    return understood(fmt::format("Requests to the {} service will be delayed by {} ({}% of them)", svc, d, pct),
-                      fault_route(svc, "delay", "fixedDelay: " + d, pct));
-  }
-  if (RE2::FullMatch(s, kAbort, &number, &svc, &percent)) {
-    std::string pct = percent.empty() ? "100" : percent;
-    return understood(fmt::format("{}% of requests to the {} service will fail with {}", pct, svc, number),
-                      fault_route(svc, "abort", "httpStatus: " + number, pct));
-  }
-  if (RE2::FullMatch(s, kReset, &svc)) {
-    std::vector<std::string> deletes = {"VirtualService/" + ns + "/" + svc};
-    for (const auto& p : mesh.authorization_policies)
-      if (p.header.meta.ns == ns && p.header.meta.name.starts_with("deny-") && p.header.meta.name.ends_with("-to-" + svc))
-        deletes.push_back("AuthorizationPolicy/" + ns + "/" + p.header.meta.name);
-    return understood(fmt::format("The {} service's rules have been reset", svc), "", deletes);
-  }
-  SayResult r;
-  r.reply = "Sorry, I did not understand that. Nothing was changed.";
-  // The closest supported phrasings by edit distance over words.
-  std::vector<std::pair<size_t, std::string>> ranked;
-  for (const auto& p : say_phrasings()) {
-    ranked.emplace_back(edit_distance(s, p), p);
-  }
-  std::stable_sort(ranked.begin(), ranked.end());
-  for (size_t i = 0; i < 3 && i < ranked.size(); ++i) r.suggestions.push_back(ranked[i].second);
-  return r;
+  const SayRequest& r = *parsed.request;
+  SayResult result = carry_out(r, mesh, behaviors, ns);
+  if (result.understood && !r.undeployed.empty())
+    result.reply += fmt::format(". Note: the mesh runs no {} version {} yet (it has {}); requests routed there fail until it does",
+                                r.service, fmt::join(r.undeployed, " or "), fmt::join(say_versions_of(r.service, mesh), ", "));
+  return result;
 }
 
+namespace {
+
+SayResult carry_out(const SayRequest& r, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
+                    const std::string& ns) {
+  switch (r.intent) {
+    case SayIntent::kTopology: return understood(say_describe_topology(r.service, mesh, behaviors), "");
+    case SayIntent::kRouteQuery: return understood(say_describe_route(r.service, mesh), "");
+    case SayIntent::kRoute: return route(r, mesh, ns);
+    case SayIntent::kDeny:
+    case SayIntent::kAllow: return deny_or_allow(r, mesh, behaviors, ns);
+    case SayIntent::kDelay:
+    case SayIntent::kAbort: return fault(r);
+    case SayIntent::kRetry:
+    case SayIntent::kTimeout: return retry_or_timeout(r);
+    case SayIntent::kMirror: return mirror(r, mesh, ns);
+    case SayIntent::kReset:
+    case SayIntent::kResetRoute: return reset(r, mesh, ns);
+    case SayIntent::kNone: break;
+  }
+  return refused("Sorry, I did not understand that.", {});
+}
+
+}  // namespace
 }  // namespace meshsim::config

@@ -2,8 +2,12 @@
 // access to the bar service", "route mobile traffic to bar v2"): each
 // understood sentence becomes a short reply in the assistant's style and
 // the exact Istio YAML applied (or the resources deleted). A sentence that
-// is not understood changes nothing and gets the closest supported phrasings.
-// Offline: fixed patterns (RE2), no model.
+// is not understood changes nothing and gets the closest supported phrasings;
+// one understood but not possible (unknown or ambiguous service, a missing
+// or contradictory slot) changes nothing and says why.
+// Offline, no model: say_lexer (tokens and number slots) → say_parser with
+// say_words and say_slots (intent, services, conditions, shares) →
+// say_yaml (the resources); say_mesh names what the mesh has.
 #pragma once
 
 #include <string>
