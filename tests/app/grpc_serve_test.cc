@@ -10,6 +10,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/app/live_process.h"
 #include "tests/grpc/echo.grpc.pb.h"
@@ -107,6 +108,25 @@ TEST(GrpcThroughServe, CurlHttp2PriorKnowledge) {
   std::string out = curl.stdout_text();
   EXPECT_EQ(out.rfind("HTTP/2 200", 0), 0u) << out;
   EXPECT_NE(out.find("echo v1"), std::string::npos) << out;  // the Behavior's default body: {{app}} {{version}}
+  EXPECT_EQ(serve.process.stop(SIGTERM), 0);
+}
+
+// `meshsim load --grpc` (what `meshsim export` runs for a `grpc: true`
+// traffic source): unary calls over h2c through serve; the HTTP status of
+// every call is 200 and the grpc-status tells them apart (GrpcCodes).
+TEST(GrpcThroughServe, LoadSendsUnaryGrpcCalls) {
+  Serve serve;
+  ASSERT_NE(serve.ingress, 0) << serve.process.stderr_text();
+  const std::string url = "http://127.0.0.1:" + std::to_string(serve.ingress) + "/meshsim.test.Echo/Say";
+  LiveProcess ok({"load", "--grpc", "-n", "3", "-c", "1", "--qps", "0", "--json", "-", url});
+  ASSERT_EQ(ok.wait_exit(std::chrono::seconds(20)), 0) << ok.stderr_text();
+  auto j = nlohmann::json::parse(ok.stdout_text());
+  EXPECT_EQ(j["RetCodes"], nlohmann::json({{"200", 3}})) << ok.stdout_text();
+  EXPECT_EQ(j["GrpcCodes"], nlohmann::json({{"0", 3}})) << ok.stdout_text();
+  LiveProcess flaky({"load", "--grpc", "-n", "2", "-c", "1", "--qps", "0", "-H", "x-case: flaky", "--json", "-", url});
+  ASSERT_EQ(flaky.wait_exit(std::chrono::seconds(20)), 0) << flaky.stderr_text();
+  j = nlohmann::json::parse(flaky.stdout_text());
+  EXPECT_EQ(j["GrpcCodes"], nlohmann::json({{"14", 2}})) << flaky.stdout_text();  // UNAVAILABLE
   EXPECT_EQ(serve.process.stop(SIGTERM), 0);
 }
 
