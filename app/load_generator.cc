@@ -110,23 +110,28 @@ class LoadRun {
   void arrival() {
     if (in_flight_ < static_cast<uint64_t>(std::max(1, spec_.connections))) return issue();
     if (!count_one()) return;
-    if (queued_ >= kQueuedMax) return record(Clock::now(), std::nullopt);
-    ++queued_;
-    ++result_.late_starts;
+    if (queued_ >= kQueuedMax) record(Clock::now(), std::nullopt);
+    else ++queued_, ++result_.late_starts;
+    stop_at_limit();
   }
 
   // Counts one more request against -n and the ceiling; false when none is left.
   bool count_one() {
     if (!issuing_) return false;
     ++issued_;
+    return true;
+  }
+  // After the request counted last is sent or queued: with nothing in flight
+  // before it, stopping first would end the run without it (-c 1 -n N sent N-1).
+  void stop_at_limit() {
     uint64_t limit = spec_.exactly ? std::min(spec_.exactly, kRequestsMax) : kRequestsMax;
     if (issued_ >= limit) stop_issuing(/*drop_queued=*/false);
-    return true;
   }
 
   void issue() {
     if (!count_one()) return;
     send();
+    stop_at_limit();
   }
 
   void send() {
