@@ -34,7 +34,7 @@ using net::ip::tcp;
 namespace {
 
 // The upstream as a mesh service, unless the rules already define it.
-void add_upstream_service(proxy::Resources& resources, const std::string& name) {
+void add_upstream_service(proxy::Resources& resources, const std::string& name, bool http2) {
   for (const auto& s : resources.services)
     if (s.header.meta.name == name && s.header.meta.ns == "default") return;
   proxy::Deployment deployment;
@@ -52,7 +52,9 @@ void add_upstream_service(proxy::Resources& resources, const std::string& name) 
   service.header.meta = deployment.header.meta;
   service.header.fields = deployment.header.fields;
   service.selector = {{"app", name}};
-  service.ports = {{"http", 80, uint32_t{80}, "TCP", ""}};
+  // Named as Istio reads it (conversion.go): an h2c upstream is an HTTP/2
+  // hop for the sidecar too, so a DestinationRule's HTTP/2 pool settings apply.
+  service.ports = {{http2 ? "http2" : "http", 80, uint32_t{80}, "TCP", ""}};
   resources.deployments.push_back(deployment);
   resources.services.push_back(service);
 }
@@ -207,7 +209,7 @@ int proxy_command(int argc, char** argv) {
 
   auto install = [&](const proxy::Resources& next, std::vector<std::string>* errors) {
     proxy::Resources with_upstream = next;
-    add_upstream_service(with_upstream, service);
+    add_upstream_service(with_upstream, service, upstream_protocol == "http2");
     auto table = proxy::RouteTable::create(std::move(with_upstream), errors);
     if (!table) return false;
     map_upstream(transport, *table, service, *upstream);
