@@ -110,16 +110,22 @@ void HttpCaller::dispatch(Target& target, uint32_t port, proxy::HttpRequest requ
   uint64_t id = next_id_++;
   pending_[id] = {std::chrono::steady_clock::now() + options_.timeout, std::move(done)};
   arm_sweep();
-  transport_.send(target.endpoint, port, {}, proxy::serialize(request),
-                  [this, alive = alive_, id](proxy::TransportResult&& result) {
-                    if (!*alive) return;
-                    std::optional<proxy::HttpResponse> response;
-                    if (result.connected) {
-                      proxy::HttpResponse r;
-                      if (proxy::take_response(result, r)) response = std::move(r);
-                    }
-                    finish(id, std::move(response));
-                  });
+  auto answered = [this, alive = alive_, id](proxy::TransportResult&& result) {
+    if (!*alive) return;
+    std::optional<proxy::HttpResponse> response;
+    if (result.connected) {
+      proxy::HttpResponse r;
+      if (proxy::take_response(result, r)) response = std::move(r);
+    }
+    finish(id, std::move(response));
+  };
+  // An HTTP/2 request (a gRPC call) goes as an h2c stream with prior
+  // knowledge, as a gRPC client speaks; anything else as HTTP/1.1.
+  if (request.protocol == proxy::WireProtocol::kHttp2) {
+    transport_.send_http2(target.endpoint, port, std::move(request), std::move(answered));
+    return;
+  }
+  transport_.send(target.endpoint, port, {}, proxy::serialize(request), std::move(answered));
 }
 
 void HttpCaller::finish(uint64_t id, std::optional<proxy::HttpResponse>&& response) {

@@ -33,6 +33,33 @@ nlohmann::ordered_json topology(const LiveWorld& live, const std::string& servic
           {"called_by", callers}};
 }
 
+// --target as the ingress gateway must name it: the ingress stands in
+// istio-system, where a bare name would resolve to <name>.istio-system and
+// match no VirtualService written for the Service's own namespace (Istio
+// qualifies a short host by the rule's namespace, and a real gateway's
+// routes name <name>.<namespace>). A bare name of exactly one Service (or
+// of one in `default`) becomes <name>.<namespace>; anything else is kept.
+std::string qualified_target(const proxy::Resources& resources, const std::string& host) {
+  if (host.find('.') != std::string::npos) return host;
+  const proxy::Service* found = nullptr;
+  int count = 0;
+  for (const auto& s : resources.services) {
+    if (s.header.meta.name != host) continue;
+    ++count;
+    if (found == nullptr || s.header.meta.ns == "default") found = &s;
+  }
+  if (found == nullptr || (count > 1 && found->header.meta.ns != "default")) return host;
+  return host + "." + found->header.meta.ns;
+}
+
+// Hands the mesh's answer (or Envoy's 503 when none came) to the client.
+std::function<void(sim::CallResult&&)> answer(proxy::asio::HttpListener::Respond reply) {
+  return [reply = std::move(reply)](sim::CallResult&& r) {
+    if (r.outbound.response) return reply(std::move(*r.outbound.response));
+    reply(respond(503, r.outbound.error + "\n"));
+  };
+}
+
 }  // namespace
 
 LiveFrontDoor::LiveFrontDoor(LiveWorld& live, sim::ParsedUrl target)
@@ -49,11 +76,13 @@ proxy::asio::HttpListener::Handler LiveFrontDoor::ingress() {
   return [this](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond reply) {
     // Through the scenario's own ingress gateway the client's Host picks the
     // Gateway's virtual host; without one, requests go to --target.
-    if (!live_.session().ingress_gateway()) request.authority = target_.host;
-    live_.send(std::move(request), target_.host, target_.port, [reply = std::move(reply)](sim::CallResult&& r) {
-      if (r.outbound.response) return reply(std::move(*r.outbound.response));
-      reply(respond(503, r.outbound.error + "\n"));
-    });
+    if (live_.session().ingress_gateway()) {
+      live_.send(std::move(request), target_.host, target_.port, answer(std::move(reply)));
+      return;
+    }
+    std::string host = qualified_target(live_.session().resources(), target_.host);
+    request.authority = host;
+    live_.send(std::move(request), host, target_.port, answer(std::move(reply)));
   };
 }
 

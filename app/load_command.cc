@@ -68,10 +68,7 @@ bool from_source(const std::string& path, const std::string& name, LoadSpec& spe
   for (const auto& s : scenario->sources) {
     names.push_back(s.name);
     if (s.name != name) continue;
-    if (s.grpc) {
-      *error = fmt::format("source \"{}\" is a gRPC source; meshsim load sends HTTP/1.1 only", name);
-      return false;
-    }
+    spec.grpc = s.grpc;
     spec.url = s.url;
     spec.method = s.method;
     spec.headers = s.headers;
@@ -116,6 +113,7 @@ int load_command(int argc, char** argv) {
        cxxopts::value<std::vector<std::string>>())
       ("X,method", "HTTP method (default GET)", cxxopts::value<std::string>())
       ("payload", "request body", cxxopts::value<std::string>())
+      ("grpc", "unary gRPC calls over h2c: POST, application/grpc, the payload as one message; URL path /package.Service/Method")
       ("timeout", "per-request timeout (Go duration; Fortio's default 3s)", cxxopts::value<std::string>()->default_value("3s"))
       ("p,percentiles", "percentiles to report (Fortio's -p)", cxxopts::value<std::string>()->default_value("50,75,90,99,99.9"))
       ("json", "write the Fortio-shaped JSON result to FILE (- for stdout)", cxxopts::value<std::string>())
@@ -186,6 +184,7 @@ int load_command(int argc, char** argv) {
   if (mixed > 1'000'000) return bad("--mix: the shares sum to more than 100%");
   if (args.count("method")) spec.method = args["method"].as<std::string>();
   if (args.count("payload")) spec.body = args["payload"].as<std::string>();
+  if (args.count("grpc")) spec.grpc = true;
   if (args.count("labels")) spec.labels = args["labels"].as<std::string>();
   if (args.count("seed")) spec.seed = args["seed"].as<uint64_t>();
   spec.percentiles.clear();
@@ -206,7 +205,7 @@ int load_command(int argc, char** argv) {
                              std::getenv("MESHSIM_RESOLVE"), caller_options.resolve, &error))
     return bad(error);
 
-  fmt::print(stderr, "meshsim load: {} {} at {} for {}{}, {} connections\n", spec.method, spec.url,
+  fmt::print(stderr, "meshsim load: {} {} at {} for {}{}, {} connections\n", spec.grpc ? "gRPC POST" : spec.method, spec.url,
              spec.kind == LoadSpec::Kind::kClosedLoop || spec.qps <= 0 ? std::string("max qps")
                                                                          : fmt::format("{:g} qps", spec.qps),
              spec.exactly ? fmt::format("{} calls", spec.exactly) : fmt::format("{:g}s", spec.duration.count() / 1e6),

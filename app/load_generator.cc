@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app/build_info.h"
+#include "proxy_core/grpc.h"
 #include "sim/random.h"
 #include "sim/world.h"
 
@@ -109,23 +110,28 @@ class LoadRun {
   void arrival() {
     if (in_flight_ < static_cast<uint64_t>(std::max(1, spec_.connections))) return issue();
     if (!count_one()) return;
-    if (queued_ >= kQueuedMax) return record(Clock::now(), std::nullopt);
-    ++queued_;
-    ++result_.late_starts;
+    if (queued_ >= kQueuedMax) record(Clock::now(), std::nullopt);
+    else ++queued_, ++result_.late_starts;
+    stop_at_limit();
   }
 
   // Counts one more request against -n and the ceiling; false when none is left.
   bool count_one() {
     if (!issuing_) return false;
     ++issued_;
+    return true;
+  }
+  // After the request counted last is sent or queued: with nothing in flight
+  // before it, stopping first would end the run without it (-c 1 -n N sent N-1).
+  void stop_at_limit() {
     uint64_t limit = spec_.exactly ? std::min(spec_.exactly, kRequestsMax) : kRequestsMax;
     if (issued_ >= limit) stop_issuing(/*drop_queued=*/false);
-    return true;
   }
 
   void issue() {
     if (!count_one()) return;
     send();
+    stop_at_limit();
   }
 
   void send() {
@@ -147,12 +153,21 @@ class LoadRun {
         }
       }
     }
-    if (!spec_.body.empty()) request.body = spec_.body;
+    if (spec_.grpc) {
+      request.protocol = proxy::WireProtocol::kHttp2;
+      request.method = "POST";
+      request.headers.set("content-type", "application/grpc");
+      request.headers.set("te", "trailers");
+      request.body = proxy::grpc_frame(spec_.body);
+    } else if (!spec_.body.empty()) {
+      request.body = spec_.body;
+    }
     ++in_flight_;
     auto sent_at = Clock::now();
     caller_.send(std::move(request), url_.host, url_.port, [this, sent_at](std::optional<proxy::HttpResponse>&& response) {
       --in_flight_;
       record(sent_at, response ? std::optional<int>(response->status) : std::nullopt);
+      if (spec_.grpc && response) ++result_.grpc_codes[proxy::grpc_status_of(*response)];
       if (queued_ > 0) {
         --queued_;
         send();
@@ -288,6 +303,11 @@ nlohmann::ordered_json fortio_json(const LoadSpec& spec, const LoadResult& r) {
   nlohmann::ordered_json codes = nlohmann::ordered_json::object();
   for (const auto& [code, count] : r.ret_codes) codes[std::to_string(code)] = count;
   j["RetCodes"] = codes;
+  if (spec.grpc) {  // meshsim's: the HTTP status of a gRPC call is 200 whatever its outcome
+    nlohmann::ordered_json grpc = nlohmann::ordered_json::object();
+    for (const auto& [code, count] : r.grpc_codes) grpc[std::to_string(code)] = count;
+    j["GrpcCodes"] = grpc;
+  }
   j["URL"] = spec.url;
   j["SocketCount"] = r.sockets;
   // meshsim's own, which Fortio has no field for.
@@ -307,6 +327,8 @@ std::string load_text(const LoadSpec& spec, const LoadResult& r) {
   double n = static_cast<double>(r.requests);
   for (const auto& [code, count] : r.ret_codes)
     out += fmt::format("Code {} : {} ({:.1f} %)\n", code, count, n > 0 ? 100.0 * static_cast<double>(count) / n : 0.0);
+  for (const auto& [code, count] : r.grpc_codes)
+    out += fmt::format("gRPC status {} : {} ({:.1f} %)\n", code, count, n > 0 ? 100.0 * static_cast<double>(count) / n : 0.0);
   double seconds = std::chrono::duration<double>(r.actual_duration).count();
   out += fmt::format("All done {} calls {:.3f} ms avg, {:.1f} qps{}\n", r.requests, n > 0 ? 1000 * r.sum_s / n : 0.0,
                      seconds > 0 ? n / seconds : 0.0, r.interrupted ? " (interrupted)" : "");

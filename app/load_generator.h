@@ -48,6 +48,10 @@ struct LoadSpec {
   uint64_t seed = 1;
   std::string labels;
   std::vector<double> percentiles = {50, 75, 90, 99, 99.9};  // Fortio's -p default
+  // Unary gRPC calls: POST over h2c (prior knowledge), content-type
+  // application/grpc, te: trailers, `body` as one Length-Prefixed-Message;
+  // the URL path is /package.Service/Method.
+  bool grpc = false;
 };
 
 struct LoadResult {
@@ -55,6 +59,7 @@ struct LoadResult {
   std::chrono::nanoseconds actual_duration{0};
   uint64_t requests = 0;
   std::map<int, uint64_t> ret_codes;  // -1: no response (refused, reset, timed out)
+  std::map<int, uint64_t> grpc_codes;  // with LoadSpec::grpc: grpc-status of each answered call
   sim::LatencyHistogram latency_us;
   double sum_s = 0, sum_squares_s = 0, min_s = 0, max_s = 0;
   std::vector<uint64_t> buckets;  // Fortio's bucket layout (load_generator.cc)

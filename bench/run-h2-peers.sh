@@ -68,7 +68,8 @@ worker_processes 1; daemon off; pid $tmp/nginx/pid; error_log $tmp/nginx/error.l
 events { worker_connections 4096; }
 http {
   access_log off;
-  upstream up { server 127.0.0.1:$UP; keepalive 64; }
+  keepalive_requests 100000000;  # nginx closes a connection after 1000 requests by default (h2load -c 1 would stop there)
+  upstream up { server 127.0.0.1:$UP; keepalive 64; keepalive_requests 100000000; }
   server { listen 127.0.0.1:18181 http2; location / { grpc_pass grpc://up; } }
 }
 CONF

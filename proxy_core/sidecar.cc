@@ -13,6 +13,7 @@
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"
+#include "proxy_core/http2_pool.h"
 #include "proxy_core/wire_protocol.h"
 
 namespace meshsim::proxy {
@@ -215,6 +216,7 @@ struct Sidecar::ClusterState {
   int64_t active = 0;
   std::deque<std::function<bool()>> pending;
   std::map<size_t, int64_t> active_by_host;  // for LEAST_REQUEST
+  Http2Pools h2;  // the HTTP/2 connections to the cluster's hosts
   size_t round_robin = 0;
   struct HostHealth {
     int consecutive_5xx = 0;
@@ -301,6 +303,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   bool holds_slot = false;
+  WireProtocol upstream_wire = WireProtocol::kHttp1;  // what the hop to the app's sidecar speaks
+  std::optional<Http2Pools::Stream> h2_stream;  // the HTTP/2 stream of the attempt h2_stream_generation
+  uint64_t h2_stream_generation = 0;
   TraceId trace_id, span_id, parent_span_id;
   bool sampled = false;
   uint64_t request_wire_bytes = 0;  // the request as the app wrote it
@@ -423,6 +428,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     WireProtocol upstream = upstream_protocol(cluster_port_protocol(*decision.cluster), pool_of(decision.cluster->policy),
                                               downstream_protocol);
     if (needs_translation(downstream_protocol, upstream)) translate_request(request, upstream);
+    upstream_wire = upstream;
     send_mirrors();
     if (grpc) apply_grpc_timeout();
     // x-envoy-upstream-rq-timeout-ms overrides the route timeout (router.cc finalTimeout).
@@ -441,7 +447,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
         if (*self->alive) self->on_global_timeout();
       });
     }
-    acquire_slot_then_attempt();
+    // HTTP/2 takes a stream of the chosen host's pool per attempt (attempt()).
+    if (upstream_wire == WireProtocol::kHttp2) attempt();
+    else acquire_slot_then_attempt();
   }
 
   void send_mirrors() {
@@ -456,12 +464,20 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   // Circuit breaking: HTTP/1.1 uses one connection per active request;
   // beyond maxConnections requests queue up to http1MaxPendingRequests, and
-  // beyond that Envoy answers 503 with flag UO.
+  // beyond that Envoy answers 503 with flag UO. http2MaxRequests (Envoy's
+  // max_requests, "applicable to both HTTP/1.1 and HTTP/2",
+  // destination_rule.proto) refuses a request when that many are active
+  // (conn_pool_base.cc attachStreamToClient).
   void acquire_slot_then_attempt() {
     auto& state = state_of(*decision.cluster);
     const auto& pool = decision.cluster->policy.connection_pool;
     int64_t max_connections = pool && pool->max_connections ? *pool->max_connections : kDefaultMaxConnections;
     int64_t max_pending = pool && pool->http1_max_pending_requests ? *pool->http1_max_pending_requests : kDefaultMaxPending;
+    if (state.active + state.h2.active_streams() >= http2_pool_limits(pool).max_requests) {
+      flags.push_back("UO");
+      respond_local(503, kOverflowBody);
+      return;
+    }
     if (state.active < max_connections) {
       ++state.active;
       holds_slot = true;
@@ -575,6 +591,62 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       respond_local(503, kNoHealthyUpstream);
       return;
     }
+    if (upstream_wire == WireProtocol::kHttp2) open_stream_then_send(*e);
+    else send_attempt(*e);
+  }
+
+  // HTTP/2: the router hands the attempt to the host's pool
+  // (http2_pool.h); it goes out once a connection has room. Overflow is
+  // 503 UO and never retried (retry_state_impl.cc wouldRetryFromReset:
+  // "we never retry if the reset reason is overflow").
+  void open_stream_then_send(const Endpoint& e) {
+    auto& state = state_of(*decision.cluster);
+    const Http2PoolLimits limits = http2_pool_limits(decision.cluster->policy.connection_pool);
+    const uint64_t generation = attempt_generation;
+    const Endpoint* host = &e;
+    auto self = ref();
+    Http2Pools::Waiter waiter{
+        [self, generation] { return *self->alive && !self->finished && generation == self->attempt_generation; },
+        [self, host](std::optional<Http2Pools::Stream> stream) {
+          if (!stream) return self->overflow();
+          self->h2_stream = *stream;
+          self->send_attempt(*host);
+        }};
+    Http2Pools::Stream stream;
+    switch (state.h2.new_stream(e.index, limits, &stream, std::move(waiter))) {
+      case Http2Pools::Outcome::kAttached:
+        h2_stream = stream;
+        send_attempt(e);
+        return;
+      case Http2Pools::Outcome::kPending:
+        return;
+      case Http2Pools::Outcome::kOverflow:
+        overflow();
+        return;
+    }
+  }
+
+  void overflow() {
+    flags.push_back("UO");
+    respond_local(503, kOverflowBody);
+  }
+
+  // The attempt's stream ends (answer, reset on a timeout, or the call's end):
+  // after the response went downstream, as release_slot.
+  void close_stream(uint64_t generation) {
+    if (!h2_stream || h2_stream_generation != generation) return;
+    Http2Pools::Stream s = *h2_stream;
+    h2_stream.reset();
+    const Cluster* cluster = decision.cluster;
+    env().timers->post([self = ref(), s, cluster] {
+      if (*self->alive)
+        self->state_of(*cluster).h2.stream_closed(s, http2_pool_limits(cluster->policy.connection_pool));
+    });
+  }
+
+  void send_attempt(const Endpoint& endpoint) {
+    const Endpoint* e = &endpoint;
+    const Cluster& cluster = *decision.cluster;
     tried.push_back(e->index);
     in_flight_to = e;
     ++result.attempts;
@@ -582,6 +654,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
     uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : cluster.port_for(*e, port);
     uint64_t generation = ++attempt_generation;
+    h2_stream_generation = generation;  // the stream (if any) belongs to this attempt
     auto self = ref();
     if (decision.retry && decision.retry->per_try_timeout) {
       per_try_timer = env().timers->schedule(*decision.retry->per_try_timeout, [self, generation, e] {
@@ -592,6 +665,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
                           [self, generation, e](TransportResult&& tr) {
                             if (!*self->alive) return;
                             self->attempt_over(*e);
+                            self->close_stream(generation);
                             if (generation != self->attempt_generation || self->finished) return;
                             self->on_attempt_result(*e, std::move(tr));
                           });
@@ -810,6 +884,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   }
 
   void on_per_try_timeout(const Endpoint& e) {
+    close_stream(attempt_generation);  // Envoy resets the upstream stream
     ++attempt_generation;  // abandon the attempt in flight
     per_try_timer.reset();
     in_flight_to = nullptr;
@@ -829,6 +904,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void on_global_timeout() {
     global_timer.reset();
     if (finished) return;
+    close_stream(attempt_generation);
     ++attempt_generation;
     cancel_per_try();
     // router.cc onResponseTimeout charges the attempt in flight as a

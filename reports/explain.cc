@@ -142,6 +142,10 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
       if (p.max_connections) limits.push_back(fmt::format("tcp.maxConnections {}", *p.max_connections));
       if (p.http1_max_pending_requests) limits.push_back(fmt::format("http.http1MaxPendingRequests {}", *p.http1_max_pending_requests));
       if (p.http2_max_requests) limits.push_back(fmt::format("http.http2MaxRequests {}", *p.http2_max_requests));
+      // On HTTP/2 hops these decide when streams wait as pending (proxy_core/http2_pool.h).
+      if (p.max_concurrent_streams) limits.push_back(fmt::format("http.maxConcurrentStreams {}", *p.max_concurrent_streams));
+      if (p.max_requests_per_connection)
+        limits.push_back(fmt::format("http.maxRequestsPerConnection {}", *p.max_requests_per_connection));
       return fmt::format("the circuit breaker of {}: DestinationRule connectionPool {}", d.cluster->name, fmt::join(limits, ", "));
     }
     return "a circuit breaker limit was reached";
