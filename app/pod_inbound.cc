@@ -47,13 +47,39 @@ void map_workload_endpoints(proxy::asio::AsioTransport& pool, const proxy::Route
   }
 }
 
+bool parse_injection(const std::string& body, Injection& into, std::string* error) {
+  Injection next = into;
+  for (size_t start = 0; start < body.size();) {
+    size_t end = std::min(body.find('\n', start), body.size());
+    std::string line = body.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) continue;
+    auto eq = line.find('=');
+    std::string name = line.substr(0, eq), value = eq == std::string::npos ? "" : line.substr(eq + 1);
+    if (name.empty() || (value != "on" && value != "off")) {
+      *error = fmt::format("injection \"{}\": want WORKLOAD=on or WORKLOAD=off (* for every workload)", line);
+      return false;
+    }
+    if (name == "*") {
+      next.by_default = value == "on";
+      for (auto& [workload, on] : next.workloads) on = next.by_default;
+    } else {
+      next.workloads[name] = value == "on";
+    }
+  }
+  into = std::move(next);
+  return true;
+}
+
 struct PodInboundTransport::Pod {
   proxy::Endpoint endpoint;  // a copy: snapshots come and go (the sidecar points here)
   std::unique_ptr<proxy::Sidecar> sidecar;
 };
 
-PodInboundTransport::PodInboundTransport(proxy::asio::AsioTransport& pool, proxy::SidecarEnv env, bool caller_has_sidecar)
-    : pool_(pool), env_(env), caller_has_sidecar_(caller_has_sidecar) {
+PodInboundTransport::PodInboundTransport(proxy::asio::AsioTransport& pool, proxy::SidecarEnv env, bool caller_has_sidecar,
+                                         const Injection& injection)
+    : pool_(pool), env_(env), caller_has_sidecar_(caller_has_sidecar), injection_(injection) {
   env_.transport = &pool_;  // an inbound sidecar sends nothing outbound; the pool keeps the field valid
 }
 
@@ -77,8 +103,15 @@ void PodInboundTransport::refresh(const proxy::RouteTable& table) {
 void PodInboundTransport::send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
                                std::function<void(proxy::TransportResult&&)> done) {
   Pod& pod = pod_for(to);
+  if (!injection_.injected(to.workload)) {
+    pool_.send(pod.endpoint, port, from, std::move(request_bytes), [done = std::move(done)](proxy::TransportResult&& tr) {
+      tr.plaintext = true;  // no sidecar answered: no mTLS, no peer certificate
+      done(std::move(tr));
+    });
+    return;
+  }
   proxy::PeerInfo peer = from;
-  if (!caller_has_sidecar_) {
+  if (!caller_has_sidecar_ || !from.mtls) {
     // No sidecar on the client: plain text, no identity, no peer metadata.
     peer = {};
     peer.ns = from.ns;

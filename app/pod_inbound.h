@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,13 +33,29 @@ bool parse_endpoint_entries(const std::vector<std::string>& entries,
 void map_workload_endpoints(proxy::asio::AsioTransport& pool, const proxy::RouteTable& table,
                             const std::map<std::string, boost::asio::ip::tcp::endpoint>& by_workload);
 
+// "WORKLOAD=on|off" lines (POST /injection): whether each Deployment's pods
+// have a sidecar; "*=on|off" sets every workload named so far and the
+// default. False with the bad line in `error`.
+struct Injection {
+  bool by_default = true;
+  std::map<std::string, bool> workloads;
+  bool injected(const std::string& workload) const {
+    auto it = workloads.find(workload);
+    return it != workloads.end() ? it->second : by_default;
+  }
+};
+bool parse_injection(const std::string& body, Injection& into, std::string* error);
+
 class PodInboundTransport final : public proxy::Transport {
  public:
   // `env` is the proxy's (clock, timers, telemetry, snapshot); its transport
   // is ignored. `caller_has_sidecar`: whether requests arrive over mTLS from
   // the outbound sidecar's identity (`--pod`), else as plain text from a
   // client without a sidecar (source labels "unknown", as Istio reports it).
-  PodInboundTransport(proxy::asio::AsioTransport& pool, proxy::SidecarEnv env, bool caller_has_sidecar);
+  // A pod without a sidecar (`injection`) gets the request as sent, plain
+  // text, with nothing reported: no istio-proxy there.
+  PodInboundTransport(proxy::asio::AsioTransport& pool, proxy::SidecarEnv env, bool caller_has_sidecar,
+                      const Injection& injection);
   ~PodInboundTransport() override;
 
   void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
@@ -56,6 +73,7 @@ class PodInboundTransport final : public proxy::Transport {
   proxy::asio::AsioTransport& pool_;
   proxy::SidecarEnv env_;
   bool caller_has_sidecar_;
+  const Injection& injection_;
   std::map<std::string, std::unique_ptr<Pod>> pods_;  // by "namespace/pod"; at most one per endpoint of the mesh
 };
 

@@ -33,6 +33,7 @@
 #include "app/live_config.h"
 #include "app/pod_inbound.h"
 #include "config/loader.h"
+#include "proxy_core/hosts.h"
 #include "proxy_core/asio/asio_adapter.h"
 #include "reports/mesh_telemetry.h"
 #include "sim/random.h"
@@ -218,6 +219,7 @@ int proxy_command(int argc, char** argv) {
   // --endpoint: the destination pods' inbound sidecars, and --pod's endpoint
   // (a copy, refreshed with each snapshot, as the pods' own are).
   std::unique_ptr<PodInboundTransport> pods;
+  Injection injection;  // which workloads' pods have sidecars (POST /injection)
   std::optional<proxy::Endpoint> self;
   const std::string pod_name = args.count("pod") ? args["pod"].as<std::string>() : "";
 
@@ -257,7 +259,7 @@ int proxy_command(int argc, char** argv) {
   proxy::SidecarEnv env{&clock, &timers, &random, &policed, &telemetry, &snapshot, telemetry_options.epoch_us,
                         std::clamp(args["trace-sampling"].as<double>(), 0.0, 100.0)};
   if (by_endpoint) {
-    pods = std::make_unique<PodInboundTransport>(transport, env, self.has_value());
+    pods = std::make_unique<PodInboundTransport>(transport, env, self.has_value(), injection);
     env.transport = pods.get();
     // A client without a sidecar reports nothing of its own (no istio-proxy there).
     if (!self) env.telemetry = nullptr;
@@ -265,6 +267,36 @@ int proxy_command(int argc, char** argv) {
   proxy::Sidecar sidecar(self ? &*self : nullptr, self ? self->ns : "default", self ? self->labels : proxy::Labels{}, env);
   const std::string service_host = service;
   const bool host_routed = by_endpoint && !args.count("service");
+  // A client without a sidecar (no --pod, or its pod not injected) has what
+  // kube-proxy gives a Service's ClusterIP: its endpoints in turn (as the
+  // simulated mesh does), no routing rules, plain text, nothing reported.
+  uint64_t next_endpoint = 0;
+  auto kube_proxy = [&](proxy::HttpRequest&& request, const std::string& host, uint32_t port,
+                        proxy::asio::HttpListener::Respond respond) {
+    const proxy::RouteTable& table = snapshot.current();
+    const std::string ns = self ? self->ns : "default";
+    const proxy::ServiceInfo* info = table.service(proxy::client_fqdn(host, ns));
+    if (!info || info->endpoints.empty() || !info->has_port(port)) {
+      proxy::HttpResponse refused;  // curl's "connection refused", as an HTTP answer
+      refused.status = 503;
+      refused.body = fmt::format("no endpoints for {}:{}\n", host, port);
+      return respond(std::move(refused));
+    }
+    const proxy::Endpoint& e = table.endpoints()[info->endpoints[next_endpoint++ % info->endpoints.size()]];
+    proxy::PeerInfo plain;
+    plain.ns = ns;
+    plain.ip = self ? self->ip : "127.0.0.1";
+    pods->send(e, info->target_port(port, e), plain, proxy::serialize(request),
+               [respond = std::move(respond)](proxy::TransportResult&& tr) {
+                 proxy::HttpResponse response;
+                 if (!tr.connected || !proxy::take_response(tr, response)) {
+                   response = {};
+                   response.status = 503;
+                   response.body = tr.failure.empty() ? "invalid response" : tr.failure;
+                 }
+                 respond(std::move(response));
+               });
+  };
 
   auto serve = [&](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond respond) {
     // Envoy picks the virtual host by Host, and rules name the service; as
@@ -287,6 +319,8 @@ int proxy_command(int argc, char** argv) {
     } else {
       request.authority = service_host;
     }
+    if (by_endpoint && (!self || !injection.injected(self->workload)))
+      return kube_proxy(std::move(request), host, port ? port : 80, std::move(respond));
     sidecar.outbound(std::move(request), host, port ? port : 80, [respond = std::move(respond)](proxy::OutboundResult&& out) {
       if (out.response) return respond(std::move(*out.response));
       proxy::HttpResponse failed;  // what Envoy answers when no upstream answered
@@ -316,6 +350,13 @@ int proxy_command(int argc, char** argv) {
                if (!parse_endpoint_entries(lines, endpoints, &bad_entry)) return respond(400, bad_entry + "\n");
                map_workload_endpoints(transport, snapshot.current(), endpoints);
                return respond(200, fmt::format("{} endpoint mappings\n", endpoints.size()));
+             });
+    if (by_endpoint)
+      api.on("POST", "/injection", "WORKLOAD=on|off lines (* for all): which workloads' pods have sidecars",
+             [&](const proxy::HttpRequest& request) {
+               std::string bad_line;
+               if (!parse_injection(request.body, injection, &bad_line)) return respond(400, bad_line + "\n");
+               return respond(200, "injection updated\n");
              });
     api.on("GET", "/help", "this list", [&api](const proxy::HttpRequest&) { return respond(200, api.help()); });
     proxy::asio::HttpListener admin(

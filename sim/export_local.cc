@@ -56,6 +56,9 @@ class LocalWriter {
         workloads_.push_back({d, doc});
       }
     }
+    for (const auto& w : workloads_) injected_[w.deployment.header.meta.name] = sc_.sidecars_injected;
+    for (const auto& s : sc_.sources)
+      if (workload(s.from)) injected_[s.from] = s.sidecar;  // a traffic client keeps its own setting
     std::string mesh;
     for (const auto& m : in_.mesh)
       if (!is_meshsim_kind(m)) mesh += "---\n" + m.yaml;
@@ -169,6 +172,32 @@ scrape_configs:
                        fmt::arg("v", var_name(s.name)), fmt::arg("n", s.name), fmt::arg("h", host), fmt::arg("a", words(args)));
   }
 
+  bool is_client(const std::string& workload) const {
+    for (const auto& s : sc_.sources)
+      if (s.from == workload) return true;
+    return false;
+  }
+
+  // injectSidecars/removeSidecars: a workload's name, its app label, or "*"
+  // (traffic clients keep their own setting), as export_k8s.cc reads them.
+  void inject(const std::vector<std::string>& names, bool on) {
+    for (const auto& name : names)
+      for (const auto& w : workloads_) {
+        const Deployment& d = w.deployment;
+        auto app = d.pod_labels.find("app");
+        if (is_client(d.header.meta.name)) continue;
+        if (name == "*" || name == d.header.meta.name || (app != d.pod_labels.end() && app->second == name))
+          injected_[d.header.meta.name] = on;
+      }
+  }
+
+  // The `inject_all` line that tells every proxy which pods have sidecars now.
+  std::string injection_line() const {
+    std::string body;
+    for (const auto& [name, on] : injected_) body += fmt::format("{}{}={}", body.empty() ? "" : "\n", name, on ? "on" : "off");
+    return "inject_all " + shell_word(body) + "\n";
+  }
+
   const TrafficSource* source_named(const std::string& name) const {
     for (const auto& s : sc_.sources)
       if (s.name == name) return &s;
@@ -219,8 +248,11 @@ scrape_configs:
       }
       // What processes on one host do not model: said, not skipped silently.
       auto not_here = [&out](const std::string& what) { out += "  echo " + shell_word("  (not run locally: " + what + ")") + "\n"; };
-      if (!t.inject_sidecars.empty() || !t.remove_sidecars.empty())
-        not_here("sidecar injection changes; every pod has its sidecar from the start");
+      if (!t.inject_sidecars.empty() || !t.remove_sidecars.empty()) {
+        inject(t.inject_sidecars, true);
+        inject(t.remove_sidecars, false);
+        out += "  " + injection_line();
+      }
       if (!t.scale.empty()) not_here("scaling; one process serves each workload");
       if (!t.behaviors.empty()) not_here("Behavior changes; each app keeps the Behavior it started with");
       for (const auto& name : t.stop_sources)
@@ -271,6 +303,7 @@ scrape_configs:
     for (size_t i = 0; i < admin_vars.size(); ++i)
       targets += fmt::format("{}\\\"127.0.0.1:${}\\\"", i ? ", " : "", admin_vars[i]);
     std::string scenario_words = words(o_.scenario_paths);
+    std::string initial_injection = injection_line();  // before the timeline changes it
     return fmt::format(R"SH(#!/bin/sh
 # Scenario {name} as real processes on 127.0.0.1 (written by `meshsim export
 # local {file}`): a `meshsim app` per workload, a `meshsim proxy` sidecar per
@@ -323,6 +356,12 @@ apply_all() {{
   for a in $ADMINS; do "$MESHSIM" ctl --admin "127.0.0.1:$a" apply -f "$1" >/dev/null; done
   echo "  applied $1"
 }}
+# Which pods have sidecars (WORKLOAD=on|off lines), as injection plus a
+# restart would leave them: a pod without one is reached in plain text and
+# reports nothing; its own calls go through kube-proxy, not Istio's rules.
+inject_all() {{
+  for a in $ADMINS; do printf '%s\n' "$1" | curl -fsS -X POST --data-binary @- "http://127.0.0.1:$a/injection" >/dev/null; done
+}}
 delete_all() {{
   for a in $ADMINS; do "$MESHSIM" ctl --admin "127.0.0.1:$a" delete "$1" "$2" -n "$3" >/dev/null; done
   echo "  deleted $1 $3/$2"
@@ -344,7 +383,7 @@ at() {{
 for a in $ADMINS; do
   printf '%s\n' "$ENDPOINTS" | curl -fsS -X POST --data-binary @- "http://127.0.0.1:$a/endpoints" >/dev/null
 done
-printf '[{{"targets": [%s], "labels": {{"scenario": "{name}"}}}}]\n' "{targets}" > "$RUN/targets.json.tmp"
+{injection}printf '[{{"targets": [%s], "labels": {{"scenario": "{name}"}}}}]\n' "{targets}" > "$RUN/targets.json.tmp"
 mv "$RUN/targets.json.tmp" "$RUN/targets.json"
 
 PROMETHEUS_URL=${{PROMETHEUS_URL:-}}
@@ -386,7 +425,7 @@ fi
                        fmt::arg("endpoints", endpoints), fmt::arg("targets", targets), fmt::arg("timeline", timeline_lines()),
                        fmt::arg("end_ms", sc_.duration.count() / 1000),
                        fmt::arg("end_caption", shell_word("end of scenario " + sc_.name)), fmt::arg("scenario", scenario_words),
-                       fmt::arg("count", admin_vars.size()));
+                       fmt::arg("count", admin_vars.size()), fmt::arg("injection", initial_injection));
   }
 
   std::string readme() const {
@@ -418,6 +457,7 @@ Written by `meshsim export local {file}`. No cluster: everything runs on
   const Scenario& sc_;
   LocalExportOptions o_;
   std::vector<Workload> workloads_;
+  std::map<std::string, bool> injected_;  // by workload, as the timeline leaves it
   std::vector<ExportFile> files_;
 };
 
