@@ -44,6 +44,38 @@ std::map<std::string, Verdict> verdicts(const std::string& report_path) {
   return out;
 }
 
+// Every shipped scenario exports to a run.sh that /bin/sh parses, the same
+// bytes twice; the Hightower demo's timeline becomes pushes at its offsets,
+// its sidecar injection included (none at first, every workload at 20 s).
+TEST(ExportLocal, EveryScenarioGivesAScriptAndTheDemoItsTimeline) {
+  TempDir dir;
+  int scenarios = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(MESHSIM_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++scenarios;
+    const std::string name = entry.path().stem().string();
+    // Twice for the demo: the same bytes (once for the others keeps the test short).
+    for (const char* copy : {"a", "b"}) {
+      if (name != "hightower-demo" && copy[0] == 'b') break;
+      LiveProcess exported({"export", "local", entry.path().string(), "-o", dir.path() + "/" + name + "-" + copy});
+      ASSERT_EQ(exported.wait_exit(std::chrono::seconds(30)), 0) << name << "\n" << exported.stderr_text();
+    }
+    const std::string script = dir.path() + "/" + name + "-a/run.sh";
+    if (name == "hightower-demo") EXPECT_EQ(read_all(script), read_all(dir.path() + "/" + name + "-b/run.sh"));
+    LiveProcess parsed("/bin/sh", {"-n", script});
+    EXPECT_EQ(parsed.wait_exit(std::chrono::seconds(10)), 0) << name << "\n" << parsed.stderr_text();
+  }
+  EXPECT_GE(scenarios, 9);
+  std::string demo = read_all(dir.path() + "/hightower-demo-a/run.sh");
+  for (const char* line : {"inject_all 'bar-v1=off\nbar-v2=off\nfoo-v1=off\nfoo-v2=off\nfrontend-v1=off'",  // sidecars: none
+                           "at 20000 'inject the sidecars without touching the apps'",
+                           "inject_all 'bar-v1=on\nbar-v2=on\nfoo-v1=on\nfoo-v2=on\nfrontend-v1=on'",
+                           "apply_all timeline/01-at-40s.yaml", "delete_all VirtualService bar default",
+                           "--qps 20 -c 1 --duration 30s --seed 2018 -H 'User-Agent: mobile' http://frontend/",
+                           " proxy --listen 127.0.0.1:0 --admin-port 0 -f mesh.yaml -f created/bar-v2.yaml --pod bar-v2"})
+    EXPECT_NE(demo.find(line), std::string::npos) << line << "\nnot in:\n" << demo;
+}
+
 TEST(ExportLocal, RealProcessesAndPrometheusGiveTheVerdictsOfRun) {
   if (access(kPrometheusBinary, X_OK) != 0) GTEST_SKIP() << "no " << kPrometheusBinary << " (apt-get install prometheus)";
   if (access("/usr/bin/curl", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/curl (run.sh posts with it)";
