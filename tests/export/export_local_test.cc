@@ -61,7 +61,9 @@ TEST(ExportLocal, EveryScenarioGivesAScriptAndTheDemoItsTimeline) {
       ASSERT_EQ(exported.wait_exit(std::chrono::seconds(30)), 0) << name << "\n" << exported.stderr_text();
     }
     const std::string script = dir.path() + "/" + name + "-a/run.sh";
-    if (name == "hightower-demo") EXPECT_EQ(read_all(script), read_all(dir.path() + "/" + name + "-b/run.sh"));
+    if (name == "hightower-demo") {
+      EXPECT_EQ(read_all(script), read_all(dir.path() + "/" + name + "-b/run.sh"));
+    }
     LiveProcess parsed("/bin/sh", {"-n", script});
     EXPECT_EQ(parsed.wait_exit(std::chrono::seconds(10)), 0) << name << "\n" << parsed.stderr_text();
   }
