@@ -5,8 +5,8 @@
 // `meshsim check --prometheus` (run by run.sh at the end) gives the same
 // verdict as `meshsim run` for every expectation, a failing one included.
 // Scenario: tests/export/local-canary.yaml, a 10-second 90/10 then 50/50
-// canary written for this test (the Hightower demo lasts 190 s and injects
-// its sidecars at 20 s, which local processes do not model; see README).
+// canary written for this test (the Hightower demo lasts 190 s; README says
+// how a run of it by hand went).
 // Skips without /usr/bin/prometheus or curl. Bounded: about 25 s, 100 s at most.
 #include <unistd.h>
 
