@@ -78,6 +78,67 @@ TEST(ExportLocal, EveryScenarioGivesAScriptAndTheDemoItsTimeline) {
     EXPECT_NE(demo.find(line), std::string::npos) << line << "\nnot in:\n" << demo;
 }
 
+// The lines of Istio's metrics text that the destination side reported.
+std::string destination_lines(const std::string& metrics) {
+  std::string out;
+  for (size_t start = 0; start < metrics.size();) {
+    size_t end = std::min(metrics.find('\n', start), metrics.size());
+    std::string line = metrics.substr(start, end - start);
+    if (line.find("reporter=\"destination\"") != std::string::npos) out += line + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+// What run.sh relies on, one proxy at a time: `meshsim proxy --pod W
+// --endpoint WORKLOAD=ADDR` fronts bar-v1 and bar-v2 as two real servers;
+// each answer comes through the destination pod's own inbound sidecar, which
+// reports reporter="destination" with frontend-v1 as the mTLS source; a pod
+// without a sidecar (POST /injection) reports nothing, and a caller without
+// one still reaches the service (kube-proxy's way).
+TEST(ExportLocal, ProxyFrontsSeveralWorkloadsThroughTheirInboundSidecars) {
+  TempDir dir;
+  const std::string out = dir.path() + "/local";
+  LiveProcess exported({"export", "local", std::string(MESHSIM_SOURCE_DIR) + "/tests/export/local-canary.yaml", "-o", out});
+  ASSERT_EQ(exported.wait_exit(std::chrono::seconds(30)), 0) << exported.stderr_text();
+  LiveProcess v1({"app", "--behavior", out + "/behaviors/bar-v1.yaml", "--listen", "127.0.0.1:0", "--workload", "bar-v1", "--app",
+                  "bar", "--version", "v1"});
+  LiveProcess v2({"app", "--behavior", out + "/behaviors/bar-v2.yaml", "--listen", "127.0.0.1:0", "--workload", "bar-v2", "--app",
+                  "bar", "--version", "v2"});
+  ASSERT_TRUE(v1.wait_for_stderr("listening on")) << v1.stderr_text();
+  ASSERT_TRUE(v2.wait_for_stderr("listening on")) << v2.stderr_text();
+  LiveProcess proxy({"proxy", "--listen", "127.0.0.1:0", "--admin-port", "0", "-f", out + "/mesh.yaml", "--pod", "frontend-v1",
+                     "--service", "bar", "--endpoint", fmt::format("bar-v1=127.0.0.1:{}", v1.port_after("listening on")),
+                     "--endpoint", fmt::format("bar-v2=127.0.0.1:{}", v2.port_after("listening on"))});
+  ASSERT_TRUE(proxy.wait_for_stderr("admin http://")) << proxy.stderr_text();
+  uint16_t port = proxy.port_after("listening on"), admin = proxy.port_after("admin");
+
+  // Without the 90/10 VirtualService both versions answer (the load balancer's choice).
+  ASSERT_EQ(http(admin, "DELETE", "/config/VirtualService/default/bar").status, 200);
+  std::map<std::string, int> bodies;
+  for (int i = 0; i < 40; ++i) {
+    HttpReply r = http(port, "GET", "/");
+    ASSERT_EQ(r.status, 200) << r.body;
+    ++bodies[r.body];
+  }
+  EXPECT_GT(bodies["bar v1"], 0);
+  EXPECT_GT(bodies["bar v2"], 0);
+  std::string reported = destination_lines(http(admin, "GET", "/stats/prometheus").body);
+  for (const char* label : {"source_workload=\"frontend-v1\"", "destination_workload=\"bar-v2\"", "destination_version=\"v1\"",
+                            "connection_security_policy=\"mutual_tls\""})
+    EXPECT_NE(reported.find(label), std::string::npos) << label << " not in:\n" << reported;
+
+  // bar without sidecars: still answering, nothing more reported there.
+  EXPECT_EQ(http(admin, "POST", "/injection", "bar-v1=off\nbar-v2=off\n").status, 200);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(http(port, "GET", "/").status, 200);
+  EXPECT_EQ(destination_lines(http(admin, "GET", "/stats/prometheus").body), reported);
+  // frontend without one either: kube-proxy's way, still answered.
+  EXPECT_EQ(http(admin, "POST", "/injection", "*=off").status, 200);
+  EXPECT_EQ(http(port, "GET", "/").status, 200);
+  EXPECT_EQ(http(admin, "POST", "/injection", "bar-v1=maybe").status, 400);
+  EXPECT_EQ(http(admin, "POST", "/endpoints", "bar-v1").status, 400);
+}
+
 TEST(ExportLocal, RealProcessesAndPrometheusGiveTheVerdictsOfRun) {
   if (access(kPrometheusBinary, X_OK) != 0) GTEST_SKIP() << "no " << kPrometheusBinary << " (apt-get install prometheus)";
   if (access("/usr/bin/curl", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/curl (run.sh posts with it)";
