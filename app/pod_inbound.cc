@@ -10,6 +10,7 @@ using boost::asio::ip::tcp;
 
 bool parse_endpoint_entries(const std::vector<std::string>& entries, std::map<std::string, tcp::endpoint>& into,
                             std::string* error) {
+  auto next = into;  // all or nothing
   for (const auto& entry : entries) {
     auto eq = entry.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -22,8 +23,9 @@ bool parse_endpoint_entries(const std::vector<std::string>& entries, std::map<st
       *error = fmt::format("endpoint \"{}\": {}", entry, address_error);
       return false;
     }
-    into[entry.substr(0, eq)] = *address;
+    next[entry.substr(0, eq)] = *address;
   }
+  into = std::move(next);
   return true;
 }
 
@@ -47,14 +49,21 @@ void map_workload_endpoints(proxy::asio::AsioTransport& pool, const proxy::Route
   }
 }
 
-bool parse_injection(const std::string& body, Injection& into, std::string* error) {
-  Injection next = into;
+std::vector<std::string> body_lines(const std::string& body) {
+  std::vector<std::string> lines;
   for (size_t start = 0; start < body.size();) {
     size_t end = std::min(body.find('\n', start), body.size());
     std::string line = body.substr(start, end - start);
     start = end + 1;
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.empty()) continue;
+    if (!line.empty()) lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+bool parse_injection(const std::string& body, Injection& into, std::string* error) {
+  Injection next = into;
+  for (const auto& line : body_lines(body)) {
     auto eq = line.find('=');
     std::string name = line.substr(0, eq), value = eq == std::string::npos ? "" : line.substr(eq + 1);
     if (name.empty() || (value != "on" && value != "off")) {

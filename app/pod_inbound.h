@@ -27,6 +27,9 @@ namespace meshsim::app {
 bool parse_endpoint_entries(const std::vector<std::string>& entries,
                             std::map<std::string, boost::asio::ip::tcp::endpoint>& into, std::string* error);
 
+// The non-empty lines of a request body (trailing CR and spaces removed).
+std::vector<std::string> body_lines(const std::string& body);
+
 // Points every port of every endpoint of a mapped Deployment (its container
 // ports, and the port and targetPort of each Service selecting it) at the
 // workload's address in `pool`.

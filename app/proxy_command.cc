@@ -338,16 +338,8 @@ int proxy_command(int argc, char** argv) {
     if (by_endpoint)
       api.on("POST", "/endpoints", "WORKLOAD=HOST:PORT lines: where each Deployment's pods are (adds to --endpoint)",
              [&](const proxy::HttpRequest& request) {
-               std::vector<std::string> lines;
-               for (size_t start = 0; start < request.body.size();) {
-                 size_t end = std::min(request.body.find('\n', start), request.body.size());
-                 std::string line = request.body.substr(start, end - start);
-                 while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-                 if (!line.empty()) lines.push_back(line);
-                 start = end + 1;
-               }
                std::string bad_entry;
-               if (!parse_endpoint_entries(lines, endpoints, &bad_entry)) return respond(400, bad_entry + "\n");
+               if (!parse_endpoint_entries(body_lines(request.body), endpoints, &bad_entry)) return respond(400, bad_entry + "\n");
                map_workload_endpoints(transport, snapshot.current(), endpoints);
                return respond(200, fmt::format("{} endpoint mappings\n", endpoints.size()));
              });
