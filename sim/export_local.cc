@@ -1,6 +1,7 @@
 #include "sim/export_local.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
