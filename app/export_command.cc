@@ -125,7 +125,7 @@ int export_local_command(const cxxopts::ParseResult& args, const sim::Scenario& 
   for (const auto& p : paths) options.scenario_paths.push_back(fs::absolute(p).lexically_normal().string());
   fs::path dir = args["out"].as<std::string>();
   std::error_code ec;
-  for (const char* stale : {"timeline", "behaviors", "created"}) fs::remove_all(dir / stale, ec);
+  for (const char* stale : {"timeline", "behaviors", "created", "clients"}) fs::remove_all(dir / stale, ec);
   for (const auto& f : sim::export_local(input, options))
     if (!write_file(dir / f.path, f.content, f.executable)) return kExitBadInput;
   fmt::print(stderr, "meshsim export local: wrote {} (run {}/run.sh)\n", dir.string(), dir.string());

@@ -10,6 +10,7 @@
 
 #include "sim/curl.h"
 #include "sim/export_text.h"
+#include "sim/scenario_runner.h"
 
 namespace meshsim::sim {
 namespace {
@@ -58,8 +59,12 @@ class LocalWriter {
       }
     }
     for (const auto& w : workloads_) injected_[w.deployment.header.meta.name] = sc_.sidecars_injected;
-    for (const auto& s : sc_.sources)
+    for (const auto& s : sc_.sources) {
       if (workload(s.from)) injected_[s.from] = s.sidecar;  // a traffic client keeps its own setting
+      if (!synthetic_client(s)) continue;
+      injected_[s.from] = true;
+      add("clients/" + s.from + ".yaml", client_deployment(s));
+    }
     std::string mesh;
     for (const auto& m : in_.mesh)
       if (!is_meshsim_kind(m)) mesh += "---\n" + m.yaml;
@@ -171,6 +176,20 @@ scrape_configs:
     std::string host = url ? url->host : "";
     return fmt::format("  start load_{v} \"$MESHSIM\" load --json \"$RUN/load-{n}.json\" --resolve \"{h}=127.0.0.1:$src_{v}_port\"{a}\n",
                        fmt::arg("v", var_name(s.name)), fmt::arg("n", s.name), fmt::arg("h", host), fmt::arg("a", words(args)));
+  }
+
+  // A source with a sidecar whose client the files do not define: the
+  // simulator creates one (app: FROM); its proxy gets that Deployment.
+  bool synthetic_client(const TrafficSource& s) const {
+    return s.sidecar && !workload(s.from) && s.from != kOutsideSource;
+  }
+
+  static std::string client_deployment(const TrafficSource& s) {
+    return fmt::format(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {n}\n  namespace: {ns}\nspec:\n  selector:\n"
+        "    matchLabels:\n      app: {n}\n  template:\n    metadata:\n      labels:\n        app: {n}\n    spec:\n"
+        "      containers:\n      - name: client\n        image: meshsim\n",
+        fmt::arg("n", yaml_string(s.from)), fmt::arg("ns", yaml_string(s.from_namespace)));
   }
 
   bool is_client(const std::string& workload) const {
@@ -293,7 +312,10 @@ scrape_configs:
     }
     for (const auto& s : sc_.sources) {
       std::string v = "src_" + var_name(s.name);
-      std::string pod = s.sidecar && workload(s.from) ? " --pod " + shell_word(s.from) : "";
+      std::string pod = !s.sidecar                ? ""
+                        : workload(s.from)          ? " --pod " + shell_word(s.from)
+                        : synthetic_client(s)       ? " -f " + shell_word("clients/" + s.from + ".yaml") + " --pod " + shell_word(s.from)
+                                                    : "";
       proxies += fmt::format("start {v} \"$MESHSIM\" proxy --listen 127.0.0.1:0 --admin-port 0 {f}{p}\n", fmt::arg("v", v),
                              fmt::arg("f", mesh_files), fmt::arg("p", pod));
       proxies += fmt::format("{v}_port=$(port_of {v} 'listening on'); {v}_admin=$(port_of {v} admin)\n", fmt::arg("v", v));
