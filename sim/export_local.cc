@@ -355,7 +355,8 @@ cleanup() {{
   wait 2>/dev/null || true
 }}
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# A closed pipe or terminal ends it too, with every process it started.
+trap 'exit 130' INT TERM HUP PIPE
 # start NAME COMMAND...: in the background, stderr to $RUN/NAME.log.
 start() {{
   name=$1; shift
