@@ -15,6 +15,7 @@
 #include "config/manifest_documents.h"
 #include "sim/export_analysis.h"
 #include "sim/export_k8s.h"
+#include "sim/export_local.h"
 #include "sim/export_sweep.h"
 
 namespace meshsim::app {
@@ -34,6 +35,9 @@ kinds:
       the expectations as an Argo Rollouts AnalysisTemplate
   sweep SCENARIO --seeds N [--parallelism P] [-o FILE] [--image IMG] [--namespace NS]
       an Indexed Job where pod i runs `meshsim run --seed i`
+  local SCENARIO -o DIR
+      the same as real processes on 127.0.0.1 (meshsim app, proxy, load, Prometheus):
+      DIR/run.sh runs it, applies the timeline and checks the expectations
 
 Exit 0 written, 2 bad input.
 )";
@@ -105,6 +109,29 @@ int export_k8s_command(const cxxopts::ParseResult& args, const sim::Scenario& sc
   return kExitOk;
 }
 
+int export_local_command(const cxxopts::ParseResult& args, const sim::Scenario& scenario, const std::vector<std::string>& paths) {
+  if (!args.count("out")) {
+    fmt::print(stderr, "meshsim export local: give the output folder with -o DIR\n");
+    return kExitBadInput;
+  }
+  sim::K8sExportInput input;
+  input.scenario = &scenario;
+  input.scenario_file = fmt::format("{}", fmt::join(paths, " "));
+  auto mesh = file_documents(paths, "default");
+  if (!mesh) return kExitBadInput;
+  input.mesh = std::move(*mesh);
+  for (const auto& step : scenario.timeline) input.steps.push_back(config::manifest_documents(step.apply_yaml, "default"));
+  sim::LocalExportOptions options;
+  for (const auto& p : paths) options.scenario_paths.push_back(fs::absolute(p).lexically_normal().string());
+  fs::path dir = args["out"].as<std::string>();
+  std::error_code ec;
+  for (const char* stale : {"timeline", "behaviors", "created", "clients"}) fs::remove_all(dir / stale, ec);
+  for (const auto& f : sim::export_local(input, options))
+    if (!write_file(dir / f.path, f.content, f.executable)) return kExitBadInput;
+  fmt::print(stderr, "meshsim export local: wrote {} (run {}/run.sh)\n", dir.string(), dir.string());
+  return kExitOk;
+}
+
 int export_sweep_command(const cxxopts::ParseResult& args, const sim::Scenario& scenario, const std::vector<std::string>& paths) {
   if (!args.count("seeds")) {
     fmt::print(stderr, "meshsim export sweep: give the number of seeds with --seeds N\n");
@@ -152,7 +179,7 @@ int export_sweep_command(const cxxopts::ParseResult& args, const sim::Scenario& 
 int export_command(int argc, char** argv) {
   cxxopts::Options options("meshsim export", "The scenario for a real cluster.");
   options.add_options()
-      ("o,out", "k8s: output folder; others: output file (default stdout)", cxxopts::value<std::string>())
+      ("o,out", "k8s, local: output folder; others: output file (default stdout)", cxxopts::value<std::string>())
       ("image", "the meshsim image the manifests run", cxxopts::value<std::string>()->default_value("meshsim:latest"))
       ("namespace", "namespace for documents without one", cxxopts::value<std::string>()->default_value("default"))
       ("prometheus", "flagger, argo-rollouts: the Prometheus address",
@@ -168,9 +195,9 @@ int export_command(int argc, char** argv) {
     fmt::print("{}\n{}", kUsage, options.help());
     return kExitOk;
   }
-  static const std::set<std::string> kinds = {"k8s", "flagger", "argo-rollouts", "sweep"};
+  static const std::set<std::string> kinds = {"k8s", "flagger", "argo-rollouts", "sweep", "local"};
   if (rest.empty() || !kinds.count(rest.front())) {
-    fmt::print(stderr, "meshsim export: {} (valid kinds: k8s, flagger, argo-rollouts, sweep)\n{}",
+    fmt::print(stderr, "meshsim export: {} (valid kinds: k8s, flagger, argo-rollouts, sweep, local)\n{}",
                rest.empty() ? std::string("no kind given") : "unknown kind \"" + rest.front() + "\"", kUsage);
     return kExitBadInput;
   }
@@ -185,6 +212,7 @@ int export_command(int argc, char** argv) {
   try {
     if (kind == "k8s") return export_k8s_command(args, *scenario, paths);
     if (kind == "sweep") return export_sweep_command(args, *scenario, paths);
+    if (kind == "local") return export_local_command(args, *scenario, paths);
     sim::AnalysisExportOptions analysis;
     analysis.ns = args["namespace"].as<std::string>();
     analysis.prometheus = args["prometheus"].as<std::string>();

@@ -6,6 +6,16 @@
 // address, over a keep-alive connection pool; then the service's
 // AuthorizationPolicies, as its own sidecar would check them. The admin API (127.0.0.1 only
 // unless --admin-address says otherwise) serves metrics, traces and config.
+//
+// With `--endpoint WORKLOAD=HOST:PORT` (repeatable) the proxy fronts several
+// real servers, one per Deployment of the rules, instead of one --upstream:
+// each request goes to the service its Host names (unless --service is
+// given), is routed over that service's endpoints, and reaches the chosen
+// pod through the pod's own inbound sidecar (app/pod_inbound.h), which
+// reports the destination side of Istio's metrics. `--pod NAME` makes the
+// proxy that pod's sidecar (its identity, mTLS, source labels); without it
+// the client has no sidecar (plain text, no source-side report). This is
+// what `meshsim export local` runs (sim/export_local.h).
 #include <algorithm>
 #include <csignal>
 #include <memory>
@@ -21,7 +31,9 @@
 #include "app/listen_address.h"
 #include "app/listener_options.h"
 #include "app/live_config.h"
+#include "app/pod_inbound.h"
 #include "config/loader.h"
+#include "proxy_core/hosts.h"
 #include "proxy_core/asio/asio_adapter.h"
 #include "reports/mesh_telemetry.h"
 #include "sim/random.h"
@@ -144,6 +156,11 @@ int proxy_command(int argc, char** argv) {
   options.add_options()
       ("listen", "where clients connect: HOST:PORT", cxxopts::value<std::string>()->default_value("127.0.0.1:15001"))
       ("upstream", "the real server: HOST:PORT", cxxopts::value<std::string>())
+      ("endpoint", "WORKLOAD=HOST:PORT: the endpoints of Deployment WORKLOAD (in the rules) are this server, reached through "
+       "their own inbound sidecars; repeatable, instead of --upstream; POST /endpoints adds more",
+       cxxopts::value<std::vector<std::string>>())
+      ("pod", "with --endpoint: the pod (or Deployment) of the rules whose sidecar this is; without it the client has no sidecar",
+       cxxopts::value<std::string>())
       ("f,file", "mesh rules (VirtualService, DestinationRule, ...) for the service", cxxopts::value<std::vector<std::string>>())
       ("service", "the mesh service the upstream is (rules name it in hosts)", cxxopts::value<std::string>()->default_value("upstream"))
       ("upstream-protocol",
@@ -162,13 +179,21 @@ int proxy_command(int argc, char** argv) {
     fmt::print("{}", options.help());
     return kExitOk;
   }
-  if (!args.count("upstream")) {
-    fmt::print(stderr, "meshsim proxy: --upstream HOST:PORT is required\n{}", options.help());
+  // Without --upstream the proxy fronts the rules' own workloads (--endpoint,
+  // or POST /endpoints once their servers are up).
+  const bool by_endpoint = !args.count("upstream");
+  if (!by_endpoint && (args.count("endpoint") || args.count("pod"))) {
+    fmt::print(stderr, "meshsim proxy: --endpoint and --pod replace --upstream; give one or the other\n{}", options.help());
     return kExitBadInput;
   }
   std::string error;
+  std::map<std::string, tcp::endpoint> endpoints;
+  if (args.count("endpoint") && !parse_endpoint_entries(args["endpoint"].as<std::vector<std::string>>(), endpoints, &error)) {
+    fmt::print(stderr, "meshsim proxy: --{}\n", error);
+    return kExitBadInput;
+  }
   auto listen = parse_address(args["listen"].as<std::string>(), &error);
-  auto upstream = listen ? parse_address(args["upstream"].as<std::string>(), &error) : std::nullopt;
+  auto upstream = !listen ? std::nullopt : by_endpoint ? listen : parse_address(args["upstream"].as<std::string>(), &error);
   auto admin_ip = upstream ? parse_address(args["admin-address"].as<std::string>() + ":0", &error) : std::nullopt;
   auto guard = admin_ip ? admin_guard(args, admin_ip->address(), &error) : std::nullopt;
   if (!guard) {
@@ -179,6 +204,10 @@ int proxy_command(int argc, char** argv) {
   const std::string upstream_protocol = args["upstream-protocol"].as<std::string>();
   if (upstream_protocol != "http1" && upstream_protocol != "http2") {
     fmt::print(stderr, "meshsim proxy: --upstream-protocol must be http1 or http2, not '{}'\n", upstream_protocol);
+    return kExitBadInput;
+  }
+  if (by_endpoint && upstream_protocol == "http2") {  // the workloads' hops follow their Service ports
+    fmt::print(stderr, "meshsim proxy: --upstream-protocol http2 goes with --upstream\n");
     return kExitBadInput;
   }
 
@@ -206,13 +235,33 @@ int proxy_command(int argc, char** argv) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   reports::MeshTelemetry telemetry(telemetry_options);
   proxy::SnapshotHolder snapshot;
+  // --endpoint: the destination pods' inbound sidecars, and --pod's endpoint
+  // (a copy, refreshed with each snapshot, as the pods' own are).
+  std::unique_ptr<PodInboundTransport> pods;
+  Injection injection;  // which workloads' pods have sidecars (POST /injection)
+  std::optional<proxy::Endpoint> self;
+  const std::string pod_name = args.count("pod") ? args["pod"].as<std::string>() : "";
 
   auto install = [&](const proxy::Resources& next, std::vector<std::string>* errors) {
     proxy::Resources with_upstream = next;
-    add_upstream_service(with_upstream, service, upstream_protocol == "http2");
+    if (!by_endpoint) add_upstream_service(with_upstream, service, upstream_protocol == "http2");
     auto table = proxy::RouteTable::create(std::move(with_upstream), errors);
     if (!table) return false;
-    map_upstream(transport, *table, service, *upstream);
+    if (by_endpoint) {
+      map_workload_endpoints(transport, *table, endpoints);
+      if (pods) pods->refresh(*table);
+      for (const auto& e : table->endpoints())
+        if (!pod_name.empty() && (e.pod == pod_name || e.workload == pod_name) && (!self || self->pod == e.pod)) {
+          self = e;
+          break;
+        }
+      if (!pod_name.empty() && !self) {
+        errors->push_back(fmt::format("--pod {}: no such pod or Deployment in the rules", pod_name));
+        return false;
+      }
+    } else {
+      map_upstream(transport, *table, service, *upstream);
+    }
     snapshot.set(std::move(table));
     rules = next;
     return true;
@@ -228,14 +277,70 @@ int proxy_command(int argc, char** argv) {
   // The clock counts from now: Date headers show the wall clock.
   proxy::SidecarEnv env{&clock, &timers, &random, &policed, &telemetry, &snapshot, telemetry_options.epoch_us,
                         std::clamp(args["trace-sampling"].as<double>(), 0.0, 100.0)};
-  proxy::Sidecar sidecar(nullptr, "default", {}, env);
+  if (by_endpoint) {
+    pods = std::make_unique<PodInboundTransport>(transport, env, self.has_value(), injection);
+    env.transport = pods.get();
+    // A client without a sidecar reports nothing of its own (no istio-proxy there).
+    if (!self) env.telemetry = nullptr;
+  }
+  proxy::Sidecar sidecar(self ? &*self : nullptr, self ? self->ns : "default", self ? self->labels : proxy::Labels{}, env);
   const std::string service_host = service;
+  const bool host_routed = by_endpoint && !args.count("service");
+  // A client without a sidecar (no --pod, or its pod not injected) has what
+  // kube-proxy gives a Service's ClusterIP: its endpoints in turn (as the
+  // simulated mesh does), no routing rules, plain text, nothing reported.
+  uint64_t next_endpoint = 0;
+  auto kube_proxy = [&](proxy::HttpRequest&& request, const std::string& host, uint32_t port,
+                        proxy::asio::HttpListener::Respond respond) {
+    const proxy::RouteTable& table = snapshot.current();
+    const std::string ns = self ? self->ns : "default";
+    const proxy::ServiceInfo* info = table.service(proxy::client_fqdn(host, ns));
+    if (!info || info->endpoints.empty() || !info->has_port(port)) {
+      proxy::HttpResponse refused;  // curl's "connection refused", as an HTTP answer
+      refused.status = 503;
+      refused.body = fmt::format("no endpoints for {}:{}\n", host, port);
+      return respond(std::move(refused));
+    }
+    const proxy::Endpoint& e = table.endpoints()[info->endpoints[next_endpoint++ % info->endpoints.size()]];
+    proxy::PeerInfo plain;
+    plain.ns = ns;
+    plain.ip = self ? self->ip : "127.0.0.1";
+    pods->send(e, info->target_port(port, e), plain, proxy::serialize(request),
+               [respond = std::move(respond)](proxy::TransportResult&& tr) {
+                 proxy::HttpResponse response;
+                 if (!tr.connected || !proxy::take_response(tr, response)) {
+                   response = {};
+                   response.status = 503;
+                   response.body = tr.failure.empty() ? "invalid response" : tr.failure;
+                 }
+                 respond(std::move(response));
+               });
+  };
 
   auto serve = [&](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond respond) {
     // Envoy picks the virtual host by Host, and rules name the service; as
     // nginx's proxy_pass does by default, the request carries the upstream's name.
-    request.authority = service_host;
-    sidecar.outbound(std::move(request), service_host, 80, [respond = std::move(respond)](proxy::OutboundResult&& out) {
+    // A sidecar's outbound listener (--endpoint without --service) goes where Host says.
+    std::string host = service_host;
+    uint32_t port = 80;
+    if (host_routed) {
+      host = request.authority;
+      if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']', colon) == std::string::npos) {
+        port = static_cast<uint32_t>(std::strtoul(host.c_str() + colon + 1, nullptr, 10));
+        host.resize(colon);
+      }
+      if (host.empty()) {
+        proxy::HttpResponse bad;
+        bad.status = 400;
+        bad.body = "no Host header: the proxy routes by the service it names\n";
+        return respond(std::move(bad));
+      }
+    } else {
+      request.authority = service_host;
+    }
+    if (by_endpoint && (!self || !injection.injected(self->workload)))
+      return kube_proxy(std::move(request), host, port ? port : 80, std::move(respond));
+    sidecar.outbound(std::move(request), host, port ? port : 80, [respond = std::move(respond)](proxy::OutboundResult&& out) {
       if (out.response) return respond(std::move(*out.response));
       proxy::HttpResponse failed;  // what Envoy answers when no upstream answered
       failed.status = 503;
@@ -249,14 +354,31 @@ int proxy_command(int argc, char** argv) {
     api.guard(*guard);
     add_config_routes(api, live);
     add_telemetry_routes(api, telemetry);
+    if (by_endpoint)
+      api.on("POST", "/endpoints", "WORKLOAD=HOST:PORT lines: where each Deployment's pods are (adds to --endpoint)",
+             [&](const proxy::HttpRequest& request) {
+               std::string bad_entry;
+               if (!parse_endpoint_entries(body_lines(request.body), endpoints, &bad_entry)) return respond(400, bad_entry + "\n");
+               map_workload_endpoints(transport, snapshot.current(), endpoints);
+               return respond(200, fmt::format("{} endpoint mappings\n", endpoints.size()));
+             });
+    if (by_endpoint)
+      api.on("POST", "/injection", "WORKLOAD=on|off lines (* for all): which workloads' pods have sidecars",
+             [&](const proxy::HttpRequest& request) {
+               std::string bad_line;
+               if (!parse_injection(request.body, injection, &bad_line)) return respond(400, bad_line + "\n");
+               return respond(200, "injection updated\n");
+             });
     api.on("GET", "/help", "this list", [&api](const proxy::HttpRequest&) { return respond(200, api.help()); });
     proxy::asio::HttpListener admin(
         io, tcp::endpoint(admin_ip->address(), args["admin-port"].as<uint16_t>()),
         [&api](proxy::HttpRequest&& request, proxy::asio::HttpListener::Respond respond) { respond(api.handle(request)); });
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+    std::string to = by_endpoint ? fmt::format("{} workload endpoints{}", endpoints.size(), self ? ", sidecar of pod " + self->pod : "")
+                                 : args["upstream"].as<std::string>();
     fmt::print(stderr, "meshsim proxy: listening on http://{}:{}/ (HTTP/1.1 and h2c) -> {} over {} (service {}); admin http://{}:{}/\n",
-               listen->address().to_string(), listener.port(), args["upstream"].as<std::string>(), upstream_protocol, service,
+               listen->address().to_string(), listener.port(), to, upstream_protocol, host_routed ? "by Host" : service,
                admin_ip->address().to_string(), admin.port());
     io.run();
   } catch (const boost::system::system_error& e) {

@@ -23,6 +23,9 @@ if [ "${1:-all}" != build ]; then
   # its own and conflicts with Debian's npm package).
   PACKAGES="$PACKAGES nodejs"
   command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+  # `meshsim export local`'s run.sh posts to the proxies and polls Prometheus
+  # with curl (export_local_test; prometheus is above).
+  PACKAGES="$PACKAGES curl"
 fi
 [ "${MESHSIM_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $MESHSIM_EXTRA_PACKAGES"
 

@@ -51,8 +51,8 @@ LocalPrometheus::LocalPrometheus(const PrometheusOptions& options) {
   std::string data_dir = options.data_dir;
   own_dir_ = std::make_unique<TempDir>();
   if (data_dir.empty()) data_dir = own_dir_->path() + "/data";
-  config_path_ = own_dir_->path() + "/prometheus.yml";
-  {
+  config_path_ = options.config_file.empty() ? own_dir_->path() + "/prometheus.yml" : options.config_file;
+  if (options.config_file.empty()) {
     std::ofstream config(config_path_);
     config << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n";
     if (options.scrape_port)

@@ -36,6 +36,7 @@ struct PrometheusOptions {
   std::string metrics_path = "/metrics";
   std::string data_dir;              // empty: a temporary one
   std::string retention = "15d";     // --storage.tsdb.retention.time
+  std::string config_file;           // non-empty: this prometheus.yml instead of the generated one
 };
 
 struct PromSample {
