@@ -135,9 +135,13 @@ TEST(ScenarioLanguageGaps, HeaderMixByWeightIsDeterministicPerSeed) {
   EXPECT_LT(jason, 140u);
   RunResult again = run_scenario(*loaded.scenario, {});
   EXPECT_EQ(result(again, "jason")->samples, jason);  // the same seed draws the same mix
-  RunOptions other;
-  other.seed = 8;
-  EXPECT_NE(result(run_scenario(*loaded.scenario, other), "jason")->samples, jason);
+  bool another_seed_differs = false;  // other seeds draw other mixes (one may match the count by chance)
+  for (uint64_t seed : {8, 9, 10}) {
+    RunOptions other;
+    other.seed = seed;
+    another_seed_differs = another_seed_differs || result(run_scenario(*loaded.scenario, other), "jason")->samples != jason;
+  }
+  EXPECT_TRUE(another_seed_differs);
 
   // `export k8s` passes the mix to `meshsim load` (--mix, "+:" for the set's other headers).
   K8sExportInput in;
@@ -201,7 +205,7 @@ spec:
   traffic:
   - {name: page, from: laptop, url: http://frontend/, rate: 1}
   expectations:
-  - {name: two tries of 3 s, source: page, latency: {p50: {min: 6s, max: 6100ms}}}
+  - {name: two tries of 3 s, source: page, latency: {p50: {min: 5900ms, max: 6100ms}}}   # the histogram's error is under 1/64
   - {name: the page fails, source: page, status: {code: 500, min: 1}}
   - {name: bar sees each try, service: bar, from: frontend, requests: {min: 4, max: 4}}
 )";
@@ -233,7 +237,7 @@ TEST(ScenarioLanguageGaps, CallTimeoutAndRetriesAreSeparateAttempts) {
 TEST(ScenarioLanguageGaps, CallWithinItsTimeoutIsOneAttempt) {
   std::string yaml = kCallRetries;
   yaml.replace(yaml.find("fixed: 7s"), 9, "fixed: 1s");
-  yaml.replace(yaml.find("{min: 6s, max: 6100ms}"), 22, "{min: 1s, max: 1100ms}");
+  yaml.replace(yaml.find("{min: 5900ms, max: 6100ms}"), 26, "{min: 950ms, max: 1100ms}");
   yaml.replace(yaml.find("code: 500"), 9, "code: 200");
   yaml.replace(yaml.find("{min: 4, max: 4}"), 16, "{min: 2, max: 2}");
   auto loaded = load_text("app-no-retry", yaml);
