@@ -136,7 +136,7 @@ Query slice_selector(const sim::Scenario& sc, const sim::Expectation& e) {
     if (name.find('.') != std::string::npos) m.push_back("destination_service=" + promql_string(name));
     else m.push_back("destination_service_name=" + promql_string(name));
   };
-  bool source_only = s.service.empty() && s.from.empty() && s.version.empty();
+  bool source_only = !s.destination_side();
   if (source_only) {
     const sim::TrafficSource* src = nullptr;
     for (const auto& t : sc.sources)
@@ -165,6 +165,12 @@ Query slice_selector(const sim::Scenario& sc, const sim::Expectation& e) {
   } else {
     if (!s.service.empty()) service(s.service);
     if (!s.version.empty()) m.push_back("destination_version=" + promql_string(s.version));
+    if (!s.workload.empty()) m.push_back("destination_workload=" + promql_string(s.workload));
+    if (!s.app.empty()) m.push_back("destination_app=" + promql_string(s.app));
+    if (!s.labels.empty() || !s.from_labels.empty()) {
+      q.checkable = false;
+      q.note = "Istio's metrics carry no pod labels besides app and version";
+    }
     if (!s.from.empty()) {
       bool workload = false;
       for (const auto& d : sc.resources.deployments) workload = workload || d.header.meta.name == s.from;
@@ -203,6 +209,7 @@ Checked check_one(PrometheusClient& prometheus, const sim::Scenario& sc, const s
     return out;
   };
   if (e.kind == sim::Expectation::Kind::kBody) return not_checked("Prometheus holds no response bodies");
+  if (e.kind == sim::Expectation::Kind::kReceived) return not_checked("Prometheus holds no request headers");
   if (!q.checkable) return not_checked(q.note);
   if (at > now_unix)
     return not_checked(fmt::format("the window ends at {:.0f} (Unix), {:.0f} s from now", at, at - now_unix));
@@ -273,7 +280,8 @@ Checked check_one(PrometheusClient& prometheus, const sim::Scenario& sc, const s
       tally.n = r->empty() ? 0 : rounded(r->front().value);
       break;
     }
-    case sim::Expectation::Kind::kBody: break;
+    case sim::Expectation::Kind::kBody:
+    case sim::Expectation::Kind::kReceived: break;
   }
   out.result = sim::judge_expectation(e, tally);
   if (!q.note.empty()) out.result.observed += " [" + q.note + "]";

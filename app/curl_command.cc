@@ -14,7 +14,8 @@ int curl_command(int argc, char** argv) {
   cxxopts::Options options("meshsim curl", "Send a request inside the simulated mesh built from the files.");
   options.add_options()
       ("f,file", "mesh YAML files or directories (repeatable)", cxxopts::value<std::vector<std::string>>())
-      ("from", "client workload: NAME or NAMESPACE/NAME (default: a `curl` client with a sidecar in default), "
+      ("from", "client workload: NAME or NAMESPACE/NAME, or a scenario's traffic source (its client) "
+               "(default: a `curl` client with a sidecar in default), "
                "or @outside: a client outside the cluster calling http://SERVICE.NAMESPACE[:PORT]/ (its external address)",
        cxxopts::value<std::string>()->default_value(""))
       ("X,request", "method", cxxopts::value<std::string>()->default_value("GET"))
@@ -60,6 +61,10 @@ int curl_command(int argc, char** argv) {
   if (args.count("http2")) spec.protocol = proxy::WireProtocol::kHttp2;
   spec.grpc = args.count("grpc") > 0;
   spec.behaviors = loaded.behaviors;
+  if (loaded.scenarios.size() == 1) {  // a scenario file: its clients and its sidecar default too
+    spec.sources = loaded.scenarios.front().sources;
+    spec.sidecars_injected = loaded.scenarios.front().sidecars_injected;
+  }
   if (args.count("header"))
     for (const auto& h : args["header"].as<std::vector<std::string>>()) {
       auto colon = h.find(':');

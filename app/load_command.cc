@@ -72,6 +72,12 @@ bool from_source(const std::string& path, const std::string& name, LoadSpec& spe
     spec.url = s.url;
     spec.method = s.method;
     spec.headers = s.headers;
+    // headerMix weights as shares of a million; an entry without headers is the rest.
+    uint64_t total = 0;
+    for (const auto& m : s.header_mix) total += m.weight;
+    for (const auto& m : s.header_mix)
+      if (!m.headers.empty() && total > 0)
+        spec.mix.push_back({static_cast<uint32_t>(m.weight * 1'000'000 / total), m.headers});
     spec.qps = s.rate_per_second;
     spec.qps_end = s.rate_end_per_second;
     switch (s.kind) {
@@ -109,7 +115,8 @@ int load_command(int argc, char** argv) {
       ("arrival", "constant, poisson, ramp or closed (default constant)", cxxopts::value<std::string>())
       ("ramp-to", "with --arrival ramp: the rate at the end (--qps is the start)", cxxopts::value<double>())
       ("H,header", "extra header \"Name: value\" (repeatable)", cxxopts::value<std::vector<std::string>>())
-      ("mix", "\"PERCENT:Name: value\": that share of requests adds the header (repeatable; shares sum to at most 100)",
+      ("mix", "\"PERCENT:Name: value\": that share of requests adds the header (repeatable; shares sum to at most 100); "
+              "\"+:Name: value\" adds another header to the previous one's share",
        cxxopts::value<std::vector<std::string>>())
       ("X,method", "HTTP method (default GET)", cxxopts::value<std::string>())
       ("payload", "request body", cxxopts::value<std::string>())
@@ -176,6 +183,14 @@ int load_command(int argc, char** argv) {
   uint64_t mixed = 0;
   if (args.count("mix"))
     for (const auto& m : args["mix"].as<std::vector<std::string>>()) {
+      // "+:Name: value" adds a header to the previous entry (a set of headers, as a scenario's headerMix has).
+      if (m.starts_with("+:")) {
+        std::pair<std::string, std::string> header;
+        if (spec.mix.empty()) return bad(fmt::format("--mix \"{}\": \"+:\" adds to the previous --mix, and there is none", m));
+        if (!parse_header(m.substr(2), header, &error)) return bad(error);
+        spec.mix.back().headers.push_back(header);
+        continue;
+      }
       LoadSpec::MixEntry entry;
       if (!parse_mix(m, entry, &error)) return bad(error);
       mixed += entry.per_million;

@@ -59,7 +59,8 @@ std::optional<LatencyModel> latency(YamlReader& r, const YAML::Node& n, const st
 
 services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::string& path) {
   services::CallSpec c;
-  if (!r.fields(n, path, {"name", "service", "port", "method", "path", "headers", "size", "grpc"})) return c;
+  if (!r.fields(n, path, {"name", "service", "port", "method", "path", "headers", "size", "grpc", "timeout", "retries"}))
+    return c;
   c.name = r.str(n["name"], child(path, "name")).value_or("");
   if (auto s = r.str(n["service"], child(path, "service"))) c.service = *s;
   else r.error(n, path, "a call needs service");
@@ -70,6 +71,11 @@ services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::stri
   c.request_bytes = static_cast<size_t>(r.integer(n["size"], child(path, "size"), 0, 64 << 20).value_or(0));
   c.grpc = r.boolean(n["grpc"], child(path, "grpc")).value_or(false);
   if (c.grpc) c.method = "POST";
+  // The app's own client timeout and retries (bookinfo's productpage:
+  // requests.get(..., timeout=3.0), tried twice), in virtual time.
+  c.timeout = r.duration(n["timeout"], child(path, "timeout"));
+  if (c.timeout && c.timeout->count() <= 0) r.error(n["timeout"], child(path, "timeout"), "a timeout must be above 0");
+  c.retries = static_cast<int>(r.integer(n["retries"], child(path, "retries"), 0, 10).value_or(0));
   return c;
 }
 
@@ -195,6 +201,23 @@ static void parse_replay(YamlReader& r, const YAML::Node& n, const std::string& 
   t.replay = std::make_shared<const sim::ReplayTraffic>(std::move(*replay));
 }
 
+// `headerMix: [{weight: 10, headers: {end-user: jason}}, {weight: 90}]`:
+// header sets drawn per request by weight, on top of the source's headers.
+static void parse_header_mix(YamlReader& r, const YAML::Node& n, const std::string& path, sim::TrafficSource& t) {
+  if (!n) return;
+  uint64_t total = 0;
+  r.list(n, path, [&](const YAML::Node& m, const std::string& mp) {
+    if (!r.fields(m, mp, {"weight", "headers"})) return;
+    sim::TrafficSource::HeaderSet set;
+    if (auto w = r.integer(m["weight"], child(mp, "weight"), 0, 1'000'000)) set.weight = static_cast<uint32_t>(*w);
+    else if (!m["weight"]) r.error(m, mp, "a headerMix entry needs weight (the entries' weights are in proportion)");
+    for (auto& [k, v] : r.str_map(m["headers"], child(mp, "headers"))) set.headers.emplace_back(proxy::to_lower(k), v);
+    total += set.weight;
+    t.header_mix.push_back(std::move(set));
+  });
+  if (!t.header_mix.empty() && total == 0) r.error(n, path, "the headerMix weights are all 0");
+}
+
 static void parse_scenario_clock(YamlReader& r, const YAML::Node& spec, sim::Scenario& out) {
   if (auto text = r.str(spec["startTime"], "spec.startTime")) {
     std::string error;
@@ -245,7 +268,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
   if (auto s = r.enumeration(spec["sidecars"], "spec.sidecars", {"injected", "none"})) out.sidecars_injected = *s == "injected";
   r.list(spec["traffic"], "spec.traffic", [&](const YAML::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "from", "namespace", "sidecar", "method", "url", "headers", "rate", "arrival", "ramp",
-                         "concurrency", "start", "stop", "grpc", "replay"}))
+                         "concurrency", "start", "stop", "grpc", "replay", "headerMix"}))
       return;
     sim::TrafficSource t;
     if (auto name = r.str(n["name"], child(p, "name"))) t.name = *name;
@@ -260,6 +283,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     if (auto rp = n["replay"]; rp && r.fields(rp, child(p, "replay"), {"file", "format", "speed"}))
       parse_replay(r, rp, child(p, "replay"), source, t);
     for (auto& [k, v] : r.str_map(n["headers"], child(p, "headers"))) t.headers.emplace_back(k, v);
+    parse_header_mix(r, n["headerMix"], child(p, "headerMix"), t);
     if (auto rate = r.number(n["rate"], child(p, "rate"), 0.001, 1e6)) t.rate_per_second = t.rate_end_per_second = *rate;
     if (auto a = r.enumeration(n["arrival"], child(p, "arrival"), {"constant", "poisson"}))
       t.kind = *a == "poisson" ? sim::TrafficSource::Kind::kPoisson : sim::TrafficSource::Kind::kConstant;
@@ -340,7 +364,8 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
   });
   r.list(spec["expectations"], "spec.expectations", [&](const YAML::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "window", "source", "from", "service", "version", "share", "errorRate", "status",
-                         "latency", "requests", "body", "responseFlag"}))
+                         "latency", "requests", "body", "responseFlag", "noResponse", "workload", "app",
+                         "labels", "fromLabels", "received"}))
       return;
     sim::Expectation e;
     e.pos = r.pos(n);
@@ -354,6 +379,10 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     e.slice.from = r.str(n["from"], child(p, "from")).value_or("");
     e.slice.service = r.str(n["service"], child(p, "service")).value_or("");
     e.slice.version = r.str(n["version"], child(p, "version")).value_or("");
+    e.slice.workload = r.str(n["workload"], child(p, "workload")).value_or("");
+    e.slice.app = r.str(n["app"], child(p, "app")).value_or("");
+    e.slice.labels = r.str_map(n["labels"], child(p, "labels"));
+    e.slice.from_labels = r.str_map(n["fromLabels"], child(p, "fromLabels"));
     int kinds = 0;
     if (auto s = n["share"]; s && r.fields(s, child(p, "share"), {"version", "equals", "sigmas"})) {
       ++kinds;
@@ -397,6 +426,23 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
       if (!rf["flag"]) r.error(rf, child(p, "responseFlag"), "responseFlag needs flag (UH, NR, UT, …)");
       bounds(rf, child(p, "responseFlag"), 1);
     }
+    // A request that got no response (reset, refused, no upstream
+    // connection): its own outcome, the same as `status: {code: 0}`.
+    if (auto nr = n["noResponse"]; nr && r.fields(nr, child(p, "noResponse"), {"min", "max"})) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kStatusClass;
+      e.status_code = 0;
+      bounds(nr, child(p, "noResponse"), 1);
+    }
+    // What the destination apps received: the share of requests whose header has a value.
+    if (auto rc = n["received"]; rc && r.fields(rc, child(p, "received"), {"header", "value", "min", "max"})) {
+      ++kinds;
+      e.kind = sim::Expectation::Kind::kReceived;
+      e.received_header = proxy::to_lower(r.str(rc["header"], child(p, "received.header")).value_or(""));
+      e.received_value = r.str(rc["value"], child(p, "received.value")).value_or("");
+      if (e.received_header.empty()) r.error(rc, child(p, "received"), "received needs header (e.g. x-envoy-attempt-count)");
+      bounds(rc, child(p, "received"), 1);
+    }
     if (auto l = n["latency"]; l && r.fields(l, child(p, "latency"), {"p50", "p90", "p99", "max"})) {
       ++kinds;
       e.kind = sim::Expectation::Kind::kLatency;
@@ -423,7 +469,8 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
       if (e.slice.source.empty()) r.error(n, p, "a body expectation needs source");
     }
     if (kinds != 1)
-      r.error(n, p, "an expectation checks exactly one of share, errorRate, status, latency, requests, body, responseFlag");
+      r.error(n, p, "an expectation checks exactly one of share, errorRate, status, noResponse, latency, requests, body, "
+              "responseFlag, received");
     out.expectations.push_back(std::move(e));
   });
 }

@@ -11,13 +11,14 @@ namespace meshsim::config {
 namespace {
 
 struct Known {
-  std::set<std::string> sources, services, callers, versions;
+  std::set<std::string> sources, services, callers, versions, workloads, apps;
 };
 
 void add_resources(const proxy::Resources& r, Known& k) {
   for (const auto& d : r.deployments) {
     k.callers.insert(d.header.meta.name);
-    if (auto app = d.pod_labels.find("app"); app != d.pod_labels.end()) k.callers.insert(app->second);
+    k.workloads.insert(d.header.meta.name);
+    if (auto app = d.pod_labels.find("app"); app != d.pod_labels.end()) k.callers.insert(app->second), k.apps.insert(app->second);
     if (auto v = d.pod_labels.find("version"); v != d.pod_labels.end()) k.versions.insert(v->second);
   }
   for (const auto& s : r.services) {
@@ -80,6 +81,8 @@ void check_expectation_names(const sim::Scenario& scenario, std::vector<Diagnost
     check(e, "service", e.slice.service, k.services, diagnostics);
     check(e, "calling workload or app", e.slice.from, k.callers, diagnostics);
     check(e, "version", e.slice.version, k.versions, diagnostics);
+    check(e, "destination workload", e.slice.workload, k.workloads, diagnostics);
+    check(e, "destination app", e.slice.app, k.apps, diagnostics);
     if (e.kind == sim::Expectation::Kind::kShare) check(e, "version", e.share_version, k.versions, diagnostics);
   }
 }

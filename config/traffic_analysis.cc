@@ -21,7 +21,23 @@ struct Caller {
   std::string name;
   std::set<std::string> headers;  // lower-case names always present on its requests
   std::set<std::string> forwarded;  // lower-case names copied from its own incoming request
+  std::string behavior;  // the Behavior whose script makes the call; empty for a traffic source
 };
+
+// What the caller can change so the header arrives: a Behavior forwards it,
+// a traffic source sends it.
+std::string advice(const Caller& c) {
+  if (c.behavior.empty()) return c.name + " does not send it (add it to the source's headers or a headerMix entry)";
+  return c.name + " does not send or forward it (add it to propagateHeaders of Behavior " + c.behavior + ")";
+}
+
+// A rule after `index` that takes every request (no match): the traffic
+// without the header is meant for it, not lost.
+bool catch_all_after(const VirtualService& vs, size_t index) {
+  for (size_t i = index + 1; i < vs.http.size(); ++i)
+    if (vs.http[i].match.empty()) return true;
+  return false;
+}
 
 bool is_pseudo_or_trace(const std::string& h) {
   if (!h.empty() && h[0] == ':') return true;
@@ -43,6 +59,7 @@ std::vector<Diagnostic> analyze_traffic(const Resources& r, const std::vector<si
       for (const auto& call : step.calls) {
         Caller c;
         c.name = d.header.meta.name;
+        c.behavior = b->name.empty() ? "(unnamed)" : b->name;
         for (const auto& [k, v] : call.headers) c.headers.insert(to_lower(k));
         for (const auto& h : b->behavior.propagate_headers) c.forwarded.insert(to_lower(h));
         callers[client_fqdn(call.service, d.header.meta.ns)].push_back(c);
@@ -68,6 +85,8 @@ std::vector<Diagnostic> analyze_traffic(const Resources& r, const std::vector<si
     Caller c;
     c.name = "traffic source " + s.name;
     for (const auto& [k, v] : s.headers) c.headers.insert(to_lower(k));
+    for (const auto& set : s.header_mix)  // a share of its requests sends these
+      for (const auto& [k, v] : set.headers) c.headers.insert(to_lower(k));
     callers[client_fqdn(host, s.from_namespace)].push_back(c);
   }
   for (const auto& vs : r.virtual_services) {
@@ -82,15 +101,17 @@ std::vector<Diagnostic> analyze_traffic(const Resources& r, const std::vector<si
             if (is_pseudo_or_trace(name) || name == "host") continue;
             std::vector<std::string> blind;
             for (const Caller& c : it->second)
-              if (!c.headers.count(name) && !c.forwarded.count(name)) blind.push_back(c.name);
+              if (!c.headers.count(name) && !c.forwarded.count(name)) blind.push_back(advice(c));
             if (blind.empty()) continue;
             bool never = blind.size() == it->second.size();
+            // Some callers send it and a later rule takes the rest: that split is the rule's purpose.
+            if (!never && catch_all_after(vs, ri)) continue;
             std::string path = fmt::format("spec.http[{}].match[{}].headers.{}", ri, mi, name);
             out.push_back({Severity::kWarning, "MSH2001",
                            "VirtualService " + vs.header.meta.ns + "/" + vs.header.meta.name, vs.header.fields.at(path),
-                           fmt::format("{} on header \"{}\": {} {} not send or forward it (add it to propagateHeaders)",
+                           fmt::format("{} on header \"{}\": {}",
                                        never ? "this match can never hold" : "this match misses traffic", name,
-                                       fmt::join(blind, ", "), blind.size() == 1 ? "does" : "do")});
+                                       fmt::join(blind, "; "))});
           }
       }
     }

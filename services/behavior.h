@@ -43,6 +43,13 @@ struct CallSpec {
   // application/grpc, te: trailers, one message of request_bytes; a reply
   // whose grpc-status is not OK counts as a failed call.
   bool grpc = false;
+  // The app's own HTTP client: give up on an attempt after `timeout` (none:
+  // wait), and try again up to `retries` times when an attempt fails (no
+  // answer, timed out, or a failure status), as bookinfo's productpage does
+  // for reviews (3 s, two tries). Each attempt is its own request through
+  // the sidecar, so traces show them apart.
+  std::optional<Duration> timeout;
+  int retries = 0;
 };
 
 // One step of the script: a single call, a parallel group, or a pause.

@@ -31,14 +31,12 @@ struct WorkloadApp::Execution {
   Duration overcount{0};
 };
 
-namespace {
 // The calls of one script step run in parallel; the step ends when the last
 // answers, at the latest of their ends on the execution's own clock.
-struct StepJoin {
+struct WorkloadApp::StepJoin {
   size_t remaining = 0;
   proxy::TimePoint latest_end = proxy::TimePoint::min();
 };
-}  // namespace
 
 proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   nlohmann::ordered_json body;
@@ -102,55 +100,81 @@ void WorkloadApp::run_step(const std::shared_ptr<Execution>& ex, size_t step) {
   }
   auto join = std::make_shared<StepJoin>();
   join->remaining = s.calls.size();
-  for (const CallSpec& call : s.calls) {
-    proxy::HttpRequest out;
-    out.method = call.method;
-    out.target = call.path;
-    out.authority = call.port == 80 ? call.service : call.service + ":" + std::to_string(call.port);
-    out.headers.reserve_more(always_propagated_headers().size() + behavior_.propagate_headers.size() + call.headers.size(),
-                             512);
-    // The trace headers, the first value of each, in one pass over the
-    // request (`out` starts empty: add, no search; the fields are checked already).
-    uint32_t copied = 0;  // bit i: always_propagated_headers()[i] is in `out`
-    for (const proxy::Header h : ex->request.headers.all()) {
-      int i = always_propagated_index(h.name);
-      if (i < 0 || (copied >> i) & 1u) continue;
-      copied |= 1u << i;
-      out.headers.add_checked(h.name, h.value);
-    }
-    for (const auto& name : behavior_.propagate_headers)
-      if (auto v = ex->request.headers.get(name)) out.headers.set(name, *v);
-    for (const auto& [k, v] : call.headers) out.headers.set(k, v);
-    if (call.request_bytes > 0) out.body.assign(call.request_bytes, 'x');
-    if (call.grpc) {  // as the scenario's gRPC traffic sources send it (scenario_runner.cc)
-      out.protocol = proxy::WireProtocol::kHttp2;
-      out.method = "POST";
-      out.headers.set("content-type", "application/grpc");
-      out.headers.set("te", "trailers");
-      out.body = proxy::grpc_frame(out.body);
-    }
-    std::string name = call.name.empty() ? call.service : call.name;
-    caller_(std::move(out), call.service, call.port,
-            [this, ex, step, join, name, grpc = call.grpc](std::optional<proxy::HttpResponse>&& response) {
-              if (clock_ != nullptr) {
-                Duration call_overcount = response ? response->overcount : Duration(0);
-                join->latest_end = std::max(join->latest_end, clock_->now() - ex->overcount - call_overcount);
-              }
-              CallOutcome outcome;
-              if (response) outcome.version = std::string(response->headers.get("x-meshsim-version").value_or(""));
-              outcome.response = std::move(response);
-              if (failed(outcome, grpc) && !ex->failure_status) {
-                if (behavior_.on_call_error == Behavior::OnCallError::kFail) ex->failure_status = behavior_.call_error_status;
-                else if (behavior_.on_call_error == Behavior::OnCallError::kPropagate)
-                  // A gRPC failure arrives as HTTP 200: it goes on as 503 (UNAVAILABLE to a gRPC caller).
-                  ex->failure_status = outcome.response && outcome.response->status >= 400 ? outcome.response->status : 503;
-              }
-              ex->calls[name] = std::move(outcome);
-              if (--join->remaining > 0) return;
-              if (clock_ != nullptr) ex->overcount = clock_->now() - join->latest_end;
-              run_step(ex, step + 1);
-            });
+  for (const CallSpec& call : s.calls) attempt_call(ex, step, join, call, 0);
+}
+
+proxy::HttpRequest WorkloadApp::call_request(const Execution& ex, const CallSpec& call) const {
+  proxy::HttpRequest out;
+  out.method = call.method;
+  out.target = call.path;
+  out.authority = call.port == 80 ? call.service : call.service + ":" + std::to_string(call.port);
+  out.headers.reserve_more(always_propagated_headers().size() + behavior_.propagate_headers.size() + call.headers.size(),
+                           512);
+  // The trace headers, the first value of each, in one pass over the
+  // request (`out` starts empty: add, no search; the fields are checked already).
+  uint32_t copied = 0;  // bit i: always_propagated_headers()[i] is in `out`
+  for (const proxy::Header h : ex.request.headers.all()) {
+    int i = always_propagated_index(h.name);
+    if (i < 0 || (copied >> i) & 1u) continue;
+    copied |= 1u << i;
+    out.headers.add_checked(h.name, h.value);
   }
+  for (const auto& name : behavior_.propagate_headers)
+    if (auto v = ex.request.headers.get(name)) out.headers.set(name, *v);
+  for (const auto& [k, v] : call.headers) out.headers.set(k, v);
+  if (call.request_bytes > 0) out.body.assign(call.request_bytes, 'x');
+  if (call.grpc) {  // as the scenario's gRPC traffic sources send it (scenario_runner.cc)
+    out.protocol = proxy::WireProtocol::kHttp2;
+    out.method = "POST";
+    out.headers.set("content-type", "application/grpc");
+    out.headers.set("te", "trailers");
+    out.body = proxy::grpc_frame(out.body);
+  }
+  return out;
+}
+
+void WorkloadApp::attempt_call(const std::shared_ptr<Execution>& ex, size_t step, const std::shared_ptr<StepJoin>& join,
+                               const CallSpec& call, int attempt) {
+  // One attempt ends once: by its answer or by the app's own timeout,
+  // whichever comes first; a late answer to an abandoned attempt is dropped.
+  struct AttemptState {
+    bool settled = false;
+    std::optional<proxy::Timers::TimerId> timer;
+  };
+  auto state = std::make_shared<AttemptState>();
+  auto end_attempt = [this, ex, step, join, &call, attempt, state](std::optional<proxy::HttpResponse>&& response) {
+    if (state->settled) return;
+    state->settled = true;
+    if (clock_ != nullptr) {
+      Duration call_overcount = response ? response->overcount : Duration(0);
+      join->latest_end = std::max(join->latest_end, clock_->now() - ex->overcount - call_overcount);
+    }
+    CallOutcome outcome;
+    if (response) outcome.version = std::string(response->headers.get("x-meshsim-version").value_or(""));
+    outcome.response = std::move(response);
+    bool call_failed = failed(outcome, call.grpc);
+    if (call_failed && attempt < call.retries) {
+      attempt_call(ex, step, join, call, attempt + 1);
+      return;
+    }
+    if (call_failed && !ex->failure_status) {
+      if (behavior_.on_call_error == Behavior::OnCallError::kFail) ex->failure_status = behavior_.call_error_status;
+      else if (behavior_.on_call_error == Behavior::OnCallError::kPropagate)
+        // A gRPC failure arrives as HTTP 200: it goes on as 503 (UNAVAILABLE to a gRPC caller).
+        ex->failure_status = outcome.response && outcome.response->status >= 400 ? outcome.response->status : 503;
+    }
+    ex->calls[call.name.empty() ? call.service : call.name] = std::move(outcome);
+    if (--join->remaining > 0) return;
+    if (clock_ != nullptr) ex->overcount = clock_->now() - join->latest_end;
+    run_step(ex, step + 1);
+  };
+  if (call.timeout) state->timer = timers_.schedule(*call.timeout, [end_attempt] { end_attempt(std::nullopt); });
+  caller_(call_request(*ex, call), call.service, call.port,
+          [this, end_attempt, state](std::optional<proxy::HttpResponse>&& response) {
+            if (state->settled) return;
+            if (state->timer) timers_.cancel(*state->timer);
+            end_attempt(std::move(response));
+          });
 }
 
 void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {

@@ -47,8 +47,14 @@ class WorkloadApp {
 
  private:
   struct Execution;
+  struct StepJoin;
   proxy::HttpResponse echo(const proxy::HttpRequest& request) const;
   void run_step(const std::shared_ptr<Execution>& ex, size_t step);
+  // One call of a script step as the app's HTTP client makes it: an attempt,
+  // then another while the call's retries last (CallSpec::timeout, retries).
+  proxy::HttpRequest call_request(const Execution& ex, const CallSpec& call) const;
+  void attempt_call(const std::shared_ptr<Execution>& ex, size_t step, const std::shared_ptr<StepJoin>& join,
+                    const CallSpec& call, int attempt);
   void finish(const std::shared_ptr<Execution>& ex);
   // Turns the answer into a gRPC reply (behavior.h GrpcAnswer).
   void answer_grpc(const Execution& ex, proxy::HttpResponse& response) const;

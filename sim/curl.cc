@@ -69,22 +69,46 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
   CurlRun run;
   run.from_namespace = "default";
   run.from_workload = kDefaultClient;
-  bool outside = spec.from == kOutsideClient;
+  // The scenario's traffic clients, created (app: NAME) unless the files define them, as `run` does.
+  std::map<std::string, bool> client_sidecar;  // "ns/name" -> sidecar
+  for (const auto& src : spec.sources) {
+    if (src.from == kOutsideClient) continue;
+    bool exists = std::any_of(resources.deployments.begin(), resources.deployments.end(), [&](const auto& d) {
+      return d.header.meta.name == src.from && d.header.meta.ns == src.from_namespace;
+    });
+    if (exists) continue;
+    proxy::Deployment d;
+    d.header.kind = "Deployment";
+    d.header.meta.name = src.from;
+    d.header.meta.ns = src.from_namespace;
+    d.pod_labels = {{"app", src.from}};
+    d.service_account = src.from;
+    resources.deployments.push_back(std::move(d));
+    client_sidecar[src.from_namespace + "/" + src.from] = src.sidecar;
+  }
+  // `--from SOURCE`: a traffic source's name stands for its client.
+  std::string from = spec.from;
+  for (const auto& src : spec.sources)
+    if (src.name == from && from.find('/') == std::string::npos)
+      from = src.from == kOutsideClient ? std::string(kOutsideClient) : src.from_namespace + "/" + src.from;
+  bool outside = from == kOutsideClient;
   if (outside) {
     run.from_namespace.clear();
     run.from_workload = kOutsideClient;
     run.from_has_sidecar = false;
-  } else if (!spec.from.empty()) {
-    auto slash = spec.from.find('/');
+  } else if (!from.empty()) {
+    auto slash = from.find('/');
     if (slash != std::string::npos) {
-      run.from_namespace = spec.from.substr(0, slash);
-      run.from_workload = spec.from.substr(slash + 1);
+      run.from_namespace = from.substr(0, slash);
+      run.from_workload = from.substr(slash + 1);
     } else {
-      run.from_workload = spec.from;
+      run.from_workload = from;
     }
   } else {
     add_default_client(resources);
   }
+  if (auto c = client_sidecar.find(run.from_namespace + "/" + run.from_workload); c != client_sidecar.end())
+    run.from_has_sidecar = c->second;
   auto url = parse_url(spec.url, error);
   if (!url) return std::nullopt;
 
@@ -92,10 +116,17 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
   World& world = *run.world;
   add_behavior_external_hosts(resources, spec.behaviors);
   std::vector<World::WorkloadSetting> settings;
-  for (const auto& d : resources.deployments)
-    if (const BehaviorRule* b = most_specific_behavior(d.pod_labels, spec.behaviors))
-      settings.push_back({d.header.meta.ns, d.header.meta.name, proxy::sidecar_injected(resources, d.header.meta.ns, d.pod_labels, true),
-                          b->behavior});
+  // A scenario's clients and its `sidecars: none` set every workload; otherwise only those with a Behavior.
+  bool every_workload = !client_sidecar.empty() || !spec.sidecars_injected;
+  for (const auto& d : resources.deployments) {
+    const BehaviorRule* b = most_specific_behavior(d.pod_labels, spec.behaviors);
+    if (!b && !every_workload) continue;
+    auto client = client_sidecar.find(d.header.meta.ns + "/" + d.header.meta.name);
+    bool sidecar = client != client_sidecar.end()
+                       ? client->second
+                       : proxy::sidecar_injected(resources, d.header.meta.ns, d.pod_labels, spec.sidecars_injected);
+    settings.push_back({d.header.meta.ns, d.header.meta.name, sidecar, b ? b->behavior : services::Behavior{}});
+  }
   for (const auto& ext : resources.external_hosts)
     if (const BehaviorRule* b = external_behavior(ext.name, spec.behaviors)) settings.push_back({"", ext.name, false, b->behavior});
   auto log = std::make_shared<EventLog>();

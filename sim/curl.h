@@ -30,6 +30,11 @@ struct CurlSpec {
   bool grpc = false;
   // The files' Behaviors: how pods and hosts outside the cluster answer.
   std::vector<BehaviorRule> behaviors;
+  // From a Scenario in the files: its traffic sources (their clients are
+  // created as `run` creates them, and `from` may name a source) and its
+  // `sidecars` default.
+  std::vector<TrafficSource> sources;
+  bool sidecars_injected = true;
 };
 
 struct CurlSummary {

@@ -14,8 +14,8 @@ std::string ms(int64_t us) { return fmt::format("{:.1f} ms", static_cast<double>
 }  // namespace
 
 bool status_in_class(int status, const std::string& cls) {
-  if (cls == "4xx|5xx") return status >= 400 || status == 0;
-  if (cls == "5xx") return status >= 500 || status == 0;
+  if (cls == "4xx|5xx") return status >= 400;
+  if (cls == "5xx") return status >= 500;
   int hundreds = cls.empty() ? 0 : cls[0] - '0';
   return status / 100 == hundreds;
 }
@@ -55,11 +55,15 @@ ExpectationResult judge_expectation(const Expectation& e, const ExpectationTally
     }
     case Expectation::Kind::kErrorRate:
     case Expectation::Kind::kStatusClass:
-    case Expectation::Kind::kResponseFlag: {
+    case Expectation::Kind::kResponseFlag:
+    case Expectation::Kind::kReceived: {
       double rate = x.n ? static_cast<double>(x.matching) / n : 0;
       r.passed = x.n > 0 && within(rate);
       std::string what = e.kind == Expectation::Kind::kErrorRate     ? std::string("error rate")
                          : e.kind == Expectation::Kind::kResponseFlag ? "share of flag " + e.response_flag
+                         : e.kind == Expectation::Kind::kReceived
+                             ? fmt::format("share received with {}{}", e.received_header,
+                                           e.received_value.empty() ? "" : ": " + e.received_value)
                          : !e.status_class.empty()                    ? e.status_class + " share"
                          : e.status_code == 0                         ? std::string("share of no response")
                                                                       : fmt::format("share of status {}", e.status_code);

@@ -23,7 +23,8 @@ struct ExpectationTally {
 };
 
 // Whether `status` is in a status expectation's class ("2xx", "5xx",
-// "4xx|5xx"); 0 (no response) counts as a 5xx.
+// "4xx|5xx"). 0, a request that got no response (reset, refused), is its
+// own outcome: in no class (`noResponse` / `code: 0` count it).
 bool status_in_class(int status, const std::string& cls);
 
 // The verdict (name, passed, observed, samples, pos) with `reached` true.

@@ -62,9 +62,17 @@ class Checks {
     c.max = e.max;
     std::vector<std::string> labels;
     const TrafficSlice& s = e.slice;
-    bool source_only = !s.source.empty() && s.from.empty() && s.service.empty() && s.version.empty();
+    bool source_only = !s.source.empty() && !s.destination_side();
     if (e.kind == Expectation::Kind::kBody) {
       c.unsupported = "a response body is not in Istio's metrics";
+      return c;
+    }
+    if (e.kind == Expectation::Kind::kReceived) {
+      c.unsupported = "the headers an app received are not in Istio's metrics";
+      return c;
+    }
+    if (!s.labels.empty() || !s.from_labels.empty()) {
+      c.unsupported = "Istio's metrics carry no pod labels besides app and version";
       return c;
     }
     if (!s.source.empty() && !source_only) {
@@ -101,6 +109,8 @@ class Checks {
         c.target_service = s.service.substr(0, s.service.find('.'));
       }
       if (!s.version.empty()) labels.push_back(fmt::format("destination_version=\"{}\"", s.version));
+      if (!s.workload.empty()) labels.push_back(fmt::format("destination_workload=\"{}\"", s.workload));
+      if (!s.app.empty()) labels.push_back(fmt::format("destination_app=\"{}\"", s.app));
     }
     std::string w = go_duration(c.window_length);
     auto sel = [&](std::vector<std::string> extra) {
@@ -161,6 +171,7 @@ class Checks {
         c.query = total + " or vector(0)";
         break;
       case Expectation::Kind::kBody:
+      case Expectation::Kind::kReceived:
         break;
     }
     return c;

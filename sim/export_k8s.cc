@@ -234,6 +234,14 @@ class K8sWriter {
     if (s.method != "GET") args.insert(args.end(), {"-X", s.method});
     if (s.grpc) args.push_back("--grpc");
     for (const auto& [k, v] : s.headers) args.insert(args.end(), {"-H", k + ": " + v});
+    // headerMix: each weighted header set as --mix PERCENT (its first header) and "+:" for the rest of the
+    // set; shares rounded down to load's millionths, so they never sum above 100.
+    uint64_t mix_total = 0;
+    for (const auto& m : s.header_mix) mix_total += m.weight;
+    for (const auto& m : s.header_mix)
+      for (size_t i = 0; i < m.headers.size() && mix_total > 0; ++i)
+        args.insert(args.end(), {"--mix", (i == 0 ? number(std::floor(1e6 * m.weight / static_cast<double>(mix_total)) / 1e4) : std::string("+")) +
+                                              ":" + m.headers[i].first + ": " + m.headers[i].second});
     args.push_back(s.url);
     std::string out = fmt::format(
         "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {}\n  namespace: {}\n  labels:\n    {}\n    meshsim.dev/traffic: {}\n"

@@ -94,6 +94,15 @@ struct TrafficSource {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
+  // `headerMix`: header sets drawn per request by weight, added to `headers`
+  // (an entry without headers is the share that sends only `headers`).
+  // Drawn from a hash of the seed, the source and the request's number, so a
+  // run is the same per seed and the draws disturb no other random stream.
+  struct HeaderSet {
+    uint32_t weight = 1;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  std::vector<HeaderSet> header_mix;
   // A unary gRPC call over h2c (POST, content-type application/grpc, one
   // empty message): a reply whose grpc-status is not OK counts as an error.
   bool grpc = false;
@@ -135,6 +144,14 @@ struct TrafficSlice {
   std::string from;         // calling workload or app label (edge source)
   std::string service;      // destination service short name or FQDN
   std::string version;      // destination version
+  std::string workload;     // destination workload (Deployment name)
+  std::string app;          // destination app label
+  proxy::Labels labels;     // destination pod labels (all must match)
+  proxy::Labels from_labels;  // calling pod's labels (all must match)
+  bool destination_side() const {
+    return !from.empty() || !service.empty() || !version.empty() || !workload.empty() || !app.empty() || !labels.empty() ||
+           !from_labels.empty();
+  }
 };
 
 struct Expectation {
@@ -142,7 +159,7 @@ struct Expectation {
   Duration from{0};
   std::optional<Duration> to;  // none = end of run
   TrafficSlice slice;
-  enum class Kind { kShare, kErrorRate, kStatusClass, kLatency, kRequests, kBody, kResponseFlag };
+  enum class Kind { kShare, kErrorRate, kStatusClass, kLatency, kRequests, kBody, kResponseFlag, kReceived };
   Kind kind = Kind::kShare;
   std::string share_version;  // kShare: the version whose share is checked
   double expected = 0;        // kShare: expected fraction
@@ -159,6 +176,9 @@ struct Expectation {
   std::optional<Duration> latency_min;  // kLatency `{min: …}`: a lower bound too
   bool latency_has_max = true;          // false: only `min` was given
   std::string body;                // kBody: every response of the source has this body
+  // kReceived: the share of requests the destination apps received whose
+  // header `received_header` has `received_value` (any value when empty).
+  std::string received_header, received_value;
   proxy::SourcePos pos;
 };
 

@@ -29,6 +29,15 @@ bool service_matches(const std::string& want, std::string_view fqdn) {
   return want.empty() || want == fqdn || want == proxy::short_name(fqdn);
 }
 
+// Every label of `want` is on `have`.
+bool labels_include(const proxy::Labels& have, const proxy::Labels& want) {
+  for (const auto& [k, v] : want) {
+    auto it = have.find(k);
+    if (it == have.end() || it->second != v) return false;
+  }
+  return true;
+}
+
 // A comma-joined flags string ("UT,URX") carries `flag`.
 bool has_flag(std::string_view flags, std::string_view flag) {
   for (size_t start = 0; start <= flags.size();) {
@@ -70,10 +79,16 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     for (const auto& e : sc_.expectations) {
       ExpectationState s;
       s.spec = &e;
-      s.from_sources = e.slice.service.empty() && e.slice.from.empty() && e.slice.version.empty();
+      // What the apps received is counted where they receive it (observe_app).
+      s.from_sources = !e.slice.destination_side() && e.kind != Expectation::Kind::kReceived;
       expectations_.push_back(s);
     }
     world_.set_telemetry(this);
+    if (std::any_of(sc_.expectations.begin(), sc_.expectations.end(),
+                    [](const Expectation& e) { return e.kind == Expectation::Kind::kReceived; }))
+      world_.set_app_observer([this](const proxy::Endpoint& app, const proxy::HttpRequest& request, const proxy::PeerInfo& from) {
+        observe_app(app, request, from);
+      });
     current_ = sc_.resources;
     behaviors_ = sc_.behaviors;
     add_behavior_external_hosts(current_, behaviors_);
@@ -206,17 +221,55 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     s.latency.record(ev.duration.count());
     std::string_view source = source_of(ev.request_id);
     for (auto& x : expectations_) {
-      if (x.from_sources || !in_window(*x.spec, ev.start)) continue;
+      if (x.from_sources || x.spec->kind == Expectation::Kind::kReceived || !in_window(*x.spec, ev.start)) continue;
       const TrafficSlice& slice = x.spec->slice;
       if (!slice.source.empty() && slice.source != source) continue;
       if (!slice.from.empty() && slice.from != ev.source_workload && slice.from != ev.source_app) continue;
       if (!service_matches(slice.service, ev.destination_service)) continue;
       if (!slice.version.empty() && slice.version != ev.destination_version) continue;
+      if (!slice.workload.empty() && slice.workload != ev.destination_workload) continue;
+      if (!slice.app.empty() && slice.app != ev.destination_app) continue;
+      if (!slice.labels.empty() && !labels_include(pod_labels(ev.destination_namespace, ev.destination_workload), slice.labels))
+        continue;
+      if (!slice.from_labels.empty() && !labels_include(pod_labels(ev.source_namespace, ev.source_workload), slice.from_labels))
+        continue;
       count(x, ev.response_code, ev.destination_version, ev.duration, nullptr, ev.grpc_response_status > 0, ev.response_flags);
     }
   }
 
  private:
+  // The labels of a workload's pods in the current snapshot (none when it has no pod).
+  const proxy::Labels& pod_labels(std::string_view ns, std::string_view workload) const {
+    static const proxy::Labels kNone;
+    const proxy::Endpoint* e = world_.table().endpoint_by_workload(ns, workload);
+    return e ? e->labels : kNone;
+  }
+
+  // A request as a destination app received it: `received` expectations.
+  void observe_app(const proxy::Endpoint& app, const proxy::HttpRequest& request, const proxy::PeerInfo& peer) {
+    Duration now = world_.scheduler().now();
+    std::string_view source = source_of(request.headers.get("x-request-id").value_or(""));
+    std::string_view host = request.authority;
+    host = host.substr(0, host.find(':'));
+    for (auto& x : expectations_) {
+      const Expectation& e = *x.spec;
+      if (e.kind != Expectation::Kind::kReceived || !in_window(e, now)) continue;
+      const TrafficSlice& slice = e.slice;
+      if (!slice.source.empty() && slice.source != source) continue;
+      if (!slice.service.empty() && proxy::short_name(slice.service) != proxy::short_name(host)) continue;
+      if (!slice.version.empty() && slice.version != app.version()) continue;
+      if (!slice.workload.empty() && slice.workload != app.workload) continue;
+      if (!slice.app.empty() && slice.app != app.app) continue;
+      if (!labels_include(app.labels, slice.labels)) continue;
+      const proxy::Endpoint* caller = peer.endpoint;
+      if (!slice.from.empty() && (!caller || (slice.from != caller->workload && slice.from != caller->app))) continue;
+      if (!slice.from_labels.empty() && (!caller || !labels_include(caller->labels, slice.from_labels))) continue;
+      ++x.n;
+      auto value = request.headers.get(e.received_header);
+      x.matching += value && (e.received_value.empty() || *value == e.received_value);
+    }
+  }
+
   struct SourceRun {
     const TrafficSource* spec;
     bool active;
@@ -328,6 +381,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       case Expectation::Kind::kResponseFlag: x.matching += has_flag(flags, e.response_flag); break;
       case Expectation::Kind::kLatency: x.latency.record(latency.count()); break;
       case Expectation::Kind::kRequests: break;
+      case Expectation::Kind::kReceived: break;  // counted in observe_app
       case Expectation::Kind::kBody:
         if (body && *body != e.body) {
           if (x.body_mismatches++ == 0) x.first_bad_body = body->substr(0, 200);
@@ -504,6 +558,11 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       if (proxy::iequals(k, "host")) req.authority = v;
       else req.headers.add(k, v);
     }
+    if (const auto* set = mixed_headers(t, seq))
+      for (const auto& [k, v] : set->headers) {
+        if (k == "host") req.authority = v;
+        else req.headers.set(k, v);
+      }
     if (t.grpc) {  // a unary call, as a gRPC client sends it (PROTOCOL-HTTP2.md)
       req.protocol = proxy::WireProtocol::kHttp2;
       req.method = "POST";
@@ -513,6 +572,22 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     }
     req.headers.set("x-request-id", request_id_of(static_cast<size_t>(&t - sc_.sources.data()), seq));  // source_of() reads the source back
     dispatch(s, std::move(req), url->host, url->port, t.from_namespace, t.from, sent_at, closed_loop);
+  }
+
+  // The header set of a `headerMix` this request draws, by weight; the draw
+  // hashes the seed, the source and the request's number (no shared stream).
+  const TrafficSource::HeaderSet* mixed_headers(const TrafficSource& t, uint64_t seq) const {
+    if (t.header_mix.empty()) return nullptr;
+    uint64_t total = 0;
+    for (const auto& m : t.header_mix) total += m.weight;
+    if (total == 0) return nullptr;
+    size_t index = static_cast<size_t>(&t - sc_.sources.data());
+    uint64_t draw = SplitMix64(seed_ ^ 0x6d6978ULL ^ (uint64_t{index} << 40) ^ seq).next() % total;
+    for (const auto& m : t.header_mix) {
+      if (draw < m.weight) return &m;
+      draw -= m.weight;
+    }
+    return nullptr;
   }
 
   void send_replay(SourceRun& s, size_t index) {

@@ -155,7 +155,7 @@ void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, HopR
 proxy::AppHandler World::app_handler_for(const Endpoint* pod, bool mirrored) {
   // The pod's current instance when the request reaches its app (a push may
   // have rebuilt it; retired instances stay alive, so the endpoint does too).
-  return [this, pod, mirrored](HttpRequest&& request, const PeerInfo&, std::function<void(HttpResponse&&)> respond) {
+  return [this, pod, mirrored](HttpRequest&& request, const PeerInfo& peer, std::function<void(HttpResponse&&)> respond) {
     Instance* target = current_instance(pod->ns, pod->pod);
     if (target == nullptr || !target->app) return;
     // Only the top-level request carries the call marker (apps do not
@@ -175,6 +175,7 @@ proxy::AppHandler World::app_handler_for(const Endpoint* pod, bool mirrored) {
         }
       }
     }
+    if (app_observer_ && !mirrored) app_observer_(target->endpoint, request, peer);
     target->app->handle(std::move(request), std::move(respond));
   };
 }

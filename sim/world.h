@@ -81,6 +81,10 @@ class World : private proxy::Transport {
   };
   void configure(std::vector<WorkloadSetting> settings);
   void set_telemetry(proxy::TelemetrySink* sink) { telemetry_ = sink; }
+  // Sees every request an app receives (not mirrored copies), as the app
+  // gets it: for expectations on what the upstream app received.
+  using AppObserver = std::function<void(const proxy::Endpoint& app, const proxy::HttpRequest&, const proxy::PeerInfo& from)>;
+  void set_app_observer(AppObserver observer) { app_observer_ = std::move(observer); }
 
   // What a call reports beyond the outbound result: what reached the apps
   // (CallResult's upstream, upstream_attempts, mirrored_to), or nothing, for
@@ -169,6 +173,7 @@ class World : private proxy::Transport {
   std::map<std::string, std::unique_ptr<SplitMix64>> app_random_;  // by "ns/pod", kept across rebuilds
   std::map<std::string, bool> sidecars_;                         // by "ns/workload"; default injected
   proxy::TelemetrySink* telemetry_ = nullptr;
+  AppObserver app_observer_;
   Network* network_ = nullptr;
   // Per call: what apps received, keyed by x-request-id.
   struct Observed {
