@@ -108,6 +108,13 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   };
   // Takes every scrape due before simulated time `until_us`.
   void scrape_before(int64_t until_us);
+  // The kept scrapes are bounded by resolution, not by time: at most about
+  // kSampleBudget samples (~0.5 KB each) across all series; past that, every
+  // other kept scrape is dropped (a series' values at the ones left stay
+  // exact) and one in twice as many is kept from then on (issue 20).
+  static constexpr int64_t kSampleBudget = 32768;
+  uint32_t scrape_stride_ = 1;  // a scrape k is kept when k % scrape_stride_ == 0
+  void thin_scrapes();
   struct Span {
     proxy::StoredTelemetryEvent event;
   };
