@@ -220,7 +220,8 @@ void MeshTelemetry::scrape_before(int64_t until_us) {
         }
     }
     ++scrapes_taken_;
-    if (static_cast<int64_t>(series_.size()) * (scrapes_taken_ / scrape_stride_ + 1) > kSampleBudget) thin_scrapes();
+    int64_t series = static_cast<int64_t>(series_.size());
+    if (series * (scrapes_taken_ / scrape_stride_ + 1) > std::max(options_.scrape_samples_max, series * 4)) thin_scrapes();
   }
 }
 

@@ -60,9 +60,9 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
 }
 
 void TimeSeries::widen_to_budget() {
-  auto over_budget = [&] {
-    return static_cast<int64_t>(services_.size()) * (last_second_ / width_s_ + 1) > kBinBudget;
-  };
+  int64_t services = static_cast<int64_t>(services_.size());
+  int64_t budget = std::max(kBinBudget, services * kBinsMin);
+  auto over_budget = [&] { return services * (last_second_ / width_s_ + 1) > budget; };
   if (!over_budget()) return;
   while (over_budget()) width_s_ *= 2;
   for (auto& [service, bins] : services_) {

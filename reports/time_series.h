@@ -27,8 +27,10 @@ namespace meshsim::reports {
 class TimeSeries final : public proxy::TelemetrySink {
  public:
   // Bins across all services: at most about 0.7 KB each (a bin with two
-  // versions and latencies over one decade), so about 11 MB in all.
-  static constexpr int64_t kBinBudget = 16384;
+  // versions and latencies over one decade), so about 3 MB in all; a mesh
+  // of more than 512 services keeps kBinsMin per service instead.
+  static constexpr int64_t kBinBudget = 4096;
+  static constexpr int64_t kBinsMin = 8;
   struct Bin {
     uint64_t requests = 0, errors = 0;
     uint64_t errors_passed_on = 0;  // of `errors`: a call this service made had failed

@@ -60,21 +60,22 @@ TEST(BoundedSeries, ManyServicesShareTheBudget) {
   TimeSeries series;
   for (int64_t t = 0; t < 60; ++t)
     for (int i = 0; i < 1000; ++i) series.record(destination_event(names, i, t * 1'000'000 + i, 1000));
-  // 1,000 services x 60 s would be 60,000 one-second bins: 4-second bins fit 16,384.
-  EXPECT_EQ(series.bin_width_s(), 4);
+  // 1,000 services x 60 s would be 60,000 one-second bins; past 512 services
+  // the bound is kBinsMin (8) per service: 8-second bins.
+  EXPECT_EQ(series.bin_width_s(), 8);
   size_t bins = 0;
   for (const auto& [service, by_time] : series.services()) bins += by_time.size();
-  EXPECT_LE(static_cast<int64_t>(bins), TimeSeries::kBinBudget);
+  EXPECT_LE(static_cast<int64_t>(bins), 1000 * TimeSeries::kBinsMin);
   EXPECT_EQ(series.services().at("svc-7").at(56).requests, 4u);
 }
 
 TEST(BoundedSeries, ShortRunsKeepOneSecondBins) {
   Names names(10);
   TimeSeries series;
-  for (int64_t t = 0; t < 600; ++t)
+  for (int64_t t = 0; t < 400; ++t)
     for (int i = 0; i < 10; ++i) series.record(destination_event(names, i, t * 1'000'000, 1000));
-  EXPECT_EQ(series.bin_width_s(), 1);
-  EXPECT_EQ(series.services().at("svc-3").size(), 600u);
+  EXPECT_EQ(series.bin_width_s(), 1);  // 4,000 bins fit the budget
+  EXPECT_EQ(series.services().at("svc-3").size(), 400u);
 }
 
 // istio_requests_total of one series in metrics.om.txt: timestamp -> value.
@@ -95,13 +96,14 @@ std::map<double, uint64_t> requests_total(const std::string& om, const std::stri
 }
 
 TEST(BoundedSeries, OpenMetricsKeepsEveryOtherScrapeAndItsExactValues) {
-  // 200 series scraped every second for 400 s: 80,000 samples, over the
-  // budget, so the kept scrapes thin out to every 4th (16 s... of 1 s).
-  constexpr int kSeries = 200;
-  constexpr int64_t kSeconds = 400;
+  // 20 series scraped every second for 100 s: 2,000 samples, over a budget
+  // of 300, so the kept scrapes thin out to one in eight (20 x 13 fit).
+  constexpr int kSeries = 20;
+  constexpr int64_t kSeconds = 100;
   Names names(kSeries);
   TelemetryOptions options;
   options.scrape_interval_us = 1'000'000;
+  options.scrape_samples_max = 300;
   options.epoch_us = 0;
   MeshTelemetry telemetry(options);
   // Series i gets a request every (i % 7 + 1) seconds, from second i % 5 on.
@@ -116,10 +118,11 @@ TEST(BoundedSeries, OpenMetricsKeepsEveryOtherScrapeAndItsExactValues) {
   std::ostringstream out;
   telemetry.write_openmetrics(out, kSeconds * 1'000'000);
   std::string om = out.str();
-  for (int i : {0, 3, 42, 199}) {
+  for (int i : {0, 3, 12, 19}) {
     auto samples = requests_total(om, names.workload[static_cast<size_t>(i)]);
     ASSERT_FALSE(samples.empty());
-    EXPECT_LE(samples.size(), 400u / 4 + 2) << "thinned to one scrape in four or fewer";
+    EXPECT_LE(samples.size(), 100u / 8 + 2) << "thinned to one scrape in eight";
+    EXPECT_GE(samples.size(), 100u / 8 - 1) << "and no fewer";
     for (const auto& [time, value] : samples) {
       // A scrape at T counts every request that ended at or before T.
       uint64_t expected = 0;
