@@ -26,6 +26,8 @@ bool write_report_files(const std::string& dir_name, const sim::RunResult& resul
                                      {"p99", static_cast<double>(e.latency.percentile(99)) / 1000.0}}}});
   report["graph"] = {{"edges", edges}};
   report["time_series"] = series.json();
+  // Only when the series were widened to stay within their memory bound (issue 20).
+  if (series.bin_width_s() > 1) report["time_series_bin_width_s"] = series.bin_width_s();
   const std::pair<const char*, std::string> files[] = {
       {"report.json", report.dump(2) + "\n"},
       {"junit.xml", reports::junit_xml(result)},

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <thread>
 
 #include <cxxopts.hpp>
@@ -71,6 +72,14 @@ int exit_code_for(const sim::RunResult& result) {
   return result.passed() ? kExitOk : kExitFailed;
 }
 
+// CPU time of this process in milliseconds (user + system): what --timings
+// reports, since wall time on a shared machine measures the neighbours too.
+double process_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
 }  // namespace
 
 int run_command(int argc, char** argv) {
@@ -90,6 +99,7 @@ int run_command(int argc, char** argv) {
       ("jobs", "with --seeds: processes at once (default: every core)", cxxopts::value<unsigned>()->default_value("0"))
       ("min-pass", "with --seeds: pass when each expectation held in at least this fraction of the seeds (default 1: every seed)",
        cxxopts::value<double>()->default_value("1"))
+      ("timings", "print to stderr the CPU milliseconds of each phase: load, build (compile the mesh), simulate, report")
       ("h,help", "show this help")
       ("scenario", "scenario file(s)", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"scenario"});
@@ -103,6 +113,7 @@ int run_command(int argc, char** argv) {
     fmt::print(stderr, "meshsim run: no scenario given\n{}", options.help());
     return kExitBadInput;
   }
+  double cpu_start = process_cpu_ms();
   auto scenario = load_scenario_files(args["scenario"].as<std::vector<std::string>>());
   if (!scenario) return kExitBadInput;
   {
@@ -181,7 +192,14 @@ int run_command(int argc, char** argv) {
       std::fflush(stdout);
     };
   }
-  sim::RunResult result = sim::run_scenario(*scenario, run_options);
+  // run_scenario in its three steps, so --timings can tell building the
+  // mesh (up to the first event) from simulating it.
+  double cpu_loaded = process_cpu_ms();
+  sim::ScenarioSession session(*scenario, run_options);
+  double cpu_built = process_cpu_ms();
+  session.advance(sim::TimePoint::max());
+  sim::RunResult result = session.finish();
+  double cpu_simulated = process_cpu_ms();
   if (tty) fmt::print(stderr, "\r{:<50}\r", "");
   double seconds = static_cast<double>(result.duration.count()) / 1e6;
   std::string text = reports::run_text(result);
@@ -208,6 +226,9 @@ int run_command(int argc, char** argv) {
       return kExitBadInput;
     }
   }
+  if (args.count("timings"))
+    fmt::print(stderr, "timings (CPU ms): load {:.0f}, build {:.0f}, simulate {:.0f}, report {:.0f}\n",
+               cpu_loaded - cpu_start, cpu_built - cpu_loaded, cpu_simulated - cpu_built, process_cpu_ms() - cpu_simulated);
   return exit_code_for(result);
 }
 

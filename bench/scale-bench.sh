@@ -5,10 +5,11 @@
 # 10, 100 and 1,000 services, each driven to the same number of service calls
 # (CALLS, default 60,000: a client request calls every service once, so the
 # rate is CALLS / services / 60 s). Per size it prints:
-#   startup  wall time of a run with no traffic (load, compile, first event)
-#   short    60 s simulated: wall time per service call (after startup) and peak RSS
+#   startup  CPU time (user+sys) of a run with no traffic (load, compile, first event)
+#   short    60 s simulated: CPU time per service call (after startup) and peak RSS
 #   long     LONG_FACTOR x 60 s at the same rate (default 10x): the same figures
-# Figures, not assertions: the machine is shared; compare within one run.
+# CPU time rather than wall time, since the machine is shared and a busy
+# neighbour stretches wall time; figures, not assertions: compare within one run.
 # Usage: bench/scale-bench.sh [build-dir]   env: SIZES, CALLS, LONG_FACTOR, MEM_LIMIT_MB,
 #   MESHSIM_RUN (another meshsim binary to run the generated scenarios: a before/after comparison)
 set -eu
@@ -25,10 +26,10 @@ MEM_LIMIT_MB=${MEM_LIMIT_MB:-6000}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# measure FILE -> "wall_seconds peak_rss_kb" (or "killed" if over the limit)
+# measure FILE -> "cpu_seconds peak_rss_kb" (or "killed" if over the limit)
 measure() {
-  if ( ulimit -v $((MEM_LIMIT_MB * 1024)); /usr/bin/time -f "%e %M" -o "$TMP/time" "$RUN" run -q "$1" >/dev/null 2>"$TMP/err" ); then :; fi
-  if [ -s "$TMP/time" ] && ! grep -q "signal\|status" "$TMP/time"; then tail -n1 "$TMP/time"; else echo killed; fi
+  if ( ulimit -v $((MEM_LIMIT_MB * 1024)); /usr/bin/time -f "%U %S %M" -o "$TMP/time" "$RUN" run -q "$1" >/dev/null 2>"$TMP/err" ); then :; fi
+  if [ -s "$TMP/time" ] && ! grep -q "signal\|status" "$TMP/time"; then tail -n1 "$TMP/time" | awk '{ printf "%.3f %d\n", $1 + $2, $3 }'; else echo killed; fi
   rm -f "$TMP/time"
 }
 

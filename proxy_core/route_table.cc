@@ -13,6 +13,19 @@
 namespace meshsim::proxy {
 namespace {
 
+// Whether `e` is, or is a copy of, `mine` (a world instance keeps a copy of
+// its endpoint): the same pod with the same labels and ports, which is all
+// the per-endpoint answers of a snapshot depend on. An endpoint of an older
+// snapshot that differs is matched afresh. Comparing the parts, not the
+// address, keeps a hop's lookups O(1) in the number of services (issue 20).
+bool same_endpoint(const Endpoint& mine, const Endpoint& e) {
+  if (&mine == &e) return true;
+  if (mine.pod != e.pod || mine.ns != e.ns || mine.labels != e.labels || mine.ports.size() != e.ports.size()) return false;
+  for (size_t i = 0; i < e.ports.size(); ++i)
+    if (mine.ports[i].name != e.ports[i].name || mine.ports[i].container_port != e.ports[i].container_port) return false;
+  return true;
+}
+
 // The key of the root namespace's private rules in the namespace-local index
 // (no namespace can be named so: names are DNS labels).
 constexpr std::string_view kRootPrivate = " root-private";
@@ -290,15 +303,23 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     table->endpoints_.push_back(std::move(e));
   }
   for (const Endpoint& e : table->endpoints_) table->endpoint_by_ip_[e.ip] = e.index;
+  // Endpoints by (namespace, label, value), so a selector is matched against
+  // the pods carrying its first label only, not against every pod of the mesh.
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::vector<size_t>> by_label;
+  for (const Endpoint& e : table->endpoints_)
+    for (const auto& [key, value] : e.labels) by_label[{e.ns, key, value}].push_back(e.index);
   for (const Service& s : r.services) {
     ServiceInfo info;
     info.spec = &s;
     info.name = s.header.meta.name;
     info.ns = s.header.meta.ns;
     info.fqdn = resolve_short_name(info.name, info.ns);
-    if (!s.selector.empty())
-      for (const Endpoint& e : table->endpoints_)
-        if (e.ns == info.ns && labels_select(s.selector, e.labels)) info.endpoints.push_back(e.index);
+    if (!s.selector.empty()) {
+      const auto& first = *s.selector.begin();
+      if (auto found = by_label.find({info.ns, first.first, first.second}); found != by_label.end())
+        for (size_t i : found->second)  // in endpoint order
+          if (labels_select(s.selector, table->endpoints_[i].labels)) info.endpoints.push_back(i);
+    }
     table->services_[info.fqdn] = std::move(info);
   }
   for (const VirtualService& vs : r.virtual_services) {
@@ -375,16 +396,26 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     }
   }
   table->inbound_services_.resize(table->endpoints_.size());
+  // The merged rules by exact host, and those with a wildcard host, so each
+  // Service below looks up its own rules instead of testing every rule.
+  std::map<std::string_view, std::vector<const DestinationRule*>> rules_by_host;
+  std::vector<std::pair<std::string_view, const DestinationRule*>> wildcard_rules;
+  for (const auto* index : {&table->local_rules_, &table->exported_rules_})
+    for (const auto& [ns, scoped] : *index)
+      for (const auto& [host, dr] : scoped.by_host) {
+        if (host.find('*') != std::string::npos) wildcard_rules.emplace_back(host, &dr);
+        else rules_by_host[host].push_back(&dr);
+      }
   // Clusters: every Service port, whole and per DestinationRule subset, for
   // each rule some client namespace may use for the Service (and for none).
   for (const auto& [fqdn, svc] : table->services_) {
     std::vector<uint32_t> ports;
     if (svc.spec) for (const auto& p : svc.spec->ports) ports.push_back(p.port);
     std::vector<const DestinationRule*> rules = {nullptr};
-    for (const auto* index : {&table->local_rules_, &table->exported_rules_})
-      for (const auto& [ns, scoped] : *index)
-        for (const auto& [host, dr] : scoped.by_host)
-          if (host_matches(host, fqdn)) rules.push_back(&dr);
+    if (auto exact = rules_by_host.find(fqdn); exact != rules_by_host.end())
+      rules.insert(rules.end(), exact->second.begin(), exact->second.end());
+    for (const auto& [host, dr] : wildcard_rules)
+      if (host_matches(host, fqdn)) rules.push_back(dr);
     for (const DestinationRule* dr : rules) {
       for (uint32_t port : ports) {
         auto& by_subset = table->clusters_[fqdn][dr][port];
@@ -479,7 +510,7 @@ const Cluster* RouteTable::cluster(const ServiceInfo& service, uint32_t port, st
 }
 
 std::string_view RouteTable::inbound_service(const Endpoint& e, uint32_t target_port) const {
-  if (e.index < inbound_services_.size() && &endpoints_[e.index] == &e) {
+  if (e.index < inbound_services_.size() && same_endpoint(endpoints_[e.index], e)) {
     for (const auto& [port, fqdn] : inbound_services_[e.index])
       if (port == target_port) return *fqdn;
     return {};
@@ -588,7 +619,7 @@ const DestinationRule* RouteTable::destination_rule(std::string_view fqdn, std::
 std::vector<const AuthorizationPolicy*> RouteTable::authorization_policies_for(const Endpoint& e) const {
   // An endpoint of this snapshot has its answer precomputed; one of an
   // older snapshot (a sidecar not yet rebuilt) is matched afresh.
-  if (e.index < authz_by_endpoint_.size() && &endpoints_[e.index] == &e) return authz_by_endpoint_[e.index];
+  if (e.index < authz_by_endpoint_.size() && same_endpoint(endpoints_[e.index], e)) return authz_by_endpoint_[e.index];
   return select_authorization_policies(e);
 }
 
@@ -605,7 +636,7 @@ std::vector<const AuthorizationPolicy*> RouteTable::select_authorization_policie
 
 const std::vector<JwtProvider>& RouteTable::jwt_providers_for(const Endpoint& e) const {
   static const std::vector<JwtProvider> kNone;
-  if (e.index < jwt_by_endpoint_.size() && &endpoints_[e.index] == &e) return jwt_by_endpoint_[e.index];
+  if (e.index < jwt_by_endpoint_.size() && same_endpoint(endpoints_[e.index], e)) return jwt_by_endpoint_[e.index];
   // An endpoint of an older snapshot (a sidecar not yet rebuilt): the same pod in this one.
   for (const Endpoint& mine : endpoints_)
     if (mine.ns == e.ns && mine.pod == e.pod) return jwt_by_endpoint_[mine.index];

@@ -102,13 +102,13 @@ std::string y_axis(const Band& b, const std::vector<std::pair<double, std::strin
 using Bins = std::map<int64_t, TimeSeries::Bin>;
 using BinIt = Bins::const_iterator;
 
-// Maximal runs of consecutive seconds with traffic: a second without any
-// breaks the line rather than joining across it.
-std::vector<std::pair<BinIt, BinIt>> runs(const Bins& bins) {
+// Maximal runs of consecutive bins (`width` seconds each) with traffic: a
+// bin without any breaks the line rather than joining across it.
+std::vector<std::pair<BinIt, BinIt>> runs(const Bins& bins, int64_t width) {
   std::vector<std::pair<BinIt, BinIt>> out;
   for (auto it = bins.begin(); it != bins.end();) {
     auto end = std::next(it);
-    while (end != bins.end() && end->first == std::prev(end)->first + 1) ++end;
+    while (end != bins.end() && end->first == std::prev(end)->first + width) ++end;
     out.emplace_back(it, end);
     it = end;
   }
@@ -138,7 +138,8 @@ std::vector<double> nice_ticks(double max) {
   return ticks;
 }
 
-std::string share_chart_svg(const std::string& service, const Bins& bins, const sim::RunResult& r) {
+std::string share_chart_svg(const std::string& service, const Bins& bins, const sim::RunResult& r, int64_t width_s) {
+  const double w = static_cast<double>(width_s);
   TimeAxis ax(r);
   Band b{12, 100};
   std::set<std::string> versions;
@@ -149,7 +150,7 @@ std::string share_chart_svg(const std::string& service, const Bins& bins, const 
   size_t vi = 0;
   std::map<int64_t, double> below;  // cumulative share under the current version
   for (const auto& v : versions) {
-    for (const auto& [first, last] : runs(bins)) {
+    for (const auto& [first, last] : runs(bins, width_s)) {
       std::string top, bottom;
       for (auto it = first; it != last; ++it) {
         const auto& [t, bin] = *it;
@@ -157,7 +158,7 @@ std::string share_chart_svg(const std::string& service, const Bins& bins, const 
         double share = bin.requests && n != bin.by_version.end() ? static_cast<double>(n->second) / static_cast<double>(bin.requests) : 0;
         double lo = below[t], hi = lo + share;
         below[t] = hi;
-        for (double edge : {static_cast<double>(t), static_cast<double>(t) + 1}) {
+        for (double edge : {static_cast<double>(t), static_cast<double>(t) + w}) {
           top += fmt::format("{:.1f},{:.1f} ", ax.x(edge), b.y(hi));
           bottom = fmt::format("{:.1f},{:.1f} ", ax.x(edge), b.y(lo)) + bottom;
         }
@@ -173,6 +174,8 @@ std::string share_chart_svg(const std::string& service, const Bins& bins, const 
 
 std::string error_chart_svg(const TimeSeries& series, const sim::RunResult& r) {
   TimeAxis ax(r);
+  const int64_t width_s = series.bin_width_s();
+  const double w = static_cast<double>(width_s);
   constexpr double kStrip = 50, kGap = 18, kTop = 12;
   std::string body =
       R"~(<defs><pattern id="passed-on" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fbe3d3"/><rect width="2.2" height="5" fill="#f08a4b"/></pattern></defs>)~";
@@ -183,13 +186,13 @@ std::string error_chart_svg(const TimeSeries& series, const sim::RunResult& r) {
   for (const auto& [service, bins] : series.services()) {
     Band b{kTop + static_cast<double>(i) * (kStrip + kGap), kStrip};
     body += plot_frame(ax, b, r, i + 1 == n, i == 0) + y_axis(b, {{1, "100%"}});
-    for (const auto& [first, last] : runs(bins)) {
+    for (const auto& [first, last] : runs(bins, width_s)) {
       std::string own_top, all_top, base;
       for (auto it = first; it != last; ++it) {
         const auto& [t, bin] = *it;
         double requests = static_cast<double>(std::max<uint64_t>(1, bin.requests));
         double own = static_cast<double>(bin.errors - bin.errors_passed_on) / requests, all = static_cast<double>(bin.errors) / requests;
-        for (double edge : {static_cast<double>(t), static_cast<double>(t) + 1}) {
+        for (double edge : {static_cast<double>(t), static_cast<double>(t) + w}) {
           own_top += fmt::format("{:.1f},{:.1f} ", ax.x(edge), b.y(own));
           all_top += fmt::format("{:.1f},{:.1f} ", ax.x(edge), b.y(all));
         }
@@ -199,10 +202,10 @@ std::string error_chart_svg(const TimeSeries& series, const sim::RunResult& r) {
       for (auto it = std::make_reverse_iterator(last); it != std::make_reverse_iterator(first); ++it) {
         const auto& [t, bin] = *it;
         double own = static_cast<double>(bin.errors - bin.errors_passed_on) / static_cast<double>(std::max<uint64_t>(1, bin.requests));
-        for (double edge : {static_cast<double>(t) + 1, static_cast<double>(t)})
+        for (double edge : {static_cast<double>(t) + w, static_cast<double>(t)})
           own_back += fmt::format("{:.1f},{:.1f} ", ax.x(edge), b.y(own));
       }
-      double x0 = ax.x(static_cast<double>(first->first)), x1 = ax.x(static_cast<double>(std::prev(last)->first) + 1);
+      double x0 = ax.x(static_cast<double>(first->first)), x1 = ax.x(static_cast<double>(std::prev(last)->first) + w);
       body += fmt::format(R"~(<polygon points="{}{}" fill="url(#passed-on)"><title>{}: errors passed on from a failed call</title></polygon>)~",
                           all_top, own_back, esc(service));
       body += fmt::format(R"~(<polygon points="{:.1f},{:.1f} {}{:.1f},{:.1f}" fill="#c0392b"><title>{}: errors that started here</title></polygon>)~",
@@ -217,6 +220,8 @@ std::string error_chart_svg(const TimeSeries& series, const sim::RunResult& r) {
 
 std::string latency_chart_svg(const TimeSeries& series, const sim::RunResult& r) {
   TimeAxis ax(r);
+  const int64_t width_s = series.bin_width_s();
+  const double w = static_cast<double>(width_s);
   int64_t max_us = 0;
   for (const auto& [service, bins] : series.services())
     for (const auto& [t, bin] : bins) max_us = std::max(max_us, bin.latency.percentile(99));
@@ -234,17 +239,17 @@ std::string latency_chart_svg(const TimeSeries& series, const sim::RunResult& r)
   i = 0;
   for (const auto& [service, bins] : series.services()) {
     for (double p : {50.0, 99.0}) {
-      for (const auto& [first, last] : runs(bins)) {
+      for (const auto& [first, last] : runs(bins, width_s)) {
         std::string points;
         auto point = [&](double t, int64_t us) {
           points += fmt::format("{:.1f},{:.1f} ", ax.x(t), b.y(static_cast<double>(us) / 1000.0 / top_ms));
         };
         if (std::next(first) == last) {  // one second alone: a short level line
-          point(static_cast<double>(first->first) + 0.1, first->second.latency.percentile(p));
-          point(static_cast<double>(first->first) + 0.9, first->second.latency.percentile(p));
+          point(static_cast<double>(first->first) + 0.1 * w, first->second.latency.percentile(p));
+          point(static_cast<double>(first->first) + 0.9 * w, first->second.latency.percentile(p));
         }
         else {
-          for (auto it = first; it != last; ++it) point(static_cast<double>(it->first) + 0.5, it->second.latency.percentile(p));
+          for (auto it = first; it != last; ++it) point(static_cast<double>(it->first) + 0.5 * w, it->second.latency.percentile(p));
         }
         body += fmt::format(R"~(<polyline points="{}" fill="none" stroke="{}" stroke-width="{}"{}><title>{} p{:g}</title></polyline>)~",
                             points, series_color(i), p == 99 ? 1.2 : 2, p == 99 ? R"~( stroke-dasharray="4 3")~" : "",

@@ -17,7 +17,9 @@ namespace meshsim::reports {
 std::vector<double> nice_ticks(double max);
 
 // Share of requests by version over time, one chart per service.
-std::string share_chart_svg(const std::string& service, const std::map<int64_t, TimeSeries::Bin>& bins, const sim::RunResult& r);
+// `width_s`: the seconds each bin covers (TimeSeries::bin_width_s).
+std::string share_chart_svg(const std::string& service, const std::map<int64_t, TimeSeries::Bin>& bins, const sim::RunResult& r,
+                            int64_t width_s = 1);
 // Error rate over time, one strip per service, each error drawn by where it
 // started (the service itself, or passed on from a call it made).
 std::string error_chart_svg(const TimeSeries& series, const sim::RunResult& r);

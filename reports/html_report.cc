@@ -112,7 +112,7 @@ std::string error_origins(const TimeSeries& series) {
 std::string charts(const sim::RunResult& r, const TimeSeries& series, const MeshTelemetry& telemetry) {
   std::string h = "<div id=\"charts\">\n<h2>Traffic share by version</h2>\n";
   for (const auto& [service, bins] : series.services())
-    h += fmt::format("<h3>{}</h3>\n", esc(service)) + share_chart_svg(service, bins, r) + "\n";
+    h += fmt::format("<h3>{}</h3>\n", esc(service)) + share_chart_svg(service, bins, r, series.bin_width_s()) + "\n";
   if (series.services().empty()) {
     h += "<p>No sidecar reported any request: no telemetry.</p>\n";
   } else {

@@ -167,7 +167,7 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
     auto [series, created] = series_.try_emplace(labels_of(e));
     // A new series was 0 at the last scrape taken (it starts there, so that
     // increase() over the file counts its first requests).
-    if (created && scrapes_taken_ > 0) series->second.first_scrape = scrapes_taken_ - 1;
+    if (created && scrapes_taken_ > 0) series->second.first_scrape = (scrapes_taken_ - 1) / scrape_stride_ * scrape_stride_;
     Aggregates aggregates{&series->second, nullptr};
     if (e.reporter == proxy::TelemetryEvent::Reporter::kDestination) {
       std::string from = node_of(e.source_workload, e.source_version);
@@ -212,12 +212,42 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
 void MeshTelemetry::scrape_before(int64_t until_us) {
   // A scrape at T sees every request that ended at or before T.
   while (static_cast<int64_t>(scrapes_taken_) * options_.scrape_interval_us < until_us) {
-    for (auto& [labels, s] : series_)
-      if (s.changed) {
-        s.history.push_back({scrapes_taken_, static_cast<const Counts&>(s)});
-        s.changed = false;
-      }
+    if (scrapes_taken_ % scrape_stride_ == 0) {
+      for (auto& [labels, s] : series_)
+        if (s.changed) {
+          s.history.push_back({scrapes_taken_, static_cast<const Counts&>(s)});
+          s.changed = false;
+        }
+    }
     ++scrapes_taken_;
+    int64_t series = static_cast<int64_t>(series_.size());
+    if (series * (scrapes_taken_ / scrape_stride_ + 1) > std::max(options_.scrape_samples_max, series * 4)) thin_scrapes();
+  }
+}
+
+void MeshTelemetry::thin_scrapes() {
+  scrape_stride_ *= 2;
+  for (auto& [labels, s] : series_) {
+    s.first_scrape = s.first_scrape / scrape_stride_ * scrape_stride_;
+    std::vector<Sample> kept;
+    for (size_t i = 0; i < s.history.size(); ++i) {
+      Sample& h = s.history[i];
+      if (h.scrape % scrape_stride_ == 0) {
+        kept.push_back(std::move(h));
+        continue;
+      }
+      // The next kept scrape after h: a later sample at or before it supersedes h.
+      uint32_t next = (h.scrape / scrape_stride_ + 1) * scrape_stride_;
+      if (i + 1 < s.history.size() && s.history[i + 1].scrape <= next) continue;
+      if (next < scrapes_taken_) {
+        // Taken, and nothing changed between: h holds the values there.
+        h.scrape = next;
+        kept.push_back(std::move(h));
+      } else {
+        s.changed = true;  // not taken yet: it records the values then
+      }
+    }
+    s.history = std::move(kept);
   }
 }
 

@@ -43,6 +43,12 @@ struct TelemetryOptions {
   // > 0: every series is sampled each this many simulated microseconds, for
   // the OpenMetrics file (write_openmetrics); 0: only the current values.
   int64_t scrape_interval_us = 0;
+  // The kept scrapes are bounded by resolution, not by time: at most about
+  // this many samples (~0.5 KB each, 2 MB) across all series, or 4 per
+  // series in a larger mesh; past that, every other kept scrape is dropped
+  // (a series' values at the ones left stay exact) and one in twice as many
+  // is kept from then on (issue 20).
+  int64_t scrape_samples_max = 4096;
 };
 
 struct GraphEdge {
@@ -108,6 +114,9 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   };
   // Takes every scrape due before simulated time `until_us`.
   void scrape_before(int64_t until_us);
+  // TelemetryOptions::scrape_samples_max bounds the kept scrapes.
+  uint32_t scrape_stride_ = 1;  // a scrape k is kept when k % scrape_stride_ == 0
+  void thin_scrapes();
   struct Span {
     proxy::StoredTelemetryEvent event;
   };

@@ -47,11 +47,14 @@ void MeshTelemetry::write_openmetrics(std::ostream& out, int64_t end_us) const {
   int64_t interval = options_.scrape_interval_us;
   uint32_t last = 0;
   if (interval > 0) {
-    for (int64_t k = 0; k * interval <= end_us; ++k) {
+    // Only the kept scrapes (every scrape_stride_-th: mesh_telemetry.h).
+    int64_t stride = scrape_stride_;
+    for (int64_t k = 0; k * interval <= end_us; k += stride) {
       points.push_back({static_cast<uint32_t>(k), seconds_text(unix_time().at(k * interval))});
       last = static_cast<uint32_t>(k);
     }
-    if (static_cast<int64_t>(last) * interval < end_us) points.push_back({last + 1, seconds_text(unix_time().at(end_us))});
+    if (static_cast<int64_t>(last) * interval < end_us)
+      points.push_back({last + static_cast<uint32_t>(stride), seconds_text(unix_time().at(end_us))});  // the next (kept) scrape's values
   } else {
     points.push_back({scrapes_taken_, seconds_text(unix_time().at(end_us))});
   }

@@ -3,6 +3,7 @@
 #include "proxy_core/hosts.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
@@ -39,9 +40,14 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
     return;
   }
   int64_t second = e.start.count() / 1'000'000;
-  if (second < 0 || second >= kSecondsMax) return;
+  if (second < 0) return;
   std::string service = proxy::short_name(e.destination_service);
-  Bin& bin = services_[service][second];
+  auto [bins, new_service] = services_.try_emplace(service);
+  if (new_service || second > last_second_) {
+    last_second_ = std::max(last_second_, second);
+    widen_to_budget();
+  }
+  Bin& bin = bins->second[second / width_s_ * width_s_];
   ++bin.requests;
   if (is_error(e)) {
     ++bin.errors;
@@ -51,6 +57,26 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   }
   ++bin.by_version[e.destination_version.empty() ? "-" : std::string(e.destination_version)];
   bin.latency.record(e.duration.count());
+}
+
+void TimeSeries::widen_to_budget() {
+  int64_t services = static_cast<int64_t>(services_.size());
+  int64_t budget = std::max(kBinBudget, services * kBinsMin);
+  auto over_budget = [&] { return services * (last_second_ / width_s_ + 1) > budget; };
+  if (!over_budget()) return;
+  while (over_budget()) width_s_ *= 2;
+  for (auto& [service, bins] : services_) {
+    std::map<int64_t, Bin> wide;
+    for (auto& [second, bin] : bins) {
+      Bin& into = wide[second / width_s_ * width_s_];
+      into.requests += bin.requests;
+      into.errors += bin.errors;
+      into.errors_passed_on += bin.errors_passed_on;
+      for (const auto& [version, n] : bin.by_version) into.by_version[version] += n;
+      into.latency.merge(bin.latency);
+    }
+    bins = std::move(wide);
+  }
 }
 
 nlohmann::ordered_json TimeSeries::json() const {
@@ -91,14 +117,20 @@ std::vector<std::string> TimeSeries::sparklines(double seconds, int columns) con
     std::set<std::string> versions;
     for (const auto& [t, b] : bins)
       for (const auto& [v, n] : b.by_version) versions.insert(v);
+    // A bin wider than a second counts a share in each second it covers
+    // within the run.
+    auto add = [&](std::vector<double>& values, int64_t t, uint64_t n) {
+      int64_t end = std::min(t + width_s_, std::max(t + 1, static_cast<int64_t>(std::ceil(seconds))));
+      for (int64_t s = t; s < end; ++s) values[column_of(s)] += static_cast<double>(n) / static_cast<double>(end - t);
+    };
     for (const auto& v : versions) {
       std::vector<double> values(width, 0);
       for (const auto& [t, b] : bins)
-        if (auto it = b.by_version.find(v); it != b.by_version.end()) values[column_of(t)] += static_cast<double>(it->second);
+        if (auto it = b.by_version.find(v); it != b.by_version.end()) add(values, t, it->second);
       line(service + " " + v, values);
     }
     std::vector<double> errors(width, 0);
-    for (const auto& [t, b] : bins) errors[column_of(t)] += static_cast<double>(b.errors);
+    for (const auto& [t, b] : bins) add(errors, t, b.errors);
     if (*std::max_element(errors.begin(), errors.end()) > 0) line(service + " errors", errors);
   }
   return lines;

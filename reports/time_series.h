@@ -1,6 +1,10 @@
 // Per-second series of what the destination sidecars reported, per service:
-// requests by version, errors, and latency (a 5-bit histogram per second,
-// percentiles within 1/16). Bounded to the first hour of simulated time.
+// requests by version, errors, and latency (a 5-bit histogram per bin,
+// percentiles within 1/16). Bounded by resolution, not by time: bins are one
+// second wide until the services times the seconds covered exceed
+// kBinBudget, then twice as wide (neighbours merged), and so on, so the
+// memory stays flat however long the run and however large the mesh
+// (issue 20); bin_width_s() says the width.
 // Each error is told apart by where it started: returned by the service
 // itself (its app or its sidecar, e.g. an RBAC 403), or passed on from a
 // call it made that failed (the source-side report of that call, same
@@ -22,7 +26,11 @@ namespace meshsim::reports {
 
 class TimeSeries final : public proxy::TelemetrySink {
  public:
-  static constexpr int64_t kSecondsMax = 3600;
+  // Bins across all services: at most about 0.7 KB each (a bin with two
+  // versions and latencies over one decade), so about 3 MB in all; a mesh
+  // of more than 512 services keeps kBinsMin per service instead.
+  static constexpr int64_t kBinBudget = 4096;
+  static constexpr int64_t kBinsMin = 8;
   struct Bin {
     uint64_t requests = 0, errors = 0;
     uint64_t errors_passed_on = 0;  // of `errors`: a call this service made had failed
@@ -30,12 +38,15 @@ class TimeSeries final : public proxy::TelemetrySink {
     sim::LatencyHistogram latency{5};
   };
   void record(const proxy::TelemetryEvent& event) override;
-  // service short name -> second -> bin
+  // service short name -> the first second of a bin -> bin (bin_width_s() seconds)
   const std::map<std::string, std::map<int64_t, Bin>>& services() const { return services_; }
+  int64_t bin_width_s() const { return width_s_; }
   // service -> "403" or "503 UH" (status, then Envoy's response flags) -> errors that started
   // at that service, over the whole run.
   const std::map<std::string, std::map<std::string, uint64_t>>& error_origins() const { return error_origins_; }
-  // report.json's "time_series": per service, one entry per second with traffic.
+  // report.json's "time_series": per service, one entry per bin with traffic
+  // (t_s its first second; report.json says time_series_bin_width_s when
+  // bins are wider than one second).
   nlohmann::ordered_json json() const;
   // Terminal sparklines of requests/s per version and errors/s, one line each,
   // `columns` wide over `seconds` of run.
@@ -47,6 +58,11 @@ class TimeSeries final : public proxy::TelemetrySink {
  private:
   static constexpr size_t kFailedCallsMax = 4096;  // requests in flight whose calls failed, oldest forgotten first
   bool take_failed_call(const proxy::TelemetryEvent& event);
+  // Doubles the bin width until services x bins fits kBinBudget.
+  void widen_to_budget();
+
+  int64_t width_s_ = 1;
+  int64_t last_second_ = 0;  // the latest second any bin covers
 
   std::map<std::string, std::map<int64_t, Bin>> services_;
   std::map<std::string, std::map<std::string, uint64_t>> error_origins_;
