@@ -73,9 +73,18 @@ LoopbackNetwork::Pod& LoopbackNetwork::pod_for(const proxy::Endpoint& to) {
                           hop.answer.proxy_flags = tr.proxy_flags;
                           hop.answer.dry_run = tr.dry_run;
                           hop.answer.overcount = tr.overcount;
+                          hop.answer.connected = tr.connected;
+                          hop.answer.failure = tr.failure;
                         }
                         proxy::HttpResponse response;
-                        if (!tr.connected || !proxy::take_response(tr, response)) {
+                        // The receiver reset the connection (e.g. a STRICT
+                        // sidecar refusing plaintext): no answer on the socket,
+                        // and the caller learns the receiver's reason below.
+                        if (!tr.connected) {
+                          response.status = 0;
+                          return respond(std::move(response));
+                        }
+                        if (!proxy::take_response(tr, response)) {
                           response.status = 503;
                           response.body = tr.failure.empty() ? "invalid response" : tr.failure;
                         }
@@ -132,6 +141,12 @@ void LoopbackNetwork::settle(Hop& hop, proxy::TransportResult& tr) {
     time.simulated -= hop.answered_sim - hop.arrived_sim;
     time.network -= micros(hop.answered_wall - hop.arrived_wall);
     below = hop.answer.overcount;
+    if (!hop.answer.connected) {
+      tr.connected = false;
+      tr.failure = hop.answer.failure;
+      tr.response_bytes.clear();
+      tr.decoded.reset();
+    }
     if (tr.connected) {
       tr.plaintext = hop.answer.plaintext;
       tr.proxy_flags = std::move(hop.answer.proxy_flags);

@@ -346,7 +346,8 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
       waiting = true;
       deadline = std::chrono::steady_clock::now() + limits.idle_timeout;
     }
-    h2->respond(id, std::move(response));
+    if (response.status == 0) h2->reset(id, Http2Error::kInternalError);  // no answer: reset (HttpListener)
+    else h2->respond(id, std::move(response));
     flush_h2();
   }
   // Idle with no stream open: GOAWAY(NO_ERROR), as Envoy's idle_timeout drains an HTTP/2 connection.
@@ -380,6 +381,7 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
     idle.cancel();
   }
   void write(HttpResponse response) {
+    if (response.status == 0) return close_now();  // no answer: the connection ends (HttpListener)
     if (closing) response.headers.set("connection", "close");
     serialize_into(out, response);
     // A response to HEAD has the GET response's headers and no body.

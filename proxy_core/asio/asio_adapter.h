@@ -98,6 +98,8 @@ struct ListenerLimits {
 // knowledge, as Envoy's codec auto-detection decides; `Upgrade: h2c` is not
 // honoured): its streams reach the same handler concurrently, and bad input
 // gets RST_STREAM or GOAWAY as Envoy's HTTP/2 codec sends them (http2_codec.h).
+// A handler that answers with status 0 gives no answer: the connection is
+// closed (HTTP/1.1) or the stream reset (HTTP/2), as a server that resets it.
 class HttpListener {
  public:
   using Respond = std::function<void(HttpResponse&&)>;

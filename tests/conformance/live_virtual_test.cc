@@ -8,7 +8,8 @@
 // attempts, and the request as the app received it, ids and times aside.
 // Any difference is a bug in one of the two paths.
 //
-// The client's own first hop (client app -> its sidecar) and an outside
+// Requests sent concurrently are compared by the case's aggregate checks
+// only (see below). The client's own first hop (client app -> its sidecar) and an outside
 // client's hop to the gateway stay in process in both runs, as in `serve`,
 // where outside requests enter through the ingress listener.
 #include <filesystem>
@@ -44,9 +45,16 @@ TEST_P(LiveVirtual, SocketsSeeWhatTheSimulatedNetworkSees) {
     ASSERT_EQ(in_memory.size(), live.size()) << c.at("id");
     for (size_t i = 0; i < live.size(); ++i) {
       ++requests;
-      const RequestOutcome& v = in_memory[i];
-      const RequestOutcome& l = live[i];
-      bool agree = v.seen == l.seen && v.passed == l.passed;
+      RequestOutcome& v = in_memory[i];
+      RequestOutcome& l = live[i];
+      // Requests in flight together (a Fortio-like load, circuit breaking)
+      // race for the connection pool, and who wins depends on when bytes
+      // arrive, on sockets as in a real mesh (Istio's circuit-breaking task
+      // shows a varying share of 503s): both runs must pass the case's own
+      // aggregate checks; per sample they may differ.
+      bool concurrent = c.at("requests").at(i).value("concurrency", 1) > 1;
+      if (concurrent) v.seen = l.seen = {};
+      bool agree = v.seen == l.seen && v.passed == l.passed && (!concurrent || l.passed);
       same += agree;
       if (!agree)
         ADD_FAILURE() << v.case_id << " request " << i << ":\n  simulated: " << fmt::format("{}", fmt::join(v.seen, "\n             "))
