@@ -10,11 +10,11 @@ cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: $0 TARGET [MINUTES]  (targets: $(sed -n 's/^meshsim_add_fuzzer(\([a-z0-9_]*\) .*/\1/p' fuzz/CMakeLists.txt | tr '\n' ' '))" >&2; exit 2; }
 TARGET=$1
 MINUTES=${2:-60}
-BUILD_DIR=build-fuzz
+BUILD_DIR=build-fuzz-deep  # the libraries instrumented too (MESHSIM_FUZZ_DEEP)
 scripts/install-deps.sh
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMESHSIM_FUZZ=ON -DMESHSIM_BUILD_BENCH=OFF >&2
+    -DMESHSIM_FUZZ=ON -DMESHSIM_FUZZ_DEEP=ON -DMESHSIM_BUILD_BENCH=OFF >&2
 fi
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "$TARGET" >&2
 corpus="fuzz-corpus/$TARGET"
