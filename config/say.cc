@@ -229,6 +229,10 @@ const std::vector<std::string>& say_phrasings() {
 
 SayResult interpret_say(const std::string& sentence, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
                         const std::string& ns) {
+  // Typed words carry no control bytes; one in a header name or value
+  // would make YAML that does not load (found by say_fuzz).
+  if (std::any_of(sentence.begin(), sentence.end(), [](char c) { return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f; }))
+    return refused("The sentence holds control characters; say it in plain words", {});
   SayParse parsed = parse_say(sentence, mesh);
   if (parsed.refusal) return refused(parsed.refusal->message, parsed.refusal->examples);
   if (!parsed.request) {

@@ -2,6 +2,7 @@
 // talk's mesh. Whatever the sentence, the interpreter must not crash, and
 // the YAML it would apply must load without error (a sentence it accepts
 // becomes valid Istio configuration, or nothing).
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,6 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!r.understood || r.yaml.empty()) return 0;
   auto applied = meshsim::config::load({{"say.yaml", r.yaml}});
   for (const auto& d : applied.diagnostics)
-    if (d.severity == meshsim::config::Severity::kError) __builtin_trap();  // say wrote invalid YAML
+    if (d.severity == meshsim::config::Severity::kError) {  // say wrote invalid YAML
+      std::fprintf(stderr, "say wrote YAML that does not load: %s\n%s\n", meshsim::config::format_diagnostic(d).c_str(), r.yaml.c_str());
+      __builtin_trap();
+    }
   return 0;
 }
