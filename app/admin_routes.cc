@@ -4,6 +4,10 @@
 
 namespace meshsim::app {
 
+// Names in the listing come from pushed YAML and may hold any bytes: invalid
+// UTF-8 is replaced (U+FFFD) rather than thrown, which would end the process
+// (found by admin_api_fuzz).
+
 proxy::HttpResponse push_response(const PushResult& result) {
   std::string body;
   for (const auto& line : result.ok ? result.changed : result.errors) body += line + "\n";
@@ -13,7 +17,7 @@ proxy::HttpResponse push_response(const PushResult& result) {
 
 void add_config_routes(AdminApi& api, LiveConfig& config) {
   api.on("GET", "/config", "the live resources (JSON)", [&config](const proxy::HttpRequest&) {
-    return respond(200, config.listing().dump(2) + "\n", "application/json");
+    return respond(200, config.listing().dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n", "application/json");
   });
   api.on("POST", "/config", "apply YAML in the body, as kubectl apply", [&config](const proxy::HttpRequest& request) {
     return push_response(config.apply_yaml(request.body, "<POST /config>"));
@@ -38,7 +42,7 @@ void add_telemetry_routes(AdminApi& api, const reports::MeshTelemetry& telemetry
   // configs written for Envoy look (envoy admin docs: /stats/prometheus).
   api.on("GET", "/stats/prometheus", "the same as /metrics, at Envoy's admin path", metrics);
   api.on("GET", "/traces", "sampled traces, Zipkin v2 JSON", [&telemetry](const proxy::HttpRequest&) {
-    return respond(200, telemetry.zipkin().dump(2) + "\n", "application/json");
+    return respond(200, telemetry.zipkin().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
   });
 }
 

@@ -29,6 +29,27 @@ SayResult understood(std::string reply, std::string yaml, std::vector<std::strin
   return r;
 }
 
+// Well-formed UTF-8 (RFC 3629): no stray continuation bytes, no truncated
+// or overlong sequences, nothing past U+10FFFF, no surrogates.
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 4;
+    if (n == 4 || i + n >= s.size()) return false;  // a stray continuation byte, or cut short
+    uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1f) : n == 2 ? (c & 0x0f) : (c & 0x07);
+    for (size_t k = 1; k <= n; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 SayResult refused(std::string message, std::vector<std::string> examples) {
   SayResult r;
   r.reply = std::move(message);
@@ -233,8 +254,15 @@ SayResult interpret_say(const std::string& sentence, const Resources& mesh, cons
   // would make YAML that does not load (found by say_fuzz).
   if (std::any_of(sentence.begin(), sentence.end(), [](char c) { return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f; }))
     return refused("The sentence holds control characters; say it in plain words", {});
+  // Nor bytes that are not UTF-8 text (they would reach a regex, which RE2 refuses).
+  if (!valid_utf8(sentence)) return refused("The sentence is not UTF-8 text; say it in plain words", {});
   SayParse parsed = parse_say(sentence, mesh);
   if (parsed.refusal) return refused(parsed.refusal->message, parsed.refusal->examples);
+  // A header name must be an HTTP token, or the rule matches nothing and the
+  // YAML may not even load (found by say_fuzz: "route @\xff: ...").
+  if (parsed.request && parsed.request->match && !parsed.request->match->header.empty() &&
+      !proxy::is_token(parsed.request->match->header))
+    return refused(fmt::format("\"{}\" is not a header name (letters, digits and -)", parsed.request->match->header), {});
   if (!parsed.request) {
     SayResult r;
     r.reply = "Sorry, I did not understand that. Nothing was changed.";
