@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "config/loader.h"
 #include "config/say_mesh.h"
 #include "config/say_parser.h"
 #include "config/say_yaml.h"
@@ -248,8 +249,28 @@ const std::vector<std::string>& say_phrasings() {
   return phrasings;
 }
 
+namespace {
+SayResult interpret_say_unchecked(const std::string& sentence, const Resources& mesh,
+                                  const std::vector<sim::BehaviorRule>& behaviors, const std::string& ns);
+}  // namespace
+
+// Whatever say understood, what it hands out must load as `meshsim validate`
+// loads it: a sentence that would make invalid YAML is refused instead (a net
+// under the intent writers; say_fuzz found several such sentences).
 SayResult interpret_say(const std::string& sentence, const Resources& mesh, const std::vector<sim::BehaviorRule>& behaviors,
                         const std::string& ns) {
+  SayResult r = interpret_say_unchecked(sentence, mesh, behaviors, ns);
+  if (!r.understood || r.yaml.empty()) return r;
+  auto loaded = load({{"say.yaml", r.yaml}});
+  for (const auto& d : loaded.diagnostics)
+    if (d.severity == Severity::kError)
+      return refused("I could not write that as valid Istio YAML (" + d.message + "); say it in plainer words", {});
+  return r;
+}
+
+namespace {
+SayResult interpret_say_unchecked(const std::string& sentence, const Resources& mesh,
+                                  const std::vector<sim::BehaviorRule>& behaviors, const std::string& ns) {
   // Typed words carry no control bytes; one in a header name or value
   // would make YAML that does not load (found by say_fuzz).
   if (std::any_of(sentence.begin(), sentence.end(), [](char c) { return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f; }))
@@ -281,6 +302,7 @@ SayResult interpret_say(const std::string& sentence, const Resources& mesh, cons
                                 r.service, fmt::join(r.undeployed, " or "), fmt::join(say_versions_of(r.service, mesh), ", "));
   return result;
 }
+}  // namespace
 
 namespace {
 
