@@ -8,6 +8,7 @@
 # status, serve died, or RSS or descriptors kept growing after the first
 # minute (more than 25% / 16 above their level then).
 #   scripts/soak.sh 60        (wrk from Debian; 127.0.0.1 only)
+# SOAK_SAMPLES=FILE keeps every sample (seconds rss_kb fds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-60}
@@ -62,7 +63,9 @@ done
 alive=yes; kill -0 $serve_pid 2>/dev/null || alive=no
 wait $wrk_pid || true
 echo "--- RSS and descriptors (every ~2 s; first, after 60 s, last)"
-awk 'NR==2 {print "start:", $0} NR>1 && $1>=60 && !m {print "1 min:", $0; m=1} END {print "end:  ", $0}' "$work/samples"
+awk 'NR==2 {print "start:", $0} NR>1 && $1>=60 && !m {print "1 min:", $0; m=1}
+     NR>1 && $1>=600*(t+1) {t=int($1/600); print t*10 " min:", $0} END {print "end:  ", $0}' "$work/samples"
+[ -n "${SOAK_SAMPLES:-}" ] && cp "$work/samples" "$SOAK_SAMPLES"
 echo "--- wrk"
 grep -E "Latency|50%|99%|Requests/sec|requests in|Non-2xx|Socket errors" "$work/wrk.out" || cat "$work/wrk.out"
 echo "--- pushes $pushes valid, $rejected invalid, $bad_status unexpected statuses; probes $probes, $wrong wrong; serve alive: $alive"
