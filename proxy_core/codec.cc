@@ -32,7 +32,10 @@ DecodeOutcome feed_parser(Parser& parser, std::string_view& bytes) {
     if (ec == http::error::need_more) return {};
     if (ec) {
       DecodeOutcome out = error_outcome(ec);
-      if (int status = parser.framing_status(ec)) out.error_status = status;
+      if (int status = parser.framing_status(ec)) {
+        out.error_status = status;
+        out.error = parser.framing_reason(ec);
+      }
       return out;
     }
     if (used == 0) return {};
@@ -61,6 +64,14 @@ class DirectParser final : public http::basic_parser<kRequest> {
     if (kRequest && ec == http::error::bad_transfer_encoding) return framing_.on_beast_rejected_transfer_encoding();
     return 0;
   }
+  // The words for framing_status (Beast's own message would name the error
+  // code reject() borrows, not the cause).
+  std::string framing_reason(const boost::system::error_code& ec) const {
+    if (!rejected_reason_.empty()) return std::string(rejected_reason_);
+    if (kRequest && ec == http::error::bad_transfer_encoding)
+      return std::string(framing_.beast_rejected_transfer_encoding_reason());
+    return ec.message();
+  }
 
  private:
   using string_view = boost::beast::string_view;
@@ -72,7 +83,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
       if (target.empty() || target.front() != '/') {
         if (int status = absolute_target(std::string_view(method.data(), method.size()),
                                          std::string_view(target.data(), target.size())))
-          return reject(status, ec);
+          return reject(status, status == 404 ? "OPTIONS * has no route" : "invalid request target", ec);
       } else {
         message.target.assign(target.data(), target.size());
       }
@@ -98,7 +109,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
       // Envoy's framing rules, before the field is dropped or kept below.
       if (int status = framing_.on_field(field == http::field::transfer_encoding, field == http::field::content_length,
                                          std::string_view(value.data(), value.size())))
-        return reject(status, ec);
+        return reject(status, framing_.reason(), ec);
     }
     // Framing and connection headers are the codec's business, not the
     // application's: hop-by-hop fields end here, as Envoy's HTTP connection
@@ -118,7 +129,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
   }
   void on_header_impl(error_code& ec) override {
     if constexpr (kRequest) {
-      if (int status = framing_.on_header_end()) reject(status, ec);
+      if (int status = framing_.on_header_end()) reject(status, framing_.reason(), ec);
     }
   }
   // A target that is not origin-form (RFC 9112 §3.2). Envoy's
@@ -150,8 +161,9 @@ class DirectParser final : public http::basic_parser<kRequest> {
     message.target.append(path);
     return 0;
   }
-  void reject(int status, error_code& ec) {
+  void reject(int status, std::string_view reason, error_code& ec) {
     rejected_status_ = status;
+    rejected_reason_ = reason;
     ec = http::error::bad_transfer_encoding;  // any error stops Beast; the status says which
   }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
@@ -170,6 +182,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
 
   RequestFraming framing_;
   int rejected_status_ = 0;
+  std::string_view rejected_reason_;  // a literal
   bool authority_from_target_ = false;
 };
 

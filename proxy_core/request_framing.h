@@ -31,9 +31,10 @@ class RequestFraming {
   // obs-fold already joined, as Envoy's BalsaParser joins it). Returns the
   // status to reject with at once, or 0.
   int on_field(bool is_transfer_encoding, bool is_content_length, std::string_view value) {
-    if (++fields_ > header_count_max_) return 431;
+    if (++fields_ > header_count_max_) return refuse(431, "more header fields than the limit");
     if (is_content_length) {
-      if (++content_lengths_ > 1 || !all_digits(value)) return 400;
+      if (++content_lengths_ > 1) return refuse(400, "more than one Content-Length");
+      if (!all_digits(value)) return refuse(400, "Content-Length is not a number");
     } else if (is_transfer_encoding && !value.empty()) {
       // Envoy's header map joins repeated fields with ',': two non-empty
       // Transfer-Encoding lines can never read as exactly "chunked".
@@ -44,15 +45,21 @@ class RequestFraming {
   }
 
   // The header block ended: the verdict on the framing as a whole.
-  int on_header_end() const {
-    if (transfer_encodings_ > 0 && !chunked_) return 501;
-    if (transfer_encodings_ > 0 && content_lengths_ > 0) return 400;
+  int on_header_end() {
+    if (transfer_encodings_ > 0 && !chunked_) return refuse(501, "Transfer-Encoding other than chunked");
+    if (transfer_encodings_ > 0 && content_lengths_ > 0) return refuse(400, "Transfer-Encoding with Content-Length");
     return 0;
   }
+
+  // Why the last nonzero status was returned, for the decoder's error text.
+  std::string_view reason() const { return reason_; }
 
   // Beast refused a Transfer-Encoding field on its own (it saw a chunked one
   // or a Content-Length first): what Envoy answers to the same bytes.
   int on_beast_rejected_transfer_encoding() const { return transfer_encodings_ > 0 ? 501 : 400; }
+  std::string_view beast_rejected_transfer_encoding_reason() const {
+    return transfer_encodings_ > 0 ? "Transfer-Encoding other than chunked" : "Transfer-Encoding with Content-Length";
+  }
 
   static bool is_chunked(std::string_view v) {
     constexpr std::string_view kChunked = "chunked";
@@ -63,6 +70,10 @@ class RequestFraming {
   }
 
  private:
+  int refuse(int status, std::string_view reason) {
+    reason_ = reason;
+    return status;
+  }
   static bool all_digits(std::string_view v) {
     if (v.empty()) return false;
     for (char c : v)
@@ -75,6 +86,7 @@ class RequestFraming {
   int content_lengths_ = 0;
   int transfer_encodings_ = 0;
   bool chunked_ = false;
+  std::string_view reason_;
 };
 
 }  // namespace meshsim::proxy
