@@ -952,6 +952,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     // Both leave this call first: the callback may release the last reference to it.
     auto callback = std::move(done);
     OutboundResult out = std::move(result);
+    // served_by and mirrored_to point into this call's snapshot, which a push
+    // may have replaced: it lives until the callback has read them.
+    std::shared_ptr<const RouteTable> snapshot = table;
     callback(std::move(out));
   }
 

@@ -28,6 +28,7 @@ struct LatencyModel {
   Duration p50{0}, p99{0};        // log-normal given its median and 99th percentile
   std::vector<std::pair<Duration, uint32_t>> table;  // empirical: value, weight
   Duration sample(proxy::Random& random) const;
+  bool operator==(const LatencyModel&) const = default;
 };
 
 struct CallSpec {
@@ -50,12 +51,14 @@ struct CallSpec {
   // the sidecar, so traces show them apart.
   std::optional<Duration> timeout;
   int retries = 0;
+  bool operator==(const CallSpec&) const = default;
 };
 
 // One step of the script: a single call, a parallel group, or a pause.
 struct ScriptStep {
   std::vector<CallSpec> calls;  // more than one = run concurrently, wait for all
   Duration sleep{0};            // isotope's sleep command
+  bool operator==(const ScriptStep&) const = default;
 };
 
 // How the app answers a gRPC call (a request with content-type
@@ -70,6 +73,7 @@ struct GrpcAnswer {
   // The code an injected application error (error_per_million, a failed
   // call) answers a gRPC call with: UNAVAILABLE unless set.
   int error_status = 14;
+  bool operator==(const GrpcAnswer&) const = default;
 };
 
 struct Behavior {
@@ -92,6 +96,9 @@ struct Behavior {
   OnCallError on_call_error = OnCallError::kFail;  // kFail answers `call_error_status`
   int call_error_status = 500;
   std::optional<GrpcAnswer> grpc;  // unset: gRPC calls get OK, errors mapped from their HTTP status
+  // Whether a push must build the pod's app again (sim::World keeps an app
+  // whose Behavior did not change, with its state, as a pod keeps running).
+  bool operator==(const Behavior&) const = default;
 };
 
 // Headers Istio's docs ask applications to forward (distributed tracing task).

@@ -1,5 +1,7 @@
 #include "sim/world.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "proxy_core/codec.h"
@@ -24,7 +26,24 @@ struct World::Instance {
   Endpoint endpoint;  // a copy: instances outlive the snapshot they were built from
   std::unique_ptr<proxy::Sidecar> sidecar;
   std::unique_ptr<services::WorkloadApp> app;
+  services::Behavior behavior;  // what `app` runs
 };
+
+namespace {
+// The same pod as far as its instance is concerned: everything but its
+// index in the snapshot's list, which moves when other pods come and go.
+bool same_pod(const Endpoint& a, const Endpoint& b) {
+  auto same_ports = [](const std::vector<proxy::ContainerPort>& x, const std::vector<proxy::ContainerPort>& y) {
+    return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](const auto& p, const auto& q) {
+      return p.name == q.name && p.container_port == q.container_port;
+    });
+  };
+  return a.pod == b.pod && a.workload == b.workload && a.ns == b.ns && a.labels == b.labels &&
+         a.service_account == b.service_account && a.ip == b.ip && same_ports(a.ports, b.ports) &&
+         a.spiffe_principal == b.spiffe_principal && a.app == b.app && a.version_label == b.version_label &&
+         a.gateway_proxy == b.gateway_proxy && a.external == b.external && a.hosts == b.hosts;
+}
+}  // namespace
 
 World::World(WorldOptions options)
     : options_(options), sidecar_random_(SplitMix64::fork(options.seed, "sidecars")) {
@@ -38,7 +57,9 @@ bool World::apply(proxy::Resources resources, std::vector<std::string>* errors, 
   std::vector<std::string> local;
   auto table = proxy::RouteTable::create(std::move(resources), errors ? errors : &local);
   if (!table) return false;
-  retired_.push_back(snapshot_.get());
+  // The old snapshot lives on while anything in flight holds it: sidecar
+  // calls and the World's own calls keep a reference until their callbacks
+  // return (a serve under a push loop must not keep every version).
   snapshot_.set(std::move(table));
   if (rebuild) rebuild_instances();
   return true;
@@ -50,9 +71,7 @@ void World::rebuild_instances() {
   for (const Endpoint& e : table.endpoints()) {
     std::string key = e.ns + "/" + e.pod;
     std::string workload_key = e.ns + "/" + e.workload;
-    auto inst = std::make_unique<Instance>();
     auto old = instances_.find(std::tuple<std::string_view, std::string_view>(e.ns, e.pod));
-    inst->endpoint = e;
     // A setting made for the workload wins; otherwise its injection labels
     // decide, and a pod they say nothing about gets a sidecar.
     bool injected = true;
@@ -60,6 +79,20 @@ void World::rebuild_instances() {
     else if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
     else injected = proxy::sidecar_injected(table.resources(), e.ns, e.labels, true);
     if (e.gateway_proxy) injected = true;  // a gateway pod is its proxy
+    services::Behavior behavior;
+    if (auto b = behaviors_.find(workload_key); b != behaviors_.end()) behavior = b->second;
+    // A pod a push did not change keeps its instance whole (sidecar, app and
+    // their state), as a running pod does through a config push; nothing is
+    // retired, so a long serve under a push loop does not grow.
+    if (old != instances_.end() && same_pod(old->second->endpoint, e) && (old->second->sidecar != nullptr) == injected &&
+        old->second->behavior == behavior) {
+      old->second->endpoint.index = e.index;
+      next[{e.ns, e.pod}] = std::move(old->second);
+      continue;
+    }
+    auto inst = std::make_unique<Instance>();
+    inst->endpoint = e;
+    inst->behavior = behavior;
     if (injected) {
       // Keep an existing sidecar (and its circuit-breaker/outlier state) across pushes.
       if (old != instances_.end() && old->second->sidecar) inst->sidecar = std::move(old->second->sidecar);
@@ -70,8 +103,6 @@ void World::rebuild_instances() {
         inst->sidecar = std::make_unique<proxy::Sidecar>(&inst->endpoint, e.ns, e.labels, env);
       }
     }
-    services::Behavior behavior;
-    if (auto b = behaviors_.find(workload_key); b != behaviors_.end()) behavior = b->second;
     // One stream per pod for the run: rebuilding instances must not replay draws.
     auto& stream = app_random_[key];
     if (!stream) stream = std::make_unique<SplitMix64>(SplitMix64::fork(options_.seed, "app/" + key));
@@ -87,8 +118,10 @@ void World::rebuild_instances() {
       inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller, &scheduler_);
     next[{e.ns, e.pod}] = std::move(inst);
   }
-  // Old instances may still have events in flight; keep them until the world ends.
-  for (auto& [key, inst] : instances_) retired_instances_.push_back(std::move(inst));
+  // Replaced instances may still have events in flight (and a kept sidecar
+  // points at its first instance's endpoint): they live until the world ends.
+  for (auto& [key, inst] : instances_)
+    if (inst) retired_instances_.push_back(std::move(inst));
   instances_ = std::move(next);
 }
 
@@ -240,7 +273,8 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
                                   std::function<void(proxy::OutboundResult&&)> done) {
   // No sidecar: DNS to the ClusterIP and kube-proxy's round robin over every
   // ready endpoint; no mesh rules, no identity, no telemetry from this side.
-  const auto& table = *snapshot_.get();
+  std::shared_ptr<const proxy::RouteTable> snapshot = snapshot_.get();  // `target` points into it
+  const auto& table = *snapshot;
   const Endpoint* target = table.endpoint_by_ip(proxy::strip_port(url_host));
   const proxy::ServiceInfo* svc = nullptr;
   if (target == nullptr) {
@@ -277,7 +311,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
   uint32_t target_port = svc ? svc->target_port(port, *target) : port;
   TimePoint start = scheduler_.now();
   send_message(*target, target_port, peer, request,
-       [this, target, start, done = std::move(done)](TransportResult&& tr) {
+       [this, target, start, snapshot = std::move(snapshot), done = std::move(done)](TransportResult&& tr) {
          proxy::OutboundResult r;
          r.attempts = 1;
          r.flags = "-";
@@ -371,7 +405,8 @@ std::optional<CallResult> World::call(const std::string& ns, const std::string& 
 
 void World::send_outside(HttpRequest&& request, const std::string& url_host, uint32_t port,
                          std::function<void(CallResult&&)> done) {
-  const auto& table = *snapshot_.get();
+  std::shared_ptr<const proxy::RouteTable> snapshot = snapshot_.get();  // `target` points into it
+  const auto& table = *snapshot;
   auto fail = [&](std::string error) {
     CallResult r;
     r.outbound.error = std::move(error);
@@ -394,7 +429,7 @@ void World::send_outside(HttpRequest&& request, const std::string& url_host, uin
   peer.ip = kOutsideClientIp;
   TimePoint start = scheduler_.now();
   send(*target, svc->target_port(port, *target), peer, proxy::serialize(request),
-       [this, id, start, done = std::move(done)](TransportResult&& tr) {
+       [this, id, start, snapshot = std::move(snapshot), done = std::move(done)](TransportResult&& tr) {
          CallResult result;
          proxy::OutboundResult& r = result.outbound;
          r.attempts = 1;

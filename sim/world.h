@@ -70,6 +70,12 @@ class World : private proxy::Transport {
   // once for both.
   bool apply(proxy::Resources resources, std::vector<std::string>* errors, bool rebuild = true);
   const proxy::RouteTable& table() const { return *snapshot_.get(); }
+  // The current snapshot, shared: it outlives a push while anyone holds it.
+  std::shared_ptr<const proxy::RouteTable> snapshot() const { return snapshot_.get(); }
+  // Pod instances a push replaced (a pod that changed, or whose Behavior or
+  // sidecar did); they stay until the world ends. Pushes that change rules
+  // only replace none.
+  size_t replaced_instances() const { return retired_instances_.size(); }
 
   void set_behavior(const std::string& ns, const std::string& workload, services::Behavior behavior);
   void set_sidecar(const std::string& ns, const std::string& workload, bool injected);
@@ -149,9 +155,6 @@ class World : private proxy::Transport {
   Scheduler scheduler_;
   SplitMix64 sidecar_random_;
   proxy::SnapshotHolder snapshot_;
-  // Snapshots replaced by pushes stay alive so sidecars built on them never
-  // dangle; bounded by the number of pushes in a run.
-  std::vector<std::shared_ptr<const proxy::RouteTable>> retired_;
   // Orders keys made of strings and finds them from views of their parts
   // (a tuple of std::string_view), so a per-hop lookup builds no key. Both
   // sides compare as views: clang rejects std::less<> across tuples of
