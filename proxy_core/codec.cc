@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 
 #include "proxy_core/request_framing.h"
+#include "proxy_core/whole_message_parser.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -176,6 +177,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
 template <bool kRequest>
 struct MessageDecoder<kRequest>::Impl {
   std::optional<DirectParser<kRequest>> parser;
+  std::optional<Message> whole;  // decoded by the fast path, not yet taken
 };
 
 template <bool kRequest>
@@ -199,12 +201,29 @@ DirectParser<kRequest>& MessageDecoder<kRequest>::parser() {
 
 template <bool kRequest>
 DecodeOutcome MessageDecoder<kRequest>::feed(std::string_view& bytes) {
+  if (impl_->whole) return {DecodeOutcome::Kind::kMessage, 0, {}};
+  if (!impl_->parser) {
+    // A message that starts here and is all there, in the common shape:
+    // decoded without Beast (whole_message_parser.h). Otherwise, and for
+    // the rest of a message Beast has begun, Beast decides.
+    Message message;
+    size_t used = 0;
+    bool whole = false;
+    if constexpr (kRequest) whole = parse_whole_request(bytes, limits_, message, &used);
+    else whole = parse_whole_response(bytes, limits_, message, &used);
+    if (whole) {
+      impl_->whole = std::move(message);
+      bytes.remove_prefix(used);
+      return {DecodeOutcome::Kind::kMessage, 0, {}};
+    }
+  }
   return feed_parser(parser(), bytes);
 }
 
 template <bool kRequest>
 void MessageDecoder<kRequest>::reset() {
   impl_->parser.reset();
+  impl_->whole.reset();
 }
 
 template <bool kRequest>
@@ -214,6 +233,12 @@ void MessageDecoder<kRequest>::expect_headers_only() {
 
 template <bool kRequest>
 typename MessageDecoder<kRequest>::Message MessageDecoder<kRequest>::take() {
+  if (impl_->whole) {
+    keep_alive_ = true;  // HTTP/1.1 without a Connection field
+    Message message = std::move(*impl_->whole);
+    impl_->whole.reset();
+    return message;
+  }
   keep_alive_ = impl_->parser->keep_alive();
   Message message = std::move(impl_->parser->message);
   impl_->parser.reset();
