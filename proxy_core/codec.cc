@@ -206,16 +206,16 @@ DecodeOutcome MessageDecoder<kRequest>::feed(std::string_view& bytes) {
     // A message that starts here and is all there, in the common shape:
     // decoded without Beast (whole_message_parser.h). Otherwise, and for
     // the rest of a message Beast has begun, Beast decides.
-    Message message;
+    Message& message = impl_->whole.emplace();
     size_t used = 0;
     bool whole = false;
     if constexpr (kRequest) whole = parse_whole_request(bytes, limits_, message, &used);
     else whole = parse_whole_response(bytes, limits_, message, &used);
     if (whole) {
-      impl_->whole = std::move(message);
       bytes.remove_prefix(used);
       return {DecodeOutcome::Kind::kMessage, 0, {}};
     }
+    impl_->whole.reset();
   }
   return feed_parser(parser(), bytes);
 }
@@ -394,6 +394,13 @@ void serialize_into(std::string& out, const HttpResponse& response) {
 }
 
 bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outcome) {
+  // The fast path straight into a message of our own: no decoder state to
+  // keep, one move (whole_message_parser.h; Beast below decides the rest).
+  if (HttpRequest whole; parse_whole_request(bytes, CodecLimits{}, whole)) {
+    out = std::move(whole);
+    if (outcome) *outcome = DecodeOutcome{DecodeOutcome::Kind::kMessage, 0, {}};
+    return true;
+  }
   // One decoder per thread, reused: every hop of the simulated world parses
   // a whole message at once, and a fresh decoder costs an allocation.
   thread_local RequestDecoder decoder;
@@ -406,6 +413,11 @@ bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outc
 }
 
 bool parse_response(std::string_view bytes, HttpResponse& out, DecodeOutcome* outcome) {
+  if (HttpResponse whole; parse_whole_response(bytes, CodecLimits{}, whole)) {
+    out = std::move(whole);
+    if (outcome) *outcome = DecodeOutcome{DecodeOutcome::Kind::kMessage, 0, {}};
+    return true;
+  }
   thread_local ResponseDecoder decoder;
   decoder.reset();
   DecodeOutcome result = decoder.feed(bytes);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "proxy_core/codec.h"
 
@@ -22,6 +24,23 @@ constexpr std::array<bool, 256> kValueChar = [] {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
+// The end of the run of value bytes (kValueChar) from p: eight bytes at a
+// time while all eight are printable ASCII (0x20..0x7e), then byte by byte.
+const char* skip_value_bytes(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  while (end - p >= 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    uint64_t high = x & kHighs;                                // a byte >= 0x80
+    uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;   // a byte < 0x20
+    uint64_t del = ((x ^ (kOnes * 0x7f)) - kOnes) & ~(x ^ (kOnes * 0x7f)) & kHighs;  // a 0x7f
+    if (high | below_space | del) break;
+    p += 8;
+  }
+  while (p < end && kValueChar[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
+
 // Parses the fields after the start line at `p`, up to and including the
 // empty line. Calls on_field(name, value) per field; it returns false to
 // give up. Returns the position after the header block, or nullptr.
@@ -37,7 +56,7 @@ const char* parse_fields(const char* p, const char* end, OnField&& on_field) {
     ++p;
     while (p < end && is_space(*p)) ++p;
     const char* value = p;
-    while (p < end && kValueChar[static_cast<unsigned char>(*p)]) ++p;
+    p = skip_value_bytes(p, end);
     // CRLF, then no obs-fold (a line starting with SP or HTAB).
     if (end - p < 3 || p[0] != '\r' || p[1] != '\n' || is_space(p[2])) return nullptr;
     const char* value_end = p;
@@ -89,7 +108,7 @@ bool parse_whole_request(std::string_view bytes, const CodecLimits& limits, Http
   if (static_cast<size_t>(end - p) < kVersion.size() || std::string_view(p, kVersion.size()) != kVersion) return false;
   p += kVersion.size();
 
-  HttpRequest message;
+  HttpRequest& message = out;
   message.method.assign(method_text);
   message.target.assign(target_text);
   message.headers.reserve_more(24, 1024);  // as DirectParser::on_request_impl
@@ -115,7 +134,6 @@ bool parse_whole_request(std::string_view bytes, const CodecLimits& limits, Http
   size_t header_size = static_cast<size_t>(body - bytes.data());
   if (header_size > limits.header_bytes_max || bytes.size() - header_size < length) return false;
   message.body.assign(body, length);
-  out = std::move(message);
   if (used) *used = header_size + length;
   return true;
 }
@@ -137,7 +155,7 @@ bool parse_whole_response(std::string_view bytes, const CodecLimits& limits, Htt
   if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return false;
   p += 2;
 
-  HttpResponse message;
+  HttpResponse& message = out;
   message.status = status;
   message.headers.reserve_more(16, 512);  // as DirectParser::on_response_impl
   size_t length = 0;
@@ -157,7 +175,6 @@ bool parse_whole_response(std::string_view bytes, const CodecLimits& limits, Htt
   size_t header_size = static_cast<size_t>(body - bytes.data());
   if (header_size > limits.header_bytes_max || bytes.size() - header_size < length) return false;
   message.body.assign(body, length);
-  out = std::move(message);
   if (used) *used = header_size + length;
   return true;
 }

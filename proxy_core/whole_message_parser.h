@@ -20,8 +20,9 @@ struct CodecLimits;
 // True: `out` is the whole message at the start of `bytes`, `*used` bytes
 // long (bytes beyond it are left alone: parse_request ignores them, a
 // connection keeps them for the next message). Such a message has no
-// Connection field and is HTTP/1.1, so its connection stays open. False: not
-// decided here; nothing is written.
+// Connection field and is HTTP/1.1, so its connection stays open. `out`
+// must be a default-constructed message; it is written in place (no copy
+// per hop). False: not decided here, and `out` holds whatever was read.
 bool parse_whole_request(std::string_view bytes, const CodecLimits& limits, HttpRequest& out, size_t* used = nullptr);
 bool parse_whole_response(std::string_view bytes, const CodecLimits& limits, HttpResponse& out, size_t* used = nullptr);
 
