@@ -78,15 +78,22 @@ bool read_length(std::string_view v, size_t& length) {
   return true;
 }
 
-// Fields whose meaning Beast acts on (framing, connection management): their
-// messages go to Beast. Content-Length and Host are handled by the callers.
-bool left_to_beast(std::string_view name) {
+// What becomes of a field in this path: kept, dropped as DirectParser drops
+// it (hop-by-hop, never the application's), or left with its message to
+// Beast, whose framing and connection rules depend on it. Content-Length
+// and Host are the callers'.
+enum class Hop { kKeep, kDrop, kBeast };
+Hop hop_by_hop(std::string_view name, std::string_view value) {
   switch (name.size()) {
-    case 7: return iequals(name, "upgrade");
-    case 10: return iequals(name, "connection") || iequals(name, "keep-alive");
-    case 16: return iequals(name, "proxy-connection");
-    case 17: return iequals(name, "transfer-encoding");
-    default: return false;
+    case 7: return iequals(name, "upgrade") ? Hop::kBeast : Hop::kKeep;
+    case 10:
+      // "Connection: keep-alive" changes nothing for HTTP/1.1 (Beast's
+      // keep_alive() stays true); any other Connection value goes to Beast.
+      if (iequals(name, "connection")) return iequals(value, "keep-alive") ? Hop::kDrop : Hop::kBeast;
+      return iequals(name, "keep-alive") ? Hop::kDrop : Hop::kKeep;
+    case 16: return iequals(name, "proxy-connection") ? Hop::kBeast : Hop::kKeep;
+    case 17: return iequals(name, "transfer-encoding") ? Hop::kBeast : Hop::kKeep;
+    default: return Hop::kKeep;
   }
 }
 
@@ -115,7 +122,8 @@ bool parse_whole_request(std::string_view bytes, const CodecLimits& limits, Http
   size_t fields = 0, length = 0;
   bool has_length = false, has_host = false;
   const char* body = parse_fields(p, end, [&](std::string_view name, std::string_view value) {
-    if (++fields > limits.header_count_max || left_to_beast(name)) return false;
+    if (++fields > limits.header_count_max) return false;
+    if (Hop hop = hop_by_hop(name, value); hop != Hop::kKeep) return hop == Hop::kDrop;
     if (name.size() == 14 && iequals(name, "content-length")) {
       if (has_length || !read_length(value, length)) return false;
       has_length = true;
@@ -161,7 +169,7 @@ bool parse_whole_response(std::string_view bytes, const CodecLimits& limits, Htt
   size_t length = 0;
   bool has_length = false;
   const char* body = parse_fields(p, end, [&](std::string_view name, std::string_view value) {
-    if (left_to_beast(name)) return false;
+    if (Hop hop = hop_by_hop(name, value); hop != Hop::kKeep) return hop == Hop::kDrop;
     if (name.size() == 14 && iequals(name, "content-length")) {
       if (has_length || !read_length(value, length)) return false;
       has_length = true;

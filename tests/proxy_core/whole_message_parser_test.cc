@@ -21,25 +21,47 @@ std::vector<std::pair<std::string, std::string>> fields_of(const HeaderMap& head
   return out;
 }
 
-// What Beast makes of `bytes` as one message: nullopt when it is no whole
-// message. The first byte goes alone, so the decoder has begun the message
+// What a decoder makes of `bytes` as one message, and whether the
+// connection stays open after it: nullopt when it is no whole message. With
+// `beast`, the first byte goes alone, so the decoder has begun the message
 // with Beast (the fast path takes only a message that is all there).
 template <typename Decoder>
-auto beast_decode(std::string_view bytes) -> std::optional<typename Decoder::Message> {
+auto decode(std::string_view bytes, bool beast) -> std::optional<std::pair<typename Decoder::Message, bool>> {
   Decoder decoder;
   if (bytes.empty()) return std::nullopt;
-  std::string_view first = bytes.substr(0, 1), rest = bytes.substr(1);
-  DecodeOutcome o = decoder.feed(first);
-  if (o.kind == DecodeOutcome::Kind::kError) return std::nullopt;
-  if (!first.empty()) rest = bytes;  // nothing taken yet: the parser keeps no copy
-  if (o.kind == DecodeOutcome::Kind::kNeedMore) o = decoder.feed(rest);
+  DecodeOutcome o;
+  if (beast) {
+    std::string_view first = bytes.substr(0, 1);
+    o = decoder.feed(first);
+    if (o.kind == DecodeOutcome::Kind::kError) return std::nullopt;
+    if (first.empty()) bytes.remove_prefix(1);  // taken (the parser keeps no copy of what it did not take)
+  }
+  if (o.kind == DecodeOutcome::Kind::kNeedMore) o = decoder.feed(bytes);
   if (o.kind != DecodeOutcome::Kind::kMessage) return std::nullopt;
-  return decoder.take();
+  auto message = decoder.take();
+  return std::make_pair(std::move(message), decoder.keep_alive());
 }
-std::optional<HttpRequest> beast_request(std::string_view bytes) { return beast_decode<RequestDecoder>(bytes); }
-std::optional<HttpResponse> beast_response(std::string_view bytes) { return beast_decode<ResponseDecoder>(bytes); }
+std::optional<HttpRequest> beast_request(std::string_view bytes) {
+  auto got = decode<RequestDecoder>(bytes, true);
+  return got ? std::optional<HttpRequest>(std::move(got->first)) : std::nullopt;
+}
+std::optional<HttpResponse> beast_response(std::string_view bytes) {
+  auto got = decode<ResponseDecoder>(bytes, true);
+  return got ? std::optional<HttpResponse>(std::move(got->first)) : std::nullopt;
+}
+// The decoders, fast path or not, keep a connection open exactly when Beast does.
+template <typename Decoder>
+void expect_same_keep_alive(std::string_view bytes) {
+  auto beast = decode<Decoder>(bytes, true);
+  auto either = decode<Decoder>(bytes, false);
+  ASSERT_EQ(either.has_value(), beast.has_value()) << testing::PrintToString(std::string(bytes));
+  if (beast) {
+    EXPECT_EQ(either->second, beast->second) << testing::PrintToString(std::string(bytes));
+  }
+}
 
 void expect_same_request(const std::string& bytes) {
+  expect_same_keep_alive<RequestDecoder>(bytes);
   std::optional<HttpRequest> beast = beast_request(bytes);
   HttpRequest ours;
   bool parsed = parse_request(bytes, ours);
@@ -53,6 +75,7 @@ void expect_same_request(const std::string& bytes) {
 }
 
 void expect_same_response(const std::string& bytes) {
+  expect_same_keep_alive<ResponseDecoder>(bytes);
   std::optional<HttpResponse> beast = beast_response(bytes);
   HttpResponse ours;
   bool parsed = parse_response(bytes, ours);
@@ -78,6 +101,8 @@ const std::vector<std::string> kRequests = {
     "GET /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\nabc",
     "GET /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",            // body not all there
     "GET /x HTTP/1.1\r\nConnection: close\r\nKeep-Alive: 5\r\n\r\n",
+    "GET /x HTTP/1.1\r\nConnection: Keep-Alive\r\nKeep-Alive: 5\r\nUpgrade: h2c\r\n\r\n",
+    "GET /x HTTP/1.1\r\nConnection: keep-alive\r\nProxy-Connection: close\r\n\r\n",
     "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
     "GET /x HTTP/1.0\r\nHost: a\r\n\r\n",
     "GET http://a/x HTTP/1.1\r\nHost: b\r\n\r\n",                  // absolute-form
@@ -102,6 +127,11 @@ const std::vector<std::string> kResponses = {
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
     "HTTP/1.1 200 OK\r\nHost: x\r\nContent-Length: 2\r\n\r\nokEXTRA",
     "HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok",
+    // What nginx answers (the peers run's upstream): Connection: keep-alive.
+    "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sat, 05 Dec 2026 17:33:00 GMT\r\nContent-Type: "
+    "text/plain\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\nKeep-Alive: timeout=5\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive, Upgrade\r\n\r\nok",
     "HTTP/1.1 200 OK\r\nA: 1\r\n\tfolded\r\ncontent-length: 2\r\n\r\nok",
 };
 
