@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 
 #include "proxy_core/request_framing.h"
+#include "proxy_core/whole_message_parser.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -189,6 +190,7 @@ class DirectParser final : public http::basic_parser<kRequest> {
 template <bool kRequest>
 struct MessageDecoder<kRequest>::Impl {
   std::optional<DirectParser<kRequest>> parser;
+  std::optional<Message> whole;  // decoded by the fast path, not yet taken
 };
 
 template <bool kRequest>
@@ -212,12 +214,29 @@ DirectParser<kRequest>& MessageDecoder<kRequest>::parser() {
 
 template <bool kRequest>
 DecodeOutcome MessageDecoder<kRequest>::feed(std::string_view& bytes) {
+  if (impl_->whole) return {DecodeOutcome::Kind::kMessage, 0, {}};
+  if (!impl_->parser) {
+    // A message that starts here and is all there, in the common shape:
+    // decoded without Beast (whole_message_parser.h). Otherwise, and for
+    // the rest of a message Beast has begun, Beast decides.
+    Message& message = impl_->whole.emplace();
+    size_t used = 0;
+    bool whole = false;
+    if constexpr (kRequest) whole = parse_whole_request(bytes, limits_, message, &used);
+    else whole = parse_whole_response(bytes, limits_, message, &used);
+    if (whole) {
+      bytes.remove_prefix(used);
+      return {DecodeOutcome::Kind::kMessage, 0, {}};
+    }
+    impl_->whole.reset();
+  }
   return feed_parser(parser(), bytes);
 }
 
 template <bool kRequest>
 void MessageDecoder<kRequest>::reset() {
   impl_->parser.reset();
+  impl_->whole.reset();
 }
 
 template <bool kRequest>
@@ -227,6 +246,12 @@ void MessageDecoder<kRequest>::expect_headers_only() {
 
 template <bool kRequest>
 typename MessageDecoder<kRequest>::Message MessageDecoder<kRequest>::take() {
+  if (impl_->whole) {
+    keep_alive_ = true;  // HTTP/1.1 without a Connection field
+    Message message = std::move(*impl_->whole);
+    impl_->whole.reset();
+    return message;
+  }
   keep_alive_ = impl_->parser->keep_alive();
   Message message = std::move(impl_->parser->message);
   impl_->parser.reset();
@@ -382,6 +407,13 @@ void serialize_into(std::string& out, const HttpResponse& response) {
 }
 
 bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outcome) {
+  // The fast path straight into a message of our own: no decoder state to
+  // keep, one move (whole_message_parser.h; Beast below decides the rest).
+  if (HttpRequest whole; parse_whole_request(bytes, CodecLimits{}, whole)) {
+    out = std::move(whole);
+    if (outcome) *outcome = DecodeOutcome{DecodeOutcome::Kind::kMessage, 0, {}};
+    return true;
+  }
   // One decoder per thread, reused: every hop of the simulated world parses
   // a whole message at once, and a fresh decoder costs an allocation.
   thread_local RequestDecoder decoder;
@@ -394,6 +426,11 @@ bool parse_request(std::string_view bytes, HttpRequest& out, DecodeOutcome* outc
 }
 
 bool parse_response(std::string_view bytes, HttpResponse& out, DecodeOutcome* outcome) {
+  if (HttpResponse whole; parse_whole_response(bytes, CodecLimits{}, whole)) {
+    out = std::move(whole);
+    if (outcome) *outcome = DecodeOutcome{DecodeOutcome::Kind::kMessage, 0, {}};
+    return true;
+  }
   thread_local ResponseDecoder decoder;
   decoder.reset();
   DecodeOutcome result = decoder.feed(bytes);

@@ -72,8 +72,12 @@ size_t HeaderMap::replace_field(std::string_view name, std::string_view value) {
     fields_[i].value_at = value_at;
     fields_[i].value_size = static_cast<uint32_t>(value.size());
   }
-  size_t kept = i + 1;
-  for (size_t j = i + 1; j < fields_.size(); ++j) {
+  // Repeats are rare: look for one before moving any field.
+  size_t j = i + 1;
+  while (j < fields_.size() && !named(j, name)) ++j;
+  if (j == fields_.size()) return i;
+  size_t kept = j;
+  for (; j < fields_.size(); ++j) {
     if (named(j, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
     else fields_[kept++] = fields_[j];
   }
@@ -112,6 +116,16 @@ void HeaderMap::add_checked(std::string_view name, std::string_view value) {
     *this = std::move(compact);
     return;
   }
+  auto name_at = static_cast<uint32_t>(text_.size());
+  if (text_.size() + name.size() + value.size() <= text_.capacity()) {
+    // No reallocation: views into text_ stay valid, and append copies from
+    // before the end (the parser's fields, and most edits, land here).
+    text_.append(name);
+    text_.append(value);
+    fields_.push_back({name_at, static_cast<uint32_t>(name.size()), name_at + static_cast<uint32_t>(name.size()),
+                       static_cast<uint32_t>(value.size())});
+    return;
+  }
   // Either view may point into text_: remember where before growing it.
   const char* base = text_.data();
   auto inside = [&](std::string_view s) { return s.data() >= base && s.data() < base + text_.size(); };
@@ -121,7 +135,6 @@ void HeaderMap::add_checked(std::string_view name, std::string_view value) {
   text_.reserve(text_.size() + name.size() + value.size());
   if (name_inside) name = std::string_view(text_.data() + name_from, name.size());
   if (value_inside) value = std::string_view(text_.data() + value_from, value.size());
-  auto name_at = static_cast<uint32_t>(text_.size());
   text_.append(name);
   auto value_at = static_cast<uint32_t>(text_.size());
   text_.append(value);
@@ -129,8 +142,10 @@ void HeaderMap::add_checked(std::string_view name, std::string_view value) {
 }
 
 void HeaderMap::remove(std::string_view name) {
-  size_t kept = 0;
-  for (size_t j = 0; j < fields_.size(); ++j) {
+  size_t j = 0;
+  while (j < fields_.size() && !named(j, name)) ++j;  // usually absent: nothing moves
+  size_t kept = j;
+  for (; j < fields_.size(); ++j) {
     if (named(j, name)) dead_bytes_ += fields_[j].name_size + fields_[j].value_size;
     else fields_[kept++] = fields_[j];
   }
