@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/loader.h"
+#include "fuzz/fast_path_differential.h"
 #include "proxy_core/authz.h"
 #include "proxy_core/codec.h"
 #include "proxy_core/router.h"
@@ -76,6 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   proxy::CodecLimits limits;
   limits.header_bytes_max = 8 * 1024;
   limits.body_bytes_max = 64 * 1024;
+  meshsim::fuzz::check_fast_request(view, limits);
   proxy::RequestDecoder decoder(limits);
   FuzzRandom random;
   proxy::ClientContext client;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "fuzz/fast_path_differential.h"
 #include "proxy_core/codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -18,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   meshsim::proxy::CodecLimits limits;
   limits.header_bytes_max = 8 * 1024;
   limits.body_bytes_max = 64 * 1024;
+  if (!answers_head) meshsim::fuzz::check_fast_response(view, limits);
   meshsim::proxy::ResponseDecoder decoder(limits);
   if (answers_head) decoder.expect_headers_only();
   for (int i = 0; i < 8 && !view.empty(); ++i) {
