@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 BUILD_DIR=build-fuzz
+# MESHSIM_FUZZ_BUILD_DIR: run the targets of a build already configured with
+# MESHSIM_SANITIZE_FUZZ (.ci/run's one clang ASan+UBSan build, libraries
+# instrumented: a deep smoke) instead of building build-fuzz/ (shallow).
+[ -n "${MESHSIM_FUZZ_BUILD_DIR:-}" ] && BUILD_DIR=$MESHSIM_FUZZ_BUILD_DIR
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMESHSIM_FUZZ=ON -DMESHSIM_BUILD_BENCH=OFF >&2

@@ -15,6 +15,8 @@
 
 #include <boost/asio.hpp>
 
+#include <gtest/gtest.h>
+
 namespace meshsim::testing {
 
 namespace net = boost::asio;
@@ -77,6 +79,15 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// A ThreadSanitizer report in a child's stderr. The child's exit code alone
+// does not tell: many tests end their child with SIGKILL or never check how
+// it exited. (ASan and UBSan abort the child on a report, which its test
+// sees; their leak reports at exit are not looked for here, as before.)
+bool has_sanitizer_report(const std::string& text) {
+  return text.find("WARNING: ThreadSanitizer:") != std::string::npos ||
+         text.find("SUMMARY: ThreadSanitizer:") != std::string::npos;
+}
+
 }  // namespace
 
 LiveProcess::LiveProcess(const std::vector<std::string>& args)
@@ -107,6 +118,8 @@ LiveProcess::LiveProcess(const std::string& program, const std::vector<std::stri
 
 LiveProcess::~LiveProcess() {
   if (pid_ > 0) stop(SIGKILL);
+  // Under scripts/tsan.sh (or a sanitizer build) a child's report fails the test that started it.
+  if (std::string err = read_file(err_path_); has_sanitizer_report(err)) ADD_FAILURE() << "sanitizer report in a child process:\n" << err;
   std::remove(out_path_.c_str());
   std::remove(err_path_.c_str());
 }
