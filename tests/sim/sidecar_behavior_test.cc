@@ -255,22 +255,11 @@ spec:
 // not change keeps its instance (as a running pod keeps running through
 // Istio's config pushes).
 TEST(ConfigPush, PushesDuringTrafficKeepNoOldSnapshotOrPod) {
-  const std::string to_v1 = R"(
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: bar}
-spec:
-  hosts: [bar]
-  http: [{route: [{destination: {host: bar, subset: v1}}]}]
-)";
-  const std::string to_v2 = R"(
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: bar}
-spec:
-  hosts: [bar]
-  http: [{route: [{destination: {host: bar, subset: v2}}]}]
-)";
+  auto bar_to = [](const std::string& subset) {
+    return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+           "  http: [{route: [{destination: {host: bar, subset: " + subset + "}}]}]\n";
+  };
+  const std::string to_v1 = bar_to("v1"), to_v2 = bar_to("v2");
   Mesh m(to_v1);
   m.world.set_behavior("default", "bar-v1", {milliseconds(100), {}, 0, 503});
   const size_t replaced_before = m.world.replaced_instances();
