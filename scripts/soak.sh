@@ -16,7 +16,7 @@ RATE_DELAY_MS=${SOAK_DELAY_MS:-10}   # each of the 4 wrk connections waits this 
 MESHSIM_EXTRA_PACKAGES="wrk curl" scripts/install-deps.sh
 MESHSIM_BUILD_TARGET=meshsim scripts/build.sh
 work=$(mktemp -d)
-trap 'kill $serve_pid $wrk_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $serve_pid $wrk_pid 2>/dev/null || true; [ -n "${SOAK_SAMPLES:-}" ] && cp "$work/samples" "$SOAK_SAMPLES" 2>/dev/null; rm -rf "$work"' EXIT
 
 build/app/meshsim serve scenarios/hightower-demo.yaml --manual --port 0 --admin-port 0 --speed 1 \
   >"$work/serve.out" 2>"$work/serve.err" &
@@ -47,13 +47,13 @@ end=$((SECONDS + MINUTES * 60))
 version=v1
 while [ $SECONDS -lt $end ] && kill -0 $serve_pid 2>/dev/null; do
   version=$([ $version = v1 ] && echo v2 || echo v1)
-  status=$(bar_to $version | curl -s -o /dev/null -w '%{http_code}' --data-binary @- "http://127.0.0.1:$admin/config")
+  status=$(bar_to $version | curl -s -o /dev/null -w '%{http_code}' --data-binary @- "http://127.0.0.1:$admin/config" || true)
   pushes=$((pushes + 1)); [ "$status" = 200 ] || bad_status=$((bad_status + 1))
   # An invalid push (a misspelt field) is refused and leaves bar where it is.
-  status=$( (bar_to v1; echo '  htttp: []') | curl -s -o /dev/null -w '%{http_code}' --data-binary @- "http://127.0.0.1:$admin/config")
+  status=$( (bar_to v1; echo '  htttp: []') | curl -s -o /dev/null -w '%{http_code}' --data-binary @- "http://127.0.0.1:$admin/config" || true)
   rejected=$((rejected + 1)); [ "$status" = 400 ] || bad_status=$((bad_status + 1))
   for _ in 1 2 3 4 5; do
-    body=$(curl -s "http://127.0.0.1:$ingress/")
+    body=$(curl -s "http://127.0.0.1:$ingress/" || true)  # a dead serve ends the loop below, with the summary
     probes=$((probes + 1))
     case "$body" in *"bar $version"*) ;; *) wrong=$((wrong + 1)); echo "probe after bar->$version: $body" ;; esac
   done
