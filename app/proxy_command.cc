@@ -57,7 +57,7 @@ void add_upstream_service(proxy::Resources& resources, const std::string& name, 
   deployment.selector = {{"app", name}};
   deployment.pod_labels = {{"app", name}};
   deployment.ports = {{"http", 80}};
-  deployment.header.fields.by_path[""] = {"<--upstream>", 0, 0};
+  deployment.header.fields.set("", {"<--upstream>", 0, 0});
   proxy::Service service;
   service.header.api_version = "v1";
   service.header.kind = "Service";

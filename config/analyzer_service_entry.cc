@@ -47,7 +47,7 @@ void addresses_required(const proxy::Resources& r, std::vector<Diagnostic>& out)
     for (size_t i = 0; i < se.ports.size(); ++i) {
       if (!se.ports[i].protocol.empty() && proxy::to_lower(se.ports[i].protocol) != "tcp") continue;
       std::string at = fmt::format("spec.ports[{}].name", i);
-      if (!se.header.fields.by_path.count(at)) at = fmt::format("spec.ports[{}]", i);
+      if (!se.header.fields.has(at)) at = fmt::format("spec.ports[{}]", i);
       out.push_back({Severity::kWarning, "IST0134", subject(se.header), se.header.fields.at(at),
                      "ServiceEntry addresses are required for this protocol."});
     }

@@ -493,8 +493,12 @@ ScenarioLoad load_scenario(const std::vector<std::string>& paths) {
   std::vector<sim::TimelineStep*> in_time;
   for (auto& step : scenario.timeline) in_time.push_back(&step);
   std::stable_sort(in_time.begin(), in_time.end(), [](auto* a, auto* b) { return a->at < b->at; });
-  proxy::Resources so_far = scenario.resources;
+  // A copy of 1,000 services' resources is not free (issue 20): made only
+  // when a sentence needs the mesh to read against.
+  bool any_say = std::any_of(in_time.begin(), in_time.end(), [](const auto* s) { return !s->say.empty(); });
+  proxy::Resources so_far = any_say ? scenario.resources : proxy::Resources{};
   for (sim::TimelineStep* step_ptr : in_time) {
+    if (!any_say) break;
     sim::TimelineStep& step = *step_ptr;
     if (step.say.empty()) {
       if (step.apply) proxy::apply_resources(so_far, *step.apply);

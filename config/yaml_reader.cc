@@ -60,7 +60,9 @@ proxy::SourcePos YamlReader::pos(const YAML::Node& node) const {
 }
 
 void YamlReader::record(const YAML::Node& node, const std::string& path) {
-  if (node && !node.Mark().is_null()) positions_.by_path.emplace(path, pos(node));
+  if (!node) return;
+  YAML::Mark mark = node.Mark();
+  if (!mark.is_null()) positions_.record(path, file_, mark.line + 1 + line_offset_, mark.column + 1 + column_offset_);
 }
 
 void YamlReader::error(const YAML::Node& node, const std::string& path,

@@ -95,16 +95,77 @@ bool delete_resource(Resources& base, const std::string& key) {
 }
 
 
-SourcePos FieldPositions::at(const std::string& path) const {
-  std::string p = path;
-  while (true) {
-    if (auto it = by_path.find(p); it != by_path.end()) return it->second;
-    auto cut = p.find_last_of(".[");
-    if (cut == std::string::npos || cut == 0) break;
-    p.resize(cut);
+struct FieldPositions::Table {
+  struct Entry {
+    uint32_t path_offset, path_size;
+    uint32_t file;  // index into files
+    int line, column;
+  };
+  std::string paths;               // every path, back to back
+  std::vector<std::string> files;  // usually one: the resource's file
+  std::vector<Entry> entries;      // in the order recorded
+
+  std::string_view path(const Entry& e) const { return std::string_view(paths).substr(e.path_offset, e.path_size); }
+  const Entry* find(std::string_view p) const {
+    for (const Entry& e : entries)
+      if (path(e) == p) return &e;
+    return nullptr;
   }
-  if (auto it = by_path.find(""); it != by_path.end()) return it->second;
+  uint32_t file_index(const std::string& file) {
+    for (size_t i = files.size(); i-- > 0;)
+      if (files[i] == file) return static_cast<uint32_t>(i);
+    files.push_back(file);
+    return static_cast<uint32_t>(files.size() - 1);
+  }
+};
+
+FieldPositions::Table& FieldPositions::writable() {
+  if (!table_) table_ = std::make_shared<Table>();
+  else if (table_.use_count() > 1) table_ = std::make_shared<Table>(*table_);
+  return const_cast<Table&>(*table_);  // ours alone: created or copied just above
+}
+
+SourcePos FieldPositions::at(const std::string& path) const {
+  if (!table_) return {};
+  auto found = [&](const Table::Entry& e) { return SourcePos{table_->files[e.file], e.line, e.column}; };
+  std::string_view p = path;
+  while (true) {
+    if (const auto* e = table_->find(p)) return found(*e);
+    auto cut = p.find_last_of(".[");
+    if (cut == std::string_view::npos || cut == 0) break;
+    p = p.substr(0, cut);
+  }
+  if (const auto* e = table_->find("")) return found(*e);
   return {};
+}
+
+bool FieldPositions::has(std::string_view path) const { return table_ && table_->find(path) != nullptr; }
+
+size_t FieldPositions::size() const { return table_ ? table_->entries.size() : 0; }
+
+void FieldPositions::record(std::string_view path, const std::string& file, int line, int column) {
+  // Lookups take a path's first entry, so a later record of the same path is
+  // never seen; the common one (a list item, then its fields) is not stored.
+  // Not searched for in full: that would be quadratic in a document's fields.
+  if (table_ && !table_->entries.empty() && table_->path(table_->entries.back()) == path) return;
+  Table& t = writable();
+  uint32_t offset = static_cast<uint32_t>(t.paths.size());
+  t.paths.append(path);
+  t.entries.push_back({offset, static_cast<uint32_t>(path.size()), t.file_index(file), line, column});
+}
+
+void FieldPositions::set(std::string_view path, const SourcePos& pos) {
+  Table& t = writable();
+  for (Table::Entry& e : t.entries)
+    if (t.path(e) == path) {
+      e.file = t.file_index(pos.file);
+      e.line = pos.line;
+      e.column = pos.column;
+      return;
+    }
+  uint32_t offset = static_cast<uint32_t>(t.paths.size());
+  t.paths.append(path);
+  t.entries.push_back({offset, static_cast<uint32_t>(path.size()), t.file_index(pos.file), pos.line, pos.column});
 }
 
 }  // namespace meshsim::proxy

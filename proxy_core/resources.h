@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -26,9 +28,25 @@ struct SourcePos {
 // Where every field of a resource came from, keyed by its path
 // ("spec.http[0].route[1].destination.subset"), so checks far from the
 // loader can still point at file:line:column.
+//
+// Copies share one table, copied on write: a run copies its resources
+// several times (scenario, current, snapshot), and a per-copy map of every
+// field's position (with its file name) was most of what loading 1,000
+// services cost (issue 20). The table is written only while a resource is
+// loaded: paths in one buffer, file names once.
 struct FieldPositions {
-  std::map<std::string, SourcePos> by_path;
   SourcePos at(const std::string& path) const;  // nearest known ancestor
+  bool has(std::string_view path) const;
+  // Records where `path` is; the first record of a path stays.
+  void record(std::string_view path, const std::string& file, int line, int column);
+  // Records where `path` is, replacing an earlier record.
+  void set(std::string_view path, const SourcePos& pos);
+  size_t size() const;
+
+ private:
+  struct Table;
+  std::shared_ptr<const Table> table_;
+  Table& writable();
 };
 
 struct ObjectMeta {

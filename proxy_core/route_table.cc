@@ -322,6 +322,7 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     }
     table->services_[info.fqdn] = std::move(info);
   }
+  for (const auto& [fqdn, svc] : table->services_) table->service_index_.emplace(fqdn, &svc);
   for (const VirtualService& vs : r.virtual_services) {
     CompiledVirtualService cvs;
     cvs.spec = &vs;
@@ -377,6 +378,15 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
     for (const auto& e : dr.export_to.empty() ? std::vector<std::string>{"*"} : dr.export_to)
       if (std::find(export_to.begin(), export_to.end(), e) == export_to.end()) export_to.push_back(e);
   }
+  for (auto* index : {&table->local_rules_, &table->exported_rules_})
+    for (auto& [ns, scoped] : *index)
+      for (const auto& [host, dr] : scoped.by_host) {
+        auto export_to = scoped.export_to.find(host);
+        ScopedRules::Entry entry{&host, &dr, export_to == scoped.export_to.end() ? nullptr : &export_to->second};
+        // host_matches: "*" and "*.suffix" are wildcards, any other host matches itself only.
+        if (host == "*" || (host.size() > 1 && host[0] == '*')) scoped.wildcards.push_back(entry);
+        else scoped.exact.emplace(host, entry);
+      }
   for (const GwHTTPRoute& route : r.http_routes) {
     for (const ParentRef& parent : route.parent_refs) {
       if (parent.kind != "Service" || !(parent.group.empty() || parent.group == "core")) continue;
@@ -418,12 +428,15 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
       if (host_matches(host, fqdn)) rules.push_back(dr);
     for (const DestinationRule* dr : rules) {
       for (uint32_t port : ports) {
-        auto& by_subset = table->clusters_[fqdn][dr][port];
         bool found = true;
-        by_subset.emplace("", table->build_cluster_with(svc, port, "", dr, &found));
+        std::vector<std::string_view> subsets = {""};
         if (dr)
-          for (const Subset& s : dr->subsets)
-            by_subset.emplace(s.name, table->build_cluster_with(svc, port, s.name, dr, &found));
+          for (const Subset& s : dr->subsets) subsets.push_back(s.name);
+        for (std::string_view subset : subsets) {  // the first of duplicate ports or subset names stays
+          ClusterKey key{fqdn, dr, port, subset};
+          if (!table->clusters_.count(key))
+            table->clusters_.emplace(key, table->build_cluster_with(svc, port, std::string(subset), dr, &found));
+        }
       }
     }
     // The Services each pod is counted under, per workload port (map order: by host name).
@@ -499,14 +512,15 @@ Cluster RouteTable::build_cluster_with(const ServiceInfo& service, uint32_t port
 
 const Cluster* RouteTable::cluster(const ServiceInfo& service, uint32_t port, std::string_view subset,
                                    std::string_view client_ns) const {
-  auto by_service = clusters_.find(service.fqdn);
-  if (by_service == clusters_.end()) return nullptr;
-  auto by_rule = by_service->second.find(destination_rule(service.fqdn, client_ns));
-  if (by_rule == by_service->second.end()) return nullptr;
-  auto by_port = by_rule->second.find(port);
-  if (by_port == by_rule->second.end()) return nullptr;
-  auto it = by_port->second.find(subset);
-  return it == by_port->second.end() ? nullptr : &it->second;
+  auto it = clusters_.find(ClusterKey{service.fqdn, destination_rule(service.fqdn, client_ns), port, subset});
+  return it == clusters_.end() ? nullptr : &it->second;
+}
+
+size_t RouteTable::ClusterKeyHash::operator()(const ClusterKey& k) const {
+  size_t h = std::hash<std::string_view>{}(k.fqdn);
+  h = h * 31 + std::hash<const void*>{}(k.rule);
+  h = h * 31 + k.port;
+  return h * 31 + std::hash<std::string_view>{}(k.subset);
 }
 
 std::string_view RouteTable::inbound_service(const Endpoint& e, uint32_t target_port) const {
@@ -526,8 +540,8 @@ std::string_view RouteTable::inbound_service(const Endpoint& e, uint32_t target_
 }
 
 const ServiceInfo* RouteTable::service(std::string_view fqdn) const {
-  auto it = services_.find(fqdn);
-  return it == services_.end() ? nullptr : &it->second;
+  auto it = service_index_.find(fqdn);
+  return it == service_index_.end() ? nullptr : it->second;
 }
 
 const Endpoint* RouteTable::endpoint_by_ip(std::string_view ip) const {
@@ -588,19 +602,16 @@ const DestinationRule* RouteTable::scoped_rule(const std::map<std::string, Scope
                                                std::string_view client_ns) const {
   auto scope = index.find(ns);
   if (scope == index.end()) return nullptr;
-  const auto& by_host = scope->second.by_host;
+  const ScopedRules& rules = scope->second;
   // The most specific host: exact, else the longest matching wildcard (MostSpecificHostMatch).
-  const std::string* host = nullptr;
-  if (auto it = by_host.find(fqdn); it != by_host.end()) host = &it->first;
+  const ScopedRules::Entry* found = nullptr;
+  if (auto it = rules.exact.find(fqdn); it != rules.exact.end()) found = &it->second;
   else
-    for (const auto& [h, dr] : by_host)
-      if (host_matches(h, fqdn) && (host == nullptr || h.size() > host->size())) host = &h;
-  if (host == nullptr) return nullptr;
-  if (&index == &exported_rules_) {
-    auto export_to = scope->second.export_to.find(*host);
-    if (export_to != scope->second.export_to.end() && !exported_to(export_to->second, ns, client_ns)) return nullptr;
-  }
-  return &by_host.find(*host)->second;
+    for (const auto& w : rules.wildcards)
+      if (host_matches(*w.host, fqdn) && (found == nullptr || w.host->size() > found->host->size())) found = &w;
+  if (found == nullptr) return nullptr;
+  if (&index == &exported_rules_ && found->export_to && !exported_to(*found->export_to, ns, client_ns)) return nullptr;
+  return found->rule;
 }
 
 const DestinationRule* RouteTable::destination_rule(std::string_view fqdn, std::string_view client_ns) const {

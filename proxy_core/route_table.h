@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "proxy_core/jwt_authn.h"
@@ -187,6 +189,15 @@ struct CompiledGwParent {
 
 struct GatewayRoutes;  // proxy_core/gateway_routes.h
 
+// Hash lookups by host name, found from a std::string_view without building
+// a key: a hop's lookups must not grow with the mesh (issue 20).
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringHashMap = std::unordered_map<std::string, V, StringViewHash, std::equal_to<>>;
+
 class RouteTable {
  public:
   // Compiles `resources`; returns null and fills `errors` if anything does not compile.
@@ -277,24 +288,33 @@ class RouteTable {
   std::vector<const AuthorizationPolicy*> select_authorization_policies(const Endpoint& e) const;
   std::vector<std::vector<JwtProvider>> jwt_by_endpoint_;  // by endpoint index, like authz_by_endpoint_
   std::map<std::string, ServiceInfo, std::less<>> services_;
+  std::unordered_map<std::string_view, const ServiceInfo*> service_index_;  // keys are services_'s
   std::vector<CompiledVirtualService> virtual_services_;
   // Lookup indices, so routing cost does not grow with the number of hosts:
   // exact mesh-bound VirtualService hosts -> VirtualServices in apply order.
-  std::map<std::string, std::vector<size_t>, std::less<>> vs_by_host_;
+  StringHashMap<std::vector<size_t>> vs_by_host_;
   std::vector<size_t> wildcard_vs_;  // VirtualServices with a wildcard host
-  std::map<std::string, size_t, std::less<>> endpoint_by_ip_;
+  StringHashMap<size_t> endpoint_by_ip_;
   struct GwAttachment {
     CompiledGwParent parent;
     std::vector<CompiledGwMatch> matches;
   };
   std::vector<GwAttachment> gw_attachments_;
-  std::map<std::string, std::vector<size_t>, std::less<>> gw_by_service_;  // fqdn -> attachments
+  StringHashMap<std::vector<size_t>> gw_by_service_;  // fqdn -> attachments
   // DestinationRules merged per namespace and host, as push_context.go
   // SetDestinationRules indexes them: those a namespace's own clients see,
   // and those it exports to other namespaces (with the union of exportTo).
   struct ScopedRules {
     std::map<std::string, DestinationRule, std::less<>> by_host;
     std::map<std::string, std::vector<std::string>, std::less<>> export_to;  // by host
+    // Indexed once merged: exact hosts by hash, wildcard hosts in by_host order.
+    struct Entry {
+      const std::string* host;
+      const DestinationRule* rule;
+      const std::vector<std::string>* export_to;  // null: not recorded
+    };
+    std::unordered_map<std::string_view, Entry> exact;
+    std::vector<Entry> wildcards;
   };
   std::map<std::string, ScopedRules, std::less<>> local_rules_, exported_rules_;  // by namespace
   const DestinationRule* scoped_rule(const std::map<std::string, ScopedRules, std::less<>>& index, std::string_view ns,
@@ -302,13 +322,23 @@ class RouteTable {
   Cluster build_cluster_with(const ServiceInfo& service, uint32_t port, const std::string& subset,
                              const DestinationRule* dr, bool* subset_found) const;
   // fqdn -> DestinationRule in force (null: none) -> port -> subset ("" = whole Service) -> cluster
-  using ClustersByPort = std::map<uint32_t, std::map<std::string, Cluster, std::less<>>>;
-  std::map<std::string, std::map<const DestinationRule*, ClustersByPort>, std::less<>> clusters_;
+  // (one hash lookup; the key's views point into services_ and the rules).
+  struct ClusterKey {
+    std::string_view fqdn;
+    const DestinationRule* rule;
+    uint32_t port;
+    std::string_view subset;
+    bool operator==(const ClusterKey&) const = default;
+  };
+  struct ClusterKeyHash {
+    size_t operator()(const ClusterKey& k) const;
+  };
+  std::unordered_map<ClusterKey, Cluster, ClusterKeyHash> clusters_;
   // (workload port, Service FQDN) per endpoint index, in Service host name order.
   std::vector<std::vector<std::pair<uint32_t, const std::string*>>> inbound_services_;
   std::vector<Cluster> passthrough_;  // by endpoint index
   std::shared_ptr<const GatewayRoutes> gateway_routes_;
-  std::map<std::string, size_t, std::less<>> external_by_host_;
+  StringHashMap<size_t> external_by_host_;
   bool imported(const ClientScope& scope, std::string_view host, std::string_view config_ns) const;
 };
 

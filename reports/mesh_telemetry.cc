@@ -1,6 +1,7 @@
 #include "reports/mesh_telemetry.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <set>
@@ -215,7 +216,7 @@ void MeshTelemetry::scrape_before(int64_t until_us) {
     if (scrapes_taken_ % scrape_stride_ == 0) {
       for (auto& [labels, s] : series_)
         if (s.changed) {
-          s.history.push_back({scrapes_taken_, static_cast<const Counts&>(s)});
+          s.history.push(scrapes_taken_, static_cast<const Counts&>(s));
           s.changed = false;
         }
     }
@@ -229,16 +230,16 @@ void MeshTelemetry::thin_scrapes() {
   scrape_stride_ *= 2;
   for (auto& [labels, s] : series_) {
     s.first_scrape = s.first_scrape / scrape_stride_ * scrape_stride_;
-    std::vector<Sample> kept;
-    for (size_t i = 0; i < s.history.size(); ++i) {
-      Sample& h = s.history[i];
+    std::vector<Sample> history = s.history.decode(), kept;
+    for (size_t i = 0; i < history.size(); ++i) {
+      Sample& h = history[i];
       if (h.scrape % scrape_stride_ == 0) {
         kept.push_back(std::move(h));
         continue;
       }
       // The next kept scrape after h: a later sample at or before it supersedes h.
       uint32_t next = (h.scrape / scrape_stride_ + 1) * scrape_stride_;
-      if (i + 1 < s.history.size() && s.history[i + 1].scrape <= next) continue;
+      if (i + 1 < history.size() && history[i + 1].scrape <= next) continue;
       if (next < scrapes_taken_) {
         // Taken, and nothing changed between: h holds the values there.
         h.scrape = next;
@@ -247,8 +248,101 @@ void MeshTelemetry::thin_scrapes() {
         s.changed = true;  // not taken yet: it records the values then
       }
     }
-    s.history = std::move(kept);
+    s.history = {};
+    for (const Sample& h : kept) s.history.push(h.scrape, h.counts);
   }
+}
+
+namespace {
+
+void put_varint(std::vector<uint8_t>& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<uint8_t>(v));
+}
+
+uint64_t get_varint(const std::vector<uint8_t>& in, size_t& pos) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    uint8_t b = in[pos++];
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+}
+
+// Counters as differences (modulo 2^64: exact either way), sums as the XOR
+// of their bits (exact; the high bits of a growing sum rarely change).
+uint64_t bits_of(double d) { return std::bit_cast<uint64_t>(d); }
+
+template <size_t N>
+void put_buckets(std::vector<uint8_t>& out, const std::array<uint64_t, N>& now, const std::array<uint64_t, N>& before) {
+  static_assert(N <= 64);
+  uint64_t moved = 0;
+  for (size_t i = 0; i < N; ++i)
+    if (now[i] != before[i]) moved |= uint64_t{1} << i;
+  put_varint(out, moved);
+  for (size_t i = 0; i < N; ++i)
+    if (moved >> i & 1) put_varint(out, now[i] - before[i]);
+}
+
+template <size_t N>
+void get_buckets(const std::vector<uint8_t>& in, size_t& pos, std::array<uint64_t, N>& into) {
+  uint64_t moved = get_varint(in, pos);
+  for (size_t i = 0; i < N; ++i)
+    if (moved >> i & 1) into[i] += get_varint(in, pos);
+}
+
+}  // namespace
+
+void MeshTelemetry::SampleLog::push(uint32_t scrape, const Counts& c) {
+  put_varint(bytes_, scrape - last_scrape_);
+  put_varint(bytes_, c.requests - last_.requests);
+  put_buckets(bytes_, c.duration_buckets, last_.duration_buckets);
+  put_buckets(bytes_, c.request_bytes_buckets, last_.request_bytes_buckets);
+  put_buckets(bytes_, c.response_bytes_buckets, last_.response_bytes_buckets);
+  put_varint(bytes_, bits_of(c.duration_sum) ^ bits_of(last_.duration_sum));
+  put_varint(bytes_, bits_of(c.request_bytes_sum) ^ bits_of(last_.request_bytes_sum));
+  put_varint(bytes_, bits_of(c.response_bytes_sum) ^ bits_of(last_.response_bytes_sum));
+  bytes_.push_back(c.grpc ? 1 : 0);
+  put_varint(bytes_, c.request_messages - last_.request_messages);
+  put_varint(bytes_, c.response_messages - last_.response_messages);
+  last_scrape_ = scrape;
+  last_ = c;
+  ++size_;
+}
+
+void MeshTelemetry::SampleLog::Reader::peek() {
+  if (!done()) scrape_ += static_cast<uint32_t>(get_varint(log_.bytes_, pos_));
+}
+
+const MeshTelemetry::Counts& MeshTelemetry::SampleLog::Reader::take() {
+  const auto& in = log_.bytes_;
+  Counts& c = counts_;
+  c.requests += get_varint(in, pos_);
+  get_buckets(in, pos_, c.duration_buckets);
+  get_buckets(in, pos_, c.request_bytes_buckets);
+  get_buckets(in, pos_, c.response_bytes_buckets);
+  c.duration_sum = std::bit_cast<double>(bits_of(c.duration_sum) ^ get_varint(in, pos_));
+  c.request_bytes_sum = std::bit_cast<double>(bits_of(c.request_bytes_sum) ^ get_varint(in, pos_));
+  c.response_bytes_sum = std::bit_cast<double>(bits_of(c.response_bytes_sum) ^ get_varint(in, pos_));
+  c.grpc = in[pos_++] != 0;
+  c.request_messages += get_varint(in, pos_);
+  c.response_messages += get_varint(in, pos_);
+  ++read_;
+  peek();
+  return c;
+}
+
+std::vector<MeshTelemetry::Sample> MeshTelemetry::SampleLog::decode() const {
+  std::vector<Sample> out;
+  out.reserve(size_);
+  for (Reader r(*this); !r.done();) {
+    uint32_t scrape = r.scrape();
+    out.push_back({scrape, r.take()});
+  }
+  return out;
 }
 
 size_t MeshTelemetry::phase_of(int64_t start_us) const {

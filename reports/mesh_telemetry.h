@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <deque>
 #include <iosfwd>
 #include <map>
@@ -105,12 +106,42 @@ class MeshTelemetry final : public proxy::TelemetrySink {
     uint32_t scrape;
     Counts counts;
   };
+  // A series' samples in scrape order, each stored as the change from the
+  // one before (varints; a bitmask of the buckets that moved; sums XORed):
+  // about 40 bytes instead of 540, so the samples a long run keeps up to
+  // its budget do not show in its memory (issue 20).
+  class SampleLog {
+   public:
+    void push(uint32_t scrape, const Counts& counts);
+    size_t size() const { return size_; }
+    std::vector<Sample> decode() const;
+    // Reads the samples in order.
+    class Reader {
+     public:
+      explicit Reader(const SampleLog& log) : log_(log) { peek(); }
+      bool done() const { return read_ == log_.size_; }
+      uint32_t scrape() const { return scrape_; }  // of the next sample
+      const Counts& take();  // the next sample's counts, valid until the next take()
+     private:
+      void peek();
+      const SampleLog& log_;
+      size_t pos_ = 0, read_ = 0;
+      uint32_t scrape_ = 0;
+      Counts counts_{};
+    };
+
+   private:
+    std::vector<uint8_t> bytes_;
+    size_t size_ = 0;
+    uint32_t last_scrape_ = 0;
+    Counts last_{};
+  };
   struct Series : Counts {
     // Scrapes (index k: simulated time k * interval) from `first_scrape` on
     // have a sample; the first is 0 when the series began after it.
     uint32_t first_scrape = 0;
     bool changed = false;
-    std::vector<Sample> history;
+    SampleLog history;
   };
   // Takes every scrape due before simulated time `until_us`.
   void scrape_before(int64_t until_us);

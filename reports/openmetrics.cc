@@ -62,14 +62,14 @@ void MeshTelemetry::write_openmetrics(std::ostream& out, int64_t end_us) const {
   // Calls `emit(counts, time)` for each point of `s` from its first scrape on.
   auto each_point = [&](const Series& s, auto emit) {
     static const Counts zero{};
-    size_t next = 0;  // the next kept sample
+    MeshTelemetry::SampleLog::Reader next(s.history);  // the next kept sample
     const Counts* current = &zero;
     for (const Point& p : points) {
       if (interval > 0 && p.scrape < s.first_scrape) continue;
       if (p.scrape >= scrapes_taken_) {
         current = &s;
       } else {
-        while (next < s.history.size() && s.history[next].scrape <= p.scrape) current = &s.history[next++].counts;
+        while (!next.done() && next.scrape() <= p.scrape) current = &next.take();
       }
       emit(*current, p.time);
     }

@@ -42,12 +42,15 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   int64_t second = e.start.count() / 1'000'000;
   if (second < 0) return;
   std::string service = proxy::short_name(e.destination_service);
-  auto [bins, new_service] = services_.try_emplace(service);
+  auto known = by_name_.find(service);
+  bool new_service = known == by_name_.end();
+  if (new_service) known = by_name_.emplace(service, &services_[service]).first;
+  std::map<int64_t, Bin>& bins = *known->second;
   if (new_service || second > last_second_) {
     last_second_ = std::max(last_second_, second);
     widen_to_budget();
   }
-  Bin& bin = bins->second[second / width_s_ * width_s_];
+  Bin& bin = bins[second / width_s_ * width_s_];
   ++bin.requests;
   if (is_error(e)) {
     ++bin.errors;

@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,9 @@ namespace meshsim::reports {
 
 class TimeSeries final : public proxy::TelemetrySink {
  public:
+  TimeSeries() = default;
+  TimeSeries(const TimeSeries&) = delete;  // by_name_ points into services_
+  TimeSeries& operator=(const TimeSeries&) = delete;
   // Bins across all services: at most about 0.7 KB each (a bin with two
   // versions and latencies over one decade), so about 3 MB in all; a mesh
   // of more than 512 services keeps kBinsMin per service instead.
@@ -65,6 +69,9 @@ class TimeSeries final : public proxy::TelemetrySink {
   int64_t last_second_ = 0;  // the latest second any bin covers
 
   std::map<std::string, std::map<int64_t, Bin>> services_;
+  // services_ by name, hashed: every report finds its service, and an
+  // ordered lookup grew with the mesh (issue 20). Values point into services_.
+  std::unordered_map<std::string, std::map<int64_t, Bin>*> by_name_;
   std::map<std::string, std::map<std::string, uint64_t>> error_origins_;
   // "x-request-id namespace/workload" of calls that failed, until the
   // calling workload's own inbound report for that request arrives.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "proxy_core/route_table.h"
@@ -167,8 +168,22 @@ class World : private proxy::Transport {
     }
     bool operator()(const auto& a, const auto& b) const { return view(a) < view(b); }
   };
-  // Instances by (namespace, pod).
-  using Instances = std::map<std::tuple<std::string, std::string>, std::unique_ptr<Instance>, ByViews>;
+  // The same keys hashed: every hop finds its instance, and an ordered
+  // lookup grew with the mesh (issue 20).
+  struct HashViews {
+    using is_transparent = void;
+    size_t operator()(const auto& key) const {
+      size_t h = 0;
+      std::apply([&h](const auto&... part) { ((h = h * 31 + std::hash<std::string_view>{}(part)), ...); }, ByViews::view(key));
+      return h;
+    }
+  };
+  struct EqualViews {
+    using is_transparent = void;
+    bool operator()(const auto& a, const auto& b) const { return ByViews::view(a) == ByViews::view(b); }
+  };
+  // Instances by (namespace, pod); never iterated in an order that shows.
+  using Instances = std::unordered_map<std::tuple<std::string, std::string>, std::unique_ptr<Instance>, HashViews, EqualViews>;
   Instance* current_instance(std::string_view ns, std::string_view pod) const;
   Instances instances_;
   std::vector<std::unique_ptr<Instance>> retired_instances_;

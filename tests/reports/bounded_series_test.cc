@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "reports/mesh_telemetry.h"
 #include "reports/time_series.h"
 
@@ -129,6 +131,65 @@ TEST(BoundedSeries, OpenMetricsKeepsEveryOtherScrapeAndItsExactValues) {
       for (int64_t end : ends[static_cast<size_t>(i)])
         if (end <= static_cast<int64_t>(time * 1e6)) ++expected;
       EXPECT_EQ(value, expected) << "series " << i << " at " << time << " s";
+    }
+  }
+}
+
+
+// One field of one series in metrics.om.txt: timestamp -> value as written.
+std::map<double, std::string> om_values(const std::string& om, const std::string& metric, const std::string& workload) {
+  std::map<double, std::string> out;
+  std::istringstream in(om);
+  std::string line;
+  std::string needle = "destination_workload=\"" + workload + "\"";
+  while (std::getline(in, line)) {
+    if (!line.starts_with(metric + "{") || line.find(needle) == std::string::npos) continue;
+    std::istringstream fields(line.substr(line.find("} ") + 2));
+    std::string value;
+    double time = 0;
+    fields >> value >> time;
+    out[time] = value;
+  }
+  return out;
+}
+
+TEST(BoundedSeries, KeptScrapesAreStoredAsChangesAndReadBackExactly) {
+  // The samples are kept as differences from the one before (counters) and
+  // XORed bits (sums): what metrics.om.txt prints must be the exact counts
+  // and the exact double sums at each scrape, also after thinning re-encodes them.
+  constexpr int64_t kSeconds = 300;
+  Names names(2);
+  for (int64_t budget : {int64_t{100'000}, int64_t{40}}) {
+    TelemetryOptions options;
+    options.scrape_interval_us = 1'000'000;
+    options.scrape_samples_max = budget;
+    options.epoch_us = 0;
+    MeshTelemetry telemetry(options);
+    struct Ended {
+      int64_t end_us;
+      double ms;
+    };
+    std::vector<Ended> ended;
+    for (int64_t t = 0; t < kSeconds; ++t) {
+      if (t % 3 == 2) continue;  // some scrapes see no change
+      int64_t start = t * 1'000'000, duration = 1 + (t * 7919) % 400'000;  // 1 us .. 0.4 s: many buckets
+      telemetry.record(destination_event(names, 0, start, duration));
+      ended.push_back({start + duration, static_cast<double>(duration) / 1000.0});
+    }
+    std::ostringstream out;
+    telemetry.write_openmetrics(out, kSeconds * 1'000'000);
+    std::string om = out.str();
+    auto sums = om_values(om, "istio_request_duration_milliseconds_sum", names.workload[0]);
+    auto counts = om_values(om, "istio_request_duration_milliseconds_count", names.workload[0]);
+    ASSERT_GE(sums.size(), budget > 1000 ? static_cast<size_t>(kSeconds) : size_t{10});
+    ASSERT_EQ(sums.size(), counts.size());
+    for (const auto& [time, text] : sums) {
+      double sum = 0;  // added in the order the sidecar reported them, as the series does
+      uint64_t n = 0;
+      for (const Ended& e : ended)
+        if (e.end_us <= static_cast<int64_t>(time * 1e6)) sum += e.ms, ++n;
+      EXPECT_EQ(text, fmt::format("{}", sum)) << "at " << time << " s, budget " << budget;
+      EXPECT_EQ(counts.at(time), std::to_string(n)) << "at " << time << " s, budget " << budget;
     }
   }
 }
