@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "app/memory_stats.h"
+
 namespace meshsim::app {
 
 // Names in the listing come from pushed YAML and may hold any bytes: invalid
@@ -43,6 +45,11 @@ void add_telemetry_routes(AdminApi& api, const reports::MeshTelemetry& telemetry
   api.on("GET", "/stats/prometheus", "the same as /metrics, at Envoy's admin path", metrics);
   api.on("GET", "/traces", "sampled traces, Zipkin v2 JSON", [&telemetry](const proxy::HttpRequest&) {
     return respond(200, telemetry.zipkin().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
+  });
+  // Envoy's admin /memory: the allocator's figures, so a soak tells a leak
+  // (allocated grows) from pages the allocator keeps (issue 19).
+  api.on("GET", "/memory", "the allocator's figures, as Envoy's /memory (JSON)", [](const proxy::HttpRequest&) {
+    return respond(200, memory_stats().dump() + "\n", "application/json");
   });
 }
 

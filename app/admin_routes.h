@@ -1,5 +1,5 @@
 // Admin routes both live commands serve over their LiveConfig and telemetry:
-// GET /metrics, GET /traces, GET /config, POST /config, DELETE
+// GET /metrics, GET /traces, GET /memory, GET /config, POST /config, DELETE
 // /config/KIND/NAMESPACE/NAME, GET /help.
 #pragma once
 

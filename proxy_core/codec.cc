@@ -33,9 +33,9 @@ DecodeOutcome feed_parser(Parser& parser, std::string_view& bytes) {
     if (ec == http::error::need_more) return {};
     if (ec) {
       DecodeOutcome out = error_outcome(ec);
-      if (int status = parser.framing_status(ec)) {
-        out.error_status = status;
-        out.error = parser.framing_reason(ec);
+      if (FramingVerdict verdict = parser.framing_verdict(ec); verdict.status != 0) {
+        out.error_status = verdict.status;
+        out.error = std::string(verdict.reason);
       }
       return out;
     }
@@ -58,20 +58,14 @@ class DirectParser final : public http::basic_parser<kRequest> {
   Message message;
 
   explicit DirectParser(size_t header_count_max) : framing_(header_count_max) {}
-  // The status Envoy answers a request with that failed with `ec`, when it
-  // differs from the codec's plain mapping (400/413/431); 0 otherwise.
-  int framing_status(const boost::system::error_code& ec) const {
-    if (rejected_status_) return rejected_status_;
+  // The status Envoy answers a request that failed with `ec`, and why, when
+  // it differs from the codec's plain mapping (400/413/431); status 0
+  // otherwise. The reason names the framing rule: Beast's own message would
+  // name the error code reject() borrows, not the cause.
+  FramingVerdict framing_verdict(const boost::system::error_code& ec) const {
+    if (rejected_status_) return {rejected_status_, rejected_reason_};
     if (kRequest && ec == http::error::bad_transfer_encoding) return framing_.on_beast_rejected_transfer_encoding();
-    return 0;
-  }
-  // The words for framing_status (Beast's own message would name the error
-  // code reject() borrows, not the cause).
-  std::string framing_reason(const boost::system::error_code& ec) const {
-    if (!rejected_reason_.empty()) return std::string(rejected_reason_);
-    if (kRequest && ec == http::error::bad_transfer_encoding)
-      return std::string(framing_.beast_rejected_transfer_encoding_reason());
-    return ec.message();
+    return {};
   }
 
  private:

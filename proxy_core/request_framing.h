@@ -23,6 +23,13 @@
 
 namespace meshsim::proxy {
 
+// A refusal: the status Envoy answers with and the framing rule's words
+// (a literal); status 0 when nothing was refused.
+struct FramingVerdict {
+  int status = 0;
+  std::string_view reason;
+};
+
 class RequestFraming {
  public:
   explicit RequestFraming(size_t header_count_max) : header_count_max_(header_count_max) {}
@@ -56,9 +63,9 @@ class RequestFraming {
 
   // Beast refused a Transfer-Encoding field on its own (it saw a chunked one
   // or a Content-Length first): what Envoy answers to the same bytes.
-  int on_beast_rejected_transfer_encoding() const { return transfer_encodings_ > 0 ? 501 : 400; }
-  std::string_view beast_rejected_transfer_encoding_reason() const {
-    return transfer_encodings_ > 0 ? "Transfer-Encoding other than chunked" : "Transfer-Encoding with Content-Length";
+  FramingVerdict on_beast_rejected_transfer_encoding() const {
+    if (transfer_encodings_ > 0) return {501, "Transfer-Encoding other than chunked"};
+    return {400, "Transfer-Encoding with Content-Length"};
   }
 
   static bool is_chunked(std::string_view v) {

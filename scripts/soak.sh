@@ -8,7 +8,7 @@
 # status, serve died, or RSS or descriptors kept growing after the first
 # quarter of the run (more than 10% / 16 above their level then).
 #   scripts/soak.sh 60        (wrk from Debian; 127.0.0.1 only)
-# SOAK_SAMPLES=FILE keeps every sample (seconds rss_kb fds).
+# SOAK_SAMPLES=FILE keeps every sample (seconds rss_kb fds allocated_kb heap_kb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-60}
@@ -38,11 +38,18 @@ wrk -t1 -c4 -d"${MINUTES}m" --latency -s "$work/pace.lua" "http://127.0.0.1:$ing
 wrk_pid=$!
 
 pushes=0 rejected=0 probes=0 wrong=0 bad_status=0
-sample() { # seconds rss_kb fds
-  echo "$SECONDS $(awk '/VmRSS/ {print $2}' /proc/$serve_pid/status) $(ls /proc/$serve_pid/fd | wc -l)"
+# The allocator's figures from the admin API's /memory (Envoy's fields), in KiB:
+# what serve holds (allocated) and what the allocator keeps (heap_size), so a
+# leak (allocated grows) tells apart from pages the allocator keeps.
+memory_kb() {
+  curl -s "http://127.0.0.1:$admin/memory" |
+    awk -F'"' '{for (i = 2; i < NF; i += 4) v[$i] = $(i + 2)} END {printf "%d %d", v["allocated"] / 1024, v["heap_size"] / 1024}'
+}
+sample() { # seconds rss_kb fds allocated_kb heap_kb
+  echo "$SECONDS $(awk '/VmRSS/ {print $2}' /proc/$serve_pid/status) $(ls /proc/$serve_pid/fd | wc -l) $(memory_kb)"
 }
 echo "soak: serve pid $serve_pid, ingress :$ingress, admin :$admin, $MINUTES min"
-echo "seconds rss_kb fds" >"$work/samples"
+echo "seconds rss_kb fds allocated_kb heap_kb" >"$work/samples"
 end=$((SECONDS + MINUTES * 60))
 version=v1
 while [ $SECONDS -lt $end ] && kill -0 $serve_pid 2>/dev/null; do

@@ -34,8 +34,26 @@ struct Phase {
   Duration start{0}, end{0};
   std::string caption, command;
   std::vector<std::string> notes;  // e.g. a rejected push and why
+  // Adds a note; one that repeats the note just before it is counted on that
+  // line ("... (3 times)") instead, so a `serve` taking a push every few
+  // seconds for hours keeps one line, not one per push (issue 19's soak).
+  void add_note(std::string note) {
+    if (last_note_times_ > 0 && notes.size() == last_note_end_ && note == last_note_) {
+      notes.back() = last_note_ + " (" + std::to_string(++last_note_times_) + " times)";
+      return;
+    }
+    last_note_ = note;
+    last_note_times_ = 1;
+    notes.push_back(std::move(note));
+    last_note_end_ = notes.size();
+  }
   std::map<std::string, ServiceStats> services;  // by destination service short name, from the destination side
   std::map<std::string, SourceStats> sources;    // by traffic source
+
+ private:
+  std::string last_note_;  // as added, before its count
+  uint64_t last_note_times_ = 0;
+  size_t last_note_end_ = 0;  // notes.size() just after it was added: no other note since
 };
 
 struct ExpectationResult {

@@ -172,7 +172,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     if (!world_.apply(next, errors, /*rebuild=*/false)) return false;  // apply_sidecars_and_behaviors rebuilds
     current_ = std::move(next);
     apply_sidecars_and_behaviors();
-    phase_at(now()).notes.push_back(note);
+    phase_at(now()).add_note(note);
     return true;
   }
 

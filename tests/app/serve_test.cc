@@ -123,6 +123,17 @@ TEST(Serve, DemoOverRealSocketsMatchesTheVirtualRun) {
   // Counts move between the two scrapes; the exposition is the same one.
   EXPECT_EQ(envoy_stats.body.substr(0, envoy_stats.body.find('\n')), metrics.body.substr(0, metrics.body.find('\n')));
   EXPECT_NE(envoy_stats.body.find("\nistio_build{component=\"proxy\",tag=\""), std::string::npos);
+  // Envoy's /memory fields (admin.v3.Memory), each a uint64 as proto3 JSON
+  // writes one: a decimal string.
+  HttpReply memory = http(admin, "GET", "/memory");
+  EXPECT_EQ(memory.status, 200);
+  auto figures = nlohmann::json::parse(memory.body);
+  for (const char* field : {"allocated", "heap_size", "pageheap_unmapped", "pageheap_free", "total_thread_cache", "total_physical_bytes"}) {
+    ASSERT_TRUE(figures.contains(field) && figures[field].is_string()) << field << ": " << memory.body;
+    std::string value = figures[field];
+    EXPECT_TRUE(!value.empty() && value.find_first_not_of("0123456789") == std::string::npos) << field << ": " << value;
+  }
+  EXPECT_LE(std::stoull(figures["allocated"].get<std::string>()), std::stoull(figures["heap_size"].get<std::string>()));
   auto topology = nlohmann::json::parse(http(admin, "GET", "/topology?service=frontend").body);
   EXPECT_EQ(topology["calls"], nlohmann::json::array({"bar", "foo"}));
   EXPECT_EQ(http(admin, "GET", "/graph").body.rfind("digraph", 0), 0u);
