@@ -10,7 +10,12 @@ namespace meshsim::proxy {
 std::string resolve_short_name(std::string_view host, std::string_view ns) {
   if (host == "*" || host.find('.') != std::string_view::npos) return std::string(host);
   if (!host.empty() && host[0] == '*') return std::string(host);
-  return std::string(host) + "." + std::string(ns) + "." + std::string(kClusterDomain);
+  // Sized once: the chained `+` reallocated when a longer service name
+  // pushed the FQDN past its first growth (issue 20).
+  std::string fqdn;
+  fqdn.reserve(host.size() + ns.size() + 2 + std::string_view(kClusterDomain).size());
+  fqdn.append(host).append(".").append(ns).append(".").append(kClusterDomain);
+  return fqdn;
 }
 
 std::string_view strip_port(std::string_view authority) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 
@@ -235,10 +236,21 @@ bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* ou
   return true;
 }
 
+// Per sidecar and cluster it sends to: thousands in a large mesh, and one
+// is read on every hop, so it stays small (issue 20). A std::deque
+// allocates half a KiB when constructed, and few clusters ever queue:
+// the queue is made on the first wait. Active requests per host are a
+// sorted array, not a tree: a hop reads one or two entries of a few.
 struct Sidecar::ClusterState {
   int64_t active = 0;
-  std::deque<std::function<bool()>> pending;
-  std::map<size_t, int64_t> active_by_host;  // for LEAST_REQUEST
+  std::unique_ptr<std::deque<std::function<bool()>>> pending;  // null: nobody waits
+  std::vector<std::pair<size_t, int64_t>> active_by_host;  // for LEAST_REQUEST, by endpoint index
+  int64_t& active_to(size_t host) {
+    auto it = std::lower_bound(active_by_host.begin(), active_by_host.end(), host,
+                               [](const std::pair<size_t, int64_t>& a, size_t h) { return a.first < h; });
+    if (it == active_by_host.end() || it->first != host) it = active_by_host.insert(it, {host, 0});
+    return it->second;
+  }
   Http2Pools h2;  // the HTTP/2 connections to the cluster's hosts
   size_t round_robin = 0;
   struct HostHealth {
@@ -277,12 +289,29 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
   if (self_ != nullptr && self_->gateway_proxy) gateway_ = true;
 }
 
+namespace {
+// Envoy formats Date once per second for the whole proxy process
+// (TlsCachingDateProviderImpl), not per listener. One cache for every
+// sidecar of the thread: in a large mesh each sidecar answers about once a
+// simulated second, and a cache per sidecar formatted (and allocated) a
+// date for nearly every response (issue 20).
+const std::string& cached_http_date(int64_t second) {
+  thread_local int64_t cached_second = INT64_MIN;
+  thread_local std::string cached;
+  if (second != cached_second) {
+    cached_second = second;
+    cached = http_date(second);
+  }
+  return cached;
+}
+}  // namespace
+
 void Sidecar::add_connection_manager_headers(HttpResponse& response, std::string_view server_name) {
   if (!response.headers.has("date")) {
     int64_t second = env_.unix_now_us() / 1'000'000;
     if (second != date_second_) {
       date_second_ = second;
-      date_ = http_date(second);
+      date_ = cached_http_date(second);
     }
     response.headers.add_checked("date", date_);
   }
@@ -509,9 +538,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       attempt();
       return;
     }
-    if (static_cast<int64_t>(state.pending.size()) < max_pending) {
+    if (static_cast<int64_t>(state.pending ? state.pending->size() : 0) < max_pending) {
       auto self = ref();
-      state.pending.push_back([self] {
+      if (!state.pending) state.pending = std::make_unique<std::deque<std::function<bool()>>>();
+      state.pending->push_back([self] {
         if (self->finished) return false;
         self->holds_slot = true;
         self->attempt();
@@ -527,9 +557,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (!holds_slot) return;
     holds_slot = false;
     auto& state = state_of(*decision.cluster);
-    while (!state.pending.empty()) {
-      auto next = std::move(state.pending.front());
-      state.pending.pop_front();
+    while (state.pending && !state.pending->empty()) {
+      auto next = std::move(state.pending->front());
+      state.pending->pop_front();
       if (next()) return;  // the slot passes to the queued request
     }
     --state.active;
@@ -605,7 +635,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     // Envoy picks two hosts at random and keeps the one with fewer active requests.
     const Endpoint* first = candidates[rng.below(candidates.size())];
     const Endpoint* second = candidates[rng.below(candidates.size())];
-    return state.active_by_host[second->index] < state.active_by_host[first->index] ? second : first;
+    int64_t active_second = state.active_to(second->index);
+    return active_second < state.active_to(first->index) ? second : first;
   }
 
   void attempt() {
@@ -675,7 +706,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     tried.push_back(e->index);
     in_flight_to = e;
     ++result.attempts;
-    ++state_of(cluster).active_by_host[e->index];
+    ++state_of(cluster).active_to(e->index);
     request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
     uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : cluster.port_for(*e, port);
     uint64_t generation = ++attempt_generation;
@@ -858,7 +889,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     });
   }
 
-  void attempt_over(const Endpoint& e) { --state_of(*decision.cluster).active_by_host[e.index]; }
+  void attempt_over(const Endpoint& e) { --state_of(*decision.cluster).active_to(e.index); }
 
   void cancel_per_try() {
     if (per_try_timer) env().timers->cancel(*per_try_timer);

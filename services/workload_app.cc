@@ -13,6 +13,9 @@ struct CallOutcome {
   std::string version;  // x-meshsim-version of the answering app, if any
 };
 
+// Whether finish() reads the calls' outcomes: {{calls.NAME.*}} in the template.
+bool body_reads_calls(std::string_view body_template) { return body_template.find("{{calls.") != std::string_view::npos; }
+
 // A gRPC call fails on a grpc-status other than OK (in headers or trailers) as well.
 bool failed(const CallOutcome& c, bool grpc) {
   return !c.response || c.response->status >= 400 || (grpc && proxy::grpc_status_of(*c.response) != 0);
@@ -150,7 +153,10 @@ void WorkloadApp::attempt_call(const std::shared_ptr<Execution>& ex, size_t step
       join->latest_end = std::max(join->latest_end, clock_->now() - ex->overcount - call_overcount);
     }
     CallOutcome outcome;
-    if (response) outcome.version = std::string(response->headers.get("x-meshsim-version").value_or(""));
+    // Only a body template that names calls reads their outcomes; otherwise
+    // nothing is kept (below), so the version is not copied out either.
+    const bool kept = body_reads_calls(behavior_.body_template);
+    if (response && kept) outcome.version = std::string(response->headers.get("x-meshsim-version").value_or(""));
     outcome.response = std::move(response);
     bool call_failed = failed(outcome, call.grpc);
     if (call_failed && attempt < call.retries) {
@@ -163,7 +169,10 @@ void WorkloadApp::attempt_call(const std::shared_ptr<Execution>& ex, size_t step
         // A gRPC failure arrives as HTTP 200: it goes on as 503 (UNAVAILABLE to a gRPC caller).
         ex->failure_status = outcome.response && outcome.response->status >= 400 ? outcome.response->status : 503;
     }
-    ex->calls[call.name.empty() ? call.service : call.name] = std::move(outcome);
+    // A deep tree has every execution of a request in flight at once: each
+    // kept its children's whole responses until its step ended, a working
+    // set that grew with the mesh (issue 20).
+    if (kept) ex->calls[call.name.empty() ? call.service : call.name] = std::move(outcome);
     if (--join->remaining > 0) return;
     if (clock_ != nullptr) ex->overcount = clock_->now() - join->latest_end;
     run_step(ex, step + 1);

@@ -135,6 +135,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     result_.events = world_.scheduler().events_run();
     // A run stopped early (serve) reports what ran, not what was planned.
     if (now() < sc_.duration) result_.duration = now();
+    service_index_.clear();  // it points into the phases, which leave now
     for (auto& p : phases_) result_.phases.push_back(std::move(p));
     result_.expectations = judge_expectations(/*running=*/false);
     return std::move(result_);
@@ -212,8 +213,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     // One record per request: the destination side's, as Istio's dashboards
     // default to reporter="destination".
     if (ev.reporter != proxy::TelemetryEvent::Reporter::kDestination) return;
-    Phase& phase = phase_at(ev.start);
-    ServiceStats& s = phase.services[proxy::short_name(ev.destination_service)];
+    ServiceStats& s = service_stats(phase_at(ev.start), proxy::short_name(ev.destination_service));
     ++s.requests;
     if (ev.response_code >= 400 || ev.grpc_response_status > 0) ++s.errors;  // gRPC errors are HTTP 200
     ++s.by_version[ev.destination_version.empty() ? "-" : std::string(ev.destination_version)];
@@ -340,6 +340,18 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     for (auto& p : phases_)
       if (t >= p.start && t < p.end) return p;
     return phases_.back();  // requests finishing after the end count in the last phase
+  }
+
+  // A phase's counters of one destination service. Every destination report
+  // comes here: a hash index finds them without walking the ordered map,
+  // whose walk grew with the mesh (issue 20). Map nodes never move, so the
+  // index holds until finish() hands the phases over.
+  ServiceStats& service_stats(Phase& phase, std::string_view name) {
+    if (service_index_.size() != phases_.size()) service_index_.resize(phases_.size());
+    auto& index = service_index_[static_cast<size_t>(&phase - phases_.data())];
+    auto it = index.find(name);
+    if (it == index.end()) it = index.emplace(std::string(name), &phase.services[std::string(name)]).first;
+    return *it->second;
   }
 
   static bool in_window(const Expectation& e, Duration t) { return t >= e.from && (!e.to || t < *e.to); }
@@ -683,6 +695,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   SplitMix64 traffic_random_;
   RunResult result_;
   std::vector<Phase> phases_;
+  std::vector<proxy::StringHashMap<ServiceStats*>> service_index_;  // per phase: service_stats()
   std::vector<ExpectationState> expectations_;
   std::deque<SourceRun> sources_;  // stable addresses for callbacks
   proxy::Resources current_;
