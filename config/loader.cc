@@ -9,7 +9,7 @@
 #include <string>
 #include <unordered_map>
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_node.h"
 
 #include "config/parse.h"
 #include "config/say.h"
@@ -22,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Bounds that keep a hostile file from exhausting the loader: yaml-cpp
-// recurses once per nesting level, so deep nesting would overflow the stack.
+// Bounds that keep a hostile file from exhausting the loader: the parsers
+// recurse once per nesting level, so deep nesting would overflow the stack.
 constexpr size_t kMaxSourceBytes = 16 * 1024 * 1024;
 constexpr int kMaxNestingDepth = 64;
 
@@ -156,26 +156,28 @@ class DocumentLoader {
                                      "document nests deeper than " + std::to_string(kMaxNestingDepth) + " levels"});
       return;
     }
-    YAML::Node node;
+    auto at = [&](const yaml::Mark& mark) -> proxy::SourcePos {
+      return {file, (mark.is_null() ? 1 : mark.line + 1) + doc.first_line + source.line_offset,
+              (mark.is_null() ? 1 : mark.column + 1) + source.column_offset};
+    };
+    yaml::Node node;
     try {
-      node = YAML::Load(doc.text);
-    } catch (const YAML::Exception& e) {
-      result_.diagnostics.push_back({Severity::kError, "MSH0002", "",
-                                     {file, (e.mark.is_null() ? 1 : e.mark.line + 1) + doc.first_line + source.line_offset,
-                                      (e.mark.is_null() ? 1 : e.mark.column + 1) + source.column_offset},
-                                     "YAML syntax error: " + e.msg});
+      node = yaml::Load(doc.text);
+    } catch (const yaml::Exception& e) {
+      result_.diagnostics.push_back({Severity::kError, "MSH0002", "", at(e.mark), "YAML syntax error: " + e.msg});
       return;
     }
     try {
       load_node(r, file, node, positions);
-    } catch (const YAML::Exception& e) {  // defensive: yaml-cpp accessors on odd input
-      result_.diagnostics.push_back({Severity::kError, "MSH0002", "", r.pos(node), std::string("YAML error: ") + e.what()});
+    } catch (const yaml::Exception& e) {  // defensive: a scalar indexed as a map
+      result_.diagnostics.push_back(
+          {Severity::kError, "MSH0002", "", e.mark.is_null() ? r.pos(node) : at(e.mark), "YAML error: " + e.msg});
     }
   }
 
  private:
   // `positions` is the map `r` records into; it moves into the resource once parsed.
-  void load_node(YamlReader& r, const std::string& file, const YAML::Node& node, proxy::FieldPositions& positions) {
+  void load_node(YamlReader& r, const std::string& file, const yaml::Node& node, proxy::FieldPositions& positions) {
     if (node.IsNull()) return;
     if (!node.IsMap()) {
       r.error(node, "", "a document must be a map with apiVersion and kind, found " + YamlReader::kind_of(node));
@@ -188,7 +190,7 @@ class DocumentLoader {
       return;
     }
     if (*kind == "List" && node["items"]) {  // `kubectl get -o yaml` output
-      r.list(node["items"], "items", [&](const YAML::Node& item, const std::string&) {
+      r.list(node["items"], "items", [&](const yaml::Node& item, const std::string&) {
         proxy::FieldPositions item_positions;
         YamlReader item_reader(file, r.line_offset(), result_.diagnostics, item_positions);
         load_node(item_reader, file, item, item_positions);
@@ -234,7 +236,7 @@ class DocumentLoader {
       return;
     }
     r.set_resource(*kind + " " + header.meta.ns + "/" + header.meta.name);
-    const YAML::Node spec = node["spec"];
+    const yaml::Node spec = node["spec"];
     auto with_header = [&](auto resource) {
       resource.header = std::move(header);
       resource.header.fields = std::move(positions);
@@ -342,10 +344,10 @@ class DocumentLoader {
   // Istio's annotation istio.io/dry-run, read with strconv.ParseBool
   // (pilot/pkg/security/authz/builder isDryRun): a value it cannot parse
   // is logged and the policy is enforced.
-  bool dry_run_annotation(YamlReader& r, const YAML::Node& node) {
-    const YAML::Node md = node["metadata"];
+  bool dry_run_annotation(YamlReader& r, const yaml::Node& node) {
+    const yaml::Node md = node["metadata"];
     if (!md || !md.IsMap() || !md["annotations"] || !md["annotations"].IsMap()) return false;
-    const YAML::Node v = md["annotations"]["istio.io/dry-run"];
+    const yaml::Node v = md["annotations"]["istio.io/dry-run"];
     if (!v || !v.IsScalar()) return false;
     static const std::string kTrue[] = {"1", "t", "T", "TRUE", "true", "True"};
     static const std::string kFalse[] = {"0", "f", "F", "FALSE", "false", "False"};
@@ -358,7 +360,7 @@ class DocumentLoader {
 
   // A kind meshsim does not simulate: said plainly, as a Warning when
   // ignoring it may make traffic differ from the cluster's.
-  void skip_unmodeled(YamlReader& r, const YAML::Node& node, const std::string& group, const std::string& api_version,
+  void skip_unmodeled(YamlReader& r, const yaml::Node& node, const std::string& group, const std::string& api_version,
                       const std::string& kind) {
     std::string name, ns = options_.default_namespace;
     if (auto md = node["metadata"]; md && md.IsMap()) {
@@ -380,14 +382,14 @@ class DocumentLoader {
 
   // Istio reads MeshConfig from the ConfigMap `istio` in istiod's namespace
   // (pkg/config/mesh/kubemesh: name "istio", key "mesh").
-  static bool is_mesh_config_map(const YAML::Node& node) {
+  static bool is_mesh_config_map(const yaml::Node& node) {
     auto md = node["metadata"];
     if (!md || !md.IsMap() || !md["name"] || !md["name"].IsScalar()) return false;
     std::string ns = md["namespace"] && md["namespace"].IsScalar() ? md["namespace"].as<std::string>() : "";
     return md["name"].as<std::string>() == "istio" && ns == "istio-system";
   }
 
-  bool require_spec(YamlReader& r, const YAML::Node& node) {
+  bool require_spec(YamlReader& r, const yaml::Node& node) {
     if (node["spec"] && !node["spec"].IsNull()) return true;
     r.error(node, "spec", "is required");
     return false;
