@@ -32,26 +32,39 @@ struct Document {
   int first_line = 0;  // 0-based line of the document's first line in the file
 };
 
+// Calls each(line) for every line of `text` without its '\n', as
+// std::getline reads them (no empty line after a final '\n').
+template <typename F>
+void for_each_line(std::string_view text, F&& each) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    each(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+}
+
 // Splits a YAML stream at "---" / "..." marker lines so a syntax error in one
-// document does not hide the others (yaml-cpp's LoadAll stops at the first).
+// document does not hide the others (a parser's stream stops at the first).
 std::vector<Document> split_documents(const std::string& text) {
   std::vector<Document> docs;
   Document current;
   int line_number = 0;
-  std::istringstream in(text);
-  std::string line;
   auto flush = [&](int next_first_line) {
     docs.push_back(std::move(current));
     current = Document{};
     current.first_line = next_first_line;
   };
-  while (std::getline(in, line)) {
-    bool start_marker = line.rfind("---", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
-    bool end_marker = line.rfind("...", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
+  for_each_line(text, [&](std::string_view line) {
+    bool start_marker = line.substr(0, 3) == "---" && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    bool end_marker = line.substr(0, 3) == "..." && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
     if (start_marker) {
       flush(line_number);
       // Content after "--- " on the same line belongs to the new document.
-      current.text = std::string(3, ' ') + line.substr(3) + "\n";
+      current.text.assign(3, ' ');
+      current.text += line.substr(3);
+      current.text += '\n';
     } else if (end_marker) {
       flush(line_number + 1);
     } else {
@@ -59,7 +72,7 @@ std::vector<Document> split_documents(const std::string& text) {
       current.text += '\n';
     }
     ++line_number;
-  }
+  });
   docs.push_back(std::move(current));
   return docs;
 }
@@ -76,21 +89,23 @@ int nesting_depth(const std::string& text) {
     else if (!in_single && !in_double && (c == ']' || c == '}')) depth = std::max(0, depth - 1);
   }
   int indent_depth = 0;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
+  for_each_line(text, [&](std::string_view line) {
     size_t spaces = line.find_first_not_of(" -");
-    if (spaces != std::string::npos) indent_depth = std::max(indent_depth, static_cast<int>(spaces / 2));
-  }
+    if (spaces != std::string_view::npos) indent_depth = std::max(indent_depth, static_cast<int>(spaces / 2));
+  });
   return std::max(max_depth, indent_depth);
 }
 
+// Only blank lines and comments.
 bool blank(const std::string& text) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t first = line.find_first_not_of(" \t\r");
-    if (first != std::string::npos && line[first] != '#') return false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t first = text.find_first_not_of(" \t\r", pos);
+    if (first == std::string::npos) return true;
+    if (text[first] != '\n' && text[first] != '#') return false;
+    pos = text.find('\n', first);
+    if (pos == std::string::npos) return true;
+    ++pos;
   }
   return true;
 }
