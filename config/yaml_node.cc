@@ -11,7 +11,7 @@ namespace detail {
 
 struct NodeData {
   uint8_t type = NodeType::Null;
-  uint32_t tag = 0;    // index into Tree::tags
+  uint32_t tag = 0;    // 0 "" (null), 1 "?", 2 "!", then Tree::written_tags
   uint32_t first = 0;  // scalar: index into Tree::scalars; collection: into Tree::children
   uint32_t count = 0;  // items of a sequence, entries of a map (2 children each)
   meshsim::yaml::Mark mark;
@@ -23,8 +23,11 @@ struct Tree {
   std::vector<NodeData> nodes;
   std::vector<uint32_t> children;
   std::vector<std::string> scalars;
-  std::vector<std::string> tags{"", "?", "!"};
+  std::vector<std::string> written_tags;  // explicit tags, from index kFirstWrittenTag on
 };
+
+// Tag indexes shared by every tree: "" (null), "?" (plain) and "!" (quoted).
+constexpr uint32_t kFirstWrittenTag = 3;
 
 }  // namespace detail
 
@@ -80,8 +83,9 @@ class Builder {
   Builder(const Builder&) = delete;
   Builder& operator=(const Builder&) = delete;
 
-  // The next document's root, or false at the end of the stream.
-  bool next(Node& out) {
+  // The next document's root, or false at the end of the stream. A
+  // document of `size_hint` bytes has about one node per 10 bytes.
+  bool next(Node& out, size_t size_hint = 0) {
     for (;;) {
       Event ev;
       parse(ev);
@@ -90,6 +94,9 @@ class Builder {
     }
     auto* tree = new detail::Tree;
     Node root(tree, 0);  // owns the tree from here on, even if parsing throws
+    tree->nodes.reserve(size_hint / 10);
+    tree->scalars.reserve(size_hint / 10);
+    tree->children.reserve(size_hint / 10);
     build(*tree);
     out = std::move(root);
     return true;
@@ -115,10 +122,12 @@ class Builder {
   static uint32_t tag_index(detail::Tree& tree, const yaml_char_t* tag, uint32_t implicit) {
     if (tag == nullptr) return implicit;
     std::string_view t(reinterpret_cast<const char*>(tag));
-    for (uint32_t i = 1; i < tree.tags.size(); ++i)
-      if (tree.tags[i] == t) return i;
-    tree.tags.emplace_back(t);
-    return static_cast<uint32_t>(tree.tags.size() - 1);
+    if (t == "?") return 1;
+    if (t == "!") return 2;
+    for (size_t i = 0; i < tree.written_tags.size(); ++i)
+      if (tree.written_tags[i] == t) return detail::kFirstWrittenTag + static_cast<uint32_t>(i);
+    tree.written_tags.emplace_back(t);
+    return detail::kFirstWrittenTag + static_cast<uint32_t>(tree.written_tags.size() - 1);
   }
 
   // Events up to the end of the current document.
@@ -250,7 +259,12 @@ const std::string& Node::Scalar() const {
   return tree_->scalars[tree_->nodes[index_].first];
 }
 
-const std::string& Node::Tag() const { return tree_ ? tree_->tags[tree_->nodes[index_].tag] : empty_string(); }
+const std::string& Node::Tag() const {
+  static const std::string implicit[detail::kFirstWrittenTag] = {"", "?", "!"};
+  if (!tree_) return implicit[0];
+  uint32_t tag = tree_->nodes[index_].tag;
+  return tag < detail::kFirstWrittenTag ? implicit[tag] : tree_->written_tags[tag - detail::kFirstWrittenTag];
+}
 
 Mark Node::Mark() const { return tree_ ? tree_->nodes[index_].mark : meshsim::yaml::Mark::null_mark(); }
 
@@ -303,7 +317,7 @@ Node::const_iterator Node::end() const { return const_iterator(this, size()); }
 Node Load(std::string_view text) {
   Builder builder(text);
   Node root;
-  if (!builder.next(root)) return Node();
+  if (!builder.next(root, text.size())) return Node();
   return root;
 }
 
