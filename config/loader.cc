@@ -179,7 +179,12 @@ class DocumentLoader {
     try {
       node = yaml::Load(doc.text);
     } catch (const yaml::Exception& e) {
-      result_.diagnostics.push_back({Severity::kError, "MSH0002", "", at(e.mark), "YAML syntax error: " + e.msg});
+      std::string message = "YAML syntax error: " + e.msg;
+      if (!e.context_mark.is_null() && e.context_mark.line != e.mark.line) {
+        proxy::SourcePos began = at(e.context_mark);
+        message += " that starts at line " + std::to_string(began.line) + ", column " + std::to_string(began.column);
+      }
+      result_.diagnostics.push_back({Severity::kError, "MSH0002", "", at(e.mark), message});
       return;
     }
     try {

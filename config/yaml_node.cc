@@ -65,12 +65,13 @@ struct Event {
 
 }  // namespace
 
-Exception::Exception(const Mark& at, const std::string& message)
+Exception::Exception(const Mark& at, const std::string& message, const Mark& context)
     : std::runtime_error(at.is_null() ? message
                                       : "line " + std::to_string(at.line + 1) + ", column " +
                                             std::to_string(at.column + 1) + ": " + message),
       mark(at),
-      msg(message) {}
+      msg(message),
+      context_mark(context) {}
 
 // Turns libyaml's events into trees, one document at a time.
 class Builder {
@@ -109,7 +110,7 @@ class Builder {
                                                   : mark_of(parser_.problem_mark);
     std::string message = parser_.problem ? parser_.problem : "invalid YAML";
     if (parser_.context) message += std::string(" ") + parser_.context;
-    throw Exception(at, message);
+    throw Exception(at, message, parser_.context ? mark_of(parser_.context_mark) : Mark());
   }
 
   // Where yaml-cpp places an empty value (`key:` with nothing): at the token

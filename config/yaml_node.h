@@ -38,9 +38,12 @@ struct Mark {
 // A syntax error (libyaml's problem text) or a misuse such as indexing a scalar.
 class Exception : public std::runtime_error {
  public:
-  Exception(const Mark& at, const std::string& message);
+  Exception(const Mark& at, const std::string& message, const Mark& context = {});
   Mark mark;
   std::string msg;
+  // Where the construct the error is in began ("while scanning a simple
+  // key" that starts here), when libyaml says.
+  Mark context_mark;
 };
 
 struct NodeType {
