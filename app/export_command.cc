@@ -7,7 +7,6 @@
 
 #include <cxxopts.hpp>
 #include <fmt/format.h>
-#include <yaml-cpp/exceptions.h>
 
 #include "app/commands.h"
 #include "app/scenario_files.h"
@@ -217,7 +216,7 @@ int export_command(int argc, char** argv) {
     analysis.ns = args["namespace"].as<std::string>();
     analysis.prometheus = args["prometheus"].as<std::string>();
     return emit(args, kind == "flagger" ? sim::export_flagger(*scenario, analysis) : sim::export_argo_rollouts(*scenario, analysis));
-  } catch (const YAML::Exception& e) {
+  } catch (const yaml::Exception& e) {
     fmt::print(stderr, "meshsim export {}: {}\n", kind, e.what());
     return kExitBadInput;
   }

@@ -118,10 +118,16 @@ int run_command(int argc, char** argv) {
   if (!scenario) return kExitBadInput;
   {
     // Warn before running when a rule can never see the header it matches.
-    proxy::Resources everything = scenario->resources;
-    for (const auto& step : scenario->timeline)
-      if (step.apply) sim::apply_resources(everything, *step.apply);
-    for (const auto& d : config::analyze_traffic(everything, scenario->behaviors, scenario->sources))
+    // The resources are copied only when the timeline applies more (a copy
+    // of 1,000 services' resources is a fifth of the load time, issue 20).
+    proxy::Resources with_steps;
+    const proxy::Resources* everything = &scenario->resources;
+    for (const auto& step : scenario->timeline) {
+      if (!step.apply) continue;
+      if (everything != &with_steps) with_steps = scenario->resources, everything = &with_steps;
+      sim::apply_resources(with_steps, *step.apply);
+    }
+    for (const auto& d : config::analyze_traffic(*everything, scenario->behaviors, scenario->sources))
       fmt::print(stderr, "{}\n", config::format_diagnostic(d));
   }
   sim::RunOptions run_options;

@@ -9,7 +9,7 @@
 #include <string>
 #include <unordered_map>
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_node.h"
 
 #include "config/parse.h"
 #include "config/say.h"
@@ -22,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Bounds that keep a hostile file from exhausting the loader: yaml-cpp
-// recurses once per nesting level, so deep nesting would overflow the stack.
+// Bounds that keep a hostile file from exhausting the loader: the parsers
+// recurse once per nesting level, so deep nesting would overflow the stack.
 constexpr size_t kMaxSourceBytes = 16 * 1024 * 1024;
 constexpr int kMaxNestingDepth = 64;
 
@@ -32,26 +32,39 @@ struct Document {
   int first_line = 0;  // 0-based line of the document's first line in the file
 };
 
+// Calls each(line) for every line of `text` without its '\n', as
+// std::getline reads them (no empty line after a final '\n').
+template <typename F>
+void for_each_line(std::string_view text, F&& each) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    each(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+}
+
 // Splits a YAML stream at "---" / "..." marker lines so a syntax error in one
-// document does not hide the others (yaml-cpp's LoadAll stops at the first).
+// document does not hide the others (a parser's stream stops at the first).
 std::vector<Document> split_documents(const std::string& text) {
   std::vector<Document> docs;
   Document current;
   int line_number = 0;
-  std::istringstream in(text);
-  std::string line;
   auto flush = [&](int next_first_line) {
     docs.push_back(std::move(current));
     current = Document{};
     current.first_line = next_first_line;
   };
-  while (std::getline(in, line)) {
-    bool start_marker = line.rfind("---", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
-    bool end_marker = line.rfind("...", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
+  for_each_line(text, [&](std::string_view line) {
+    bool start_marker = line.substr(0, 3) == "---" && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    bool end_marker = line.substr(0, 3) == "..." && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
     if (start_marker) {
       flush(line_number);
       // Content after "--- " on the same line belongs to the new document.
-      current.text = std::string(3, ' ') + line.substr(3) + "\n";
+      current.text.assign(3, ' ');
+      current.text += line.substr(3);
+      current.text += '\n';
     } else if (end_marker) {
       flush(line_number + 1);
     } else {
@@ -59,7 +72,7 @@ std::vector<Document> split_documents(const std::string& text) {
       current.text += '\n';
     }
     ++line_number;
-  }
+  });
   docs.push_back(std::move(current));
   return docs;
 }
@@ -76,21 +89,23 @@ int nesting_depth(const std::string& text) {
     else if (!in_single && !in_double && (c == ']' || c == '}')) depth = std::max(0, depth - 1);
   }
   int indent_depth = 0;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
+  for_each_line(text, [&](std::string_view line) {
     size_t spaces = line.find_first_not_of(" -");
-    if (spaces != std::string::npos) indent_depth = std::max(indent_depth, static_cast<int>(spaces / 2));
-  }
+    if (spaces != std::string_view::npos) indent_depth = std::max(indent_depth, static_cast<int>(spaces / 2));
+  });
   return std::max(max_depth, indent_depth);
 }
 
+// Only blank lines and comments.
 bool blank(const std::string& text) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t first = line.find_first_not_of(" \t\r");
-    if (first != std::string::npos && line[first] != '#') return false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t first = text.find_first_not_of(" \t\r", pos);
+    if (first == std::string::npos) return true;
+    if (text[first] != '\n' && text[first] != '#') return false;
+    pos = text.find('\n', first);
+    if (pos == std::string::npos) return true;
+    ++pos;
   }
   return true;
 }
@@ -156,26 +171,33 @@ class DocumentLoader {
                                      "document nests deeper than " + std::to_string(kMaxNestingDepth) + " levels"});
       return;
     }
-    YAML::Node node;
+    auto at = [&](const yaml::Mark& mark) -> proxy::SourcePos {
+      return {file, (mark.is_null() ? 1 : mark.line + 1) + doc.first_line + source.line_offset,
+              (mark.is_null() ? 1 : mark.column + 1) + source.column_offset};
+    };
+    yaml::Node node;
     try {
-      node = YAML::Load(doc.text);
-    } catch (const YAML::Exception& e) {
-      result_.diagnostics.push_back({Severity::kError, "MSH0002", "",
-                                     {file, (e.mark.is_null() ? 1 : e.mark.line + 1) + doc.first_line + source.line_offset,
-                                      (e.mark.is_null() ? 1 : e.mark.column + 1) + source.column_offset},
-                                     "YAML syntax error: " + e.msg});
+      node = yaml::Load(doc.text);
+    } catch (const yaml::Exception& e) {
+      std::string message = "YAML syntax error: " + e.msg;
+      if (!e.context_mark.is_null() && e.context_mark.line != e.mark.line) {
+        proxy::SourcePos began = at(e.context_mark);
+        message += " that starts at line " + std::to_string(began.line) + ", column " + std::to_string(began.column);
+      }
+      result_.diagnostics.push_back({Severity::kError, "MSH0002", "", at(e.mark), message});
       return;
     }
     try {
       load_node(r, file, node, positions);
-    } catch (const YAML::Exception& e) {  // defensive: yaml-cpp accessors on odd input
-      result_.diagnostics.push_back({Severity::kError, "MSH0002", "", r.pos(node), std::string("YAML error: ") + e.what()});
+    } catch (const yaml::Exception& e) {  // defensive: a scalar indexed as a map
+      result_.diagnostics.push_back(
+          {Severity::kError, "MSH0002", "", e.mark.is_null() ? r.pos(node) : at(e.mark), "YAML error: " + e.msg});
     }
   }
 
  private:
   // `positions` is the map `r` records into; it moves into the resource once parsed.
-  void load_node(YamlReader& r, const std::string& file, const YAML::Node& node, proxy::FieldPositions& positions) {
+  void load_node(YamlReader& r, const std::string& file, const yaml::Node& node, proxy::FieldPositions& positions) {
     if (node.IsNull()) return;
     if (!node.IsMap()) {
       r.error(node, "", "a document must be a map with apiVersion and kind, found " + YamlReader::kind_of(node));
@@ -188,7 +210,7 @@ class DocumentLoader {
       return;
     }
     if (*kind == "List" && node["items"]) {  // `kubectl get -o yaml` output
-      r.list(node["items"], "items", [&](const YAML::Node& item, const std::string&) {
+      r.list(node["items"], "items", [&](const yaml::Node& item, const std::string&) {
         proxy::FieldPositions item_positions;
         YamlReader item_reader(file, r.line_offset(), result_.diagnostics, item_positions);
         load_node(item_reader, file, item, item_positions);
@@ -234,7 +256,7 @@ class DocumentLoader {
       return;
     }
     r.set_resource(*kind + " " + header.meta.ns + "/" + header.meta.name);
-    const YAML::Node spec = node["spec"];
+    const yaml::Node spec = node["spec"];
     auto with_header = [&](auto resource) {
       resource.header = std::move(header);
       resource.header.fields = std::move(positions);
@@ -289,10 +311,10 @@ class DocumentLoader {
       sim::BehaviorRule rule;
       rule.name = header.meta.name;
       if (require_spec(r, node)) parse_behavior(r, spec, rule);
-      auto it = std::find_if(result_.behaviors.begin(), result_.behaviors.end(),
-                             [&](const auto& b) { return b.name == rule.name; });
-      if (it == result_.behaviors.end()) result_.behaviors.push_back(std::move(rule));
-      else *it = std::move(rule);
+      // A later Behavior of the same name replaces the earlier one in place.
+      auto [at, is_new] = behavior_index_.try_emplace(rule.name, result_.behaviors.size());
+      if (is_new) result_.behaviors.push_back(std::move(rule));
+      else result_.behaviors[at->second] = std::move(rule);
     } else if (*kind == "Scenario") {
       sim::Scenario scenario;
       scenario.name = header.meta.name;
@@ -342,10 +364,10 @@ class DocumentLoader {
   // Istio's annotation istio.io/dry-run, read with strconv.ParseBool
   // (pilot/pkg/security/authz/builder isDryRun): a value it cannot parse
   // is logged and the policy is enforced.
-  bool dry_run_annotation(YamlReader& r, const YAML::Node& node) {
-    const YAML::Node md = node["metadata"];
+  bool dry_run_annotation(YamlReader& r, const yaml::Node& node) {
+    const yaml::Node md = node["metadata"];
     if (!md || !md.IsMap() || !md["annotations"] || !md["annotations"].IsMap()) return false;
-    const YAML::Node v = md["annotations"]["istio.io/dry-run"];
+    const yaml::Node v = md["annotations"]["istio.io/dry-run"];
     if (!v || !v.IsScalar()) return false;
     static const std::string kTrue[] = {"1", "t", "T", "TRUE", "true", "True"};
     static const std::string kFalse[] = {"0", "f", "F", "FALSE", "false", "False"};
@@ -358,7 +380,7 @@ class DocumentLoader {
 
   // A kind meshsim does not simulate: said plainly, as a Warning when
   // ignoring it may make traffic differ from the cluster's.
-  void skip_unmodeled(YamlReader& r, const YAML::Node& node, const std::string& group, const std::string& api_version,
+  void skip_unmodeled(YamlReader& r, const yaml::Node& node, const std::string& group, const std::string& api_version,
                       const std::string& kind) {
     std::string name, ns = options_.default_namespace;
     if (auto md = node["metadata"]; md && md.IsMap()) {
@@ -380,14 +402,14 @@ class DocumentLoader {
 
   // Istio reads MeshConfig from the ConfigMap `istio` in istiod's namespace
   // (pkg/config/mesh/kubemesh: name "istio", key "mesh").
-  static bool is_mesh_config_map(const YAML::Node& node) {
+  static bool is_mesh_config_map(const yaml::Node& node) {
     auto md = node["metadata"];
     if (!md || !md.IsMap() || !md["name"] || !md["name"].IsScalar()) return false;
     std::string ns = md["namespace"] && md["namespace"].IsScalar() ? md["namespace"].as<std::string>() : "";
     return md["name"].as<std::string>() == "istio" && ns == "istio-system";
   }
 
-  bool require_spec(YamlReader& r, const YAML::Node& node) {
+  bool require_spec(YamlReader& r, const yaml::Node& node) {
     if (node["spec"] && !node["spec"].IsNull()) return true;
     r.error(node, "spec", "is required");
     return false;
@@ -399,6 +421,9 @@ class DocumentLoader {
   // Per resource vector: "namespace/name" -> its index (see apply).
   std::unordered_map<const void*, std::unordered_map<std::string, size_t>> applied_;
   const SourceText* source_ = nullptr;
+  // Behavior name -> its index in result_.behaviors (a linear search per
+  // Behavior was quadratic in a 1,000-service mesh).
+  std::unordered_map<std::string, size_t> behavior_index_;
   const LoadOptions& options_;
   uint64_t& creation_counter_;
 };

@@ -1,6 +1,6 @@
 #include "config/manifest_documents.h"
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_node.h"
 
 #include <cctype>
 #include <cstdio>
@@ -49,36 +49,71 @@ std::string quoted(const std::string& s) {
 
 // A scalar as written: plain stays plain (same type when read back), quoted
 // or block text becomes a double-quoted string.
-std::string scalar(const YAML::Node& n) {
+std::string scalar(const yaml::Node& n) {
   if (n.IsNull()) return "null";
   const std::string& s = n.Scalar();
   if (n.Tag() == "?" && s.find('\n') == std::string::npos) return s;
-  // Nodes made here (the filled-in namespace) have no tag: plain when safe.
-  if (n.Tag().empty() && plain_safe(s) && !reads_as_non_string(s)) return s;
   return quoted(s);
 }
 
-std::string key_text(const YAML::Node& k) {
+// A value made here (the filled-in namespace): plain when safe.
+std::string made_scalar(const std::string& s) { return plain_safe(s) && !reads_as_non_string(s) ? s : quoted(s); }
+
+std::string key_text(const yaml::Node& k) {
   return k.IsScalar() && (k.Tag() == "?" || plain_safe(k.Scalar())) ? k.Scalar() : quoted(k.Scalar());
 }
 
-bool inline_value(const YAML::Node& v) { return !v.IsMap() && !v.IsSequence() ? true : v.size() == 0; }
+bool inline_value(const yaml::Node& v) { return !v.IsMap() && !v.IsSequence() ? true : v.size() == 0; }
 
-std::string inline_text(const YAML::Node& v) {
+std::string inline_text(const yaml::Node& v) {
   if (v.IsMap()) return "{}";
   if (v.IsSequence()) return "[]";
   return scalar(v);
 }
 
-void emit(const YAML::Node& n, int indent, std::string& out);
+// What a map prints differently from its document: its first entry with key
+// `drop` left out (a Behavior's name), or metadata.namespace filled in
+// right after the name, where people write it.
+struct MapEdit {
+  std::string_view drop;
+  const std::string* ns = nullptr;
+};
 
-void emit_map_entries(const YAML::Node& n, int indent, bool first_inline, std::string& out) {
+void emit(const yaml::Node& n, int indent, std::string& out);
+
+bool has_key_from(const yaml::Node& n, size_t from, std::string_view key) {
+  size_t i = 0;
+  for (const auto& kv : n)
+    if (i++ >= from && kv.first.IsScalar() && kv.first.Scalar() == key) return true;
+  return false;
+}
+
+void emit_map_entries(const yaml::Node& n, int indent, bool first_inline, std::string& out, const MapEdit& edit = {}) {
   bool first = true;
-  for (const auto& kv : n) {
+  auto key_line = [&](const std::string& key) {
     if (!(first && first_inline)) out.append(static_cast<size_t>(indent), ' ');
     first = false;
-    out += key_text(kv.first) + ":";
-    const YAML::Node& v = kv.second;
+    out += key + ":";
+  };
+  bool dropped = false, filled = false;
+  size_t at = 0;
+  for (const auto& kv : n) {
+    ++at;
+    std::string_view key = kv.first.IsScalar() ? std::string_view(kv.first.Scalar()) : std::string_view();
+    if (!dropped && !edit.drop.empty() && kv.first.IsScalar() && key == edit.drop) {
+      dropped = true;
+      continue;
+    }
+    if (edit.ns && !filled && kv.first.IsScalar() && key == "namespace") {
+      filled = true;  // an empty namespace written before the name takes the filled-in value
+      if (has_key_from(n, at, "name")) {
+        key_line(key_text(kv.first));
+        out += " " + made_scalar(*edit.ns) + "\n";
+        continue;
+      }
+    }
+    key_line(key_text(kv.first));
+    const yaml::Node& v = kv.second;
     if (inline_value(v)) {
       out += " " + inline_text(v) + "\n";
     } else if (v.IsMap()) {
@@ -88,10 +123,41 @@ void emit_map_entries(const YAML::Node& n, int indent, bool first_inline, std::s
       out += "\n";
       emit(v, indent, out);  // a list under a key at the key's indent, as kubectl prints it
     }
+    if (edit.ns && !filled && kv.first.IsScalar() && key == "name") {
+      key_line("namespace");
+      out += " " + made_scalar(*edit.ns) + "\n";
+      filled = true;
+    }
+  }
+  if (edit.ns && !filled) {
+    key_line("namespace");
+    out += " " + made_scalar(*edit.ns) + "\n";
   }
 }
 
-void emit(const YAML::Node& n, int indent, std::string& out) {
+// A document whose metadata gets `ns` filled in (see MapEdit).
+void emit_document(const yaml::Node& doc, const std::string& ns, std::string& out) {
+  bool filled = false;
+  for (const auto& kv : doc) {
+    out += key_text(kv.first) + ":";
+    const yaml::Node& v = kv.second;
+    if (!filled && kv.first.IsScalar() && kv.first.Scalar() == "metadata") {
+      filled = true;
+      out += "\n";
+      emit_map_entries(v, 2, false, out, MapEdit{{}, &ns});
+    } else if (inline_value(v)) {
+      out += " " + inline_text(v) + "\n";
+    } else if (v.IsMap()) {
+      out += "\n";
+      emit(v, 2, out);
+    } else {
+      out += "\n";
+      emit(v, 0, out);
+    }
+  }
+}
+
+void emit(const yaml::Node& n, int indent, std::string& out) {
   if (n.IsMap()) {
     emit_map_entries(n, indent, false, out);
   } else if (n.IsSequence()) {
@@ -113,16 +179,17 @@ void emit(const YAML::Node& n, int indent, std::string& out) {
   }
 }
 
-std::string text_of(const YAML::Node& n, const char* key) {
+std::string text_of(const yaml::Node& n, const char* key) {
   auto v = n[key];
   return v && v.IsScalar() ? v.Scalar() : "";
 }
 
 }  // namespace
 
-std::string block_yaml(const YAML::Node& node) {
+std::string block_yaml(const yaml::Node& node, std::string_view drop_key) {
   std::string out;
-  emit(node, 0, out);
+  if (node.IsMap()) emit_map_entries(node, 0, false, out, MapEdit{drop_key, nullptr});
+  else emit(node, 0, out);
   return out;
 }
 
@@ -136,30 +203,25 @@ bool cluster_scoped_kind(const std::string& kind) {
 
 std::vector<sim::ManifestDocument> manifest_documents(const std::string& text, const std::string& default_namespace) {
   std::vector<sim::ManifestDocument> out;
-  for (YAML::Node doc : YAML::LoadAll(text)) {
+  for (yaml::Node doc : yaml::LoadAll(text)) {
     if (!doc.IsMap()) continue;
     sim::ManifestDocument d;
     d.api_version = text_of(doc, "apiVersion");
     d.kind = text_of(doc, "kind");
-    YAML::Node meta = doc["metadata"];
+    yaml::Node meta = doc["metadata"];
+    bool fill_namespace = false;
     if (meta && meta.IsMap()) {
       d.name = text_of(meta, "name");
       if (!cluster_scoped_kind(d.kind)) {
         d.ns = text_of(meta, "namespace");
         if (d.ns.empty()) {
           d.ns = default_namespace;
-          // metadata.namespace right after the name, where people write it.
-          YAML::Node rebuilt(YAML::NodeType::Map);
-          for (const auto& kv : meta) {
-            rebuilt[kv.first] = kv.second;
-            if (kv.first.Scalar() == "name") rebuilt["namespace"] = default_namespace;
-          }
-          if (!rebuilt["namespace"]) rebuilt["namespace"] = default_namespace;
-          doc["metadata"] = rebuilt;
+          fill_namespace = true;
         }
       }
     }
-    emit(doc, 0, d.yaml);
+    if (fill_namespace) emit_document(doc, default_namespace, d.yaml);
+    else emit(doc, 0, d.yaml);
     out.push_back(std::move(d));
   }
   return out;

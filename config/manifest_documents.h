@@ -5,21 +5,21 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/manifest.h"
 
-namespace YAML {
-class Node;
-}
+#include "config/yaml_node.h"
 
 namespace meshsim::config {
 
-// `node` as block YAML with each scalar quoted as written (see above).
-std::string block_yaml(const YAML::Node& node);
+// `node` as block YAML with each scalar quoted as written (see above); a
+// map leaves out its first entry with key `drop_key`.
+std::string block_yaml(const yaml::Node& node, std::string_view drop_key = {});
 
 // Documents of `text` in order; empty documents are skipped. Throws
-// YAML::Exception on a syntax error (the loader reports those first).
+// yaml::Exception on a syntax error (the loader reports those first).
 std::vector<sim::ManifestDocument> manifest_documents(const std::string& text, const std::string& default_namespace);
 
 // True for the kinds that have no namespace.

@@ -2,7 +2,7 @@
 // Each reports problems to the reader and fills what it could read.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_node.h"
 
 #include "config/yaml_reader.h"
 #include "proxy_core/resources.h"
@@ -10,38 +10,38 @@
 
 namespace meshsim::config {
 
-void parse_deployment(YamlReader& r, const YAML::Node& doc, proxy::Deployment& out);
-void parse_service(YamlReader& r, const YAML::Node& doc, proxy::Service& out);
-void parse_virtual_service(YamlReader& r, const YAML::Node& spec, proxy::VirtualService& out);
-void parse_destination_rule(YamlReader& r, const YAML::Node& spec, proxy::DestinationRule& out);
-void parse_authorization_policy(YamlReader& r, const YAML::Node& spec,
+void parse_deployment(YamlReader& r, const yaml::Node& doc, proxy::Deployment& out);
+void parse_service(YamlReader& r, const yaml::Node& doc, proxy::Service& out);
+void parse_virtual_service(YamlReader& r, const yaml::Node& spec, proxy::VirtualService& out);
+void parse_destination_rule(YamlReader& r, const yaml::Node& spec, proxy::DestinationRule& out);
+void parse_authorization_policy(YamlReader& r, const yaml::Node& spec,
                                 proxy::AuthorizationPolicy& out);
-void parse_peer_authentication(YamlReader& r, const YAML::Node& spec,
+void parse_peer_authentication(YamlReader& r, const yaml::Node& spec,
                                proxy::PeerAuthentication& out);
-void parse_request_authentication(YamlReader& r, const YAML::Node& spec, proxy::RequestAuthentication& out);
-void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
+void parse_request_authentication(YamlReader& r, const yaml::Node& spec, proxy::RequestAuthentication& out);
+void parse_http_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out);
 // Gateway API GRPCRoute, as Istio converts it: an HTTPRoute whose method
 // matches are paths (parse_grpc_route.cc).
-void parse_grpc_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
+void parse_grpc_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out);
 // Pieces HTTPRoute and GRPCRoute share (parse_http_route.cc).
-std::vector<proxy::GwHeaderMatch> parse_gw_header_matches(YamlReader& r, const YAML::Node& n, const std::string& path);
-std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const YAML::Node& n, const std::string& path);
-void parse_gw_backend_ref(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::GwBackendRef& b);
-void parse_gw_parent_refs(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out);
-void parse_gateway(YamlReader& r, const YAML::Node& spec, proxy::Gateway& out);
+std::vector<proxy::GwHeaderMatch> parse_gw_header_matches(YamlReader& r, const yaml::Node& n, const std::string& path);
+std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const yaml::Node& n, const std::string& path);
+void parse_gw_backend_ref(YamlReader& r, const yaml::Node& n, const std::string& path, proxy::GwBackendRef& b);
+void parse_gw_parent_refs(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out);
+void parse_gateway(YamlReader& r, const yaml::Node& spec, proxy::Gateway& out);
 // Gateway API Gateway and ReferenceGrant (parse_k8s_gateway.cc).
-void parse_k8s_gateway(YamlReader& r, const YAML::Node& spec, proxy::GwGateway& out);
-void parse_reference_grant(YamlReader& r, const YAML::Node& spec, proxy::ReferenceGrant& out);
-void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEntry& out);
-void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& out);
+void parse_k8s_gateway(YamlReader& r, const yaml::Node& spec, proxy::GwGateway& out);
+void parse_reference_grant(YamlReader& r, const yaml::Node& spec, proxy::ReferenceGrant& out);
+void parse_service_entry(YamlReader& r, const yaml::Node& spec, proxy::ServiceEntry& out);
+void parse_sidecar(YamlReader& r, const yaml::Node& spec, proxy::SidecarConfig& out);
 // The `istio` ConfigMap's data.mesh (YAML text); a MeshConfig map at `path`.
-void parse_mesh_config_map(YamlReader& r, const YAML::Node& doc, proxy::MeshConfig& out);
-void parse_mesh_config(YamlReader& r, const YAML::Node& mesh, const std::string& path, proxy::MeshConfig& out);
+void parse_mesh_config_map(YamlReader& r, const yaml::Node& doc, proxy::MeshConfig& out);
+void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string& path, proxy::MeshConfig& out);
 
 struct SourceText;
-void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out);
+void parse_behavior(YamlReader& r, const yaml::Node& spec, sim::BehaviorRule& out);
 // Inline and file `apply` steps are loaded here, with their own positions.
-void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& source, sim::Scenario& out,
+void parse_scenario(YamlReader& r, const yaml::Node& spec, const SourceText& source, sim::Scenario& out,
                     std::vector<Diagnostic>& diagnostics);
 
 }  // namespace meshsim::config

@@ -4,12 +4,12 @@
 namespace meshsim::config {
 namespace {
 
-std::optional<int32_t> int32(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::optional<int32_t> int32(YamlReader& r, const yaml::Node& n, const std::string& path) {
   auto v = r.integer(n, path, 0, INT32_MAX);
   return v ? std::optional<int32_t>(static_cast<int32_t>(*v)) : std::nullopt;
 }
 
-proxy::LoadBalancerSettings load_balancer(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::LoadBalancerSettings load_balancer(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::LoadBalancerSettings lb;
   if (!r.fields(n, path, {"simple", "consistentHash", "localityLbSetting", "warmupDurationSecs", "warmup"}))
     return lb;
@@ -45,7 +45,7 @@ proxy::LoadBalancerSettings load_balancer(YamlReader& r, const YAML::Node& n, co
   return lb;
 }
 
-proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::ConnectionPoolSettings cp;
   if (!r.fields(n, path, {"tcp", "http"})) return cp;
   if (auto t = n["tcp"]; t) {
@@ -77,7 +77,7 @@ proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const YAML::Node& n
   return cp;
 }
 
-proxy::OutlierDetection outlier_detection(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::OutlierDetection outlier_detection(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::OutlierDetection od;
   if (!r.fields(n, path, {"splitExternalLocalOriginErrors", "consecutiveLocalOriginFailures",
                           "consecutiveGatewayErrors", "consecutive5xxErrors", "interval",
@@ -100,7 +100,7 @@ proxy::OutlierDetection outlier_detection(YamlReader& r, const YAML::Node& n, co
   return od;
 }
 
-void policy_core(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::TrafficPolicyCore& out) {
+void policy_core(YamlReader& r, const yaml::Node& n, const std::string& path, proxy::TrafficPolicyCore& out) {
   if (n["loadBalancer"]) out.load_balancer = load_balancer(r, n["loadBalancer"], child(path, "loadBalancer"));
   if (n["connectionPool"]) out.connection_pool = connection_pool(r, n["connectionPool"], child(path, "connectionPool"));
   if (n["outlierDetection"])
@@ -117,13 +117,13 @@ void policy_core(YamlReader& r, const YAML::Node& n, const std::string& path, pr
   }
 }
 
-proxy::TrafficPolicy traffic_policy(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::TrafficPolicy traffic_policy(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::TrafficPolicy tp;
   if (!r.fields(n, path, {"loadBalancer", "connectionPool", "outlierDetection", "tls",
                           "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget"}))
     return tp;
   policy_core(r, n, path, tp);
-  r.list(n["portLevelSettings"], child(path, "portLevelSettings"), [&](const YAML::Node& pn, const std::string& p) {
+  r.list(n["portLevelSettings"], child(path, "portLevelSettings"), [&](const yaml::Node& pn, const std::string& p) {
     if (!r.fields(pn, p, {"port", "loadBalancer", "connectionPool", "outlierDetection", "tls"})) return;
     proxy::PortTrafficPolicy port_policy;
     if (auto port = pn["port"]; port && r.fields(port, child(p, "port"), {"number"}))
@@ -136,12 +136,12 @@ proxy::TrafficPolicy traffic_policy(YamlReader& r, const YAML::Node& n, const st
 
 }  // namespace
 
-void parse_destination_rule(YamlReader& r, const YAML::Node& spec, proxy::DestinationRule& out) {
+void parse_destination_rule(YamlReader& r, const yaml::Node& spec, proxy::DestinationRule& out) {
   if (!r.fields(spec, "spec", {"host", "trafficPolicy", "subsets", "exportTo", "workloadSelector"})) return;
   if (auto h = r.str(spec["host"], "spec.host")) out.host = *h;
   else r.error(spec, "spec", "spec.host is required");
   if (spec["trafficPolicy"]) out.traffic_policy = traffic_policy(r, spec["trafficPolicy"], "spec.trafficPolicy");
-  r.list(spec["subsets"], "spec.subsets", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["subsets"], "spec.subsets", [&](const yaml::Node& n, const std::string& p) {
     proxy::Subset s;
     s.path = p;
     if (!r.fields(n, p, {"name", "labels", "trafficPolicy"})) return;

@@ -25,7 +25,7 @@ bool is_http(std::string_view protocol) {
 
 // ValidateNamespaceSlashWildcardHostname: "[ns/]host", ns "." "*" or a name;
 // the host may start with "*" (a wildcard) but hold no other "*".
-void check_host(YamlReader& r, const YAML::Node& node, const std::string& path, const std::string& host) {
+void check_host(YamlReader& r, const yaml::Node& node, const std::string& path, const std::string& host) {
   std::string_view h = host;
   if (auto slash = h.find('/'); slash != std::string_view::npos) {
     std::string_view ns = h.substr(0, slash);
@@ -42,17 +42,17 @@ void check_host(YamlReader& r, const YAML::Node& node, const std::string& path, 
 
 }  // namespace
 
-void parse_gateway(YamlReader& r, const YAML::Node& spec, proxy::Gateway& out) {
+void parse_gateway(YamlReader& r, const yaml::Node& spec, proxy::Gateway& out) {
   if (!r.fields(spec, "spec", {"selector", "servers"})) return;
   out.selector = r.str_map(spec["selector"], "spec.selector");
   if (!spec["servers"] || spec["servers"].IsNull() || (spec["servers"].IsSequence() && spec["servers"].size() == 0))
     r.error(spec, "spec", "gateway must have at least one server");
-  r.list(spec["servers"], "spec.servers", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["servers"], "spec.servers", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"port", "bind", "hosts", "tls", "defaultEndpoint", "name"})) return;
     proxy::GatewayServer server;
     server.path = p;
     server.name = r.str(n["name"], child(p, "name")).value_or("");
-    const YAML::Node port = n["port"];
+    const yaml::Node port = n["port"];
     const std::string pp = child(p, "port");
     if (!port || port.IsNull()) {
       r.error(n, p, "port is required");
@@ -73,7 +73,7 @@ void parse_gateway(YamlReader& r, const YAML::Node& spec, proxy::Gateway& out) {
     if (server.hosts.empty()) r.error(n, p, "server config must contain at least one host");
     for (size_t i = 0; i < server.hosts.size(); ++i)
       check_host(r, n["hosts"][i], child(p, "hosts") + "[" + std::to_string(i) + "]", server.hosts[i]);
-    if (const YAML::Node tls = n["tls"]; tls && !tls.IsNull()) {
+    if (const yaml::Node tls = n["tls"]; tls && !tls.IsNull()) {
       const std::string tp = child(p, "tls");
       if (r.fields(tls, tp, {"httpsRedirect", "mode", "serverCertificate", "privateKey", "caCertificates", "caCrl",
                              "credentialName", "credentialNames", "tlsCertificates", "subjectAltNames",

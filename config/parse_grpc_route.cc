@@ -34,16 +34,16 @@ proxy::GwRouteMatch method_as_path(const std::string& type, const std::string& s
 
 }  // namespace
 
-void parse_grpc_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out) {
+void parse_grpc_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out) {
   if (!r.fields(spec, "spec", {"parentRefs", "hostnames", "rules"})) return;
   parse_gw_parent_refs(r, spec, out);
   out.hostnames = r.str_list(spec["hostnames"], "spec.hostnames");
-  r.list(spec["rules"], "spec.rules", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["rules"], "spec.rules", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "matches", "filters", "backendRefs", "sessionPersistence"})) return;
     proxy::GwRouteRule rule;
     rule.path = p;
     rule.name = r.str(n["name"], child(p, "name")).value_or("");
-    r.list(n["matches"], child(p, "matches"), [&](const YAML::Node& m, const std::string& mp) {
+    r.list(n["matches"], child(p, "matches"), [&](const yaml::Node& m, const std::string& mp) {
       if (!r.fields(m, mp, {"method", "headers"})) return;
       proxy::GwRouteMatch match;
       if (auto method = m["method"]; method && r.fields(method, child(mp, "method"), {"type", "service", "method"})) {
@@ -58,7 +58,7 @@ void parse_grpc_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute&
       rule.matches.push_back(match);
     });
     rule.filters = parse_gw_filters(r, n["filters"], child(p, "filters"));
-    r.list(n["backendRefs"], child(p, "backendRefs"), [&](const YAML::Node& b, const std::string& bp) {
+    r.list(n["backendRefs"], child(p, "backendRefs"), [&](const yaml::Node& b, const std::string& bp) {
       if (!r.fields(b, bp, {"group", "kind", "name", "namespace", "port", "weight", "filters"})) return;
       proxy::GwBackendRefWithFilters ref;
       parse_gw_backend_ref(r, b, bp, ref);

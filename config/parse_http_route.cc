@@ -6,9 +6,9 @@
 namespace meshsim::config {
 namespace {
 
-std::vector<proxy::GwHeaderMatch> header_matches(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::vector<proxy::GwHeaderMatch> header_matches(YamlReader& r, const yaml::Node& n, const std::string& path) {
   std::vector<proxy::GwHeaderMatch> out;
-  r.list(n, path, [&](const YAML::Node& h, const std::string& p) {
+  r.list(n, path, [&](const yaml::Node& h, const std::string& p) {
     if (!r.fields(h, p, {"type", "name", "value"})) return;
     proxy::GwHeaderMatch m;
     m.type = r.enumeration(h["type"], child(p, "type"), {"Exact", "RegularExpression"}).value_or("Exact");
@@ -21,11 +21,11 @@ std::vector<proxy::GwHeaderMatch> header_matches(YamlReader& r, const YAML::Node
   return out;
 }
 
-proxy::GwHeaderModifier header_modifier(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::GwHeaderModifier header_modifier(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::GwHeaderModifier m;
   if (!r.fields(n, path, {"set", "add", "remove"})) return m;
   auto pairs = [&](const char* key, std::vector<std::pair<std::string, std::string>>& into) {
-    r.list(n[key], child(path, key), [&](const YAML::Node& h, const std::string& p) {
+    r.list(n[key], child(path, key), [&](const yaml::Node& h, const std::string& p) {
       if (!r.fields(h, p, {"name", "value"})) return;
       into.emplace_back(r.str(h["name"], child(p, "name")).value_or(""), r.str(h["value"], child(p, "value")).value_or(""));
     });
@@ -36,7 +36,7 @@ proxy::GwHeaderModifier header_modifier(YamlReader& r, const YAML::Node& n, cons
   return m;
 }
 
-std::optional<proxy::GwPathModifier> path_modifier(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::optional<proxy::GwPathModifier> path_modifier(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n || !r.fields(n, path, {"type", "replaceFullPath", "replacePrefixMatch"})) return std::nullopt;
   proxy::GwPathModifier m;
   m.type = r.enumeration(n["type"], child(path, "type"), {"ReplaceFullPath", "ReplacePrefixMatch"}).value_or("");
@@ -45,7 +45,7 @@ std::optional<proxy::GwPathModifier> path_modifier(YamlReader& r, const YAML::No
   return m;
 }
 
-void backend_ref(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::GwBackendRef& b) {
+void backend_ref(YamlReader& r, const yaml::Node& n, const std::string& path, proxy::GwBackendRef& b) {
   b.path = path;
   b.group = r.str(n["group"], child(path, "group")).value_or("");
   b.kind = r.str(n["kind"], child(path, "kind")).value_or("Service");
@@ -56,9 +56,9 @@ void backend_ref(YamlReader& r, const YAML::Node& n, const std::string& path, pr
   if (b.name.empty()) r.error(n, path, "backendRef name is required");
 }
 
-std::vector<proxy::GwFilter> filters(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::vector<proxy::GwFilter> filters(YamlReader& r, const yaml::Node& n, const std::string& path) {
   std::vector<proxy::GwFilter> out;
-  r.list(n, path, [&](const YAML::Node& f, const std::string& p) {
+  r.list(n, path, [&](const yaml::Node& f, const std::string& p) {
     if (!r.fields(f, p, {"type", "requestHeaderModifier", "responseHeaderModifier", "requestRedirect",
                          "urlRewrite", "requestMirror", "extensionRef", "cors", "externalAuth"}))
       return;
@@ -113,9 +113,9 @@ std::vector<proxy::GwFilter> filters(YamlReader& r, const YAML::Node& n, const s
 
 }  // namespace
 
-void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out) {
+void parse_http_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out) {
   if (!r.fields(spec, "spec", {"parentRefs", "hostnames", "rules"})) return;
-  r.list(spec["parentRefs"], "spec.parentRefs", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["parentRefs"], "spec.parentRefs", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"group", "kind", "namespace", "name", "sectionName", "port"})) return;
     proxy::ParentRef ref;
     if (auto g = r.str(n["group"], child(p, "group"))) ref.group = *g;
@@ -128,12 +128,12 @@ void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute&
     out.parent_refs.push_back(ref);
   });
   out.hostnames = r.str_list(spec["hostnames"], "spec.hostnames");
-  r.list(spec["rules"], "spec.rules", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["rules"], "spec.rules", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence"})) return;
     proxy::GwRouteRule rule;
     rule.path = p;
     rule.name = r.str(n["name"], child(p, "name")).value_or("");
-    r.list(n["matches"], child(p, "matches"), [&](const YAML::Node& m, const std::string& mp) {
+    r.list(n["matches"], child(p, "matches"), [&](const yaml::Node& m, const std::string& mp) {
       if (!r.fields(m, mp, {"path", "headers", "queryParams", "method"})) return;
       proxy::GwRouteMatch match;
       if (auto path = m["path"]; path && r.fields(path, child(mp, "path"), {"type", "value"})) {
@@ -150,7 +150,7 @@ void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute&
       rule.matches.push_back(match);
     });
     rule.filters = filters(r, n["filters"], child(p, "filters"));
-    r.list(n["backendRefs"], child(p, "backendRefs"), [&](const YAML::Node& b, const std::string& bp) {
+    r.list(n["backendRefs"], child(p, "backendRefs"), [&](const yaml::Node& b, const std::string& bp) {
       if (!r.fields(b, bp, {"group", "kind", "name", "namespace", "port", "weight", "filters"})) return;
       proxy::GwBackendRefWithFilters ref;
       backend_ref(r, b, bp, ref);
@@ -163,7 +163,7 @@ void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute&
     }
     if (auto rt = n["retry"]; rt && r.fields(rt, child(p, "retry"), {"codes", "attempts", "backoff"})) {
       if (auto a = r.integer(rt["attempts"], child(p, "retry.attempts"), 0, 1000)) rule.retry_attempts = static_cast<int32_t>(*a);
-      r.list(rt["codes"], child(p, "retry.codes"), [&](const YAML::Node& c, const std::string& cp) {
+      r.list(rt["codes"], child(p, "retry.codes"), [&](const yaml::Node& c, const std::string& cp) {
         if (auto code = r.integer(c, cp, 400, 599)) rule.retry_codes.push_back(static_cast<int32_t>(*code));
       });
       rule.retry_backoff = r.gateway_duration(rt["backoff"], child(p, "retry.backoff"));
@@ -177,17 +177,17 @@ void parse_http_route(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute&
 namespace meshsim::config {
 
 // The parts GRPCRoute shares with HTTPRoute (parse_grpc_route.cc).
-std::vector<proxy::GwHeaderMatch> parse_gw_header_matches(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::vector<proxy::GwHeaderMatch> parse_gw_header_matches(YamlReader& r, const yaml::Node& n, const std::string& path) {
   return header_matches(r, n, path);
 }
-std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const yaml::Node& n, const std::string& path) {
   return filters(r, n, path);
 }
-void parse_gw_backend_ref(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::GwBackendRef& b) {
+void parse_gw_backend_ref(YamlReader& r, const yaml::Node& n, const std::string& path, proxy::GwBackendRef& b) {
   backend_ref(r, n, path, b);
 }
-void parse_gw_parent_refs(YamlReader& r, const YAML::Node& spec, proxy::GwHTTPRoute& out) {
-  r.list(spec["parentRefs"], "spec.parentRefs", [&](const YAML::Node& n, const std::string& p) {
+void parse_gw_parent_refs(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out) {
+  r.list(spec["parentRefs"], "spec.parentRefs", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"group", "kind", "namespace", "name", "sectionName", "port"})) return;
     proxy::ParentRef ref;
     if (auto g = r.str(n["group"], child(p, "group"))) ref.group = *g;

@@ -30,11 +30,11 @@ std::string hostname_problem(std::string_view h) {
   return "";
 }
 
-proxy::LabelSelector label_selector(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::LabelSelector label_selector(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::LabelSelector s;
   if (!r.fields(n, path, {"matchLabels", "matchExpressions"})) return s;
   s.match_labels = r.str_map(n["matchLabels"], child(path, "matchLabels"));
-  r.list(n["matchExpressions"], child(path, "matchExpressions"), [&](const YAML::Node& e, const std::string& p) {
+  r.list(n["matchExpressions"], child(path, "matchExpressions"), [&](const yaml::Node& e, const std::string& p) {
     if (!r.fields(e, p, {"key", "operator", "values"})) return;
     proxy::LabelSelectorRequirement req;
     req.key = r.str(e["key"], child(p, "key")).value_or("");
@@ -47,7 +47,7 @@ proxy::LabelSelector label_selector(YamlReader& r, const YAML::Node& n, const st
   return s;
 }
 
-void allowed_routes(YamlReader& r, const YAML::Node& n, const std::string& path, proxy::AllowedRoutes& out) {
+void allowed_routes(YamlReader& r, const yaml::Node& n, const std::string& path, proxy::AllowedRoutes& out) {
   if (!n || n.IsNull() || !r.fields(n, path, {"namespaces", "kinds"})) return;
   if (auto ns = n["namespaces"]; ns && !ns.IsNull()) {
     std::string np = child(path, "namespaces");
@@ -58,7 +58,7 @@ void allowed_routes(YamlReader& r, const YAML::Node& n, const std::string& path,
         r.error(ns, np, "from: Selector needs a selector (matchLabels or matchExpressions)");
     }
   }
-  r.list(n["kinds"], child(path, "kinds"), [&](const YAML::Node& k, const std::string& p) {
+  r.list(n["kinds"], child(path, "kinds"), [&](const yaml::Node& k, const std::string& p) {
     if (!r.fields(k, p, {"group", "kind"})) return;
     proxy::RouteGroupKind gk;
     if (auto g = r.str(k["group"], child(p, "group"))) gk.group = *g;
@@ -70,7 +70,7 @@ void allowed_routes(YamlReader& r, const YAML::Node& n, const std::string& path,
 
 }  // namespace
 
-void parse_k8s_gateway(YamlReader& r, const YAML::Node& spec, proxy::GwGateway& out) {
+void parse_k8s_gateway(YamlReader& r, const yaml::Node& spec, proxy::GwGateway& out) {
   if (!r.fields(spec, "spec", {"gatewayClassName", "listeners", "addresses", "infrastructure", "backendTLS",
                                "allowedListeners", "tls", "defaultScope"}))
     return;
@@ -81,7 +81,7 @@ void parse_k8s_gateway(YamlReader& r, const YAML::Node& spec, proxy::GwGateway& 
     r.error(spec, "spec.listeners", "a Gateway needs at least one listener");
   std::set<std::string> names;
   std::set<std::tuple<uint32_t, std::string, std::string>> combinations;
-  r.list(spec["listeners"], "spec.listeners", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["listeners"], "spec.listeners", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "hostname", "port", "protocol", "tls", "allowedRoutes"})) return;
     proxy::GwListener l;
     l.path = p;
@@ -126,9 +126,9 @@ void parse_k8s_gateway(YamlReader& r, const YAML::Node& spec, proxy::GwGateway& 
   });
 }
 
-void parse_reference_grant(YamlReader& r, const YAML::Node& spec, proxy::ReferenceGrant& out) {
+void parse_reference_grant(YamlReader& r, const yaml::Node& spec, proxy::ReferenceGrant& out) {
   if (!r.fields(spec, "spec", {"from", "to"})) return;
-  r.list(spec["from"], "spec.from", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["from"], "spec.from", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"group", "kind", "namespace"})) return;
     proxy::ReferenceGrantFrom f;
     f.group = r.str(n["group"], child(p, "group")).value_or("");
@@ -138,7 +138,7 @@ void parse_reference_grant(YamlReader& r, const YAML::Node& spec, proxy::Referen
     if (f.ns.empty()) r.error(n, p, "namespace is required");
     out.from.push_back(std::move(f));
   });
-  r.list(spec["to"], "spec.to", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["to"], "spec.to", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"group", "kind", "name"})) return;
     proxy::ReferenceGrantTo t;
     t.group = r.str(n["group"], child(p, "group")).value_or("");

@@ -7,8 +7,8 @@
 
 namespace meshsim::config {
 
-void parse_deployment(YamlReader& r, const YAML::Node& doc, proxy::Deployment& out) {
-  const YAML::Node spec = doc["spec"];
+void parse_deployment(YamlReader& r, const yaml::Node& doc, proxy::Deployment& out) {
+  const yaml::Node spec = doc["spec"];
   if (!spec) {
     r.error(doc, "", "a Deployment needs a spec");
     return;
@@ -19,7 +19,7 @@ void parse_deployment(YamlReader& r, const YAML::Node& doc, proxy::Deployment& o
   out.replicas = static_cast<int>(r.integer(spec["replicas"], "spec.replicas", 0, 10000).value_or(1));
   if (auto sel = spec["selector"]; sel && r.fields(sel, "spec.selector", {"matchLabels", "matchExpressions"}))
     out.selector = r.str_map(sel["matchLabels"], "spec.selector.matchLabels");
-  const YAML::Node tmpl = spec["template"];
+  const yaml::Node tmpl = spec["template"];
   if (!tmpl || !r.fields(tmpl, "spec.template", {"metadata", "spec"})) {
     if (!tmpl) r.error(spec, "spec", "a Deployment needs spec.template");
     return;
@@ -35,13 +35,13 @@ void parse_deployment(YamlReader& r, const YAML::Node& doc, proxy::Deployment& o
       r.error(spec["selector"], "spec.selector",
               "selector " + k + "=" + v + " does not match the template labels (Kubernetes rejects this)");
   }
-  const YAML::Node pod = tmpl["spec"];
+  const yaml::Node pod = tmpl["spec"];
   if (!pod || !r.is_map(pod, "spec.template.spec")) return;
   if (auto sa = r.str(pod["serviceAccountName"], "spec.template.spec.serviceAccountName")) out.service_account = *sa;
   else if (auto sa2 = r.str(pod["serviceAccount"], "spec.template.spec.serviceAccount")) out.service_account = *sa2;
-  r.list(pod["containers"], "spec.template.spec.containers", [&](const YAML::Node& c, const std::string& cp) {
+  r.list(pod["containers"], "spec.template.spec.containers", [&](const yaml::Node& c, const std::string& cp) {
     if (!c.IsMap()) return;
-    r.list(c["ports"], child(cp, "ports"), [&](const YAML::Node& p, const std::string& pp) {
+    r.list(c["ports"], child(cp, "ports"), [&](const yaml::Node& p, const std::string& pp) {
       if (!p.IsMap()) return;
       proxy::ContainerPort port;
       port.container_port = r.port(p["containerPort"], child(pp, "containerPort")).value_or(0);
@@ -51,8 +51,8 @@ void parse_deployment(YamlReader& r, const YAML::Node& doc, proxy::Deployment& o
   });
 }
 
-void parse_service(YamlReader& r, const YAML::Node& doc, proxy::Service& out) {
-  const YAML::Node spec = doc["spec"];
+void parse_service(YamlReader& r, const yaml::Node& doc, proxy::Service& out) {
+  const yaml::Node spec = doc["spec"];
   if (!spec) return;
   if (!r.fields(spec, "spec",
                 {"allocateLoadBalancerNodePorts", "clusterIP", "clusterIPs", "externalIPs", "externalName",
@@ -64,7 +64,7 @@ void parse_service(YamlReader& r, const YAML::Node& doc, proxy::Service& out) {
   out.selector = r.str_map(spec["selector"], "spec.selector");
   out.type = r.enumeration(spec["type"], "spec.type", {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"})
                  .value_or("ClusterIP");
-  r.list(spec["ports"], "spec.ports", [&](const YAML::Node& p, const std::string& pp) {
+  r.list(spec["ports"], "spec.ports", [&](const yaml::Node& p, const std::string& pp) {
     if (!r.fields(p, pp, {"appProtocol", "name", "nodePort", "port", "protocol", "targetPort"})) return;
     proxy::ServicePort port;
     port.name = r.str(p["name"], child(pp, "name")).value_or("");

@@ -24,7 +24,7 @@ namespace {
 using proxy::Duration;
 using services::LatencyModel;
 
-std::optional<LatencyModel> latency(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::optional<LatencyModel> latency(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n || !r.fields(n, path, {"fixed", "uniform", "normal", "logNormal", "table"})) return std::nullopt;
   LatencyModel m;
   if (n.size() != 1) r.error(n, path, "give exactly one of fixed, uniform, normal, logNormal, table");
@@ -47,7 +47,7 @@ std::optional<LatencyModel> latency(YamlReader& r, const YAML::Node& n, const st
     if (m.p99 < m.p50) r.error(ln, child(path, "logNormal"), "p99 must not be below p50");
   } else if (n["table"]) {
     m.kind = LatencyModel::Kind::kTable;
-    r.list(n["table"], child(path, "table"), [&](const YAML::Node& row, const std::string& p) {
+    r.list(n["table"], child(path, "table"), [&](const yaml::Node& row, const std::string& p) {
       if (!r.fields(row, p, {"value", "weight"})) return;
       auto v = r.duration(row["value"], child(p, "value"));
       auto w = r.integer(row["weight"], child(p, "weight"), 0, 1'000'000);
@@ -57,7 +57,7 @@ std::optional<LatencyModel> latency(YamlReader& r, const YAML::Node& n, const st
   return m;
 }
 
-services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::string& path) {
+services::CallSpec call_spec(YamlReader& r, const yaml::Node& n, const std::string& path) {
   services::CallSpec c;
   if (!r.fields(n, path, {"name", "service", "port", "method", "path", "headers", "size", "grpc", "timeout", "retries"}))
     return c;
@@ -81,14 +81,12 @@ services::CallSpec call_spec(YamlReader& r, const YAML::Node& n, const std::stri
 
 // A Behavior spec (or a timeline behaviour change without its name) as
 // block YAML, for `export k8s`.
-std::string behavior_spec_yaml(const YAML::Node& spec) {
+std::string behavior_spec_yaml(const yaml::Node& spec) {
   if (!spec || !spec.IsMap()) return {};
-  YAML::Node copy = YAML::Clone(spec);
-  copy.remove("name");
-  return block_yaml(copy);
+  return block_yaml(spec, "name");
 }
 
-services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const std::string& path, proxy::Labels* selector) {
+services::Behavior behavior_spec(YamlReader& r, const yaml::Node& spec, const std::string& path, proxy::Labels* selector) {
   services::Behavior b;
   if (!r.fields(spec, path, {"selector", "latency", "errorRate", "response", "calls", "propagateHeaders", "onCallError", "name",
                              "grpc"}))
@@ -106,11 +104,11 @@ services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const st
     for (auto& [k, v] : r.str_map(resp["headers"], child(path, "response.headers"))) b.response_headers.emplace_back(k, v);
   }
   if (b.body_template.empty()) b.body_template = "{{app}} {{version}}";
-  r.list(spec["calls"], child(path, "calls"), [&](const YAML::Node& step, const std::string& p) {
+  r.list(spec["calls"], child(path, "calls"), [&](const yaml::Node& step, const std::string& p) {
     services::ScriptStep s;
     if (step.IsMap() && step["parallel"]) {
       if (!r.fields(step, p, {"parallel"})) return;
-      r.list(step["parallel"], child(p, "parallel"), [&](const YAML::Node& c, const std::string& cp) {
+      r.list(step["parallel"], child(p, "parallel"), [&](const yaml::Node& c, const std::string& cp) {
         s.calls.push_back(call_spec(r, c, cp));
       });
     } else if (step.IsMap() && step["sleep"]) {
@@ -125,7 +123,7 @@ services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const st
   // their canonical names (UNAVAILABLE) or numbers; errorRate injects that code.
   if (auto g = spec["grpc"]; g && r.fields(g, child(path, "grpc"), {"status", "message", "trailersOnly", "errorRate"})) {
     std::string gp = child(path, "grpc");
-    auto code = [&](const YAML::Node& n, const std::string& p) -> std::optional<int> {
+    auto code = [&](const yaml::Node& n, const std::string& p) -> std::optional<int> {
       if (!n) return std::nullopt;
       auto text = r.str(n, p);
       if (!text) return std::nullopt;
@@ -165,7 +163,7 @@ services::Behavior behavior_spec(YamlReader& r, const YAML::Node& spec, const st
 
 }  // namespace
 
-void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& out) {
+void parse_behavior(YamlReader& r, const yaml::Node& spec, sim::BehaviorRule& out) {
   out.behavior = behavior_spec(r, spec, "spec", &out.selector);
   out.spec_yaml = behavior_spec_yaml(spec);
   // `selector: {host: H}` (optionally `port`) selects an endpoint outside the cluster.
@@ -185,7 +183,7 @@ void parse_behavior(YamlReader& r, const YAML::Node& spec, sim::BehaviorRule& ou
 // `replay: {file: ACCESS_LOG, format: istio-text | envoy-json, speed: 1}`;
 // the file is relative to the scenario file. Lines not replayed are warnings
 // (MSH0050) here and notes in the run's report.
-static void parse_replay(YamlReader& r, const YAML::Node& n, const std::string& path, const SourceText& source,
+static void parse_replay(YamlReader& r, const yaml::Node& n, const std::string& path, const SourceText& source,
                          sim::TrafficSource& t) {
   auto file = r.str(n["file"], child(path, "file"));
   if (!file) return r.error(n, path, "replay needs file (an access log)");
@@ -203,10 +201,10 @@ static void parse_replay(YamlReader& r, const YAML::Node& n, const std::string& 
 
 // `headerMix: [{weight: 10, headers: {end-user: jason}}, {weight: 90}]`:
 // header sets drawn per request by weight, on top of the source's headers.
-static void parse_header_mix(YamlReader& r, const YAML::Node& n, const std::string& path, sim::TrafficSource& t) {
+static void parse_header_mix(YamlReader& r, const yaml::Node& n, const std::string& path, sim::TrafficSource& t) {
   if (!n) return;
   uint64_t total = 0;
-  r.list(n, path, [&](const YAML::Node& m, const std::string& mp) {
+  r.list(n, path, [&](const yaml::Node& m, const std::string& mp) {
     if (!r.fields(m, mp, {"weight", "headers"})) return;
     sim::TrafficSource::HeaderSet set;
     if (auto w = r.integer(m["weight"], child(mp, "weight"), 0, 1'000'000)) set.weight = static_cast<uint32_t>(*w);
@@ -218,7 +216,7 @@ static void parse_header_mix(YamlReader& r, const YAML::Node& n, const std::stri
   if (!t.header_mix.empty() && total == 0) r.error(n, path, "the headerMix weights are all 0");
 }
 
-static void parse_scenario_clock(YamlReader& r, const YAML::Node& spec, sim::Scenario& out) {
+static void parse_scenario_clock(YamlReader& r, const yaml::Node& spec, sim::Scenario& out) {
   if (auto text = r.str(spec["startTime"], "spec.startTime")) {
     std::string error;
     if (auto us = parse_rfc3339_us(*text, &error)) out.start_unix_us = *us;
@@ -237,7 +235,7 @@ constexpr double kMaxPlannedRequests = 1e7;
 
 // Refuses a scenario whose open-loop sources plan more than
 // kMaxPlannedRequests requests (rate x the time each may send, upper bound).
-static void check_planned_requests(YamlReader& r, const YAML::Node& traffic, const sim::Scenario& out) {
+static void check_planned_requests(YamlReader& r, const yaml::Node& traffic, const sim::Scenario& out) {
   double planned = 0;
   for (const auto& t : out.sources) {
     if (t.kind == sim::TrafficSource::Kind::kClosedLoop) continue;  // paced by its own answers
@@ -251,7 +249,7 @@ static void check_planned_requests(YamlReader& r, const YAML::Node& traffic, con
                         planned, kMaxPlannedRequests));
 }
 
-void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& source, sim::Scenario& out,
+void parse_scenario(YamlReader& r, const yaml::Node& spec, const SourceText& source, sim::Scenario& out,
                     std::vector<Diagnostic>& diagnostics) {
   if (!r.fields(spec, "spec", {"description", "seed", "duration", "linkLatency", "sidecars", "tracing", "traffic", "timeline",
                                "expectations", "startTime", "metrics"}))
@@ -266,7 +264,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
   if (auto d = r.duration(spec["duration"], "spec.duration")) out.duration = *d;
   if (auto d = r.duration(spec["linkLatency"], "spec.linkLatency")) out.link_latency = *d;
   if (auto s = r.enumeration(spec["sidecars"], "spec.sidecars", {"injected", "none"})) out.sidecars_injected = *s == "injected";
-  r.list(spec["traffic"], "spec.traffic", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["traffic"], "spec.traffic", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "from", "namespace", "sidecar", "method", "url", "headers", "rate", "arrival", "ramp",
                          "concurrency", "start", "stop", "grpc", "replay", "headerMix"}))
       return;
@@ -301,7 +299,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     out.sources.push_back(std::move(t));
   });
   check_planned_requests(r, spec["traffic"], out);
-  r.list(spec["timeline"], "spec.timeline", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["timeline"], "spec.timeline", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"at", "caption", "command", "apply", "delete", "injectSidecars", "removeSidecars", "scale",
                          "behaviors", "startTraffic", "stopTraffic", "say"}))
       return;
@@ -332,7 +330,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
       diagnostics.insert(diagnostics.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
       step.apply = std::move(loaded.resources);
     }
-    r.list(n["delete"], child(p, "delete"), [&](const YAML::Node& d, const std::string& dp) {
+    r.list(n["delete"], child(p, "delete"), [&](const yaml::Node& d, const std::string& dp) {
       if (!r.fields(d, dp, {"kind", "name", "namespace"})) return;
       auto kind = r.enumeration(d["kind"], child(dp, "kind"),
                                 {"Deployment", "Service", "VirtualService", "DestinationRule", "AuthorizationPolicy",
@@ -344,13 +342,13 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     });
     step.inject_sidecars = r.str_list(n["injectSidecars"], child(p, "injectSidecars"));
     step.remove_sidecars = r.str_list(n["removeSidecars"], child(p, "removeSidecars"));
-    r.list(n["scale"], child(p, "scale"), [&](const YAML::Node& s, const std::string& sp) {
+    r.list(n["scale"], child(p, "scale"), [&](const yaml::Node& s, const std::string& sp) {
       if (!r.fields(s, sp, {"workload", "replicas"})) return;
       auto w = r.str(s["workload"], child(sp, "workload"));
       auto replicas = r.integer(s["replicas"], child(sp, "replicas"), 0, 1000);
       if (w && replicas) step.scale.emplace_back(*w, static_cast<int>(*replicas));
     });
-    r.list(n["behaviors"], child(p, "behaviors"), [&](const YAML::Node& b, const std::string& bp) {
+    r.list(n["behaviors"], child(p, "behaviors"), [&](const yaml::Node& b, const std::string& bp) {
       sim::BehaviorRule rule;
       rule.name = r.str(b["name"], child(bp, "name")).value_or("");
       rule.behavior = behavior_spec(r, b, bp, &rule.selector);
@@ -362,7 +360,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
     step.stop_sources = r.str_list(n["stopTraffic"], child(p, "stopTraffic"));
     out.timeline.push_back(std::move(step));
   });
-  r.list(spec["expectations"], "spec.expectations", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["expectations"], "spec.expectations", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"name", "window", "source", "from", "service", "version", "share", "errorRate", "status",
                          "latency", "requests", "body", "responseFlag", "noResponse", "workload", "app",
                          "labels", "fromLabels", "received"}))
@@ -392,7 +390,7 @@ void parse_scenario(YamlReader& r, const YAML::Node& spec, const SourceText& sou
       e.share_sigmas = r.number(s["sigmas"], child(p, "share.sigmas"), 1, 10).value_or(e.share_sigmas);
       if (e.slice.service.empty()) r.error(s, child(p, "share"), "a share expectation needs service");
     }
-    auto bounds = [&](const YAML::Node& b, const std::string& bp, double hi) {
+    auto bounds = [&](const yaml::Node& b, const std::string& bp, double hi) {
       e.min = r.number(b["min"], child(bp, "min"), 0, hi);
       e.max = r.number(b["max"], child(bp, "max"), 0, hi);
       if (!b["min"] && !b["max"]) r.error(b, bp, "give min or max");

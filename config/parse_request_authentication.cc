@@ -6,14 +6,14 @@
 
 namespace meshsim::config {
 
-void parse_request_authentication(YamlReader& r, const YAML::Node& spec, proxy::RequestAuthentication& out) {
+void parse_request_authentication(YamlReader& r, const yaml::Node& spec, proxy::RequestAuthentication& out) {
   if (!spec || spec.IsNull()) return;  // no rules: nothing is checked
   if (!r.fields(spec, "spec", {"selector", "targetRef", "targetRefs", "jwtRules"})) return;
   if (auto s = spec["selector"]; s && !s.IsNull() && r.fields(s, "spec.selector", {"matchLabels"}))
     out.selector = r.str_map(s["matchLabels"], "spec.selector.matchLabels");
   if (spec["targetRef"] || spec["targetRefs"])
     r.warning(spec, "MSH0010", "targetRef(s) attach policies to gateways/waypoints, which meshsim does not model");
-  r.list(spec["jwtRules"], "spec.jwtRules", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["jwtRules"], "spec.jwtRules", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"issuer", "audiences", "jwksUri", "jwks", "fromHeaders", "fromParams", "fromCookies",
                          "outputPayloadToHeader", "outputClaimToHeaders", "forwardOriginalToken",
                          "spaceDelimitedClaims", "timeout"}))
@@ -38,7 +38,7 @@ void parse_request_authentication(YamlReader& r, const YAML::Node& spec, proxy::
                     (rule.jwks_uri.empty() ? "the issuer's OpenID discovery document" : "\"" + rule.jwks_uri + "\"") +
                     " offline; every token for issuer \"" + rule.issuer +
                     "\" will be rejected with 401 as when istiod's fetch fails. Give the keys inline in `jwks` to verify them");
-    r.list(n["fromHeaders"], child(p, "fromHeaders"), [&](const YAML::Node& h, const std::string& hp) {
+    r.list(n["fromHeaders"], child(p, "fromHeaders"), [&](const yaml::Node& h, const std::string& hp) {
       if (!r.fields(h, hp, {"name", "prefix"})) return;
       proxy::JwtHeaderLocation loc;
       loc.name = r.str(h["name"], child(hp, "name")).value_or("");
@@ -51,7 +51,7 @@ void parse_request_authentication(YamlReader& r, const YAML::Node& spec, proxy::
     if (!rule.from_cookies.empty())
       r.warning(n["fromCookies"], "MSH0041", "fromCookies is not simulated: tokens in cookies are not extracted");
     rule.output_payload_to_header = r.str(n["outputPayloadToHeader"], child(p, "outputPayloadToHeader")).value_or("");
-    r.list(n["outputClaimToHeaders"], child(p, "outputClaimToHeaders"), [&](const YAML::Node& c, const std::string& cp) {
+    r.list(n["outputClaimToHeaders"], child(p, "outputClaimToHeaders"), [&](const yaml::Node& c, const std::string& cp) {
       if (!r.fields(c, cp, {"header", "claim"})) return;
       proxy::ClaimToHeader ch;
       ch.header = r.str(c["header"], child(cp, "header")).value_or("");

@@ -5,7 +5,7 @@
 namespace meshsim::config {
 namespace {
 
-std::optional<proxy::Labels> selector(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::optional<proxy::Labels> selector(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n || n.IsNull()) return std::nullopt;
   if (!r.fields(n, path, {"matchLabels"})) return std::nullopt;
   return r.str_map(n["matchLabels"], child(path, "matchLabels"));
@@ -13,7 +13,7 @@ std::optional<proxy::Labels> selector(YamlReader& r, const YAML::Node& n, const 
 
 }  // namespace
 
-void parse_authorization_policy(YamlReader& r, const YAML::Node& spec, proxy::AuthorizationPolicy& out) {
+void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, proxy::AuthorizationPolicy& out) {
   using Action = proxy::AuthorizationPolicy::Action;
   if (!spec || spec.IsNull()) return;  // empty spec: ALLOW with no rules = deny all
   if (!r.fields(spec, "spec", {"selector", "targetRef", "targetRefs", "rules", "action", "provider"})) return;
@@ -29,12 +29,12 @@ void parse_authorization_policy(YamlReader& r, const YAML::Node& spec, proxy::Au
   if (spec["targetRef"] || spec["targetRefs"])
     r.warning(spec, "MSH0010", "targetRef(s) attach policies to gateways/waypoints, which meshsim does not model");
   out.rules_present = static_cast<bool>(spec["rules"]) && !spec["rules"].IsNull();
-  r.list(spec["rules"], "spec.rules", [&](const YAML::Node& rn, const std::string& rp) {
+  r.list(spec["rules"], "spec.rules", [&](const yaml::Node& rn, const std::string& rp) {
     proxy::AuthzRule rule;
     if (!r.fields(rn, rp, {"from", "to", "when"})) return;
-    r.list(rn["from"], child(rp, "from"), [&](const YAML::Node& fn, const std::string& fp) {
+    r.list(rn["from"], child(rp, "from"), [&](const yaml::Node& fn, const std::string& fp) {
       if (!r.fields(fn, fp, {"source"})) return;
-      const YAML::Node s = fn["source"];
+      const yaml::Node s = fn["source"];
       std::string p = child(fp, "source");
       proxy::AuthzSource src;
       if (!s || !r.fields(s, p, {"principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals",
@@ -64,9 +64,9 @@ void parse_authorization_policy(YamlReader& r, const YAML::Node& spec, proxy::Au
       }
       rule.from.push_back(std::move(src));
     });
-    r.list(rn["to"], child(rp, "to"), [&](const YAML::Node& tn, const std::string& tp) {
+    r.list(rn["to"], child(rp, "to"), [&](const yaml::Node& tn, const std::string& tp) {
       if (!r.fields(tn, tp, {"operation"})) return;
-      const YAML::Node o = tn["operation"];
+      const yaml::Node o = tn["operation"];
       std::string p = child(tp, "operation");
       proxy::AuthzOperation op;
       if (!o || !r.fields(o, p, {"hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"}))
@@ -81,7 +81,7 @@ void parse_authorization_policy(YamlReader& r, const YAML::Node& spec, proxy::Au
       op.not_paths = r.str_list(o["notPaths"], child(p, "notPaths"));
       rule.to.push_back(std::move(op));
     });
-    r.list(rn["when"], child(rp, "when"), [&](const YAML::Node& wn, const std::string& wp) {
+    r.list(rn["when"], child(rp, "when"), [&](const yaml::Node& wn, const std::string& wp) {
       if (!r.fields(wn, wp, {"key", "values", "notValues"})) return;
       proxy::AuthzCondition c;
       if (auto k = r.str(wn["key"], child(wp, "key"))) c.key = *k;
@@ -94,11 +94,11 @@ void parse_authorization_policy(YamlReader& r, const YAML::Node& spec, proxy::Au
   });
 }
 
-void parse_peer_authentication(YamlReader& r, const YAML::Node& spec, proxy::PeerAuthentication& out) {
+void parse_peer_authentication(YamlReader& r, const yaml::Node& spec, proxy::PeerAuthentication& out) {
   if (!spec || spec.IsNull()) return;
   if (!r.fields(spec, "spec", {"selector", "mtls", "portLevelMtls"})) return;
   out.selector = selector(r, spec["selector"], "spec.selector");
-  auto mode = [&](const YAML::Node& n, const std::string& p) -> std::string {
+  auto mode = [&](const yaml::Node& n, const std::string& p) -> std::string {
     if (!n || !r.fields(n, p, {"mode"})) return "";
     return r.enumeration(n["mode"], child(p, "mode"), {"UNSET", "DISABLE", "PERMISSIVE", "STRICT"}).value_or("");
   };

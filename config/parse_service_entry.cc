@@ -9,20 +9,20 @@
 namespace meshsim::config {
 namespace {
 
-std::optional<proxy::Labels> workload_selector(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::optional<proxy::Labels> workload_selector(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n) return std::nullopt;
   if (!r.fields(n, path, {"labels"})) return std::nullopt;
   return r.str_map(n["labels"], child(path, "labels"));
 }
 
-std::string outbound_mode(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::string outbound_mode(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n || !r.fields(n, path, {"mode", "egressProxy"})) return "";
   return r.enumeration(n["mode"], child(path, "mode"), {"REGISTRY_ONLY", "ALLOW_ANY"}).value_or("");
 }
 
 }  // namespace
 
-void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEntry& out) {
+void parse_service_entry(YamlReader& r, const yaml::Node& spec, proxy::ServiceEntry& out) {
   const std::string path = "spec";
   if (!r.fields(spec, path,
                 {"hosts", "addresses", "ports", "location", "resolution", "endpoints", "workloadSelector", "exportTo",
@@ -31,7 +31,7 @@ void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEn
   out.hosts = r.str_list(spec["hosts"], "spec.hosts");
   if (out.hosts.empty()) r.error(spec, "spec.hosts", "a ServiceEntry needs at least one host");
   out.addresses = r.str_list(spec["addresses"], "spec.addresses");
-  r.list(spec["ports"], "spec.ports", [&](const YAML::Node& p, const std::string& pp) {
+  r.list(spec["ports"], "spec.ports", [&](const yaml::Node& p, const std::string& pp) {
     if (!r.fields(p, pp, {"number", "protocol", "name", "targetPort"})) return;
     proxy::ServiceEntryPort port;
     port.number = r.port(p["number"], child(pp, "number")).value_or(0);
@@ -44,7 +44,7 @@ void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEn
   out.location = r.enumeration(spec["location"], "spec.location", {"MESH_EXTERNAL", "MESH_INTERNAL"}).value_or("MESH_EXTERNAL");
   out.resolution =
       r.enumeration(spec["resolution"], "spec.resolution", {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"}).value_or("NONE");
-  r.list(spec["endpoints"], "spec.endpoints", [&](const YAML::Node& e, const std::string& ep) {
+  r.list(spec["endpoints"], "spec.endpoints", [&](const yaml::Node& e, const std::string& ep) {
     if (!r.fields(e, ep, {"address", "ports", "labels", "network", "locality", "weight", "serviceAccount"})) return;
     proxy::ServiceEntryEndpoint endpoint;
     endpoint.address = r.str(e["address"], child(ep, "address")).value_or("");
@@ -71,14 +71,14 @@ void parse_service_entry(YamlReader& r, const YAML::Node& spec, proxy::ServiceEn
     r.error(spec["endpoints"], "spec.endpoints", "no endpoints should be provided for resolution type NONE");
 }
 
-void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& out) {
+void parse_sidecar(YamlReader& r, const yaml::Node& spec, proxy::SidecarConfig& out) {
   const std::string path = "spec";
   if (!r.fields(spec, path,
                 {"workloadSelector", "ingress", "egress", "inboundConnectionPool", "outboundTrafficPolicy"}))
     return;
   out.workload_selector = workload_selector(r, spec["workloadSelector"], "spec.workloadSelector");
   out.has_ingress = spec["ingress"] && spec["ingress"].IsSequence() && spec["ingress"].size() > 0;
-  r.list(spec["egress"], "spec.egress", [&](const YAML::Node& e, const std::string& ep) {
+  r.list(spec["egress"], "spec.egress", [&](const yaml::Node& e, const std::string& ep) {
     if (!r.fields(e, ep, {"port", "bind", "captureMode", "hosts"})) return;
     proxy::SidecarEgressListener listener;
     if (auto p = e["port"]; p && r.fields(p, child(ep, "port"), {"number", "protocol", "name", "targetPort"}))
@@ -97,7 +97,7 @@ void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& 
   std::set<uint32_t> ports;
   bool catch_all = false;
   for (size_t i = 0; i < out.egress.size() && spec["egress"] && spec["egress"].IsSequence(); ++i) {
-    const YAML::Node node = spec["egress"][i];
+    const yaml::Node node = spec["egress"][i];
     const std::string ep = "spec.egress[" + std::to_string(i) + "]";
     if (!out.egress[i].port) {
       if (catch_all) r.error(node, ep, "egress can have only one listener with empty port");
@@ -112,7 +112,7 @@ void parse_sidecar(YamlReader& r, const YAML::Node& spec, proxy::SidecarConfig& 
 
 // MeshConfig has dozens of fields meshsim does not model; only the ones it
 // reads are looked at, and the rest are left alone (no unknown-field errors).
-void parse_mesh_config(YamlReader& r, const YAML::Node& mesh, const std::string& path, proxy::MeshConfig& out) {
+void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string& path, proxy::MeshConfig& out) {
   if (!mesh || mesh.IsNull()) return;
   if (!r.is_map(mesh, path)) return;
   if (auto p = mesh["outboundTrafficPolicy"])
@@ -136,15 +136,15 @@ void parse_mesh_config(YamlReader& r, const YAML::Node& mesh, const std::string&
     }
 }
 
-void parse_mesh_config_map(YamlReader& r, const YAML::Node& doc, proxy::MeshConfig& out) {
-  const YAML::Node data = doc["data"];
+void parse_mesh_config_map(YamlReader& r, const yaml::Node& doc, proxy::MeshConfig& out) {
+  const yaml::Node data = doc["data"];
   if (!data || !r.is_map(data, "data")) return;
   auto text = r.str(data["mesh"], "data.mesh");
   if (!text) return;
-  YAML::Node mesh;
+  yaml::Node mesh;
   try {
-    mesh = YAML::Load(*text);
-  } catch (const YAML::Exception& e) {
+    mesh = yaml::Load(*text);
+  } catch (const yaml::Exception& e) {
     r.error(data["mesh"], "data.mesh", "the mesh config is not valid YAML: " + e.msg);
     return;
   }

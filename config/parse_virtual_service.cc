@@ -10,7 +10,7 @@ namespace {
 
 using proxy::StringMatch;
 
-std::optional<StringMatch> string_match(YamlReader& r, const YAML::Node& n,
+std::optional<StringMatch> string_match(YamlReader& r, const yaml::Node& n,
                                         const std::string& path, bool allow_empty) {
   if (!n) return std::nullopt;
   if (!r.fields(n, path, {"exact", "prefix", "regex"})) return std::nullopt;
@@ -36,7 +36,7 @@ std::optional<StringMatch> string_match(YamlReader& r, const YAML::Node& n,
   return StringMatch{StringMatch::Kind::kPresent, ""};
 }
 
-std::map<std::string, StringMatch> string_match_map(YamlReader& r, const YAML::Node& n,
+std::map<std::string, StringMatch> string_match_map(YamlReader& r, const yaml::Node& n,
                                                     const std::string& path, bool lower_keys) {
   std::map<std::string, StringMatch> out;
   if (!n || n.IsNull() || !r.is_map(n, path)) return out;
@@ -53,13 +53,13 @@ std::map<std::string, StringMatch> string_match_map(YamlReader& r, const YAML::N
   return out;
 }
 
-std::optional<proxy::Percent> percent(YamlReader& r, const YAML::Node& n, const std::string& path) {
+std::optional<proxy::Percent> percent(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n || !r.fields(n, path, {"value"})) return std::nullopt;
   auto v = r.number(n["value"], child(path, "value"), 0, 100);
   return proxy::Percent{v.value_or(0)};
 }
 
-proxy::Destination destination(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::Destination destination(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::Destination d;
   d.path = path;
   if (!r.fields(n, path, {"host", "subset", "port"})) return d;
@@ -71,7 +71,7 @@ proxy::Destination destination(YamlReader& r, const YAML::Node& n, const std::st
   return d;
 }
 
-proxy::HeaderOps header_ops(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::HeaderOps header_ops(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::HeaderOps ops;
   if (!n || !r.fields(n, path, {"set", "add", "remove"})) return ops;
   for (auto& [k, v] : r.str_map(n["set"], child(path, "set"))) ops.set.emplace_back(k, v);
@@ -80,7 +80,7 @@ proxy::HeaderOps header_ops(YamlReader& r, const YAML::Node& n, const std::strin
   return ops;
 }
 
-proxy::Headers headers(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::Headers headers(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::Headers h;
   if (!n || !r.fields(n, path, {"request", "response"})) return h;
   h.request = header_ops(r, n["request"], child(path, "request"));
@@ -88,7 +88,7 @@ proxy::Headers headers(YamlReader& r, const YAML::Node& n, const std::string& pa
   return h;
 }
 
-proxy::HTTPMatchRequest match_request(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::HTTPMatchRequest match_request(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::HTTPMatchRequest m;
   if (!r.fields(n, path,
                 {"name", "uri", "scheme", "method", "authority", "headers", "port", "sourceLabels",
@@ -112,7 +112,7 @@ proxy::HTTPMatchRequest match_request(YamlReader& r, const YAML::Node& n, const 
   return m;
 }
 
-proxy::HTTPFaultInjection fault(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::HTTPFaultInjection fault(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::HTTPFaultInjection f;
   if (!r.fields(n, path, {"delay", "abort"})) return f;
   if (auto d = n["delay"]; d) {
@@ -145,7 +145,7 @@ proxy::HTTPFaultInjection fault(YamlReader& r, const YAML::Node& n, const std::s
   return f;
 }
 
-proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::string& path) {
+proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::HTTPRoute h;
   h.path = path;
   if (!r.fields(n, path,
@@ -154,10 +154,10 @@ proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::strin
                  "mirrorPercentage", "corsPolicy", "headers"}))
     return h;
   h.name = r.str(n["name"], child(path, "name")).value_or("");
-  r.list(n["match"], child(path, "match"), [&](const YAML::Node& m, const std::string& p) {
+  r.list(n["match"], child(path, "match"), [&](const yaml::Node& m, const std::string& p) {
     h.match.push_back(match_request(r, m, p));
   });
-  r.list(n["route"], child(path, "route"), [&](const YAML::Node& d, const std::string& p) {
+  r.list(n["route"], child(path, "route"), [&](const yaml::Node& d, const std::string& p) {
     proxy::HTTPRouteDestination rd;
     if (!r.fields(d, p, {"destination", "weight", "headers"})) return;
     if (d["destination"]) rd.destination = destination(r, d["destination"], child(p, "destination"));
@@ -242,7 +242,7 @@ proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::strin
   if (auto mp = r.integer(n["mirrorPercent"], child(path, "mirrorPercent"), 0, 100))
     h.mirror_percent = static_cast<int32_t>(*mp);
   h.mirror_percentage = percent(r, n["mirrorPercentage"], child(path, "mirrorPercentage"));
-  r.list(n["mirrors"], child(path, "mirrors"), [&](const YAML::Node& m, const std::string& p) {
+  r.list(n["mirrors"], child(path, "mirrors"), [&](const yaml::Node& m, const std::string& p) {
     if (!r.fields(m, p, {"destination", "percentage"})) return;
     proxy::HTTPMirrorPolicy policy;
     policy.destination = destination(r, m["destination"], child(p, "destination"));
@@ -256,7 +256,7 @@ proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::strin
       proxy::CorsPolicy cors;
       for (auto& o : r.str_list(c["allowOrigin"], child(p, "allowOrigin")))
         cors.allow_origins.push_back({StringMatch::Kind::kExact, o});
-      r.list(c["allowOrigins"], child(p, "allowOrigins"), [&](const YAML::Node& o, const std::string& op) {
+      r.list(c["allowOrigins"], child(p, "allowOrigins"), [&](const yaml::Node& o, const std::string& op) {
         if (auto m = string_match(r, o, op, false)) cors.allow_origins.push_back(*m);
       });
       cors.allow_methods = r.str_list(c["allowMethods"], child(p, "allowMethods"));
@@ -280,7 +280,7 @@ proxy::HTTPRoute http_route(YamlReader& r, const YAML::Node& n, const std::strin
 
 }  // namespace
 
-void parse_virtual_service(YamlReader& r, const YAML::Node& spec, proxy::VirtualService& out) {
+void parse_virtual_service(YamlReader& r, const yaml::Node& spec, proxy::VirtualService& out) {
   const std::string path = "spec";
   if (!r.fields(spec, path, {"hosts", "gateways", "http", "tls", "tcp", "exportTo"})) return;
   out.hosts = r.str_list(spec["hosts"], "spec.hosts");
@@ -288,7 +288,7 @@ void parse_virtual_service(YamlReader& r, const YAML::Node& spec, proxy::Virtual
   // Delegate): only a root VirtualService's `delegate` reaches it.
   out.gateways = r.str_list(spec["gateways"], "spec.gateways");
   out.export_to = r.str_list(spec["exportTo"], "spec.exportTo");
-  r.list(spec["http"], "spec.http", [&](const YAML::Node& n, const std::string& p) {
+  r.list(spec["http"], "spec.http", [&](const yaml::Node& n, const std::string& p) {
     out.http.push_back(http_route(r, n, p));
   });
   // tls/tcp routes do not change HTTP behaviour; accepted and left unmodeled.

@@ -53,44 +53,44 @@ std::string join_choices(std::initializer_list<std::string_view> choices) {
   return out;
 }
 
-proxy::SourcePos YamlReader::pos(const YAML::Node& node) const {
-  YAML::Mark mark = node.Mark();
+proxy::SourcePos YamlReader::pos(const yaml::Node& node) const {
+  yaml::Mark mark = node.Mark();
   if (mark.is_null()) return {file_, 0, 0};
   return {file_, mark.line + 1 + line_offset_, mark.column + 1 + column_offset_};
 }
 
-void YamlReader::record(const YAML::Node& node, const std::string& path) {
+void YamlReader::record(const yaml::Node& node, const std::string& path) {
   if (!node) return;
-  YAML::Mark mark = node.Mark();
+  yaml::Mark mark = node.Mark();
   if (!mark.is_null()) positions_.record(path, file_, mark.line + 1 + line_offset_, mark.column + 1 + column_offset_);
 }
 
-void YamlReader::error(const YAML::Node& node, const std::string& path,
+void YamlReader::error(const yaml::Node& node, const std::string& path,
                        const std::string& message) {
   out_.push_back({Severity::kError, "MSH0001", resource_, pos(node),
                   path.empty() ? message : path + ": " + message});
 }
 
-void YamlReader::warning(const YAML::Node& node, const std::string& code,
+void YamlReader::warning(const yaml::Node& node, const std::string& code,
                          const std::string& message) {
   out_.push_back({Severity::kWarning, code, resource_, pos(node), message});
 }
 
-std::string YamlReader::kind_of(const YAML::Node& node) {
+std::string YamlReader::kind_of(const yaml::Node& node) {
   if (!node || node.IsNull()) return "nothing";
   if (node.IsMap()) return "a map";
   if (node.IsSequence()) return "a list";
   return "\"" + node.Scalar() + "\"";
 }
 
-bool YamlReader::is_map(const YAML::Node& node, const std::string& path) {
+bool YamlReader::is_map(const yaml::Node& node, const std::string& path) {
   record(node, path);
   if (node.IsMap()) return true;
   error(node, path, "expected a map, found " + kind_of(node));
   return false;
 }
 
-bool YamlReader::fields(const YAML::Node& node, const std::string& path,
+bool YamlReader::fields(const yaml::Node& node, const std::string& path,
                         std::initializer_list<std::string_view> known) {
   if (!is_map(node, path)) return false;
   for (const auto& entry : node) {
@@ -109,7 +109,7 @@ bool YamlReader::fields(const YAML::Node& node, const std::string& path,
   return true;
 }
 
-std::optional<std::string> YamlReader::str(const YAML::Node& node, const std::string& path) {
+std::optional<std::string> YamlReader::str(const yaml::Node& node, const std::string& path) {
   if (!node || node.IsNull()) return std::nullopt;
   record(node, path);
   if (!node.IsScalar()) {
@@ -119,7 +119,7 @@ std::optional<std::string> YamlReader::str(const YAML::Node& node, const std::st
   return node.Scalar();
 }
 
-std::optional<int64_t> YamlReader::integer(const YAML::Node& node, const std::string& path,
+std::optional<int64_t> YamlReader::integer(const yaml::Node& node, const std::string& path,
                                            int64_t min, int64_t max) {
   auto text = str(node, path);
   if (!text) return std::nullopt;
@@ -141,7 +141,7 @@ std::optional<int64_t> YamlReader::integer(const YAML::Node& node, const std::st
   return v;
 }
 
-std::optional<double> YamlReader::number(const YAML::Node& node, const std::string& path,
+std::optional<double> YamlReader::number(const yaml::Node& node, const std::string& path,
                                          double min, double max) {
   auto text = str(node, path);
   if (!text) return std::nullopt;
@@ -159,7 +159,7 @@ std::optional<double> YamlReader::number(const YAML::Node& node, const std::stri
   return v;
 }
 
-std::optional<bool> YamlReader::boolean(const YAML::Node& node, const std::string& path) {
+std::optional<bool> YamlReader::boolean(const yaml::Node& node, const std::string& path) {
   auto text = str(node, path);
   if (!text) return std::nullopt;
   if (*text == "true" || *text == "True" || *text == "TRUE") return true;
@@ -168,7 +168,7 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& node, const std::strin
   return std::nullopt;
 }
 
-std::optional<proxy::Duration> YamlReader::duration(const YAML::Node& node,
+std::optional<proxy::Duration> YamlReader::duration(const yaml::Node& node,
                                                     const std::string& path) {
   auto text = str(node, path);
   if (!text) return std::nullopt;
@@ -182,7 +182,7 @@ std::optional<proxy::Duration> YamlReader::duration(const YAML::Node& node,
   return d;
 }
 
-std::optional<proxy::Duration> YamlReader::gateway_duration(const YAML::Node& node,
+std::optional<proxy::Duration> YamlReader::gateway_duration(const yaml::Node& node,
                                                             const std::string& path) {
   auto text = str(node, path);
   if (!text) return std::nullopt;
@@ -192,7 +192,7 @@ std::optional<proxy::Duration> YamlReader::gateway_duration(const YAML::Node& no
   return d;
 }
 
-std::optional<std::string> YamlReader::enumeration(const YAML::Node& node,
+std::optional<std::string> YamlReader::enumeration(const yaml::Node& node,
                                                    const std::string& path,
                                                    std::initializer_list<std::string_view> valid) {
   auto text = str(node, path);
@@ -205,7 +205,7 @@ std::optional<std::string> YamlReader::enumeration(const YAML::Node& node,
   return std::nullopt;
 }
 
-std::optional<std::string> YamlReader::regex(const YAML::Node& node, const std::string& path) {
+std::optional<std::string> YamlReader::regex(const yaml::Node& node, const std::string& path) {
   auto text = str(node, path);
   if (!text) return std::nullopt;
   RE2::Options options;
@@ -218,15 +218,15 @@ std::optional<std::string> YamlReader::regex(const YAML::Node& node, const std::
   return text;
 }
 
-std::vector<std::string> YamlReader::str_list(const YAML::Node& node, const std::string& path) {
+std::vector<std::string> YamlReader::str_list(const yaml::Node& node, const std::string& path) {
   std::vector<std::string> out;
-  list(node, path, [&](const YAML::Node& item, const std::string& item_path) {
+  list(node, path, [&](const yaml::Node& item, const std::string& item_path) {
     if (auto s = str(item, item_path)) out.push_back(*s);
   });
   return out;
 }
 
-proxy::Labels YamlReader::str_map(const YAML::Node& node, const std::string& path) {
+proxy::Labels YamlReader::str_map(const yaml::Node& node, const std::string& path) {
   proxy::Labels out;
   if (!node || node.IsNull() || !is_map(node, path)) return out;
   for (const auto& entry : node) {

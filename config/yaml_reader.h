@@ -1,7 +1,7 @@
 // Reads one YAML document into typed resources: every accessor records the
 // node's source position under its field path and reports type, enum,
 // duration and regex problems as diagnostics instead of throwing.
-// Lives only inside the loader; no YAML::Node leaves config/.
+// Lives only inside the loader; no yaml::Node leaves config/.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_node.h"
 
 #include "config/diagnostics.h"
 #include "proxy_core/resources.h"
@@ -28,39 +28,39 @@ class YamlReader {
   int line_offset() const { return line_offset_; }
   void set_column_offset(int columns) { column_offset_ = columns; }
 
-  proxy::SourcePos pos(const YAML::Node& node) const;
-  void error(const YAML::Node& node, const std::string& path, const std::string& message);
-  void warning(const YAML::Node& node, const std::string& code, const std::string& message);
+  proxy::SourcePos pos(const yaml::Node& node) const;
+  void error(const yaml::Node& node, const std::string& path, const std::string& message);
+  void warning(const yaml::Node& node, const std::string& code, const std::string& message);
 
   // A mapping whose keys must be among `known`; unknown keys are errors that
   // name the nearest valid key. Returns false (after reporting) if not a map.
-  bool fields(const YAML::Node& node, const std::string& path,
+  bool fields(const yaml::Node& node, const std::string& path,
               std::initializer_list<std::string_view> known);
   // A mapping with arbitrary keys (labels, header maps).
-  bool is_map(const YAML::Node& node, const std::string& path);
+  bool is_map(const yaml::Node& node, const std::string& path);
 
-  std::optional<std::string> str(const YAML::Node& node, const std::string& path);
-  std::optional<int64_t> integer(const YAML::Node& node, const std::string& path,
+  std::optional<std::string> str(const yaml::Node& node, const std::string& path);
+  std::optional<int64_t> integer(const yaml::Node& node, const std::string& path,
                                  int64_t min, int64_t max);
-  std::optional<uint32_t> port(const YAML::Node& node, const std::string& path) {
+  std::optional<uint32_t> port(const yaml::Node& node, const std::string& path) {
     auto v = integer(node, path, 1, 65535);
     return v ? std::optional<uint32_t>(static_cast<uint32_t>(*v)) : std::nullopt;
   }
-  std::optional<double> number(const YAML::Node& node, const std::string& path, double min,
+  std::optional<double> number(const yaml::Node& node, const std::string& path, double min,
                                double max);
-  std::optional<bool> boolean(const YAML::Node& node, const std::string& path);
-  std::optional<proxy::Duration> duration(const YAML::Node& node, const std::string& path);
-  std::optional<proxy::Duration> gateway_duration(const YAML::Node& node, const std::string& path);
-  std::optional<std::string> enumeration(const YAML::Node& node, const std::string& path,
+  std::optional<bool> boolean(const yaml::Node& node, const std::string& path);
+  std::optional<proxy::Duration> duration(const yaml::Node& node, const std::string& path);
+  std::optional<proxy::Duration> gateway_duration(const yaml::Node& node, const std::string& path);
+  std::optional<std::string> enumeration(const yaml::Node& node, const std::string& path,
                                          std::initializer_list<std::string_view> valid);
   // A string that must compile as an RE2 regular expression.
-  std::optional<std::string> regex(const YAML::Node& node, const std::string& path);
-  std::vector<std::string> str_list(const YAML::Node& node, const std::string& path);
-  proxy::Labels str_map(const YAML::Node& node, const std::string& path);
+  std::optional<std::string> regex(const yaml::Node& node, const std::string& path);
+  std::vector<std::string> str_list(const yaml::Node& node, const std::string& path);
+  proxy::Labels str_map(const yaml::Node& node, const std::string& path);
 
   // Calls each(item, item_path) for every element of a sequence.
   template <typename F>
-  void list(const YAML::Node& node, const std::string& path, F&& each) {
+  void list(const yaml::Node& node, const std::string& path, F&& each) {
     if (!node || node.IsNull()) return;
     record(node, path);
     if (!node.IsSequence()) {
@@ -74,8 +74,8 @@ class YamlReader {
     }
   }
 
-  static std::string kind_of(const YAML::Node& node);
-  void record(const YAML::Node& node, const std::string& path);
+  static std::string kind_of(const yaml::Node& node);
+  void record(const yaml::Node& node, const std::string& path);
 
  private:
   std::string file_;

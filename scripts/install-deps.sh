@@ -8,6 +8,8 @@ set -eu
 PACKAGES="g++ cmake ninja-build ccache pkg-config
 libboost-dev libyaml-cpp-dev libfmt-dev libcxxopts-dev libre2-dev
 nlohmann-json3-dev libgoogle-perftools-dev libnghttp2-dev librhonabwy-dev"
+# libyaml: the config loader's YAML parser (config/yaml_node.cc, issue 20).
+PACKAGES="$PACKAGES libyaml-dev"
 if [ "${1:-all}" != build ]; then
   PACKAGES="$PACKAGES libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema python3-yaml"
   # clang + compiler-rt for the libFuzzer smoke targets; the report-file tests

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <set>
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_node.h"
 
 #include "config/yaml_reader.h"
 
@@ -49,7 +49,7 @@ class Reader {
  public:
   Reader(YamlReader& r) : r_(r) {}
 
-  std::optional<size_t> byte_size(const YAML::Node& n, const std::string& path) {
+  std::optional<size_t> byte_size(const yaml::Node& n, const std::string& path) {
     auto text = r_.str(n, path);
     if (!text) return std::nullopt;
     auto v = parse_byte_size(*text);
@@ -58,7 +58,7 @@ class Reader {
   }
 
   // isotope pct.Percentage: "X%" with X in [0, 100], or a number in [0, 1].
-  std::optional<uint32_t> percentage(const YAML::Node& n, const std::string& path) {
+  std::optional<uint32_t> percentage(const yaml::Node& n, const std::string& path) {
     auto text = r_.str(n, path);
     if (!text) return std::nullopt;
     double fraction = 0;
@@ -82,7 +82,7 @@ class Reader {
     return static_cast<uint32_t>(std::llround(fraction * 1'000'000));
   }
 
-  std::optional<GraphCall> call(const YAML::Node& n, const std::string& path, size_t default_size) {
+  std::optional<GraphCall> call(const yaml::Node& n, const std::string& path, size_t default_size) {
     GraphCall c;
     c.request_bytes = default_size;
     if (n.IsScalar()) {
@@ -105,7 +105,7 @@ class Reader {
   }
 
   // One command: {call: ...} or {sleep: ...}.
-  bool command(const YAML::Node& n, const std::string& path, size_t default_size, GraphStep& into) {
+  bool command(const yaml::Node& n, const std::string& path, size_t default_size, GraphStep& into) {
     if (!r_.fields(n, path, {"call", "sleep"})) return false;
     if (n["call"] && n["sleep"]) {
       r_.error(n, path, "a step is either a call or a sleep, not both");
@@ -129,14 +129,14 @@ class Reader {
     return false;
   }
 
-  std::vector<GraphStep> script(const YAML::Node& n, const std::string& path, size_t default_size) {
+  std::vector<GraphStep> script(const yaml::Node& n, const std::string& path, size_t default_size) {
     std::vector<GraphStep> steps;
-    r_.list(n, path, [&](const YAML::Node& item, const std::string& p) {
+    r_.list(n, path, [&](const yaml::Node& item, const std::string& p) {
       GraphStep step;
       if (item.IsSequence()) {
         // Concurrent commands (isotope ConcurrentCommand): one level only.
         Duration group_sleep{0};
-        r_.list(item, p, [&](const YAML::Node& inner, const std::string& ip) {
+        r_.list(item, p, [&](const yaml::Node& inner, const std::string& ip) {
           if (inner.IsSequence()) {
             r_.error(inner, ip, "concurrent commands may not be nested");
             return;
@@ -173,7 +173,7 @@ class Reader {
  private:
   struct CallSite {
     std::string service;
-    YAML::Node node;
+    yaml::Node node;
     std::string path;
   };
   YamlReader& r_;
@@ -193,10 +193,10 @@ IsotopeLoad read_isotope(const std::string& text, const std::string& file) {
   IsotopeLoad out;
   proxy::FieldPositions positions;
   YamlReader r(file, 0, out.diagnostics, positions);
-  YAML::Node root;
+  yaml::Node root;
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
+    root = yaml::Load(text);
+  } catch (const yaml::Exception& e) {
     out.diagnostics.push_back({config::Severity::kError, "MSH0002", "", {file, e.mark.line + 1, e.mark.column + 1}, e.msg});
     return out;
   }
@@ -224,7 +224,7 @@ IsotopeLoad read_isotope(const std::string& text, const std::string& file) {
   g.name = "isotope";
   std::set<std::string> names;
   if (!root["services"]) r.error(root, "", "missing field \"services\" (the list of services in the graph)");
-  r.list(root["services"], "services", [&](const YAML::Node& n, const std::string& p) {
+  r.list(root["services"], "services", [&](const yaml::Node& n, const std::string& p) {
     // numRbacPolicies, memoryUsage, computeUsage: isotope fields that
     // change nothing here (no RBAC policies generated, no resource model).
     if (!r.fields(n, p, {"name", "type", "numReplicas", "isEntrypoint", "errorRate", "responseSize", "script",

@@ -85,6 +85,9 @@ const BadInputCase kBadInputs[] = {
      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n"
      "  http:\n  - match:\n    - uri:\n        regex: \"/a(b\"\n    route:\n    - destination: {host: r}\n",
      9, 16, "missing ): /a(b"},
+    // libyaml's problem and where the construct began (issue 20: the loader reads YAML with libyaml).
+    {"yaml_key_without_colon", "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels\nspec: {}\n", 6, 1,
+     "could not find expected ':' while scanning a simple key that starts at line 5, column 3"},
     {"second_document_position",
      "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
      "spec:\n  ports:\n  - port: 99999\n",

@@ -1,0 +1,333 @@
+#include "config/yaml_node.h"
+
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <yaml.h>
+
+namespace meshsim::yaml {
+namespace detail {
+
+struct NodeData {
+  uint8_t type = NodeType::Null;
+  uint32_t tag = 0;    // 0 "" (null), 1 "?", 2 "!", then Tree::written_tags
+  uint32_t first = 0;  // scalar: index into Tree::scalars; collection: into Tree::children
+  uint32_t count = 0;  // items of a sequence, entries of a map (2 children each)
+  meshsim::yaml::Mark mark;
+};
+
+// One document: every node in one vector, every child list back to back.
+struct Tree {
+  size_t refs = 0;
+  std::vector<NodeData> nodes;
+  std::vector<uint32_t> children;
+  std::vector<std::string> scalars;
+  std::vector<std::string> written_tags;  // explicit tags, from index kFirstWrittenTag on
+};
+
+// Tag indexes shared by every tree: "" (null), "?" (plain) and "!" (quoted).
+constexpr uint32_t kFirstWrittenTag = 3;
+
+}  // namespace detail
+
+namespace {
+
+const std::string& empty_string() {
+  static const std::string empty;
+  return empty;
+}
+
+// yaml-cpp's IsNullString: an untagged plain scalar that reads as null.
+bool null_text(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+
+Mark mark_of(const yaml_mark_t& m) {
+  return {static_cast<int>(m.index), static_cast<int>(m.line), static_cast<int>(m.column)};
+}
+
+// The line and column of a byte offset (libyaml's reader errors give only the offset).
+Mark mark_at_offset(std::string_view text, size_t offset) {
+  Mark m{static_cast<int>(offset), 0, 0};
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') ++m.line, m.column = 0;
+    else ++m.column;
+  }
+  return m;
+}
+
+struct Event {
+  yaml_event_t e;
+  Event() { e.type = YAML_NO_EVENT; }
+  ~Event() { yaml_event_delete(&e); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+};
+
+}  // namespace
+
+Exception::Exception(const Mark& at, const std::string& message, const Mark& context)
+    : std::runtime_error(at.is_null() ? message
+                                      : "line " + std::to_string(at.line + 1) + ", column " +
+                                            std::to_string(at.column + 1) + ": " + message),
+      mark(at),
+      msg(message),
+      context_mark(context) {}
+
+// Turns libyaml's events into trees, one document at a time.
+class Builder {
+ public:
+  explicit Builder(std::string_view text) : text_(text) {
+    yaml_parser_initialize(&parser_);
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  }
+  ~Builder() { yaml_parser_delete(&parser_); }
+  Builder(const Builder&) = delete;
+  Builder& operator=(const Builder&) = delete;
+
+  // The next document's root, or false at the end of the stream. A
+  // document of `size_hint` bytes has about one node per 10 bytes.
+  bool next(Node& out, size_t size_hint = 0) {
+    for (;;) {
+      Event ev;
+      parse(ev);
+      if (ev.e.type == YAML_STREAM_END_EVENT) return false;
+      if (ev.e.type == YAML_DOCUMENT_START_EVENT) break;
+    }
+    auto* tree = new detail::Tree;
+    Node root(tree, 0);  // owns the tree from here on, even if parsing throws
+    tree->nodes.reserve(size_hint / 10);
+    tree->scalars.reserve(size_hint / 10);
+    tree->children.reserve(size_hint / 10);
+    build(*tree);
+    out = std::move(root);
+    return true;
+  }
+
+ private:
+  void parse(Event& ev) {
+    if (yaml_parser_parse(&parser_, &ev.e)) return;
+    Mark at = parser_.error == YAML_READER_ERROR ? mark_at_offset(text_, parser_.problem_offset)
+                                                  : mark_of(parser_.problem_mark);
+    std::string message = parser_.problem ? parser_.problem : "invalid YAML";
+    if (parser_.context) message += std::string(" ") + parser_.context;
+    throw Exception(at, message, parser_.context ? mark_of(parser_.context_mark) : Mark());
+  }
+
+  // Where yaml-cpp places an empty value (`key:` with nothing): at the token
+  // after it, which libyaml has peeked at but not consumed.
+  const yaml_mark_t& next_token_mark(const yaml_mark_t& fallback) const {
+    if (parser_.token_available && parser_.tokens.head != parser_.tokens.tail) return parser_.tokens.head->start_mark;
+    return fallback;
+  }
+
+  static uint32_t tag_index(detail::Tree& tree, const yaml_char_t* tag, uint32_t implicit) {
+    if (tag == nullptr) return implicit;
+    std::string_view t(reinterpret_cast<const char*>(tag));
+    if (t == "?") return 1;
+    if (t == "!") return 2;
+    for (size_t i = 0; i < tree.written_tags.size(); ++i)
+      if (tree.written_tags[i] == t) return detail::kFirstWrittenTag + static_cast<uint32_t>(i);
+    tree.written_tags.emplace_back(t);
+    return detail::kFirstWrittenTag + static_cast<uint32_t>(tree.written_tags.size() - 1);
+  }
+
+  // Events up to the end of the current document.
+  void build(detail::Tree& tree) {
+    struct Open {
+      uint32_t node;
+      size_t first_child;  // in `pending`
+      std::string anchor;  // registered when the node is complete
+    };
+    std::vector<Open> open;
+    std::vector<uint32_t> pending;  // children of the open collections, innermost last
+    std::unordered_map<std::string, uint32_t> anchors;
+    auto attach = [&](uint32_t index) {
+      if (!open.empty()) pending.push_back(index);
+    };
+    auto add = [&](uint8_t type, const yaml_mark_t& m) {
+      detail::NodeData d;
+      d.type = type;
+      d.mark = mark_of(m);
+      tree.nodes.push_back(d);
+      return static_cast<uint32_t>(tree.nodes.size() - 1);
+    };
+    auto anchor_name = [](const yaml_char_t* a) { return a ? std::string(reinterpret_cast<const char*>(a)) : std::string(); };
+    for (;;) {
+      Event ev;
+      parse(ev);
+      const yaml_event_t& e = ev.e;
+      switch (e.type) {
+        case YAML_DOCUMENT_END_EVENT:
+          return;
+        case YAML_SCALAR_EVENT: {
+          std::string_view value(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
+          bool plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+          uint32_t index;
+          if (plain && e.data.scalar.tag == nullptr && null_text(value)) {
+            index = add(NodeType::Null, value.empty() && e.start_mark.index == e.end_mark.index ? next_token_mark(e.start_mark)
+                                                                                                : e.start_mark);
+          } else {
+            index = add(NodeType::Scalar, e.start_mark);
+            tree.nodes[index].tag = tag_index(tree, e.data.scalar.tag, plain ? 1 : 2);
+            tree.nodes[index].first = static_cast<uint32_t>(tree.scalars.size());
+            tree.scalars.emplace_back(value);
+          }
+          if (e.data.scalar.anchor) anchors[anchor_name(e.data.scalar.anchor)] = index;
+          attach(index);
+          break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+          bool map = e.type == YAML_MAPPING_START_EVENT;
+          uint32_t index = add(map ? NodeType::Map : NodeType::Sequence, e.start_mark);
+          tree.nodes[index].tag = tag_index(tree, map ? e.data.mapping_start.tag : e.data.sequence_start.tag, 1);
+          attach(index);
+          open.push_back({index, pending.size(),
+                          anchor_name(map ? e.data.mapping_start.anchor : e.data.sequence_start.anchor)});
+          break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+          Open& top = open.back();
+          detail::NodeData& d = tree.nodes[top.node];
+          d.first = static_cast<uint32_t>(tree.children.size());
+          size_t n = pending.size() - top.first_child;
+          d.count = static_cast<uint32_t>(d.type == NodeType::Map ? n / 2 : n);
+          tree.children.insert(tree.children.end(), pending.begin() + static_cast<long>(top.first_child), pending.end());
+          pending.resize(top.first_child);
+          if (!top.anchor.empty()) anchors[top.anchor] = top.node;
+          open.pop_back();
+          break;
+        }
+        case YAML_ALIAS_EVENT: {
+          std::string name = anchor_name(e.data.alias.anchor);
+          auto found = anchors.find(name);
+          if (found == anchors.end()) {
+            bool enclosing = false;
+            for (const Open& o : open) enclosing = enclosing || o.anchor == name;
+            throw Exception(mark_of(e.start_mark), enclosing ? "alias *" + name + " refers to a node that contains it"
+                                                             : "unknown anchor *" + name);
+          }
+          attach(found->second);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  std::string_view text_;
+  yaml_parser_t parser_;
+};
+
+Node::Node(detail::Tree* tree, uint32_t index) : tree_(tree), index_(index) {
+  if (tree_) ++tree_->refs;
+}
+
+Node::Node(const Node& other) : tree_(other.tree_), index_(other.index_) {
+  if (tree_) ++tree_->refs;
+}
+
+Node& Node::operator=(const Node& other) {
+  if (other.tree_) ++other.tree_->refs;
+  if (tree_ && --tree_->refs == 0) delete tree_;
+  tree_ = other.tree_;
+  index_ = other.index_;
+  return *this;
+}
+
+Node& Node::operator=(Node&& other) noexcept {
+  if (this == &other) return *this;
+  if (tree_ && --tree_->refs == 0) delete tree_;
+  tree_ = other.tree_;
+  index_ = other.index_;
+  other.tree_ = nullptr;
+  return *this;
+}
+
+Node::~Node() {
+  if (tree_ && --tree_->refs == 0) delete tree_;
+}
+
+NodeType::value Node::Type() const {
+  if (!tree_) return index_ == 1 ? NodeType::Null : NodeType::Undefined;
+  return static_cast<NodeType::value>(tree_->nodes[index_].type);
+}
+
+const std::string& Node::Scalar() const {
+  if (!tree_ || tree_->nodes[index_].type != NodeType::Scalar) return empty_string();
+  return tree_->scalars[tree_->nodes[index_].first];
+}
+
+const std::string& Node::Tag() const {
+  static const std::string implicit[detail::kFirstWrittenTag] = {"", "?", "!"};
+  if (!tree_) return implicit[0];
+  uint32_t tag = tree_->nodes[index_].tag;
+  return tag < detail::kFirstWrittenTag ? implicit[tag] : tree_->written_tags[tag - detail::kFirstWrittenTag];
+}
+
+Mark Node::Mark() const { return tree_ ? tree_->nodes[index_].mark : meshsim::yaml::Mark::null_mark(); }
+
+size_t Node::size() const {
+  NodeType::value t = Type();
+  return t == NodeType::Map || t == NodeType::Sequence ? tree_->nodes[index_].count : 0;
+}
+
+Node Node::operator[](std::string_view key) const {
+  NodeType::value t = Type();
+  if (t == NodeType::Scalar) throw Exception(Mark(), "operator[] call on a scalar (key: \"" + std::string(key) + "\")");
+  if (t != NodeType::Map) return Node(NodeType::Undefined);
+  const detail::NodeData& d = tree_->nodes[index_];
+  for (uint32_t i = 0; i < d.count; ++i) {
+    const detail::NodeData& k = tree_->nodes[tree_->children[d.first + 2 * i]];
+    if (k.type == NodeType::Scalar && tree_->scalars[k.first] == key) return Node(tree_, tree_->children[d.first + 2 * i + 1]);
+  }
+  return Node(NodeType::Undefined);
+}
+
+Node Node::item(size_t i) const {
+  NodeType::value t = Type();
+  if (t == NodeType::Sequence) {
+    const detail::NodeData& d = tree_->nodes[index_];
+    return i < d.count ? Node(tree_, tree_->children[d.first + i]) : Node(NodeType::Undefined);
+  }
+  if (t == NodeType::Map && i != SIZE_MAX) return (*this)[std::to_string(i)];
+  if (t == NodeType::Scalar) throw Exception(Mark(), "operator[] call on a scalar (key: \"" + std::to_string(i) + "\")");
+  return Node(NodeType::Undefined);
+}
+
+std::string Node::scalar_or_throw() const {
+  if (!IsScalar()) throw Exception(Mark(), "bad conversion");
+  return Scalar();
+}
+
+Node::Entry Node::const_iterator::operator*() const {
+  const detail::Tree* tree = parent_->tree_;
+  const detail::NodeData& d = tree->nodes[parent_->index_];
+  auto* t = const_cast<detail::Tree*>(tree);
+  if (d.type == NodeType::Map)
+    return Entry(Node(NodeType::Undefined), Node(t, tree->children[d.first + 2 * at_]),
+                 Node(t, tree->children[d.first + 2 * at_ + 1]));
+  return Entry(Node(t, tree->children[d.first + at_]), Node(NodeType::Undefined), Node(NodeType::Undefined));
+}
+
+Node::const_iterator Node::begin() const { return const_iterator(this, 0); }
+Node::const_iterator Node::end() const { return const_iterator(this, size()); }
+
+Node Load(std::string_view text) {
+  Builder builder(text);
+  Node root;
+  if (!builder.next(root, text.size())) return Node();
+  return root;
+}
+
+std::vector<Node> LoadAll(std::string_view text) {
+  Builder builder(text);
+  std::vector<Node> out;
+  Node doc;
+  while (builder.next(doc)) out.push_back(doc);
+  return out;
+}
+
+}  // namespace meshsim::yaml
