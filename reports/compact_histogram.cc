@@ -25,23 +25,20 @@ uint64_t get_varint(const std::vector<uint8_t>& in, size_t& pos) {
   }
 }
 
-// The last bucket of sim::LatencyHistogram's dense layout takes everything above.
-constexpr int kLastBucket = (64 << CompactHistogram::kPrecisionBits) - 1;
-
 }  // namespace
 
-int CompactHistogram::bucket_of(uint64_t v) {
+int CompactHistogram::bucket_of(uint64_t v) const {
   // Values below 2^bits are exact; above, keep the top `bits` bits.
-  constexpr uint64_t kSub = uint64_t{1} << kPrecisionBits;
+  const uint64_t kSub = uint64_t{1} << bits_;
   if (v < kSub) return static_cast<int>(v);
-  int magnitude = 63 - std::countl_zero(v);  // >= kPrecisionBits
-  int shift = magnitude - kPrecisionBits + 1;
+  int magnitude = 63 - std::countl_zero(v);  // >= bits_
+  int shift = magnitude - bits_ + 1;
   uint64_t top = v >> shift;  // in [kSub/2, kSub)
   return static_cast<int>(static_cast<uint64_t>(shift) * (kSub / 2) + top);
 }
 
-uint64_t CompactHistogram::lowest_of(int bucket) {
-  constexpr uint64_t kSub = uint64_t{1} << kPrecisionBits;
+uint64_t CompactHistogram::lowest_of(int bucket) const {
+  const uint64_t kSub = uint64_t{1} << bits_;
   uint64_t b = static_cast<uint64_t>(bucket);
   if (b < kSub) return b;
   uint64_t shift = (b - kSub / 2) / (kSub / 2);
@@ -49,70 +46,101 @@ uint64_t CompactHistogram::lowest_of(int bucket) {
   return top << shift;
 }
 
-template <typename F>
-void CompactHistogram::for_each_bucket(F f) const {
-  if (!packed()) {
-    for (size_t i = 0; i < open_.size(); ++i) f(first_ + static_cast<int>(i), open_[i]);
-    return;
+namespace {
+
+// Counts from a first bucket on, for folding and reading.
+struct Dense {
+  int first = 0;
+  std::vector<uint64_t> counts;
+  void add(int b, uint64_t n) {
+    if (n == 0) return;
+    if (counts.empty()) {
+      first = b;
+      counts.assign(1, 0);
+    } else if (b < first) {
+      counts.insert(counts.begin(), static_cast<size_t>(first - b), 0);
+      first = b;
+    } else if (b >= first + static_cast<int>(counts.size())) {
+      counts.resize(static_cast<size_t>(b - first + 1), 0);
+    }
+    counts[static_cast<size_t>(b - first)] += n;
   }
-  size_t pos = 0;
-  int first = static_cast<int>(get_varint(packed_, pos));
-  uint64_t n = get_varint(packed_, pos);
-  for (uint64_t i = 0; i < n; ++i) f(first + static_cast<int>(i), get_varint(packed_, pos));
+};
+
+// Packed: first bucket, number of buckets, then per bucket its count, except
+// that a run of empty buckets is a 0 and the run's length (tails are sparse).
+std::vector<uint8_t> encode(const Dense& d) {
+  std::vector<uint8_t> out;
+  if (d.counts.empty()) return out;
+  out.reserve(d.counts.size() + 4);
+  put_varint(out, static_cast<uint64_t>(d.first));
+  put_varint(out, d.counts.size());
+  for (size_t i = 0; i < d.counts.size();) {
+    if (d.counts[i] != 0) {
+      put_varint(out, d.counts[i++]);
+      continue;
+    }
+    size_t run = 0;
+    while (i < d.counts.size() && d.counts[i] == 0) ++i, ++run;
+    put_varint(out, 0);
+    put_varint(out, run);
+  }
+  out.shrink_to_fit();
+  return out;
 }
 
-void CompactHistogram::open() {
-  if (!packed()) return;
-  std::vector<uint8_t> packed = std::move(packed_);
-  packed_.clear();
+}  // namespace
+
+CompactHistogram::CompactHistogram(int precision_bits) : bits_(precision_bits) {}
+
+template <typename F>
+void CompactHistogram::for_each_packed(F f) const {
+  if (packed_.empty()) return;
   size_t pos = 0;
-  first_ = static_cast<int>(get_varint(packed, pos));
-  open_.resize(get_varint(packed, pos));
-  for (uint64_t& c : open_) c = get_varint(packed, pos);
+  int bucket = static_cast<int>(get_varint(packed_, pos));
+  int end = bucket + static_cast<int>(get_varint(packed_, pos));
+  while (bucket < end) {
+    uint64_t n = get_varint(packed_, pos);
+    if (n == 0) {
+      bucket += static_cast<int>(get_varint(packed_, pos));
+      continue;
+    }
+    f(bucket++, n);
+  }
 }
 
 void CompactHistogram::pack() {
-  if (packed() || open_.empty()) return;
-  std::vector<uint8_t> out;
-  out.reserve(open_.size() + 4);
-  put_varint(out, static_cast<uint64_t>(first_));
-  put_varint(out, open_.size());
-  for (uint64_t c : open_) put_varint(out, c);
-  out.shrink_to_fit();
-  packed_ = std::move(out);
-  open_ = {};  // frees the open counts
-}
-
-void CompactHistogram::cover(int b) {
-  if (open_.empty()) {
-    first_ = b;
-    open_.assign(1, 0);
-  } else if (b < first_) {
-    open_.insert(open_.begin(), static_cast<size_t>(first_ - b), 0);
-    first_ = b;
-  } else if (b >= first_ + static_cast<int>(open_.size())) {
-    open_.resize(static_cast<size_t>(b - first_ + 1), 0);
-  }
+  if (pending_.empty()) return;
+  Dense d;
+  for_each_packed([&](int b, uint64_t n) { d.add(b, n); });
+  for (uint16_t b : pending_) d.add(b, 1);
+  packed_ = encode(d);
+  pending_ = {};  // frees the list
 }
 
 void CompactHistogram::record(int64_t value_us) {
   uint64_t v = static_cast<uint64_t>(std::max<int64_t>(0, value_us));
-  int b = std::min(bucket_of(v), kLastBucket);
-  open();
-  cover(b);
-  ++open_[static_cast<size_t>(b - first_)];
+  // The last bucket of sim::LatencyHistogram's dense layout takes everything above.
+  int b = std::min(bucket_of(v), (64 << bits_) - 1);
+  if (pending_.empty()) pending_.reserve(kPendingMax);
+  pending_.push_back(static_cast<uint16_t>(b));
   ++count_;
   max_ = std::max<int64_t>(max_, static_cast<int64_t>(v));
+  if (pending_.size() == kPendingMax) {
+    pack();
+    pending_.reserve(kPendingMax);  // more will come: keep the list's room
+  }
 }
 
 void CompactHistogram::merge(const CompactHistogram& other) {
-  if (other.count_ == 0) return;
-  open();
-  other.for_each_bucket([&](int bucket, uint64_t n) {
-    if (n == 0) return;
-    cover(bucket);
-    open_[static_cast<size_t>(bucket - first_)] += n;
-  });
+  if (other.bits_ != bits_ || other.count_ == 0) return;
+  Dense d;
+  for_each_packed([&](int b, uint64_t n) { d.add(b, n); });
+  for (uint16_t b : pending_) d.add(b, 1);
+  other.for_each_packed([&](int b, uint64_t n) { d.add(b, n); });
+  for (uint16_t b : other.pending_) d.add(b, 1);
+  packed_ = encode(d);
+  pending_ = {};
   count_ += other.count_;
   max_ = std::max(max_, other.max_);
 }
@@ -120,19 +148,16 @@ void CompactHistogram::merge(const CompactHistogram& other) {
 int64_t CompactHistogram::percentile(double p) const {
   if (count_ == 0) return 0;
   if (p >= 100) return max_;
+  Dense d;
+  for_each_packed([&](int b, uint64_t n) { d.add(b, n); });
+  for (uint16_t b : pending_) d.add(b, 1);
   uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_))));
   uint64_t seen = 0;
-  int64_t found = max_;
-  bool done = false;
-  for_each_bucket([&](int bucket, uint64_t n) {
-    if (done) return;
-    seen += n;
-    if (seen >= rank) {
-      found = std::min<int64_t>(static_cast<int64_t>(lowest_of(bucket)), max_);
-      done = true;
-    }
-  });
-  return found;
+  for (size_t i = 0; i < d.counts.size(); ++i) {
+    seen += d.counts[i];
+    if (seen >= rank) return std::min<int64_t>(static_cast<int64_t>(lowest_of(d.first + static_cast<int>(i))), max_);
+  }
+  return max_;
 }
 
 }  // namespace meshsim::reports

@@ -1,12 +1,13 @@
-// A latency histogram for the bins of the time series: the same log-linear
-// buckets and percentiles as sim::LatencyHistogram at 5 bits (a percentile
-// within 1/16 below a recorded value), in two forms. Open, it counts in
-// place (one uint64 per bucket from the lowest to the highest seen); packed,
-// the same counts are varints (a bucket with fewer than 128 requests takes a
-// byte), about a tenth of the size. The time series keeps the bins being
-// written open and packs the rest, so the bins a long run keeps up to its
-// budget stay small (issue 20); record() on a packed histogram opens it.
-// Not thread-safe; owned by its bin.
+// A latency histogram that stays small however long the run: the same
+// log-linear buckets and percentiles as sim::LatencyHistogram at the same
+// precision (a percentile at most 2^-(bits-1) below a recorded value: 1/16
+// at 5 bits, 1/64 at 7), stored packed: the counts from the lowest to the
+// highest bucket seen, as varints (a bucket with fewer than 128 requests
+// takes one byte instead of eight). record() notes the value's bucket in a
+// short list that is folded into the packed counts every kPendingMax
+// records or at pack(). About a tenth of sim::LatencyHistogram's memory,
+// for the histograms a run keeps many of: the time series' bins and the
+// service graph's edges (issue 20). Not thread-safe; owned by its bin or edge.
 //
 // The bucketing is sim::LatencyHistogram's (sim/histogram.cc), repeated here
 // because the packed form needs the buckets themselves; a test holds the
@@ -21,34 +22,35 @@ namespace meshsim::reports {
 
 class CompactHistogram {
  public:
-  static constexpr int kPrecisionBits = 5;
+  static constexpr int kPrecisionBits = 5;  // the time series'
+  static constexpr size_t kPendingMax = 64;
+  // At most 7 bits (the highest bucket must fit 16 bits: 64 << 7).
+  explicit CompactHistogram(int precision_bits = kPrecisionBits);
   void record(int64_t value_us);
-  // Adds `other`'s counts (either form); this one is open afterwards.
+  // Adds `other`'s counts (same precision only).
   void merge(const CompactHistogram& other);
-  // To the packed form (no-op when packed or empty); frees the open counts.
+  // Folds the recorded values into the packed counts and frees the list.
   void pack();
-  bool packed() const { return !packed_.empty(); }
+  bool packed() const { return pending_.empty(); }
   uint64_t count() const { return count_; }
   int64_t max() const { return max_; }
   // Value at percentile p in [0, 100] (nearest rank), as
   // sim::LatencyHistogram::percentile; 0 when empty.
   int64_t percentile(double p) const;
-  // Bytes on the heap (both forms), for the memory bound's test.
-  size_t heap_bytes() const { return open_.capacity() * sizeof(uint64_t) + packed_.capacity(); }
+  // Bytes on the heap, for the tests of the bound.
+  size_t heap_bytes() const { return pending_.capacity() * sizeof(uint16_t) + packed_.capacity(); }
 
  private:
-  static int bucket_of(uint64_t value);
-  static uint64_t lowest_of(int bucket);
-  void open();
-  void cover(int b);
-  // Calls f(bucket, count) for every bucket from the lowest to the highest.
+  int bucket_of(uint64_t value) const;
+  uint64_t lowest_of(int bucket) const;
+  // Calls f(bucket, count) for every packed bucket from the lowest to the highest.
   template <typename F>
-  void for_each_bucket(F f) const;
-  int first_ = 0;                // the bucket open_[0] counts
-  std::vector<uint64_t> open_;   // open form: buckets [first_, first_ + size)
-  std::vector<uint8_t> packed_;  // packed form: first bucket, bucket count, counts (varints)
+  void for_each_packed(F f) const;
+  std::vector<uint16_t> pending_;  // buckets recorded since the last fold
+  std::vector<uint8_t> packed_;    // first bucket, number of buckets, then each count (varints)
   uint64_t count_ = 0;
   int64_t max_ = 0;
+  int bits_;
 };
 
 }  // namespace meshsim::reports

@@ -58,7 +58,7 @@ class TimeSeries final : public proxy::TelemetrySink {
     uint64_t requests = 0, errors = 0;
     uint64_t errors_passed_on = 0;  // of `errors`: a call this service made had failed
     VersionCounts by_version;
-    CompactHistogram latency;  // packed once the series moves on (see record())
+    CompactHistogram latency;  // packed when the series moves on (keep_open)
   };
   void record(const proxy::TelemetryEvent& event) override;
   // service short name -> the first second of a bin -> bin (bin_width_s() seconds)

@@ -34,23 +34,24 @@ void expect_same(const CompactHistogram& compact, const sim::LatencyHistogram& r
   for (double p : kPercentiles) EXPECT_EQ(compact.percentile(p), reference.percentile(p)) << what << ", p" << p;
 }
 
-TEST(CompactHistogram, PercentilesAreLatencyHistogramsAtFiveBitsOpenAndPacked) {
-  for (uint64_t seed : {1, 2, 3}) {
-    CompactHistogram compact;
-    sim::LatencyHistogram reference(CompactHistogram::kPrecisionBits);
-    std::vector<int64_t> values = latencies(seed, 2000);
-    for (size_t i = 0; i < values.size(); ++i) {
-      compact.record(values[i]);
-      reference.record(values[i]);
-      if (i % 500 == 499) {  // packed, then opened again by the next record
-        compact.pack();
-        EXPECT_TRUE(compact.packed());
-        expect_same(compact, reference, "packed after " + std::to_string(i + 1));
+TEST(CompactHistogram, PercentilesAreLatencyHistogramsAtTheSamePrecision) {
+  for (int bits : {5, 7})
+    for (uint64_t seed : {1, 2, 3}) {
+      std::string what = std::to_string(bits) + " bits, seed " + std::to_string(seed);
+      CompactHistogram compact(bits);
+      sim::LatencyHistogram reference(bits);
+      std::vector<int64_t> values = latencies(seed, 2000);
+      for (size_t i = 0; i < values.size(); ++i) {
+        compact.record(values[i]);
+        reference.record(values[i]);
+        if (i % 500 == 0) expect_same(compact, reference, what + ", values not folded yet, after " + std::to_string(i + 1));
+        if (i % 500 == 499) {
+          compact.pack();
+          EXPECT_TRUE(compact.packed());
+          expect_same(compact, reference, what + ", packed after " + std::to_string(i + 1));
+        }
       }
     }
-    EXPECT_FALSE(compact.packed());
-    expect_same(compact, reference, "open, seed " + std::to_string(seed));
-  }
 }
 
 TEST(CompactHistogram, MergeAddsEitherForm) {
@@ -61,22 +62,32 @@ TEST(CompactHistogram, MergeAddsEitherForm) {
   b.pack();
   a.merge(b);
   ra.merge(rb);
-  expect_same(a, ra, "open merged with packed");
-  a.pack();
+  expect_same(a, ra, "merged with packed");
+  CompactHistogram c;
+  c.record(12345);
+  ra.record(12345);
+  a.merge(c);  // c's value is not folded yet
+  expect_same(a, ra, "merged with values not folded");
   CompactHistogram empty;
   empty.merge(a);
-  expect_same(empty, ra, "empty merged with packed");
+  expect_same(empty, ra, "empty merged");
 }
 
-TEST(CompactHistogram, PackedIsAFractionOfOpen) {
-  // A bin of the 10-service tree: 100 requests, 1 to 10 ms.
+TEST(CompactHistogram, PackedTakesAboutAByteABucket) {
+  // A bin of the 10-service tree: 100 requests, 1 to 10 ms: buckets 111 to
+  // 163 at 5 bits, 53 counters of 8 bytes in sim::LatencyHistogram.
   CompactHistogram h;
   std::mt19937_64 random(42);
   for (int i = 0; i < 100; ++i) h.record(1000 + static_cast<int64_t>(random() % 9000));
-  size_t open = h.heap_bytes();
   h.pack();
-  EXPECT_LE(h.heap_bytes() * 5, open) << "open " << open << " bytes, packed " << h.heap_bytes();
+  EXPECT_LE(h.heap_bytes(), 53u + 4) << "varints: one byte per bucket, four for the header";
   EXPECT_EQ(h.count(), 100u);
+  // A long tail at 7 bits: empty buckets between take a run length.
+  CompactHistogram tail(7);
+  for (int i = 0; i < 1000; ++i) tail.record(5000 + i % 50);
+  tail.record(15'000'000);  // a 15 s timeout: 11 octaves (700 buckets) above
+  tail.pack();
+  EXPECT_LE(tail.heap_bytes(), 40u);
 }
 
 proxy::TelemetryEvent event(const std::string& service, const std::string& version, int64_t start_us, int64_t duration_us) {
