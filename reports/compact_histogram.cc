@@ -67,8 +67,9 @@ struct Dense {
   }
 };
 
-// Packed: first bucket, number of buckets, then per bucket its count, except
-// that a run of empty buckets is a 0 and the run's length (tails are sparse).
+// Packed: first bucket, number of buckets, then a token per bucket: 0 an
+// empty bucket, 1 a run of empty buckets (its length - 2 follows: tails are
+// sparse), n >= 2 a count of n - 1.
 std::vector<uint8_t> encode(const Dense& d) {
   std::vector<uint8_t> out;
   if (d.counts.empty()) return out;
@@ -77,13 +78,17 @@ std::vector<uint8_t> encode(const Dense& d) {
   put_varint(out, d.counts.size());
   for (size_t i = 0; i < d.counts.size();) {
     if (d.counts[i] != 0) {
-      put_varint(out, d.counts[i++]);
+      put_varint(out, d.counts[i++] + 1);
       continue;
     }
     size_t run = 0;
     while (i < d.counts.size() && d.counts[i] == 0) ++i, ++run;
-    put_varint(out, 0);
-    put_varint(out, run);
+    if (run == 1) {
+      put_varint(out, 0);
+    } else {
+      put_varint(out, 1);
+      put_varint(out, run - 2);
+    }
   }
   out.shrink_to_fit();
   return out;
@@ -100,12 +105,10 @@ void CompactHistogram::for_each_packed(F f) const {
   int bucket = static_cast<int>(get_varint(packed_, pos));
   int end = bucket + static_cast<int>(get_varint(packed_, pos));
   while (bucket < end) {
-    uint64_t n = get_varint(packed_, pos);
-    if (n == 0) {
-      bucket += static_cast<int>(get_varint(packed_, pos));
-      continue;
-    }
-    f(bucket++, n);
+    uint64_t token = get_varint(packed_, pos);
+    if (token == 0) ++bucket;
+    else if (token == 1) bucket += 2 + static_cast<int>(get_varint(packed_, pos));
+    else f(bucket++, token - 1);
   }
 }
 
@@ -115,7 +118,7 @@ void CompactHistogram::pack() {
   for_each_packed([&](int b, uint64_t n) { d.add(b, n); });
   for (uint16_t b : pending_) d.add(b, 1);
   packed_ = encode(d);
-  pending_ = {};  // frees the list
+  std::vector<uint16_t>().swap(pending_);  // frees the list (`= {}` would keep its capacity)
 }
 
 void CompactHistogram::record(int64_t value_us) {
@@ -140,7 +143,7 @@ void CompactHistogram::merge(const CompactHistogram& other) {
   other.for_each_packed([&](int b, uint64_t n) { d.add(b, n); });
   for (uint16_t b : other.pending_) d.add(b, 1);
   packed_ = encode(d);
-  pending_ = {};
+  std::vector<uint16_t>().swap(pending_);
   count_ += other.count_;
   max_ = std::max(max_, other.max_);
 }

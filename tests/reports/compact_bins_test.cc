@@ -80,7 +80,7 @@ TEST(CompactHistogram, PackedTakesAboutAByteABucket) {
   std::mt19937_64 random(42);
   for (int i = 0; i < 100; ++i) h.record(1000 + static_cast<int64_t>(random() % 9000));
   h.pack();
-  EXPECT_LE(h.heap_bytes(), 53u + 4) << "varints: one byte per bucket, four for the header";
+  EXPECT_LE(h.heap_bytes(), 53u + 2) << "varints: one byte per bucket, two for the header";
   EXPECT_EQ(h.count(), 100u);
   // A long tail at 7 bits: empty buckets between take a run length.
   CompactHistogram tail(7);
