@@ -102,18 +102,25 @@ void TimeSeries::widen_to_budget() {
   auto over_budget = [&] { return services * (last_second_ / width_s_ + 1) > budget; };
   if (!over_budget()) return;
   while (over_budget()) width_s_ *= 2;
+  // In place: a second map of the wider bins would double the series for a
+  // moment, and that moment was the run's peak.
   for (auto& [service, bins] : services_) {
-    std::map<int64_t, Bin> wide;
-    for (auto& [second, bin] : bins) {
-      Bin& into = wide[second / width_s_ * width_s_];
+    for (auto it = bins.begin(); it != bins.end();) {
+      int64_t start = it->first / width_s_ * width_s_;
+      if (start == it->first) {
+        ++it;
+        continue;
+      }
+      Bin& into = bins[start];  // before `it`, which stays valid
+      const Bin& bin = it->second;
       into.requests += bin.requests;
       into.errors += bin.errors;
       into.errors_passed_on += bin.errors_passed_on;
       for (const auto& [version, n] : bin.by_version) into.by_version.add(version, n);
       into.latency.merge(bin.latency);
+      it = bins.erase(it);
     }
-    for (auto& [second, bin] : wide) bin.latency.pack();
-    bins = std::move(wide);
+    for (auto& [second, bin] : bins) bin.latency.pack();
   }
   for (auto& [name, open] : by_name_) open.open_t[0] = open.open_t[1] = -1;
 }
