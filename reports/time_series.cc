@@ -83,8 +83,12 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   }
   Open& open = known->second;
   int64_t t = second / width_s_ * width_s_;
-  Bin& bin = (*open.bins)[t];
-  keep_open(open, t);
+  if (open.last_t != t) {
+    open.last = &(*open.bins)[t];
+    open.last_t = t;
+    keep_open(open, t);
+  }
+  Bin& bin = *open.last;
   ++bin.requests;
   if (is_error(e)) {
     ++bin.errors;
@@ -122,7 +126,11 @@ void TimeSeries::widen_to_budget() {
     }
     for (auto& [second, bin] : bins) bin.latency.pack();
   }
-  for (auto& [name, open] : by_name_) open.open_t[0] = open.open_t[1] = -1;
+  for (auto& [name, open] : by_name_) {
+    open.open_t[0] = open.open_t[1] = -1;
+    open.last_t = -1;  // its bin may have been merged away
+    open.last = nullptr;
+  }
 }
 
 nlohmann::ordered_json TimeSeries::json() const {

@@ -95,6 +95,10 @@ class TimeSeries final : public proxy::TelemetrySink {
   struct Open {
     std::map<int64_t, Bin>* bins;
     int64_t open_t[2] = {-1, -1};
+    // The bin the last report went to: most reports go to the same one, and
+    // the tree walk to find it was a cache miss per report. Reset by widening.
+    int64_t last_t = -1;
+    Bin* last = nullptr;
   };
   // Makes bin `t` one of the two open ones, packing the one it replaces.
   static void keep_open(Open& service, int64_t t);
