@@ -144,7 +144,7 @@ std::string share_chart_svg(const std::string& service, const Bins& bins, const 
   Band b{12, 100};
   std::set<std::string> versions;
   for (const auto& [t, bin] : bins)
-    for (const auto& [v, n] : bin.by_version) versions.insert(v);
+    for (const auto& [v, n] : bin.by_version) versions.emplace(v);
   std::string body = plot_frame(ax, b, r, true, true) + y_axis(b, {{0, "0%"}, {0.5, "50%"}, {1, "100%"}});
   std::string keys;
   size_t vi = 0;

@@ -219,7 +219,7 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
 
   if (e.trace_id.empty() || !e.sampled) return;
   if (KeptTrace* trace = keep_trace(e); trace && trace->spans.size() < options_.spans_per_trace_max)
-    trace->spans.push_back({proxy::StoredTelemetryEvent(e)});
+    trace->spans.push_back({PackedEvent(e)});
 }
 
 void MeshTelemetry::scrape_before(int64_t until_us) {
@@ -456,14 +456,16 @@ std::string MeshTelemetry::prometheus() const {
 ordered_json MeshTelemetry::zipkin() const {
   ordered_json spans = ordered_json::array();
   for (const auto& [trace_id, kept] : traces_)
-    for (const Span& span : kept.spans) spans.push_back(zipkin_span(span.event, unix_time()));
+    for (const Span& span : kept.spans) spans.push_back(zipkin_span(span.event.unpack(), unix_time()));
   return spans;
 }
 
 ordered_json MeshTelemetry::otlp() const {
-  std::vector<const proxy::StoredTelemetryEvent*> spans;
+  std::vector<proxy::StoredTelemetryEvent> events;
   for (const auto& [trace_id, kept] : traces_)
-    for (const Span& span : kept.spans) spans.push_back(&span.event);
+    for (const Span& span : kept.spans) events.push_back(span.event.unpack());
+  std::vector<const proxy::StoredTelemetryEvent*> spans;
+  for (const auto& e : events) spans.push_back(&e);
   return otlp_traces(spans, unix_time());
 }
 
@@ -526,7 +528,7 @@ std::vector<proxy::StoredTelemetryEvent> MeshTelemetry::sample_trace() const {
     if (!best || kept.spans.size() > best->size()) best = &kept.spans;
   std::vector<proxy::StoredTelemetryEvent> events;
   if (!best) return events;
-  for (const auto& s : *best) events.push_back(s.event);
+  for (const auto& s : *best) events.push_back(s.event.unpack());
   std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
     if (a.start != b.start) return a.start < b.start;
     return a.reporter == proxy::TelemetryEvent::Reporter::kSource && b.reporter != proxy::TelemetryEvent::Reporter::kSource;

@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "proxy_core/telemetry.h"
+#include "reports/compact_histogram.h"
+#include "reports/packed_event.h"
 #include "reports/span_export.h"
 #include "sim/histogram.h"
 #include "sim/scenario.h"
@@ -57,7 +59,9 @@ struct GraphEdge {
   std::string to_service;
   uint64_t requests = 0, errors = 0;
   bool mtls = false;
-  sim::LatencyHistogram latency;
+  // sim::LatencyHistogram's buckets and percentiles, packed: an edge's
+  // latencies spread over decades as a long run meets its tails (issue 20).
+  CompactHistogram latency{sim::LatencyHistogram::kDefaultPrecisionBits};
 };
 
 // The istio_requests_total labels of one report, in Istio's order.
@@ -149,7 +153,7 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   uint32_t scrape_stride_ = 1;  // a scrape k is kept when k % scrape_stride_ == 0
   void thin_scrapes();
   struct Span {
-    proxy::StoredTelemetryEvent event;
+    PackedEvent event;  // a third of a StoredTelemetryEvent's memory (issue 20)
   };
   struct KeptTrace {
     std::vector<Span> spans;

@@ -18,6 +18,13 @@ std::string call_key(std::string_view request_id, std::string_view ns, std::stri
   return fmt::format("{} {}/{}", request_id, ns, workload);
 }
 
+// As a std::map<std::string, uint64_t> converts: an object in version order.
+nlohmann::ordered_json by_version_json(const TimeSeries::VersionCounts& counts) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [version, n] : counts) out[std::string(version)] = n;
+  return out;
+}
+
 }  // namespace
 
 // A destination report of an error: was it passed on? The source-side report
@@ -26,6 +33,31 @@ std::string call_key(std::string_view request_id, std::string_view ns, std::stri
 bool TimeSeries::take_failed_call(const proxy::TelemetryEvent& e) {
   if (e.request_id.empty()) return false;
   return failed_calls_.erase(call_key(e.request_id, e.destination_namespace, e.destination_workload)) > 0;
+}
+
+std::vector<TimeSeries::VersionCounts::Entry>::const_iterator TimeSeries::VersionCounts::find(std::string_view version) const {
+  return std::find_if(counts_.begin(), counts_.end(), [&](const Entry& e) { return e.first == version; });
+}
+
+void TimeSeries::VersionCounts::add(std::string_view version, uint64_t n) {
+  auto at = std::lower_bound(counts_.begin(), counts_.end(), version, [](const Entry& e, std::string_view v) { return e.first < v; });
+  if (at != counts_.end() && at->first == version) at->second += n;
+  else counts_.insert(at, {version, n});
+}
+
+std::string_view TimeSeries::intern_version(std::string_view version) {
+  auto it = versions_.find(version);
+  if (it == versions_.end()) it = versions_.emplace(version).first;
+  return *it;
+}
+
+void TimeSeries::keep_open(Open& service, int64_t t) {
+  if (service.open_t[0] == t || service.open_t[1] == t) return;
+  // The older of the two (or a free slot) gives way.
+  int64_t& slot = service.open_t[0] < service.open_t[1] ? service.open_t[0] : service.open_t[1];
+  if (slot >= 0)
+    if (auto it = service.bins->find(slot); it != service.bins->end()) it->second.latency.pack();
+  slot = t;
 }
 
 void TimeSeries::record(const proxy::TelemetryEvent& e) {
@@ -44,13 +76,19 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   std::string service = proxy::short_name(e.destination_service);
   auto known = by_name_.find(service);
   bool new_service = known == by_name_.end();
-  if (new_service) known = by_name_.emplace(service, &services_[service]).first;
-  std::map<int64_t, Bin>& bins = *known->second;
+  if (new_service) known = by_name_.emplace(service, Open{&services_[service]}).first;
   if (new_service || second > last_second_) {
     last_second_ = std::max(last_second_, second);
     widen_to_budget();
   }
-  Bin& bin = bins[second / width_s_ * width_s_];
+  Open& open = known->second;
+  int64_t t = second / width_s_ * width_s_;
+  if (open.last_t != t) {
+    open.last = &(*open.bins)[t];
+    open.last_t = t;
+    keep_open(open, t);
+  }
+  Bin& bin = *open.last;
   ++bin.requests;
   if (is_error(e)) {
     ++bin.errors;
@@ -58,7 +96,7 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
     else if (e.response_flags.empty() || e.response_flags == "-") ++error_origins_[service][std::to_string(e.response_code)];
     else ++error_origins_[service][fmt::format("{} {}", e.response_code, e.response_flags)];
   }
-  ++bin.by_version[e.destination_version.empty() ? "-" : std::string(e.destination_version)];
+  bin.by_version.add(intern_version(e.destination_version.empty() ? "-" : e.destination_version), 1);
   bin.latency.record(e.duration.count());
 }
 
@@ -68,17 +106,30 @@ void TimeSeries::widen_to_budget() {
   auto over_budget = [&] { return services * (last_second_ / width_s_ + 1) > budget; };
   if (!over_budget()) return;
   while (over_budget()) width_s_ *= 2;
+  // In place: a second map of the wider bins would double the series for a
+  // moment, and that moment was the run's peak.
   for (auto& [service, bins] : services_) {
-    std::map<int64_t, Bin> wide;
-    for (auto& [second, bin] : bins) {
-      Bin& into = wide[second / width_s_ * width_s_];
+    for (auto it = bins.begin(); it != bins.end();) {
+      int64_t start = it->first / width_s_ * width_s_;
+      if (start == it->first) {
+        ++it;
+        continue;
+      }
+      Bin& into = bins[start];  // before `it`, which stays valid
+      const Bin& bin = it->second;
       into.requests += bin.requests;
       into.errors += bin.errors;
       into.errors_passed_on += bin.errors_passed_on;
-      for (const auto& [version, n] : bin.by_version) into.by_version[version] += n;
+      for (const auto& [version, n] : bin.by_version) into.by_version.add(version, n);
       into.latency.merge(bin.latency);
+      it = bins.erase(it);
     }
-    bins = std::move(wide);
+    for (auto& [second, bin] : bins) bin.latency.pack();
+  }
+  for (auto& [name, open] : by_name_) {
+    open.open_t[0] = open.open_t[1] = -1;
+    open.last_t = -1;  // its bin may have been merged away
+    open.last = nullptr;
   }
 }
 
@@ -91,7 +142,7 @@ nlohmann::ordered_json TimeSeries::json() const {
                       {"requests", b.requests},
                       {"errors", b.errors},
                       {"errors_passed_on", b.errors_passed_on},
-                      {"by_version", b.by_version},
+                      {"by_version", by_version_json(b.by_version)},
                       {"p50_ms", static_cast<double>(b.latency.percentile(50)) / 1000.0},
                       {"p99_ms", static_cast<double>(b.latency.percentile(99)) / 1000.0}});
     out[service] = list;
@@ -119,7 +170,7 @@ std::vector<std::string> TimeSeries::sparklines(double seconds, int columns) con
   for (const auto& [service, bins] : services_) {
     std::set<std::string> versions;
     for (const auto& [t, b] : bins)
-      for (const auto& [v, n] : b.by_version) versions.insert(v);
+      for (const auto& [v, n] : b.by_version) versions.emplace(v);
     // A bin wider than a second counts a share in each second it covers
     // within the run.
     auto add = [&](std::vector<double>& values, int64_t t, uint64_t n) {
@@ -149,7 +200,7 @@ std::vector<std::string> TimeSeries::recent_table(double now, int window) const 
     for (auto it = bins.lower_bound(from); it != bins.end() && it->first < to; ++it) {
       requests += it->second.requests;
       errors += it->second.errors;
-      for (const auto& [v, n] : it->second.by_version) by_version[v] += n;
+      for (const auto& [v, n] : it->second.by_version) by_version[std::string(v)] += n;
     }
     auto percent = [&](uint64_t n) { return requests ? 100.0 * static_cast<double>(n) / static_cast<double>(requests) : 0.0; };
     std::string versions;
