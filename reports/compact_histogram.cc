@@ -1,31 +1,11 @@
 #include "reports/compact_histogram.h"
+#include "reports/varint.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
 namespace meshsim::reports {
-
-namespace {
-
-void put_varint(std::vector<uint8_t>& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<uint8_t>(v));
-}
-
-uint64_t get_varint(const std::vector<uint8_t>& in, size_t& pos) {
-  uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    uint8_t b = in[pos++];
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-}
-
-}  // namespace
 
 int CompactHistogram::bucket_of(uint64_t v) const {
   // Values below 2^bits are exact; above, keep the top `bits` bits.

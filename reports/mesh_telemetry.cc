@@ -11,6 +11,7 @@
 #include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"
 #include "reports/span_export.h"
+#include "reports/varint.h"
 
 namespace meshsim::reports {
 
@@ -266,23 +267,6 @@ void MeshTelemetry::thin_scrapes() {
 }
 
 namespace {
-
-void put_varint(std::vector<uint8_t>& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<uint8_t>(v));
-}
-
-uint64_t get_varint(const std::vector<uint8_t>& in, size_t& pos) {
-  uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    uint8_t b = in[pos++];
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-}
 
 // Counters as differences (modulo 2^64: exact either way), sums as the XOR
 // of their bits (exact; the high bits of a growing sum rarely change).

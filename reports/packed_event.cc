@@ -1,4 +1,5 @@
 #include "reports/packed_event.h"
+#include "reports/varint.h"
 
 #include <array>
 #include <cstring>
@@ -42,23 +43,6 @@ template <typename Text>
 constexpr auto flag_fields() {
   using E = proxy::BasicTelemetryEvent<Text>;
   return std::array{&E::mtls, &E::sampled, &E::grpc};
-}
-
-void put_varint(std::vector<uint8_t>& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<uint8_t>(v));
-}
-
-uint64_t get_varint(const uint8_t* in, size_t& pos) {
-  uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    uint8_t b = in[pos++];
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
 }
 
 // Signed numbers (times may be negative, grpc_response_status is -1) zigzagged.
