@@ -9,9 +9,8 @@
 // for the histograms a run keeps many of: the time series' bins and the
 // service graph's edges (issue 20). Not thread-safe; owned by its bin or edge.
 //
-// The bucketing is sim::LatencyHistogram's (sim/histogram.cc), repeated here
-// because the packed form needs the buckets themselves; a test holds the
-// two to the same percentiles.
+// The bucketing is sim::LatencyHistogram's (sim/log_linear_buckets.h); a
+// test holds the two to the same percentiles.
 #pragma once
 
 #include <cstddef>

@@ -1,29 +1,14 @@
 #include "sim/histogram.h"
+#include "sim/log_linear_buckets.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 
 namespace meshsim::sim {
 
-int LatencyHistogram::bucket_of(uint64_t v) const {
-  // Values below 2^bits are exact; above, keep the top `bits` bits.
-  const uint64_t kSub = uint64_t{1} << bits_;
-  if (v < kSub) return static_cast<int>(v);
-  int magnitude = 63 - std::countl_zero(v);  // >= bits_
-  int shift = magnitude - bits_ + 1;
-  uint64_t top = v >> shift;  // in [kSub/2, kSub)
-  return static_cast<int>(static_cast<uint64_t>(shift) * (kSub / 2) + top);
-}
+int LatencyHistogram::bucket_of(uint64_t v) const { return sim::log_linear_bucket(v, bits_); }
 
-uint64_t LatencyHistogram::lowest_of(int bucket) const {
-  const uint64_t kSub = uint64_t{1} << bits_;
-  uint64_t b = static_cast<uint64_t>(bucket);
-  if (b < kSub) return b;
-  uint64_t shift = (b - kSub / 2) / (kSub / 2);
-  uint64_t top = b - shift * (kSub / 2);
-  return top << shift;
-}
+uint64_t LatencyHistogram::lowest_of(int bucket) const { return sim::log_linear_lowest(bucket, bits_); }
 
 void LatencyHistogram::cover(int b) {
   if (counts_.empty()) {
