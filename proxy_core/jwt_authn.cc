@@ -4,9 +4,8 @@
 #include <cmath>
 #include <map>
 
-#include <rhonabwy.h>
-
 #include "proxy_core/hosts.h"
+#include "proxy_core/rhonabwy_library.h"
 
 namespace meshsim::proxy {
 
@@ -187,7 +186,8 @@ bool audiences_allowed(const std::vector<std::string>& configured, const std::ve
 
 // ------------------------------------------------------------- key sets
 JwtKeySet::~JwtKeySet() {
-  for (auto& k : keys_) r_jwk_free(static_cast<jwk_t*>(k.jwk));
+  for (auto& k : keys_)
+    if (k.jwk != nullptr) rhonabwy().jwk_free(static_cast<jwk_t*>(k.jwk));
 }
 
 std::shared_ptr<const JwtKeySet> JwtKeySet::create(const std::string& jwks_json) {
@@ -221,8 +221,9 @@ std::shared_ptr<const JwtKeySet> JwtKeySet::create(const std::string& jwks_json)
     else if (key.kty == "OKP") valid = has_string("x") && (key.alg.empty() || key.alg == "EdDSA");
     if (!valid) continue;
     jwk_t* jwk = nullptr;
-    if (r_jwk_init(&jwk) == RHN_OK && r_jwk_import_from_json_str(jwk, k.dump().c_str()) != RHN_OK) {
-      r_jwk_free(jwk);
+    const RhonabwyLibrary& lib = rhonabwy();
+    if (lib.loaded() && lib.jwk_init(&jwk) == RHN_OK && lib.jwk_import_from_json_str(jwk, k.dump().c_str()) != RHN_OK) {
+      lib.jwk_free(jwk);
       jwk = nullptr;
     }
     key.jwk = jwk;
@@ -257,9 +258,10 @@ namespace {
 JwtStatus verify_signature(const std::string& token, const ParsedJwt& jwt, const JwtKeySet& keys) {
   if (keys.status() != JwtStatus::kOk) return keys.status();
   bool kid_alg_matched = false;
+  const RhonabwyLibrary& lib = rhonabwy();
   jws_t* jws = nullptr;
-  bool parsed = r_jws_init(&jws) == RHN_OK &&
-                r_jws_advanced_compact_parsen(jws, token.data(), token.size(), R_PARSE_NONE, R_FLAG_IGNORE_REMOTE) == RHN_OK;
+  bool parsed = lib.loaded() && lib.jws_init(&jws) == RHN_OK &&
+                lib.jws_advanced_compact_parsen(jws, token.data(), token.size(), R_PARSE_NONE, R_FLAG_IGNORE_REMOTE) == RHN_OK;
   JwtStatus result = JwtStatus::kJwtVerificationFail;
   for (const auto& key : keys.keys()) {
     if (!jwt.kid.empty() && !key.kid.empty() && key.kid != jwt.kid) continue;
@@ -268,12 +270,12 @@ JwtStatus verify_signature(const std::string& token, const ParsedJwt& jwt, const
     bool kind_fits = (key.kty == "RSA" && (jwt.alg.starts_with("RS") || jwt.alg.starts_with("PS"))) ||
                      (key.kty == "EC" && jwt.alg.starts_with("ES")) || (key.kty == "oct" && jwt.alg.starts_with("HS")) ||
                      (key.kty == "OKP" && jwt.alg == "EdDSA");
-    if (parsed && kind_fits && key.jwk != nullptr && r_jws_verify_signature(jws, static_cast<jwk_t*>(key.jwk), R_FLAG_IGNORE_REMOTE) == RHN_OK) {
+    if (parsed && kind_fits && key.jwk != nullptr && lib.jws_verify_signature(jws, static_cast<jwk_t*>(key.jwk), R_FLAG_IGNORE_REMOTE) == RHN_OK) {
       result = JwtStatus::kOk;
       break;
     }
   }
-  r_jws_free(jws);
+  if (jws != nullptr) lib.jws_free(jws);
   if (result == JwtStatus::kOk) return result;
   return kid_alg_matched ? JwtStatus::kJwtVerificationFail : JwtStatus::kJwksKidAlgMismatch;
 }

@@ -1,0 +1,50 @@
+#include "proxy_core/rhonabwy_library.h"
+
+#include <dlfcn.h>
+
+#include <cstdio>
+
+namespace meshsim::proxy {
+
+namespace {
+
+// Debian 12's runtime package (librhonabwy1.1); the -dev package's
+// unversioned name is the fallback for other installs.
+constexpr const char* kSonames[] = {"librhonabwy.so.1.1", "librhonabwy.so"};
+
+template <typename Fn>
+bool resolve(void* handle, const char* name, Fn& out) {
+  out = reinterpret_cast<Fn>(dlsym(handle, name));
+  return out != nullptr;
+}
+
+RhonabwyLibrary open_library() {
+  RhonabwyLibrary lib;
+  void* handle = nullptr;
+  for (const char* soname : kSonames)
+    if ((handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) != nullptr) break;
+  if (handle == nullptr) {
+    std::fprintf(stderr, "meshsim: cannot open librhonabwy (%s): JWT signatures cannot be checked, every token is refused "
+                         "(install librhonabwy1.1)\n", dlerror());
+    return lib;
+  }
+  bool all = resolve(handle, "r_jwk_init", lib.jwk_init) && resolve(handle, "r_jwk_free", lib.jwk_free) &&
+             resolve(handle, "r_jwk_import_from_json_str", lib.jwk_import_from_json_str) &&
+             resolve(handle, "r_jws_init", lib.jws_init) && resolve(handle, "r_jws_free", lib.jws_free) &&
+             resolve(handle, "r_jws_advanced_compact_parsen", lib.jws_advanced_compact_parsen) &&
+             resolve(handle, "r_jws_verify_signature", lib.jws_verify_signature);
+  if (!all) {
+    std::fprintf(stderr, "meshsim: librhonabwy lacks a function meshsim calls (%s): every JWT is refused\n", dlerror());
+    return RhonabwyLibrary{};
+  }
+  return lib;  // the handle stays open for the process's life
+}
+
+}  // namespace
+
+const RhonabwyLibrary& rhonabwy() {
+  static const RhonabwyLibrary library = open_library();
+  return library;
+}
+
+}  // namespace meshsim::proxy
