@@ -166,8 +166,9 @@ const ConnectionPoolSettings* pool_of(const TrafficPolicyCore& policy) {
 // the server side (cluster_builder.go buildInboundCluster: "only connection
 // pool settings make sense on the inbound path"), without the h2 upgrade,
 // which is outbound only (applyTrafficPolicy).
-WireProtocol inbound_app_protocol(const RouteTable& table, const Endpoint& self, uint32_t port, WireProtocol downstream) {
-  std::string_view fqdn = table.inbound_service(self, port);
+// Returns the port's protocol; `pool` receives the connection pool that decides for it.
+PortProtocol inbound_port_protocol(const RouteTable& table, const Endpoint& self, uint32_t port, std::string_view fqdn,
+                                   const ConnectionPoolSettings*& pool) {
   const ServiceInfo* svc = fqdn.empty() ? nullptr : table.service(fqdn);
   PortProtocol protocol = PortProtocol::kAuto;
   if (svc && svc->spec)
@@ -176,11 +177,11 @@ WireProtocol inbound_app_protocol(const RouteTable& table, const Endpoint& self,
         protocol = port_protocol(p);
         break;
       }
-  const ConnectionPoolSettings* pool = nullptr;
+  pool = nullptr;
   if (svc && protocol == PortProtocol::kHttp)  // the pool decides only for an http port
     if (const DestinationRule* dr = table.destination_rule(svc->fqdn, self.ns); dr && dr->traffic_policy)
       pool = pool_of(*dr->traffic_policy);
-  return upstream_protocol(protocol, pool, downstream, /*outbound=*/false);
+  return protocol;
 }
 
 }  // namespace
@@ -265,6 +266,15 @@ struct Sidecar::ClusterState {
   // The outlier detector's interval timer runs from the cluster's creation;
   // here, from the first request that used it.
   TimePoint created{0};
+};
+
+struct Sidecar::InboundAnswers {
+  uint32_t port = 0;
+  std::string_view service;  // the inbound cluster's Service (a view into the snapshot), empty when none
+  PortProtocol protocol = PortProtocol::kAuto;
+  const ConnectionPoolSettings* pool = nullptr;
+  const std::vector<JwtProvider>* jwt_providers = nullptr;
+  std::vector<const AuthorizationPolicy*> policies;
 };
 
 Sidecar::ClusterState& Sidecar::cluster_state(const std::string& name) {
@@ -1074,10 +1084,12 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   }
 };
 
-std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
-                                         const HttpRequest& request, const RequestAuth* auth,
-                                         std::vector<ShadowDecision>* dry_run, std::string* verdict) {
-  const auto& policies = table.authorization_policies_for(self);
+namespace {
+
+// inbound_rbac and inbound_http_filters given what the snapshot answers for `self`.
+std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*>& policies, const Endpoint& self,
+                                    const PeerInfo& peer, uint32_t port, const HttpRequest& request, const RequestAuth* auth,
+                                    std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   if (policies.empty()) return std::nullopt;  // none selects the workload: allowed, nothing to build
   AuthzRequest a;
   a.principal = peer.mtls ? peer.principal : "";
@@ -1097,16 +1109,49 @@ std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint
   return text_reply(403, kRbacDeniedBody);
 }
 
-std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
-                                                 uint32_t port, HttpRequest& request, int64_t now_s,
-                                                 std::vector<ShadowDecision>* dry_run, std::string* verdict) {
+std::optional<HttpResponse> http_filters_of(const std::vector<JwtProvider>& providers,
+                                            const std::vector<const AuthorizationPolicy*>& policies, const Endpoint& self,
+                                            const PeerInfo& peer, uint32_t port, HttpRequest& request, int64_t now_s,
+                                            std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   std::optional<RequestAuth> request_auth;
-  if (const auto& providers = table.jwt_providers_for(self); !providers.empty()) {
+  if (!providers.empty()) {
     JwtAuthnResult authn = authenticate_jwt(providers, request, now_s);
     if (authn.status != JwtStatus::kOk) return jwt_failure_reply(authn.status, request);
     request_auth = std::move(authn.auth);
   }
-  return inbound_rbac(table, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run, verdict);
+  return rbac_of(policies, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run, verdict);
+}
+
+}  // namespace
+
+std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
+                                         const HttpRequest& request, const RequestAuth* auth,
+                                         std::vector<ShadowDecision>* dry_run, std::string* verdict) {
+  return rbac_of(table.authorization_policies_for(self), self, peer, port, request, auth, dry_run, verdict);
+}
+
+std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
+                                                 uint32_t port, HttpRequest& request, int64_t now_s,
+                                                 std::vector<ShadowDecision>* dry_run, std::string* verdict) {
+  return http_filters_of(table.jwt_providers_for(self), table.authorization_policies_for(self), self, peer, port, request,
+                         now_s, dry_run, verdict);
+}
+
+const Sidecar::InboundAnswers& Sidecar::inbound_answers(const std::shared_ptr<const RouteTable>& table, uint32_t port) {
+  // The same snapshot (owner-equal: a freed one's address may be reused).
+  if (answers_table_.owner_before(table) || table.owner_before(answers_table_)) {
+    inbound_answers_.clear();
+    answers_table_ = table;
+  }
+  for (const InboundAnswers& a : inbound_answers_)
+    if (a.port == port) return a;
+  InboundAnswers& a = inbound_answers_.emplace_back();
+  a.port = port;
+  a.service = table->inbound_service(*self_, port);
+  a.protocol = inbound_port_protocol(*table, *self_, port, a.service, a.pool);
+  a.jwt_providers = &table->jwt_providers_for(*self_);
+  a.policies = table->authorization_policies_for(*self_);
+  return a;
 }
 
 void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done) {
@@ -1342,8 +1387,9 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   // populatePeerInfo: no peer object, no peer SAN).
   if (peer.mtls) x.peer_endpoint = peer.endpoint;
   x.mtls = peer.mtls;
-  if (self_ != nullptr) {
-    x.service = table->inbound_service(*self_, port);
+  const InboundAnswers* answers = self_ != nullptr ? &inbound_answers(table, port) : nullptr;
+  if (answers != nullptr) {
+    x.service = answers->service;
     x.table = table;
   }
   if (peer.mtls) x.peer_principal = peer.principal;
@@ -1402,10 +1448,11 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     ev.response_messages = answer.messages;
     env_.telemetry->record(ev);
   };
-  if (self_ != nullptr) {
+  if (answers != nullptr) {
     // Token lifetimes are checked against the simulated clock in Unix time.
     int64_t now_s = env_.unix_now_us() / 1'000'000;
-    if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &x.dry_run, &x.authz)) {
+    if (auto refused = http_filters_of(*answers->jwt_providers, answers->policies, *self_, peer, port, request, now_s,
+                                       &x.dry_run, &x.authz)) {
       // A gRPC call gets Envoy's gRPC local reply: 200 with grpc-status 7
       // for RBAC's 403, 16 for jwt_authn's 401 (fact 71; grpc/status.cc).
       if (x.grpc) to_grpc_local_reply(*refused);
@@ -1422,7 +1469,8 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     request.headers.set("x-forwarded-client-cert", xfcc);
   }
   // The hop to the app speaks what the inbound cluster's port says.
-  WireProtocol to_app = self_ != nullptr ? inbound_app_protocol(*table, *self_, port, request.protocol) : request.protocol;
+  WireProtocol to_app = answers != nullptr ? upstream_protocol(answers->protocol, answers->pool, request.protocol, /*outbound=*/false)
+                                           : request.protocol;
   if (needs_translation(request.protocol, to_app)) translate_request(request, to_app);
   std::weak_ptr<bool> alive = alive_;
   app(std::move(request), peer, [this, record, answer_of, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {

@@ -139,11 +139,13 @@ void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
 
 // Counts the value in the first bucket whose bound holds it (the last is
 // +Inf); Prometheus' cumulative `le` counts are summed when rendered.
-void observe(std::array<uint64_t, 20>& buckets, double value) {
+// Returns the bucket's bit.
+uint32_t observe(std::array<uint64_t, 20>& buckets, double value) {
   const auto& bounds = envoy_default_buckets();
   size_t i = 0;
   while (i < bounds.size() && value > bounds[i]) ++i;
   ++buckets[i];
+  return uint32_t{1} << i;
 }
 
 }  // namespace
@@ -197,15 +199,16 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
     found = series_by_identity_.emplace(identity_scratch_, aggregates).first;
   }
   Series& s = *found->second.series;
+  if (!s.changed) changed_.push_back(&s);
   s.changed = true;
   ++s.requests;
   s.grpc = s.grpc || e.grpc;
   s.request_messages += e.request_messages;
   s.response_messages += e.response_messages;
   double ms = static_cast<double>(e.duration.count()) / 1000.0;
-  observe(s.duration_buckets, ms);
-  observe(s.request_bytes_buckets, static_cast<double>(e.request_bytes));
-  observe(s.response_bytes_buckets, static_cast<double>(e.response_bytes));
+  s.moved[0] |= observe(s.duration_buckets, ms);
+  s.moved[1] |= observe(s.request_bytes_buckets, static_cast<double>(e.request_bytes));
+  s.moved[2] |= observe(s.response_bytes_buckets, static_cast<double>(e.response_bytes));
   s.duration_sum += ms;
   s.request_bytes_sum += static_cast<double>(e.request_bytes);
   s.response_bytes_sum += static_cast<double>(e.response_bytes);
@@ -227,11 +230,12 @@ void MeshTelemetry::scrape_before(int64_t until_us) {
   // A scrape at T sees every request that ended at or before T.
   while (static_cast<int64_t>(scrapes_taken_) * options_.scrape_interval_us < until_us) {
     if (scrapes_taken_ % scrape_stride_ == 0) {
-      for (auto& [labels, s] : series_)
-        if (s.changed) {
-          s.history.push(scrapes_taken_, static_cast<const Counts&>(s));
-          s.changed = false;
-        }
+      for (Series* s : changed_) {
+        s->history.push_moved(scrapes_taken_, static_cast<const Counts&>(*s), s->moved);
+        s->moved[0] = s->moved[1] = s->moved[2] = 0;
+        s->changed = false;
+      }
+      changed_.clear();
     }
     ++scrapes_taken_;
     int64_t series = static_cast<int64_t>(series_.size());
@@ -258,11 +262,13 @@ void MeshTelemetry::thin_scrapes() {
         h.scrape = next;
         kept.push_back(std::move(h));
       } else {
+        if (!s.changed) changed_.push_back(&s);
         s.changed = true;  // not taken yet: it records the values then
       }
     }
     s.history = {};
     for (const Sample& h : kept) s.history.push(h.scrape, h.counts);
+    s.history.moved_since_last(s, s.moved);
   }
 }
 
@@ -307,6 +313,60 @@ void MeshTelemetry::SampleLog::push(uint32_t scrape, const Counts& c) {
   last_scrape_ = scrape;
   last_ = c;
   ++size_;
+}
+
+namespace {
+
+// put_buckets given the buckets that moved; brings `before` up to `now` there.
+template <size_t N>
+void put_moved_buckets(std::vector<uint8_t>& out, const std::array<uint64_t, N>& now, std::array<uint64_t, N>& before,
+                       uint32_t moved) {
+  put_varint(out, moved);
+  for (uint32_t bits = moved; bits != 0; bits &= bits - 1) {
+    size_t i = static_cast<size_t>(std::countr_zero(bits));
+    put_varint(out, now[i] - before[i]);
+    before[i] = now[i];
+  }
+}
+
+template <size_t N>
+uint32_t moved_buckets(const std::array<uint64_t, N>& now, const std::array<uint64_t, N>& before) {
+  uint32_t moved = 0;
+  for (size_t i = 0; i < N; ++i)
+    if (now[i] != before[i]) moved |= uint32_t{1} << i;
+  return moved;
+}
+
+}  // namespace
+
+void MeshTelemetry::SampleLog::push_moved(uint32_t scrape, const Counts& c, const uint32_t (&moved)[3]) {
+  // The bytes push() writes: its bitmask of the buckets that changed is `moved`.
+  put_varint(bytes_, scrape - last_scrape_);
+  put_varint(bytes_, c.requests - last_.requests);
+  put_moved_buckets(bytes_, c.duration_buckets, last_.duration_buckets, moved[0]);
+  put_moved_buckets(bytes_, c.request_bytes_buckets, last_.request_bytes_buckets, moved[1]);
+  put_moved_buckets(bytes_, c.response_bytes_buckets, last_.response_bytes_buckets, moved[2]);
+  put_varint(bytes_, bits_of(c.duration_sum) ^ bits_of(last_.duration_sum));
+  put_varint(bytes_, bits_of(c.request_bytes_sum) ^ bits_of(last_.request_bytes_sum));
+  put_varint(bytes_, bits_of(c.response_bytes_sum) ^ bits_of(last_.response_bytes_sum));
+  bytes_.push_back(c.grpc ? 1 : 0);
+  put_varint(bytes_, c.request_messages - last_.request_messages);
+  put_varint(bytes_, c.response_messages - last_.response_messages);
+  last_scrape_ = scrape;
+  last_.requests = c.requests;
+  last_.duration_sum = c.duration_sum;
+  last_.request_bytes_sum = c.request_bytes_sum;
+  last_.response_bytes_sum = c.response_bytes_sum;
+  last_.grpc = c.grpc;
+  last_.request_messages = c.request_messages;
+  last_.response_messages = c.response_messages;
+  ++size_;
+}
+
+void MeshTelemetry::SampleLog::moved_since_last(const Counts& c, uint32_t (&moved)[3]) const {
+  moved[0] = moved_buckets(c.duration_buckets, last_.duration_buckets);
+  moved[1] = moved_buckets(c.request_bytes_buckets, last_.request_bytes_buckets);
+  moved[2] = moved_buckets(c.response_bytes_buckets, last_.response_bytes_buckets);
 }
 
 void MeshTelemetry::SampleLog::Reader::peek() {

@@ -117,6 +117,12 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   class SampleLog {
    public:
     void push(uint32_t scrape, const Counts& counts);
+    // The same, given the buckets that differ from the last sample pushed
+    // (bit i of moved[k]: bucket i of the k-th histogram): reads and
+    // updates those only, not three whole histograms twice.
+    void push_moved(uint32_t scrape, const Counts& counts, const uint32_t (&moved)[3]);
+    // Which buckets of `counts` differ from the last sample pushed.
+    void moved_since_last(const Counts& counts, uint32_t (&moved)[3]) const;
     size_t size() const { return size_; }
     std::vector<Sample> decode() const;
     // Reads the samples in order.
@@ -144,9 +150,13 @@ class MeshTelemetry final : public proxy::TelemetrySink {
     // Scrapes (index k: simulated time k * interval) from `first_scrape` on
     // have a sample; the first is 0 when the series began after it.
     uint32_t first_scrape = 0;
-    bool changed = false;
+    bool changed = false;  // since the last kept scrape; then it is in changed_
+    uint32_t moved[3] = {0, 0, 0};  // the buckets that differ from history's last sample
     SampleLog history;
   };
+  // The series changed since the last kept scrape: a scrape visits these,
+  // not every series of the mesh (issue 20). Map nodes do not move.
+  std::vector<Series*> changed_;
   // Takes every scrape due before simulated time `until_us`.
   void scrape_before(int64_t until_us);
   // TelemetryOptions::scrape_samples_max bounds the kept scrapes.

@@ -123,6 +123,7 @@ void World::rebuild_instances() {
   for (auto& [key, inst] : instances_)
     if (inst) retired_instances_.push_back(std::move(inst));
   instances_ = std::move(next);
+  indexed_table_.reset();  // instance_for's index points at the instances replaced
 }
 
 void World::set_behavior(const std::string& ns, const std::string& workload, services::Behavior behavior) {
@@ -149,7 +150,34 @@ World::Instance* World::current_instance(std::string_view ns, std::string_view p
   return it == instances_.end() ? nullptr : it->second.get();
 }
 
-World::Instance* World::instance_for(const Endpoint& e) { return current_instance(e.ns, e.pod); }
+void World::index_current_snapshot() {
+  if (indexed_table_.get() == &snapshot_.current()) return;
+  indexed_table_ = snapshot_.get();
+  instance_by_index_.assign(indexed_table_->endpoints().size(), nullptr);
+  endpoint_by_workload_.clear();
+}
+
+const Endpoint* World::endpoint_by_workload(const std::string& ns, const std::string& name) {
+  index_current_snapshot();
+  if (endpoint_by_workload_.empty()) {
+    // The first endpoint whose workload or pod has the name, as RouteTable::endpoint_by_workload.
+    for (const Endpoint& e : indexed_table_->endpoints()) {
+      endpoint_by_workload_.emplace(e.ns + "/" + e.workload, &e);
+      endpoint_by_workload_.emplace(e.ns + "/" + e.pod, &e);
+    }
+  }
+  auto it = endpoint_by_workload_.find(ns + "/" + name);
+  return it == endpoint_by_workload_.end() ? nullptr : it->second;
+}
+
+World::Instance* World::instance_for(const Endpoint& e) {
+  index_current_snapshot();
+  // An endpoint of another snapshot (a call that began before a push) is found by name.
+  if (e.index >= instance_by_index_.size() || &indexed_table_->endpoints()[e.index] != &e) return current_instance(e.ns, e.pod);
+  Instance*& slot = instance_by_index_[e.index];
+  if (slot == nullptr) slot = current_instance(e.ns, e.pod);
+  return slot;
+}
 
 World::HopRequest World::HopRequest::of(const HttpRequest& request) {
   if (request.protocol == proxy::WireProtocol::kHttp1) return http1(proxy::serialize(request));
@@ -335,7 +363,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
 
 bool World::send(const std::string& ns, const std::string& from, HttpRequest&& request, const std::string& url_host,
                  uint32_t port, std::function<void(CallResult&&)> done, Observe observe) {
-  const Endpoint* e = snapshot_.get()->endpoint_by_workload(ns, from);
+  const Endpoint* e = endpoint_by_workload(ns, from);
   if (e == nullptr) return false;
   Instance* client = instance_for(*e);
   if (client == nullptr) return false;
