@@ -90,6 +90,14 @@ void HeaderMap::reserve_more(size_t fields, size_t bytes) {
   text_.reserve(text_.size() + bytes);
 }
 
+void HeaderMap::adopt_block(std::string_view block, size_t room) {
+  text_.reserve(block.size() + room);
+  text_.assign(block);
+  size_t live = 0;
+  for (const Field& f : fields_) live += f.name_size + f.value_size;
+  dead_bytes_ = block.size() - live;
+}
+
 void HeaderMap::unfold_line_breaks(uint32_t at, uint32_t size) {
   // Two vectorized scans; the per-character rewrite only when one is there.
   const char* value = text_.data() + at;

@@ -118,6 +118,16 @@ class HeaderMap {
   void add_checked(std::string_view name, std::string_view value);
   void remove(std::string_view name);
   void reserve_more(size_t fields, size_t bytes);  // room for that many more, at once
+  // The HTTP/1.1 parser's path (whole_message_parser.cc): a header block
+  // copied into an empty map at once instead of field by field. First
+  // add_positioned() for each field kept, by its place in the block (fields
+  // the parser accepted), then adopt_block() with the block itself and room
+  // for the edits to come. The bytes between fields (": ", CRLF, fields the
+  // parser keeps elsewhere) count as dead bytes.
+  void add_positioned(uint32_t name_at, uint32_t name_size, uint32_t value_at, uint32_t value_size) {
+    fields_.push_back({name_at, name_size, value_at, value_size});
+  }
+  void adopt_block(std::string_view block, size_t room);
   size_t size() const { return fields_.size(); }
   size_t bytes_held() const { return text_.size(); }  // names and values, with any dead bytes
 

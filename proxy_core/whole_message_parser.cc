@@ -97,6 +97,24 @@ Hop hop_by_hop(std::string_view name, std::string_view value) {
   }
 }
 
+// A field the parser keeps, by its place in the header block starting at
+// `block` (under kHeaderBlockMax bytes, so positions fit 32 bits).
+void add_positioned(HeaderMap& headers, const char* block, std::string_view name, std::string_view value) {
+  headers.add_positioned(static_cast<uint32_t>(name.data() - block), static_cast<uint32_t>(name.size()),
+                         static_cast<uint32_t>(value.data() - block), static_cast<uint32_t>(value.size()));
+}
+
+// The header block [block, body) into `headers` once parse_fields() read
+// it all; a block it gave up on leaves no field without its text.
+bool adopt_fields(HeaderMap& headers, const char* block, const char* body, size_t room) {
+  if (body == nullptr) {
+    headers = HeaderMap();
+    return false;
+  }
+  headers.adopt_block(std::string_view(block, static_cast<size_t>(body - block)), room);
+  return true;
+}
+
 }  // namespace
 
 bool parse_whole_request(std::string_view bytes, const CodecLimits& limits, HttpRequest& out, size_t* used) {
@@ -118,9 +136,10 @@ bool parse_whole_request(std::string_view bytes, const CodecLimits& limits, Http
   HttpRequest& message = out;
   message.method.assign(method_text);
   message.target.assign(target_text);
-  message.headers.reserve_more(24, 1024);  // as DirectParser::on_request_impl
+  message.headers.reserve_more(24, 0);  // as DirectParser::on_request_impl
   size_t fields = 0, length = 0;
   bool has_length = false, has_host = false;
+  const char* block = p;  // the fields are kept by position in it, then copied at once
   const char* body = parse_fields(p, end, [&](std::string_view name, std::string_view value) {
     if (++fields > limits.header_count_max) return false;
     if (Hop hop = hop_by_hop(name, value); hop != Hop::kKeep) return hop == Hop::kDrop;
@@ -135,10 +154,12 @@ bool parse_whole_request(std::string_view bytes, const CodecLimits& limits, Http
       message.authority.assign(value);
       return true;
     }
-    message.headers.add_checked(name, value);
+    add_positioned(message.headers, block, name, value);
     return true;
   });
-  if (body == nullptr || length > limits.body_bytes_max) return false;
+  // Room for the sidecar's edits to append in place (DirectParser reserves 1 KiB).
+  if (!adopt_fields(message.headers, block, body, 512)) return false;
+  if (length > limits.body_bytes_max) return false;
   size_t header_size = static_cast<size_t>(body - bytes.data());
   if (header_size > limits.header_bytes_max || bytes.size() - header_size < length) return false;
   message.body.assign(body, length);
@@ -165,9 +186,10 @@ bool parse_whole_response(std::string_view bytes, const CodecLimits& limits, Htt
 
   HttpResponse& message = out;
   message.status = status;
-  message.headers.reserve_more(16, 512);  // as DirectParser::on_response_impl
+  message.headers.reserve_more(16, 0);  // as DirectParser::on_response_impl
   size_t length = 0;
   bool has_length = false;
+  const char* block = p;
   const char* body = parse_fields(p, end, [&](std::string_view name, std::string_view value) {
     if (Hop hop = hop_by_hop(name, value); hop != Hop::kKeep) return hop == Hop::kDrop;
     if (name.size() == 14 && iequals(name, "content-length")) {
@@ -175,11 +197,12 @@ bool parse_whole_response(std::string_view bytes, const CodecLimits& limits, Htt
       has_length = true;
       return true;
     }
-    message.headers.add_checked(name, value);
+    add_positioned(message.headers, block, name, value);
     return true;
   });
   // Without Content-Length the body runs to the end of the connection: Beast's.
-  if (body == nullptr || !has_length || length > limits.body_bytes_max) return false;
+  if (!adopt_fields(message.headers, block, body, 256)) return false;
+  if (!has_length || length > limits.body_bytes_max) return false;
   size_t header_size = static_cast<size_t>(body - bytes.data());
   if (header_size > limits.header_bytes_max || bytes.size() - header_size < length) return false;
   message.body.assign(body, length);

@@ -31,10 +31,12 @@ bool Scheduler::run(TimePoint until) {
     std::function<void()> fn = std::move(slots_[ev.slot]);
     slots_[ev.slot] = nullptr;
     free_slots_.push_back(ev.slot);
-    if (auto it = cancelled_.find(ev.seq); it != cancelled_.end()) {
-      cancelled_.erase(it);
-      continue;
-    }
+    // Usually none is cancelled: no hash lookup per event then.
+    if (!cancelled_.empty())
+      if (auto it = cancelled_.find(ev.seq); it != cancelled_.end()) {
+        cancelled_.erase(it);
+        continue;
+      }
     if (++events_run_ > event_limit_) return false;
     now_ = ev.at;
     fn();
