@@ -10,6 +10,7 @@
 #include "proxy_core/http.h"
 #include "proxy_core/route_table.h"
 #include "services/behavior.h"
+#include "sim/behavior_index.h"
 
 namespace meshsim::config {
 namespace {
@@ -52,8 +53,9 @@ std::vector<Diagnostic> analyze_traffic(const Resources& r, const std::vector<si
   std::vector<Diagnostic> out;
   // Who calls each service (by FQDN), from Behaviors and traffic sources.
   std::map<std::string, std::vector<Caller>> callers;
+  sim::BehaviorIndex behavior_index(behaviors);
   for (const auto& d : r.deployments) {
-    const sim::BehaviorRule* b = sim::most_specific_behavior(d.pod_labels, behaviors);
+    const sim::BehaviorRule* b = behavior_index.most_specific(d.pod_labels);
     if (!b) continue;
     for (const auto& step : b->behavior.script)
       for (const auto& call : step.calls) {

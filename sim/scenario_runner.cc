@@ -12,6 +12,7 @@
 #include "proxy_core/grpc.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/injection.h"
+#include "sim/behavior_index.h"
 #include "sim/replay.h"
 #include "sim/expectation_judge.h"
 #include "sim/world.h"
@@ -424,6 +425,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   void apply_sidecars_and_behaviors() {
     std::vector<World::WorkloadSetting> settings;
+    settings.reserve(current_.deployments.size() + current_.external_hosts.size());
+    BehaviorIndex behavior_index(behaviors_);
     for (const auto& d : current_.deployments) {
       std::string key = d.header.meta.ns + "/" + d.header.meta.name;
       // Traffic clients keep their own setting, a timeline step's
@@ -433,7 +436,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
                     : injected_.count(key) ? injected_[key]
                                            : proxy::sidecar_injected(current_, d.header.meta.ns, d.pod_labels,
                                                                      sc_.sidecars_injected);
-      const BehaviorRule* best = most_specific_behavior(d.pod_labels, behaviors_);
+      const BehaviorRule* best = behavior_index.most_specific(d.pod_labels);
       settings.push_back({d.header.meta.ns, d.header.meta.name, injected, best ? best->behavior : services::Behavior{}});
     }
     for (const auto& ext : current_.external_hosts) {  // outside the cluster: echo unless a Behavior says more
