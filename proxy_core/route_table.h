@@ -6,6 +6,7 @@
 // Shared read-only between threads (held by shared_ptr<const RouteTable>).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -305,7 +306,14 @@ class RouteTable {
   // SetDestinationRules indexes them: those a namespace's own clients see,
   // and those it exports to other namespaces (with the union of exportTo).
   struct ScopedRules {
-    std::map<std::string, DestinationRule, std::less<>> by_host;
+    // A host's rule: the resource itself when one rule has the host in this
+    // scope (shared by the scopes, not copied per scope: issue 20), else
+    // the merged copy in merged_rules_.
+    struct Rule {
+      const DestinationRule* rule = nullptr;
+      bool merged = false;
+    };
+    std::map<std::string, Rule, std::less<>> by_host;
     std::map<std::string, std::vector<std::string>, std::less<>> export_to;  // by host
     // Indexed once merged: exact hosts by hash, wildcard hosts in by_host order.
     struct Entry {
@@ -317,6 +325,7 @@ class RouteTable {
     std::vector<Entry> wildcards;
   };
   std::map<std::string, ScopedRules, std::less<>> local_rules_, exported_rules_;  // by namespace
+  std::deque<DestinationRule> merged_rules_;  // rules of one host merged within a scope (stable addresses)
   const DestinationRule* scoped_rule(const std::map<std::string, ScopedRules, std::less<>>& index, std::string_view ns,
                                      std::string_view fqdn, std::string_view client_ns) const;
   Cluster build_cluster_with(const ServiceInfo& service, uint32_t port, const std::string& subset,
