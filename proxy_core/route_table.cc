@@ -270,8 +270,30 @@ bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) { 
 std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vector<std::string>* errors) {
   merge_delegate_virtual_services(input);
   provision_gateways(input);  // Gateway API: Istio deploys <name>-istio (gateway_api.h)
+  return compile(std::make_shared<const Resources>(std::move(input)), errors);
+}
+
+std::shared_ptr<const RouteTable> RouteTable::create_shared(std::shared_ptr<const Resources> resources,
+                                                            std::vector<std::string>* errors) {
+  // Shared as they are when create's two steps would change nothing: no
+  // delegating route, no Gateway API Gateway, nothing generated for one.
+  const Resources& r = *resources;
+  auto generated = [](const auto& list) {
+    return std::any_of(list.begin(), list.end(),
+                       [](const auto& x) { return x.header.meta.annotations.count(std::string(kGeneratedAnnotation)) > 0; });
+  };
+  bool delegates = std::any_of(r.virtual_services.begin(), r.virtual_services.end(), [](const VirtualService& vs) {
+    return std::any_of(vs.http.begin(), vs.http.end(), [](const HTTPRoute& h) { return h.delegate.has_value(); });
+  });
+  if (delegates || !r.k8s_gateways.empty() || generated(r.deployments) || generated(r.services))
+    return create(r, errors);
+  return compile(std::move(resources), errors);
+}
+
+std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Resources> resources,
+                                                      std::vector<std::string>* errors) {
   auto table = std::shared_ptr<RouteTable>(new RouteTable());
-  table->resources_ = std::make_shared<const Resources>(std::move(input));
+  table->resources_ = std::move(resources);
   const Resources& r = *table->resources_;
   size_t errors_before = errors ? errors->size() : 0;
 
