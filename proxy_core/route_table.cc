@@ -113,14 +113,21 @@ std::optional<RetryPolicy> compile_retry(const std::optional<HTTPRetry>& spec, b
 
 // Istio merges rules for one host within one scope: subsets unioned, the
 // first rule's policy and duplicate subsets win (pilot/pkg/model/destination_rule.go).
-void merge_rule(std::map<std::string, DestinationRule, std::less<>>& by_host, const std::string& host,
-                const DestinationRule& dr) {
-  auto [it, inserted] = by_host.emplace(host, dr);
+// A host's first rule in a scope is referred to, not copied; a second one
+// merges into a copy of the first.
+template <typename ByHost>
+void merge_rule(ByHost& by_host, const std::string& host, const DestinationRule& dr, std::deque<DestinationRule>& merged) {
+  auto [it, inserted] = by_host.emplace(host, typename ByHost::mapped_type{&dr, false});
   if (inserted) return;
+  if (!it->second.merged) {
+    merged.push_back(*it->second.rule);
+    it->second = {&merged.back(), true};
+  }
+  DestinationRule& into = const_cast<DestinationRule&>(*it->second.rule);  // an element of `merged`: ours
   for (const Subset& s : dr.subsets) {
-    bool duplicate = std::any_of(it->second.subsets.begin(), it->second.subsets.end(),
+    bool duplicate = std::any_of(into.subsets.begin(), into.subsets.end(),
                                  [&](const Subset& existing) { return existing.name == s.name; });
-    if (!duplicate) it->second.subsets.push_back(s);
+    if (!duplicate) into.subsets.push_back(s);
   }
 }
 
@@ -263,8 +270,30 @@ bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) { 
 std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vector<std::string>* errors) {
   merge_delegate_virtual_services(input);
   provision_gateways(input);  // Gateway API: Istio deploys <name>-istio (gateway_api.h)
+  return compile(std::make_shared<const Resources>(std::move(input)), errors);
+}
+
+std::shared_ptr<const RouteTable> RouteTable::create_shared(std::shared_ptr<const Resources> resources,
+                                                            std::vector<std::string>* errors) {
+  // Shared as they are when create's two steps would change nothing: no
+  // delegating route, no Gateway API Gateway, nothing generated for one.
+  const Resources& r = *resources;
+  auto generated = [](const auto& list) {
+    return std::any_of(list.begin(), list.end(),
+                       [](const auto& x) { return x.header.meta.annotations.count(std::string(kGeneratedAnnotation)) > 0; });
+  };
+  bool delegates = std::any_of(r.virtual_services.begin(), r.virtual_services.end(), [](const VirtualService& vs) {
+    return std::any_of(vs.http.begin(), vs.http.end(), [](const HTTPRoute& h) { return h.delegate.has_value(); });
+  });
+  if (delegates || !r.k8s_gateways.empty() || generated(r.deployments) || generated(r.services))
+    return create(r, errors);
+  return compile(std::move(resources), errors);
+}
+
+std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Resources> resources,
+                                                      std::vector<std::string>* errors) {
   auto table = std::shared_ptr<RouteTable>(new RouteTable());
-  table->resources_ = std::make_shared<const Resources>(std::move(input));
+  table->resources_ = std::move(resources);
   const Resources& r = *table->resources_;
   size_t errors_before = errors ? errors->size() : 0;
 
@@ -361,28 +390,30 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
   // exportTo includes its own namespace ("*", "." or the name; the default
   // is "*") serves that namespace's clients; every rule not private to its
   // namespace is also offered to the namespaces it is exported to.
-  for (DestinationRule dr : r.destination_rules) {
+  for (const DestinationRule& dr : r.destination_rules) {
     const std::string& ns = dr.header.meta.ns;
-    if (dr.export_to.empty()) dr.export_to = mesh_config(r).default_destination_rule_export_to;
+    const std::vector<std::string>& dr_export_to =
+        dr.export_to.empty() ? mesh_config(r).default_destination_rule_export_to : dr.export_to;
     std::string host = resolve_short_name(dr.host, ns);
-    if (exported_to(dr.export_to, ns, ns)) merge_rule(table->local_rules_[ns].by_host, host, dr);
-    bool private_only = dr.export_to.size() == 1 && dr.export_to[0] == ".";
+    auto& merged = table->merged_rules_;
+    if (exported_to(dr_export_to, ns, ns)) merge_rule(table->local_rules_[ns].by_host, host, dr, merged);
+    bool private_only = dr_export_to.size() == 1 && dr_export_to[0] == ".";
     if (private_only) {
       // The root namespace's own proxies (gateways) look only at its private rules first.
-      if (ns == table->root_namespace()) merge_rule(table->local_rules_[std::string(kRootPrivate)].by_host, host, dr);
+      if (ns == table->root_namespace()) merge_rule(table->local_rules_[std::string(kRootPrivate)].by_host, host, dr, merged);
       continue;
     }
     ScopedRules& exported = table->exported_rules_[ns];
-    merge_rule(exported.by_host, host, dr);
+    merge_rule(exported.by_host, host, dr, merged);
     auto& export_to = exported.export_to[host];
-    for (const auto& e : dr.export_to.empty() ? std::vector<std::string>{"*"} : dr.export_to)
+    for (const auto& e : dr_export_to.empty() ? std::vector<std::string>{"*"} : dr_export_to)
       if (std::find(export_to.begin(), export_to.end(), e) == export_to.end()) export_to.push_back(e);
   }
   for (auto* index : {&table->local_rules_, &table->exported_rules_})
     for (auto& [ns, scoped] : *index)
-      for (const auto& [host, dr] : scoped.by_host) {
+      for (const auto& [host, ref] : scoped.by_host) {
         auto export_to = scoped.export_to.find(host);
-        ScopedRules::Entry entry{&host, &dr, export_to == scoped.export_to.end() ? nullptr : &export_to->second};
+        ScopedRules::Entry entry{&host, ref.rule, export_to == scoped.export_to.end() ? nullptr : &export_to->second};
         // host_matches: "*" and "*.suffix" are wildcards, any other host matches itself only.
         if (host == "*" || (host.size() > 1 && host[0] == '*')) scoped.wildcards.push_back(entry);
         else scoped.exact.emplace(host, entry);
@@ -412,9 +443,9 @@ std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vecto
   std::vector<std::pair<std::string_view, const DestinationRule*>> wildcard_rules;
   for (const auto* index : {&table->local_rules_, &table->exported_rules_})
     for (const auto& [ns, scoped] : *index)
-      for (const auto& [host, dr] : scoped.by_host) {
-        if (host.find('*') != std::string::npos) wildcard_rules.emplace_back(host, &dr);
-        else rules_by_host[host].push_back(&dr);
+      for (const auto& [host, ref] : scoped.by_host) {
+        if (host.find('*') != std::string::npos) wildcard_rules.emplace_back(host, ref.rule);
+        else rules_by_host[host].push_back(ref.rule);
       }
   // Clusters: every Service port, whole and per DestinationRule subset, for
   // each rule some client namespace may use for the Service (and for none).

@@ -12,6 +12,7 @@
 #include "proxy_core/grpc.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/injection.h"
+#include "sim/behavior_index.h"
 #include "sim/replay.h"
 #include "sim/expectation_judge.h"
 #include "sim/world.h"
@@ -89,11 +90,13 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       world_.set_app_observer([this](const proxy::Endpoint& app, const proxy::HttpRequest& request, const proxy::PeerInfo& from) {
         observe_app(app, request, from);
       });
-    current_ = sc_.resources;
     behaviors_ = sc_.behaviors;
-    add_behavior_external_hosts(current_, behaviors_);
-    add_clients();
-    if (session_.ingress && !has_ingress_gateway(current_)) add_ingress();
+    // One copy of the scenario's resources, shared with the world's snapshot.
+    auto initial = std::make_shared<proxy::Resources>(sc_.resources);
+    add_behavior_external_hosts(*initial, behaviors_);
+    add_clients(*initial);
+    if (session_.ingress && !has_ingress_gateway(*initial)) add_ingress(*initial);
+    current_ = initial;
     std::vector<std::string> errors;
     if (!world_.apply(current_, &errors, /*rebuild=*/false))  // apply_sidecars_and_behaviors rebuilds
       phases_.front().notes.push_back("initial configuration rejected: " + fmt::format("{}", fmt::join(errors, "; ")));
@@ -167,11 +170,12 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     }
   }
 
-  const proxy::Resources& resources() const { return current_; }
+  const proxy::Resources& resources() const { return *current_; }
 
   bool push(proxy::Resources next, std::vector<std::string>* errors, const std::string& note) {
-    if (!world_.apply(next, errors, /*rebuild=*/false)) return false;  // apply_sidecars_and_behaviors rebuilds
-    current_ = std::move(next);
+    auto shared = std::make_shared<const proxy::Resources>(std::move(next));
+    if (!world_.apply(shared, errors, /*rebuild=*/false)) return false;  // apply_sidecars_and_behaviors rebuilds
+    current_ = std::move(shared);
     apply_sidecars_and_behaviors();
     phase_at(now()).add_note(note);
     return true;
@@ -288,7 +292,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     auto& notes = phases_.front().notes;
     notes.push_back(replay_summary(t));
     notes.insert(notes.end(), t.replay->problems.begin(), t.replay->problems.end());
-    s.callers = replay_callers(t, current_, &notes);
+    s.callers = replay_callers(t, *current_, &notes);
     int no_authority = 0, first = 0;
     for (const auto& r : t.replay->requests)
       if (r.authority.empty() && no_authority++ == 0) first = r.line;
@@ -436,10 +440,10 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   }
 
   // Traffic clients the files do not define are created (app: NAME).
-  void add_clients() {
+  void add_clients(proxy::Resources& resources) {
     for (const auto& src : sc_.sources) {
       if (src.from == kOutsideSource) continue;  // a client outside the cluster has no pod
-      bool exists = std::any_of(current_.deployments.begin(), current_.deployments.end(), [&](const auto& d) {
+      bool exists = std::any_of(resources.deployments.begin(), resources.deployments.end(), [&](const auto& d) {
         return d.header.meta.name == src.from && d.header.meta.ns == src.from_namespace;
       });
       if (exists) continue;
@@ -449,7 +453,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       d.header.meta.ns = src.from_namespace;
       d.pod_labels = {{"app", src.from}};
       d.service_account = src.from;
-      current_.deployments.push_back(d);
+      resources.deployments.push_back(d);
       clients_.insert(src.from_namespace + "/" + src.from);
       client_sidecar_[src.from_namespace + "/" + src.from] = src.sidecar;
     }
@@ -457,19 +461,22 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   void apply_sidecars_and_behaviors() {
     std::vector<World::WorkloadSetting> settings;
-    for (const auto& d : current_.deployments) {
+    const proxy::Resources& current = *current_;
+    settings.reserve(current.deployments.size() + current.external_hosts.size());
+    BehaviorIndex behavior_index(behaviors_);
+    for (const auto& d : current.deployments) {
       std::string key = d.header.meta.ns + "/" + d.header.meta.name;
       // Traffic clients keep their own setting, a timeline step's
       // inject/remove acts as relabelling the pod; otherwise the pod and
       // Namespace labels decide, then the scenario's default.
       bool injected = clients_.count(key) ? client_sidecar_[key]
                     : injected_.count(key) ? injected_[key]
-                                           : proxy::sidecar_injected(current_, d.header.meta.ns, d.pod_labels,
+                                           : proxy::sidecar_injected(current, d.header.meta.ns, d.pod_labels,
                                                                      sc_.sidecars_injected);
-      const BehaviorRule* best = most_specific_behavior(d.pod_labels, behaviors_);
+      const BehaviorRule* best = behavior_index.most_specific(d.pod_labels);
       settings.push_back({d.header.meta.ns, d.header.meta.name, injected, best ? best->behavior : services::Behavior{}});
     }
-    for (const auto& ext : current_.external_hosts) {  // outside the cluster: echo unless a Behavior says more
+    for (const auto& ext : current.external_hosts) {  // outside the cluster: echo unless a Behavior says more
       const BehaviorRule* b = external_behavior(ext.name, behaviors_);
       settings.push_back({"", ext.name, false, b ? b->behavior : services::Behavior{}});
     }
@@ -478,14 +485,14 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   // The ingress gateway live requests enter through (`meshsim serve --port`),
   // as Istio's istio-ingressgateway: an Envoy, so it reports telemetry.
-  void add_ingress() {
+  void add_ingress(proxy::Resources& resources) {
     proxy::Deployment d;
     d.header.kind = "Deployment";
     d.header.meta.name = kIngressWorkload;
     d.header.meta.ns = kIngressNamespace;
     d.pod_labels = {{"app", kIngressWorkload}, {"istio", "ingressgateway"}};
     d.service_account = "istio-ingressgateway-service-account";
-    current_.deployments.push_back(d);
+    resources.deployments.push_back(d);
     std::string key = std::string(kIngressNamespace) + "/" + kIngressWorkload;
     clients_.insert(key);
     client_sidecar_[key] = true;
@@ -494,7 +501,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   void apply_step(const TimelineStep& step) { apply_step(step, step.at); }
   void apply_step(const TimelineStep& step, Duration at) {
     Phase& phase = phase_at(at);
-    proxy::Resources next = current_;
+    proxy::Resources next = *current_;
     if (step.apply) apply_resources(next, *step.apply);
     for (const auto& key : step.delete_keys)
       if (!delete_resource(next, key)) phase.notes.push_back("delete " + key + ": not found");
@@ -525,7 +532,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     std::vector<std::string> errors;
     bool changed = step.apply || !step.delete_keys.empty() || !step.scale.empty() || next.external_hosts.size() != externals;
     if (changed) {
-      if (world_.apply(next, &errors, /*rebuild=*/false)) current_ = std::move(next);  // rebuilt just below
+      auto shared = std::make_shared<const proxy::Resources>(std::move(next));
+      if (world_.apply(shared, &errors, /*rebuild=*/false)) current_ = std::move(shared);  // rebuilt just below
       else
         phase.notes.push_back("push rejected, the previous configuration keeps serving: " +
                               fmt::format("{}", fmt::join(errors, "; ")));
@@ -731,7 +739,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   std::vector<proxy::StringHashMap<ServiceStats*>> service_index_;  // per phase: service_stats()
   std::vector<ExpectationState> expectations_;
   std::deque<SourceRun> sources_;  // stable addresses for callbacks
-  proxy::Resources current_;
+  std::shared_ptr<const proxy::Resources> current_;  // shared with the world's snapshot
   std::vector<BehaviorRule> behaviors_;
   std::set<std::string> clients_;
   std::map<std::string, bool> client_sidecar_;

@@ -54,8 +54,12 @@ World::World(WorldOptions options)
 World::~World() = default;
 
 bool World::apply(proxy::Resources resources, std::vector<std::string>* errors, bool rebuild) {
+  return apply(std::make_shared<const proxy::Resources>(std::move(resources)), errors, rebuild);
+}
+
+bool World::apply(std::shared_ptr<const proxy::Resources> resources, std::vector<std::string>* errors, bool rebuild) {
   std::vector<std::string> local;
-  auto table = proxy::RouteTable::create(std::move(resources), errors ? errors : &local);
+  auto table = proxy::RouteTable::create_shared(std::move(resources), errors ? errors : &local);
   if (!table) return false;
   // The old snapshot lives on while anything in flight holds it: sidecar
   // calls and the World's own calls keep a reference until their callbacks

@@ -70,6 +70,8 @@ class World : private proxy::Transport {
   // false the caller calls configure() next, which rebuilds the instances
   // once for both.
   bool apply(proxy::Resources resources, std::vector<std::string>* errors, bool rebuild = true);
+  // The same for resources the caller keeps: the snapshot shares them.
+  bool apply(std::shared_ptr<const proxy::Resources> resources, std::vector<std::string>* errors, bool rebuild = true);
   const proxy::RouteTable& table() const { return *snapshot_.get(); }
   // The current snapshot, shared: it outlives a push while anyone holds it.
   std::shared_ptr<const proxy::RouteTable> snapshot() const { return snapshot_.get(); }
