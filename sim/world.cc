@@ -83,20 +83,22 @@ void World::rebuild_instances() {
     else if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
     else injected = proxy::sidecar_injected(table.resources(), e.ns, e.labels, true);
     if (e.gateway_proxy) injected = true;  // a gateway pod is its proxy
-    services::Behavior behavior;
-    if (auto b = behaviors_.find(workload_key); b != behaviors_.end()) behavior = b->second;
+    // Copied into the instance and its app only (issue 20: a 1,000-service mesh copied each pod's three times).
+    static const services::Behavior kNoBehavior;
+    const services::Behavior* behavior = &kNoBehavior;
+    if (auto b = behaviors_.find(workload_key); b != behaviors_.end()) behavior = &b->second;
     // A pod a push did not change keeps its instance whole (sidecar, app and
     // their state), as a running pod does through a config push; nothing is
     // retired, so a long serve under a push loop does not grow.
     if (old != instances_.end() && same_pod(old->second->endpoint, e) && (old->second->sidecar != nullptr) == injected &&
-        old->second->behavior == behavior) {
+        old->second->behavior == *behavior) {
       old->second->endpoint.index = e.index;
       next[{e.ns, e.pod}] = std::move(old->second);
       continue;
     }
     auto inst = std::make_unique<Instance>();
     inst->endpoint = e;
-    inst->behavior = behavior;
+    inst->behavior = *behavior;
     if (injected) {
       // Keep an existing sidecar (and its circuit-breaker/outlier state) across pushes.
       if (old != instances_.end() && old->second->sidecar) inst->sidecar = std::move(old->second->sidecar);
@@ -119,7 +121,7 @@ void World::rebuild_instances() {
       });
     };
     if (!e.gateway_proxy)  // a gateway pod runs no app
-      inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, behavior, scheduler_, *stream, caller, &scheduler_);
+      inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, *behavior, scheduler_, *stream, caller, &scheduler_);
     next[{e.ns, e.pod}] = std::move(inst);
   }
   // Replaced instances may still have events in flight (and a kept sidecar
