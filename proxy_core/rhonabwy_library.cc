@@ -8,9 +8,10 @@ namespace meshsim::proxy {
 
 namespace {
 
-// Debian 12's runtime package (librhonabwy1.1); the -dev package's
-// unversioned name is the fallback for other installs.
-constexpr const char* kSonames[] = {"librhonabwy.so.1.1", "librhonabwy.so"};
+// The runtime name of the librhonabwy the header came from (its SONAME,
+// major.minor, worked out by CMake from pkg-config): another version's
+// functions could differ from the header's signatures.
+constexpr const char* kSoname = MESHSIM_RHONABWY_SONAME;
 
 template <typename Fn>
 bool resolve(void* handle, const char* name, Fn& out) {
@@ -20,12 +21,10 @@ bool resolve(void* handle, const char* name, Fn& out) {
 
 RhonabwyLibrary open_library() {
   RhonabwyLibrary lib;
-  void* handle = nullptr;
-  for (const char* soname : kSonames)
-    if ((handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) != nullptr) break;
+  void* handle = dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
-    std::fprintf(stderr, "meshsim: cannot open librhonabwy (%s): JWT signatures cannot be checked, every token is refused "
-                         "(install librhonabwy1.1)\n", dlerror());
+    std::fprintf(stderr, "meshsim: cannot open %s (%s): JWT signatures cannot be checked, every token is refused\n", kSoname,
+                 dlerror());
     return lib;
   }
   bool all = resolve(handle, "r_jwk_init", lib.jwk_init) && resolve(handle, "r_jwk_free", lib.jwk_free) &&
@@ -34,7 +33,8 @@ RhonabwyLibrary open_library() {
              resolve(handle, "r_jws_advanced_compact_parsen", lib.jws_advanced_compact_parsen) &&
              resolve(handle, "r_jws_verify_signature", lib.jws_verify_signature);
   if (!all) {
-    std::fprintf(stderr, "meshsim: librhonabwy lacks a function meshsim calls (%s): every JWT is refused\n", dlerror());
+    std::fprintf(stderr, "meshsim: %s lacks a function meshsim calls (%s): every JWT is refused\n", kSoname, dlerror());
+    dlclose(handle);
     return RhonabwyLibrary{};
   }
   return lib;  // the handle stays open for the process's life
