@@ -279,17 +279,6 @@ namespace {
 uint64_t bits_of(double d) { return std::bit_cast<uint64_t>(d); }
 
 template <size_t N>
-void put_buckets(std::vector<uint8_t>& out, const std::array<uint64_t, N>& now, const std::array<uint64_t, N>& before) {
-  static_assert(N <= 64);
-  uint64_t moved = 0;
-  for (size_t i = 0; i < N; ++i)
-    if (now[i] != before[i]) moved |= uint64_t{1} << i;
-  put_varint(out, moved);
-  for (size_t i = 0; i < N; ++i)
-    if (moved >> i & 1) put_varint(out, now[i] - before[i]);
-}
-
-template <size_t N>
 void get_buckets(const std::vector<uint8_t>& in, size_t& pos, std::array<uint64_t, N>& into) {
   uint64_t moved = get_varint(in, pos);
   for (size_t i = 0; i < N; ++i)
@@ -299,25 +288,15 @@ void get_buckets(const std::vector<uint8_t>& in, size_t& pos, std::array<uint64_
 }  // namespace
 
 void MeshTelemetry::SampleLog::push(uint32_t scrape, const Counts& c) {
-  put_varint(bytes_, scrape - last_scrape_);
-  put_varint(bytes_, c.requests - last_.requests);
-  put_buckets(bytes_, c.duration_buckets, last_.duration_buckets);
-  put_buckets(bytes_, c.request_bytes_buckets, last_.request_bytes_buckets);
-  put_buckets(bytes_, c.response_bytes_buckets, last_.response_bytes_buckets);
-  put_varint(bytes_, bits_of(c.duration_sum) ^ bits_of(last_.duration_sum));
-  put_varint(bytes_, bits_of(c.request_bytes_sum) ^ bits_of(last_.request_bytes_sum));
-  put_varint(bytes_, bits_of(c.response_bytes_sum) ^ bits_of(last_.response_bytes_sum));
-  bytes_.push_back(c.grpc ? 1 : 0);
-  put_varint(bytes_, c.request_messages - last_.request_messages);
-  put_varint(bytes_, c.response_messages - last_.response_messages);
-  last_scrape_ = scrape;
-  last_ = c;
-  ++size_;
+  uint32_t moved[3];
+  moved_since_last(c, moved);
+  push_moved(scrape, c, moved);
 }
 
 namespace {
 
-// put_buckets given the buckets that moved; brings `before` up to `now` there.
+// A histogram's buckets as the bitmask of those that moved, then each moved
+// one's difference; brings `before` up to `now` there.
 template <size_t N>
 void put_moved_buckets(std::vector<uint8_t>& out, const std::array<uint64_t, N>& now, std::array<uint64_t, N>& before,
                        uint32_t moved) {
@@ -331,6 +310,7 @@ void put_moved_buckets(std::vector<uint8_t>& out, const std::array<uint64_t, N>&
 
 template <size_t N>
 uint32_t moved_buckets(const std::array<uint64_t, N>& now, const std::array<uint64_t, N>& before) {
+  static_assert(N <= 32);
   uint32_t moved = 0;
   for (size_t i = 0; i < N; ++i)
     if (now[i] != before[i]) moved |= uint32_t{1} << i;
@@ -340,7 +320,6 @@ uint32_t moved_buckets(const std::array<uint64_t, N>& now, const std::array<uint
 }  // namespace
 
 void MeshTelemetry::SampleLog::push_moved(uint32_t scrape, const Counts& c, const uint32_t (&moved)[3]) {
-  // The bytes push() writes: its bitmask of the buckets that changed is `moved`.
   put_varint(bytes_, scrape - last_scrape_);
   put_varint(bytes_, c.requests - last_.requests);
   put_moved_buckets(bytes_, c.duration_buckets, last_.duration_buckets, moved[0]);
