@@ -63,7 +63,8 @@ nginx -p "$OUT/up" -e "$OUT/up/error.log" -c "$OUT/up/nginx.conf" >/dev/null 2>&
 PIDS+=($!)
 wait_port "$UP_PORT"
 
-# count NAME PORT COMMAND... -> prints "instructions requests"
+# count NAME PORT COMMAND... -> writes "instructions requests" to $OUT/count.NAME
+# (run in this shell, not a subshell, so the cleanup trap knows its process)
 count() {
   local name=$1 port=$2; shift 2
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/cg.$name.out" "$@" >"$OUT/$name.log" 2>&1 &
@@ -79,14 +80,17 @@ count() {
   local requests instructions
   requests=$(awk '/requests in/ { print $1 }' "$OUT/wrk.$name.txt")
   instructions=$(cat "$OUT"/cg.$name.out* | awk '/^totals:/ { s += $2 } END { print s }')
-  echo "$instructions $requests"
+  [ -n "$requests" ] && [ "$requests" -gt 0 ] || { echo "proxy-callgrind.sh: wrk completed no request through $name" >&2; exit 1; }
+  echo "$instructions $requests" >"$OUT/count.$name"
 }
 
 echo "$("$MESHSIM" --version), nginx $(nginx -v 2>&1 | sed 's/.*\///'), wrk -c$CONNS ${WRK_SECONDS}s, load $(cut -d' ' -f1-3 /proc/loadavg), profiles in $OUT"
 printf '| proxy | requests counted | instructions | per request |\n|---|---|---|---|\n'
-read -r ngx_i ngx_r < <(count nginx "$NGX_PORT" nginx -p "$OUT/ngx" -e "$OUT/ngx/error.log" -c "$OUT/ngx/nginx.conf")
-read -r mesh_i mesh_r < <(count meshsim "$MESH_PORT" "$MESHSIM" proxy --listen "127.0.0.1:$MESH_PORT" --upstream "127.0.0.1:$UP_PORT" \
-  --admin-port 0 -f "$OUT/rules.yaml" --service bar --trace-sampling 1)
+count nginx "$NGX_PORT" nginx -p "$OUT/ngx" -e "$OUT/ngx/error.log" -c "$OUT/ngx/nginx.conf"
+count meshsim "$MESH_PORT" "$MESHSIM" proxy --listen "127.0.0.1:$MESH_PORT" --upstream "127.0.0.1:$UP_PORT" \
+  --admin-port 0 -f "$OUT/rules.yaml" --service bar --trace-sampling 1
+read -r ngx_i ngx_r <"$OUT/count.nginx"
+read -r mesh_i mesh_r <"$OUT/count.meshsim"
 awk -v a="$ngx_i" -v b="$ngx_r" 'BEGIN { printf "| nginx | %d | %d | %.0f |\n", b, a, a / b }'
 awk -v a="$mesh_i" -v b="$mesh_r" -v n="$ngx_i" -v m="$ngx_r" \
   'BEGIN { printf "| meshsim | %d | %d | %.0f (%.2fx nginx) |\n", b, a, a / b, (a / b) / (n / m) }'
