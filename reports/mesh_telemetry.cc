@@ -332,6 +332,10 @@ void MeshTelemetry::SampleLog::push_moved(uint32_t scrape, const Counts& c, cons
   put_varint(bytes_, c.request_messages - last_.request_messages);
   put_varint(bytes_, c.response_messages - last_.response_messages);
   last_scrape_ = scrape;
+  // Field by field, not `last_ = c`: put_moved_buckets brought the moved
+  // buckets up to date, and rewriting all 60 would touch the cold lines a
+  // scrape of a changed series is meant to skip. A field added to Counts is
+  // added here too.
   last_.requests = c.requests;
   last_.duration_sum = c.duration_sum;
   last_.request_bytes_sum = c.request_bytes_sum;
