@@ -9,6 +9,7 @@
 #include "proxy_core/grpc.h"
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/hosts.h"
+#include "proxy_core/route_memo.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -229,11 +230,12 @@ RouteDecision no_route() {
 RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService& vs, const CompiledHttpRoute* chosen,
                           const CompiledMatch* chosen_match, const ClientContext& client, uint32_t port,
                           HttpRequest& request, Random& random, const ClientScope* scope = nullptr,
-                          const Endpoint* original = nullptr);
+                          const Endpoint* original = nullptr, RouteMemo* memo = nullptr);
 
 RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirtualService& vs, const ClientContext& client,
                                      uint32_t port, HttpRequest& request, Random& random,
-                                     const ClientScope* scope = nullptr, const Endpoint* original = nullptr) {
+                                     const ClientScope* scope = nullptr, const Endpoint* original = nullptr,
+                                     RouteMemo* memo = nullptr) {
   const CompiledHttpRoute* chosen = nullptr;
   const CompiledMatch* chosen_match = nullptr;
   for (const auto& route : vs.http) {
@@ -254,7 +256,7 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
     d.virtual_service = &vs;
     return d;
   }
-  RouteDecision d = decide_rule(table, vs, chosen, chosen_match, client, port, request, random, scope, original);
+  RouteDecision d = decide_rule(table, vs, chosen, chosen_match, client, port, request, random, scope, original, memo);
   d.virtual_service = &vs;
   return d;
 }
@@ -263,7 +265,8 @@ RouteDecision decide_virtual_service(const RouteTable& table, const CompiledVirt
 // the listener port routes were built for (destination ports default to it).
 RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService& vs, const CompiledHttpRoute* chosen,
                           const CompiledMatch* chosen_match, const ClientContext& client, uint32_t port,
-                          HttpRequest& request, Random& random, const ClientScope* scope, const Endpoint* original) {
+                          HttpRequest& request, Random& random, const ClientScope* scope, const Endpoint* original,
+                          RouteMemo* memo) {
   RouteDecision d;
   const HTTPRoute& spec = *chosen->spec;
   d.route = RouteRef{&vs, chosen, nullptr,
@@ -400,8 +403,16 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
       add_mirror(table, d, client.ns, resolve_short_name(m.destination.host, vs.spec->header.meta.ns), m.destination.port,
                  m.destination.subset, port);
   }
+  if (const Cluster* known = memo ? memo->destination(dest, port) : nullptr) {
+    d.cluster = known;
+    return d;
+  }
   set_cluster(table, d, client.ns, resolve_short_name(to_lower(dest->destination.host), vs.spec->header.meta.ns),
               dest->destination.port, dest->destination.subset, port, 503, scope, original);
+  // A precompiled cluster depends on the destination, port and the client's
+  // namespace only; a ServiceEntry's (owned) may depend on where the client
+  // connected, so it is worked out each time.
+  if (memo && d.cluster && !d.owned_cluster) memo->add_destination(dest, port, d.cluster);
   return d;
 }
 
@@ -648,73 +659,104 @@ RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListene
   return no_route();
 }
 
-RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
-                           uint32_t port, HttpRequest& request, Random& random) {
-  RouteDecision d;
-  const ClientScope scope = table.scope_for(client.ns, client.labels, strip_port(url_host), port);
+namespace {
+
+VirtualHostChoice virtual_host_for(const RouteTable& table, std::string_view authority_host, const ClientScope& scope,
+                                   std::string_view client_ns) {
+  VirtualHostChoice v;
+  v.fqdn = client_fqdn(authority_host, client_ns);
+  v.virtual_service = table.virtual_service_for(v.fqdn, scope);
+  bool lower = std::none_of(authority_host.begin(), authority_host.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  v.host_as_written = lower ? std::string(authority_host) : to_lower(authority_host);
+  // A rule may name the host as the client wrote it; lowered only when it has capitals.
+  if (v.virtual_service == nullptr) v.virtual_service = table.virtual_service_for(v.host_as_written, scope);
+  const ServiceInfo* named = table.service(v.fqdn);
+  v.named = named && table.service_visible(*named, scope) ? named : nullptr;
+  return v;
+}
+
+// What decide_route works out from where the client connected, before it
+// looks at the request (route_memo.h).
+HostRoute resolve_host(const RouteTable& table, const ClientContext& client, std::string_view url_host, uint32_t port) {
+  HostRoute h;
+  h.url_host = std::string(url_host);
+  h.port = port;
+  h.scope = table.scope_for(client.ns, client.labels, strip_port(url_host), port);
   // Clusters (CDS) hold what any of the Sidecar's egress listeners imports;
   // only the virtual hosts depend on the listener that caught the connection.
-  ClientScope cluster_scope = scope;
-  cluster_scope.port_scoped = false;
-  const Endpoint* pod = table.endpoint_by_ip(strip_port(url_host));
-  const std::string url_fqdn = pod ? std::string() : client_fqdn(url_host, client.ns);
-  const ServiceInfo* connected = pod ? nullptr : table.service(url_fqdn);
-  if (pod == nullptr && connected == nullptr) connected = unique_service_named(table, strip_port(url_host));
+  h.cluster_scope = h.scope;
+  h.cluster_scope.port_scoped = false;
+  h.pod = table.endpoint_by_ip(strip_port(url_host));
+  const std::string url_fqdn = h.pod ? std::string() : client_fqdn(url_host, client.ns);
+  h.connected = h.pod ? nullptr : table.service(url_fqdn);
+  if (h.pod == nullptr && h.connected == nullptr) h.connected = unique_service_named(table, strip_port(url_host));
   // Where the connection goes when no route claims it (Envoy's original destination).
-  const Endpoint* external = pod || connected ? nullptr : table.external_endpoint(url_host);
-  if (pod == nullptr && connected == nullptr && external == nullptr && !table.is_virtual_service_host(url_fqdn) &&
-      !table.is_virtual_service_host(std::string(strip_port(url_host))) && !table.resolvable(url_host, client.ns, scope) &&
-      !scope.at_bind_address) {  // a Sidecar egress listener's bind address (e.g. 127.0.0.1) answers
+  h.external = h.pod || h.connected ? nullptr : table.external_endpoint(url_host);
+  if (h.pod == nullptr && h.connected == nullptr && h.external == nullptr && !table.is_virtual_service_host(url_fqdn) &&
+      !table.is_virtual_service_host(std::string(strip_port(url_host))) &&
+      !table.resolvable(url_host, client.ns, h.scope) &&
+      !h.scope.at_bind_address) {  // a Sidecar egress listener's bind address (e.g. 127.0.0.1) answers
+    h.unresolvable = true;
+    return h;
+  }
+  h.connected_visible = h.connected && table.service_visible(*h.connected, h.scope);
+  // GAMMA routes attach to the Service the client connects to (ClusterIP matching).
+  if (h.connected_visible) h.gateway_matches = table.gateway_matches(h.connected->fqdn, port, client.ns);
+  if (h.gateway_matches.empty()) h.same_host = virtual_host_for(table, strip_port(url_host), h.scope, client.ns);
+  return h;
+}
+
+RouteDecision decide_for_host(const RouteTable& table, const ClientContext& client, const HostRoute& h, uint32_t port,
+                              HttpRequest& request, Random& random, RouteMemo* memo) {
+  RouteDecision d;
+  if (h.unresolvable) {
     d.kind = RouteDecision::Kind::kUnresolvable;
     return d;
   }
-  if (request.authority.empty()) {
-    request.authority = std::string(url_host);
-  }
-  const bool connected_visible = connected && table.service_visible(*connected, scope);
-  // GAMMA routes attach to the Service the client connects to (ClusterIP matching).
-  if (connected_visible) {
-    auto gw = table.gateway_matches(connected->fqdn, port, client.ns);
-    if (!gw.empty()) return decide_gateway(table, gw, client.ns, port, request, random);
-  }
+  if (request.authority.empty()) request.authority = h.url_host;
+  if (!h.gateway_matches.empty()) return decide_gateway(table, h.gateway_matches, client.ns, port, request, random);
   // HTTP is routed by port and Host, not by destination IP (traffic-routing
   // doc): Envoy picks the virtual host of the port's route configuration by
-  // :authority, among the hosts this client sees.
+  // :authority, among the hosts this client sees. Usually the Host names
+  // where the client connected.
   std::string_view authority_host = strip_port(request.authority);
-  // Usually the Host names where the client connected: no second FQDN to build.
-  std::string other_fqdn;
-  const std::string& authority_fqdn = !pod && authority_host == strip_port(url_host)
-                                          ? url_fqdn
-                                          : (other_fqdn = client_fqdn(authority_host, client.ns));
-  const CompiledVirtualService* vs = table.virtual_service_for(authority_fqdn, scope);
-  bool lower = std::none_of(authority_host.begin(), authority_host.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-  std::string lowered = lower ? std::string() : to_lower(authority_host);
-  std::string_view host_as_written = lower ? authority_host : std::string_view(lowered);
-  // A rule may name the host as the client wrote it; lowered only when it has capitals.
-  if (vs == nullptr) vs = table.virtual_service_for(host_as_written, scope);
-  const Endpoint* original = pod ? pod : external;
-  if (vs != nullptr) return decide_virtual_service(table, *vs, client, port, request, random, &cluster_scope, original);
+  VirtualHostChoice other;
+  const VirtualHostChoice& vhost = authority_host == strip_port(h.url_host)
+                                       ? h.same_host
+                                       : (other = virtual_host_for(table, authority_host, h.scope, client.ns));
+  const Endpoint* original = h.pod ? h.pod : h.external;
+  if (vhost.virtual_service != nullptr)
+    return decide_virtual_service(table, *vhost.virtual_service, client, port, request, random, &h.cluster_scope,
+                                  original, memo);
 
   // A ServiceEntry host (a virtual host of its own on the port).
-  const ServiceInfo* named = table.service(authority_fqdn);
-  if (named == nullptr || !table.service_visible(*named, scope)) {
-    if (table.service_entry_for(host_as_written, port, scope) &&
-        set_cluster(table, d, client.ns, std::string(host_as_written), port, "", port, 503, &cluster_scope, original)) {
+  if (vhost.named == nullptr) {
+    if (table.service_entry_for(vhost.host_as_written, port, h.scope) &&
+        set_cluster(table, d, client.ns, vhost.host_as_written, port, "", port, 503, &h.cluster_scope, original)) {
       d.retry = &istio_default_retry_policy();
       return d;
     }
   }
   // No rule: where the client connected (the Service's ClusterIP; Gateway API
   // MeshFrontendHostname: the Host header does not redirect plain traffic).
-  const ServiceInfo* target = connected_visible ? connected : nullptr;
-  if (target == nullptr && named && table.service_visible(*named, scope) && (pod == nullptr || named->has_port(port)))
-    target = named;
+  const ServiceInfo* target = h.connected_visible ? h.connected : nullptr;
+  if (target == nullptr && vhost.named && (h.pod == nullptr || vhost.named->has_port(port))) target = vhost.named;
   if (target != nullptr) {
     d.retry = &istio_default_retry_policy();
     set_cluster(table, d, client.ns, target->fqdn, port, "", port, 503);
     return d;
   }
-  return decide_unmatched(table, scope, pod, connected, external, port, d);
+  return decide_unmatched(table, h.scope, h.pod, h.connected, h.external, port, d);
+}
+
+}  // namespace
+
+RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
+                           uint32_t port, HttpRequest& request, Random& random, RouteMemo* memo) {
+  if (memo == nullptr) return decide_for_host(table, client, resolve_host(table, client, url_host, port), port, request, random, nullptr);
+  const HostRoute* known = memo->host(url_host, port);
+  const HostRoute& h = known ? *known : memo->add_host(resolve_host(table, client, url_host, port));
+  return decide_for_host(table, client, h, port, request, random, memo);
 }
 
 }  // namespace meshsim::proxy

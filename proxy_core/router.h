@@ -87,11 +87,15 @@ struct MatchMiss {
 std::optional<MatchMiss> match_miss(const CompiledMatch& m, const ClientContext& client, uint32_t port,
                                     const HttpRequest& request);
 
+class RouteMemo;  // proxy_core/route_memo.h
+
 // `url_host` is the host the client connects to (a Service name, FQDN or pod
 // IP), `port` the port it connects to. Draws from `random` for weights,
-// fault percentages and mirror percentages.
+// fault percentages and mirror percentages. `memo`, when given, keeps what
+// depends only on the client, host and port for this client's next request
+// under the same snapshot: it belongs to one client and `table`.
 RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
-                           uint32_t port, HttpRequest& request, Random& random);
+                           uint32_t port, HttpRequest& request, Random& random, RouteMemo* memo = nullptr);
 
 struct GatewayListener;
 

@@ -16,6 +16,7 @@
 #include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http2_pool.h"
+#include "proxy_core/route_memo.h"
 #include "proxy_core/wire_protocol.h"
 
 namespace meshsim::proxy {
@@ -286,8 +287,23 @@ Sidecar::ClusterState& Sidecar::cluster_state(const std::string& name) {
   return *slot;
 }
 
+void Sidecar::follow_snapshot(const std::shared_ptr<const RouteTable>& table) {
+  if (route_memo_->follow(table)) state_by_cluster_.clear();
+}
+
+// The snapshot's clusters live as long as it does (follow_snapshot forgets
+// them with it); the states, by name, outlive pushes.
+Sidecar::ClusterState& Sidecar::state_of_precompiled(const Cluster& cluster) {
+  for (const auto& [known, state] : state_by_cluster_)
+    if (known == &cluster) return *state;
+  ClusterState& state = cluster_state(cluster.name);
+  if (state_by_cluster_.size() >= 64) state_by_cluster_.clear();  // a short scan, as RouteMemo's
+  state_by_cluster_.emplace_back(&cluster, &state);
+  return state;
+}
+
 Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv env)
-    : self_(self), ns_(std::move(ns)), labels_(std::move(labels)), env_(env) {
+    : route_memo_(std::make_unique<RouteMemo>()), self_(self), ns_(std::move(ns)), labels_(std::move(labels)), env_(env) {
   identity_.mtls = true;
   identity_.endpoint = self_;
   identity_.ns = ns_;
@@ -384,7 +400,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   boost::intrusive_ptr<OutboundCall> ref() { return boost::intrusive_ptr<OutboundCall>(this); }
   Sidecar::ClusterState& state_of(const Cluster& cluster) {
     if (&cluster != decision.cluster) return sidecar->cluster_state(cluster.name);
-    if (!routed_state) routed_state = &sidecar->cluster_state(cluster.name);
+    if (!routed_state)
+      routed_state = decision.owned_cluster ? &sidecar->cluster_state(cluster.name)
+                                            : &sidecar->state_of_precompiled(cluster);
     return *routed_state;
   }
 
@@ -394,11 +412,12 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     client.endpoint = sidecar->self_;
     client.ns = sidecar->ns_;
     client.labels = &sidecar->labels_;
+    sidecar->follow_snapshot(table);
     if (gateway_listener != nullptr) {
       client.gateway = true;
       decision = decide_gateway_route(*table, *gateway_listener, client, request, *env().random);
     } else {
-      decision = decide_route(*table, client, url_host, port, request, *env().random);
+      decision = decide_route(*table, client, url_host, port, request, *env().random, sidecar->route_memo_.get());
     }
     if (decision.route) result.route = describe(*decision.route);
     if (decision.kind == RouteDecision::Kind::kUnresolvable) {

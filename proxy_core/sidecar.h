@@ -203,6 +203,13 @@ class Sidecar {
   friend struct OutboundCall;
   struct ClusterState;
   ClusterState& cluster_state(const std::string& name);
+  // The route decisions' inputs that depend only on this client, the host
+  // and port (route_memo.h), for the snapshot the last request used; with
+  // the state of the snapshot's precompiled clusters this sidecar reached.
+  std::unique_ptr<RouteMemo> route_memo_;
+  std::vector<std::pair<const Cluster*, ClusterState*>> state_by_cluster_;
+  void follow_snapshot(const std::shared_ptr<const RouteTable>& table);
+  ClusterState& state_of_precompiled(const Cluster& cluster);
   // What the current snapshot answers for this workload's inbound side on a
   // port (its Service, the inbound cluster's protocol and pool, the JWT
   // providers and AuthorizationPolicies that select it), derived once per
