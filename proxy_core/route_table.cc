@@ -96,6 +96,30 @@ std::string cluster_name(uint32_t port, std::string_view subset, std::string_vie
   return "outbound|" + std::to_string(port) + "|" + std::string(subset) + "|" + std::string(fqdn);
 }
 
+bool has_ops(const HeaderOps& ops) { return !ops.set.empty() || !ops.add.empty() || !ops.remove.empty(); }
+
+HttpRouteShape shape_of(const HTTPRoute& spec) {
+  HttpRouteShape shape;
+  shape.fault = spec.fault.has_value();
+  shape.cors = spec.cors_policy.has_value();
+  shape.direct_response = spec.direct_response.has_value();
+  shape.redirect = spec.redirect.has_value();
+  shape.rewrite = spec.rewrite.has_value();
+  shape.mirrors = spec.mirror.has_value() || !spec.mirrors.empty();
+  shape.request_ops = has_ops(spec.headers.request);
+  shape.response_ops = has_ops(spec.headers.response);
+  shape.timeout = spec.timeout;
+  if (shape.timeout && shape.timeout->count() == 0) shape.timeout.reset();
+  for (const HTTPRouteDestination& d : spec.route) {
+    HttpRouteShape::Destination& to = shape.destinations.emplace_back();
+    to.weight = static_cast<uint32_t>(std::max(0, d.weight.value_or(0)));
+    to.request_ops = has_ops(d.headers.request);
+    to.response_ops = has_ops(d.headers.response);
+    shape.total_weight += to.weight;
+  }
+  return shape;
+}
+
 // The route's retry policy as Istio's ConvertPolicy (retry.go) builds it.
 std::optional<RetryPolicy> compile_retry(const std::optional<HTTPRetry>& spec, bool single_destination) {
   RetryPolicy p = istio_default_retry_policy();
@@ -331,7 +355,12 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
     for (const auto& h : e.hosts) table->external_by_host_.emplace(h, e.index);
     table->endpoints_.push_back(std::move(e));
   }
-  for (const Endpoint& e : table->endpoints_) table->endpoint_by_ip_[e.ip] = e.index;
+  for (const Endpoint& e : table->endpoints_) {
+    table->endpoint_by_ip_[e.ip] = e.index;
+    auto& by_name = table->endpoint_by_name_[e.ns];
+    by_name.emplace(e.workload, e.index);  // the first one with the name keeps it
+    by_name.emplace(e.pod, e.index);
+  }
   // Endpoints by (namespace, label, value), so a selector is matched against
   // the pods carrying its first label only, not against every pod of the mesh.
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::vector<size_t>> by_label;
@@ -363,6 +392,7 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
       route.index = i;
       route.name = vs.http[i].name.empty() ? "#" + std::to_string(i) : vs.http[i].name;
       route.retry = compile_retry(vs.http[i].retries, vs.http[i].route.size() == 1);
+      route.shape = shape_of(vs.http[i]);
       for (const auto& m : vs.http[i].match) {
         route.matches.push_back(compile_match(m, errors));
         for (const auto& g : m.gateways) route.matches.back().gateways.push_back(resolve_gateway_name(g, vs.header.meta.ns));
@@ -581,9 +611,10 @@ const Endpoint* RouteTable::endpoint_by_ip(std::string_view ip) const {
 }
 
 const Endpoint* RouteTable::endpoint_by_workload(std::string_view ns, std::string_view name) const {
-  for (const Endpoint& e : endpoints_)
-    if (e.ns == ns && (e.workload == name || e.pod == name)) return &e;
-  return nullptr;
+  auto in_ns = endpoint_by_name_.find(ns);
+  if (in_ns == endpoint_by_name_.end()) return nullptr;
+  auto it = in_ns->second.find(name);
+  return it == in_ns->second.end() ? nullptr : &endpoints_[it->second];
 }
 
 const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view host, std::string_view client_ns) const {

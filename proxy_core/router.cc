@@ -218,6 +218,24 @@ uint32_t istio_port_redirect(std::optional<uint32_t> port, bool from_request_por
   return p;
 }
 
+// Mirrors: mirrorPercentage absent = 100% (route.go MirrorPercent).
+void add_mirrors(const RouteTable& table, RouteDecision& d, const HTTPRoute& spec, std::string_view client_ns,
+                 const std::string& vs_ns, uint32_t port, Random& random) {
+  if (spec.mirror) {
+    uint64_t ppm = spec.mirror_percentage ? per_million(spec.mirror_percentage->value)
+                 : spec.mirror_percent ? static_cast<uint64_t>(*spec.mirror_percent) * 10000 : kMillion;
+    if (ppm >= kMillion || draw(random, ppm))
+      add_mirror(table, d, client_ns, resolve_short_name(spec.mirror->host, vs_ns), spec.mirror->port, spec.mirror->subset,
+                 port);
+  }
+  for (const auto& m : spec.mirrors) {
+    uint64_t ppm = m.percentage ? per_million(m.percentage->value) : kMillion;
+    if (ppm >= kMillion || draw(random, ppm))
+      add_mirror(table, d, client_ns, resolve_short_name(m.destination.host, vs_ns), m.destination.port,
+                 m.destination.subset, port);
+  }
+}
+
 RouteDecision no_route() {
   // Envoy router.cc: no route match -> 404, empty body, flag NR.
   RouteDecision d;
@@ -269,11 +287,12 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
                           RouteMemo* memo) {
   RouteDecision d;
   const HTTPRoute& spec = *chosen->spec;
+  const HttpRouteShape& shape = chosen->shape;  // what the rule has, before its spec is read
   d.route = RouteRef{&vs, chosen, nullptr,
                      chosen_match ? static_cast<int>(chosen_match - chosen->matches.data()) : -1};
 
   // Fault filter runs first (listener_builder.go: Fault, Cors, router).
-  if (spec.fault) {
+  if (shape.fault) {
     if (const auto& delay = spec.fault->delay; delay && delay->fixed_delay) {
       uint64_t ppm = delay->percentage ? per_million(delay->percentage->value)
                    : delay->percent ? static_cast<uint64_t>(*delay->percent) * 10000 : 0;
@@ -295,8 +314,8 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
     }
   }
   // CORS (Envoy cors filter): preflight from an allowed origin is answered locally.
-  auto origin = request.headers.get("origin");
-  if (spec.cors_policy && origin) {
+  auto origin = shape.cors ? request.headers.get("origin") : std::nullopt;
+  if (origin) {
     const CorsPolicy& cors = *spec.cors_policy;
     bool allowed = std::any_of(cors.allow_origins.begin(), cors.allow_origins.end(), [&](const StringMatch& m) {
       return StringMatcher::from_istio(m).matches(*origin);
@@ -319,12 +338,12 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
       if (cors.allow_credentials.value_or(false)) d.cors_response_headers.emplace_back("access-control-allow-credentials", "true");
     }
   }
-  if (spec.direct_response) {
+  if (shape.direct_response) {
     d.kind = RouteDecision::Kind::kLocalReply;
     d.local_reply = local_reply(static_cast<int>(spec.direct_response->status), spec.direct_response->body.value_or(""));
     return d;
   }
-  if (spec.redirect) {
+  if (shape.redirect) {
     const HTTPRedirect& r = *spec.redirect;
     uint32_t port_redirect = istio_port_redirect(r.port, r.derive_port == "FROM_REQUEST_PORT", port, r.scheme);
     std::optional<std::string> path;
@@ -343,31 +362,26 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
   }
 
   // Weighted destination (route.go: zero weights dropped when several).
-  const HTTPRouteDestination* dest = &spec.route.front();
-  if (spec.route.size() > 1) {
-    uint64_t total = 0;
-    for (const auto& rd : spec.route) total += static_cast<uint64_t>(std::max(0, rd.weight.value_or(0)));
-    if (total > 0) {
-      uint64_t pick = random.below(total);
-      for (const auto& rd : spec.route) {
-        uint64_t w = static_cast<uint64_t>(std::max(0, rd.weight.value_or(0)));
-        if (pick < w) {
-          dest = &rd;
-          break;
-        }
-        pick -= w;
+  size_t picked = 0;
+  if (shape.destinations.size() > 1 && shape.total_weight > 0) {
+    uint64_t pick = random.below(shape.total_weight);
+    for (size_t i = 0; i < shape.destinations.size(); ++i) {
+      if (pick < shape.destinations[i].weight) {
+        picked = i;
+        break;
       }
+      pick -= shape.destinations[i].weight;
     }
   }
+  const HTTPRouteDestination* dest = &spec.route[picked];
+  const HttpRouteShape::Destination& dest_shape = shape.destinations[picked];
   // Header operations: destination level first, then route level, so the
   // route level wins for `set` (routing.go "set host header in route and destination").
-  apply_ops(dest->headers.request, request);
-  apply_ops(spec.headers.request, request);
-  if (!dest->headers.response.set.empty() || !dest->headers.response.add.empty() || !dest->headers.response.remove.empty())
-    d.response_ops.push_back(&dest->headers.response);
-  if (!spec.headers.response.set.empty() || !spec.headers.response.add.empty() || !spec.headers.response.remove.empty())
-    d.response_ops.push_back(&spec.headers.response);
-  if (spec.rewrite) {
+  if (dest_shape.request_ops) apply_ops(dest->headers.request, request);
+  if (shape.request_ops) apply_ops(spec.headers.request, request);
+  if (dest_shape.response_ops) d.response_ops.push_back(&dest->headers.response);
+  if (shape.response_ops) d.response_ops.push_back(&spec.headers.response);
+  if (shape.rewrite) {
     const HTTPRewrite& rw = *spec.rewrite;
     std::string query = request.query().empty() ? "" : "?" + std::string(request.query());
     std::string path(request.path());
@@ -386,23 +400,9 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
     }
     if (!rw.authority.empty()) request.authority = rw.authority;
   }
-  d.timeout = spec.timeout;
-  if (d.timeout && d.timeout->count() == 0) d.timeout.reset();
+  d.timeout = shape.timeout;
   d.retry = chosen->retry ? &*chosen->retry : nullptr;
-  // Mirrors: mirrorPercentage absent = 100% (route.go MirrorPercent).
-  if (spec.mirror) {
-    uint64_t ppm = spec.mirror_percentage ? per_million(spec.mirror_percentage->value)
-                 : spec.mirror_percent ? static_cast<uint64_t>(*spec.mirror_percent) * 10000 : kMillion;
-    if (ppm >= kMillion || draw(random, ppm))
-      add_mirror(table, d, client.ns, resolve_short_name(spec.mirror->host, vs.spec->header.meta.ns), spec.mirror->port,
-                 spec.mirror->subset, port);
-  }
-  for (const auto& m : spec.mirrors) {
-    uint64_t ppm = m.percentage ? per_million(m.percentage->value) : kMillion;
-    if (ppm >= kMillion || draw(random, ppm))
-      add_mirror(table, d, client.ns, resolve_short_name(m.destination.host, vs.spec->header.meta.ns), m.destination.port,
-                 m.destination.subset, port);
-  }
+  if (shape.mirrors) add_mirrors(table, d, spec, client.ns, vs.spec->header.meta.ns, port, random);
   if (const Cluster* known = memo ? memo->destination(dest, port) : nullptr) {
     d.cluster = known;
     return d;

@@ -160,20 +160,6 @@ void World::index_current_snapshot() {
   if (indexed_table_.get() == &snapshot_.current()) return;
   indexed_table_ = snapshot_.get();
   instance_by_index_.assign(indexed_table_->endpoints().size(), nullptr);
-  endpoint_by_workload_.clear();
-}
-
-const Endpoint* World::endpoint_by_workload(const std::string& ns, const std::string& name) {
-  index_current_snapshot();
-  if (endpoint_by_workload_.empty()) {
-    // The first endpoint whose workload or pod has the name, as RouteTable::endpoint_by_workload.
-    for (const Endpoint& e : indexed_table_->endpoints()) {
-      endpoint_by_workload_.emplace(e.ns + "/" + e.workload, &e);
-      endpoint_by_workload_.emplace(e.ns + "/" + e.pod, &e);
-    }
-  }
-  auto it = endpoint_by_workload_.find(ns + "/" + name);
-  return it == endpoint_by_workload_.end() ? nullptr : it->second;
 }
 
 World::Instance* World::instance_for(const Endpoint& e) {
@@ -369,7 +355,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
 
 bool World::send(const std::string& ns, const std::string& from, HttpRequest&& request, const std::string& url_host,
                  uint32_t port, std::function<void(CallResult&&)> done, Observe observe) {
-  const Endpoint* e = endpoint_by_workload(ns, from);
+  const Endpoint* e = snapshot_.current().endpoint_by_workload(ns, from);
   if (e == nullptr) return false;
   Instance* client = instance_for(*e);
   if (client == nullptr) return false;

@@ -195,12 +195,7 @@ class World : private proxy::Transport {
   // the instances are rebuilt.
   std::shared_ptr<const proxy::RouteTable> indexed_table_;
   std::vector<Instance*> instance_by_index_;
-  // RouteTable::endpoint_by_workload's answers for `indexed_table_`, by
-  // "namespace/name", made in one pass on the first client request: that
-  // scan visits every endpoint of the mesh, once per client request.
-  std::unordered_map<std::string, const proxy::Endpoint*> endpoint_by_workload_;
   void index_current_snapshot();
-  const proxy::Endpoint* endpoint_by_workload(const std::string& ns, const std::string& name);
   std::vector<std::unique_ptr<Instance>> retired_instances_;
   std::map<std::string, services::Behavior> behaviors_;          // by "ns/workload"
   std::map<std::string, std::unique_ptr<SplitMix64>> app_random_;  // by "ns/pod", kept across rebuilds
