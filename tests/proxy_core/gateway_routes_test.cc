@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -97,9 +98,7 @@ TEST(GatewayHosts, EnvoyVirtualHostSelection) {
 }
 
 std::shared_ptr<const RouteTable> build(const std::string& yaml) {
-  auto loaded = config::load({{"gateway.yaml", yaml}});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({{"gateway.yaml", yaml}});
   std::vector<std::string> errors;
   auto table = RouteTable::create(std::move(loaded.resources), &errors);
   EXPECT_TRUE(table) << (errors.empty() ? "" : errors.front());

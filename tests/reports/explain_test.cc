@@ -10,15 +10,14 @@
 #include "config/loader.h"
 #include "reports/plan_output.h"
 #include "tests/fixtures/fixture.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::reports {
 namespace {
 
 sim::CurlRun curl(const std::string& rules, const std::string& url,
                   std::vector<std::pair<std::string, std::string>> headers = {}) {
-  auto loaded = config::load({fixtures::source("talk-mesh.yaml"), {"rules.yaml", rules}});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({fixtures::source("talk-mesh.yaml"), {"rules.yaml", rules}});
   sim::CurlSpec spec;
   spec.url = url;
   spec.headers = std::move(headers);

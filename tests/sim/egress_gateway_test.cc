@@ -12,6 +12,7 @@
 #include "config/loader.h"
 #include "reports/mesh_telemetry.h"
 #include "sim/world.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -90,9 +91,7 @@ struct EgressWorld {
   reports::MeshTelemetry metrics;
   World world{WorldOptions{1, proxy::Duration(0)}};
   EgressWorld() {
-    auto loaded = config::load({{"egress-gateway.yaml", kMesh}}, {});
-    for (const auto& d : loaded.diagnostics)
-      if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+    auto loaded = testing::load_or_fail({{"egress-gateway.yaml", kMesh}});
     loaded.resources.external_hosts.push_back({"edition-cnn", {"edition.cnn.com"}, 80});
     world.set_telemetry(&metrics);
     std::vector<std::string> errors;

@@ -12,6 +12,7 @@
 #include "sim/scenario_runner.h"
 #include "sim/world.h"
 #include "tests/sim/scenario_fixture.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -38,9 +39,7 @@ spec: {selector: {app: echo}, ports: [{name: grpc, port: 7070}, {name: http, por
 )";
 
 proxy::Resources load(const std::string& extra) {
-  auto loaded = config::load({{"mesh.yaml", std::string(kEcho) + extra}});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({{"mesh.yaml", std::string(kEcho) + extra}});
   return std::move(loaded.resources);
 }
 

@@ -12,6 +12,7 @@
 #include "config/loader.h"
 #include "proxy_core/grpc.h"
 #include "sim/world.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -54,9 +55,7 @@ struct Outcome {
 Outcome concurrent(const std::string& pool_yaml, int calls, bool grpc) {
   World world{WorldOptions{1, proxy::Duration(0)}};  // no link latency: durations are the service time
   std::vector<std::string> errors;
-  auto loaded = config::load({{"mesh.yaml", std::string(kMesh) + pool_yaml}});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({{"mesh.yaml", std::string(kMesh) + pool_yaml}});
   EXPECT_TRUE(world.apply(loaded.resources, &errors));
   services::Behavior slow;
   slow.response_delay = std::chrono::milliseconds(100);

@@ -7,6 +7,7 @@
 
 #include "config/loader.h"
 #include "sim/world.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -48,9 +49,7 @@ spec:
 )";
 
 void push(World& world, const std::string& yaml) {
-  auto loaded = config::load({{"mesh.yaml", yaml}});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({{"mesh.yaml", yaml}});
   std::vector<std::string> errors;
   ASSERT_TRUE(world.apply(std::move(loaded.resources), &errors));
 }

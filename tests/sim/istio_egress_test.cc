@@ -12,6 +12,7 @@
 #include "sim/scenario_runner.h"
 #include "sim/world.h"
 #include "tests/sim/scenario_fixture.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -38,9 +39,7 @@ std::string mesh_config(const std::string& mesh_yaml) {
 constexpr const char* kRegistryOnly = "    outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n";
 
 proxy::Resources load(const std::string& yaml, std::vector<proxy::ExternalHost> externals = {}) {
-  auto loaded = config::load({{"test.yaml", yaml}}, {});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({{"test.yaml", yaml}});
   loaded.resources.external_hosts = std::move(externals);
   return std::move(loaded.resources);
 }

@@ -10,6 +10,7 @@
 #include "proxy_core/injection.h"
 #include "reports/mesh_telemetry.h"
 #include "sim/world.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -46,9 +47,7 @@ std::string reviews_topology() {
 }
 
 proxy::Resources load(const std::string& yaml) {
-  auto loaded = config::load({{"test.yaml", yaml}}, {});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({{"test.yaml", yaml}});
   return std::move(loaded.resources);
 }
 

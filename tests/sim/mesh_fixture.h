@@ -10,14 +10,13 @@
 #include "config/loader.h"
 #include "sim/curl.h"
 #include "tests/fixtures/fixture.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::testing {
 
 // Loads the topology plus `rules`; fails the test on any load error.
 inline proxy::Resources mesh_with(const std::string& rules) {
-  auto loaded = config::load({fixtures::source("talk-mesh.yaml"), {"rules.yaml", rules}});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({fixtures::source("talk-mesh.yaml"), {"rules.yaml", rules}});
   return std::move(loaded.resources);
 }
 

@@ -10,6 +10,7 @@
 
 #include "config/loader.h"
 #include "sim/world.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -70,9 +71,7 @@ struct Outcome {
 
 // `slow`: the bad pods answer 200 after 1 s instead of 500, behind a 100 ms route timeout.
 Outcome run(int good, int bad, const std::string& outlier, bool slow = false) {
-  auto loaded = config::load({{"mesh.yaml", topology(good, bad, outlier, slow ? "timeout: 100ms, " : "")}});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({{"mesh.yaml", topology(good, bad, outlier, slow ? "timeout: 100ms, " : "")}});
   World world{WorldOptions{1, proxy::Duration(0)}};
   std::vector<std::string> errors;
   EXPECT_TRUE(world.apply(std::move(loaded.resources), &errors));

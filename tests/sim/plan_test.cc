@@ -12,14 +12,13 @@
 #include "sim/plan_probes.h"
 #include "tests/fixtures/fixture.h"
 #include "tests/test_data.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
 
 proxy::Resources shop_with(const std::string& rules) {
-  auto loaded = config::load({fixtures::source("plan/shop-mesh.yaml"), {"rules.yaml", rules}});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({fixtures::source("plan/shop-mesh.yaml"), {"rules.yaml", rules}});
   return std::move(loaded.resources);
 }
 

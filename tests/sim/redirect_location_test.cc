@@ -12,6 +12,7 @@
 
 #include "config/loader.h"
 #include "sim/world.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -87,9 +88,7 @@ metadata: {name: bar}
 spec:
   hosts: [bar]
   http: [{redirect: )") + row.redirect + "}]\n";
-    auto loaded = config::load({{"topology.yaml", kTopology}, {"rules.yaml", rules}});
-    for (const auto& d : loaded.diagnostics)
-      if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+    auto loaded = testing::load_or_fail({{"topology.yaml", kTopology}, {"rules.yaml", rules}});
     World world{WorldOptions{1, proxy::Duration(0)}};
     std::vector<std::string> errors;
     ASSERT_TRUE(world.apply(std::move(loaded.resources), &errors));

@@ -9,6 +9,7 @@
 #include "config/loader.h"
 #include "sim/world.h"
 #include "tests/proxy_core/jwt_signer.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim {
 namespace {
@@ -89,9 +90,7 @@ spec:
 class RequestAuthenticationMesh : public ::testing::Test {
  protected:
   void build(bool dry_run_deny = false) {
-    auto loaded = config::load({{"mesh.yaml", mesh_yaml(signer_.jwks(), dry_run_deny)}});
-    for (const auto& d : loaded.diagnostics)
-      if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+    auto loaded = testing::load_or_fail({{"mesh.yaml", mesh_yaml(signer_.jwks(), dry_run_deny)}});
     std::vector<std::string> errors;
     ASSERT_TRUE(world_.apply(std::move(loaded.resources), &errors)) << errors.front();
   }

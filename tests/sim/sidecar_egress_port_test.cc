@@ -8,6 +8,7 @@
 
 #include "config/loader.h"
 #include "sim/world.h"
+#include "tests/fixtures/load_or_fail.h"
 
 namespace meshsim::sim {
 namespace {
@@ -36,9 +37,7 @@ constexpr const char* kRegistryOnly =
 // "200 <workload> <cluster>", "502", "DNS".
 std::string call(const std::string& yaml, const std::string& from, const std::string& url_host, uint32_t port,
                  const std::string& host_header = "") {
-  auto loaded = config::load({{"test.yaml", yaml}}, {});
-  for (const auto& d : loaded.diagnostics)
-    if (d.severity == config::Severity::kError) ADD_FAILURE() << config::format_diagnostic(d);
+  auto loaded = testing::load_or_fail({{"test.yaml", yaml}});
   loaded.resources.external_hosts.push_back({"httpbin-org", {"httpbin.org"}, 80});
   World world(WorldOptions{1, proxy::Duration(0)});
   std::vector<std::string> errors;
