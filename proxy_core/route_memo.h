@@ -10,7 +10,6 @@
 // A client sidecar owns one; `follow` empties it when the snapshot changes.
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -67,7 +66,8 @@ class RouteMemo {
       if (host_keys_[i].hash == hash && host_keys_[i].port == port && hosts_[i].url_host == url_host) return &hosts_[i];
     return nullptr;
   }
-  // The reference stays valid until the memo is emptied.
+  // The reference stays valid until the next add_host: decide_route holds
+  // it for one request only.
   const HostRoute& add_host(HostRoute route) {
     if (hosts_.size() >= kMaxEntries) clear();
     host_keys_.push_back({std::hash<std::string_view>{}(route.url_host), route.port});
@@ -105,7 +105,7 @@ class RouteMemo {
     const Cluster* cluster;
   };
   std::weak_ptr<const RouteTable> table_;
-  std::deque<HostRoute> hosts_;  // stable addresses while the memo grows
+  std::vector<HostRoute> hosts_;  // empty until used: a sidecar that never calls out allocates nothing
   std::vector<HostKey> host_keys_;  // hosts_'s, in the same order
   std::vector<Destination> destinations_;
 };

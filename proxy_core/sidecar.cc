@@ -288,6 +288,7 @@ Sidecar::ClusterState& Sidecar::cluster_state(const std::string& name) {
 }
 
 void Sidecar::follow_snapshot(const std::shared_ptr<const RouteTable>& table) {
+  if (!route_memo_) route_memo_ = std::make_unique<RouteMemo>();  // on the first call out
   if (route_memo_->follow(table)) state_by_cluster_.clear();
 }
 
@@ -303,7 +304,7 @@ Sidecar::ClusterState& Sidecar::state_of_precompiled(const Cluster& cluster) {
 }
 
 Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv env)
-    : route_memo_(std::make_unique<RouteMemo>()), self_(self), ns_(std::move(ns)), labels_(std::move(labels)), env_(env) {
+    : self_(self), ns_(std::move(ns)), labels_(std::move(labels)), env_(env) {
   identity_.mtls = true;
   identity_.endpoint = self_;
   identity_.ns = ns_;
