@@ -404,7 +404,7 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
 };
 
 HttpListener::HttpListener(net::io_context& io, tcp::endpoint bind, Handler handler, ListenerLimits limits)
-    : io_(io), acceptor_(io, bind), handler_(std::move(handler)), limits_(limits) {
+    : acceptor_(io, bind), handler_(std::move(handler)), limits_(limits) {
   do_accept();
 }
 
