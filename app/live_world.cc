@@ -19,8 +19,7 @@ constexpr auto kWakeMax = std::chrono::milliseconds(100);
 }  // namespace
 
 LiveWorld::LiveWorld(boost::asio::io_context& io, const sim::Scenario& scenario, LiveOptions options)
-    : io_(io),
-      scenario_(scenario),
+    : scenario_(scenario),
       options_(options),
       clock_(options.clock ? *options.clock : WallClock::system()),
       telemetry_(live_telemetry_options(scenario, clock_, options.speed)),

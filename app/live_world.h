@@ -66,7 +66,6 @@ class LiveWorld {
   const WallClock& clock() const { return clock_; }
 
  private:
-  boost::asio::io_context& io_;
   const sim::Scenario& scenario_;
   LiveOptions options_;
   const WallClock& clock_;

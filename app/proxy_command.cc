@@ -99,7 +99,7 @@ class InboundPolicyTransport final : public proxy::Transport {
   void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
             std::function<void(proxy::TransportResult&&)> done) override {
     // The denial travels decoded, as the pool's responses do: no bytes to write and parse again.
-    if (auto denied = check(to, port, from, request_bytes)) return done({true, "", "", std::move(*denied)});
+    if (auto denied = check(to, port, from, request_bytes)) return done({.connected = true, .decoded = std::move(*denied)});
     next_.send(to, port, from, std::move(request_bytes), std::move(done));
   }
   void send_mirror(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes) override {

@@ -86,7 +86,12 @@ bool delete_resource(Resources& base, const std::string& key) {
   if (kind == "PeerAuthentication") return erase_one(base.peer_authentications, ns, name);
   if (kind == "HTTPRoute") return erase_one(base.http_routes, ns, name);
   if (kind == "RequestAuthentication") return erase_one(base.request_authentications, ns, name);
-  if (kind == "Gateway") return erase_one(base.gateways, ns, name) | erase_one(base.k8s_gateways, ns, name);
+  if (kind == "Gateway") {
+    // Istio's Gateway and the Gateway API's share the kind: delete both (no short-circuit).
+    const bool istio = erase_one(base.gateways, ns, name);
+    const bool gateway_api = erase_one(base.k8s_gateways, ns, name);
+    return istio || gateway_api;
+  }
   if (kind == "ReferenceGrant") return erase_one(base.reference_grants, ns, name);
   if (kind == "ServiceEntry") return erase_one(base.service_entries, ns, name);
   if (kind == "Sidecar") return erase_one(base.sidecars, ns, name);

@@ -184,7 +184,7 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
   }
   Instance* inst = instance_for(to);
   if (inst == nullptr) {
-    scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({false, "connection failure", ""}); });
+    scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({.connected = false, .failure = "connection failure"}); });
     return;
   }
   Duration latency = options_.link_latency;
@@ -201,7 +201,7 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
 void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, HopRequest request, bool mirrored,
                    std::function<void(TransportResult&&)> done) {
   Instance* inst = instance_for(to);
-  if (inst == nullptr) return done({false, "connection failure", ""});
+  if (inst == nullptr) return done({.connected = false, .failure = "connection failure"});
   run_inbound(*inst, port, from, std::move(request), mirrored, std::move(done));
 }
 
@@ -257,12 +257,12 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, Hop
   } else if (proxy::DecodeOutcome outcome; !proxy::parse_request(hop.bytes, request, &outcome)) {
     HttpResponse bad;
     bad.status = outcome.error_status ? outcome.error_status : 400;  // the codec says which (431, 501, ...)
-    reply({true, "", proxy::serialize(bad), std::nullopt, true});
+    reply({.connected = true, .response_bytes = proxy::serialize(bad), .plaintext = true});
     return;
   }
   proxy::WireProtocol protocol = request.protocol;
   app_handler(std::move(request), from, [reply = std::move(reply), protocol](HttpResponse&& r) {
-    TransportResult tr{true, "", "", std::nullopt, true};
+    TransportResult tr{.connected = true, .plaintext = true};
     tr.overcount = r.overcount;
     r.protocol = protocol;
     if (protocol == proxy::WireProtocol::kHttp1) tr.response_bytes = proxy::serialize(r);

@@ -93,7 +93,7 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
     UpstreamConnection& c = *connection;
     c.socket.async_connect(to, [self = ref(), connection = std::move(connection)](
                                    const boost::system::error_code& ec) mutable {
-      if (ec) return connection->finish({false, "connection failure", ""});
+      if (ec) return connection->finish({.connected = false, .failure = "connection failure"});
       boost::system::error_code ignored;
       connection->socket.set_option(tcp::no_delay(true), ignored);
       self->write(std::move(connection));
@@ -134,13 +134,13 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
     DecodeOutcome outcome = c.decoder.feed(view);
     if (c.received.empty()) c.received.assign(view);
     else c.received.erase(0, c.received.size() - view.size());
-    if (outcome.kind == DecodeOutcome::Kind::kError) return c.finish({false, "invalid response", ""});
+    if (outcome.kind == DecodeOutcome::Kind::kError) return c.finish({.connected = false, .failure = "invalid response"});
     if (outcome.kind == DecodeOutcome::Kind::kNeedMore) return read(std::move(connection));
     HttpResponse response = c.decoder.take();  // also resets the parser for the next response
     // Bytes beyond the response (pipelining the pool never asked for): do not reuse.
     if (c.decoder.keep_alive() && c.received.empty()) release(connection);
     // The response travels decoded; nobody needs its bytes a second time.
-    c.finish({true, "", "", std::move(response)});
+    c.finish({.connected = true, .decoded = std::move(response)});
   }
 
   void failed(ConnectionPtr connection) {
@@ -150,7 +150,7 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
       idle[connection->address].clear();
       return send(connection->address, std::move(connection->request), std::move(connection->done));
     }
-    connection->finish({false, connection->got_bytes ? "connection reset" : "connection failure", ""});
+    connection->finish({.connected = false, .failure = connection->got_bytes ? "connection reset" : "connection failure"});
   }
 
   void release(ConnectionPtr connection) {
@@ -173,14 +173,14 @@ void AsioTransport::map(const std::string& endpoint_ip, uint32_t port, tcp::endp
 void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std::string request_bytes, Done done) {
   auto it = addresses_.find({to.ip, port});
   if (it == addresses_.end()) {
-    net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
+    net::post(io_, [done = std::move(done)] { done({.connected = false, .failure = "connection failure"}); });
     return;
   }
   if (std::find(http2_addresses_.begin(), http2_addresses_.end(), it->second) != http2_addresses_.end()) {
     // The sidecar hands over HTTP/1.1 bytes; the h2c hop carries the same message as a stream.
     HttpRequest request;
     if (!parse_request(request_bytes, request)) {
-      net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
+      net::post(io_, [done = std::move(done)] { done({.connected = false, .failure = "connection failure"}); });
       return;
     }
     return http2_pool_.send(it->second, std::move(request), std::move(done));
@@ -191,7 +191,7 @@ void AsioTransport::send(const Endpoint& to, uint32_t port, const PeerInfo&, std
 void AsioTransport::send_http2(const Endpoint& to, uint32_t port, HttpRequest request, Done done) {
   auto it = addresses_.find({to.ip, port});
   if (it == addresses_.end()) {
-    net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
+    net::post(io_, [done = std::move(done)] { done({.connected = false, .failure = "connection failure"}); });
     return;
   }
   http2_pool_.send(it->second, std::move(request), std::move(done));
@@ -404,7 +404,7 @@ struct HttpListener::Session : boost::intrusive_ref_counter<Session, boost::thre
 };
 
 HttpListener::HttpListener(net::io_context& io, tcp::endpoint bind, Handler handler, ListenerLimits limits)
-    : io_(io), acceptor_(io, bind), handler_(std::move(handler)), limits_(limits) {
+    : acceptor_(io, bind), handler_(std::move(handler)), limits_(limits) {
   do_accept();
 }
 

@@ -112,7 +112,6 @@ class HttpListener {
   struct Session;
   void do_accept();
 
-  net::io_context& io_;
   net::ip::tcp::acceptor acceptor_;
   Handler handler_;
   ListenerLimits limits_;

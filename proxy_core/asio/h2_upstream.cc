@@ -66,11 +66,11 @@ struct H2UpstreamPool::Connection : std::enable_shared_from_this<H2UpstreamPool:
   void deliver() {
     for (auto& [id, response] : codec.take_responses()) {
       auto node = waiting.extract(id);
-      if (!node.empty()) node.mapped()({true, "", "", std::move(response)});
+      if (!node.empty()) node.mapped()({.connected = true, .decoded = std::move(response)});
     }
     for (const Http2Reset& reset : codec.take_resets()) {
       auto node = waiting.extract(reset.stream_id);
-      if (!node.empty()) node.mapped()({false, "connection reset", ""});
+      if (!node.empty()) node.mapped()({.connected = false, .failure = "connection reset"});
     }
   }
 
@@ -80,7 +80,7 @@ struct H2UpstreamPool::Connection : std::enable_shared_from_this<H2UpstreamPool:
     boost::system::error_code ignored;
     socket.close(ignored);
     auto callers = std::exchange(waiting, {});
-    for (auto& [id, done] : callers) done({false, why, ""});
+    for (auto& [id, done] : callers) done({.connected = false, .failure = why});
   }
 };
 
@@ -105,7 +105,7 @@ void H2UpstreamPool::send(tcp::endpoint to, HttpRequest request, Done done) {
   }
   uint32_t id = connection->codec.submit(std::move(request));
   if (id == 0) {
-    net::post(io_, [done = std::move(done)] { done({false, "connection failure", ""}); });
+    net::post(io_, [done = std::move(done)] { done({.connected = false, .failure = "connection failure"}); });
     return;
   }
   connection->waiting.emplace(id, std::move(done));

@@ -340,7 +340,7 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed, HopCarrier* c
   const json& requests = c.at("requests");
   auto fail_all = [&](const std::string& why) {
     for (size_t i = 0; i < requests.size(); ++i)
-      outcomes.push_back({c.at("id"), i, str_or(c, "tier", "core"), false, {why}});
+      outcomes.push_back({.case_id = c.at("id"), .request_index = i, .tier = str_or(c, "tier", "core"), .passed = false, .failures = {why}});
     return outcomes;
   };
   proxy::Resources base = workloads_to_resources(c.at("workloads"));
@@ -375,7 +375,7 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed, HopCarrier* c
   apply_sidecar_keys(c.at("workloads"), world);
   for (size_t i = 0; i < requests.size(); ++i) {
     const json& r = requests[i];
-    RequestOutcome outcome{c.at("id"), i, str_or(c, "tier", "core"), true, {}};
+    RequestOutcome outcome{.case_id = c.at("id"), .request_index = i, .tier = str_or(c, "tier", "core"), .passed = true};
     std::string from = r.at("from");
     std::string from_ns = "default";
     for (const json& w : c.at("workloads"))
@@ -383,7 +383,7 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed, HopCarrier* c
     std::string error;
     auto url = sim::parse_url(substitute_pod_ips(r.at("url"), world.table(), c.at("workloads")), &error);
     if (!url) {
-      outcomes.push_back({c.at("id"), i, outcome.tier, false, {"bad url: " + error}});
+      outcomes.push_back({.case_id = c.at("id"), .request_index = i, .tier = outcome.tier, .passed = false, .failures = {"bad url: " + error}});
       continue;
     }
     const json& expect = r.at("expect");

@@ -80,7 +80,7 @@ TEST(GatewayBinding, ResolveGatewayName) {
 TEST(GatewayHosts, EnvoyVirtualHostSelection) {
   GatewayListener l;
   for (const char* d : {"*", "*.example.com", "*.dev.example.com", "api.example.com", "api.*"})
-    l.virtual_hosts.push_back({d, false, {}});
+    l.virtual_hosts.push_back({.domain = d, .require_tls = false});
   struct Row {
     const char *authority, *want;
   } rows[] = {

@@ -127,14 +127,14 @@ TEST_F(IstioTasks, RequestTimeouts) {
                           "istio-tasks/request-timeouts-ratings-delay.yaml"}));
   auto ratings = t.get("reviews-v2", "ratings", 9080, "/ratings/0");
   EXPECT_EQ(ratings.outbound.duration, milliseconds(2000));
-  t.world.set_behavior("default", "reviews-v2", {milliseconds(2000), {}, 0, 503});
+  t.world.set_behavior("default", "reviews-v2", {.response_delay = milliseconds(2000), .fail_first_n = 0, .fail_status = 503});
   auto no_timeout = t.get("productpage-v1", "reviews", 9080, "/reviews/0");
   EXPECT_EQ(status(no_timeout), 200);  // the default route timeout is disabled
   EXPECT_EQ(no_timeout.outbound.duration, milliseconds(2000));
 
   Task timed(with(kBookinfo, {"istio-bookinfo/networking__virtual-service-all-v1.yaml",
                               "istio-tasks/request-timeouts-reviews-timeout.yaml"}));
-  timed.world.set_behavior("default", "reviews-v2", {milliseconds(2000), {}, 0, 503});
+  timed.world.set_behavior("default", "reviews-v2", {.response_delay = milliseconds(2000), .fail_first_n = 0, .fail_status = 503});
   auto cut = timed.get("productpage-v1", "reviews", 9080, "/reviews/0");
   EXPECT_EQ(status(cut), 504);
   EXPECT_EQ(cut.outbound.response->body, "upstream request timeout");
@@ -172,7 +172,7 @@ TEST_F(IstioTasks, CircuitBreaking) {
   // real cluster; meshsim's closed loop overflows at most once per completion.
   Task t({"istio-tasks/httpbin.yaml", "istio-tasks/fortio-deploy.yaml",
           "istio-tasks/circuit-breaking-destination-rule.yaml"});
-  t.world.set_behavior("default", "httpbin", {milliseconds(3), {}, 0, 503});
+  t.world.set_behavior("default", "httpbin", {.response_delay = milliseconds(3), .fail_first_n = 0, .fail_status = 503});
   int tripped_two = fortio(t, 2, 20);
   int tripped_three = fortio(t, 3, 30);
   EXPECT_GT(tripped_two, 0);

@@ -75,8 +75,8 @@ Outcome run(int good, int bad, const std::string& outlier, bool slow = false) {
   World world{WorldOptions{1, proxy::Duration(0)}};
   std::vector<std::string> errors;
   EXPECT_TRUE(world.apply(std::move(loaded.resources), &errors));
-  if (bad > 0 && slow) world.set_behavior("default", "bar-bad", {std::chrono::milliseconds(1000), {}, 0, 503});
-  else if (bad > 0) world.set_behavior("default", "bar-bad", {proxy::Duration(0), {}, 0, 503, std::nullopt, 1'000'000, 500});
+  if (bad > 0 && slow) world.set_behavior("default", "bar-bad", {.response_delay = std::chrono::milliseconds(1000), .fail_first_n = 0, .fail_status = 503});
+  else if (bad > 0) world.set_behavior("default", "bar-bad", {.response_delay = proxy::Duration(0), .fail_first_n = 0, .fail_status = 503, .error_per_million = 1'000'000, .error_status = 500});
   Outcome out;
   const int hosts = good + bad;
   for (int i = 0; i < 60 * hosts; ++i) {

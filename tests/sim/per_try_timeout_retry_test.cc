@@ -65,7 +65,7 @@ TEST(PerTryTimeoutRetries, OnlyResetClassPoliciesRetryATimedOutTry) {
     World world{WorldOptions{1, proxy::Duration(0)}};
     std::vector<std::string> errors;
     ASSERT_TRUE(world.apply(testing::mesh_with(rules_for(row)), &errors));
-    world.set_behavior("default", "bar-v1", {milliseconds(500), {}, 0, 503});
+    world.set_behavior("default", "bar-v1", {.response_delay = milliseconds(500), .fail_first_n = 0, .fail_status = 503});
     proxy::HttpRequest request;
     request.target = "/";
     request.authority = "bar";
@@ -93,7 +93,7 @@ TEST(PerTryTimeoutRetries, ARealGatewayTimeoutResponseIsRetriedByItsCode) {
   World world{WorldOptions{1, proxy::Duration(0)}};
   std::vector<std::string> errors;
   ASSERT_TRUE(world.apply(testing::mesh_with(rules_for({"", "504", 0, ""})), &errors));
-  world.set_behavior("default", "bar-v1", {proxy::Duration(0), {}, 10, 504});
+  world.set_behavior("default", "bar-v1", {.response_delay = proxy::Duration(0), .fail_first_n = 10, .fail_status = 504});
   proxy::HttpRequest request;
   request.authority = "bar";
   auto r = world.call("default", "curl", request, "bar", 80);
@@ -120,7 +120,7 @@ spec:
     route: [{destination: {host: bar, subset: v1}}]
 )"),
                           &errors));
-  world.set_behavior("default", "bar-v1", {milliseconds(2000), {}, 0, 503});
+  world.set_behavior("default", "bar-v1", {.response_delay = milliseconds(2000), .fail_first_n = 0, .fail_status = 503});
   proxy::HttpRequest request;
   request.authority = "bar";
   auto r = world.call("default", "curl", request, "bar", 80);

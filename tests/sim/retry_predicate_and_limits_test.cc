@@ -36,7 +36,7 @@ Tally send_keys(const std::string& rules) {
   World world{WorldOptions{1, proxy::Duration(0)}};
   std::vector<std::string> errors;
   EXPECT_TRUE(world.apply(testing::mesh_with(rules), &errors));
-  world.set_behavior("default", "bar-v1", {proxy::Duration(0), {}, 1000, 503});  // v1 always fails
+  world.set_behavior("default", "bar-v1", {.response_delay = proxy::Duration(0), .fail_first_n = 1000, .fail_status = 503});  // v1 always fails
   Tally t;
   for (int i = 0; i < 40; ++i) {
     proxy::HttpRequest request;
@@ -67,7 +67,7 @@ TEST(RetryHostPredicate, RetryIgnorePreviousHostsTrueMovesTheRetry) {
   std::vector<std::string> errors;
   ASSERT_TRUE(world.apply(testing::mesh_with(hashed_rules("{attempts: 2, retryOn: 5xx, retryIgnorePreviousHosts: true}")),
                           &errors));
-  world.set_behavior("default", "bar-v1", {proxy::Duration(0), {}, 1000, 503});
+  world.set_behavior("default", "bar-v1", {.response_delay = proxy::Duration(0), .fail_first_n = 1000, .fail_status = 503});
   for (int i = 0; i < 40; ++i) {
     proxy::HttpRequest request;
     request.authority = "bar";
@@ -86,8 +86,8 @@ TEST(CircuitBreakerDefaults, IstioSetsNoLimitWithoutADestinationRule) {
   World world{WorldOptions{1, proxy::Duration(0)}};
   std::vector<std::string> errors;
   ASSERT_TRUE(world.apply(testing::mesh_with(""), &errors));
-  world.set_behavior("default", "bar-v1", {milliseconds(100), {}, 0, 503});
-  world.set_behavior("default", "bar-v2", {milliseconds(100), {}, 0, 503});
+  world.set_behavior("default", "bar-v1", {.response_delay = milliseconds(100), .fail_first_n = 0, .fail_status = 503});
+  world.set_behavior("default", "bar-v2", {.response_delay = milliseconds(100), .fail_first_n = 0, .fail_status = 503});
   int overflow = 0, done = 0;
   for (int i = 0; i < 3000; ++i) {
     proxy::HttpRequest r;

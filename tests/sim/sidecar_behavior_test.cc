@@ -46,7 +46,7 @@ spec:
   hosts: [bar]
   http: [{timeout: 0.5s, route: [{destination: {host: bar, subset: v1}}]}]
 )");
-  m.world.set_behavior("default", "bar-v1", {milliseconds(2000), {}, 0, 503});
+  m.world.set_behavior("default", "bar-v1", {.response_delay = milliseconds(2000), .fail_first_n = 0, .fail_status = 503});
   auto r = m.get("/");
   EXPECT_EQ(status_of(r), 504);
   EXPECT_EQ(r.outbound.response->body, "upstream request timeout");
@@ -57,8 +57,8 @@ spec:
 TEST(Timeouts, DisabledByDefault) {
   // istio route.go setTimeout: 0s (disabled), overriding Envoy's 15 s.
   Mesh m("");
-  m.world.set_behavior("default", "bar-v1", {milliseconds(60'000), {}, 0, 503});
-  m.world.set_behavior("default", "bar-v2", {milliseconds(60'000), {}, 0, 503});
+  m.world.set_behavior("default", "bar-v1", {.response_delay = milliseconds(60'000), .fail_first_n = 0, .fail_status = 503});
+  m.world.set_behavior("default", "bar-v2", {.response_delay = milliseconds(60'000), .fail_first_n = 0, .fail_status = 503});
   auto r = m.get("/");
   EXPECT_EQ(status_of(r), 200);
   EXPECT_EQ(ms(r), 60'000);
@@ -113,7 +113,7 @@ spec:
   hosts: [bar]
   http: [{route: [{destination: {host: bar, subset: v1}}]}]
 )");
-  m.world.set_behavior("default", "bar-v1", {proxy::Duration(0), {}, 1, 503});
+  m.world.set_behavior("default", "bar-v1", {.response_delay = proxy::Duration(0), .fail_first_n = 1, .fail_status = 503});
   auto r = m.get("/");
   EXPECT_EQ(status_of(r), 503);
   EXPECT_EQ(r.upstream_attempts, 1);
@@ -133,7 +133,7 @@ spec:
 )");
   // bar-v1 always fails; with previous_hosts every request succeeds within
   // two attempts (without it, v1-v1-v1 would happen 1 time in 8).
-  m.world.set_behavior("default", "bar-v1", {proxy::Duration(0), {}, 1'000'000, 503});
+  m.world.set_behavior("default", "bar-v1", {.response_delay = proxy::Duration(0), .fail_first_n = 1'000'000, .fail_status = 503});
   for (int i = 0; i < 40; ++i) {
     auto r = m.get("/");
     EXPECT_EQ(status_of(r), 200);
@@ -152,7 +152,7 @@ spec:
   hosts: [bar]
   http: [{retries: {attempts: 2, retryOn: "503"}, route: [{destination: {host: bar, subset: v1}}]}]
 )");
-  m.world.set_behavior("default", "bar-v1", {proxy::Duration(0), {}, 10, 503});
+  m.world.set_behavior("default", "bar-v1", {.response_delay = proxy::Duration(0), .fail_first_n = 10, .fail_status = 503});
   auto r = m.get("/");
   EXPECT_EQ(status_of(r), 503);
   EXPECT_EQ(r.upstream_attempts, 3);
@@ -174,8 +174,8 @@ spec:
   subsets:
   - {name: v1, labels: {version: v1}}
 )");
-  m.world.set_behavior("default", "bar-v1", {milliseconds(100), {}, 0, 503});
-  m.world.set_behavior("default", "bar-v2", {milliseconds(100), {}, 0, 503});
+  m.world.set_behavior("default", "bar-v1", {.response_delay = milliseconds(100), .fail_first_n = 0, .fail_status = 503});
+  m.world.set_behavior("default", "bar-v2", {.response_delay = milliseconds(100), .fail_first_n = 0, .fail_status = 503});
   std::vector<int> statuses;
   for (int i = 0; i < 3; ++i) {
     proxy::HttpRequest r;
@@ -206,7 +206,7 @@ spec:
   hosts: [bar]
   http: [{retries: {attempts: 0}, route: [{destination: {host: bar}}]}]
 )");
-  m.world.set_behavior("default", "bar-v2", {proxy::Duration(0), {}, 1'000'000, 500});
+  m.world.set_behavior("default", "bar-v2", {.response_delay = proxy::Duration(0), .fail_first_n = 1'000'000, .fail_status = 500});
   int v2_after_ejection = 0, failures = 0;
   for (int i = 0; i < 200; ++i) {
     bool ejected = failures >= 2;
@@ -261,7 +261,7 @@ TEST(ConfigPush, PushesDuringTrafficKeepNoOldSnapshotOrPod) {
   };
   const std::string to_v1 = bar_to("v1"), to_v2 = bar_to("v2");
   Mesh m(to_v1);
-  m.world.set_behavior("default", "bar-v1", {milliseconds(100), {}, 0, 503});
+  m.world.set_behavior("default", "bar-v1", {.response_delay = milliseconds(100), .fail_first_n = 0, .fail_status = 503});
   const size_t replaced_before = m.world.replaced_instances();
   std::weak_ptr<const proxy::RouteTable> first = m.world.snapshot();
   // A request in flight on the first snapshot when the pushes land; its
@@ -284,7 +284,7 @@ TEST(ConfigPush, PushesDuringTrafficKeepNoOldSnapshotOrPod) {
   EXPECT_EQ(m.world.replaced_instances(), replaced_before) << "a rules-only push replaced pods";
   EXPECT_EQ(m.get("/").outbound.served_by->workload, "bar-v1");  // the last push (i = 19) routes to v1
   // A Behavior change is a new app: that one pod's instance is replaced.
-  m.world.set_behavior("default", "bar-v2", {milliseconds(5), {}, 0, 503});
+  m.world.set_behavior("default", "bar-v2", {.response_delay = milliseconds(5), .fail_first_n = 0, .fail_status = 503});
   EXPECT_EQ(m.world.replaced_instances(), replaced_before + 1);
 }
 
