@@ -48,6 +48,10 @@ struct HostRoute {
 
 class RouteMemo {
  public:
+  // A client calling more hosts than this starts over: the memo stays a
+  // short scan, and a client sweeping hosts does not grow it without bound.
+  static constexpr size_t kMaxEntries = 64;
+
   // Keeps the answers when `table` is the snapshot they were worked out
   // with (owner-equal: a freed snapshot's address may be reused), else
   // forgets them and says so.
@@ -87,9 +91,6 @@ class RouteMemo {
   }
 
  private:
-  // A client calling more hosts than this starts over: the memo stays a
-  // short scan, and a client sweeping hosts does not grow it without bound.
-  static constexpr size_t kMaxEntries = 64;
   void clear() {
     hosts_.clear();
     host_keys_.clear();

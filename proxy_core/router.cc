@@ -753,7 +753,8 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
 
 RouteDecision decide_route(const RouteTable& table, const ClientContext& client, std::string_view url_host,
                            uint32_t port, HttpRequest& request, Random& random, RouteMemo* memo) {
-  if (memo == nullptr) return decide_for_host(table, client, resolve_host(table, client, url_host, port), port, request, random, nullptr);
+  if (memo == nullptr)
+    return decide_for_host(table, client, resolve_host(table, client, url_host, port), port, request, random, nullptr);
   const HostRoute* known = memo->host(url_host, port);
   const HostRoute& h = known ? *known : memo->add_host(resolve_host(table, client, url_host, port));
   return decide_for_host(table, client, h, port, request, random, memo);

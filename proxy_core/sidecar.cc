@@ -298,7 +298,7 @@ Sidecar::ClusterState& Sidecar::state_of_precompiled(const Cluster& cluster) {
   for (const auto& [known, state] : state_by_cluster_)
     if (known == &cluster) return *state;
   ClusterState& state = cluster_state(cluster.name);
-  if (state_by_cluster_.size() >= 64) state_by_cluster_.clear();  // a short scan, as RouteMemo's
+  if (state_by_cluster_.size() >= RouteMemo::kMaxEntries) state_by_cluster_.clear();  // a short scan, as the memo's
   state_by_cluster_.emplace_back(&cluster, &state);
   return state;
 }
