@@ -114,9 +114,7 @@ std::optional<HTTPRoute> merge_route(const HTTPRoute& root, HTTPRoute leaf) {
   if (!leaf.mirror_percentage) leaf.mirror_percentage = root.mirror_percentage;
   if (!leaf.cors_policy) leaf.cors_policy = root.cors_policy;
   if (leaf.mirrors.empty()) leaf.mirrors = root.mirrors;
-  bool no_headers = leaf.headers.request.set.empty() && leaf.headers.request.add.empty() &&
-                    leaf.headers.request.remove.empty() && leaf.headers.response.set.empty() &&
-                    leaf.headers.response.add.empty() && leaf.headers.response.remove.empty();
+  bool no_headers = leaf.headers.request.empty() && leaf.headers.response.empty();
   if (no_headers) leaf.headers = root.headers;
   return leaf;
 }

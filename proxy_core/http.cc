@@ -61,17 +61,7 @@ size_t HeaderMap::replace_field(std::string_view name, std::string_view value) {
     add_checked(name, value);
     return i;
   }
-  Field& first = fields_[i];
-  if (value.size() <= first.value_size) {  // fits where the old value was
-    dead_bytes_ += first.value_size - value.size();
-    if (!value.empty()) std::memmove(text_.data() + first.value_at, value.data(), value.size());  // may be in text_ too
-    first.value_size = static_cast<uint32_t>(value.size());
-  } else {
-    dead_bytes_ += first.value_size;
-    uint32_t value_at = store(value);
-    fields_[i].value_at = value_at;
-    fields_[i].value_size = static_cast<uint32_t>(value.size());
-  }
+  replace_value(i, value);
   // Repeats are rare: look for one before moving any field.
   size_t j = i + 1;
   while (j < fields_.size() && !named(j, name)) ++j;
@@ -83,6 +73,20 @@ size_t HeaderMap::replace_field(std::string_view name, std::string_view value) {
   }
   fields_.resize(kept);
   return i;
+}
+
+void HeaderMap::replace_value(size_t i, std::string_view value) {
+  Field& field = fields_[i];
+  if (value.size() <= field.value_size) {  // fits where the old value was
+    dead_bytes_ += field.value_size - value.size();
+    if (!value.empty()) std::memmove(text_.data() + field.value_at, value.data(), value.size());  // may be in text_ too
+    field.value_size = static_cast<uint32_t>(value.size());
+  } else {
+    dead_bytes_ += field.value_size;
+    uint32_t value_at = store(value);  // may move text_, not fields_
+    fields_[i].value_at = value_at;
+    fields_[i].value_size = static_cast<uint32_t>(value.size());
+  }
 }
 
 void HeaderMap::reserve_more(size_t fields, size_t bytes) {

@@ -118,6 +118,12 @@ class HeaderMap {
   void add_checked(std::string_view name, std::string_view value);
   void remove(std::string_view name);
   void reserve_more(size_t fields, size_t bytes);  // room for that many more, at once
+  // Field i, and set_checked() of field i when no other field has its name
+  // (the value in place when it fits, else appended to the text; the field
+  // keeps its place): for a pass that finds the few fields it edits once
+  // (field_slots.h) instead of scanning the map per get or set.
+  Header field(size_t i) const { return at(i); }
+  void replace_value(size_t i, std::string_view value);
   // The HTTP/1.1 parser's path (whole_message_parser.cc): a header block
   // copied into an empty map at once instead of field by field. First
   // add_positioned() for each field kept, by its place in the block (fields

@@ -145,6 +145,7 @@ struct Destination {
 struct HeaderOps {
   std::vector<std::pair<std::string, std::string>> set, add;
   std::vector<std::string> remove;
+  bool empty() const { return set.empty() && add.empty() && remove.empty(); }
 };
 
 struct Headers {

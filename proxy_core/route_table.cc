@@ -96,8 +96,6 @@ std::string cluster_name(uint32_t port, std::string_view subset, std::string_vie
   return "outbound|" + std::to_string(port) + "|" + std::string(subset) + "|" + std::string(fqdn);
 }
 
-bool has_ops(const HeaderOps& ops) { return !ops.set.empty() || !ops.add.empty() || !ops.remove.empty(); }
-
 HttpRouteShape shape_of(const HTTPRoute& spec) {
   HttpRouteShape shape;
   shape.fault = spec.fault.has_value();
@@ -106,15 +104,15 @@ HttpRouteShape shape_of(const HTTPRoute& spec) {
   shape.redirect = spec.redirect.has_value();
   shape.rewrite = spec.rewrite.has_value();
   shape.mirrors = spec.mirror.has_value() || !spec.mirrors.empty();
-  shape.request_ops = has_ops(spec.headers.request);
-  shape.response_ops = has_ops(spec.headers.response);
+  shape.request_ops = !spec.headers.request.empty();
+  shape.response_ops = !spec.headers.response.empty();
   shape.timeout = spec.timeout;
   if (shape.timeout && shape.timeout->count() == 0) shape.timeout.reset();
   for (const HTTPRouteDestination& d : spec.route) {
     HttpRouteShape::Destination& to = shape.destinations.emplace_back();
     to.weight = static_cast<uint32_t>(std::max(0, d.weight.value_or(0)));
-    to.request_ops = has_ops(d.headers.request);
-    to.response_ops = has_ops(d.headers.response);
+    to.request_ops = !d.headers.request.empty();
+    to.response_ops = !d.headers.response.empty();
     shape.total_weight += to.weight;
   }
   return shape;

@@ -12,6 +12,7 @@
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include "proxy_core/authz.h"
+#include "proxy_core/field_slots.h"
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/hash.h"
 #include "proxy_core/hosts.h"
@@ -185,11 +186,48 @@ PortProtocol inbound_port_protocol(const RouteTable& table, const Endpoint& self
   return protocol;
 }
 
+// tracing_decision given the first value of each field it reads.
+bool tracing_decision_of(std::optional<std::string_view> b3, std::optional<std::string_view> parent,
+                         std::optional<std::string_view> id, bool forced, double sampling_percent) {
+  if (b3) {
+    if (*b3 == "1" || *b3 == "d" || *b3 == "true") return true;
+    if (*b3 == "0" || *b3 == "false") return false;
+  }
+  if (parent && parent->size() >= 55) {
+    int flags = hex_value((*parent)[54]);
+    if (flags >= 0) return (flags & 1) != 0;
+  }
+  if (forced) return true;
+  if (!id || id->size() < 36) return false;  // no integer: NotTraceable
+  uint64_t value = 0;
+  for (char c : id->substr(28, 8)) {
+    int v = hex_value(c);
+    if (v < 0) return false;
+    value = value * 16 + static_cast<uint64_t>(v);
+  }
+  auto numerator = static_cast<uint64_t>(std::floor(sampling_percent * 100));
+  return value % 10000 < numerator;
+}
+
+// The trace context's fields a sidecar pass reads and sets, found at once.
+enum TraceField : size_t {
+  kRequestId, kTraceparent, kB3TraceId, kB3SpanId, kB3ParentSpanId, kB3Sampled, kClientTraceId, kForceTrace,
+  kTraceFieldCount
+};
+constexpr FieldNameSet<kTraceFieldCount> kTraceFieldNames = {std::array<FieldName, kTraceFieldCount>{
+    "x-request-id", "traceparent", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled",
+    "x-client-trace-id", "x-envoy-force-trace"}};
+using TraceFields = FieldSlots<kTraceFieldCount>;
+
+bool tracing_decision(const TraceFields& f, double sampling_percent) {
+  return tracing_decision_of(f.get(kB3Sampled), f.get(kTraceparent), f.get(kRequestId),
+                             f.has(kClientTraceId) || f.has(kForceTrace), sampling_percent);
+}
+
 }  // namespace
 
 bool tracing_decision(const HeaderMap& headers, double sampling_percent) {
-  // The five fields it reads, first value of each, in one pass over the
-  // fields (it runs at every sidecar, twice per hop).
+  // The five fields it reads, first value of each, in one pass over the fields.
   std::optional<std::string_view> b3, parent, id;
   bool forced = false;
   for (const Header h : headers.all()) {
@@ -211,24 +249,7 @@ bool tracing_decision(const HeaderMap& headers, double sampling_percent) {
         break;
     }
   }
-  if (b3) {
-    if (*b3 == "1" || *b3 == "d" || *b3 == "true") return true;
-    if (*b3 == "0" || *b3 == "false") return false;
-  }
-  if (parent && parent->size() >= 55) {
-    int flags = hex_value((*parent)[54]);
-    if (flags >= 0) return (flags & 1) != 0;
-  }
-  if (forced) return true;
-  if (!id || id->size() < 36) return false;  // no integer: NotTraceable
-  uint64_t value = 0;
-  for (char c : id->substr(28, 8)) {
-    int v = hex_value(c);
-    if (v < 0) return false;
-    value = value * 16 + static_cast<uint64_t>(v);
-  }
-  auto numerator = static_cast<uint64_t>(std::floor(sampling_percent * 100));
-  return value % 10000 < numerator;
+  return tracing_decision_of(b3, parent, id, forced, sampling_percent);
 }
 
 bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* outcome) {
@@ -331,18 +352,22 @@ const std::string& cached_http_date(int64_t second) {
   }
   return cached;
 }
+
+enum ConnectionManagerField : size_t { kDate, kServer };
+constexpr FieldNameSet<2> kConnectionManagerFieldNames = {std::array<FieldName, 2>{"date", "server"}};
 }  // namespace
 
 void Sidecar::add_connection_manager_headers(HttpResponse& response, std::string_view server_name) {
-  if (!response.headers.has("date")) {
+  FieldSlots f(response.headers, kConnectionManagerFieldNames);
+  if (!f.has(kDate)) {
     int64_t second = env_.unix_now_us() / 1'000'000;
     if (second != date_second_) {
       date_second_ = second;
       date_ = cached_http_date(second);
     }
-    response.headers.add_checked("date", date_);
+    f.set(kDate, date_);
   }
-  response.headers.set_checked("server", server_name);
+  f.set(kServer, server_name);
 }
 
 namespace {
@@ -441,10 +466,12 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void add_trace_headers() {
     // Envoy generates x-request-id and starts a trace when the request has none;
     // otherwise it continues the caller's trace with a new span.
-    // Runs for every request: ids are written in place, without temporaries.
+    // Runs for every request: ids are written in place, without temporaries,
+    // and the fields are found in one pass.
     Random& rng = *env().random;
     request.headers.reserve_more(7, 256);  // what this call and attempt() add
-    if (!request.headers.has("x-request-id")) {  // a UUID-shaped 8-4-4-4-12
+    TraceFields f(request.headers, kTraceFieldNames);
+    if (!f.has(kRequestId)) {  // a UUID-shaped 8-4-4-4-12
       char id[36];
       write_hex(id, rng.next() >> 32, 8);
       for (int group = 0; group < 3; ++group) {
@@ -453,27 +480,27 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       }
       id[23] = '-';
       write_hex(id + 24, rng.next() >> 16, 12);
-      request.headers.add_checked("x-request-id", std::string_view(id, sizeof id));
+      f.set(kRequestId, std::string_view(id, sizeof id));
     }
-    auto parent = request.headers.get("traceparent");
+    auto parent = f.get(kTraceparent);
     if (parent && parent->size() >= 55) {
       trace_id.assign(parent->substr(3, 32));
       parent_span_id.assign(parent->substr(36, 16));
-    } else if (auto b3 = request.headers.get("x-b3-traceid")) {
+    } else if (auto b3 = f.get(kB3TraceId)) {
       trace_id.assign(*b3);
-      parent_span_id.assign(request.headers.get("x-b3-spanid").value_or(""));
+      parent_span_id.assign(f.get(kB3SpanId).value_or(""));
     } else {
       trace_id.append_hex(rng.next());
       trace_id.append_hex(rng.next());
     }
     span_id.append_hex(rng.next());
-    sampled = tracing_decision(request.headers, env().trace_sampling_percent);
+    sampled = tracing_decision(f, env().trace_sampling_percent);
     // Ids generated here or taken from the request's own fields: safe to write as they are.
-    request.headers.set_checked("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id, sampled));
-    request.headers.set_checked("x-b3-traceid", trace_id);
-    request.headers.set_checked("x-b3-spanid", span_id);
-    if (!parent_span_id.empty()) request.headers.set_checked("x-b3-parentspanid", parent_span_id);
-    request.headers.set_checked("x-b3-sampled", sampled ? "1" : "0");
+    f.set(kTraceparent, traceparent(sidecar->header_scratch_, trace_id, span_id, sampled));
+    f.set(kB3TraceId, trace_id);
+    f.set(kB3SpanId, span_id);
+    if (!parent_span_id.empty()) f.set(kB3ParentSpanId, parent_span_id);
+    f.set(kB3Sampled, sampled ? "1" : "0");
   }
 
   // Envoy's sendLocalReply: a text reply, Trailers-Only for a gRPC request
@@ -1372,19 +1399,20 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   // request from outside the mesh (Envoy's HCM starts one at ingress).
   // Fields that already hold the value they would be set to are left alone.
   Random& rng = *env_.random;
-  if (auto caller_trace = request.headers.get("x-b3-traceid"); caller_trace && !caller_trace->empty()) {
+  TraceFields f(request.headers, kTraceFieldNames);
+  if (auto caller_trace = f.get(kB3TraceId); caller_trace && !caller_trace->empty()) {
     x.trace_id.assign(*caller_trace);
   } else {
     x.trace_id.append_hex(rng.next());
     x.trace_id.append_hex(rng.next());
-    request.headers.set_checked("x-b3-traceid", x.trace_id);
+    f.set(kB3TraceId, x.trace_id);
   }
-  x.parent_span.assign(request.headers.get("x-b3-spanid").value_or(""));
+  x.parent_span.assign(f.get(kB3SpanId).value_or(""));
   x.span_id.append_hex(rng.next());
-  request.headers.set_checked("x-b3-spanid", x.span_id);
-  if (x.parent_span.empty()) request.headers.remove("x-b3-parentspanid");
-  else request.headers.set_checked("x-b3-parentspanid", x.parent_span);
-  if (auto id = request.headers.get("x-request-id")) {
+  f.set(kB3SpanId, x.span_id);
+  if (x.parent_span.empty()) f.remove(kB3ParentSpanId);
+  else f.set(kB3ParentSpanId, x.parent_span);
+  if (auto id = f.get(kRequestId)) {
     x.request_id.assign(*id);
   } else {  // a UUID-shaped 8-4-4-4-12, as Envoy's request-id extension writes
     append_hex(x.request_id, rng.next() >> 32, 8);
@@ -1394,13 +1422,12 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     }
     x.request_id += '-';
     append_hex(x.request_id, rng.next() >> 16, 12);
-    request.headers.add_checked("x-request-id", x.request_id);
+    f.set(kRequestId, x.request_id);
   }
   // The edge decides when the context carries no decision; the app passes it on.
-  x.sampled = tracing_decision(request.headers, env_.trace_sampling_percent);
-  if (request.headers.get("x-b3-sampled") != (x.sampled ? "1" : "0"))
-    request.headers.set_checked("x-b3-sampled", x.sampled ? "1" : "0");
-  request.headers.set_checked("traceparent", traceparent(header_scratch_, x.trace_id, x.span_id, x.sampled));
+  x.sampled = tracing_decision(f, env_.trace_sampling_percent);
+  if (f.get(kB3Sampled) != (x.sampled ? "1" : "0")) f.set(kB3Sampled, x.sampled ? "1" : "0");
+  f.set(kTraceparent, traceparent(header_scratch_, x.trace_id, x.span_id, x.sampled));
   // Peer metadata comes only from a caller with a sidecar (meshsim's
   // sidecars always speak mTLS to each other): a plain-text caller is
   // `unknown` in every source_* label (istio/proxy istio_stats.cc
