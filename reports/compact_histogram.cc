@@ -79,7 +79,19 @@ void CompactHistogram::for_each_packed(F f) const {
 
 void CompactHistogram::pack() {
   if (pending_.empty()) return;
+  // The buckets' range first, so the dense counts are made once at their
+  // size rather than grown and shifted as out-of-order buckets arrive.
+  auto [low, high] = std::minmax_element(pending_.begin(), pending_.end());
+  int first = *low, last = *high;
+  if (!packed_.empty()) {
+    size_t pos = 0;
+    int packed_first = static_cast<int>(get_varint(packed_, pos));
+    first = std::min(first, packed_first);
+    last = std::max(last, packed_first + static_cast<int>(get_varint(packed_, pos)) - 1);
+  }
   Dense d;
+  d.first = first;
+  d.counts.assign(static_cast<size_t>(last - first + 1), 0);
   for_each_packed([&](int b, uint64_t n) { d.add(b, n); });
   for (uint16_t b : pending_) d.add(b, 1);
   packed_ = encode(d);
