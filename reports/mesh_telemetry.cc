@@ -174,6 +174,29 @@ const std::vector<double>& envoy_default_buckets() {
   return buckets;
 }
 
+size_t MeshTelemetry::IdentityHash::operator()(const std::string& identity) const {
+  // Multiply-xorshift over 64-bit words (splitmix64's constants), the tail
+  // zero-padded, the length mixed in first.
+  constexpr uint64_t kStep = 0xbf58476d1ce4e5b9ull, kFinal = 0x94d049bb133111ebull;
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ identity.size();
+  const char* p = identity.data();
+  size_t left = identity.size();
+  for (; left >= 8; p += 8, left -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    h = (h ^ word) * kStep;
+    h ^= h >> 31;
+  }
+  if (left > 0) {
+    uint64_t word = 0;
+    std::memcpy(&word, p, left);
+    h = (h ^ word) * kStep;
+    h ^= h >> 31;
+  }
+  h *= kFinal;
+  return static_cast<size_t>(h ^ (h >> 32));
+}
+
 void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   if (options_.scrape_interval_us > 0) scrape_before(e.start.count() + e.duration.count());
   identity_of(e, identity_scratch_);  // reuses its capacity: no allocation per event

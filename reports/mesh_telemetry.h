@@ -182,7 +182,13 @@ class MeshTelemetry final : public proxy::TelemetrySink {
     Series* series;
     GraphEdge* edge;
   };
-  std::unordered_map<std::string, Aggregates> series_by_identity_;
+  // Eight bytes a step: std::hash takes a byte or so a step, and every
+  // report hashes its ~150-byte identity (issue 20). Lookup only: no output
+  // depends on the order.
+  struct IdentityHash {
+    size_t operator()(const std::string& identity) const;
+  };
+  std::unordered_map<std::string, Aggregates, IdentityHash> series_by_identity_;
   std::string identity_scratch_;
   std::map<std::string, KeptTrace, std::less<>> traces_;  // by trace id
   // Per phase, the kept traces by id hash: the largest is evicted first.
