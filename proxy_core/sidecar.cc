@@ -186,29 +186,6 @@ PortProtocol inbound_port_protocol(const RouteTable& table, const Endpoint& self
   return protocol;
 }
 
-// tracing_decision given the first value of each field it reads.
-bool tracing_decision_of(std::optional<std::string_view> b3, std::optional<std::string_view> parent,
-                         std::optional<std::string_view> id, bool forced, double sampling_percent) {
-  if (b3) {
-    if (*b3 == "1" || *b3 == "d" || *b3 == "true") return true;
-    if (*b3 == "0" || *b3 == "false") return false;
-  }
-  if (parent && parent->size() >= 55) {
-    int flags = hex_value((*parent)[54]);
-    if (flags >= 0) return (flags & 1) != 0;
-  }
-  if (forced) return true;
-  if (!id || id->size() < 36) return false;  // no integer: NotTraceable
-  uint64_t value = 0;
-  for (char c : id->substr(28, 8)) {
-    int v = hex_value(c);
-    if (v < 0) return false;
-    value = value * 16 + static_cast<uint64_t>(v);
-  }
-  auto numerator = static_cast<uint64_t>(std::floor(sampling_percent * 100));
-  return value % 10000 < numerator;
-}
-
 // The trace context's fields a sidecar pass reads and sets, found at once.
 enum TraceField : size_t {
   kRequestId, kTraceparent, kB3TraceId, kB3SpanId, kB3ParentSpanId, kB3Sampled, kClientTraceId, kForceTrace,
@@ -220,36 +197,33 @@ constexpr FieldNameSet<kTraceFieldCount> kTraceFieldNames = {std::array<FieldNam
 using TraceFields = FieldSlots<kTraceFieldCount>;
 
 bool tracing_decision(const TraceFields& f, double sampling_percent) {
-  return tracing_decision_of(f.get(kB3Sampled), f.get(kTraceparent), f.get(kRequestId),
-                             f.has(kClientTraceId) || f.has(kForceTrace), sampling_percent);
+  if (auto b3 = f.get(kB3Sampled)) {
+    if (*b3 == "1" || *b3 == "d" || *b3 == "true") return true;
+    if (*b3 == "0" || *b3 == "false") return false;
+  }
+  if (auto parent = f.get(kTraceparent); parent && parent->size() >= 55) {
+    int flags = hex_value((*parent)[54]);
+    if (flags >= 0) return (flags & 1) != 0;
+  }
+  if (f.has(kClientTraceId) || f.has(kForceTrace)) return true;
+  auto id = f.get(kRequestId);
+  if (!id || id->size() < 36) return false;  // no integer: NotTraceable
+  uint64_t value = 0;
+  for (char c : id->substr(28, 8)) {
+    int v = hex_value(c);
+    if (v < 0) return false;
+    value = value * 16 + static_cast<uint64_t>(v);
+  }
+  auto numerator = static_cast<uint64_t>(std::floor(sampling_percent * 100));
+  return value % 10000 < numerator;
 }
 
 }  // namespace
 
 bool tracing_decision(const HeaderMap& headers, double sampling_percent) {
-  // The five fields it reads, first value of each, in one pass over the fields.
-  std::optional<std::string_view> b3, parent, id;
-  bool forced = false;
-  for (const Header h : headers.all()) {
-    switch (h.name.size()) {
-      case 12:
-        if (!b3 && iequals(h.name, "x-b3-sampled")) b3 = h.value;
-        else if (!id && iequals(h.name, "x-request-id")) id = h.value;
-        break;
-      case 11:
-        if (!parent && iequals(h.name, "traceparent")) parent = h.value;
-        break;
-      case 17:
-        forced = forced || iequals(h.name, "x-client-trace-id");
-        break;
-      case 19:
-        forced = forced || iequals(h.name, "x-envoy-force-trace");
-        break;
-      default:
-        break;
-    }
-  }
-  return tracing_decision_of(b3, parent, id, forced, sampling_percent);
+  // The sidecars' own path. FieldSlots takes a map it may edit; this only reads.
+  const TraceFields fields(const_cast<HeaderMap&>(headers), kTraceFieldNames);
+  return tracing_decision(fields, sampling_percent);
 }
 
 bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* outcome) {

@@ -11,14 +11,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fixtures/header_lines.h"
+
 namespace meshsim::proxy {
 namespace {
 
-std::vector<std::string> lines(const HeaderMap& headers) {
-  std::vector<std::string> out;
-  for (const Header h : headers.all()) out.push_back(std::string(h.name) + ": " + std::string(h.value));
-  return out;
-}
+using testing::header_lines;
 
 constexpr FieldNameSet<3> kSlots = {std::array<FieldName, 3>{"x-request-id", "traceparent", "x-b3-spanid"}};
 constexpr const std::array<FieldName, 3>& kNames = kSlots.names;
@@ -36,7 +34,7 @@ TEST(FieldSlots, RemovingOneKeepsThePlacesOfTheOthers) {
   f.set(1, "a value longer than the one before");
   f.set(0, "q");
   f.set(2, "new");
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"other: o", "Traceparent: a value longer than the one before",
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"other: o", "Traceparent: a value longer than the one before",
                                                 "x-request-id: q", "x-b3-spanid: new"}));
 }
 
@@ -50,7 +48,7 @@ TEST(FieldSlots, ARepeatedNameTakesTheMapsOwnCalls) {
   f.set(1, "3");  // drops the repeat, which moves x-request-id's place
   EXPECT_EQ(f.get(0), "r");
   f.set(0, "s");
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"traceparent: 3", "x-request-id: s"}));
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"traceparent: 3", "x-request-id: s"}));
 }
 
 TEST(FieldSlots, ValuesMayComeFromTheMapItself) {
@@ -61,7 +59,7 @@ TEST(FieldSlots, ValuesMayComeFromTheMapItself) {
   f.set(0, *f.get(1));
   f.set(1, f.get(0)->substr(0, 4));
   f.set(2, *f.get(0));
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"x-request-id: a much longer value that will not fit in place",
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"x-request-id: a much longer value that will not fit in place",
                                                 "traceparent: a mu",
                                                 "x-b3-spanid: a much longer value that will not fit in place"}));
 }
@@ -100,7 +98,7 @@ TEST(FieldSlots, AgreesWithHeaderMapOnRandomEdits) {
         default:
           break;
       }
-      ASSERT_EQ(lines(slotted), lines(plain)) << "round " << round << " edit " << edit;
+      ASSERT_EQ(header_lines(slotted), header_lines(plain)) << "round " << round << " edit " << edit;
       for (size_t k = 0; k < kNames.size(); ++k)
         ASSERT_EQ(f.get(k), plain.get(kNames[k].view())) << "round " << round << " edit " << edit << " slot " << k;
     }

@@ -7,14 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fixtures/header_lines.h"
+
 namespace meshsim::proxy {
 namespace {
 
-std::vector<std::string> lines(const HeaderMap& headers) {
-  std::vector<std::string> out;
-  for (const Header h : headers.all()) out.push_back(std::string(h.name) + ": " + std::string(h.value));
-  return out;
-}
+using testing::header_lines;
 
 TEST(HeaderMap, SetReplacesTheFirstAndDropsRepeatsInOrder) {
   HeaderMap h;
@@ -22,12 +20,12 @@ TEST(HeaderMap, SetReplacesTheFirstAndDropsRepeatsInOrder) {
   h.add("b", "2");
   h.add("a", "3");
   h.set("a", "a much longer value than before");
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"A: a much longer value than before", "b: 2"}));
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"A: a much longer value than before", "b: 2"}));
   h.set("A", "x");
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"A: x", "b: 2"}));
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"A: x", "b: 2"}));
   EXPECT_EQ(h.get("a"), "x");
   h.remove("B");
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"A: x"}));
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"A: x"}));
   EXPECT_FALSE(h.has("b"));
 }
 
@@ -39,7 +37,7 @@ TEST(HeaderMap, SetCheckedReplacesAsSetDoes) {
   h.add("X-B3-SpanId", "2222222222222222");
   h.set_checked("x-b3-spanid", "3333333333333333");
   h.set_checked("x-b3-sampled", "1");
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"x-b3-spanid: 3333333333333333", "other: o", "x-b3-sampled: 1"}));
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"x-b3-spanid: 3333333333333333", "other: o", "x-b3-sampled: 1"}));
 }
 
 TEST(HeaderMap, ValuesMayComeFromTheMapItself) {
@@ -67,10 +65,10 @@ TEST(HeaderMap, RepeatedEditsDoNotGrowWithoutBound) {
     h.remove("x-envoy-attempt-count");
     h.add("x-envoy-attempt-count", std::to_string(i));
   }
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"keep: me", "x-envoy-attempt-count: 9999"}));
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"keep: me", "x-envoy-attempt-count: 9999"}));
   EXPECT_LT(h.bytes_held(), 4096u);  // dead bytes are compacted away
   HeaderMap copy = h;  // copies carry no dead bytes' meaning: same fields
-  EXPECT_EQ(lines(copy), lines(h));
+  EXPECT_EQ(header_lines(copy), header_lines(h));
   EXPECT_EQ(h.get_joined("KEEP"), "me");
 }
 
@@ -87,7 +85,7 @@ TEST(HeaderMap, KeepsOnlyFieldsThatAreSafeToWrite) {
   h.set("x-set", "d\r");  // in place, where the old value was
   h.set("x-ok", "a longer value than before\r\n");  // moved to the end of the buffer
   h.set(std::string_view("also bad"), "dropped");
-  EXPECT_EQ(lines(h), (std::vector<std::string>{"x-ok: a longer value than before  ", "x-set: d "}));
+  EXPECT_EQ(header_lines(h), (std::vector<std::string>{"x-ok: a longer value than before  ", "x-set: d "}));
 }
 
 }  // namespace
