@@ -9,6 +9,7 @@
 #include "proxy_core/delegate.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
+#include "proxy_core/telemetry_ids.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -336,6 +337,7 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
       e.ports = dep.ports;
       e.gateway_proxy = is_gateway_workload(dep);
       e.ip = "10." + std::to_string(1 + d / 250) + "." + std::to_string(d % 250) + "." + std::to_string(i + 1);
+      e.telemetry_id = telemetry_text_id(peer_identity_text(e.workload, e.ns, e.version(), e.app, e.principal()));
       table->endpoints_.push_back(std::move(e));
     }
   }
@@ -370,6 +372,7 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
     info.name = s.header.meta.name;
     info.ns = s.header.meta.ns;
     info.fqdn = resolve_short_name(info.name, info.ns);
+    info.fqdn_id = telemetry_text_id(info.fqdn);
     if (!s.selector.empty()) {
       const auto& first = *s.selector.begin();
       if (auto found = by_label.find({info.ns, first.first, first.second}); found != by_label.end())

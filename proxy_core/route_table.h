@@ -41,6 +41,9 @@ struct Endpoint {
   bool gateway_proxy = false;
   const std::string& principal() const { return spiffe_principal; }
   const std::string& version() const { return version_label; }
+  // The number of its report identity (telemetry_ids.h peer_identity_text of
+  // workload, ns, version, app, principal); 0 for an external endpoint.
+  uint32_t telemetry_id = 0;
   // An endpoint outside the cluster (ExternalHost): no pod, no sidecar, no
   // identity; it answers for these host names.
   bool external = false;
@@ -50,6 +53,7 @@ struct Endpoint {
 struct ServiceInfo {
   const Service* spec = nullptr;
   std::string name, ns, fqdn;
+  uint32_t fqdn_id = 0;  // telemetry_text_id(fqdn): a report's destination_service
   std::vector<size_t> endpoints;  // indices into RouteTable::endpoints()
   // The workload port a Service port forwards to on endpoint `e`.
   uint32_t target_port(uint32_t service_port, const Endpoint& e) const;

@@ -18,6 +18,7 @@
 #include "proxy_core/hosts.h"
 #include "proxy_core/http2_pool.h"
 #include "proxy_core/route_memo.h"
+#include "proxy_core/telemetry_ids.h"
 #include "proxy_core/wire_protocol.h"
 
 namespace meshsim::proxy {
@@ -118,6 +119,12 @@ void set_source(TelemetryEvent& ev, const Endpoint& e) {
   ev.source_namespace = e.ns;
   ev.source_version = e.version();
   ev.source_app = e.app;
+}
+
+// The destination_service of an inbound (destination) report: the inbound
+// cluster's Service, else the workload's canonical service.
+std::string_view inbound_report_service(std::string_view inbound_service, const Endpoint& self) {
+  return !inbound_service.empty() ? inbound_service : !self.app.empty() ? std::string_view(self.app) : std::string_view(self.workload);
 }
 
 void set_destination(TelemetryEvent& ev, const Endpoint& e) {
@@ -267,6 +274,7 @@ struct Sidecar::ClusterState {
 struct Sidecar::InboundAnswers {
   uint32_t port = 0;
   std::string_view service;  // the inbound cluster's Service (a view into the snapshot), empty when none
+  uint32_t report_service_id = 0;  // of the destination_service its reports name (telemetry_ids.h)
   PortProtocol protocol = PortProtocol::kAuto;
   const ConnectionPoolSettings* pool = nullptr;
   const std::vector<JwtProvider>* jwt_providers = nullptr;
@@ -305,6 +313,7 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
   identity_.ns = ns_;
   identity_.ip = self_ ? self_->ip : "10.255.0.1";
   identity_.principal = self_ ? self_->principal() : std::string(kTrustDomain) + "/ns/" + ns_ + "/sa/default";
+  identity_.telemetry_id = self_ ? self_->telemetry_id : 0;
   // Istio's gateway Deployments carry istio: ingressgateway / egressgateway,
   // or ask for the gateway injection template.
   if (auto it = labels_.find("istio"); it != labels_.end()) gateway_ = it->second.ends_with("gateway");
@@ -1052,6 +1061,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (const Endpoint* self = sidecar->self_) {
       set_source(ev, *self);
       ev.source_principal = self->principal();
+      ev.source_peer_id = self->telemetry_id;
     } else {
       ev.source_namespace = sidecar->ns_;
     }
@@ -1062,13 +1072,17 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       // destination_principal is unknown (istio_stats.cc, client side peer_san).
       ev.mtls = !upstream_plaintext;
       if (upstream_plaintext) ev.destination_principal = {};
+      else ev.destination_peer_id = dst->telemetry_id;
     }
     // PassthroughCluster and BlackHoleCluster name themselves in Istio's
     // metrics (istio.io blog "Monitoring blocked and passthrough external
     // service traffic"); a ServiceEntry cluster names its host.
     if (!decision.telemetry_service.empty()) ev.destination_service = decision.telemetry_service;
     else if (decision.cluster && !decision.cluster->telemetry_service.empty()) ev.destination_service = decision.cluster->telemetry_service;
-    else if (decision.cluster && decision.cluster->service) ev.destination_service = decision.cluster->service->fqdn;
+    else if (decision.cluster && decision.cluster->service) {
+      ev.destination_service = decision.cluster->service->fqdn;
+      ev.destination_service_id = decision.cluster->service->fqdn_id;
+    }
     // No cluster (a 404 NR): a sidecar falls back to the Host header; a
     // gateway does not (Istio sets disable_host_header_fallback for the
     // gateway listener class, pilot/pkg/model/telemetry.go), so "unknown".
@@ -1169,6 +1183,7 @@ const Sidecar::InboundAnswers& Sidecar::inbound_answers(const std::shared_ptr<co
   InboundAnswers& a = inbound_answers_.emplace_back();
   a.port = port;
   a.service = table->inbound_service(*self_, port);
+  a.report_service_id = telemetry_text_id(inbound_report_service(a.service, *self_));
   a.protocol = inbound_port_protocol(*table, *self_, port, a.service, a.pool);
   a.jwt_providers = &table->jwt_providers_for(*self_);
   a.policies = table->authorization_policies_for(*self_);
@@ -1294,6 +1309,7 @@ struct InboundExchange {
   TimePoint start;
   const Endpoint* peer_endpoint = nullptr;
   std::string peer_principal;  // empty without mTLS
+  uint32_t peer_telemetry_id = 0, service_telemetry_id = 0;  // telemetry_ids.h, 0 when unknown
   bool mtls = false;
   std::string method, target, request_id;
   // The Service the request counts under, a view into `table`, which this keeps alive.
@@ -1411,9 +1427,13 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   const InboundAnswers* answers = self_ != nullptr ? &inbound_answers(table, port) : nullptr;
   if (answers != nullptr) {
     x.service = answers->service;
+    x.service_telemetry_id = answers->report_service_id;
     x.table = table;
   }
-  if (peer.mtls) x.peer_principal = peer.principal;
+  if (peer.mtls) {
+    x.peer_principal = peer.principal;
+    x.peer_telemetry_id = peer.telemetry_id;
+  }
   x.method = request.method;
   x.target = request.target;
   // Wire bytes received from the peer, headers included (istio_stats.cc
@@ -1447,8 +1467,10 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     // disables the host fallback for inbound sidecars): the service is the
     // inbound cluster's, i.e. one selecting this pod, else the workload's
     // canonical service (istio_stats.cc populatePeerInfo, server side).
-    ev.destination_service = !x.service.empty() ? x.service : !self_->app.empty() ? std::string_view(self_->app)
-                                                                                   : std::string_view(self_->workload);
+    ev.destination_service = inbound_report_service(x.service, *self_);
+    if (x.peer_endpoint) ev.source_peer_id = x.peer_telemetry_id;
+    if (x.mtls) ev.destination_peer_id = self_->telemetry_id;
+    ev.destination_service_id = x.service_telemetry_id;
     ev.mtls = x.mtls;
     ev.method = x.method;
     ev.path = x.target;

@@ -29,6 +29,8 @@ struct PeerInfo {
   std::string ns;            // client namespace
   std::string ip;            // client address
   const Endpoint* endpoint = nullptr;
+  // The endpoint's telemetry_id when `principal` is its principal, else 0.
+  uint32_t telemetry_id = 0;
 };
 
 struct TransportResult {

@@ -45,6 +45,11 @@ struct BasicTelemetryEvent {
   int grpc_response_status = -1;
   uint64_t request_messages = 0, response_messages = 0;
   std::string_view request_protocol() const { return grpc ? "grpc" : "http"; }
+  // Shortcuts for sinks (telemetry_ids.h), 0 when absent: the number of
+  // peer_identity_text(source_workload, source_namespace, source_version,
+  // source_app, source_principal), of the destination's five fields, and of
+  // destination_service. A sink may key on them instead of those fields.
+  uint32_t source_peer_id = 0, destination_peer_id = 0, destination_service_id = 0;
 
   BasicTelemetryEvent() = default;
   template <typename Other>
@@ -58,7 +63,9 @@ struct BasicTelemetryEvent {
         request_bytes(o.request_bytes), response_bytes(o.response_bytes), start(o.start), duration(o.duration),
         attempts(o.attempts), trace_id(o.trace_id), span_id(o.span_id), parent_span_id(o.parent_span_id),
         sampled(o.sampled), request_id(o.request_id), grpc(o.grpc), grpc_response_status(o.grpc_response_status),
-        request_messages(o.request_messages), response_messages(o.response_messages) {}
+        request_messages(o.request_messages), response_messages(o.response_messages),
+        source_peer_id(o.source_peer_id), destination_peer_id(o.destination_peer_id),
+        destination_service_id(o.destination_service_id) {}
 };
 
 using TelemetryEvent = BasicTelemetryEvent<std::string_view>;

@@ -197,8 +197,39 @@ size_t MeshTelemetry::IdentityHash::operator()(const std::string& identity) cons
   return static_cast<size_t>(h ^ (h >> 32));
 }
 
-void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
-  if (options_.scrape_interval_us > 0) scrape_before(e.start.count() + e.duration.count());
+bool MeshTelemetry::numbered_identity(const proxy::TelemetryEvent& e, NumberedIdentity& key) {
+  if (e.source_peer_id == 0 || e.destination_peer_id == 0 || e.destination_service_id == 0 || e.response_flags.size() > 8)
+    return false;
+  key.source = e.source_peer_id;
+  key.destination = e.destination_peer_id;
+  key.service = e.destination_service_id;
+  key.response_code = e.response_code;
+  key.grpc_status = e.grpc ? e.grpc_response_status : -1;
+  key.marks = static_cast<uint32_t>(e.response_flags.size()) << 3 | (e.grpc ? 4u : 0u) | (e.mtls ? 2u : 0u) |
+              (e.reporter == proxy::TelemetryEvent::Reporter::kDestination ? 1u : 0u);
+  key.flags = 0;
+  if (!e.response_flags.empty()) std::memcpy(&key.flags, e.response_flags.data(), e.response_flags.size());
+  return true;
+}
+
+size_t MeshTelemetry::NumberedIdentityHash::operator()(const NumberedIdentity& key) const {
+  // splitmix64's finalizer over the fields folded two words at a time.
+  auto mix = [](uint64_t h) {
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+  };
+  uint64_t h = mix(uint64_t{key.source} << 32 | key.destination);
+  h = mix(h ^ (uint64_t{key.service} << 32 | static_cast<uint32_t>(key.response_code)));
+  h = mix(h ^ (uint64_t{static_cast<uint32_t>(key.grpc_status)} << 32 | key.marks));
+  return static_cast<size_t>(mix(h ^ key.flags));
+}
+
+MeshTelemetry::Aggregates& MeshTelemetry::aggregates_of(const proxy::TelemetryEvent& e) {
+  NumberedIdentity numbered;
+  bool has_numbers = numbered_identity(e, numbered);
+  if (has_numbers)
+    if (auto it = series_by_number_.find(numbered); it != series_by_number_.end()) return it->second;
   identity_of(e, identity_scratch_);  // reuses its capacity: no allocation per event
   auto found = series_by_identity_.find(identity_scratch_);
   if (found == series_by_identity_.end()) {
@@ -221,7 +252,14 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
     }
     found = series_by_identity_.emplace(identity_scratch_, aggregates).first;
   }
-  Series& s = *found->second.series;
+  if (has_numbers) return series_by_number_.emplace(numbered, found->second).first->second;
+  return found->second;
+}
+
+void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
+  if (options_.scrape_interval_us > 0) scrape_before(e.start.count() + e.duration.count());
+  const Aggregates& found = aggregates_of(e);
+  Series& s = *found.series;
   if (!s.changed) changed_.push_back(&s);
   s.changed = true;
   ++s.requests;
@@ -237,7 +275,7 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   s.response_bytes_sum += static_cast<double>(e.response_bytes);
 
   // The service graph counts destination reports (as Kiali draws it).
-  if (GraphEdge* edge = found->second.edge) {
+  if (GraphEdge* edge = found.edge) {
     ++edge->requests;
     if (e.response_code >= 400) ++edge->errors;
     edge->mtls = edge->mtls || e.mtls;

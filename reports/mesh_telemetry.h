@@ -190,6 +190,22 @@ class MeshTelemetry final : public proxy::TelemetrySink {
   };
   std::unordered_map<std::string, Aggregates, IdentityHash> series_by_identity_;
   std::string identity_scratch_;
+  // The same, for a report that carries the numbers of its identities
+  // (telemetry_ids.h): found by 32 bytes built from the report itself,
+  // without reading the endpoints' text. Filled from the lookup above.
+  struct NumberedIdentity {
+    uint32_t source, destination, service;
+    int32_t response_code, grpc_status;
+    uint32_t marks;  // reporter, mTLS, gRPC, and the response flags' length
+    uint64_t flags;  // the response flags' bytes ("-", "UF,URX"), when at most 8
+    bool operator==(const NumberedIdentity&) const = default;
+  };
+  struct NumberedIdentityHash {
+    size_t operator()(const NumberedIdentity& key) const;
+  };
+  static bool numbered_identity(const proxy::TelemetryEvent& e, NumberedIdentity& key);
+  std::unordered_map<NumberedIdentity, Aggregates, NumberedIdentityHash> series_by_number_;
+  Aggregates& aggregates_of(const proxy::TelemetryEvent& e);
   std::map<std::string, KeptTrace, std::less<>> traces_;  // by trace id
   // Per phase, the kept traces by id hash: the largest is evicted first.
   std::vector<std::map<uint64_t, std::string>> reservoirs_;

@@ -60,6 +60,19 @@ void TimeSeries::keep_open(Open& service, int64_t t) {
   slot = t;
 }
 
+std::pair<const std::string, TimeSeries::Open>& TimeSeries::open_for(const proxy::TelemetryEvent& e) {
+  uint32_t id = e.destination_service_id;
+  if (id != 0 && id < by_service_id_.size() && by_service_id_[id] != nullptr) return *by_service_id_[id];
+  std::string service = proxy::short_name(e.destination_service);
+  auto known = by_name_.find(service);
+  if (known == by_name_.end()) known = by_name_.emplace(service, Open{&services_[service]}).first;
+  if (id != 0) {  // map nodes do not move
+    if (id >= by_service_id_.size()) by_service_id_.resize(id + 1, nullptr);
+    by_service_id_[id] = &*known;
+  }
+  return *known;
+}
+
 void TimeSeries::record(const proxy::TelemetryEvent& e) {
   if (e.reporter == proxy::TelemetryEvent::Reporter::kSource) {
     if (!is_error(e) || e.request_id.empty()) return;
@@ -73,15 +86,12 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   }
   int64_t second = e.start.count() / 1'000'000;
   if (second < 0) return;
-  std::string service = proxy::short_name(e.destination_service);
-  auto known = by_name_.find(service);
-  bool new_service = known == by_name_.end();
-  if (new_service) known = by_name_.emplace(service, Open{&services_[service]}).first;
-  if (new_service || second > last_second_) {
+  size_t services_before = by_name_.size();
+  auto& [service, open] = open_for(e);
+  if (by_name_.size() != services_before || second > last_second_) {
     last_second_ = std::max(last_second_, second);
     widen_to_budget();
   }
-  Open& open = known->second;
   int64_t t = second / width_s_ * width_s_;
   if (open.last_t != t) {
     open.last = &(*open.bins)[t];

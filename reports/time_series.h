@@ -106,6 +106,10 @@ class TimeSeries final : public proxy::TelemetrySink {
   // services_ by name, hashed: every report finds its service, and an
   // ordered lookup grew with the mesh (issue 20). Values point into services_.
   std::unordered_map<std::string, Open> by_name_;
+  // The same entries by a report's destination_service_id (telemetry_ids.h),
+  // null where not seen yet: no name built and hashed per report (issue 20).
+  std::vector<std::pair<const std::string, Open>*> by_service_id_;
+  std::pair<const std::string, Open>& open_for(const proxy::TelemetryEvent& e);
   std::set<std::string, std::less<>> versions_;  // every version name seen, once
   std::map<std::string, std::map<std::string, uint64_t>> error_origins_;
   // "x-request-id namespace/workload" of calls that failed, until the

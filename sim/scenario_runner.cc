@@ -138,7 +138,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     result_.events = world_.scheduler().events_run();
     // A run stopped early (serve) reports what ran, not what was planned.
     if (now() < sc_.duration) result_.duration = now();
-    service_index_.clear();  // it points into the phases, which leave now
+    service_index_.clear();  // they point into the phases, which leave now
+    service_by_id_.clear();
     for (auto& p : phases_) result_.phases.push_back(std::move(p));
     result_.expectations = judge_expectations(/*running=*/false);
     return std::move(result_);
@@ -217,7 +218,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     // One record per request: the destination side's, as Istio's dashboards
     // default to reporter="destination".
     if (ev.reporter != proxy::TelemetryEvent::Reporter::kDestination) return;
-    ServiceStats& s = service_stats(phase_at(ev.start), proxy::short_name(ev.destination_service));
+    ServiceStats& s = service_stats(phase_at(ev.start), ev);
     ++s.requests;
     if (ev.response_code >= 400 || ev.grpc_response_status > 0) ++s.errors;  // gRPC errors are HTTP 200
     count_version(s.by_version, ev.destination_version.empty() ? std::string_view("-") : ev.destination_version);
@@ -356,6 +357,21 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     auto it = index.find(name);
     if (it == index.end()) it = index.emplace(std::string(name), &phase.services[std::string(name)]).first;
     return *it->second;
+  }
+
+  // The same for a report's destination_service, found by its number
+  // (telemetry_ids.h) when it carries one: no short name built per report.
+  ServiceStats& service_stats(Phase& phase, const proxy::TelemetryEvent& ev) {
+    if (service_by_id_.size() != phases_.size()) service_by_id_.resize(phases_.size());
+    auto& by_id = service_by_id_[static_cast<size_t>(&phase - phases_.data())];
+    uint32_t id = ev.destination_service_id;
+    if (id != 0 && id < by_id.size() && by_id[id] != nullptr) return *by_id[id];
+    ServiceStats& s = service_stats(phase, proxy::short_name(ev.destination_service));
+    if (id != 0) {
+      if (id >= by_id.size()) by_id.resize(id + 1, nullptr);
+      by_id[id] = &s;
+    }
+    return s;
   }
 
   // ++by_version[version] without a key string per report: a service has a
@@ -737,6 +753,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   RunResult result_;
   std::vector<Phase> phases_;
   std::vector<proxy::StringHashMap<ServiceStats*>> service_index_;  // per phase: service_stats()
+  std::vector<std::vector<ServiceStats*>> service_by_id_;  // per phase, by destination_service_id
   std::vector<ExpectationState> expectations_;
   std::deque<SourceRun> sources_;  // stable addresses for callbacks
   std::shared_ptr<const proxy::Resources> current_;  // shared with the world's snapshot
