@@ -27,7 +27,14 @@ struct World::Instance {
   std::unique_ptr<proxy::Sidecar> sidecar;
   std::unique_ptr<services::WorkloadApp> app;
   services::Behavior behavior;  // what `app` runs
+  bool retired = false;  // replaced by a push: the pod's current instance is another
 };
+
+World::Instance* World::current_instance_of(Instance& inst) const {
+  // Not retired: it is the one instances_ holds for its pod (no lookup by
+  // name per hop, a cold bucket and key strings in a large mesh: issue 20).
+  return inst.retired ? current_instance(inst.endpoint.ns, inst.endpoint.pod) : &inst;
+}
 
 namespace {
 // The same pod as far as its instance is concerned: everything but its
@@ -127,7 +134,10 @@ void World::rebuild_instances() {
   // Replaced instances may still have events in flight (and a kept sidecar
   // points at its first instance's endpoint): they live until the world ends.
   for (auto& [key, inst] : instances_)
-    if (inst) retired_instances_.push_back(std::move(inst));
+    if (inst) {
+      inst->retired = true;
+      retired_instances_.push_back(std::move(inst));
+    }
   instances_ = std::move(next);
   indexed_table_.reset();  // instance_for's index points at the instances replaced
 }
@@ -205,11 +215,11 @@ void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, HopR
   run_inbound(*inst, port, from, std::move(request), mirrored, std::move(done));
 }
 
-proxy::AppHandler World::app_handler_for(const Endpoint* pod, bool mirrored) {
+proxy::AppHandler World::app_handler_for(Instance& pod, bool mirrored) {
   // The pod's current instance when the request reaches its app (a push may
-  // have rebuilt it; retired instances stay alive, so the endpoint does too).
-  return [this, pod, mirrored](HttpRequest&& request, const PeerInfo& peer, std::function<void(HttpResponse&&)> respond) {
-    Instance* target = current_instance(pod->ns, pod->pod);
+  // have rebuilt it; retired instances stay alive).
+  return [this, pod = &pod, mirrored](HttpRequest&& request, const PeerInfo& peer, std::function<void(HttpResponse&&)> respond) {
+    Instance* target = current_instance_of(*pod);
     if (target == nullptr || !target->app) return;
     // Only the top-level request carries the call marker (apps do not
     // propagate it), so nested calls of a behaviour script are not mistaken
@@ -240,7 +250,7 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, Hop
     else inst.sidecar->gateway_inbound(std::move(hop.bytes), from, port, std::move(reply));
     return;
   }
-  auto app_handler = app_handler_for(&inst.endpoint, mirrored);
+  auto app_handler = app_handler_for(inst, mirrored);
   if (inst.sidecar) {
     if (!hop.message) {
       inst.sidecar->inbound(std::move(hop.bytes), from, port, app_handler, std::move(reply));
@@ -394,10 +404,10 @@ bool World::send(const std::string& ns, const std::string& from, HttpRequest&& r
   }
   // The app -> sidecar hop is an event of its own, so a client that sends
   // again from a response callback queues behind work already due now.
-  const Endpoint* pod = &client->endpoint;  // retired instances stay alive, and their endpoints
-  scheduler_.schedule(Duration(0), [this, pod, request = std::move(request), url_host, port,
+  // Retired instances stay alive: the pod's current one is found when the event runs.
+  scheduler_.schedule(Duration(0), [this, client, request = std::move(request), url_host, port,
                                     with_observed = std::move(with_observed)]() mutable {
-    Instance* current = current_instance(pod->ns, pod->pod);
+    Instance* current = current_instance_of(*client);
     if (current == nullptr) {
       proxy::OutboundResult gone;
       gone.error = "client workload was removed";

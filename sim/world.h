@@ -148,7 +148,7 @@ class World : private proxy::Transport {
                     const proxy::HttpRequest& request, std::function<void(proxy::TransportResult&&)> done) override;
   void send_mirror_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                            const proxy::HttpRequest& request) override;
-  proxy::AppHandler app_handler_for(const proxy::Endpoint* pod, bool mirrored);
+  proxy::AppHandler app_handler_for(Instance& pod, bool mirrored);
   void send_from(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
                  std::function<void(proxy::OutboundResult&&)> done);
   void plain_kubernetes_call(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
@@ -187,6 +187,7 @@ class World : private proxy::Transport {
   // Instances by (namespace, pod); never iterated in an order that shows.
   using Instances = std::unordered_map<std::tuple<std::string, std::string>, std::unique_ptr<Instance>, HashViews, EqualViews>;
   Instance* current_instance(std::string_view ns, std::string_view pod) const;
+  Instance* current_instance_of(Instance& inst) const;  // the same as by its pod's name
   Instances instances_;
   // Instances by the index of their endpoint in `indexed_table_` (the
   // current snapshot), filled as hops find them: every hop finds its
