@@ -3,7 +3,7 @@
 // labels) under one snapshot the answers depend only on host:port: the
 // client's Sidecar scope, the pod or Service at that address, the
 // VirtualService or GAMMA routes for the host, and the cluster of each route
-// destination. Envoy has them compiled into its listeners and route
+// destination (or of the Service, when no rule routes the host). Envoy has them compiled into its listeners and route
 // configuration; working them out per request looked up another Service's
 // entries in a dozen hash maps, each a cold cache line in a mesh of 1,000
 // services, and scanned every Sidecar resource (issue 20).
@@ -90,11 +90,24 @@ class RouteMemo {
     destinations_.push_back({destination, port, cluster});
   }
 
+  // The same for a host no rule routes: the precompiled cluster of Service
+  // `target` on port `port`.
+  const Cluster* service_cluster(const ServiceInfo* target, uint32_t port) const {
+    for (const auto& s : service_clusters_)
+      if (s.target == target && s.port == port) return s.cluster;
+    return nullptr;
+  }
+  void add_service_cluster(const ServiceInfo* target, uint32_t port, const Cluster* cluster) {
+    if (service_clusters_.size() >= kMaxEntries) service_clusters_.clear();
+    service_clusters_.push_back({target, port, cluster});
+  }
+
  private:
   void clear() {
     hosts_.clear();
     host_keys_.clear();
     destinations_.clear();
+    service_clusters_.clear();
   }
   struct HostKey {
     size_t hash;
@@ -109,6 +122,12 @@ class RouteMemo {
   std::vector<HostRoute> hosts_;  // empty until used: a sidecar that never calls out allocates nothing
   std::vector<HostKey> host_keys_;  // hosts_'s, in the same order
   std::vector<Destination> destinations_;
+  struct ServiceCluster {
+    const ServiceInfo* target;
+    uint32_t port;
+    const Cluster* cluster;
+  };
+  std::vector<ServiceCluster> service_clusters_;
 };
 
 }  // namespace meshsim::proxy

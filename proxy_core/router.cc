@@ -743,7 +743,12 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
   if (target == nullptr && vhost.named && (h.pod == nullptr || vhost.named->has_port(port))) target = vhost.named;
   if (target != nullptr) {
     d.retry = &istio_default_retry_policy();
+    if (const Cluster* known = memo ? memo->service_cluster(target, port) : nullptr) {
+      d.cluster = known;
+      return d;
+    }
     set_cluster(table, d, client.ns, target->fqdn, port, "", port, 503);
+    if (memo && d.cluster && !d.owned_cluster) memo->add_service_cluster(target, port, d.cluster);
     return d;
   }
   return decide_unmatched(table, h.scope, h.pod, h.connected, h.external, port, d);

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <iterator>
+#include <array>
 
+#include "proxy_core/field_slots.h"
 #include "proxy_core/http.h"
 
 namespace meshsim::services {
@@ -54,29 +55,32 @@ Duration LatencyModel::sample(proxy::Random& random) const {
 }
 
 namespace {
-// The trace context fields apps pass on, whatever their behaviour says.
-constexpr std::string_view kAlwaysPropagated[] = {
-    "x-request-id", "traceparent", "tracestate", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid",
-    "x-b3-sampled", "x-b3-flags", "b3", "x-ot-span-context", "x-cloud-trace-context", "grpc-trace-bin"};
-// Bit n: one of them is n bytes long.
-constexpr uint64_t kAlwaysPropagatedSizes = [] {
-  uint64_t m = 0;
-  for (std::string_view n : kAlwaysPropagated) m |= uint64_t{1} << n.size();
-  return m;
-}();
+// The trace context fields apps pass on, whatever their behaviour says, with
+// their sizes and middle bytes: most fields are passed over without a
+// comparison (a request's fields are mostly trace fields too).
+constexpr size_t kAlwaysPropagatedCount = 12;
+constexpr proxy::FieldNameSet<kAlwaysPropagatedCount> kAlwaysPropagated{std::array<proxy::FieldName, kAlwaysPropagatedCount>{
+    "x-request-id", "traceparent", "tracestate", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled",
+    "x-b3-flags", "b3", "x-ot-span-context", "x-cloud-trace-context", "grpc-trace-bin"}};
 }  // namespace
 
 const std::vector<std::string>& always_propagated_headers() {
-  static const std::vector<std::string> headers(std::begin(kAlwaysPropagated), std::end(kAlwaysPropagated));
+  static const std::vector<std::string> headers = [] {
+    std::vector<std::string> names;
+    for (const proxy::FieldName& name : kAlwaysPropagated.names) names.emplace_back(name.view());
+    return names;
+  }();
   return headers;
 }
 
 int always_propagated_index(std::string_view name) {
   // By size first: apps run it on every field of every request they call
   // on with, and most fields have a size none of the names has.
-  if (name.size() >= 64 || !((kAlwaysPropagatedSizes >> name.size()) & 1u)) return -1;
-  for (size_t i = 0; i < std::size(kAlwaysPropagated); ++i)
-    if (kAlwaysPropagated[i].size() == name.size() && proxy::iequals(kAlwaysPropagated[i], name)) return static_cast<int>(i);
+  const auto& set = kAlwaysPropagated;
+  if (name.size() >= 64 || !((set.sizes >> name.size()) & 1u)) return -1;
+  char middle = set.middle_byte(name);
+  for (size_t i = 0; i < kAlwaysPropagatedCount; ++i)
+    if (set.middles[i] == middle && proxy::iequals(set.names[i].view(), name)) return static_cast<int>(i);
   return -1;
 }
 

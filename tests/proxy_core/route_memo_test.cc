@@ -79,7 +79,8 @@ std::shared_ptr<const RouteTable> table_of(const std::string& rules) {
 }
 
 // A VirtualService splitting by weight and matching on headers and path;
-// another host's default route; a host the client cannot resolve; the same
+// another host's default route (its Service's cluster, kept by the memo
+// too), also on a port it does not declare; a host the client cannot resolve; the same
 // connection with a Host header naming another Service (Envoy routes HTTP by
 // :authority: Istio traffic-routing doc) and in capitals.
 constexpr const char* kRules = R"(
@@ -109,6 +110,7 @@ std::vector<Call> mixed_calls() {
     if (i % 6 == 0) calls.push_back({"foo", 80, "BAR", "/", {}});      // capitals: bar's virtual host
     if (i % 9 == 0) calls.push_back({"nowhere", 80, "", "/", {}});     // Could not resolve host
     if (i % 8 == 0) calls.push_back({"bar.default.svc.cluster.local", 80, "", "/", {}});
+    if (i % 5 == 1) calls.push_back({"foo", 9080, "", "/", {}});      // a port foo does not declare
   }
   return calls;
 }
