@@ -28,6 +28,9 @@ struct World::Instance {
   std::unique_ptr<services::WorkloadApp> app;
   services::Behavior behavior;  // what `app` runs
   bool retired = false;  // replaced by a push: the pod's current instance is another
+  // What the pod presents when it calls without a sidecar (plain Kubernetes
+  // networking): its namespace and address, no identity.
+  PeerInfo plain_identity;
 };
 
 World::Instance* World::current_instance_of(Instance& inst) const {
@@ -56,6 +59,7 @@ World::World(WorldOptions options)
     : options_(options), sidecar_random_(SplitMix64::fork(options.seed, "sidecars")) {
   std::vector<std::string> ignored;
   snapshot_.set(proxy::RouteTable::create({}, &ignored));
+  outside_identity_.ip = kOutsideClientIp;
 }
 
 World::~World() = default;
@@ -105,6 +109,9 @@ void World::rebuild_instances() {
     }
     auto inst = std::make_unique<Instance>();
     inst->endpoint = e;
+    inst->plain_identity.ns = e.ns;
+    inst->plain_identity.ip = e.ip;
+    inst->plain_identity.endpoint = &inst->endpoint;
     inst->behavior = *behavior;
     if (injected) {
       // Keep an existing sidecar (and its circuit-breaker/outlier state) across pushes.
@@ -202,9 +209,12 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
   auto reply = [this, latency, done = std::move(done)](TransportResult&& tr) mutable {
     scheduler_.schedule(latency, [done = std::move(done), tr = std::move(tr)]() mutable { done(std::move(tr)); });
   };
-  scheduler_.schedule(latency, [this, inst, port, from, request = std::move(request), mirrored,
+  // `from` is a sidecar's identity or one of the world's own (an instance's
+  // plain identity, the outside client's), all alive until the world ends:
+  // a pointer, not a copy of its three strings per hop (issue 20).
+  scheduler_.schedule(latency, [this, inst, port, from = &from, request = std::move(request), mirrored,
                                 reply = std::move(reply)]() mutable {
-    run_inbound(*inst, port, from, std::move(request), mirrored, std::move(reply));
+    run_inbound(*inst, port, *from, std::move(request), mirrored, std::move(reply));
   });
 }
 
@@ -334,10 +344,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
   if (request.authority.empty()) request.authority = url_host;
   if (!request.headers.has("x-request-id"))
     request.headers.set("x-request-id", fmt::format("plain-{:016x}", sidecar_random_.next()));
-  PeerInfo peer;
-  peer.ns = client.endpoint.ns;
-  peer.ip = client.endpoint.ip;
-  peer.endpoint = &client.endpoint;
+  const PeerInfo& peer = client.plain_identity;  // lives as long as the world (deliver keeps a pointer)
   uint32_t target_port = svc ? svc->target_port(port, *target) : port;
   TimePoint start = scheduler_.now();
   send_message(*target, target_port, peer, request,
@@ -455,10 +462,8 @@ void World::send_outside(HttpRequest&& request, const std::string& url_host, uin
   std::string id = std::to_string(++call_counter_);
   request.headers.set_checked(kCallMarker, id);  // digits
   observed_[id];
-  PeerInfo peer;
-  peer.ip = kOutsideClientIp;
   TimePoint start = scheduler_.now();
-  send(*target, svc->target_port(port, *target), peer, proxy::serialize(request),
+  send(*target, svc->target_port(port, *target), outside_identity_, proxy::serialize(request),
        [this, id, start, snapshot = std::move(snapshot), done = std::move(done)](TransportResult&& tr) {
          CallResult result;
          proxy::OutboundResult& r = result.outbound;

@@ -198,6 +198,8 @@ class World : private proxy::Transport {
   std::vector<Instance*> instance_by_index_;
   void index_current_snapshot();
   std::vector<std::unique_ptr<Instance>> retired_instances_;
+  // What a client outside the cluster presents (send_outside): no identity.
+  proxy::PeerInfo outside_identity_;
   std::map<std::string, services::Behavior> behaviors_;          // by "ns/workload"
   std::map<std::string, std::unique_ptr<SplitMix64>> app_random_;  // by "ns/pod", kept across rebuilds
   std::map<std::string, bool> sidecars_;                         // by "ns/workload"; default injected
