@@ -3,10 +3,11 @@
 // labels) under one snapshot the answers depend only on host:port: the
 // client's Sidecar scope, the pod or Service at that address, the
 // VirtualService or GAMMA routes for the host, and the cluster of each route
-// destination (or of the Service, when no rule routes the host). Envoy has them compiled into its listeners and route
-// configuration; working them out per request looked up another Service's
-// entries in a dozen hash maps, each a cold cache line in a mesh of 1,000
-// services, and scanned every Sidecar resource (issue 20).
+// destination (or of the Service, when no rule routes the host). Envoy has
+// them compiled into its listeners and route configuration; working them out
+// per request looked up another Service's entries in a dozen hash maps, each
+// a cold cache line in a mesh of 1,000 services, and scanned every Sidecar
+// resource (issue 20).
 // A client sidecar owns one; `follow` empties it when the snapshot changes.
 #pragma once
 
