@@ -274,7 +274,7 @@ struct Sidecar::ClusterState {
 struct Sidecar::InboundAnswers {
   uint32_t port = 0;
   std::string_view service;  // the inbound cluster's Service (a view into the snapshot), empty when none
-  uint32_t report_service_id = 0;  // of the destination_service its reports name (telemetry_ids.h)
+  uint32_t report_service_id = 0;  // of `service` (telemetry_ids.h), 0 when none
   PortProtocol protocol = PortProtocol::kAuto;
   const ConnectionPoolSettings* pool = nullptr;
   const std::vector<JwtProvider>* jwt_providers = nullptr;
@@ -1183,7 +1183,9 @@ const Sidecar::InboundAnswers& Sidecar::inbound_answers(const std::shared_ptr<co
   InboundAnswers& a = inbound_answers_.emplace_back();
   a.port = port;
   a.service = table->inbound_service(*self_, port);
-  a.report_service_id = telemetry_text_id(inbound_report_service(a.service, *self_));
+  // Only the Service's name, a view into the snapshot: the fallback reads
+  // the endpoint when the report is made, and a live push edits it in place.
+  a.report_service_id = a.service.empty() ? 0 : telemetry_text_id(a.service);
   a.protocol = inbound_port_protocol(*table, *self_, port, a.service, a.pool);
   a.jwt_providers = &table->jwt_providers_for(*self_);
   a.policies = table->authorization_policies_for(*self_);
@@ -1468,7 +1470,9 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     // inbound cluster's, i.e. one selecting this pod, else the workload's
     // canonical service (istio_stats.cc populatePeerInfo, server side).
     ev.destination_service = inbound_report_service(x.service, *self_);
-    if (x.peer_endpoint) ev.source_peer_id = x.peer_telemetry_id;
+    // The caller's number stands for its fields and principal only while
+    // its endpoint still has it (`meshsim proxy` updates its pod in place).
+    if (x.peer_endpoint && x.peer_endpoint->telemetry_id == x.peer_telemetry_id) ev.source_peer_id = x.peer_telemetry_id;
     if (x.mtls) ev.destination_peer_id = self_->telemetry_id;
     ev.destination_service_id = x.service_telemetry_id;
     ev.mtls = x.mtls;

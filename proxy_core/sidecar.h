@@ -29,7 +29,7 @@ struct PeerInfo {
   std::string ns;            // client namespace
   std::string ip;            // client address
   const Endpoint* endpoint = nullptr;
-  // The endpoint's telemetry_id when `principal` is its principal, else 0.
+  // Its endpoint's telemetry_id when made: a report trusts it while the endpoint still has that number.
   uint32_t telemetry_id = 0;
 };
 

@@ -8,8 +8,9 @@ namespace meshsim::proxy {
 
 namespace {
 
-// Given at snapshot build time (a few per endpoint and Service), never per
-// request: a mutex is cheap enough, and a sweep's worlds build on threads.
+// Given when a snapshot is built or first read (a few per endpoint, Service
+// and inbound port), never per request: a mutex is cheap enough, and a
+// sweep's worlds build on threads.
 struct TextIds {
   std::mutex mutex;
   std::deque<std::string> texts{std::string()};  // by number; 0 is none. A deque: the map's views stay valid

@@ -1,9 +1,9 @@
 #include "services/behavior.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
-#include <array>
 
 #include "proxy_core/field_slots.h"
 #include "proxy_core/http.h"

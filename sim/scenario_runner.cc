@@ -140,6 +140,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     if (now() < sc_.duration) result_.duration = now();
     service_index_.clear();  // they point into the phases, which leave now
     service_by_id_.clear();
+    numbered_phase_ = SIZE_MAX;
     for (auto& p : phases_) result_.phases.push_back(std::move(p));
     result_.expectations = judge_expectations(/*running=*/false);
     return std::move(result_);
@@ -361,16 +362,20 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
 
   // The same for a report's destination_service, found by its number
   // (telemetry_ids.h) when it carries one: no short name built per report.
+  // Only the newest phase is indexed (a report rarely starts in an earlier
+  // one), so the index is one array however many phases a serve makes.
   ServiceStats& service_stats(Phase& phase, const proxy::TelemetryEvent& ev) {
-    if (service_by_id_.size() != phases_.size()) service_by_id_.resize(phases_.size());
-    auto& by_id = service_by_id_[static_cast<size_t>(&phase - phases_.data())];
+    auto p = static_cast<size_t>(&phase - phases_.data());
     uint32_t id = ev.destination_service_id;
-    if (id != 0 && id < by_id.size() && by_id[id] != nullptr) return *by_id[id];
-    ServiceStats& s = service_stats(phase, proxy::short_name(ev.destination_service));
-    if (id != 0) {
-      if (id >= by_id.size()) by_id.resize(id + 1, nullptr);
-      by_id[id] = &s;
+    if (id == 0 || p + 1 != phases_.size()) return service_stats(phase, proxy::short_name(ev.destination_service));
+    if (numbered_phase_ != p) {
+      service_by_id_.clear();
+      numbered_phase_ = p;
     }
+    if (id < service_by_id_.size() && service_by_id_[id] != nullptr) return *service_by_id_[id];
+    ServiceStats& s = service_stats(phase, proxy::short_name(ev.destination_service));
+    if (id >= service_by_id_.size()) service_by_id_.resize(id + 1, nullptr);
+    service_by_id_[id] = &s;
     return s;
   }
 
@@ -753,7 +758,8 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
   RunResult result_;
   std::vector<Phase> phases_;
   std::vector<proxy::StringHashMap<ServiceStats*>> service_index_;  // per phase: service_stats()
-  std::vector<std::vector<ServiceStats*>> service_by_id_;  // per phase, by destination_service_id
+  std::vector<ServiceStats*> service_by_id_;  // the newest phase's, by destination_service_id
+  size_t numbered_phase_ = SIZE_MAX;  // the phase service_by_id_ points into
   std::vector<ExpectationState> expectations_;
   std::deque<SourceRun> sources_;  // stable addresses for callbacks
   std::shared_ptr<const proxy::Resources> current_;  // shared with the world's snapshot
