@@ -29,6 +29,15 @@ struct FieldNameSet {
     }
   }
   static constexpr char middle_byte(std::string_view name) { return static_cast<char>(name[name.size() / 2] | 0x20); }
+  // The place of `name` among the names (case-insensitive), or -1: compared
+  // only with the names of its size and middle byte.
+  int find(std::string_view name) const {
+    if (name.size() >= 64 || !((sizes >> name.size()) & 1)) return -1;
+    char middle = middle_byte(name);
+    for (size_t k = 0; k < N; ++k)
+      if (middles[k] == middle && iequals(name, names[k].view())) return static_cast<int>(k);
+    return -1;
+  }
   std::array<FieldName, N> names;
   uint64_t sizes = 0;
   std::array<char, N> middles{};
@@ -47,15 +56,10 @@ class FieldSlots {
   FieldSlots(HeaderMap& map, const FieldNameSet<N>& names) : map_(map), names_(names.names) {
     at_.fill(kAbsent);
     for (size_t i = 0; i < map.size(); ++i) {
-      Header h = map.field(i);
-      if (h.name.size() >= 64 || !((names.sizes >> h.name.size()) & 1)) continue;
-      char middle = FieldNameSet<N>::middle_byte(h.name);
-      for (size_t k = 0; k < N; ++k) {
-        if (names.middles[k] != middle || !iequals(h.name, names.names[k].view())) continue;
-        if (at_[k] == kAbsent) at_[k] = static_cast<uint32_t>(i);
-        else repeated_ = true;
-        break;  // the names differ: no other can match
-      }
+      int k = names.find(map.field(i).name);
+      if (k < 0) continue;
+      if (at_[k] == kAbsent) at_[k] = static_cast<uint32_t>(i);
+      else repeated_ = true;
     }
   }
 

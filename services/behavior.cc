@@ -58,10 +58,11 @@ namespace {
 // The trace context fields apps pass on, whatever their behaviour says, with
 // their sizes and middle bytes: most fields are passed over without a
 // comparison (a request's fields are mostly trace fields too).
-constexpr size_t kAlwaysPropagatedCount = 12;
-constexpr proxy::FieldNameSet<kAlwaysPropagatedCount> kAlwaysPropagated{std::array<proxy::FieldName, kAlwaysPropagatedCount>{
-    "x-request-id", "traceparent", "tracestate", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled",
-    "x-b3-flags", "b3", "x-ot-span-context", "x-cloud-trace-context", "grpc-trace-bin"}};
+constexpr proxy::FieldNameSet kAlwaysPropagated{std::to_array<proxy::FieldName>(
+    {"x-request-id", "traceparent", "tracestate", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled",
+     "x-b3-flags", "b3", "x-ot-span-context", "x-cloud-trace-context", "grpc-trace-bin"})};
+// workload_app.cc marks the ones copied in a 32-bit mask.
+static_assert(kAlwaysPropagated.names.size() <= 32);
 }  // namespace
 
 const std::vector<std::string>& always_propagated_headers() {
@@ -73,15 +74,7 @@ const std::vector<std::string>& always_propagated_headers() {
   return headers;
 }
 
-int always_propagated_index(std::string_view name) {
-  // By size first: apps run it on every field of every request they call
-  // on with, and most fields have a size none of the names has.
-  const auto& set = kAlwaysPropagated;
-  if (name.size() >= 64 || !((set.sizes >> name.size()) & 1u)) return -1;
-  char middle = set.middle_byte(name);
-  for (size_t i = 0; i < kAlwaysPropagatedCount; ++i)
-    if (set.middles[i] == middle && proxy::iequals(set.names[i].view(), name)) return static_cast<int>(i);
-  return -1;
-}
+// Apps run it on every field of every request they call on with.
+int always_propagated_index(std::string_view name) { return kAlwaysPropagated.find(name); }
 
 }  // namespace meshsim::services
