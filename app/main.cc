@@ -8,6 +8,7 @@
 
 #include "app/build_info.h"
 #include "app/commands.h"
+#include "app/huge_page_heap.h"
 
 namespace {
 
@@ -42,6 +43,7 @@ commands:
 
 int main(int argc, char** argv) {
   using namespace meshsim::app;
+  use_huge_pages_for_heap();
   if (argc < 2 || std::strcmp(argv[1], "help") == 0 || std::strcmp(argv[1], "--help") == 0 ||
       std::strcmp(argv[1], "-h") == 0) {
     fmt::print("{}", kUsage);
