@@ -32,6 +32,9 @@ struct WorkloadApp::Execution {
   // What the calls made so far overcounted (HttpResponse::overcount): this
   // execution's own clock reads the simulated clock minus this.
   Duration overcount{0};
+  // The request's content-type is gRPC's, read when it arrives: by the time
+  // the execution finishes, its calls have touched much else (issue 20).
+  bool grpc = false;
 };
 
 // The calls of one script step run in parallel; the step ends when the last
@@ -70,6 +73,7 @@ void WorkloadApp::handle(proxy::HttpRequest&& request, std::function<void(proxy:
   auto ex = std::make_shared<Execution>();
   ex->request = std::move(request);
   ex->respond = std::move(respond);
+  ex->grpc = proxy::is_grpc(ex->request.headers);
   if (behavior_.fail_first_n > 0 || (behavior_.grpc && behavior_.grpc->fail_first_n > 0)) {
     std::string id(ex->request.headers.get("x-request-id").value_or(""));
     auto [it, inserted] = attempts_.emplace(id, 0);
@@ -242,7 +246,7 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
     response.body = behavior_.fail_first_n > 0 && !scripted ? "simulated failure" : "upstream call failed";
     response.headers.set("content-type", "text/plain");
   }
-  if (proxy::is_grpc(ex->request.headers)) answer_grpc(*ex, response);
+  if (ex->grpc) answer_grpc(*ex, response);
   response.headers.set("x-meshsim-version", endpoint_.version());
   for (const auto& [name, value] : behavior_.response_headers) response.headers.add(name, value);
   response.overcount = ex->overcount;
