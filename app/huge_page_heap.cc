@@ -27,8 +27,9 @@ constexpr size_t kReservation = size_t{64} << 20;
 
 uintptr_t round_up(uintptr_t n, size_t to) { return (n + to - 1) & ~(uintptr_t{to} - 1); }
 
-// tcmalloc's source of system memory (gperftools' SysAllocator); it calls
-// Alloc under its page-heap lock, so no lock of its own.
+// tcmalloc's source of system memory (gperftools' SysAllocator). tcmalloc
+// calls Alloc only from TCMalloc_SystemAlloc, under that function's own
+// lock (system-alloc.cc), so this needs no lock of its own.
 class HugePageAllocator final : public SysAllocator {
  public:
   explicit HugePageAllocator(SysAllocator* small_heap) : small_heap_(small_heap) {}
@@ -38,7 +39,7 @@ class HugePageAllocator final : public SysAllocator {
       // tcmalloc's own allocator (brk, then mmap), exactly as without this one.
       size_t got = 0;
       void* memory = small_heap_->Alloc(size, &got, alignment);
-      small_heap_bytes_ += got;
+      if (memory != nullptr) small_heap_bytes_ += got;
       if (actual_size != nullptr) *actual_size = got;
       return memory;
     }
@@ -76,8 +77,14 @@ class HugePageAllocator final : public SysAllocator {
 void use_huge_pages_for_heap() {
   if (const char* setting = std::getenv("MESHSIM_HUGE_PAGES"); setting != nullptr && std::strcmp(setting, "off") == 0)
     return;
-  static HugePageAllocator allocator(MallocExtension::instance()->GetSystemAllocator());
-  MallocExtension::instance()->SetSystemAllocator(&allocator);
+  // tcmalloc's own allocator exists once anything was allocated (before
+  // main, always); without it there is nothing to fall back on.
+  SysAllocator* small_heap = MallocExtension::instance()->GetSystemAllocator();
+  if (small_heap == nullptr) return;
+  // Never destroyed: tcmalloc may ask for memory until the process ends
+  // (malloc_extension.h: a SysAllocator must outlive its use).
+  static auto* allocator = new HugePageAllocator(small_heap);
+  MallocExtension::instance()->SetSystemAllocator(allocator);
 }
 #else
 void use_huge_pages_for_heap() {}

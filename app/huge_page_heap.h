@@ -6,6 +6,10 @@
 // Small processes (a 10-service run, `meshsim proxy`) stay in 4 KB pages:
 // their heap fits the TLB's reach, and 2 MB pages would only round their
 // RSS up.
+// tcmalloc still returns free pages to the system (madvise DONTNEED, 8 KB
+// at a time): a 2 MB page partly returned is split back into 4 KB ones,
+// and the kernel's khugepaged may later merge it again, filling the
+// returned part. Both stay within the heap's peak, rounded up to 2 MB.
 #pragma once
 
 namespace meshsim::app {
@@ -14,7 +18,7 @@ namespace meshsim::app {
 // MADV_HUGEPAGE (the kernel's THP mode "madvise", Debian's default; "always"
 // needs no advice, "never" ignores it). Call first thing in main(). A no-op
 // without tcmalloc (sanitizer builds) or with MESHSIM_HUGE_PAGES=off in the
-// environment (for before/after measurements in one binary).
+// environment (no advice; for before/after measurements in one binary).
 void use_huge_pages_for_heap();
 
 }  // namespace meshsim::app
