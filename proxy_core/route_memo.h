@@ -82,25 +82,18 @@ class RouteMemo {
   // The precompiled cluster of a VirtualService route destination reached
   // on listener port `port`, or null when not yet known.
   const Cluster* destination(const HTTPRouteDestination* destination, uint32_t port) const {
-    for (const auto& d : destinations_)
-      if (d.destination == destination && d.port == port) return d.cluster;
-    return nullptr;
+    return destinations_.find(destination, port);
   }
   void add_destination(const HTTPRouteDestination* destination, uint32_t port, const Cluster* cluster) {
-    if (destinations_.size() >= kMaxEntries) destinations_.clear();
-    destinations_.push_back({destination, port, cluster});
+    destinations_.add(destination, port, cluster);
   }
-
   // The same for a host no rule routes: the precompiled cluster of Service
   // `target` on port `port`.
   const Cluster* service_cluster(const ServiceInfo* target, uint32_t port) const {
-    for (const auto& s : service_clusters_)
-      if (s.target == target && s.port == port) return s.cluster;
-    return nullptr;
+    return service_clusters_.find(target, port);
   }
   void add_service_cluster(const ServiceInfo* target, uint32_t port, const Cluster* cluster) {
-    if (service_clusters_.size() >= kMaxEntries) service_clusters_.clear();
-    service_clusters_.push_back({target, port, cluster});
+    service_clusters_.add(target, port, cluster);
   }
 
  private:
@@ -114,21 +107,35 @@ class RouteMemo {
     size_t hash;
     uint32_t port;
   };
-  struct Destination {
-    const HTTPRouteDestination* destination;
-    uint32_t port;
-    const Cluster* cluster;
+  // Clusters already worked out, by what routed to them (a pointer into
+  // the snapshot) and the listener port: a short scan, emptied when full.
+  template <typename Key>
+  class ClusterMemo {
+   public:
+    const Cluster* find(const Key* key, uint32_t port) const {
+      for (const Entry& e : entries_)
+        if (e.key == key && e.port == port) return e.cluster;
+      return nullptr;
+    }
+    void add(const Key* key, uint32_t port, const Cluster* cluster) {
+      if (entries_.size() >= kMaxEntries) entries_.clear();
+      entries_.push_back({key, port, cluster});
+    }
+    void clear() { entries_.clear(); }
+
+   private:
+    struct Entry {
+      const Key* key;
+      uint32_t port;
+      const Cluster* cluster;
+    };
+    std::vector<Entry> entries_;
   };
   std::weak_ptr<const RouteTable> table_;
   std::vector<HostRoute> hosts_;  // empty until used: a sidecar that never calls out allocates nothing
   std::vector<HostKey> host_keys_;  // hosts_'s, in the same order
-  std::vector<Destination> destinations_;
-  struct ServiceCluster {
-    const ServiceInfo* target;
-    uint32_t port;
-    const Cluster* cluster;
-  };
-  std::vector<ServiceCluster> service_clusters_;
+  ClusterMemo<HTTPRouteDestination> destinations_;
+  ClusterMemo<ServiceInfo> service_clusters_;
 };
 
 }  // namespace meshsim::proxy

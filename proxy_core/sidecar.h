@@ -62,6 +62,9 @@ struct TransportResult {
 bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* outcome = nullptr);
 
 // Delivers serialized requests to an endpoint's port and calls back once.
+// `from` must outlive the delivery: the simulated world keeps a pointer to
+// it until the request arrives (callers pass a sidecar's identity, alive
+// as long as the sidecar, or one the world owns).
 class Transport {
  public:
   virtual ~Transport() = default;
