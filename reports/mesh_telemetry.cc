@@ -174,27 +174,42 @@ const std::vector<double>& envoy_default_buckets() {
   return buckets;
 }
 
+namespace {
+
+// splitmix64's constants (Steele, Lea and Flood, "Fast splittable
+// pseudorandom number generators", 2014); its finalizer moves every input
+// bit into every output bit.
+constexpr uint64_t kSplitmixGamma = 0x9e3779b97f4a7c15ull;
+constexpr uint64_t kSplitmixMultiplier1 = 0xbf58476d1ce4e5b9ull;
+constexpr uint64_t kSplitmixMultiplier2 = 0x94d049bb133111ebull;
+
+uint64_t splitmix_finalize(uint64_t h) {
+  h = (h ^ (h >> 30)) * kSplitmixMultiplier1;
+  h = (h ^ (h >> 27)) * kSplitmixMultiplier2;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
 size_t MeshTelemetry::IdentityHash::operator()(const std::string& identity) const {
-  // Multiply-xorshift over 64-bit words (splitmix64's constants), the tail
-  // zero-padded, the length mixed in first.
-  constexpr uint64_t kStep = 0xbf58476d1ce4e5b9ull, kFinal = 0x94d049bb133111ebull;
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ identity.size();
+  // One multiply-xorshift per 64-bit word, the tail zero-padded, the length
+  // mixed in first; the finalizer at the end.
+  uint64_t h = kSplitmixGamma ^ identity.size();
   const char* p = identity.data();
   size_t left = identity.size();
   for (; left >= 8; p += 8, left -= 8) {
     uint64_t word;
     std::memcpy(&word, p, 8);
-    h = (h ^ word) * kStep;
+    h = (h ^ word) * kSplitmixMultiplier1;
     h ^= h >> 31;
   }
   if (left > 0) {
     uint64_t word = 0;
     std::memcpy(&word, p, left);
-    h = (h ^ word) * kStep;
+    h = (h ^ word) * kSplitmixMultiplier1;
     h ^= h >> 31;
   }
-  h *= kFinal;
-  return static_cast<size_t>(h ^ (h >> 32));
+  return static_cast<size_t>(splitmix_finalize(h));
 }
 
 bool MeshTelemetry::numbered_identity(const proxy::TelemetryEvent& e, NumberedIdentity& key) {
@@ -213,16 +228,11 @@ bool MeshTelemetry::numbered_identity(const proxy::TelemetryEvent& e, NumberedId
 }
 
 size_t MeshTelemetry::NumberedIdentityHash::operator()(const NumberedIdentity& key) const {
-  // splitmix64's finalizer over the fields folded two words at a time.
-  auto mix = [](uint64_t h) {
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-    return h ^ (h >> 31);
-  };
-  uint64_t h = mix(uint64_t{key.source} << 32 | key.destination);
-  h = mix(h ^ (uint64_t{key.service} << 32 | static_cast<uint32_t>(key.response_code)));
-  h = mix(h ^ (uint64_t{static_cast<uint32_t>(key.grpc_status)} << 32 | key.marks));
-  return static_cast<size_t>(mix(h ^ key.flags));
+  // The finalizer over the fields folded two words at a time.
+  uint64_t h = splitmix_finalize(uint64_t{key.source} << 32 | key.destination);
+  h = splitmix_finalize(h ^ (uint64_t{key.service} << 32 | static_cast<uint32_t>(key.response_code)));
+  h = splitmix_finalize(h ^ (uint64_t{static_cast<uint32_t>(key.grpc_status)} << 32 | key.marks));
+  return static_cast<size_t>(splitmix_finalize(h ^ key.flags));
 }
 
 MeshTelemetry::Aggregates& MeshTelemetry::aggregates_of(const proxy::TelemetryEvent& e) {
@@ -263,9 +273,10 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   if (!s.changed) changed_.push_back(&s);
   s.changed = true;
   ++s.requests;
-  s.grpc = s.grpc || e.grpc;
-  s.request_messages += e.request_messages;
-  s.response_messages += e.response_messages;
+  // Written only when they change: the line stays clean for other reports.
+  if (e.grpc && !s.grpc) s.grpc = true;
+  if (e.request_messages != 0) s.request_messages += e.request_messages;
+  if (e.response_messages != 0) s.response_messages += e.response_messages;
   double ms = static_cast<double>(e.duration.count()) / 1000.0;
   s.moved[0] |= observe(s.duration_buckets, ms);
   s.moved[1] |= observe(s.request_bytes_buckets, static_cast<double>(e.request_bytes));
