@@ -11,21 +11,26 @@
 set -eu
 [ $# -ge 3 ] || { echo "usage: bench/pairs.sh BASE NEW SCENARIO [N]" >&2; exit 2; }
 BASE=$1; NEW=$2; SCENARIO=$3; N=${4:-5}; CPU=${CPU:-0}
-TIME=$(mktemp)
-trap 'rm -f "$TIME"' EXIT
+TIME=$(mktemp); RUNS=$(mktemp)
+trap 'rm -f "$TIME" "$RUNS"' EXIT
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg), CPU $CPU, $N pairs, $SCENARIO"
 i=0
 while [ "$i" -lt "$N" ]; do
   for which in base new; do
     if [ "$which" = base ]; then bin=$BASE; else bin=$NEW; fi
-    /usr/bin/time -f "%U %S %M" -o "$TIME" taskset -c "$CPU" "$bin" run -q "$SCENARIO" >/dev/null || true
-    echo "$which $(tail -n1 "$TIME")"
+    # Exit 1 (an expectation failed) is a run like any other; 2 and up mean
+    # it did not run the scenario, and its time would say nothing.
+    status=0
+    /usr/bin/time -f "%U %S %M" -o "$TIME" taskset -c "$CPU" "$bin" run -q "$SCENARIO" >/dev/null 2>&1 || status=$?
+    if [ "$status" -ge 2 ]; then echo "bench/pairs.sh: $bin run -q $SCENARIO exited $status" >&2; exit 2; fi
+    echo "$which $(tail -n1 "$TIME")" >>"$RUNS"
   done
   i=$((i + 1))
-done | awk '
+done
+awk '
   { cpu = $2 + $3; print $1, cpu " s", $4 " KB"; sum[$1] += cpu; rss[$1] = $4
     if ($1 == "base") last = cpu; else if (cpu < last) lower++ }
   END { n = NR / 2
     ratio = sum["base"] > 0 ? sprintf("%.3f", sum["new"] / sum["base"]) : "-"
     printf "base mean %.3f s, new mean %.3f s, new / base %s; new lower in %d of %d pairs; peak RSS base %d KB, new %d KB\n",
-      sum["base"] / n, sum["new"] / n, ratio, lower, n, rss["base"], rss["new"] }'
+      sum["base"] / n, sum["new"] / n, ratio, lower, n, rss["base"], rss["new"] }' "$RUNS"
