@@ -23,11 +23,11 @@ uint64_t per_million(double percent) { return static_cast<uint64_t>(percent * 10
 
 bool draw(Random& random, uint64_t ppm) { return ppm > 0 && random.next() % kMillion < ppm; }
 
-HttpResponse local_reply(int status, std::string body = "") {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  if (!r.body.empty()) r.headers.set("content-type", "text/plain");
+std::unique_ptr<HttpResponse> local_reply(int status, std::string body = "") {
+  auto r = std::make_unique<HttpResponse>();
+  r->status = status;
+  r->body = std::move(body);
+  if (!r->body.empty()) r->headers.set("content-type", "text/plain");
   return r;
 }
 
@@ -326,11 +326,11 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
       if (preflight) {
         d.kind = RouteDecision::Kind::kLocalReply;
         d.local_reply = local_reply(200);
-        d.local_reply.headers.set("access-control-allow-origin", *origin);
-        if (!cors.allow_methods.empty()) d.local_reply.headers.set("access-control-allow-methods", join(cors.allow_methods));
-        if (!cors.allow_headers.empty()) d.local_reply.headers.set("access-control-allow-headers", join(cors.allow_headers));
-        if (cors.max_age) d.local_reply.headers.set("access-control-max-age", std::to_string(cors.max_age->count() / 1'000'000));
-        if (cors.allow_credentials.value_or(false)) d.local_reply.headers.set("access-control-allow-credentials", "true");
+        d.local_reply->headers.set("access-control-allow-origin", *origin);
+        if (!cors.allow_methods.empty()) d.local_reply->headers.set("access-control-allow-methods", join(cors.allow_methods));
+        if (!cors.allow_headers.empty()) d.local_reply->headers.set("access-control-allow-headers", join(cors.allow_headers));
+        if (cors.max_age) d.local_reply->headers.set("access-control-max-age", std::to_string(cors.max_age->count() / 1'000'000));
+        if (cors.allow_credentials.value_or(false)) d.local_reply->headers.set("access-control-allow-credentials", "true");
         return d;
       }
       d.cors_response_headers.emplace_back("access-control-allow-origin", std::string(*origin));
@@ -357,7 +357,7 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
     }
     d.kind = RouteDecision::Kind::kLocalReply;
     d.local_reply = local_reply(static_cast<int>(r.redirect_code));
-    d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.authority, port_redirect, path));
+    d.local_reply->headers.set("location", redirect_location(request, r.scheme, r.authority, port_redirect, path));
     return d;
   }
 
@@ -492,7 +492,7 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
         uint32_t port_redirect = istio_port_redirect(r.port, !r.port && r.scheme.empty(), port, r.scheme);
         d.kind = RouteDecision::Kind::kLocalReply;
         d.local_reply = local_reply(static_cast<int>(r.status_code));
-        d.local_reply.headers.set("location", redirect_location(request, r.scheme, r.hostname, port_redirect, path));
+        d.local_reply->headers.set("location", redirect_location(request, r.scheme, r.hostname, port_redirect, path));
         return true;
       }
       if (f.request_mirror) {
@@ -572,18 +572,18 @@ const ServiceInfo* unique_service_named(const RouteTable& table, std::string_vie
 // (pilot/pkg/networking/core/httproute.go): `allow_any` forwards it to
 // PassthroughCluster, the original destination, with no retries and no
 // timeout; under REGISTRY_ONLY `block_all` answers 502 with no body.
-RouteDecision& decide_unmatched(const RouteTable& table, const ClientScope& scope, const Endpoint* pod,
-                                const ServiceInfo* connected, const Endpoint* external, uint32_t port, RouteDecision& d) {
+void decide_unmatched(const RouteTable& table, const ClientScope& scope, const Endpoint* pod,
+                      const ServiceInfo* connected, const Endpoint* external, uint32_t port, RouteDecision& d) {
   if (scope.registry_only) {
     d.kind = RouteDecision::Kind::kLocalReply;
     d.local_reply = local_reply(502);
     d.telemetry_service = "BlackHoleCluster";
-    return d;
+    return;
   }
   if (pod != nullptr) {
     d.cluster = table.passthrough(*pod);
     d.retry = &istio_default_retry_policy();
-    return d;
+    return;
   }
   auto c = std::make_shared<Cluster>();
   c->name = c->telemetry_service = "PassthroughCluster";
@@ -595,11 +595,10 @@ RouteDecision& decide_unmatched(const RouteTable& table, const ClientScope& scop
     c->endpoints.push_back(external);
   } else {
     d.kind = RouteDecision::Kind::kUnresolvable;
-    return d;
+    return;
   }
   d.owned_cluster = std::move(c);
   d.cluster = d.owned_cluster.get();
-  return d;
 }
 
 }  // namespace
@@ -640,7 +639,7 @@ RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListene
     RouteDecision d;
     d.kind = RouteDecision::Kind::kLocalReply;
     d.local_reply = local_reply(301);
-    d.local_reply.headers.set("location", "https://" + request.authority + request.target);
+    d.local_reply->headers.set("location", "https://" + request.authority + request.target);
     return d;
   }
   // A Gateway API listener: HTTPRoute semantics (precedence, filters, 500 for invalid backends).
@@ -751,7 +750,8 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
     if (memo && d.cluster && !d.owned_cluster) memo->add_service_cluster(target, port, d.cluster);
     return d;
   }
-  return decide_unmatched(table, h.scope, h.pod, h.connected, h.external, port, d);
+  decide_unmatched(table, h.scope, h.pod, h.connected, h.external, port, d);
+  return d;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // header operations are applied to `request` in place.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,7 +50,9 @@ RouteInfo describe(const RouteRef& ref);
 struct RouteDecision {
   enum class Kind { kForward, kLocalReply, kUnresolvable };
   Kind kind = Kind::kForward;
-  HttpResponse local_reply;
+  // Set with kind kLocalReply. Boxed: most decisions forward, and a decision
+  // moves several times on its way to the call that keeps it (issue 20).
+  std::unique_ptr<HttpResponse> local_reply;
   const char* flag = "";  // Envoy response flag of a local reply: NR, NC, UH
   const Cluster* cluster = nullptr;
   std::shared_ptr<const Cluster> owned_cluster;  // a port the Service does not declare

@@ -512,7 +512,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     }
     if (decision.kind == RouteDecision::Kind::kLocalReply) {
       if (*decision.flag) flags.push_back(decision.flag);
-      HttpResponse reply = decision.local_reply;
+      HttpResponse reply = *decision.local_reply;
       if (grpc) to_grpc_local_reply(reply);
       respond(std::move(reply));
       return;

@@ -27,7 +27,7 @@ struct Call {
 
 // What a decision says, as text, so a mismatch shows both.
 std::string summary(const RouteDecision& d, const HttpRequest& request) {
-  std::string s = std::to_string(static_cast<int>(d.kind)) + " " + d.flag + " " + std::to_string(d.local_reply.status);
+  std::string s = std::to_string(static_cast<int>(d.kind)) + " " + d.flag + " " + std::to_string(d.local_reply ? d.local_reply->status : 200);
   s += " cluster=" + (d.cluster ? d.cluster->name : std::string("-"));
   if (d.route) {
     RouteInfo info = describe(*d.route);
