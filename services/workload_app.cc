@@ -8,6 +8,10 @@ namespace meshsim::services {
 
 namespace {
 
+// What a sidecar adds to a message an app hands it, reserved with the
+// message: without it the sidecar's first edit moves the whole map.
+constexpr size_t kSidecarAddedFields = 8, kSidecarAddedBytes = 256;
+
 struct CallOutcome {
   std::optional<proxy::HttpResponse> response;
   std::string version;  // x-meshsim-version of the answering app, if any
@@ -115,8 +119,12 @@ proxy::HttpRequest WorkloadApp::call_request(const Execution& ex, const CallSpec
   out.method = call.method;
   out.target = call.path;
   out.authority = call.port == 80 ? call.service : call.service + ":" + std::to_string(call.port);
-  out.headers.reserve_more(always_propagated_headers().size() + behavior_.propagate_headers.size() + call.headers.size(),
-                           512);
+  // With room for what the client's sidecar adds in place (its trace and
+  // attempt headers: sidecar.cc add_trace_headers), so they do not move the
+  // map a second time on every call (issue 20).
+  out.headers.reserve_more(always_propagated_headers().size() + behavior_.propagate_headers.size() + call.headers.size() +
+                               kSidecarAddedFields,
+                           512 + kSidecarAddedBytes);
   // The trace headers, the first value of each, in one pass over the
   // request (`out` starts empty: add, no search; the fields are checked already).
   uint32_t copied = 0;  // bit i: always_propagated_headers()[i] is in `out`
@@ -197,8 +205,9 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
   if (!scripted) {
     response = echo(ex->request);
   } else {
-    // content-type, x-meshsim-version and the configured ones, at once.
-    response.headers.reserve_more(2 + behavior_.response_headers.size(), 128);
+    // content-type, x-meshsim-version and the configured ones at once, with
+    // room for the server's sidecar's (date, server, upstream service time).
+    response.headers.reserve_more(2 + behavior_.response_headers.size() + kSidecarAddedFields, 128 + kSidecarAddedBytes);
     // {{workload}}, {{version}}, {{app}}, {{calls.NAME.body|status|version}}.
     std::string out;
     std::string_view t = behavior_.body_template;
