@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -24,17 +25,28 @@ constexpr std::array<bool, 256> kValueChar = [] {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
+// The scans below read eight bytes as one word, first byte lowest.
+static_assert(std::endian::native == std::endian::little);
+constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+
+// The index of the lowest byte whose high bit `mask` sets. In the masks
+// below only that lowest byte is exact (a borrow or carry may flag bytes
+// above it), which is all the scans need: they resume there byte by byte.
+int lowest_flagged_byte(uint64_t mask) { return std::countr_zero(mask) >> 3; }
+
 // The end of the run of value bytes (kValueChar) from p: eight bytes at a
-// time while all eight are printable ASCII (0x20..0x7e), then byte by byte.
+// time while all eight are printable ASCII (0x20..0x7e), then byte by byte
+// from the first byte that is not (HTAB is, and the byte loop takes it).
 const char* skip_value_bytes(const char* p, const char* end) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
   while (end - p >= 8) {
     uint64_t x;
-    std::memcpy(&x, p, 8);
-    uint64_t high = x & kHighs;                                // a byte >= 0x80
-    uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;   // a byte < 0x20
-    uint64_t del = ((x ^ (kOnes * 0x7f)) - kOnes) & ~(x ^ (kOnes * 0x7f)) & kHighs;  // a 0x7f
-    if (high | below_space | del) break;
+    std::memcpy(&x, p, 8);  // little-endian: the first byte is the lowest
+    uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;  // a byte < 0x20
+    uint64_t del_or_high = ((x + kOnes) | x) & kHighs;       // a byte >= 0x7f
+    if (uint64_t stop = below_space | del_or_high) {
+      p += lowest_flagged_byte(stop);
+      break;
+    }
     p += 8;
   }
   while (p < end && kValueChar[static_cast<unsigned char>(*p)]) ++p;
@@ -50,6 +62,8 @@ const char* parse_fields(const char* p, const char* end, OnField&& on_field) {
     if (end - p < 2) return nullptr;
     if (p[0] == '\r') return p[1] == '\n' ? p + 2 : nullptr;
     const char* name = p;
+    // Byte by byte: field names are short, and a word-at-a-time token test
+    // (letters, digits, '-') cost more than it saved at their lengths.
     while (p < end && kTchar[static_cast<unsigned char>(*p)]) ++p;
     if (p == name || p == end || *p != ':') return nullptr;
     std::string_view field_name(name, static_cast<size_t>(p - name));

@@ -149,6 +149,25 @@ TEST(WholeMessageParser, AnswersAsBeastOnEdgeCases) {
   for (const auto& r : kResponses) expect_same_response(r);
 }
 
+// The fast path scans a value eight bytes at a time and resumes byte by
+// byte where a word stops being field content (RFC 9112 5.5: VCHAR, SP,
+// HTAB; obs-text goes to Beast); a name must be a token (RFC 9110 5.6.2
+// tchar). Every byte value at every place of the first words of a name and
+// of a value: each answer must equal Beast's.
+TEST(WholeMessageParser, AnswersAsBeastOnEveryByteAtEveryPlaceOfAWord) {
+  const std::string name = "x-abcdefghijklmnopq", value = "abcdefghijklmnopqrs";
+  for (size_t at = 0; at < 17; ++at) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string n = name, v = value;
+      n[at] = static_cast<char>(byte);
+      v[at] = static_cast<char>(byte);
+      expect_same_request("GET / HTTP/1.1\r\n" + n + ": 1\r\ncontent-length: 0\r\n\r\n");
+      expect_same_request("GET / HTTP/1.1\r\nx-a: " + v + "\r\ncontent-length: 0\r\n\r\n");
+      expect_same_response("HTTP/1.1 200 OK\r\n" + n + ": " + v + "\r\ncontent-length: 0\r\n\r\n");
+    }
+  }
+}
+
 // Seeded single-byte edits of every case: each answer must equal Beast's.
 TEST(WholeMessageParser, AnswersAsBeastOnMutations) {
   constexpr std::string_view kAlphabet = " \t\r\n:;,/\"=0159AZaz-\x7f\x80\xff";
