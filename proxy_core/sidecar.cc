@@ -428,7 +428,6 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     } else {
       decision = decide_route(*table, client, url_host, port, request, *env().random, sidecar->route_memo_.get());
     }
-    if (decision.route) result.route = describe(*decision.route);
     if (decision.kind == RouteDecision::Kind::kUnresolvable) {
       result.error = "Could not resolve host: " + std::string(strip_port(url_host));
       finish();
@@ -1041,16 +1040,18 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (global_timer) env().timers->cancel(*global_timer);
     cancel_per_try();
     result.flags = join_flags(flags);
-    if (decision.cluster) result.cluster = decision.cluster->name;
+    result.route_ref = decision.route;
+    result.routed_cluster = decision.cluster;
+    result.owned_cluster = decision.owned_cluster;
     result.duration = env().clock->now() - start - overcount;
     result.overcount = overcount;
     emit_telemetry();
     // Both leave this call first: the callback may release the last reference to it.
     auto callback = std::move(done);
+    // The result points into this call's snapshot (served_by, mirrored_to,
+    // its route and cluster), which a push may have replaced: it keeps it.
+    result.snapshot = table;
     OutboundResult out = std::move(result);
-    // served_by and mirrored_to point into this call's snapshot, which a push
-    // may have replaced: it lives until the callback has read them.
-    std::shared_ptr<const RouteTable> snapshot = table;
     callback(std::move(out));
   }
 
@@ -1087,9 +1088,13 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     // gateway does not (Istio sets disable_host_header_fallback for the
     // gateway listener class, pilot/pkg/model/telemetry.go), so "unknown".
     else if (gateway_listener == nullptr) ev.destination_service = strip_port(url_host);
-    if (result.route) {
+    if (decision.route) {
+      const RouteRef& ref = *decision.route;
       std::string& route = sidecar->report_route_;
-      route.assign(result.route->resource).append(" ").append(result.route->rule);
+      // describe()'s resource and rule, without copying them out first.
+      if (ref.vs) route.assign(ref.vs->label).append(" ").append(ref.rule->name);
+      else if (ref.gw) route.assign(ref.gw->label).append(" ").append(ref.gw->rule_name);
+      else route.clear();
       ev.route = route;
     }
     ev.method = request.method;

@@ -137,8 +137,16 @@ struct OutboundResult {
   std::string flags;                     // Envoy response flags, comma-joined, "-" if none
   int attempts = 0;
   const Endpoint* served_by = nullptr;
-  std::optional<RouteInfo> route;
-  std::string cluster;
+  // The rule that routed the call (none: no VirtualService or HTTPRoute) and
+  // the cluster it went to (none: a local reply), named on demand: a call
+  // keeps pointers into the snapshot it was routed with, which `snapshot`
+  // keeps alive, rather than copies of their names (issue 20).
+  std::optional<RouteInfo> route() const { return route_ref ? std::optional<RouteInfo>(describe(*route_ref)) : std::nullopt; }
+  std::string_view cluster() const { return routed_cluster ? std::string_view(routed_cluster->name) : std::string_view(); }
+  std::shared_ptr<const RouteTable> snapshot;
+  std::optional<RouteRef> route_ref;
+  const Cluster* routed_cluster = nullptr;
+  std::shared_ptr<const Cluster> owned_cluster;  // routed_cluster's owner when the snapshot does not hold it
   std::vector<const Endpoint*> mirrored_to;
   Duration duration{0};
   std::vector<ShadowDecision> dry_run;  // the serving sidecar's dry-run AuthorizationPolicy verdicts

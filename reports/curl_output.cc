@@ -64,7 +64,7 @@ ordered_json curl_json(sim::CurlRun& run) {
     }
     if (!out.error.empty()) j["error"] = out.error;
     if (const auto* e = out.served_by) {
-      std::string fqdn = service_of(out.cluster);
+      std::string fqdn = service_of(std::string(out.cluster()));
       j["served_by"] = {{"workload", e->workload},
                         {"service", proxy::short_name(fqdn)},
                         {"namespace", e->ns},
@@ -88,11 +88,11 @@ ordered_json curl_json(sim::CurlRun& run) {
     j["response_headers"] = out.response ? headers_json(out.response->headers) : ordered_json::object();
     j["trailers"] = out.response ? headers_json(out.response->trailers) : ordered_json::object();
     j["body"] = out.response ? ordered_json(out.response->body.substr(0, kBodyLimitBytes)) : ordered_json(nullptr);
-    if (out.route)
-      j["route"] = {{"resource", out.route->resource},
-                    {"rule", out.route->rule},
-                    {"match", out.route->match_index < 0 ? ordered_json(nullptr) : ordered_json(out.route->match)},
-                    {"cluster", out.cluster}};
+    if (auto route = out.route())
+      j["route"] = {{"resource", route->resource},
+                    {"rule", route->rule},
+                    {"match", route->match_index < 0 ? ordered_json(nullptr) : ordered_json(route->match)},
+                    {"cluster", std::string(out.cluster())}};
     else
       j["route"] = nullptr;
     j["flags"] = flags_json(out.flags);
@@ -165,11 +165,11 @@ std::string curl_text(sim::CurlRun& run, const std::string& url) {
   }
   const sim::CallResult& r = *run.single;
   const auto& o = r.outbound;
-  if (o.route)
-    line(fmt::format("* route: {} rule {}{} -> {}", o.route->resource, o.route->rule,
-                     o.route->match_index >= 0 ? " match " + o.route->match : std::string(), o.cluster));
-  else if (!o.cluster.empty())
-    line(fmt::format("* route: no VirtualService or HTTPRoute; default route -> {}", o.cluster));
+  if (auto route = o.route())
+    line(fmt::format("* route: {} rule {}{} -> {}", route->resource, route->rule,
+                     route->match_index >= 0 ? " match " + route->match : std::string(), o.cluster()));
+  else if (!o.cluster().empty())
+    line(fmt::format("* route: no VirtualService or HTTPRoute; default route -> {}", o.cluster()));
   line(fmt::format("> {} {} HTTP/1.1", run.request.method, run.request.target));
   line(fmt::format("> Host: {}", run.request.authority));
   for (const auto& h : run.request.headers.all()) line(fmt::format("> {}: {}", h.name, h.value));

@@ -176,7 +176,7 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
     return fmt::format("fault.abort grpcStatus {}{} of {}", fault->abort->grpc_status, percent(fault->abort->percentage), route);
   if (flag == "UF")
     return out.served_by ? "" : fmt::format("the connection to an endpoint of {} was refused or reset (no listener on the port, or no sidecar where mTLS is required)",
-                                            out.cluster.empty() ? "the destination" : out.cluster);
+                                            out.cluster().empty() ? std::string_view("the destination") : out.cluster());
   if (flag == "DC") return "the calling app closed the connection before the response came (its own timeout)";
   if (flag == "UPE") return "the upstream's bytes are not a valid HTTP response (a port whose protocol is declared wrong)";
   if (flag == "UAEX" || flag == "RL" || flag == "RLSE")
@@ -201,7 +201,8 @@ Explanation explain(const sim::CurlRun& run) {
   // rule choice does not depend on random draws (weights and fault
   // percentages do; the flags and verdict below come from the real run).
   if (run.from_namespace.empty()) {  // outside the cluster: the gateway routed it, by its Gateway's virtual hosts
-    e.route = out.route ? fmt::format("{} rule {}", out.route->resource, out.route->rule) : std::string("-");
+    auto route = out.route();
+    e.route = route ? fmt::format("{} rule {}", route->resource, route->rule) : std::string("-");
     if (!out.authz.empty()) e.authorization = out.authz;
     return e;
   }
@@ -214,7 +215,8 @@ Explanation explain(const sim::CurlRun& run) {
   sim::SplitMix64 random(1);
   proxy::RouteDecision d = proxy::decide_route(table, client, run.url_host, run.url_port, request, random);
 
-  e.route = out.route ? fmt::format("{} rule {}", out.route->resource, out.route->rule)
+  auto route = out.route();
+  e.route = route ? fmt::format("{} rule {}", route->resource, route->rule)
           : d.virtual_service ? fmt::format("{}: no rule matched", d.virtual_service->label)
                               : std::string("no VirtualService or HTTPRoute for the host: the default route");
   if (d.virtual_service) {

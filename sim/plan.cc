@@ -187,9 +187,10 @@ class Version {
       }
       ++out.destinations[dest];
       for (const auto* m : result->mirrored_to) ++out.mirrors[m->workload];
-      std::string rule = !sidecar ? "no sidecar" : o.route ? rule_label(*o.route) : "default route";
+      auto route = o.route();
+      std::string rule = !sidecar ? "no sidecar" : route ? rule_label(*route) : "default route";
       ++out.rules[rule];
-      if (o.route && out.count == 1) out.effects = effects_of(table.resources(), *o.route);
+      if (route && out.count == 1) out.effects = effects_of(table.resources(), *route);
     }
   }
 

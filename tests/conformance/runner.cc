@@ -80,8 +80,8 @@ std::string seen_line(const Sample& s) {
   const auto& out = s.call.outbound;
   std::string line = out.response ? fmt::format("status {}", out.response->status) : "no response: " + out.error;
   line += fmt::format(" flags {} attempts {}/{}", out.flags, out.attempts, s.call.upstream_attempts);
-  if (out.route) line += fmt::format(" route {} rule {} match {}", out.route->resource, out.route->rule, out.route->match);
-  line += fmt::format(" cluster {} served {}", out.cluster, s.served_workload);
+  if (auto route = out.route()) line += fmt::format(" route {} rule {} match {}", route->resource, route->rule, route->match);
+  line += fmt::format(" cluster {} served {}", out.cluster(), s.served_workload);
   if (s.call.upstream) {
     const auto& up = s.call.upstream->request;
     std::vector<std::string> headers;
@@ -411,7 +411,7 @@ std::vector<RequestOutcome> run_case(const json& c, uint64_t seed, HopCarrier* c
         s.served_version = e->version();
         s.served_workload = e->workload;
       }
-      const std::string& cluster = s.call.outbound.cluster;
+      std::string_view cluster = s.call.outbound.cluster();
       auto last_bar = cluster.rfind('|');
       if (last_bar != std::string::npos) s.served_service = cluster.substr(last_bar + 1, cluster.find('.', last_bar) - last_bar - 1);
       return s;

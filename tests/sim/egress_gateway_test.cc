@@ -129,7 +129,7 @@ TEST(EgressGateway, SidecarToGatewayToExternalHost) {
   ASSERT_TRUE(out->outbound.response) << out->outbound.error;
   EXPECT_EQ(out->outbound.response->status, 200);
   // The sidecar's cluster is the gateway's subset (VirtualService match gateways: [mesh]).
-  EXPECT_EQ(out->outbound.cluster, "outbound|80|cnn|istio-egressgateway.istio-system.svc.cluster.local");
+  EXPECT_EQ(out->outbound.cluster(), "outbound|80|cnn|istio-egressgateway.istio-system.svc.cluster.local");
   ASSERT_TRUE(out->upstream);
   EXPECT_EQ(out->upstream->endpoint->workload, "edition-cnn");
   EXPECT_EQ(out->upstream->request.authority, "edition.cnn.com");

@@ -137,9 +137,9 @@ spec:
 )"),
                           &errors));
   auto hit = world.call("default", "client", grpc_call("/grpc.health.v1.Health/Check"), "echo", 7070);
-  ASSERT_TRUE(hit && hit->outbound.response && hit->outbound.route);
+  ASSERT_TRUE(hit && hit->outbound.response && hit->outbound.route());
   EXPECT_EQ(proxy::grpc_status_of(*hit->outbound.response), 0);
-  EXPECT_EQ(hit->outbound.route->resource, "GRPCRoute default/by-method");
+  EXPECT_EQ(hit->outbound.route()->resource, "GRPCRoute default/by-method");
   auto miss = world.call("default", "client", grpc_call("/proto.EchoTestService/Echo"), "echo", 7070);
   ASSERT_TRUE(miss && miss->outbound.response);
   EXPECT_EQ(miss->outbound.response->status, 200);

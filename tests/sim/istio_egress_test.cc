@@ -438,7 +438,7 @@ spec:
   ASSERT_TRUE(run) << error;
   ASSERT_TRUE(run->single && run->single->outbound.response);
   EXPECT_EQ(run->single->outbound.response->status, 503);
-  EXPECT_EQ(run->single->outbound.cluster, "PassthroughCluster");
+  EXPECT_EQ(run->single->outbound.cluster(), "PassthroughCluster");
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ std::string call(const std::string& yaml, const std::string& from, const std::st
   if (!out->outbound.response) return out->outbound.error.starts_with("Could not resolve") ? "DNS" : "reset";
   std::string s = std::to_string(out->outbound.response->status);
   if (out->outbound.served_by) s += " " + out->outbound.served_by->workload;
-  if (!out->outbound.cluster.empty()) s += " " + out->outbound.cluster;
+  if (!out->outbound.cluster().empty()) s.append(" ").append(out->outbound.cluster());
   return s;
 }
 
