@@ -1040,6 +1040,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (global_timer) env().timers->cancel(*global_timer);
     cancel_per_try();
     result.flags = join_flags(flags);
+    // The result points into this call's snapshot (served_by, mirrored_to,
+    // its route and cluster), which a push may have replaced: it keeps it.
+    result.snapshot = table;
     result.route_ref = decision.route;
     result.routed_cluster = decision.cluster;
     result.owned_cluster = decision.owned_cluster;
@@ -1048,9 +1051,6 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     emit_telemetry();
     // Both leave this call first: the callback may release the last reference to it.
     auto callback = std::move(done);
-    // The result points into this call's snapshot (served_by, mirrored_to,
-    // its route and cluster), which a push may have replaced: it keeps it.
-    result.snapshot = table;
     OutboundResult out = std::move(result);
     callback(std::move(out));
   }

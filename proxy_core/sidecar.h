@@ -137,10 +137,11 @@ struct OutboundResult {
   std::string flags;                     // Envoy response flags, comma-joined, "-" if none
   int attempts = 0;
   const Endpoint* served_by = nullptr;
-  // The rule that routed the call (none: no VirtualService or HTTPRoute) and
-  // the cluster it went to (none: a local reply), named on demand: a call
-  // keeps pointers into the snapshot it was routed with, which `snapshot`
-  // keeps alive, rather than copies of their names (issue 20).
+  // The rule that routed the call (none: no VirtualService or HTTPRoute
+  // rule matched) and its cluster (none: the router chose none, for its own
+  // local reply or an unresolvable host), named on demand: a call keeps
+  // pointers into the snapshot it was routed with, which `snapshot` keeps
+  // alive, rather than copies of their names (issue 20).
   std::optional<RouteInfo> route() const { return route_ref ? std::optional<RouteInfo>(describe(*route_ref)) : std::nullopt; }
   std::string_view cluster() const { return routed_cluster ? std::string_view(routed_cluster->name) : std::string_view(); }
   std::shared_ptr<const RouteTable> snapshot;

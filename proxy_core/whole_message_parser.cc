@@ -25,13 +25,13 @@ constexpr std::array<bool, 256> kValueChar = [] {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-// The scans below read eight bytes as one word, first byte lowest.
+// skip_value_bytes reads eight bytes as one word, first byte lowest.
 static_assert(std::endian::native == std::endian::little);
 constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
 
 // The index of the lowest byte whose high bit `mask` sets. In the masks
 // below only that lowest byte is exact (a borrow or carry may flag bytes
-// above it), which is all the scans need: they resume there byte by byte.
+// above it), which is all the scan needs: it resumes there byte by byte.
 int lowest_flagged_byte(uint64_t mask) { return std::countr_zero(mask) >> 3; }
 
 // The end of the run of value bytes (kValueChar) from p: eight bytes at a
@@ -62,8 +62,8 @@ const char* parse_fields(const char* p, const char* end, OnField&& on_field) {
     if (end - p < 2) return nullptr;
     if (p[0] == '\r') return p[1] == '\n' ? p + 2 : nullptr;
     const char* name = p;
-    // Byte by byte: field names are short, and a word-at-a-time token test
-    // (letters, digits, '-') cost more than it saved at their lengths.
+    // Byte by byte: field names are short, and a word at a time (letters,
+    // digits and '-' in one test, then the table) cost more than it saved.
     while (p < end && kTchar[static_cast<unsigned char>(*p)]) ++p;
     if (p == name || p == end || *p != ':') return nullptr;
     std::string_view field_name(name, static_cast<size_t>(p - name));

@@ -66,8 +66,9 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   body["headers"] = headers;
   proxy::HttpResponse r;
   r.status = 200;
-  // content-type, x-meshsim-version and the configured ones, at once.
-  r.headers.reserve_more(2 + behavior_.response_headers.size(), 128);
+  // content-type, x-meshsim-version and the configured ones at once, with
+  // room for the server's sidecar's.
+  r.headers.reserve_more(2 + behavior_.response_headers.size() + kSidecarAddedFields, 128 + kSidecarAddedBytes);
   r.headers.set("content-type", "application/json");
   r.body = body.dump();
   return r;
