@@ -350,6 +350,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
   send_message(*target, target_port, peer, request,
        [this, target, start, snapshot = std::move(snapshot), done = std::move(done)](TransportResult&& tr) {
          proxy::OutboundResult r;
+         r.snapshot = snapshot;  // served_by points into it
          r.attempts = 1;
          r.flags = "-";
          r.duration = scheduler_.now() - start - tr.overcount;
@@ -467,6 +468,7 @@ void World::send_outside(HttpRequest&& request, const std::string& url_host, uin
        [this, id, start, snapshot = std::move(snapshot), done = std::move(done)](TransportResult&& tr) {
          CallResult result;
          proxy::OutboundResult& r = result.outbound;
+         r.snapshot = snapshot;  // served_by points into it
          r.attempts = 1;
          r.flags = tr.proxy_flags.empty() ? "-" : tr.proxy_flags;
          r.duration = scheduler_.now() - start - tr.overcount;
