@@ -12,6 +12,13 @@ namespace {
 // message: without it the sidecar's first edit moves the whole map.
 constexpr size_t kSidecarAddedFields = 8, kSidecarAddedBytes = 256;
 
+// An app's reply: content-type, x-meshsim-version and the configured
+// headers at once, with room for the server sidecar's (date, server,
+// upstream service time).
+void reserve_reply_headers(proxy::HeaderMap& headers, const Behavior& behavior) {
+  headers.reserve_more(2 + behavior.response_headers.size() + kSidecarAddedFields, 128 + kSidecarAddedBytes);
+}
+
 struct CallOutcome {
   std::optional<proxy::HttpResponse> response;
   std::string version;  // x-meshsim-version of the answering app, if any
@@ -66,9 +73,7 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   body["headers"] = headers;
   proxy::HttpResponse r;
   r.status = 200;
-  // content-type, x-meshsim-version and the configured ones at once, with
-  // room for the server's sidecar's.
-  r.headers.reserve_more(2 + behavior_.response_headers.size() + kSidecarAddedFields, 128 + kSidecarAddedBytes);
+  reserve_reply_headers(r.headers, behavior_);
   r.headers.set("content-type", "application/json");
   r.body = body.dump();
   return r;
@@ -206,9 +211,7 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
   if (!scripted) {
     response = echo(ex->request);
   } else {
-    // content-type, x-meshsim-version and the configured ones at once, with
-    // room for the server's sidecar's (date, server, upstream service time).
-    response.headers.reserve_more(2 + behavior_.response_headers.size() + kSidecarAddedFields, 128 + kSidecarAddedBytes);
+    reserve_reply_headers(response.headers, behavior_);
     // {{workload}}, {{version}}, {{app}}, {{calls.NAME.body|status|version}}.
     std::string out;
     std::string_view t = behavior_.body_template;
