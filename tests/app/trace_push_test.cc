@@ -157,11 +157,13 @@ TEST(TracePush, OtlpAndZipkinReceiversGetTheSampledSpans) {
 
 TEST(TracePush, AFailingBackendIsCountedAndServeGoesOn) {
   Receiver failing(503);
-  uint16_t closed = [] {
-    net::io_context io;
-    tcp::acceptor a(io, {net::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();  // nothing listens there once it closes
-  }();
+  // A port bound but never listened on refuses every connection, and no other process can take it while this
+  // socket holds it (a port merely closed again could be handed to a concurrent test's listener, which may answer 200).
+  net::io_context io;
+  tcp::socket refusing(io);
+  refusing.open(tcp::v4());
+  refusing.bind({net::ip::make_address("127.0.0.1"), 0});
+  uint16_t closed = refusing.local_endpoint().port();
   LiveProcess serve({"serve", kScenario, "--speed", "1", "--port", "0", "--admin-port", "0", "--trace-sampling", "100",
                      "--otlp", fmt::format("http://127.0.0.1:{}", failing.port()),
                      "--zipkin", fmt::format("http://127.0.0.1:{}", closed)});
