@@ -610,20 +610,24 @@ std::optional<MatchMiss> match_miss(const CompiledMatch& m, const ClientContext&
   return miss;
 }
 
+std::string_view RouteRef::resource() const { return vs ? std::string_view(vs->label) : gw ? std::string_view(gw->label) : ""; }
+
+std::string_view RouteRef::rule_name() const {
+  return vs ? std::string_view(rule->name) : gw ? std::string_view(gw->rule_name) : "";
+}
+
 RouteInfo describe(const RouteRef& ref) {
   RouteInfo info;
   info.match_index = ref.match_index;
+  info.resource = ref.resource();
+  info.rule = ref.rule_name();
   if (ref.vs) {
-    info.resource = ref.vs->label;
-    info.rule = ref.rule->name;
     info.rule_index = static_cast<int>(ref.rule->index);
     if (ref.match_index >= 0) {
       const CompiledMatch& m = ref.rule->matches[static_cast<size_t>(ref.match_index)];
       info.match = m.spec->name.empty() ? "#" + std::to_string(ref.match_index) : m.spec->name;
     }
   } else if (ref.gw) {
-    info.resource = ref.gw->label;
-    info.rule = ref.gw->rule_name;
     info.rule_index = static_cast<int>(ref.gw->rule_index);
     info.match = "#" + std::to_string(ref.match_index);
   }

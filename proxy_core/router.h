@@ -34,6 +34,11 @@ struct RouteRef {
   const CompiledHttpRoute* rule = nullptr;
   const CompiledGwMatch* gw = nullptr;
   int match_index = -1;
+  // What reports and describe() name the route by: the resource's label
+  // ("VirtualService default/reviews", "HTTPRoute ns/name") and the rule's
+  // name (or "#<index>"). Empty for a reference to nothing.
+  std::string_view resource() const;
+  std::string_view rule_name() const;
 };
 
 struct RouteInfo {

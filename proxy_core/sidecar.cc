@@ -1092,8 +1092,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       const RouteRef& ref = *decision.route;
       std::string& route = sidecar->report_route_;
       // describe()'s resource and rule, without copying them out first.
-      if (ref.vs) route.assign(ref.vs->label).append(" ").append(ref.rule->name);
-      else if (ref.gw) route.assign(ref.gw->label).append(" ").append(ref.gw->rule_name);
+      if (ref.vs || ref.gw) route.assign(ref.resource()).append(" ").append(ref.rule_name());
       else route.clear();
       ev.route = route;
     }
