@@ -31,6 +31,10 @@ struct World::Instance {
   // What the pod presents when it calls without a sidecar (plain Kubernetes
   // networking): its namespace and address, no identity.
   PeerInfo plain_identity;
+  // What hands a request to this pod's app, for plain and mirrored traffic:
+  // made once per instance rather than a std::function (and its heap block)
+  // per hop (issue 20).
+  proxy::AppHandler to_app, to_app_mirrored;
 };
 
 World::Instance* World::current_instance_of(Instance& inst) const {
@@ -260,7 +264,9 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, Hop
     else inst.sidecar->gateway_inbound(std::move(hop.bytes), from, port, std::move(reply));
     return;
   }
-  auto app_handler = app_handler_for(inst, mirrored);
+  proxy::AppHandler& made = mirrored ? inst.to_app_mirrored : inst.to_app;
+  if (!made) made = app_handler_for(inst, mirrored);
+  const proxy::AppHandler& app_handler = made;
   if (inst.sidecar) {
     if (!hop.message) {
       inst.sidecar->inbound(std::move(hop.bytes), from, port, app_handler, std::move(reply));
