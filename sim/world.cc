@@ -31,10 +31,6 @@ struct World::Instance {
   // What the pod presents when it calls without a sidecar (plain Kubernetes
   // networking): its namespace and address, no identity.
   PeerInfo plain_identity;
-  // What hands a request to this pod's app, for plain and mirrored traffic:
-  // made once per instance rather than a std::function (and its heap block)
-  // per hop (issue 20).
-  proxy::AppHandler to_app, to_app_mirrored;
 };
 
 World::Instance* World::current_instance_of(Instance& inst) const {
@@ -230,31 +226,43 @@ void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, HopR
 }
 
 proxy::AppHandler World::app_handler_for(Instance& pod, bool mirrored) {
+  // Two pointers and nothing else: std::function keeps such a lambda in
+  // place, so a hop makes no heap block for it (issue 20). Kept per instance
+  // instead, its block was one more cold line per hop in a large mesh.
+  if (mirrored)
+    return [this, pod = &pod](HttpRequest&& request, const PeerInfo& peer, std::function<void(HttpResponse&&)> respond) {
+      hand_to_app(*pod, true, std::move(request), peer, std::move(respond));
+    };
+  return [this, pod = &pod](HttpRequest&& request, const PeerInfo& peer, std::function<void(HttpResponse&&)> respond) {
+    hand_to_app(*pod, false, std::move(request), peer, std::move(respond));
+  };
+}
+
+void World::hand_to_app(Instance& pod, bool mirrored, HttpRequest&& request, const PeerInfo& peer,
+                        std::function<void(HttpResponse&&)> respond) {
   // The pod's current instance when the request reaches its app (a push may
   // have rebuilt it; retired instances stay alive).
-  return [this, pod = &pod, mirrored](HttpRequest&& request, const PeerInfo& peer, std::function<void(HttpResponse&&)> respond) {
-    Instance* target = current_instance_of(*pod);
-    if (target == nullptr || !target->app) return;
-    // Only the top-level request carries the call marker (apps do not
-    // propagate it), so nested calls of a behaviour script are not mistaken
-    // for what the first app received. The app never sees the marker.
-    if (auto marker = request.headers.get(kCallMarker)) {
-      // Only calls still waiting for their answer are observed: a copy that
-      // lands after its call finished is not remembered (bounded memory).
-      auto pending = observed_.find(std::string(*marker));
-      request.headers.remove(kCallMarker);
-      if (pending != observed_.end()) {
-        Observed& obs = pending->second;
-        if (mirrored) obs.mirrored_to.push_back(&target->endpoint);
-        else {
-          ++obs.attempts;
-          obs.last = services::ReceivedRequest{&target->endpoint, request};
-        }
+  Instance* target = current_instance_of(pod);
+  if (target == nullptr || !target->app) return;
+  // Only the top-level request carries the call marker (apps do not
+  // propagate it), so nested calls of a behaviour script are not mistaken
+  // for what the first app received. The app never sees the marker.
+  if (auto marker = request.headers.get(kCallMarker)) {
+    // Only calls still waiting for their answer are observed: a copy that
+    // lands after its call finished is not remembered (bounded memory).
+    auto pending = observed_.find(std::string(*marker));
+    request.headers.remove(kCallMarker);
+    if (pending != observed_.end()) {
+      Observed& obs = pending->second;
+      if (mirrored) obs.mirrored_to.push_back(&target->endpoint);
+      else {
+        ++obs.attempts;
+        obs.last = services::ReceivedRequest{&target->endpoint, request};
       }
     }
-    if (app_observer_ && !mirrored) app_observer_(target->endpoint, request, peer);
-    target->app->handle(std::move(request), std::move(respond));
-  };
+  }
+  if (app_observer_ && !mirrored) app_observer_(target->endpoint, request, peer);
+  target->app->handle(std::move(request), std::move(respond));
 }
 
 void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, HopRequest hop, bool mirrored,
@@ -264,9 +272,7 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, Hop
     else inst.sidecar->gateway_inbound(std::move(hop.bytes), from, port, std::move(reply));
     return;
   }
-  proxy::AppHandler& made = mirrored ? inst.to_app_mirrored : inst.to_app;
-  if (!made) made = app_handler_for(inst, mirrored);
-  const proxy::AppHandler& app_handler = made;
+  auto app_handler = app_handler_for(inst, mirrored);
   if (inst.sidecar) {
     if (!hop.message) {
       inst.sidecar->inbound(std::move(hop.bytes), from, port, app_handler, std::move(reply));

@@ -149,6 +149,8 @@ class World : private proxy::Transport {
   void send_mirror_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                            const proxy::HttpRequest& request) override;
   proxy::AppHandler app_handler_for(Instance& pod, bool mirrored);
+  void hand_to_app(Instance& pod, bool mirrored, proxy::HttpRequest&& request, const proxy::PeerInfo& peer,
+                   std::function<void(proxy::HttpResponse&&)> respond);
   void send_from(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
                  std::function<void(proxy::OutboundResult&&)> done);
   void plain_kubernetes_call(Instance& client, proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
