@@ -11,20 +11,7 @@ namespace {
 // A sanitizer build runs the mesh an order of magnitude slower: it replays at
 // 5x so that the wall clock does not outrun what the machine can simulate
 // (the check is the demo's output, not the machine's speed).
-// gcc defines __SANITIZE_ADDRESS__ / __SANITIZE_THREAD__; clang 14 (CI's deep
-// ASan build) defines neither and answers __has_feature instead.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MESHSIM_DEMO_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MESHSIM_DEMO_SANITIZED 1
-#endif
-#endif
-#if defined(MESHSIM_DEMO_SANITIZED)
-constexpr const char* kSpeed = "5";
-#else
-constexpr const char* kSpeed = "20";
-#endif
+constexpr const char* kSpeed = kSanitizedBuild ? "5" : "20";
 
 TEST(Demo, ReplaysTheWholeTalkUnattended) {
   LiveProcess demo({"demo", "--speed", kSpeed, "--port", "0", "--admin-port", "0"});

@@ -12,6 +12,23 @@
 
 namespace meshsim::testing {
 
+// Whether this build runs under a sanitizer (the meshsim it starts is built
+// alike): the mesh then runs several times slower, and live tests that race
+// the wall clock replay more slowly. gcc defines __SANITIZE_ADDRESS__ /
+// __SANITIZE_THREAD__; clang 14 (CI's deep ASan build) defines neither and
+// answers __has_feature instead.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
 struct HttpReply {
   int status = 0;  // 0: no answer
   std::map<std::string, std::string> headers;  // lower-case names
