@@ -8,7 +8,7 @@
 namespace meshsim::testing {
 namespace {
 
-// A sanitizer build runs the mesh an order of magnitude slower: it replays at
+// A sanitizer build runs the mesh several times slower: it replays at
 // 5x so that the wall clock does not outrun what the machine can simulate
 // (the check is the demo's output, not the machine's speed).
 constexpr const char* kSpeed = kSanitizedBuild ? "5" : "20";

@@ -163,13 +163,13 @@ TEST(TracePush, AFailingBackendIsCountedAndServeGoesOn) {
   tcp::socket refusing(io);
   refusing.open(tcp::v4());
   refusing.bind({net::ip::make_address("127.0.0.1"), 0});
-  uint16_t closed = refusing.local_endpoint().port();
+  uint16_t refusing_port = refusing.local_endpoint().port();
   LiveProcess serve({"serve", kScenario, "--speed", "1", "--port", "0", "--admin-port", "0", "--trace-sampling", "100",
                      "--otlp", fmt::format("http://127.0.0.1:{}", failing.port()),
-                     "--zipkin", fmt::format("http://127.0.0.1:{}", closed)});
+                     "--zipkin", fmt::format("http://127.0.0.1:{}", refusing_port)});
   ASSERT_TRUE(serve.wait_for_stderr("admin http://")) << serve.stderr_text();
   ASSERT_TRUE(failing.wait_for_post());
-  ASSERT_TRUE(serve.wait_for_stderr(fmt::format("http://127.0.0.1:{}/api/v2/spans failed", closed))) << serve.stderr_text();
+  ASSERT_TRUE(serve.wait_for_stderr(fmt::format("http://127.0.0.1:{}/api/v2/spans failed", refusing_port))) << serve.stderr_text();
   uint16_t admin = serve.port_after("admin");
   EXPECT_EQ(http(admin, "GET", "/stats/prometheus").status, 200) << "serve still answers";
   EXPECT_EQ(serve.stop(SIGINT), 0);

@@ -72,20 +72,23 @@ TEST(Scheduler, MatchesAReferenceOrderOverRandomSchedules) {
     uint64_t scheduled = 0;
     int next_label = 0;
     std::vector<std::pair<Scheduler::TimerId, std::pair<int64_t, uint64_t>>> cancellable;
-    std::function<void(int)> add = [&](int depth) {
+    // `at` is the scheduling event's own due time (0 before the run): the
+    // reference keeps its own clock rather than asking the scheduler's.
+    std::function<void(int, int64_t)> add = [&](int depth, int64_t at) {
       int64_t delay = std::uniform_int_distribution<int64_t>(0, 40)(rng);
       int label = next_label++;
       bool spawns = depth < 3 && rng() % 3 == 0;
-      auto id = s.schedule(microseconds(delay), [&, label, spawns, depth] {
+      int64_t due = at + delay;
+      auto id = s.schedule(microseconds(delay), [&, label, spawns, depth, due] {
         ran.push_back(label);
         if (spawns)
-          for (int i = 0; i < 3; ++i) add(depth + 1);
+          for (int i = 0; i < 3; ++i) add(depth + 1, due);
       });
-      auto key = std::pair{s.now().count() + delay, scheduled++};
+      auto key = std::pair{due, scheduled++};
       expected[key] = label;
       if (rng() % 10 == 0) cancellable.push_back({id, key});
     };
-    for (int i = 0; i < 500; ++i) add(0);
+    for (int i = 0; i < 500; ++i) add(0, 0);
     for (size_t i = 0; i < cancellable.size(); i += 2) {
       s.cancel(cancellable[i].first);
       expected.erase(cancellable[i].second);
