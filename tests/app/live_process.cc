@@ -175,6 +175,14 @@ int LiveProcess::wait_exit(std::chrono::seconds limit) {
   return -1;
 }
 
+bool LiveProcess::exited() {
+  if (pid_ <= 0) return true;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  return true;
+}
+
 std::string LiveProcess::stdout_text() const { return read_file(out_path_); }
 std::string LiveProcess::stderr_text() const { return read_file(err_path_); }
 

@@ -60,6 +60,8 @@ class LiveProcess {
   int stop(int signal = SIGTERM);
   // Waits for the process to exit by itself; its exit code, or -1 (killed) after `limit`.
   int wait_exit(std::chrono::seconds limit);
+  // Whether it has exited already (never waits).
+  bool exited();
   std::string stdout_text() const;
   std::string stderr_text() const;
 

@@ -61,17 +61,30 @@ LocalPrometheus::LocalPrometheus(const PrometheusOptions& options) {
           "  static_configs: [{{targets: ['127.0.0.1:{}']}}]\n",
           options.metrics_path, options.scrape_port);
   }
+  data_dir_ = data_dir;
+  retention_ = options.retention;
+  start();
+}
+
+void LocalPrometheus::start() {
   port_ = free_port();
+  process_.reset();  // a previous attempt's files go before the next one's are made
   process_ = std::make_unique<LiveProcess>(
-      kPrometheusBinary, std::vector<std::string>{"--config.file=" + config_path_, "--storage.tsdb.path=" + data_dir,
-                                                  "--storage.tsdb.retention.time=" + options.retention,
+      kPrometheusBinary, std::vector<std::string>{"--config.file=" + config_path_, "--storage.tsdb.path=" + data_dir_,
+                                                  "--storage.tsdb.retention.time=" + retention_,
                                                   fmt::format("--web.listen-address=127.0.0.1:{}", port_)});
 }
 
 bool LocalPrometheus::ready() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int restarts = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     if (http(port_, "GET", "/-/ready").status == 200) return true;
+    if (process_->exited()) {
+      if (restarts++ == 2) return false;  // log() tells why
+      start();
+      continue;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling a child's readiness, not timing a test
   }
   return false;

@@ -47,7 +47,9 @@ struct PromSample {
 class LocalPrometheus {
  public:
   explicit LocalPrometheus(const PrometheusOptions& options);
-  // Waits for /-/ready (30 s at most).
+  // Waits for /-/ready (30 s at most). A Prometheus that exits first (its
+  // port, free a moment before, taken by a concurrent test) is started again
+  // on another port, twice at most; port() is known once this returns true.
   bool ready();
   // An instant query evaluated at `time` (Unix seconds): the result vector,
   // or nullopt with the reason in `error()`.
@@ -57,8 +59,9 @@ class LocalPrometheus {
   std::string log() const { return process_->stderr_text(); }
 
  private:
+  void start();
   std::unique_ptr<TempDir> own_dir_;
-  std::string config_path_;
+  std::string config_path_, data_dir_, retention_;
   uint16_t port_ = 0;
   std::unique_ptr<LiveProcess> process_;
   std::string error_;
