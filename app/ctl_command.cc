@@ -64,7 +64,7 @@ std::string read_files(const std::vector<std::string>& paths, std::string* error
   return yaml;
 }
 
-constexpr const char* kUsage = R"(usage: meshsim ctl [--admin HOST:PORT] COMMAND
+constexpr const char* kCtlUsage = R"(usage: meshsim ctl [--admin HOST:PORT] COMMAND
   apply -f FILE...           apply YAML, as kubectl apply
   delete KIND NAME [-n NS]   delete a resource (e.g. delete VirtualService bar)
   get topology SERVICE       versions, callers and callees of a service
@@ -88,7 +88,7 @@ int ctl_command(int argc, char** argv) {
   auto args = options.parse(argc, argv);
   std::vector<std::string> words = args.count("words") ? args["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (args.count("help") || words.empty()) {
-    fmt::print("{}", kUsage);
+    fmt::print("{}", kCtlUsage);
     return args.count("help") ? kExitOk : kExitBadInput;
   }
   std::string error;
@@ -126,7 +126,7 @@ int ctl_command(int argc, char** argv) {
   } else if (verb == "step" && words.size() == 1) {
     method = "POST", target = "/step";
   } else {
-    fmt::print(stderr, "meshsim ctl: cannot parse \"{}\"\n{}", fmt::join(words, " "), kUsage);
+    fmt::print(stderr, "meshsim ctl: cannot parse \"{}\"\n{}", fmt::join(words, " "), kCtlUsage);
     return kExitBadInput;
   }
   auto response = call_admin(*admin, method, target, body, admin_token(args), &error);

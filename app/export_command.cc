@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kUsage = R"(usage: meshsim export KIND SCENARIO... [options]
+constexpr const char* kExportUsage = R"(usage: meshsim export KIND SCENARIO... [options]
 
 kinds:
   k8s SCENARIO -o DIR [--image IMG] [--namespace NS]
@@ -191,13 +191,13 @@ int export_command(int argc, char** argv) {
   auto args = options.parse(argc, argv);
   std::vector<std::string> rest = args.count("args") ? args["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (args.count("help")) {
-    fmt::print("{}\n{}", kUsage, options.help());
+    fmt::print("{}\n{}", kExportUsage, options.help());
     return kExitOk;
   }
   static const std::set<std::string> kinds = {"k8s", "flagger", "argo-rollouts", "sweep", "local"};
   if (rest.empty() || !kinds.count(rest.front())) {
     fmt::print(stderr, "meshsim export: {} (valid kinds: k8s, flagger, argo-rollouts, sweep, local)\n{}",
-               rest.empty() ? std::string("no kind given") : "unknown kind \"" + rest.front() + "\"", kUsage);
+               rest.empty() ? std::string("no kind given") : "unknown kind \"" + rest.front() + "\"", kExportUsage);
     return kExitBadInput;
   }
   std::string kind = rest.front();

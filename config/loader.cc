@@ -2,6 +2,7 @@
 #include "config/scenario_names.h"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -78,21 +79,36 @@ std::vector<Document> split_documents(const std::string& text) {
 }
 
 // Largest flow/indentation nesting, approximated from brackets and indentation.
-int nesting_depth(const std::string& text) {
-  int depth = 0, max_depth = 0;
+// One pass; runs of bytes that change nothing are skipped through a table,
+// since every document of a 1,000-service mesh passes here before parsing.
+int nesting_depth(std::string_view text) {
+  static constexpr auto kSignificant = [] {
+    std::array<bool, 256> table{};
+    for (unsigned char c : std::string_view("\n'\"[]{}")) table[c] = true;
+    return table;
+  }();
+  int depth = 0, max_depth = 0, indent_depth = 0;
   bool in_single = false, in_double = false;
-  for (char c : text) {
-    if (c == '\n') in_single = in_double = false;
-    else if (c == '\'' && !in_double) in_single = !in_single;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  auto measure_indent = [&](const char* line) {
+    const char* q = line;
+    while (q < end && (*q == ' ' || *q == '-')) ++q;
+    if (q < end && *q != '\n') indent_depth = std::max(indent_depth, static_cast<int>((q - line) / 2));
+  };
+  measure_indent(p);
+  for (; p < end; ++p) {
+    while (p < end && !kSignificant[static_cast<unsigned char>(*p)]) ++p;
+    if (p == end) break;
+    char c = *p;
+    if (c == '\n') {
+      in_single = in_double = false;
+      measure_indent(p + 1);
+    } else if (c == '\'' && !in_double) in_single = !in_single;
     else if (c == '"' && !in_single) in_double = !in_double;
     else if (!in_single && !in_double && (c == '[' || c == '{')) max_depth = std::max(max_depth, ++depth);
     else if (!in_single && !in_double && (c == ']' || c == '}')) depth = std::max(0, depth - 1);
   }
-  int indent_depth = 0;
-  for_each_line(text, [&](std::string_view line) {
-    size_t spaces = line.find_first_not_of(" -");
-    if (spaces != std::string_view::npos) indent_depth = std::max(indent_depth, static_cast<int>(spaces / 2));
-  });
   return std::max(max_depth, indent_depth);
 }
 

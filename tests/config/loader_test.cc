@@ -121,6 +121,29 @@ TEST(Loader, ReportsEveryProblemInEveryFile) {
   EXPECT_EQ(errors[2].pos.file, "c.yaml");
 }
 
+// The guard against documents deep enough to exhaust the parser's stack
+// (kMaxNestingDepth, 64 levels): flow brackets and block indentation count,
+// brackets inside quoted scalars do not.
+TEST(Loader, RefusesDocumentsNestedDeeperThan64Levels) {
+  auto flow = [](int levels) { return "kind: " + std::string(levels, '[') + std::string(levels, ']') + "\n"; };
+  auto block = [](int levels) {
+    std::string text;
+    for (int i = 0; i < levels; ++i) text += std::string(2 * i, ' ') + "k" + std::to_string(i) + ":\n";
+    return text;
+  };
+  for (const std::string& deep : {flow(65), block(66)}) {
+    auto errors = errors_of(load_text("# a comment\n---\n" + deep).diagnostics);
+    ASSERT_EQ(errors.size(), 1u) << deep;
+    EXPECT_EQ(errors[0].code, "MSH0002");
+    EXPECT_EQ(errors[0].pos.line, 2);
+    EXPECT_NE(errors[0].message.find("deeper than 64"), std::string::npos);
+  }
+  for (const std::string& shallow : {flow(64), block(65), "a: '" + std::string(100, '[') + "'\n",
+                                     "a: \"" + std::string(100, '{') + "\"\n"}) {
+    for (const auto& d : load_text(shallow).diagnostics) EXPECT_NE(d.code, "MSH0002") << shallow;
+  }
+}
+
 // Istio's bookinfo sample (../shared/testdata/istio-bookinfo/README.md): every
 // file loads without an error, alone and together with the platform files.
 TEST(Loader, LoadsIstioBookinfoSamplesWithoutFalseErrors) {
