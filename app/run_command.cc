@@ -161,6 +161,7 @@ int run_command(int argc, char** argv) {
     sweep.seeds = *seeds;
     sweep.jobs = args["jobs"].as<unsigned>();
     sweep.min_pass = min_pass;
+    sweep.interrupt = &g_interrupted_by;
     sweep.dir = args.count("out") ? args["out"].as<std::string>() : "out/" + scenario->name;
     const sim::Scenario& sc = *scenario;
     auto run_one = [&sc, epoch = run_options.unix_epoch_us](uint64_t seed, const std::string& dir) {

@@ -1,5 +1,6 @@
 #include "app/sweep.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <thread>
 
@@ -86,12 +89,24 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
   std::fflush(stderr);
   std::map<pid_t, uint64_t> running;
   std::vector<std::string> crashed;
-  uint64_t total = options.seeds.last - options.seeds.first + 1;
-  uint64_t next = options.seeds.first, done = 0;
+  // Counted, not compared with the last seed: a range ending at 2^64-1 has
+  // no seed after it to stop at.
+  const uint64_t total = options.seeds.last - options.seeds.first + 1;
+  uint64_t started = 0, done = 0;
+  int stopped_by = 0;  // the signal that ended the sweep early
   auto seed_dir = [&](uint64_t seed) { return (std::filesystem::path(options.dir) / fmt::format("seed-{}", seed)).string(); };
-  while (next <= options.seeds.last || !running.empty()) {
-    while (next <= options.seeds.last && running.size() < jobs) {
-      uint64_t seed = next++;
+  auto interrupted = [&] { return options.interrupt ? options.interrupt->load(std::memory_order_relaxed) : 0; };
+  while (started < total || !running.empty()) {
+    if (int signal = interrupted(); signal && !stopped_by) {
+      // As `run` does on SIGINT/SIGTERM: no new seed starts; the running
+      // ones get the signal too (a terminal's Ctrl-C already reached them;
+      // a `kill` of this process alone did not), stop between two events
+      // and write their reports marked interrupted.
+      stopped_by = signal;
+      for (const auto& [pid, seed] : running) kill(pid, signal);
+    }
+    while (!stopped_by && started < total && running.size() < jobs) {
+      uint64_t seed = options.seeds.first + started++;
       std::string dir = seed_dir(seed);
       std::filesystem::create_directories(dir);
       pid_t pid = fork();
@@ -118,7 +133,13 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
     }
     if (running.empty()) break;
     int status = 0;
-    pid_t pid = waitpid(-1, &status, 0);
+    // Polled, so a signal is seen while every child is still running
+    // (SA_RESTART would resume a blocking wait).
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     if (pid < 0) break;
     auto it = running.find(pid);
     if (it == running.end()) continue;
@@ -126,19 +147,27 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
     running.erase(it);
     ++done;
     bool reported = WIFEXITED(status) && (WEXITSTATUS(status) == kExitOk || WEXITSTATUS(status) == kExitFailed);
-    if (!reported)
+    // A seed the signal stopped exits 128+signal, as `run` does: not a crash.
+    int signal = interrupted();
+    bool stopped = signal && ((WIFEXITED(status) && WEXITSTATUS(status) == 128 + signal) || (WIFSIGNALED(status) && WTERMSIG(status) == signal));
+    if (!reported && !stopped)
       crashed.push_back(WIFSIGNALED(status) ? fmt::format("seed {}: killed by signal {}", seed, WTERMSIG(status))
                                             : fmt::format("seed {}: exit {} (see {}/stderr.txt)", seed, WEXITSTATUS(status), seed_dir(seed)));
     if (isatty(STDERR_FILENO)) fmt::print(stderr, "\r{} of {} seeds done", done, total);
   }
   if (isatty(STDERR_FILENO)) fmt::print(stderr, "\r{:<40}\r", "");
   std::vector<std::string> paths;
-  for (uint64_t s = options.seeds.first; s <= options.seeds.last; ++s) {
-    std::string p = seed_dir(s) + "/report.json";
+  for (uint64_t i = 0; i < started; ++i) {
+    std::string p = seed_dir(options.seeds.first + i) + "/report.json";
     if (std::filesystem::exists(p)) paths.push_back(p);
+  }
+  if (stopped_by) {
+    fmt::print(stderr, "meshsim run: stopped by signal {} after {} of {} seeds; the verdict below is of the seeds that ran\n",
+               stopped_by, started, total);
   }
   for (const auto& c : crashed) fmt::print(stderr, "meshsim run: {}\n", c);
   int code = merge_report_files(paths, options.min_pass, (std::filesystem::path(options.dir) / "merged.json").string());
+  if (stopped_by) return 128 + stopped_by;
   if (!crashed.empty()) return kExitBadInput;
   return code;
 }

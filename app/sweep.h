@@ -5,6 +5,7 @@
 // the merged verdict of their report.json files (reports/sweep_verdict.h).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -28,12 +29,17 @@ struct SweepOptions {
   unsigned jobs = 0;  // 0 = every core (std::thread::hardware_concurrency)
   std::string dir;    // seed-N/ under it, and merged.json
   double min_pass = 1.0;
+  // Set by a SIGINT/SIGTERM handler (the signal's number): no new seed
+  // starts, the running ones are sent the signal, and the sweep returns
+  // 128+signal after the verdict of the seeds that ran.
+  const std::atomic<int>* interrupt = nullptr;
 };
 
 // Runs `run_one(seed, seed_dir)` in a child process per seed; its return
 // value is the child's exit code. Prints the merged verdict and writes
 // DIR/merged.json. Returns 0 when the verdict passes, 1 when it fails, 2 when
-// a run could not report (crash, exit 2, unreadable report.json).
+// a run could not report (crash, exit 2, unreadable report.json), 128+signal
+// when `options.interrupt` stopped it.
 int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed, const std::string& dir)>& run_one);
 
 // `meshsim merge`'s work, shared with run_sweep: reads the report.json

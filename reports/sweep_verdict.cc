@@ -40,6 +40,7 @@ SweepVerdict merge_reports(const std::vector<nlohmann::json>& reports, const std
   // Expectations keyed by where they are written, then their name: two
   // with one name in different places stay apart.
   std::map<std::pair<std::string, std::string>, size_t> index;
+  std::map<uint64_t, std::string> report_of_seed;
   for (size_t i = 0; i < reports.size(); ++i) {
     const auto& r = reports[i];
     const std::string& name = i < names.size() ? names[i] : std::to_string(i);
@@ -58,6 +59,18 @@ SweepVerdict merge_reports(const std::vector<nlohmann::json>& reports, const std
     if (v.runs == 0) v.scenario = scenario;
     else if (scenario != v.scenario) {
       v.problems.push_back(fmt::format("{}: scenario \"{}\", the others are \"{}\"", name, scenario, v.scenario));
+      continue;
+    }
+    // A run stopped by a signal judged only what it reached, and a sweep
+    // that was stopped does not pass: the same holds for its reports here.
+    if (std::string signal; get(*run, "interrupted_by", signal)) {
+      v.problems.push_back(fmt::format("{}: seed {} was interrupted by {}; its verdict covers only what ran", name, seed, signal));
+      continue;
+    }
+    // One seed is one run: a report given twice (a retried job's copy)
+    // would count its verdict twice and narrow the interval.
+    if (auto [at, added] = report_of_seed.emplace(seed, name); !added) {
+      v.problems.push_back(fmt::format("{}: seed {} is already counted from {}", name, seed, at->second));
       continue;
     }
     ++v.runs;

@@ -1,15 +1,19 @@
 // `meshsim generate`, `import isotope`, `run --seeds` and `merge` as users
 // and CI call them: exit codes, files, and the merged verdict.
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/app/live_process.h"
 #include "tests/app/meshsim_run.h"
 
 namespace {
@@ -106,6 +110,44 @@ TEST_F(ScaleCli, MinPassDecidesTheExitCode) {
   auto r = meshsim("run " + file + " --seeds 1..2 --jobs 2 --out " + out);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("FAIL impossible: held in 0 of 2"), std::string::npos) << r.out;
+}
+
+// The last seed a range can name: the sweep runs it once and ends (the
+// seed counter used to wrap to 0 and go on writing seed directories).
+TEST_F(ScaleCli, ASweepEndingAtTheLargestSeedEnds) {
+  std::string file = path("chain.yaml");
+  ASSERT_EQ(meshsim("generate chain --services 2 --rate 5 --duration 1s -o " + file).exit_code, 0);
+  std::string out = path("sweep");
+  // In a process of its own, killed after 30 s: a sweep that does not end
+  // writes seed directories until the disk is full.
+  meshsim::testing::LiveProcess sweep({"run", file, "--seeds", "18446744073709551614..18446744073709551615", "--jobs", "1", "--out", out});
+  ASSERT_EQ(sweep.wait_exit(std::chrono::seconds(30)), 0) << sweep.stderr_text();
+  EXPECT_NE(sweep.stdout_text().find("2 runs"), std::string::npos) << sweep.stdout_text();
+  size_t dirs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) dirs += entry.is_directory();
+  EXPECT_EQ(dirs, 2u);
+  EXPECT_TRUE(std::filesystem::exists(out + "/seed-18446744073709551615/report.json"));
+}
+
+// SIGTERM to the sweep's own process (a CI job cancelled; `kill PID`): no
+// seed starts after it, the running one is stopped too, and the sweep exits
+// 128+15 after the verdict of what ran, as `run` does (README, `run`).
+TEST_F(ScaleCli, ASignalStopsTheSweep) {
+  std::string file = path("chain.yaml");
+  ASSERT_EQ(meshsim("generate chain --services 3 --rate 200 --duration 30s -o " + file).exit_code, 0);
+  std::string out = path("sweep");
+  meshsim::testing::LiveProcess sweep({"run", file, "--seeds", "1..100000", "--jobs", "1", "--out", out});
+  // Until the first seed's report is written (20 s at most).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!std::filesystem::exists(out + "/seed-1/report.json") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(std::filesystem::exists(out + "/seed-1/report.json"));
+  EXPECT_EQ(sweep.stop(SIGTERM), 128 + SIGTERM) << sweep.stderr_text();
+  size_t dirs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) dirs += entry.is_directory();
+  EXPECT_LT(dirs, 100u);
+  EXPECT_NE(sweep.stderr_text().find("stopped by signal 15"), std::string::npos) << sweep.stderr_text();
+  EXPECT_NE(sweep.stdout_text().find("sweep of "), std::string::npos) << sweep.stdout_text();
 }
 
 }  // namespace

@@ -70,5 +70,22 @@ TEST(Merge, MismatchedOrMalformedReportsAreProblems) {
   EXPECT_FALSE(merge_reports({}, {}, 1.0).passed);  // nothing ran: no verdict to pass
 }
 
+// `meshsim merge` applies the sweep's rule to reports gathered elsewhere
+// (CI jobs, a cluster's pods): a run stopped by a signal makes a sweep exit
+// 128+signal, so its report cannot count as a judged run here; and one
+// seed's report given twice (a retried job) is one run, not two.
+TEST(Merge, InterruptedRunsAndRepeatedSeedsAreProblems) {
+  nlohmann::json stopped = report(2, true, true);
+  stopped["run"]["interrupted_by"] = "SIGINT";
+  auto v = merge_reports({report(1, true, true), stopped, report(1, true, true)}, {"a.json", "b.json", "c.json"}, 1.0);
+  EXPECT_EQ(v.runs, 1u);
+  EXPECT_EQ(v.seeds, (std::vector<uint64_t>{1}));
+  ASSERT_EQ(v.problems.size(), 2u);
+  EXPECT_NE(v.problems[0].find("b.json: seed 2 was interrupted by SIGINT"), std::string::npos) << v.problems[0];
+  EXPECT_NE(v.problems[1].find("c.json: seed 1 is already counted from a.json"), std::string::npos) << v.problems[1];
+  EXPECT_EQ(v.expectations[0].held, 1u);
+  EXPECT_FALSE(v.passed);
+}
+
 }  // namespace
 }  // namespace meshsim::reports
