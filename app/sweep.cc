@@ -116,6 +116,16 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
         continue;
       }
       if (pid == 0) {
+        // A terminal's Ctrl-C reaches the seeds and the sweep, which then
+        // sends it on: a second signal must not kill a seed before it has
+        // written its report, so the handler stays after the first.
+        for (int signal : {SIGINT, SIGTERM}) {
+          struct sigaction current {};
+          if (sigaction(signal, nullptr, &current) == 0 && current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN) {
+            current.sa_flags &= ~SA_RESETHAND;
+            sigaction(signal, &current, nullptr);
+          }
+        }
         // The child: its terminal output goes to its directory.
         std::string out = dir + "/run.txt";
         if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen((dir + "/stderr.txt").c_str(), "w", stderr)) _exit(kExitBadInput);
