@@ -93,10 +93,11 @@ services::Behavior behavior_spec(YamlReader& r, const yaml::Node& spec, const st
     return b;
   if (selector) *selector = r.str_map(spec["selector"], child(path, "selector"));
   b.latency = latency(r, spec["latency"], child(path, "latency"));
-  if (auto e = spec["errorRate"]; e && r.fields(e, child(path, "errorRate"), {"percent", "status"})) {
+  if (auto e = spec["errorRate"]; e && r.fields(e, child(path, "errorRate"), {"percent", "status", "beforeCalls"})) {
     double pct = r.number(e["percent"], child(path, "errorRate.percent"), 0, 100).value_or(0);
     b.error_per_million = static_cast<uint32_t>(std::llround(pct * 10000));
     b.error_status = static_cast<int>(r.integer(e["status"], child(path, "errorRate.status"), 400, 599).value_or(500));
+    b.error_before_calls = r.boolean(e["beforeCalls"], child(path, "errorRate.beforeCalls")).value_or(false);
   }
   if (auto resp = spec["response"]; resp && r.fields(resp, child(path, "response"), {"body", "size", "headers"})) {
     b.body_template = r.str(resp["body"], child(path, "response.body")).value_or("");

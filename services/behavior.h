@@ -86,6 +86,9 @@ struct Behavior {
   std::optional<LatencyModel> latency;  // replaces response_delay when set
   uint32_t error_per_million = 0;       // injected application errors
   int error_status = 500;
+  // Whether an injected error answers on arrival, before the latency and the
+  // calls (isotope's services: handler.go), instead of after them.
+  bool error_before_calls = false;
   size_t response_bytes = 0;            // pads the body to at least this size
   std::string body_template;            // empty = echo JSON
   std::vector<ScriptStep> script;

@@ -46,6 +46,7 @@ struct WorkloadApp::Execution {
   // The request's content-type is gRPC's, read when it arrives: by the time
   // the execution finishes, its calls have touched much else (issue 20).
   bool grpc = false;
+  bool injected_error = false;  // Behavior::error_before_calls drew an error on arrival
 };
 
 // The calls of one script step run in parallel; the step ends when the last
@@ -96,6 +97,11 @@ void WorkloadApp::handle(proxy::HttpRequest&& request, std::function<void(proxy:
     }
     ex->attempt = ++it->second;
     if (ex->attempt <= behavior_.fail_first_n) ex->failure_status = behavior_.fail_status;
+  }
+  if (behavior_.error_before_calls && behavior_.error_per_million > 0 && random_.next() % 1'000'000 < behavior_.error_per_million) {
+    ex->injected_error = true;  // answered at once: no latency, no script
+    finish(ex);
+    return;
   }
   Duration wait = behavior_.latency ? behavior_.latency->sample(random_) : behavior_.response_delay;
   if (wait.count() > 0) {
@@ -249,10 +255,17 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
     response.headers.set("content-type", "text/plain");
     response.body = std::move(out);
     if (behavior_.response_bytes > response.body.size()) response.body.resize(behavior_.response_bytes, ' ');
-    if (behavior_.error_per_million > 0 && random_.next() % 1'000'000 < behavior_.error_per_million) {
+    if (!behavior_.error_before_calls && behavior_.error_per_million > 0 &&
+        random_.next() % 1'000'000 < behavior_.error_per_million) {
       response.status = behavior_.error_status;
       response.body = "simulated error";
     }
+  }
+  if (ex->injected_error) {
+    // isotope's handler.go answers "simulated failure" before its script.
+    response.status = behavior_.error_status;
+    response.body = "simulated failure";
+    response.headers.set("content-type", "text/plain");
   }
   if (ex->failure_status) {
     response.status = *ex->failure_status;

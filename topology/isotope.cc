@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include "config/yaml_node.h"
@@ -57,8 +58,9 @@ class Reader {
     return v;
   }
 
-  // isotope pct.Percentage: "X%" with X in [0, 100], or a number in [0, 1].
-  std::optional<uint32_t> percentage(const yaml::Node& n, const std::string& path) {
+  // isotope's errorRate, a pct.Percentage ("X%" with X in [0, 100], or a
+  // number in [0, 1]), as the failures per million its service gives.
+  std::optional<uint32_t> error_rate(const yaml::Node& n, const std::string& path) {
     auto text = r_.str(n, path);
     if (!text) return std::nullopt;
     double fraction = 0;
@@ -79,7 +81,18 @@ class Reader {
       r_.error(n, path, "percentage \"" + *text + "\" is outside 0% .. 100%");
       return std::nullopt;
     }
-    return static_cast<uint32_t>(std::llround(fraction * 1'000'000));
+    if (fraction == 0) return 0;
+    // isotope's service does not draw: each replica fails every N-th request,
+    // N = 10000 / uint64(rate * 10000) in Go's integer division (handler.go),
+    // so 30% fails every 3rd request (33.3%) and 7% every 14th (7.14%). The
+    // rate it gives is the one kept, drawn per request here. Below 0.01%
+    // that divides by zero and every request to the service fails.
+    auto basis = static_cast<uint64_t>(fraction * 10000);
+    if (basis == 0) {
+      r_.error(n, path, "errorRate \"" + *text + "\" is below 0.01%, where isotope's service divides by zero; give 0 or at least 0.01%");
+      return std::nullopt;
+    }
+    return static_cast<uint32_t>(std::llround(1'000'000.0 / static_cast<double>(10000 / basis)));
   }
 
   std::optional<GraphCall> call(const yaml::Node& n, const std::string& path, size_t default_size) {
@@ -100,7 +113,7 @@ class Reader {
       for (const char* key : {"size", "payloadSize"})
         if (auto z = n[key]) c.request_bytes = byte_size(z, child(path, key)).value_or(default_size);
     }
-    calls_.push_back({c.service, n, path});
+    calls_.push_back({caller_, c.service, n, path});
     return c;
   }
 
@@ -165,19 +178,78 @@ class Reader {
   }
 
   // Calls to services the graph does not define (isotope validate()).
+  // The service whose script is read next ("" for the default script).
+  void set_caller(const std::string& name) { caller_ = name; }
+
   void check_calls(const ServiceGraph& g) {
     for (const auto& c : calls_)
       if (!g.find(c.service)) r_.error(c.node, c.path, "cannot call undefined service \"" + c.service + "\"");
   }
 
+  // A call cycle (a calls b, b calls a; or a service calling itself) would
+  // make every request call on without end: isotope's validate() does not
+  // look for one, and its services would recurse until the sockets ran
+  // out. Refused here, at the call that closes the first cycle found.
+  void check_cycles(const ServiceGraph& g) {
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < g.services.size(); ++i) index.emplace(g.services[i].name, i);
+    std::vector<std::vector<size_t>> callees(g.services.size());
+    for (size_t i = 0; i < g.services.size(); ++i)
+      for (const auto& step : g.services[i].script)
+        for (const auto& c : step.calls)
+          if (auto it = index.find(c.service); it != index.end()) callees[i].push_back(it->second);
+    enum Mark : uint8_t { kNew, kOnPath, kDone };
+    std::vector<Mark> mark(g.services.size(), kNew);
+    for (size_t root = 0; root < g.services.size(); ++root) {
+      if (mark[root] != kNew) continue;
+      // Depth first without recursion (a chain may be thousands deep).
+      std::vector<std::pair<size_t, size_t>> path = {{root, 0}};  // (service, next callee to try)
+      mark[root] = kOnPath;
+      while (!path.empty()) {
+        auto& [at, next] = path.back();
+        if (next == callees[at].size()) {
+          mark[at] = kDone;
+          path.pop_back();
+          continue;
+        }
+        size_t to = callees[at][next++];
+        if (mark[to] == kOnPath) {
+          std::string cycle;
+          bool in = false;
+          for (const auto& [service, unused] : path) {
+            in = in || service == to;
+            if (in) cycle += g.services[service].name + " -> ";
+          }
+          cycle += g.services[to].name;
+          report_cycle(g.services[at].name, g.services[to].name, cycle);
+          return;
+        }
+        if (mark[to] == kNew) {
+          mark[to] = kOnPath;
+          path.emplace_back(to, 0);
+        }
+      }
+    }
+  }
+
  private:
+  void report_cycle(const std::string& from, const std::string& to, const std::string& cycle) {
+    const std::string message = "calls form a cycle (" + cycle + "): every request would call on without end";
+    for (const auto& c : calls_)
+      if (c.caller == from && c.service == to) return r_.error(c.node, c.path, message);
+    for (const auto& c : calls_)  // from the default script
+      if (c.caller.empty() && c.service == to) return r_.error(c.node, c.path, message);
+  }
+
   struct CallSite {
+    std::string caller;  // "" for the default script
     std::string service;
     yaml::Node node;
     std::string path;
   };
   YamlReader& r_;
   std::vector<CallSite> calls_;
+  std::string caller_;
 };
 
 bool valid_dns_label(const std::string& s) {
@@ -206,19 +278,25 @@ IsotopeLoad read_isotope(const std::string& text, const std::string& file) {
   Reader reader(r);
   GraphService defaults;
   size_t default_request_bytes = 0;
-  for (const char* key : {"defaults", "default"}) {
+  // isotope reads `defaults` (graph/unmarshal.go); its README writes
+  // `default`, read here when `defaults` is absent.
+  const char* defaults_key = root["defaults"] || !root["default"] ? "defaults" : "default";
+  if (root["defaults"] && root["default"])
+    r.warning(root["default"], "MSH0005", "default: ignored beside defaults (isotope reads only defaults)");
+  for (const char* key : {defaults_key}) {
     auto d = root[key];
-    if (!d || !r.fields(d, key, {"type", "numReplicas", "errorRate", "requestSize", "responseSize", "script"})) continue;
+    if (!d || !r.fields(d, key, {"type", "numReplicas", "errorRate", "requestSize", "responseSize", "script",
+                                 "numRbacPolicies", "memoryUsage", "computeUsage"}))
+      continue;
     if (auto t = r.enumeration(d["type"], child(key, "type"), {"http", "grpc"})) defaults.grpc = *t == "grpc";
     if (auto n = r.integer(d["numReplicas"], child(key, "numReplicas"), 1, 1000)) defaults.replicas = static_cast<int>(*n);
-    if (auto e = reader.percentage(d["errorRate"], child(key, "errorRate"))) defaults.error_per_million = *e;
+    if (auto e = reader.error_rate(d["errorRate"], child(key, "errorRate"))) defaults.error_per_million = *e;
     if (auto z = reader.byte_size(d["requestSize"], child(key, "requestSize"))) default_request_bytes = *z;
     if (auto z = reader.byte_size(d["responseSize"], child(key, "responseSize"))) defaults.response_bytes = *z;
   }
   // The default script is read once the default request size is known.
-  for (const char* key : {"defaults", "default"})
-    if (auto d = root[key]; d && d.IsMap() && d["script"])
-      defaults.script = reader.script(d["script"], child(key, "script"), default_request_bytes);
+  if (auto d = root[defaults_key]; d && d.IsMap() && d["script"])
+    defaults.script = reader.script(d["script"], child(defaults_key, "script"), default_request_bytes);
 
   ServiceGraph g;
   g.name = "isotope";
@@ -248,13 +326,18 @@ IsotopeLoad read_isotope(const std::string& text, const std::string& file) {
     if (auto t = r.enumeration(n["type"], child(p, "type"), {"http", "grpc"})) s.grpc = *t == "grpc";
     if (auto v = r.integer(n["numReplicas"], child(p, "numReplicas"), 1, 1000)) s.replicas = static_cast<int>(*v);
     if (auto v = r.boolean(n["isEntrypoint"], child(p, "isEntrypoint"))) s.entrypoint = *v;
-    if (auto v = reader.percentage(n["errorRate"], child(p, "errorRate"))) s.error_per_million = *v;
+    if (auto v = reader.error_rate(n["errorRate"], child(p, "errorRate"))) s.error_per_million = *v;
     if (auto v = reader.byte_size(n["responseSize"], child(p, "responseSize"))) s.response_bytes = *v;
+    reader.set_caller(s.name);
     if (n["script"]) s.script = reader.script(n["script"], child(p, "script"), default_request_bytes);
     g.services.push_back(std::move(s));
   });
   reader.check_calls(g);
+  if (!config::has_errors(out.diagnostics)) reader.check_cycles(g);
   if (g.services.empty() && !config::has_errors(out.diagnostics)) r.error(root, "services", "the graph has no services");
+  if (!g.services.empty() && g.entrypoints().front() == &g.services.front() && !g.services.front().entrypoint)
+    r.warning(root["services"], "MSH0005",
+              "no service has isEntrypoint: true; the traffic enters \"" + g.services.front().name + "\", the first service");
   if (!config::has_errors(out.diagnostics)) out.graph = std::move(g);
   return out;
 }

@@ -54,7 +54,8 @@ void behavior(std::string& out, const GraphService& s, const ScenarioOptions& o)
     out += fmt::format("  latency: {{logNormal: {{p50: {}, p99: {}}}}}\n", duration_text(o.latency_p50),
                        duration_text(o.latency_p99));
   if (s.error_per_million > 0)
-    out += fmt::format("  errorRate: {{percent: {}, status: 500}}\n", static_cast<double>(s.error_per_million) / 10000.0);
+    out += fmt::format("  errorRate: {{percent: {}, status: 500, beforeCalls: true}}\n",
+                       static_cast<double>(s.error_per_million) / 10000.0);
   if (s.response_bytes > 0) out += fmt::format("  response: {{size: {}}}\n", s.response_bytes);
   if (!s.script.empty()) {
     out += "  calls:\n";
@@ -142,7 +143,9 @@ void scenario(std::string& out, const ServiceGraph& g, const ScenarioOptions& o)
       fmt::format_to(std::back_inserter(out),
                      "  - {{name: every request to {0} succeeds, source: load-{0}, errorRate: {{max: 0}}}}\n", e->name);
   }
-  if (o.versions < 2 || o.rules == Rules::kNone) return;
+  // Without sidecars nothing applies the rules (kube-proxy picks a pod) and
+  // no proxy reports a version: no share to expect.
+  if (o.versions < 2 || o.rules == Rules::kNone || !o.sidecars) return;
   // The rules are applied by the caller's sidecar: look at a service the
   // first entrypoint calls.
   const GraphService* entry = entries.empty() ? nullptr : entries.front();

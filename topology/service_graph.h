@@ -33,7 +33,7 @@ struct GraphService {
   int replicas = 1;
   bool entrypoint = false;
   bool grpc = false;                // isotope `type: grpc`
-  uint32_t error_per_million = 0;   // answers 500 this often
+  uint32_t error_per_million = 0;   // answers 500 this often, on arrival (isotope's handler.go)
   size_t response_bytes = 0;
   std::vector<GraphStep> script;
 };

@@ -97,6 +97,7 @@ struct Case {
   int services, versions;
   Rules rules;
   size_t expectations;  // how many the scenario states
+  bool sidecars = true;
 };
 
 class GeneratedScenario : public ::testing::TestWithParam<Case> {};
@@ -112,6 +113,7 @@ TEST_P(GeneratedScenario, LoadsAndItsExpectationsHold) {
   o.duration = std::chrono::seconds(10);
   o.latency_p50 = std::chrono::milliseconds(1);
   o.latency_p99 = std::chrono::milliseconds(4);
+  o.sidecars = c.sidecars;
   auto scenario = load_text(scenario_yaml(make(c.shape, c.services), o), c.name);
   EXPECT_EQ(scenario.expectations.size(), c.expectations);
   auto result = sim::run_scenario(scenario, {});
@@ -123,7 +125,10 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GeneratedScenario,
                          ::testing::Values(Case{"tree", Shape::kTree, 13, 1, Rules::kNone, 2},
                                            Case{"tree_split", Shape::kTree, 13, 2, Rules::kSplit, 3},
                                            Case{"chain_header", Shape::kChain, 5, 2, Rules::kHeader, 4},
-                                           Case{"random_split", Shape::kRandom, 20, 2, Rules::kSplit, 3}),
+                                           Case{"random_split", Shape::kRandom, 20, 2, Rules::kSplit, 3},
+                                           // No sidecar applies the rules or reports a version: no share expected.
+                                           Case{"tree_split_no_sidecars", Shape::kTree, 13, 2, Rules::kSplit, 2, false},
+                                           Case{"chain_header_no_sidecars", Shape::kChain, 5, 2, Rules::kHeader, 2, false}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -100,6 +100,12 @@ TEST(Isotope, BadInputIsAnErrorWithItsPlace) {
       {"bad size", "services:\n- name: a\n  responseSize: lots\n", "byte size", 3, 17},
       {"no services", "defaults: {}\n", "missing field \"services\"", 1, 1},
       {"YAML syntax", "services: [\n", "", 2, 1},
+      {"a call cycle (isotope does not check; its services would recurse without end)",
+       "services:\n- name: a\n  script:\n  - call: b\n- name: b\n  script:\n  - call: a\n", "calls form a cycle (a -> b -> a)", 7, 11},
+      {"a service calling itself through the default script",
+       "defaults:\n  script:\n  - call: a\nservices:\n- name: a\n", "calls form a cycle (a -> a)", 3, 11},
+      {"errorRate under 0.01% (handler.go divides 10000 by uint64(rate*10000), zero)",
+       "services:\n- name: a\n  errorRate: 0.005%\n", "below 0.01%", 3, 14},
   };
   for (const auto& r : rows) {
     auto load = read_isotope(r.yaml, "g.yaml");
@@ -112,6 +118,52 @@ TEST(Isotope, BadInputIsAnErrorWithItsPlace) {
       EXPECT_EQ(d.pos.column, r.column) << r.name;
     }
   }
+}
+
+struct ErrorRateRow {
+  const char* rate;
+  uint32_t per_million;
+  const char* source;
+};
+
+// isotope's service fails every N-th request per replica, N = 10000 /
+// uint64(rate*10000) in integer division (service/pkg/srv/handler.go), so
+// the rate it gives is 1/N, kept here and drawn per request.
+TEST(Isotope, ErrorRateIsTheRateIsotopesServiceGives) {
+  const ErrorRateRow rows[] = {
+      {"50%", 500000, "handler.go: 10000/5000 = 2, every 2nd request"},
+      {"30%", 333333, "handler.go: 10000/3000 = 3, every 3rd request"},
+      {"7%", 71429, "handler.go: 10000/700 = 14, every 14th request"},
+      {"0.57", 1000000, "handler.go: 10000/5699 = 1, every request (Go truncates 5699.999...)"},
+      {"0.1%", 1000, "handler.go: 10000/10 = 1000, every 1000th request"},
+      {"0%", 0, "handler.go: ErrorRate 0 never fails"},
+  };
+  for (const auto& r : rows) {
+    auto load = read_isotope(std::string("services:\n- name: a\n  errorRate: \"") + r.rate + "\"\n", "g.yaml");
+    ASSERT_TRUE(load.graph) << r.rate;
+    EXPECT_EQ(load.graph->services[0].error_per_million, r.per_million) << r.rate << " — " << r.source;
+  }
+}
+
+// isotope reads `defaults` (convert/pkg/graph/unmarshal.go), its README
+// writes `default`; Go's JSON decoding ignores fields it does not model, so
+// numRbacPolicies and the resource fields under either are accepted.
+TEST(Isotope, DefaultsAsIsotopeReadsThem) {
+  auto both = read_isotope("defaults: {responseSize: 1KB, numRbacPolicies: 3}\ndefault: {responseSize: 2KB}\n"
+                           "services:\n- {name: a, isEntrypoint: true}\n", "g.yaml");
+  ASSERT_TRUE(both.graph);
+  EXPECT_EQ(both.graph->services[0].response_bytes, 1024u);
+  ASSERT_EQ(both.diagnostics.size(), 1u);
+  EXPECT_NE(both.diagnostics[0].message.find("default: ignored beside defaults"), std::string::npos);
+  auto readme = read_isotope("default: {computeUsage: 10%, memoryUsage: 1%, responseSize: 2KB}\nservices:\n- {name: a, isEntrypoint: true}\n", "g.yaml");
+  ASSERT_TRUE(readme.graph);
+  EXPECT_TRUE(readme.diagnostics.empty());
+  EXPECT_EQ(readme.graph->services[0].response_bytes, 2048u);
+  // No entrypoint: the first service takes the traffic, and a warning says so.
+  auto none = read_isotope("services:\n- name: a\n- name: b\n", "g.yaml");
+  ASSERT_TRUE(none.graph);
+  ASSERT_EQ(none.diagnostics.size(), 1u);
+  EXPECT_NE(none.diagnostics[0].message.find("no service has isEntrypoint: true; the traffic enters \"a\""), std::string::npos);
 }
 
 sim::Scenario load_text(const std::string& yaml, const std::string& name) {
@@ -137,6 +189,26 @@ TEST(Isotope, FixtureGraphsRunWithTheirExpectations) {
     EXPECT_TRUE(result.passed()) << file << "\n" << testing::failed_expectations(result);
     EXPECT_GE(result.requests, 90u) << file;
   }
+}
+
+// isotope's handler answers an injected 500 before its script runs
+// (service/pkg/srv/handler.go): a failed request calls nothing and waits
+// for nothing. Half of `front`'s requests fail, so `back` gets about half.
+TEST(Isotope, AnInjectedErrorAnswersBeforeTheScript) {
+  auto load = read_isotope("services:\n- name: front\n  isEntrypoint: true\n  errorRate: 50%\n  script:\n"
+                           "  - sleep: 100ms\n  - call: back\n- name: back\n", "g.yaml");
+  ASSERT_TRUE(load.graph);
+  ScenarioOptions o;
+  o.rate_per_second = 20;
+  o.duration = std::chrono::seconds(10);
+  std::string yaml = scenario_yaml(*load.graph, o);
+  EXPECT_NE(yaml.find("errorRate: {percent: 50, status: 500, beforeCalls: true}"), std::string::npos) << yaml;
+  // 200 requests into front; back gets the ~100 that did not fail (all 200
+  // when the error was drawn after the script).
+  yaml += "  - {name: back gets the requests that did not fail, service: back, requests: {min: 70, max: 130}}\n";
+  auto scenario = load_text(yaml, "before-calls");
+  auto result = sim::run_scenario(scenario, {});
+  EXPECT_TRUE(result.passed()) << testing::failed_expectations(result);
 }
 
 }  // namespace
