@@ -36,7 +36,10 @@ std::string junit_xml(const sim::RunResult& r) {
                          xml_escape(e.observed), xml_escape(where + e.observed));
     }
   }
-  if (r.event_limit_hit)
+  if (!r.runaway.empty())
+    out += "    <testcase classname=\"meshsim\" name=\"event limit\"><error message=\"the run was stopped: " + xml_escape(r.runaway) +
+           "\"/></testcase>\n";
+  else if (r.event_limit_hit)
     out += "    <testcase classname=\"meshsim\" name=\"event limit\"><error message=\"the run hit the event limit\"/></testcase>\n";
   if (r.interrupted_by)
     out += fmt::format("    <testcase classname=\"meshsim\" name=\"interrupted\"><error message=\"the run was stopped by {} at {:g} s\"/></testcase>\n",

@@ -81,6 +81,20 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
 }
 
 void WorkloadApp::handle(proxy::HttpRequest&& request, std::function<void(proxy::HttpResponse&&)> respond) {
+  if (in_flight_ >= kMaxRequestsInFlight) {
+    if (auto runaway = std::move(runaway_)) {
+      runaway_ = nullptr;
+      runaway(endpoint_.pod + " holds " + std::to_string(kMaxRequestsInFlight) +
+              " requests at once; its Behavior's calls likely lead back to it (a call cycle), so every request calls on without end");
+    }
+    proxy::HttpResponse busy;
+    busy.status = 503;
+    busy.headers.set("content-type", "text/plain");
+    busy.body = "meshsim: too many requests in flight at this app";
+    respond(std::move(busy));
+    return;
+  }
+  ++in_flight_;
   auto ex = std::make_shared<Execution>();
   ex->request = std::move(request);
   ex->respond = std::move(respond);
@@ -276,6 +290,7 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
   response.headers.set("x-meshsim-version", endpoint_.version());
   for (const auto& [name, value] : behavior_.response_headers) response.headers.add(name, value);
   response.overcount = ex->overcount;
+  --in_flight_;
   ex->respond(std::move(response));
 }
 

@@ -42,6 +42,15 @@ class WorkloadApp {
         clock_(clock) {}
 
   void handle(proxy::HttpRequest&& request, std::function<void(proxy::HttpResponse&&)> respond);
+
+  // A bound no real server has: an app holding this many requests at once is
+  // taken for a call cycle (a calls b, b calls a), where every request calls
+  // on without end until the simulator runs out of memory. The request past
+  // it gets a 503, and `runaway(why)` is called once (the world stops the
+  // run and says why). A pod answering 10,000 requests/s that each take 5 s
+  // stays under it.
+  static constexpr size_t kMaxRequestsInFlight = 50'000;
+  void on_runaway(std::function<void(const std::string& why)> runaway) { runaway_ = std::move(runaway); }
   const proxy::Endpoint& endpoint() const { return endpoint_; }
   const Behavior& behavior() const { return behavior_; }
 
@@ -60,6 +69,8 @@ class WorkloadApp {
   void answer_grpc(const Execution& ex, proxy::HttpResponse& response) const;
 
   const proxy::Endpoint& endpoint_;
+  size_t in_flight_ = 0;  // handled, not yet answered
+  std::function<void(const std::string&)> runaway_;
   Behavior behavior_;
   proxy::Timers& timers_;
   proxy::Random& random_;

@@ -77,6 +77,9 @@ struct RunResult {
   uint64_t requests = 0;  // sent by traffic sources
   uint64_t events = 0;    // scheduler events run
   bool event_limit_hit = false;
+  // Set when the world stopped the run before the event limit (a call
+  // cycle: WorkloadApp::kMaxRequestsInFlight); event_limit_hit is set too.
+  std::string runaway;
   int interrupted_by = 0;  // the signal that stopped the run early (SIGINT, SIGTERM), or 0
   bool passed() const {
     if (event_limit_hit || interrupted_by != 0) return false;

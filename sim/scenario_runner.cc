@@ -131,6 +131,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       return false;
     }
     result_.event_limit_hit = result_.event_limit_hit || !within_limit;
+    if (!within_limit && result_.runaway.empty()) result_.runaway = world_.runaway();
     return within_limit;
   }
 

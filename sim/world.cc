@@ -134,8 +134,13 @@ void World::rebuild_instances() {
         done(std::move(out.response));
       });
     };
-    if (!e.gateway_proxy)  // a gateway pod runs no app
+    if (!e.gateway_proxy) {  // a gateway pod runs no app
       inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, *behavior, scheduler_, *stream, caller, &scheduler_);
+      inst->app->on_runaway([this](const std::string& why) {
+        if (runaway_.empty()) runaway_ = why;
+        scheduler_.halt();
+      });
+    }
     next[{e.ns, e.pod}] = std::move(inst);
   }
   // Replaced instances may still have events in flight (and a kept sidecar

@@ -125,6 +125,8 @@ class World : private proxy::Transport {
 
   Scheduler& scheduler() { return scheduler_; }
   const Scheduler& const_scheduler() const { return scheduler_; }
+  // Why an app stopped the run (a call cycle), or empty.
+  const std::string& runaway() const { return runaway_; }
 
  private:
   struct Instance;
@@ -215,6 +217,7 @@ class World : private proxy::Transport {
     std::vector<const proxy::Endpoint*> mirrored_to;
   };
   std::map<std::string, Observed> observed_;  // by call marker
+  std::string runaway_;
   uint64_t call_counter_ = 0;
   // kube-proxy's round robin, by (client namespace, client pod, service FQDN).
   std::map<std::tuple<std::string, std::string, std::string>, size_t, ByViews> kube_round_robin_;
