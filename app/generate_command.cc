@@ -10,6 +10,7 @@
 
 #include "app/commands.h"
 #include "config/duration.h"
+#include "config/parse.h"
 #include "topology/generate.h"
 #include "topology/isotope.h"
 #include "topology/scenario_yaml.h"
@@ -53,6 +54,19 @@ bool scenario_traffic_options(const cxxopts::ParseResult& args, topology::Scenar
   }
   if (args.count("seed")) o.seed = args["seed"].as<uint64_t>();
   return true;
+}
+
+// The scenario's sources plan rate x duration requests each; a file `run`
+// would refuse (config::kMaxPlannedRequests) is refused here, with the
+// same reason.
+bool within_planned_requests(const topology::ServiceGraph& g, const topology::ScenarioOptions& o, const char* command) {
+  size_t sources = g.entrypoints().size() * (o.rules == topology::Rules::kHeader && o.versions > 1 ? 2 : 1);
+  double planned = o.rate_per_second * std::chrono::duration<double>(o.duration).count() * static_cast<double>(sources);
+  if (planned <= config::kMaxPlannedRequests) return true;
+  fmt::print(stderr, "meshsim {}: the traffic would plan about {:.3g} client requests (--rate x --duration, {} source{}); "
+                     "a run sends at most {:.0e}: lower --rate or --duration\n",
+             command, planned, sources, sources == 1 ? "" : "s", config::kMaxPlannedRequests);
+  return false;
 }
 
 }  // namespace
@@ -120,7 +134,12 @@ int generate_command(int argc, char** argv) {
   o.sidecars = sidecars == "injected";
   o.latency_p50 = std::chrono::microseconds(1000);
   o.latency_p99 = std::chrono::microseconds(4000);
-  if (!scenario_traffic_options(args, o, "generate")) return kExitBadInput;
+  if (!scenario_traffic_options(args, o, "generate") || !within_planned_requests(*graph, o, "generate")) return kExitBadInput;
+  // Options this shape or version count has no use for: said, not silently dropped.
+  if (args.count("rules") && versions < 2)
+    fmt::print(stderr, "meshsim generate: --rules applies with --versions 2; ignored\n");
+  if (args.count("fanout") && *shape == topology::Shape::kChain)
+    fmt::print(stderr, "meshsim generate: --fanout applies to tree and random; ignored for a chain\n");
   std::string command_line = "meshsim generate";
   // Without -o/--out, so a file and stdout carry the same bytes.
   for (int i = 1; i < argc; ++i) {
@@ -164,6 +183,10 @@ int import_command(int argc, char** argv) {
   }
   std::string path = args["file"].as<std::string>();
   std::ifstream f(path, std::ios::binary);
+  if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+    fmt::print(stderr, "meshsim import isotope: {} is a directory; give one service-graph file\n", path);
+    return kExitBadInput;
+  }
   if (!f) {
     fmt::print(stderr, "meshsim import isotope: cannot read {}\n", path);
     return kExitBadInput;
@@ -178,7 +201,8 @@ int import_command(int argc, char** argv) {
     name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '-';
   if (!name.empty()) load.graph->name = name;
   topology::ScenarioOptions o;
-  if (!scenario_traffic_options(args, o, "import isotope")) return kExitBadInput;
+  if (!scenario_traffic_options(args, o, "import isotope") || !within_planned_requests(*load.graph, o, "import isotope"))
+    return kExitBadInput;
   o.comment = "made by: meshsim import isotope " + path;
   std::string out = args.count("out") ? args["out"].as<std::string>() : "";
   return write_output(out, topology::scenario_yaml(*load.graph, o), "import") ? kExitOk : kExitBadInput;

@@ -147,6 +147,8 @@ int run_command(int argc, char** argv) {
     return kExitBadInput;
   // Simulated time zero is the scenario's startTime for Date headers, spans and samples alike.
   run_options.unix_epoch_us = scenario->start_unix_us;
+  if (!args.count("seeds") && (args.count("jobs") || args.count("min-pass")))
+    fmt::print(stderr, "meshsim run: --jobs and --min-pass apply to a sweep (--seeds A..B); ignored\n");
   if (args.count("seeds")) {
     SweepOptions sweep;
     std::string error;

@@ -10,6 +10,10 @@
 
 namespace meshsim::config {
 
+// A run is bounded (issue 19): the open-loop sources of one scenario may
+// plan at most this many client requests (about two minutes of one core).
+inline constexpr double kMaxPlannedRequests = 1e7;
+
 void parse_deployment(YamlReader& r, const yaml::Node& doc, proxy::Deployment& out);
 void parse_service(YamlReader& r, const yaml::Node& doc, proxy::Service& out);
 void parse_virtual_service(YamlReader& r, const yaml::Node& spec, proxy::VirtualService& out);

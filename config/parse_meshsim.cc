@@ -230,10 +230,6 @@ static void parse_scenario_clock(YamlReader& r, const yaml::Node& spec, sim::Sce
     }
 }
 
-// A run is bounded (issue 19): the open-loop sources of one scenario may
-// plan at most this many client requests (about two minutes of one core).
-constexpr double kMaxPlannedRequests = 1e7;
-
 // Refuses a scenario whose open-loop sources plan more than
 // kMaxPlannedRequests requests (rate x the time each may send, upper bound).
 static void check_planned_requests(YamlReader& r, const yaml::Node& traffic, const sim::Scenario& out) {

@@ -108,7 +108,8 @@ SweepVerdict merge_reports(const std::vector<nlohmann::json>& reports, const std
 }
 
 std::string verdict_text(const SweepVerdict& v) {
-  std::string out = fmt::format("sweep of {}: {} runs, {} passed every expectation", v.scenario, v.runs, v.runs_passed);
+  std::string out = v.runs == 0 ? std::string("sweep: no run to judge")
+                                : fmt::format("sweep of {}: {} runs, {} passed every expectation", v.scenario, v.runs, v.runs_passed);
   if (v.event_limit_runs > 0) out += fmt::format(", {} hit the event limit", v.event_limit_runs);
   out += "\n";
   out += v.min_pass >= 1.0 ? "rule: every expectation held in every run\n"

@@ -60,6 +60,21 @@ TEST_F(ScaleCli, GenerateRejectsBadArguments) {
   EXPECT_NE(r.out.find("valid: split, header, none"), std::string::npos) << r.out;
 }
 
+// What `run` would refuse is refused when written, and options a shape has
+// no use for are said to be ignored rather than dropped silently.
+TEST_F(ScaleCli, GenerateAndImportSayWhatTheyCannotUse) {
+  auto big = meshsim("generate tree --rate 1000000 --duration 60s");
+  EXPECT_EQ(big.exit_code, 2);
+  EXPECT_NE(big.out.find("a run sends at most 1e+07"), std::string::npos) << big.out;
+  auto chain = meshsim("generate chain --services 3 --fanout 2 --rules split");
+  EXPECT_EQ(chain.exit_code, 0);
+  EXPECT_NE(chain.out.find("--fanout applies to tree and random; ignored"), std::string::npos);
+  EXPECT_NE(chain.out.find("--rules applies with --versions 2; ignored"), std::string::npos);
+  auto dir = meshsim("import isotope " + dir_.string());
+  EXPECT_EQ(dir.exit_code, 2);
+  EXPECT_NE(dir.out.find("is a directory"), std::string::npos) << dir.out;
+}
+
 TEST_F(ScaleCli, ImportIsotopeRuns) {
   std::string file = path("shop.yaml");
   auto i = meshsim("import isotope " + src("tests/fixtures/isotope/shop.yaml") + " --duration 5s -o " + file);
