@@ -196,9 +196,14 @@ int import_command(int argc, char** argv) {
   for (const auto& d : load.diagnostics) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
   if (!load.graph) return kExitBadInput;
   // The scenario is named after the file: "my-graph.yaml" -> "my-graph".
+  // Other characters become one '-', none at either end (a DNS label, as a
+  // Kubernetes name): "___.yaml" keeps the default name.
   std::string name;
-  for (char c : std::filesystem::path(path).stem().string())
-    name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '-';
+  for (char c : std::filesystem::path(path).stem().string()) {
+    if (std::isalnum(static_cast<unsigned char>(c))) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!name.empty() && name.back() != '-') name += '-';
+  }
+  while (!name.empty() && name.back() == '-') name.pop_back();
   if (!name.empty()) load.graph->name = name;
   topology::ScenarioOptions o;
   if (!scenario_traffic_options(args, o, "import isotope") || !within_planned_requests(*load.graph, o, "import isotope"))

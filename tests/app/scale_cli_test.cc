@@ -70,6 +70,10 @@ TEST_F(ScaleCli, GenerateAndImportSayWhatTheyCannotUse) {
   EXPECT_EQ(chain.exit_code, 0);
   EXPECT_NE(chain.out.find("--fanout applies to tree and random; ignored"), std::string::npos);
   EXPECT_NE(chain.out.find("--rules applies with --versions 2; ignored"), std::string::npos);
+  // The scenario is named after the file, as a DNS label.
+  std::filesystem::copy_file(src("tests/fixtures/isotope/shop.yaml"), path("__My__Graph!.yaml"));
+  auto named = meshsim("import isotope '" + path("__My__Graph!.yaml") + "'", false);
+  EXPECT_NE(named.out.find("metadata: {name: my-graph}"), std::string::npos) << named.out;
   auto dir = meshsim("import isotope " + dir_.string());
   EXPECT_EQ(dir.exit_code, 2);
   EXPECT_NE(dir.out.find("is a directory"), std::string::npos) << dir.out;
