@@ -1,6 +1,7 @@
 #include "app/sweep.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +97,18 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
   int stopped_by = 0;  // the signal that ended the sweep early
   auto seed_dir = [&](uint64_t seed) { return (std::filesystem::path(options.dir) / fmt::format("seed-{}", seed)).string(); };
   auto interrupted = [&] { return options.interrupt ? options.interrupt->load(std::memory_order_relaxed) : 0; };
+  // A terminal's Ctrl-C reaches the seeds and the sweep, which then sends it
+  // on, and users press it twice: a second signal must not kill a seed
+  // before it has written its report, nor the sweep before its verdict, so
+  // the handlers (`run`'s, inherited by the seeds) stay after the first.
+  for (int signal : {SIGINT, SIGTERM}) {
+    struct sigaction current {};
+    if (sigaction(signal, nullptr, &current) == 0 && current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN) {
+      current.sa_flags &= ~SA_RESETHAND;
+      sigaction(signal, &current, nullptr);
+    }
+  }
+  const pid_t sweep_pid = getpid();
   while (started < total || !running.empty()) {
     if (int signal = interrupted(); signal && !stopped_by) {
       // As `run` does on SIGINT/SIGTERM: no new seed starts; the running
@@ -105,7 +118,7 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
       stopped_by = signal;
       for (const auto& [pid, seed] : running) kill(pid, signal);
     }
-    while (!stopped_by && started < total && running.size() < jobs) {
+    while (!stopped_by && !interrupted() && started < total && running.size() < jobs) {
       uint64_t seed = options.seeds.first + started++;
       std::string dir = seed_dir(seed);
       std::filesystem::create_directories(dir);
@@ -116,16 +129,8 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
         continue;
       }
       if (pid == 0) {
-        // A terminal's Ctrl-C reaches the seeds and the sweep, which then
-        // sends it on: a second signal must not kill a seed before it has
-        // written its report, so the handler stays after the first.
-        for (int signal : {SIGINT, SIGTERM}) {
-          struct sigaction current {};
-          if (sigaction(signal, nullptr, &current) == 0 && current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN) {
-            current.sa_flags &= ~SA_RESETHAND;
-            sigaction(signal, &current, nullptr);
-          }
-        }
+        // A seed outlives no sweep: killed with it (SIGKILL reaches no handler).
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != sweep_pid) _exit(kExitBadInput);
         // The child: its terminal output goes to its directory.
         std::string out = dir + "/run.txt";
         if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen((dir + "/stderr.txt").c_str(), "w", stderr)) _exit(kExitBadInput);
@@ -157,9 +162,11 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
     running.erase(it);
     ++done;
     bool reported = WIFEXITED(status) && (WEXITSTATUS(status) == kExitOk || WEXITSTATUS(status) == kExitFailed);
-    // A seed the signal stopped exits 128+signal, as `run` does: not a crash.
-    int signal = interrupted();
-    bool stopped = signal && ((WIFEXITED(status) && WEXITSTATUS(status) == 128 + signal) || (WIFSIGNALED(status) && WTERMSIG(status) == signal));
+    // A seed a signal stopped exits 128+signal, as `run` does: not a crash
+    // (SIGINT from the terminal and SIGTERM from the sweep may both come).
+    auto stop_signal = [](int s) { return s == SIGINT || s == SIGTERM; };
+    bool stopped = (stopped_by || interrupted()) && ((WIFEXITED(status) && stop_signal(WEXITSTATUS(status) - 128)) ||
+                                                      (WIFSIGNALED(status) && stop_signal(WTERMSIG(status))));
     if (!reported && !stopped)
       crashed.push_back(WIFSIGNALED(status) ? fmt::format("seed {}: killed by signal {}", seed, WTERMSIG(status))
                                             : fmt::format("seed {}: exit {} (see {}/stderr.txt)", seed, WEXITSTATUS(status), seed_dir(seed)));
@@ -172,7 +179,7 @@ int run_sweep(const SweepOptions& options, const std::function<int(uint64_t seed
     if (std::filesystem::exists(p)) paths.push_back(p);
   }
   if (stopped_by) {
-    fmt::print(stderr, "meshsim run: stopped by signal {} after {} of {} seeds; the verdict below is of the seeds that ran\n",
+    fmt::print(stderr, "meshsim run: stopped by signal {} with {} of {} seeds started; the verdict below is of their reports\n",
                stopped_by, started, total);
   }
   for (const auto& c : crashed) fmt::print(stderr, "meshsim run: {}\n", c);

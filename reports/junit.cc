@@ -15,7 +15,7 @@ std::string junit_xml(const sim::RunResult& r) {
     skipped += !e.reached;
   }
   double seconds = static_cast<double>(r.duration.count()) / 1e6;
-  int errors = (r.event_limit_hit ? 1 : 0) + (r.interrupted_by ? 1 : 0);
+  int errors = (r.event_limit_hit ? 1 : 0) + (r.interrupted_by ? 1 : 0) + (r.runaway.empty() ? 0 : 1);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"meshsim\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:g}\">\n",
                      r.expectations.size(), failures, errors, seconds);
@@ -37,9 +37,9 @@ std::string junit_xml(const sim::RunResult& r) {
     }
   }
   if (!r.runaway.empty())
-    out += "    <testcase classname=\"meshsim\" name=\"event limit\"><error message=\"the run was stopped: " + xml_escape(r.runaway) +
-           "\"/></testcase>\n";
-  else if (r.event_limit_hit)
+    out += "    <testcase classname=\"meshsim\" name=\"runaway\"><error message=\"meshsim refused a runaway request: " +
+           xml_escape(r.runaway) + "\"/></testcase>\n";
+  if (r.event_limit_hit)
     out += "    <testcase classname=\"meshsim\" name=\"event limit\"><error message=\"the run hit the event limit\"/></testcase>\n";
   if (r.interrupted_by)
     out += fmt::format("    <testcase classname=\"meshsim\" name=\"interrupted\"><error message=\"the run was stopped by {} at {:g} s\"/></testcase>\n",

@@ -64,8 +64,8 @@ std::string run_text(const sim::RunResult& r) {
   line(fmt::format("expectations: {} of {} held", passed, r.expectations.size()));
   for (const auto& e : r.expectations)
     line(fmt::format("  {} {}: {}", e.passed ? "PASS" : e.reached ? "FAIL" : "NOT REACHED", e.name, e.observed));
-  if (!r.runaway.empty()) line("  FAIL the run was stopped: " + r.runaway);
-  else if (r.event_limit_hit) line("  FAIL the run hit the event limit and was stopped");
+  if (r.event_limit_hit) line("  FAIL the run hit the event limit and was stopped");
+  if (!r.runaway.empty()) line("  FAIL meshsim refused a runaway request: " + r.runaway);
   if (r.interrupted_by)
     line(fmt::format("  INTERRUPTED by {} at {:.1f} s: the report covers what ran", signal_name(r.interrupted_by), seconds(r.duration)));
   return out;
@@ -79,7 +79,7 @@ ordered_json run_json(const sim::RunResult& r, const std::string& meshsim_versio
               {"event_limit_hit", r.event_limit_hit}, {"passed", r.passed()}};
   // Only a run stopped by a signal says so; every other report keeps its bytes.
   if (r.interrupted_by) j["run"]["interrupted_by"] = signal_name(r.interrupted_by);
-  if (!r.runaway.empty()) j["run"]["stopped_because"] = r.runaway;
+  if (!r.runaway.empty()) j["run"]["runaway"] = r.runaway;
   ordered_json phases = ordered_json::array();
   for (const auto& p : r.phases) {
     ordered_json jp = {{"start_s", seconds(p.start)}, {"end_s", seconds(p.end)}, {"caption", p.caption},

@@ -47,6 +47,7 @@ struct WorkloadApp::Execution {
   // the execution finishes, its calls have touched much else (issue 20).
   bool grpc = false;
   bool injected_error = false;  // Behavior::error_before_calls drew an error on arrival
+  std::string nested_id;        // its x-request-id, counted in nested_ (WorkloadApp::kTrackNestingAbove)
 };
 
 // The calls of one script step run in parallel; the step ends when the last
@@ -80,22 +81,35 @@ proxy::HttpResponse WorkloadApp::echo(const proxy::HttpRequest& request) const {
   return r;
 }
 
+void WorkloadApp::refuse_runaway(std::string_view why, std::function<void(proxy::HttpResponse&&)>& respond) {
+  if (auto runaway = std::move(runaway_)) {
+    runaway_ = nullptr;
+    runaway(std::string(why));
+  }
+  proxy::HttpResponse refused;
+  refused.status = 503;
+  refused.headers.set("content-type", "text/plain");
+  refused.body = "meshsim: " + std::string(why);
+  respond(std::move(refused));
+}
+
 void WorkloadApp::handle(proxy::HttpRequest&& request, std::function<void(proxy::HttpResponse&&)> respond) {
-  if (in_flight_ >= kMaxRequestsInFlight) {
-    if (auto runaway = std::move(runaway_)) {
-      runaway_ = nullptr;
-      runaway(endpoint_.pod + " holds " + std::to_string(kMaxRequestsInFlight) +
-              " requests at once; its Behavior's calls likely lead back to it (a call cycle), so every request calls on without end");
-    }
-    proxy::HttpResponse busy;
-    busy.status = 503;
-    busy.headers.set("content-type", "text/plain");
-    busy.body = "meshsim: too many requests in flight at this app";
-    respond(std::move(busy));
-    return;
+  if (in_flight_ >= kMaxRequestsInFlight)
+    return refuse_runaway(endpoint_.pod + " holds " + std::to_string(kMaxRequestsInFlight) +
+                              " requests at once, meshsim's bound on one app (a call cycle among requests without x-request-id?)",
+                          respond);
+  std::string nested_id;
+  if (in_flight_ >= kTrackNestingAbove) {
+    nested_id = request.headers.get("x-request-id").value_or("");
+    if (!nested_id.empty() && nested_[nested_id] >= kMaxNestedArrivals)
+      return refuse_runaway("request " + nested_id + " reached " + endpoint_.pod + " " + std::to_string(kMaxNestedArrivals) +
+                                " times, each inside the last: the Behaviors' calls lead back to it (a call cycle)",
+                            respond);
+    if (!nested_id.empty()) ++nested_[nested_id];
   }
   ++in_flight_;
   auto ex = std::make_shared<Execution>();
+  ex->nested_id = std::move(nested_id);
   ex->request = std::move(request);
   ex->respond = std::move(respond);
   ex->grpc = proxy::is_grpc(ex->request.headers);
@@ -291,6 +305,8 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
   for (const auto& [name, value] : behavior_.response_headers) response.headers.add(name, value);
   response.overcount = ex->overcount;
   --in_flight_;
+  if (!ex->nested_id.empty())
+    if (auto it = nested_.find(ex->nested_id); it != nested_.end() && --it->second == 0) nested_.erase(it);
   ex->respond(std::move(response));
 }
 

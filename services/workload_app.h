@@ -43,13 +43,19 @@ class WorkloadApp {
 
   void handle(proxy::HttpRequest&& request, std::function<void(proxy::HttpResponse&&)> respond);
 
-  // A bound no real server has: an app holding this many requests at once is
-  // taken for a call cycle (a calls b, b calls a), where every request calls
-  // on without end until the simulator runs out of memory. The request past
-  // it gets a 503, and `runaway(why)` is called once (the world stops the
-  // run and says why). A pod answering 10,000 requests/s that each take 5 s
-  // stays under it.
-  static constexpr size_t kMaxRequestsInFlight = 50'000;
+  // Guards of the simulator, not a model of any server. In a call cycle (a
+  // calls b, b calls a) every request calls on without end and the run grew
+  // until the machine's memory ran out. A request whose x-request-id (which
+  // every app propagates) reaches this app nested kMaxNestedArrivals deep
+  // is taken for one: that arrival gets a 503, which unwinds the cycle.
+  // Nesting is tracked only while more than kTrackNestingAbove requests are
+  // in flight here (a cycle gets there in moments; ordinary traffic seldom
+  // does, and then costs a map entry per request). Past kMaxRequestsInFlight
+  // (a cycle among requests without an id) every arrival gets a 503. Either
+  // calls `runaway(why)` once: the run then fails with the reason.
+  static constexpr size_t kTrackNestingAbove = 1'000;
+  static constexpr int kMaxNestedArrivals = 100;
+  static constexpr size_t kMaxRequestsInFlight = 250'000;
   void on_runaway(std::function<void(const std::string& why)> runaway) { runaway_ = std::move(runaway); }
   const proxy::Endpoint& endpoint() const { return endpoint_; }
   const Behavior& behavior() const { return behavior_; }
@@ -70,7 +76,10 @@ class WorkloadApp {
 
   const proxy::Endpoint& endpoint_;
   size_t in_flight_ = 0;  // handled, not yet answered
+  std::map<std::string, int, std::less<>> nested_;  // x-request-id -> arrivals in flight, while tracked
   std::function<void(const std::string&)> runaway_;
+  // Answers `respond` with a 503 naming `why`; tells runaway_ the first time.
+  void refuse_runaway(std::string_view why, std::function<void(proxy::HttpResponse&&)>& respond);
   Behavior behavior_;
   proxy::Timers& timers_;
   proxy::Random& random_;

@@ -77,12 +77,12 @@ struct RunResult {
   uint64_t requests = 0;  // sent by traffic sources
   uint64_t events = 0;    // scheduler events run
   bool event_limit_hit = false;
-  // Set when the world stopped the run before the event limit (a call
-  // cycle: WorkloadApp::kMaxRequestsInFlight); event_limit_hit is set too.
+  // What an app's runaway guard refused (WorkloadApp::kMaxNestedArrivals:
+  // a call cycle), or empty. The run failed: it modeled no real mesh there.
   std::string runaway;
   int interrupted_by = 0;  // the signal that stopped the run early (SIGINT, SIGTERM), or 0
   bool passed() const {
-    if (event_limit_hit || interrupted_by != 0) return false;
+    if (event_limit_hit || interrupted_by != 0 || !runaway.empty()) return false;
     for (const auto& e : expectations)
       if (!e.passed && e.reached) return false;
     return true;

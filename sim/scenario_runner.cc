@@ -131,12 +131,12 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
       return false;
     }
     result_.event_limit_hit = result_.event_limit_hit || !within_limit;
-    if (!within_limit && result_.runaway.empty()) result_.runaway = world_.runaway();
     return within_limit;
   }
 
   RunResult finish() {
     result_.events = world_.scheduler().events_run();
+    result_.runaway = world_.runaway();
     // A run stopped early (serve) reports what ran, not what was planned.
     if (now() < sc_.duration) result_.duration = now();
     service_index_.clear();  // they point into the phases, which leave now

@@ -47,8 +47,6 @@ class Scheduler final : public proxy::Clock, public proxy::Timers {
     return queue_.top().at;
   }
   uint64_t events_run() const { return events_run_; }
-  // Ends the run as the event limit does: run() returns false before the next event.
-  void halt() { event_limit_ = events_run_; }
 
  private:
   // The heap orders small plain entries; the callbacks stay put in slots

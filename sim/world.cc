@@ -138,7 +138,6 @@ void World::rebuild_instances() {
       inst->app = std::make_unique<services::WorkloadApp>(inst->endpoint, *behavior, scheduler_, *stream, caller, &scheduler_);
       inst->app->on_runaway([this](const std::string& why) {
         if (runaway_.empty()) runaway_ = why;
-        scheduler_.halt();
       });
     }
     next[{e.ns, e.pod}] = std::move(inst);

@@ -125,7 +125,7 @@ class World : private proxy::Transport {
 
   Scheduler& scheduler() { return scheduler_; }
   const Scheduler& const_scheduler() const { return scheduler_; }
-  // Why an app stopped the run (a call cycle), or empty.
+  // What an app's runaway guard refused (a call cycle), or empty.
   const std::string& runaway() const { return runaway_; }
 
  private:

@@ -186,19 +186,40 @@ class Reader {
       if (!g.find(c.service)) r_.error(c.node, c.path, "cannot call undefined service \"" + c.service + "\"");
   }
 
-  // A call cycle (a calls b, b calls a; or a service calling itself) would
-  // make every request call on without end: isotope's validate() does not
-  // look for one, and its services would recurse until the sockets ran
-  // out. Refused here, at the call that closes the first cycle found.
+  // A call cycle (a calls b, b calls a; or a service calling itself) makes
+  // every request call on without end: isotope's validate() does not look
+  // for one, and its services would recurse until the sockets ran out.
+  // Refused, at the call that closes it, when no service on it injects
+  // errors; one that does answers every N-th request before its script
+  // (handler.go), so the requests end, and the cycle is only warned of.
   void check_cycles(const ServiceGraph& g) {
+    if (auto endless = find_cycle(g, /*erring_too=*/false)) {
+      report_cycle(*endless, config::Severity::kError,
+                   "calls form a cycle (" + endless->text + "): every request would call on without end");
+    } else if (auto ending = find_cycle(g, /*erring_too=*/true)) {
+      report_cycle(*ending, config::Severity::kWarning,
+                   "calls form a cycle (" + ending->text + "): each request goes round until a service's errorRate fails it");
+    }
+  }
+
+ private:
+  struct Cycle {
+    std::string from, to;  // the call that closes it
+    std::string text;      // "a -> b -> a"
+  };
+
+  // The first cycle found among the services (with `erring_too`, also
+  // through services that inject errors).
+  static std::optional<Cycle> find_cycle(const ServiceGraph& g, bool erring_too) {
     std::map<std::string, size_t> index;
     for (size_t i = 0; i < g.services.size(); ++i) index.emplace(g.services[i].name, i);
     std::vector<std::vector<size_t>> callees(g.services.size());
     for (size_t i = 0; i < g.services.size(); ++i)
-      for (const auto& step : g.services[i].script)
+      if (erring_too || g.services[i].error_per_million == 0)
+        for (const auto& step : g.services[i].script)
         for (const auto& c : step.calls)
           if (auto it = index.find(c.service); it != index.end()) callees[i].push_back(it->second);
-    enum Mark : uint8_t { kNew, kOnPath, kDone };
+    enum Mark { kNew, kOnPath, kDone };
     std::vector<Mark> mark(g.services.size(), kNew);
     for (size_t root = 0; root < g.services.size(); ++root) {
       if (mark[root] != kNew) continue;
@@ -221,8 +242,7 @@ class Reader {
             if (in) cycle += g.services[service].name + " -> ";
           }
           cycle += g.services[to].name;
-          report_cycle(g.services[at].name, g.services[to].name, cycle);
-          return;
+          return Cycle{g.services[at].name, g.services[to].name, cycle};
         }
         if (mark[to] == kNew) {
           mark[to] = kOnPath;
@@ -230,15 +250,18 @@ class Reader {
         }
       }
     }
+    return std::nullopt;
   }
 
- private:
-  void report_cycle(const std::string& from, const std::string& to, const std::string& cycle) {
-    const std::string message = "calls form a cycle (" + cycle + "): every request would call on without end";
+  void report_cycle(const Cycle& cycle, config::Severity severity, const std::string& message) {
+    auto say = [&](const CallSite& c) {
+      if (severity == config::Severity::kError) r_.error(c.node, c.path, message);
+      else r_.warning(c.node, "MSH0005", c.path + ": " + message);
+    };
     for (const auto& c : calls_)
-      if (c.caller == from && c.service == to) return r_.error(c.node, c.path, message);
+      if (c.caller == cycle.from && c.service == cycle.to) return say(c);
     for (const auto& c : calls_)  // from the default script
-      if (c.caller.empty() && c.service == to) return r_.error(c.node, c.path, message);
+      if (c.caller.empty() && c.service == cycle.to) return say(c);
   }
 
   struct CallSite {

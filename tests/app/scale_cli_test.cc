@@ -149,24 +149,29 @@ TEST_F(ScaleCli, ASweepEndingAtTheLargestSeedEnds) {
 }
 
 // SIGTERM to the sweep's own process (a CI job cancelled; `kill PID`): no
-// seed starts after it, the running one is stopped too, and the sweep exits
-// 128+15 after the verdict of what ran, as `run` does (README, `run`).
+// seed starts after it, the running one is sent it too and writes its report
+// marked interrupted, and the sweep exits 128+15 after the verdict of what
+// ran, as `run` does (README, `run --seeds`).
 TEST_F(ScaleCli, ASignalStopsTheSweep) {
   std::string file = path("chain.yaml");
-  ASSERT_EQ(meshsim("generate chain --services 3 --rate 200 --duration 30s -o " + file).exit_code, 0);
+  // A seed of ~120,000 requests: still running when the signal comes.
+  ASSERT_EQ(meshsim("generate chain --services 3 --rate 2000 --duration 60s -o " + file).exit_code, 0);
   std::string out = path("sweep");
   meshsim::testing::LiveProcess sweep({"run", file, "--seeds", "1..100000", "--jobs", "1", "--out", out});
-  // Until the first seed's report is written (20 s at most).
+  // Until the first seed's process has opened its output (20 s at most).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!std::filesystem::exists(out + "/seed-1/report.json") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_TRUE(std::filesystem::exists(out + "/seed-1/report.json"));
+  while (!std::filesystem::exists(out + "/seed-1/run.txt") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(std::filesystem::exists(out + "/seed-1/run.txt"));
   EXPECT_EQ(sweep.stop(SIGTERM), 128 + SIGTERM) << sweep.stderr_text();
   size_t dirs = 0;
   for (const auto& entry : std::filesystem::directory_iterator(out)) dirs += entry.is_directory();
-  EXPECT_LT(dirs, 100u);
+  EXPECT_EQ(dirs, 1u);  // no seed after the signal
+  std::ifstream report(out + "/seed-1/report.json");
+  ASSERT_TRUE(report.good());
+  EXPECT_EQ(nlohmann::json::parse(report)["run"]["interrupted_by"], "SIGTERM");  // the sweep sent it on
   EXPECT_NE(sweep.stderr_text().find("stopped by signal 15"), std::string::npos) << sweep.stderr_text();
-  EXPECT_NE(sweep.stdout_text().find("sweep of "), std::string::npos) << sweep.stdout_text();
+  EXPECT_NE(sweep.stdout_text().find("seed 1 was interrupted by SIGTERM"), std::string::npos) << sweep.stdout_text();
 }
 
 }  // namespace

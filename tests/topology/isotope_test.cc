@@ -145,6 +145,20 @@ TEST(Isotope, ErrorRateIsTheRateIsotopesServiceGives) {
   }
 }
 
+// A cycle through a service with an errorRate ends: isotope's handler fails
+// every N-th request before its script (handler.go), so each request goes
+// round until one fails. Loaded, with a warning; the same cycle without
+// the errorRate is refused (BadInputIsAnErrorWithItsPlace).
+TEST(Isotope, ACycleThatErrorsEndIsWarnedOf) {
+  auto load = read_isotope("services:\n- name: a\n  isEntrypoint: true\n  errorRate: 50%\n  script:\n  - call: a\n", "g.yaml");
+  ASSERT_TRUE(load.graph);
+  ASSERT_EQ(load.diagnostics.size(), 1u);
+  EXPECT_EQ(load.diagnostics[0].severity, config::Severity::kWarning);
+  EXPECT_NE(load.diagnostics[0].message.find("calls form a cycle (a -> a): each request goes round until a service's errorRate fails it"),
+            std::string::npos)
+      << load.diagnostics[0].message;
+}
+
 // isotope reads `defaults` (convert/pkg/graph/unmarshal.go), its README
 // writes `default`; Go's JSON decoding ignores fields it does not model, so
 // numRbacPolicies and the resource fields under either are accepted.
