@@ -217,8 +217,8 @@ class Reader {
     for (size_t i = 0; i < g.services.size(); ++i)
       if (erring_too || g.services[i].error_per_million == 0)
         for (const auto& step : g.services[i].script)
-        for (const auto& c : step.calls)
-          if (auto it = index.find(c.service); it != index.end()) callees[i].push_back(it->second);
+          for (const auto& c : step.calls)
+            if (auto it = index.find(c.service); it != index.end()) callees[i].push_back(it->second);
     enum Mark { kNew, kOnPath, kDone };
     std::vector<Mark> mark(g.services.size(), kNew);
     for (size_t root = 0; root < g.services.size(); ++root) {
