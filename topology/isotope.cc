@@ -306,19 +306,17 @@ IsotopeLoad read_isotope(const std::string& text, const std::string& file) {
   const char* defaults_key = root["defaults"] || !root["default"] ? "defaults" : "default";
   if (root["defaults"] && root["default"])
     r.warning(root["default"], "MSH0005", "default: ignored beside defaults (isotope reads only defaults)");
-  for (const char* key : {defaults_key}) {
-    auto d = root[key];
-    if (!d || !r.fields(d, key, {"type", "numReplicas", "errorRate", "requestSize", "responseSize", "script",
-                                 "numRbacPolicies", "memoryUsage", "computeUsage"}))
-      continue;
-    if (auto t = r.enumeration(d["type"], child(key, "type"), {"http", "grpc"})) defaults.grpc = *t == "grpc";
-    if (auto n = r.integer(d["numReplicas"], child(key, "numReplicas"), 1, 1000)) defaults.replicas = static_cast<int>(*n);
-    if (auto e = reader.error_rate(d["errorRate"], child(key, "errorRate"))) defaults.error_per_million = *e;
-    if (auto z = reader.byte_size(d["requestSize"], child(key, "requestSize"))) default_request_bytes = *z;
-    if (auto z = reader.byte_size(d["responseSize"], child(key, "responseSize"))) defaults.response_bytes = *z;
+  const yaml::Node d = root[defaults_key];
+  if (d && r.fields(d, defaults_key, {"type", "numReplicas", "errorRate", "requestSize", "responseSize", "script",
+                                      "numRbacPolicies", "memoryUsage", "computeUsage"})) {
+    if (auto t = r.enumeration(d["type"], child(defaults_key, "type"), {"http", "grpc"})) defaults.grpc = *t == "grpc";
+    if (auto n = r.integer(d["numReplicas"], child(defaults_key, "numReplicas"), 1, 1000)) defaults.replicas = static_cast<int>(*n);
+    if (auto e = reader.error_rate(d["errorRate"], child(defaults_key, "errorRate"))) defaults.error_per_million = *e;
+    if (auto z = reader.byte_size(d["requestSize"], child(defaults_key, "requestSize"))) default_request_bytes = *z;
+    if (auto z = reader.byte_size(d["responseSize"], child(defaults_key, "responseSize"))) defaults.response_bytes = *z;
   }
   // The default script is read once the default request size is known.
-  if (auto d = root[defaults_key]; d && d.IsMap() && d["script"])
+  if (d && d.IsMap() && d["script"])
     defaults.script = reader.script(d["script"], child(defaults_key, "script"), default_request_bytes);
 
   ServiceGraph g;
