@@ -326,6 +326,7 @@ class DocumentLoader {
     } else if (*kind == "Behavior") {
       sim::BehaviorRule rule;
       rule.name = header.meta.name;
+      rule.pos = r.pos(node);
       if (require_spec(r, node)) parse_behavior(r, spec, rule);
       // A later Behavior of the same name replaces the earlier one in place.
       auto [at, is_new] = behavior_index_.try_emplace(rule.name, result_.behaviors.size());

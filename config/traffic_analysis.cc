@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "config/call_cycles.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
 #include "proxy_core/route_table.h"
@@ -50,7 +51,7 @@ bool is_pseudo_or_trace(const std::string& h) {
 
 std::vector<Diagnostic> analyze_traffic(const Resources& r, const std::vector<sim::BehaviorRule>& behaviors,
                                         const std::vector<sim::TrafficSource>& sources) {
-  std::vector<Diagnostic> out;
+  std::vector<Diagnostic> out = analyze_call_cycles(r, behaviors);
   // Only a header match can miss traffic: the callers of the hosts of
   // VirtualServices with one are worked out, and no others (a mesh of
   // 1,000 services without header rules has nothing to check, issue 20).

@@ -2,7 +2,8 @@
 // which headers each app forwards) and the scenario's traffic sources, find
 // route matches that can never see the header they test, e.g. a
 // VirtualService for bar matching `user-agent` while frontend, bar's only
-// caller, does not propagate `user-agent`.
+// caller, does not propagate `user-agent`; and Behaviors whose calls loop
+// (call_cycles.h).
 #pragma once
 
 #include <vector>

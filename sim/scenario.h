@@ -25,6 +25,7 @@ using proxy::Duration;
 struct BehaviorRule {
   std::string name;
   proxy::Labels selector;
+  proxy::SourcePos pos;  // where its document starts, for findings about it
   services::Behavior behavior;
   // `selector: {host: api.example.com, port: 443}`: an endpoint outside the
   // cluster, no pod labels (selector stays empty).
