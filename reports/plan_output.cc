@@ -57,8 +57,10 @@ std::string plan_text(const sim::PlanResult& r) {
     for (const auto& u : c->unreached) out += fmt::format("    unreached: {}\n", u);
   }
   for (const auto& l : r.coverage_lost) out += fmt::format("  no longer reached: {}\n", l);
-  out += fmt::format("\n{} probe(s), {} request(s); {}\n", r.probes, r.requests,
-                     r.moved() ? fmt::format("{} move(s)", r.moves.size() + r.coverage_lost.size()) : "nothing moved");
+  // Moves and rules lost are counted apart: the count matches the lines above.
+  std::string summary = r.moves.empty() ? "nothing moved" : fmt::format("{} move(s)", r.moves.size());
+  if (!r.coverage_lost.empty()) summary += fmt::format(", {} rule(s) no longer reached", r.coverage_lost.size());
+  out += fmt::format("\n{} probe(s), {} request(s); {}\n", r.probes, r.requests, summary);
   return out;
 }
 

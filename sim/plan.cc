@@ -141,8 +141,10 @@ proxy::HttpRequest request_of(const PlanProbe& p) {
     if (k == "host") r.authority = v;
     else r.headers.add(k, v);
   }
-  r.headers.set("user-agent", "meshsim-plan");
-  r.headers.set("accept", "*/*");
+  // What curl would send, unless the probe is about that header (a rule
+  // matching a mobile user-agent is probed with one).
+  if (!r.headers.get("user-agent")) r.headers.set("user-agent", "meshsim-plan");
+  if (!r.headers.get("accept")) r.headers.set("accept", "*/*");
   return r;
 }
 
@@ -227,6 +229,22 @@ bool shares_moved(const std::map<std::string, int>& a, int na, const std::map<st
     if (std::abs(pa - pb) > tolerance + 1e-9) return true;
   }
   return false;
+}
+
+// The counts behind a change measured as shares (compare_outcomes), or null.
+const std::map<std::string, int>* shares_of(const ProbeOutcome& o, const std::string& what) {
+  if (what == "destination") return &o.destinations;
+  if (what == "status") return &o.statuses;
+  if (what == "response flags") return &o.flags;
+  if (what == "mirrored to") return &o.mirrors;
+  return nullptr;
+}
+
+std::string outcomes_seen(const std::map<std::string, int>& counts) {
+  std::string seen;
+  for (const auto& [outcome, n] : counts)
+    if (n > 0) seen += outcome + ",";
+  return seen;
 }
 
 void merge_counts(std::map<std::string, int>& into, const std::map<std::string, int>& from) {
@@ -340,7 +358,12 @@ std::optional<PlanResult> run_plan(const proxy::Resources& before, const proxy::
     std::string signature = fmt::format("{}:{} {}", p.host, p.port, p.request());
     for (const auto& c : changes) {
       signature += "|" + c.what;
-      if (c.what != "destination" && c.what != "status" && c.what != "response flags" && c.what != "mirrored to")
+      // Shares are noisy, so callers are grouped by which outcomes they saw
+      // before and after, not by the figures: a caller going v1 -> v2 and
+      // one going v2 -> v1 are two moves, never pooled into none.
+      if (const auto* shares_before = shares_of(ob, c.what))
+        signature += "=" + outcomes_seen(*shares_before) + ">" + outcomes_seen(*shares_of(oa, c.what));
+      else
         signature += "=" + c.before + ">" + c.after;
     }
     auto [it, fresh] = groups.try_emplace(signature);

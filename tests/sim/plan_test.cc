@@ -70,6 +70,59 @@ TEST(Plan, HeaderRouteMovesOnlyThatUsersRequests) {
   EXPECT_EQ(r.after.rules.size(), 2u);
 }
 
+// A rule on the user-agent (the demo's "mobile users to v2"): the probe
+// sends the user-agent that hits it, which the probe's request must not
+// overwrite with curl's own; the rule is reached, not reported lost.
+TEST(Plan, UserAgentRouteIsProbedWithItsUserAgent) {
+  auto r = plan(file("reviews-v1.yaml"), R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {user-agent: {regex: ".*Mobile.*"}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  EXPECT_NE(r.moves[0].request.find("user-agent: "), std::string::npos) << r.moves[0].request;
+  ASSERT_EQ(r.moves[0].changes.size(), 1u);
+  EXPECT_EQ(r.moves[0].changes[0].before, "reviews v1 100%");
+  EXPECT_EQ(r.moves[0].changes[0].after, "reviews v2 100%");
+  EXPECT_TRUE(r.coverage_lost.empty());
+  EXPECT_EQ(r.after.covered(), r.after.rules.size());
+}
+
+// Callers routed by sourceLabels whose destinations swap move in opposite
+// directions: two moves, each with its own callers, not one pooled line in
+// which they cancel out (VirtualService HTTPMatchRequest.sourceLabels is
+// decided per calling workload).
+TEST(Plan, OppositeMovesOfDifferentCallersStayApart) {
+  auto rules = [](const char* web_subset, const char* rest_subset) {
+    return fmt::format(R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: reviews}}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{{sourceLabels: {{app: web}}}}]
+    route: [{{destination: {{host: reviews, subset: {}}}}}]
+  - route: [{{destination: {{host: reviews, subset: {}}}}}]
+)", web_subset, rest_subset);
+  };
+  auto r = plan(rules("v1", "v2"), rules("v2", "v1"));
+  std::map<std::string, std::pair<std::string, std::string>> moved;  // caller -> before, after
+  for (const auto& m : r.moves)
+    for (const auto& c : m.changes)
+      if (c.what == "destination")
+        for (const auto& caller : m.callers) moved[caller] = {c.before, c.after};
+  ASSERT_EQ(moved.size(), kEveryCaller.size());
+  EXPECT_EQ(moved["default/web"], std::make_pair(std::string("reviews v1 100%"), std::string("reviews v2 100%")));
+  EXPECT_EQ(moved["default/ratings"], std::make_pair(std::string("reviews v2 100%"), std::string("reviews v1 100%")));
+}
+
 // Istio task "Traffic Shifting": 80/20 to 50/50 moves the shares; seeded
 // noise within the tolerance is not reported as a move.
 TEST(Plan, WeightChangeMovesShares) {
