@@ -182,10 +182,16 @@ SayResult retry_or_timeout(const SayRequest& r) {
       rule.extra += fmt::format("      perTryTimeout: {}\n", say_duration(*r.per_try_ms));
     }
     if (!r.retry_on.empty()) rule.extra += fmt::format("      retryOn: \"{}\"\n", r.retry_on);
-    reply = fmt::format("Failed requests to the {} service{} will be retried up to {} time{}", r.service, condition_words(r),
-                        *r.attempts, *r.attempts == 1 ? "" : "s");
-    if (r.per_try_ms) reply += fmt::format(", each try given {}", say_duration(*r.per_try_ms));
-    if (!r.retry_on.empty()) reply += fmt::format(" (on {})", r.retry_on);
+    std::string times = fmt::format("up to {} time{}", *r.attempts, *r.attempts == 1 ? "" : "s");
+    if (r.per_try_ms) times += fmt::format(", each try given {},", say_duration(*r.per_try_ms));
+    if (r.retry_on.empty())  // Istio's default retryOn (retry.go defaultRetryOn): no status the app answers since 1.24
+      reply = fmt::format("Requests to the {} service{} will be retried {} when the connection fails, is refused or "
+                          "reset (Istio's default retryOn: a status the app answers, such as 503, is not retried; say "
+                          "\"on 5xx\" for that)",
+                          r.service, condition_words(r), times);
+    else
+      reply = fmt::format("Failed requests to the {} service{} will be retried {} on {}", r.service, condition_words(r),
+                          times, r.retry_on);
     if (r.duration_ms) reply += fmt::format("; requests time out after {}", say_duration(*r.duration_ms));
   } else {
     reply = fmt::format("Requests to the {} service{} will time out after {}", r.service, condition_words(r),

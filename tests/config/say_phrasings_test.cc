@@ -227,7 +227,9 @@ const SayRow kPhrasings[] = {
     {"fail frontend's calls to bar with 503", "VirtualService/bar", "http.0.match.0.sourceLabels.app=frontend; http.0.fault.abort.httpStatus=503", kFaults},
     // retry
     {"retry bar requests 3 times", "VirtualService/bar", "http.0.retries.attempts=3; http.0.retries.perTryTimeout=-; http.0.route.0.destination.host=bar", kRetries},
-    {"retry bar requests 3 times", "reply", "Failed requests to the bar service will be retried up to 3 times", kRetries},
+    // Istio's default retryOn retries no status the app answers (retry.go defaultRetryOn, 1.24+): the reply says so.
+    {"retry bar requests 3 times", "reply", "will be retried up to 3 times when the connection fails, is refused or reset", kRetries},
+    {"retry bar 3 times on 5xx", "reply", "Failed requests to the bar service will be retried up to 3 times on 5xx", kRetries},
     {"retry bar 3 times", "VirtualService/bar", "http.0.retries.attempts=3", kRetries},
     {"retry failed calls to bar up to 5 times", "VirtualService/bar", "http.0.retries.attempts=5", kRetries},
     {"give bar 2 retries", "VirtualService/bar", "http.0.retries.attempts=2", kRetries},
