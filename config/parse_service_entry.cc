@@ -110,11 +110,48 @@ void parse_sidecar(YamlReader& r, const yaml::Node& spec, proxy::SidecarConfig& 
   out.outbound_traffic_policy = outbound_mode(r, spec["outboundTrafficPolicy"], "spec.outboundTrafficPolicy");
 }
 
-// MeshConfig has dozens of fields meshsim does not model; only the ones it
-// reads are looked at, and the rest are left alone (no unknown-field errors).
-void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string& path, proxy::MeshConfig& out) {
+namespace {
+
+// MeshConfig fields that change what the mesh does to traffic or what it
+// reports, and that meshsim does not model (effects as the MeshConfig
+// reference, istio.io docs/reference/config/istio.mesh.v1alpha1, gives
+// them). A rehearsal runs as if they were unset, so each is a warning;
+// `unless` is the default value, which changes nothing.
+struct UnmodeledMeshField {
+  const char* name;
+  const char* effect;
+  const char* unless = nullptr;
+};
+constexpr UnmodeledMeshField kUnmodeledMeshFields[] = {
+    {"defaultHttpRetryPolicy", "retries every HTTP route that sets no retries of its own"},
+    {"connectTimeout", "bounds how long a sidecar waits to connect upstream"},
+    {"enableAutoMtls", "decides whether sidecars send mTLS without a DestinationRule saying so", "true"},
+    {"localityLbSetting", "routes and fails over by locality"},
+    {"h2UpgradePolicy", "upgrades HTTP/1.1 between sidecars to HTTP/2", "DO_NOT_UPGRADE"},
+    {"outboundClusterStatName", "renames the clusters in the proxies' statistics"},
+    {"inboundClusterStatName", "renames the clusters in the proxies' statistics"},
+    {"serviceSettings", "keeps some hosts' traffic within their cluster"},
+    {"discoverySelectors", "limits the namespaces istiod configures the mesh from"},
+    {"trustDomainAliases", "lets AuthorizationPolicy principals match other trust domains"},
+    {"enableTracing", "turns tracing off", "true"},
+    {"defaultProviders", "chooses the providers of metrics, traces and access logs"},
+    {"protocolDetectionTimeout", "bounds protocol sniffing on ports that declare no protocol"},
+};
+
+}  // namespace
+
+// MeshConfig has dozens of fields; meshsim reads the ones below, warns of
+// those in kUnmodeledMeshFields and leaves the rest (no effect on what it
+// simulates) alone: no unknown-field errors. `at` is where the mesh config
+// starts in the file (the embedded text's own lines are not the file's).
+void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string& path, const yaml::Node& at,
+                       proxy::MeshConfig& out) {
   if (!mesh || mesh.IsNull()) return;
   if (!r.is_map(mesh, path)) return;
+  for (const auto& field : kUnmodeledMeshFields)
+    if (auto value = mesh[field.name]; value && !(field.unless && value.IsScalar() && value.Scalar() == field.unless))
+      r.warning(at, "MSH0045",
+                std::string(field.name) + " is not simulated: it " + field.effect + "; meshsim runs as if it were unset");
   if (auto p = mesh["outboundTrafficPolicy"])
     if (auto mode = outbound_mode(r, p, child(path, "outboundTrafficPolicy")); !mode.empty()) out.outbound_traffic_policy = mode;
   if (auto ns = r.str(mesh["rootNamespace"], child(path, "rootNamespace"))) out.root_namespace = *ns;
@@ -148,7 +185,7 @@ void parse_mesh_config_map(YamlReader& r, const yaml::Node& doc, proxy::MeshConf
     r.error(data["mesh"], "data.mesh", "the mesh config is not valid YAML: " + e.msg);
     return;
   }
-  parse_mesh_config(r, mesh, "data.mesh", out);
+  parse_mesh_config(r, mesh, "data.mesh", data["mesh"], out);
 }
 
 }  // namespace meshsim::config

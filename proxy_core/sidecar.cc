@@ -314,6 +314,9 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
   identity_.ip = self_ ? self_->ip : "10.255.0.1";
   identity_.principal = self_ ? self_->principal() : std::string(kTrustDomain) + "/ns/" + ns_ + "/sa/default";
   identity_.telemetry_id = self_ ? self_->telemetry_id : 0;
+  plaintext_identity_ = identity_;
+  plaintext_identity_.mtls = false;
+  plaintext_identity_.principal.clear();
   // Istio's gateway Deployments carry istio: ingressgateway / egressgateway,
   // or ask for the gateway injection template.
   if (auto it = labels_.find("istio"); it != labels_.end()) gateway_ = it->second.ends_with("gateway");
@@ -413,6 +416,15 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       routed_state = decision.owned_cluster ? &sidecar->cluster_state(cluster.name)
                                             : &sidecar->state_of_precompiled(cluster);
     return *routed_state;
+  }
+
+  // A DestinationRule's tls.mode DISABLE overrides auto mTLS for its hosts:
+  // the sidecar connects in plaintext (pilot's cluster_tls.go applies the
+  // rule's TLS settings before auto mTLS; istio.io "Mutual TLS Migration"),
+  // which a STRICT server resets.
+  static bool tls_disabled(const Cluster& c) { return c.policy.tls && c.policy.tls->mode == "DISABLE"; }
+  const PeerInfo& identity_toward(const Cluster& c) const {
+    return tls_disabled(c) ? sidecar->plaintext_identity_ : sidecar->identity_;
   }
 
   void start_call() {
@@ -550,7 +562,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       const Endpoint* e = pick_endpoint(*m, false);
       if (e == nullptr) continue;
       env().transport->send_mirror_message(*e, m->service ? m->service->target_port(m->port, *e) : m->port_for(*e, port),
-                                           sidecar->identity(), request);
+                                           identity_toward(*m), request);
       result.mirrored_to.push_back(e);
     }
   }
@@ -756,7 +768,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
         if (*self->alive && generation == self->attempt_generation && !self->finished) self->on_per_try_timeout(*e);
       });
     }
-    env().transport->send_message(*e, target_port, sidecar->identity(), request,
+    env().transport->send_message(*e, target_port, identity_toward(cluster), request,
                           [self, generation, e](TransportResult&& tr) {
                             if (!*self->alive) return;
                             self->attempt_over(*e);
@@ -939,7 +951,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     cancel_per_try();
     in_flight_to = nullptr;
     overcount += tr.overcount;
-    upstream_plaintext = tr.plaintext;
+    upstream_plaintext = tr.plaintext || tls_disabled(*decision.cluster);
     result.dry_run = std::move(tr.dry_run);
     result.authz = std::move(tr.authz);
     if (!tr.connected) {

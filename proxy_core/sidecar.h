@@ -241,6 +241,7 @@ class Sidecar {
   SidecarEnv env_;
   std::map<std::string, std::unique_ptr<ClusterState>> clusters_;
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
+  PeerInfo plaintext_identity_;  // what a plaintext connection shows: its address, no principal
   bool gateway_ = false;  // an ingress or egress gateway's Envoy, not a sidecar
   int64_t date_second_ = -1;  // the second date_ shows, as Envoy's cached DateProvider
   std::string date_;

@@ -324,6 +324,57 @@ spec: {mtls: {mode: STRICT}}
   EXPECT_NE(r.outbound.error.find("reset"), std::string::npos);
 }
 
+// DestinationRule tls.mode DISABLE overrides auto mTLS (destination_rule.proto
+// ClientTLSSettings DISABLE: "Do not setup a TLS connection to the upstream
+// endpoint"; pilot cluster_tls.go uses the rule's TLS settings before auto
+// mTLS): the sidecar connects in plaintext, so a STRICT server resets it...
+TEST(DestinationRuleTls, DisableSendsPlaintextThatStrictResets) {
+  Mesh m(R"(
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: strict}
+spec: {mtls: {mode: STRICT}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec: {host: bar, trafficPolicy: {tls: {mode: DISABLE}}}
+)");
+  auto r = m.get("/");
+  // istio.io mutual-TLS task (istio/istio.io#3157): "a destination rule set
+  // to disable client side mTLS" against an mTLS server: "all requests will
+  // fail with a 503" (a client without a sidecar sees the reset itself).
+  ASSERT_TRUE(r.outbound.response.has_value());
+  EXPECT_EQ(status_of(r), 503);
+  EXPECT_FALSE(r.upstream.has_value());  // no app saw it
+}
+
+// ...and a PERMISSIVE one takes it as plaintext: no client certificate to
+// forward (x-forwarded-client-cert is set only for mTLS peers).
+TEST(DestinationRuleTls, DisableUnderPermissiveArrivesWithoutAPeerIdentity) {
+  Mesh plain(R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec: {host: bar, trafficPolicy: {tls: {mode: DISABLE}}}
+)");
+  auto r = plain.get("/");
+  ASSERT_EQ(status_of(r), 200);
+  ASSERT_TRUE(r.upstream.has_value());
+  EXPECT_FALSE(r.upstream->request.headers.get("x-forwarded-client-cert").has_value());
+  // ISTIO_MUTUAL is what auto mTLS does already.
+  Mesh mutual(R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec: {host: bar, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}
+)");
+  auto m = mutual.get("/");
+  ASSERT_EQ(status_of(m), 200);
+  ASSERT_TRUE(m.upstream.has_value());
+  EXPECT_TRUE(m.upstream->request.headers.get("x-forwarded-client-cert").has_value());
+}
+
 TEST(Determinism, SameSeedSameTimeline) {
   auto run = [](uint64_t seed) {
     World w(WorldOptions{seed, proxy::Duration(100)});

@@ -1,0 +1,70 @@
+// Settings meshsim reads but does not simulate are warnings, never silence:
+// a rehearsal that runs as if they were unset must say so.
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+
+namespace meshsim::config {
+namespace {
+
+std::vector<Diagnostic> warnings_of(const std::string& yaml, const std::string& code) {
+  auto r = load({{"mesh.yaml", yaml}});
+  std::vector<Diagnostic> found;
+  for (const auto& d : r.diagnostics) {
+    EXPECT_NE(d.severity, Severity::kError) << format_diagnostic(d);
+    if (d.code == code) found.push_back(d);
+  }
+  return found;
+}
+
+std::string mesh_config(const std::string& fields) {
+  return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n" + fields;
+}
+
+// MeshConfig (istio.io docs/reference/config/istio.mesh.v1alpha1): each row a
+// field that changes traffic or telemetry, and whether meshsim must warn.
+struct MeshFieldCase {
+  const char* fields;
+  bool warned;
+};
+
+TEST(UnsimulatedSettings, MeshConfigFieldsThatChangeTrafficAreWarnedOf) {
+  const MeshFieldCase cases[] = {
+      // "defaultHttpRetryPolicy: Configures the default retry policy for all HTTP routes"
+      {"    defaultHttpRetryPolicy: {attempts: 3, retryOn: 5xx}\n", true},
+      // "connectTimeout: Connection timeout used by Envoy"
+      {"    connectTimeout: 1s\n", true},
+      // enableAutoMtls defaults to true: false changes which hops use mTLS, true changes nothing.
+      {"    enableAutoMtls: false\n", true},
+      {"    enableAutoMtls: true\n", false},
+      // enableTracing defaults to true.
+      {"    enableTracing: false\n", true},
+      // Fields meshsim models (outboundTrafficPolicy) or that change nothing it simulates (accessLogFile).
+      {"    outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n    accessLogFile: /dev/stdout\n", false},
+  };
+  for (const auto& c : cases) {
+    auto found = warnings_of(mesh_config(c.fields), "MSH0045");
+    EXPECT_EQ(found.size(), c.warned ? 1u : 0u) << c.fields;
+    if (c.warned && !found.empty()) {
+      std::string field(c.fields + 4, std::string_view(c.fields + 4).find(':'));
+      EXPECT_NE(found[0].message.find(field + " is not simulated"), std::string::npos) << found[0].message;
+      EXPECT_EQ(found[0].pos.line, 5);  // the `mesh:` key of the ConfigMap
+    }
+  }
+}
+
+// DestinationRule ClientTLSSettings: DISABLE and ISTIO_MUTUAL are simulated
+// (plaintext or Istio mTLS); SIMPLE and MUTUAL originate TLS, which is not.
+TEST(UnsimulatedSettings, DestinationRuleTlsOriginationIsWarnedOf) {
+  auto rule = [](const std::string& mode) {
+    return "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x}\nspec:\n  host: x\n"
+           "  trafficPolicy: {tls: {mode: " + mode + "}}\n";
+  };
+  EXPECT_EQ(warnings_of(rule("SIMPLE"), "MSH0044").size(), 1u);
+  EXPECT_EQ(warnings_of(rule("MUTUAL"), "MSH0044").size(), 1u);
+  EXPECT_TRUE(warnings_of(rule("DISABLE"), "MSH0044").empty());
+  EXPECT_TRUE(warnings_of(rule("ISTIO_MUTUAL"), "MSH0044").empty());
+}
+
+}  // namespace
+}  // namespace meshsim::config
