@@ -1,14 +1,263 @@
 // AuthorizationPolicy and PeerAuthentication, after istio/api
 // security/v1beta1/authorization_policy.proto and peer_authentication.proto.
+//
+// Values are checked as Istio's admission webhook checks them
+// (pkg/config/validation/validation.go ValidateAuthorizationPolicy, with
+// pkg/config/security/security.go ValidateAttribute, ValidateIPs,
+// ValidatePorts, CheckEmptyValues): a value Istio refuses would otherwise be
+// loaded and never match, so a DENY rule would silently not be enforced.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
 #include "config/parse.h"
 
 namespace meshsim::config {
 namespace {
 
+// A problem with one list element, or nullopt when Istio accepts it.
+using ValueCheck = std::optional<std::string> (*)(const std::string&);
+
+// CheckEmptyValues: Istio refuses "" in every string list of a rule.
+std::optional<std::string> non_empty(const std::string& value) {
+  if (value.empty()) return "empty value not allowed";
+  return std::nullopt;
+}
+
+// 4 or 6 for an IPv4 or IPv6 address, 0 otherwise. inet_pton refuses
+// leading zeros in IPv4 octets, as Go's netip.ParseAddr does.
+int ip_family(const std::string& text) {
+  unsigned char buffer[16];
+  if (inet_pton(AF_INET, text.c_str(), buffer) == 1) return 4;
+  if (inet_pton(AF_INET6, text.c_str(), buffer) == 1) return 6;
+  return 0;
+}
+
+// Go's netip.ParsePrefix takes decimal bits without sign or leading zero.
+bool prefix_length_fits(std::string_view bits, int max_bits) {
+  if (bits.empty() || bits.size() > 3 || (bits.size() > 1 && bits[0] == '0')) return false;
+  if (!std::all_of(bits.begin(), bits.end(), [](unsigned char c) { return std::isdigit(c); })) return false;
+  return std::stoi(std::string(bits)) <= max_bits;
+}
+
+// ValidateIPs: an address (an IPv6 one may carry a %zone), or a CIDR range
+// when the value has a '/'.
+std::optional<std::string> ip_or_cidr(const std::string& value) {
+  if (value.empty()) return non_empty(value);
+  auto slash = value.find('/');
+  if (slash == std::string::npos) {
+    auto zone = value.find('%');
+    std::string address = value.substr(0, zone);
+    bool ok = zone == std::string::npos ? ip_family(address) != 0
+                                        : ip_family(address) == 6 && zone + 1 < value.size();
+    if (ok) return std::nullopt;
+    return "bad IP address \"" + value + "\"";
+  }
+  int family = ip_family(value.substr(0, slash));
+  if (family == 0) return "bad CIDR range \"" + value + "\": \"" + value.substr(0, slash) + "\" is not an IP address";
+  int max_bits = family == 4 ? 32 : 128;
+  if (!prefix_length_fits(std::string_view(value).substr(slash + 1), max_bits))
+    return "bad CIDR range \"" + value + "\": the prefix length must be 0 to " + std::to_string(max_bits);
+  return std::nullopt;
+}
+
+// ValidatePorts: a decimal number up to 65535 (strconv.ParseUint); a port
+// name such as "http" or a range is refused.
+std::optional<std::string> port_number(const std::string& value) {
+  if (value.empty()) return non_empty(value);
+  bool digits = value.size() <= 9 &&
+                std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (digits && std::stoul(value) <= 65535) return std::nullopt;
+  return "bad port \"" + value + "\": a port must be a number from 0 to 65535 (port names are not accepted)";
+}
+
+// A string list whose elements `check` refuses are reported where they are.
+std::vector<std::string> checked_list(YamlReader& r, const yaml::Node& n, const std::string& path, ValueCheck check) {
+  std::vector<std::string> out;
+  r.list(n, path, [&](const yaml::Node& item, const std::string& item_path) {
+    auto value = r.str(item, item_path);
+    if (!value) return;
+    if (auto problem = check(*value)) r.error(item, item_path, *problem);
+    out.push_back(std::move(*value));
+  });
+  return out;
+}
+
+// The attributes a `when` condition may name (security.go ValidateAttribute;
+// istio.io "Authorization Policy Conditions"). A map attribute is a prefix
+// followed by one [name].
+struct ConditionAttribute {
+  std::string_view name;
+  bool is_map;
+  ValueCheck check;
+};
+
+constexpr std::array<ConditionAttribute, 13> kConditionAttributes{{
+    {"request.headers", true, non_empty},
+    {"source.ip", false, ip_or_cidr},
+    {"remote.ip", false, ip_or_cidr},
+    {"source.namespace", false, non_empty},
+    {"source.principal", false, non_empty},
+    {"request.auth.principal", false, non_empty},
+    {"request.auth.audiences", false, non_empty},
+    {"request.auth.presenter", false, non_empty},
+    {"request.auth.claims", true, non_empty},
+    {"destination.ip", false, ip_or_cidr},
+    {"destination.port", false, port_number},
+    {"connection.sni", false, non_empty},
+    {"experimental.envoy.filters.", true, non_empty},
+}};
+
+std::string valid_condition_keys() {
+  std::string out;
+  for (const auto& a : kConditionAttributes) {
+    if (!out.empty()) out += ", ";
+    out += std::string(a.name) + (a.name.ends_with('.') ? "*" : "") + (a.is_map ? "[NAME]" : "");
+  }
+  return out;
+}
+
+// security.go validateMapKey: "a[b]" with a non-empty a and b.
+bool is_map_key(std::string_view key) {
+  auto open = key.find('[');
+  return key.ends_with(']') && open != std::string_view::npos && open > 0 && open + 2 < key.size();
+}
+
+// Keys Istio once accepted and now refuses with a reason of its own.
+std::optional<std::string> retired_condition_key(const std::string& key) {
+  if (key == "destination.namespace") return "attribute " + key + " is replaced by the policy's metadata.namespace";
+  if (key.starts_with("destination.labels")) return "attribute " + key + " is replaced by the workload selector";
+  if (key == "destination.name" || key == "destination.user")
+    return "deprecated attribute " + key + ": only supported in v1alpha1";
+  return std::nullopt;
+}
+
+std::string unknown_condition_key(const std::string& key) {
+  std::array<std::string_view, kConditionAttributes.size()> names;
+  std::transform(kConditionAttributes.begin(), kConditionAttributes.end(), names.begin(),
+                 [](const auto& a) { return a.name; });
+  // Compare the attribute part only: "request.header[x-debug]" is near
+  // "request.headers", and the suggestion keeps the user's [x-debug].
+  auto bracket = key.find('[');
+  std::string hint = nearest(key.substr(0, bracket), names);
+  std::string message = "unknown condition key \"" + key + "\"";
+  if (!hint.empty()) {
+    bool map = std::any_of(kConditionAttributes.begin(), kConditionAttributes.end(),
+                           [&](const auto& a) { return a.name == hint && a.is_map; });
+    if (map) hint += bracket == std::string::npos ? "[NAME]" : key.substr(bracket);
+    message += "; did you mean \"" + hint + "\"?";
+  }
+  return message + " (valid keys: " + valid_condition_keys() + ")";
+}
+
+struct KeyVerdict {
+  ValueCheck check = non_empty;  // how the key's values are checked
+  std::optional<std::string> problem;
+};
+
+// ValidateAttribute's decision on the key; exact names, or a map prefix as
+// Istio matches it (strings.HasPrefix) followed by validateMapKey.
+KeyVerdict judge_condition_key(const std::string& key) {
+  if (key.empty()) return {non_empty, "`key` must not be empty"};
+  for (const auto& a : kConditionAttributes) {
+    if (!a.is_map && key == a.name) return {a.check, std::nullopt};
+    if (a.is_map && key.starts_with(a.name)) {
+      if (is_map_key(key)) return {a.check, std::nullopt};
+      return {a.check, "bad key \"" + key + "\": should have the form " + std::string(a.name) +
+                           (a.name.ends_with('.') ? "*" : "") + "[NAME]"};
+    }
+  }
+  if (auto retired = retired_condition_key(key)) return {non_empty, retired};
+  return {non_empty, unknown_condition_key(key)};
+}
+
 std::optional<proxy::Labels> selector(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n || n.IsNull()) return std::nullopt;
   if (!r.fields(n, path, {"matchLabels"})) return std::nullopt;
   return r.str_map(n["matchLabels"], child(path, "matchLabels"));
+}
+
+// serviceAccounts (Istio 1.24+) is shorthand for principals in the trust domain.
+void add_service_accounts(const std::vector<std::string>& accounts, std::vector<std::string>& principals) {
+  for (const auto& sa : accounts) {
+    auto slash = sa.find('/');
+    if (slash != std::string::npos)
+      principals.push_back("cluster.local/ns/" + sa.substr(0, slash) + "/sa/" + sa.substr(slash + 1));
+  }
+}
+
+std::optional<proxy::AuthzSource> source(YamlReader& r, const yaml::Node& s, const std::string& p) {
+  if (!s || !r.fields(s, p, {"principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals",
+                             "namespaces", "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks",
+                             "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts"}))
+    return std::nullopt;
+  proxy::AuthzSource src;
+  auto list = [&](const char* field, ValueCheck check) { return checked_list(r, s[field], child(p, field), check); };
+  src.principals = list("principals", non_empty);
+  src.not_principals = list("notPrincipals", non_empty);
+  src.request_principals = list("requestPrincipals", non_empty);
+  src.not_request_principals = list("notRequestPrincipals", non_empty);
+  src.namespaces = list("namespaces", non_empty);
+  src.not_namespaces = list("notNamespaces", non_empty);
+  src.ip_blocks = list("ipBlocks", ip_or_cidr);
+  src.not_ip_blocks = list("notIpBlocks", ip_or_cidr);
+  src.remote_ip_blocks = list("remoteIpBlocks", ip_or_cidr);
+  src.not_remote_ip_blocks = list("notRemoteIpBlocks", ip_or_cidr);
+  add_service_accounts(r.str_list(s["serviceAccounts"], child(p, "serviceAccounts")), src.principals);
+  add_service_accounts(r.str_list(s["notServiceAccounts"], child(p, "notServiceAccounts")), src.not_principals);
+  return src;
+}
+
+std::optional<proxy::AuthzOperation> operation(YamlReader& r, const yaml::Node& o, const std::string& p) {
+  if (!o || !r.fields(o, p, {"hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"}))
+    return std::nullopt;
+  proxy::AuthzOperation op;
+  auto list = [&](const char* field, ValueCheck check) { return checked_list(r, o[field], child(p, field), check); };
+  op.hosts = list("hosts", non_empty);
+  op.not_hosts = list("notHosts", non_empty);
+  op.ports = list("ports", port_number);
+  op.not_ports = list("notPorts", port_number);
+  op.methods = list("methods", non_empty);
+  op.not_methods = list("notMethods", non_empty);
+  op.paths = list("paths", non_empty);
+  op.not_paths = list("notPaths", non_empty);
+  return op;
+}
+
+std::optional<proxy::AuthzCondition> condition(YamlReader& r, const yaml::Node& wn, const std::string& wp) {
+  if (!r.fields(wn, wp, {"key", "values", "notValues"})) return std::nullopt;
+  proxy::AuthzCondition c;
+  std::string key_path = child(wp, "key");
+  auto key = r.str(wn["key"], key_path);
+  KeyVerdict verdict;
+  if (!key) r.error(wn, wp, "a condition needs a key");
+  else if (verdict = judge_condition_key(*key); verdict.problem) r.error(wn["key"], key_path, *verdict.problem);
+  c.key = key.value_or("");
+  c.values = checked_list(r, wn["values"], child(wp, "values"), verdict.check);
+  c.not_values = checked_list(r, wn["notValues"], child(wp, "notValues"), verdict.check);
+  // Without either list the condition would match every request.
+  if (key && c.values.empty() && c.not_values.empty())
+    r.error(wn, wp, "at least one of values or notValues must be set for key " + *key);
+  return c;
+}
+
+std::optional<proxy::AuthzRule> rule(YamlReader& r, const yaml::Node& rn, const std::string& rp) {
+  if (!r.fields(rn, rp, {"from", "to", "when"})) return std::nullopt;
+  proxy::AuthzRule out;
+  r.list(rn["from"], child(rp, "from"), [&](const yaml::Node& fn, const std::string& fp) {
+    if (!r.fields(fn, fp, {"source"})) return;
+    if (auto s = source(r, fn["source"], child(fp, "source"))) out.from.push_back(std::move(*s));
+  });
+  r.list(rn["to"], child(rp, "to"), [&](const yaml::Node& tn, const std::string& tp) {
+    if (!r.fields(tn, tp, {"operation"})) return;
+    if (auto o = operation(r, tn["operation"], child(tp, "operation"))) out.to.push_back(std::move(*o));
+  });
+  r.list(rn["when"], child(rp, "when"), [&](const yaml::Node& wn, const std::string& wp) {
+    if (auto c = condition(r, wn, wp)) out.when.push_back(std::move(*c));
+  });
+  return out;
 }
 
 }  // namespace
@@ -30,67 +279,7 @@ void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, proxy::Au
     r.warning(spec, "MSH0010", "targetRef(s) attach policies to gateways/waypoints, which meshsim does not model");
   out.rules_present = static_cast<bool>(spec["rules"]) && !spec["rules"].IsNull();
   r.list(spec["rules"], "spec.rules", [&](const yaml::Node& rn, const std::string& rp) {
-    proxy::AuthzRule rule;
-    if (!r.fields(rn, rp, {"from", "to", "when"})) return;
-    r.list(rn["from"], child(rp, "from"), [&](const yaml::Node& fn, const std::string& fp) {
-      if (!r.fields(fn, fp, {"source"})) return;
-      const yaml::Node s = fn["source"];
-      std::string p = child(fp, "source");
-      proxy::AuthzSource src;
-      if (!s || !r.fields(s, p, {"principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals",
-                                 "namespaces", "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks",
-                                 "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts"}))
-        return;
-      src.principals = r.str_list(s["principals"], child(p, "principals"));
-      src.not_principals = r.str_list(s["notPrincipals"], child(p, "notPrincipals"));
-      src.request_principals = r.str_list(s["requestPrincipals"], child(p, "requestPrincipals"));
-      src.not_request_principals = r.str_list(s["notRequestPrincipals"], child(p, "notRequestPrincipals"));
-      src.namespaces = r.str_list(s["namespaces"], child(p, "namespaces"));
-      src.not_namespaces = r.str_list(s["notNamespaces"], child(p, "notNamespaces"));
-      src.ip_blocks = r.str_list(s["ipBlocks"], child(p, "ipBlocks"));
-      src.not_ip_blocks = r.str_list(s["notIpBlocks"], child(p, "notIpBlocks"));
-      src.remote_ip_blocks = r.str_list(s["remoteIpBlocks"], child(p, "remoteIpBlocks"));
-      src.not_remote_ip_blocks = r.str_list(s["notRemoteIpBlocks"], child(p, "notRemoteIpBlocks"));
-      // serviceAccounts (Istio 1.24+) is shorthand for principals in the trust domain.
-      for (auto& sa : r.str_list(s["serviceAccounts"], child(p, "serviceAccounts"))) {
-        auto slash = sa.find('/');
-        if (slash != std::string::npos)
-          src.principals.push_back("cluster.local/ns/" + sa.substr(0, slash) + "/sa/" + sa.substr(slash + 1));
-      }
-      for (auto& sa : r.str_list(s["notServiceAccounts"], child(p, "notServiceAccounts"))) {
-        auto slash = sa.find('/');
-        if (slash != std::string::npos)
-          src.not_principals.push_back("cluster.local/ns/" + sa.substr(0, slash) + "/sa/" + sa.substr(slash + 1));
-      }
-      rule.from.push_back(std::move(src));
-    });
-    r.list(rn["to"], child(rp, "to"), [&](const yaml::Node& tn, const std::string& tp) {
-      if (!r.fields(tn, tp, {"operation"})) return;
-      const yaml::Node o = tn["operation"];
-      std::string p = child(tp, "operation");
-      proxy::AuthzOperation op;
-      if (!o || !r.fields(o, p, {"hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"}))
-        return;
-      op.hosts = r.str_list(o["hosts"], child(p, "hosts"));
-      op.not_hosts = r.str_list(o["notHosts"], child(p, "notHosts"));
-      op.ports = r.str_list(o["ports"], child(p, "ports"));
-      op.not_ports = r.str_list(o["notPorts"], child(p, "notPorts"));
-      op.methods = r.str_list(o["methods"], child(p, "methods"));
-      op.not_methods = r.str_list(o["notMethods"], child(p, "notMethods"));
-      op.paths = r.str_list(o["paths"], child(p, "paths"));
-      op.not_paths = r.str_list(o["notPaths"], child(p, "notPaths"));
-      rule.to.push_back(std::move(op));
-    });
-    r.list(rn["when"], child(rp, "when"), [&](const yaml::Node& wn, const std::string& wp) {
-      if (!r.fields(wn, wp, {"key", "values", "notValues"})) return;
-      proxy::AuthzCondition c;
-      if (auto k = r.str(wn["key"], child(wp, "key"))) c.key = *k;
-      else r.error(wn, wp, "a condition needs a key");
-      c.values = r.str_list(wn["values"], child(wp, "values"));
-      c.not_values = r.str_list(wn["notValues"], child(wp, "notValues"));
-      rule.when.push_back(std::move(c));
-    });
-    out.rules.push_back(std::move(rule));
+    if (auto parsed = rule(r, rn, rp)) out.rules.push_back(std::move(*parsed));
   });
 }
 

@@ -53,6 +53,71 @@ std::map<std::string, StringMatch> string_match_map(YamlReader& r, const yaml::N
   return out;
 }
 
+// The retry policies Istio's validateHTTPRetry accepts in retryOn
+// (pkg/config/validation/validation.go supportedRetryOnPolicies): Envoy's
+// x-envoy-retry-on and x-envoy-retry-grpc-on values (router_filter docs).
+constexpr std::string_view kRetryOnPolicies[] = {
+    "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "retriable-4xx",
+    "refused-stream", "retriable-status-codes", "retriable-headers", "envoy-ratelimited",
+    "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",
+    "unavailable"};
+
+// The codes Go's http.StatusText names: validateHTTPRetry accepts a number
+// in retryOn only when StatusText(code) is not empty.
+bool go_names_status(int code) {
+  constexpr int kNamed[] = {100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226,
+                            300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404, 405,
+                            406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421,
+                            422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504,
+                            505, 506, 507, 508, 510, 511};
+  return std::find(std::begin(kNamed), std::end(kNamed), code) != std::end(kNamed);
+}
+
+// validateHTTPRetry reads a number with strconv.Atoi: an optional sign, then digits.
+bool is_named_status_code(std::string_view token) {
+  std::string_view digits = token.starts_with('+') || token.starts_with('-') ? token.substr(1) : token;
+  if (digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return false;
+  return !token.starts_with('-') && go_names_status(std::stoi(std::string(digits)));
+}
+
+std::string unknown_retry_on(std::string_view token) {
+  std::string message = "\"" + std::string(token) + "\" is not a valid retryOn policy";
+  // A number is a status code Go does not name: "599" is not a typo of "5xx".
+  bool number = !token.empty() && std::all_of(token.begin(), token.end(), [](unsigned char c) { return std::isdigit(c); });
+  std::string hint = number ? "" : nearest(token, kRetryOnPolicies);
+  if (!hint.empty()) message += "; did you mean \"" + hint + "\"?";
+  if (token.find(' ') != std::string_view::npos)
+    message += " (Istio splits retryOn at commas only: no spaces)";
+  std::string valid;
+  for (std::string_view p : kRetryOnPolicies) valid += std::string(valid.empty() ? "" : ", ") + std::string(p);
+  return message + " (valid: an HTTP status code or " + valid + ")";
+}
+
+// retryOn as validateHTTPRetry checks it: each comma-separated policy is an
+// HTTP status code or an Envoy retry policy; anything else would be dropped
+// by the proxy and the route would retry less than written.
+std::optional<std::string> retry_on(YamlReader& r, const yaml::Node& n, const std::string& path) {
+  auto text = r.str(n, path);
+  if (!text || text->empty()) return text;
+  std::string_view rest = *text;
+  bool valid = true;
+  while (true) {
+    auto comma = rest.find(',');
+    std::string_view token = rest.substr(0, comma);
+    bool known = std::find(std::begin(kRetryOnPolicies), std::end(kRetryOnPolicies), token) !=
+                 std::end(kRetryOnPolicies);
+    if (!known && !is_named_status_code(token)) {
+      r.error(n, path, unknown_retry_on(token));
+      valid = false;
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return valid ? text : std::nullopt;
+}
+
 std::optional<proxy::Percent> percent(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n || !r.fields(n, path, {"value"})) return std::nullopt;
   auto v = r.number(n["value"], child(path, "value"), 0, 100);
@@ -229,7 +294,7 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
       proxy::HTTPRetry retry;
       retry.attempts = static_cast<int32_t>(r.integer(rt["attempts"], child(p, "attempts"), 0, 1000).value_or(0));
       retry.per_try_timeout = r.duration(rt["perTryTimeout"], child(p, "perTryTimeout"));
-      retry.retry_on = r.str(rt["retryOn"], child(p, "retryOn")).value_or("");
+      retry.retry_on = retry_on(r, rt["retryOn"], child(p, "retryOn")).value_or("");
       retry.retry_remote_localities = r.boolean(rt["retryRemoteLocalities"], child(p, "retryRemoteLocalities"));
       retry.retry_ignore_previous_hosts =
           r.boolean(rt["retryIgnorePreviousHosts"], child(p, "retryIgnorePreviousHosts"));

@@ -32,6 +32,10 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string nearest(std::string_view word, std::initializer_list<std::string_view> choices) {
+  return nearest(word, std::span<const std::string_view>(choices.begin(), choices.size()));
+}
+
+std::string nearest(std::string_view word, std::span<const std::string_view> choices) {
   std::string w = proxy::to_lower(word);
   std::string best;
   size_t best_distance = SIZE_MAX;

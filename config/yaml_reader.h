@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,7 @@ size_t edit_distance(std::string_view a, std::string_view b);
 // The valid choice nearest to `word` (Levenshtein, case-insensitive), or ""
 // when nothing is close enough to be a plausible typo.
 std::string nearest(std::string_view word, std::initializer_list<std::string_view> choices);
+std::string nearest(std::string_view word, std::span<const std::string_view> choices);
 std::string join_choices(std::initializer_list<std::string_view> choices);
 
 // Joins a field path: child("spec", "http") == "spec.http".

@@ -110,6 +110,164 @@ TEST_P(BadInput, ReportsFileLineColumnAndWhatWouldBeRight) {
 INSTANTIATE_TEST_SUITE_P(Loader, BadInput, ::testing::ValuesIn(kBadInputs),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Values Istio's admission webhook refuses, which meshsim used to load and
+// then never match: a DENY rule silently not enforced. Each row names the
+// Istio check; the YAML below line `at` is the row's, so line and column
+// point at the offending value.
+struct RefusedValueCase {
+  const char* name;
+  const char* istio_source;
+  const char* yaml_tail;
+  int line, column;
+  const char* message_part;
+};
+
+void PrintTo(const RefusedValueCase& c, std::ostream* os) { *os << c.name; }
+
+// Lines 1-6; each row's text starts at line 7.
+constexpr const char* kDenyPolicyHead =
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-debug}\n"
+    "spec:\n  action: DENY\n  rules:\n";
+
+const RefusedValueCase kRefusedPolicyValues[] = {
+    {"condition_key_typo", "security.go ValidateAttribute: unknown attribute",
+     "  - when:\n    - key: \"request.header[x-debug]\"\n      values: [\"1\"]\n", 8, 12,
+     "unknown condition key \"request.header[x-debug]\"; did you mean \"request.headers[x-debug]\"?"},
+    {"condition_key_unknown_lists_keys", "security.go ValidateAttribute: unknown attribute",
+     "  - when:\n    - key: user.agent\n      values: [curl]\n", 8, 12,
+     "(valid keys: request.headers[NAME], source.ip, remote.ip, source.namespace, source.principal"},
+    {"condition_key_retired_label", "security.go ValidateAttribute: attrDestLabel",
+     "  - when:\n    - key: \"destination.labels[app]\"\n      values: [bar]\n", 8, 12,
+     "replaced by the workload selector"},
+    {"condition_key_map_without_name", "security.go validateMapKey",
+     "  - when:\n    - key: request.headers\n      values: [\"1\"]\n", 8, 12,
+     "should have the form request.headers[NAME]"},
+    {"condition_key_empty", "validation.go ValidateAuthorizationPolicy: `key` must not be empty",
+     "  - when:\n    - key: \"\"\n      values: [\"1\"]\n", 8, 12, "`key` must not be empty"},
+    {"condition_without_values", "validation.go ValidateAuthorizationPolicy: values or notValues",
+     "  - when:\n    - key: source.namespace\n", 8, 7,
+     "at least one of values or notValues must be set for key source.namespace"},
+    {"condition_ip_bad_cidr", "security.go ValidateAttribute -> ValidateIPs",
+     "  - when:\n    - key: source.ip\n      values: [\"10.0.0.0/33\"]\n", 9, 16,
+     "bad CIDR range \"10.0.0.0/33\": the prefix length must be 0 to 32"},
+    {"condition_port_name", "security.go ValidateAttribute -> ValidatePorts",
+     "  - when:\n    - key: destination.port\n      notValues: [\"http\"]\n", 9, 19, "bad port \"http\""},
+    {"condition_empty_value", "security.go CheckEmptyValues",
+     "  - when:\n    - key: \"request.headers[x-debug]\"\n      values: [\"\"]\n", 9, 16,
+     "empty value not allowed"},
+    {"operation_port_name", "validation.go ValidateAuthorizationPolicy -> ValidatePorts(Ports)",
+     "  - to:\n    - operation:\n        ports: [\"http\"]\n", 9, 17,
+     "rules[0].to[0].operation.ports[0]: bad port \"http\": a port must be a number from 0 to 65535"},
+    {"operation_not_port_out_of_range", "ValidatePorts(NotPorts)",
+     "  - to:\n    - operation:\n        notPorts: [\"80\", \"65536\"]\n", 9, 26, "bad port \"65536\""},
+    {"source_ip_block_prefix_33", "validation.go ValidateAuthorizationPolicy -> ValidateIPs(IpBlocks)",
+     "  - from:\n    - source:\n        ipBlocks: [\"10.0.0.0/33\"]\n", 9, 20,
+     "rules[0].from[0].source.ipBlocks[0]: bad CIDR range \"10.0.0.0/33\""},
+    {"source_not_ip_block_bad_octet", "ValidateIPs(NotIpBlocks)",
+     "  - from:\n    - source:\n        notIpBlocks: [\"10.0.0.300\"]\n", 9, 23, "bad IP address \"10.0.0.300\""},
+    {"source_remote_ip_block_no_bits", "ValidateIPs(RemoteIpBlocks)",
+     "  - from:\n    - source:\n        remoteIpBlocks: [\"1.2.3.4/\"]\n", 9, 26, "the prefix length must be 0 to 32"},
+    {"source_not_remote_ip_block_v6_bits", "ValidateIPs(NotRemoteIpBlocks)",
+     "  - from:\n    - source:\n        notRemoteIpBlocks: [\"fe80::/129\"]\n", 9, 29,
+     "the prefix length must be 0 to 128"},
+    {"source_empty_principal", "security.go CheckEmptyValues(Principals)",
+     "  - from:\n    - source:\n        principals: [\"\"]\n", 9, 22, "empty value not allowed"},
+};
+
+class RefusedPolicyValue : public ::testing::TestWithParam<RefusedValueCase> {};
+
+TEST_P(RefusedPolicyValue, IsAnErrorAtTheValue) {
+  const RefusedValueCase& c = GetParam();
+  SCOPED_TRACE(c.istio_source);
+  auto r = load_text(std::string(kDenyPolicyHead) + c.yaml_tail);
+  auto errors = errors_of(r.diagnostics);
+  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : format_diagnostic(errors[1]));
+  EXPECT_EQ(errors[0].pos.file, "test.yaml");
+  EXPECT_EQ(errors[0].pos.line, c.line) << format_diagnostic(errors[0]);
+  EXPECT_EQ(errors[0].pos.column, c.column) << format_diagnostic(errors[0]);
+  EXPECT_NE(errors[0].message.find(c.message_part), std::string::npos) << format_diagnostic(errors[0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loader, RefusedPolicyValue, ::testing::ValuesIn(kRefusedPolicyValues),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// Every condition key of Istio's "Authorization Policy Conditions" reference
+// (security.go ValidateAttribute's accepted cases), and the port and IP forms
+// ValidatePorts/ValidateIPs accept, still load as written.
+TEST(Loader, AuthorizationPolicyValuesIstioAcceptsStillLoad) {
+  auto r = load_text(std::string(kDenyPolicyHead) + R"(  - from:
+    - source: {ipBlocks: ["10.0.0.0/8", "10.1.2.3", "2001:db8::/32"], notRemoteIpBlocks: ["fe80::1%eth0", "0.0.0.0/0"]}
+    to:
+    - operation: {ports: ["8080", "0", "65535"], notPorts: ["9090"]}
+    when:
+    - {key: "request.headers[x-debug]", values: ["1"]}
+    - {key: source.ip, values: ["10.0.0.0/16"]}
+    - {key: remote.ip, notValues: ["192.168.0.1"]}
+    - {key: source.namespace, values: [foo]}
+    - {key: source.principal, values: ["cluster.local/ns/foo/sa/bar"]}
+    - {key: request.auth.principal, values: ["issuer/subject"]}
+    - {key: request.auth.audiences, values: [aud]}
+    - {key: request.auth.presenter, values: [presenter]}
+    - {key: "request.auth.claims[groups]", values: [admin]}
+    - {key: destination.ip, values: ["10.0.0.1", "fd00::/8"]}
+    - {key: destination.port, values: ["8080"]}
+    - {key: connection.sni, values: ["www.example.com"]}
+    - {key: "experimental.envoy.filters.network.mysql_proxy[db.table]", values: ["[update]"]}
+)");
+  for (const auto& d : errors_of(r.diagnostics)) ADD_FAILURE() << format_diagnostic(d);
+  ASSERT_EQ(r.resources.authorization_policies.size(), 1u);
+  const auto& rule = r.resources.authorization_policies[0].rules.at(0);
+  EXPECT_EQ(rule.from.at(0).ip_blocks.size(), 3u);
+  EXPECT_EQ(rule.to.at(0).ports, (std::vector<std::string>{"8080", "0", "65535"}));
+  ASSERT_EQ(rule.when.size(), 13u);
+  EXPECT_EQ(rule.when[0].key, "request.headers[x-debug]");
+  EXPECT_EQ(rule.when[2].not_values, std::vector<std::string>{"192.168.0.1"});
+}
+
+// Lines 1-7; each row's retryOn value starts at line 8, column 37.
+std::string route_retrying_on(const std::string& retry_on) {
+  return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n"
+         "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n"
+         "    retries: {attempts: 3, retryOn: \"" + retry_on + "\"}\n";
+}
+
+struct RetryOnCase {
+  const char* retry_on;
+  const char* message_part;  // nullptr: accepted
+};
+
+// validation.go validateHTTPRetry: every comma-separated policy is an HTTP
+// status code Go's http.StatusText names, or one of supportedRetryOnPolicies.
+TEST(Loader, RetryOnPoliciesAreCheckedAsIstioDoes) {
+  const RetryOnCase kCases[] = {
+      {"5xx,bogus", "\"bogus\" is not a valid retryOn policy"},
+      {"gateway_error", "did you mean \"gateway-error\"?"},
+      {"5xx, gateway-error", "\" gateway-error\" is not a valid retryOn policy; did you mean \"gateway-error\"?"},
+      {"5xx,", "\"\" is not a valid retryOn policy"},
+      {"599", "\"599\" is not a valid retryOn policy (valid: an HTTP status code or 5xx, gateway-error"},
+      {"5xx,gateway-error,reset,reset-before-request,connect-failure,retriable-4xx,refused-stream,"
+       "retriable-status-codes,retriable-headers,envoy-ratelimited,http3-post-connect-failure",
+       nullptr},
+      {"cancelled,deadline-exceeded,internal,resource-exhausted,unavailable", nullptr},
+      {"503,425,418,100", nullptr},
+  };
+  for (const RetryOnCase& c : kCases) {
+    SCOPED_TRACE(c.retry_on);
+    auto r = load_text(route_retrying_on(c.retry_on));
+    auto errors = errors_of(r.diagnostics);
+    if (c.message_part == nullptr) {
+      for (const auto& d : errors) ADD_FAILURE() << format_diagnostic(d);
+      ASSERT_EQ(r.resources.virtual_services.size(), 1u);
+      EXPECT_EQ(r.resources.virtual_services[0].http.at(0).retries->retry_on, c.retry_on);
+      continue;
+    }
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].pos.line, 8);
+    EXPECT_EQ(errors[0].pos.column, 37);
+    EXPECT_NE(errors[0].message.find(c.message_part), std::string::npos) << format_diagnostic(errors[0]);
+  }
+}
+
 TEST(Loader, ReportsEveryProblemInEveryFile) {
   auto r = load({{"a.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {typo: 1}\n"},
                  {"b.yaml", "kind: [\n"},
