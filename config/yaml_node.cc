@@ -1,8 +1,11 @@
 #include "config/yaml_node.h"
 
+#include <algorithm>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <yaml.h>
 
@@ -36,6 +39,27 @@ namespace {
 const std::string& empty_string() {
   static const std::string empty;
   return empty;
+}
+
+// Up to this many entries, a mapping's keys are compared pair by pair to
+// find a repeat: no memory needed, and most mappings of a mesh have a handful
+// of keys. Larger ones are sorted (n log n, so a hostile 100,000-key mapping
+// stays cheap).
+constexpr size_t kPairwiseKeyScanMax = 16;
+
+// Entries that merge keys may copy into one document. An alias shares its
+// node, but a merge copies the merged mapping's entries, so anchors that each
+// merge the one before would grow the tree quadratically; hand-written
+// manifests stay far below this.
+constexpr size_t kMaxMergedEntriesPerDocument = 100000;
+
+const char* kind_name(uint8_t type) {
+  switch (type) {
+    case NodeType::Null: return "null";
+    case NodeType::Scalar: return "a scalar";
+    case NodeType::Sequence: return "a list";
+    default: return "a mapping";
+  }
 }
 
 // yaml-cpp's IsNullString: an untagged plain scalar that reads as null.
@@ -73,6 +97,10 @@ Exception::Exception(const Mark& at, const std::string& message, const Mark& con
       msg(message),
       context_mark(context) {}
 
+std::string duplicate_key_message(std::string_view key, int first_line) {
+  return "mapping key \"" + std::string(key) + "\" already defined at line " + std::to_string(first_line);
+}
+
 // Turns libyaml's events into trees, one document at a time.
 class Builder {
  public:
@@ -93,6 +121,7 @@ class Builder {
       if (ev.e.type == YAML_STREAM_END_EVENT) return false;
       if (ev.e.type == YAML_DOCUMENT_START_EVENT) break;
     }
+    merged_entries_ = 0;
     auto* tree = new detail::Tree;
     Node root(tree, 0);  // owns the tree from here on, even if parsing throws
     tree->nodes.reserve(size_hint / 10);
@@ -189,11 +218,9 @@ class Builder {
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT: {
           Open& top = open.back();
-          detail::NodeData& d = tree.nodes[top.node];
-          d.first = static_cast<uint32_t>(tree.children.size());
-          size_t n = pending.size() - top.first_child;
-          d.count = static_cast<uint32_t>(d.type == NodeType::Map ? n / 2 : n);
-          tree.children.insert(tree.children.end(), pending.begin() + static_cast<long>(top.first_child), pending.end());
+          std::span<const uint32_t> children(pending.data() + top.first_child, pending.size() - top.first_child);
+          if (e.type == YAML_MAPPING_END_EVENT) close_mapping(tree, top.node, children);
+          else store_children(tree, top.node, children);
           pending.resize(top.first_child);
           if (!top.anchor.empty()) anchors[top.anchor] = top.node;
           open.pop_back();
@@ -217,8 +244,136 @@ class Builder {
     }
   }
 
+  // Gives a complete collection its children (a mapping's alternate keys and values).
+  static void store_children(detail::Tree& tree, uint32_t collection, std::span<const uint32_t> children) {
+    detail::NodeData& d = tree.nodes[collection];
+    d.first = static_cast<uint32_t>(tree.children.size());
+    d.count = static_cast<uint32_t>(d.type == NodeType::Map ? children.size() / 2 : children.size());
+    tree.children.insert(tree.children.end(), children.begin(), children.end());
+  }
+
+  // A complete mapping: refused when a key repeats, merge keys applied. The
+  // mappings it merges are complete, so already merged themselves: one level
+  // of copying, and no cycle (an alias never names a node still open).
+  void close_mapping(detail::Tree& tree, uint32_t map, std::span<const uint32_t> entries) {
+    reject_repeated_keys(tree, entries);
+    for (size_t i = 0; i < entries.size(); i += 2) {
+      if (!is_merge_key(tree, entries[i])) continue;
+      std::vector<uint32_t> merged = merge_entries(tree, entries, i);
+      store_children(tree, map, merged);
+      return;
+    }
+    store_children(tree, map, entries);
+  }
+
+  static const std::string* key_text(const detail::Tree& tree, uint32_t key) {
+    const detail::NodeData& k = tree.nodes[key];
+    return k.type == NodeType::Scalar ? &tree.scalars[k.first] : nullptr;
+  }
+
+  // go-yaml compares keys by their text whatever their style ("1" repeats 1),
+  // the merge key `<<` too; non-scalar keys are left alone.
+  void reject_repeated_keys(const detail::Tree& tree, std::span<const uint32_t> entries) {
+    size_t n = entries.size() / 2;
+    if (n <= kPairwiseKeyScanMax) {
+      for (size_t later = 1; later < n; ++later) {
+        const std::string* text = key_text(tree, entries[2 * later]);
+        if (text == nullptr) continue;
+        for (size_t earlier = 0; earlier < later; ++earlier) {
+          const std::string* other = key_text(tree, entries[2 * earlier]);
+          if (other != nullptr && *other == *text) throw_repeated_key(tree, entries[2 * earlier], entries[2 * later]);
+        }
+      }
+      return;
+    }
+    sorted_keys_.clear();
+    for (size_t i = 0; i < n; ++i)
+      if (const std::string* text = key_text(tree, entries[2 * i])) sorted_keys_.emplace_back(*text, i);
+    std::sort(sorted_keys_.begin(), sorted_keys_.end());
+    // The repeat earliest in the document, as the pairwise scan finds it.
+    size_t first = 0, repeat = SIZE_MAX;
+    for (size_t s = 1; s < sorted_keys_.size(); ++s)
+      if (sorted_keys_[s].first == sorted_keys_[s - 1].first && sorted_keys_[s].second < repeat) {
+        first = sorted_keys_[s - 1].second;
+        repeat = sorted_keys_[s].second;
+      }
+    if (repeat != SIZE_MAX) throw_repeated_key(tree, entries[2 * first], entries[2 * repeat]);
+  }
+
+  [[noreturn]] static void throw_repeated_key(const detail::Tree& tree, uint32_t first, uint32_t repeat) {
+    const std::string& key = *key_text(tree, repeat);
+    Mark first_at = tree.nodes[first].mark;
+    Exception error(tree.nodes[repeat].mark, duplicate_key_message(key, first_at.line + 1));
+    error.duplicate_key = key;
+    error.first_defined_at = first_at;
+    throw error;
+  }
+
+  // A plain `<<` or one tagged !!merge; a quoted '<<' is an ordinary key.
+  static bool is_merge_key(const detail::Tree& tree, uint32_t key) {
+    const detail::NodeData& k = tree.nodes[key];
+    if (k.type != NodeType::Scalar || tree.scalars[k.first] != "<<") return false;
+    return k.tag == 1 ||
+           (k.tag >= detail::kFirstWrittenTag &&
+            tree.written_tags[k.tag - detail::kFirstWrittenTag] == "tag:yaml.org,2002:merge");
+  }
+
+  // The entries of a mapping whose key at `merge_at` is a merge key: its own
+  // entries, and in the merge key's place each merged mapping's entries whose
+  // key neither an own entry nor an earlier merged mapping has (go-yaml's
+  // precedence). Merged nodes are shared, so they keep their marks.
+  std::vector<uint32_t> merge_entries(const detail::Tree& tree, std::span<const uint32_t> entries, size_t merge_at) {
+    std::unordered_set<std::string_view> taken;  // merge keys are rare: an allocation here is fine
+    for (size_t i = 0; i < entries.size(); i += 2)
+      if (const std::string* text = key_text(tree, entries[i])) taken.insert(*text);
+    std::vector<uint32_t> out(entries.begin(), entries.begin() + static_cast<long>(merge_at));
+    for_each_merged_mapping(tree, entries[merge_at], entries[merge_at + 1], [&](const detail::NodeData& source) {
+      count_merged(tree, entries[merge_at], source.count);
+      for (uint32_t e = 0; e < source.count; ++e) {
+        uint32_t key = tree.children[source.first + 2 * e];
+        const std::string* text = key_text(tree, key);
+        if (text != nullptr && !taken.insert(*text).second) continue;
+        out.push_back(key);
+        out.push_back(tree.children[source.first + 2 * e + 1]);
+      }
+    });
+    out.insert(out.end(), entries.begin() + static_cast<long>(merge_at) + 2, entries.end());
+    return out;
+  }
+
+  // Calls each(mapping) for the merge key's value, or for each item of it
+  // when it is a list; anything else is an error at the merge key.
+  template <typename F>
+  void for_each_merged_mapping(const detail::Tree& tree, uint32_t merge_key, uint32_t value, F&& each) {
+    const detail::NodeData& v = tree.nodes[value];
+    if (v.type == NodeType::Map) return each(v);
+    if (v.type != NodeType::Sequence) throw_bad_merge(tree, merge_key, kind_name(v.type));
+    count_merged(tree, merge_key, v.count);
+    for (uint32_t i = 0; i < v.count; ++i) {
+      const detail::NodeData& item = tree.nodes[tree.children[v.first + i]];
+      if (item.type != NodeType::Map) throw_bad_merge(tree, merge_key, std::string("a list holding ") + kind_name(item.type));
+      each(item);
+    }
+  }
+
+  [[noreturn]] static void throw_bad_merge(const detail::Tree& tree, uint32_t merge_key, const std::string& found) {
+    throw Exception(tree.nodes[merge_key].mark, "merge key \"<<\" takes a mapping or a list of mappings, found " + found);
+  }
+
+  // Bounds the work merge keys cause (entries and list items visited).
+  void count_merged(const detail::Tree& tree, uint32_t merge_key, size_t entries) {
+    merged_entries_ += entries;
+    if (merged_entries_ > kMaxMergedEntriesPerDocument)
+      throw Exception(tree.nodes[merge_key].mark, "merge keys copy more than " +
+                                                      std::to_string(kMaxMergedEntriesPerDocument) +
+                                                      " entries into one document");
+  }
+
   std::string_view text_;
   yaml_parser_t parser_;
+  // Reused by every large mapping's repeat check, so it allocates once.
+  std::vector<std::pair<std::string_view, size_t>> sorted_keys_;
+  size_t merged_entries_ = 0;  // in the current document
 };
 
 Node::Node(detail::Tree* tree, uint32_t index) : tree_(tree), index_(index) {

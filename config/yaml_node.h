@@ -10,6 +10,11 @@
 // - an untagged plain "", "~", "null", "Null" or "NULL" is a Null node;
 // - a missing key or index gives an undefined node (`!node`), and indexing
 //   a scalar throws Exception, as yaml-cpp's BadSubscript does.
+// Unlike yaml-cpp, as go-yaml (so kubectl) reads a manifest:
+// - a mapping that repeats a scalar key is an Exception at the second key;
+// - YAML 1.1 merge keys (`<<: *base`, `<<: [*a, *b]`) are applied: the
+//   mapping holds its own entries and the merged ones it does not override,
+//   each node keeping the mark of where it was written.
 // Unlike yaml-cpp, undefined nodes answer every accessor (false, "", 0).
 //
 // Nodes count references to their document without atomics: a document and
@@ -44,7 +49,15 @@ class Exception : public std::runtime_error {
   // Where the construct the error is in began ("while scanning a simple
   // key" that starts here), when libyaml says.
   Mark context_mark;
+  // A repeated mapping key: the key and where it was first written, so a
+  // caller that shifts lines (a document inside a file) can say it again.
+  std::string duplicate_key;
+  Mark first_defined_at;
 };
+
+// go-yaml's words for a repeated key, which kubectl prints:
+// mapping key "route" already defined at line 6 (`first_line` 1-based).
+std::string duplicate_key_message(std::string_view key, int first_line);
 
 struct NodeType {
   enum value { Undefined, Null, Scalar, Sequence, Map };

@@ -92,6 +92,19 @@ const BadInputCase kBadInputs[] = {
      "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
      "spec:\n  ports:\n  - port: 99999\n",
      10, 11, "out of range"},
+    // kubectl refuses a repeated key (go-yaml; see RepeatedKey in
+    // yaml_node_test.cc): at the second key, the first's line counted in the file.
+    {"repeated_key_in_second_document",
+     "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: networking.istio.io/v1\n"
+     "kind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  http:\n  - route:\n"
+     "    - destination: {host: r, subset: v1}\n    route:\n    - destination: {host: r, subset: v2}\n",
+     13, 5, "mapping key \"route\" already defined at line 11"},
+    {"repeated_key_in_flow_mapping", "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: {app: a, app: b}}\n", 3,
+     38, "mapping key \"app\" already defined at line 3"},
+    {"merge_of_a_scalar",
+     "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec:\n  host: &h r\n"
+     "  subsets:\n  - <<: *h\n    name: v2\n",
+     7, 5, "merge key \"<<\" takes a mapping or a list of mappings, found a scalar"},
 };
 
 class BadInput : public ::testing::TestWithParam<BadInputCase> {};
@@ -266,6 +279,37 @@ TEST(Loader, RetryOnPoliciesAreCheckedAsIstioDoes) {
     EXPECT_EQ(errors[0].pos.column, 37);
     EXPECT_NE(errors[0].message.find(c.message_part), std::string::npos) << format_diagnostic(errors[0]);
   }
+}
+
+// go-yaml, which kubectl reads manifests with, applies YAML merge keys
+// (decode.go's merge()); a subset written as another plus its own name was
+// refused as unknown field "<<".
+TEST(Loader, MergeKeysReadAsKubectlReadsThem) {
+  auto r = load_text(R"(apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: r}
+spec:
+  host: r
+  subsets:
+  - &v1
+    name: v1
+    labels: {version: v1, track: stable}
+    trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+  - <<: *v1
+    name: v2
+    labels: {version: v2}
+)");
+  ASSERT_TRUE(errors_of(r.diagnostics).empty()) << format_diagnostic(r.diagnostics[0]);
+  ASSERT_EQ(r.resources.destination_rules.size(), 1u);
+  const auto& dr = r.resources.destination_rules[0];
+  ASSERT_EQ(dr.subsets.size(), 2u);
+  EXPECT_EQ(dr.subsets[1].name, "v2");
+  EXPECT_EQ(dr.subsets[1].labels, (proxy::Labels{{"version", "v2"}}));  // own keys win whole
+  ASSERT_TRUE(dr.subsets[1].traffic_policy && dr.subsets[1].traffic_policy->tls);
+  EXPECT_EQ(dr.subsets[1].traffic_policy->tls->mode, "ISTIO_MUTUAL");
+  // A merged field is where it was written: under the first subset.
+  EXPECT_EQ(dr.header.fields.at("spec.subsets[1].trafficPolicy").line, 10);
+  EXPECT_EQ(dr.header.fields.at("spec.subsets[1].name").line, 12);
 }
 
 TEST(Loader, ReportsEveryProblemInEveryFile) {

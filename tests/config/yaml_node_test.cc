@@ -148,7 +148,6 @@ const char* const kSameTree[] = {
     "# only a comment\n",
     "",
     "key with spaces: value with spaces\n\"quoted key\": 1\n? complex\n: value\n",
-    "dup: 1\ndup: 2\n",
     "0: zero\n1: one\n",
     "multi: line\n  plain scalar\nnext: 'single ''quoted'' text'\n",
     "esc: \"tab\\there \\u00e9 \\x41\"\n",
@@ -235,6 +234,186 @@ TEST(YamlNode, AccessorsOnMissingAndDetachedNodes) {
 
 TEST(YamlNode, RecursiveAliasIsAnErrorNotACycle) {
   EXPECT_THROW(Load("a: &x [1, *x]\n"), Exception);
+}
+
+// A repeated mapping key is refused at the second key, naming the line of
+// the first, as go-yaml refuses it (yaml/go-yaml v3 decode.go, decoder's
+// mapping(): keys compared by kind and text, "mapping key %#v already
+// defined at line %d"); kubectl reads manifests with it and printed that
+// error for a repeated readinessProbe field (k8up-io/k8up pull 452, kubectl
+// 1.21). yaml-cpp kept the first value, so these left kSameTree.
+struct RepeatedKeyCase {
+  const char* name;
+  std::string text;
+  int line, column;  // 0-based, of the second key
+  const char* key;
+  int first_line;  // 1-based, as the message says it
+};
+
+void PrintTo(const RepeatedKeyCase& c, std::ostream* os) { *os << c.name; }
+
+// A mapping of `keys` distinct keys k0.. with `repeat` written again after them.
+std::string many_keys(int keys, const std::string& repeat) {
+  std::string text;
+  for (int i = 0; i < keys; ++i) text += "k" + std::to_string(i) + ": v\n";
+  return text + repeat + ": again\n";
+}
+
+// `levels` block mappings deep, then a mapping repeating `route`.
+std::string nested(int levels) {
+  std::string text, indent;
+  for (int i = 0; i < levels; ++i, indent += "  ") text += indent + "l" + std::to_string(i) + ":\n";
+  return text + indent + "route: a\n" + indent + "match: b\n" + indent + "route: c\n";
+}
+
+const RepeatedKeyCase kRepeatedKeys[] = {
+    {"top_level_block", "a: 1\nb: 2\na: 3\n", 2, 0, "a", 1},
+    {"virtual_service_route",
+     "spec:\n  http:\n  - route:\n    - destination: {host: a}\n    timeout: 1s\n    route: []\n", 5, 4, "route", 3},
+    {"flow_mapping", "m: {a: 1, b: 2, a: 3}\n", 0, 16, "a", 1},
+    {"flow_in_flow_sequence", "- [x, {k: 1, k: 2}]\n", 0, 13, "k", 1},
+    {"block_in_sequence", "- name: a\n  port: 1\n- name: b\n  name: c\n", 3, 2, "name", 3},
+    {"quoted_and_plain_text_alike", "'1': a\n1: b\n", 1, 0, "1", 1},
+    {"null_value_then_repeat", "a:\nb: 1\na: 2\n", 2, 0, "a", 1},
+    {"merge_key_twice", "<<: {a: 1}\n<<: {b: 2}\n", 1, 0, "<<", 1},
+    {"eight_levels_deep", nested(8), 10, 16, "route", 9},
+    {"forty_levels_deep", nested(40), 42, 80, "route", 41},
+    // Past kPairwiseKeyScanMax the keys are sorted: the earliest repeat still wins.
+    {"large_mapping", many_keys(40, "k7") + "k3: x\n", 40, 0, "k7", 8},
+    {"large_mapping_two_repeats", many_keys(40, "k30") + "k2: again\n", 40, 0, "k30", 31},
+};
+
+class RepeatedKey : public ::testing::TestWithParam<RepeatedKeyCase> {};
+
+TEST_P(RepeatedKey, IsRefusedAtTheSecondKeyNamingTheFirstLine) {
+  const RepeatedKeyCase& c = GetParam();
+  try {
+    LoadAll(c.text);
+    FAIL() << "accepted";
+  } catch (const Exception& e) {
+    EXPECT_EQ(e.mark.line, c.line) << e.what();
+    EXPECT_EQ(e.mark.column, c.column) << e.what();
+    EXPECT_EQ(e.msg, duplicate_key_message(c.key, c.first_line));
+    EXPECT_EQ(e.duplicate_key, c.key);
+    EXPECT_EQ(e.first_defined_at.line + 1, c.first_line);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(YamlNode, RepeatedKey, ::testing::ValuesIn(kRepeatedKeys),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(YamlNode, RepeatedKeyMessageIsKubectls) {
+  EXPECT_EQ(duplicate_key_message("route", 6), "mapping key \"route\" already defined at line 6");
+}
+
+TEST(YamlNode, SameKeyInDifferentMappingsIsNoRepeat) {
+  Node doc = Load("a: {k: 1}\nb: {k: 2}\nlist:\n- k: 3\n- k: 4\nA: case differs\n'a ': space differs\n" +
+                  many_keys(40, "k40"));
+  EXPECT_EQ(doc["b"]["k"].Scalar(), "2");
+  EXPECT_EQ(doc["k40"].Scalar(), "again");
+}
+
+// Merge keys (YAML 1.1 merge type), as go-yaml applies them (decode.go's
+// merge(): the mapping's own keys win, a list of mappings merges in order
+// with earlier ones winning; anything but a mapping or a list of mappings is
+// "map merge requires map or sequence of maps as the value").
+std::vector<std::string> keys_of(const Node& map) {
+  std::vector<std::string> keys;
+  for (const auto& entry : map) keys.push_back(entry.first.Scalar());
+  return keys;
+}
+
+TEST(YamlNode, MergeKeyCopiesTheAnchoredMappingKeepingItsMarks) {
+  Node doc = Load("base: &b\n  a: 1\n  b: 2\nm:\n  <<: *b\n  c: 3\n");
+  Node m = doc["m"];
+  EXPECT_EQ(keys_of(m), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(m["a"].Scalar(), "1");
+  EXPECT_FALSE(m["<<"]);
+  EXPECT_EQ(m["b"].Mark().line, 2);  // where it was written, under base
+  EXPECT_EQ(m["b"].Mark().column, 5);
+  EXPECT_EQ(m["c"].Mark().line, 5);
+  EXPECT_EQ(doc["base"].size(), 2u);  // the anchored mapping is unchanged
+}
+
+TEST(YamlNode, OwnKeysWinOverMergedOnesWrittenBeforeOrAfter) {
+  Node m = Load("base: &b {a: 1, b: 2, c: 3}\nm:\n  a: own\n  <<: *b\n  c: own too\n")["m"];
+  EXPECT_EQ(keys_of(m), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(m["a"].Scalar(), "own");
+  EXPECT_EQ(m["b"].Scalar(), "2");
+  EXPECT_EQ(m["c"].Scalar(), "own too");
+}
+
+TEST(YamlNode, MergeListEarlierMappingsWin) {
+  Node m = Load("x: &x {a: x1, b: x2}\ny: &y {b: y2, c: y3, d: y4}\nm:\n  <<: [*x, *y, {d: inline}]\n  d: own\n")["m"];
+  EXPECT_EQ(keys_of(m), (std::vector<std::string>{"a", "b", "c", "d"}));
+  EXPECT_EQ(m["b"].Scalar(), "x2");
+  EXPECT_EQ(m["c"].Scalar(), "y3");
+  EXPECT_EQ(m["d"].Scalar(), "own");
+}
+
+TEST(YamlNode, NestedMergesAndAliasesOfAMergedMapping) {
+  Node doc = Load("a: &a {k1: 1, k2: a}\nb: &b {<<: *a, k2: b, k3: 3}\nc: {<<: *b, k4: 4}\nd: *b\n");
+  EXPECT_EQ(keys_of(doc["c"]), (std::vector<std::string>{"k1", "k2", "k3", "k4"}));
+  EXPECT_EQ(doc["c"]["k2"].Scalar(), "b");
+  EXPECT_EQ(keys_of(doc["d"]), (std::vector<std::string>{"k1", "k2", "k3"}));
+}
+
+TEST(YamlNode, MergeKeyInsideMergedValuesTooAndTagged) {
+  Node doc = Load("subsets:\n- &s1\n  name: v1\n  labels: {version: v1}\n- <<: *s1\n  name: v2\n"
+                  "tagged: {!!merge <<: {a: 1}}\nquoted: {'<<': {a: 1}}\nempty: {<<: [], a: 1}\n");
+  Node v2 = doc["subsets"][1];
+  EXPECT_EQ(v2["name"].Scalar(), "v2");
+  EXPECT_EQ(v2["labels"]["version"].Scalar(), "v1");
+  EXPECT_EQ(v2["labels"].Mark().line, 3);
+  EXPECT_EQ(doc["tagged"]["a"].Scalar(), "1");
+  EXPECT_TRUE(doc["quoted"]["<<"].IsMap());  // a quoted key is no merge key
+  EXPECT_EQ(doc["empty"].size(), 1u);
+}
+
+TEST(YamlNode, MergeOfAnythingButMappingsIsRefusedAtTheMergeKey) {
+  const char* const refused[] = {
+      "s: &s text\nm:\n  <<: *s\n", "s: &s [a]\nm:\n  <<: *s\n", "m:\n  <<:\n", "s: &s text\nm:\n  <<: [*s]\n",
+      "m:\n  <<: [[a]]\n",
+  };
+  for (const char* text : refused) {
+    try {
+      Load(text);
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const Exception& e) {
+      EXPECT_EQ(e.mark.column, 2) << text;
+      EXPECT_NE(e.msg.find("takes a mapping or a list of mappings"), std::string::npos) << e.msg;
+    }
+  }
+}
+
+// Each anchor merges the one before and adds a key: anchor i copies i
+// entries, so n anchors copy n^2/2. The bound refuses a chain past
+// kMaxMergedEntriesPerDocument quickly instead of growing the tree.
+std::string merge_chain(int anchors) {
+  std::string text = "a0: &a0 {k0: 0}\n";
+  for (int i = 1; i < anchors; ++i)
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " {<<: *a" + std::to_string(i - 1) + ", k" +
+            std::to_string(i) + ": 0}\n";
+  return text;
+}
+
+TEST(YamlNode, MergeExpansionIsBounded) {
+  EXPECT_EQ(Load(merge_chain(100))["a99"].size(), 100u);
+  try {
+    Load(merge_chain(2000));
+    FAIL() << "a quadratic merge chain was accepted";
+  } catch (const Exception& e) {
+    EXPECT_NE(e.msg.find("merge keys copy more than"), std::string::npos) << e.msg;
+  }
+  // A list of 1,000 empty mappings merged 200 times copies nothing, but
+  // visits 200,000 items: counted too.
+  std::string list = "l: &l [{}";
+  for (int i = 1; i < 1000; ++i) list += ", {}";
+  list += "]\n";
+  std::string merges;
+  for (int i = 0; i < 200; ++i) merges += "m" + std::to_string(i) + ": {<<: *l}\n";
+  EXPECT_NO_THROW(Load(list + "m: {<<: *l}\n"));
+  EXPECT_THROW(Load(list + merges), Exception);
 }
 
 }  // namespace
