@@ -195,9 +195,10 @@ class DocumentLoader {
     try {
       node = yaml::Load(doc.text);
     } catch (const yaml::Exception& e) {
-      // A repeated key names the line of its first definition: in the file, not the document.
-      std::string message = "YAML syntax error: " + (e.first_defined_at.is_null() ? e.msg
-                                                       : yaml::duplicate_key_message(e.duplicate_key, at(e.first_defined_at).line));
+      std::string problem = e.msg;
+      if (!e.first_defined_at.is_null())  // a repeated key: the first one's line in the file, not the document
+        problem = yaml::duplicate_key_message(e.duplicate_key, at(e.first_defined_at).line);
+      std::string message = "YAML syntax error: " + problem;
       if (!e.context_mark.is_null() && e.context_mark.line != e.mark.line) {
         proxy::SourcePos began = at(e.context_mark);
         message += " that starts at line " + std::to_string(began.line) + ", column " + std::to_string(began.column);

@@ -351,13 +351,15 @@ class Builder {
     count_merged(tree, merge_key, v.count);
     for (uint32_t i = 0; i < v.count; ++i) {
       const detail::NodeData& item = tree.nodes[tree.children[v.first + i]];
-      if (item.type != NodeType::Map) throw_bad_merge(tree, merge_key, std::string("a list holding ") + kind_name(item.type));
+      if (item.type != NodeType::Map)
+        throw_bad_merge(tree, merge_key, std::string("a list holding ") + kind_name(item.type));
       each(item);
     }
   }
 
   [[noreturn]] static void throw_bad_merge(const detail::Tree& tree, uint32_t merge_key, const std::string& found) {
-    throw Exception(tree.nodes[merge_key].mark, "merge key \"<<\" takes a mapping or a list of mappings, found " + found);
+    throw Exception(tree.nodes[merge_key].mark,
+                    "merge key \"<<\" takes a mapping or a list of mappings, found " + found);
   }
 
   // Bounds the work merge keys cause (entries and list items visited).
