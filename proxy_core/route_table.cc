@@ -9,6 +9,7 @@
 #include "proxy_core/delegate.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
+#include "proxy_core/injection.h"
 #include "proxy_core/telemetry_ids.h"
 
 namespace meshsim::proxy {
@@ -323,6 +324,7 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
   // Endpoints: one per replica, with a stable synthetic pod IP.
   for (size_t d = 0; d < r.deployments.size(); ++d) {
     const Deployment& dep = r.deployments[d];
+    const std::optional<bool> sidecar_injection = injection_choice(r, dep);  // once per Deployment, not per replica
     for (int i = 0; i < dep.replicas; ++i) {
       Endpoint e;
       e.index = table->endpoints_.size();
@@ -330,6 +332,7 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
       e.pod = dep.replicas == 1 ? dep.header.meta.name : dep.header.meta.name + "-" + std::to_string(i);
       e.ns = dep.header.meta.ns;
       e.labels = dep.pod_labels;
+      e.sidecar_injection = sidecar_injection;
       if (auto app = e.labels.find("app"); app != e.labels.end()) e.app = app->second;
       if (auto version = e.labels.find("version"); version != e.labels.end()) e.version_label = version->second;
       e.service_account = dep.service_account;

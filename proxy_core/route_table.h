@@ -45,6 +45,9 @@ struct Endpoint {
   std::string spiffe_principal;  // cluster.local/ns/NS/sa/SA, filled by RouteTable::create
   std::string pod;       // "<deployment>" for one replica, "<deployment>-<i>" otherwise
   Labels labels;
+  // What its pod template and Namespace say about a sidecar (injection.h):
+  // filled by RouteTable::create; nullopt: the mesh default decides.
+  std::optional<bool> sidecar_injection;
   std::string service_account;
   std::string ip;
   std::vector<ContainerPort> ports;

@@ -147,7 +147,8 @@ std::string curl_text(sim::CurlRun& run, const std::string& url) {
   if (run.from_namespace.empty())  // a client outside the cluster
     line(fmt::format("* meshsim: {} {} from {} (outside the cluster, no sidecar)", run.request.method, url, run.from_workload));
   else
-    line(fmt::format("* meshsim: {} {} from {}/{} (sidecar)", run.request.method, url, run.from_namespace, run.from_workload));
+    line(fmt::format("* meshsim: {} {} from {}/{} ({})", run.request.method, url, run.from_namespace, run.from_workload,
+                     run.from_has_sidecar ? "sidecar" : "no sidecar: plain Kubernetes networking"));
   if (!run.single) {
     const sim::CurlSummary& s = run.summary;
     line(fmt::format("* {} requests", s.count));

@@ -184,6 +184,11 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
   return "";
 }
 
+// VirtualService routing is done by the client's sidecar; a client without one
+// reaches the Service through kube-proxy (World::plain_kubernetes_call).
+constexpr const char* kNoClientSidecarRoute =
+    "none: the client has no sidecar, so kube-proxy picks any endpoint of the Service and no VirtualService applies";
+
 }  // namespace
 
 std::string_view flag_meaning(std::string_view flag) {
@@ -217,9 +222,10 @@ Explanation explain(const sim::CurlRun& run) {
 
   auto route = out.route();
   e.route = route ? fmt::format("{} rule {}", route->resource, route->rule)
+          : !run.from_has_sidecar ? std::string(kNoClientSidecarRoute)
           : d.virtual_service ? fmt::format("{}: no rule matched", d.virtual_service->label)
                               : std::string("no VirtualService or HTTPRoute for the host: the default route");
-  if (d.virtual_service) {
+  if (d.virtual_service && run.from_has_sidecar) {
     constexpr size_t kMissesMax = 8;  // the nearest rules; a long VirtualService would drown the answer
     const proxy::CompiledHttpRoute* taken = d.route ? d.route->rule : nullptr;
     for (const auto& rule : d.virtual_service->http) {

@@ -107,8 +107,6 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
   } else {
     add_default_client(resources);
   }
-  if (auto c = client_sidecar.find(run.from_namespace + "/" + run.from_workload); c != client_sidecar.end())
-    run.from_has_sidecar = c->second;
   auto url = parse_url(spec.url, error);
   if (!url) return std::nullopt;
 
@@ -124,7 +122,7 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
     auto client = client_sidecar.find(d.header.meta.ns + "/" + d.header.meta.name);
     bool sidecar = client != client_sidecar.end()
                        ? client->second
-                       : proxy::sidecar_injected(resources, d.header.meta.ns, d.pod_labels, spec.sidecars_injected);
+                       : proxy::sidecar_injected(resources, d, spec.sidecars_injected);
     settings.push_back({d.header.meta.ns, d.header.meta.name, sidecar, b ? b->behavior : services::Behavior{}});
   }
   for (const auto& ext : resources.external_hosts)
@@ -146,6 +144,8 @@ std::optional<CurlRun> run_curl(proxy::Resources resources, const CurlSpec& spec
                          names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
     return std::nullopt;
   }
+  // As the world built the client: a traffic source's setting, else its pod template, Namespace and the default.
+  if (!outside) run.from_has_sidecar = world.has_sidecar(run.from_namespace, run.from_workload);
   proxy::HttpRequest request;
   request.method = spec.method;
   request.target = url->target;

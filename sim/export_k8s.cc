@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/injection.h"
 #include "sim/export_text.h"
 
 namespace meshsim::sim {
@@ -118,7 +119,9 @@ class K8sWriter {
   void track_new_deployment(const Deployment& d) {
     std::string key = key_of(map_ns(d.header.meta.ns), d.header.meta.name);
     deployments_[key] = d;
-    if (!injected_.count(key)) injected_[key] = sc_.sidecars_injected;
+    // The pod template's own choice (label, else annotation) and its
+    // Namespace's, as the simulator decides it; written out as the label.
+    if (!injected_.count(key)) injected_[key] = proxy::sidecar_injected(sc_.resources, d, sc_.sidecars_injected);
     namespaces_.insert(map_ns(d.header.meta.ns));
     if (d.service_account != "default") service_accounts_.insert(key_of(map_ns(d.header.meta.ns), d.service_account));
   }

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/injection.h"
 #include "sim/curl.h"
 #include "sim/export_text.h"
 #include "sim/scenario_runner.h"
@@ -58,7 +59,8 @@ class LocalWriter {
         workloads_.push_back({d, doc});
       }
     }
-    for (const auto& w : workloads_) injected_[w.deployment.header.meta.name] = sc_.sidecars_injected;
+    for (const auto& w : workloads_)  // as the simulator decides: the pod template, its Namespace, the default
+      injected_[w.deployment.header.meta.name] = proxy::sidecar_injected(sc_.resources, w.deployment, sc_.sidecars_injected);
     for (const auto& s : sc_.sources) {
       if (workload(s.from)) injected_[s.from] = s.sidecar;  // a traffic client keeps its own setting
       if (!synthetic_client(s)) continue;

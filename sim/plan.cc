@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "proxy_core/authz.h"
-#include "proxy_core/injection.h"
 #include "sim/world.h"
 
 namespace meshsim::sim {
@@ -169,7 +168,7 @@ class Version {
       return;
     }
     proxy::HttpRequest request = request_of(p);
-    const bool sidecar = proxy::sidecar_injected(table.resources(), caller->ns, caller->labels, true);
+    const bool sidecar = caller->sidecar_injection.value_or(true);
     if (out.count == 0) out.authorization = authorization_of(table, p, request, *caller, sidecar);
     for (int i = 0; i < n; ++i) {
       auto result = world_->call(p.from_ns, p.from_workload, request, p.host, p.port);

@@ -26,7 +26,7 @@ std::vector<Client> clients_of(const proxy::Resources& resources) {
   std::vector<Client> clients;
   bool have_plain = false;
   for (const auto& d : resources.deployments) {
-    bool sidecar = proxy::sidecar_injected(resources, d.header.meta.ns, d.pod_labels, true);
+    bool sidecar = proxy::sidecar_injected(resources, d, true);
     if (!sidecar && have_plain) continue;
     have_plain = have_plain || !sidecar;
     clients.push_back({d.header.meta.ns, d.header.meta.name, d.pod_labels, sidecar});

@@ -489,12 +489,11 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     for (const auto& d : current.deployments) {
       std::string key = d.header.meta.ns + "/" + d.header.meta.name;
       // Traffic clients keep their own setting, a timeline step's
-      // inject/remove acts as relabelling the pod; otherwise the pod and
-      // Namespace labels decide, then the scenario's default.
+      // inject/remove acts as relabelling the pod; otherwise the pod
+      // template and its Namespace decide, then the scenario's default.
       bool injected = clients_.count(key) ? client_sidecar_[key]
                     : injected_.count(key) ? injected_[key]
-                                           : proxy::sidecar_injected(current, d.header.meta.ns, d.pod_labels,
-                                                                     sc_.sidecars_injected);
+                                           : proxy::sidecar_injected(current, d, sc_.sidecars_injected);
       const BehaviorRule* best = behavior_index.most_specific(d.pod_labels);
       settings.push_back({d.header.meta.ns, d.header.meta.name, injected, best ? best->behavior : services::Behavior{}});
     }

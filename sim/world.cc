@@ -6,7 +6,6 @@
 
 #include "proxy_core/codec.h"
 #include "proxy_core/hosts.h"
-#include "proxy_core/injection.h"
 
 namespace meshsim::sim {
 
@@ -87,12 +86,13 @@ void World::rebuild_instances() {
     std::string key = e.ns + "/" + e.pod;
     std::string workload_key = e.ns + "/" + e.workload;
     auto old = instances_.find(std::tuple<std::string_view, std::string_view>(e.ns, e.pod));
-    // A setting made for the workload wins; otherwise its injection labels
-    // decide, and a pod they say nothing about gets a sidecar.
+    // A setting made for the workload wins; otherwise its pod template and
+    // Namespace decide (Endpoint::sidecar_injection), and a pod they say
+    // nothing about gets a sidecar.
     bool injected = true;
     if (e.external) injected = false;  // outside the cluster: never a sidecar
     else if (auto s = sidecars_.find(workload_key); s != sidecars_.end()) injected = s->second;
-    else injected = proxy::sidecar_injected(table.resources(), e.ns, e.labels, true);
+    else injected = e.sidecar_injection.value_or(true);
     if (e.gateway_proxy) injected = true;  // a gateway pod is its proxy
     // Copied into the instance and its app only (issue 20: a 1,000-service mesh copied each pod's three times).
     static const services::Behavior kNoBehavior;
@@ -371,6 +371,9 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
          r.flags = "-";
          r.duration = scheduler_.now() - start - tr.overcount;
          r.overcount = tr.overcount;
+         // The server's sidecar still enforces its AuthorizationPolicies: its verdict explains a 403.
+         r.dry_run = std::move(tr.dry_run);
+         r.authz = std::move(tr.authz);
          if (!tr.connected) {
            r.error = "Recv failure: Connection reset by peer";
          } else {
@@ -385,6 +388,12 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
          }
          done(std::move(r));
        });
+}
+
+bool World::has_sidecar(const std::string& ns, const std::string& workload) {
+  const Endpoint* e = snapshot_.current().endpoint_by_workload(ns, workload);
+  Instance* inst = e ? instance_for(*e) : nullptr;
+  return inst != nullptr && inst->sidecar != nullptr;
 }
 
 bool World::send(const std::string& ns, const std::string& from, HttpRequest&& request, const std::string& url_host,

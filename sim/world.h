@@ -101,6 +101,8 @@ class World : private proxy::Transport {
   enum class Observe { kUpstream, kResponseOnly };
   // Sends `request` from the workload `from` (a Deployment name in `ns`) to
   // url_host:port; `done` runs when the caller has its answer.
+  // Whether the workload's pods run a sidecar now (false: no such workload).
+  bool has_sidecar(const std::string& ns, const std::string& workload);
   bool send(const std::string& ns, const std::string& from, proxy::HttpRequest&& request, const std::string& url_host,
             uint32_t port, std::function<void(CallResult&&)> done, Observe observe = Observe::kUpstream);
   // Sends and runs virtual time until the answer is in.

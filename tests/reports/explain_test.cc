@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
+#include "reports/curl_output.h"
 #include "reports/plan_output.h"
 #include "tests/fixtures/fixture.h"
 #include "tests/fixtures/load_or_fail.h"
@@ -268,6 +269,69 @@ spec:
     auto run = curl(rules, std::string("http://bar") + row.path);
     EXPECT_EQ(explain(run).authorization, row.verdict);
   }
+}
+
+// A client whose pod opts out of injection, calling a server whose sidecar
+// denies everything: the server's sidecar still enforces its policy on the
+// plain-text request ("RBAC: access denied", Envoy's RBAC filter reply), and
+// the explanation names the policy rather than "no AuthorizationPolicy".
+// authorization_policy.proto: a DENY rule with no from/to/when matches every
+// request; istio/istio pkg/kube/inject/inject.go injectRequired: the
+// sidecar.istio.io/inject label "false" opts the pod out.
+constexpr const char* kLegacyClientAndDenyAll = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: legacy}
+spec:
+  selector: {matchLabels: {app: legacy}}
+  template:
+    metadata: {labels: {app: legacy, sidecar.istio.io/inject: "false"}}
+    spec: {containers: [{name: app, image: legacy}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-all-bar}
+spec:
+  selector: {matchLabels: {app: bar}}
+  action: DENY
+  rules: [{}]
+)";
+
+sim::CurlRun curl_from(const std::string& from, const std::string& rules, const std::string& url) {
+  auto loaded = testing::load_or_fail({fixtures::source("talk-mesh.yaml"), {"rules.yaml", rules}});
+  sim::CurlSpec spec;
+  spec.from = from;
+  spec.url = url;
+  spec.behaviors = loaded.behaviors;
+  std::string error;
+  auto run = sim::run_curl(std::move(loaded.resources), spec, &error);
+  if (!run) {
+    ADD_FAILURE() << error;
+    return {};
+  }
+  return std::move(*run);
+}
+
+TEST(Explain, ClientWithoutSidecarSeesTheServersAuthorization) {
+  auto run = curl_from("legacy", kLegacyClientAndDenyAll, "http://bar/");
+  ASSERT_TRUE(run.single && run.single->outbound.response);
+  EXPECT_FALSE(run.from_has_sidecar);
+  EXPECT_EQ(run.single->outbound.response->status, 403);
+  EXPECT_EQ(run.single->outbound.response->body, "RBAC: access denied");
+  Explanation e = explain(run);
+  EXPECT_EQ(e.authorization, "denied by DENY policy default/deny-all-bar rule 0") << all(e);
+  // No sidecar on the client: kube-proxy, not a VirtualService, chose the pod.
+  EXPECT_NE(e.route.find("the client has no sidecar"), std::string::npos) << all(e);
+  std::string text = curl_text(run, "http://bar/");
+  EXPECT_NE(text.find("from default/legacy (no sidecar"), std::string::npos) << text;
+}
+
+TEST(Explain, BannerSaysTheClientHasASidecar) {
+  auto run = curl_from("curl", kLegacyClientAndDenyAll, "http://bar/");
+  ASSERT_TRUE(run.single && run.single->outbound.response);
+  EXPECT_TRUE(run.from_has_sidecar);
+  EXPECT_EQ(explain(run).authorization, "denied by DENY policy default/deny-all-bar rule 0");
+  std::string text = curl_text(run, "http://bar/");
+  EXPECT_NE(text.find("from default/curl (sidecar)"), std::string::npos) << text;
 }
 
 TEST(Explain, EveryFlagTheIssueNamesHasEnvoysWords) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "config/loader.h"
@@ -24,17 +26,21 @@ sim::Scenario load(const std::string& name) {
   return loaded.scenario ? *loaded.scenario : sim::Scenario{};
 }
 
-std::vector<sim::ExportFile> export_k8s(const sim::Scenario& sc, const std::string& name) {
+std::vector<sim::ExportFile> export_k8s_file(const sim::Scenario& sc, const std::string& path, const std::string& shown_as) {
   sim::K8sExportInput in;
   in.scenario = &sc;
-  in.scenario_file = "scenarios/" + name + ".yaml";
+  in.scenario_file = shown_as;
   std::vector<config::Diagnostic> diagnostics;
-  for (const auto& s : config::read_sources({scenario_path(name)}, diagnostics)) {
+  for (const auto& s : config::read_sources({path}, diagnostics)) {
     auto docs = config::manifest_documents(s.text, "default");
     in.mesh.insert(in.mesh.end(), docs.begin(), docs.end());
   }
   for (const auto& step : sc.timeline) in.steps.push_back(config::manifest_documents(step.apply_yaml, "default"));
   return sim::export_k8s(in, {"registry.example/meshsim:1", "default"});
+}
+
+std::vector<sim::ExportFile> export_k8s(const sim::Scenario& sc, const std::string& name) {
+  return export_k8s_file(sc, scenario_path(name), "scenarios/" + name + ".yaml");
 }
 
 std::string file(const std::vector<sim::ExportFile>& files, const std::string& path) {
@@ -165,6 +171,52 @@ TEST(ExportSweep, IndexedJobRunsOneSeedPerPod) {
   EXPECT_TRUE(has(out, "completionMode: Indexed\n  completions: 5\n  parallelism: 2\n")) << out;
   EXPECT_TRUE(has(out, "meshsim run /scenario/scenarios/demo.yaml --seed \\\"$i\\\"")) << out;
   EXPECT_TRUE(has(out, "path: scenarios/demo.yaml")) << out;
+}
+
+// The exported pod says what the simulated one had: a pod template that opts
+// out with the deprecated annotation alone (istio/istio pkg/kube/inject/
+// inject.go injectRequired reads the annotation when the label is absent)
+// gets the label "false", which the injector prefers over the annotation.
+TEST(ExportK8s, PodAnnotationOptOutBecomesTheLabel) {
+  std::string path = ::testing::TempDir() + "annotated-opt-out.yaml";
+  {
+    std::ofstream out(path);
+    out << R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: legacy}
+spec:
+  selector: {matchLabels: {app: legacy}}
+  template:
+    metadata:
+      labels: {app: legacy}
+      annotations: {sidecar.istio.io/inject: "false"}
+    spec: {containers: [{name: app, image: legacy}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: meshed}
+spec:
+  selector: {matchLabels: {app: meshed}}
+  template:
+    metadata: {labels: {app: meshed}}
+    spec: {containers: [{name: app, image: meshed}]}
+---
+apiVersion: meshsim.dev/v1alpha1
+kind: Scenario
+metadata: {name: annotated-opt-out}
+spec:
+  duration: 1s
+)";
+  }
+  auto loaded = config::load_scenario({path});
+  ASSERT_TRUE(loaded.scenario);
+  std::string workloads = file(export_k8s_file(*loaded.scenario, path, "annotated-opt-out.yaml"), "03-workloads.yaml");
+  std::remove(path.c_str());
+  size_t meshed = workloads.find("name: meshed");
+  ASSERT_NE(meshed, std::string::npos) << workloads;
+  std::string legacy_doc = workloads.substr(0, meshed), meshed_doc = workloads.substr(meshed);
+  EXPECT_TRUE(has(legacy_doc, "sidecar.istio.io/inject: \"false\"")) << workloads;
+  EXPECT_TRUE(has(meshed_doc, "sidecar.istio.io/inject: \"true\"")) << workloads;
 }
 
 }  // namespace

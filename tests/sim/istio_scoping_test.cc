@@ -166,39 +166,63 @@ spec:
 struct InjectionRow {
   const char* name;
   const char* namespace_labels;  // "" = no Namespace document
-  const char* pod_label;         // value of sidecar.istio.io/inject, "" = absent
+  const char* pod_label;         // value of the label sidecar.istio.io/inject, nullptr = absent
+  const char* pod_annotation;    // value of the annotation sidecar.istio.io/inject, nullptr = absent
   bool default_injected;
   bool injected;
 };
 
-TEST(Injection, LabelsDecideBeforeTheDefault) {
+// A Deployment `web` in `apps` whose pod template carries the row's label and annotation.
+std::string injection_deployment(const InjectionRow& row) {
+  std::string labels = "app: web";
+  if (row.pod_label) labels += std::string(", sidecar.istio.io/inject: \"") + row.pod_label + "\"";
+  std::string annotations;
+  if (row.pod_annotation) annotations = std::string(", annotations: {sidecar.istio.io/inject: \"") + row.pod_annotation + "\"}";
+  return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: apps}\nspec:\n"
+         "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {" + labels + "}" + annotations +
+         "}\n    spec: {containers: [{name: app, image: x}]}\n";
+}
+
+TEST(Injection, LabelsAndAnnotationDecideBeforeTheDefault) {
   // istio.io "Installing the Sidecar", controlling the injection policy:
   // "1. If either label is disabled, the pod is not injected 2. If either
   // label is enabled, the pod is injected 3. If neither label is set" the
-  // default applies. Pod values as pkg/kube/inject/inject.go injectRequired reads them.
+  // default applies. The pod's value as istio/istio pkg/kube/inject/inject.go
+  // injectRequired reads it: objectSelector is the sidecar.istio.io/inject
+  // annotation, replaced by the label of the same name whenever the label is
+  // present ("The label is the new API; if both are present we prefer the
+  // label"); y/yes/true/on inject, "" uses the default, anything else opts out.
   const InjectionRow rows[] = {
-      {"pod false in an injected mesh", "", "false", true, false},
-      {"pod true in a mesh without injection", "", "true", false, true},
-      {"pod yes reads as true (injectRequired)", "", "yes", false, true},
-      {"namespace disabled", "istio-injection: disabled", "", true, false},
-      {"namespace enabled", "istio-injection: enabled", "", false, true},
-      {"namespace disabled beats pod true", "istio-injection: disabled", "true", true, false},
-      {"pod false beats namespace enabled", "istio-injection: enabled", "false", true, false},
-      {"namespace revision label enables", "istio.io/rev: canary", "", false, true},
-      {"istio-injection takes precedence over istio.io/rev", "istio-injection: disabled, istio.io/rev: canary", "",
-       true, false},
-      {"no labels: the default", "team: a", "", false, false},
+      {"pod false in an injected mesh", "", "false", nullptr, true, false},
+      {"pod true in a mesh without injection", "", "true", nullptr, false, true},
+      {"pod yes reads as true (injectRequired)", "", "yes", nullptr, false, true},
+      {"namespace disabled", "istio-injection: disabled", nullptr, nullptr, true, false},
+      {"namespace enabled", "istio-injection: enabled", nullptr, nullptr, false, true},
+      {"namespace disabled beats pod true", "istio-injection: disabled", "true", nullptr, true, false},
+      {"pod false beats namespace enabled", "istio-injection: enabled", "false", nullptr, true, false},
+      {"namespace revision label enables", "istio.io/rev: canary", nullptr, nullptr, false, true},
+      {"istio-injection takes precedence over istio.io/rev", "istio-injection: disabled, istio.io/rev: canary", nullptr,
+       nullptr, true, false},
+      {"no labels: the default", "team: a", nullptr, nullptr, false, false},
+      // injectRequired: without the label, the annotation is objectSelector.
+      {"annotation false, no label, in an injected mesh", "", nullptr, "false", true, false},
+      {"annotation true, no label, in a mesh without injection", "", nullptr, "true", false, true},
+      {"annotation on reads as true", "", nullptr, "on", false, true},
+      {"annotation false beats namespace enabled", "istio-injection: enabled", nullptr, "false", true, false},
+      // injectRequired: a present label replaces the annotation, whatever they say.
+      {"label true beats annotation false", "", "true", "false", false, true},
+      {"label false beats annotation true", "", "false", "true", true, false},
+      {"an empty label hides the annotation: the default", "", "", "false", true, true},
+      {"an empty annotation: the default", "", nullptr, "", false, false},
   };
   for (const auto& row : rows) {
     SCOPED_TRACE(row.name);
     std::string yaml;
     if (*row.namespace_labels) yaml = std::string("apiVersion: v1\nkind: Namespace\nmetadata: {name: apps, labels: {") +
                                       row.namespace_labels + "}}\n---\n";
-    proxy::Resources r = load(yaml + deployment("web", "apps", "app: web"));
+    proxy::Resources r = load(yaml + injection_deployment(row));
     ASSERT_EQ(r.deployments.size(), 1u);
-    proxy::Labels pod = r.deployments[0].pod_labels;
-    if (*row.pod_label) pod["sidecar.istio.io/inject"] = row.pod_label;
-    EXPECT_EQ(proxy::sidecar_injected(r, "apps", pod, row.default_injected), row.injected);
+    EXPECT_EQ(proxy::sidecar_injected(r, r.deployments[0], row.default_injected), row.injected);
   }
 }
 
@@ -233,6 +257,42 @@ TEST(Injection, PodWithoutSidecarAppliesNoClientRules) {
   EXPECT_EQ(by_version["v2"], 5);
   for (int i = 0; i < 4; ++i) {  // the sidecar client follows the rule
     auto out = get(world, "default", "curl", "reviews");
+    ASSERT_TRUE(out && out->outbound.served_by);
+    EXPECT_EQ(out->outbound.served_by->version(), "v1");
+  }
+}
+
+// The deprecated pod annotation opts a pod out when no label says otherwise
+// (istio/istio pkg/kube/inject/inject.go injectRequired: the annotation is
+// read unless the sidecar.istio.io/inject label is present, which wins).
+TEST(Injection, PodAnnotationFalseMeansNoSidecarUnlessTheLabelSays) {
+  constexpr const char* kOptOut = "    metadata: {labels: {";
+  auto annotated = [&](const std::string& name, const std::string& labels) {
+    std::string d = deployment(name, "default", labels);
+    // The pod template's metadata gets the annotation next to its labels.
+    d.replace(d.find(kOptOut), std::string(kOptOut).size(),
+              "    metadata: {annotations: {sidecar.istio.io/inject: \"false\"}, labels: {");
+    return d;
+  };
+  World world(WorldOptions{1, proxy::Duration(0)});
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(load(reviews_topology() + kAllToV1 + subset_rule("r", "default", "reviews", "v1") +
+                               annotated("plain", "app: plain") +
+                               annotated("relabelled", "app: relabelled, sidecar.istio.io/inject: \"true\"")),
+                          &errors));
+  EXPECT_FALSE(world.has_sidecar("default", "plain"));
+  EXPECT_TRUE(world.has_sidecar("default", "relabelled"));
+  // Without a sidecar the all-v1 rule does not apply: kube-proxy's round robin.
+  std::map<std::string, int> by_version;
+  for (int i = 0; i < 10; ++i) {
+    auto out = get(world, "default", "plain", "reviews");
+    ASSERT_TRUE(out && out->outbound.response && out->outbound.served_by);
+    ++by_version[out->outbound.served_by->version()];
+  }
+  EXPECT_EQ(by_version["v1"], 5);
+  EXPECT_EQ(by_version["v2"], 5);
+  for (int i = 0; i < 4; ++i) {  // the label wins over the annotation: a sidecar, which follows the rule
+    auto out = get(world, "default", "relabelled", "reviews");
     ASSERT_TRUE(out && out->outbound.served_by);
     EXPECT_EQ(out->outbound.served_by->version(), "v1");
   }
