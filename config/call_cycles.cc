@@ -46,10 +46,19 @@ class CallGraph {
     for (size_t from = 0; from < services_.size(); ++from) {
       const Service& s = *services_[from];
       if (s.selector.empty()) continue;
-      const auto& [key, value] = *s.selector.begin();
-      auto pods = by_label.find(label_key(s.header.meta.ns, key, value));
-      if (pods == by_label.end()) continue;
-      for (const Deployment* d : pods->second) {
+      // The selector's rarest label: Helm-style selectors share some labels
+      // (app.kubernetes.io/instance) across every Deployment.
+      const std::vector<const Deployment*>* pods = nullptr;
+      for (const auto& [key, value] : s.selector) {
+        auto found = by_label.find(label_key(s.header.meta.ns, key, value));
+        if (found == by_label.end()) {
+          pods = nullptr;
+          break;  // a label no pod has: the Service selects nothing
+        }
+        if (pods == nullptr || found->second.size() < pods->size()) pods = &found->second;
+      }
+      if (pods == nullptr) continue;
+      for (const Deployment* d : *pods) {
         if (!proxy::labels_select(s.selector, d->pod_labels)) continue;
         const sim::BehaviorRule* b = behavior_index.most_specific(d->pod_labels);
         if (b == nullptr) continue;

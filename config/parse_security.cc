@@ -94,8 +94,10 @@ struct ConditionAttribute {
   ValueCheck check;
 };
 
-constexpr std::array<ConditionAttribute, 13> kConditionAttributes{{
+constexpr std::array<ConditionAttribute, 15> kConditionAttributes{{
     {"request.headers", true, non_empty},
+    {"request.experimental.inline.headers", true, non_empty},
+    {"source.serviceAccount", false, non_empty},
     {"source.ip", false, ip_or_cidr},
     {"remote.ip", false, ip_or_cidr},
     {"source.namespace", false, non_empty},

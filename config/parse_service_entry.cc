@@ -138,6 +138,16 @@ constexpr UnmodeledMeshField kUnmodeledMeshFields[] = {
     {"protocolDetectionTimeout", "bounds protocol sniffing on ports that declare no protocol"},
 };
 
+// `defaultProviders: {metrics: [prometheus]}`, which Istio's own install
+// writes (the istio-discovery chart's mesh config): Istio's metrics as
+// meshsim reports them, nothing to warn of.
+bool prometheus_only(const yaml::Node& providers) {
+  if (!providers.IsMap() || providers.size() != 1) return false;
+  auto metrics = providers["metrics"];
+  return metrics && metrics.IsSequence() && metrics.size() == 1 && metrics[0].IsScalar() &&
+         metrics[0].Scalar() == "prometheus";
+}
+
 }  // namespace
 
 // MeshConfig has dozens of fields; meshsim reads the ones below, warns of
@@ -149,7 +159,8 @@ void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string&
   if (!mesh || mesh.IsNull()) return;
   if (!r.is_map(mesh, path)) return;
   for (const auto& field : kUnmodeledMeshFields)
-    if (auto value = mesh[field.name]; value && !(field.unless && value.IsScalar() && value.Scalar() == field.unless))
+    if (auto value = mesh[field.name]; value && !(field.unless && value.IsScalar() && value.Scalar() == field.unless) &&
+                                       !(std::string_view(field.name) == "defaultProviders" && prometheus_only(value)))
       r.warning(at, "MSH0045",
                 std::string(field.name) + " is not simulated: it " + field.effect + "; meshsim runs as if it were unset");
   if (auto p = mesh["outboundTrafficPolicy"])

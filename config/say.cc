@@ -185,8 +185,8 @@ SayResult retry_or_timeout(const SayRequest& r) {
     std::string times = fmt::format("up to {} time{}", *r.attempts, *r.attempts == 1 ? "" : "s");
     if (r.per_try_ms) times += fmt::format(", each try given {},", say_duration(*r.per_try_ms));
     if (r.retry_on.empty())  // Istio's default retryOn (retry.go defaultRetryOn): no status the app answers since 1.24
-      reply = fmt::format("Requests to the {} service{} will be retried {} when the connection fails, is refused or "
-                          "reset (Istio's default retryOn: a status the app answers, such as 503, is not retried; say "
+      reply = fmt::format("Requests to the {} service{} will be retried {} when connecting fails or the stream is "
+                          "refused (Istio's default retryOn: a status the app answers, such as 503, is not retried; say "
                           "\"on 5xx\" for that)",
                           r.service, condition_words(r), times);
     else

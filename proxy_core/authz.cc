@@ -139,8 +139,12 @@ std::optional<std::vector<std::string>> condition_values(const std::string& key,
     if (!v) return std::nullopt;
     return std::vector<std::string>{std::move(*v)};
   };
-  if (key.starts_with("request.headers[") && key.ends_with("]")) {
-    std::string name = key.substr(16, key.size() - 17);
+  // request.experimental.inline.headers[...] reads the same headers (Envoy
+  // matches them inline instead of through its header matcher).
+  constexpr std::string_view kInlineHeaders = "request.experimental.inline.headers[";
+  if ((key.starts_with("request.headers[") || key.starts_with(kInlineHeaders)) && key.ends_with("]")) {
+    size_t open = key.find('[') + 1;
+    std::string name = key.substr(open, key.size() - open - 1);
     if (!r.headers) return std::nullopt;
     auto v = r.headers->get_joined(name);
     if (!v && (iequals(name, "host") || name == ":authority")) return one(r.host);
@@ -149,6 +153,13 @@ std::optional<std::vector<std::string>> condition_values(const std::string& key,
   if (key == "source.ip" || key == "remote.ip") return one(r.source_ip);
   if (key == "source.namespace") return r.principal.empty() ? std::nullopt : one(r.source_namespace);
   if (key == "source.principal") return r.principal.empty() ? std::nullopt : one(r.principal);
+  // source.serviceAccount: "namespace/name" of the peer's mTLS identity
+  // (TRUST_DOMAIN/ns/NS/sa/SA), as source.serviceAccounts.
+  if (key == "source.serviceAccount") {
+    auto ns = r.principal.find("/ns/"), sa = r.principal.find("/sa/");
+    if (ns == std::string::npos || sa == std::string::npos || sa < ns) return std::nullopt;
+    return one(r.principal.substr(ns + 4, sa - ns - 4) + "/" + r.principal.substr(sa + 4));
+  }
   if (key == "destination.ip") return one(r.destination_ip);
   if (key == "destination.port") return one(std::to_string(r.destination_port));
   // request.auth.*: attributes of the verified JWT (Istio conditions

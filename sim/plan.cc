@@ -214,20 +214,43 @@ std::string shares_text(const std::map<std::string, int>& counts, int n) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
+std::set<std::string> keys_of(const std::map<std::string, int>& a, const std::map<std::string, int>& b) {
+  std::set<std::string> keys;
+  for (const auto& [k, c] : a) keys.insert(k);
+  for (const auto& [k, c] : b) keys.insert(k);
+  return keys;
+}
+
+// Whether key k's share went up (+1) or down (-1) from a to b by more than
+// `sigmas` standard errors, or neither (0). na and nb are not 0.
+int share_shift(const std::map<std::string, int>& a, int na, const std::map<std::string, int>& b, int nb,
+                const std::string& k, double sigmas) {
+  double ca = a.contains(k) ? a.at(k) : 0, cb = b.contains(k) ? b.at(k) : 0;
+  double pa = ca / na, pb = cb / nb, pooled = (ca + cb) / (na + nb);
+  double tolerance = sigmas * std::sqrt(pooled * (1 - pooled) * (1.0 / na + 1.0 / nb));
+  if (std::abs(pa - pb) <= tolerance + 1e-9) return 0;
+  return pb > pa ? 1 : -1;
+}
+
 // Whether any key's share differs by more than `sigmas` standard errors.
 bool shares_moved(const std::map<std::string, int>& a, int na, const std::map<std::string, int>& b, int nb,
                   double sigmas) {
   if (na == 0 || nb == 0) return na != nb;
-  std::set<std::string> keys;
-  for (const auto& [k, c] : a) keys.insert(k);
-  for (const auto& [k, c] : b) keys.insert(k);
-  for (const auto& k : keys) {
-    double ca = a.contains(k) ? a.at(k) : 0, cb = b.contains(k) ? b.at(k) : 0;
-    double pa = ca / na, pb = cb / nb, pooled = (ca + cb) / (na + nb);
-    double tolerance = sigmas * std::sqrt(pooled * (1 - pooled) * (1.0 / na + 1.0 / nb));
-    if (std::abs(pa - pb) > tolerance + 1e-9) return true;
-  }
+  for (const auto& k : keys_of(a, b))
+    if (share_shift(a, na, b, nb, k, sigmas) != 0) return true;
   return false;
+}
+
+// Each outcome and which way its share moved ("reviews v1-,reviews v2+,"):
+// callers are grouped by it, so only callers that moved the same way pool.
+std::string share_shifts(const std::map<std::string, int>& a, int na, const std::map<std::string, int>& b, int nb,
+                         double sigmas) {
+  std::string out;
+  for (const auto& k : keys_of(a, b)) {
+    int shift = na == 0 || nb == 0 ? 0 : share_shift(a, na, b, nb, k, sigmas);
+    out += k + (shift > 0 ? "+," : shift < 0 ? "-," : "=,");
+  }
+  return out;
 }
 
 // The counts behind a change measured as shares (compare_outcomes), or null.
@@ -237,13 +260,6 @@ const std::map<std::string, int>* shares_of(const ProbeOutcome& o, const std::st
   if (what == "response flags") return &o.flags;
   if (what == "mirrored to") return &o.mirrors;
   return nullptr;
-}
-
-std::string outcomes_seen(const std::map<std::string, int>& counts) {
-  std::string seen;
-  for (const auto& [outcome, n] : counts)
-    if (n > 0) seen += outcome + ",";
-  return seen;
 }
 
 void merge_counts(std::map<std::string, int>& into, const std::map<std::string, int>& from) {
@@ -339,6 +355,7 @@ std::optional<PlanResult> run_plan(const proxy::Resources& before, const proxy::
   struct Group {
     PlanMove move;
     ProbeOutcome before, after;
+    std::vector<PlanMove> alone;  // each caller's own move, should the pooled one cancel out
   };
   std::map<std::string, Group> groups;
   std::vector<std::string> order;
@@ -357,11 +374,11 @@ std::optional<PlanResult> run_plan(const proxy::Resources& before, const proxy::
     std::string signature = fmt::format("{}:{} {}", p.host, p.port, p.request());
     for (const auto& c : changes) {
       signature += "|" + c.what;
-      // Shares are noisy, so callers are grouped by which outcomes they saw
-      // before and after, not by the figures: a caller going v1 -> v2 and
-      // one going v2 -> v1 are two moves, never pooled into none.
+      // Shares are noisy, so callers are grouped by which way each outcome's
+      // share moved, not by the figures: a caller going v1 -> v2 and one
+      // going v2 -> v1 are two moves, never pooled into none.
       if (const auto* shares_before = shares_of(ob, c.what))
-        signature += "=" + outcomes_seen(*shares_before) + ">" + outcomes_seen(*shares_of(oa, c.what));
+        signature += "=" + share_shifts(*shares_before, ob.count, *shares_of(oa, c.what), oa.count, options.sigmas);
       else
         signature += "=" + c.before + ">" + c.after;
     }
@@ -385,11 +402,18 @@ std::optional<PlanResult> run_plan(const proxy::Resources& before, const proxy::
     }
     g.move.callers.push_back(p.caller());
     if (std::find(g.move.why.begin(), g.move.why.end(), p.why) == g.move.why.end()) g.move.why.push_back(p.why);
+    g.alone.push_back({p.host, p.port, p.request(), {p.caller()}, {p.why}, changes});
   }
   for (const auto& s : order) {
     Group& g = groups.at(s);
     g.move.changes = compare_outcomes(g.before, g.after, options.sigmas);
-    if (g.move.changes.empty()) continue;  // pooled, the noise cancelled out
+    if (g.move.changes.empty()) {
+      // Pooled, the moves cancelled out: callers whose shares moved in
+      // opposite directions (80/20 -> 20/80 and 20/80 -> 80/20). Each moved
+      // on its own, so each is reported on its own.
+      for (auto& m : g.alone) result.moves.push_back(std::move(m));
+      continue;
+    }
     std::sort(g.move.callers.begin(), g.move.callers.end());
     result.moves.push_back(std::move(g.move));
   }

@@ -226,13 +226,15 @@ TEST(Loader, AuthorizationPolicyValuesIstioAcceptsStillLoad) {
     - {key: destination.port, values: ["8080"]}
     - {key: connection.sni, values: ["www.example.com"]}
     - {key: "experimental.envoy.filters.network.mysql_proxy[db.table]", values: ["[update]"]}
+    - {key: source.serviceAccount, values: ["foo/bar"]}
+    - {key: "request.experimental.inline.headers[x-debug]", values: ["1"]}
 )");
   for (const auto& d : errors_of(r.diagnostics)) ADD_FAILURE() << format_diagnostic(d);
   ASSERT_EQ(r.resources.authorization_policies.size(), 1u);
   const auto& rule = r.resources.authorization_policies[0].rules.at(0);
   EXPECT_EQ(rule.from.at(0).ip_blocks.size(), 3u);
   EXPECT_EQ(rule.to.at(0).ports, (std::vector<std::string>{"8080", "0", "65535"}));
-  ASSERT_EQ(rule.when.size(), 13u);
+  ASSERT_EQ(rule.when.size(), 15u);
   EXPECT_EQ(rule.when[0].key, "request.headers[x-debug]");
   EXPECT_EQ(rule.when[2].not_values, std::vector<std::string>{"192.168.0.1"});
 }

@@ -228,7 +228,7 @@ const SayRow kPhrasings[] = {
     // retry
     {"retry bar requests 3 times", "VirtualService/bar", "http.0.retries.attempts=3; http.0.retries.perTryTimeout=-; http.0.route.0.destination.host=bar", kRetries},
     // Istio's default retryOn retries no status the app answers (retry.go defaultRetryOn, 1.24+): the reply says so.
-    {"retry bar requests 3 times", "reply", "will be retried up to 3 times when the connection fails, is refused or reset", kRetries},
+    {"retry bar requests 3 times", "reply", "will be retried up to 3 times when connecting fails or the stream is refused", kRetries},
     {"retry bar 3 times on 5xx", "reply", "Failed requests to the bar service will be retried up to 3 times on 5xx", kRetries},
     {"retry bar 3 times", "VirtualService/bar", "http.0.retries.attempts=3", kRetries},
     {"retry failed calls to bar up to 5 times", "VirtualService/bar", "http.0.retries.attempts=5", kRetries},

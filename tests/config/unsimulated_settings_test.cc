@@ -41,6 +41,9 @@ TEST(UnsimulatedSettings, MeshConfigFieldsThatChangeTrafficAreWarnedOf) {
       {"    enableTracing: false\n", true},
       // Fields meshsim models (outboundTrafficPolicy) or that change nothing it simulates (accessLogFile).
       {"    outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n    accessLogFile: /dev/stdout\n", false},
+      // What Istio's install writes (istio-discovery chart): the metrics meshsim reports; another provider is not.
+      {"    defaultProviders: {metrics: [prometheus]}\n", false},
+      {"    defaultProviders: {tracing: [zipkin]}\n", true},
   };
   for (const auto& c : cases) {
     auto found = warnings_of(mesh_config(c.fields), "MSH0045");

@@ -99,6 +99,32 @@ const Row kRows[] = {
 INSTANTIATE_TEST_SUITE_P(Istio, RequestAuthRules, ::testing::ValuesIn(kRows),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Condition keys Istio's ValidateAttribute accepts beside those above
+// (security.go): source.serviceAccount, "namespace/name" of the peer's mTLS
+// identity, and request.experimental.inline.headers[NAME], the request's headers.
+TEST(Conditions, ServiceAccountAndInlineHeaders) {
+  AuthorizationPolicy by_account = allow_if(when("source.serviceAccount", {"foo/bar"}));
+  AuthzRequest r;
+  r.method = "GET";
+  r.path = "/";
+  r.principal = "cluster.local/ns/foo/sa/bar";
+  EXPECT_TRUE(authorize({&by_account}, r).allowed);
+  r.principal = "cluster.local/ns/foo/sa/baz";
+  EXPECT_FALSE(authorize({&by_account}, r).allowed);
+  r.principal.clear();  // plaintext: no identity to match
+  EXPECT_FALSE(authorize({&by_account}, r).allowed);
+
+  AuthorizationPolicy by_header = allow_if(when("request.experimental.inline.headers[x-debug]", {"1"}));
+  HeaderMap headers;
+  headers.add("x-debug", "1");
+  r.headers = &headers;
+  EXPECT_TRUE(authorize({&by_header}, r).allowed);
+  HeaderMap other;
+  other.add("x-debug", "0");
+  r.headers = &other;
+  EXPECT_FALSE(authorize({&by_header}, r).allowed);
+}
+
 // Dry run (annotation istio.io/dry-run): Istio puts the policy in the RBAC
 // filter's shadow_rules (builder.go build: isDryRun -> shadowRules) under
 // shadow_rules_stat_prefix istio_dry_run_allow_/istio_dry_run_deny_

@@ -3,6 +3,7 @@
 // shop mesh (tests/fixtures/plan/shop-mesh.yaml). Each must report exactly
 // the moves the change makes and nothing else.
 #include <chrono>
+#include <set>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -121,6 +122,38 @@ spec:
   ASSERT_EQ(moved.size(), kEveryCaller.size());
   EXPECT_EQ(moved["default/web"], std::make_pair(std::string("reviews v1 100%"), std::string("reviews v2 100%")));
   EXPECT_EQ(moved["default/ratings"], std::make_pair(std::string("reviews v2 100%"), std::string("reviews v1 100%")));
+}
+
+// The same with weights: web 80/20 -> 20/80 and every other caller
+// 20/80 -> 80/20 see the same outcomes (v1 and v2) on both sides; pooled,
+// their shares would show one blurred move (or cancel out), so they are two.
+TEST(Plan, OppositeWeightShiftsAreSeparateMoves) {
+  auto rules = [](int web_v1, int rest_v1) {
+    return fmt::format(R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: reviews}}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{{sourceLabels: {{app: web}}}}]
+    route:
+    - {{destination: {{host: reviews, subset: v1}}, weight: {}}}
+    - {{destination: {{host: reviews, subset: v2}}, weight: {}}}
+  - route:
+    - {{destination: {{host: reviews, subset: v1}}, weight: {}}}
+    - {{destination: {{host: reviews, subset: v2}}, weight: {}}}
+)", web_v1, 100 - web_v1, rest_v1, 100 - rest_v1);
+  };
+  auto r = plan(rules(80, 20), rules(20, 80));
+  std::set<std::vector<std::string>> groups;
+  for (const auto& m : r.moves)
+    for (const auto& c : m.changes)
+      if (c.what == "destination" && m.request == "GET /") groups.insert(m.callers);
+  std::vector<std::string> rest;
+  for (const auto& c : kEveryCaller)
+    if (c != "default/web") rest.push_back(c);
+  EXPECT_EQ(groups, (std::set<std::vector<std::string>>{{"default/web"}, rest}));
 }
 
 // Istio task "Traffic Shifting": 80/20 to 50/50 moves the shares; seeded
