@@ -96,8 +96,6 @@ struct ConditionAttribute {
 
 constexpr std::array<ConditionAttribute, 15> kConditionAttributes{{
     {"request.headers", true, non_empty},
-    {"request.experimental.inline.headers", true, non_empty},
-    {"source.serviceAccount", false, non_empty},
     {"source.ip", false, ip_or_cidr},
     {"remote.ip", false, ip_or_cidr},
     {"source.namespace", false, non_empty},
@@ -109,6 +107,8 @@ constexpr std::array<ConditionAttribute, 15> kConditionAttributes{{
     {"destination.ip", false, ip_or_cidr},
     {"destination.port", false, port_number},
     {"connection.sni", false, non_empty},
+    {"source.serviceAccount", false, non_empty},
+    {"request.experimental.inline.headers", true, non_empty},
     {"experimental.envoy.filters.", true, non_empty},
 }};
 
