@@ -36,7 +36,7 @@ class CallGraph {
       number_.try_emplace(proxy::client_fqdn(s.header.meta.name, s.header.meta.ns), services_.size());
       services_.push_back(&s);
     }
-    // Deployments by namespace and one pod label, so each Service looks at
+    // Deployments by namespace and each pod label, so each Service looks at
     // the pods that can match its selector, not at all of them (issue 20).
     std::unordered_map<std::string, std::vector<const Deployment*>> by_label;
     for (const Deployment& d : r.deployments)
