@@ -107,17 +107,21 @@ const BadInputCase kBadInputs[] = {
      7, 5, "merge key \"<<\" takes a mapping or a list of mappings, found a scalar"},
 };
 
+// Exactly one error, in test.yaml at line:column, its message holding `message_part`.
+void expect_one_error_at(const LoadResult& r, int line, int column, const char* message_part) {
+  auto errors = errors_of(r.diagnostics);
+  ASSERT_EQ(errors.size(), 1u) << (errors.size() > 1 ? format_diagnostic(errors[1]) : "no error");
+  EXPECT_EQ(errors[0].pos.file, "test.yaml");
+  EXPECT_EQ(errors[0].pos.line, line) << format_diagnostic(errors[0]);
+  EXPECT_EQ(errors[0].pos.column, column) << format_diagnostic(errors[0]);
+  EXPECT_NE(errors[0].message.find(message_part), std::string::npos) << format_diagnostic(errors[0]);
+}
+
 class BadInput : public ::testing::TestWithParam<BadInputCase> {};
 
 TEST_P(BadInput, ReportsFileLineColumnAndWhatWouldBeRight) {
   const BadInputCase& c = GetParam();
-  auto r = load_text(c.yaml);
-  auto errors = errors_of(r.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << (errors.size() > 1 ? format_diagnostic(errors[1]) : "no error");
-  EXPECT_EQ(errors[0].pos.file, "test.yaml");
-  EXPECT_EQ(errors[0].pos.line, c.line) << format_diagnostic(errors[0]);
-  EXPECT_EQ(errors[0].pos.column, c.column) << format_diagnostic(errors[0]);
-  EXPECT_NE(errors[0].message.find(c.message_part), std::string::npos) << format_diagnostic(errors[0]);
+  expect_one_error_at(load_text(c.yaml), c.line, c.column, c.message_part);
 }
 
 INSTANTIATE_TEST_SUITE_P(Loader, BadInput, ::testing::ValuesIn(kBadInputs),
@@ -192,13 +196,7 @@ class RefusedPolicyValue : public ::testing::TestWithParam<RefusedValueCase> {};
 TEST_P(RefusedPolicyValue, IsAnErrorAtTheValue) {
   const RefusedValueCase& c = GetParam();
   SCOPED_TRACE(c.istio_source);
-  auto r = load_text(std::string(kDenyPolicyHead) + c.yaml_tail);
-  auto errors = errors_of(r.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : format_diagnostic(errors[1]));
-  EXPECT_EQ(errors[0].pos.file, "test.yaml");
-  EXPECT_EQ(errors[0].pos.line, c.line) << format_diagnostic(errors[0]);
-  EXPECT_EQ(errors[0].pos.column, c.column) << format_diagnostic(errors[0]);
-  EXPECT_NE(errors[0].message.find(c.message_part), std::string::npos) << format_diagnostic(errors[0]);
+  expect_one_error_at(load_text(std::string(kDenyPolicyHead) + c.yaml_tail), c.line, c.column, c.message_part);
 }
 
 INSTANTIATE_TEST_SUITE_P(Loader, RefusedPolicyValue, ::testing::ValuesIn(kRefusedPolicyValues),
@@ -269,17 +267,13 @@ TEST(Loader, RetryOnPoliciesAreCheckedAsIstioDoes) {
   for (const RetryOnCase& c : kCases) {
     SCOPED_TRACE(c.retry_on);
     auto r = load_text(route_retrying_on(c.retry_on));
-    auto errors = errors_of(r.diagnostics);
     if (c.message_part == nullptr) {
-      for (const auto& d : errors) ADD_FAILURE() << format_diagnostic(d);
+      for (const auto& d : errors_of(r.diagnostics)) ADD_FAILURE() << format_diagnostic(d);
       ASSERT_EQ(r.resources.virtual_services.size(), 1u);
       EXPECT_EQ(r.resources.virtual_services[0].http.at(0).retries->retry_on, c.retry_on);
       continue;
     }
-    ASSERT_EQ(errors.size(), 1u);
-    EXPECT_EQ(errors[0].pos.line, 8);
-    EXPECT_EQ(errors[0].pos.column, 37);
-    EXPECT_NE(errors[0].message.find(c.message_part), std::string::npos) << format_diagnostic(errors[0]);
+    expect_one_error_at(r, 8, 37, c.message_part);
   }
 }
 

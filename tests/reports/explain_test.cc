@@ -16,10 +16,12 @@
 namespace meshsim::reports {
 namespace {
 
+// `from`: a Deployment of the files; empty for the default `curl` client.
 sim::CurlRun curl(const std::string& rules, const std::string& url,
-                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+                  std::vector<std::pair<std::string, std::string>> headers = {}, const std::string& from = "") {
   auto loaded = testing::load_or_fail({fixtures::source("talk-mesh.yaml"), {"rules.yaml", rules}});
   sim::CurlSpec spec;
+  spec.from = from;
   spec.url = url;
   spec.headers = std::move(headers);
   spec.behaviors = loaded.behaviors;
@@ -296,23 +298,8 @@ spec:
   rules: [{}]
 )";
 
-sim::CurlRun curl_from(const std::string& from, const std::string& rules, const std::string& url) {
-  auto loaded = testing::load_or_fail({fixtures::source("talk-mesh.yaml"), {"rules.yaml", rules}});
-  sim::CurlSpec spec;
-  spec.from = from;
-  spec.url = url;
-  spec.behaviors = loaded.behaviors;
-  std::string error;
-  auto run = sim::run_curl(std::move(loaded.resources), spec, &error);
-  if (!run) {
-    ADD_FAILURE() << error;
-    return {};
-  }
-  return std::move(*run);
-}
-
 TEST(Explain, ClientWithoutSidecarSeesTheServersAuthorization) {
-  auto run = curl_from("legacy", kLegacyClientAndDenyAll, "http://bar/");
+  auto run = curl(kLegacyClientAndDenyAll, "http://bar/", {}, "legacy");
   ASSERT_TRUE(run.single && run.single->outbound.response);
   EXPECT_FALSE(run.from_has_sidecar);
   EXPECT_EQ(run.single->outbound.response->status, 403);
@@ -326,7 +313,7 @@ TEST(Explain, ClientWithoutSidecarSeesTheServersAuthorization) {
 }
 
 TEST(Explain, BannerSaysTheClientHasASidecar) {
-  auto run = curl_from("curl", kLegacyClientAndDenyAll, "http://bar/");
+  auto run = curl(kLegacyClientAndDenyAll, "http://bar/", {}, "curl");
   ASSERT_TRUE(run.single && run.single->outbound.response);
   EXPECT_TRUE(run.from_has_sidecar);
   EXPECT_EQ(explain(run).authorization, "denied by DENY policy default/deny-all-bar rule 0");

@@ -324,22 +324,24 @@ spec: {mtls: {mode: STRICT}}
   EXPECT_NE(r.outbound.error.find("reset"), std::string::npos);
 }
 
+constexpr const char* kBarTlsDisabled = R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec: {host: bar, trafficPolicy: {tls: {mode: DISABLE}}}
+)";
+
 // DestinationRule tls.mode DISABLE overrides auto mTLS (destination_rule.proto
 // ClientTLSSettings DISABLE: "Do not setup a TLS connection to the upstream
 // endpoint"; pilot cluster_tls.go uses the rule's TLS settings before auto
 // mTLS): the sidecar connects in plaintext, so a STRICT server resets it...
 TEST(DestinationRuleTls, DisableSendsPlaintextThatStrictResets) {
-  Mesh m(R"(
+  Mesh m(std::string(R"(
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: {name: strict}
 spec: {mtls: {mode: STRICT}}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: bar}
-spec: {host: bar, trafficPolicy: {tls: {mode: DISABLE}}}
-)");
+---)") + kBarTlsDisabled);
   auto r = m.get("/");
   // istio.io mutual-TLS task (istio/istio.io#3157): "a destination rule set
   // to disable client side mTLS" against an mTLS server: "all requests will
@@ -352,12 +354,7 @@ spec: {host: bar, trafficPolicy: {tls: {mode: DISABLE}}}
 // ...and a PERMISSIVE one takes it as plaintext: no client certificate to
 // forward (x-forwarded-client-cert is set only for mTLS peers).
 TEST(DestinationRuleTls, DisableUnderPermissiveArrivesWithoutAPeerIdentity) {
-  Mesh plain(R"(
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: bar}
-spec: {host: bar, trafficPolicy: {tls: {mode: DISABLE}}}
-)");
+  Mesh plain(kBarTlsDisabled);
   auto r = plain.get("/");
   ASSERT_EQ(status_of(r), 200);
   ASSERT_TRUE(r.upstream.has_value());
