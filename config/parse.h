@@ -14,6 +14,10 @@ namespace meshsim::config {
 // plan at most this many client requests (about two minutes of one core).
 inline constexpr double kMaxPlannedRequests = 1e7;
 
+// Whether Istio's validateHTTPRetry takes this status code in retryOn: only
+// codes Go's http.StatusText names (parse_virtual_service.cc).
+bool retry_on_accepts_status(int code);
+
 void parse_deployment(YamlReader& r, const yaml::Node& doc, proxy::Deployment& out);
 void parse_service(YamlReader& r, const yaml::Node& doc, proxy::Service& out);
 void parse_virtual_service(YamlReader& r, const yaml::Node& spec, proxy::VirtualService& out);

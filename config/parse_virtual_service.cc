@@ -62,9 +62,11 @@ constexpr std::string_view kRetryOnPolicies[] = {
     "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",
     "unavailable"};
 
+}  // namespace
+
 // The codes Go's http.StatusText names: validateHTTPRetry accepts a number
 // in retryOn only when StatusText(code) is not empty.
-bool go_names_status(int code) {
+bool retry_on_accepts_status(int code) {
   constexpr int kNamed[] = {100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226,
                             300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404, 405,
                             406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421,
@@ -73,13 +75,15 @@ bool go_names_status(int code) {
   return std::find(std::begin(kNamed), std::end(kNamed), code) != std::end(kNamed);
 }
 
+namespace {
+
 // validateHTTPRetry reads a number with strconv.Atoi: an optional sign, then digits.
 bool is_named_status_code(std::string_view token) {
   std::string_view digits = token.starts_with('+') || token.starts_with('-') ? token.substr(1) : token;
   if (digits.empty() || digits.size() > 9 ||
       !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); }))
     return false;
-  return !token.starts_with('-') && go_names_status(std::stoi(std::string(digits)));
+  return !token.starts_with('-') && retry_on_accepts_status(std::stoi(std::string(digits)));
 }
 
 std::string unknown_retry_on(std::string_view token) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include "config/parse.h"
 #include "config/say_lexer.h"
 #include "config/say_mesh.h"
 #include "config/say_slots.h"
@@ -382,7 +383,12 @@ SayParse parse_say(std::string_view sentence, const proxy::Resources& mesh) {
       if (s.any_word({"5xx", "500s"}) || (s.any_word({"server"}) && s.any_word({"errors", "error"}))) r.retry_on = "5xx";
       else if (s.any_word({"gateway"})) r.retry_on = "gateway-error";
       else if (s.any_word({"connect", "connection"})) r.retry_on = "connect-failure";
-      else if (auto code = say_take_status(s)) r.retry_on = std::to_string(*code);
+      else if (auto code = say_take_status(s)) {
+        if (!retry_on_accepts_status(*code))
+          return refused(refuse(fmt::format("Istio retries on an HTTP status it names (e.g. 503), not {}", *code),
+                                {fmt::format("retry {} 3 times on 503", r.service)}));
+        r.retry_on = std::to_string(*code);
+      }
       break;
     }
     case SayIntent::kTimeout:

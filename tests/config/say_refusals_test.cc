@@ -26,6 +26,7 @@ constexpr const char* kAmbiguous = "two readings; guessing would change the wron
 constexpr const char* kMissing = "a slot the resource needs is not in the sentence";
 constexpr const char* kSum = "istio.io/latest/docs/reference/config/networking/virtual-service/#RouteDestination (weights sum to 100)";
 constexpr const char* kIstio = "pilot/pkg/config/validation: validateHTTPFaultInjection (abort 200-599, percentage 0-100, delay > 0)";
+constexpr const char* kRetryOn = "pkg/config/validation/validation.go validateHTTPRetry (a retryOn code needs http.StatusText)";
 constexpr const char* kSubsets = "istio.io/latest/docs/tasks/traffic-management/mirroring (the mirror is another subset than the route)";
 
 const Refusal kRefusals[] = {
@@ -67,6 +68,7 @@ const Refusal kRefusals[] = {
     {"delay bar by 10% and 20%", "Two shares (10% and 20%): which one?", kIstio},
     {"delay bar by 2 days", "A delay of more than a day is surely a slip", kIstio},
     {"retry bar 1000 times", "1000 retries: say from 1 to 100", kIstio},
+    {"retry bar on 599 3 times", "Istio retries on an HTTP status it names (e.g. 503), not 599", kRetryOn},
     {"mirror bar traffic to v1 from v1", "v1 cannot mirror to itself", kSubsets},
     {"route 20% of bar traffic to v2 with a 2s delay", "I understood a delay but not what \"v2\" is for; one change per sentence", kAmbiguous},
     {"make 10% of bar requests time out after 1s", "I understood a timeout but not what \"10%\" is for", kAmbiguous},
