@@ -44,8 +44,7 @@ void parse_service_entry(YamlReader& r, const yaml::Node& spec, proxy::ServiceEn
 void parse_sidecar(YamlReader& r, const yaml::Node& spec, proxy::SidecarConfig& out);
 // The `istio` ConfigMap's data.mesh (YAML text); a MeshConfig map at `path`.
 void parse_mesh_config_map(YamlReader& r, const yaml::Node& doc, proxy::MeshConfig& out);
-void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string& path, const yaml::Node& at,
-                       proxy::MeshConfig& out);
+void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string& path, proxy::MeshConfig& out);
 
 struct SourceText;
 void parse_behavior(YamlReader& r, const yaml::Node& spec, sim::BehaviorRule& out);

@@ -311,9 +311,12 @@ void parse_scenario(YamlReader& r, const yaml::Node& spec, const SourceText& sou
       std::vector<SourceText> texts;
       if (auto y = a["yaml"]; y && y.IsScalar()) {
         SourceText text{source.name, y.Scalar()};
-        // A literal block starts on the line after `yaml: |`, indented.
-        text.line_offset = static_cast<int>(y.Mark().line) + 1 + r.line_offset();
-        text.column_offset = static_cast<int>(y.Mark().column);
+        // A literal block starts on the line after `yaml: |`, indented; other
+        // strings are placed at the string.
+        yaml::Mark origin = y.LiteralBlockOrigin();
+        if (origin.is_null()) origin = {-1, static_cast<int>(y.Mark().line), static_cast<int>(y.Mark().column)};
+        text.line_offset = origin.line + r.line_offset();
+        text.column_offset = origin.column;
         texts.push_back(std::move(text));
       }
       if (auto f = r.str(a["file"], child(p, "apply.file"))) {

@@ -152,16 +152,14 @@ bool prometheus_only(const yaml::Node& providers) {
 
 // MeshConfig has dozens of fields; meshsim reads the ones below, warns of
 // those in kUnmodeledMeshFields and leaves the rest (no effect on what it
-// simulates) alone: no unknown-field errors. `at` is where the mesh config
-// starts in the file (the embedded text's own lines are not the file's).
-void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string& path, const yaml::Node& at,
-                       proxy::MeshConfig& out) {
+// simulates) alone: no unknown-field errors.
+void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string& path, proxy::MeshConfig& out) {
   if (!mesh || mesh.IsNull()) return;
   if (!r.is_map(mesh, path)) return;
   for (const auto& field : kUnmodeledMeshFields)
     if (auto value = mesh[field.name]; value && !(field.unless && value.IsScalar() && value.Scalar() == field.unless) &&
                                        !(std::string_view(field.name) == "defaultProviders" && prometheus_only(value)))
-      r.warning(at, "MSH0045",
+      r.warning(value, "MSH0045",
                 std::string(field.name) + " is not simulated: it " + field.effect + "; meshsim runs as if it were unset");
   if (auto p = mesh["outboundTrafficPolicy"])
     if (auto mode = outbound_mode(r, p, child(path, "outboundTrafficPolicy")); !mode.empty()) out.outbound_traffic_policy = mode;
@@ -189,14 +187,19 @@ void parse_mesh_config_map(YamlReader& r, const yaml::Node& doc, proxy::MeshConf
   if (!data || !r.is_map(data, "data")) return;
   auto text = r.str(data["mesh"], "data.mesh");
   if (!text) return;
+  // The mesh config is YAML inside a string; read from a literal block
+  // (`mesh: |`), its problems are placed on the file's own lines.
+  YamlReader inner = r.embedded(data["mesh"]);
   yaml::Node mesh;
   try {
     mesh = yaml::Load(*text);
   } catch (const yaml::Exception& e) {
-    r.error(data["mesh"], "data.mesh", "the mesh config is not valid YAML: " + e.msg);
+    std::string problem = e.msg;
+    if (!e.duplicate_key.empty()) problem = yaml::duplicate_key_message(e.duplicate_key, inner.pos(e.first_defined_at).line);
+    inner.error_at(e.mark, "data.mesh", "the mesh config is not valid YAML: " + problem);
     return;
   }
-  parse_mesh_config(r, mesh, "data.mesh", data["mesh"], out);
+  parse_mesh_config(inner, mesh, "data.mesh", out);
 }
 
 }  // namespace meshsim::config

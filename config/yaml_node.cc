@@ -27,6 +27,8 @@ struct Tree {
   std::vector<uint32_t> children;
   std::vector<std::string> scalars;
   std::vector<std::string> written_tags;  // explicit tags, from index kFirstWrittenTag on
+  // Literal block scalars (`key: |`): node index, where the block's text begins.
+  std::vector<std::pair<uint32_t, meshsim::yaml::Mark>> literal_blocks;
 };
 
 // Tag indexes shared by every tree: "" (null), "?" (plain) and "!" (quoted).
@@ -142,6 +144,27 @@ class Builder {
     throw Exception(at, message, parser_.context ? mark_of(parser_.context_mark) : Mark());
   }
 
+  // A literal block's text starts on the line after its `|` indicator, at
+  // the indentation of its first line that is not blank (libyaml strips
+  // exactly that much from every line; an explicit indentation indicator,
+  // `|2`, is not read here). Text line k, column c is then file line
+  // origin.line + k, column origin.column + c.
+  Mark literal_block_origin(const yaml_mark_t& indicator) const {
+    size_t at = text_.find('\n', indicator.index);
+    Mark origin{-1, static_cast<int>(indicator.line) + 1, 0};
+    while (at != std::string_view::npos && at + 1 < text_.size()) {
+      size_t line = at + 1;
+      size_t indent = text_.find_first_not_of(' ', line);
+      if (indent == std::string_view::npos) break;
+      if (text_[indent] != '\n' && text_[indent] != '\r') {
+        origin.column = static_cast<int>(indent - line);
+        break;
+      }
+      at = indent;
+    }
+    return origin;
+  }
+
   // Where yaml-cpp places an empty value (`key:` with nothing): at the token
   // after it, which libyaml has peeked at but not consumed.
   const yaml_mark_t& next_token_mark(const yaml_mark_t& fallback) const {
@@ -200,6 +223,8 @@ class Builder {
             tree.nodes[index].tag = tag_index(tree, e.data.scalar.tag, plain ? 1 : 2);
             tree.nodes[index].first = static_cast<uint32_t>(tree.scalars.size());
             tree.scalars.emplace_back(value);
+            if (e.data.scalar.style == YAML_LITERAL_SCALAR_STYLE)
+              tree.literal_blocks.emplace_back(index, literal_block_origin(e.start_mark));
           }
           if (e.data.scalar.anchor) anchors[anchor_name(e.data.scalar.anchor)] = index;
           attach(index);
@@ -422,6 +447,13 @@ const std::string& Node::Tag() const {
   if (!tree_) return implicit[0];
   uint32_t tag = tree_->nodes[index_].tag;
   return tag < detail::kFirstWrittenTag ? implicit[tag] : tree_->written_tags[tag - detail::kFirstWrittenTag];
+}
+
+Mark Node::LiteralBlockOrigin() const {
+  if (tree_)
+    for (const auto& [index, origin] : tree_->literal_blocks)
+      if (index == index_) return origin;
+  return meshsim::yaml::Mark::null_mark();
 }
 
 Mark Node::Mark() const { return tree_ ? tree_->nodes[index_].mark : meshsim::yaml::Mark::null_mark(); }

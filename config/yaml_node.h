@@ -93,6 +93,10 @@ class Node {
   const std::string& Scalar() const;
   const std::string& Tag() const;
   meshsim::yaml::Mark Mark() const;
+  // For a literal block scalar (`key: |`), where its text's first line and
+  // column are in the document (pos unset), so YAML written inside it can be
+  // placed in the file; a null mark for any other node.
+  meshsim::yaml::Mark LiteralBlockOrigin() const;
   // Entries of a map or items of a sequence; 0 otherwise.
   size_t size() const;
 

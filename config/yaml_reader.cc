@@ -57,16 +57,37 @@ std::string join_choices(std::initializer_list<std::string_view> choices) {
   return out;
 }
 
-proxy::SourcePos YamlReader::pos(const yaml::Node& node) const {
-  yaml::Mark mark = node.Mark();
+proxy::SourcePos YamlReader::pos(const yaml::Node& node) const { return pos(node.Mark()); }
+
+proxy::SourcePos YamlReader::pos(const yaml::Mark& mark) const {
+  if (fixed_pos_) return *fixed_pos_;
   if (mark.is_null()) return {file_, 0, 0};
   return {file_, mark.line + 1 + line_offset_, mark.column + 1 + column_offset_};
+}
+
+YamlReader YamlReader::embedded(const yaml::Node& block) const {
+  YamlReader inner(file_, line_offset_, out_, positions_);
+  inner.resource_ = resource_;
+  yaml::Mark origin = block.LiteralBlockOrigin();
+  if (origin.is_null()) {
+    inner.fixed_pos_ = pos(block);
+  } else {
+    inner.line_offset_ = line_offset_ + origin.line;
+    inner.column_offset_ = column_offset_ + origin.column;
+  }
+  return inner;
 }
 
 void YamlReader::record(const yaml::Node& node, const std::string& path) {
   if (!node) return;
   yaml::Mark mark = node.Mark();
-  if (!mark.is_null()) positions_.record(path, file_, mark.line + 1 + line_offset_, mark.column + 1 + column_offset_);
+  if (mark.is_null()) return;
+  if (fixed_pos_) positions_.record(path, fixed_pos_->file, fixed_pos_->line, fixed_pos_->column);
+  else positions_.record(path, file_, mark.line + 1 + line_offset_, mark.column + 1 + column_offset_);
+}
+
+void YamlReader::error_at(const yaml::Mark& mark, const std::string& path, const std::string& message) {
+  out_.push_back({Severity::kError, "MSH0001", resource_, pos(mark), path.empty() ? message : path + ": " + message});
 }
 
 void YamlReader::error(const yaml::Node& node, const std::string& path,

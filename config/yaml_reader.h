@@ -30,7 +30,15 @@ class YamlReader {
   void set_column_offset(int columns) { column_offset_ = columns; }
 
   proxy::SourcePos pos(const yaml::Node& node) const;
+  proxy::SourcePos pos(const yaml::Mark& mark) const;
   void error(const yaml::Node& node, const std::string& path, const std::string& message);
+  void error_at(const yaml::Mark& mark, const std::string& path, const std::string& message);
+
+  // A reader for YAML written inside `block`, a literal block scalar
+  // (`mesh: |`): its diagnostics and positions land on the file's lines.
+  // For any other scalar (quoted, folded) the text's lines are not the
+  // file's, and the reader places everything at `block` itself.
+  YamlReader embedded(const yaml::Node& block) const;
   void warning(const yaml::Node& node, const std::string& code, const std::string& message);
 
   // A mapping whose keys must be among `known`; unknown keys are errors that
@@ -82,6 +90,8 @@ class YamlReader {
   std::string file_;
   int line_offset_;
   int column_offset_ = 0;
+  // Set for an embedded text whose lines are not the file's: every position is this one.
+  std::optional<proxy::SourcePos> fixed_pos_;
   std::string resource_;
   std::vector<Diagnostic>& out_;
   proxy::FieldPositions& positions_;

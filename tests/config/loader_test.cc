@@ -101,6 +101,21 @@ const BadInputCase kBadInputs[] = {
      13, 5, "mapping key \"route\" already defined at line 11"},
     {"repeated_key_in_flow_mapping", "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: {app: a, app: b}}\n", 3,
      38, "mapping key \"app\" already defined at line 3"},
+    // The istio ConfigMap's mesh config is YAML inside a string; written as
+    // a literal block its problems are on the file's own lines.
+    {"mesh_config_value_in_literal_block",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n"
+     "    trustDomain: cluster.local\n    outboundTrafficPolicy:\n      mode: ALLOW_ANYY\n",
+     8, 13, "invalid value \"ALLOW_ANYY\"; did you mean \"ALLOW_ANY\"?"},
+    {"mesh_config_repeated_key_in_literal_block",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n"
+     "\n    trustDomain: a.local\n    trustDomain: b.local\n",
+     8, 5, "mapping key \"trustDomain\" already defined at line 7"},
+    // In a quoted string the text's lines are not the file's: the string's place.
+    {"mesh_config_value_in_quoted_string",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n"
+     "  mesh: \"outboundTrafficPolicy: {mode: NONE}\"\n",
+     5, 9, "invalid value \"NONE\""},
     {"merge_of_a_scalar",
      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec:\n  host: &h r\n"
      "  subsets:\n  - <<: *h\n    name: v2\n",

@@ -51,7 +51,7 @@ TEST(UnsimulatedSettings, MeshConfigFieldsThatChangeTrafficAreWarnedOf) {
     if (c.warned && !found.empty()) {
       std::string field(c.fields + 4, std::string_view(c.fields + 4).find(':'));
       EXPECT_NE(found[0].message.find(field + " is not simulated"), std::string::npos) << found[0].message;
-      EXPECT_EQ(found[0].pos.line, 5);  // the `mesh:` key of the ConfigMap
+      EXPECT_EQ(found[0].pos.line, 6);  // the field, inside the ConfigMap's `mesh: |` block
     }
   }
 }
