@@ -61,9 +61,8 @@ struct CurlRun {
   std::optional<proxy::StoredTelemetryEvent> report;
 };
 
-// `--from @outside`: a client outside the cluster; the URL host is a
-// Service as <name>.<namespace>, standing for its external address.
-inline constexpr const char* kOutsideClient = "@outside";
+// `--from @outside`: a client outside the cluster (scenario.h kOutsideSource).
+inline constexpr const char* kOutsideClient = kOutsideSource;
 
 // The request limit per run; more would be a load test, not a curl.
 inline constexpr int kCurlRepeatMax = 10'000'000;

@@ -162,16 +162,19 @@ class Version {
   // Sends `p` `n` more times into `out`.
   void send(const PlanProbe& p, int n, ProbeOutcome& out, long& requests) {
     const proxy::RouteTable& table = world_->table();
-    const proxy::Endpoint* caller = table.endpoint_by_workload(p.from_ns, p.from_workload);
-    if (caller == nullptr) {
+    const bool outside = p.from_workload == kOutsideSource;
+    const proxy::Endpoint* caller = outside ? nullptr : table.endpoint_by_workload(p.from_ns, p.from_workload);
+    if (caller == nullptr && !outside) {
       out.error = "no workload " + p.caller() + " in this version";
       return;
     }
     proxy::HttpRequest request = request_of(p);
-    const bool sidecar = caller->sidecar_injection.value_or(true);
-    if (out.count == 0) out.authorization = authorization_of(table, p, request, *caller, sidecar);
+    const bool sidecar = caller != nullptr && caller->sidecar_injection.value_or(true);
+    if (out.count == 0 && caller != nullptr) out.authorization = authorization_of(table, p, request, *caller, sidecar);
     for (int i = 0; i < n; ++i) {
-      auto result = world_->call(p.from_ns, p.from_workload, request, p.host, p.port);
+      // From outside, the URL host is the gateway Service's external address.
+      auto result = outside ? std::optional<CallResult>(world_->call_outside(request, p.host, p.port))
+                            : world_->call(p.from_ns, p.from_workload, request, p.host, p.port);
       ++requests;
       if (!result) {
         out.error = "request could not be sent";
@@ -189,7 +192,7 @@ class Version {
       ++out.destinations[dest];
       for (const auto* m : result->mirrored_to) ++out.mirrors[m->workload];
       auto route = o.route();
-      std::string rule = !sidecar ? "no sidecar" : route ? rule_label(*route) : "default route";
+      std::string rule = outside ? "through " + p.host : !sidecar ? "no sidecar" : route ? rule_label(*route) : "default route";
       ++out.rules[rule];
       if (route && out.count == 1) out.effects = effects_of(table.resources(), *route);
     }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include "proxy_core/gateway_api.h"
 #include "proxy_core/injection.h"
 #include "sim/world.h"
 
@@ -210,7 +211,144 @@ void add_match_probes(std::vector<PlanProbe>& out, const std::vector<Client>& cl
   }
 }
 
+// Where a client outside the cluster reaches a gateway's pods: a Service in
+// front of them (as <name>.<namespace>) and the Service port behind which
+// the pods listen on `pod_port` (a Gateway server's number is the Service
+// port or the pods' port: istio-ingressgateway maps 80 to 8080).
+struct Entry {
+  std::string host;
+  uint32_t port = 0;
+};
+
+std::optional<Entry> entry_to(const proxy::Resources& resources, const proxy::Labels& pod_selector, uint32_t pod_port) {
+  for (const auto& d : resources.deployments) {
+    if (pod_selector.empty() || !labels_subset(pod_selector, d.pod_labels)) continue;
+    for (const auto& s : resources.services) {
+      if (s.header.meta.ns != d.header.meta.ns || s.selector.empty() || !labels_subset(s.selector, d.pod_labels)) continue;
+      for (const auto& p : s.ports) {
+        const auto* target = std::get_if<uint32_t>(&p.target_port);
+        if (p.port == pod_port || (target != nullptr && *target == pod_port))
+          return Entry{s.header.meta.name + "." + s.header.meta.ns, p.port};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// A Host a route for `host` serves: the name itself, or one its wildcard
+// covers; `server_hosts` (a Gateway server's, "ns/" stripped) stand in for "*".
+std::string host_for(const std::string& host, const std::vector<std::string>& server_hosts) {
+  if (host == "*") {
+    for (const auto& h : server_hosts)
+      if (h.find('*') == std::string::npos) return h;
+    return "plan.example.com";
+  }
+  if (host.starts_with("*.")) return "plan" + host.substr(1);
+  return host;
+}
+
+// A request from outside the cluster through a gateway: the Host the route
+// serves, to the gateway's Service.
+void add_gateway_probes(std::vector<PlanProbe>& out, const proxy::HTTPMatchRequest& m, const std::string& label,
+                        const Entry& entry, const std::string& host_header) {
+  auto h = hit(m);
+  if (!h) return;
+  auto missed = miss(m, *h);
+  h->why = "hits " + label;
+  std::vector<PlanProbe> probes{*h};
+  if (missed) {
+    missed->why = "misses " + label;
+    probes.push_back(*missed);
+  }
+  for (auto& p : probes) {
+    p.from_workload = kOutsideSource;
+    p.from_sidecar = false;
+    p.host = entry.host;
+    p.port = entry.port;
+    if (!std::any_of(p.headers.begin(), p.headers.end(), [](const auto& kv) { return kv.first == "host"; }))
+      p.headers.emplace_back("host", host_header);
+    sort_headers(p);
+    out.push_back(std::move(p));
+  }
+}
+
+// The gateways (other than "mesh") a VirtualService or one of its matches
+// is bound to, as "namespace/name".
+std::vector<std::string> bound_gateways(const std::vector<std::string>& gateways, const std::string& ns) {
+  std::vector<std::string> out;
+  for (const auto& g : gateways)
+    if (g != "mesh") out.push_back(g.find('/') == std::string::npos ? ns + "/" + g : g);
+  return out;
+}
+
+// Probes for the VirtualServices bound to Istio Gateways: every match, from
+// outside the cluster, through every plain-HTTP server of the gateway.
+void add_istio_gateway_probes(std::vector<PlanProbe>& out, const proxy::Resources& resources) {
+  for (const auto& vs : resources.virtual_services) {
+    const std::string& ns = vs.header.meta.ns;
+    for (const auto& gateway_name : bound_gateways(vs.gateways, ns)) {
+      for (const auto& gw : resources.gateways) {
+        if (gw.header.meta.ns + "/" + gw.header.meta.name != gateway_name) continue;
+        for (const auto& server : gw.servers) {
+          if (server.port.protocol != "HTTP" || (server.tls && !server.tls->https_redirect)) continue;
+          auto entry = entry_to(resources, gw.selector, server.port.number);
+          if (!entry) continue;
+          std::vector<std::string> server_hosts;
+          for (const auto& h : server.hosts) server_hosts.push_back(h.substr(h.find('/') + 1));
+          for (const auto& host : vs.hosts) {
+            std::string header = host_for(host, server_hosts);
+            std::string label = "VirtualService " + ns + "/" + vs.header.meta.name;
+            for (size_t r = 0; r < vs.http.size(); ++r) {
+              const auto& rule = vs.http[r];
+              std::string rule_label = fmt::format("{} rule {}", label, rule.name.empty() ? "#" + std::to_string(r) : rule.name);
+              if (rule.match.empty()) add_gateway_probes(out, {}, rule_label + " via " + gateway_name, *entry, header);
+              for (size_t i = 0; i < rule.match.size(); ++i) {
+                const auto& m = rule.match[i];
+                auto only = bound_gateways(m.gateways, ns);
+                if (!m.gateways.empty() && std::find(only.begin(), only.end(), gateway_name) == only.end()) continue;
+                add_gateway_probes(out, m, fmt::format("{} match #{} via {}", rule_label, i, gateway_name), *entry, header);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Probes for HTTPRoutes attached to Gateway API Gateways: every match, from
+// outside the cluster, to each plain-HTTP listener the route is accepted on.
+void add_gateway_api_probes(std::vector<PlanProbe>& out, const proxy::Resources& resources) {
+  for (const auto& route : resources.http_routes) {
+    const std::string label = "HTTPRoute " + route.header.meta.ns + "/" + route.header.meta.name;
+    for (const auto& parent : proxy::gateway_parents(resources, route)) {
+      if (!parent.accepted || parent.gateway == nullptr) continue;
+      const proxy::Labels pods = {{std::string(proxy::kGatewayNameLabel), parent.gateway->header.meta.name}};
+      for (const auto& attached : parent.listeners) {
+        if (attached.listener->protocol != "HTTP") continue;
+        // Istio deploys <name>-istio with a port per listener (gateway_api.h provision_gateways).
+        Entry entry{proxy::deployed_gateway_name(*parent.gateway) + "." + parent.gateway->header.meta.ns,
+                    attached.listener->port};
+        if (auto found = entry_to(resources, pods, attached.listener->port)) entry = *found;
+        std::string header = host_for(attached.hostnames.empty() ? "*" : attached.hostnames.front(), {});
+        for (size_t r = 0; r < route.rules.size(); ++r) {
+          const auto& rule = route.rules[r];
+          std::string rule_label =
+              fmt::format("{} rule {} via Gateway {}", label, rule.name.empty() ? "#" + std::to_string(r) : rule.name,
+                          parent.gateway->header.meta.ns + "/" + parent.gateway->header.meta.name);
+          if (rule.matches.empty()) add_gateway_probes(out, {}, rule_label, entry, header);
+          for (size_t i = 0; i < rule.matches.size(); ++i)
+            add_gateway_probes(out, from_gateway_match(rule.matches[i]), fmt::format("{} match #{}", rule_label, i), entry,
+                               header);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
+
+std::string PlanProbe::caller() const { return from_ns.empty() ? from_workload : from_ns + "/" + from_workload; }
 
 std::string PlanProbe::request() const {
   std::string s = method + " " + target;
@@ -266,6 +404,8 @@ std::vector<PlanProbe> generate_probes(const proxy::Resources& resources) {
       }
     }
   }
+  add_istio_gateway_probes(out, resources);
+  add_gateway_api_probes(out, resources);
   return merge_probes({}, out);
 }
 
@@ -286,8 +426,9 @@ std::optional<std::vector<PlanProbe>> probes_from_traffic(const std::vector<Traf
     auto url = parse_url(s.url, error);
     if (!url) return std::nullopt;
     PlanProbe p;
-    p.from_ns = s.from_namespace;
+    p.from_ns = s.from == kOutsideSource ? "" : s.from_namespace;
     p.from_workload = s.from;
+    p.from_sidecar = s.from != kOutsideSource;
     p.host = url->host;
     p.port = url->port;
     p.method = s.method;
@@ -306,6 +447,7 @@ std::optional<std::vector<PlanProbe>> probes_from_traffic(const std::vector<Traf
 
 void add_traffic_clients(proxy::Resources& resources, const std::vector<TrafficSource>& sources) {
   for (const auto& s : sources) {
+    if (s.from == kOutsideSource) continue;  // no pod: plan sends it from outside the cluster
     bool present = std::any_of(resources.deployments.begin(), resources.deployments.end(), [&](const auto& d) {
       return d.header.meta.name == s.from && d.header.meta.ns == s.from_namespace;
     });

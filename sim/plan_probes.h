@@ -3,6 +3,9 @@
 // and one that just misses it, from every client the rule applies to, to
 // every host the rule names; plus a plain GET / to every Service from every
 // client, so policies and default routing are exercised too (issue 17).
+// Rules bound to a gateway (a VirtualService's gateways, an HTTPRoute's
+// Gateway parent) are probed from outside the cluster, through the
+// gateway's Service with the Host the route serves.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +29,8 @@ struct PlanProbe {
   std::vector<std::pair<std::string, std::string>> headers;  // sorted by name
   std::string why;  // "hits VirtualService default/reviews rule #0 match #0"
 
-  std::string caller() const { return from_ns + "/" + from_workload; }
+  // "namespace/workload", or kOutsideSource for a client outside the cluster.
+  std::string caller() const;
   // The request without the caller: "GET /path end-user: jason".
   std::string request() const;
   // Caller + host + request: probes with equal keys are the same probe.

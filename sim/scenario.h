@@ -87,6 +87,11 @@ struct ReplayTraffic {
   static constexpr size_t kReplayProblemsShown = 20;
 };
 
+// A traffic source `from: "@outside"` (and curl's, plan's): a client outside
+// the cluster calling a Service's external address (url host
+// <service>.<namespace>), such as an ingress gateway's LoadBalancer.
+inline constexpr const char* kOutsideSource = "@outside";
+
 struct TrafficSource {
   std::string name;
   std::string from = "client";  // client workload; created (app: NAME) if the files do not define it

@@ -33,11 +33,6 @@ struct RunOptions {
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
-// A traffic source `from: "@outside"`: a client outside the cluster calling a
-// Service's external address (url host <service>.<namespace>), such as an
-// ingress gateway's LoadBalancer.
-inline constexpr const char* kOutsideSource = "@outside";
-
 // Where live requests enter (`meshsim serve`): Istio's ingress gateway.
 inline constexpr const char* kIngressWorkload = "istio-ingressgateway";
 inline constexpr const char* kIngressNamespace = "istio-system";

@@ -337,6 +337,111 @@ spec:
   EXPECT_EQ(r.after.covered(), 2u);
 }
 
+// Rules bound to a gateway route requests from outside the cluster: plan
+// probes them from outside, through the gateway's Service with the Host the
+// rule serves (istio.io docs/tasks/traffic-management/ingress/ingress-control:
+// curl -H "Host: httpbin.example.com" http://$INGRESS_HOST:$INGRESS_PORT/...).
+const char* kIngressGateway = R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: istio-system}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata:
+      labels: {app: istio-ingressgateway, istio: ingressgateway}
+      annotations: {inject.istio.io/templates: gateway}
+    spec: {containers: [{name: istio-proxy, image: auto, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  type: LoadBalancer
+  selector: {istio: ingressgateway}
+  ports: [{name: http2, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [shop.example.com]}]
+)";
+
+std::string reviews_via_gateway(const char* beta_subset) {
+  return std::string(kIngressGateway) + fmt::format(R"(
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: shop}}
+spec:
+  hosts: [shop.example.com]
+  gateways: [shop]
+  http:
+  - match: [{{uri: {{prefix: /beta}}}}]
+    route: [{{destination: {{host: reviews, port: {{number: 8080}}, subset: {}}}}}]
+  - route: [{{destination: {{host: reviews, port: {{number: 8080}}, subset: v1}}}}]
+)", beta_subset);
+}
+
+TEST(Plan, GatewayRouteIsProbedFromOutsideThroughTheGateway) {
+  auto r = plan(reviews_via_gateway("v2"), reviews_via_gateway("v3"));
+  ASSERT_EQ(r.moves.size(), 1u);
+  const auto& m = r.moves[0];
+  EXPECT_EQ(m.host, "istio-ingressgateway.istio-system");
+  EXPECT_EQ(m.port, 80u);
+  EXPECT_EQ(m.request, "GET /beta host: shop.example.com");
+  EXPECT_EQ(m.callers, std::vector<std::string>{kOutsideSource});
+  ASSERT_EQ(m.changes.size(), 1u);
+  EXPECT_EQ(m.changes[0].before, "reviews v2 100%");
+  EXPECT_EQ(m.changes[0].after, "reviews v3 100%");
+}
+
+// The same through a Gateway API Gateway: Istio deploys <name>-istio with a
+// port per listener (pilot/pkg/config/kube/gateway deploymentcontroller.go).
+TEST(Plan, HttpRouteOnAGatewayIsProbedThroughTheDeployedGateway) {
+  auto gateway_and_route = [](const char* backend) {
+    return fmt::format(R"(
+apiVersion: v1
+kind: Service
+metadata: {{name: reviews-v1}}
+spec: {{selector: {{app: reviews, version: v1}}, ports: [{{name: http, port: 8080}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: reviews-v2}}
+spec: {{selector: {{app: reviews, version: v2}}, ports: [{{name: http, port: 8080}}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: shop}}
+spec:
+  gatewayClassName: istio
+  listeners: [{{name: http, port: 80, protocol: HTTP, hostname: shop.example.com}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: shop}}
+spec:
+  parentRefs: [{{name: shop}}]
+  rules:
+  - backendRefs: [{{name: {}, port: 8080}}]
+)", backend);
+  };
+  auto r = plan(gateway_and_route("reviews-v1"), gateway_and_route("reviews-v2"));
+  ASSERT_EQ(r.moves.size(), 1u);
+  EXPECT_EQ(r.moves[0].host, "shop-istio.default");
+  EXPECT_EQ(r.moves[0].request, "GET / host: shop.example.com");
+  EXPECT_EQ(r.moves[0].callers, std::vector<std::string>{kOutsideSource});
+  ASSERT_EQ(r.moves[0].changes.size(), 1u);
+  EXPECT_EQ(r.moves[0].changes[0].after, "reviews v2 100%");
+}
+
 TEST(Plan, SameConfigMovesNothing) {
   auto r = plan(file("reviews-user-v2.yaml"), file("reviews-user-v2.yaml"));
   EXPECT_FALSE(r.moved());
