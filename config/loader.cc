@@ -315,7 +315,7 @@ class DocumentLoader {
       apply(res.destination_rules, with_header(std::move(dr)));
     } else if (*kind == "AuthorizationPolicy") {
       proxy::AuthorizationPolicy ap;
-      parse_authorization_policy(r, spec, ap);
+      parse_authorization_policy(r, spec, header.meta.ns, ap);
       ap.dry_run = dry_run_annotation(r, node);
       apply(res.authorization_policies, with_header(std::move(ap)));
     } else if (*kind == "RequestAuthentication") {

@@ -22,7 +22,8 @@ void parse_deployment(YamlReader& r, const yaml::Node& doc, proxy::Deployment& o
 void parse_service(YamlReader& r, const yaml::Node& doc, proxy::Service& out);
 void parse_virtual_service(YamlReader& r, const yaml::Node& spec, proxy::VirtualService& out);
 void parse_destination_rule(YamlReader& r, const yaml::Node& spec, proxy::DestinationRule& out);
-void parse_authorization_policy(YamlReader& r, const yaml::Node& spec,
+// `ns`: the policy's namespace, where a bare serviceAccounts name lives.
+void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, const std::string& ns,
                                 proxy::AuthorizationPolicy& out);
 void parse_peer_authentication(YamlReader& r, const yaml::Node& spec,
                                proxy::PeerAuthentication& out);

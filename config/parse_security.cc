@@ -181,16 +181,33 @@ std::optional<proxy::Labels> selector(YamlReader& r, const yaml::Node& n, const 
   return r.str_map(n["matchLabels"], child(path, "matchLabels"));
 }
 
-// serviceAccounts (Istio 1.24+) is shorthand for principals in the trust domain.
-void add_service_accounts(const std::vector<std::string>& accounts, std::vector<std::string>& principals) {
-  for (const auto& sa : accounts) {
-    auto slash = sa.find('/');
-    if (slash != std::string::npos)
-      principals.push_back("cluster.local/ns/" + sa.substr(0, slash) + "/sa/" + sa.substr(slash + 1));
-  }
+// A serviceAccounts entry as pkg/config/security CheckServiceAccount takes
+// it: "namespace/name", or "name" in the policy's namespace; no wildcard.
+std::optional<std::string> service_account(const std::string& value) {
+  if (value.empty()) return non_empty(value);
+  if (value.find('*') != std::string::npos) return "wildcard not allowed in a service account";
+  if (value.size() > 320) return "a service account is at most 320 characters";
+  auto slash = value.find('/');
+  if (slash != std::string::npos &&
+      (value.find('/', slash + 1) != std::string::npos || slash == 0 || slash + 1 == value.size()))
+    return "a service account is NAMESPACE/NAME or NAME (in the policy's namespace)";
+  return std::nullopt;
 }
 
-std::optional<proxy::AuthzSource> source(YamlReader& r, const yaml::Node& s, const std::string& p) {
+// serviceAccounts (Istio 1.24+): entries as "namespace/name", a bare name
+// in the policy's namespace (authz model generator.go srcServiceAccountGenerator).
+std::vector<std::string> service_accounts(YamlReader& r, const yaml::Node& n, const std::string& path,
+                                          const std::string& policy_ns) {
+  constexpr size_t kMaxServiceAccounts = 16;  // CheckServiceAccount
+  std::vector<std::string> out = checked_list(r, n, path, service_account);
+  if (out.size() > kMaxServiceAccounts) r.error(n, path, "at most 16 service accounts, found " + std::to_string(out.size()));
+  for (auto& sa : out)
+    if (sa.find('/') == std::string::npos) sa = policy_ns + "/" + sa;
+  return out;
+}
+
+std::optional<proxy::AuthzSource> source(YamlReader& r, const yaml::Node& s, const std::string& p,
+                                         const std::string& policy_ns) {
   if (!s || !r.fields(s, p, {"principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals",
                              "namespaces", "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks",
                              "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts"}))
@@ -207,8 +224,13 @@ std::optional<proxy::AuthzSource> source(YamlReader& r, const yaml::Node& s, con
   src.not_ip_blocks = list("notIpBlocks", ip_or_cidr);
   src.remote_ip_blocks = list("remoteIpBlocks", ip_or_cidr);
   src.not_remote_ip_blocks = list("notRemoteIpBlocks", ip_or_cidr);
-  add_service_accounts(r.str_list(s["serviceAccounts"], child(p, "serviceAccounts")), src.principals);
-  add_service_accounts(r.str_list(s["notServiceAccounts"], child(p, "notServiceAccounts")), src.not_principals);
+  src.service_accounts = service_accounts(r, s["serviceAccounts"], child(p, "serviceAccounts"), policy_ns);
+  src.not_service_accounts = service_accounts(r, s["notServiceAccounts"], child(p, "notServiceAccounts"), policy_ns);
+  // validation.go ValidateAuthorizationPolicy: one way to name the peer.
+  bool named_by_identity = !src.principals.empty() || !src.not_principals.empty() || !src.namespaces.empty() ||
+                           !src.not_namespaces.empty();
+  if (named_by_identity && (!src.service_accounts.empty() || !src.not_service_accounts.empty()))
+    r.error(s, p, "cannot set serviceAccounts with namespaces or principals");
   return src;
 }
 
@@ -245,12 +267,12 @@ std::optional<proxy::AuthzCondition> condition(YamlReader& r, const yaml::Node& 
   return c;
 }
 
-std::optional<proxy::AuthzRule> rule(YamlReader& r, const yaml::Node& rn, const std::string& rp) {
+std::optional<proxy::AuthzRule> rule(YamlReader& r, const yaml::Node& rn, const std::string& rp, const std::string& policy_ns) {
   if (!r.fields(rn, rp, {"from", "to", "when"})) return std::nullopt;
   proxy::AuthzRule out;
   r.list(rn["from"], child(rp, "from"), [&](const yaml::Node& fn, const std::string& fp) {
     if (!r.fields(fn, fp, {"source"})) return;
-    if (auto s = source(r, fn["source"], child(fp, "source"))) out.from.push_back(std::move(*s));
+    if (auto s = source(r, fn["source"], child(fp, "source"), policy_ns)) out.from.push_back(std::move(*s));
   });
   r.list(rn["to"], child(rp, "to"), [&](const yaml::Node& tn, const std::string& tp) {
     if (!r.fields(tn, tp, {"operation"})) return;
@@ -264,7 +286,7 @@ std::optional<proxy::AuthzRule> rule(YamlReader& r, const yaml::Node& rn, const 
 
 }  // namespace
 
-void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, proxy::AuthorizationPolicy& out) {
+void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, const std::string& ns, proxy::AuthorizationPolicy& out) {
   using Action = proxy::AuthorizationPolicy::Action;
   if (!spec || spec.IsNull()) return;  // empty spec: ALLOW with no rules = deny all
   if (!r.fields(spec, "spec", {"selector", "targetRef", "targetRefs", "rules", "action", "provider"})) return;
@@ -281,7 +303,7 @@ void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, proxy::Au
     r.warning(spec, "MSH0010", "targetRef(s) attach policies to gateways/waypoints, which meshsim does not model");
   out.rules_present = static_cast<bool>(spec["rules"]) && !spec["rules"].IsNull();
   r.list(spec["rules"], "spec.rules", [&](const yaml::Node& rn, const std::string& rp) {
-    if (auto parsed = rule(r, rn, rp)) out.rules.push_back(std::move(*parsed));
+    if (auto parsed = rule(r, rn, rp, ns)) out.rules.push_back(std::move(*parsed));
   });
 }
 

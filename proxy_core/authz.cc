@@ -88,6 +88,14 @@ bool ip_in_block(std::string_view block, std::string_view ip) {
   return (net & mask) == (addr & mask);
 }
 
+// "namespace/name" of a peer's mTLS identity (TRUST_DOMAIN/ns/NS/sa/SA),
+// or nullopt for none.
+std::optional<std::string> service_account_of(std::string_view principal) {
+  auto ns = principal.find("/ns/"), sa = principal.find("/sa/");
+  if (ns == std::string_view::npos || sa == std::string_view::npos || sa < ns) return std::nullopt;
+  return std::string(principal.substr(ns + 4, sa - ns - 4)) + "/" + std::string(principal.substr(sa + 4));
+}
+
 bool source_matches(const AuthzSource& s, const AuthzRequest& r) {
   auto principal = [&](const std::string& p) { return !r.principal.empty() && authz_string_matches(p, r.principal); };
   auto ns = [&](const std::string& p) { return !r.principal.empty() && authz_string_matches(p, r.source_namespace); };
@@ -97,7 +105,10 @@ bool source_matches(const AuthzSource& s, const AuthzRequest& r) {
   auto request_principal = [&](const std::string& p) {
     return r.auth != nullptr && authz_string_matches(p, r.auth->principal);
   };
+  // Any trust domain (generator.go srcServiceAccountGenerator: spiffe://.+/ns/NS/(.+/|)sa/SA).
+  auto account = [&](const std::string& ns_and_name) { return service_account_of(r.principal) == ns_and_name; };
   return field_matches(s.principals, s.not_principals, principal) &&
+         field_matches(s.service_accounts, s.not_service_accounts, account) &&
          field_matches(s.namespaces, s.not_namespaces, ns) && field_matches(s.ip_blocks, s.not_ip_blocks, ip) &&
          field_matches(s.remote_ip_blocks, s.not_remote_ip_blocks, ip) &&
          field_matches(s.request_principals, s.not_request_principals, request_principal);
@@ -155,11 +166,7 @@ std::optional<std::vector<std::string>> condition_values(const std::string& key,
   if (key == "source.principal") return r.principal.empty() ? std::nullopt : one(r.principal);
   // source.serviceAccount: "namespace/name" of the peer's mTLS identity
   // (TRUST_DOMAIN/ns/NS/sa/SA), as source.serviceAccounts.
-  if (key == "source.serviceAccount") {
-    auto ns = r.principal.find("/ns/"), sa = r.principal.find("/sa/");
-    if (ns == std::string::npos || sa == std::string::npos || sa < ns) return std::nullopt;
-    return one(r.principal.substr(ns + 4, sa - ns - 4) + "/" + r.principal.substr(sa + 4));
-  }
+  if (key == "source.serviceAccount") return one(service_account_of(r.principal));
   if (key == "destination.ip") return one(r.destination_ip);
   if (key == "destination.port") return one(std::to_string(r.destination_port));
   // request.auth.*: attributes of the verified JWT (Istio conditions

@@ -338,6 +338,9 @@ struct AuthzSource {
   std::vector<std::string> namespaces, not_namespaces;
   std::vector<std::string> ip_blocks, not_ip_blocks;
   std::vector<std::string> remote_ip_blocks, not_remote_ip_blocks;
+  // serviceAccounts as "namespace/name" (a bare name resolved to the
+  // policy's namespace): the peer's identity in any trust domain.
+  std::vector<std::string> service_accounts, not_service_accounts;
 };
 
 struct AuthzOperation {

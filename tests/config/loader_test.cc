@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/analyzer.h"
+#include "proxy_core/authz.h"
 #include "tests/test_data.h"
 
 namespace meshsim::config {
@@ -204,6 +205,15 @@ const RefusedValueCase kRefusedPolicyValues[] = {
      "the prefix length must be 0 to 128"},
     {"source_empty_principal", "security.go CheckEmptyValues(Principals)",
      "  - from:\n    - source:\n        principals: [\"\"]\n", 9, 22, "empty value not allowed"},
+    {"service_account_wildcard", "security.go CheckServiceAccount: wildcard not allowed",
+     "  - from:\n    - source:\n        serviceAccounts: [\"default/*\"]\n", 9, 27, "wildcard not allowed"},
+    {"service_account_two_slashes", "security.go CheckServiceAccount: more than one '/'",
+     "  - from:\n    - source:\n        notServiceAccounts: [a/b/c]\n", 9, 30, "NAMESPACE/NAME or NAME"},
+    {"service_account_empty_name", "security.go CheckServiceAccount: empty service account",
+     "  - from:\n    - source:\n        serviceAccounts: [\"default/\"]\n", 9, 27, "NAMESPACE/NAME or NAME"},
+    {"service_accounts_with_namespaces", "validation.go ValidateAuthorizationPolicy",
+     "  - from:\n    - source:\n        namespaces: [default]\n        serviceAccounts: [curl]\n", 9, 9,
+     "cannot set serviceAccounts with namespaces or principals"},
 };
 
 class RefusedPolicyValue : public ::testing::TestWithParam<RefusedValueCase> {};
@@ -216,6 +226,30 @@ TEST_P(RefusedPolicyValue, IsAnErrorAtTheValue) {
 
 INSTANTIATE_TEST_SUITE_P(Loader, RefusedPolicyValue, ::testing::ValuesIn(kRefusedPolicyValues),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// source.serviceAccounts (authorization_policy.proto Source): "ns/name", or
+// a bare name in the policy's namespace, the peer's identity in any trust
+// domain (authz model generator.go: spiffe://.+/ns/NS/(.+/|)sa/SA).
+TEST(Loader, ServiceAccountsNameThePeerInThePolicysNamespace) {
+  auto r = load_text(
+      "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: only-curl, namespace: shop}\n"
+      "spec:\n  rules:\n  - from:\n    - source: {serviceAccounts: [curl, ops/admin]}\n");
+  ASSERT_TRUE(errors_of(r.diagnostics).empty()) << format_diagnostic(errors_of(r.diagnostics)[0]);
+  ASSERT_EQ(r.resources.authorization_policies.size(), 1u);
+  auto allowed = [&](const char* principal) {
+    proxy::AuthzRequest request;
+    request.method = "GET";
+    request.path = "/";
+    request.principal = principal;
+    return proxy::authorize({&r.resources.authorization_policies[0]}, request).allowed;
+  };
+  EXPECT_TRUE(allowed("cluster.local/ns/shop/sa/curl"));
+  EXPECT_TRUE(allowed("example.org/ns/shop/sa/curl"));
+  EXPECT_TRUE(allowed("cluster.local/ns/ops/sa/admin"));
+  EXPECT_FALSE(allowed("cluster.local/ns/default/sa/curl"));
+  EXPECT_FALSE(allowed("cluster.local/ns/shop/sa/web"));
+  EXPECT_FALSE(allowed(""));  // plaintext: no identity
+}
 
 // Every condition key of Istio's "Authorization Policy Conditions" reference
 // (security.go ValidateAttribute's accepted cases), and the port and IP forms
