@@ -338,6 +338,10 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
       if (cors.allow_credentials.value_or(false)) d.cors_response_headers.emplace_back("access-control-allow-credentials", "true");
     }
   }
+  // A direct response or redirect takes the route's response headers too
+  // (router.cc: direct_response->finalizeResponseHeaders; Istio route.go sets
+  // ResponseHeadersToAdd whatever the action).
+  if ((shape.direct_response || shape.redirect) && shape.response_ops) d.response_ops.push_back(&spec.headers.response);
   if (shape.direct_response) {
     d.kind = RouteDecision::Kind::kLocalReply;
     d.local_reply = local_reply(static_cast<int>(spec.direct_response->status), spec.direct_response->body.value_or(""));

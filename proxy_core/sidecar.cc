@@ -500,10 +500,22 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   // Envoy's sendLocalReply: a text reply, Trailers-Only for a gRPC request
   // (http/utility.cc prepareLocalReply), with `grpc_code` when the filter
   // names one (fault grpcStatus) or else the HTTP status mapped.
+  // The route's response headers go on its local replies as on upstream
+  // ones: Envoy's filter manager finalizes a local reply's headers with the
+  // stream's route (filter_manager.cc sendLocalReplyViaFilterChain).
   void respond_local(int status, std::string body, std::optional<int> grpc_code = std::nullopt) {
     HttpResponse reply = text_reply(status, std::move(body));
     if (grpc) to_grpc_local_reply(reply, grpc_code);
+    apply_response_ops(reply);
     respond(std::move(reply));
+  }
+
+  void apply_response_ops(HttpResponse& response) const {
+    for (const HeaderOps* ops : decision.response_ops) {
+      for (const auto& [name, value] : ops->set) response.headers.set(name, value);
+      for (const auto& [name, value] : ops->add) response.headers.add(name, value);
+      for (const auto& name : ops->remove) response.headers.remove(name);
+    }
   }
 
   // Istio sets max_grpc_timeout to the route timeout, or 0 (no cap) without
@@ -525,6 +537,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       if (*decision.flag) flags.push_back(decision.flag);
       HttpResponse reply = *decision.local_reply;
       if (grpc) to_grpc_local_reply(reply);
+      apply_response_ops(reply);
       respond(std::move(reply));
       return;
     }
@@ -982,11 +995,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     result.served_by = &e;
     add_upstream_service_time(response, env().clock->now() - router_start - overcount);
     for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
-    for (const HeaderOps* ops : decision.response_ops) {
-      for (const auto& [name, value] : ops->set) response.headers.set(name, value);
-      for (const auto& [name, value] : ops->add) response.headers.add(name, value);
-      for (const auto& name : ops->remove) response.headers.remove(name);
-    }
+    apply_response_ops(response);
     respond(std::move(response));
   }
 
@@ -1110,6 +1119,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     }
     ev.method = request.method;
     ev.path = request.target;
+    ev.authority = request.authority;
     ev.response_code = result.response->status;
     ev.response_flags = result.flags;
     // Wire bytes, headers included, as istio-proxy records them: the
@@ -1329,7 +1339,7 @@ struct InboundExchange {
   std::string peer_principal;  // empty without mTLS
   uint32_t peer_telemetry_id = 0, service_telemetry_id = 0;  // telemetry_ids.h, 0 when unknown
   bool mtls = false;
-  std::string method, target, request_id;
+  std::string method, target, authority, request_id;
   // The Service the request counts under, a view into `table`, which this keeps alive.
   std::shared_ptr<const RouteTable> table;
   std::string_view service;
@@ -1454,6 +1464,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   }
   x.method = request.method;
   x.target = request.target;
+  x.authority = request.authority;
   // Wire bytes received from the peer, headers included (istio_stats.cc
   // IstioStatsFilter::log records the downstream wireBytesReceived).
   x.request_bytes = wire_bytes;
@@ -1494,6 +1505,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     ev.mtls = x.mtls;
     ev.method = x.method;
     ev.path = x.target;
+    ev.authority = x.authority;
     ev.response_code = status;
     ev.response_flags = flags;
     ev.request_bytes = x.request_bytes;

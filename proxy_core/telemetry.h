@@ -26,6 +26,7 @@ struct BasicTelemetryEvent {
       destination_principal;
   Text route;  // "VirtualService ns/name #rule"
   Text method, path;
+  Text authority;  // the request's Host, as Envoy's tracer builds http.url from it
   int response_code = 0;
   Text response_flags = "-";
   bool mtls = false;
@@ -59,7 +60,7 @@ struct BasicTelemetryEvent {
         destination_workload(o.destination_workload), destination_namespace(o.destination_namespace),
         destination_version(o.destination_version), destination_app(o.destination_app),
         destination_service(o.destination_service), destination_principal(o.destination_principal), route(o.route),
-        method(o.method), path(o.path), response_code(o.response_code), response_flags(o.response_flags), mtls(o.mtls),
+        method(o.method), path(o.path), authority(o.authority), response_code(o.response_code), response_flags(o.response_flags), mtls(o.mtls),
         request_bytes(o.request_bytes), response_bytes(o.response_bytes), start(o.start), duration(o.duration),
         attempts(o.attempts), trace_id(o.trace_id), span_id(o.span_id), parent_span_id(o.parent_span_id),
         sampled(o.sampled), request_id(o.request_id), grpc(o.grpc), grpc_response_status(o.grpc_response_status),

@@ -25,7 +25,8 @@ ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, UnixTime time) {
   j["tags"] = {{"component", "proxy"},
                {"guid:x-request-id", e.request_id},
                {"http.method", e.method},
-               {"http.url", "http://" + e.destination_service + e.path},
+               // Envoy's tracer: scheme "://" Host path (tracer_impl.cc buildUrl), the Host as the client sent it.
+               {"http.url", "http://" + (e.authority.empty() ? e.destination_service : e.authority) + e.path},
                {"http.protocol", "HTTP/1.1"},
                {"http.status_code", std::to_string(e.response_code)},
                {"response_flags", e.response_flags.empty() ? "-" : e.response_flags},

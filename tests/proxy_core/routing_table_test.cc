@@ -259,6 +259,47 @@ TEST(Routing, HeaderOperationsReachUpstreamAndResponse) {
   EXPECT_EQ(run.single->outbound.response->headers.get("x-served").value_or(""), "yes");
 }
 
+// A route's response headers go on the replies the proxy makes itself too:
+// Envoy's filter manager finalizes a local reply's headers with the stream's
+// route (source/common/http/filter_manager.cc, sendLocalReplyViaFilterChain),
+// and a direct response or redirect with its own entry's
+// (source/common/router/router.cc, direct_response->finalizeResponseHeaders).
+TEST(Routing, RouteResponseHeadersGoOnLocalRepliesToo) {
+  constexpr const char* kRules = R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - match: [{uri: {prefix: /abort}}]
+    fault: {abort: {httpStatus: 503, percentage: {value: 100}}}
+    headers: {response: {set: {x-route: abort}}}
+    route: [{destination: {host: bar}}]
+  - match: [{uri: {prefix: /direct}}]
+    directResponse: {status: 418}
+    headers: {response: {set: {x-route: direct}}}
+  - match: [{uri: {prefix: /moved}}]
+    redirect: {uri: /elsewhere}
+    headers: {response: {set: {x-route: redirect}}}
+  - match: [{uri: {prefix: /missing}}]
+    headers: {response: {set: {x-route: no-subset}}}
+    route: [{destination: {host: bar, subset: none}}]
+  - headers: {response: {set: {x-route: upstream}}}
+    route: [{destination: {host: bar}}]
+)";
+  const std::pair<const char*, const char*> cases[] = {
+      {"/abort", "abort"}, {"/direct", "direct"}, {"/moved", "redirect"}, {"/missing", "no-subset"}, {"/", "upstream"}};
+  for (const auto& [path, header] : cases) {
+    SCOPED_TRACE(path);
+    sim::CurlSpec spec;
+    spec.url = std::string("http://bar") + path;
+    auto run = testing::curl(kRules, spec);
+    ASSERT_TRUE(run.single && run.single->outbound.response);
+    EXPECT_EQ(run.single->outbound.response->headers.get("x-route").value_or("(none)"), header);
+  }
+}
+
 TEST(Routing, WeightsSplitByProportion) {
   // virtual_service.proto HTTPRouteDestination.weight: proportional. 2000
   // samples at 80/20: the share of v2 lies within 5 standard deviations
