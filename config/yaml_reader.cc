@@ -207,6 +207,20 @@ std::optional<proxy::Duration> YamlReader::duration(const yaml::Node& node,
   return d;
 }
 
+std::optional<proxy::Duration> YamlReader::millisecond_duration(const yaml::Node& node, const std::string& path) {
+  auto d = duration(node, path);
+  if (!d) return d;
+  if (*d < std::chrono::milliseconds(1)) {
+    error(node, path, "duration must be at least 1ms (Istio refuses shorter ones)");
+    return std::nullopt;
+  }
+  if (d->count() % 1000 != 0) {
+    error(node, path, "duration must be whole milliseconds (Istio supports only ms precision)");
+    return std::nullopt;
+  }
+  return d;
+}
+
 std::optional<proxy::Duration> YamlReader::gateway_duration(const yaml::Node& node,
                                                             const std::string& path) {
   auto text = str(node, path);

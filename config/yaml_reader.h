@@ -59,6 +59,9 @@ class YamlReader {
                                double max);
   std::optional<bool> boolean(const yaml::Node& node, const std::string& path);
   std::optional<proxy::Duration> duration(const yaml::Node& node, const std::string& path);
+  // A duration agent.ValidateDuration takes (istio validation/agent):
+  // at least 1ms and in whole milliseconds; Istio refuses "0s" and "1500us".
+  std::optional<proxy::Duration> millisecond_duration(const yaml::Node& node, const std::string& path);
   std::optional<proxy::Duration> gateway_duration(const yaml::Node& node, const std::string& path);
   std::optional<std::string> enumeration(const yaml::Node& node, const std::string& path,
                                          std::initializer_list<std::string_view> valid);
