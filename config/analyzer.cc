@@ -110,7 +110,9 @@ class Analyzer {
         std::string fqdn = resolve_short_name(vs.hosts[i], h.meta.ns);
         if (!mesh) continue;
         auto [it, inserted] = mesh_hosts.emplace(fqdn, &vs);
-        if (!inserted)
+        // A host written twice in one VirtualService is the loader's
+        // "duplicate hosts" error, not a conflict between two resources.
+        if (!inserted && it->second != &vs)
           add(Severity::kError, "IST0109", h, fmt::format("spec.hosts[{}]", i),
               fmt::format("The VirtualServices {} and {} associated with mesh define the same host or subset "
                           "\"{}\"; only the first is used",

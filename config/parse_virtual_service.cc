@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/istio_names.h"
 #include "config/parse.h"
 #include "proxy_core/http.h"
 
@@ -134,15 +135,50 @@ proxy::Destination destination(YamlReader& r, const yaml::Node& n, const std::st
   if (!r.fields(n, path, {"host", "subset", "port"})) return d;
   if (auto h = r.str(n["host"], child(path, "host"))) d.host = *h;
   else r.error(n, path, "destination.host is required");
+  // validation.go validateDestination: "*" names no service.
+  if (d.host == "*") r.error(n["host"], child(path, "host"), "invalid destination host *: a destination names one service");
   d.subset = r.str(n["subset"], child(path, "subset")).value_or("");
+  // validateDestination -> validateSubsetName, as DestinationRule subset names.
+  if (!d.subset.empty() && !is_dns1123_label(d.subset))
+    r.error(n["subset"], child(path, "subset"),
+            "subset name \"" + d.subset + "\" is invalid: Istio requires a DNS-1123 label (" + kDns1123LabelRule + ")");
   if (auto p = n["port"]; p && r.fields(p, child(path, "port"), {"number"}))
     d.port = r.port(p["number"], child(path, "port.number"));
   return d;
 }
 
-proxy::HeaderOps header_ops(YamlReader& r, const yaml::Node& n, const std::string& path) {
+bool iequals(std::string_view a, std::string_view b) { return proxy::to_lower(std::string(a)) == proxy::to_lower(std::string(b)); }
+
+// validation.go ValidateHTTPHeaderWithAuthorityOperationName (request set
+// and add, `authority_allowed`) and ValidateHTTPHeaderOperationName (request
+// remove, every response operation): Envoy does not let a route change
+// pseudo-headers, and the authority only where a request header is written.
+std::optional<std::string> header_operation_problem(const std::string& name, bool authority_allowed) {
+  if (name.empty()) return "header name cannot be empty";
+  bool authority = iequals(name, ":authority") || iequals(name, "host");
+  if (authority && authority_allowed) return std::nullopt;
+  if (iequals(name, "host")) return "invalid header \"" + name + "\": the Host header cannot be changed here";
+  if (name.starts_with(':')) return "invalid header \"" + name + "\": header cannot have \":\" prefix";
+  return std::nullopt;
+}
+
+void check_header_names(YamlReader& r, const yaml::Node& n, const std::string& path, bool request) {
+  for (const char* op : {"set", "add"})
+    if (auto map = n[op]; map && map.IsMap())
+      for (const auto& e : map)
+        if (auto problem = e.first.IsScalar() ? header_operation_problem(e.first.Scalar(), request) : std::nullopt)
+          r.error(e.first, child(child(path, op), e.first.Scalar()), *problem);
+  if (auto remove = n["remove"]; remove && remove.IsSequence())
+    for (size_t i = 0; i < remove.size(); ++i)
+      if (remove[i].IsScalar())
+        if (auto problem = header_operation_problem(remove[i].Scalar(), false))
+          r.error(remove[i], child(path, "remove") + "[" + std::to_string(i) + "]", *problem);
+}
+
+proxy::HeaderOps header_ops(YamlReader& r, const yaml::Node& n, const std::string& path, bool request) {
   proxy::HeaderOps ops;
   if (!n || !r.fields(n, path, {"set", "add", "remove"})) return ops;
+  check_header_names(r, n, path, request);
   for (auto& [k, v] : r.str_map(n["set"], child(path, "set"))) ops.set.emplace_back(k, v);
   for (auto& [k, v] : r.str_map(n["add"], child(path, "add"))) ops.add.emplace_back(k, v);
   ops.remove = r.str_list(n["remove"], child(path, "remove"));
@@ -152,8 +188,8 @@ proxy::HeaderOps header_ops(YamlReader& r, const yaml::Node& n, const std::strin
 proxy::Headers headers(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::Headers h;
   if (!n || !r.fields(n, path, {"request", "response"})) return h;
-  h.request = header_ops(r, n["request"], child(path, "request"));
-  h.response = header_ops(r, n["response"], child(path, "response"));
+  h.request = header_ops(r, n["request"], child(path, "request"), true);
+  h.response = header_ops(r, n["response"], child(path, "response"), false);
   return h;
 }
 
@@ -177,6 +213,11 @@ proxy::HTTPMatchRequest match_request(YamlReader& r, const yaml::Node& n, const 
   m.gateways = r.str_list(n["gateways"], child(path, "gateways"));
   m.ignore_uri_case = r.boolean(n["ignoreUriCase"], child(path, "ignoreUriCase")).value_or(false);
   m.source_namespace = r.str(n["sourceNamespace"], child(path, "sourceNamespace")).value_or("");
+  // virtualservice.go validateHTTPRouteMatchRequest: a namespace name is a DNS-1123 label.
+  if (!m.source_namespace.empty() && !is_dns1123_label(m.source_namespace))
+    r.error(n["sourceNamespace"], child(path, "sourceNamespace"),
+            "sourceNamespace match \"" + m.source_namespace + "\" is invalid: a namespace is a DNS-1123 label (" +
+                kDns1123LabelRule + ")");
   m.stat_prefix = r.str(n["statPrefix"], child(path, "statPrefix")).value_or("");
   return m;
 }
@@ -184,17 +225,21 @@ proxy::HTTPMatchRequest match_request(YamlReader& r, const yaml::Node& n, const 
 proxy::HTTPFaultInjection fault(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::HTTPFaultInjection f;
   if (!r.fields(n, path, {"delay", "abort"})) return f;
+  // validation.go validateHTTPFaultInjection.
+  if (!n["delay"] && !n["abort"]) r.error(n, path, "a fault must have an abort, a delay or both");
   if (auto d = n["delay"]; d) {
     std::string p = child(path, "delay");
     if (r.fields(d, p, {"fixedDelay", "exponentialDelay", "percentage", "percent"})) {
       proxy::FaultDelay delay;
-      delay.fixed_delay = r.duration(d["fixedDelay"], child(p, "fixedDelay"));
-      delay.exponential_delay = r.duration(d["exponentialDelay"], child(p, "exponentialDelay"));
+      delay.fixed_delay = r.millisecond_duration(d["fixedDelay"], child(p, "fixedDelay"));
+      delay.exponential_delay = r.millisecond_duration(d["exponentialDelay"], child(p, "exponentialDelay"));
+      // validateHTTPFaultInjectionDelay refuses it whatever its value.
+      if (d["exponentialDelay"])
+        r.error(d["exponentialDelay"], child(p, "exponentialDelay"), "exponentialDelay is not supported by Istio yet");
       delay.percentage = percent(r, d["percentage"], child(p, "percentage"));
       if (auto pc = r.integer(d["percent"], child(p, "percent"), 0, 100))
         delay.percent = static_cast<int32_t>(*pc);
-      if (!delay.fixed_delay && !delay.exponential_delay)
-        r.error(d, p, "a delay fault needs fixedDelay");
+      if (!d["fixedDelay"] && !d["exponentialDelay"]) r.error(d, p, "a delay fault needs fixedDelay");
       f.delay = delay;
     }
   }
@@ -208,10 +253,60 @@ proxy::HTTPFaultInjection fault(YamlReader& r, const yaml::Node& n, const std::s
       abort.percentage = percent(r, a["percentage"], child(p, "percentage"));
       if (!a["httpStatus"] && !a["grpcStatus"] && !a["http2Error"])
         r.error(a, p, "an abort fault needs httpStatus or grpcStatus");
+      // validateHTTPFaultInjectionAbort refuses it whatever its value.
+      if (a["http2Error"])
+        r.error(a["http2Error"], child(p, "http2Error"), "HTTP/2 abort fault injection is not supported by Istio yet");
       f.abort = abort;
     }
   }
   return f;
+}
+
+// validation.go validateHTTPRedirect.
+void check_redirect(YamlReader& r, const yaml::Node& n, const std::string& path, const proxy::HTTPRedirect& redirect,
+                    const std::vector<proxy::HTTPMatchRequest>& matches) {
+  if (!redirect.uri.empty() && !redirect.prefix_rewrite.empty())
+    r.error(n, path, "redirect takes only one of uri or prefixRewrite");
+  if (!redirect.prefix_rewrite.empty())
+    for (const auto& m : matches)
+      if (m.uri && m.uri->kind != StringMatch::Kind::kPrefix) {
+        r.error(n["prefixRewrite"], child(path, "prefixRewrite"),
+                "redirect prefixRewrite requires every uri match of the route to be a prefix match");
+        break;
+      }
+  if (redirect.uri.empty() && redirect.prefix_rewrite.empty() && redirect.authority.empty() && !redirect.port &&
+      redirect.derive_port.empty() && redirect.scheme.empty())
+    r.error(n, path, "redirect must set uri, authority, scheme or port");
+  if (!redirect.scheme.empty() && redirect.scheme != "http" && redirect.scheme != "https")
+    r.error(n["scheme"], child(path, "scheme"), "redirect scheme must be \"http\" or \"https\"");
+}
+
+// validation.go validateAuthorityRewrite: rewrite.authority and the route's
+// request headers host/:authority (set, then add) write one header; Istio
+// refuses a second writer rather than pick one.
+void check_authority_set_once(YamlReader& r, const yaml::Node& n, const std::string& path) {
+  std::string current;
+  if (auto rw = n["rewrite"]; rw && rw.IsMap() && rw["authority"] && rw["authority"].IsScalar())
+    current = rw["authority"].Scalar();
+  auto request = n["headers"] && n["headers"].IsMap() ? n["headers"]["request"] : yaml::Node();
+  if (!request || !request.IsMap()) return;
+  for (const char* op : {"set", "add"}) {
+    auto map = request[op];
+    if (!map || !map.IsMap()) continue;
+    for (const auto& e : map) {
+      if (!e.first.IsScalar()) continue;
+      const std::string& name = e.first.Scalar();
+      if (!iequals(name, "host") && !iequals(name, ":authority")) continue;
+      std::string value = e.second.IsScalar() ? e.second.Scalar() : "";
+      if (!current.empty()) {
+        r.error(e.first, child(path, "headers.request." + std::string(op) + "." + name),
+                "authority header cannot be set multiple times: have \"" + current + "\", attempting to set \"" +
+                    value + "\"");
+        return;
+      }
+      current = value;
+    }
+  }
 }
 
 proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::string& path) {
@@ -250,6 +345,7 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
       rr.scheme = r.str(red["scheme"], child(p, "scheme")).value_or("");
       if (auto c = r.integer(red["redirectCode"], child(p, "redirectCode"), 300, 399))
         rr.redirect_code = static_cast<uint32_t>(*c);
+      check_redirect(r, red, p, rr, h.match);
       h.redirect = rr;
     }
   }
@@ -286,23 +382,31 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
         regex_rewrite.match = r.regex(rr["match"], child(p, "uriRegexRewrite.match")).value_or("");
         regex_rewrite.rewrite = r.str(rr["rewrite"], child(p, "uriRegexRewrite.rewrite")).value_or("");
         w.uri_regex_rewrite = regex_rewrite;
+        // validation.go validateURIRegexRewrite.
+        if (!rr["match"] || !rr["rewrite"] || regex_rewrite.match.empty() || regex_rewrite.rewrite.empty())
+          r.error(rr, child(p, "uriRegexRewrite"), "uriRegexRewrite needs both match and rewrite");
       }
+      // validation.go validateHTTPRewrite; an empty uri counts as unset.
+      bool uri = w.uri && !w.uri->empty();
+      if (uri && rw["uriRegexRewrite"]) r.error(rw, p, "rewrite takes only one of uri or uriRegexRewrite");
+      if (!uri && !rw["uriRegexRewrite"] && w.authority.empty())
+        r.error(rw, p, "rewrite must set uri, uriRegexRewrite or authority");
       h.rewrite = w;
     }
   }
-  h.timeout = r.duration(n["timeout"], child(path, "timeout"));
+  h.timeout = r.millisecond_duration(n["timeout"], child(path, "timeout"));
   if (auto rt = n["retries"]; rt) {
     std::string p = child(path, "retries");
     if (r.fields(rt, p, {"attempts", "perTryTimeout", "retryOn", "retryRemoteLocalities",
                          "retryIgnorePreviousHosts", "backoff"})) {
       proxy::HTTPRetry retry;
       retry.attempts = static_cast<int32_t>(r.integer(rt["attempts"], child(p, "attempts"), 0, 1000).value_or(0));
-      retry.per_try_timeout = r.duration(rt["perTryTimeout"], child(p, "perTryTimeout"));
+      retry.per_try_timeout = r.millisecond_duration(rt["perTryTimeout"], child(p, "perTryTimeout"));
       retry.retry_on = retry_on(r, rt["retryOn"], child(p, "retryOn")).value_or("");
       retry.retry_remote_localities = r.boolean(rt["retryRemoteLocalities"], child(p, "retryRemoteLocalities"));
       retry.retry_ignore_previous_hosts =
           r.boolean(rt["retryIgnorePreviousHosts"], child(p, "retryIgnorePreviousHosts"));
-      retry.backoff = r.duration(rt["backoff"], child(p, "backoff"));
+      retry.backoff = r.millisecond_duration(rt["backoff"], child(p, "backoff"));
       h.retries = retry;
     }
   }
@@ -339,12 +443,68 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
     }
   }
   h.headers = headers(r, n["headers"], child(path, "headers"));
+  check_authority_set_once(r, n, path);
+  // validation.go validateHTTPRouteConflict: a redirect or a direct response
+  // answers at the proxy, so there is no request left to fault or rewrite.
+  if (const char* answer = n["redirect"] ? "redirect" : n["directResponse"] ? "directResponse" : nullptr)
+    for (const char* field : {"fault", "rewrite"})
+      if (n[field])
+        r.error(n[field], child(path, field), std::string(field) + " cannot be set together with " + answer);
   int actions = (h.route.empty() ? 0 : 1) + (h.redirect ? 1 : 0) + (h.direct_response ? 1 : 0);
   if (actions == 0 && !n["delegate"])
     r.error(n, path, "an HTTP route needs one of route, redirect or directResponse");
   if (actions > 1) r.error(n, path, "route, redirect and directResponse are mutually exclusive");
   if (actions > 0 && n["delegate"]) r.error(n, path, "delegate cannot be set together with route, redirect or directResponse");
   return h;
+}
+
+// validation.go isGateway: no gateways, or "mesh" among them, binds the
+// VirtualService to the sidecars.
+bool bound_to_mesh(const proxy::VirtualService& vs) {
+  return vs.gateways.empty() || std::find(vs.gateways.begin(), vs.gateways.end(), "mesh") != vs.gateways.end();
+}
+
+// validation.go ValidateVirtualService: a mesh-bound VirtualService may not
+// take every host, and no two of its hosts may overlap (host.Name.Matches:
+// "bar" twice, or "*.foo.com" with "*.com").
+void check_hosts(YamlReader& r, const yaml::Node& hosts, const proxy::VirtualService& vs) {
+  if (!hosts || !hosts.IsSequence() || hosts.size() != vs.hosts.size()) return;
+  auto at = [&](size_t i) { return "spec.hosts[" + std::to_string(i) + "]"; };
+  bool star = false;
+  for (size_t i = 0; i < vs.hosts.size(); ++i)
+    if (vs.hosts[i] == "*" && bound_to_mesh(vs)) {
+      r.error(hosts[i], at(i), "wildcard host * is not allowed for virtual services bound to the mesh gateway");
+      star = true;
+    }
+  if (star) return;  // Istio compares hosts only when each is valid.
+  for (size_t j = 1; j < vs.hosts.size(); ++j)
+    for (size_t i = 0; i < j; ++i)
+      if (hosts_overlap(vs.hosts[i], vs.hosts[j])) {
+        r.error(hosts[j], at(j), "duplicate hosts in virtual service: " + vs.hosts[i] + " & " + vs.hosts[j]);
+        break;
+      }
+}
+
+// validation.go ValidateVirtualService: JWT claims reach routing only at a
+// gateway, where the RequestAuthentication runs before the route is chosen.
+void refuse_jwt_claim_routes(YamlReader& r, const yaml::Node& http) {
+  if (!http || !http.IsSequence()) return;
+  for (size_t i = 0; i < http.size(); ++i) {
+    auto matches = http[i].IsMap() ? http[i]["match"] : yaml::Node();
+    if (!matches || !matches.IsSequence()) continue;
+    for (size_t j = 0; j < matches.size(); ++j)
+      for (const char* field : {"headers", "withoutHeaders"}) {
+        auto headers = matches[j].IsMap() ? matches[j][field] : yaml::Node();
+        if (!headers || !headers.IsMap()) continue;
+        for (const auto& e : headers)
+          if (e.first.IsScalar() && is_jwt_claim_route(e.first.Scalar()))
+            r.error(e.first,
+                    "spec.http[" + std::to_string(i) + "].match[" + std::to_string(j) + "]." + field + "." +
+                        e.first.Scalar(),
+                    "JWT claim based routing (key: " + e.first.Scalar() +
+                        ") is only supported for gateway, and this VirtualService is bound to the mesh");
+      }
+  }
 }
 
 }  // namespace
@@ -356,6 +516,8 @@ void parse_virtual_service(YamlReader& r, const yaml::Node& spec, proxy::Virtual
   // A VirtualService without hosts is a delegate (virtual_service.proto
   // Delegate): only a root VirtualService's `delegate` reaches it.
   out.gateways = r.str_list(spec["gateways"], "spec.gateways");
+  check_hosts(r, spec["hosts"], out);
+  if (bound_to_mesh(out)) refuse_jwt_claim_routes(r, spec["http"]);
   out.export_to = r.str_list(spec["exportTo"], "spec.exportTo");
   r.list(spec["http"], "spec.http", [&](const yaml::Node& n, const std::string& p) {
     out.http.push_back(http_route(r, n, p));

@@ -119,6 +119,20 @@ spec:
   EXPECT_EQ(d->pos.column, 11);
 }
 
+// One VirtualService naming a host twice is the loader's "duplicate hosts"
+// error (validation.go ValidateVirtualService), not IST0109 naming one
+// resource as both sides of a conflict.
+TEST(Analyzer, OneVirtualServiceNamingAHostTwiceIsNoConflict) {
+  auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a}
+spec:
+  hosts: [bar, bar.default.svc.cluster.local]
+  http: [{route: [{destination: {host: bar}}]}]
+)");
+  EXPECT_EQ(find_code(out, "IST0109"), nullptr);
+}
+
 TEST(Analyzer, AuthorizationPolicySelectorMatchesNoWorkload) {
   auto out = analyze_text(R"(apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy

@@ -1,0 +1,214 @@
+// Configurations Istio's admission webhook refuses (istio/istio
+// pkg/config/validation/validation.go, virtualservice.go and
+// validation/agent), which meshsim used to load and rehearse: each is an
+// error at the offending value, in Istio's words. Each row names the Istio
+// function that refuses it; what Istio accepts next to it still loads.
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+
+namespace meshsim::config {
+namespace {
+
+// Lines 1-4 (1-5 for a DestinationRule, whose host is line 5); a row's text follows.
+constexpr const char* kVS = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n";
+constexpr const char* kSE = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec:\n";
+constexpr const char* kDR =
+    "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: bar}\nspec:\n  host: bar\n";
+constexpr const char* kPA = "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: bar}\nspec:\n";
+
+struct RefusedCase {
+  const char* name;
+  const char* istio_source;
+  const char* head;
+  const char* tail;
+  int line, column;
+  const char* message_part;
+};
+
+void PrintTo(const RefusedCase& c, std::ostream* os) { *os << c.name; }
+
+const RefusedCase kRefused[] = {
+    {"mesh_wildcard_host", "validation.go ValidateVirtualService: appliesToMesh && host == \"*\"", kVS,
+     "  hosts: [\"*\"]\n  http:\n  - route: [{destination: {host: bar}}]\n",
+     5, 11, "wildcard host * is not allowed for virtual services bound to the mesh gateway"},
+    {"mesh_listed_with_gateway_wildcard_host", "validation.go ValidateVirtualService, isGateway: \"mesh\" listed binds to the mesh", kVS,
+     "  hosts: [\"*\"]\n  gateways: [my-gateway, mesh]\n  http:\n  - route: [{destination: {host: bar}}]\n",
+     5, 11, "wildcard host * is not allowed for virtual services bound to the mesh gateway"},
+    {"duplicate_hosts", "validation.go ValidateVirtualService: host.Name(hostI).Matches(hostJ)", kVS,
+     "  hosts: [bar, bar]\n  http:\n  - route: [{destination: {host: bar}}]\n",
+     5, 16, "duplicate hosts in virtual service: bar & bar"},
+    {"overlapping_wildcard_hosts", "validation.go ValidateVirtualService: *.foo.com and *.com are duplicates", kVS,
+     "  hosts: [\"*.foo.com\", \"*.com\"]\n  http:\n  - route: [{destination: {host: bar}}]\n",
+     5, 24, "duplicate hosts in virtual service: *.foo.com & *.com"},
+    {"jwt_claim_header_on_mesh", "validation.go ValidateVirtualService: validateJWTClaimRoute(m.GetHeaders())", kVS,
+     "  hosts: [bar]\n  http:\n  - match:\n    - headers:\n        \"@request.auth.claims.group\": {exact: admin}\n    route: [{destination: {host: bar}}]\n",
+     9, 9, "JWT claim based routing (key: @request.auth.claims.group) is only supported for gateway"},
+    {"jwt_claim_without_header_on_mesh", "validation.go ValidateVirtualService: validateJWTClaimRoute(m.GetWithoutHeaders())", kVS,
+     "  hosts: [bar]\n  gateways: [mesh]\n  http:\n  - match:\n    - withoutHeaders:\n        \"@request.auth.claims[group]\": {exact: admin}\n    route: [{destination: {host: bar}}]\n",
+     10, 9, "JWT claim based routing (key: @request.auth.claims[group])"},
+    {"fault_with_redirect", "virtualservice.go validateHTTPRouteConflict: both fault and redirect", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {uri: /x}\n    fault: {abort: {httpStatus: 500}}\n",
+     8, 12, "fault cannot be set together with redirect"},
+    {"rewrite_with_redirect", "virtualservice.go validateHTTPRouteConflict: both rewrite and redirect", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {uri: /x}\n    rewrite: {uri: /y}\n",
+     8, 14, "rewrite cannot be set together with redirect"},
+    {"fault_with_direct_response", "virtualservice.go validateHTTPRouteConflict: both fault and direct_response", kVS,
+     "  hosts: [bar]\n  http:\n  - directResponse: {status: 200}\n    fault: {delay: {fixedDelay: 1s}}\n",
+     8, 12, "fault cannot be set together with directResponse"},
+    {"rewrite_with_direct_response", "virtualservice.go validateHTTPRouteConflict: both rewrite and direct_response", kVS,
+     "  hosts: [bar]\n  http:\n  - directResponse: {status: 200}\n    rewrite: {authority: a.com}\n",
+     8, 14, "rewrite cannot be set together with directResponse"},
+    {"empty_fault", "validation.go validateHTTPFaultInjection: must have an abort and/or a delay", kVS,
+     "  hosts: [bar]\n  http:\n  - fault: {}\n    route: [{destination: {host: bar}}]\n",
+     7, 12, "a fault must have an abort, a delay or both"},
+    {"exponential_delay", "validation.go validateHTTPFaultInjectionDelay: exponentialDelay not supported yet", kVS,
+     "  hosts: [bar]\n  http:\n  - fault: {delay: {exponentialDelay: 1s}}\n    route: [{destination: {host: bar}}]\n",
+     7, 39, "exponentialDelay is not supported by Istio yet"},
+    {"http2_error_abort", "validation.go validateHTTPFaultInjectionAbort: HTTP/2 abort not supported yet", kVS,
+     "  hosts: [bar]\n  http:\n  - fault: {abort: {http2Error: REFUSED_STREAM}}\n    route: [{destination: {host: bar}}]\n",
+     7, 33, "HTTP/2 abort fault injection is not supported"},
+    {"empty_rewrite", "validation.go validateHTTPRewrite: at least one of URI, UriRegexRewrite, or authority", kVS,
+     "  hosts: [bar]\n  http:\n  - rewrite: {}\n    route: [{destination: {host: bar}}]\n",
+     7, 14, "rewrite must set uri, uriRegexRewrite or authority"},
+    {"rewrite_empty_uri", "validation.go validateHTTPRewrite: an empty uri is unset", kVS,
+     "  hosts: [bar]\n  http:\n  - rewrite: {uri: \"\"}\n    route: [{destination: {host: bar}}]\n",
+     7, 14, "rewrite must set uri, uriRegexRewrite or authority"},
+    {"rewrite_uri_and_regex", "validation.go validateHTTPRewrite: only one of URI or UriRegexRewrite", kVS,
+     "  hosts: [bar]\n  http:\n  - rewrite: {uri: /a, uriRegexRewrite: {match: \"^/b\", rewrite: /c}}\n    route: [{destination: {host: bar}}]\n",
+     7, 14, "rewrite takes only one of uri or uriRegexRewrite"},
+    {"regex_rewrite_without_rewrite", "validation.go validateURIRegexRewrite: requires both Rewrite and Match", kVS,
+     "  hosts: [bar]\n  http:\n  - rewrite: {uriRegexRewrite: {match: \"^/b\"}}\n    route: [{destination: {host: bar}}]\n",
+     7, 32, "uriRegexRewrite needs both match and rewrite"},
+    {"redirect_without_target", "validation.go validateHTTPRedirect: must specify URI, authority, scheme, or port", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {redirectCode: 301}\n",
+     7, 15, "redirect must set uri, authority, scheme or port"},
+    {"redirect_uri_and_prefix_rewrite", "validation.go validateHTTPRedirect: only one of uri or prefix_rewrite", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {uri: /a, prefixRewrite: /b}\n",
+     7, 15, "redirect takes only one of uri or prefixRewrite"},
+    {"redirect_prefix_rewrite_exact_match", "validation.go validateHTTPRedirect: prefix_rewrite requires prefix URI matches", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{uri: {exact: /a}}]\n    redirect: {prefixRewrite: /b}\n",
+     8, 31, "redirect prefixRewrite requires every uri match of the route to be a prefix match"},
+    {"redirect_scheme", "validation.go validateHTTPRedirect: scheme must be http or https", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {scheme: ftp}\n",
+     7, 24, "redirect scheme must be \"http\" or \"https\""},
+    {"set_pseudo_header", "validation.go ValidateHTTPHeaderWithAuthorityOperationName: \":\" prefix", kVS,
+     "  hosts: [bar]\n  http:\n  - headers: {request: {set: {\":path\": /x}}}\n    route: [{destination: {host: bar}}]\n",
+     7, 31, "invalid header \":path\": header cannot have \":\" prefix"},
+    {"response_set_host", "validation.go ValidateHTTPHeaderOperationName: cannot set Host header", kVS,
+     "  hosts: [bar]\n  http:\n  - headers: {response: {set: {host: x}}}\n    route: [{destination: {host: bar}}]\n",
+     7, 32, "invalid header \"host\": the Host header cannot be changed here"},
+    {"request_remove_authority", "validation.go ValidateHTTPHeaderOperationName on request remove", kVS,
+     "  hosts: [bar]\n  http:\n  - headers: {request: {remove: [x-a, \":authority\"]}}\n    route: [{destination: {host: bar}}]\n",
+     7, 39, "header cannot have \":\" prefix"},
+    {"destination_add_pseudo_header", "validation.go validateHTTPRouteDestinations: ValidateHTTPHeaderWithAuthorityOperationName", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}, headers: {request: {add: {\":method\": GET}}}}]\n",
+     7, 66, "invalid header \":method\""},
+    {"authority_rewrite_and_host_header", "virtualservice.go validateAuthorityRewrite", kVS,
+     "  hosts: [bar]\n  http:\n  - rewrite: {authority: a.com}\n    headers: {request: {set: {host: b.com}}}\n    route: [{destination: {host: bar}}]\n",
+     8, 31, "authority header cannot be set multiple times: have \"a.com\", attempting to set \"b.com\""},
+    {"authority_header_set_and_added", "virtualservice.go validateAuthorityRewrite: set, then add", kVS,
+     "  hosts: [bar]\n  http:\n  - headers: {request: {set: {\":authority\": a.com}, add: {Host: b.com}}}\n    route: [{destination: {host: bar}}]\n",
+     7, 59, "authority header cannot be set multiple times"},
+    {"timeout_below_1ms", "virtualservice.go validateHTTPRoute -> agent.ValidateDuration(Timeout)", kVS,
+     "  hosts: [bar]\n  http:\n  - timeout: 100us\n    route: [{destination: {host: bar}}]\n",
+     7, 14, "duration must be at least 1ms"},
+    {"timeout_zero", "virtualservice.go validateHTTPRoute -> agent.ValidateDuration(Timeout)", kVS,
+     "  hosts: [bar]\n  http:\n  - timeout: 0s\n    route: [{destination: {host: bar}}]\n",
+     7, 14, "duration must be at least 1ms"},
+    {"timeout_finer_than_ms", "agent.ValidateDuration: only durations to ms precision", kVS,
+     "  hosts: [bar]\n  http:\n  - timeout: 1500us\n    route: [{destination: {host: bar}}]\n",
+     7, 14, "duration must be whole milliseconds"},
+    {"per_try_timeout_below_1ms", "agent.ValidateHTTPRetry -> ValidateDuration(PerTryTimeout)", kVS,
+     "  hosts: [bar]\n  http:\n  - retries: {attempts: 2, perTryTimeout: 0.5ms}\n    route: [{destination: {host: bar}}]\n",
+     7, 43, "duration must be at least 1ms"},
+    {"retry_backoff_zero", "agent.ValidateHTTPRetry -> ValidateDuration(Backoff)", kVS,
+     "  hosts: [bar]\n  http:\n  - retries: {attempts: 2, backoff: 0s}\n    route: [{destination: {host: bar}}]\n",
+     7, 37, "duration must be at least 1ms"},
+    {"fixed_delay_zero", "validation.go validateHTTPFaultInjectionDelay -> ValidateDuration(FixedDelay)", kVS,
+     "  hosts: [bar]\n  http:\n  - fault: {delay: {fixedDelay: 0s}}\n    route: [{destination: {host: bar}}]\n",
+     7, 33, "duration must be at least 1ms"},
+    {"route_subset_not_dns_label", "validation.go validateDestination -> validateSubsetName", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar, subset: v1.0}}]\n",
+     7, 47, "subset name \"v1.0\" is invalid: Istio requires a DNS-1123 label"},
+    {"mirror_subset_not_dns_label", "virtualservice.go validateHTTPRoute -> validateDestination(Mirror)", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    mirror: {host: bar, subset: v_1}\n",
+     8, 33, "subset name \"v_1\" is invalid"},
+    {"destination_host_star", "validation.go validateDestination: invalid destination host *", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: \"*\"}}]\n",
+     7, 34, "invalid destination host *"},
+    {"source_namespace_not_dns_label", "virtualservice.go validateHTTPRouteMatchRequest: sourceNamespace", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{sourceNamespace: Bad_NS}]\n    route: [{destination: {host: bar}}]\n",
+     7, 31, "sourceNamespace match \"Bad_NS\" is invalid"},
+};
+
+std::vector<Diagnostic> errors_of(const LoadResult& r) {
+  std::vector<Diagnostic> out;
+  for (const auto& d : r.diagnostics)
+    if (d.severity == Severity::kError) out.push_back(d);
+  return out;
+}
+
+class RefusedByIstioWebhook : public ::testing::TestWithParam<RefusedCase> {};
+
+TEST_P(RefusedByIstioWebhook, IsOneErrorAtTheValue) {
+  const RefusedCase& c = GetParam();
+  SCOPED_TRACE(c.istio_source);
+  auto errors = errors_of(load({{"test.yaml", std::string(c.head) + c.tail}}));
+  ASSERT_EQ(errors.size(), 1u) << (errors.size() > 1 ? format_diagnostic(errors[1]) : "no error");
+  EXPECT_EQ(errors[0].code, "MSH0001") << format_diagnostic(errors[0]);
+  EXPECT_EQ(errors[0].pos.line, c.line) << format_diagnostic(errors[0]);
+  EXPECT_EQ(errors[0].pos.column, c.column) << format_diagnostic(errors[0]);
+  EXPECT_NE(errors[0].message.find(c.message_part), std::string::npos) << format_diagnostic(errors[0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loader, RefusedByIstioWebhook, ::testing::ValuesIn(kRefused),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+struct AcceptedCase {
+  const char* name;
+  const char* istio_source;
+  const char* head;
+  const char* tail;
+};
+
+// Next to each refusal, what the same Istio check lets through.
+const AcceptedCase kAccepted[] = {
+    {"gateway_wildcard_host", "validation.go ValidateVirtualService: * is refused only when bound to the mesh", kVS,
+     "  hosts: [\"*\"]\n  gateways: [my-gateway]\n  http:\n  - route: [{destination: {host: bar}}]\n"},
+    {"short_and_long_name_of_one_host", "validation.go ValidateVirtualService: host.Name.Matches compares the text",
+     kVS, "  hosts: [bar, bar.default.svc.cluster.local]\n  http:\n  - route: [{destination: {host: bar}}]\n"},
+    {"jwt_claim_route_at_gateway", "validation.go ValidateVirtualService: claims are checked only off gateways", kVS,
+     "  hosts: [bar.example.com]\n  gateways: [my-gateway]\n  http:\n  - match:\n"
+     "    - headers: {\"@request.auth.claims.group\": {exact: admin}}\n    route: [{destination: {host: bar}}]\n"},
+    {"redirect_scheme_only", "validation.go validateHTTPRedirect: URI, authority, scheme, or port", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {scheme: https}\n"},
+    {"redirect_port_only", "validation.go validateHTTPRedirect: RedirectPort", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {port: 8443}\n"},
+    {"redirect_derive_port_only", "validation.go validateHTTPRedirect: RedirectPort is port or derivePort", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {derivePort: FROM_REQUEST_PORT}\n"},
+    {"redirect_prefix_rewrite_prefix_match", "validation.go validateHTTPRedirect", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{uri: {prefix: /a}}]\n    redirect: {prefixRewrite: /b}\n"},
+    {"rewrite_authority_and_other_headers", "virtualservice.go validateAuthorityRewrite", kVS,
+     "  hosts: [bar]\n  http:\n  - rewrite: {authority: a.com}\n    headers: {request: {set: {x-a: \"1\"}, remove: [x-b]}}\n"
+     "    route: [{destination: {host: bar}}]\n"},
+    {"request_set_host", "ValidateHTTPHeaderWithAuthorityOperationName: the authority is checked later", kVS,
+     "  hosts: [bar]\n  http:\n  - headers: {request: {set: {host: b.com}}}\n    route: [{destination: {host: bar}}]\n"},
+    {"durations_of_whole_milliseconds", "agent.ValidateDuration", kVS,
+     "  hosts: [bar]\n  http:\n  - timeout: 1ms\n    retries: {attempts: 2, perTryTimeout: 1.5s, backoff: 25ms}\n"
+     "    fault: {delay: {fixedDelay: 2s}}\n    route: [{destination: {host: bar, subset: V1-0}}]\n"},
+    {"fault_with_route", "virtualservice.go validateHTTPRouteConflict", kVS,
+     "  hosts: [bar]\n  http:\n  - fault: {abort: {httpStatus: 503}}\n    rewrite: {uri: /v2}\n"
+     "    route: [{destination: {host: bar}}]\n"},
+};
+
+TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
+  for (const AcceptedCase& c : kAccepted) {
+    SCOPED_TRACE(std::string(c.name) + ": " + c.istio_source);
+    for (const auto& d : errors_of(load({{"test.yaml", std::string(c.head) + c.tail}})))
+      ADD_FAILURE() << format_diagnostic(d);
+  }
+}
+
+}  // namespace
+}  // namespace meshsim::config
