@@ -4,6 +4,7 @@
 // mesh/v1alpha1/config.proto).
 #include <set>
 
+#include "config/istio_names.h"
 #include "config/parse.h"
 
 namespace meshsim::config {
@@ -18,6 +19,86 @@ std::optional<proxy::Labels> workload_selector(YamlReader& r, const yaml::Node& 
 std::string outbound_mode(YamlReader& r, const yaml::Node& n, const std::string& path) {
   if (!n || !r.fields(n, path, {"mode", "egressProxy"})) return "";
   return r.enumeration(n["mode"], child(path, "mode"), {"REGISTRY_ONLY", "ALLOW_ANY"}).value_or("");
+}
+
+// The element `i` of the list at spec[key], when the list was read whole.
+yaml::Node item(const yaml::Node& spec, const char* key, size_t i, size_t parsed) {
+  auto list = spec[key];
+  return list && list.IsSequence() && list.size() == parsed ? list[i] : spec;
+}
+
+std::string at(const char* key, size_t i) { return "spec." + std::string(key) + "[" + std::to_string(i) + "]"; }
+
+// The rest of validation.go ValidateServiceEntry: what it refuses in hosts,
+// addresses, ports and endpoints. A refused entry would otherwise give the
+// rehearsal an egress route the cluster never gets (host "*" would let every
+// host through REGISTRY_ONLY).
+void check_service_entry(YamlReader& r, const yaml::Node& spec, const proxy::ServiceEntry& se) {
+  for (size_t i = 0; i < se.hosts.size(); ++i)
+    if (se.hosts[i] == "*")
+      r.error(item(spec, "hosts", i, se.hosts.size()), at("hosts", i),
+              "invalid host *: a ServiceEntry cannot take every host");
+
+  bool cidr = false;
+  for (size_t i = 0; i < se.addresses.size(); ++i) {
+    cidr |= se.addresses[i].find('/') != std::string::npos;
+    if (auto problem = ip_or_cidr(se.addresses[i]))
+      r.error(item(spec, "addresses", i, se.addresses.size()), at("addresses", i), *problem);
+  }
+  if (cidr && se.resolution != "NONE" && se.resolution != "STATIC")
+    r.error(spec["resolution"], "spec.resolution", "CIDR addresses are allowed only for NONE/STATIC resolution types");
+
+  std::set<std::string> names;
+  std::set<uint32_t> numbers;
+  for (size_t i = 0; i < se.ports.size(); ++i) {
+    const proxy::ServiceEntryPort& port = se.ports[i];
+    yaml::Node node = item(spec, "ports", i, se.ports.size());
+    yaml::Node field = node.IsMap() && node["name"] ? node["name"] : node;
+    if (!names.insert(port.name).second)
+      r.error(field, at("ports", i) + ".name", "service entry port name \"" + port.name + "\" already defined");
+    else if (!is_dns1123_label(port.name))
+      r.error(field, at("ports", i) + ".name",
+              "invalid port name \"" + port.name + "\": Istio requires a DNS-1123 label (" + kDns1123LabelRule + ")");
+    if (port.number != 0 && !numbers.insert(port.number).second)
+      r.error(node.IsMap() && node["number"] ? node["number"] : node, at("ports", i) + ".number",
+              "service entry port " + std::to_string(port.number) + " already defined");
+    if (!port.protocol.empty() && !is_known_protocol(port.protocol))
+      r.error(node.IsMap() && node["protocol"] ? node["protocol"] : node, at("ports", i) + ".protocol",
+              "unsupported protocol \"" + port.protocol + "\" (valid: " + known_protocols() + ", in any case)");
+  }
+
+  for (size_t i = 0; i < se.endpoints.size(); ++i) {
+    const std::string& address = se.endpoints[i].address;
+    yaml::Node node = item(spec, "endpoints", i, se.endpoints.size());
+    yaml::Node field = node.IsMap() && node["address"] ? node["address"] : node;
+    bool ip = ip_family(address.substr(0, address.find('%'))) != 0;
+    // validateWorkloadEntry (STATIC): an IP or a unix:// socket; DNS also takes an FQDN.
+    if (se.resolution == "STATIC" && !address.empty() && !ip && !address.starts_with("unix://"))
+      r.error(field, at("endpoints", i) + ".address",
+              "endpoint address \"" + address + "\" is not a valid IP address (resolution STATIC)");
+    if ((se.resolution == "DNS" || se.resolution == "DNS_ROUND_ROBIN") && !ip && !is_fqdn(address))
+      r.error(field, at("endpoints", i) + ".address",
+              "endpoint address \"" + address + "\" is not a valid FQDN or an IP address");
+  }
+
+  if ((se.resolution == "DNS" || se.resolution == "DNS_ROUND_ROBIN") && se.endpoints.empty())
+    for (size_t i = 0; i < se.hosts.size(); ++i)
+      if (se.hosts[i] != "*" && !is_fqdn(se.hosts[i])) {
+        r.error(item(spec, "hosts", i, se.hosts.size()), at("hosts", i),
+                "hosts must be FQDN if no endpoints are provided for resolution mode " + se.resolution +
+                    ": there is no name for the proxy to look up");
+        break;
+      }
+
+  // Plain TCP carries no host name, so a proxy cannot tell several hosts apart
+  // on one port; only NONE, which ignores the hosts, is exempt.
+  if (se.resolution != "NONE" && se.hosts.size() > 1)
+    for (size_t i = 0; i < se.ports.size(); ++i)
+      if (!protocol_tells_hosts_apart(se.ports[i].protocol)) {
+        r.error(item(spec, "ports", i, se.ports.size()), at("ports", i),
+                "multiple hosts provided with non-HTTP, non-TLS ports (resolution " + se.resolution + ")");
+        break;
+      }
 }
 
 }  // namespace
@@ -69,6 +150,7 @@ void parse_service_entry(YamlReader& r, const yaml::Node& spec, proxy::ServiceEn
     r.error(spec["workloadSelector"], "spec.workloadSelector", "cannot be used together with endpoints");
   if (out.resolution == "NONE" && !out.endpoints.empty())
     r.error(spec["endpoints"], "spec.endpoints", "no endpoints should be provided for resolution type NONE");
+  check_service_entry(r, spec, out);
 }
 
 void parse_sidecar(YamlReader& r, const yaml::Node& spec, proxy::SidecarConfig& out) {

@@ -140,6 +140,48 @@ const RefusedCase kRefused[] = {
     {"source_namespace_not_dns_label", "virtualservice.go validateHTTPRouteMatchRequest: sourceNamespace", kVS,
      "  hosts: [bar]\n  http:\n  - match: [{sourceNamespace: Bad_NS}]\n    route: [{destination: {host: bar}}]\n",
      7, 31, "sourceNamespace match \"Bad_NS\" is invalid"},
+    {"se_host_star", "validation.go ValidateServiceEntry: full wildcard host", kSE,
+     "  hosts: [\"*\"]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: NONE\n",
+     5, 11, "invalid host *"},
+    {"se_unknown_protocol", "validation.go ValidateServiceEntry -> ValidateProtocol (protocol.Parse)", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTPX}]\n  resolution: DNS\n",
+     6, 46, "unsupported protocol \"HTTPX\" (valid: HTTP, HTTPS, HTTP2, GRPC, GRPC-Web, HTTP_PROXY, TCP, TLS, UDP, Mongo, Redis, MySQL"},
+    {"se_duplicate_port_name", "validation.go ValidateServiceEntry: port name already defined", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}, {number: 81, name: http, protocol: HTTP}]\n  resolution: DNS\n",
+     6, 72, "service entry port name \"http\" already defined"},
+    {"se_duplicate_port_number", "validation.go ValidateServiceEntry: port already defined", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}, {number: 80, name: http2, protocol: HTTP}]\n  resolution: DNS\n",
+     6, 62, "service entry port 80 already defined"},
+    {"se_port_name_not_dns_label", "validation.go ValidateServiceEntry -> ValidatePortName", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: HTTP_Web, protocol: HTTP}]\n  resolution: DNS\n",
+     6, 30, "invalid port name \"HTTP_Web\": Istio requires a DNS-1123 label"},
+    {"se_port_without_name", "validation.go ValidatePortName(\"\")", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, protocol: HTTP}]\n  resolution: DNS\n",
+     6, 11, "invalid port name \"\""},
+    {"se_dns_wildcard_without_endpoints", "validation.go ValidateServiceEntry: DNS without endpoints -> agent.ValidateFQDN", kSE,
+     "  hosts: [\"*.example.com\"]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DNS\n",
+     5, 11, "hosts must be FQDN if no endpoints are provided for resolution mode DNS"},
+    {"se_cidr_with_dns", "validation.go ValidateServiceEntry: CIDR addresses only for NONE/STATIC", kSE,
+     "  hosts: [api.example.com]\n  addresses: [10.0.0.0/24]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DNS\n",
+     8, 15, "CIDR addresses are allowed only for NONE/STATIC resolution types"},
+    {"se_address_not_ip", "validation.go ValidateServiceEntry -> agent.ValidateIPSubnet", kSE,
+     "  hosts: [api.example.com]\n  addresses: [not-an-ip]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: NONE\n",
+     6, 15, "bad IP address \"not-an-ip\""},
+    {"se_address_bad_cidr", "validation.go ValidateServiceEntry -> agent.ValidateIPSubnet", kSE,
+     "  hosts: [api.example.com]\n  addresses: [10.0.0.0/40]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}]\n",
+     6, 15, "the prefix length must be 0 to 32"},
+    {"se_static_endpoint_hostname", "validation.go ValidateServiceEntry STATIC -> validateWorkloadEntry(allowFQDNAddresses=false)", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: STATIC\n  endpoints: [{address: api.example.com}]\n",
+     8, 25, "endpoint address \"api.example.com\" is not a valid IP address (resolution STATIC)"},
+    {"se_dns_endpoint_not_fqdn", "validation.go ValidateServiceEntry DNS: endpoint not a valid FQDN or IP", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DNS\n  endpoints: [{address: api_1.example.com}]\n",
+     8, 25, "endpoint address \"api_1.example.com\" is not a valid FQDN or an IP address"},
+    {"se_multiple_hosts_tcp_dns", "validation.go ValidateServiceEntry: multiple hosts provided with non-HTTP, non-TLS ports", kSE,
+     "  hosts: [a.example.com, b.example.com]\n  ports: [{number: 5432, name: tcp, protocol: TCP}]\n  resolution: DNS\n",
+     6, 11, "multiple hosts provided with non-HTTP, non-TLS ports"},
+    {"se_multiple_hosts_unset_protocol_static", "validation.go ValidateServiceEntry: protocol.Parse(\"\") is neither HTTP nor TLS", kSE,
+     "  hosts: [a.example.com, b.example.com]\n  addresses: [10.0.0.1]\n  ports: [{number: 80, name: http, protocol: HTTP}, {number: 81, name: other}]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.2}]\n",
+     7, 53, "multiple hosts provided with non-HTTP, non-TLS ports (resolution STATIC)"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -200,6 +242,23 @@ const AcceptedCase kAccepted[] = {
     {"fault_with_route", "virtualservice.go validateHTTPRouteConflict", kVS,
      "  hosts: [bar]\n  http:\n  - fault: {abort: {httpStatus: 503}}\n    rewrite: {uri: /v2}\n"
      "    route: [{destination: {host: bar}}]\n"},
+    {"se_protocols_in_any_case", "protocol.Parse lower-cases; port names may be upper case", kSE,
+     "  hosts: [api.example.com]\n  ports:\n  - {number: 80, name: HTTP-Web, protocol: http}\n"
+     "  - {number: 81, name: web, protocol: grpc-web}\n  - {number: 82, name: db, protocol: Mongo}\n  resolution: DNS\n"},
+    {"se_wildcard_host_resolution_none", "validation.go ValidateServiceEntry: FQDN only for DNS without endpoints",
+     kSE, "  hosts: [\"*.example.com\"]\n  ports: [{number: 443, name: tls, protocol: TLS}]\n  resolution: NONE\n"},
+    {"se_dns_endpoints_by_name", "validation.go ValidateServiceEntry DNS: endpoints may be FQDNs", kSE,
+     "  hosts: [\"*.example.com\"]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DNS\n"
+     "  endpoints: [{address: lb.example.com}, {address: 10.0.0.1}]\n"},
+    {"se_multiple_hosts_http_tls_dns", "validation.go ValidateServiceEntry: HTTP and TLS tell hosts apart", kSE,
+     "  hosts: [a.example.com, b.example.com]\n  ports:\n  - {number: 80, name: http, protocol: HTTP}\n"
+     "  - {number: 443, name: https, protocol: HTTPS}\n  resolution: DNS\n"},
+    {"se_multiple_hosts_tcp_none", "validation.go ValidateServiceEntry: NONE ignores the hosts", kSE,
+     "  hosts: [a.example.com, b.example.com]\n  addresses: [10.0.0.0/24, \"2001:db8::/32\"]\n"
+     "  ports: [{number: 5432, name: tcp, protocol: TCP}]\n  resolution: NONE\n"},
+    {"se_static_ip_endpoints", "validateWorkloadEntry: IP addresses", kSE,
+     "  hosts: [api.example.com]\n  addresses: [10.0.0.0/24]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n"
+     "  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}, {address: \"2001:db8::1\"}]\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
