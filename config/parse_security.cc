@@ -6,12 +6,11 @@
 // pkg/config/security/security.go ValidateAttribute, ValidateIPs,
 // ValidatePorts, CheckEmptyValues): a value Istio refuses would otherwise be
 // loaded and never match, so a DENY rule would silently not be enforced.
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 
+#include "config/istio_names.h"
 #include "config/parse.h"
 
 namespace meshsim::config {
@@ -23,43 +22,6 @@ using ValueCheck = std::optional<std::string> (*)(const std::string&);
 // CheckEmptyValues: Istio refuses "" in every string list of a rule.
 std::optional<std::string> non_empty(const std::string& value) {
   if (value.empty()) return "empty value not allowed";
-  return std::nullopt;
-}
-
-// 4 or 6 for an IPv4 or IPv6 address, 0 otherwise. inet_pton refuses
-// leading zeros in IPv4 octets, as Go's netip.ParseAddr does.
-int ip_family(const std::string& text) {
-  unsigned char buffer[16];
-  if (inet_pton(AF_INET, text.c_str(), buffer) == 1) return 4;
-  if (inet_pton(AF_INET6, text.c_str(), buffer) == 1) return 6;
-  return 0;
-}
-
-// Go's netip.ParsePrefix takes decimal bits without sign or leading zero.
-bool prefix_length_fits(std::string_view bits, int max_bits) {
-  if (bits.empty() || bits.size() > 3 || (bits.size() > 1 && bits[0] == '0')) return false;
-  if (!std::all_of(bits.begin(), bits.end(), [](unsigned char c) { return std::isdigit(c); })) return false;
-  return std::stoi(std::string(bits)) <= max_bits;
-}
-
-// ValidateIPs: an address (an IPv6 one may carry a %zone), or a CIDR range
-// when the value has a '/'.
-std::optional<std::string> ip_or_cidr(const std::string& value) {
-  if (value.empty()) return non_empty(value);
-  auto slash = value.find('/');
-  if (slash == std::string::npos) {
-    auto zone = value.find('%');
-    std::string address = value.substr(0, zone);
-    bool ok = zone == std::string::npos ? ip_family(address) != 0
-                                        : ip_family(address) == 6 && zone + 1 < value.size();
-    if (ok) return std::nullopt;
-    return "bad IP address \"" + value + "\"";
-  }
-  int family = ip_family(value.substr(0, slash));
-  if (family == 0) return "bad CIDR range \"" + value + "\": \"" + value.substr(0, slash) + "\" is not an IP address";
-  int max_bits = family == 4 ? 32 : 128;
-  if (!prefix_length_fits(std::string_view(value).substr(slash + 1), max_bits))
-    return "bad CIDR range \"" + value + "\": the prefix length must be 0 to " + std::to_string(max_bits);
   return std::nullopt;
 }
 
@@ -321,6 +283,12 @@ void parse_peer_authentication(YamlReader& r, const yaml::Node& spec, proxy::Pee
       std::string p = child("spec.portLevelMtls", e.first.Scalar());
       if (auto port = r.port(e.first, p)) out.port_level_mode[*port] = mode(e.second, p);
     }
+    // validation.go ValidatePeerAuthentication: ports are a workload's, so
+    // only a policy that selects workloads may name them.
+    if (pl.size() == 0)
+      r.error(pl, "spec.portLevelMtls", "port level mTLS, if defined, must have at least one element");
+    else if (!out.selector || out.selector->empty())
+      r.error(pl, "spec.portLevelMtls", "mesh/namespace peer authentication cannot have port level mTLS");
   }
 }
 

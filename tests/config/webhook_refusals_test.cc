@@ -182,6 +182,15 @@ const RefusedCase kRefused[] = {
     {"se_multiple_hosts_unset_protocol_static", "validation.go ValidateServiceEntry: protocol.Parse(\"\") is neither HTTP nor TLS", kSE,
      "  hosts: [a.example.com, b.example.com]\n  addresses: [10.0.0.1]\n  ports: [{number: 80, name: http, protocol: HTTP}, {number: 81, name: other}]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.2}]\n",
      7, 53, "multiple hosts provided with non-HTTP, non-TLS ports (resolution STATIC)"},
+    {"pa_port_level_without_selector", "validation.go ValidatePeerAuthentication: emptySelector && PortLevelMtls", kPA,
+     "  mtls: {mode: PERMISSIVE}\n  portLevelMtls:\n    8080: {mode: STRICT}\n",
+     7, 5, "mesh/namespace peer authentication cannot have port level mTLS"},
+    {"pa_port_level_empty_selector", "validation.go ValidatePeerAuthentication: selector without matchLabels is empty", kPA,
+     "  selector: {matchLabels: {}}\n  portLevelMtls: {8080: {mode: STRICT}}\n",
+     6, 18, "mesh/namespace peer authentication cannot have port level mTLS"},
+    {"pa_port_level_no_ports", "validation.go ValidatePeerAuthentication: port level mTLS must have at least one element", kPA,
+     "  selector: {matchLabels: {app: bar}}\n  portLevelMtls: {}\n",
+     6, 18, "port level mTLS, if defined, must have at least one element"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -259,6 +268,8 @@ const AcceptedCase kAccepted[] = {
     {"se_static_ip_endpoints", "validateWorkloadEntry: IP addresses", kSE,
      "  hosts: [api.example.com]\n  addresses: [10.0.0.0/24]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n"
      "  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}, {address: \"2001:db8::1\"}]\n"},
+    {"pa_port_level_with_selector", "validation.go ValidatePeerAuthentication", kPA,
+     "  selector: {matchLabels: {app: bar}}\n  mtls: {mode: STRICT}\n  portLevelMtls: {8080: {mode: PERMISSIVE}}\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
