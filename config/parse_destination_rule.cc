@@ -1,4 +1,7 @@
 // DestinationRule, after istio/api networking/v1alpha3/destination_rule.proto.
+#include <set>
+
+#include "config/istio_names.h"
 #include "config/parse.h"
 
 namespace meshsim::config {
@@ -52,9 +55,12 @@ proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const yaml::Node& n
     std::string p = child(path, "tcp");
     if (r.fields(t, p, {"maxConnections", "connectTimeout", "tcpKeepalive", "maxConnectionDuration", "idleTimeout"})) {
       cp.max_connections = int32(r, t["maxConnections"], child(p, "maxConnections"));
-      cp.connect_timeout = r.duration(t["connectTimeout"], child(p, "connectTimeout"));
-      r.duration(t["maxConnectionDuration"], child(p, "maxConnectionDuration"));
-      r.duration(t["idleTimeout"], child(p, "idleTimeout"));
+      // validation.go validateConnectionPool: agent.ValidateDuration, except
+      // that a tcp idleTimeout of 0s turns the timeout off.
+      cp.connect_timeout = r.millisecond_duration(t["connectTimeout"], child(p, "connectTimeout"));
+      r.millisecond_duration(t["maxConnectionDuration"], child(p, "maxConnectionDuration"));
+      if (auto idle = r.duration(t["idleTimeout"], child(p, "idleTimeout")); idle && idle->count() >= 1000)
+        r.millisecond_duration(t["idleTimeout"], child(p, "idleTimeout"));
     }
   }
   if (auto h = n["http"]; h) {
@@ -66,7 +72,7 @@ proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const yaml::Node& n
       cp.http2_max_requests = int32(r, h["http2MaxRequests"], child(p, "http2MaxRequests"));
       cp.max_requests_per_connection = int32(r, h["maxRequestsPerConnection"], child(p, "maxRequestsPerConnection"));
       cp.max_retries = int32(r, h["maxRetries"], child(p, "maxRetries"));
-      cp.idle_timeout = r.duration(h["idleTimeout"], child(p, "idleTimeout"));
+      cp.idle_timeout = r.millisecond_duration(h["idleTimeout"], child(p, "idleTimeout"));
       cp.h2_upgrade_policy =
           r.enumeration(h["h2UpgradePolicy"], child(p, "h2UpgradePolicy"), {"DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"})
               .value_or("");
@@ -91,8 +97,9 @@ proxy::OutlierDetection outlier_detection(YamlReader& r, const yaml::Node& n, co
   od.consecutive_gateway_errors = int32(r, n["consecutiveGatewayErrors"], child(path, "consecutiveGatewayErrors"));
   od.consecutive_5xx_errors = int32(r, n["consecutive5xxErrors"], child(path, "consecutive5xxErrors"));
   od.consecutive_errors = int32(r, n["consecutiveErrors"], child(path, "consecutiveErrors"));
-  od.interval = r.duration(n["interval"], child(path, "interval"));
-  od.base_ejection_time = r.duration(n["baseEjectionTime"], child(path, "baseEjectionTime"));
+  // validation.go validateOutlierDetection: agent.ValidateDuration.
+  od.interval = r.millisecond_duration(n["interval"], child(path, "interval"));
+  od.base_ejection_time = r.millisecond_duration(n["baseEjectionTime"], child(path, "baseEjectionTime"));
   if (auto v = r.integer(n["maxEjectionPercent"], child(path, "maxEjectionPercent"), 0, 100))
     od.max_ejection_percent = static_cast<int32_t>(*v);
   if (auto v = r.integer(n["minHealthPercent"], child(path, "minHealthPercent"), 0, 100))
@@ -132,6 +139,9 @@ proxy::TrafficPolicy traffic_policy(YamlReader& r, const yaml::Node& n, const st
     proxy::PortTrafficPolicy port_policy;
     if (auto port = pn["port"]; port && r.fields(port, child(p, "port"), {"number"}))
       port_policy.port = r.port(port["number"], child(p, "port.number")).value_or(0);
+    // validation.go validatePortTrafficPolicies: a port policy without a
+    // port would apply to no port.
+    if (!pn["port"] || pn["port"].IsNull()) r.error(pn, p, "portLevelSettings entry must have a port");
     policy_core(r, pn, p, port_policy);
     tp.port_level_settings.push_back(port_policy);
   });
@@ -145,12 +155,19 @@ void parse_destination_rule(YamlReader& r, const yaml::Node& spec, proxy::Destin
   if (auto h = r.str(spec["host"], "spec.host")) out.host = *h;
   else r.error(spec, "spec", "spec.host is required");
   if (spec["trafficPolicy"]) out.traffic_policy = traffic_policy(r, spec["trafficPolicy"], "spec.trafficPolicy");
+  std::set<std::string> subset_names;
   r.list(spec["subsets"], "spec.subsets", [&](const yaml::Node& n, const std::string& p) {
     proxy::Subset s;
     s.path = p;
     if (!r.fields(n, p, {"name", "labels", "trafficPolicy"})) return;
     if (auto name = r.str(n["name"], child(p, "name"))) s.name = *name;
     else r.error(n, p, "subset name is required");
+    // validation.go ValidateDestinationRule: unique names, each validateSubsetName.
+    if (n["name"] && !subset_names.insert(s.name).second)
+      r.error(n["name"], child(p, "name"), "duplicate subset names: " + s.name);
+    else if (n["name"] && !is_dns1123_label(s.name))
+      r.error(n["name"], child(p, "name"),
+              "subset name \"" + s.name + "\" is invalid: Istio requires a DNS-1123 label (" + kDns1123LabelRule + ")");
     s.labels = r.str_map(n["labels"], child(p, "labels"));
     if (n["trafficPolicy"]) s.traffic_policy = traffic_policy(r, n["trafficPolicy"], child(p, "trafficPolicy"));
     out.subsets.push_back(std::move(s));

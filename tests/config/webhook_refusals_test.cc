@@ -191,6 +191,30 @@ const RefusedCase kRefused[] = {
     {"pa_port_level_no_ports", "validation.go ValidatePeerAuthentication: port level mTLS must have at least one element", kPA,
      "  selector: {matchLabels: {app: bar}}\n  portLevelMtls: {}\n",
      6, 18, "port level mTLS, if defined, must have at least one element"},
+    {"dr_subset_not_dns_label", "validation.go ValidateDestinationRule -> validateSubset -> validateSubsetName", kDR,
+     "  subsets:\n  - {name: v1.0, labels: {version: v1}}\n",
+     7, 12, "subset name \"v1.0\" is invalid: Istio requires a DNS-1123 label"},
+    {"dr_duplicate_subset", "validation.go ValidateDestinationRule: duplicate subset names", kDR,
+     "  subsets:\n  - {name: v1, labels: {version: v1}}\n  - {name: v1, labels: {version: v2}}\n",
+     8, 12, "duplicate subset names: v1"},
+    {"dr_port_level_without_port", "validation.go validatePortTrafficPolicies: portTrafficPolicy must have valid port", kDR,
+     "  trafficPolicy: {portLevelSettings: [{loadBalancer: {simple: RANDOM}}]}\n",
+     6, 39, "portLevelSettings entry must have a port"},
+    {"dr_outlier_interval_zero", "validation.go validateOutlierDetection -> agent.ValidateDuration(Interval)", kDR,
+     "  trafficPolicy: {outlierDetection: {consecutive5xxErrors: 1, interval: 0s}}\n",
+     6, 73, "duration must be at least 1ms"},
+    {"dr_base_ejection_time_sub_ms", "validation.go validateOutlierDetection -> agent.ValidateDuration(BaseEjectionTime)", kDR,
+     "  trafficPolicy: {outlierDetection: {baseEjectionTime: 500us}}\n",
+     6, 56, "duration must be at least 1ms"},
+    {"dr_connect_timeout_zero", "validation.go validateConnectionPool -> agent.ValidateDuration(ConnectTimeout)", kDR,
+     "  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 0s}}}\n",
+     6, 58, "duration must be at least 1ms"},
+    {"dr_http_idle_timeout_zero", "validation.go validateConnectionPool -> agent.ValidateDuration(Http.IdleTimeout)", kDR,
+     "  trafficPolicy: {connectionPool: {http: {idleTimeout: 0s}}}\n",
+     6, 56, "duration must be at least 1ms"},
+    {"dr_tcp_idle_timeout_finer_than_ms", "validation.go validateConnectionPool: tcp idleTimeout checked unless 0", kDR,
+     "  subsets:\n  - name: v1\n    trafficPolicy: {connectionPool: {tcp: {idleTimeout: 1500us}}}\n",
+     8, 57, "duration must be whole milliseconds"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -270,6 +294,13 @@ const AcceptedCase kAccepted[] = {
      "  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}, {address: \"2001:db8::1\"}]\n"},
     {"pa_port_level_with_selector", "validation.go ValidatePeerAuthentication", kPA,
      "  selector: {matchLabels: {app: bar}}\n  mtls: {mode: STRICT}\n  portLevelMtls: {8080: {mode: PERMISSIVE}}\n"},
+    // validatePortTrafficPolicies does not compare ports, and the CRD has no rule for it.
+    {"dr_same_port_twice", "validation.go validatePortTrafficPolicies", kDR,
+     "  trafficPolicy:\n    portLevelSettings:\n    - {port: {number: 80}, loadBalancer: {simple: RANDOM}}\n"
+     "    - {port: {number: 80}, loadBalancer: {simple: LEAST_REQUEST}}\n"},
+    {"dr_tcp_idle_timeout_off", "validation.go validateConnectionPool: tcp idleTimeout 0s turns it off", kDR,
+     "  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 0s, connectTimeout: 10ms}}}\n"
+     "  subsets: [{name: V1, labels: {version: v1}}, {name: v-2, labels: {version: v2}}]\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
