@@ -34,7 +34,10 @@ void parse_http_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute&
 void parse_grpc_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out);
 // Pieces HTTPRoute and GRPCRoute share (parse_http_route.cc).
 std::vector<proxy::GwHeaderMatch> parse_gw_header_matches(YamlReader& r, const yaml::Node& n, const std::string& path);
-std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const yaml::Node& n, const std::string& path);
+// The route kind decides which filter types its filters lists take.
+enum class GwRouteKind { kHTTPRoute, kGRPCRoute };
+std::vector<proxy::GwFilter> parse_gw_filters(YamlReader& r, const yaml::Node& n, const std::string& path,
+                                              GwRouteKind kind);
 void parse_gw_backend_ref(YamlReader& r, const yaml::Node& n, const std::string& path, proxy::GwBackendRef& b);
 void parse_gw_parent_refs(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out);
 void parse_gateway(YamlReader& r, const yaml::Node& spec, proxy::Gateway& out);

@@ -57,12 +57,12 @@ void parse_grpc_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute&
       match.headers = parse_gw_header_matches(r, m["headers"], child(mp, "headers"));
       rule.matches.push_back(match);
     });
-    rule.filters = parse_gw_filters(r, n["filters"], child(p, "filters"));
+    rule.filters = parse_gw_filters(r, n["filters"], child(p, "filters"), GwRouteKind::kGRPCRoute);
     r.list(n["backendRefs"], child(p, "backendRefs"), [&](const yaml::Node& b, const std::string& bp) {
       if (!r.fields(b, bp, {"group", "kind", "name", "namespace", "port", "weight", "filters"})) return;
       proxy::GwBackendRefWithFilters ref;
       parse_gw_backend_ref(r, b, bp, ref);
-      ref.filters = parse_gw_filters(r, b["filters"], child(bp, "filters"));
+      ref.filters = parse_gw_filters(r, b["filters"], child(bp, "filters"), GwRouteKind::kGRPCRoute);
       rule.backend_refs.push_back(ref);
     });
     out.rules.push_back(std::move(rule));

@@ -251,6 +251,174 @@ TEST(Loader, ServiceAccountsNameThePeerInThePolicysNamespace) {
   EXPECT_FALSE(allowed(""));  // plaintext: no identity
 }
 
+// Gateway API routes the Kubernetes API server refuses through the CRDs'
+// CEL rules (kubernetes-sigs/gateway-api apis/v1), which meshsim used to
+// load: a path match that never matched, a second rewrite silently ignored.
+// Each row cites the CRD file and rule; its YAML starts at line 7.
+struct RefusedRouteCase {
+  const char* name;
+  const char* crd_rule;
+  const char* head;
+  const char* yaml_tail;
+  int line, column;
+  const char* message_part;
+};
+
+void PrintTo(const RefusedRouteCase& c, std::ostream* os) { *os << c.name; }
+
+// Lines 1-6 of each row; the route's rules start at line 7.
+constexpr const char* kHTTPRouteHead =
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bar}\nspec:\n"
+    "  parentRefs: [{group: \"\", kind: Service, name: bar, port: 80}]\n  rules:\n";
+constexpr const char* kGRPCRouteHead =
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: bar}\nspec:\n"
+    "  parentRefs: [{group: \"\", kind: Service, name: bar, port: 80}]\n  rules:\n";
+
+const RefusedRouteCase kRefusedRoutes[] = {
+    {"path_prefix_without_slash", "httproute_types.go HTTPPathMatch: value must be an absolute path and start with '/'", kHTTPRouteHead,
+     "  - matches: [{path: {type: PathPrefix, value: api}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 48, "PathPrefix path \"api\" must be an absolute path, starting with '/'"},
+    {"exact_without_slash", "HTTPPathMatch: value must be an absolute path and start with '/'", kHTTPRouteHead,
+     "  - matches: [{path: {type: Exact, value: a}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 43, "Exact path \"a\" must be an absolute path"},
+    {"path_double_slash", "HTTPPathMatch: must not contain '//'", kHTTPRouteHead,
+     "  - matches: [{path: {type: Exact, value: /a//b}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 43, "must not contain '//'"},
+    {"path_dot_segment", "HTTPPathMatch: must not contain '/./'", kHTTPRouteHead,
+     "  - matches: [{path: {value: /a/./b}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 30, "PathPrefix path \"/a/./b\" must not contain '/./'"},
+    {"path_dot_dot_segment", "HTTPPathMatch: must not contain '/../'", kHTTPRouteHead,
+     "  - matches: [{path: {type: PathPrefix, value: /a/../b}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 48, "must not contain '/../'"},
+    {"path_encoded_slash_lower", "HTTPPathMatch: must not contain '%2f'", kHTTPRouteHead,
+     "  - matches: [{path: {type: PathPrefix, value: /a%2fb}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 48, "must not contain '%2f'"},
+    {"path_encoded_slash_upper", "HTTPPathMatch: must not contain '%2F'", kHTTPRouteHead,
+     "  - matches: [{path: {type: PathPrefix, value: /a%2Fb}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 48, "must not contain '%2F'"},
+    {"path_fragment", "HTTPPathMatch: must not contain '#'", kHTTPRouteHead,
+     "  - matches: [{path: {type: Exact, value: \"/a#b\"}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 43, "must not contain '#'"},
+    {"path_ends_dot_dot", "HTTPPathMatch: must not end with '/..'", kHTTPRouteHead,
+     "  - matches: [{path: {type: PathPrefix, value: /a/..}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 48, "must not end with '/..'"},
+    {"path_ends_dot", "HTTPPathMatch: must not end with '/.'", kHTTPRouteHead,
+     "  - matches: [{path: {type: Exact, value: /a/.}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 43, "must not end with '/.'"},
+    {"path_space", "HTTPPathMatch: must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$)", kHTTPRouteHead,
+     "  - matches: [{path: {type: PathPrefix, value: \"/a b\"}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 48, "must hold only URL path characters (letters, digits, -/._~!$&'()*+,;=:@ and %XX escapes), not ' '"},
+    {"path_bad_escape", "HTTPPathMatch: must only contain valid characters", kHTTPRouteHead,
+     "  - matches: [{path: {type: PathPrefix, value: /a%zz}}]\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 48, "not '%'"},
+    {"url_rewrite_twice", "HTTPRouteRule.Filters: URLRewrite filter cannot be repeated", kHTTPRouteHead,
+     "  - filters:\n    - {type: URLRewrite, urlRewrite: {hostname: a.com}}\n    - {type: URLRewrite, urlRewrite: {hostname: b.com}}\n    backendRefs: [{name: bar, port: 80}]\n",
+     9, 14, "spec.rules[0].filters[1].type: a URLRewrite filter cannot be repeated in one filters list (the first is spec.rules[0].filters[0])"},
+    {"request_redirect_twice", "HTTPRouteRule.Filters: RequestRedirect filter cannot be repeated", kHTTPRouteHead,
+     "  - filters:\n    - {type: RequestRedirect, requestRedirect: {statusCode: 301}}\n    - {type: RequestRedirect, requestRedirect: {port: 8080}}\n",
+     9, 14, "a RequestRedirect filter cannot be repeated"},
+    {"request_header_modifier_twice", "HTTPRouteRule.Filters: RequestHeaderModifier filter cannot be repeated", kHTTPRouteHead,
+     "  - filters:\n    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: a, value: '1'}]}}\n    - {type: RequestHeaderModifier, requestHeaderModifier: {remove: [b]}}\n    backendRefs: [{name: bar, port: 80}]\n",
+     9, 14, "a RequestHeaderModifier filter cannot be repeated"},
+    {"response_header_modifier_twice_in_backend_ref", "HTTPBackendRef.Filters: ResponseHeaderModifier filter cannot be repeated", kHTTPRouteHead,
+     "  - backendRefs:\n    - name: bar\n      port: 80\n      filters:\n      - {type: ResponseHeaderModifier, responseHeaderModifier: {remove: [a]}}\n      - {type: ResponseHeaderModifier, responseHeaderModifier: {remove: [b]}}\n",
+     12, 16, "spec.rules[0].backendRefs[0].filters[1].type: a ResponseHeaderModifier filter cannot be repeated"},
+    {"redirect_with_rewrite", "HTTPRouteRule.Filters: May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both", kHTTPRouteHead,
+     "  - filters:\n    - {type: RequestRedirect, requestRedirect: {statusCode: 301}}\n    - {type: URLRewrite, urlRewrite: {hostname: b.com}}\n",
+     9, 14, "RequestRedirect and URLRewrite cannot be used together in one filters list (RequestRedirect is spec.rules[0].filters[0])"},
+    {"redirect_with_backend_refs", "HTTPRouteRule: RequestRedirect filter must not be used together with backendRefs", kHTTPRouteHead,
+     "  - filters:\n    - type: RequestRedirect\n      requestRedirect: {hostname: b.com}\n    backendRefs: [{name: bar, port: 80}]\n",
+     9, 24, "a RequestRedirect filter must not be used together with backendRefs"},
+    {"rewrite_replace_prefix_with_exact_match", "HTTPRouteRule: When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified", kHTTPRouteHead,
+     "  - matches: [{path: {type: Exact, value: /a}}]\n    filters:\n    - {type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}\n    backendRefs: [{name: bar, port: 80}]\n",
+     9, 52, "spec.rules[0].filters[0].urlRewrite.path.type: ReplacePrefixMatch needs exactly one match in the rule, a PathPrefix path match; its match is of type Exact"},
+    {"redirect_replace_prefix_with_two_matches", "HTTPRouteRule: When using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified", kHTTPRouteHead,
+     "  - matches: [{path: {value: /a}}, {path: {value: /b}}]\n    filters:\n    - {type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /c}}}\n",
+     9, 62, "this rule has 2 matches"},
+    {"backend_rewrite_replace_prefix_with_exact_match", "HTTPRouteRule: Within backendRefs, When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified", kHTTPRouteHead,
+     "  - matches: [{path: {type: Exact, value: /a}}]\n    backendRefs:\n    - name: bar\n      port: 80\n      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}]\n",
+     11, 62, "spec.rules[0].backendRefs[0].filters[0].urlRewrite.path.type: ReplacePrefixMatch needs exactly one match"},
+    {"backend_ref_without_port", "object_reference_types.go BackendObjectReference: Must have port for Service reference", kHTTPRouteHead,
+     "  - backendRefs: [{name: bar}]\n",
+     7, 19, "spec.rules[0].backendRefs[0]: a backendRef to a Service must have a port"},
+    {"core_group_service_without_port", "BackendObjectReference: Must have port for Service reference (group \"\", kind Service written out)", kHTTPRouteHead,
+     "  - backendRefs:\n    - group: ""\n      kind: Service\n      name: bar\n",
+     8, 7, "a backendRef to a Service must have a port"},
+    {"mirror_backend_ref_without_port", "BackendObjectReference: Must have port for Service reference (HTTPRequestMirrorFilter.BackendRef)", kHTTPRouteHead,
+     "  - filters:\n    - {type: RequestMirror, requestMirror: {backendRef: {name: bar}}}\n    backendRefs: [{name: bar, port: 80}]\n",
+     8, 57, "filters[0].requestMirror.backendRef: a backendRef to a Service must have a port"},
+    {"backend_request_longer_than_request", "HTTPRouteTimeouts: backendRequest timeout cannot be longer than request timeout", kHTTPRouteHead,
+     "  - timeouts: {request: 1s, backendRequest: 2s}\n    backendRefs: [{name: bar, port: 80}]\n",
+     7, 45, "backendRequest timeout 2s cannot be longer than the request timeout 1s"},
+    {"filter_type_without_its_settings", "HTTPRouteFilter: filter.urlRewrite must be specified for URLRewrite filter.type", kHTTPRouteHead,
+     "  - filters:\n    - {type: URLRewrite}\n    backendRefs: [{name: bar, port: 80}]\n",
+     8, 14, "a URLRewrite filter needs its urlRewrite settings"},
+    {"filter_settings_of_another_type", "HTTPRouteFilter: filter.requestRedirect must be nil if the filter.type is not RequestRedirect", kHTTPRouteHead,
+     "  - filters:\n    - {type: URLRewrite, urlRewrite: {hostname: a.com}, requestRedirect: {port: 8080}}\n",
+     8, 74, "requestRedirect must not be set on a URLRewrite filter"},
+    {"replace_full_path_without_value", "HTTPPathModifier: replaceFullPath must be specified when type is set to 'ReplaceFullPath'", kHTTPRouteHead,
+     "  - filters:\n    - {type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath}}}\n    backendRefs: [{name: bar, port: 80}]\n",
+     8, 52, "type ReplaceFullPath needs replaceFullPath"},
+    {"grpc_request_header_modifier_twice", "grpcroute_types.go GRPCRouteRule.Filters: RequestHeaderModifier filter cannot be repeated", kGRPCRouteHead,
+     "  - filters:\n    - {type: RequestHeaderModifier, requestHeaderModifier: {remove: [a]}}\n    - {type: RequestHeaderModifier, requestHeaderModifier: {remove: [b]}}\n    backendRefs: [{name: bar, port: 80}]\n",
+     9, 14, "a RequestHeaderModifier filter cannot be repeated"},
+    {"grpc_url_rewrite", "grpcroute_types.go GRPCRouteFilter.Type: Enum=ResponseHeaderModifier;RequestHeaderModifier;RequestMirror;ExtensionRef", kGRPCRouteHead,
+     "  - filters:\n    - {type: URLRewrite}\n    backendRefs: [{name: bar, port: 80}]\n",
+     8, 14, "invalid value \"URLRewrite\""},
+    {"grpc_backend_ref_without_port", "BackendObjectReference: Must have port for Service reference (GRPCBackendRef)", kGRPCRouteHead,
+     "  - backendRefs: [{name: bar}]\n",
+     7, 19, "a backendRef to a Service must have a port"},
+
+};
+
+class RefusedRoute : public ::testing::TestWithParam<RefusedRouteCase> {};
+
+TEST_P(RefusedRoute, IsAnErrorAtTheValue) {
+  const RefusedRouteCase& c = GetParam();
+  SCOPED_TRACE(c.crd_rule);
+  expect_one_error_at(load_text(std::string(c.head) + c.yaml_tail), c.line, c.column, c.message_part);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loader, RefusedRoute, ::testing::ValuesIn(kRefusedRoutes),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// What the same CRD rules let through still loads: paths with every
+// allowed character, a rule without matches (one PathPrefix "/" by default)
+// or whose match has no path (PathPrefix "/" again), a request timeout of 0s
+// (no timeout), a Service of another group without port, the same filter
+// type once per list, and (CEL exists_one) two backendRefs that each
+// replace the prefix of an Exact match.
+TEST(Loader, GatewayApiRouteValuesTheApiServerAcceptsStillLoad) {
+  auto r = load_text(std::string(kHTTPRouteHead) + R"(  - matches:
+    - path: {type: PathPrefix, value: "/a.b/c..d/~u/!$&'()*+,;=:@/%41"}
+    - path: {type: Exact, value: /}
+    - path: {type: RegularExpression, value: "^/a//b#$"}
+    timeouts: {request: 0s, backendRequest: 10s}
+    filters:
+    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: a, value: "1"}]}}
+    - {type: ResponseHeaderModifier, responseHeaderModifier: {remove: [b]}}
+    - {type: URLRewrite, urlRewrite: {hostname: b.example.com}}
+    backendRefs:
+    - name: bar
+      port: 80
+      filters: [{type: RequestHeaderModifier, requestHeaderModifier: {remove: [c]}}]
+  - filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}]
+    timeouts: {request: 2s, backendRequest: 2s}
+    backendRefs: [{name: bar, port: 80}]
+  - matches: [{headers: [{name: x, value: "1"}]}]
+    filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}]
+  - matches: [{path: {type: Exact, value: /a}}]
+    backendRefs:
+    - {name: bar, port: 80, filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}]}
+    - {name: bar, port: 80, filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /c}}}]}
+  - backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name: bar}]
+)");
+  auto errors = errors_of(r.diagnostics);
+  EXPECT_TRUE(errors.empty()) << format_diagnostic(errors[0]);
+  ASSERT_EQ(r.resources.http_routes.size(), 1u);
+  EXPECT_EQ(r.resources.http_routes[0].rules.size(), 5u);
+}
+
 // Every condition key of Istio's "Authorization Policy Conditions" reference
 // (security.go ValidateAttribute's accepted cases), and the port and IP forms
 // ValidatePorts/ValidateIPs accept, still load as written.
