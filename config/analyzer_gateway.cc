@@ -4,12 +4,15 @@
 //           Gateway's selector that selects no pod
 //           (analyzers/virtualservice/gateways.go, analyzers/gateway/gateway.go);
 //   IST0132 VirtualServiceHostNotFoundInGateway: none of the
-//           VirtualService's hosts is among the gateway's server hosts
-//           (gateways.go vsHostInGateway);
+//           VirtualService's hosts is among the gateway's server hosts, or
+//           the listener hostnames of a Kubernetes Gateway, or the gateway
+//           is not there (gateways.go vsHostInGateway,
+//           vsHostInKubernetesGateway);
 //   IST0162 GatewayPortNotDefinedOnService: a server port that no Service of
 //           the gateway's pods exposes (gateway.go IngressGatewayPortAnalyzer).
 // Like the host checks of analyzer.cc, a reference is only judged when the
-// files could contain its target: gateways when some Gateway is loaded,
+// files could contain its target: gateways when some Gateway (Istio's or
+// Kubernetes') is loaded,
 // selectors when some gateway Deployment is.
 #include "config/analyzer_gateway.h"
 
@@ -45,25 +48,46 @@ std::vector<std::string> gateway_hosts(const Gateway& gw) {
   return out;
 }
 
+// Whether one of the VirtualService's hosts is served by a Kubernetes
+// Gateway's listeners (gateways.go vsHostInKubernetesGateway): a listener
+// without hostname serves every host.
+bool host_in_kubernetes_gateway(const GwGateway& gw, const std::vector<std::string>& vs_hosts) {
+  for (const GwListener& l : gw.listeners) {
+    if (l.hostname.empty()) return true;
+    for (const std::string& vh : vs_hosts)
+      if (host_name_matches(l.hostname, vh)) return true;
+  }
+  return false;
+}
+
 void check_virtual_service_gateways(const Resources& r, std::vector<Diagnostic>& out) {
-  if (r.gateways.empty()) return;
+  if (r.gateways.empty() && r.k8s_gateways.empty()) return;
   for (const VirtualService& vs : r.virtual_services) {
     const ResourceHeader& h = vs.header;
     for (size_t i = 0; i < vs.gateways.size(); ++i) {
       if (vs.gateways[i] == "mesh") continue;
       std::string key = resolve_gateway_name(vs.gateways[i], h.meta.ns);
       std::string path = fmt::format("spec.gateways[{}]", i);
+      // An Istio Gateway of that name first, then a Kubernetes one (gateways.go).
       const Gateway* gw = nullptr;
       for (const Gateway& g : r.gateways)
         if (g.header.meta.ns + "/" + g.header.meta.name == key) gw = &g;
-      if (gw == nullptr) {
+      const GwGateway* k8s_gw = nullptr;
+      if (gw == nullptr)
+        for (const GwGateway& g : r.k8s_gateways)
+          if (g.header.meta.ns + "/" + g.header.meta.name == key) k8s_gw = &g;
+      if (gw == nullptr && k8s_gw == nullptr)
         out.push_back({Severity::kError, "IST0101", subject(h), h.fields.at(path),
                        fmt::format("Referenced gateway not found: \"{}\"", vs.gateways[i])});
-        continue;
-      }
+      // A gateway that is not there serves no host either: Istio reports
+      // IST0132 next to IST0101 (analyzers_test.go, httpbin-bogus).
       bool any = false;
-      for (const std::string& gh : server_hosts_for_namespace(gateway_hosts(*gw), h.meta.ns))
-        for (const std::string& vh : vs.hosts) any = any || host_name_matches(gh, vh);
+      if (k8s_gw != nullptr) {
+        any = host_in_kubernetes_gateway(*k8s_gw, vs.hosts);
+      } else if (gw != nullptr) {
+        for (const std::string& gh : server_hosts_for_namespace(gateway_hosts(*gw), h.meta.ns))
+          for (const std::string& vh : vs.hosts) any = any || host_name_matches(gh, vh);
+      }
       if (!any)
         out.push_back({Severity::kWarning, "IST0132", subject(h), h.fields.at(path),
                        fmt::format("one or more host [{}] defined in VirtualService {}/{} not found in Gateway {}.",

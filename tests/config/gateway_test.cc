@@ -148,9 +148,11 @@ TEST(GatewayAnalyzer, IstioCodes) {
   for (const auto& d : found)
     if (d.code == "IST0101" || d.code == "IST0132" || d.code == "IST0162") got.push_back(format_diagnostic(d));
   // IST0101: the gateway reference that resolves to nothing; the Gateway whose selector selects no pod.
-  // IST0132: stray's host is not among web-gateway's hosts.
+  // IST0132: stray's host is not among web-gateway's hosts; and next to
+  // IST0101, the missing gateway serves no host (analyzers_test.go
+  // virtualServiceGateways: httpbin-bogus has both).
   // IST0162: 9090 is neither a Service port nor a targetPort of the gateway's Service (80 and 8080 are).
-  ASSERT_EQ(got.size(), 4u) << testing::PrintToString(got);
+  ASSERT_EQ(got.size(), 5u) << testing::PrintToString(got);
   auto has = [&](const std::string& part) {
     return std::any_of(got.begin(), got.end(), [&](const std::string& g) { return g.find(part) != std::string::npos; });
   };
@@ -159,7 +161,62 @@ TEST(GatewayAnalyzer, IstioCodes) {
   EXPECT_TRUE(has("[IST0101] (Gateway default/lonely gw.yaml:39:13)") && has("Referenced selector not found: \"istio=nothing-here\""));
   EXPECT_TRUE(has("[IST0132] (VirtualService default/stray") &&
               has("one or more host [stray.example.com] defined in VirtualService default/stray not found in Gateway default/web-gateway."));
+  EXPECT_TRUE(has("Warning [IST0132] (VirtualService default/web gw.yaml:47:33) one or more host [web.example.com "
+                  "other.example.com] defined in VirtualService default/web not found in Gateway default/missing-gateway."))
+      << testing::PrintToString(got);
   EXPECT_TRUE(has("[IST0162] (Gateway default/web-gateway") && has("(port 9090)"));
+}
+
+// A VirtualService bound to a Kubernetes Gateway (gateway.networking.k8s.io):
+// the gateway exists (no IST0101) and its listener hostnames are the hosts
+// IST0132 compares with, a listener without hostname serving every host
+// (gateways.go vsHostInKubernetesGateway; analyzers_test.go
+// virtualServiceKubernetesGateways and its testdata file).
+TEST(GatewayAnalyzer, VirtualServiceOnAKubernetesGateway) {
+  struct Row {
+    const char* name;
+    const char* listener_hostname;  // "" leaves it out
+    const char* vs_host;
+    const char* want;  // the IST0101/IST0132 findings, one per line
+  } rows[] = {
+      {"my-vs: listener example.com, host example.com", "example.com", "example.com", ""},
+      {"my-vs-host-mismatch", "example.com", "wrong.example.com",
+       "Warning [IST0132] (VirtualService default/vs gw.yaml:22:5) one or more host [wrong.example.com] defined in "
+       "VirtualService default/vs not found in Gateway default/my-gateway.\n"},
+      {"wildcard listener", "\"*.example.com\"", "a.example.com", ""},
+      {"listener without hostname serves every host", "", "anything.example.org", ""},
+  };
+  for (const Row& row : rows) {
+    std::string hostname = *row.listener_hostname ? std::string(", hostname: ") + row.listener_hostname : "";
+    auto r = load_text(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: my-gateway, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP)" + hostname + R"(}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: my-service}
+spec: {selector: {app: my-service}, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: default}
+spec:
+  hosts: [)" + row.vs_host + R"(]
+  http:
+  - route:
+    - destination: {host: my-service, port: {number: 80}}
+  gateways:
+  - default/my-gateway
+)");
+    ASSERT_TRUE(messages(r.diagnostics, Severity::kError).empty()) << row.name;
+    std::string got;
+    for (const auto& d : analyze(r.resources))
+      if (d.code == "IST0101" || d.code == "IST0132") got += format_diagnostic(d) + "\n";
+    EXPECT_EQ(got, row.want) << row.name;
+  }
 }
 
 }  // namespace
