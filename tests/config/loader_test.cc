@@ -342,7 +342,7 @@ const RefusedRouteCase kRefusedRoutes[] = {
      "  - backendRefs: [{name: bar}]\n",
      7, 19, "spec.rules[0].backendRefs[0]: a backendRef to a Service must have a port"},
     {"core_group_service_without_port", "BackendObjectReference: Must have port for Service reference (group \"\", kind Service written out)", kHTTPRouteHead,
-     "  - backendRefs:\n    - group: ""\n      kind: Service\n      name: bar\n",
+     "  - backendRefs:\n    - group: \"\"\n      kind: Service\n      name: bar\n",
      8, 7, "a backendRef to a Service must have a port"},
     {"mirror_backend_ref_without_port", "BackendObjectReference: Must have port for Service reference (HTTPRequestMirrorFilter.BackendRef)", kHTTPRouteHead,
      "  - filters:\n    - {type: RequestMirror, requestMirror: {backendRef: {name: bar}}}\n    backendRefs: [{name: bar, port: 80}]\n",
