@@ -101,7 +101,7 @@ class Analyzer {
   }
 
   void check_virtual_services() {
-    std::map<std::string, const VirtualService*> mesh_hosts;
+    std::map<std::string, std::pair<const VirtualService*, const std::string*>> mesh_hosts;  // first VS, as written
     for (const VirtualService& vs : r_.virtual_services) {
       const ResourceHeader& h = vs.header;
       bool mesh = vs.gateways.empty() ||
@@ -109,14 +109,18 @@ class Analyzer {
       for (size_t i = 0; i < vs.hosts.size(); ++i) {
         std::string fqdn = resolve_short_name(vs.hosts[i], h.meta.ns);
         if (!mesh) continue;
-        auto [it, inserted] = mesh_hosts.emplace(fqdn, &vs);
+        auto [it, inserted] = mesh_hosts.emplace(fqdn, std::pair{&vs, &vs.hosts[i]});
         // A host written twice in one VirtualService is the loader's
-        // "duplicate hosts" error, not a conflict between two resources.
-        if (!inserted && it->second != &vs)
+        // "duplicate hosts" error; two spellings of one host in one
+        // VirtualService ("bar", "bar.default.svc.cluster.local") are not,
+        // and Istio's analyzer, keyed by FQDN, names that resource twice
+        // (conflictingmeshgatewayhosts.go initMeshGatewayHosts).
+        const auto& [first_vs, first_text] = it->second;
+        if (!inserted && (first_vs != &vs || *first_text != vs.hosts[i]))
           add(Severity::kError, "IST0109", h, fmt::format("spec.hosts[{}]", i),
               fmt::format("The VirtualServices {} and {} associated with mesh define the same host or subset "
                           "\"{}\"; only the first is used",
-                          it->second->header.meta.ns + "/" + it->second->header.meta.name,
+                          first_vs->header.meta.ns + "/" + first_vs->header.meta.name,
                           h.meta.ns + "/" + h.meta.name, fqdn));
       }
       for (size_t i = 0; i < vs.http.size(); ++i) {

@@ -150,7 +150,13 @@ class Builder {
   // `|2`, is not read here). Text line k, column c is then file line
   // origin.line + k, column origin.column + c.
   Mark literal_block_origin(const yaml_mark_t& indicator) const {
-    size_t at = text_.find('\n', indicator.index);
+    // libyaml's index counts characters, not bytes: find the line by number.
+    size_t at = 0;
+    for (size_t line = 0; line < indicator.line && at != std::string_view::npos; ++line) {
+      at = text_.find('\n', at);
+      if (at != std::string_view::npos) ++at;
+    }
+    if (at != std::string_view::npos) at = text_.find('\n', at);
     Mark origin{-1, static_cast<int>(indicator.line) + 1, 0};
     while (at != std::string_view::npos && at + 1 < text_.size()) {
       size_t line = at + 1;

@@ -88,12 +88,19 @@ bool ip_in_block(std::string_view block, std::string_view ip) {
   return (net & mask) == (addr & mask);
 }
 
-// "namespace/name" of a peer's mTLS identity (TRUST_DOMAIN/ns/NS/sa/SA),
-// or nullopt for none.
-std::optional<std::string> service_account_of(std::string_view principal) {
+// The namespace and name of a peer's mTLS identity (TRUST_DOMAIN/ns/NS/sa/SA),
+// as views of it; nullopt for none.
+std::optional<std::pair<std::string_view, std::string_view>> service_account_parts(std::string_view principal) {
   auto ns = principal.find("/ns/"), sa = principal.find("/sa/");
   if (ns == std::string_view::npos || sa == std::string_view::npos || sa < ns) return std::nullopt;
-  return std::string(principal.substr(ns + 4, sa - ns - 4)) + "/" + std::string(principal.substr(sa + 4));
+  return std::pair{principal.substr(ns + 4, sa - ns - 4), principal.substr(sa + 4)};
+}
+
+// "namespace/name" of a peer's mTLS identity, or nullopt for none.
+std::optional<std::string> service_account_of(std::string_view principal) {
+  auto parts = service_account_parts(principal);
+  if (!parts) return std::nullopt;
+  return std::string(parts->first) + "/" + std::string(parts->second);
 }
 
 bool source_matches(const AuthzSource& s, const AuthzRequest& r) {
@@ -106,7 +113,12 @@ bool source_matches(const AuthzSource& s, const AuthzRequest& r) {
     return r.auth != nullptr && authz_string_matches(p, r.auth->principal);
   };
   // Any trust domain (generator.go srcServiceAccountGenerator: spiffe://.+/ns/NS/(.+/|)sa/SA).
-  auto account = [&](const std::string& ns_and_name) { return service_account_of(r.principal) == ns_and_name; };
+  auto account = [&](const std::string& ns_and_name) {
+    auto parts = service_account_parts(r.principal);
+    std::string_view want = ns_and_name;
+    return parts && want.size() == parts->first.size() + 1 + parts->second.size() && want.starts_with(parts->first) &&
+           want[parts->first.size()] == '/' && want.ends_with(parts->second);
+  };
   return field_matches(s.principals, s.not_principals, principal) &&
          field_matches(s.service_accounts, s.not_service_accounts, account) &&
          field_matches(s.namespaces, s.not_namespaces, ns) && field_matches(s.ip_blocks, s.not_ip_blocks, ip) &&

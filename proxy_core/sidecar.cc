@@ -1464,7 +1464,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   }
   x.method = request.method;
   x.target = request.target;
-  x.authority = request.authority;
+  if (x.sampled) x.authority = request.authority;  // only a traced span reads it (http.url)
   // Wire bytes received from the peer, headers included (istio_stats.cc
   // IstioStatsFilter::log records the downstream wireBytesReceived).
   x.request_bytes = wire_bytes;

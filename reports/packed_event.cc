@@ -16,7 +16,7 @@ namespace {
 // The identity numbers (source_peer_id, destination_peer_id,
 // destination_service_id) are not packed: they are shortcuts a sink may
 // take, and an unpacked span, without them, says "read the text".
-static_assert(sizeof(proxy::TelemetryEvent) == 416, "a telemetry event field is not packed: list it in packed_event.cc");
+static_assert(sizeof(proxy::TelemetryEvent) == 432, "a telemetry event field is not packed: list it in packed_event.cc");
 
 template <typename Text>
 constexpr auto text_fields() {
@@ -25,7 +25,8 @@ constexpr auto text_fields() {
                     &E::source_app,           &E::source_principal,      &E::destination_workload,
                     &E::destination_namespace, &E::destination_version,  &E::destination_app,
                     &E::destination_service,  &E::destination_principal, &E::route,
-                    &E::method,               &E::path,                  &E::response_flags,
+                    &E::method,               &E::path,                  &E::authority,
+                    &E::response_flags,
                     &E::trace_id,             &E::span_id,               &E::parent_span_id,
                     &E::request_id};
 }

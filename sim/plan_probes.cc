@@ -235,16 +235,29 @@ std::optional<Entry> entry_to(const proxy::Resources& resources, const proxy::La
   return std::nullopt;
 }
 
-// A Host a route for `host` serves: the name itself, or one its wildcard
-// covers; `server_hosts` (a Gateway server's, "ns/" stripped) stand in for "*".
+// A name `pattern` ("*", "*.example.com" or a name) covers.
+bool covers(const std::string& pattern, const std::string& name) {
+  if (pattern == "*") return true;
+  if (pattern.starts_with("*.")) return name.size() > pattern.size() - 1 && name.ends_with(pattern.substr(1));
+  return pattern == name;
+}
+
+// A concrete name for a wildcard: "*.example.com" -> "plan.example.com".
+std::string concrete(const std::string& pattern) {
+  if (pattern == "*") return "plan.example.com";
+  return pattern.starts_with("*.") ? "plan" + pattern.substr(1) : pattern;
+}
+
+// A Host both the route's `host` and one of the gateway's `server_hosts`
+// (its server's, "ns/" stripped; empty: every host) admit, else the route's own.
 std::string host_for(const std::string& host, const std::vector<std::string>& server_hosts) {
-  if (host == "*") {
-    for (const auto& h : server_hosts)
-      if (h.find('*') == std::string::npos) return h;
-    return "plan.example.com";
-  }
-  if (host.starts_with("*.")) return "plan" + host.substr(1);
-  return host;
+  std::string mine = concrete(host);
+  if (server_hosts.empty()) return mine;
+  for (const auto& h : server_hosts)
+    if (covers(h, mine)) return mine;
+  for (const auto& h : server_hosts)
+    if (covers(host, concrete(h))) return concrete(h);
+  return mine;
 }
 
 // A request from outside the cluster through a gateway: the Host the route
@@ -290,7 +303,8 @@ void add_istio_gateway_probes(std::vector<PlanProbe>& out, const proxy::Resource
       for (const auto& gw : resources.gateways) {
         if (gw.header.meta.ns + "/" + gw.header.meta.name != gateway_name) continue;
         for (const auto& server : gw.servers) {
-          if (server.port.protocol != "HTTP" || (server.tls && !server.tls->https_redirect)) continue;
+          // Plain HTTP only: an httpsRedirect server answers every request 301.
+          if (server.port.protocol != "HTTP" || server.tls) continue;
           auto entry = entry_to(resources, gw.selector, server.port.number);
           if (!entry) continue;
           std::vector<std::string> server_hosts;
@@ -304,6 +318,7 @@ void add_istio_gateway_probes(std::vector<PlanProbe>& out, const proxy::Resource
               if (rule.match.empty()) add_gateway_probes(out, {}, rule_label + " via " + gateway_name, *entry, header);
               for (size_t i = 0; i < rule.match.size(); ++i) {
                 const auto& m = rule.match[i];
+                if (m.port && *m.port != server.port.number) continue;  // a match for another server's port
                 auto only = bound_gateways(m.gateways, ns);
                 if (!m.gateways.empty() && std::find(only.begin(), only.end(), gateway_name) == only.end()) continue;
                 add_gateway_probes(out, m, fmt::format("{} match #{} via {}", rule_label, i, gateway_name), *entry, header);

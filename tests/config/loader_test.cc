@@ -112,6 +112,12 @@ const BadInputCase kBadInputs[] = {
      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n"
      "\n    trustDomain: a.local\n    trustDomain: b.local\n",
      8, 5, "mapping key \"trustDomain\" already defined at line 7"},
+    // libyaml counts characters, not bytes: text before the block that is not
+    // ASCII must not shift the block's place.
+    {"mesh_config_after_text_that_is_not_ascii",
+     "# mesh config \u2014 caf\u00e9 \u2014 \u00fcber\napiVersion: v1\nkind: ConfigMap\n"
+     "metadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n    outboundTrafficPolicy: {mode: NONE}\n",
+     7, 35, "invalid value \"NONE\""},
     // In a quoted string the text's lines are not the file's: the string's place.
     {"mesh_config_value_in_quoted_string",
      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n"
