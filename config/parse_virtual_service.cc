@@ -239,7 +239,9 @@ proxy::HTTPFaultInjection fault(YamlReader& r, const yaml::Node& n, const std::s
       delay.percentage = percent(r, d["percentage"], child(p, "percentage"));
       if (auto pc = r.integer(d["percent"], child(p, "percent"), 0, 100))
         delay.percent = static_cast<int32_t>(*pc);
-      if (!d["fixedDelay"] && !d["exponentialDelay"]) r.error(d, p, "a delay fault needs fixedDelay");
+      // validateHTTPFaultInjectionDelay accepts it; route.go translateFault drops it.
+      if (!d["fixedDelay"] && !d["exponentialDelay"])
+        r.warning(d, "MSH0046", "delay configured, but no fixedDelay: Istio accepts it and delays nothing");
       f.delay = delay;
     }
   }
@@ -251,8 +253,9 @@ proxy::HTTPFaultInjection fault(YamlReader& r, const yaml::Node& n, const std::s
         abort.http_status = static_cast<int32_t>(*s);
       abort.grpc_status = r.str(a["grpcStatus"], child(p, "grpcStatus")).value_or("");
       abort.percentage = percent(r, a["percentage"], child(p, "percentage"));
+      // validateHTTPFaultInjectionAbort only warns; nothing is aborted.
       if (!a["httpStatus"] && !a["grpcStatus"] && !a["http2Error"])
-        r.error(a, p, "an abort fault needs httpStatus or grpcStatus");
+        r.warning(a, "MSH0046", "abort configured, but error type not set: Istio accepts it and aborts nothing");
       // validateHTTPFaultInjectionAbort refuses it whatever its value.
       if (a["http2Error"])
         r.error(a["http2Error"], child(p, "http2Error"), "HTTP/2 abort fault injection is not supported by Istio yet");

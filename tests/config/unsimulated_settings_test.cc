@@ -69,5 +69,19 @@ TEST(UnsimulatedSettings, DestinationRuleTlsOriginationIsWarnedOf) {
   EXPECT_TRUE(warnings_of(rule("ISTIO_MUTUAL"), "MSH0044").empty());
 }
 
+// A fault Istio accepts but that does nothing: a delay without fixedDelay
+// (validateHTTPFaultInjectionDelay has no default case; translateFault drops
+// it) and an abort without an error type (validateHTTPFaultInjectionAbort:
+// "abort configured, but error type not set", a warning). Warned, not refused.
+TEST(UnsimulatedSettings, FaultsThatDoNothingAreWarnedOfNotRefused) {
+  auto rule = [](const std::string& fault) {
+    return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\nspec:\n  hosts: [x]\n"
+           "  http:\n  - fault: " + fault + "\n    route: [{destination: {host: x}}]\n";
+  };
+  EXPECT_EQ(warnings_of(rule("{delay: {percentage: {value: 50}}}"), "MSH0046").size(), 1u);
+  EXPECT_EQ(warnings_of(rule("{abort: {percentage: {value: 50}}}"), "MSH0046").size(), 1u);
+  EXPECT_TRUE(warnings_of(rule("{abort: {httpStatus: 503}}"), "MSH0046").empty());
+}
+
 }  // namespace
 }  // namespace meshsim::config
