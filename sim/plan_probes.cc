@@ -7,6 +7,7 @@
 #include <re2/re2.h>
 
 #include "proxy_core/gateway_api.h"
+#include "proxy_core/hosts.h"
 #include "proxy_core/injection.h"
 #include "sim/world.h"
 
@@ -197,18 +198,30 @@ proxy::HTTPMatchRequest from_gateway_match(const proxy::GwRouteMatch& g) {
   return m;
 }
 
+// The request that hits `m` and the one that just misses it, if any,
+// labelled for `label`; none when a regex cannot be sampled.
+std::vector<PlanProbe> hit_and_miss(const proxy::HTTPMatchRequest& m, const std::string& label) {
+  auto h = hit(m);
+  if (!h) return {};
+  auto missed = miss(m, *h);
+  h->why = "hits " + label;
+  std::vector<PlanProbe> probes{std::move(*h)};
+  if (missed) {
+    missed->why = "misses " + label;
+    probes.push_back(std::move(*missed));
+  }
+  return probes;
+}
+
+// "<resource> rule <name>", or "#<index>" for a rule without a name.
+std::string rule_label(const std::string& resource, const std::string& name, size_t index) {
+  return fmt::format("{} rule {}", resource, name.empty() ? "#" + std::to_string(index) : name);
+}
+
 void add_match_probes(std::vector<PlanProbe>& out, const std::vector<Client>& clients,
                       const proxy::HTTPMatchRequest& m, const std::string& label, const std::string& host,
                       uint32_t port) {
-  auto h = hit(m);
-  if (!h) return;
-  auto missed = miss(m, *h);
-  h->why = "hits " + label;
-  add_for_clients(out, clients, &m, *h, host, port);
-  if (missed) {
-    missed->why = "misses " + label;
-    add_for_clients(out, clients, &m, *missed, host, port);
-  }
+  for (auto& p : hit_and_miss(m, label)) add_for_clients(out, clients, &m, std::move(p), host, port);
 }
 
 // Where a client outside the cluster reaches a gateway's pods: a Service in
@@ -235,13 +248,6 @@ std::optional<Entry> entry_to(const proxy::Resources& resources, const proxy::La
   return std::nullopt;
 }
 
-// A name `pattern` ("*", "*.example.com" or a name) covers.
-bool covers(const std::string& pattern, const std::string& name) {
-  if (pattern == "*") return true;
-  if (pattern.starts_with("*.")) return name.size() > pattern.size() - 1 && name.ends_with(pattern.substr(1));
-  return pattern == name;
-}
-
 // A concrete name for a wildcard: "*.example.com" -> "plan.example.com".
 std::string concrete(const std::string& pattern) {
   if (pattern == "*") return "plan.example.com";
@@ -254,9 +260,9 @@ std::string host_for(const std::string& host, const std::vector<std::string>& se
   std::string mine = concrete(host);
   if (server_hosts.empty()) return mine;
   for (const auto& h : server_hosts)
-    if (covers(h, mine)) return mine;
+    if (proxy::host_matches(h, mine)) return mine;
   for (const auto& h : server_hosts)
-    if (covers(host, concrete(h))) return concrete(h);
+    if (proxy::host_matches(host, concrete(h))) return concrete(h);
   return mine;
 }
 
@@ -264,16 +270,7 @@ std::string host_for(const std::string& host, const std::vector<std::string>& se
 // serves, to the gateway's Service.
 void add_gateway_probes(std::vector<PlanProbe>& out, const proxy::HTTPMatchRequest& m, const std::string& label,
                         const Entry& entry, const std::string& host_header) {
-  auto h = hit(m);
-  if (!h) return;
-  auto missed = miss(m, *h);
-  h->why = "hits " + label;
-  std::vector<PlanProbe> probes{*h};
-  if (missed) {
-    missed->why = "misses " + label;
-    probes.push_back(*missed);
-  }
-  for (auto& p : probes) {
+  for (auto& p : hit_and_miss(m, label)) {
     p.from_workload = kOutsideSource;
     p.from_sidecar = false;
     p.host = entry.host;
@@ -314,14 +311,14 @@ void add_istio_gateway_probes(std::vector<PlanProbe>& out, const proxy::Resource
             std::string label = "VirtualService " + ns + "/" + vs.header.meta.name;
             for (size_t r = 0; r < vs.http.size(); ++r) {
               const auto& rule = vs.http[r];
-              std::string rule_label = fmt::format("{} rule {}", label, rule.name.empty() ? "#" + std::to_string(r) : rule.name);
-              if (rule.match.empty()) add_gateway_probes(out, {}, rule_label + " via " + gateway_name, *entry, header);
+              std::string rule_text = rule_label(label, rule.name, r);
+              if (rule.match.empty()) add_gateway_probes(out, {}, rule_text + " via " + gateway_name, *entry, header);
               for (size_t i = 0; i < rule.match.size(); ++i) {
                 const auto& m = rule.match[i];
                 if (m.port && *m.port != server.port.number) continue;  // a match for another server's port
                 auto only = bound_gateways(m.gateways, ns);
                 if (!m.gateways.empty() && std::find(only.begin(), only.end(), gateway_name) == only.end()) continue;
-                add_gateway_probes(out, m, fmt::format("{} match #{} via {}", rule_label, i, gateway_name), *entry, header);
+                add_gateway_probes(out, m, fmt::format("{} match #{} via {}", rule_text, i, gateway_name), *entry, header);
               }
             }
           }
@@ -348,12 +345,11 @@ void add_gateway_api_probes(std::vector<PlanProbe>& out, const proxy::Resources&
         std::string header = host_for(attached.hostnames.empty() ? "*" : attached.hostnames.front(), {});
         for (size_t r = 0; r < route.rules.size(); ++r) {
           const auto& rule = route.rules[r];
-          std::string rule_label =
-              fmt::format("{} rule {} via Gateway {}", label, rule.name.empty() ? "#" + std::to_string(r) : rule.name,
-                          parent.gateway->header.meta.ns + "/" + parent.gateway->header.meta.name);
-          if (rule.matches.empty()) add_gateway_probes(out, {}, rule_label, entry, header);
+          std::string rule_text = rule_label(label, rule.name, r) + " via Gateway " + parent.gateway->header.meta.ns + "/" +
+                                  parent.gateway->header.meta.name;
+          if (rule.matches.empty()) add_gateway_probes(out, {}, rule_text, entry, header);
           for (size_t i = 0; i < rule.matches.size(); ++i)
-            add_gateway_probes(out, from_gateway_match(rule.matches[i]), fmt::format("{} match #{}", rule_label, i), entry,
+            add_gateway_probes(out, from_gateway_match(rule.matches[i]), fmt::format("{} match #{}", rule_text, i), entry,
                                header);
         }
       }
@@ -390,14 +386,14 @@ std::vector<PlanProbe> generate_probes(const proxy::Resources& resources) {
       if (!host) continue;
       for (size_t r = 0; r < vs.http.size(); ++r) {
         const auto& rule = vs.http[r];
-        std::string rule_label = fmt::format("{} rule {}", label, rule.name.empty() ? "#" + std::to_string(r) : rule.name);
+        std::string rule_text = rule_label(label, rule.name, r);
         if (rule.match.empty()) {
-          add_match_probes(out, clients, proxy::HTTPMatchRequest{}, rule_label, *host, service_port(resources, *host));
+          add_match_probes(out, clients, proxy::HTTPMatchRequest{}, rule_text, *host, service_port(resources, *host));
           continue;
         }
         for (size_t i = 0; i < rule.match.size(); ++i) {
           const auto& m = rule.match[i];
-          add_match_probes(out, clients, m, fmt::format("{} match #{}", rule_label, i), *host,
+          add_match_probes(out, clients, m, fmt::format("{} match #{}", rule_text, i), *host,
                            m.port.value_or(service_port(resources, *host)));
         }
       }
@@ -411,11 +407,11 @@ std::vector<PlanProbe> generate_probes(const proxy::Resources& resources) {
       uint32_t port = parent.port.value_or(service_port(resources, fqdn));
       for (size_t r = 0; r < route.rules.size(); ++r) {
         const auto& rule = route.rules[r];
-        std::string rule_label = fmt::format("{} rule {}", label, rule.name.empty() ? "#" + std::to_string(r) : rule.name);
-        if (rule.matches.empty()) add_match_probes(out, clients, proxy::HTTPMatchRequest{}, rule_label, fqdn, port);
+        std::string rule_text = rule_label(label, rule.name, r);
+        if (rule.matches.empty()) add_match_probes(out, clients, proxy::HTTPMatchRequest{}, rule_text, fqdn, port);
         for (size_t i = 0; i < rule.matches.size(); ++i)
           add_match_probes(out, clients, from_gateway_match(rule.matches[i]),
-                           fmt::format("{} match #{}", rule_label, i), fqdn, port);
+                           fmt::format("{} match #{}", rule_text, i), fqdn, port);
       }
     }
   }
