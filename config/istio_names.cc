@@ -64,15 +64,17 @@ int ip_family(const std::string& text) {
   return 0;
 }
 
+bool is_ip_address(const std::string& text) {
+  auto zone = text.find('%');
+  if (zone == std::string::npos) return ip_family(text) != 0;
+  return ip_family(text.substr(0, zone)) == 6 && zone + 1 < text.size();
+}
+
 std::optional<std::string> ip_or_cidr(const std::string& value) {
   if (value.empty()) return "empty value not allowed";
   auto slash = value.find('/');
   if (slash == std::string::npos) {
-    auto zone = value.find('%');
-    std::string address = value.substr(0, zone);
-    bool ok = zone == std::string::npos ? ip_family(address) != 0
-                                        : ip_family(address) == 6 && zone + 1 < value.size();
-    if (ok) return std::nullopt;
+    if (is_ip_address(value)) return std::nullopt;
     return "bad IP address \"" + value + "\"";
   }
   int family = ip_family(value.substr(0, slash));

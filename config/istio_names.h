@@ -27,6 +27,10 @@ bool is_fqdn(std::string_view name);
 // leading zeros in IPv4 octets, as Go's netip.ParseAddr does.
 int ip_family(const std::string& text);
 
+// An IP address as Go's netip.ParseAddr takes it (Istio's
+// netutil.IsValidIPAddress): a zone ("%eth0") only on an IPv6 address.
+bool is_ip_address(const std::string& text);
+
 // An address (an IPv6 one may carry a %zone), or a CIDR range when the
 // value has a '/': security.go ValidateIPs and agent.ValidateIPSubnet.
 // nullopt when accepted, else why not.

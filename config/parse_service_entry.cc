@@ -67,21 +67,40 @@ void check_service_entry(YamlReader& r, const yaml::Node& spec, const proxy::Ser
               "unsupported protocol \"" + port.protocol + "\" (valid: " + known_protocols() + ", in any case)");
   }
 
+  const bool dns = se.resolution == "DNS" || se.resolution == "DNS_ROUND_ROBIN";
   for (size_t i = 0; i < se.endpoints.size(); ++i) {
-    const std::string& address = se.endpoints[i].address;
+    const proxy::ServiceEntryEndpoint& endpoint = se.endpoints[i];
+    const std::string& address = endpoint.address;
     yaml::Node node = item(spec, "endpoints", i, se.endpoints.size());
     yaml::Node field = node.IsMap() && node["address"] ? node["address"] : node;
-    bool ip = ip_family(address.substr(0, address.find('%'))) != 0;
+    const std::string path = at("endpoints", i);
+    bool ip = is_ip_address(address);
+    bool unix_socket = address.starts_with("unix://");
     // validateWorkloadEntry (STATIC): an IP or a unix:// socket; DNS also takes an FQDN.
-    if (se.resolution == "STATIC" && !address.empty() && !ip && !address.starts_with("unix://"))
-      r.error(field, at("endpoints", i) + ".address",
+    if (se.resolution == "STATIC" && address.empty() && endpoint.network.empty())
+      r.error(node, path + ".address", "address is required");
+    if (se.resolution == "STATIC" && !address.empty() && !ip && !unix_socket)
+      r.error(field, path + ".address",
               "endpoint address \"" + address + "\" is not a valid IP address (resolution STATIC)");
-    if ((se.resolution == "DNS" || se.resolution == "DNS_ROUND_ROBIN") && !ip && !is_fqdn(address))
-      r.error(field, at("endpoints", i) + ".address",
+    if (dns && !ip && !is_fqdn(address))
+      r.error(field, path + ".address",
               "endpoint address \"" + address + "\" is not a valid FQDN or an IP address");
+    if (se.resolution == "STATIC" && unix_socket && !endpoint.ports.empty())
+      r.error(node["ports"], path + ".ports", "unix endpoint " + address + " must not include ports");
+    if (se.resolution == "STATIC" && unix_socket && names.size() != 1)
+      r.error(field, path + ".address", "exactly 1 service port required for unix endpoints");
+    // An endpoint's ports are keyed by the name of a port the entry declares
+    // (validateWorkloadEntry, and the DNS branch alike); Istio names the number.
+    if (se.resolution == "STATIC" || dns)
+      for (const auto& [name, number] : endpoint.ports)
+        if (!names.contains(name))
+          r.error(node["ports"], path + ".ports." + name,
+                  "endpoint port " + std::to_string(number) + " is not defined by the service entry");
   }
+  if (se.resolution == "DNS_ROUND_ROBIN" && se.endpoints.size() > 1)
+    r.error(spec["endpoints"], "spec.endpoints", "there must only be 0 or 1 endpoint for resolution mode DNS_ROUND_ROBIN");
 
-  if ((se.resolution == "DNS" || se.resolution == "DNS_ROUND_ROBIN") && se.endpoints.empty())
+  if (dns && se.endpoints.empty())
     for (size_t i = 0; i < se.hosts.size(); ++i)
       if (se.hosts[i] != "*" && !is_fqdn(se.hosts[i])) {
         r.error(item(spec, "hosts", i, se.hosts.size()), at("hosts", i),

@@ -182,6 +182,34 @@ const RefusedCase kRefused[] = {
     {"se_multiple_hosts_unset_protocol_static", "validation.go ValidateServiceEntry: protocol.Parse(\"\") is neither HTTP nor TLS", kSE,
      "  hosts: [a.example.com, b.example.com]\n  addresses: [10.0.0.1]\n  ports: [{number: 80, name: http, protocol: HTTP}, {number: 81, name: other}]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.2}]\n",
      7, 53, "multiple hosts provided with non-HTTP, non-TLS ports (resolution STATIC)"},
+    {"se_dns_round_robin_two_endpoints", "validation.go ValidateServiceEntry DNS_ROUND_ROBIN: 0 or 1 endpoint", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DNS_ROUND_ROBIN\n"
+     "  endpoints: [{address: a.example.com}, {address: b.example.com}]\n",
+     8, 14, "there must only be 0 or 1 endpoint for resolution mode DNS_ROUND_ROBIN"},
+    {"se_dns_endpoint_port_not_declared", "validation.go ValidateServiceEntry DNS: endpoint port not defined by the entry", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DNS\n"
+     "  endpoints: [{address: lb.example.com, ports: {https: 8443}}]\n",
+     8, 48, "endpoint port 8443 is not defined by the service entry"},
+    {"se_static_endpoint_port_not_declared", "validateWorkloadEntry: servicePorts.Contains(name)", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: STATIC\n"
+     "  endpoints: [{address: 10.0.0.1, ports: {http-alt: 8080}}]\n",
+     8, 42, "endpoint port 8080 is not defined by the service entry"},
+    {"se_static_ipv4_with_zone", "validateWorkloadEntry -> netutil.IsValidIPAddress (netip.ParseAddr: a zone only on IPv6)", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: STATIC\n"
+     "  endpoints: [{address: \"10.0.0.1%eth0\"}]\n",
+     8, 25, "endpoint address \"10.0.0.1%eth0\" is not a valid IP address (resolution STATIC)"},
+    {"se_static_endpoint_without_address", "validateWorkloadEntry: address is required (no network)", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: STATIC\n"
+     "  endpoints: [{labels: {app: db}}]\n",
+     8, 15, "address is required"},
+    {"se_unix_endpoint_with_ports", "validateWorkloadEntry: unix endpoint must not include ports", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: STATIC\n"
+     "  endpoints: [{address: \"unix:///var/run/db.sock\", ports: {http: 80}}]\n",
+     8, 59, "unix endpoint unix:///var/run/db.sock must not include ports"},
+    {"se_unix_endpoint_two_ports", "validateWorkloadEntry: exactly 1 service port required for unix endpoints", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}, {number: 81, name: http-2, protocol: HTTP}]\n"
+     "  resolution: STATIC\n  endpoints: [{address: \"unix:///var/run/db.sock\"}]\n",
+     8, 25, "exactly 1 service port required for unix endpoints"},
     {"pa_port_level_without_selector", "validation.go ValidatePeerAuthentication: emptySelector && PortLevelMtls", kPA,
      "  mtls: {mode: PERMISSIVE}\n  portLevelMtls:\n    8080: {mode: STRICT}\n",
      7, 5, "mesh/namespace peer authentication cannot have port level mTLS"},
@@ -292,6 +320,12 @@ const AcceptedCase kAccepted[] = {
     {"se_static_ip_endpoints", "validateWorkloadEntry: IP addresses", kSE,
      "  hosts: [api.example.com]\n  addresses: [10.0.0.0/24]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n"
      "  resolution: STATIC\n  endpoints: [{address: 10.0.0.1}, {address: \"2001:db8::1\"}]\n"},
+    {"se_endpoints_ipv6_zone_declared_port_round_robin", "netip.ParseAddr takes an IPv6 zone; declared port names; DNS_ROUND_ROBIN with 1 endpoint",
+     kSE, "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: STATIC\n"
+     "  endpoints: [{address: \"fe80::1%eth0\", ports: {http: 8080}}]\n---\n"
+     "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: rr}\nspec:\n"
+     "  hosts: [rr.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DNS_ROUND_ROBIN\n"
+     "  endpoints: [{address: lb.example.com, ports: {http: 8080}}]\n"},
     {"pa_port_level_with_selector", "validation.go ValidatePeerAuthentication", kPA,
      "  selector: {matchLabels: {app: bar}}\n  mtls: {mode: STRICT}\n  portLevelMtls: {8080: {mode: PERMISSIVE}}\n"},
     // validatePortTrafficPolicies does not compare ports, and the CRD has no rule for it.
