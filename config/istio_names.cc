@@ -101,6 +101,11 @@ bool protocol_tells_hosts_apart(std::string_view name) {
          p == "tls";
 }
 
+bool dynamic_dns_protocol(std::string_view name) {
+  std::string p = lower(name);
+  return p == "http" || p == "tls" || p == "grpc" || p == "http2";
+}
+
 bool is_jwt_claim_route(std::string_view header) {
   constexpr std::string_view kPrefix = "@request.auth.claims";
   if (header.size() < kPrefix.size() || lower(header.substr(0, kPrefix.size())) != kPrefix) return false;

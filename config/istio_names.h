@@ -44,6 +44,9 @@ std::string known_protocols();
 // protocol.Parse(name).IsHTTP() || IsTLS(): a port on which a proxy can tell
 // several hosts apart (by authority or SNI).
 bool protocol_tells_hosts_apart(std::string_view name);
+// The protocols a DYNAMIC_DNS ServiceEntry may serve: protocol.Parse(name) is
+// HTTP, TLS, GRPC or HTTP2 (validation.go; "" parses as Unsupported).
+bool dynamic_dns_protocol(std::string_view name);
 
 // jwt.ToRoutingClaim(name).Match: a header match key such as
 // "@request.auth.claims.group" or "@request.auth.claims[group]".

@@ -16,9 +16,26 @@ std::optional<proxy::Labels> workload_selector(YamlReader& r, const yaml::Node& 
   return r.str_map(n["labels"], child(path, "labels"));
 }
 
-std::string outbound_mode(YamlReader& r, const yaml::Node& n, const std::string& path) {
+// outboundTrafficPolicy.mode. ALLOW_ANY_DYNAMIC_DNS (Istio 1.31) is a mesh
+// setting only: plaintext HTTP to unknown hosts goes through Envoy's dynamic
+// forward proxy (cluster AllowAnyDynamicDNSCluster) instead of
+// PassthroughCluster. meshsim routes it as ALLOW_ANY and says so.
+std::string outbound_mode(YamlReader& r, const yaml::Node& n, const std::string& path, bool in_mesh_config) {
   if (!n || !r.fields(n, path, {"mode", "egressProxy"})) return "";
-  return r.enumeration(n["mode"], child(path, "mode"), {"REGISTRY_ONLY", "ALLOW_ANY"}).value_or("");
+  const std::string mode_path = child(path, "mode");
+  std::string mode =
+      r.enumeration(n["mode"], mode_path, {"REGISTRY_ONLY", "ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS"}).value_or("");
+  if (mode != "ALLOW_ANY_DYNAMIC_DNS") return mode;
+  if (!in_mesh_config) {
+    // validation.go validateSidecarOutboundTrafficPolicy.
+    r.error(n["mode"], mode_path, "sidecar: ALLOW_ANY_DYNAMIC_DNS mode is only supported in MeshConfig, not in Sidecar resource");
+    return "";
+  }
+  r.warning(n["mode"], "MSH0045",
+            "ALLOW_ANY_DYNAMIC_DNS is not simulated: Istio sends plaintext HTTP to hosts it does not know through "
+            "Envoy's dynamic forward proxy (AllowAnyDynamicDNSCluster, resolving the Host header); meshsim runs "
+            "as ALLOW_ANY (PassthroughCluster)");
+  return "ALLOW_ANY";
 }
 
 // The element `i` of the list at spec[key], when the list was read whole.
@@ -109,6 +126,28 @@ void check_service_entry(YamlReader& r, const yaml::Node& spec, const proxy::Ser
         break;
       }
 
+  // DYNAMIC_DNS (Istio 1.31): Envoy's dynamic forward proxy resolves the
+  // request's own host, so the hosts are wildcards and nothing else says
+  // where the traffic goes (validation.go ValidateServiceEntry).
+  if (se.resolution == "DYNAMIC_DNS") {
+    for (size_t i = 0; i < se.hosts.size(); ++i)
+      if (!se.hosts[i].starts_with('*'))
+        r.error(item(spec, "hosts", i, se.hosts.size()), at("hosts", i),
+                "host must be wildcarded for resolution mode DYNAMIC_DNS");
+    if (!se.addresses.empty())
+      r.error(spec["addresses"], "spec.addresses",
+              "addresses cannot be set for resolution type DYNAMIC_DNS: HTTP route domains come from the hosts");
+    if (!se.endpoints.empty())
+      r.error(spec["endpoints"], "spec.endpoints",
+              "endpoints cannot be set for resolution type DYNAMIC_DNS: the destination comes from the request's host");
+    for (size_t i = 0; i < se.ports.size(); ++i)
+      if (!dynamic_dns_protocol(se.ports[i].protocol)) {
+        yaml::Node node = item(spec, "ports", i, se.ports.size());
+        r.error(node.IsMap() && node["protocol"] ? node["protocol"] : node, at("ports", i) + ".protocol",
+                "only HTTP, TLS, GRPC, and HTTP2 protocols are supported for resolution type DYNAMIC_DNS");
+      }
+  }
+
   // Plain TCP carries no host name, so a proxy cannot tell several hosts apart
   // on one port; only NONE, which ignores the hosts, is exempt.
   if (se.resolution != "NONE" && se.hosts.size() > 1)
@@ -143,7 +182,8 @@ void parse_service_entry(YamlReader& r, const yaml::Node& spec, proxy::ServiceEn
   });
   out.location = r.enumeration(spec["location"], "spec.location", {"MESH_EXTERNAL", "MESH_INTERNAL"}).value_or("MESH_EXTERNAL");
   out.resolution =
-      r.enumeration(spec["resolution"], "spec.resolution", {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"}).value_or("NONE");
+      r.enumeration(spec["resolution"], "spec.resolution", {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"})
+          .value_or("NONE");
   r.list(spec["endpoints"], "spec.endpoints", [&](const yaml::Node& e, const std::string& ep) {
     if (!r.fields(e, ep, {"address", "ports", "labels", "network", "locality", "weight", "serviceAccount"})) return;
     proxy::ServiceEntryEndpoint endpoint;
@@ -208,7 +248,7 @@ void parse_sidecar(YamlReader& r, const yaml::Node& spec, proxy::SidecarConfig& 
       r.error(node, ep, "ports on IP bound listeners must be unique");
     }
   }
-  out.outbound_traffic_policy = outbound_mode(r, spec["outboundTrafficPolicy"], "spec.outboundTrafficPolicy");
+  out.outbound_traffic_policy = outbound_mode(r, spec["outboundTrafficPolicy"], "spec.outboundTrafficPolicy", false);
 }
 
 namespace {
@@ -263,7 +303,8 @@ void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string&
       r.warning(value, "MSH0045",
                 std::string(field.name) + " is not simulated: it " + field.effect + "; meshsim runs as if it were unset");
   if (auto p = mesh["outboundTrafficPolicy"])
-    if (auto mode = outbound_mode(r, p, child(path, "outboundTrafficPolicy")); !mode.empty()) out.outbound_traffic_policy = mode;
+    if (auto mode = outbound_mode(r, p, child(path, "outboundTrafficPolicy"), true); !mode.empty())
+      out.outbound_traffic_policy = mode;
   if (auto ns = r.str(mesh["rootNamespace"], child(path, "rootNamespace"))) out.root_namespace = *ns;
   out.default_service_export_to = r.str_list(mesh["defaultServiceExportTo"], child(path, "defaultServiceExportTo"));
   out.default_virtual_service_export_to =

@@ -186,7 +186,7 @@ bool RouteTable::resolvable(std::string_view host, std::string_view client_ns, c
 
 bool RouteTable::service_entry_cluster(const ServiceEntry& se, std::string_view host, uint32_t port,
                                        std::string_view subset, std::string_view client_ns, const Endpoint* original,
-                                       Cluster& c) const {
+                                       std::string_view request_host, Cluster& c) const {
   c.service = nullptr;
   c.port = port;
   c.subset = std::string(subset);
@@ -237,6 +237,10 @@ bool RouteTable::service_entry_cluster(const ServiceEntry& se, std::string_view 
   if (se.resolution == "NONE") {
     // "forward the connection to the IP address to which the connection was bound".
     add(original, port, nullptr);
+  } else if (se.resolution == "DYNAMIC_DNS") {
+    // Envoy's dynamic forward proxy resolves the Host header, not the
+    // address the client connected to (service_entry.proto DYNAMIC_DNS).
+    add(external_endpoint(request_host), port, nullptr);
   } else if (se.workload_selector) {
     // Pods (and WorkloadEntries) in the ServiceEntry's namespace that the selector picks.
     for (const Endpoint& e : endpoints_)

@@ -271,10 +271,12 @@ class RouteTable {
   // longest wildcard), or null.
   const ServiceEntry* service_entry_for(std::string_view host, uint32_t port, const ClientScope& scope) const;
   // The cluster of a ServiceEntry host:port as the client's DestinationRule
-  // shapes it. `original` is where the client connected (resolution NONE).
+  // shapes it. `original` is where the client connected (resolution NONE),
+  // `request_host` the Host the request carries (DYNAMIC_DNS resolves it).
   // False when a named subset does not exist.
   bool service_entry_cluster(const ServiceEntry& se, std::string_view host, uint32_t port, std::string_view subset,
-                             std::string_view client_ns, const Endpoint* original, Cluster& out) const;
+                             std::string_view client_ns, const Endpoint* original, std::string_view request_host,
+                             Cluster& out) const;
   // An endpoint outside the cluster answering for `host`, or null.
   const Endpoint* external_endpoint(std::string_view host) const;
   // Whether a client's DNS lookup of `host` finds an address: Services, pod

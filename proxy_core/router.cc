@@ -132,16 +132,18 @@ uint32_t destination_port(const ServiceInfo& svc, std::optional<uint32_t> explic
 // cluster not found; 500 for Gateway API backends) when there is none.
 // The client's namespace decides which DestinationRule (and so which subsets) it sees.
 // A host that is no Service may be a ServiceEntry host the client sees
-// (`scope`); `original` is where the client connected (resolution NONE).
+// (`scope`); `original` is where the client connected (resolution NONE),
+// `request_host` the request's Host (DYNAMIC_DNS).
 bool set_cluster(const RouteTable& table, RouteDecision& d, std::string_view client_ns, const std::string& host_fqdn,
                  std::optional<uint32_t> port, const std::string& subset, uint32_t request_port, int missing_status,
-                 const ClientScope* scope = nullptr, const Endpoint* original = nullptr) {
+                 const ClientScope* scope = nullptr, const Endpoint* original = nullptr,
+                 std::string_view request_host = {}) {
   const ServiceInfo* svc = table.service(host_fqdn);
   if (svc == nullptr && scope != nullptr) {
     uint32_t p = port.value_or(request_port);
     if (const ServiceEntry* se = table.service_entry_for(host_fqdn, p, *scope)) {
       auto c = std::make_shared<Cluster>();
-      if (table.service_entry_cluster(*se, host_fqdn, p, subset, client_ns, original, *c)) {
+      if (table.service_entry_cluster(*se, host_fqdn, p, subset, client_ns, original, request_host, *c)) {
         d.owned_cluster = std::move(c);
         d.cluster = d.owned_cluster.get();
         return true;
@@ -412,7 +414,7 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
     return d;
   }
   set_cluster(table, d, client.ns, resolve_short_name(to_lower(dest->destination.host), vs.spec->header.meta.ns),
-              dest->destination.port, dest->destination.subset, port, 503, scope, original);
+              dest->destination.port, dest->destination.subset, port, 503, scope, original, request.authority);
   // A precompiled cluster depends on the destination, port and the client's
   // namespace only; a ServiceEntry's (owned) may depend on where the client
   // connected, so it is worked out each time.
@@ -739,7 +741,8 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
   // A ServiceEntry host (a virtual host of its own on the port).
   if (vhost.named == nullptr) {
     if (table.service_entry_for(vhost.host_as_written, port, h.scope) &&
-        set_cluster(table, d, client.ns, vhost.host_as_written, port, "", port, 503, &h.cluster_scope, original)) {
+        set_cluster(table, d, client.ns, vhost.host_as_written, port, "", port, 503, &h.cluster_scope, original,
+                    request.authority)) {
       d.retry = &istio_default_retry_policy();
       return d;
     }

@@ -56,6 +56,19 @@ TEST(UnsimulatedSettings, MeshConfigFieldsThatChangeTrafficAreWarnedOf) {
   }
 }
 
+// ALLOW_ANY_DYNAMIC_DNS (Istio 1.31, release note allow-any-dynamic-dns):
+// plaintext HTTP to unknown hosts through the dynamic forward proxy. meshsim
+// routes it as ALLOW_ANY, and says so at the mode.
+TEST(UnsimulatedSettings, AllowAnyDynamicDnsRunsAsAllowAnyAndSaysSo) {
+  const std::string yaml = mesh_config("    outboundTrafficPolicy: {mode: ALLOW_ANY_DYNAMIC_DNS}\n");
+  auto found = warnings_of(yaml, "MSH0045");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].message.find("ALLOW_ANY_DYNAMIC_DNS is not simulated"), std::string::npos) << found[0].message;
+  EXPECT_NE(found[0].message.find("runs as ALLOW_ANY"), std::string::npos) << found[0].message;
+  EXPECT_EQ(found[0].pos.line, 6);
+  EXPECT_EQ(proxy::mesh_config(load({{"mesh.yaml", yaml}}).resources).outbound_traffic_policy, "ALLOW_ANY");
+}
+
 // DestinationRule ClientTLSSettings: DISABLE and ISTIO_MUTUAL are simulated
 // (plaintext or Istio mTLS); SIMPLE and MUTUAL originate TLS, which is not.
 TEST(UnsimulatedSettings, DestinationRuleTlsOriginationIsWarnedOf) {

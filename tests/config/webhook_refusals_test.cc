@@ -210,6 +210,24 @@ const RefusedCase kRefused[] = {
      "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}, {number: 81, name: http-2, protocol: HTTP}]\n"
      "  resolution: STATIC\n  endpoints: [{address: \"unix:///var/run/db.sock\"}]\n",
      8, 25, "exactly 1 service port required for unix endpoints"},
+    {"se_dynamic_dns_exact_host", "validation.go ValidateServiceEntry DYNAMIC_DNS: host must be wildcarded (Istio 1.31)", kSE,
+     "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DYNAMIC_DNS\n",
+     5, 11, "host must be wildcarded for resolution mode DYNAMIC_DNS"},
+    {"se_dynamic_dns_endpoints", "validation.go ValidateServiceEntry DYNAMIC_DNS: endpoints cannot be set", kSE,
+     "  hosts: [\"*.example.com\"]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DYNAMIC_DNS\n"
+     "  endpoints: [{address: lb.example.com}]\n",
+     8, 14, "endpoints cannot be set for resolution type DYNAMIC_DNS"},
+    {"se_dynamic_dns_addresses", "validation.go ValidateServiceEntry DYNAMIC_DNS: addresses cannot be set", kSE,
+     "  hosts: [\"*.example.com\"]\n  addresses: [240.240.0.1]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n"
+     "  resolution: DYNAMIC_DNS\n",
+     6, 14, "addresses cannot be set for resolution type DYNAMIC_DNS"},
+    {"se_dynamic_dns_tcp_port", "validation.go ValidateServiceEntry DYNAMIC_DNS: only HTTP, TLS, GRPC and HTTP2", kSE,
+     "  hosts: [\"*.example.com\"]\n  ports: [{number: 5432, name: db, protocol: TCP}]\n  resolution: DYNAMIC_DNS\n",
+     6, 46, "only HTTP, TLS, GRPC, and HTTP2 protocols are supported for resolution type DYNAMIC_DNS"},
+    {"sidecar_allow_any_dynamic_dns", "validation.go validateSidecarOutboundTrafficPolicy: a MeshConfig mode only",
+     "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s}\nspec:\n",
+     "  outboundTrafficPolicy: {mode: ALLOW_ANY_DYNAMIC_DNS}\n",
+     5, 33, "sidecar: ALLOW_ANY_DYNAMIC_DNS mode is only supported in MeshConfig, not in Sidecar resource"},
     {"pa_port_level_without_selector", "validation.go ValidatePeerAuthentication: emptySelector && PortLevelMtls", kPA,
      "  mtls: {mode: PERMISSIVE}\n  portLevelMtls:\n    8080: {mode: STRICT}\n",
      7, 5, "mesh/namespace peer authentication cannot have port level mTLS"},
@@ -326,6 +344,10 @@ const AcceptedCase kAccepted[] = {
      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: rr}\nspec:\n"
      "  hosts: [rr.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DNS_ROUND_ROBIN\n"
      "  endpoints: [{address: lb.example.com, ports: {http: 8080}}]\n"},
+    {"se_dynamic_dns_wildcard", "validation.go ValidateServiceEntry DYNAMIC_DNS (Istio 1.31): wildcard hosts, HTTP/TLS ports",
+     kSE, "  hosts: [\"*.example.com\", \"*.example.org\"]\n"
+     "  ports: [{number: 80, name: http, protocol: HTTP}, {number: 443, name: tls, protocol: TLS}]\n"
+     "  resolution: DYNAMIC_DNS\n  location: MESH_EXTERNAL\n"},
     {"pa_port_level_with_selector", "validation.go ValidatePeerAuthentication", kPA,
      "  selector: {matchLabels: {app: bar}}\n  mtls: {mode: STRICT}\n  portLevelMtls: {8080: {mode: PERMISSIVE}}\n"},
     // validatePortTrafficPolicies does not compare ports, and the CRD has no rule for it.

@@ -139,6 +139,13 @@ TEST(ServiceEntry, ResolutionPicksTheEndpoints) {
       {"NONE: the address the client connected to, wildcard hosts allowed",
        "spec: {hosts: ['*.bar.com'], resolution: NONE, ports: [{number: 80, name: http, protocol: HTTP}]}\n",
        "api.bar.com", "", "200 api-bar", "service_entry.proto external-svc-wildcard-example"},
+      {"DYNAMIC_DNS: the host the request names, wildcard hosts (Istio 1.31)",
+       "spec: {hosts: ['*.bar.com'], resolution: DYNAMIC_DNS, ports: [{number: 80, name: http, protocol: HTTP}]}\n",
+       "api.bar.com", "", "200 api-bar", "service_entry.proto Resolution DYNAMIC_DNS; cluster.go: dynamic forward proxy"},
+      {"DYNAMIC_DNS resolves the Host header, not the address connected to",
+       "spec: {hosts: ['*.bar.com'], resolution: DYNAMIC_DNS, ports: [{number: 80, name: http, protocol: HTTP}]}\n",
+       "us.foo.bar.com", "api.bar.com", "200 api-bar",
+       "release note allow-any-dynamic-dns: 'resolving hostnames from the Host header at request time'"},
       {"STATIC + workloadSelector: the pods it selects",
        "spec: {hosts: [details.bookinfo.com], location: MESH_INTERNAL, resolution: STATIC,"
        " ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}], workloadSelector: {labels: {app: details}}}\n",
