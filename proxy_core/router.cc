@@ -111,13 +111,21 @@ bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port,
   return match_check(m, client, port, request, nullptr);
 }
 
-void apply_ops(const HeaderOps& ops, HttpRequest& request) {
+bool is_authority_name(std::string_view name) { return iequals(name, ":authority") || iequals(name, "host"); }
+
+bool sets_authority(const HeaderOps& ops) {
+  return std::any_of(ops.set.begin(), ops.set.end(), [](const auto& kv) { return is_authority_name(kv.first); });
+}
+
+void set_and_add(const HeaderOps& ops, HeaderMap& headers, std::string* authority, bool authority_taken) {
   for (const auto& [name, value] : ops.set) {
-    if (iequals(name, ":authority") || iequals(name, "host")) request.authority = value;
-    else request.headers.set(name, value);
+    if (authority && is_authority_name(name)) {
+      if (!authority_taken) *authority = value;
+    } else {
+      headers.set(name, value);
+    }
   }
-  for (const auto& [name, value] : ops.add) request.headers.add(name, value);
-  for (const auto& name : ops.remove) request.headers.remove(name);
+  for (const auto& [name, value] : ops.add) headers.add(name, value);
 }
 
 // The Service port a destination without an explicit port uses: the request
@@ -343,7 +351,7 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
   // A direct response or redirect takes the route's response headers too
   // (router.cc: direct_response->finalizeResponseHeaders; Istio route.go sets
   // ResponseHeadersToAdd whatever the action).
-  if ((shape.direct_response || shape.redirect) && shape.response_ops) d.response_ops.push_back(&spec.headers.response);
+  if ((shape.direct_response || shape.redirect) && shape.response_ops) d.response_ops.push_back({&spec.headers.response});
   if (shape.direct_response) {
     d.kind = RouteDecision::Kind::kLocalReply;
     d.local_reply = local_reply(static_cast<int>(spec.direct_response->status), spec.direct_response->body.value_or(""));
@@ -381,12 +389,21 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
   }
   const HTTPRouteDestination* dest = &spec.route[picked];
   const HttpRouteShape::Destination& dest_shape = shape.destinations[picked];
-  // Header operations: destination level first, then route level, so the
-  // route level wins for `set` (routing.go "set host header in route and destination").
-  if (dest_shape.request_ops) apply_ops(dest->headers.request, request);
-  if (shape.request_ops) apply_ops(spec.headers.request, request);
-  if (dest_shape.response_ops) d.response_ops.push_back(&dest->headers.response);
-  if (shape.response_ops) d.response_ops.push_back(&spec.headers.response);
+  // Header operations (HeaderParserOps): a single destination's join the
+  // route's; a weighted destination's run before the route's. The route's
+  // authority wins either way (routing.go "set host header in route and
+  // destination", "... and multi destination").
+  if (spec.route.size() == 1) {
+    if (shape.request_ops || dest_shape.request_ops)
+      evaluate_header_ops({&spec.headers.request, &dest->headers.request}, request.headers, &request.authority);
+    if (shape.response_ops || dest_shape.response_ops)
+      d.response_ops.push_back({&spec.headers.response, &dest->headers.response});
+  } else {
+    if (dest_shape.request_ops) evaluate_header_ops({&dest->headers.request}, request.headers, &request.authority);
+    if (shape.request_ops) evaluate_header_ops({&spec.headers.request}, request.headers, &request.authority);
+    if (dest_shape.response_ops) d.response_ops.push_back({&dest->headers.response});
+    if (shape.response_ops) d.response_ops.push_back({&spec.headers.response});
+  }
   if (shape.rewrite) {
     const HTTPRewrite& rw = *spec.rewrite;
     std::string query = request.query().empty() ? "" : "?" + std::string(request.query());
@@ -420,15 +437,6 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
   // connected, so it is worked out each time.
   if (memo && d.cluster && !d.owned_cluster) memo->add_destination(dest, port, d.cluster);
   return d;
-}
-
-void apply_gw_modifier(const GwHeaderModifier& m, HttpRequest& request) {
-  for (const auto& [name, value] : m.set) {
-    if (iequals(name, "host")) request.authority = value;
-    else request.headers.set(name, value);
-  }
-  for (const auto& [name, value] : m.add) request.headers.add(name, value);
-  for (const auto& name : m.remove) request.headers.remove(name);
 }
 
 bool gw_matches(const CompiledGwMatch& m, const HttpRequest& request) {
@@ -480,8 +488,9 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
 
   auto apply_filters = [&](const std::vector<GwFilter>& filters) -> bool {
     for (const GwFilter& f : filters) {
-      if (f.request_header_modifier) apply_gw_modifier(*f.request_header_modifier, request);
-      if (f.response_header_modifier) d.response_ops.push_back(&*f.response_header_modifier);
+      // Istio makes the filter the route's own header operations (conversion.go).
+      if (f.request_header_modifier) evaluate_header_ops({&*f.request_header_modifier}, request.headers, &request.authority);
+      if (f.response_header_modifier) d.response_ops.push_back({&*f.response_header_modifier});
       if (f.url_rewrite) {
         if (!f.url_rewrite->hostname.empty()) request.authority = f.url_rewrite->hostname;
         if (f.url_rewrite->path) {
@@ -608,6 +617,14 @@ void decide_unmatched(const RouteTable& table, const ClientScope& scope, const E
 }
 
 }  // namespace
+
+void evaluate_header_ops(const HeaderParserOps& parser, HeaderMap& headers, std::string* authority) {
+  for (const auto& name : parser.ops->remove) headers.remove(name);
+  if (parser.joined)
+    for (const auto& name : parser.joined->remove) headers.remove(name);
+  set_and_add(*parser.ops, headers, authority, false);
+  if (parser.joined) set_and_add(*parser.joined, headers, authority, authority && sets_authority(*parser.ops));
+}
 
 std::optional<MatchMiss> match_miss(const CompiledMatch& m, const ClientContext& client, uint32_t port,
                                     const HttpRequest& request) {

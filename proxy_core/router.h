@@ -50,6 +50,22 @@ struct RouteInfo {
 };
 RouteInfo describe(const RouteRef& ref);
 
+// The header operations of one Envoy HeaderParser, as Istio translates a
+// VirtualService (route.go): its removes run first, then its sets and adds
+// in order (header_parser.cc evaluateHeaders). A rule with a single
+// destination has one parser, the destination's operations `joined` after
+// the route's (processDestination); a weighted destination has its own,
+// evaluated before the route's (processWeightedDestination).
+struct HeaderParserOps {
+  const HeaderOps* ops = nullptr;
+  const HeaderOps* joined = nullptr;
+};
+
+// Evaluates one parser over `headers`. With `authority`, a set of
+// :authority or host rewrites it instead, the first operations' winning
+// over the joined ones' (route.go: the destination's only if the route set none).
+void evaluate_header_ops(const HeaderParserOps& parser, HeaderMap& headers, std::string* authority = nullptr);
+
 // What the router decided. Pointers refer into the RouteTable the decision
 // was made with; the caller keeps that snapshot alive while using them.
 struct RouteDecision {
@@ -67,7 +83,7 @@ struct RouteDecision {
   std::optional<int> fault_abort_status;
   std::optional<int> fault_abort_grpc_status;  // fault.abort.grpcStatus, as its code
   std::vector<const Cluster*> mirrors;
-  std::vector<const HeaderOps*> response_ops;  // in order: destination level, then route level
+  std::vector<HeaderParserOps> response_ops;  // in Envoy's order (see HeaderParserOps)
   std::vector<std::pair<std::string, std::string>> cors_response_headers;
   std::optional<RouteRef> route;  // null = no VirtualService/HTTPRoute (default route)
   // The VirtualService whose rules were tried, also when none matched (404

@@ -511,11 +511,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   }
 
   void apply_response_ops(HttpResponse& response) const {
-    for (const HeaderOps* ops : decision.response_ops) {
-      for (const auto& [name, value] : ops->set) response.headers.set(name, value);
-      for (const auto& [name, value] : ops->add) response.headers.add(name, value);
-      for (const auto& name : ops->remove) response.headers.remove(name);
-    }
+    for (const HeaderParserOps& parser : decision.response_ops) evaluate_header_ops(parser, response.headers);
   }
 
   // Istio sets max_grpc_timeout to the route timeout, or 0 (no cap) without
