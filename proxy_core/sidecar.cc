@@ -47,6 +47,25 @@ constexpr Duration kDefaultInterval{10'000'000};
 constexpr Duration kDefaultMaxEjection{300'000'000};  // max_ejection_time; Istio does not set it
 constexpr int kDefaultMaxEjectionPercent = 10;
 
+// The value of cookie `name` in the request's Cookie header (Envoy
+// Utility::parseCookieValue: pairs split at ';', leading spaces skipped,
+// quotes around the value dropped), or nullopt when it is not there.
+std::optional<std::string_view> cookie_value(const HeaderMap& headers, std::string_view name) {
+  std::string_view rest = headers.get("cookie").value_or("");
+  while (!rest.empty()) {
+    size_t end = rest.find(';');
+    std::string_view pair = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
+    std::string_view value = pair.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    return value;
+  }
+  return std::nullopt;
+}
+
 HttpResponse text_reply(int status, std::string body) {
   HttpResponse r;
   r.status = status;
@@ -673,13 +692,17 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     Random& rng = *env().random;
     if (lb && lb->consistent_hash) {
       const ConsistentHash& h = *lb->consistent_hash;
-      std::string key;
-      if (!h.http_header_name.empty()) key = std::string(request.headers.get(h.http_header_name).value_or(""));
+      std::optional<std::string> key;
+      if (!h.http_header_name.empty()) key = request.headers.get(h.http_header_name);
       else if (h.use_source_ip) key = sidecar->identity().ip;
-      else if (!h.http_query_parameter_name.empty()) key = std::string(query_param(request.query(), h.http_query_parameter_name).value_or(""));
-      else if (!h.http_cookie_name.empty()) key = std::string(request.headers.get("cookie").value_or(""));
+      else if (!h.http_query_parameter_name.empty()) key = query_param(request.query(), h.http_query_parameter_name);
+      else if (!h.http_cookie_name.empty()) key = cookie_value(request.headers, h.http_cookie_name);
+      // A request without the key has no hash, and Envoy's ring picks at
+      // random (hash_policy.cc evaluate returns nothing; thread_aware_lb_impl.cc
+      // chooseHost: `hash ? hash.value() : random_.random()`).
+      if (!key) return candidates[rng.below(candidates.size())];
       // FNV-1a over the key, then jump consistent hash over the endpoint list.
-      uint64_t hash = fnv1a(key);
+      uint64_t hash = fnv1a(*key);
       int64_t b = -1, j = 0;
       while (j < static_cast<int64_t>(candidates.size())) {
         b = j;

@@ -2,6 +2,7 @@
 // breaking, outlier detection, config pushes, plain Kubernetes clients.
 // Every expectation names its Istio/Envoy source. No sleeps: the scheduler
 // jumps to the next event.
+#include <functional>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -424,6 +425,58 @@ spec:
   }
   EXPECT_EQ(pods_for_alice.size(), 1u);
   EXPECT_EQ(pods_overall.size(), 2u);
+}
+
+}  // namespace
+}  // namespace meshsim::sim
+
+namespace meshsim::sim {
+namespace {
+
+// The pods a request reaches, over `n` requests shaped by `shape`.
+std::set<std::string> pods_reached(World& world, int n, const std::function<void(proxy::HttpRequest&, int)>& shape) {
+  std::set<std::string> pods;
+  for (int i = 0; i < n; ++i) {
+    proxy::HttpRequest r;
+    r.authority = "bar";
+    shape(r, i);
+    auto out = world.call("default", "curl", r, "bar", 80);
+    if (out && out->outbound.served_by) pods.insert(out->outbound.served_by->pod);
+  }
+  return pods;
+}
+
+void hash_on(World& world, const std::string& consistent_hash) {
+  std::vector<std::string> errors;
+  EXPECT_TRUE(world.apply(testing::mesh_with("apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                                             "metadata: {name: bar}\nspec:\n  host: bar\n"
+                                             "  trafficPolicy: {loadBalancer: {consistentHash: " +
+                                             consistent_hash + "}}\n"),
+                          &errors));
+}
+
+TEST(LoadBalancing, ConsistentHashWithoutTheKeyPicksAtRandom) {
+  // Envoy hash_policy.cc: a header, query parameter or cookie that is absent
+  // gives no hash; thread_aware_lb_impl.cc chooseHost then uses a random
+  // value (`hash ? hash.value() : random_.random()`): unkeyed requests spread.
+  for (const char* policy : {"{httpHeaderName: x-user}", "{httpQueryParameterName: user}", "{httpCookie: {name: user}}"}) {
+    SCOPED_TRACE(policy);
+    World world{WorldOptions{1, proxy::Duration(0)}};
+    hash_on(world, policy);
+    EXPECT_EQ(pods_reached(world, 40, [](proxy::HttpRequest&, int) {}).size(), 2u);
+  }
+}
+
+TEST(LoadBalancing, ConsistentHashOnACookieHashesThatCookiesValue) {
+  // Envoy CookieHashMethod hashes the named cookie's value
+  // (Utility::parseCookieValue), not the whole Cookie header: other cookies
+  // changing from request to request do not move the user.
+  World world{WorldOptions{1, proxy::Duration(0)}};
+  hash_on(world, "{httpCookie: {name: user}}");
+  auto pods = pods_reached(world, 40, [](proxy::HttpRequest& r, int i) {
+    r.headers.set("cookie", "visit=" + std::to_string(i) + "; user=\"alice\"; theme=dark");
+  });
+  EXPECT_EQ(pods.size(), 1u);
 }
 
 }  // namespace
