@@ -586,11 +586,22 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   }
 
   void send_mirrors() {
+    if (decision.mirrors.empty()) return;
+    // Istio sends the shadow unsampled (route.go TranslateRequestMirrorPolicy:
+    // TraceSampled false): its trace headers say so, and no sidecar traces it.
+    HttpRequest unsampled;
+    if (sampled) {
+      unsampled = request;
+      unsampled.headers.set("x-b3-sampled", "0");
+      if (auto parent = unsampled.headers.get("traceparent"); parent && parent->size() == 55)
+        unsampled.headers.set("traceparent", std::string(parent->substr(0, 53)) + "00");
+    }
+    const HttpRequest& shadow = sampled ? unsampled : request;
     for (const Cluster* m : decision.mirrors) {
       const Endpoint* e = pick_endpoint(*m, false);
       if (e == nullptr) continue;
       env().transport->send_mirror_message(*e, m->service ? m->service->target_port(m->port, *e) : m->port_for(*e, port),
-                                           identity_toward(*m), request);
+                                           identity_toward(*m), shadow);
       result.mirrored_to.push_back(e);
     }
   }

@@ -26,7 +26,8 @@ class IstioTasks : public ::testing::Test {
 // A world from files applied in order (kubectl apply), plus a `curl` client.
 struct Task {
   World world{WorldOptions{3, proxy::Duration(0)}};
-  explicit Task(std::vector<std::string> files) {
+  explicit Task(std::vector<std::string> files, proxy::TelemetrySink* telemetry = nullptr) {
+    if (telemetry) world.set_telemetry(telemetry);  // the sidecars take it when built
     std::vector<config::Diagnostic> diagnostics;
     for (auto& f : files) f = data_path(f);
     auto sources = config::read_sources(files, diagnostics);
@@ -197,6 +198,28 @@ TEST_F(IstioTasks, Mirroring) {
     ASSERT_EQ(r.mirrored_to.size(), 1u);
     EXPECT_EQ(r.mirrored_to[0]->workload, "httpbin-v2");
   }
+}
+
+// Which server sidecars traced a request: destination workloads of the
+// sampled inbound reports.
+struct TracedServers : proxy::TelemetrySink {
+  std::vector<std::string> workloads;
+  void record(const proxy::TelemetryEvent& e) override {
+    if (e.reporter == proxy::TelemetryEvent::Reporter::kDestination && e.sampled)
+      workloads.emplace_back(e.destination_workload);
+  }
+};
+
+TEST_F(IstioTasks, MirroredCopiesAreNotTraced) {
+  // Istio sends the shadow unsampled (route.go TranslateRequestMirrorPolicy:
+  // TraceSampled false), so a traced request shows v1's span and no v2 span.
+  TracedServers traced;
+  Task mirrored({"istio-tasks/mirroring-workloads.yaml", "istio-tasks/mirroring-default-route.yaml",
+                 "istio-tasks/mirroring-mirror-v2.yaml"},
+                &traced);
+  auto r = mirrored.get("sleep", "httpbin", 8000, "/headers", {{"x-b3-sampled", "1"}});
+  ASSERT_EQ(r.mirrored_to.size(), 1u);
+  EXPECT_EQ(traced.workloads, std::vector<std::string>{"httpbin-v1"});
 }
 
 TEST_F(IstioTasks, AuthorizationHttp) {
