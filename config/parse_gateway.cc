@@ -3,25 +3,16 @@
 // validateServer, validateServerPort): at least one server, each with a
 // port (number, name, protocol Istio knows) and at least one host; TLS
 // settings only on HTTPS/TLS servers, except httpsRedirect on HTTP ones.
+#include "config/istio_names.h"
 #include "config/parse.h"
+#include "proxy_core/gateway_routes.h"
 
 namespace meshsim::config {
 namespace {
 
-// protocol.Parse (pkg/config/protocol): case-insensitive; anything else is Unsupported.
-constexpr std::string_view kProtocols[] = {"HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB", "MONGO",
-                                           "REDIS", "MYSQL", "TCP", "TLS", "UDP"};
-
-std::string protocol_list() {
-  std::string out;
-  for (std::string_view p : kProtocols) out.append(out.empty() ? "" : ", ").append(p);
-  return out;
-}
-
+// protocol.Instance.IsTLS (pkg/config/protocol/instance.go), on the
+// upper-cased name parse_gateway stores.
 bool is_tls(std::string_view protocol) { return protocol == "HTTPS" || protocol == "TLS"; }
-bool is_http(std::string_view protocol) {
-  return protocol == "HTTP" || protocol == "HTTP2" || protocol == "GRPC" || protocol == "GRPC-WEB";
-}
 
 // ValidateNamespaceSlashWildcardHostname: "[ns/]host", ns "." "*" or a name;
 // the host may start with "*" (a wildcard) but hold no other "*".
@@ -61,11 +52,15 @@ void parse_gateway(YamlReader& r, const yaml::Node& spec, proxy::Gateway& out) {
       if (!port["number"]) r.error(port, pp, "port number is required");
       server.port.name = r.str(port["name"], child(pp, "name")).value_or("");
       if (server.port.name.empty()) r.error(port, pp, "port name must be set");
+      // validateServerPort: protocol.Parse(name) == Unsupported is refused,
+      // "" included (no sniffing on a gateway server). The name is stored
+      // upper-cased, one spelling for whoever reads it (is_tls below,
+      // proxy::is_http_protocol, the probe planner).
       std::string protocol = r.str(port["protocol"], child(pp, "protocol")).value_or("");
-      for (char& c : protocol) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (std::find(std::begin(kProtocols), std::end(kProtocols), protocol) == std::end(kProtocols))
+      if (protocol.empty() || !is_known_protocol(protocol))
         r.error(port["protocol"] ? port["protocol"] : port, child(pp, "protocol"),
-                "invalid protocol \"" + protocol + "\", supported protocols are " + protocol_list());
+                "invalid protocol \"" + protocol + "\", supported protocols are " + known_protocols());
+      for (char& c : protocol) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       server.port.protocol = protocol;
       if (port["targetPort"]) r.error(port["targetPort"], child(pp, "targetPort"), "targetPort has no impact on Gateways");
     }
@@ -87,7 +82,7 @@ void parse_gateway(YamlReader& r, const yaml::Node& spec, proxy::Gateway& out) {
                             .value_or("");
         bool certificates = tls["serverCertificate"] || tls["privateKey"] || tls["caCertificates"];
         if (!server.port.protocol.empty() && !is_tls(server.port.protocol)) {
-          if (!is_http(server.port.protocol))
+          if (!proxy::is_http_protocol(server.port.protocol))
             r.error(tls, tp, "server cannot have TLS settings for non HTTPS/TLS ports");
           else if (certificates)
             r.error(tls, tp, "server cannot have TLS settings for plain text HTTP ports");

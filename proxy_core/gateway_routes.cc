@@ -1,6 +1,7 @@
 #include "proxy_core/gateway_routes.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "proxy_core/gateway_api.h"
 #include "proxy_core/hosts.h"
@@ -23,8 +24,6 @@ std::string sanitize_server_host(std::string_view h, std::string_view gateway_ns
   if (ns == "*") return std::string(name);
   return std::string(h);
 }
-
-bool is_http_protocol(std::string_view p) { return p == "HTTP" || p == "HTTP2" || p == "GRPC" || p == "GRPC-WEB"; }
 
 // Istio route.go IsCatchAllRoute on the route a match becomes: path prefix
 // "/" (or regex ".*") and no header or query parameter matcher; method,
@@ -209,6 +208,14 @@ void add_gateway_api_listeners(const RouteTable& table, const GwGateway& gw, std
 }
 
 }  // namespace
+
+bool is_http_protocol(std::string_view protocol) {
+  // Parse compares strings.ToLower(name); "GRPC-Web" is Istio's own spelling.
+  constexpr std::string_view kHttp[] = {"http", "http2", "http_proxy", "grpc", "grpc-web"};
+  std::string lower(protocol);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(std::begin(kHttp), std::end(kHttp), lower) != std::end(kHttp);
+}
 
 bool is_gateway_pod(const Labels& labels, const Labels& annotations) {
   if (auto t = annotations.find(std::string(kGatewayTemplateAnnotation)); t != annotations.end() && t->second == "gateway")

@@ -30,6 +30,11 @@ bool is_gateway_pod(const Labels& labels, const Labels& annotations);
 // the legacy "name.ns[.svc.cluster.local]" means ns/name.
 std::string resolve_gateway_name(std::string_view reference, std::string_view vs_namespace);
 
+// protocol.Parse(name).IsHTTP() (pkg/config/protocol/instance.go): HTTP,
+// HTTP2, HTTP_PROXY, GRPC and GRPC-Web, in any letter case. A gateway server
+// on such a port serves plain-text HTTP routes (gateway.go IsHTTPServer).
+bool is_http_protocol(std::string_view protocol);
+
 // Istio host.Name semantics for hosts with a leading "*" wildcard.
 bool host_name_matches(std::string_view a, std::string_view b);   // host.Name.Matches (either way)
 bool host_name_subset_of(std::string_view a, std::string_view b);  // host.Name.SubsetOf (a within b)

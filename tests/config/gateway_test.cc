@@ -82,6 +82,48 @@ spec:
   }
 }
 
+// validateServerPort refuses protocol.Parse(name) == Unsupported; Parse
+// (pkg/config/protocol/instance.go) lower-cases the name and knows every
+// protocol.Instance but HBONE. A TLS block with only httpsRedirect is allowed
+// where Parse(name).IsHTTP() (validateServer), HTTP_PROXY included.
+TEST(GatewayKind, ServerProtocolsAsIstioParsesThem) {
+  struct Row {
+    const char* protocol;
+    const char* tls;  // the server's tls block, or ""
+    const char* stored;  // nullptr: refused
+    const char* source;
+  } rows[] = {
+      {"HTTP_PROXY", "", "HTTP_PROXY", "instance.go Parse: case \"http_proxy\""},
+      {"http_proxy", "{httpsRedirect: true}", "HTTP_PROXY", "validation.go validateServer: p.IsHTTP() allows a redirect"},
+      {"GRPC-Web", "", "GRPC-WEB", "instance.go GRPCWeb = \"GRPC-Web\""},
+      {"grpc-web", "{httpsRedirect: true}", "GRPC-WEB", "instance.go Parse: case \"grpc-web\"; IsHTTP"},
+      {"Mongo", "", "MONGO", "instance.go Parse: case \"mongo\""},
+      {"udp", "", "UDP", "instance.go Parse: case \"udp\""},
+      {"\"\"", "", nullptr, "instance.go Parse(\"\") is Unsupported; validateServerPort refuses it"},
+      {"HBONE", "", nullptr, "instance.go Parse has no case for hbone"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::string(row.protocol) + ": " + row.source);
+    auto r = load_text(std::string(R"(apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  servers:
+  - port: {number: 8080, name: p, protocol: )") + row.protocol + "}\n    hosts: ['*']\n" +
+                       (*row.tls ? std::string("    tls: ") + row.tls + "\n" : ""));
+    auto errors = messages(r.diagnostics, Severity::kError);
+    if (row.stored == nullptr) {
+      ASSERT_EQ(errors.size(), 1u);
+      EXPECT_NE(errors[0].find("supported protocols are HTTP, HTTPS, HTTP2, GRPC, GRPC-Web, HTTP_PROXY"), std::string::npos)
+          << errors[0];
+      continue;
+    }
+    EXPECT_TRUE(errors.empty()) << errors.front();
+    ASSERT_EQ(r.resources.gateways.size(), 1u);
+    EXPECT_EQ(r.resources.gateways[0].servers.at(0).port.protocol, row.stored);
+  }
+}
+
 constexpr const char* kMesh = R"(apiVersion: apps/v1
 kind: Deployment
 metadata: {name: istio-ingressgateway, namespace: istio-system}

@@ -59,6 +59,35 @@ TEST(GatewayHosts, ServerHostsPerNamespaceAndIntersection) {
   for (const Row& r : rows) EXPECT_EQ(intersect_hosts(r.server, r.vs), r.want);
 }
 
+// pkg/config/protocol/instance.go: Parse lower-cases the name, and
+// Instance.IsHTTP is HTTP, HTTP2, HTTP_PROXY, GRPC, GRPCWeb ("GRPC-Web").
+// pkg/config/gateway/gateway.go IsHTTPServer makes a gateway server on such a
+// port an HTTP one; HTTPS, TLS and the TCP family are not.
+TEST(GatewayProtocols, HttpAsIstioInstanceIsHTTP) {
+  struct Row {
+    const char* protocol;
+    bool http;
+    const char* source;
+  } rows[] = {
+      {"HTTP", true, "instance.go IsHTTP: HTTP"},
+      {"http", true, "instance.go Parse: strings.ToLower"},
+      {"HTTP2", true, "instance.go IsHTTP: HTTP2"},
+      {"HTTP_PROXY", true, "instance.go IsHTTP: HTTP_PROXY"},
+      {"http_proxy", true, "instance.go Parse: case \"http_proxy\""},
+      {"GRPC", true, "instance.go IsHTTP: GRPC"},
+      {"GRPC-Web", true, "instance.go GRPCWeb Instance = \"GRPC-Web\""},
+      {"GRPC-WEB", true, "instance.go Parse: case \"grpc-web\" after ToLower"},
+      {"grpc-web", true, "instance.go Parse: case \"grpc-web\""},
+      {"HTTPS", false, "instance.go IsHTTP: HTTPS is IsTLS, not IsHTTP"},
+      {"TLS", false, "instance.go IsTLS"},
+      {"TCP", false, "instance.go IsTCP"},
+      {"Mongo", false, "instance.go IsTCP"},
+      {"", false, "instance.go Parse(\"\") is Unsupported"},
+      {"SPDY", false, "instance.go Parse: Unsupported"},
+  };
+  for (const Row& r : rows) EXPECT_EQ(is_http_protocol(r.protocol), r.http) << r.protocol << ": " << r.source;
+}
+
 // pilot/pkg/model/config.go resolveGatewayName.
 TEST(GatewayBinding, ResolveGatewayName) {
   struct Row {
@@ -197,6 +226,37 @@ spec:
   EXPECT_EQ(v->routes[3].vs->spec->header.meta.name, "catch-all");
   EXPECT_EQ(v->routes[0].server_port, 80u);
   EXPECT_EQ(v->routes[1].server_port, 8080u);
+}
+
+// A gateway server whose protocol IsHTTP is an HTTP server (gateway.go
+// IsHTTPServer, gatewayRDSRouteName "http.<port>"): HTTP_PROXY, which
+// protocol.Parse accepts, gets the VirtualService's routes like HTTP does.
+TEST(GatewayRoutesBuild, HttpProxyServerServesHttpRoutes) {
+  auto table = build(std::string(kGatewayPod) + R"(apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: proxy-gw, namespace: edge}
+spec:
+  selector: {role: front}
+  servers: [{port: {number: 3128, name: proxy, protocol: http_proxy}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: site}
+spec:
+  hosts: [site.example.com]
+  gateways: [edge/proxy-gw]
+  http: [{route: [{destination: {host: web}}]}]
+)");
+  ASSERT_TRUE(table);
+  const Endpoint* pod = table->endpoint_by_workload("edge", "gw");
+  ASSERT_NE(pod, nullptr);
+  const GatewayListener* l = table->gateway_routes().listener(*pod, 3128);
+  ASSERT_NE(l, nullptr);
+  EXPECT_TRUE(l->plaintext_http);
+  const GatewayVirtualHost* v = l->virtual_host("site.example.com");
+  ASSERT_NE(v, nullptr);
+  ASSERT_EQ(v->routes.size(), 1u);
+  EXPECT_EQ(v->routes[0].vs->spec->header.meta.name, "site");
 }
 
 }  // namespace
