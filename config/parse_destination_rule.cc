@@ -55,12 +55,17 @@ proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const yaml::Node& n
     std::string p = child(path, "tcp");
     if (r.fields(t, p, {"maxConnections", "connectTimeout", "tcpKeepalive", "maxConnectionDuration", "idleTimeout"})) {
       cp.max_connections = int32(r, t["maxConnections"], child(p, "maxConnections"));
-      // validation.go validateConnectionPool: agent.ValidateDuration, except
-      // that a tcp idleTimeout of 0s turns the timeout off.
+      // validation.go validateConnectionPool: agent.ValidateDuration for each.
       cp.connect_timeout = r.millisecond_duration(t["connectTimeout"], child(p, "connectTimeout"));
       r.millisecond_duration(t["maxConnectionDuration"], child(p, "maxConnectionDuration"));
-      if (auto idle = r.duration(t["idleTimeout"], child(p, "idleTimeout")); idle && idle->count() >= 1000)
-        r.millisecond_duration(t["idleTimeout"], child(p, "idleTimeout"));
+      // Except tcp.idleTimeout, checked only when
+      // IdleTimeout.AsDuration().Milliseconds() != 0. Go's Milliseconds()
+      // truncates, so 0s (the timeout off) and anything under 1ms (500us)
+      // pass; 1500us is checked and refused. The CRD has no rule for it.
+      const std::string idle_path = child(p, "idleTimeout");
+      if (auto idle = r.duration(t["idleTimeout"], idle_path);
+          idle && std::chrono::duration_cast<std::chrono::milliseconds>(*idle).count() != 0)
+        r.validate_millisecond_duration(t["idleTimeout"], idle_path, *idle);
     }
   }
   if (auto h = n["http"]; h) {

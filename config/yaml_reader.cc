@@ -209,16 +209,20 @@ std::optional<proxy::Duration> YamlReader::duration(const yaml::Node& node,
 
 std::optional<proxy::Duration> YamlReader::millisecond_duration(const yaml::Node& node, const std::string& path) {
   auto d = duration(node, path);
-  if (!d) return d;
-  if (*d < std::chrono::milliseconds(1)) {
-    error(node, path, "duration must be at least 1ms (Istio refuses shorter ones)");
-    return std::nullopt;
-  }
-  if (d->count() % 1000 != 0) {
-    error(node, path, "duration must be whole milliseconds (Istio supports only ms precision)");
-    return std::nullopt;
-  }
+  if (!d || !validate_millisecond_duration(node, path, *d)) return std::nullopt;
   return d;
+}
+
+bool YamlReader::validate_millisecond_duration(const yaml::Node& node, const std::string& path, proxy::Duration d) {
+  if (d < std::chrono::milliseconds(1)) {
+    error(node, path, "duration must be at least 1ms (Istio refuses shorter ones)");
+    return false;
+  }
+  if (d.count() % 1000 != 0) {
+    error(node, path, "duration must be whole milliseconds (Istio supports only ms precision)");
+    return false;
+  }
+  return true;
 }
 
 std::optional<proxy::Duration> YamlReader::gateway_duration(const yaml::Node& node,

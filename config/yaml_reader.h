@@ -62,6 +62,9 @@ class YamlReader {
   // A duration agent.ValidateDuration takes (istio validation/agent):
   // at least 1ms and in whole milliseconds; Istio refuses "0s" and "1500us".
   std::optional<proxy::Duration> millisecond_duration(const yaml::Node& node, const std::string& path);
+  // The same check on a duration already read from `node`: false (and an
+  // error at `node`) when agent.ValidateDuration refuses it.
+  bool validate_millisecond_duration(const yaml::Node& node, const std::string& path, proxy::Duration d);
   std::optional<proxy::Duration> gateway_duration(const yaml::Node& node, const std::string& path);
   std::optional<std::string> enumeration(const yaml::Node& node, const std::string& path,
                                          std::initializer_list<std::string_view> valid);

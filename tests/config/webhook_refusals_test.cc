@@ -261,6 +261,12 @@ const RefusedCase kRefused[] = {
     {"dr_tcp_idle_timeout_finer_than_ms", "validation.go validateConnectionPool: tcp idleTimeout checked unless 0", kDR,
      "  subsets:\n  - name: v1\n    trafficPolicy: {connectionPool: {tcp: {idleTimeout: 1500us}}}\n",
      8, 57, "duration must be whole milliseconds"},
+    {"dr_http_idle_timeout_sub_ms", "validation.go validateConnectionPool: http idleTimeout always agent.ValidateDuration", kDR,
+     "  trafficPolicy: {connectionPool: {http: {idleTimeout: 500us}}}\n",
+     6, 56, "duration must be at least 1ms"},
+    {"dr_tcp_idle_timeout_one_ms_and_a_bit", "validation.go validateConnectionPool: Milliseconds() of 1001us is 1, so checked", kDR,
+     "  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 1001us}}}\n",
+     6, 55, "duration must be whole milliseconds"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -357,6 +363,12 @@ const AcceptedCase kAccepted[] = {
     {"dr_tcp_idle_timeout_off", "validation.go validateConnectionPool: tcp idleTimeout 0s turns it off", kDR,
      "  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 0s, connectTimeout: 10ms}}}\n"
      "  subsets: [{name: V1, labels: {version: v1}}, {name: v-2, labels: {version: v2}}]\n"},
+    {"dr_tcp_idle_timeout_under_a_millisecond",
+     "validation.go validateConnectionPool: tcp.IdleTimeout.AsDuration().Milliseconds() truncates 500us and 999us to 0: not checked",
+     kDR, "  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 500us}}}\n"
+     "  subsets: [{name: v1, trafficPolicy: {connectionPool: {tcp: {idleTimeout: 999us}}}}]\n"},
+    {"dr_tcp_idle_timeout_whole_ms", "validation.go validateConnectionPool -> agent.ValidateDuration", kDR,
+     "  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 1h}, http: {idleTimeout: 1ms}}}\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
