@@ -194,15 +194,18 @@ const ConnectionPoolSettings* pool_of(const TrafficPolicyCore& policy) {
 // the server side (cluster_builder.go buildInboundCluster: "only connection
 // pool settings make sense on the inbound path"), without the h2 upgrade,
 // which is outbound only (applyTrafficPolicy).
-// Returns the port's protocol; `pool` receives the connection pool that decides for it.
+// Returns the port's protocol; `pool` receives the connection pool that
+// decides for it, `service_port` the Service port (0 when none).
 PortProtocol inbound_port_protocol(const RouteTable& table, const Endpoint& self, uint32_t port, std::string_view fqdn,
-                                   const ConnectionPoolSettings*& pool) {
+                                   const ConnectionPoolSettings*& pool, uint32_t& service_port) {
   const ServiceInfo* svc = fqdn.empty() ? nullptr : table.service(fqdn);
   PortProtocol protocol = PortProtocol::kAuto;
+  service_port = 0;
   if (svc && svc->spec)
     for (const ServicePort& p : svc->spec->ports)
       if (svc->target_port(p.port, self) == port) {
         protocol = port_protocol(p);
+        service_port = p.port;
         break;
       }
   pool = nullptr;
@@ -294,6 +297,7 @@ struct Sidecar::InboundAnswers {
   uint32_t port = 0;
   std::string_view service;  // the inbound cluster's Service (a view into the snapshot), empty when none
   uint32_t report_service_id = 0;  // of `service` (telemetry_ids.h), 0 when none
+  uint32_t service_port = 0;       // the Service port whose targetPort is `port`, 0 when none
   PortProtocol protocol = PortProtocol::kAuto;
   const ConnectionPoolSettings* pool = nullptr;
   const std::vector<JwtProvider>* jwt_providers = nullptr;
@@ -1139,6 +1143,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     // gateway does not (Istio sets disable_host_header_fallback for the
     // gateway listener class, pilot/pkg/model/telemetry.go), so "unknown".
     else if (gateway_listener == nullptr) ev.destination_service = strip_port(url_host);
+    // The Service port of the cluster (a VirtualService may send to another
+    // port than the one called), else the port the app called.
+    ev.destination_port = static_cast<uint16_t>(decision.cluster && decision.cluster->port != 0 ? decision.cluster->port : port);
     if (decision.route) {
       const RouteRef& ref = *decision.route;
       std::string& route = sidecar->report_route_;
@@ -1242,7 +1249,7 @@ const Sidecar::InboundAnswers& Sidecar::inbound_answers(const std::shared_ptr<co
   // Only the Service's name, a view into the snapshot: the fallback reads
   // the endpoint when the report is made, and a live push edits it in place.
   a.report_service_id = a.service.empty() ? 0 : telemetry_text_id(a.service);
-  a.protocol = inbound_port_protocol(*table, *self_, port, a.service, a.pool);
+  a.protocol = inbound_port_protocol(*table, *self_, port, a.service, a.pool, a.service_port);
   a.jwt_providers = &table->jwt_providers_for(*self_);
   a.policies = table->authorization_policies_for(*self_);
   return a;
@@ -1368,6 +1375,7 @@ struct InboundExchange {
   const Endpoint* peer_endpoint = nullptr;
   std::string peer_principal;  // empty without mTLS
   uint32_t peer_telemetry_id = 0, service_telemetry_id = 0;  // telemetry_ids.h, 0 when unknown
+  uint16_t service_port = 0, target_port = 0;  // TelemetryEvent::destination_port, destination_target_port
   bool mtls = false;
   std::string method, target, authority, request_id;
   // The Service the request counts under, a view into `table`, which this keeps alive.
@@ -1483,9 +1491,11 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   if (peer.mtls) x.peer_endpoint = peer.endpoint;
   x.mtls = peer.mtls;
   const InboundAnswers* answers = self_ != nullptr ? &inbound_answers(table, port) : nullptr;
+  x.target_port = static_cast<uint16_t>(port);
   if (answers != nullptr) {
     x.service = answers->service;
     x.service_telemetry_id = answers->report_service_id;
+    x.service_port = static_cast<uint16_t>(answers->service_port);
     x.table = table;
   }
   if (peer.mtls) {
@@ -1532,6 +1542,8 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     if (x.peer_endpoint && x.peer_endpoint->telemetry_id == x.peer_telemetry_id) ev.source_peer_id = x.peer_telemetry_id;
     if (x.mtls) ev.destination_peer_id = self_->telemetry_id;
     ev.destination_service_id = x.service_telemetry_id;
+    ev.destination_port = x.service_port;
+    ev.destination_target_port = x.target_port;
     ev.mtls = x.mtls;
     ev.method = x.method;
     ev.path = x.target;

@@ -21,6 +21,15 @@ template <typename Text>
 struct BasicTelemetryEvent {
   using Reporter = TelemetryReporter;
   Reporter reporter = Reporter::kSource;
+  // The Service port the request was addressed to (the client's cluster
+  // port; on the server, the Service port whose targetPort received it) and,
+  // on the server, that workload port; 0 when unknown. Spans need them:
+  // Envoy names a span after the route's decorator, Istio's "host:port/*"
+  // with the Service port (telemetry.go TraceOperation, route.go
+  // GetRouteOperation), and tags its cluster, "outbound|port|subset|host" or
+  // "inbound|targetPort||" (service.go BuildSubsetKey, BuildInboundSubsetKey).
+  // They sit in the padding after `reporter`: the event stays 432 bytes.
+  uint16_t destination_port = 0, destination_target_port = 0;
   Text source_workload, source_namespace, source_version, source_app, source_principal;
   Text destination_workload, destination_namespace, destination_version, destination_app, destination_service,
       destination_principal;
@@ -55,7 +64,8 @@ struct BasicTelemetryEvent {
   BasicTelemetryEvent() = default;
   template <typename Other>
   explicit BasicTelemetryEvent(const BasicTelemetryEvent<Other>& o)
-      : reporter(o.reporter), source_workload(o.source_workload), source_namespace(o.source_namespace),
+      : reporter(o.reporter), destination_port(o.destination_port), destination_target_port(o.destination_target_port),
+        source_workload(o.source_workload), source_namespace(o.source_namespace),
         source_version(o.source_version), source_app(o.source_app), source_principal(o.source_principal),
         destination_workload(o.destination_workload), destination_namespace(o.destination_namespace),
         destination_version(o.destination_version), destination_app(o.destination_app),

@@ -15,7 +15,8 @@ namespace {
 // fails until the field is listed here too (else spans would lose it).
 // The identity numbers (source_peer_id, destination_peer_id,
 // destination_service_id) are not packed: they are shortcuts a sink may
-// take, and an unpacked span, without them, says "read the text".
+// take, and an unpacked span, without them, says "read the text". The two
+// ports follow the times.
 static_assert(sizeof(proxy::TelemetryEvent) == 432, "a telemetry event field is not packed: list it in packed_event.cc");
 
 template <typename Text>
@@ -71,6 +72,8 @@ PackedEvent::PackedEvent(const proxy::TelemetryEvent& e) {
   put_varint(out, flags);
   put_varint(out, zigzag(e.start.count()));
   put_varint(out, zigzag(e.duration.count()));
+  put_varint(out, e.destination_port);
+  put_varint(out, e.destination_target_port);
   size_ = out.size();
   bytes_ = std::make_unique_for_overwrite<uint8_t[]>(size_);
   std::memcpy(bytes_.get(), out.data(), size_);
@@ -93,6 +96,8 @@ proxy::StoredTelemetryEvent PackedEvent::unpack() const {
   for (auto field : flag_fields<std::string>()) e.*field = (flags >> bit++ & 1) != 0;
   e.start = proxy::TimePoint(unzigzag(get_varint(in, pos)));
   e.duration = proxy::Duration(unzigzag(get_varint(in, pos)));
+  e.destination_port = static_cast<uint16_t>(get_varint(in, pos));
+  e.destination_target_port = static_cast<uint16_t>(get_varint(in, pos));
   return e;
 }
 

@@ -9,6 +9,35 @@ namespace meshsim::reports {
 
 using nlohmann::ordered_json;
 
+namespace {
+
+// Envoy names a sidecar span after its route's decorator. Istio sets it to
+// "host:port/*" with the Service port called (telemetry.go TraceOperation,
+// for the default outbound route and the inbound route alike); the server
+// side of a port no Service declares is the passthrough chain, whose
+// decorator is ":0/*" (listener_inbound.go buildInboundPassthroughChains).
+std::string span_name(const proxy::StoredTelemetryEvent& e) {
+  bool server = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
+  if (server && e.destination_port == 0) return ":0/*";
+  return fmt::format("{}:{}/*", e.destination_service.empty() ? "unknown" : e.destination_service, e.destination_port);
+}
+
+// The cluster the span's request went to: "outbound|port||host" on the
+// client (service.go BuildSubsetKey; the subset is not in the event),
+// "inbound|targetPort||" on the server (BuildInboundSubsetKey), and the
+// clusters that name themselves (PassthroughCluster, BlackHoleCluster,
+// InboundPassthroughCluster).
+std::string upstream_cluster(const proxy::StoredTelemetryEvent& e) {
+  if (e.reporter == proxy::TelemetryEvent::Reporter::kDestination)
+    return e.destination_port == 0 ? std::string("InboundPassthroughCluster")
+                                   : fmt::format("inbound|{}||", e.destination_target_port);
+  if (e.destination_service == "PassthroughCluster" || e.destination_service == "BlackHoleCluster")
+    return e.destination_service;
+  return fmt::format("outbound|{}||{}", e.destination_port, e.destination_service);
+}
+
+}  // namespace
+
 ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, UnixTime time) {
   bool server = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
   std::string local = server ? e.destination_app + "." + e.destination_namespace : e.source_app + "." + e.source_namespace;
@@ -17,8 +46,7 @@ ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, UnixTime time) {
   if (!e.parent_span_id.empty()) j["parentId"] = e.parent_span_id;
   j["id"] = e.span_id;
   j["kind"] = server ? "SERVER" : "CLIENT";
-  // Envoy names sidecar spans after the host and port ("bar.default.svc.cluster.local:80/*").
-  j["name"] = (e.destination_service.empty() ? std::string("unknown") : e.destination_service) + ":80/*";
+  j["name"] = span_name(e);
   j["timestamp"] = time.at(e.start.count());
   j["duration"] = std::max<int64_t>(1, e.duration.count());
   j["localEndpoint"] = {{"serviceName", local}};
@@ -30,7 +58,7 @@ ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, UnixTime time) {
                {"http.protocol", "HTTP/1.1"},
                {"http.status_code", std::to_string(e.response_code)},
                {"response_flags", e.response_flags.empty() ? "-" : e.response_flags},
-               {"upstream_cluster", fmt::format("{}|80||{}", server ? "inbound" : "outbound", e.destination_service)},
+               {"upstream_cluster", upstream_cluster(e)},
                {"istio.canonical_service", server ? e.destination_app : e.source_app},
                {"istio.namespace", server ? e.destination_namespace : e.source_namespace},
                {"node_id", fmt::format("sidecar~{}~{}.{}", "10.0.0.1", server ? e.destination_workload : e.source_workload,

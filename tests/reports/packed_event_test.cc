@@ -12,6 +12,8 @@ TEST(PackedEvent, UnpacksEveryFieldAsAStoredEventWouldHaveIt) {
   std::string long_path(300, 'p');  // a length that takes two varint bytes
   proxy::TelemetryEvent e;
   e.reporter = proxy::TelemetryEvent::Reporter::kDestination;
+  e.destination_port = 9080;  // bookinfo's Service port
+  e.destination_target_port = 65535;
   e.source_workload = "productpage-v1";
   e.source_namespace = "default";
   e.source_version = "v1";
@@ -48,6 +50,8 @@ TEST(PackedEvent, UnpacksEveryFieldAsAStoredEventWouldHaveIt) {
   proxy::StoredTelemetryEvent want(e), got = packed.unpack();
   EXPECT_LT(packed.size_bytes(), 700u);
   EXPECT_EQ(got.reporter, want.reporter);
+  EXPECT_EQ(got.destination_port, 9080);
+  EXPECT_EQ(got.destination_target_port, 65535);
   EXPECT_EQ(got.source_workload, want.source_workload);
   EXPECT_EQ(got.source_namespace, want.source_namespace);
   EXPECT_EQ(got.source_version, want.source_version);

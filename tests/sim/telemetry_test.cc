@@ -4,6 +4,7 @@
 // and trace context propagated from client span to server span.
 #include <gtest/gtest.h>
 
+#include "reports/span_export.h"
 #include "sim/world.h"
 #include "tests/sim/mesh_fixture.h"
 
@@ -74,6 +75,54 @@ TEST(Telemetry, ClientWithoutSidecarLeavesOnlyTheServerRecord) {
   EXPECT_EQ(sink.events[0].reporter, proxy::TelemetryEvent::Reporter::kDestination);
   EXPECT_FALSE(sink.events[0].mtls);  // connection_security_policy="none"
   EXPECT_EQ(sink.events[0].source_principal, "");
+}
+
+// The exported Zipkin span names the Service port called, not 80: Istio's
+// route decorator is "host:port/*" with the Service port on both sides
+// (pilot/pkg/networking/telemetry/telemetry.go TraceOperation, used by
+// route.go buildSidecarVirtualHostForService and httproute.go
+// buildSidecarInboundHTTPRouteConfig), and the cluster tag is the client's
+// "outbound|9080||host" (model/service.go BuildSubsetKey) and the server's
+// "inbound|<targetPort>||" (BuildInboundSubsetKey(int(port.TargetPort)),
+// listener_inbound.go); as the inbound|8080|| in tests/fixtures/replay.
+TEST(Telemetry, ZipkinSpansNameTheServicePortCalled) {
+  Recorder sink;
+  World world(WorldOptions{1, proxy::Duration(0)});
+  world.set_telemetry(&sink);
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(testing::mesh_with(R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ratings-v1}
+spec:
+  selector: {matchLabels: {app: ratings, version: v1}}
+  template:
+    metadata: {labels: {app: ratings, version: v1}}
+    spec: {serviceAccountName: ratings, containers: [{name: app, image: ratings, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ratings}
+spec: {selector: {app: ratings}, ports: [{name: http, port: 9080, targetPort: 8080}]}
+)"),
+                          &errors));
+  proxy::HttpRequest r;
+  r.authority = "ratings:9080";
+  r.target = "/ratings/0";
+  auto out = world.call("default", "frontend-v1", r, "ratings", 9080);
+  ASSERT_TRUE(out && out->outbound.response);
+  ASSERT_EQ(sink.events.size(), 2u);
+  const auto& server = sink.events[0];  // the inbound side finishes first
+  const auto& client = sink.events[1];
+  EXPECT_EQ(client.destination_port, 9080);
+  EXPECT_EQ(server.destination_port, 9080);
+  EXPECT_EQ(server.destination_target_port, 8080);
+  auto client_span = reports::zipkin_span(client, reports::UnixTime{});
+  auto server_span = reports::zipkin_span(server, reports::UnixTime{});
+  EXPECT_EQ(client_span["name"], "ratings.default.svc.cluster.local:9080/*");
+  EXPECT_EQ(server_span["name"], "ratings.default.svc.cluster.local:9080/*");
+  EXPECT_EQ(client_span["tags"]["upstream_cluster"], "outbound|9080||ratings.default.svc.cluster.local");
+  EXPECT_EQ(server_span["tags"]["upstream_cluster"], "inbound|8080||");
 }
 
 }  // namespace
