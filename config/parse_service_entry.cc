@@ -265,7 +265,6 @@ struct UnmodeledMeshField {
 };
 constexpr UnmodeledMeshField kUnmodeledMeshFields[] = {
     {"defaultHttpRetryPolicy", "retries every HTTP route that sets no retries of its own"},
-    {"connectTimeout", "bounds how long a sidecar waits to connect upstream"},
     {"enableAutoMtls", "decides whether sidecars send mTLS without a DestinationRule saying so", "true"},
     {"localityLbSetting", "routes and fails over by locality"},
     {"h2UpgradePolicy", "upgrades HTTP/1.1 between sidecars to HTTP/2", "DO_NOT_UPGRADE"},
@@ -311,6 +310,7 @@ void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string&
       r.str_list(mesh["defaultVirtualServiceExportTo"], child(path, "defaultVirtualServiceExportTo"));
   out.default_destination_rule_export_to =
       r.str_list(mesh["defaultDestinationRuleExportTo"], child(path, "defaultDestinationRuleExportTo"));
+  if (auto t = r.millisecond_duration(mesh["connectTimeout"], child(path, "connectTimeout"))) out.connect_timeout = *t;
   if (auto td = r.str(mesh["trustDomain"], child(path, "trustDomain"))) out.trust_domain = *td;
   if (auto dc = mesh["defaultConfig"]; dc && dc.IsMap())
     if (auto tracing = dc["tracing"]; tracing && tracing.IsMap())

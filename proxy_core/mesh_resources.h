@@ -5,6 +5,7 @@
 // cluster that the simulated world answers for. Plain data, like resources.h.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,6 +71,12 @@ struct MeshConfig {
   // ISTIO_META_DNS_AUTO_ALLOCATE or PILOT_ENABLE_IP_AUTOALLOCATE "true":
   // ServiceEntries get addresses allocated (only `validate` reads it).
   bool dns_auto_allocate = false;
+  // How long an Envoy waits for an upstream connection to open: the
+  // PassthroughCluster's connect_timeout (cluster_builder.go
+  // buildDefaultPassthroughCluster), 10 s by default (mesh.go
+  // DefaultMeshConfig). The only connection in meshsim that can fail to open
+  // by silence is one nothing forwards (Cluster::unforwarded).
+  std::chrono::microseconds connect_timeout = std::chrono::seconds(10);
 };
 
 // ConfigMap `istio` (key `mesh`) in istiod's namespace.

@@ -10,6 +10,7 @@
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
 #include "proxy_core/route_table.h"
+#include "proxy_core/wire_protocol.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -137,6 +138,37 @@ const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view h
       if (host_matches(h, host)) return &vs;
   }
   return nullptr;
+}
+
+bool RouteTable::http_listener_on(uint32_t port, const ClientScope& scope) const {
+  // listener.go buildSidecarOutboundListeners: an egress listener with this
+  // port is one (its protocol is not kept: taken as HTTP); a connection to
+  // the port no egress listener catches has none.
+  if (scope.port_scoped) {
+    if (scope.egress_listener == nullptr) return false;
+    if (scope.egress_listener->port) return true;
+  }
+  // Otherwise one per port of what the client imports: 0.0.0.0:port for an
+  // HTTP or sniffed port; a TCP port's listener is on its Service's own
+  // address (buildSidecarOutboundListenerOpts), which a connection to
+  // another address does not reach.
+  auto takes_http = [](PortProtocol p) { return p != PortProtocol::kTcp; };
+  for (const auto& [fqdn, svc] : services_) {
+    if (svc.spec == nullptr) continue;
+    for (const ServicePort& p : svc.spec->ports)
+      if (p.port == port && takes_http(port_protocol(p)) && service_visible(svc, scope)) return true;
+  }
+  const auto& defaults = mesh().default_service_export_to;
+  for (const ServiceEntry& se : resources_->service_entries) {
+    const std::string& ns = se.header.meta.ns;
+    bool on_port = std::any_of(se.ports.begin(), se.ports.end(), [&](const ServiceEntryPort& p) {
+      return p.number == port && takes_http(protocol_named(p.protocol));
+    });
+    if (!on_port || !exported_to(se.export_to.empty() ? defaults : se.export_to, ns, scope.ns)) continue;
+    for (const auto& h : se.hosts)
+      if (imported(scope, resolve_short_name(to_lower(h), ns), ns)) return true;
+  }
+  return false;
 }
 
 const ServiceEntry* RouteTable::service_entry_for(std::string_view host, uint32_t port, const ClientScope& scope) const {

@@ -41,6 +41,12 @@ struct HostRoute {
   const ServiceInfo* connected = nullptr;  // the host is a Service (or a unique short name)
   const Endpoint* external = nullptr;   // the host is outside the cluster
   bool connected_visible = false;
+  // The host is a Service's address on a port the Service does not declare:
+  // no route of its own there. With no HTTP listener on the port either,
+  // the connection is the virtual outbound listener's, a tcp_proxy
+  // (`tcp_catch_all`): no HTTP routing at all.
+  bool undeclared_port = false;
+  bool tcp_catch_all = false;
   std::vector<const CompiledGwMatch*> gateway_matches;  // GAMMA routes of the connected Service
   // The virtual host of a request whose :authority names the host connected
   // to, as most do; another authority picks its own per request.

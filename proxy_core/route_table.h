@@ -82,6 +82,13 @@ struct Cluster {
   // The destination_service the client-side report names when not the
   // Service's FQDN: the ServiceEntry host, PassthroughCluster.
   std::string telemetry_service;
+  // A PassthroughCluster whose original destination is a Service's cluster
+  // IP on a port the Service does not declare: kube-proxy has no rule for
+  // it, so no endpoint; the connect fails as the network decides
+  // (Transport::connect_unforwarded), at the latest after `connect_timeout`
+  // (MeshConfig connectTimeout).
+  bool unforwarded = false;
+  Duration connect_timeout{0};
   uint32_t port_for(const Endpoint& e, uint32_t fallback) const {
     auto it = endpoint_port.find(e.index);
     return it != endpoint_port.end() ? it->second : (port != 0 ? port : fallback);
@@ -267,6 +274,12 @@ class RouteTable {
   // Whether the client sees `service` (its networking.istio.io/exportTo
   // annotation, else meshConfig.defaultServiceExportTo; its Sidecar's egress hosts).
   bool service_visible(const ServiceInfo& service, const ClientScope& scope) const;
+  // Whether the client's sidecar has an HTTP outbound listener on `port`
+  // for every address (0.0.0.0:port): one Service or ServiceEntry it imports
+  // declares the port with an HTTP protocol or none (sniffed), or its Sidecar
+  // has an egress listener there. Without one a connection to a Service
+  // address on an undeclared port goes to the virtual outbound listener.
+  bool http_listener_on(uint32_t port, const ClientScope& scope) const;
   // The ServiceEntry the client sees for host:port (exact host before the
   // longest wildcard), or null.
   const ServiceEntry* service_entry_for(std::string_view host, uint32_t port, const ClientScope& scope) const;

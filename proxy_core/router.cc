@@ -583,6 +583,23 @@ const ServiceInfo* unique_service_named(const RouteTable& table, std::string_vie
   return found;
 }
 
+// PassthroughCluster to a Service's cluster IP. kube-proxy picks one of
+// its pods when the Service declares the port; otherwise it has no rule for
+// it and nothing answers (Cluster::unforwarded), the connect lasting at most
+// the cluster's connect_timeout, MeshConfig connectTimeout
+// (cluster_builder.go buildDefaultPassthroughCluster).
+std::shared_ptr<Cluster> passthrough_to_service(const RouteTable& table, const ServiceInfo& service, uint32_t port) {
+  auto c = std::make_shared<Cluster>();
+  c->name = c->telemetry_service = "PassthroughCluster";
+  c->port = port;
+  c->service = &service;
+  c->unforwarded = !service.has_port(port);
+  c->connect_timeout = table.mesh().connect_timeout;
+  if (!c->unforwarded)
+    for (size_t i : service.endpoints) c->endpoints.push_back(&table.endpoints()[i]);
+  return c;
+}
+
 // Traffic no virtual host claims: Istio's catch-all virtual host
 // (pilot/pkg/networking/core/httproute.go): `allow_any` forwards it to
 // PassthroughCluster, the original destination, with no retries and no
@@ -600,19 +617,34 @@ void decide_unmatched(const RouteTable& table, const ClientScope& scope, const E
     d.retry = &istio_default_retry_policy();
     return;
   }
-  auto c = std::make_shared<Cluster>();
-  c->name = c->telemetry_service = "PassthroughCluster";
-  c->port = port;
-  if (connected != nullptr) {  // the ClusterIP: kube-proxy picks one of its pods
-    c->service = connected;
-    for (size_t i : connected->endpoints) c->endpoints.push_back(&table.endpoints()[i]);
+  std::shared_ptr<Cluster> c;
+  if (connected != nullptr) {
+    c = passthrough_to_service(table, *connected, port);
   } else if (external != nullptr) {
+    c = std::make_shared<Cluster>();
+    c->name = c->telemetry_service = "PassthroughCluster";
+    c->port = port;
     c->endpoints.push_back(external);
   } else {
     d.kind = RouteDecision::Kind::kUnresolvable;
     return;
   }
   d.owned_cluster = std::move(c);
+  d.cluster = d.owned_cluster.get();
+}
+
+// No HTTP listener on the port (HostRoute::tcp_catch_all): the virtual
+// outbound listener's catch-all filter chain, a tcp_proxy to
+// PassthroughCluster, or under REGISTRY_ONLY to BlackHoleCluster
+// (listener_builder.go buildOutboundCatchAllNetworkFiltersOnly).
+void decide_tcp_catch_all(const RouteTable& table, const ClientScope& scope, const ServiceInfo& connected,
+                          uint32_t port, RouteDecision& d) {
+  d.kind = RouteDecision::Kind::kTcpProxy;
+  if (scope.registry_only) {
+    d.telemetry_service = "BlackHoleCluster";
+    return;
+  }
+  d.owned_cluster = passthrough_to_service(table, connected, port);
   d.cluster = d.owned_cluster.get();
 }
 
@@ -725,6 +757,11 @@ HostRoute resolve_host(const RouteTable& table, const ClientContext& client, std
     h.unresolvable = true;
     return h;
   }
+  h.undeclared_port = h.connected != nullptr && !h.connected->has_port(port);
+  if (h.undeclared_port && !table.http_listener_on(port, h.scope)) {
+    h.tcp_catch_all = true;
+    return h;
+  }
   h.connected_visible = h.connected && table.service_visible(*h.connected, h.scope);
   // GAMMA routes attach to the Service the client connects to (ClusterIP matching).
   if (h.connected_visible) h.gateway_matches = table.gateway_matches(h.connected->fqdn, port, client.ns);
@@ -740,6 +777,10 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
     return d;
   }
   if (request.authority.empty()) request.authority = h.url_host;
+  if (h.tcp_catch_all) {
+    decide_tcp_catch_all(table, h.scope, *h.connected, port, d);
+    return d;
+  }
   if (!h.gateway_matches.empty()) return decide_gateway(table, h.gateway_matches, client.ns, port, request, random);
   // HTTP is routed by port and Host, not by destination IP (traffic-routing
   // doc): Envoy picks the virtual host of the port's route configuration by
@@ -766,8 +807,10 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
   }
   // No rule: where the client connected (the Service's ClusterIP; Gateway API
   // MeshFrontendHostname: the Host header does not redirect plain traffic).
-  const ServiceInfo* target = h.connected_visible ? h.connected : nullptr;
-  if (target == nullptr && vhost.named && (h.pod == nullptr || vhost.named->has_port(port))) target = vhost.named;
+  // The port's route configuration has virtual hosts only for the Services
+  // that declare the port (httproute.go BuildSidecarOutboundVirtualHosts).
+  const ServiceInfo* target = h.connected_visible && !h.undeclared_port ? h.connected : nullptr;
+  if (target == nullptr && vhost.named && vhost.named->has_port(port)) target = vhost.named;
   if (target != nullptr) {
     d.retry = &istio_default_retry_policy();
     if (const Cluster* known = memo ? memo->service_cluster(target, port) : nullptr) {

@@ -69,7 +69,12 @@ void evaluate_header_ops(const HeaderParserOps& parser, HeaderMap& headers, std:
 // What the router decided. Pointers refer into the RouteTable the decision
 // was made with; the caller keeps that snapshot alive while using them.
 struct RouteDecision {
-  enum class Kind { kForward, kLocalReply, kUnresolvable };
+  // kTcpProxy: no HTTP listener takes the connection (a Service address on
+  // a port no Service the client imports declares): the virtual outbound
+  // listener's catch-all tcp_proxy to `cluster`, PassthroughCluster, or
+  // with no cluster to BlackHoleCluster under REGISTRY_ONLY (istio
+  // listener_builder.go buildOutboundCatchAllNetworkFiltersOnly).
+  enum class Kind { kForward, kLocalReply, kUnresolvable, kTcpProxy };
   Kind kind = Kind::kForward;
   // Set with kind kLocalReply. Boxed: most decisions forward, and a decision
   // moves several times on its way to the call that keeps it (issue 20).
@@ -90,7 +95,7 @@ struct RouteDecision {
   // NR); explanations list the rules before the one taken.
   const CompiledVirtualService* virtual_service = nullptr;
   // The destination_service of the client-side report when no cluster names
-  // it: BlackHoleCluster for REGISTRY_ONLY's block_all reply.
+  // it: BlackHoleCluster for REGISTRY_ONLY's block_all reply and tcp_proxy.
   std::string telemetry_service;
 };
 

@@ -28,7 +28,12 @@ namespace {
 constexpr const char* kOverflowBody = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 constexpr const char* kConnectFailureBody =
     "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+constexpr const char* kConnectTimeoutBody =
+    "upstream connect error or disconnect/reset before headers. reset reason: connection timeout";
 constexpr const char* kNoHealthyUpstream = "no healthy upstream";
+// What curl says when the proxy closes the connection it has not read
+// from: the close of a socket with unread bytes is a reset.
+constexpr const char* kConnectionReset = "Recv failure: Connection reset by peer";
 constexpr const char* kTimeoutBody = "upstream request timeout";
 constexpr const char* kFaultAbortBody = "fault filter abort";
 constexpr const char* kRbacDeniedBody = "RBAC: access denied";
@@ -417,6 +422,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   bool upstream_plaintext = false;  // the answering pod had no sidecar
   uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
   std::optional<Timers::TimerId> global_timer, per_try_timer;
+  std::optional<Timers::TimerId> connect_timer;  // a connect to an unforwarded address
   bool holds_slot = false;
   WireProtocol upstream_wire = WireProtocol::kHttp1;  // what the hop to the app's sidecar speaks
   std::optional<Http2Pools::Stream> h2_stream;  // the HTTP/2 stream of the attempt h2_stream_generation
@@ -466,6 +472,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (decision.kind == RouteDecision::Kind::kUnresolvable) {
       result.error = "Could not resolve host: " + std::string(strip_port(url_host));
       finish();
+      return;
+    }
+    if (decision.kind == RouteDecision::Kind::kTcpProxy) {
+      tcp_proxy();
       return;
     }
     add_trace_headers();
@@ -737,8 +747,64 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     return active_second < state.active_to(first->index) ? second : first;
   }
 
+  // The virtual outbound listener's tcp_proxy (RouteDecision::kTcpProxy):
+  // no HTTP filter sees the request, so no HTTP reply and no request
+  // telemetry. It holds the app's connection unread (tcp_proxy.cc
+  // initializeReadFilterCallbacks readDisable) until the upstream one
+  // opens; when that fails it closes it (onInitFailure), which the app sees
+  // as a reset. BlackHoleCluster has no host: closed at once with UH
+  // (establishUpstreamConnection); PassthroughCluster to an address nothing
+  // forwards fails to connect: UF, and URX as its one connect attempt
+  // (max_connect_attempts, unset by Istio) is used up (onConnectTimeout).
+  void tcp_proxy() {
+    if (decision.cluster == nullptr) {
+      flags.push_back("UH");
+      result.error = kConnectionReset;
+      finish();
+      return;
+    }
+    connect_unforwarded([](OutboundCall& call, bool /*timed_out*/) {
+      call.flags.push_back("UF");
+      call.flags.push_back("URX");
+      call.result.error = kConnectionReset;
+      call.finish();
+    });
+  }
+
+  // A connection to an address kube-proxy does not forward
+  // (Cluster::unforwarded): the network refuses it or stays silent, and the
+  // cluster's connect timeout ends the wait. `failed` runs once, either way.
+  void connect_unforwarded(void (*failed)(OutboundCall&, bool timed_out)) {
+    ++result.attempts;
+    const uint64_t generation = ++attempt_generation;
+    auto self = ref();
+    auto once = [self, generation, failed](bool timed_out) {
+      if (!*self->alive || generation != self->attempt_generation || self->finished) return;
+      ++self->attempt_generation;  // the other of the two ends nothing
+      if (timed_out) self->connect_timer.reset();
+      else self->cancel_connect_timer();
+      failed(*self, timed_out);
+    };
+    connect_timer = env().timers->schedule(decision.cluster->connect_timeout, [once] { once(true); });
+    env().transport->connect_unforwarded([once](TransportResult&&) { once(false); });
+  }
+
+  void cancel_connect_timer() {
+    if (connect_timer) env().timers->cancel(*connect_timer);
+    connect_timer.reset();
+  }
+
   void attempt() {
     const Cluster& cluster = *decision.cluster;
+    if (cluster.unforwarded) {
+      // HTTP passthrough to it: Envoy's router answers the failed connect
+      // (router.cc onUpstreamReset, before any response headers).
+      connect_unforwarded([](OutboundCall& call, bool timed_out) {
+        call.flags.push_back("UF");
+        call.respond_local(503, timed_out ? kConnectTimeoutBody : kConnectFailureBody);
+      });
+      return;
+    }
     const Endpoint* e = pick_endpoint(cluster, true);
     if (e == nullptr) {
       flags.push_back("UH");
@@ -1094,6 +1160,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     finished = true;
     if (global_timer) env().timers->cancel(*global_timer);
     cancel_per_try();
+    cancel_connect_timer();
     result.flags = join_flags(flags);
     // The result points into this call's snapshot (served_by, mirrored_to,
     // its route and cluster), which a push may have replaced: it keeps it.

@@ -84,6 +84,14 @@ class Transport {
   virtual void send_mirror_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request) {
     send_mirror(to, port, from, serialize(request));
   }
+  // A connection to an address nothing forwards: a Service's cluster IP on
+  // a port the Service does not declare, for which kube-proxy has no rule.
+  // Calls `done` (connected false) when the network refuses it; never when
+  // it drops the SYN, and the caller's connect timeout ends the wait. The
+  // default refuses at once: a live transport has nothing there to reach.
+  virtual void connect_unforwarded(std::function<void(TransportResult&&)> done) {
+    done({.connected = false, .failure = "connection refused"});
+  }
 };
 
 // Holds the current routing snapshot; a push swaps it whole.

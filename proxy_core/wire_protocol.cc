@@ -4,9 +4,7 @@
 
 namespace meshsim::proxy {
 
-namespace {
-
-PortProtocol from_name(std::string_view p) {
+PortProtocol protocol_named(std::string_view p) {
   // protocol/instance.go Parse, case-insensitive.
   if (iequals(p, "http")) return PortProtocol::kHttp;
   if (iequals(p, "http2")) return PortProtocol::kHttp2;
@@ -18,19 +16,17 @@ PortProtocol from_name(std::string_view p) {
   return PortProtocol::kAuto;
 }
 
-}  // namespace
-
 PortProtocol port_protocol(const ServicePort& port) {
   // conversion.go ConvertProtocol: appProtocol first (kubernetes.io/h2c -> HTTP2),
   // then the name; grpc-web is checked before the '-' split.
   if (!port.app_protocol.empty()) {
     if (port.app_protocol == "kubernetes.io/h2c") return PortProtocol::kHttp2;
-    PortProtocol p = from_name(port.app_protocol);
+    PortProtocol p = protocol_named(port.app_protocol);
     if (p != PortProtocol::kAuto) return p;
   }
   std::string_view name = port.name;
   if (name.size() >= 8 && iequals(name.substr(0, 8), "grpc-web")) return PortProtocol::kGrpcWeb;
-  return from_name(name.substr(0, name.find('-')));
+  return protocol_named(name.substr(0, name.find('-')));
 }
 
 WireProtocol upstream_protocol(PortProtocol port, const ConnectionPoolSettings* pool, WireProtocol downstream,

@@ -18,6 +18,9 @@ namespace meshsim::proxy {
 // Unknown names are sniffed (kAuto).
 enum class PortProtocol { kHttp, kHttp2, kGrpc, kGrpcWeb, kTcp, kAuto };
 PortProtocol port_protocol(const ServicePort& port);
+// A protocol by its name alone (protocol/instance.go Parse, case-insensitive),
+// as a ServiceEntry port gives it; unknown or empty names are sniffed (kAuto).
+PortProtocol protocol_named(std::string_view name);
 // IsHTTP2 (protocol/instance.go): http2, grpc, grpc-web.
 inline bool forces_http2(PortProtocol p) {
   return p == PortProtocol::kHttp2 || p == PortProtocol::kGrpc || p == PortProtocol::kGrpcWeb;

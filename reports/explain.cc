@@ -128,6 +128,8 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
     return fmt::format("{} sends it to {}, which no DestinationRule defines for the client", route, fmt::join(subsets, ", "));
   }
   if (flag == "UH") {
+    if (d.kind == proxy::RouteDecision::Kind::kTcpProxy && d.cluster == nullptr)
+      return "REGISTRY_ONLY: the virtual outbound listener sends it to BlackHoleCluster, which has no endpoint";
     if (d.cluster == nullptr) return "";
     if (d.cluster->endpoints.empty())
       return fmt::format("cluster {}{} has no endpoints: no ready pod has its labels", d.cluster->name, cluster_subset(*d.cluster));
@@ -158,6 +160,7 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
     return why.empty() ? "" : fmt::format("{}", fmt::join(why, "; "));
   }
   if (flag == "URX") {
+    if (d.kind == proxy::RouteDecision::Kind::kTcpProxy) return "tcp_proxy's one connect attempt failed";
     if (d.retry == nullptr) return "";
     return fmt::format("{} retr{} ({} attempts in all) of {} were used up", d.retry->num_retries,
                        d.retry->num_retries == 1 ? "y" : "ies", out.attempts, d.route ? route : "Istio's default retry policy");
@@ -174,6 +177,9 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
     return fmt::format("fault.abort httpStatus {}{} of {}", *fault->abort->http_status, percent(fault->abort->percentage), route);
   if (flag == "FI" && fault && fault->abort && !fault->abort->grpc_status.empty())
     return fmt::format("fault.abort grpcStatus {}{} of {}", fault->abort->grpc_status, percent(fault->abort->percentage), route);
+  if (flag == "UF" && d.cluster && d.cluster->unforwarded && d.cluster->service)
+    return fmt::format("{} declares no port {}: kube-proxy has no rule for its address on that port, so PassthroughCluster "
+                       "could not connect", d.cluster->service->name, d.cluster->port);
   if (flag == "UF")
     return out.served_by ? "" : fmt::format("the connection to an endpoint of {} was refused or reset (no listener on the port, or no sidecar where mTLS is required)",
                                             out.cluster().empty() ? std::string_view("the destination") : out.cluster());
@@ -223,6 +229,9 @@ Explanation explain(const sim::CurlRun& run) {
   auto route = out.route();
   e.route = route ? fmt::format("{} rule {}", route->resource, route->rule)
           : !run.from_has_sidecar ? std::string(kNoClientSidecarRoute)
+          : d.kind == proxy::RouteDecision::Kind::kTcpProxy
+              ? fmt::format("none: no HTTP listener on port {}, so the virtual outbound listener takes the connection "
+                            "as TCP, to {}", run.url_port, d.cluster ? "PassthroughCluster" : "BlackHoleCluster")
           : d.virtual_service ? fmt::format("{}: no rule matched", d.virtual_service->label)
                               : std::string("no VirtualService or HTTPRoute for the host: the default route");
   if (d.virtual_service && run.from_has_sidecar) {

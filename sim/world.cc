@@ -325,6 +325,15 @@ void World::send_mirror(const Endpoint& to, uint32_t port, const PeerInfo& from,
   deliver(to, port, from, HopRequest::http1(std::move(request_bytes)), true, [](TransportResult) {});
 }
 
+void World::connect_unforwarded(std::function<void(TransportResult&&)> done) {
+  // iptables: the SYN goes unanswered, `done` is dropped and the caller's
+  // connect timeout decides. nftables: rejected, the answer one hop away.
+  if (options_.kube_proxy_mode == KubeProxyMode::kIptables) return;
+  scheduler_.schedule(options_.link_latency, [done = std::move(done)] {
+    done({.connected = false, .failure = "connection refused"});
+  });
+}
+
 void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const std::string& url_host, uint32_t port,
                                   std::function<void(proxy::OutboundResult&&)> done) {
   // No sidecar: DNS to the ClusterIP and kube-proxy's round robin over every

@@ -21,12 +21,19 @@
 
 namespace meshsim::sim {
 
+// What a node's kube-proxy does with a connection to a Service's cluster IP
+// on a port the Service does not declare. iptables mode, kube-proxy's
+// default, has no rule that matches it and the SYN is dropped: the client
+// waits for its connect timeout. nftables mode rejects it at once.
+enum class KubeProxyMode { kIptables, kNftables };
+
 struct WorldOptions {
   uint64_t seed = 1;
   proxy::Duration link_latency{0};  // one way, per hop
   int64_t unix_epoch_us = proxy::kDefaultUnixEpochUs;  // virtual time zero in Unix time (Date headers)
   double trace_sampling_percent = 1.0;  // Istio's meshConfig.defaultConfig.tracing.sampling
   double wall_per_sim = 1.0;  // Unix time per virtual time (SidecarEnv::wall_per_clock): 1/--speed live
+  KubeProxyMode kube_proxy_mode = KubeProxyMode::kIptables;
 };
 
 // One request as the caller saw it plus what the serving app received.
@@ -152,6 +159,7 @@ class World : private proxy::Transport {
                     const proxy::HttpRequest& request, std::function<void(proxy::TransportResult&&)> done) override;
   void send_mirror_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                            const proxy::HttpRequest& request) override;
+  void connect_unforwarded(std::function<void(proxy::TransportResult&&)> done) override;
   proxy::AppHandler app_handler_for(Instance& pod, bool mirrored);
   void hand_to_app(Instance& pod, bool mirrored, proxy::HttpRequest&& request, const proxy::PeerInfo& peer,
                    std::function<void(proxy::HttpResponse&&)> respond);
