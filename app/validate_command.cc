@@ -40,18 +40,10 @@ int validate_command(int argc, char** argv) {
   auto sources = config::read_sources(args["paths"].as<std::vector<std::string>>(), diagnostics);
   config::LoadResult loaded = config::load(sources);
   diagnostics.insert(diagnostics.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
-  // istioctl analyze runs its analyzers over whatever loaded, next to the
-  // errors: a file it cannot parse is reported and left out
-  // (istiod_analyze.go AddReaderKubeSource "track them but attempt to
-  // continue"), and a value the webhook refuses is one more analyzer message
-  // (analyzers/schema/validation.go, IST0106) on a resource the other
-  // analyzers still see. meshsim keeps a resource with a refused value too
-  // (that field unset); a document it cannot read is not loaded.
-  auto findings = config::analyze(loaded.resources);
-  diagnostics.insert(diagnostics.end(), findings.begin(), findings.end());
   if (!config::has_errors(loaded.diagnostics)) {
-    // With Behaviors and traffic in the files, check what the traffic can
-    // match: a rehearsal, which `run` does not start with errors either.
+    auto findings = config::analyze(loaded.resources);
+    diagnostics.insert(diagnostics.end(), findings.begin(), findings.end());
+    // With Behaviors and traffic in the files, check what the traffic can match.
     std::vector<sim::TrafficSource> sources;
     for (const auto& s : loaded.scenarios) sources.insert(sources.end(), s.sources.begin(), s.sources.end());
     proxy::Resources everything = loaded.resources;
