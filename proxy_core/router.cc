@@ -113,19 +113,16 @@ bool matches(const CompiledMatch& m, const ClientContext& client, uint32_t port,
 
 bool is_authority_name(std::string_view name) { return iequals(name, ":authority") || iequals(name, "host"); }
 
-bool sets_authority(const HeaderOps& ops) {
-  return std::any_of(ops.set.begin(), ops.set.end(), [](const auto& kv) { return is_authority_name(kv.first); });
-}
+// route.go isInternalHeader / dropInternal: pseudo-headers and Host are never
+// header operations; a set or add of the authority becomes the host rewrite.
+bool is_internal_name(std::string_view name) { return name.starts_with(':') || iequals(name, "host"); }
 
-void set_and_add(const HeaderOps& ops, HeaderMap& headers, std::string* authority, bool authority_taken) {
-  for (const auto& [name, value] : ops.set) {
-    if (authority && is_authority_name(name)) {
-      if (!authority_taken) *authority = value;
-    } else {
-      headers.set(name, value);
-    }
-  }
-  for (const auto& [name, value] : ops.add) headers.add(name, value);
+// route.go TranslateHeadersOperations: the authority `set` gives, else `add`'s.
+const std::string* authority_of(const HeaderOps& ops) {
+  for (const auto* list : {&ops.set, &ops.add})
+    for (const auto& [name, value] : *list)
+      if (is_authority_name(name)) return &value;
+  return nullptr;
 }
 
 // The Service port a destination without an explicit port uses: the request
@@ -588,12 +585,19 @@ const ServiceInfo* unique_service_named(const RouteTable& table, std::string_vie
 // it and nothing answers (Cluster::unforwarded), the connect lasting at most
 // the cluster's connect_timeout, MeshConfig connectTimeout
 // (cluster_builder.go buildDefaultPassthroughCluster).
+// Whether a connection to the Service's name on `port` reaches a pod: a
+// port it declares (kube-proxy's rule), or any port of a headless Service,
+// whose name resolves to the pods themselves.
+bool reaches_pods(const ServiceInfo& service, uint32_t port) {
+  return service.has_port(port) || (service.spec && service.spec->headless);
+}
+
 std::shared_ptr<Cluster> passthrough_to_service(const RouteTable& table, const ServiceInfo& service, uint32_t port) {
   auto c = std::make_shared<Cluster>();
   c->name = c->telemetry_service = "PassthroughCluster";
   c->port = port;
   c->service = &service;
-  c->unforwarded = !service.has_port(port);
+  c->unforwarded = !reaches_pods(service, port);
   c->connect_timeout = table.mesh().connect_timeout;
   if (!c->unforwarded)
     for (size_t i : service.endpoints) c->endpoints.push_back(&table.endpoints()[i]);
@@ -651,11 +655,27 @@ void decide_tcp_catch_all(const RouteTable& table, const ClientScope& scope, con
 }  // namespace
 
 void evaluate_header_ops(const HeaderParserOps& parser, HeaderMap& headers, std::string* authority) {
-  for (const auto& name : parser.ops->remove) headers.remove(name);
-  if (parser.joined)
-    for (const auto& name : parser.joined->remove) headers.remove(name);
-  set_and_add(*parser.ops, headers, authority, false);
-  if (parser.joined) set_and_add(*parser.joined, headers, authority, authority && sets_authority(*parser.ops));
+  const HeaderOps* lists[] = {parser.ops, parser.joined};
+  for (const HeaderOps* ops : lists)
+    if (ops)
+      for (const auto& name : ops->remove)
+        if (!is_internal_name(name)) headers.remove(name);
+  for (const HeaderOps* ops : lists)
+    if (ops)
+      for (const auto& [name, value] : ops->set)
+        if (!is_internal_name(name)) headers.set(name, value);
+  for (const HeaderOps* ops : lists)
+    if (ops)
+      for (const auto& [name, value] : ops->add)
+        if (!is_internal_name(name)) headers.add(name, value);
+  // route.go: the host rewrite is the first list's, the joined one's only if
+  // the first has none (processDestination: HostRewriteSpecifier == nil).
+  if (authority)
+    for (const HeaderOps* ops : lists)
+      if (const std::string* a = ops ? authority_of(*ops) : nullptr) {
+        *authority = *a;
+        break;
+      }
 }
 
 std::optional<MatchMiss> match_miss(const CompiledMatch& m, const ClientContext& client, uint32_t port,
@@ -757,7 +777,7 @@ HostRoute resolve_host(const RouteTable& table, const ClientContext& client, std
     h.unresolvable = true;
     return h;
   }
-  h.undeclared_port = h.connected != nullptr && !h.connected->has_port(port);
+  h.undeclared_port = h.connected != nullptr && !reaches_pods(*h.connected, port);
   if (h.undeclared_port && !table.http_listener_on(port, h.scope)) {
     h.tcp_catch_all = true;
     return h;

@@ -51,8 +51,8 @@ struct RouteInfo {
 RouteInfo describe(const RouteRef& ref);
 
 // The header operations of one Envoy HeaderParser, as Istio translates a
-// VirtualService (route.go): its removes run first, then its sets and adds
-// in order (header_parser.cc evaluateHeaders). A rule with a single
+// VirtualService (route.go): its removes run first, then every set, then
+// every add (header_parser.cc evaluateHeaders). A rule with a single
 // destination has one parser, the destination's operations `joined` after
 // the route's (processDestination); a weighted destination has its own,
 // evaluated before the route's (processWeightedDestination).
