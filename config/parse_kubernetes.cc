@@ -62,6 +62,7 @@ void parse_service(YamlReader& r, const yaml::Node& doc, proxy::Service& out) {
                  "trafficDistribution", "type"}))
     return;
   out.selector = r.str_map(spec["selector"], "spec.selector");
+  out.headless = r.str(spec["clusterIP"], "spec.clusterIP").value_or("") == "None";
   out.type = r.enumeration(spec["type"], "spec.type", {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"})
                  .value_or("ClusterIP");
   r.list(spec["ports"], "spec.ports", [&](const yaml::Node& p, const std::string& pp) {

@@ -95,6 +95,7 @@ struct Service {
   Labels selector;
   std::vector<ServicePort> ports;
   std::string type = "ClusterIP";
+  bool headless = false;  // clusterIP: None: its DNS name gives the pods' own addresses
 };
 
 // v1 Namespace: cluster-scoped (header.meta.ns is empty); only its labels

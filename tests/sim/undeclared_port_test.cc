@@ -197,3 +197,22 @@ TEST(UndeclaredPort, AServiceTheSidecarDoesNotImportMakesNoListener) {
 
 }  // namespace
 }  // namespace meshsim::sim
+
+namespace meshsim::sim {
+namespace {
+
+TEST(UndeclaredPort, AHeadlessServiceNameReachesThePodsOnAnyPort) {
+  // Kubernetes: a Service with clusterIP: None has no cluster IP; its DNS name
+  // resolves to the pods' own addresses, so kube-proxy is not in the way and
+  // the sidecar's passthrough reaches a pod on whatever port was called
+  // (kubernetes.io "Headless Services"). Not the 10 s reset of a cluster IP.
+  const std::string headless_bar =
+      "apiVersion: v1\nkind: Service\nmetadata: {name: bar, namespace: default}\n"
+      "spec: {clusterIP: None, selector: {app: bar}, ports: [{name: http, port: 80, targetPort: 8080}]}\n---\n";
+  auto o = call_bar(deployment("curl") + deployment("bar") + headless_bar, 9999);
+  ASSERT_TRUE(o.call.outbound.response) << o.call.outbound.error;
+  EXPECT_TRUE(o.call.upstream);
+}
+
+}  // namespace
+}  // namespace meshsim::sim
