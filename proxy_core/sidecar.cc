@@ -717,7 +717,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     Random& rng = *env().random;
     if (lb && lb->consistent_hash) {
       const ConsistentHash& h = *lb->consistent_hash;
-      std::optional<std::string> key;
+      std::optional<std::string_view> key;
       if (!h.http_header_name.empty()) key = request.headers.get(h.http_header_name);
       else if (h.use_source_ip) key = sidecar->identity().ip;
       else if (!h.http_query_parameter_name.empty()) key = query_param(request.query(), h.http_query_parameter_name);

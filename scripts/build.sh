@@ -13,8 +13,9 @@ if [ ! -f "$BUILD_DIR/build.ninja" ] || [ $# -gt 0 ] ||
    { [ -z "${MESHSIM_BUILD_TARGET:-}" ] && [ ! -f "$BUILD_DIR/tests/CTestTestfile.cmake" ]; }; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${MESHSIM_BUILD_TYPE:-RelWithDebInfo} "$@" >&2
 fi
-build() { cmake --build "$BUILD_DIR" -j"$(nproc)" ${MESHSIM_BUILD_TARGET:+--target "$MESHSIM_BUILD_TARGET"} >&2; }
-# One retry: CI's stop 35 lost a run to a compiler that exited without a word
-# (tests/sim/behavior_index_test.cc, which builds here and built before).
-# A real compile error fails the second try too, and prints itself again.
-build || { echo "build.sh: the build failed; trying once more" >&2; build; }
+build() { cmake --build "$BUILD_DIR" -j"$1" ${MESHSIM_BUILD_TARGET:+--target "$MESHSIM_BUILD_TARGET"} >&2; }
+# One retry, one job at a time: CI's stop 35 lost a run to a compiler that
+# exited without a word (tests/sim/behavior_index_test.cc, which builds here),
+# the mark of a compiler killed for memory. A real compile error fails the
+# second try too, and prints itself again.
+build "$(nproc)" || { echo "build.sh: the build failed (exit $?); trying once more with -j1" >&2; build 1; }
