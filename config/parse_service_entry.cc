@@ -310,7 +310,13 @@ void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string&
       r.str_list(mesh["defaultVirtualServiceExportTo"], child(path, "defaultVirtualServiceExportTo"));
   out.default_destination_rule_export_to =
       r.str_list(mesh["defaultDestinationRuleExportTo"], child(path, "defaultDestinationRuleExportTo"));
-  if (auto t = r.millisecond_duration(mesh["connectTimeout"], child(path, "connectTimeout"))) out.connect_timeout = *t;
+  if (auto t = r.millisecond_duration(mesh["connectTimeout"], child(path, "connectTimeout"))) {
+    // agent/validation.go ValidateConnectTimeout: at most connectTimeoutMax, an hour.
+    if (*t > std::chrono::hours(1))
+      r.error(mesh["connectTimeout"], child(path, "connectTimeout"), "connectTimeout must be at most 1h");
+    else
+      out.connect_timeout = *t;
+  }
   if (auto td = r.str(mesh["trustDomain"], child(path, "trustDomain"))) out.trust_domain = *td;
   if (auto dc = mesh["defaultConfig"]; dc && dc.IsMap())
     if (auto tracing = dc["tracing"]; tracing && tracing.IsMap())

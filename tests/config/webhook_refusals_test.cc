@@ -210,6 +210,9 @@ const RefusedCase kRefused[] = {
      "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}, {number: 81, name: http-2, protocol: HTTP}]\n"
      "  resolution: STATIC\n  endpoints: [{address: \"unix:///var/run/db.sock\"}]\n",
      8, 25, "exactly 1 service port required for unix endpoints"},
+    {"mesh_connect_timeout_over_an_hour", "agent/validation.go ValidateConnectTimeout: connectTimeoutMax = time.Hour",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n",
+     "    connectTimeout: 2h\n", 6, 21, "connectTimeout must be at most 1h"},
     {"se_dynamic_dns_exact_host", "validation.go ValidateServiceEntry DYNAMIC_DNS: host must be wildcarded (Istio 1.31)", kSE,
      "  hosts: [api.example.com]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  resolution: DYNAMIC_DNS\n",
      5, 11, "host must be wildcarded for resolution mode DYNAMIC_DNS"},
