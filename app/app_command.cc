@@ -171,6 +171,9 @@ int app_command(int argc, char** argv) {
   endpoint.version_label = flag_or_env(args, "version", "POD_VERSION", label("version"));
   if (!endpoint.app.empty()) endpoint.labels["app"] = endpoint.app;
   if (!endpoint.version_label.empty()) endpoint.labels["version"] = endpoint.version_label;
+  proxy::CanonicalService canonical = proxy::canonical_service_of(endpoint.labels, endpoint.workload);
+  endpoint.canonical_service = std::move(canonical.name);
+  endpoint.canonical_revision = std::move(canonical.revision);
 
   std::string error;
   auto listen = parse_address(args["listen"].as<std::string>(), &error);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <tuple>
 
 #include "proxy_core/gateway_api.h"
@@ -291,6 +292,18 @@ CompiledGwMatch compile_gw_match(const GwHTTPRoute& route, size_t ri, const GwRo
 
 bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) { return gw_precedes(a, b); }
 
+CanonicalService canonical_service_of(const Labels& labels, std::string_view workload_name) {
+  // labels.go nameLabels and revisionLabels, in their order.
+  auto first = [&](std::initializer_list<const char*> keys) -> const std::string* {
+    for (const char* key : keys)
+      if (auto it = labels.find(key); it != labels.end()) return &it->second;
+    return nullptr;
+  };
+  const std::string* name = first({"service.istio.io/canonical-name", "app.kubernetes.io/name", "app"});
+  const std::string* revision = first({"service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"});
+  return {name ? *name : std::string(workload_name), revision ? *revision : std::string("latest")};
+}
+
 std::shared_ptr<const RouteTable> RouteTable::create(Resources input, std::vector<std::string>* errors) {
   merge_delegate_virtual_services(input);
   provision_gateways(input);  // Gateway API: Istio deploys <name>-istio (gateway_api.h)
@@ -335,12 +348,16 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
       e.sidecar_injection = sidecar_injection;
       if (auto app = e.labels.find("app"); app != e.labels.end()) e.app = app->second;
       if (auto version = e.labels.find("version"); version != e.labels.end()) e.version_label = version->second;
+      CanonicalService canonical = canonical_service_of(e.labels, e.workload);
+      e.canonical_service = std::move(canonical.name);
+      e.canonical_revision = std::move(canonical.revision);
       e.service_account = dep.service_account;
       e.spiffe_principal = mesh_config(r).trust_domain + "/ns/" + e.ns + "/sa/" + e.service_account;
       e.ports = dep.ports;
       e.gateway_proxy = is_gateway_workload(dep);
       e.ip = "10." + std::to_string(1 + d / 250) + "." + std::to_string(d % 250) + "." + std::to_string(i + 1);
-      e.telemetry_id = telemetry_text_id(peer_identity_text(e.workload, e.ns, e.version(), e.app, e.principal()));
+      e.telemetry_id = telemetry_text_id(peer_identity_text(e.workload, e.ns, e.version(), e.app, e.principal(),
+                                                            e.canonical_service, e.canonical_revision));
       table->endpoints_.push_back(std::move(e));
     }
   }

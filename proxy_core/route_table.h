@@ -42,6 +42,9 @@ struct Endpoint {
   // Its "app" and "version" labels, empty when absent, filled by
   // RouteTable::create: every telemetry report names them.
   std::string app, version_label;
+  // Its canonical service and revision (canonical_service_of), filled by
+  // RouteTable::create; empty for an external endpoint.
+  std::string canonical_service, canonical_revision;
   std::string spiffe_principal;  // cluster.local/ns/NS/sa/SA, filled by RouteTable::create
   std::string pod;       // "<deployment>" for one replica, "<deployment>-<i>" otherwise
   Labels labels;
@@ -55,6 +58,20 @@ struct Endpoint {
   const std::string& principal() const { return spiffe_principal; }
   const std::string& version() const { return version_label; }
 };
+
+// A pod's canonical service name and revision as Istio's sidecar injector
+// writes them onto the pod (service.istio.io/canonical-name and
+// -revision) and its stats plugin reports them (*_canonical_service,
+// *_canonical_revision). istio/istio pkg/kube/labels/labels.go
+// CanonicalService: the name is the first label present of
+// service.istio.io/canonical-name, app.kubernetes.io/name, app, else the
+// workload name; the revision the first of service.istio.io/canonical-revision,
+// app.kubernetes.io/version, version, else "latest". A label present with an
+// empty value counts (lookupLabelValue).
+struct CanonicalService {
+  std::string name, revision;
+};
+CanonicalService canonical_service_of(const Labels& labels, std::string_view workload_name);
 
 struct ServiceInfo {
   const Service* spec = nullptr;

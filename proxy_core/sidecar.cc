@@ -143,12 +143,14 @@ void set_source(TelemetryEvent& ev, const Endpoint& e) {
   ev.source_namespace = e.ns;
   ev.source_version = e.version();
   ev.source_app = e.app;
+  ev.source_canonical_service = e.canonical_service;
+  ev.source_canonical_revision = e.canonical_revision;
 }
 
 // The destination_service of an inbound (destination) report: the inbound
 // cluster's Service, else the workload's canonical service.
 std::string_view inbound_report_service(std::string_view inbound_service, const Endpoint& self) {
-  return !inbound_service.empty() ? inbound_service : !self.app.empty() ? std::string_view(self.app) : std::string_view(self.workload);
+  return !inbound_service.empty() ? inbound_service : std::string_view(self.canonical_service);
 }
 
 void set_destination(TelemetryEvent& ev, const Endpoint& e) {
@@ -157,6 +159,8 @@ void set_destination(TelemetryEvent& ev, const Endpoint& e) {
   ev.destination_version = e.version();
   ev.destination_principal = e.principal();
   ev.destination_app = e.app;
+  ev.destination_canonical_service = e.canonical_service;
+  ev.destination_canonical_revision = e.canonical_revision;
 }
 
 // Envoy writes response flags in the order of its flag bits, not in the

@@ -41,11 +41,14 @@ std::string telemetry_text_of(uint32_t id) {
 }
 
 std::string peer_identity_text(std::string_view workload, std::string_view ns, std::string_view version,
-                               std::string_view app, std::string_view principal) {
+                               std::string_view app, std::string_view principal, std::string_view canonical_service,
+                               std::string_view canonical_revision) {
   std::string text;
-  text.reserve(workload.size() + ns.size() + version.size() + app.size() + principal.size() + 5);
+  text.reserve(workload.size() + ns.size() + version.size() + app.size() + principal.size() + canonical_service.size() +
+               canonical_revision.size() + 7);
   // A leading separator: no Service name starts with one, so the two kinds never share a number.
-  for (std::string_view part : {workload, ns, version, app, principal}) text.append(1, '\x1f').append(part);
+  for (std::string_view part : {workload, ns, version, app, principal, canonical_service, canonical_revision})
+    text.append(1, '\x1f').append(part);
   return text;
 }
 

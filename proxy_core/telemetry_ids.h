@@ -22,9 +22,10 @@ uint32_t telemetry_text_id(std::string_view text);
 // The text a number stands for ("" for 0 or a number never given).
 std::string telemetry_text_of(uint32_t id);
 
-// The text a workload's identity number stands for: its five report fields
+// The text a workload's identity number stands for: its seven report fields
 // (source_* or destination_* of a report), joined by \x1f.
 std::string peer_identity_text(std::string_view workload, std::string_view ns, std::string_view version,
-                               std::string_view app, std::string_view principal);
+                               std::string_view app, std::string_view principal, std::string_view canonical_service,
+                               std::string_view canonical_revision);
 
 }  // namespace meshsim::proxy

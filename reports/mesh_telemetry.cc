@@ -61,8 +61,9 @@ std::vector<std::pair<const char*, std::string>> istio_request_labels(const prox
   std::vector<std::pair<const char*, std::string>> l = {
       {"reporter", destination ? "destination" : "source"},
       {"source_workload", or_unknown(e.source_workload)},
-      {"source_canonical_service", or_unknown(e.source_app)},
-      {"source_canonical_revision", e.source_version.empty() ? "latest" : std::string(e.source_version)},
+      // The pod's canonical labels (route_table.h canonical_service_of), not app/version.
+      {"source_canonical_service", or_unknown(e.source_canonical_service)},
+      {"source_canonical_revision", e.source_canonical_revision.empty() ? "latest" : std::string(e.source_canonical_revision)},
       {"source_workload_namespace", or_unknown(e.source_namespace)},
       {"source_principal", spiffe(e.source_principal)},
       {"source_app", or_unknown(e.source_app)},
@@ -74,8 +75,9 @@ std::vector<std::pair<const char*, std::string>> istio_request_labels(const prox
       {"destination_app", or_unknown(e.destination_app)},
       {"destination_version", or_unknown(e.destination_version)},
       {"destination_service", or_unknown(e.destination_service)},
-      {"destination_canonical_service", or_unknown(e.destination_app)},
-      {"destination_canonical_revision", e.destination_version.empty() ? "latest" : std::string(e.destination_version)},
+      {"destination_canonical_service", or_unknown(e.destination_canonical_service)},
+      {"destination_canonical_revision",
+       e.destination_canonical_revision.empty() ? "latest" : std::string(e.destination_canonical_revision)},
       {"destination_service_name", e.destination_service.empty() ? "unknown" : proxy::short_name(e.destination_service)},
       {"destination_service_namespace", e.destination_service.empty() ? "unknown" : service_namespace(e.destination_service)},
       {"destination_cluster", "Kubernetes"},
@@ -114,10 +116,22 @@ std::string labels_of(const proxy::TelemetryEvent& e) {
 // What decides an event's label set, raw: building this is far cheaper than
 // rendering the labels, which happens once per distinct set.
 void identity_of(const proxy::TelemetryEvent& e, std::string& key) {
-  const std::string_view fields[] = {e.source_workload,      e.source_app,          e.source_version,
-                                     e.source_namespace,     e.source_principal,    e.destination_workload,
-                                     e.destination_namespace, e.destination_principal, e.destination_app,
-                                     e.destination_version,  e.destination_service, e.response_flags};
+  const std::string_view fields[] = {e.source_workload,
+                                     e.source_app,
+                                     e.source_version,
+                                     e.source_namespace,
+                                     e.source_principal,
+                                     e.source_canonical_service,
+                                     e.source_canonical_revision,
+                                     e.destination_workload,
+                                     e.destination_namespace,
+                                     e.destination_principal,
+                                     e.destination_app,
+                                     e.destination_version,
+                                     e.destination_canonical_service,
+                                     e.destination_canonical_revision,
+                                     e.destination_service,
+                                     e.response_flags};
   size_t size = 11 + 2 + 12;  // the response code (an int), the reporter and mTLS marks, the gRPC status
   for (std::string_view f : fields) size += f.size() + 1;  // and its separator
   key.resize(size);  // keeps its capacity: one write pass, no growth checks

@@ -17,15 +17,17 @@ namespace {
 // destination_service_id) are not packed: they are shortcuts a sink may
 // take, and an unpacked span, without them, says "read the text". The two
 // ports follow the times.
-static_assert(sizeof(proxy::TelemetryEvent) == 432, "a telemetry event field is not packed: list it in packed_event.cc");
+static_assert(sizeof(proxy::TelemetryEvent) == 472, "a telemetry event field is not packed: list it in packed_event.cc");
 
 template <typename Text>
 constexpr auto text_fields() {
   using E = proxy::BasicTelemetryEvent<Text>;
   return std::array{&E::source_workload,      &E::source_namespace,      &E::source_version,
-                    &E::source_app,           &E::source_principal,      &E::destination_workload,
-                    &E::destination_namespace, &E::destination_version,  &E::destination_app,
-                    &E::destination_service,  &E::destination_principal, &E::route,
+                    &E::source_app,           &E::source_principal,      &E::source_canonical_service,
+                    &E::source_canonical_revision,
+                    &E::destination_workload, &E::destination_namespace, &E::destination_version,
+                    &E::destination_app,      &E::destination_service,   &E::destination_principal,
+                    &E::destination_canonical_service, &E::destination_canonical_revision, &E::route,
                     &E::method,               &E::path,                  &E::authority,
                     &E::response_flags,
                     &E::trace_id,             &E::span_id,               &E::parent_span_id,

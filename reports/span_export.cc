@@ -41,6 +41,7 @@ std::string upstream_cluster(const proxy::StoredTelemetryEvent& e) {
 ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, UnixTime time) {
   bool server = e.reporter == proxy::TelemetryEvent::Reporter::kDestination;
   std::string local = server ? e.destination_app + "." + e.destination_namespace : e.source_app + "." + e.source_namespace;
+  const std::string& canonical = server ? e.destination_canonical_service : e.source_canonical_service;
   ordered_json j;
   j["traceId"] = e.trace_id;
   if (!e.parent_span_id.empty()) j["parentId"] = e.parent_span_id;
@@ -59,7 +60,8 @@ ordered_json zipkin_span(const proxy::StoredTelemetryEvent& e, UnixTime time) {
                {"http.status_code", std::to_string(e.response_code)},
                {"response_flags", e.response_flags.empty() ? "-" : e.response_flags},
                {"upstream_cluster", upstream_cluster(e)},
-               {"istio.canonical_service", server ? e.destination_app : e.source_app},
+               // pilot tracing.go buildServiceTags: the node's canonical name ("unknown" without one).
+               {"istio.canonical_service", canonical.empty() ? "unknown" : canonical},
                {"istio.namespace", server ? e.destination_namespace : e.source_namespace},
                {"node_id", fmt::format("sidecar~{}~{}.{}", "10.0.0.1", server ? e.destination_workload : e.source_workload,
                                        server ? e.destination_namespace : e.source_namespace)}};

@@ -50,6 +50,7 @@ bool same_pod(const Endpoint& a, const Endpoint& b) {
   return a.pod == b.pod && a.workload == b.workload && a.ns == b.ns && a.labels == b.labels &&
          a.service_account == b.service_account && a.ip == b.ip && same_ports(a.ports, b.ports) &&
          a.spiffe_principal == b.spiffe_principal && a.app == b.app && a.version_label == b.version_label &&
+         a.canonical_service == b.canonical_service && a.canonical_revision == b.canonical_revision &&
          a.gateway_proxy == b.gateway_proxy && a.external == b.external && a.hosts == b.hosts;
 }
 }  // namespace

@@ -21,10 +21,12 @@ TEST(TelemetryIds, OneNumberPerText) {
 }
 
 TEST(TelemetryIds, PeerIdentitiesNeverShareANumberWithAServiceName) {
-  std::string peer = peer_identity_text("reviews-v1", "default", "v1", "reviews", "cluster.local/ns/default/sa/reviews");
-  EXPECT_EQ(peer, "\x1freviews-v1\x1f" "default\x1fv1\x1freviews\x1f" "cluster.local/ns/default/sa/reviews");
+  std::string peer =
+      peer_identity_text("reviews-v1", "default", "v1", "reviews", "cluster.local/ns/default/sa/reviews", "reviews", "v1");
+  EXPECT_EQ(peer, "\x1freviews-v1\x1f" "default\x1fv1\x1freviews\x1f" "cluster.local/ns/default/sa/reviews\x1freviews\x1fv1");
   // Fields move between positions without colliding: each is delimited.
-  EXPECT_NE(peer_identity_text("a", "", "b", "", ""), peer_identity_text("a", "b", "", "", ""));
+  EXPECT_NE(peer_identity_text("a", "", "b", "", "", "", ""), peer_identity_text("a", "b", "", "", "", "", ""));
+  EXPECT_NE(peer_identity_text("a", "", "", "", "", "c", ""), peer_identity_text("a", "", "", "", "", "", "c"));
   EXPECT_NE(telemetry_text_id(peer), telemetry_text_id("reviews-v1"));
 }
 

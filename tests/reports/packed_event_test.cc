@@ -19,12 +19,16 @@ TEST(PackedEvent, UnpacksEveryFieldAsAStoredEventWouldHaveIt) {
   e.source_version = "v1";
   e.source_app = "productpage";
   e.source_principal = "spiffe://cluster.local/ns/default/sa/bookinfo-productpage";
+  e.source_canonical_service = "productpage";
+  e.source_canonical_revision = "v1";
   e.destination_workload = "reviews-v2";
   e.destination_namespace = "bookinfo";
   e.destination_version = "";  // empty stays empty
   e.destination_app = "reviews";
   e.destination_service = "reviews.bookinfo.svc.cluster.local";
   e.destination_principal = "spiffe://cluster.local/ns/bookinfo/sa/bookinfo-reviews";
+  e.destination_canonical_service = "reviews-canonical";
+  e.destination_canonical_revision = "latest";
   e.route = "VirtualService bookinfo/reviews #1";
   e.method = "GET";
   e.path = long_path;
@@ -57,12 +61,16 @@ TEST(PackedEvent, UnpacksEveryFieldAsAStoredEventWouldHaveIt) {
   EXPECT_EQ(got.source_version, want.source_version);
   EXPECT_EQ(got.source_app, want.source_app);
   EXPECT_EQ(got.source_principal, want.source_principal);
+  EXPECT_EQ(got.source_canonical_service, "productpage");
+  EXPECT_EQ(got.source_canonical_revision, "v1");
   EXPECT_EQ(got.destination_workload, want.destination_workload);
   EXPECT_EQ(got.destination_namespace, want.destination_namespace);
   EXPECT_EQ(got.destination_version, want.destination_version);
   EXPECT_EQ(got.destination_app, want.destination_app);
   EXPECT_EQ(got.destination_service, want.destination_service);
   EXPECT_EQ(got.destination_principal, want.destination_principal);
+  EXPECT_EQ(got.destination_canonical_service, "reviews-canonical");
+  EXPECT_EQ(got.destination_canonical_revision, "latest");
   EXPECT_EQ(got.route, want.route);
   EXPECT_EQ(got.method, want.method);
   EXPECT_EQ(got.path, want.path);

@@ -9,6 +9,7 @@
 #include "config/loader.h"
 #include "proxy_core/injection.h"
 #include "reports/mesh_telemetry.h"
+#include "reports/span_export.h"
 #include "sim/world.h"
 #include "tests/fixtures/load_or_fail.h"
 
@@ -515,6 +516,94 @@ TEST(DestinationService, FirstByHostNameWhenSeveralSelectThePod) {
   ASSERT_NE(pod, nullptr);
   EXPECT_EQ(table.inbound_service(*pod, 8080), "reviews-v1.default.svc.cluster.local");
   EXPECT_EQ(table.inbound_service(*pod, 9999), "");
+}
+
+}  // namespace
+}  // namespace meshsim::sim
+
+namespace meshsim::sim {
+namespace {
+
+// ------------------------------------------- canonical service and revision
+// istio/istio pkg/kube/labels/labels.go CanonicalService (1.31): the name is
+// the first label present of nameLabels (service.istio.io/canonical-name,
+// app.kubernetes.io/name, app), else the workload name; the revision the
+// first of revisionLabels (service.istio.io/canonical-revision,
+// app.kubernetes.io/version, version), else "latest". The injector writes
+// both onto the pod and the stats plugin reports them as
+// *_canonical_service / *_canonical_revision, while *_app and *_version stay
+// the plain `app` and `version` labels.
+struct CanonicalRow {
+  const char* name;
+  std::string labels;  // on both the client and the server pod
+  const char* service;  // nullptr: the workload name (client / server)
+  std::string revision, app, version;  // app and version as reported ("unknown" when absent)
+};
+
+TEST(CanonicalService, LabelPrecedenceAsIstioInjects) {
+  const CanonicalRow rows[] = {
+      // labels.go nameLabels[0]: service.istio.io/canonical-name wins over both others.
+      {"canonical-name first", "service.istio.io/canonical-name: cn, app.kubernetes.io/name: kn, app: a", "cn",
+       "latest", "a", "unknown"},
+      // nameLabels[1]: app.kubernetes.io/name wins over app.
+      {"k8s name over app", "app.kubernetes.io/name: kn, app: a", "kn", "latest", "a", "unknown"},
+      // nameLabels[2]: app alone.
+      {"app alone", "app: a, version: v", "a", "v", "a", "v"},
+      // canonicalServiceName: none of nameLabels -> the workload name.
+      {"workload name", "tier: x", nullptr, "latest", "unknown", "unknown"},
+      // revisionLabels[0]: service.istio.io/canonical-revision wins over both others.
+      {"canonical-revision first", "app: a, service.istio.io/canonical-revision: cr, app.kubernetes.io/version: kv, version: v",
+       "a", "cr", "a", "v"},
+      // revisionLabels[1]: app.kubernetes.io/version wins over version.
+      {"k8s version over version", "app: a, app.kubernetes.io/version: kv, version: v", "a", "kv", "a", "v"},
+      // canonicalServiceRevision: none of revisionLabels -> "latest".
+      {"latest", "app.kubernetes.io/name: kn", "kn", "latest", "unknown", "unknown"},
+  };
+  for (const CanonicalRow& row : rows) {
+    SCOPED_TRACE(row.name);
+    Recorder sink;
+    reports::MeshTelemetry metrics;
+    struct Both : proxy::TelemetrySink {
+      proxy::TelemetrySink *a, *b;
+      void record(const proxy::TelemetryEvent& e) override { a->record(e), b->record(e); }
+    } both;
+    both.a = &sink;
+    both.b = &metrics;
+    World world(WorldOptions{1, proxy::Duration(0)});
+    world.set_telemetry(&both);
+    std::vector<std::string> errors;
+    ASSERT_TRUE(world.apply(load(deployment("server", "default", row.labels) + service("server", "default", "wl: server") +
+                                 deployment("client", "default", row.labels)),
+                            &errors));
+    auto out = get(world, "default", "client", "server");
+    ASSERT_TRUE(out && out->outbound.response);
+    ASSERT_EQ(out->outbound.response->status, 200);
+    ASSERT_EQ(sink.events.size(), 2u);
+    std::string source = row.service ? row.service : "client", destination = row.service ? row.service : "server";
+    for (const auto& e : sink.events) {
+      EXPECT_EQ(e.source_canonical_service, source);
+      EXPECT_EQ(e.source_canonical_revision, row.revision);
+      EXPECT_EQ(e.destination_canonical_service, destination);
+      EXPECT_EQ(e.destination_canonical_revision, row.revision);
+    }
+    std::string text = metrics.prometheus();
+    for (const char* reporter : {"source", "destination"}) {
+      std::string labels = std::string("reporter=\"") + reporter + "\",source_workload=\"client\",source_canonical_service=\"" +
+                           source + "\",source_canonical_revision=\"" + row.revision + "\"";
+      EXPECT_NE(text.find(labels), std::string::npos) << labels << "\n" << text;
+    }
+    for (std::string label :
+         {"destination_service=\"server.default.svc.cluster.local\",destination_canonical_service=\"" + destination +
+              "\",destination_canonical_revision=\"" + row.revision + "\"",
+          "source_app=\"" + row.app + "\",source_version=\"" + row.version + "\"",
+          "destination_app=\"" + row.app + "\",destination_version=\"" + row.version + "\""})
+      EXPECT_NE(text.find(label), std::string::npos) << label << "\n" << text;
+    // The server span's istio.canonical_service tag is the same name (pilot
+    // tracing.go buildServiceTags: the node's service.istio.io/canonical-name
+    // label, which the injector wrote).
+    const auto& server = sink.events[0].reporter == proxy::TelemetryReporter::kDestination ? sink.events[0] : sink.events[1];
+    EXPECT_EQ(reports::zipkin_span(server, reports::UnixTime{})["tags"]["istio.canonical_service"], destination);
+  }
 }
 
 }  // namespace

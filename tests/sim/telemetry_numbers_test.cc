@@ -31,11 +31,13 @@ struct NumberCheckingSink : proxy::TelemetrySink {
                         "\", the report says \"" + text + "\"");
     };
     check(e.source_peer_id,
-          proxy::peer_identity_text(e.source_workload, e.source_namespace, e.source_version, e.source_app, e.source_principal),
+          proxy::peer_identity_text(e.source_workload, e.source_namespace, e.source_version, e.source_app, e.source_principal,
+                                    e.source_canonical_service, e.source_canonical_revision),
           "source_peer_id");
     check(e.destination_peer_id,
           proxy::peer_identity_text(e.destination_workload, e.destination_namespace, e.destination_version,
-                                    e.destination_app, e.destination_principal),
+                                    e.destination_app, e.destination_principal, e.destination_canonical_service,
+                                    e.destination_canonical_revision),
           "destination_peer_id");
     check(e.destination_service_id, std::string(e.destination_service), "destination_service_id");
     numbered += e.source_peer_id != 0 && e.destination_peer_id != 0 && e.destination_service_id != 0;
