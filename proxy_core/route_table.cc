@@ -64,14 +64,23 @@ CompiledMatch compile_match(const HTTPMatchRequest& spec, std::vector<std::strin
 // namespace/name, then rule order. Regex paths rank between exact and prefix
 // as in Istio's conversion.
 bool gw_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) {
+  // istio conversion.go sortHTTPRoutes: getURIRank (Exact > Prefix >
+  // Regex), then getURILength, the length of the path as translated
+  // (createURIMatch drops a PathPrefix's trailing '/').
   auto path_rank = [](const CompiledGwMatch& m) {
-    std::string type = m.spec ? m.spec->path_type : "PathPrefix";
-    return type == "Exact" ? 3 : type == "RegularExpression" ? 2 : 1;
+    std::string_view type = m.spec ? std::string_view(m.spec->path_type) : "PathPrefix";
+    return type == "Exact" ? 3 : type == "RegularExpression" ? 1 : 2;
+  };
+  auto path_length = [](const CompiledGwMatch& m) -> size_t {
+    if (!m.spec) return 1;
+    std::string_view value = m.spec->path_value;
+    if (m.spec->path_type == "PathPrefix" && value != "/" && value.ends_with('/')) value.remove_suffix(1);
+    return value.size();
   };
   auto key = [&](const CompiledGwMatch& m) {
-    size_t path_length = m.spec ? m.spec->path_value.size() : 1;
+    size_t length = path_length(m);
     bool method = m.spec && !m.spec->method.empty();
-    return std::make_tuple(path_rank(m), path_length, method, m.headers.size(), m.query_params.size());
+    return std::make_tuple(path_rank(m), length, method, m.headers.size(), m.query_params.size());
   };
   auto ka = key(a), kb = key(b);
   if (ka != kb) return ka > kb;
@@ -228,6 +237,24 @@ bool labels_select(const Labels& selector, const Labels& labels) {
     if (it == labels.end() || it->second != v) return false;
   }
   return true;
+}
+
+bool policy_attaches(const std::optional<Labels>& selector, const std::vector<PolicyTargetRef>& target_refs,
+                     std::string_view policy_ns, const Endpoint& e) {
+  // policyattachment.go ShouldAttachPolicy, for a proxy that is no waypoint.
+  const bool selected = !selector || labels_select(*selector, e.labels);
+  auto gateway = e.labels.find(std::string(kGatewayNameLabel));
+  // A sidecar or an Istio Gateway's pods: "if targetRef is specified,
+  // ignore the policy altogether".
+  if (gateway == e.labels.end()) return target_refs.empty() && selected;
+  // A Gateway API gateway: by selector when no targetRef
+  // (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, on by default), else by a
+  // targetRef to its Gateway in the policy's own namespace.
+  if (target_refs.empty()) return selected;
+  if (policy_ns != e.ns) return false;
+  return std::any_of(target_refs.begin(), target_refs.end(), [&](const PolicyTargetRef& ref) {
+    return ref.group == "gateway.networking.k8s.io" && ref.kind == "Gateway" && ref.name == gateway->second;
+  });
 }
 
 uint32_t ServiceInfo::target_port(uint32_t service_port, const Endpoint& e) const {
@@ -542,7 +569,7 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
     std::vector<JwtProvider> providers;
     for (const auto& ra : table->resources_->request_authentications) {
       if (ra.header.meta.ns != e.ns && ra.header.meta.ns != table->root_namespace()) continue;
-      if (ra.selector && !labels_select(*ra.selector, e.labels)) continue;
+      if (!policy_attaches(ra.selector, ra.target_refs, ra.header.meta.ns, e)) continue;
       const auto& compiled = providers_by_policy[&ra];
       providers.insert(providers.end(), compiled.begin(), compiled.end());
     }
@@ -722,7 +749,7 @@ std::vector<const AuthorizationPolicy*> RouteTable::select_authorization_policie
   for (const auto& p : resources_->authorization_policies) {
     const std::string& ns = p.header.meta.ns;
     if (ns != e.ns && ns != root_namespace()) continue;
-    if (p.selector && !labels_select(*p.selector, e.labels)) continue;
+    if (!policy_attaches(p.selector, p.target_refs, ns, e)) continue;
     out.push_back(&p);
   }
   return out;

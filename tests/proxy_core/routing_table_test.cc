@@ -141,6 +141,21 @@ spec:
     backendRefs: [{name: bar, port: 80}]
 )";
 
+// A regular expression listed first, longer than the prefix and matching
+// /api/x too: Istio orders by the match's kind before its length.
+constexpr const char* kGammaRegexAndPrefix = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: bar}
+spec:
+  parentRefs: [{group: "", kind: Service, name: bar, port: 80}]
+  rules:
+  - matches: [{path: {type: RegularExpression, value: "/.*/x"}}]
+    filters: [{type: RequestRedirect, requestRedirect: {statusCode: 302}}]
+  - matches: [{path: {type: PathPrefix, value: /api/}}]
+    backendRefs: [{name: bar, port: 80}]
+)";
+
 const Row kRows[] = {
     {"first_matching_rule_wins", "virtual_service.proto HTTPRoute: 'The first rule matching an incoming request is used'",
      kMobileToV2, "http://bar/v1/x", {{"User-Agent", "Mobile Safari"}}, 200, "v2"},
@@ -202,6 +217,10 @@ const Row kRows[] = {
      kGammaRoute, "http://bar/v2example", {}, 404, "", "NR"},
     {"gamma_path_prefix_match", "Gateway API httproute_types.go PathPrefix",
      kGammaRoute, "http://bar/v2/x", {}, 200},
+    {"gamma_prefix_precedes_regex", "istio conversion.go sortHTTPRoutes/getURIRank: Exact > Prefix > Regex, before length",
+     kGammaRegexAndPrefix, "http://bar/api/x", {}, 200},
+    {"gamma_regex_serves_what_the_prefix_does_not", "istio conversion.go sortHTTPRoutes: the regex rule still applies after the prefix",
+     kGammaRegexAndPrefix, "http://bar/b/x", {}, 302},
 };
 
 class Routing : public ::testing::TestWithParam<Row> {};
