@@ -812,7 +812,13 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
                                        ? h.same_host
                                        : (other = virtual_host_for(table, authority_host, h.scope, client.ns));
   const Endpoint* original = h.pod ? h.pod : h.external;
-  if (vhost.virtual_service != nullptr)
+  // A VirtualService for a Service has virtual hosts only in the route
+  // configurations of the ports that Service declares (route.go
+  // buildSidecarVirtualHostsForVirtualService groups its Services by port;
+  // httproute.go takes the listener port's), so on another port it is not
+  // there: bar:9999 takes the catch-all below.
+  bool rule_on_port = vhost.named == nullptr || vhost.named->has_port(port);
+  if (vhost.virtual_service != nullptr && rule_on_port)
     return decide_virtual_service(table, *vhost.virtual_service, client, port, request, random, &h.cluster_scope,
                                   original, memo);
 

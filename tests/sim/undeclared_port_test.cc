@@ -158,6 +158,28 @@ TEST(UndeclaredPort, AnotherServiceDeclaringThePortAsHttpMakesIt503UF) {
   EXPECT_EQ(o.telemetry[0].response_flags, "UF");
 }
 
+TEST(UndeclaredPort, BarsVirtualServiceIsNotOnAPortBarDoesNotDeclare) {
+  // route.go buildSidecarVirtualHostsForVirtualService groups a
+  // VirtualService's Services by the ports they declare, and httproute.go
+  // BuildSidecarOutboundVirtualHosts keeps the listener port's: route 9999
+  // has no virtual host for bar, VirtualService or not, so bar:9999 takes
+  // allow_any as above (503 UF), never the rule's destination.
+  const std::string vs =
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar, namespace: default}\n"
+      "spec: {hosts: [bar], http: [{route: [{destination: {host: baz, port: {number: 9999}}}]}]}\n---\n";
+  auto o = call_bar(kTopology + kHttp9999 + vs, 9999);
+  ASSERT_TRUE(o.call.outbound.response);
+  EXPECT_EQ(o.call.outbound.response->status, 503);
+  EXPECT_EQ(o.call.outbound.flags, "UF");
+  EXPECT_EQ(o.call.outbound.cluster(), "PassthroughCluster");
+  EXPECT_FALSE(o.call.upstream);
+  // On the port bar declares, the rule applies (baz answers).
+  auto declared = call_bar(kTopology + kHttp9999 + vs, 80);
+  ASSERT_TRUE(declared.call.outbound.response);
+  EXPECT_EQ(declared.call.outbound.response->status, 200);
+  EXPECT_EQ(declared.call.outbound.cluster(), "outbound|9999||baz.default.svc.cluster.local");
+}
+
 TEST(UndeclaredPort, HttpListenerAndNftablesIs503UFAtOnce) {
   // The refused connect is a connection failure, not a timeout (Envoy's reset reason).
   auto o = call_bar(kTopology + kHttp9999, 9999, KubeProxyMode::kNftables);
