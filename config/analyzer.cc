@@ -170,16 +170,19 @@ class Analyzer {
   }
 
   void check_policies() {
-    auto check_selector = [&](const ResourceHeader& h, const std::optional<Labels>& selector) {
+    // authorizationpolicies.go analyzeNoMatchingWorkloads looks for a
+    // root-namespace policy's workloads in the whole mesh (meshWidePolicy).
+    auto check_selector = [&](const ResourceHeader& h, const std::optional<Labels>& selector, bool mesh_wide) {
       if (!selector || selector->empty() || r_.deployments.empty()) return;
       for (const Deployment& d : r_.deployments)
-        if (d.header.meta.ns == h.meta.ns && labels_select(*selector, d.pod_labels)) return;
+        if ((mesh_wide || d.header.meta.ns == h.meta.ns) && labels_select(*selector, d.pod_labels)) return;
       add(Severity::kWarning, "IST0127", h, "spec.selector",
           fmt::format("No matching workloads for this resource with the following labels: {}",
                       fmt::join(labels_text(*selector), ",")));
     };
-    for (const auto& ap : r_.authorization_policies) check_selector(ap.header, ap.selector);
-    for (const auto& pa : r_.peer_authentications) check_selector(pa.header, pa.selector);
+    const std::string& root = proxy::mesh_config(r_).root_namespace;
+    for (const auto& ap : r_.authorization_policies) check_selector(ap.header, ap.selector, ap.header.meta.ns == root);
+    for (const auto& pa : r_.peer_authentications) check_selector(pa.header, pa.selector, false);
   }
 
   void check_http_routes() {

@@ -153,6 +153,27 @@ spec:
   EXPECT_EQ(d->pos.column, 5);
 }
 
+TEST(Analyzer, RootNamespacePolicyLooksForItsWorkloadsInTheWholeMesh) {
+  // authorizationpolicies.go analyzeNoMatchingWorkloads: meshWidePolicy ->
+  // hasMatchingPodsRunning over every namespace (bar runs in default).
+  const std::string policy = R"(apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: root-selector, namespace: istio-system}
+spec:
+  selector:
+    matchLabels: {app: APP}
+  action: DENY
+  rules: [{}]
+)";
+  auto with_app = [&](const std::string& app) {
+    std::string text = policy;
+    text.replace(text.find("APP"), 3, app);
+    return analyze_text(text);
+  };
+  EXPECT_EQ(find_code(with_app("bar"), "IST0127"), nullptr);
+  EXPECT_NE(find_code(with_app("nowhere"), "IST0127"), nullptr);
+}
+
 TEST(Analyzer, CatchAllBeforeLastRuleIsUnreachable) {
   auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
