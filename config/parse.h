@@ -28,6 +28,10 @@ void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, const std
 void parse_peer_authentication(YamlReader& r, const yaml::Node& spec,
                                proxy::PeerAuthentication& out);
 void parse_request_authentication(YamlReader& r, const yaml::Node& spec, proxy::RequestAuthentication& out);
+// A policy's targetRef or targetRefs as Istio validates them (validation.go
+// validatePolicyTargetReference, validateOneOfSelectorType); `spec` holds
+// them beside its selector (parse_security.cc).
+std::vector<proxy::PolicyTargetRef> parse_policy_target_refs(YamlReader& r, const yaml::Node& spec);
 void parse_http_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute& out);
 // Gateway API GRPCRoute, as Istio converts it: an HTTPRoute whose method
 // matches are paths (parse_grpc_route.cc).

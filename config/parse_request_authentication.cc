@@ -11,8 +11,7 @@ void parse_request_authentication(YamlReader& r, const yaml::Node& spec, proxy::
   if (!r.fields(spec, "spec", {"selector", "targetRef", "targetRefs", "jwtRules"})) return;
   if (auto s = spec["selector"]; s && !s.IsNull() && r.fields(s, "spec.selector", {"matchLabels"}))
     out.selector = r.str_map(s["matchLabels"], "spec.selector.matchLabels");
-  if (spec["targetRef"] || spec["targetRefs"])
-    r.warning(spec, "MSH0010", "targetRef(s) attach policies to gateways/waypoints, which meshsim does not model");
+  out.target_refs = parse_policy_target_refs(r, spec);
   r.list(spec["jwtRules"], "spec.jwtRules", [&](const yaml::Node& n, const std::string& p) {
     if (!r.fields(n, p, {"issuer", "audiences", "jwksUri", "jwks", "fromHeaders", "fromParams", "fromCookies",
                          "outputPayloadToHeader", "outputClaimToHeaders", "forwardOriginalToken",

@@ -248,6 +248,48 @@ std::optional<proxy::AuthzRule> rule(YamlReader& r, const yaml::Node& rn, const 
 
 }  // namespace
 
+std::vector<proxy::PolicyTargetRef> parse_policy_target_refs(YamlReader& r, const yaml::Node& spec) {
+  std::vector<proxy::PolicyTargetRef> out;
+  auto one = [&](const yaml::Node& n, const std::string& p) {
+    if (!r.fields(n, p, {"group", "kind", "name", "namespace"})) return;
+    proxy::PolicyTargetRef ref;
+    ref.group = r.str(n["group"], child(p, "group")).value_or("");
+    ref.kind = r.str(n["kind"], child(p, "kind")).value_or("");
+    ref.name = r.str(n["name"], child(p, "name")).value_or("");
+    if (ref.name.empty()) r.error(n, p, "targetRef name must be set");
+    if (!r.str(n["namespace"], child(p, "namespace")).value_or("").empty())
+      r.error(n["namespace"], child(p, "namespace"),
+              "targetRef namespace must not be set; cross namespace referencing is not supported");
+    // validation.go allowedTargetRefs, by canonical group ("" is core).
+    const bool gateway = ref.group == "gateway.networking.k8s.io" && (ref.kind == "Gateway" || ref.kind == "GatewayClass");
+    const bool waypoint_only = (ref.group.empty() || ref.group == "core") && ref.kind == "Service";
+    const bool service_entry = ref.group == "networking.istio.io" && ref.kind == "ServiceEntry";
+    if (!gateway && !waypoint_only && !service_entry) {
+      r.error(n, p, "targetRef must be to one of [core/v1/Service networking.istio.io/v1/ServiceEntry "
+                    "gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass] but was " +
+                        ref.group + "/" + ref.kind);
+      return;
+    }
+    // policyattachment.go ShouldAttachPolicy: a Service, ServiceEntry or
+    // GatewayClass attaches the policy to waypoints, which exist only in
+    // ambient mode.
+    if (ref.kind != "Gateway")
+      r.warning(n, "MSH0010", "a targetRef to a " + ref.kind +
+                                  " attaches the policy to waypoints (ambient mode), which meshsim does not model: "
+                                  "the policy applies to no workload here");
+    out.push_back(std::move(ref));
+  };
+  // GetTargetRefs: targetRefs, else targetRef.
+  if (auto refs = spec["targetRefs"]; refs && !refs.IsNull() && refs.size() > 0)
+    r.list(refs, "spec.targetRefs", one);
+  else if (auto ref = spec["targetRef"]; ref && !ref.IsNull())
+    one(ref, "spec.targetRef");
+  int set = (spec["selector"] && !spec["selector"].IsNull()) + (spec["targetRef"] && !spec["targetRef"].IsNull()) +
+            (spec["targetRefs"] && spec["targetRefs"].size() > 0);
+  if (set > 1) r.error(spec, "spec", "only one of targetRefs or workloadSelector can be set");
+  return out;
+}
+
 void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, const std::string& ns, proxy::AuthorizationPolicy& out) {
   using Action = proxy::AuthorizationPolicy::Action;
   if (!spec || spec.IsNull()) return;  // empty spec: ALLOW with no rules = deny all
@@ -261,8 +303,7 @@ void parse_authorization_policy(YamlReader& r, const yaml::Node& spec, const std
     out.provider = r.str(p["name"], "spec.provider.name").value_or("");
   if (out.action == Action::kCustom && out.provider.empty())
     r.error(spec, "spec", "a CUSTOM policy needs provider.name");
-  if (spec["targetRef"] || spec["targetRefs"])
-    r.warning(spec, "MSH0010", "targetRef(s) attach policies to gateways/waypoints, which meshsim does not model");
+  out.target_refs = parse_policy_target_refs(r, spec);
   out.rules_present = static_cast<bool>(spec["rules"]) && !spec["rules"].IsNull();
   r.list(spec["rules"], "spec.rules", [&](const yaml::Node& rn, const std::string& rp) {
     if (auto parsed = rule(r, rn, rp, ns)) out.rules.push_back(std::move(*parsed));

@@ -362,10 +362,20 @@ struct AuthzRule {
   std::vector<AuthzCondition> when;
 };
 
+// A policy's targetRef/targetRefs (type/v1beta1 PolicyTargetReference):
+// the policy attaches to a Gateway API gateway (or, in ambient mode, a
+// waypoint) instead of the workloads a selector picks.
+struct PolicyTargetRef {
+  std::string group;  // "" for the core group (Service)
+  std::string kind;
+  std::string name;
+};
+
 struct AuthorizationPolicy {
   enum class Action { kAllow, kDeny, kAudit, kCustom };
   ResourceHeader header;
   std::optional<Labels> selector;  // absent = every workload in the namespace
+  std::vector<PolicyTargetRef> target_refs;
   Action action = Action::kAllow;
   std::string provider;
   std::vector<AuthzRule> rules;
@@ -498,6 +508,7 @@ struct JwtRule {
 struct RequestAuthentication {
   ResourceHeader header;
   std::optional<Labels> selector;  // absent = every workload in the namespace
+  std::vector<PolicyTargetRef> target_refs;
   std::vector<JwtRule> jwt_rules;
 };
 

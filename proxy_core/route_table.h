@@ -73,6 +73,15 @@ struct CanonicalService {
 };
 CanonicalService canonical_service_of(const Labels& labels, std::string_view workload_name);
 
+// Whether a policy (AuthorizationPolicy, RequestAuthentication) of
+// namespace `policy_ns` with this selector or these targetRefs applies to
+// the endpoint (istio pilot/pkg/model/policyattachment.go
+// ShouldAttachPolicy): selector-based on sidecars, and on Gateway API
+// gateways unless it has targetRefs, which only a Gateway API gateway (by
+// its Gateway's name) or a waypoint takes.
+bool policy_attaches(const std::optional<Labels>& selector, const std::vector<PolicyTargetRef>& target_refs,
+                     std::string_view policy_ns, const Endpoint& e);
+
 struct ServiceInfo {
   const Service* spec = nullptr;
   std::string name, ns, fqdn;

@@ -112,5 +112,76 @@ spec:
   EXPECT_EQ(status_of(web), 200);
 }
 
+// istio pilot/pkg/model/policyattachment.go ShouldAttachPolicy: a policy
+// with targetRefs attaches to the Gateway API gateway it names (same
+// namespace) and to no sidecar ("if targetRef is specified, ignore the
+// policy altogether"); a targetRef to a Service is for waypoints only.
+TEST(GatewayApiWorld, TargetRefPoliciesAttachToTheirGatewayOnly) {
+  const std::string mesh = R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: infra}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: echo, ports: [{containerPort: 3000}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: infra}
+spec:
+  selector: {matchLabels: {app: client}}
+  template:
+    metadata: {labels: {app: client}}
+    spec: {containers: [{name: client, image: curl}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: infra}
+spec: {selector: {app: web}, ports: [{name: http, port: 8080, targetPort: 3000}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: infra}
+spec:
+  parentRefs: [{name: edge}]
+  rules: [{backendRefs: [{name: web, port: 8080}]}]
+)";
+  auto policy_to = [](const std::string& group, const std::string& kind, const std::string& name) {
+    return "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: infra}\n"
+           "spec:\n  targetRefs: [{group: \"" + group + "\", kind: " + kind + ", name: " + name + "}]\n"
+           "  action: DENY\n  rules: [{to: [{operation: {paths: [/deny]}}]}]\n";
+  };
+  auto status = [](const std::string& yaml, const std::string& from, const std::string& url) {
+    auto loaded = config::load({{"mesh.yaml", yaml}});
+    for (const auto& d : loaded.diagnostics)
+      EXPECT_NE(d.severity, config::Severity::kError) << config::format_diagnostic(d);
+    CurlSpec spec;
+    spec.from = from;
+    spec.url = url;
+    std::string error;
+    auto run = run_curl(loaded.resources, spec, &error);
+    EXPECT_TRUE(run.has_value()) << error;
+    return run ? status_of(*run) : 0;
+  };
+  const std::string on_gateway = mesh + policy_to("gateway.networking.k8s.io", "Gateway", "edge");
+  EXPECT_EQ(status(on_gateway, kOutsideClient, "http://edge-istio.infra/deny"), 403);
+  EXPECT_EQ(status(on_gateway, kOutsideClient, "http://edge-istio.infra/ok"), 200);
+  EXPECT_EQ(status(on_gateway, "infra/client", "http://web.infra:8080/deny"), 200);
+  const std::string on_other_gateway = mesh + policy_to("gateway.networking.k8s.io", "Gateway", "other");
+  EXPECT_EQ(status(on_other_gateway, kOutsideClient, "http://edge-istio.infra/deny"), 200);
+  const std::string on_service = mesh + policy_to("", "Service", "web");
+  EXPECT_EQ(status(on_service, kOutsideClient, "http://edge-istio.infra/deny"), 200);
+  EXPECT_EQ(status(on_service, "infra/client", "http://web.infra:8080/deny"), 200);
+}
+
 }  // namespace
 }  // namespace meshsim::sim
