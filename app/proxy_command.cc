@@ -108,9 +108,10 @@ class InboundPolicyTransport final : public proxy::Transport {
   // With no policy on the upstream, an h2c upstream gets the sidecar's
   // decoded request as a stream straight away: encoding it as HTTP/1.1 for
   // the transport to parse again was the largest avoidable cost per request
-  // (perf, bench/README.md).
+  // (perf, bench/README.md). `reset` is not carried: the upstream is a real server.
   void send_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, const proxy::HttpRequest& request,
-                    std::function<void(proxy::TransportResult&&)> done) override {
+                    std::function<void(proxy::TransportResult&&)> done,
+                    const std::shared_ptr<proxy::StreamReset>& /*reset*/) override {
     const proxy::RouteTable& table = snapshot_.current();
     if (http2_upstream_ && table.authorization_policies_for(to).empty() && table.jwt_providers_for(to).empty())
       return next_.send_http2(to, port, request, std::move(done));

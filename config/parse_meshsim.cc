@@ -419,7 +419,7 @@ void parse_scenario(YamlReader& r, const yaml::Node& spec, const SourceText& sou
       e.kind = sim::Expectation::Kind::kResponseFlag;
       e.response_flag = r.enumeration(rf["flag"], child(p, "responseFlag.flag"),
                                       {"UH", "UF", "UO", "NR", "URX", "NC", "DT", "DC", "LH", "UT", "LR", "UR", "UC", "DI", "FI",
-                                       "RL", "UAEX", "RLSE", "IH", "SI", "DPE", "UPE", "UMSDR", "OM", "DF", "DO"})
+                                       "RL", "UAEX", "RLSE", "IH", "SI", "DPE", "UPE", "UMSDR", "OM", "DF", "DO", "DR"})
                             .value_or("");
       if (!rf["flag"]) r.error(rf, child(p, "responseFlag"), "responseFlag needs flag (UH, NR, UT, …)");
       bounds(rf, child(p, "responseFlag"), 1);

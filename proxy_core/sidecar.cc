@@ -168,7 +168,7 @@ void set_destination(TelemetryEvent& ev, const Endpoint& e) {
 // "UT,DI" for a delayed request that then timed out.
 constexpr std::string_view kFlagOrder[] = {"LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR", "DI", "FI",
                                            "RL", "UAEX", "RLSE", "DC", "URX", "SI", "IH", "DPE", "UMSDR",
-                                           "RFCF", "NFCF", "DT", "UPE", "NC"};
+                                           "RFCF", "NFCF", "DT", "UPE", "NC", "DR"};
 
 size_t flag_rank(std::string_view flag) {
   for (size_t i = 0; i < std::size(kFlagOrder); ++i)
@@ -430,6 +430,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   bool holds_slot = false;
   WireProtocol upstream_wire = WireProtocol::kHttp1;  // what the hop to the app's sidecar speaks
   std::optional<Http2Pools::Stream> h2_stream;  // the HTTP/2 stream of the attempt h2_stream_generation
+  std::shared_ptr<StreamReset> attempt_reset;   // the latest attempt's, when the call may give up on it
   uint64_t h2_stream_generation = 0;
   TraceId trace_id, span_id, parent_span_id;
   bool sampled = false;
@@ -879,6 +880,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : cluster.port_for(*e, port);
     uint64_t generation = ++attempt_generation;
     h2_stream_generation = generation;  // the stream (if any) belongs to this attempt
+    // Only a call with a timeout gives up on an attempt: no allocation for the others.
+    if (decision.timeout || (decision.retry && decision.retry->per_try_timeout)) attempt_reset = std::make_shared<StreamReset>();
     auto self = ref();
     if (decision.retry && decision.retry->per_try_timeout) {
       per_try_timer = env().timers->schedule(*decision.retry->per_try_timeout, [self, generation, e] {
@@ -892,7 +895,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
                             self->close_stream(generation);
                             if (generation != self->attempt_generation || self->finished) return;
                             self->on_attempt_result(*e, std::move(tr));
-                          });
+                          },
+                          attempt_reset);
   }
 
   bool retry_allowed() const {
@@ -1105,6 +1109,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void on_per_try_timeout(const Endpoint& e) {
     close_stream(attempt_generation);  // Envoy resets the upstream stream
+    if (attempt_reset) attempt_reset->reset();
     ++attempt_generation;  // abandon the attempt in flight
     per_try_timer.reset();
     in_flight_to = nullptr;
@@ -1125,6 +1130,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     global_timer.reset();
     if (finished) return;
     close_stream(attempt_generation);
+    // router.cc onResponseTimeout resets the upstream request in flight (one
+    // already answered, or none during a back-off, is not affected).
+    if (attempt_reset) attempt_reset->reset();
     ++attempt_generation;
     cancel_per_try();
     // router.cc onResponseTimeout charges the attempt in flight as a
@@ -1461,6 +1469,8 @@ struct InboundExchange {
   bool grpc = false;
   uint64_t request_messages = 0;
   Duration overcount{0};  // what the app's calls overcounted (HttpResponse::overcount)
+  bool answered = false;          // the app's response went back
+  bool downstream_reset = false;  // the client's proxy gave up first: no response goes back
 
   // Sends the response back to the peer on the request's hop; returns its
   // wire size. The inbound listener's server_name is "istio-envoy"
@@ -1491,7 +1501,7 @@ struct InboundExchange {
 }  // namespace
 
 void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
-                      std::function<void(TransportResult&&)> done) {
+                      std::function<void(TransportResult&&)> done, const std::shared_ptr<StreamReset>& client_reset) {
   HttpRequest request;
   DecodeOutcome outcome;
   if (!parse_request(request_bytes, request, &outcome)) {
@@ -1501,11 +1511,12 @@ void Sidecar::inbound(std::string request_bytes, const PeerInfo& peer, uint32_t 
     x.reply(this, text_reply(status, reason_phrase(status)));
     return;
   }
-  inbound_message(std::move(request), request_bytes.size(), peer, port, app, std::move(done));
+  inbound_message(std::move(request), request_bytes.size(), peer, port, app, std::move(done), client_reset);
 }
 
 void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const PeerInfo& peer, uint32_t port,
-                              const AppHandler& app, std::function<void(TransportResult&&)> done) {
+                              const AppHandler& app, std::function<void(TransportResult&&)> done,
+                              const std::shared_ptr<StreamReset>& client_reset) {
   auto table = env_.snapshot->get();
   auto exchange = std::make_shared<InboundExchange>();
   InboundExchange& x = *exchange;
@@ -1661,14 +1672,35 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
                                            : request.protocol;
   if (needs_translation(request.protocol, to_app)) translate_request(request, to_app);
   std::weak_ptr<bool> alive = alive_;
+  if (client_reset) {
+    // The client's proxy gave up before the app answered: the connection
+    // manager ends the stream with no response sent, so the report says
+    // response code 0 (istio/proxy istio_stats.cc onStreamComplete:
+    // responseCode().value_or(0); Envoy access log: "0 means that the server
+    // never sent the beginning of a response") and why: DC for an HTTP/1.1
+    // hop, whose connection the client closes (conn_manager_impl.cc
+    // onEvent -> resetAllStreams(DownstreamConnectionTermination)), DR for
+    // an HTTP/2 RST_STREAM (ActiveStream::onResetStream, RemoteReset ->
+    // DownstreamRemoteReset). Nothing was sent: no response bytes.
+    client_reset->on_reset([this, record, weak = std::weak_ptr<InboundExchange>(exchange), alive] {
+      auto x = weak.lock();
+      auto a = alive.lock();
+      if (!x || !a || !*a || x->answered) return;
+      x->downstream_reset = true;
+      record(*x, Answer{}, x->protocol == WireProtocol::kHttp1 ? "DC" : "DR", 0);
+    });
+  }
   app(std::move(request), peer, [this, record, answer_of, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
     auto a = alive.lock();
     bool here = a && *a;
+    exchange->answered = true;
     exchange->overcount = response.overcount;
     if (here) add_upstream_service_time(response, env_.clock->now() - exchange->start - exchange->overcount);
     Answer answer = answer_of(*exchange, response);
+    // After a reset the reply still travels, unread: the client counts the
+    // attempt over when it arrives (attempt_over), as before.
     uint64_t sent = exchange->reply(here ? this : nullptr, std::move(response));
-    if (here) record(*exchange, answer, "-", sent);
+    if (here && !exchange->downstream_reset) record(*exchange, answer, "-", sent);
   });
 }
 

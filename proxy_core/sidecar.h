@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proxy_core/authz.h"
@@ -61,6 +62,32 @@ struct TransportResult {
 // `response_bytes`. False when the bytes are not a valid response.
 bool take_response(TransportResult& result, HttpResponse& out, DecodeOutcome* outcome = nullptr);
 
+// One attempt's stream as the server's proxy sees it end. Envoy's router
+// resets the upstream stream when it gives up on an attempt before the
+// response (a route timeout, router.cc onResponseTimeout; a per-try timeout,
+// onPerTryTimeoutCommon), and the server's connection manager ends its side
+// of the exchange then. The client's sidecar owns one per attempt that may be
+// given up on; a transport that can tell the server carries it there.
+// Single-threaded.
+class StreamReset {
+ public:
+  // The client's side; only the first call counts.
+  void reset() {
+    if (reset_) return;
+    reset_ = true;
+    if (then_) std::exchange(then_, nullptr)();
+  }
+  // The server's side: `then` runs once, when the client resets.
+  void on_reset(std::function<void()> then) {
+    if (reset_) return then();
+    then_ = std::move(then);
+  }
+
+ private:
+  bool reset_ = false;
+  std::function<void()> then_;
+};
+
 // Delivers serialized requests to an endpoint's port and calls back once.
 // `from` must outlive the delivery: the simulated world keeps a pointer to
 // it until the request arrives (callers pass a sidecar's identity, alive
@@ -77,8 +104,11 @@ class Transport {
   // The default encodes it with the HTTP/1.1 codec, which is all a
   // transport without HTTP/2 speaks; the simulated world carries HTTP/2
   // hops as messages, and a live transport encodes them with the HTTP/2 codec.
+  // `reset`, when given, fires if the sidecar gives up on the attempt; the
+  // simulated world tells the server's sidecar, other transports ignore it.
   virtual void send_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request,
-                            std::function<void(TransportResult&&)> done) {
+                            std::function<void(TransportResult&&)> done,
+                            [[maybe_unused]] const std::shared_ptr<StreamReset>& reset) {
     send(to, port, from, serialize(request), std::move(done));
   }
   virtual void send_mirror_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request) {
@@ -193,8 +223,10 @@ class Sidecar {
   ~Sidecar();
 
   void outbound(HttpRequest&& request, std::string url_host, uint32_t port, std::function<void(OutboundResult&&)> done);
+  // `client_reset`, when given, fires if the client's proxy gives up on the
+  // request (StreamReset); without one the client is assumed to wait.
   void inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port, const AppHandler& app,
-               std::function<void(TransportResult&&)> done);
+               std::function<void(TransportResult&&)> done, const std::shared_ptr<StreamReset>& client_reset = nullptr);
   // A gateway proxy's listener on `port` (an Istio Gateway server's port,
   // resolved to the pod's port): routes the request by the Gateway's virtual
   // hosts and forwards it as a client would; no listener -> connection refused.
@@ -208,7 +240,8 @@ class Sidecar {
   // `wire_bytes` is its size on the wire, for istio_request_bytes. The reply
   // goes back decoded, on the request's protocol.
   void inbound_message(HttpRequest&& request, uint64_t wire_bytes, const PeerInfo& peer, uint32_t port,
-                       const AppHandler& app, std::function<void(TransportResult&&)> done);
+                       const AppHandler& app, std::function<void(TransportResult&&)> done,
+                       const std::shared_ptr<StreamReset>& client_reset = nullptr);
   const PeerInfo& identity() const { return identity_; }
 
   // Envoy's HTTP connection manager on every response it encodes downstream

@@ -41,6 +41,7 @@ constexpr FlagRow kFlags[] = {
     {"OM", "OverloadManager: the overload manager terminated the request"},
     {"DF", "DnsResolutionFailed: the request was terminated because DNS resolution failed"},
     {"DO", "DropOverload: the request was dropped because of drop overload"},
+    {"DR", "DownstreamRemoteReset: the downstream reset the stream (HTTP/2 RST_STREAM)"},
 };
 
 std::string matcher_text(const proxy::StringMatcher& m) {

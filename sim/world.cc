@@ -199,7 +199,7 @@ World::HopRequest World::HopRequest::of(const HttpRequest& request) {
 }
 
 void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, HopRequest request, bool mirrored,
-                    std::function<void(TransportResult&&)> done) {
+                    std::function<void(TransportResult&&)> done, const std::shared_ptr<proxy::StreamReset>& client_reset) {
   if (network_ != nullptr) {
     network_->carry(to, port, from, std::move(request), mirrored, std::move(done));
     return;
@@ -210,6 +210,12 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
     return;
   }
   Duration latency = options_.link_latency;
+  // The reset crosses the link as the request did (never before it).
+  std::shared_ptr<proxy::StreamReset> server_reset;
+  if (client_reset) {
+    server_reset = std::make_shared<proxy::StreamReset>();
+    client_reset->on_reset([this, latency, server_reset] { scheduler_.schedule(latency, [server_reset] { server_reset->reset(); }); });
+  }
   // Callbacks are moved along, not copied: each runs once.
   auto reply = [this, latency, done = std::move(done)](TransportResult&& tr) mutable {
     scheduler_.schedule(latency, [done = std::move(done), tr = std::move(tr)]() mutable { done(std::move(tr)); });
@@ -218,8 +224,8 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
   // plain identity, the outside client's), all alive until the world ends:
   // a pointer, not a copy of its three strings per hop (issue 20).
   scheduler_.schedule(latency, [this, inst, port, from = &from, request = std::move(request), mirrored,
-                                reply = std::move(reply)]() mutable {
-    run_inbound(*inst, port, *from, std::move(request), mirrored, std::move(reply));
+                                reply = std::move(reply), server_reset = std::move(server_reset)]() mutable {
+    run_inbound(*inst, port, *from, std::move(request), mirrored, std::move(reply), server_reset);
   });
 }
 
@@ -271,7 +277,8 @@ void World::hand_to_app(Instance& pod, bool mirrored, HttpRequest&& request, con
 }
 
 void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, HopRequest hop, bool mirrored,
-                        std::function<void(TransportResult&&)> reply) {
+                        std::function<void(TransportResult&&)> reply,
+                        const std::shared_ptr<proxy::StreamReset>& client_reset) {
   if (inst.endpoint.gateway_proxy && inst.sidecar) {
     if (hop.message) inst.sidecar->gateway_inbound_message(std::move(*hop.message), from, port, std::move(reply));
     else inst.sidecar->gateway_inbound(std::move(hop.bytes), from, port, std::move(reply));
@@ -280,11 +287,12 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, Hop
   auto app_handler = app_handler_for(inst, mirrored);
   if (inst.sidecar) {
     if (!hop.message) {
-      inst.sidecar->inbound(std::move(hop.bytes), from, port, app_handler, std::move(reply));
+      inst.sidecar->inbound(std::move(hop.bytes), from, port, app_handler, std::move(reply), client_reset);
       return;
     }
     uint64_t wire_bytes = proxy::serialized_size(*hop.message);  // as HTTP/1.1 would frame it: no HPACK model
-    inst.sidecar->inbound_message(std::move(*hop.message), wire_bytes, from, port, app_handler, std::move(reply));
+    inst.sidecar->inbound_message(std::move(*hop.message), wire_bytes, from, port, app_handler, std::move(reply),
+                                  client_reset);
     return;
   }
   // No sidecar: the app's own server decodes the hop and answers on it.
@@ -309,8 +317,8 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, Hop
 }
 
 void World::send_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request,
-                         std::function<void(TransportResult&&)> done) {
-  deliver(to, port, from, HopRequest::of(request), false, std::move(done));
+                         std::function<void(TransportResult&&)> done, const std::shared_ptr<proxy::StreamReset>& reset) {
+  deliver(to, port, from, HopRequest::of(request), false, std::move(done), reset);
 }
 
 void World::send_mirror_message(const Endpoint& to, uint32_t port, const PeerInfo& from, const HttpRequest& request) {
@@ -373,7 +381,7 @@ void World::plain_kubernetes_call(Instance& client, HttpRequest&& request, const
   const PeerInfo& peer = client.plain_identity;  // lives as long as the world (deliver keeps a pointer)
   uint32_t target_port = svc ? svc->target_port(port, *target) : port;
   TimePoint start = scheduler_.now();
-  send_message(*target, target_port, peer, request,
+  deliver(*target, target_port, peer, HopRequest::of(request), false,
        [this, target, start, snapshot = std::move(snapshot), done = std::move(done)](TransportResult&& tr) {
          proxy::OutboundResult r;
          r.snapshot = snapshot;  // served_by points into it

@@ -142,13 +142,17 @@ class World : private proxy::Transport {
   Instance* instance_for(const proxy::Endpoint& e);
   void rebuild_instances();
   // The one path of every hop, whatever the protocol: over the network, or
-  // in memory with the link latency each way.
+  // in memory with the link latency each way. In memory, a `client_reset`
+  // reaches the server's sidecar one link latency after it fires (a
+  // Network does not carry it).
   void deliver(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, HopRequest request, bool mirrored,
-               std::function<void(proxy::TransportResult&&)> done);
+               std::function<void(proxy::TransportResult&&)> done,
+               const std::shared_ptr<proxy::StreamReset>& client_reset = nullptr);
   // The receiving side: a gateway's listener, a sidecar's inbound side, or
   // an app without a sidecar (codecs at the edge, then one path).
   void run_inbound(Instance& inst, uint32_t port, const proxy::PeerInfo& from, HopRequest request, bool mirrored,
-                   std::function<void(proxy::TransportResult&&)> reply);
+                   std::function<void(proxy::TransportResult&&)> reply,
+                   const std::shared_ptr<proxy::StreamReset>& client_reset = nullptr);
   // proxy::Transport
   void send(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from, std::string request_bytes,
             std::function<void(proxy::TransportResult&&)> done) override;
@@ -156,7 +160,8 @@ class World : private proxy::Transport {
                    std::string request_bytes) override;
   // A hop of the request's protocol (HopRequest::of).
   void send_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
-                    const proxy::HttpRequest& request, std::function<void(proxy::TransportResult&&)> done) override;
+                    const proxy::HttpRequest& request, std::function<void(proxy::TransportResult&&)> done,
+                    const std::shared_ptr<proxy::StreamReset>& reset) override;
   void send_mirror_message(const proxy::Endpoint& to, uint32_t port, const proxy::PeerInfo& from,
                            const proxy::HttpRequest& request) override;
   void connect_unforwarded(std::function<void(proxy::TransportResult&&)> done) override;

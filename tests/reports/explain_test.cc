@@ -324,7 +324,7 @@ TEST(Explain, BannerSaysTheClientHasASidecar) {
 TEST(Explain, EveryFlagTheIssueNamesHasEnvoysWords) {
   // Envoy docs, access_log usage.rst %RESPONSE_FLAGS%.
   for (const char* flag : {"NR", "NC", "UH", "UF", "UO", "URX", "UT", "DC", "DI", "FI", "UAEX", "RL", "UR", "UC", "LR",
-                           "DPE", "UPE", "SI", "UMSDR", "DT", "LH", "IH", "RLSE", "OM", "DF", "DO"})
+                           "DPE", "UPE", "SI", "UMSDR", "DT", "LH", "IH", "RLSE", "OM", "DF", "DO", "DR"})
     EXPECT_FALSE(flag_meaning(flag).empty()) << flag;
   EXPECT_TRUE(flag_meaning("XX").empty());
 }

@@ -125,5 +125,73 @@ spec: {selector: {app: ratings}, ports: [{name: http, port: 9080, targetPort: 80
   EXPECT_EQ(server_span["tags"]["upstream_cluster"], "inbound|8080||");
 }
 
+// A client that gives up resets the stream, and the server's proxy reports
+// that, not the answer its app gave later. Envoy router.cc
+// Filter::onResponseTimeout resets the upstream request; the server's
+// connection manager ends the stream with no response sent, and
+// istio_stats.cc (istio/proxy) reports info.responseCode().value_or(0) with
+// the stream's flags.
+struct ResetRow {
+  const char* source;       // where the expected behaviour is defined
+  const char* pool;         // bar's DestinationRule connectionPool.http
+  const char* server_flags;
+};
+
+const ResetRow kResetRows[] = {
+    // HTTP/1.1 has no stream reset: the client closes the connection, and
+    // conn_manager_impl.cc onEvent -> resetAllStreams(DownstreamConnectionTermination).
+    {"conn_manager_impl.cc onEvent: DC", "{}", "DC"},
+    // HTTP/2 (h2UpgradePolicy UPGRADE on the client's cluster) sends
+    // RST_STREAM: ActiveStream::onResetStream, RemoteReset -> DownstreamRemoteReset.
+    {"conn_manager_impl.cc onResetStream: DR", "{h2UpgradePolicy: UPGRADE}", "DR"},
+};
+
+TEST(Telemetry, ServerReportsTheResetWhenTheClientTimesOut) {
+  for (const auto& row : kResetRows) {
+    SCOPED_TRACE(row.source);
+    Recorder sink;
+    World world(WorldOptions{1, std::chrono::milliseconds(1)});
+    world.set_telemetry(&sink);
+    std::vector<std::string> errors;
+    ASSERT_TRUE(world.apply(testing::mesh_with(R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec:
+  host: bar
+  trafficPolicy: {connectionPool: {http: )" + std::string(row.pool) + R"(}}
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http: [{timeout: 1s, route: [{destination: {host: bar, subset: v1}}]}]
+)"),
+                            &errors));
+    world.set_behavior("default", "bar-v1", {.response_delay = std::chrono::seconds(3)});
+    proxy::HttpRequest r;
+    r.authority = "bar";
+    auto out = world.call("default", "frontend-v1", r, "bar", 80);
+    world.scheduler().run();  // and the app's late answer
+    ASSERT_TRUE(out && out->outbound.response);
+    EXPECT_EQ(out->outbound.response->status, 504);
+    EXPECT_EQ(out->outbound.flags, "UT");
+    ASSERT_EQ(sink.events.size(), 2u);  // the late answer is not reported
+    const auto& client = sink.events[0];
+    const auto& server = sink.events[1];  // when the reset arrives, a link latency after the timeout
+    EXPECT_EQ(client.reporter, proxy::TelemetryEvent::Reporter::kSource);
+    EXPECT_EQ(client.response_code, 504);
+    EXPECT_EQ(server.reporter, proxy::TelemetryEvent::Reporter::kDestination);
+    EXPECT_EQ(server.destination_workload, "bar-v1");
+    EXPECT_EQ(server.response_code, 0);
+    EXPECT_EQ(server.response_flags, row.server_flags);
+    EXPECT_EQ(server.response_bytes, 0u);
+    // From the request's arrival to the reset's: both one link latency after the client's.
+    EXPECT_EQ(server.duration, std::chrono::seconds(1));
+  }
+}
+
 }  // namespace
 }  // namespace meshsim::sim
