@@ -44,6 +44,7 @@ constexpr int kMaxIntervalFactor = 10;
 // not Envoy's 1024.
 constexpr int64_t kDefaultMaxConnections = UINT32_MAX;
 constexpr int64_t kDefaultMaxPending = UINT32_MAX;
+constexpr int64_t kDefaultMaxRetries = UINT32_MAX;
 // Envoy outlier detection defaults (outlier_detection.proto).
 constexpr int kDefaultConsecutive5xx = 5;
 constexpr int kDefaultConsecutiveLocalOrigin = 5;
@@ -287,6 +288,9 @@ struct Sidecar::ClusterState {
     return it->second;
   }
   Http2Pools h2;  // the HTTP/2 connections to the cluster's hosts
+  // Retries scheduled or in flight, across all requests: Envoy's retries
+  // resource, capped by the circuit breaker's max_retries.
+  int64_t retries_outstanding = 0;
   size_t round_robin = 0;
   struct HostHealth {
     int consecutive_5xx = 0;
@@ -428,6 +432,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   std::optional<Timers::TimerId> connect_timer;  // a connect to an unforwarded address
   bool holds_slot = false;
+  bool holds_retry = false;  // counts in the cluster's retries_outstanding
   WireProtocol upstream_wire = WireProtocol::kHttp1;  // what the hop to the app's sidecar speaks
   std::optional<Http2Pools::Stream> h2_stream;  // the HTTP/2 stream of the attempt h2_stream_generation
   std::shared_ptr<StreamReset> attempt_reset;   // the latest attempt's, when the call may give up on it
@@ -899,8 +904,42 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
                           attempt_reset);
   }
 
-  bool retry_allowed() const {
-    return decision.retry && retries_done < decision.retry->num_retries && !finished;
+  // Istio passes maxRetries only when > 0 (cluster_traffic_policy.go
+  // applyConnectionPool), else getDefaultCircuitBreakerThresholds' MaxUint32.
+  static int64_t max_retries_of(const std::optional<ConnectionPoolSettings>& pool) {
+    return pool && pool->max_retries.value_or(0) > 0 ? *pool->max_retries : kDefaultMaxRetries;
+  }
+
+  // Envoy retry_state_impl.cc RetryStateImpl::shouldRetry, for an outcome
+  // the policy retries: a retry while this request has one left and the
+  // cluster's retry circuit breaker has room. Otherwise the outcome stands,
+  // flagged URX when the request's retries are used up
+  // (NoRetryLimitExceeded), UO when max_retries retries are already
+  // outstanding (NoOverflow, upstream_rq_retry_overflow; router.cc
+  // onUpstreamHeaders / maybeRetryReset set UpstreamOverflow).
+  bool retry_else_flag() {
+    if (!decision.retry || finished) return false;
+    if (retries_done >= decision.retry->num_retries) {
+      if (decision.retry->num_retries > 0) flags.push_back("URX");
+      return false;
+    }
+    auto& state = state_of(*decision.cluster);
+    if (state.retries_outstanding >= max_retries_of(decision.cluster->policy.connection_pool)) {
+      flags.push_back("UO");
+      return false;
+    }
+    ++state.retries_outstanding;
+    holds_retry = true;
+    schedule_retry();
+    return true;
+  }
+
+  // The retry holds its unit until its own outcome is judged (shouldRetry
+  // calls resetRetry first) or the request ends (~RetryStateImpl).
+  void release_retry() {
+    if (!holds_retry) return;
+    holds_retry = false;
+    --state_of(*decision.cluster).retries_outstanding;
   }
 
   bool retriable_status(int status) const {
@@ -1070,6 +1109,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void on_attempt_result(const Endpoint& e, TransportResult tr) {
     cancel_per_try();
+    release_retry();
     in_flight_to = nullptr;
     overcount += tr.overcount;
     upstream_plaintext = tr.plaintext || tls_disabled(*decision.cluster);
@@ -1077,12 +1117,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     result.authz = std::move(tr.authz);
     if (!tr.connected) {
       record_outlier(e, 0, Outcome::kConnectFailure);
-      if (retries_connect_failure() && retry_allowed()) {
-        schedule_retry();
-        return;
-      }
+      if (retries_connect_failure() && retry_else_flag()) return;
       flags.push_back("UF");
-      if (retries_connect_failure() && decision.retry->num_retries > 0) flags.push_back("URX");
       respond_local(503, kConnectFailureBody);
       return;
     }
@@ -1093,13 +1129,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       return;
     }
     record_outlier(e, response.status, Outcome::kResponse);
-    if (retriable_status(response.status) || retriable_grpc(response)) {
-      if (retry_allowed()) {
-        schedule_retry();
-        return;
-      }
-      if (decision.retry && decision.retry->num_retries > 0) flags.push_back("URX");
-    }
+    if ((retriable_status(response.status) || retriable_grpc(response)) && retry_else_flag()) return;
     result.served_by = &e;
     add_upstream_service_time(response, env().clock->now() - router_start - overcount);
     for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
@@ -1113,16 +1143,13 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     ++attempt_generation;  // abandon the attempt in flight
     per_try_timer.reset();
     in_flight_to = nullptr;
+    release_retry();
     // Outlier detection sees the timeout as a 504 (router.cc
     // updateOutlierDetection(LocalOriginTimeout, timeout_response_code_)).
     record_outlier(e, 504, Outcome::kTimeout);
-    if (retries_local_reset() && retry_allowed()) {
-      schedule_retry();
-      return;
-    }
-    flags.push_back("UT");
     // router.cc maybeRetryReset: RetryStatus::NoRetryLimitExceeded sets URX.
-    if (retries_local_reset() && decision.retry->num_retries > 0) flags.push_back("URX");
+    if (retries_local_reset() && retry_else_flag()) return;
+    flags.push_back("UT");
     respond_local(504, kTimeoutBody, timeout_grpc_code());
   }
 
@@ -1170,6 +1197,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void finish() {
     if (finished) return;
     finished = true;
+    release_retry();
     if (global_timer) env().timers->cancel(*global_timer);
     cancel_per_try();
     cancel_connect_timer();

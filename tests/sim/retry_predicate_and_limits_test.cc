@@ -1,5 +1,6 @@
-// Retry host predicate and Istio's default circuit-breaker thresholds
-// (siblings of issue 13's retry and circuit-breaking divergences).
+// Retry host predicate, Istio's default circuit-breaker thresholds and the
+// retry circuit breaker (siblings of issue 13's retry and circuit-breaking
+// divergences).
 #include <gtest/gtest.h>
 
 #include "sim/world.h"
@@ -100,6 +101,77 @@ TEST(CircuitBreakerDefaults, IstioSetsNoLimitWithoutADestinationRule) {
   world.scheduler().run();
   EXPECT_EQ(done, 3000);
   EXPECT_EQ(overflow, 0);
+}
+
+// DestinationRule connectionPool.http.maxRetries is the cluster's retry
+// circuit breaker: retries outstanding at once across all requests.
+struct MaxRetriesRow {
+  const char* source;        // where the expected behaviour is defined
+  const char* max_retries;   // "" = not set
+  const char* retries;       // the route's retry policy
+  int retried, overflowed;   // of 20 requests failing at the same instant
+  const char* retried_flags, *overflowed_flags;
+};
+
+const MaxRetriesRow kMaxRetriesRows[] = {
+    // retry_state_impl.cc RetryStateImpl::shouldRetry: the first request
+    // judged takes the one unit (retries().canCreate()) and keeps it through
+    // its retries (resetRetry, then inc again); the others get
+    // RetryStatus::NoOverflow and router.cc onUpstreamHeaders passes the
+    // 503 on with UpstreamOverflow (UO). The retried one ends URX.
+    {"shouldRetry NoOverflow -> onUpstreamHeaders UO", "1", "{attempts: 3, retryOn: 5xx}", 1, 19, "URX", "UO"},
+    {"shouldRetry NoOverflow, 5 units", "5", "{attempts: 3, retryOn: 5xx}", 5, 15, "URX", "UO"},
+    // A per-try timeout is a reset: router.cc maybeRetryReset sets UO, and
+    // onPerTryTimeoutCommon answers 504 UT (flags in bit order: "UT,UO").
+    {"maybeRetryReset NoOverflow", "1", "{attempts: 3, perTryTimeout: 50ms, retryOn: 5xx}", 1, 19, "UT,URX", "UT,UO"},
+    // cluster_traffic_policy.go applyConnectionPool sets MaxRetries only when
+    // > 0 ("FIXME: zero is a valid value if explicitly set"); otherwise
+    // getDefaultCircuitBreakerThresholds' MaxUint32: every request retries.
+    {"applyConnectionPool: 0 means unset", "0", "{attempts: 3, retryOn: 5xx}", 20, 0, "URX", ""},
+    {"getDefaultCircuitBreakerThresholds MaxUint32", "", "{attempts: 3, retryOn: 5xx}", 20, 0, "URX", ""},
+};
+
+TEST(CircuitBreakerMaxRetries, CapsRetriesOutstandingAcrossRequests) {
+  for (const auto& row : kMaxRetriesRows) {
+    SCOPED_TRACE(row.source);
+    std::string pool = *row.max_retries ? std::string("{connectionPool: {http: {maxRetries: ") + row.max_retries + "}}}" : "{}";
+    std::string rules = R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec:
+  host: bar
+  trafficPolicy: )" + pool + R"(
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http: [{retries: )" + std::string(row.retries) + R"(, route: [{destination: {host: bar, subset: v1}}]}]
+)";
+    World world{WorldOptions{1, proxy::Duration(0)}};
+    std::vector<std::string> errors;
+    ASSERT_TRUE(world.apply(testing::mesh_with(rules), &errors));
+    // Every answer a 503 after 100 ms, so all 20 first attempts fail at once.
+    world.set_behavior("default", "bar-v1", {.response_delay = milliseconds(100), .fail_first_n = 1000, .fail_status = 503});
+    int retried = 0, overflowed = 0, other = 0;
+    for (int i = 0; i < 20; ++i) {
+      proxy::HttpRequest r;
+      r.authority = "bar";
+      world.send("default", "curl", std::move(r), "bar", 80, [&](CallResult res) {
+        int status = res.outbound.response ? res.outbound.response->status : 0;
+        if (res.outbound.attempts == 4 && res.outbound.flags == row.retried_flags) ++retried;
+        else if (res.outbound.attempts == 1 && res.outbound.flags == row.overflowed_flags && (status == 503 || status == 504)) ++overflowed;
+        else ++other;
+      });
+    }
+    world.scheduler().run();
+    EXPECT_EQ(retried, row.retried);
+    EXPECT_EQ(overflowed, row.overflowed);
+    EXPECT_EQ(other, 0);
+  }
 }
 
 }  // namespace
