@@ -1221,14 +1221,13 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (env().telemetry == nullptr || !result.response) return;
     TelemetryEvent ev;
     ev.reporter = TelemetryEvent::Reporter::kSource;
-    if (const Endpoint* self = sidecar->self_) {
-      set_source(ev, *self);
-      ev.source_principal = self->principal();
-      ev.source_peer_id = self->telemetry_id;
-    } else {
-      ev.source_namespace = sidecar->ns_;
-    }
-    // A host outside the cluster has no workload, namespace or identity: unknown.
+    const Endpoint* self = sidecar->self_;
+    if (self) set_source(ev, *self);
+    else ev.source_namespace = sidecar->ns_;
+    // A host outside the cluster has no workload, namespace or identity:
+    // unknown. Nor has a request that reached no host (NR, FI, UH): Istio's
+    // client-side peer is the upstream host's metadata (istio_stats.cc
+    // populatePeerInfo), and without a host the destination peer is unknown.
     if (const Endpoint* dst = result.served_by; dst && !dst->external) {
       set_destination(ev, *dst);
       // No sidecar on the server: plain text, no peer certificate, so
@@ -1236,6 +1235,13 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       ev.mtls = !upstream_plaintext;
       if (upstream_plaintext) ev.destination_principal = {};
       else ev.destination_peer_id = dst->telemetry_id;
+    }
+    // source_principal is the local certificate of the upstream TLS
+    // connection (istio_stats.cc, client side local_san): unknown without
+    // one, for plain text as for a request that never connected.
+    if (self && ev.mtls) {
+      ev.source_principal = self->principal();
+      ev.source_peer_id = self->telemetry_id;
     }
     // PassthroughCluster and BlackHoleCluster name themselves in Istio's
     // metrics (istio.io blog "Monitoring blocked and passthrough external

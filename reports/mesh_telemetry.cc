@@ -80,7 +80,9 @@ std::vector<std::pair<const char*, std::string>> istio_request_labels(const prox
        e.destination_canonical_revision.empty() ? "latest" : std::string(e.destination_canonical_revision)},
       {"destination_service_name", e.destination_service.empty() ? "unknown" : proxy::short_name(e.destination_service)},
       {"destination_service_namespace", e.destination_service.empty() ? "unknown" : service_namespace(e.destination_service)},
-      {"destination_cluster", "Kubernetes"},
+      // The source reporter takes it from the destination peer, unknown
+      // when there is none (istio_stats.cc populatePeerInfo).
+      {"destination_cluster", destination || !e.destination_workload.empty() ? "Kubernetes" : "unknown"},
       // istio_stats.cc: "grpc" for a gRPC request, "http" otherwise (HTTP/2 included).
       {"request_protocol", std::string(e.request_protocol())},
       {"response_code", std::to_string(e.response_code)},

@@ -4,6 +4,9 @@
 // and trace context propagated from client span to server span.
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "reports/mesh_telemetry.h"
 #include "reports/span_export.h"
 #include "sim/world.h"
 #include "tests/sim/mesh_fixture.h"
@@ -190,6 +193,109 @@ spec:
     EXPECT_EQ(server.response_bytes, 0u);
     // From the request's arrival to the reset's: both one link latency after the client's.
     EXPECT_EQ(server.duration, std::chrono::seconds(1));
+  }
+}
+
+// The source reporter's peer labels for requests that reach no pod. Istio's
+// stats filter (istio/proxy source/extensions/filters/http/istio_stats/
+// istio_stats.cc, populatePeerInfo, Reporter::ClientSidecar) takes the
+// destination peer from metadata exchange with the upstream host or that
+// host's endpoint metadata (extractEndpointMetadata), destination_principal
+// from the upstream TLS peer certificate and source_principal from the local
+// certificate of that upstream TLS connection. A request with no upstream
+// host (404 NR, fault abort FI, 503 UH) has none of them: the destination's
+// workload, namespace, principal, app, version, canonical service and
+// cluster are "unknown", its canonical revision "latest" (context_.latest_),
+// and source_principal is "unknown" too. destination_service and its name
+// and namespace come from the route's cluster metadata (services[0]) when
+// there is one, else from the Host header (no namespace).
+struct PeerLabelsCase {
+  const char* name;
+  const char* rules;
+  const char* host;
+  bool server_sidecar = true;
+  int status;
+  const char* flags;
+  std::map<std::string, std::string> expected;  // labels of the reporter="source" series
+};
+
+TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
+  const std::map<std::string, std::string> no_peer = {
+      {"source_principal", "unknown"},          {"destination_workload", "unknown"},
+      {"destination_workload_namespace", "unknown"}, {"destination_principal", "unknown"},
+      {"destination_app", "unknown"},           {"destination_version", "unknown"},
+      {"destination_canonical_service", "unknown"}, {"destination_canonical_revision", "latest"},
+      {"destination_cluster", "unknown"},       {"source_workload", "curl"}};
+  auto with = [](std::map<std::string, std::string> labels, std::map<std::string, std::string> more) {
+    for (auto& [k, v] : more) labels[k] = v;
+    return labels;
+  };
+  const PeerLabelsCase cases[] = {
+      // No route: no cluster, so the Host header names the service
+      // (istio_stats.cc: service_host and service_host_name from Host,
+      // service_namespace empty; testdata/metric/host_header_fallback.yaml.tmpl).
+      {"no route (NR)",
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{match: [{headers: {x-user: {exact: alice}}}], route: [{destination: {host: bar}}]}]\n",
+       "bar", true, 404, "NR",
+       with(no_peer, {{"destination_service", "bar"}, {"destination_service_name", "bar"},
+                      {"destination_service_namespace", "unknown"}})},
+      // A fault abort: the route chose a cluster (its metadata names the
+      // service) but the router never picked a host.
+      {"fault abort (FI)",
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{fault: {abort: {httpStatus: 503, percentage: {value: 100}}}, route: [{destination: {host: bar}}]}]\n",
+       "bar", true, 503, "FI",
+       with(no_peer, {{"destination_service", "bar.default.svc.cluster.local"}, {"destination_service_name", "bar"},
+                      {"destination_service_namespace", "default"}})},
+      // A Service without pods: the load balancer finds no host (router.cc
+      // sendNoHealthyUpstreamResponse).
+      {"no healthy upstream (UH)",
+       "apiVersion: v1\nkind: Service\nmetadata: {name: baz}\nspec: {selector: {app: baz}, ports: [{name: http, port: 80}]}\n",
+       "baz", true, 503, "UH",
+       with(no_peer, {{"destination_service", "baz.default.svc.cluster.local"}, {"destination_service_name", "baz"},
+                      {"destination_service_namespace", "default"}})},
+      // A server without a sidecar answers: the peer comes from its endpoint
+      // metadata, but the upstream connection is plaintext, so neither side
+      // has a certificate: both principals are "unknown" (istio/proxy
+      // testdata/metric/host_header_fallback.yaml.tmpl, plaintext proxies).
+      {"server without a sidecar",
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{route: [{destination: {host: bar, subset: v1}}]}]\n",
+       "bar", false, 200, "-",
+       {{"source_principal", "unknown"}, {"destination_workload", "bar-v1"}, {"destination_principal", "unknown"},
+        {"destination_cluster", "Kubernetes"}}},
+      // Sidecar to sidecar over mTLS: both certificates, the peer's cluster.
+      {"mTLS to a sidecar",
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{route: [{destination: {host: bar, subset: v1}}]}]\n",
+       "bar", true, 200, "-",
+       {{"source_principal", "spiffe://cluster.local/ns/default/sa/curl"}, {"destination_workload", "bar-v1"},
+        {"destination_principal", "spiffe://cluster.local/ns/default/sa/bar"}, {"destination_cluster", "Kubernetes"},
+        {"destination_canonical_revision", "v1"}}},
+  };
+  for (const PeerLabelsCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    Recorder sink;
+    World world(WorldOptions{1, proxy::Duration(0)});
+    world.set_telemetry(&sink);
+    std::vector<std::string> errors;
+    ASSERT_TRUE(world.apply(testing::mesh_with(c.rules), &errors)) << ::testing::PrintToString(errors);
+    if (!c.server_sidecar) world.set_sidecar("default", "bar-v1", false);
+    proxy::HttpRequest r;
+    r.authority = c.host;
+    r.target = "/";
+    auto out = world.call("default", "curl", r, c.host, 80);
+    ASSERT_TRUE(out && out->outbound.response);
+    EXPECT_EQ(out->outbound.response->status, c.status);
+    EXPECT_EQ(out->outbound.flags, c.flags);
+    const proxy::StoredTelemetryEvent* source = nullptr;
+    for (const auto& e : sink.events)
+      if (e.reporter == proxy::TelemetryEvent::Reporter::kSource) source = &e;
+    ASSERT_NE(source, nullptr);
+    std::map<std::string, std::string> labels;
+    for (auto& [k, v] : reports::istio_request_labels(proxy::TelemetryEvent(*source))) labels[k] = v;
+    for (const auto& [k, v] : c.expected) EXPECT_EQ(labels[k], v) << k;
   }
 }
 
