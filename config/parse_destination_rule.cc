@@ -27,8 +27,16 @@ proxy::LoadBalancerSettings load_balancer(YamlReader& r, const yaml::Node& n, co
       proxy::ConsistentHash h;
       h.http_header_name = r.str(c["httpHeaderName"], child(p, "httpHeaderName")).value_or("");
       if (auto cookie = c["httpCookie"];
-          cookie && r.fields(cookie, child(p, "httpCookie"), {"name", "path", "ttl", "attributes"}))
+          cookie && r.fields(cookie, child(p, "httpCookie"), {"name", "path", "ttl", "attributes"})) {
         h.http_cookie_name = r.str(cookie["name"], child(p, "httpCookie.name")).value_or("");
+        h.http_cookie_path = r.str(cookie["path"], child(p, "httpCookie.path")).value_or("");
+        h.http_cookie_ttl = r.duration(cookie["ttl"], child(p, "httpCookie.ttl"));
+        r.list(cookie["attributes"], child(p, "httpCookie.attributes"), [&](const yaml::Node& a, const std::string& ap) {
+          if (!r.fields(a, ap, {"name", "value"})) return;
+          h.http_cookie_attributes.emplace_back(r.str(a["name"], child(ap, "name")).value_or(""),
+                                                r.str(a["value"], child(ap, "value")).value_or(""));
+        });
+      }
       h.use_source_ip = r.boolean(c["useSourceIp"], child(p, "useSourceIp")).value_or(false);
       h.http_query_parameter_name =
           r.str(c["httpQueryParameterName"], child(p, "httpQueryParameterName")).value_or("");

@@ -261,6 +261,12 @@ struct VirtualService {
 struct ConsistentHash {
   std::string http_header_name;
   std::string http_cookie_name;
+  // httpCookie's ttl, path and attributes. With a ttl (0s included) a
+  // request without the cookie is given one (Envoy CookieHashMethod);
+  // without, it is balanced at random.
+  std::optional<Duration> http_cookie_ttl;
+  std::string http_cookie_path;
+  std::vector<std::pair<std::string, std::string>> http_cookie_attributes;  // name, value ("" for a bare name)
   std::string http_query_parameter_name;
   bool use_source_ip = false;
   uint64_t minimum_ring_size = 0;

@@ -100,6 +100,34 @@ void append_hex(std::string& out, uint64_t v, int width) {
   write_hex(digits, v, width);
   out.append(digits, static_cast<size_t>(width));
 }
+
+// The value Envoy's router gives a consistent-hash cookie it generates
+// (router.h addDownstreamSetCookie): 16 hex digits of a hash of the
+// downstream connection's remote and local addresses, the same for every
+// request on that connection. meshsim has no client ports: the connection
+// is the client's address and the host and port it called.
+std::string generated_cookie_value(std::string_view client_ip, std::string_view called_host, uint32_t called_port) {
+  std::string connection = std::string(client_ip) + " " + std::string(called_host) + ":" + std::to_string(called_port);
+  std::string value;
+  append_hex(value, fnv1a(connection), 16);
+  return value;
+}
+
+// Set-Cookie as Envoy writes a generated cookie (http/utility.cc
+// makeSetCookieValue, called with httponly true): the value quoted,
+// Max-Age only for a ttl of whole seconds (a zero ttl makes a session
+// cookie), Path when set, the attributes, then HttpOnly.
+std::string set_cookie_value(const ConsistentHash& h, std::string_view value) {
+  std::string out = h.http_cookie_name + "=\"" + std::string(value) + "\"";
+  auto max_age = std::chrono::duration_cast<std::chrono::seconds>(*h.http_cookie_ttl).count();
+  if (max_age != 0) out += "; Max-Age=" + std::to_string(max_age);
+  if (!h.http_cookie_path.empty()) out += "; Path=" + h.http_cookie_path;
+  for (const auto& [name, attribute_value] : h.http_cookie_attributes)
+    out += attribute_value.empty() ? "; " + name : "; " + name + "=" + attribute_value;
+  out += "; HttpOnly";
+  return out;
+}
+
 // A trace or span id, kept inline so an id costs no allocation per request:
 // W3C and B3 ids are 16 or 32 hex digits. A longer value from a header is no
 // valid id of either format and is cut to the capacity.
@@ -428,6 +456,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   const Endpoint* in_flight_to = nullptr;  // the host of the latest attempt
   bool finished = false;
   bool upstream_plaintext = false;  // the answering pod had no sidecar
+  // A consistent-hash cookie this call generated, and a Set-Cookie per host
+  // pick that did so, as Envoy's router keeps them (downstream_set_cookies_).
+  std::string generated_cookie;
+  std::vector<std::string> routing_set_cookies;
   uint64_t attempt_generation = 0;  // late callbacks of abandoned attempts are ignored
   std::optional<Timers::TimerId> global_timer, per_try_timer;
   std::optional<Timers::TimerId> connect_timer;  // a connect to an unforwarded address
@@ -694,6 +726,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     return !(decision.retry->single_destination && lb && lb->consistent_hash);
   }
 
+  // `avoid_tried` is set for the request's own attempts, not for a mirror's shadow.
   const Endpoint* pick_endpoint(const Cluster& cluster, bool avoid_tried) {
     if (cluster.endpoints.empty()) return nullptr;
     auto& state = state_of(cluster);
@@ -731,7 +764,18 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       if (!h.http_header_name.empty()) key = request.headers.get(h.http_header_name);
       else if (h.use_source_ip) key = sidecar->identity().ip;
       else if (!h.http_query_parameter_name.empty()) key = query_param(request.query(), h.http_query_parameter_name);
-      else if (!h.http_cookie_name.empty()) key = cookie_value(request.headers, h.http_cookie_name);
+      else if (!h.http_cookie_name.empty()) {
+        // Envoy CookieHashMethod: an empty cookie is no cookie. Without one,
+        // and with a ttl, the router makes one up, hashes it and sets it on
+        // the response; a mirror's shadow has no downstream to set it on.
+        key = cookie_value(request.headers, h.http_cookie_name);
+        if (key && key->empty()) key.reset();
+        if (!key && h.http_cookie_ttl && avoid_tried) {
+          generated_cookie = generated_cookie_value(sidecar->identity().ip, strip_port(url_host), port);
+          routing_set_cookies.push_back(set_cookie_value(h, generated_cookie));
+          key = generated_cookie;
+        }
+      }
       // A request without the key has no hash, and Envoy's ring picks at
       // random (hash_policy.cc evaluate returns nothing; thread_aware_lb_impl.cc
       // chooseHost: `hash ? hash.value() : random_.random()`).
@@ -1132,6 +1176,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if ((retriable_status(response.status) || retriable_grpc(response)) && retry_else_flag()) return;
     result.served_by = &e;
     add_upstream_service_time(response, env().clock->now() - router_start - overcount);
+    // router.cc onUpstreamHeaders: "Append routing cookies", before the
+    // route's response header operations; a local reply carries none.
+    for (const std::string& cookie : routing_set_cookies) response.headers.add("set-cookie", cookie);
     for (const auto& [name, value] : decision.cors_response_headers) response.headers.set(name, value);
     apply_response_ops(response);
     respond(std::move(response));

@@ -479,5 +479,71 @@ TEST(LoadBalancing, ConsistentHashOnACookieHashesThatCookiesValue) {
   EXPECT_EQ(pods.size(), 1u);
 }
 
+// consistentHash.httpCookie with a ttl: a request without the cookie is
+// given one. Envoy's CookieHashMethod (source/common/http/hash_policy.cc
+// evaluate) calls the router's addDownstreamSetCookie (router.h), which
+// hashes the downstream connection into 16 hex digits, hashes that value to
+// pick the host, and appends the Set-Cookie to the upstream response
+// (router.cc onUpstreamHeaders); Istio passes name, ttl, path and attributes
+// through (route.go ConsistentHashToHashPolicy). The Set-Cookie text is
+// Utility::makeSetCookieValue's (source/common/http/utility.cc).
+struct GeneratedCookieCase {
+  const char* name;
+  const char* http_cookie;
+  // The Set-Cookie with the generated value as VALUE; "" for none.
+  std::string expected;
+  const char* first_request_cookie = nullptr;  // the first request's Cookie header, if any
+};
+
+TEST(LoadBalancing, ConsistentHashCookieWithATtlIsGeneratedAndSticks) {
+  const GeneratedCookieCase cases[] = {
+      // Max-Age from the ttl's seconds, Path, then HttpOnly (always true for a generated cookie).
+      {"ttl and path", "{httpCookie: {name: user, ttl: 60s, path: /}}", "user=\"VALUE\"; Max-Age=60; Path=/; HttpOnly"},
+      // A zero ttl still generates the cookie; makeSetCookieValue leaves out
+      // Max-Age: a session cookie (route_components.proto Cookie.ttl).
+      {"zero ttl", "{httpCookie: {name: user, ttl: 0s}}", "user=\"VALUE\"; HttpOnly"},
+      // Whole seconds only (hash_policy.cc: std::chrono::seconds(ttl().seconds()));
+      // attributes after Path, a bare name for an empty value.
+      {"attributes", "{httpCookie: {name: user, ttl: 1.5s, attributes: [{name: SameSite, value: Strict}, {name: Secure}]}}",
+       "user=\"VALUE\"; Max-Age=1; SameSite=Strict; Secure; HttpOnly"},
+      // No ttl: nothing generated (CookieHashMethod: `value.empty() && ttl_.has_value()`).
+      {"no ttl", "{httpCookie: {name: user}}", ""},
+      // An empty value is no cookie (the same test on parseCookieValue's "").
+      {"empty cookie", "{httpCookie: {name: user, ttl: 60s}}", "user=\"VALUE\"; Max-Age=60; HttpOnly", "user="},
+  };
+  for (const GeneratedCookieCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    World world{WorldOptions{1, proxy::Duration(0)}};
+    hash_on(world, c.http_cookie);
+    proxy::HttpRequest first;
+    first.authority = "bar";
+    if (c.first_request_cookie) first.headers.set("cookie", c.first_request_cookie);
+    auto out = world.call("default", "curl", first, "bar", 80);
+    ASSERT_TRUE(out && out->outbound.response && out->outbound.served_by);
+    auto set_cookie = out->outbound.response->headers.get("set-cookie");
+    if (c.expected.empty()) {
+      EXPECT_FALSE(set_cookie.has_value());
+      continue;
+    }
+    ASSERT_TRUE(set_cookie.has_value());
+    // The value: between the quotes after "user=".
+    std::string header(*set_cookie);
+    size_t open = header.find('"'), close = header.find('"', open + 1);
+    ASSERT_NE(close, std::string::npos) << header;
+    std::string value = header.substr(open + 1, close - open - 1);
+    EXPECT_EQ(value.size(), 16u) << header;
+    std::string expected = c.expected;
+    expected.replace(expected.find("VALUE"), 5, value);
+    EXPECT_EQ(header, expected);
+    // The first request was balanced by the value it was given: the
+    // requests that send it back reach the same pod, quoted or not.
+    const std::string first_pod = out->outbound.served_by->pod;
+    auto pods = pods_reached(world, 20, [&](proxy::HttpRequest& r, int i) {
+      r.headers.set("cookie", i % 2 ? "user=\"" + value + "\"" : "user=" + value);
+    });
+    EXPECT_EQ(pods, std::set<std::string>{first_pod});
+  }
+}
+
 }  // namespace
 }  // namespace meshsim::sim
