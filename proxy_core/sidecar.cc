@@ -649,8 +649,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (sampled) {
       unsampled = request;
       unsampled.headers.set("x-b3-sampled", "0");
-      if (auto parent = unsampled.headers.get("traceparent"); parent && parent->size() == 55)
-        unsampled.headers.set("traceparent", std::string(parent->substr(0, 53)) + "00");
+      unsampled.headers.set("traceparent", traceparent(sidecar->header_scratch_, trace_id, span_id, false));
     }
     const HttpRequest& shadow = sampled ? unsampled : request;
     for (const Cluster* m : decision.mirrors) {
