@@ -78,15 +78,62 @@ class Analyzer {
     return dot != std::string::npos && namespaces_with_services_.count(name_ns.substr(dot + 1)) > 0;
   }
 
+  // The ports of the ServiceEntry that `istioctl analyze` finds for `fqdn`
+  // from namespace `ns` (util/service_lookup.go GetDestinationHost: an
+  // exact host before a wildcard one), or nullopt when none declares it.
+  std::optional<std::vector<uint32_t>> service_entry_ports(const std::string& fqdn, const std::string& ns) const {
+    const ServiceEntry* best = nullptr;
+    size_t best_len = 0;
+    bool best_exact = false;
+    for (const ServiceEntry& se : r_.service_entries) {
+      const std::string& se_ns = se.header.meta.ns;
+      // InitServiceEntryHostMap: no exportTo is every namespace, "." its own.
+      bool visible = se.export_to.empty() || std::any_of(se.export_to.begin(), se.export_to.end(), [&](const auto& e) {
+                       return e == "*" || e == ns || (e == "." && se_ns == ns);
+                     });
+      if (!visible) continue;
+      for (const std::string& raw : se.hosts) {
+        std::string host = resolve_short_name(raw, se_ns);
+        bool exact = host == fqdn;
+        if (!exact && !(host.starts_with("*") && fqdn.ends_with(host.substr(1)))) continue;
+        if (best == nullptr || (exact && !best_exact) || (exact == best_exact && host.size() > best_len)) {
+          best = &se;
+          best_len = host.size();
+          best_exact = exact;
+        }
+      }
+    }
+    if (best == nullptr) return std::nullopt;
+    std::vector<uint32_t> ports;
+    for (const ServiceEntryPort& p : best->ports) ports.push_back(p.number);
+    return ports;
+  }
+
+  // virtualservice/destinationhosts.go checkServiceEntryPorts, against the
+  // ports of the Service (as a ServiceEntry, InitServiceEntryHostMap) or
+  // ServiceEntry the destination names: a port not among them is IST0101
+  // (no such cluster).
+  void check_destination_port(const ResourceHeader& h, const Destination& d, const std::vector<uint32_t>& ports) {
+    if (!d.port) return;
+    if (std::find(ports.begin(), ports.end(), *d.port) == ports.end())
+      add(Severity::kError, "IST0101", h, child(d.path, "host"),
+          fmt::format("Referenced host:port not found: \"{}:{}\"", d.host, *d.port));
+  }
+
   void check_destination(const ResourceHeader& h, const Destination& d) {
     std::string fqdn = resolve_short_name(d.host, h.meta.ns);
     if (d.host.empty() || !checks_hosts_) return;
-    if (services_.find(fqdn) == services_.end()) {
-      if (checkable(fqdn))
+    auto service = services_.find(fqdn);
+    if (service == services_.end()) {
+      if (auto ports = service_entry_ports(fqdn, h.meta.ns)) check_destination_port(h, d, *ports);
+      else if (checkable(fqdn))
         add(Severity::kError, "IST0101", h, child(d.path, "host"),
             fmt::format("Referenced host not found: \"{}\"", d.host));
       return;
     }
+    std::vector<uint32_t> ports;
+    for (const ServicePort& p : service->second->ports) ports.push_back(p.port);
+    check_destination_port(h, d, ports);
     if (d.subset.empty()) return;
     // Istio's analyzer gathers the subsets of every DestinationRule for the
     // host (virtualservice/destinationrules.go initDestHostsAndSubsets), as

@@ -135,6 +135,11 @@ uint32_t destination_port(const ServiceInfo& svc, std::optional<uint32_t> explic
 
 // The cluster for host:port[subset]; a local reply (503 NC, Envoy router.cc
 // cluster not found; 500 for Gateway API backends) when there is none.
+// Istio builds a Service's clusters for the ports it declares only
+// (core/cluster.go buildOutboundClusters walks service.Ports), so a
+// destination port the Service lacks (its targetPort, a typo, or the
+// listener port route.go GetDestinationCluster takes for a multi-port
+// Service when the destination names none) has no cluster.
 // The client's namespace decides which DestinationRule (and so which subsets) it sees.
 // A host that is no Service may be a ServiceEntry host the client sees
 // (`scope`); `original` is where the client connected (resolution NONE),
@@ -155,8 +160,8 @@ bool set_cluster(const RouteTable& table, RouteDecision& d, std::string_view cli
       }
     }
   }
-  if (svc != nullptr) {
-    uint32_t p = destination_port(*svc, port, request_port);
+  uint32_t p = svc != nullptr ? destination_port(*svc, port, request_port) : 0;
+  if (svc != nullptr && svc->has_port(p)) {
     if (const Cluster* c = table.cluster(*svc, p, subset, client_ns)) {
       d.cluster = c;
       return true;
@@ -835,7 +840,9 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
   // MeshFrontendHostname: the Host header does not redirect plain traffic).
   // The port's route configuration has virtual hosts only for the Services
   // that declare the port (httproute.go BuildSidecarOutboundVirtualHosts).
-  const ServiceInfo* target = h.connected_visible && !h.undeclared_port ? h.connected : nullptr;
+  // A headless Service's name on a port it does not declare reaches the
+  // pods (resolve_host), but by the original destination, not a cluster.
+  const ServiceInfo* target = h.connected_visible && h.connected->has_port(port) ? h.connected : nullptr;
   if (target == nullptr && vhost.named && vhost.named->has_port(port)) target = vhost.named;
   if (target != nullptr) {
     d.retry = &istio_default_retry_policy();

@@ -60,6 +60,59 @@ spec:
   EXPECT_EQ(d->pos.column, 40);
 }
 
+// virtualservice/destinationhosts.go checkServiceEntryPorts (messages.yaml:
+// IST0101 ReferencedResourceNotFound "Referenced %s not found: %q", Error),
+// for every VirtualService, its routes and mirrors, against the ports of
+// the Service (util/service_lookup.go InitServiceEntryHostMap makes each
+// Service a ServiceEntry of its ports) or of the ServiceEntry.
+// analyzers_test.go "virtualServiceDestinationHosts": reviews-bogusport,
+// reviews-2port-present.
+TEST(Analyzer, DestinationPortAgainstTheDeclaredPorts) {
+  const std::string services = R"(apiVersion: v1
+kind: Service
+metadata: {name: qux}
+spec: {selector: {app: qux}, ports: [{name: http-a, port: 9090}, {name: http-b, port: 9091}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ext}
+spec: {hosts: [api.example.com], resolution: DNS, ports: [{number: 80, name: http, protocol: HTTP}, {number: 8080, name: http-alt, protocol: HTTP}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: one}
+spec: {hosts: [one.example.com], resolution: DNS, ports: [{number: 443, name: https, protocol: HTTPS}]}
+---
+)";
+  auto vs = [](const std::string& route, const std::string& gateways = "") {
+    return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [bar]\n" +
+           (gateways.empty() ? std::string() : "  gateways: [" + gateways + "]\n") + "  http:\n  - " + route + "\n";
+  };
+  struct Row {
+    const char* name;
+    std::string vs;
+    const char* expected;  // "" = no IST0101 for host:port
+  } rows[] = {
+      {"a declared port", vs("route: [{destination: {host: bar, port: {number: 80}}}]"), ""},
+      {"the targetPort is no Service port", vs("route: [{destination: {host: bar, port: {number: 8080}}}]"),
+       "Error [IST0101] (VirtualService default/r rules.yaml:22:34) Referenced host:port not found: \"bar:8080\""},
+      {"one port, none given", vs("route: [{destination: {host: bar}}]"), ""},
+      {"two ports, one given", vs("route: [{destination: {host: qux, port: {number: 9091}}}]"), ""},
+      {"a mirror too", vs("route: [{destination: {host: bar}}]\n    mirror: {host: bar, port: {number: 81}}"),
+       "Error [IST0101] (VirtualService default/r rules.yaml:23:20) Referenced host:port not found: \"bar:81\""},
+      {"a ServiceEntry's ports", vs("route: [{destination: {host: api.example.com, port: {number: 81}}}]"),
+       "Error [IST0101] (VirtualService default/r rules.yaml:22:34) Referenced host:port not found: \"api.example.com:81\""},
+      {"a ServiceEntry's declared port", vs("route: [{destination: {host: one.example.com, port: {number: 443}}}]"), ""},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    std::string got;
+    for (const auto& d : analyze_text(services + row.vs))
+      if (d.message.starts_with("Referenced host:port")) got += format_diagnostic(d);
+    EXPECT_EQ(got, row.expected);
+  }
+}
+
 TEST(Analyzer, SubsetSelectingNoWorkload) {
   auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
 kind: DestinationRule
