@@ -111,10 +111,18 @@ class Analyzer {
 
   // virtualservice/destinationhosts.go checkServiceEntryPorts, against the
   // ports of the Service (as a ServiceEntry, InitServiceEntryHostMap) or
-  // ServiceEntry the destination names: a port not among them is IST0101
-  // (no such cluster).
+  // ServiceEntry the destination names: with no port, more than one port
+  // is IST0112 (route.go GetDestinationCluster would take the listener
+  // port); a port not among them is IST0101 (no such cluster).
   void check_destination_port(const ResourceHeader& h, const Destination& d, const std::vector<uint32_t>& ports) {
-    if (!d.port) return;
+    if (!d.port) {
+      if (ports.size() > 1)
+        add(Severity::kError, "IST0112", h, child(d.path, "host"),
+            fmt::format("This VirtualService routes to a service \"{}\" that exposes multiple ports [{}]. Specifying "
+                        "a port in the destination is required to disambiguate.",
+                        d.host, fmt::join(ports, " ")));
+      return;
+    }
     if (std::find(ports.begin(), ports.end(), *d.port) == ports.end())
       add(Severity::kError, "IST0101", h, child(d.path, "host"),
           fmt::format("Referenced host:port not found: \"{}:{}\"", d.host, *d.port));

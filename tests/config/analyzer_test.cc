@@ -61,12 +61,13 @@ spec:
 }
 
 // virtualservice/destinationhosts.go checkServiceEntryPorts (messages.yaml:
-// IST0101 ReferencedResourceNotFound "Referenced %s not found: %q", Error),
-// for every VirtualService, its routes and mirrors, against the ports of
-// the Service (util/service_lookup.go InitServiceEntryHostMap makes each
-// Service a ServiceEntry of its ports) or of the ServiceEntry.
+// IST0101 ReferencedResourceNotFound "Referenced %s not found: %q", Error;
+// IST0112 VirtualServiceDestinationPortSelectorRequired, Error), for every
+// VirtualService, mesh or gateway, its routes and mirrors, against the
+// ports of the Service (util/service_lookup.go InitServiceEntryHostMap makes
+// each Service a ServiceEntry of its ports) or of the ServiceEntry.
 // analyzers_test.go "virtualServiceDestinationHosts": reviews-bogusport,
-// reviews-2port-present.
+// reviews-2port-missing, reviews-2port-present.
 TEST(Analyzer, DestinationPortAgainstTheDeclaredPorts) {
   const std::string services = R"(apiVersion: v1
 kind: Service
@@ -91,24 +92,35 @@ spec: {hosts: [one.example.com], resolution: DNS, ports: [{number: 443, name: ht
   struct Row {
     const char* name;
     std::string vs;
-    const char* expected;  // "" = no IST0101 for host:port
+    const char* expected;  // "" = no IST0112 and no IST0101 for host:port
   } rows[] = {
       {"a declared port", vs("route: [{destination: {host: bar, port: {number: 80}}}]"), ""},
       {"the targetPort is no Service port", vs("route: [{destination: {host: bar, port: {number: 8080}}}]"),
        "Error [IST0101] (VirtualService default/r rules.yaml:22:34) Referenced host:port not found: \"bar:8080\""},
       {"one port, none given", vs("route: [{destination: {host: bar}}]"), ""},
+      {"two ports, none given",
+       vs("route: [{destination: {host: qux}}]"),
+       "Error [IST0112] (VirtualService default/r rules.yaml:22:34) This VirtualService routes to a service \"qux\" "
+       "that exposes multiple ports [9090 9091]. Specifying a port in the destination is required to disambiguate."},
       {"two ports, one given", vs("route: [{destination: {host: qux, port: {number: 9091}}}]"), ""},
+      {"a gateway VirtualService too", vs("route: [{destination: {host: qux}}]", "istio-system/gw"),
+       "Error [IST0112] (VirtualService default/r rules.yaml:23:34) This VirtualService routes to a service \"qux\" "
+       "that exposes multiple ports [9090 9091]. Specifying a port in the destination is required to disambiguate."},
       {"a mirror too", vs("route: [{destination: {host: bar}}]\n    mirror: {host: bar, port: {number: 81}}"),
        "Error [IST0101] (VirtualService default/r rules.yaml:23:20) Referenced host:port not found: \"bar:81\""},
       {"a ServiceEntry's ports", vs("route: [{destination: {host: api.example.com, port: {number: 81}}}]"),
        "Error [IST0101] (VirtualService default/r rules.yaml:22:34) Referenced host:port not found: \"api.example.com:81\""},
+      {"a ServiceEntry with two ports, none given", vs("route: [{destination: {host: api.example.com}}]"),
+       "Error [IST0112] (VirtualService default/r rules.yaml:22:34) This VirtualService routes to a service "
+       "\"api.example.com\" that exposes multiple ports [80 8080]. Specifying a port in the destination is required "
+       "to disambiguate."},
       {"a ServiceEntry's declared port", vs("route: [{destination: {host: one.example.com, port: {number: 443}}}]"), ""},
   };
   for (const auto& row : rows) {
     SCOPED_TRACE(row.name);
     std::string got;
     for (const auto& d : analyze_text(services + row.vs))
-      if (d.message.starts_with("Referenced host:port")) got += format_diagnostic(d);
+      if (d.code == "IST0112" || d.message.starts_with("Referenced host:port")) got += format_diagnostic(d);
     EXPECT_EQ(got, row.expected);
   }
 }

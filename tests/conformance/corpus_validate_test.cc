@@ -39,6 +39,15 @@ const std::map<std::string, std::string>& intended_errors() {
   return m;
 }
 
+// Errors `istioctl analyze` itself raises on configs whose traffic works:
+// IST0112 (virtualservice/destinationhosts.go checkServiceEntryPorts) for
+// every destination without a port to a Service with several ports, even
+// when the request's listener port is one of them (route.go
+// GetDestinationCluster then names an existing cluster). Istio's
+// integration tests route so to their multi-port echo Services (b, c)
+// throughout, and the gateway.proto reference example to reviews in qa.
+bool raised_by_istioctl_analyze_too(const config::Diagnostic& d) { return d.code == "IST0112"; }
+
 TEST(CorpusValidate, EveryCaseConfigLoadsWithoutFalseErrors) {
   std::string dir = testing::conformance_dir();
   if (dir.empty()) GTEST_SKIP() << "no conformance corpus (../shared/conformance or MESHSIM_CONFORMANCE_DIR)";
@@ -59,6 +68,7 @@ TEST(CorpusValidate, EveryCaseConfigLoadsWithoutFalseErrors) {
         for (const auto& d : all) {
           if (d.severity != config::Severity::kError) continue;
           if (intended != intended_errors().end() && d.code == intended->second) continue;
+          if (raised_by_istioctl_analyze_too(d)) continue;
           ADD_FAILURE() << entry.path().filename().string() << " " << id << ": " << config::format_diagnostic(d);
         }
       }
