@@ -15,15 +15,21 @@ int status_of(const CurlRun& run) {
   return run.single && run.single->outbound.response ? run.single->outbound.response->status : 0;
 }
 
-CurlRun outside(const proxy::Resources& resources, const std::string& url, const std::string& host = "") {
+// One request from `from` (a workload, or kOutsideClient).
+CurlRun call_from(const proxy::Resources& resources, const std::string& from, const std::string& url,
+                  const std::string& host = "") {
   CurlSpec spec;
-  spec.from = kOutsideClient;
+  spec.from = from;
   spec.url = url;
   if (!host.empty()) spec.headers.emplace_back("Host", host);
   std::string error;
   auto run = run_curl(resources, spec, &error);
   EXPECT_TRUE(run.has_value()) << error;
   return run ? std::move(*run) : CurlRun{};
+}
+
+CurlRun outside(const proxy::Resources& resources, const std::string& url, const std::string& host = "") {
+  return call_from(resources, kOutsideClient, url, host);
 }
 
 proxy::Resources bookinfo_with(const std::vector<std::string>& files) {
@@ -164,13 +170,7 @@ spec:
     auto loaded = config::load({{"mesh.yaml", yaml}});
     for (const auto& d : loaded.diagnostics)
       EXPECT_NE(d.severity, config::Severity::kError) << config::format_diagnostic(d);
-    CurlSpec spec;
-    spec.from = from;
-    spec.url = url;
-    std::string error;
-    auto run = run_curl(loaded.resources, spec, &error);
-    EXPECT_TRUE(run.has_value()) << error;
-    return run ? status_of(*run) : 0;
+    return status_of(call_from(loaded.resources, from, url));
   };
   const std::string on_gateway = mesh + policy_to("gateway.networking.k8s.io", "Gateway", "edge");
   EXPECT_EQ(status(on_gateway, kOutsideClient, "http://edge-istio.infra/deny"), 403);
