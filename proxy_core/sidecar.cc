@@ -192,6 +192,17 @@ void set_destination(TelemetryEvent& ev, const Endpoint& e) {
   ev.destination_canonical_revision = e.canonical_revision;
 }
 
+// The client's peer without metadata exchange: the endpoint metadata istiod
+// gives each host, "workload;namespace;canonical service;canonical
+// revision;cluster", with no app or version (istio/proxy metadata_object.cc
+// convertEndpointMetadata; testdata/metric/client_request_total_endpoint_labels.yaml.tmpl).
+void set_destination_from_endpoint_metadata(TelemetryEvent& ev, const Endpoint& e) {
+  ev.destination_workload = e.workload;
+  ev.destination_namespace = e.ns;
+  ev.destination_canonical_service = e.canonical_service;
+  ev.destination_canonical_revision = e.canonical_revision;
+}
+
 // Envoy writes response flags in the order of its flag bits, not in the
 // order they were set (stream_info/utility.cc ResponseFlagUtils::toShortString):
 // "UT,DI" for a delayed request that then timed out.
@@ -453,9 +464,12 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   int retries_done = 0;
   int backoff_step = 1;
   std::vector<size_t> tried;
-  const Endpoint* in_flight_to = nullptr;  // the host of the latest attempt
+  const Endpoint* in_flight_to = nullptr;  // the host of the attempt in flight, if any
+  // The latest attempt's host, kept after it ends, and whether its upstream
+  // connection was mTLS: the source report's peer (emit_telemetry).
+  const Endpoint* upstream_host = nullptr;
+  bool upstream_mtls = false;
   bool finished = false;
-  bool upstream_plaintext = false;  // the answering pod had no sidecar
   // A consistent-hash cookie this call generated, and a Set-Cookie per host
   // pick that did so, as Envoy's router keeps them (downstream_set_cookies_).
   std::string generated_cookie;
@@ -877,6 +891,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     const Http2PoolLimits limits = http2_pool_limits(decision.cluster->policy.connection_pool);
     const uint64_t generation = attempt_generation;
     const Endpoint* host = &e;
+    upstream_host = host;  // the host's pool overflows or connects: the host is chosen either way
+    upstream_mtls = false;
     auto self = ref();
     Http2Pools::Waiter waiter{
         [self, generation] { return *self->alive && !self->finished && generation == self->attempt_generation; },
@@ -922,6 +938,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     const Cluster& cluster = *decision.cluster;
     tried.push_back(e->index);
     in_flight_to = e;
+    upstream_host = e;
+    upstream_mtls = false;  // until the attempt connects (on_attempt_result, attempt_timed_out)
     ++result.attempts;
     ++state_of(cluster).active_to(e->index);
     request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
@@ -1155,7 +1173,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     release_retry();
     in_flight_to = nullptr;
     overcount += tr.overcount;
-    upstream_plaintext = tr.plaintext || tls_disabled(*decision.cluster);
+    upstream_mtls = tr.connected && !tr.plaintext && !tls_disabled(*decision.cluster);
     result.dry_run = std::move(tr.dry_run);
     result.authz = std::move(tr.authz);
     if (!tr.connected) {
@@ -1183,7 +1201,14 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     respond(std::move(response));
   }
 
+  // An attempt given up on had connected (meshsim models no connect time):
+  // mTLS unless the DestinationRule disables it or the pod has no sidecar.
+  void attempt_timed_out() {
+    upstream_mtls = !tls_disabled(*decision.cluster) && !(attempt_reset && attempt_reset->plaintext_server());
+  }
+
   void on_per_try_timeout(const Endpoint& e) {
+    attempt_timed_out();
     close_stream(attempt_generation);  // Envoy resets the upstream stream
     if (attempt_reset) attempt_reset->reset();
     ++attempt_generation;  // abandon the attempt in flight
@@ -1202,6 +1227,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void on_global_timeout() {
     global_timer.reset();
     if (finished) return;
+    if (in_flight_to != nullptr) attempt_timed_out();
     close_stream(attempt_generation);
     // router.cc onResponseTimeout resets the upstream request in flight (one
     // already answered, or none during a back-off, is not affected).
@@ -1270,21 +1296,22 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     const Endpoint* self = sidecar->self_;
     if (self) set_source(ev, *self);
     else ev.source_namespace = sidecar->ns_;
-    // A host outside the cluster has no workload, namespace or identity:
-    // unknown. Nor has a request that reached no host (NR, FI, UH): Istio's
-    // client-side peer is the upstream host's metadata (istio_stats.cc
-    // populatePeerInfo), and without a host the destination peer is unknown.
-    if (const Endpoint* dst = result.served_by; dst && !dst->external) {
-      set_destination(ev, *dst);
-      // No sidecar on the server: plain text, no peer certificate, so
-      // destination_principal is unknown (istio_stats.cc, client side peer_san).
-      ev.mtls = !upstream_plaintext;
-      if (upstream_plaintext) ev.destination_principal = {};
-      else ev.destination_peer_id = dst->telemetry_id;
+    // Istio's client-side peer (istio_stats.cc populatePeerInfo) is what
+    // metadata exchange got back in the response of the upstream sidecar,
+    // else the upstream host's endpoint metadata (extractEndpointMetadata):
+    // the latest attempt's host, so also for a timeout (UT), a failed
+    // connect (UF) or a pool overflow (UO). A request that reached no host
+    // (NR, FI, UH) and a host outside the cluster have no peer: unknown.
+    // The principals are the upstream TLS connection's certificates
+    // (peer_san, local_san): unknown for plain text or no connection.
+    if (const Endpoint* dst = upstream_host; dst && !dst->external) {
+      const bool exchanged = result.served_by == dst && upstream_mtls;
+      if (exchanged) set_destination(ev, *dst);
+      else set_destination_from_endpoint_metadata(ev, *dst);
+      ev.mtls = upstream_mtls;
+      if (upstream_mtls) ev.destination_principal = dst->principal();
+      if (exchanged) ev.destination_peer_id = dst->telemetry_id;
     }
-    // source_principal is the local certificate of the upstream TLS
-    // connection (istio_stats.cc, client side local_san): unknown without
-    // one, for plain text as for a request that never connected.
     if (self && ev.mtls) {
       ev.source_principal = self->principal();
       ev.source_peer_id = self->telemetry_id;

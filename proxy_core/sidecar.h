@@ -82,9 +82,15 @@ class StreamReset {
     if (reset_) return then();
     then_ = std::move(then);
   }
+  // The server's side: the attempt reached an app without a sidecar, so its
+  // connection is plain text. A client that gives up before any answer
+  // reports its peer by this (no certificate, no principals).
+  void mark_plaintext_server() { plaintext_server_ = true; }
+  bool plaintext_server() const { return plaintext_server_; }
 
  private:
   bool reset_ = false;
+  bool plaintext_server_ = false;
   std::function<void()> then_;
 };
 

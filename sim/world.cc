@@ -213,6 +213,8 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
   // The reset crosses the link as the request did (never before it).
   std::shared_ptr<proxy::StreamReset> server_reset;
   if (client_reset) {
+    // The connection's security is known when it is made: plain text to a pod without a sidecar.
+    if (!inst->sidecar) client_reset->mark_plaintext_server();
     server_reset = std::make_shared<proxy::StreamReset>();
     client_reset->on_reset([this, latency, server_reset] { scheduler_.schedule(latency, [server_reset] { server_reset->reset(); }); });
   }

@@ -217,6 +217,7 @@ struct PeerLabelsCase {
   int status;
   const char* flags;
   std::map<std::string, std::string> expected;  // labels of the reporter="source" series
+  proxy::Duration bar_v1_delay{0};              // how long bar-v1's app takes to answer
 };
 
 TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
@@ -230,6 +231,12 @@ TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
     for (auto& [k, v] : more) labels[k] = v;
     return labels;
   };
+  const std::map<std::string, std::string> endpoint_labels_plaintext = {
+      {"source_principal", "unknown"},         {"destination_workload", "bar-v1"},
+      {"destination_workload_namespace", "default"}, {"destination_principal", "unknown"},
+      {"destination_app", "unknown"},          {"destination_version", "unknown"},
+      {"destination_canonical_service", "bar"}, {"destination_canonical_revision", "v1"},
+      {"destination_cluster", "Kubernetes"}};
   const PeerLabelsCase cases[] = {
       // No route: no cluster, so the Host header names the service
       // (istio_stats.cc: service_host and service_host_name from Host,
@@ -255,16 +262,44 @@ TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
        "baz", true, 503, "UH",
        with(no_peer, {{"destination_service", "baz.default.svc.cluster.local"}, {"destination_service_name", "baz"},
                       {"destination_service_namespace", "default"}})},
-      // A server without a sidecar answers: the peer comes from its endpoint
-      // metadata, but the upstream connection is plaintext, so neither side
-      // has a certificate: both principals are "unknown" (istio/proxy
-      // testdata/metric/host_header_fallback.yaml.tmpl, plaintext proxies).
+      // A server without a sidecar answers: no metadata exchange, so the
+      // peer is the host's endpoint metadata (workload, namespace, canonical
+      // service and revision; no app or version), and the upstream
+      // connection is plaintext, so neither side has a certificate: both
+      // principals are "unknown" (istio/proxy TestStatsEndpointLabels,
+      // testdata/metric/client_request_total_endpoint_labels.yaml.tmpl).
       {"server without a sidecar",
        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
        "  http: [{route: [{destination: {host: bar, subset: v1}}]}]\n",
-       "bar", false, 200, "-",
-       {{"source_principal", "unknown"}, {"destination_workload", "bar-v1"}, {"destination_principal", "unknown"},
-        {"destination_cluster", "Kubernetes"}}},
+       "bar", false, 200, "-", endpoint_labels_plaintext},
+      // A route timeout: the router resets the attempt, no response came, so
+      // no metadata exchange either: the endpoint metadata again, but the
+      // upstream mTLS connection was up, so both principals are known
+      // (istio_stats.cc: peer_san/local_san from upstreamSslConnection).
+      {"route timeout (UT) to a sidecar",
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{timeout: 1s, route: [{destination: {host: bar, subset: v1}}]}]\n",
+       "bar", true, 504, "UT",
+       with(endpoint_labels_plaintext, {{"source_principal", "spiffe://cluster.local/ns/default/sa/curl"},
+                                        {"destination_principal", "spiffe://cluster.local/ns/default/sa/bar"}}),
+       std::chrono::seconds(3)},
+      // The same timeout toward a pod without a sidecar: plain text, no certificates.
+      {"route timeout (UT) to a pod without a sidecar",
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{timeout: 1s, route: [{destination: {host: bar, subset: v1}}]}]\n",
+       "bar", false, 504, "UT", endpoint_labels_plaintext, std::chrono::seconds(3)},
+      // A failed connect: the router chose the host (router.cc
+      // UpstreamRequest::onPoolFailure -> onUpstreamHostSelected), so its
+      // endpoint metadata names the peer; no TLS connection, no principals.
+      // Plain text into a STRICT server is refused.
+      {"connect failure (UF)",
+       "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: bar}\nspec:\n  host: bar\n"
+       "  trafficPolicy: {tls: {mode: DISABLE}}\n  subsets: [{name: v1, labels: {version: v1}}]\n---\n"
+       "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: strict}\nspec:\n"
+       "  mtls: {mode: STRICT}\n---\n"
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{retries: {attempts: 0}, route: [{destination: {host: bar, subset: v1}}]}]\n",
+       "bar", true, 503, "UF", endpoint_labels_plaintext},
       // Sidecar to sidecar over mTLS: both certificates, the peer's cluster.
       {"mTLS to a sidecar",
        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
@@ -272,7 +307,7 @@ TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
        "bar", true, 200, "-",
        {{"source_principal", "spiffe://cluster.local/ns/default/sa/curl"}, {"destination_workload", "bar-v1"},
         {"destination_principal", "spiffe://cluster.local/ns/default/sa/bar"}, {"destination_cluster", "Kubernetes"},
-        {"destination_canonical_revision", "v1"}}},
+        {"destination_canonical_revision", "v1"}, {"destination_app", "bar"}, {"destination_version", "v1"}}},
   };
   for (const PeerLabelsCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -282,6 +317,7 @@ TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
     std::vector<std::string> errors;
     ASSERT_TRUE(world.apply(testing::mesh_with(c.rules), &errors)) << ::testing::PrintToString(errors);
     if (!c.server_sidecar) world.set_sidecar("default", "bar-v1", false);
+    if (c.bar_v1_delay > proxy::Duration(0)) world.set_behavior("default", "bar-v1", {.response_delay = c.bar_v1_delay});
     proxy::HttpRequest r;
     r.authority = c.host;
     r.target = "/";
