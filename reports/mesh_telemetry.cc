@@ -12,6 +12,7 @@
 #include "proxy_core/hosts.h"
 #include "reports/span_export.h"
 #include "reports/varint.h"
+#include "sim/request_errors.h"
 
 namespace meshsim::reports {
 
@@ -304,7 +305,7 @@ void MeshTelemetry::record(const proxy::TelemetryEvent& e) {
   // The service graph counts destination reports (as Kiali draws it).
   if (GraphEdge* edge = found.edge) {
     ++edge->requests;
-    if (e.response_code >= 400) ++edge->errors;
+    if (sim::is_error_report(e)) ++edge->errors;
     edge->mtls = edge->mtls || e.mtls;
     edge->latency.record(e.duration.count());
   }

@@ -1,6 +1,7 @@
 #include "reports/time_series.h"
 
 #include "proxy_core/hosts.h"
+#include "sim/request_errors.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,8 +12,6 @@
 namespace meshsim::reports {
 
 namespace {
-
-bool is_error(const proxy::TelemetryEvent& e) { return e.response_code >= 400 || e.response_code == 0; }
 
 std::string call_key(std::string_view request_id, std::string_view ns, std::string_view workload) {
   return fmt::format("{} {}/{}", request_id, ns, workload);
@@ -75,7 +74,7 @@ std::pair<const std::string, TimeSeries::Open>& TimeSeries::open_for(const proxy
 
 void TimeSeries::record(const proxy::TelemetryEvent& e) {
   if (e.reporter == proxy::TelemetryEvent::Reporter::kSource) {
-    if (!is_error(e) || e.request_id.empty()) return;
+    if (!sim::is_error_report(e) || e.request_id.empty()) return;
     auto [it, added] = failed_calls_.insert(call_key(e.request_id, e.source_namespace, e.source_workload));
     if (added) failed_calls_order_.push_back(*it);
     if (failed_calls_order_.size() > kFailedCallsMax) {
@@ -100,7 +99,7 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   }
   Bin& bin = *open.last;
   ++bin.requests;
-  if (is_error(e)) {
+  if (sim::is_error_report(e)) {
     ++bin.errors;
     if (take_failed_call(e)) ++bin.errors_passed_on;
     else if (e.response_flags.empty() || e.response_flags == "-") ++error_origins_[service][std::to_string(e.response_code)];

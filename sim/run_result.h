@@ -16,7 +16,7 @@ namespace meshsim::sim {
 
 struct ServiceStats {
   uint64_t requests = 0;
-  uint64_t errors = 0;  // status >= 400
+  uint64_t errors = 0;  // is_error_report: no response, 4xx, 5xx, a gRPC status other than OK
   std::map<std::string, uint64_t> by_version;
   std::map<int, uint64_t> by_status;
   LatencyHistogram latency;

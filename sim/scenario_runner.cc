@@ -14,6 +14,7 @@
 #include "proxy_core/injection.h"
 #include "sim/behavior_index.h"
 #include "sim/replay.h"
+#include "sim/request_errors.h"
 #include "sim/expectation_judge.h"
 #include "sim/world.h"
 
@@ -222,7 +223,7 @@ class ScenarioSession::Runner final : public proxy::TelemetrySink {
     if (ev.reporter != proxy::TelemetryEvent::Reporter::kDestination) return;
     ServiceStats& s = service_stats(phase_at(ev.start), ev);
     ++s.requests;
-    if (ev.response_code >= 400 || ev.grpc_response_status > 0) ++s.errors;  // gRPC errors are HTTP 200
+    if (is_error_report(ev)) ++s.errors;
     count_version(s.by_version, ev.destination_version.empty() ? std::string_view("-") : ev.destination_version);
     ++s.by_status[ev.response_code];
     s.latency.record(ev.duration.count());

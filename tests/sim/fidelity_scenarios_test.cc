@@ -65,9 +65,26 @@ TEST(FidelityScenario, DestinationRuleServesOnlyClientsOnItsLookupPath) {
 }
 
 TEST(FidelityScenario, PerTryTimeoutIsRetriedOnlyByResetPolicies) {
-  RunResult r = run_scenario(load_fidelity("per-try-timeout.yaml"));
+  reports::MeshTelemetry metrics;
+  RunOptions options;
+  options.sinks.push_back(&metrics);
+  RunResult r = run_scenario(load_fidelity("per-try-timeout.yaml"), options);
   EXPECT_FALSE(r.expectations.empty());
   EXPECT_TRUE(r.passed()) << testing::failed_expectations(r);
+  // bar answers after every try was given up on: its proxy reports response
+  // code 0 (DC) each time, which the service table and the graph count as
+  // errors, as Kiali does (graph/protocol.go httpNoResponse, IsErr).
+  uint64_t bar_requests = 0;
+  for (const auto& phase : r.phases) {
+    auto bar = phase.services.find("bar");
+    if (bar == phase.services.end()) continue;
+    bar_requests += bar->second.requests;
+    EXPECT_EQ(bar->second.errors, bar->second.requests);
+    EXPECT_EQ(bar->second.by_status.count(0) ? bar->second.by_status.at(0) : 0, bar->second.requests);
+  }
+  EXPECT_GT(bar_requests, 500u);
+  ASSERT_FALSE(metrics.edges().empty());
+  for (const auto& [ends, edge] : metrics.edges()) EXPECT_EQ(edge.errors, edge.requests) << ends.first << " -> " << ends.second;
 }
 
 TEST(FidelityScenario, DefaultEjectionCapKeepsOneOfFourFailingPods) {

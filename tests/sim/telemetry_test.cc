@@ -8,6 +8,7 @@
 
 #include "reports/mesh_telemetry.h"
 #include "reports/span_export.h"
+#include "sim/request_errors.h"
 #include "sim/world.h"
 #include "tests/sim/mesh_fixture.h"
 
@@ -193,6 +194,34 @@ spec:
     EXPECT_EQ(server.response_bytes, 0u);
     // From the request's arrival to the reset's: both one link latency after the client's.
     EXPECT_EQ(server.duration, std::chrono::seconds(1));
+  }
+}
+
+// Which reports the service table, the graph and the error series count as
+// errors: as Kiali's graph does (kiali graph/protocol.go).
+struct ErrorRow {
+  const char* source;
+  int response_code;
+  bool grpc;
+  int grpc_response_status;  // -1: none
+  bool error;
+};
+
+const ErrorRow kErrorRows[] = {
+    {"addToMetadataHTTP: 2xx counts in no error rate", 200, false, -1, false},
+    {"addToMetadataHTTP: http3xx is not IsErr", 302, false, -1, false},
+    {"addToMetadataHTTP: http4xx IsErr", 404, false, -1, true},
+    {"addToMetadataHTTP: http5xx IsErr", 503, false, -1, true},
+    {"addToMetadataHTTP: httpNoResponse IsErr (response code 0, a client reset: DC, DR)", 0, false, -1, true},
+    {"addToMetadataGrpc: IsGRPCErr, a status other than 0 in an HTTP 200", 200, true, 14, true},
+    {"addToMetadataGrpc: status 0 is OK", 200, true, 0, false},
+    {"addToMetadataGrpc: grpcNoResponse IsErr", 0, true, -1, true},
+};
+
+TEST(Telemetry, ErrorReportsAreWhatKialiCountsAsErrors) {
+  for (const auto& row : kErrorRows) {
+    SCOPED_TRACE(row.source);
+    EXPECT_EQ(is_error_report(row.response_code, row.grpc, row.grpc_response_status), row.error);
   }
 }
 
