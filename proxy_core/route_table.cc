@@ -319,15 +319,22 @@ CompiledGwMatch compile_gw_match(const GwHTTPRoute& route, size_t ri, const GwRo
 
 bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) { return gw_precedes(a, b); }
 
+namespace {
+
+// The value of the first of `keys` the labels have, else nullptr.
+const std::string* first_label(const Labels& labels, std::initializer_list<const char*> keys) {
+  for (const char* key : keys)
+    if (auto it = labels.find(key); it != labels.end()) return &it->second;
+  return nullptr;
+}
+
+}  // namespace
+
 CanonicalService canonical_service_of(const Labels& labels, std::string_view workload_name) {
   // labels.go nameLabels and revisionLabels, in their order.
-  auto first = [&](std::initializer_list<const char*> keys) -> const std::string* {
-    for (const char* key : keys)
-      if (auto it = labels.find(key); it != labels.end()) return &it->second;
-    return nullptr;
-  };
-  const std::string* name = first({"service.istio.io/canonical-name", "app.kubernetes.io/name", "app"});
-  const std::string* revision = first({"service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"});
+  const std::string* name = first_label(labels, {"service.istio.io/canonical-name", "app.kubernetes.io/name", "app"});
+  const std::string* revision =
+      first_label(labels, {"service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"});
   return {name ? *name : std::string(workload_name), revision ? *revision : std::string("latest")};
 }
 
@@ -373,8 +380,12 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
       e.ns = dep.header.meta.ns;
       e.labels = dep.pod_labels;
       e.sidecar_injection = sidecar_injection;
-      if (auto app = e.labels.find("app"); app != e.labels.end()) e.app = app->second;
-      if (auto version = e.labels.find("version"); version != e.labels.end()) e.version_label = version->second;
+      // *_app and *_version: app.kubernetes.io/name and /version before app
+      // and version (istio/proxy metadata_object.cc convertStructToWorkloadMetadata,
+      // AppNameQualifiedLabel, since release-1.29).
+      if (const std::string* app = first_label(e.labels, {"app.kubernetes.io/name", "app"})) e.app = *app;
+      if (const std::string* version = first_label(e.labels, {"app.kubernetes.io/version", "version"}))
+        e.version_label = *version;
       CanonicalService canonical = canonical_service_of(e.labels, e.workload);
       e.canonical_service = std::move(canonical.name);
       e.canonical_revision = std::move(canonical.revision);

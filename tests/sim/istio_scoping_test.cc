@@ -531,8 +531,10 @@ namespace {
 // first of revisionLabels (service.istio.io/canonical-revision,
 // app.kubernetes.io/version, version), else "latest". The injector writes
 // both onto the pod and the stats plugin reports them as
-// *_canonical_service / *_canonical_revision, while *_app and *_version stay
-// the plain `app` and `version` labels.
+// *_canonical_service / *_canonical_revision. *_app and *_version are
+// app.kubernetes.io/name and app.kubernetes.io/version, else the plain `app`
+// and `version` labels (istio/proxy extensions/common/metadata_object.cc
+// convertStructToWorkloadMetadata, AppNameQualifiedLabel, release-1.29 on).
 struct CanonicalRow {
   const char* name;
   std::string labels;  // on both the client and the server pod
@@ -544,20 +546,20 @@ TEST(CanonicalService, LabelPrecedenceAsIstioInjects) {
   const CanonicalRow rows[] = {
       // labels.go nameLabels[0]: service.istio.io/canonical-name wins over both others.
       {"canonical-name first", "service.istio.io/canonical-name: cn, app.kubernetes.io/name: kn, app: a", "cn",
-       "latest", "a", "unknown"},
-      // nameLabels[1]: app.kubernetes.io/name wins over app.
-      {"k8s name over app", "app.kubernetes.io/name: kn, app: a", "kn", "latest", "a", "unknown"},
+       "latest", "kn", "unknown"},
+      // nameLabels[1]: app.kubernetes.io/name wins over app (and AppNameQualifiedLabel over AppNameLabel).
+      {"k8s name over app", "app.kubernetes.io/name: kn, app: a", "kn", "latest", "kn", "unknown"},
       // nameLabels[2]: app alone.
       {"app alone", "app: a, version: v", "a", "v", "a", "v"},
       // canonicalServiceName: none of nameLabels -> the workload name.
       {"workload name", "tier: x", nullptr, "latest", "unknown", "unknown"},
       // revisionLabels[0]: service.istio.io/canonical-revision wins over both others.
       {"canonical-revision first", "app: a, service.istio.io/canonical-revision: cr, app.kubernetes.io/version: kv, version: v",
-       "a", "cr", "a", "v"},
-      // revisionLabels[1]: app.kubernetes.io/version wins over version.
-      {"k8s version over version", "app: a, app.kubernetes.io/version: kv, version: v", "a", "kv", "a", "v"},
+       "a", "cr", "a", "kv"},
+      // revisionLabels[1]: app.kubernetes.io/version wins over version (AppVersionQualifiedLabel too).
+      {"k8s version over version", "app: a, app.kubernetes.io/version: kv, version: v", "a", "kv", "a", "kv"},
       // canonicalServiceRevision: none of revisionLabels -> "latest".
-      {"latest", "app.kubernetes.io/name: kn", "kn", "latest", "unknown", "unknown"},
+      {"latest", "app.kubernetes.io/name: kn", "kn", "latest", "kn", "unknown"},
   };
   for (const CanonicalRow& row : rows) {
     SCOPED_TRACE(row.name);
