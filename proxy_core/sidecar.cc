@@ -392,6 +392,8 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
   plaintext_identity_ = identity_;
   plaintext_identity_.mtls = false;
   plaintext_identity_.principal.clear();
+  istio_mutual_identity_ = identity_;
+  istio_mutual_identity_.tls_only = true;
   // Istio's gateway Deployments carry istio: ingressgateway / egressgateway,
   // or ask for the gateway injection template.
   if (auto it = labels_.find("istio"); it != labels_.end()) gateway_ = it->second.ends_with("gateway");
@@ -509,7 +511,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   // which a STRICT server resets.
   static bool tls_disabled(const Cluster& c) { return c.policy.tls && c.policy.tls->mode == "DISABLE"; }
   const PeerInfo& identity_toward(const Cluster& c) const {
-    return tls_disabled(c) ? sidecar->plaintext_identity_ : sidecar->identity_;
+    if (tls_disabled(c)) return sidecar->plaintext_identity_;
+    if (c.policy.tls && c.policy.tls->mode == "ISTIO_MUTUAL") return sidecar->istio_mutual_identity_;
+    return sidecar->identity_;  // auto mTLS
   }
 
   void start_call() {

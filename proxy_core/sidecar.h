@@ -26,6 +26,11 @@ namespace meshsim::proxy {
 // What crosses a connection besides bytes: the mTLS handshake's outcome.
 struct PeerInfo {
   bool mtls = false;         // both ends have sidecars
+  // The client's cluster has TLS for every endpoint, with no plain-text
+  // fallback for a pod without a sidecar: a DestinationRule's own
+  // ISTIO_MUTUAL, where auto mTLS matches per endpoint (cluster_tls.go
+  // applyUpstreamTLSSettings).
+  bool tls_only = false;
   std::string principal;     // client identity when mtls
   std::string ns;            // client namespace
   std::string ip;            // client address
@@ -82,8 +87,8 @@ class StreamReset {
     if (reset_) return then();
     then_ = std::move(then);
   }
-  // The server's side: the attempt reached an app without a sidecar, so its
-  // connection is plain text. A client that gives up before any answer
+  // The transport's side: the attempt goes to an app without a sidecar, so
+  // its connection is plain text. A client that gives up before any answer
   // reports its peer by this (no certificate, no principals).
   void mark_plaintext_server() { plaintext_server_ = true; }
   bool plaintext_server() const { return plaintext_server_; }
@@ -289,6 +294,7 @@ class Sidecar {
   std::map<std::string, std::unique_ptr<ClusterState>> clusters_;
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
   PeerInfo plaintext_identity_;  // what a plaintext connection shows: its address, no principal
+  PeerInfo istio_mutual_identity_;  // identity_ for a cluster whose DestinationRule says ISTIO_MUTUAL
   bool gateway_ = false;  // an ingress or egress gateway's Envoy, not a sidecar
   int64_t date_second_ = -1;  // the second date_ shows, as Envoy's cached DateProvider
   std::string date_;

@@ -297,7 +297,13 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, Hop
                                   client_reset);
     return;
   }
-  // No sidecar: the app's own server decodes the hop and answers on it.
+  // No sidecar: a client that insists on TLS fails its handshake (Envoy
+  // counts it a connect failure: UF, "transport failure reason: TLS error")...
+  if (from.tls_only) {
+    reply({.connected = false, .failure = "connection failure"});
+    return;
+  }
+  // ...otherwise the app's own server decodes the hop and answers on it.
   HttpRequest request;
   if (hop.message) {
     request = std::move(*hop.message);

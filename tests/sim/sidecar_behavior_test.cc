@@ -325,6 +325,13 @@ spec: {mtls: {mode: STRICT}}
   EXPECT_NE(r.outbound.error.find("reset"), std::string::npos);
 }
 
+constexpr const char* kBarIstioMutual = R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec: {host: bar, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}
+)";
+
 constexpr const char* kBarTlsDisabled = R"(
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -360,17 +367,33 @@ TEST(DestinationRuleTls, DisableUnderPermissiveArrivesWithoutAPeerIdentity) {
   ASSERT_EQ(status_of(r), 200);
   ASSERT_TRUE(r.upstream.has_value());
   EXPECT_FALSE(r.upstream->request.headers.get("x-forwarded-client-cert").has_value());
-  // ISTIO_MUTUAL is what auto mTLS does already.
-  Mesh mutual(R"(
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: bar}
-spec: {host: bar, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}
-)");
+  // Toward pods with sidecars ISTIO_MUTUAL is what auto mTLS does already.
+  Mesh mutual(kBarIstioMutual);
   auto m = mutual.get("/");
   ASSERT_EQ(status_of(m), 200);
   ASSERT_TRUE(m.upstream.has_value());
   EXPECT_TRUE(m.upstream->request.headers.get("x-forwarded-client-cert").has_value());
+}
+
+// Not toward a pod without one: auto mTLS picks TLS per endpoint (a
+// transport socket match on the tlsMode label, plain text otherwise), while
+// a DestinationRule's own ISTIO_MUTUAL puts the TLS transport socket on the
+// whole cluster (pilot cluster_tls.go applyUpstreamTLSSettings: the match
+// only when mtlsCtxType == autoDetected). The handshake with a plain-text
+// app fails, which Envoy counts as a connect failure: 503 UF, retried by
+// Istio's default retryOn connect-failure (2 retries), so UF,URX.
+TEST(DestinationRuleTls, IstioMutualToPodsWithoutSidecarsFailsTheHandshake) {
+  Mesh mutual(kBarIstioMutual);
+  for (const char* pod : {"bar-v1", "bar-v2"}) mutual.world.set_sidecar("default", pod, false);
+  auto r = mutual.get("/");
+  EXPECT_EQ(status_of(r), 503);
+  EXPECT_EQ(r.outbound.flags, "UF,URX");
+  EXPECT_EQ(r.outbound.attempts, 3);
+  EXPECT_FALSE(r.upstream.has_value());  // no app saw it
+  // Auto mTLS (no DestinationRule) sends plain text to the same pods.
+  Mesh automatic("");
+  for (const char* pod : {"bar-v1", "bar-v2"}) automatic.world.set_sidecar("default", pod, false);
+  EXPECT_EQ(status_of(automatic.get("/")), 200);
 }
 
 TEST(Determinism, SameSeedSameTimeline) {
