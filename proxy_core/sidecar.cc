@@ -471,6 +471,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   // connection was mTLS: the source report's peer (emit_telemetry).
   const Endpoint* upstream_host = nullptr;
   bool upstream_mtls = false;
+  bool answered_by_sidecar = false;  // the response came through the pod's sidecar (metadata exchange)
   bool finished = false;
   // A consistent-hash cookie this call generated, and a Set-Cookie per host
   // pick that did so, as Envoy's router keeps them (downstream_set_cookies_).
@@ -1178,6 +1179,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     in_flight_to = nullptr;
     overcount += tr.overcount;
     upstream_mtls = tr.connected && !tr.plaintext && !tls_disabled(*decision.cluster);
+    answered_by_sidecar = tr.connected && !tr.plaintext;
     result.dry_run = std::move(tr.dry_run);
     result.authz = std::move(tr.authz);
     if (!tr.connected) {
@@ -1301,20 +1303,22 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     if (self) set_source(ev, *self);
     else ev.source_namespace = sidecar->ns_;
     // Istio's client-side peer (istio_stats.cc populatePeerInfo) is what
-    // metadata exchange got back in the response of the upstream sidecar,
-    // else the upstream host's endpoint metadata (extractEndpointMetadata):
+    // metadata exchange got back in the response of the upstream sidecar
+    // (headers, over plain text too), else the upstream host's endpoint
+    // metadata (extractEndpointMetadata):
     // the latest attempt's host, so also for a timeout (UT), a failed
     // connect (UF) or a pool overflow (UO). A request that reached no host
     // (NR, FI, UH) and a host outside the cluster have no peer: unknown.
     // The principals are the upstream TLS connection's certificates
     // (peer_san, local_san): unknown for plain text or no connection.
     if (const Endpoint* dst = upstream_host; dst && !dst->external) {
-      const bool exchanged = result.served_by == dst && upstream_mtls;
+      const bool exchanged = result.served_by == dst && answered_by_sidecar;
       if (exchanged) set_destination(ev, *dst);
       else set_destination_from_endpoint_metadata(ev, *dst);
       ev.mtls = upstream_mtls;
       if (upstream_mtls) ev.destination_principal = dst->principal();
-      if (exchanged) ev.destination_peer_id = dst->telemetry_id;
+      else ev.destination_principal = {};  // set_destination's, without the certificate that shows it
+      if (exchanged && upstream_mtls) ev.destination_peer_id = dst->telemetry_id;
     }
     if (self && ev.mtls) {
       ev.source_principal = self->principal();

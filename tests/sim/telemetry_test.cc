@@ -301,6 +301,16 @@ TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
        "  http: [{route: [{destination: {host: bar, subset: v1}}]}]\n",
        "bar", false, 200, "-", endpoint_labels_plaintext},
+      // Plain text to a sidecar (DestinationRule tls DISABLE): metadata
+      // exchange still rides the HTTP headers, so app and version are known;
+      // no TLS connection, so no principals.
+      {"plain text to a sidecar",
+       "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: bar}\nspec:\n  host: bar\n"
+       "  trafficPolicy: {tls: {mode: DISABLE}}\n  subsets: [{name: v1, labels: {version: v1}}]\n---\n"
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{route: [{destination: {host: bar, subset: v1}}]}]\n",
+       "bar", true, 200, "-",
+       with(endpoint_labels_plaintext, {{"destination_app", "bar"}, {"destination_version", "v1"}})},
       // A route timeout: the router resets the attempt, no response came, so
       // no metadata exchange either: the endpoint metadata again, but the
       // upstream mTLS connection was up, so both principals are known
