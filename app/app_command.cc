@@ -26,6 +26,7 @@
 #include "app/listener_options.h"
 #include "app/scenario_files.h"
 #include "config/loader.h"
+#include "proxy_core/app_labels.h"
 #include "proxy_core/asio/asio_adapter.h"
 #include "services/workload_app.h"
 #include "sim/random.h"
@@ -163,14 +164,17 @@ int app_command(int argc, char** argv) {
   endpoint.pod = flag_or_env(args, "pod", "POD_NAME", workload);
   endpoint.ns = flag_or_env(args, "namespace", "POD_NAMESPACE", endpoint.ns.empty() ? "default" : endpoint.ns);
   if (const char* sa = std::getenv("POD_SERVICE_ACCOUNT"); sa && *sa) endpoint.service_account = sa;
-  auto label = [&](const char* key) {
-    auto it = endpoint.labels.find(key);
-    return it == endpoint.labels.end() ? std::string() : it->second;
-  };
-  endpoint.app = flag_or_env(args, "app", "POD_APP", label("app"));
-  endpoint.version_label = flag_or_env(args, "version", "POD_VERSION", label("version"));
-  if (!endpoint.app.empty()) endpoint.labels["app"] = endpoint.app;
-  if (!endpoint.version_label.empty()) endpoint.labels["version"] = endpoint.version_label;
+  endpoint.app = flag_or_env(args, "app", "POD_APP", proxy::app_label(endpoint.labels));
+  endpoint.version_label = flag_or_env(args, "version", "POD_VERSION", proxy::version_label(endpoint.labels));
+  // A flag or env value replaces the label the app reports by (app_labels.h).
+  if (!endpoint.app.empty()) {
+    const char* key = proxy::app_label_key(endpoint.labels);
+    endpoint.labels[key ? key : "app"] = endpoint.app;
+  }
+  if (!endpoint.version_label.empty()) {
+    const char* key = proxy::version_label_key(endpoint.labels);
+    endpoint.labels[key ? key : "version"] = endpoint.version_label;
+  }
   proxy::CanonicalService canonical = proxy::canonical_service_of(endpoint.labels, endpoint.workload);
   endpoint.canonical_service = std::move(canonical.name);
   endpoint.canonical_revision = std::move(canonical.revision);

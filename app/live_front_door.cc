@@ -2,6 +2,7 @@
 
 #include "app/admin_routes.h"
 #include "config/say.h"
+#include "proxy_core/app_labels.h"
 #include "reports/html_report.h"
 #include "reports/run_report.h"
 
@@ -18,12 +19,9 @@ std::string query_value(const proxy::HttpRequest& request, std::string_view name
 nlohmann::ordered_json topology(const LiveWorld& live, const std::string& service) {
   nlohmann::ordered_json versions = nlohmann::ordered_json::array(), callers = nlohmann::ordered_json::array();
   for (const auto& d : live.session().resources().deployments) {
-    auto app = d.pod_labels.find("app");
-    if (app == d.pod_labels.end() || app->second != service) continue;
-    auto version = d.pod_labels.find("version");
-    versions.push_back({{"workload", d.header.meta.name},
-                        {"version", version == d.pod_labels.end() ? "" : version->second},
-                        {"replicas", d.replicas}});
+    if (proxy::app_label(d.pod_labels) != service) continue;
+    versions.push_back(
+        {{"workload", d.header.meta.name}, {"version", proxy::version_label(d.pod_labels)}, {"replicas", d.replicas}});
   }
   for (const auto& [key, e] : live.telemetry().edges())
     if (e.to_service == service) callers.push_back(e.from);

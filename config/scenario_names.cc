@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "config/yaml_reader.h"
+#include "proxy_core/app_labels.h"
 #include "proxy_core/hosts.h"
 
 namespace meshsim::config {
@@ -18,8 +19,9 @@ void add_resources(const proxy::Resources& r, Known& k) {
   for (const auto& d : r.deployments) {
     k.callers.insert(d.header.meta.name);
     k.workloads.insert(d.header.meta.name);
-    if (auto app = d.pod_labels.find("app"); app != d.pod_labels.end()) k.callers.insert(app->second), k.apps.insert(app->second);
-    if (auto v = d.pod_labels.find("version"); v != d.pod_labels.end()) k.versions.insert(v->second);
+    // As the workload reports itself (app_labels.h): what shares and slices are matched against.
+    if (std::string app = proxy::app_label(d.pod_labels); !app.empty()) k.callers.insert(app), k.apps.insert(app);
+    if (std::string v = proxy::version_label(d.pod_labels); !v.empty()) k.versions.insert(v);
   }
   for (const auto& s : r.services) {
     const std::string& name = s.header.meta.name;

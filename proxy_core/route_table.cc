@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <tuple>
 
+#include "proxy_core/app_labels.h"
 #include "proxy_core/gateway_api.h"
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/delegate.h"
@@ -319,17 +320,6 @@ CompiledGwMatch compile_gw_match(const GwHTTPRoute& route, size_t ri, const GwRo
 
 bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) { return gw_precedes(a, b); }
 
-namespace {
-
-// The value of the first of `keys` the labels have, else nullptr.
-const std::string* first_label(const Labels& labels, std::initializer_list<const char*> keys) {
-  for (const char* key : keys)
-    if (auto it = labels.find(key); it != labels.end()) return &it->second;
-  return nullptr;
-}
-
-}  // namespace
-
 CanonicalService canonical_service_of(const Labels& labels, std::string_view workload_name) {
   // labels.go nameLabels and revisionLabels, in their order.
   const std::string* name = first_label(labels, {"service.istio.io/canonical-name", "app.kubernetes.io/name", "app"});
@@ -380,12 +370,8 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
       e.ns = dep.header.meta.ns;
       e.labels = dep.pod_labels;
       e.sidecar_injection = sidecar_injection;
-      // *_app and *_version: app.kubernetes.io/name and /version before app
-      // and version (istio/proxy metadata_object.cc convertStructToWorkloadMetadata,
-      // AppNameQualifiedLabel, since release-1.29).
-      if (const std::string* app = first_label(e.labels, {"app.kubernetes.io/name", "app"})) e.app = *app;
-      if (const std::string* version = first_label(e.labels, {"app.kubernetes.io/version", "version"}))
-        e.version_label = *version;
+      e.app = app_label(e.labels);
+      e.version_label = version_label(e.labels);
       CanonicalService canonical = canonical_service_of(e.labels, e.workload);
       e.canonical_service = std::move(canonical.name);
       e.canonical_revision = std::move(canonical.revision);

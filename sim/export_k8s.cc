@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "proxy_core/app_labels.h"
 #include "proxy_core/injection.h"
 #include "sim/export_text.h"
 
@@ -188,8 +189,11 @@ class K8sWriter {
     env_field("POD_NAME", "metadata.name");
     env_field("POD_NAMESPACE", "metadata.namespace");
     env_field("POD_SERVICE_ACCOUNT", "spec.serviceAccountName");
-    if (d.pod_labels.count("app")) env_field("POD_APP", "\"metadata.labels['app']\"");
-    if (d.pod_labels.count("version")) env_field("POD_VERSION", "\"metadata.labels['version']\"");
+    // The label the simulated app answers with (app_labels.h).
+    if (const char* key = proxy::app_label_key(d.pod_labels))
+      env_field("POD_APP", fmt::format("\"metadata.labels['{}']\"", key));
+    if (const char* key = proxy::version_label_key(d.pod_labels))
+      env_field("POD_VERSION", fmt::format("\"metadata.labels['{}']\"", key));
     out += "        ports:\n";
     std::set<uint32_t> ports;
     for (const auto& p : d.ports)

@@ -7,14 +7,13 @@
 namespace meshsim::sim {
 
 // As Kiali draws the graph (kiali graph/protocol.go addToMetadataHTTP and
-// addToMetadataGrpc): no response at all (response code 0, a stream the
-// client reset: DC or DR), a 4xx or a 5xx; for a gRPC request its
-// grpc-status when it has one, any status but OK (IsGRPCErr). A gRPC error
-// travels in an HTTP 200.
+// addToMetadataGrpc, graph/telemetry/istio/util/util.go HandleResponseCode):
+// no response at all (response code 0, a stream the client reset: DC or DR),
+// a 4xx or a 5xx, for gRPC too; else, for a gRPC request, any grpc-status
+// but OK (IsGRPCErr): a gRPC error travels in an HTTP 200.
 inline bool is_error_report(int response_code, bool grpc, int grpc_response_status) {
-  if (response_code == 0) return true;
-  if (grpc && grpc_response_status >= 0) return grpc_response_status != 0;
-  return response_code >= 400;
+  if (response_code == 0 || response_code >= 400) return true;
+  return grpc && grpc_response_status > 0;
 }
 
 inline bool is_error_report(const proxy::TelemetryEvent& e) {

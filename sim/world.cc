@@ -200,11 +200,14 @@ World::HopRequest World::HopRequest::of(const HttpRequest& request) {
 
 void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, HopRequest request, bool mirrored,
                     std::function<void(TransportResult&&)> done, const std::shared_ptr<proxy::StreamReset>& client_reset) {
+  Instance* inst = instance_for(to);
+  // The connection's security is known when it is made: plain text to a pod
+  // without a sidecar, on the simulated and the live network.
+  if (client_reset && inst != nullptr && !inst->sidecar) client_reset->mark_plaintext_server();
   if (network_ != nullptr) {
     network_->carry(to, port, from, std::move(request), mirrored, std::move(done));
     return;
   }
-  Instance* inst = instance_for(to);
   if (inst == nullptr) {
     scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({.connected = false, .failure = "connection failure"}); });
     return;
@@ -213,8 +216,6 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
   // The reset crosses the link as the request did (never before it).
   std::shared_ptr<proxy::StreamReset> server_reset;
   if (client_reset) {
-    // The connection's security is known when it is made: plain text to a pod without a sidecar.
-    if (!inst->sidecar) client_reset->mark_plaintext_server();
     server_reset = std::make_shared<proxy::StreamReset>();
     client_reset->on_reset([this, latency, server_reset] { scheduler_.schedule(latency, [server_reset] { server_reset->reset(); }); });
   }

@@ -216,6 +216,7 @@ const ErrorRow kErrorRows[] = {
     {"addToMetadataGrpc: IsGRPCErr, a status other than 0 in an HTTP 200", 200, true, 14, true},
     {"addToMetadataGrpc: status 0 is OK", 200, true, 0, false},
     {"addToMetadataGrpc: grpcNoResponse IsErr", 0, true, -1, true},
+    {"util.go HandleResponseCode: an HTTP 4xx/5xx code stands for gRPC too", 503, true, 0, true},
 };
 
 TEST(Telemetry, ErrorReportsAreWhatKialiCountsAsErrors) {
