@@ -116,7 +116,7 @@ std::string charts(const sim::RunResult& r, const TimeSeries& series, const Mesh
   if (series.services().empty()) {
     h += "<p>No sidecar reported any request: no telemetry.</p>\n";
   } else {
-    h += "<h2>Error rate (4xx and 5xx) per service</h2>\n" + error_chart_svg(series, r) + "\n";
+    h += "<h2>Error rate (no response, 4xx, 5xx, gRPC errors) per service</h2>\n" + error_chart_svg(series, r) + "\n";
     std::string origins = error_origins(series);
     if (!origins.empty()) h += "<p class=\"summary\">Errors that started at a service (status and Envoy response flags):</p>\n" + origins;
     h += "<h2>Latency per service</h2>\n" + latency_chart_svg(series, r) + "\n";

@@ -102,8 +102,14 @@ void TimeSeries::record(const proxy::TelemetryEvent& e) {
   if (sim::is_error_report(e)) {
     ++bin.errors;
     if (take_failed_call(e)) ++bin.errors_passed_on;
-    else if (e.response_flags.empty() || e.response_flags == "-") ++error_origins_[service][std::to_string(e.response_code)];
-    else ++error_origins_[service][fmt::format("{} {}", e.response_code, e.response_flags)];
+    else {
+      // A gRPC error travels in an HTTP 200: name it by its status.
+      std::string code = e.grpc && e.response_code == 200 && e.grpc_response_status > 0
+                             ? fmt::format("grpc-status {}", e.grpc_response_status)
+                             : std::to_string(e.response_code);
+      if (e.response_flags.empty() || e.response_flags == "-") ++error_origins_[service][code];
+      else ++error_origins_[service][fmt::format("{} {}", code, e.response_flags)];
+    }
   }
   bin.by_version.add(intern_version(e.destination_version.empty() ? "-" : e.destination_version), 1);
   bin.latency.record(e.duration.count());

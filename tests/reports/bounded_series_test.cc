@@ -80,6 +80,27 @@ TEST(BoundedSeries, ShortRunsKeepOneSecondBins) {
   EXPECT_EQ(series.services().at("svc-3").size(), 400u);
 }
 
+// The error series counts what Kiali counts (sim/request_errors.h), and
+// names a gRPC error by its status, not the HTTP 200 it travels in.
+TEST(ErrorSeries, CountsResetsAndGrpcErrorsAndNamesTheGrpcStatus) {
+  Names names(1);
+  TimeSeries series;
+  proxy::TelemetryEvent ok = destination_event(names, 0, 0, 1000);
+  proxy::TelemetryEvent reset = ok, grpc_error = ok;
+  reset.response_code = 0;  // the client reset the stream
+  reset.response_flags = "DC";
+  grpc_error.grpc = true;
+  grpc_error.grpc_response_status = 14;
+  for (const auto& e : {ok, reset, grpc_error}) series.record(e);
+  const auto& bins = series.services().at("svc-0");
+  ASSERT_EQ(bins.size(), 1u);
+  EXPECT_EQ(bins.begin()->second.requests, 3u);
+  EXPECT_EQ(bins.begin()->second.errors, 2u);
+  const auto& origins = series.error_origins().at("svc-0");
+  EXPECT_EQ(origins.at("0 DC"), 1u);
+  EXPECT_EQ(origins.at("grpc-status 14"), 1u);
+}
+
 // istio_requests_total of one series in metrics.om.txt: timestamp -> value.
 std::map<double, uint64_t> requests_total(const std::string& om, const std::string& workload) {
   std::map<double, uint64_t> out;
