@@ -2,6 +2,7 @@
 // by the `istio` ConfigMap (key `mesh`, YAML text), as istio/api defines
 // them (networking/v1alpha3/service_entry.proto, sidecar.proto,
 // mesh/v1alpha1/config.proto).
+#include <algorithm>
 #include <set>
 
 #include "config/istio_names.h"
@@ -288,6 +289,57 @@ bool prometheus_only(const yaml::Node& providers) {
          metrics[0].Scalar() == "prometheus";
 }
 
+// One extensionProviders entry: its name, its kind and, for the ext_authz
+// kinds, what istiod checks before it builds the filter
+// (extauthz.go processExtensionProvider, agent/extensionprovider.go
+// ValidateExtensionProviderEnvoyExtAuthzHTTP/GRPC). Istio keeps a provider
+// it finds wrong and denies what the CUSTOM policies naming it match, so a
+// problem is recorded, not reported as a load error.
+proxy::ExtensionProvider extension_provider(YamlReader& r, const yaml::Node& n, const std::string& path,
+                                            const std::vector<proxy::ExtensionProvider>& earlier) {
+  using Kind = proxy::ExtensionProvider::Kind;
+  proxy::ExtensionProvider out;
+  out.name = r.str(n["name"], child(path, "name")).value_or("");
+  std::vector<std::string> problems;
+  if (out.name.empty()) problems.push_back("extension provider name must not be empty");
+  else if (std::any_of(earlier.begin(), earlier.end(), [&](const auto& p) { return p.name == out.name; }))
+    problems.push_back("extension provider name must be unique, found duplicate: " + out.name);
+  yaml::Node spec;
+  for (const auto& e : n)
+    if (e.first.Scalar() != "name") {
+      out.type = e.first.Scalar();
+      spec = e.second;
+      break;
+    }
+  if (out.type == "envoyExtAuthzHttp") out.kind = Kind::kExtAuthzHttp;
+  else if (out.type == "envoyExtAuthzGrpc") out.kind = Kind::kExtAuthzGrpc;
+  if (out.kind != Kind::kOther && !(spec && spec.IsMap())) problems.push_back("service must not be empty");
+  if (out.kind != Kind::kOther && spec && spec.IsMap()) {
+    std::string sp = child(path, out.type);
+    out.service = r.str(spec["service"], child(sp, "service")).value_or("");
+    if (out.service.empty()) problems.push_back("service must not be empty");
+    auto port = spec["port"] && spec["port"].IsScalar() ? spec["port"].Scalar() : "";
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535)
+      problems.push_back("port must be in the range [1, 65535], found: " + (port.empty() ? "0" : port));
+    else
+      out.port = static_cast<uint32_t>(std::stoi(port));
+    if (auto s = spec["statusOnError"]; s && s.IsScalar()) {
+      // parseStatusOnError: an Envoy StatusCode (an HTTP status).
+      const std::string& v = s.Scalar();
+      if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 100)
+        problems.push_back("invalid statusOnError \"" + v + "\"");
+      else
+        out.status_on_error = std::stoi(v);
+    }
+    if (auto f = spec["failOpen"]; f && f.IsScalar()) out.fail_open = f.Scalar() == "true";
+    if (auto pp = spec["pathPrefix"]; pp && pp.IsScalar() && !pp.Scalar().empty() && pp.Scalar()[0] != '/')
+      problems.push_back("pathPrefix must begin with `/`, found: \"" + pp.Scalar() + "\"");
+  }
+  for (const auto& p : problems) out.problem += (out.problem.empty() ? "" : "; ") + p;
+  return out;
+}
+
 }  // namespace
 
 // MeshConfig has dozens of fields; meshsim reads the ones below, warns of
@@ -318,6 +370,9 @@ void parse_mesh_config(YamlReader& r, const yaml::Node& mesh, const std::string&
       out.connect_timeout = *t;
   }
   if (auto td = r.str(mesh["trustDomain"], child(path, "trustDomain"))) out.trust_domain = *td;
+  r.list(mesh["extensionProviders"], child(path, "extensionProviders"), [&](const yaml::Node& n, const std::string& p) {
+    if (r.is_map(n, p)) out.extension_providers.push_back(extension_provider(r, n, p, out.extension_providers));
+  });
   if (auto dc = mesh["defaultConfig"]; dc && dc.IsMap())
     if (auto tracing = dc["tracing"]; tracing && tracing.IsMap())
       out.tracing_sampling = r.number(tracing["sampling"], child(path, "defaultConfig.tracing.sampling"), 0, 100);

@@ -268,10 +268,68 @@ bool has_dry_run(const std::vector<const AuthorizationPolicy*>& policies, Author
   return std::any_of(policies.begin(), policies.end(), [&](const auto* p) { return p->dry_run && p->action == action; });
 }
 
+// The CUSTOM filters' verdict: a denial when the policies' provider is
+// one istiod cannot build an ext_authz filter for (or one it can: meshsim
+// runs no ext_authz check), nullopt to go on.
+// Dry-run CUSTOM policies never deny (getBadCustomDenyRules covers the
+// enforced rules only), but their provider counts towards "one per workload".
+std::optional<AuthzDecision> custom_decision(const std::vector<const AuthorizationPolicy*>& policies,
+                                             const AuthzRequest& request, const std::vector<ExtensionProvider>& providers) {
+  using Action = AuthorizationPolicy::Action;
+  std::vector<std::string_view> named;  // sorted, unique
+  for (const auto* p : policies)
+    if (p->action == Action::kCustom) named.push_back(p->provider);
+  if (named.empty()) return std::nullopt;
+  std::sort(named.begin(), named.end());
+  named.erase(std::unique(named.begin(), named.end()), named.end());
+  std::optional<std::string> problem;
+  if (named.size() > 1) {
+    // builder.go buildHTTP: more than one provider per workload (without
+    // PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS, off by default) denies
+    // for every one of them.
+    problem = "the workload is selected by CUSTOM policies of more than one provider";
+    for (auto n : named) *problem += std::string(n == named.front() ? " (" : ", ") + std::string(n);
+    *problem += "); Istio allows one";
+  } else {
+    problem = bad_custom_provider(providers, named.front());
+  }
+  if (problem) *problem += ", so istiod denies what the policy matches";
+  // A provider istiod would build an ext_authz filter for: meshsim does not
+  // send the check (README fidelity table) and denies instead, never allows.
+  else problem = "ext_authz is not simulated: meshsim denies what the policy matches where Istio would ask "
+                 "provider " + std::string(named.front());
+  for (const auto* p : policies) {
+    if (p->dry_run || p->action != Action::kCustom) continue;
+    if (int rule = policy_match(*p, request); rule >= 0) {
+      AuthzDecision d{false, name_of(*p), "denied by CUSTOM policy " + name_of(*p), {}};
+      d.rule_index = rule;
+      d.note = *problem;
+      return d;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request) {
+std::optional<std::string> bad_custom_provider(const std::vector<ExtensionProvider>& providers, std::string_view provider) {
+  // extauthz.go getExtAuthz: the provider must be defined and built without errors.
+  auto it = std::find_if(providers.begin(), providers.end(), [&](const auto& p) { return p.name == provider; });
+  if (it == providers.end())
+    return "provider " + std::string(provider) + " is not defined in the mesh config's extensionProviders";
+  if (!it->problem.empty()) return "provider " + std::string(provider) + " is invalid: " + it->problem;
+  if (it->kind == ExtensionProvider::Kind::kOther)
+    return "provider " + std::string(provider) + " is a " + (it->type.empty() ? "provider" : it->type) +
+           " provider, not an ext_authz one";
+  return std::nullopt;
+}
+
+AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request,
+                        const std::vector<ExtensionProvider>& providers) {
   using Action = AuthorizationPolicy::Action;
+  // istio's CUSTOM filters come before the DENY and ALLOW ones
+  // (authorization_policy.proto "CUSTOM, DENY and ALLOW"; builder.go build).
+  if (auto custom = custom_decision(policies, request, providers)) return std::move(*custom);
   AuthzDecision shadow_only;
   // Istio builds one RBAC filter per action, DENY before ALLOW; dry-run
   // policies become that filter's shadow_rules, which Envoy evaluates before
@@ -313,7 +371,7 @@ AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies,
 }
 
 std::string AuthzDecision::text() const {
-  if (rule_index >= 0) return reason + " rule " + std::to_string(rule_index);
+  if (rule_index >= 0) return reason + " rule " + std::to_string(rule_index) + (note.empty() ? "" : ": " + note);
   if (!allow_policies.empty()) {
     std::string names;
     for (const auto& n : allow_policies) names += (names.empty() ? "" : ", ") + n;

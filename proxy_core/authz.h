@@ -2,6 +2,8 @@
 // it (authorization_policy.proto, Envoy rbac_filter.cc): CUSTOM, then DENY,
 // then ALLOW; once any ALLOW policy selects a workload, a request matching
 // none of them is denied. A denial is answered 403 "RBAC: access denied".
+// A CUSTOM policy whose provider istiod cannot use becomes a DENY over its
+// rules (builder.go getBadCustomDenyRules).
 #pragma once
 
 #include <string>
@@ -46,12 +48,23 @@ struct AuthzDecision {
   std::vector<ShadowDecision> shadow;  // dry-run verdicts, in filter order (DENY, then ALLOW)
   int rule_index = -1;  // of `policy`: its first rule that matched (-1: no policy decided)
   std::vector<std::string> allow_policies = {};  // "no ALLOW policy matched": the ALLOW policies that were tried
+  // Why a CUSTOM policy decided as it did (its provider is undefined,
+  // invalid or not run by meshsim); empty otherwise.
+  std::string note = {};
 
   // In words, for explanations: "denied by DENY policy default/deny-bar rule 0".
   std::string text() const;
 };
 
-AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request);
+// `providers`: the mesh config's extensionProviders, which CUSTOM policies
+// name; with none, every CUSTOM policy's provider is undefined (it denies).
+AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request,
+                        const std::vector<ExtensionProvider>& providers = {});
+
+// Why istiod builds no ext_authz filter for CUSTOM policies naming
+// `provider` and denies what their rules match instead (builder.go
+// buildHTTP, getBadCustomDenyRules); nullopt when it builds one.
+std::optional<std::string> bad_custom_provider(const std::vector<ExtensionProvider>& providers, std::string_view provider);
 
 // Istio's string forms: exact, "prefix*", "*suffix", "*" (presence).
 bool authz_string_matches(std::string_view pattern, std::string_view value);

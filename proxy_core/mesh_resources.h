@@ -58,6 +58,26 @@ struct SidecarConfig {
   std::string outbound_traffic_policy;  // empty = the mesh's; ALLOW_ANY | REGISTRY_ONLY
 };
 
+// MeshConfig.ExtensionProvider (istio/api mesh/v1alpha1/config.proto) as a
+// CUSTOM AuthorizationPolicy names it in `provider.name`. Only the ext_authz
+// kinds can serve one; istiod's verdict on each is `problem`
+// (extauthz.go processExtensionProvider).
+struct ExtensionProvider {
+  enum class Kind { kOther, kExtAuthzHttp, kExtAuthzGrpc };
+  std::string name;
+  Kind kind = Kind::kOther;
+  std::string type;  // the provider field set: envoyExtAuthzHttp, zipkin, prometheus...
+  std::string service;  // "ns/host" or "host" (model.LookupCluster)
+  uint32_t port = 0;
+  // statusOnError: what the client gets when the check fails or the server
+  // cannot be reached; Envoy's default is 403 (ext_authz.proto status_on_error).
+  int status_on_error = 403;
+  bool fail_open = false;  // failOpen: Envoy's failure_mode_allow
+  // Why istiod refuses the provider (name missing or repeated, bad port,
+  // statusOnError, pathPrefix...); empty when it builds an ext_authz filter.
+  std::string problem;
+};
+
 // istio/api mesh/v1alpha1/config.proto: the fields meshsim models, with
 // Istio's defaults.
 struct MeshConfig {
@@ -77,6 +97,7 @@ struct MeshConfig {
   // DefaultMeshConfig). The only connection in meshsim that can fail to open
   // by silence is one nothing forwards (Cluster::unforwarded).
   std::chrono::microseconds connect_timeout = std::chrono::seconds(10);
+  std::vector<ExtensionProvider> extension_providers;  // extensionProviders, in file order
 };
 
 // ConfigMap `istio` (key `mesh`) in istiod's namespace.

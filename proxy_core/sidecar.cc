@@ -1379,8 +1379,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 namespace {
 
 // inbound_rbac and inbound_http_filters given what the snapshot answers for `self`.
-std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*>& policies, const Endpoint& self,
-                                    const PeerInfo& peer, uint32_t port, const HttpRequest& request, const RequestAuth* auth,
+std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*>& policies,
+                                    const std::vector<ExtensionProvider>& providers, const Endpoint& self, const PeerInfo& peer, uint32_t port, const HttpRequest& request, const RequestAuth* auth,
                                     std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   if (policies.empty()) return std::nullopt;  // none selects the workload: allowed, nothing to build
   AuthzRequest a;
@@ -1394,7 +1394,7 @@ std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*
   a.host = request.authority;
   a.headers = &request.headers;
   a.auth = auth;
-  AuthzDecision decision = authorize(policies, a);
+  AuthzDecision decision = authorize(policies, a, providers);
   if (dry_run != nullptr) *dry_run = std::move(decision.shadow);
   if (verdict != nullptr) *verdict = decision.text();
   if (decision.allowed) return std::nullopt;
@@ -1402,7 +1402,8 @@ std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*
 }
 
 std::optional<HttpResponse> http_filters_of(const std::vector<JwtProvider>& providers,
-                                            const std::vector<const AuthorizationPolicy*>& policies, const Endpoint& self,
+                                            const std::vector<const AuthorizationPolicy*>& policies,
+                                            const std::vector<ExtensionProvider>& ext_providers, const Endpoint& self,
                                             const PeerInfo& peer, uint32_t port, HttpRequest& request, int64_t now_s,
                                             std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   std::optional<RequestAuth> request_auth;
@@ -1411,7 +1412,8 @@ std::optional<HttpResponse> http_filters_of(const std::vector<JwtProvider>& prov
     if (authn.status != JwtStatus::kOk) return jwt_failure_reply(authn.status, request);
     request_auth = std::move(authn.auth);
   }
-  return rbac_of(policies, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run, verdict);
+  return rbac_of(policies, ext_providers, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run,
+                 verdict);
 }
 
 }  // namespace
@@ -1419,14 +1421,15 @@ std::optional<HttpResponse> http_filters_of(const std::vector<JwtProvider>& prov
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
                                          const HttpRequest& request, const RequestAuth* auth,
                                          std::vector<ShadowDecision>* dry_run, std::string* verdict) {
-  return rbac_of(table.authorization_policies_for(self), self, peer, port, request, auth, dry_run, verdict);
+  return rbac_of(table.authorization_policies_for(self), table.mesh().extension_providers, self, peer, port, request, auth,
+                 dry_run, verdict);
 }
 
 std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
                                                  uint32_t port, HttpRequest& request, int64_t now_s,
                                                  std::vector<ShadowDecision>* dry_run, std::string* verdict) {
-  return http_filters_of(table.jwt_providers_for(self), table.authorization_policies_for(self), self, peer, port, request,
-                         now_s, dry_run, verdict);
+  return http_filters_of(table.jwt_providers_for(self), table.authorization_policies_for(self),
+                         table.mesh().extension_providers, self, peer, port, request, now_s, dry_run, verdict);
 }
 
 const Sidecar::InboundAnswers& Sidecar::inbound_answers(const std::shared_ptr<const RouteTable>& table, uint32_t port) {
@@ -1765,8 +1768,8 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   if (answers != nullptr) {
     // Token lifetimes are checked against the simulated clock in Unix time.
     int64_t now_s = env_.unix_now_us() / 1'000'000;
-    if (auto refused = http_filters_of(*answers->jwt_providers, answers->policies, *self_, peer, port, request, now_s,
-                                       &x.dry_run, &x.authz)) {
+    if (auto refused = http_filters_of(*answers->jwt_providers, answers->policies, table->mesh().extension_providers,
+                                       *self_, peer, port, request, now_s, &x.dry_run, &x.authz)) {
       // A gRPC call gets Envoy's gRPC local reply: 200 with grpc-status 7
       // for RBAC's 403, 16 for jwt_authn's 401 (fact 71; grpc/status.cc).
       if (x.grpc) to_grpc_local_reply(*refused);

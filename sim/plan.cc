@@ -126,7 +126,7 @@ std::string authorization_of(const proxy::RouteTable& table, const PlanProbe& p,
   a.path = request.target.substr(0, request.target.find('?'));
   a.host = request.authority;
   a.headers = &request.headers;
-  auto decision = proxy::authorize(policies, a);
+  auto decision = proxy::authorize(policies, a, table.mesh().extension_providers);
   if (decision.allowed) return "allowed";
   return decision.policy.empty() ? "denied (" + decision.reason + ")" : "denied by AuthorizationPolicy " + decision.policy;
 }

@@ -314,5 +314,53 @@ spec:
   EXPECT_TRUE(analyze_traffic(fixed.resources, fixed.behaviors, {}).empty());
 }
 
+// A CUSTOM policy whose provider the mesh config does not define: istiod
+// denies what its rules match (builder.go buildHTTP -> getBadCustomDenyRules;
+// extauthz.go getExtAuthz). istioctl analyze has no message for it.
+TEST(Analyzer, CustomPolicyWithUndefinedProvider) {
+  auto out = analyze_text(R"(apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-authz}
+spec:
+  selector: {matchLabels: {app: bar}}
+  action: CUSTOM
+  provider: {name: my-ext-authz}
+  rules:
+  - to: [{operation: {paths: ["/admin/*"]}}]
+)");
+  const Diagnostic* d = find_code(out, "MSH1004");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->severity, Severity::kWarning);
+  EXPECT_NE(d->message.find("my-ext-authz is not defined in the mesh config"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("RBAC: access denied"), std::string::npos) << d->message;
+  EXPECT_EQ(d->pos.line, 7);
+}
+
+// A defined provider whose service is not in the registry: buildExtAuthzHTTP
+// fails in model.LookupCluster and istiod denies as for an undefined one.
+TEST(Analyzer, CustomProviderServiceNotFound) {
+  auto out = analyze_text(R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    extensionProviders:
+    - name: my-ext-authz
+      envoyExtAuthzHttp: {service: nothing.default.svc.cluster.local, port: 8000}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-authz}
+spec:
+  selector: {matchLabels: {app: bar}}
+  action: CUSTOM
+  provider: {name: my-ext-authz}
+  rules: [{}]
+)");
+  const Diagnostic* d = find_code(out, "MSH1004");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->message.find("not in the service registry"), std::string::npos) << d->message;
+}
+
 }  // namespace
 }  // namespace meshsim::config
