@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.h"
+#include "config/analyzer.h"
 #include "config/loader.h"
 #include "reports/curl_output.h"
 #include "reports/explain.h"
@@ -50,6 +51,8 @@ int curl_command(int argc, char** argv) {
       if (d.severity == config::Severity::kError) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
     return kExitBadInput;
   }
+  // A CUSTOM AuthorizationPolicy denies where a reader expects a check: say why first.
+  for (const auto& d : config::analyze_custom_authz(loaded.resources)) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
   sim::CurlSpec spec;
   spec.from = args["from"].as<std::string>();
   spec.method = args["request"].as<std::string>();

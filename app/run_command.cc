@@ -16,6 +16,7 @@
 #include "app/report_files.h"
 #include "app/scenario_files.h"
 #include "app/sweep.h"
+#include "config/analyzer.h"
 #include "config/loader.h"
 #include "config/traffic_analysis.h"
 #include "reports/mesh_telemetry.h"
@@ -129,6 +130,7 @@ int run_command(int argc, char** argv) {
     }
     for (const auto& d : config::analyze_traffic(*everything, scenario->behaviors, scenario->sources))
       fmt::print(stderr, "{}\n", config::format_diagnostic(d));
+    for (const auto& d : config::analyze_custom_authz(*everything)) fmt::print(stderr, "{}\n", config::format_diagnostic(d));
   }
   sim::RunOptions run_options;
   stop_run_on_signals();

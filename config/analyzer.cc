@@ -51,6 +51,8 @@ class Analyzer {
     return std::move(out_);
   }
 
+  std::vector<Diagnostic> take() { return std::move(out_); }
+
  private:
   void add(Severity sev, const char* code, const ResourceHeader& h, const std::string& path, std::string message) {
     out_.push_back({sev, code, subject(h), h.fields.at(path), std::move(message)});
@@ -245,19 +247,27 @@ class Analyzer {
   // A CUSTOM policy whose provider istiod cannot build an ext_authz filter
   // for is not ignored: istiod logs it and denies what the policy's rules
   // match (builder.go buildHTTP, getBadCustomDenyRules). istioctl analyze
-  // has no message for it, hence MSH1004.
+  // has no message for it, hence MSH1004. One it can build a filter for
+  // names a check meshsim does not make (MSH1005).
+ public:
   void check_custom_providers() {
     const auto& providers = mesh_config(r_).extension_providers;
     for (const auto& ap : r_.authorization_policies) {
       if (ap.action != AuthorizationPolicy::Action::kCustom || ap.provider.empty()) continue;
       std::optional<std::string> problem = unknown_service(ap.provider, providers);
       if (!problem) problem = bad_custom_provider(providers, ap.provider);
-      if (!problem) continue;  // usable: meshsim denies instead of checking (authz.cc custom_decision)
+      if (!problem) {
+        add(Severity::kWarning, "MSH1005", ap.header, "spec.provider.name",
+            "ext_authz is not simulated: meshsim denies the requests this policy's rules match (403 \"RBAC: access "
+            "denied\") where Istio would ask provider " + ap.provider);
+        continue;
+      }
       add(Severity::kWarning, "MSH1004", ap.header, "spec.provider.name",
           *problem + ": Istio denies the requests this policy's rules match (403 \"RBAC: access denied\")");
     }
   }
 
+ private:
   // model.LookupCluster: the provider's service is a hostname in the
   // registry, "namespace/hostname" when several namespaces have it.
   std::optional<std::string> unknown_service(const std::string& name, const std::vector<ExtensionProvider>& providers) const {
@@ -315,5 +325,11 @@ class Analyzer {
 }  // namespace
 
 std::vector<Diagnostic> analyze(const proxy::Resources& resources) { return Analyzer(resources).run(); }
+
+std::vector<Diagnostic> analyze_custom_authz(const proxy::Resources& resources) {
+  Analyzer a(resources);
+  a.check_custom_providers();
+  return a.take();
+}
 
 }  // namespace meshsim::config

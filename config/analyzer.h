@@ -12,4 +12,9 @@ namespace meshsim::config {
 
 std::vector<Diagnostic> analyze(const proxy::Resources& resources);
 
+// The CUSTOM AuthorizationPolicy findings of analyze() alone (MSH1004,
+// MSH1005): what `run` and `curl` print before they simulate, since the
+// policies they name decide requests differently from a plain reading.
+std::vector<Diagnostic> analyze_custom_authz(const proxy::Resources& resources);
+
 }  // namespace meshsim::config

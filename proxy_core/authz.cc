@@ -296,7 +296,7 @@ std::optional<AuthzDecision> custom_decision(const std::vector<const Authorizati
   if (problem) *problem += ", so istiod denies what the policy matches";
   // A provider istiod would build an ext_authz filter for: meshsim does not
   // send the check (README fidelity table) and denies instead, never allows.
-  else problem = "ext_authz is not simulated: meshsim denies what the policy matches where Istio would ask "
+  else problem = "ext_authz is not simulated (MSH1005): meshsim denies what the policy matches where Istio would ask "
                  "provider " + std::string(named.front());
   for (const auto* p : policies) {
     if (p->dry_run || p->action != Action::kCustom) continue;

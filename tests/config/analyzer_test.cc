@@ -362,5 +362,32 @@ spec:
   EXPECT_NE(d->message.find("not in the service registry"), std::string::npos) << d->message;
 }
 
+// A usable ext_authz provider: Istio checks with it (builder.go buildHTTP);
+// meshsim does not, and says so before it denies instead.
+TEST(Analyzer, CustomPolicyWithExtAuthzProviderIsNotSimulated) {
+  auto out = analyze_text(R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    extensionProviders:
+    - name: my-ext-authz
+      envoyExtAuthzHttp: {service: bar.default.svc.cluster.local, port: 8000}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-authz}
+spec:
+  selector: {matchLabels: {app: bar}}
+  action: CUSTOM
+  provider: {name: my-ext-authz}
+  rules: [{}]
+)");
+  EXPECT_EQ(find_code(out, "MSH1004"), nullptr);
+  const Diagnostic* d = find_code(out, "MSH1005");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->message.find("ext_authz is not simulated"), std::string::npos) << d->message;
+}
+
 }  // namespace
 }  // namespace meshsim::config
