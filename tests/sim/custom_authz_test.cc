@@ -149,7 +149,9 @@ spec:
   for (const Row& row : rows) {
     Reply r = get(row.yaml, row.path);
     EXPECT_EQ(r.status, row.status) << row.name;
-    if (row.body) EXPECT_EQ(r.body, row.body) << row.name;
+    if (row.body) {
+      EXPECT_EQ(r.body, row.body) << row.name;
+    }
   }
 }
 
@@ -178,6 +180,41 @@ TEST(CustomAuthorization, ExtAuthzProviderIsNotSimulatedAndDenies) {
   auto other = world.call("default", "curl", request, "foo", 80);
   ASSERT_TRUE(other && other->outbound.response);
   EXPECT_EQ(other->outbound.response->status, 200);  // outside the CUSTOM rules: no check in Istio either
+}
+
+// Two CUSTOM providers on one workload: builder.go buildHTTP (without
+// PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS) builds the deny rules for
+// both, even though each provider alone is usable. The status is the same
+// 403 meshsim gives a usable provider; the verdict names the reason.
+TEST(CustomAuthorization, TwoProvidersOnOneWorkloadDenyAsUnusable) {
+  std::string yaml = std::string(kMesh) + R"(
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-authz-2}
+spec:
+  selector: {matchLabels: {app: foo}}
+  action: CUSTOM
+  provider: {name: other}
+  rules:
+  - to: [{operation: {paths: ["/other/*"]}}]
+)" + mesh_config("    - name: my-ext-authz\n      envoyExtAuthzHttp: {service: ext-authz.default.svc.cluster.local, port: 8000}\n"
+                 "    - name: other\n      envoyExtAuthzGrpc: {service: ext-authz.default.svc.cluster.local, port: 8000}\n");
+  World world{WorldOptions{1, proxy::Duration(0)}};
+  auto loaded = testing::load_or_fail({{"mesh.yaml", yaml}});
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(std::move(loaded.resources), &errors));
+  proxy::HttpRequest request;
+  request.target = "/other/x";
+  request.authority = "foo";
+  auto r = world.call("default", "curl", request, "foo", 80);
+  ASSERT_TRUE(r && r->outbound.response);
+  EXPECT_EQ(r->outbound.response->status, 403);
+  EXPECT_NE(r->outbound.authz.find("more than one provider (my-ext-authz, other)"), std::string::npos) << r->outbound.authz;
+  request.target = "/public";
+  auto other = world.call("default", "curl", request, "foo", 80);
+  ASSERT_TRUE(other && other->outbound.response);
+  EXPECT_EQ(other->outbound.response->status, 200);
 }
 
 }  // namespace

@@ -122,6 +122,10 @@ spec:
 // with targetRefs attaches to the Gateway API gateway it names (same
 // namespace) and to no sidecar ("if targetRef is specified, ignore the
 // policy altogether"); a targetRef to a Service is for waypoints only.
+// Attachment does not depend on the action: a CUSTOM policy (here with a
+// provider the mesh config does not define, so istiod denies what it
+// matches: builder.go getBadCustomDenyRules) attaches where a DENY does
+// (builder.go buildHTTP lists the policies through ShouldAttachPolicy).
 TEST(GatewayApiWorld, TargetRefPoliciesAttachToTheirGatewayOnly) {
   const std::string mesh = R"(
 apiVersion: apps/v1
@@ -161,26 +165,29 @@ spec:
   parentRefs: [{name: edge}]
   rules: [{backendRefs: [{name: web, port: 8080}]}]
 )";
-  auto policy_to = [](const std::string& group, const std::string& kind, const std::string& name) {
-    return "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: infra}\n"
-           "spec:\n  targetRefs: [{group: \"" + group + "\", kind: " + kind + ", name: " + name + "}]\n"
-           "  action: DENY\n  rules: [{to: [{operation: {paths: [/deny]}}]}]\n";
-  };
   auto status = [](const std::string& yaml, const std::string& from, const std::string& url) {
     auto loaded = config::load({{"mesh.yaml", yaml}});
     for (const auto& d : loaded.diagnostics)
       EXPECT_NE(d.severity, config::Severity::kError) << config::format_diagnostic(d);
     return status_of(call_from(loaded.resources, from, url));
   };
-  const std::string on_gateway = mesh + policy_to("gateway.networking.k8s.io", "Gateway", "edge");
-  EXPECT_EQ(status(on_gateway, kOutsideClient, "http://edge-istio.infra/deny"), 403);
-  EXPECT_EQ(status(on_gateway, kOutsideClient, "http://edge-istio.infra/ok"), 200);
-  EXPECT_EQ(status(on_gateway, "infra/client", "http://web.infra:8080/deny"), 200);
-  const std::string on_other_gateway = mesh + policy_to("gateway.networking.k8s.io", "Gateway", "other");
-  EXPECT_EQ(status(on_other_gateway, kOutsideClient, "http://edge-istio.infra/deny"), 200);
-  const std::string on_service = mesh + policy_to("", "Service", "web");
-  EXPECT_EQ(status(on_service, kOutsideClient, "http://edge-istio.infra/deny"), 200);
-  EXPECT_EQ(status(on_service, "infra/client", "http://web.infra:8080/deny"), 200);
+  for (const std::string action : {"action: DENY", "action: CUSTOM\n  provider: {name: ext-authz}"}) {
+    SCOPED_TRACE(action);
+    auto policy_to = [&](const std::string& group, const std::string& kind, const std::string& name) {
+      return "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: infra}\n"
+             "spec:\n  targetRefs: [{group: \"" + group + "\", kind: " + kind + ", name: " + name + "}]\n"
+             "  " + action + "\n  rules: [{to: [{operation: {paths: [/deny]}}]}]\n";
+    };
+    const std::string on_gateway = mesh + policy_to("gateway.networking.k8s.io", "Gateway", "edge");
+    EXPECT_EQ(status(on_gateway, kOutsideClient, "http://edge-istio.infra/deny"), 403);
+    EXPECT_EQ(status(on_gateway, kOutsideClient, "http://edge-istio.infra/ok"), 200);
+    EXPECT_EQ(status(on_gateway, "infra/client", "http://web.infra:8080/deny"), 200);
+    const std::string on_other_gateway = mesh + policy_to("gateway.networking.k8s.io", "Gateway", "other");
+    EXPECT_EQ(status(on_other_gateway, kOutsideClient, "http://edge-istio.infra/deny"), 200);
+    const std::string on_service = mesh + policy_to("", "Service", "web");
+    EXPECT_EQ(status(on_service, kOutsideClient, "http://edge-istio.infra/deny"), 200);
+    EXPECT_EQ(status(on_service, "infra/client", "http://web.infra:8080/deny"), 200);
+  }
 }
 
 }  // namespace
