@@ -278,7 +278,12 @@ TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
        with(no_peer, {{"destination_service", "bar"}, {"destination_service_name", "bar"},
                       {"destination_service_namespace", "unknown"}})},
       // A fault abort: the route chose a cluster (its metadata names the
-      // service) but the router never picked a host.
+      // service) but the router never picked a host. The namespace is the
+      // cluster metadata's services[0].namespace, not "unknown": Envoy sets
+      // upstreamClusterInfo when the route is chosen (conn_manager_impl.cc
+      // ActiveStream::setRoute, before the fault filter runs), and
+      // istio/proxy#5617 (the fix for istio/istio#49842) made the
+      // ClientSidecar reporter prefer that namespace over the peer's.
       {"fault abort (FI)",
        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
        "  http: [{fault: {abort: {httpStatus: 503, percentage: {value: 100}}}, route: [{destination: {host: bar}}]}]\n",
