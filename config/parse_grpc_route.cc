@@ -3,7 +3,9 @@
 // conversion.go createGRPCURIMatch) into the HTTPRoute form the route table
 // compiles: a method match becomes a path match on /<service>/<method>
 // (service and method: Exact; service only: prefix /<service>/; method only:
-// regex /[^/]+/<method>), header matches stay header matches. Precedence is
+// regex /[^/]+/<method>), header matches stay header matches; a match
+// without `method` has no path match (createGRPCURIMatch returns nil), so it
+// ranks after every method match (route_table.cc gw_precedes). Precedence is
 // then HTTPRoute's (exact path, longest path, headers; fact 79). Only Service
 // parents (GAMMA) are routed, as for HTTPRoute.
 #include "config/parse.h"
@@ -46,6 +48,7 @@ void parse_grpc_route(YamlReader& r, const yaml::Node& spec, proxy::GwHTTPRoute&
     r.list(n["matches"], child(p, "matches"), [&](const yaml::Node& m, const std::string& mp) {
       if (!r.fields(m, mp, {"method", "headers"})) return;
       proxy::GwRouteMatch match;
+      match.path_type.clear();  // no method: no path match
       if (auto method = m["method"]; method && r.fields(method, child(mp, "method"), {"type", "service", "method"})) {
         std::string type =
             r.enumeration(method["type"], child(mp, "method.type"), {"Exact", "RegularExpression"}).value_or("Exact");

@@ -413,7 +413,10 @@ struct GwHeaderMatch {
 };
 
 struct GwRouteMatch {
-  std::string path_type = "PathPrefix";  // Exact | PathPrefix | RegularExpression
+  // Exact | PathPrefix | RegularExpression, or "" for no path match at all:
+  // a GRPCRoute match without `method` (Istio conversion.go
+  // createGRPCURIMatch gives it no URI match), which matches every path.
+  std::string path_type = "PathPrefix";
   std::string path_value = "/";
   std::vector<GwHeaderMatch> headers;
   std::vector<GwHeaderMatch> query_params;

@@ -64,26 +64,17 @@ CompiledMatch compile_match(const HTTPMatchRequest& spec, std::vector<std::strin
 // method, most headers, most query params; then oldest route, then
 // namespace/name, then rule order. Regex paths rank between exact and prefix
 // as in Istio's conversion.
-bool gw_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) {
-  // istio conversion.go sortHTTPRoutes: getURIRank (Exact > Prefix >
-  // Regex), then getURILength, the length of the path as translated
-  // (createURIMatch drops a PathPrefix's trailing '/').
-  auto path_rank = [](const CompiledGwMatch& m) {
-    std::string_view type = m.spec ? std::string_view(m.spec->path_type) : "PathPrefix";
-    return type == "Exact" ? 3 : type == "RegularExpression" ? 1 : 2;
-  };
-  auto path_length = [](const CompiledGwMatch& m) -> size_t {
-    if (!m.spec) return 1;
-    std::string_view value = m.spec->path_value;
-    if (m.spec->path_type == "PathPrefix" && value != "/" && value.ends_with('/')) value.remove_suffix(1);
-    return value.size();
-  };
-  auto key = [&](const CompiledGwMatch& m) {
-    size_t length = path_length(m);
+bool gw_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b, bool a_port, bool b_port) {
+  // istio conversion.go sortHTTPRoutes: a route without matches after all
+  // others, then getURIRank (Exact > Prefix > Regex > none) and
+  // getURILength (compile_gw_match), a method match, header and query
+  // parameter counts.
+  auto key = [](const CompiledGwMatch& m, bool port) {
     bool method = m.spec && !m.spec->method.empty();
-    return std::make_tuple(path_rank(m), length, method, m.headers.size(), m.query_params.size());
+    return std::make_tuple(!m.no_match || port, m.uri_rank, m.uri_length, method, m.headers.size(),
+                           m.query_params.size());
   };
-  auto ka = key(a), kb = key(b);
+  auto ka = key(a, a_port), kb = key(b, b_port);
   if (ka != kb) return ka > kb;
   if (a.route->creation_order != b.route->creation_order) return a.route->creation_order < b.route->creation_order;
   auto na = std::tie(a.route->header.meta.ns, a.route->header.meta.name);
@@ -301,10 +292,30 @@ CompiledGwMatch compile_gw_match(const GwHTTPRoute& route, size_t ri, const GwRo
   }
   std::string type = m ? m->path_type : "PathPrefix";
   std::string value = m ? m->path_value : "/";
+  // No path match (a GRPCRoute match without a method): every path, as
+  // Envoy's route match defaults to prefix "/" (route.go translateRouteMatch).
+  if (type.empty()) value = "/";
   cm.path = type == "Exact" ? StringMatcher(StringMatcher::Kind::kExact, value)
           : type == "RegularExpression" ? StringMatcher(StringMatcher::Kind::kRegex, value)
                                         : StringMatcher(StringMatcher::Kind::kPathSeparatedPrefix, value);
   compile_matcher(cm.path, "path", errors);
+  // The sort key of conversion.go sortHTTPRoutes. An HTTPRoute rule without
+  // matches has the CRD's default one, PathPrefix "/" (httproute_types.go
+  // HTTPRouteRule.Matches); a GRPCRoute rule none (grpcroute_types.go has
+  // no default): Istio's route then has no match. getURIRank: Exact 3,
+  // Prefix 2, Regex 1, none -1; getURILength: the translated value's length
+  // (createURIMatch drops a PathPrefix's trailing '/'; createGRPCURIMatch
+  // keeps its "/<service>/"), 0 for none.
+  bool grpc = route.header.kind == "GRPCRoute";
+  cm.no_match = m == nullptr && grpc;
+  cm.uri_rank = cm.no_match || type.empty() ? -1 : type == "Exact" ? 3 : type == "RegularExpression" ? 1 : 2;
+  if (cm.uri_rank < 0) {
+    cm.uri_length = 0;
+  } else {
+    std::string_view translated = value;
+    if (type == "PathPrefix" && !grpc && translated != "/" && translated.ends_with('/')) translated.remove_suffix(1);
+    cm.uri_length = translated.size();
+  }
   if (m) {
     for (const auto& h : m->headers)
       cm.headers.emplace_back(to_lower(h.name), StringMatcher(h.type == "Exact" ? StringMatcher::Kind::kExact
@@ -318,7 +329,9 @@ CompiledGwMatch compile_gw_match(const GwHTTPRoute& route, size_t ri, const GwRo
   return cm;
 }
 
-bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b) { return gw_precedes(a, b); }
+bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b, bool a_port, bool b_port) {
+  return gw_precedes(a, b, a_port, b_port);
+}
 
 CanonicalService canonical_service_of(const Labels& labels, std::string_view workload_name) {
   // labels.go nameLabels and revisionLabels, in their order.
@@ -687,6 +700,8 @@ std::vector<const CompiledGwMatch*> RouteTable::gateway_matches(std::string_view
   std::vector<const CompiledGwMatch*> out;
   auto attached = gw_by_service_.find(service_fqdn);
   if (attached == gw_by_service_.end()) return out;
+  // Each match with whether its parentRef names a port (gw_precedes).
+  std::vector<std::pair<const CompiledGwMatch*, bool>> keyed;
   const ServiceInfo* svc = service(service_fqdn);
   std::string_view service_ns = svc ? std::string_view(svc->ns) : std::string_view{};
   bool consumer = false;
@@ -698,9 +713,12 @@ std::vector<const CompiledGwMatch*> RouteTable::gateway_matches(std::string_view
     bool is_consumer_route = a.parent.route_ns != service_ns;
     if (is_consumer_route && a.parent.route_ns != client_ns) continue;  // someone else's consumer route
     if (consumer && !is_consumer_route) continue;
-    for (const auto& m : a.matches) out.push_back(&m);
+    for (const auto& m : a.matches) keyed.emplace_back(&m, a.parent.port.has_value());
   }
-  std::stable_sort(out.begin(), out.end(), [](const CompiledGwMatch* a, const CompiledGwMatch* b) { return gw_precedes(*a, *b); });
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return gw_precedes(*a.first, *b.first, a.second, b.second); });
+  out.reserve(keyed.size());
+  for (const auto& [m, port] : keyed) out.push_back(m);
   return out;
 }
 

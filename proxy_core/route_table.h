@@ -228,6 +228,14 @@ struct CompiledGwMatch {
   size_t rule_index = 0, match_index = 0;
   const GwRouteMatch* spec = nullptr;  // null for a rule without matches (matches "/")
   StringMatcher path;
+  // Where Istio's conversion.go sortHTTPRoutes puts the match, fixed here:
+  // getURIRank (Exact 3, Prefix 2, Regex 1, no URI match -1) and
+  // getURILength (0 without a URI match) of the match as Istio translates
+  // it, and whether the translated rule has no match at all (a GRPCRoute
+  // rule without matches; an HTTPRoute rule's default to PathPrefix "/").
+  int uri_rank = 2;
+  size_t uri_length = 1;
+  bool no_match = false;
   std::vector<std::pair<std::string, StringMatcher>> headers, query_params;
   std::string label;  // "HTTPRoute ns/name"
   std::string rule_name;
@@ -242,8 +250,12 @@ struct CompiledGwMatch {
 // without matches, which matches every path).
 CompiledGwMatch compile_gw_match(const GwHTTPRoute& route, size_t rule_index, const GwRouteMatch* m, size_t match_index,
                                  std::vector<std::string>* errors);
-// Gateway API precedence across the rules of all attached routes (httproute_types.go Matches).
-bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b);
+// Gateway API precedence across the rules of all attached routes
+// (httproute_types.go Matches), as Istio's sortHTTPRoutes orders them.
+// `a_port`, `b_port`: the match came with a Service parentRef that names a
+// port, which gives a rule without matches a match on that port
+// (route_collections.go augmentPortMatch), so it no longer sorts last.
+bool gateway_api_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b, bool a_port = false, bool b_port = false);
 
 struct CompiledGwParent {
   std::string service_fqdn;

@@ -6,6 +6,7 @@
 
 #include "config/loader.h"
 #include "proxy_core/grpc.h"
+#include "proxy_core/route_table.h"
 #include "reports/curl_output.h"
 #include "reports/mesh_telemetry.h"
 #include "sim/curl.h"
@@ -145,6 +146,128 @@ spec:
   EXPECT_EQ(miss->outbound.response->status, 200);
   EXPECT_EQ(proxy::grpc_status_of(*miss->outbound.response), 12);
   EXPECT_EQ(miss->upstream_attempts, 0);
+}
+
+// Istio converts a GRPCRoute match without `method` into one without a URI
+// match (conversion.go createGRPCURIMatch returns nil), and sortHTTPRoutes
+// ranks that after every path match (getURIRank -1, getURILength 0): a
+// headers-only rule does not shadow a method rule, even a regex one
+// (method-only: regex /[^/]+/<method>, rank 1). A rule without matches comes
+// after both; on a parentRef with a port it has a match on that port
+// (augmentPortMatch) and so sorts as a match without a URI, behind those
+// with headers.
+constexpr const char* kGrpcRulesInAnyOrder = R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: mixed}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo, port: 7070}]
+  rules:
+  - name: everything
+    backendRefs: [{name: echo, port: 7070}]
+  - name: by-header
+    matches: [{headers: [{name: x-user, value: alice}]}]
+    backendRefs: [{name: echo, port: 7070}]
+  - name: by-method
+    matches: [{method: {method: Check}}]
+    backendRefs: [{name: echo, port: 7070}]
+  - name: by-service
+    matches: [{method: {service: proto.EchoTestService}}]
+    backendRefs: [{name: echo, port: 7070}]
+)";
+
+TEST(GrpcWorld, GrpcRouteHeaderMatchesComeAfterMethodMatches) {
+  struct Row {
+    const char* path;
+    const char* user;  // the x-user header, "" for none
+    const char* rule;  // the rule that routes the call
+    const char* source;
+  } rows[] = {
+      {"/grpc.health.v1.Health/Check", "alice", "by-method", "getURIRank: regex 1 > no URI -1"},
+      {"/grpc.health.v1.Health/Check", "", "by-method", "sortHTTPRoutes: the port-only match of `everything` ranks -1"},
+      {"/proto.EchoTestService/Echo", "alice", "by-service", "getURIRank: prefix 2 > no URI -1"},
+      {"/grpc.health.v1.Health/Watch", "alice", "by-header", "no method rule matches; one header before none"},
+      {"/grpc.health.v1.Health/Watch", "", "everything", "the last rule catches the rest"},
+  };
+  World world;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(load(kGrpcRulesInAnyOrder), &errors));
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::string(row.path) + " x-user=" + row.user + " (" + row.source + ")");
+    proxy::HttpRequest call = grpc_call(row.path);
+    if (*row.user) call.headers.set("x-user", row.user);
+    auto out = world.call("default", "client", call, "echo", 7070);
+    ASSERT_TRUE(out && out->outbound.response && out->outbound.route());
+    EXPECT_EQ(out->outbound.route()->rule, row.rule);
+  }
+}
+
+// The same order as the router sees it, and a rule without matches on a
+// parent without a port: Istio keeps it without matches, and sortHTTPRoutes
+// puts such a route after all others (`len(routes[i].Match) == 0`), even a
+// match with neither method nor headers.
+TEST(GrpcWorld, GrpcRouteRuleWithoutMatchesSortsLast) {
+  proxy::Resources resources = load(R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: bare}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo}]
+  rules:
+  - name: no-matches
+    backendRefs: [{name: echo, port: 7070}]
+  - name: empty-match
+    matches: [{}]
+    backendRefs: [{name: echo, port: 7070}]
+  - name: by-header
+    matches: [{headers: [{name: x-user, value: alice}]}]
+    backendRefs: [{name: echo, port: 7070}]
+)");
+  const proxy::GwHTTPRoute* route = nullptr;
+  for (const auto& r : resources.http_routes)
+    if (r.header.meta.name == "bare") route = &r;
+  ASSERT_NE(route, nullptr);
+  ASSERT_EQ(route->rules.size(), 3u);
+  auto no_matches = proxy::compile_gw_match(*route, 0, nullptr, 0, nullptr);
+  auto empty_match = proxy::compile_gw_match(*route, 1, &route->rules[1].matches[0], 0, nullptr);
+  auto by_header = proxy::compile_gw_match(*route, 2, &route->rules[2].matches[0], 0, nullptr);
+  EXPECT_TRUE(proxy::gateway_api_precedes(empty_match, no_matches));
+  EXPECT_FALSE(proxy::gateway_api_precedes(no_matches, empty_match));
+  EXPECT_TRUE(proxy::gateway_api_precedes(by_header, empty_match));
+  EXPECT_TRUE(proxy::gateway_api_precedes(by_header, no_matches));
+}
+
+// getURILength counts the path as Istio translates it: createURIMatch drops
+// an HTTPRoute PathPrefix's trailing '/', createGRPCURIMatch keeps the "/"
+// after a GRPCRoute's service, so on a parent both attach to, the service
+// match is the longer prefix of the two below and goes first.
+TEST(GrpcWorld, GrpcRouteServicePrefixKeepsItsSlashInLength) {
+  proxy::Resources resources = load(R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: by-path}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo, port: 7070}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /proto.EchoTestService/}}], backendRefs: [{name: echo, port: 7070}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: by-service}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo, port: 7070}]
+  rules: [{matches: [{method: {service: proto.EchoTestService}}], backendRefs: [{name: echo, port: 7070}]}]
+)");
+  const proxy::GwHTTPRoute *http = nullptr, *grpc = nullptr;
+  for (const auto& r : resources.http_routes) (r.header.meta.name == "by-path" ? http : grpc) = &r;
+  ASSERT_TRUE(http && grpc);
+  auto path = proxy::compile_gw_match(*http, 0, &http->rules[0].matches[0], 0, nullptr);
+  auto service = proxy::compile_gw_match(*grpc, 0, &grpc->rules[0].matches[0], 0, nullptr);
+  // 23 characters against 22; the older route would win a tie.
+  EXPECT_TRUE(proxy::gateway_api_precedes(service, path));
+  EXPECT_FALSE(proxy::gateway_api_precedes(path, service));
 }
 
 TEST(GrpcWorld, CurlGrpcJsonShowsProtocolsStatusTrailersAndLabels) {
