@@ -49,7 +49,9 @@ TEST_P(RunInterrupted, WritesCompleteReportsOfWhatRan) {
   EXPECT_LT(report["run"]["duration_s"].get<double>(), 190.0);  // the demo plans 190 s
   // Expectations whose window had not closed are "not reached", none failed.
   for (const auto& e : report["expectations"])
-    if (e["passed"] == false) EXPECT_NE(e["observed"].get<std::string>().find("not reached"), std::string::npos) << e.dump();
+    if (e["passed"] == false) {
+      EXPECT_NE(e["observed"].get<std::string>().find("not reached"), std::string::npos) << e.dump();
+    }
   std::string junit = read_all(out / "junit.xml");
   EXPECT_NE(junit.find("name=\"interrupted\""), std::string::npos) << junit;
   EXPECT_NE(junit.find("</testsuites>"), std::string::npos);
