@@ -105,7 +105,8 @@ void append_hex(std::string& out, uint64_t v, int width) {
 // (router.h addDownstreamSetCookie): 16 hex digits of a hash of the
 // downstream connection's remote and local addresses, the same for every
 // request on that connection. meshsim has no client ports: the connection
-// is the client's address and the host and port it called.
+// is the client's address (the downstream peer's: a gateway's client, not
+// the gateway) and the host and port it called.
 std::string generated_cookie_value(std::string_view client_ip, std::string_view called_host, uint32_t called_port) {
   std::string connection = std::string(client_ip) + " " + std::string(called_host) + ":" + std::to_string(called_port);
   std::string value;
@@ -493,6 +494,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   Sidecar::ClusterState* routed_state = nullptr;  // of decision.cluster, looked up once
   const GatewayListener* gateway_listener = nullptr;  // set: a gateway proxy routes by its Gateway servers
   WireProtocol downstream_protocol = WireProtocol::kHttp1;  // what the app spoke to this sidecar
+  // The downstream connection's remote address: the app's, which is the
+  // pod's own, for a sidecar; the client's for a gateway. What Envoy hashes
+  // for consistentHash.useSourceIp and for a generated cookie.
+  std::string downstream_ip;
   bool grpc = false;  // content-type application/grpc*: local replies are Trailers-Only
   Duration overcount{0};  // the attempts' TransportResult::overcount, summed (they ran one after another)
 
@@ -780,7 +785,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       const ConsistentHash& h = *lb->consistent_hash;
       std::optional<std::string_view> key;
       if (!h.http_header_name.empty()) key = request.headers.get(h.http_header_name);
-      else if (h.use_source_ip) key = sidecar->identity().ip;
+      // hash_policy.cc SourceIpHashMethod: the downstream remote address
+      // (the router passes streamInfo's downstreamAddressProvider()).
+      else if (h.use_source_ip) key = downstream_ip;
       else if (!h.http_query_parameter_name.empty()) key = query_param(request.query(), h.http_query_parameter_name);
       else if (!h.http_cookie_name.empty()) {
         // Envoy CookieHashMethod: an empty cookie is no cookie. Without one,
@@ -789,7 +796,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
         key = cookie_value(request.headers, h.http_cookie_name);
         if (key && key->empty()) key.reset();
         if (!key && h.http_cookie_ttl && avoid_tried) {
-          generated_cookie = generated_cookie_value(sidecar->identity().ip, strip_port(url_host), port);
+          generated_cookie = generated_cookie_value(downstream_ip, strip_port(url_host), port);
           routing_set_cookies.push_back(set_cookie_value(h, generated_cookie));
           key = generated_cookie;
         }
@@ -1462,6 +1469,7 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
   // Envoy's HCM takes the request off its codec: hop-by-hop fields end here
   // (conn_manager_utility.cc), whatever the protocol the app spoke.
   call->downstream_protocol = call->request.protocol;
+  call->downstream_ip = identity_.ip;  // the app connects from its pod's address
   translate_request(call->request, call->downstream_protocol);
   call->grpc = is_grpc(call->request.headers);
   // Istio's default pathNormalization (BASE): Envoy routes and forwards the
@@ -1541,6 +1549,7 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
   call->request_wire_bytes = wire_bytes;
   call->url_host = request.authority;
   call->downstream_protocol = hop;
+  call->downstream_ip = peer.ip;  // the client, not this gateway
   call->request = std::move(request);
   if (hop != WireProtocol::kHttp1) translate_request(call->request, hop);
   call->grpc = is_grpc(call->request.headers);

@@ -494,7 +494,13 @@ std::optional<CallResult> World::call(const std::string& ns, const std::string& 
 }
 
 void World::send_outside(HttpRequest&& request, const std::string& url_host, uint32_t port,
-                         std::function<void(CallResult&&)> done) {
+                         std::function<void(CallResult&&)> done, const std::string& client_ip) {
+  const proxy::PeerInfo* client = &outside_identity_;
+  if (!client_ip.empty() && client_ip != outside_identity_.ip) {
+    auto [it, made] = outside_identities_.try_emplace(client_ip);
+    if (made) it->second.ip = client_ip;
+    client = &it->second;
+  }
   std::shared_ptr<const proxy::RouteTable> snapshot = snapshot_.get();  // `target` points into it
   const auto& table = *snapshot;
   auto fail = [&](std::string error) {
@@ -516,7 +522,7 @@ void World::send_outside(HttpRequest&& request, const std::string& url_host, uin
   request.headers.set_checked(kCallMarker, id);  // digits
   observed_[id];
   TimePoint start = scheduler_.now();
-  send(*target, svc->target_port(port, *target), outside_identity_, proxy::serialize(request),
+  send(*target, svc->target_port(port, *target), *client, proxy::serialize(request),
        [this, id, start, snapshot = std::move(snapshot), done = std::move(done)](TransportResult&& tr) {
          CallResult result;
          proxy::OutboundResult& r = result.outbound;
@@ -541,9 +547,10 @@ void World::send_outside(HttpRequest&& request, const std::string& url_host, uin
        });
 }
 
-CallResult World::call_outside(HttpRequest request, const std::string& url_host, uint32_t port) {
+CallResult World::call_outside(HttpRequest request, const std::string& url_host, uint32_t port,
+                               const std::string& client_ip) {
   std::optional<CallResult> out;
-  send_outside(std::move(request), url_host, port, [&out](CallResult&& r) { out = std::move(r); });
+  send_outside(std::move(request), url_host, port, [&out](CallResult&& r) { out = std::move(r); }, client_ip);
   scheduler_.run();
   return out ? std::move(*out) : CallResult{};
 }

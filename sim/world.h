@@ -121,10 +121,13 @@ class World : private proxy::Transport {
   // FQDN), standing for that Service's external address (a LoadBalancer);
   // `port` is a Service port, reaching its targetPort on one of the pods.
   // Fills the outcome's flags from the gateway proxy that answered, if any,
-  // and served_by from the app the request reached.
+  // and served_by from the app the request reached. `client_ip`: the
+  // client's address, which a gateway sees as its downstream peer; empty:
+  // the one default outside client's.
   void send_outside(proxy::HttpRequest&& request, const std::string& url_host, uint32_t port,
-                    std::function<void(CallResult&&)> done);
-  CallResult call_outside(proxy::HttpRequest request, const std::string& url_host, uint32_t port);
+                    std::function<void(CallResult&&)> done, const std::string& client_ip = "");
+  CallResult call_outside(proxy::HttpRequest request, const std::string& url_host, uint32_t port,
+                          const std::string& client_ip = "");
 
   // Carries traffic over `network` from now on (null: in memory again).
   void set_network(Network* network) { network_ = network; }
@@ -219,6 +222,10 @@ class World : private proxy::Transport {
   std::vector<std::unique_ptr<Instance>> retired_instances_;
   // What a client outside the cluster presents (send_outside): no identity.
   proxy::PeerInfo outside_identity_;
+  // Outside clients at other addresses (send_outside's client_ip), made on
+  // first use and kept: a hop in flight points at its sender's identity
+  // (deliver). One per address a caller names, so bounded by the caller.
+  std::map<std::string, proxy::PeerInfo, std::less<>> outside_identities_;
   std::map<std::string, services::Behavior> behaviors_;          // by "ns/workload"
   std::map<std::string, std::unique_ptr<SplitMix64>> app_random_;  // by "ns/pod", kept across rebuilds
   std::map<std::string, bool> sidecars_;                         // by "ns/workload"; default injected

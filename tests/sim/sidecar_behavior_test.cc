@@ -518,6 +518,97 @@ struct GeneratedCookieCase {
   const char* first_request_cookie = nullptr;  // the first request's Cookie header, if any
 };
 
+// At an ingress gateway the hash input is the client's address, not the
+// gateway's own: Envoy's SourceIpHashMethod hashes the downstream remote
+// address (source/common/http/hash_policy.cc; the router passes its
+// streamInfo's downstreamAddressProvider()), and the router's
+// addDownstreamSetCookie (router.h) hashes the downstream connection's
+// addresses into the generated cookie. Clients at different addresses are
+// spread and given different cookies; one client keeps its host.
+constexpr const char* kEdgeToBar = R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: edge-gateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {app: edge-gateway}}
+  template:
+    metadata:
+      labels: {app: edge-gateway, istio: edge}
+      annotations: {inject.istio.io/templates: gateway}
+    spec: {serviceAccountName: edge-gateway, containers: [{name: istio-proxy, image: auto, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: edge-gateway, namespace: istio-system}
+spec: {type: LoadBalancer, selector: {app: edge-gateway}, ports: [{name: http2, port: 80, targetPort: 8080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: edge}
+spec:
+  selector: {istio: edge}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [bar.example.com]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar-edge}
+spec:
+  hosts: [bar.example.com]
+  gateways: [edge]
+  http: [{route: [{destination: {host: bar.default.svc.cluster.local}}]}]
+---
+)";
+
+CallResult through_edge(World& world, const std::string& client_ip) {
+  proxy::HttpRequest r;
+  r.authority = "bar.example.com";
+  r.target = "/";
+  return world.call_outside(r, "edge-gateway.istio-system", 80, client_ip);
+}
+
+TEST(LoadBalancing, AtAGatewayTheHashInputIsTheClientsAddress) {
+  {
+    SCOPED_TRACE("useSourceIp");
+    World world{WorldOptions{1, proxy::Duration(0)}};
+    std::vector<std::string> errors;
+    ASSERT_TRUE(world.apply(testing::mesh_with(std::string(kEdgeToBar) +
+                                               "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                                               "metadata: {name: bar}\nspec:\n  host: bar\n"
+                                               "  trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true}}}\n"),
+                            &errors));
+    std::set<std::string> pods;
+    for (int i = 1; i <= 20; ++i) {
+      std::string ip = "198.51.100." + std::to_string(i);
+      CallResult first = through_edge(world, ip), again = through_edge(world, ip);
+      ASSERT_TRUE(first.outbound.served_by && again.outbound.served_by) << first.outbound.error;
+      EXPECT_EQ(again.outbound.served_by->pod, first.outbound.served_by->pod) << ip;
+      pods.insert(first.outbound.served_by->pod);
+    }
+    EXPECT_EQ(pods.size(), 2u);
+  }
+  {
+    SCOPED_TRACE("httpCookie with a ttl");
+    World world{WorldOptions{1, proxy::Duration(0)}};
+    std::vector<std::string> errors;
+    ASSERT_TRUE(world.apply(testing::mesh_with(std::string(kEdgeToBar) +
+                                               "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                                               "metadata: {name: bar}\nspec:\n  host: bar\n"
+                                               "  trafficPolicy: {loadBalancer: {consistentHash: {httpCookie: {name: user, ttl: 60s}}}}\n"),
+                            &errors));
+    std::set<std::string> cookies;
+    for (const char* ip : {"198.51.100.1", "198.51.100.2"}) {
+      for (int i = 0; i < 2; ++i) {  // the same connection, the same value
+        CallResult out = through_edge(world, ip);
+        ASSERT_TRUE(out.outbound.response) << out.outbound.error;
+        auto set_cookie = out.outbound.response->headers.get("set-cookie");
+        ASSERT_TRUE(set_cookie.has_value());
+        cookies.insert(std::string(*set_cookie));
+      }
+    }
+    EXPECT_EQ(cookies.size(), 2u);
+  }
+}
+
 TEST(LoadBalancing, ConsistentHashCookieWithATtlIsGeneratedAndSticks) {
   const GeneratedCookieCase cases[] = {
       // Max-Age from the ttl's seconds, Path, then HttpOnly (always true for a generated cookie).
