@@ -28,6 +28,9 @@ struct VirtualHostChoice {
   std::string host_as_written;  // the authority without its port, lowered when it has capitals
   const CompiledVirtualService* virtual_service = nullptr;
   const ServiceInfo* named = nullptr;  // the Service of that name, when the client sees it
+  // Whether `virtual_service` has this host's virtual host in the listener
+  // port's route configuration (router.cc virtual_service_on_port).
+  bool on_port = true;
 };
 
 // decide_route's answers for a connection to host:port.

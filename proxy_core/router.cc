@@ -10,6 +10,7 @@
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/route_memo.h"
+#include "proxy_core/wire_protocol.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -744,8 +745,50 @@ RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListene
 
 namespace {
 
+// Whether the route configuration of listener `port` has a virtual host
+// of `vs` for `v`'s host. route.go buildSidecarVirtualHostsForVirtualService
+// groups a VirtualService's registry hosts, Kubernetes Services and
+// ServiceEntry hosts alike, by their HTTP or sniffed ports (serviceByPort),
+// its other hosts going with each group; httproute.go
+// BuildSidecarOutboundVirtualHosts keeps the listener port's group, its
+// registry being what declares that port (servicesByName). So:
+// - a Kubernetes Service's virtual host is on the ports it declares only;
+// - a ServiceEntry host, or one no registry has, is on the ports its
+//   ServiceEntry declares, on those another host of the VirtualService
+//   declares, and on port 80 always: httproute.go keeps every
+//   VirtualService there (selectVirtualServices drops, on other ports,
+//   those without a registry host on the port), and route.go puts the
+//   hosts of one with no registry host on the port on 80 ("a gross HACK").
+// (A Service's name on a port it does not declare is such an other host
+// too, but only as written in the VirtualService, its FQDN; meshsim gives
+// a Service's name its own virtual host only.)
+bool virtual_service_on_port(const RouteTable& table, const CompiledVirtualService& vs, const VirtualHostChoice& v,
+                             uint32_t port, const ClientScope& scope) {
+  if (v.named != nullptr) return v.named->has_port(port);
+  if (port == 80) return true;
+  auto entry_declares = [&](std::string_view host) {
+    const ServiceEntry* se = table.service_entry_for(host, port, scope);
+    if (se == nullptr) return false;
+    for (const ServiceEntryPort& p : se->ports)
+      if (p.number == port) return protocol_named(p.protocol) != PortProtocol::kTcp;
+    return true;  // no ports listed: service_entry_for takes it for any port
+  };
+  if (entry_declares(v.host_as_written)) return true;
+  for (const std::string& host : vs.hosts) {
+    if (host == v.host_as_written) continue;
+    if (const ServiceInfo* svc = table.service(host)) {
+      if (svc->spec == nullptr || !table.service_visible(*svc, scope)) continue;
+      for (const ServicePort& p : svc->spec->ports)
+        if (p.port == port && port_protocol(p) != PortProtocol::kTcp) return true;
+    } else if (entry_declares(host)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 VirtualHostChoice virtual_host_for(const RouteTable& table, std::string_view authority_host, const ClientScope& scope,
-                                   std::string_view client_ns) {
+                                   std::string_view client_ns, uint32_t port) {
   VirtualHostChoice v;
   v.fqdn = client_fqdn(authority_host, client_ns);
   v.virtual_service = table.virtual_service_for(v.fqdn, scope);
@@ -755,6 +798,7 @@ VirtualHostChoice virtual_host_for(const RouteTable& table, std::string_view aut
   if (v.virtual_service == nullptr) v.virtual_service = table.virtual_service_for(v.host_as_written, scope);
   const ServiceInfo* named = table.service(v.fqdn);
   v.named = named && table.service_visible(*named, scope) ? named : nullptr;
+  if (v.virtual_service != nullptr) v.on_port = virtual_service_on_port(table, *v.virtual_service, v, port, scope);
   return v;
 }
 
@@ -790,7 +834,7 @@ HostRoute resolve_host(const RouteTable& table, const ClientContext& client, std
   h.connected_visible = h.connected && table.service_visible(*h.connected, h.scope);
   // GAMMA routes attach to the Service the client connects to (ClusterIP matching).
   if (h.connected_visible) h.gateway_matches = table.gateway_matches(h.connected->fqdn, port, client.ns);
-  if (h.gateway_matches.empty()) h.same_host = virtual_host_for(table, strip_port(url_host), h.scope, client.ns);
+  if (h.gateway_matches.empty()) h.same_host = virtual_host_for(table, strip_port(url_host), h.scope, client.ns, port);
   return h;
 }
 
@@ -815,15 +859,12 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
   VirtualHostChoice other;
   const VirtualHostChoice& vhost = authority_host == strip_port(h.url_host)
                                        ? h.same_host
-                                       : (other = virtual_host_for(table, authority_host, h.scope, client.ns));
+                                       : (other = virtual_host_for(table, authority_host, h.scope, client.ns, port));
   const Endpoint* original = h.pod ? h.pod : h.external;
-  // A VirtualService for a Service has virtual hosts only in the route
-  // configurations of the ports that Service declares (route.go
-  // buildSidecarVirtualHostsForVirtualService groups its Services by port;
-  // httproute.go takes the listener port's), so on another port it is not
-  // there: bar:9999 takes the catch-all below.
-  bool rule_on_port = vhost.named == nullptr || vhost.named->has_port(port);
-  if (vhost.virtual_service != nullptr && rule_on_port)
+  // A VirtualService has virtual hosts only in the route configurations of
+  // the ports its Services and ServiceEntries declare (virtual_service_on_port),
+  // so on another port it is not there: bar:9999 takes the catch-all below.
+  if (vhost.virtual_service != nullptr && vhost.on_port)
     return decide_virtual_service(table, *vhost.virtual_service, client, port, request, random, &h.cluster_scope,
                                   original, memo);
 

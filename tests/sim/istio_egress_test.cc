@@ -193,6 +193,82 @@ spec:
   EXPECT_EQ(out->outbound.duration, proxy::Duration(3'000'000));
 }
 
+// A VirtualService for a ServiceEntry host, like one for a Kubernetes
+// Service, is in the route configurations of the ports its ServiceEntry
+// declares: route.go buildSidecarVirtualHostsForVirtualService groups a
+// VirtualService's registry hosts (Services and ServiceEntries) by their
+// HTTP ports, and httproute.go BuildSidecarOutboundVirtualHosts keeps the
+// listener port's, dropping on ports other than 80 the VirtualServices
+// with no registry host there (selectVirtualServices). On another port the
+// host takes the catch-all (allow_any: PassthroughCluster). Port 80 keeps
+// every VirtualService's hosts (route.go: serviceByPort[80], "a gross
+// HACK"), and a host goes with another host of its VirtualService that
+// declares the port.
+TEST(ServiceEntry, VirtualServiceAppliesOnThePortsItsServiceEntryDeclares) {
+  const std::string yaml = deployment("curl", "default", "app: curl") + deployment("web", "default", "app: web") +
+                           service("web", "default", "app: web") + R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: baz}
+spec:
+  selector: {matchLabels: {app: baz}}
+  template: {metadata: {labels: {app: baz}}, spec: {containers: [{name: app, image: x, ports: [{containerPort: 9999}]}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: baz}
+spec: {selector: {app: baz}, ports: [{name: http-alt, port: 9999}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api}
+spec: {hosts: [api.example.com, both.example.com], resolution: DNS, ports: [{number: 8080, name: http, protocol: HTTP}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: other}
+spec: {hosts: [other.example.com], resolution: DNS, ports: [{number: 9999, name: http, protocol: HTTP}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api}
+spec:
+  hosts: [api.example.com]
+  http: [{directResponse: {status: 418}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: both}
+spec:
+  hosts: [both.example.com, other.example.com]
+  http: [{directResponse: {status: 418}}]
+)";
+  struct Row {
+    const char* host;
+    uint32_t port;
+    const char* expected;
+    const char* source;
+  } rows[] = {
+      {"api.example.com", 8080, "418", "the ServiceEntry declares 8080: the rule applies"},
+      {"api.example.com", 9999, "200 api", "9999 (baz's) is not the ServiceEntry's: allow_any to the host itself"},
+      {"api.example.com", 80, "418", "port 80 keeps every VirtualService (route.go serviceByPort[80])"},
+      {"both.example.com", 9999, "418", "other.example.com, in the same VirtualService, declares 9999"},
+  };
+  World world(WorldOptions{1, proxy::Duration(0)});
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(load(yaml, {{"api", {"api.example.com"}, 9999}}), &errors));
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::string(row.host) + ":" + std::to_string(row.port) + " — " + row.source);
+    proxy::HttpRequest r;
+    r.authority = std::string(row.host) + ":" + std::to_string(row.port);
+    r.target = "/";
+    auto out = world.call("default", "curl", r, row.host, row.port);
+    EXPECT_EQ(outcome(out), row.expected);
+    if (std::string(row.expected) != "418" && out) {
+      EXPECT_EQ(out->outbound.cluster(), "PassthroughCluster");
+    }
+  }
+}
+
 // ------------------------------------------------ exportTo and Sidecar egress hosts
 TEST(RegistryScoping, ExportToAndSidecarEgressHosts) {
   const std::string topology = deployment("svc-a", "ns1", "app: svc-a") + service("svc-a", "ns1", "app: svc-a") +
