@@ -12,23 +12,25 @@
 
 namespace meshsim::proxy {
 
+// The first of `keys` the labels have, else nullptr.
+inline const char* first_label_key(const Labels& labels, std::initializer_list<const char*> keys) {
+  for (const char* key : keys)
+    if (labels.count(key)) return key;
+  return nullptr;
+}
+
 // The value of the first of `keys` the labels have, else nullptr.
 inline const std::string* first_label(const Labels& labels, std::initializer_list<const char*> keys) {
-  for (const char* key : keys)
-    if (auto it = labels.find(key); it != labels.end()) return &it->second;
-  return nullptr;
+  const char* key = first_label_key(labels, keys);
+  return key ? &labels.at(key) : nullptr;
 }
 
 // The label key that names the app (or version), as found; nullptr when none.
 inline const char* app_label_key(const Labels& labels) {
-  for (const char* key : {"app.kubernetes.io/name", "app"})
-    if (labels.count(key)) return key;
-  return nullptr;
+  return first_label_key(labels, {"app.kubernetes.io/name", "app"});
 }
 inline const char* version_label_key(const Labels& labels) {
-  for (const char* key : {"app.kubernetes.io/version", "version"})
-    if (labels.count(key)) return key;
-  return nullptr;
+  return first_label_key(labels, {"app.kubernetes.io/version", "version"});
 }
 
 inline std::string app_label(const Labels& labels) {
