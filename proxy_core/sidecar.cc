@@ -19,17 +19,13 @@
 #include "proxy_core/http2_pool.h"
 #include "proxy_core/route_memo.h"
 #include "proxy_core/telemetry_ids.h"
+#include "proxy_core/upstream_reset.h"
 #include "proxy_core/wire_protocol.h"
 
 namespace meshsim::proxy {
 
 namespace {
 
-constexpr const char* kOverflowBody = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
-constexpr const char* kConnectFailureBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
-constexpr const char* kConnectTimeoutBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: connection timeout";
 constexpr const char* kNoHealthyUpstream = "no healthy upstream";
 // What curl says when the proxy closes the connection it has not read
 // from: the close of a socket with unread bytes is a reset.
@@ -698,7 +694,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     int64_t max_pending = pool && pool->http1_max_pending_requests ? *pool->http1_max_pending_requests : kDefaultMaxPending;
     if (state.active + state.h2.active_streams() >= http2_pool_limits(pool).max_requests) {
       flags.push_back("UO");
-      respond_local(503, kOverflowBody);
+      respond_local(503, upstream_reset_body(retries_done > 0, "overflow", ""));
       return;
     }
     if (state.active < max_connections) {
@@ -719,7 +715,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       return;
     }
     flags.push_back("UO");
-    respond_local(503, kOverflowBody);
+    respond_local(503, upstream_reset_body(retries_done > 0, "overflow", ""));
   }
 
   void release_slot() {
@@ -880,7 +876,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       // (router.cc onUpstreamReset, before any response headers).
       connect_unforwarded([](OutboundCall& call, bool timed_out) {
         call.flags.push_back("UF");
-        call.respond_local(503, timed_out ? kConnectTimeoutBody : kConnectFailureBody);
+        const UpstreamReset refused = upstream_reset_of(transport_failure::kRefused);
+        call.respond_local(503, timed_out ? upstream_reset_body(false, "connection timeout", "")
+                                          : upstream_reset_body(false, refused.reason, refused.transport_failure));
       });
       return;
     }
@@ -929,7 +927,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void overflow() {
     flags.push_back("UO");
-    respond_local(503, kOverflowBody);
+    respond_local(503, upstream_reset_body(retries_done > 0, "overflow", ""));
   }
 
   // The attempt's stream ends (answer, reset on a timeout, or the call's end):
@@ -1173,6 +1171,17 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     });
   }
 
+  // router.cc Filter::onUpstreamReset: every reset but an overflow counts
+  // against the host as a local-origin connect failure; then the retry
+  // policy decides (wouldRetryFromReset), else the local reply.
+  void on_upstream_reset(const Endpoint& e, const UpstreamReset& reset) {
+    record_outlier(e, 0, Outcome::kConnectFailure);
+    bool retries = reset.before_connected ? retries_connect_failure() : retries_local_reset();
+    if (retries && retry_else_flag()) return;
+    flags.push_back(reset.flag);
+    respond_local(reset.status, upstream_reset_body(retries_done > 0, reset.reason, reset.transport_failure));
+  }
+
   void attempt_over(const Endpoint& e) { --state_of(*decision.cluster).active_to(e.index); }
 
   void cancel_per_try() {
@@ -1189,17 +1198,11 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     answered_by_sidecar = tr.connected && !tr.plaintext;
     result.dry_run = std::move(tr.dry_run);
     result.authz = std::move(tr.authz);
-    if (!tr.connected) {
-      record_outlier(e, 0, Outcome::kConnectFailure);
-      if (retries_connect_failure() && retry_else_flag()) return;
-      flags.push_back("UF");
-      respond_local(503, kConnectFailureBody);
-      return;
-    }
     HttpResponse response;
-    if (!take_response(tr, response)) {
-      flags.push_back("UPE");
-      respond_local(502, "upstream sent an invalid response");
+    if (tr.connected && !take_response(tr, response)) tr.failure = transport_failure::kInvalidResponse;
+    else if (tr.connected) tr.failure.clear();
+    if (!tr.failure.empty() || !tr.connected) {
+      on_upstream_reset(e, upstream_reset_of(tr.failure));
       return;
     }
     record_outlier(e, response.status, Outcome::kResponse);
@@ -1506,7 +1509,7 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
     // No server on the port: nothing listens. Only HTTPS/TLS servers: the
     // plain-text request fails their TLS handshake.
     TransportResult tr;
-    tr.failure = listener == nullptr ? "connection refused" : "connection reset";
+    tr.failure = listener == nullptr ? transport_failure::kRefused : transport_failure::kReset;
     done(std::move(tr));
     return;
   }
@@ -1563,7 +1566,7 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
       tr.connected = true;
       reply(tr, std::move(*out.response));
     } else {
-      tr.failure = out.error.empty() ? "connection reset" : out.error;
+      tr.failure = transport_failure::kReset;  // the gateway closes the client's connection
     }
     done(std::move(tr));
   };
@@ -1656,7 +1659,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   if (self_ != nullptr && !peer.mtls && table->peer_authentication_mode(*self_, port) == "STRICT") {
     // STRICT mTLS: the plaintext connection is reset during the handshake.
     TransportResult tr;
-    tr.failure = "connection reset";
+    tr.failure = transport_failure::kReset;
     x.done(std::move(tr));
     return;
   }

@@ -181,9 +181,15 @@ std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, con
   if (flag == "UF" && d.cluster && d.cluster->unforwarded && d.cluster->service)
     return fmt::format("{} declares no port {}: kube-proxy has no rule for its address on that port, so PassthroughCluster "
                        "could not connect", d.cluster->service->name, d.cluster->port);
+  const std::string_view cluster = out.cluster().empty() ? std::string_view("the destination") : out.cluster();
   if (flag == "UF")
-    return out.served_by ? "" : fmt::format("the connection to an endpoint of {} was refused or reset (no listener on the port, or no sidecar where mTLS is required)",
-                                            out.cluster().empty() ? std::string_view("the destination") : out.cluster());
+    return out.served_by ? "" : fmt::format("the connection to an endpoint of {} failed before it came up (nothing "
+                                            "listening on the port, or a TLS handshake with a pod without a sidecar)",
+                                            cluster);
+  if (flag == "UC")
+    return out.served_by ? "" : fmt::format("an endpoint of {} closed the connection before answering (plain text into "
+                                            "a STRICT mTLS server, or a gateway port with only TLS servers)",
+                                            cluster);
   if (flag == "DC") return "the calling app closed the connection before the response came (its own timeout)";
   if (flag == "UPE") return "the upstream's bytes are not a valid HTTP response (a port whose protocol is declared wrong)";
   if (flag == "UAEX" || flag == "RL" || flag == "RLSE")

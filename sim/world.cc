@@ -6,6 +6,7 @@
 
 #include "proxy_core/codec.h"
 #include "proxy_core/hosts.h"
+#include "proxy_core/upstream_reset.h"
 
 namespace meshsim::sim {
 
@@ -209,7 +210,7 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
     return;
   }
   if (inst == nullptr) {
-    scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({.connected = false, .failure = "connection failure"}); });
+    scheduler_.schedule(options_.link_latency, [done = std::move(done)] { done({.connected = false, .failure = std::string(proxy::transport_failure::kNoHost)}); });
     return;
   }
   Duration latency = options_.link_latency;
@@ -235,7 +236,7 @@ void World::deliver(const Endpoint& to, uint32_t port, const PeerInfo& from, Hop
 void World::arrive(const Endpoint& to, uint32_t port, const PeerInfo& from, HopRequest request, bool mirrored,
                    std::function<void(TransportResult&&)> done) {
   Instance* inst = instance_for(to);
-  if (inst == nullptr) return done({.connected = false, .failure = "connection failure"});
+  if (inst == nullptr) return done({.connected = false, .failure = std::string(proxy::transport_failure::kNoHost)});
   run_inbound(*inst, port, from, std::move(request), mirrored, std::move(done));
 }
 
@@ -299,9 +300,9 @@ void World::run_inbound(Instance& inst, uint32_t port, const PeerInfo& from, Hop
     return;
   }
   // No sidecar: a client that insists on TLS fails its handshake (Envoy
-  // counts it a connect failure: UF, "transport failure reason: TLS error")...
+  // counts it a connect failure: UF, "transport failure reason: TLS_error")...
   if (from.tls_only) {
-    reply({.connected = false, .failure = "connection failure"});
+    reply({.connected = false, .failure = std::string(proxy::transport_failure::kTlsHandshake)});
     return;
   }
   // ...otherwise the app's own server decodes the hop and answers on it.
@@ -348,7 +349,7 @@ void World::connect_unforwarded(std::function<void(TransportResult&&)> done) {
   // connect timeout decides. nftables: rejected, the answer one hop away.
   if (options_.kube_proxy_mode == KubeProxyMode::kIptables) return;
   scheduler_.schedule(options_.link_latency, [done = std::move(done)] {
-    done({.connected = false, .failure = "connection refused"});
+    done({.connected = false, .failure = std::string(proxy::transport_failure::kRefused)});
   });
 }
 
@@ -532,7 +533,9 @@ void World::send_outside(HttpRequest&& request, const std::string& url_host, uin
          r.duration = scheduler_.now() - start - tr.overcount;
          r.overcount = tr.overcount;
          HttpResponse response;
-         if (!tr.connected) r.error = "Recv failure: " + (tr.failure.empty() ? std::string("Connection reset by peer") : tr.failure);
+         if (!tr.connected)
+           r.error = "Recv failure: " + (tr.failure.empty() || tr.failure == proxy::transport_failure::kReset
+                                             ? std::string("Connection reset by peer") : tr.failure);
          else if (proxy::take_response(tr, response)) r.response = std::move(response);
          else r.error = "invalid response";
          if (auto o = observed_.find(id); o != observed_.end()) {

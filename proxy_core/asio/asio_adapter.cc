@@ -6,6 +6,7 @@
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include "proxy_core/http2_codec.h"
+#include "proxy_core/upstream_reset.h"
 
 namespace meshsim::proxy::asio {
 
@@ -93,7 +94,10 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
     UpstreamConnection& c = *connection;
     c.socket.async_connect(to, [self = ref(), connection = std::move(connection)](
                                    const boost::system::error_code& ec) mutable {
-      if (ec) return connection->finish({.connected = false, .failure = "connection failure"});
+      if (ec) {
+        auto why = ec == net::error::connection_refused ? transport_failure::kRefused : transport_failure::kNoHost;
+        return connection->finish({.connected = false, .failure = std::string(why)});
+      }
       boost::system::error_code ignored;
       connection->socket.set_option(tcp::no_delay(true), ignored);
       self->write(std::move(connection));
@@ -134,7 +138,7 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
     DecodeOutcome outcome = c.decoder.feed(view);
     if (c.received.empty()) c.received.assign(view);
     else c.received.erase(0, c.received.size() - view.size());
-    if (outcome.kind == DecodeOutcome::Kind::kError) return c.finish({.connected = false, .failure = "invalid response"});
+    if (outcome.kind == DecodeOutcome::Kind::kError) return c.finish({.connected = false, .failure = std::string(transport_failure::kInvalidResponse)});
     if (outcome.kind == DecodeOutcome::Kind::kNeedMore) return read(std::move(connection));
     HttpResponse response = c.decoder.take();  // also resets the parser for the next response
     // Bytes beyond the response (pipelining the pool never asked for): do not reuse.
@@ -150,7 +154,9 @@ struct AsioTransport::Pool : boost::intrusive_ref_counter<AsioTransport::Pool, b
       idle[connection->address].clear();
       return send(connection->address, std::move(connection->request), std::move(connection->done));
     }
-    connection->finish({.connected = false, .failure = connection->got_bytes ? "connection reset" : "connection failure"});
+    // Connected, then closed before a whole response: Envoy's
+    // ConnectionTermination (codec_client.cc onEvent), bytes or not.
+    connection->finish({.connected = false, .failure = std::string(transport_failure::kReset)});
   }
 
   void release(ConnectionPtr connection) {

@@ -194,6 +194,19 @@ spec:
     - destination: {host: foo}
 )",
        "UT", "timeout 1s of VirtualService default/foo rule #0"},
+      {"plain text into STRICT", "Envoy codec_client.cc onEvent: a close after the connection is up is UC",
+       R"(apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: strict}
+spec: {mtls: {mode: STRICT}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bar}
+spec: {host: bar, trafficPolicy: {tls: {mode: DISABLE}}}
+)",
+       "UC", "an endpoint of outbound|80||bar.default.svc.cluster.local closed the connection before answering (plain "
+             "text into a STRICT mTLS server, or a gateway port with only TLS servers)"},
   };
   for (const auto& row : rows) {
     SCOPED_TRACE(std::string(row.name) + " (" + row.source + ")");

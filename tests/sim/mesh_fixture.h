@@ -30,4 +30,24 @@ inline sim::CurlRun curl(const std::string& rules, sim::CurlSpec spec) {
   return std::move(*run);
 }
 
+// The same mesh in a world of its own: `curl` calls bar:80 in virtual time
+// (no link latency), so a test can set behaviours and sidecars first.
+struct CurlToBar {
+  sim::World world{sim::WorldOptions{1, proxy::Duration(0)}};
+  explicit CurlToBar(const std::string& rules) {
+    std::vector<std::string> errors;
+    EXPECT_TRUE(world.apply(mesh_with(rules), &errors)) << ::testing::PrintToString(errors);
+  }
+  sim::CallResult get(const std::string& path, const std::string& from = "curl",
+                      std::vector<std::pair<std::string, std::string>> headers = {}) {
+    proxy::HttpRequest r;
+    r.target = path;
+    r.authority = "bar";
+    for (auto& [k, v] : headers) r.headers.add(k, v);
+    auto out = world.call("default", from, r, "bar", 80);
+    EXPECT_TRUE(out.has_value());
+    return out.value_or(sim::CallResult{});
+  }
+};
+
 }  // namespace meshsim::testing

@@ -15,23 +15,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-struct Mesh {
-  World world{WorldOptions{1, proxy::Duration(0)}};
-  explicit Mesh(const std::string& rules) {
-    std::vector<std::string> errors;
-    EXPECT_TRUE(world.apply(testing::mesh_with(rules), &errors));
-  }
-  CallResult get(const std::string& path, const std::string& from = "curl",
-                 std::vector<std::pair<std::string, std::string>> headers = {}) {
-    proxy::HttpRequest r;
-    r.target = path;
-    r.authority = "bar";
-    for (auto& [k, v] : headers) r.headers.add(k, v);
-    auto out = world.call("default", from, r, "bar", 80);
-    EXPECT_TRUE(out.has_value());
-    return out.value_or(CallResult{});
-  }
-};
+using Mesh = testing::CurlToBar;
 
 int status_of(const CallResult& r) { return r.outbound.response ? r.outbound.response->status : 0; }
 double ms(const CallResult& r) { return static_cast<double>(r.outbound.duration.count()) / 1000.0; }

@@ -333,18 +333,29 @@ TEST(Telemetry, SourceReportsOfRequestsThatReachNoPodHaveNoDestinationPeer) {
        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
        "  http: [{timeout: 1s, route: [{destination: {host: bar, subset: v1}}]}]\n",
        "bar", false, 504, "UT", endpoint_labels_plaintext, std::chrono::seconds(3)},
-      // A failed connect: the router chose the host (router.cc
-      // UpstreamRequest::onPoolFailure -> onUpstreamHostSelected), so its
-      // endpoint metadata names the peer; no TLS connection, no principals.
-      // Plain text into a STRICT server is refused.
-      {"connect failure (UF)",
+      // A reset before the response: the router chose the host (router.cc
+      // UpstreamRequest::onPoolReady / onPoolFailure -> onUpstreamHostSelected),
+      // so its endpoint metadata names the peer; no TLS connection, no
+      // principals. Plain text into a STRICT server: the TCP connection is
+      // up, then the server's listener closes it (no filter chain for plain
+      // text), a connection termination (codec_client.cc onEvent): UC.
+      {"connection terminated (UC)",
        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: bar}\nspec:\n  host: bar\n"
        "  trafficPolicy: {tls: {mode: DISABLE}}\n  subsets: [{name: v1, labels: {version: v1}}]\n---\n"
        "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: strict}\nspec:\n"
        "  mtls: {mode: STRICT}\n---\n"
        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
        "  http: [{retries: {attempts: 0}, route: [{destination: {host: bar, subset: v1}}]}]\n",
-       "bar", true, 503, "UF", endpoint_labels_plaintext},
+       "bar", true, 503, "UC", endpoint_labels_plaintext},
+      // A failed TLS handshake (a DestinationRule's ISTIO_MUTUAL to a pod
+      // without a sidecar) is a connect failure before the connection is
+      // up: UF, the same peer labels.
+      {"connect failure (UF)",
+       "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: bar}\nspec:\n  host: bar\n"
+       "  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}\n  subsets: [{name: v1, labels: {version: v1}}]\n---\n"
+       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"
+       "  http: [{retries: {attempts: 0}, route: [{destination: {host: bar, subset: v1}}]}]\n",
+       "bar", false, 503, "UF", endpoint_labels_plaintext},
       // Sidecar to sidecar over mTLS: both certificates, the peer's cluster.
       {"mTLS to a sidecar",
        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bar}\nspec:\n  hosts: [bar]\n"

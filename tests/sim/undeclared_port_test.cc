@@ -181,10 +181,15 @@ TEST(UndeclaredPort, BarsVirtualServiceIsNotOnAPortBarDoesNotDeclare) {
 }
 
 TEST(UndeclaredPort, HttpListenerAndNftablesIs503UFAtOnce) {
-  // The refused connect is a connection failure, not a timeout (Envoy's reset reason).
+  // The refused connect is a connection failure, not a timeout (Envoy's
+  // reset reason, utility.cc resetReasonToString), with the socket's error
+  // (connection_impl.cc "delayed connect error: " + strerror).
   auto o = call_bar(kTopology + kHttp9999, 9999, KubeProxyMode::kNftables);
   ASSERT_TRUE(o.call.outbound.response);
   EXPECT_EQ(o.call.outbound.response->status, 503);
+  EXPECT_EQ(o.call.outbound.response->body,
+            "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, "
+            "transport failure reason: delayed connect error: Connection refused");
   EXPECT_EQ(o.call.outbound.flags, "UF");
   EXPECT_EQ(o.call.outbound.duration.count(), 0);
 }
