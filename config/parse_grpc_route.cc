@@ -3,7 +3,8 @@
 // conversion.go createGRPCURIMatch) into the HTTPRoute form the route table
 // compiles: a method match becomes a path match on /<service>/<method>
 // (service and method: Exact; service only: prefix /<service>/; method only:
-// regex /[^/]+/<method>), header matches stay header matches; a match
+// regex /[^/]+/<method>; RegularExpression: /<service>/<method>, /<service>/.+
+// or /[^/]+/<method>), header matches stay header matches; a match
 // without `method` has no path match (createGRPCURIMatch returns nil), so it
 // ranks after every method match (route_table.cc gw_precedes). Precedence is
 // then HTTPRoute's (exact path, longest path, headers; fact 79). Only Service
@@ -14,13 +15,15 @@ namespace meshsim::config {
 
 namespace {
 
-// conversion.go: RegularExpression method matches are regexes on each part.
+// conversion.go: RegularExpression method matches are regexes on each
+// part: a missing service is /[^/]+/, a missing method .+ (the regex's
+// length ranks it among regex matches: sortHTTPRoutes getURILength).
 proxy::GwRouteMatch method_as_path(const std::string& type, const std::string& service, const std::string& method) {
   proxy::GwRouteMatch m;
   if (type == "RegularExpression") {
     m.path_type = "RegularExpression";
     m.path_value = "/" + (service.empty() ? std::string("[^/]+") : service) + "/" +
-                   (method.empty() ? std::string("[^/]+") : method);
+                   (method.empty() ? std::string(".+") : method);
   } else if (!service.empty() && !method.empty()) {
     m.path_type = "Exact";
     m.path_value = "/" + service + "/" + method;

@@ -203,6 +203,39 @@ TEST(GrpcWorld, GrpcRouteHeaderMatchesComeAfterMethodMatches) {
   }
 }
 
+// A RegularExpression service match without a method is the regex
+// /<service>/.+ (conversion.go createGRPCURIMatch), and regex matches rank
+// by the regex's length (sortHTTPRoutes getURILength): /proto\..*/.+ (13
+// characters) comes after the method-only /[^/]+/Echo\w* (14); as
+// /proto\..*/[^/]+ (16) it came first.
+TEST(GrpcWorld, GrpcRouteRegexServiceWithoutMethodRanksByItsIstioRegex) {
+  World world;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(world.apply(load(R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: regexes}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo, port: 7070}]
+  rules:
+  - name: any-proto-service
+    matches: [{method: {type: RegularExpression, service: "proto\\..*"}}]
+    backendRefs: [{name: echo, port: 7070}]
+  - name: echo-methods
+    matches: [{method: {type: RegularExpression, method: "Echo\\w*"}}]
+    backendRefs: [{name: echo, port: 7070}]
+)"),
+                          &errors))
+      << ::testing::PrintToString(errors);
+  auto both = world.call("default", "client", grpc_call("/proto.EchoTestService/Echo"), "echo", 7070);
+  ASSERT_TRUE(both && both->outbound.route());
+  EXPECT_EQ(both->outbound.route()->rule, "echo-methods");
+  auto service_only = world.call("default", "client", grpc_call("/proto.EchoTestService/ForwardEcho"), "echo", 7070);
+  ASSERT_TRUE(service_only && service_only->outbound.route());
+  EXPECT_EQ(service_only->outbound.route()->rule, "any-proto-service");
+}
+
 // The same order as the router sees it, and a rule without matches on a
 // parent without a port: Istio keeps it without matches, and sortHTTPRoutes
 // puts such a route after all others (`len(routes[i].Match) == 0`), even a
