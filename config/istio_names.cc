@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "proxy_core/istio_protocol.h"
+
 namespace meshsim::config {
 namespace {
 
@@ -23,9 +25,6 @@ bool go_atoi_parses(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-// protocol.Parse's cases, lower case (it compares strings.ToLower(name)).
-constexpr std::string_view kProtocols[] = {"http",  "https", "http2", "grpc",  "grpc-web", "http_proxy",
-                                           "tcp",   "tls",   "udp",   "mongo", "redis",    "mysql"};
 // The names protocol.Instance spells them with, for messages.
 constexpr std::string_view kProtocolNames[] = {"HTTP", "HTTPS", "HTTP2", "GRPC",  "GRPC-Web", "HTTP_PROXY",
                                                "TCP",  "TLS",   "UDP",   "Mongo", "Redis",    "MySQL"};
@@ -86,7 +85,7 @@ std::optional<std::string> ip_or_cidr(const std::string& value) {
 }
 
 bool is_known_protocol(std::string_view name) {
-  return std::find(std::begin(kProtocols), std::end(kProtocols), lower(name)) != std::end(kProtocols);
+  return proxy::parse_istio_protocol(name) != proxy::IstioProtocol::kUnsupported;
 }
 
 std::string known_protocols() {
@@ -96,14 +95,14 @@ std::string known_protocols() {
 }
 
 bool protocol_tells_hosts_apart(std::string_view name) {
-  std::string p = lower(name);
-  return p == "http" || p == "http2" || p == "http_proxy" || p == "grpc" || p == "grpc-web" || p == "https" ||
-         p == "tls";
+  proxy::IstioProtocol p = proxy::parse_istio_protocol(name);
+  return proxy::is_http(p) || proxy::is_tls(p);
 }
 
 bool dynamic_dns_protocol(std::string_view name) {
-  std::string p = lower(name);
-  return p == "http" || p == "tls" || p == "grpc" || p == "http2";
+  using proxy::IstioProtocol;
+  IstioProtocol p = proxy::parse_istio_protocol(name);
+  return p == IstioProtocol::kHttp || p == IstioProtocol::kTls || p == IstioProtocol::kGrpc || p == IstioProtocol::kHttp2;
 }
 
 bool is_jwt_claim_route(std::string_view header) {

@@ -6,6 +6,7 @@
 #include "proxy_core/gateway_api.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
+#include "proxy_core/istio_protocol.h"
 
 namespace meshsim::proxy {
 namespace {
@@ -209,13 +210,7 @@ void add_gateway_api_listeners(const RouteTable& table, const GwGateway& gw, std
 
 }  // namespace
 
-bool is_http_protocol(std::string_view protocol) {
-  // Parse compares strings.ToLower(name); "GRPC-Web" is Istio's own spelling.
-  constexpr std::string_view kHttp[] = {"http", "http2", "http_proxy", "grpc", "grpc-web"};
-  std::string lower(protocol);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return std::find(std::begin(kHttp), std::end(kHttp), lower) != std::end(kHttp);
-}
+bool is_http_protocol(std::string_view protocol) { return is_http(parse_istio_protocol(protocol)); }
 
 bool is_gateway_pod(const Labels& labels, const Labels& annotations) {
   if (auto t = annotations.find(std::string(kGatewayTemplateAnnotation)); t != annotations.end() && t->second == "gateway")

@@ -2,31 +2,33 @@
 
 #include <array>
 
+#include "proxy_core/istio_protocol.h"
+
 namespace meshsim::proxy {
 
-PortProtocol protocol_named(std::string_view p) {
-  // protocol/instance.go Parse, case-insensitive.
-  if (iequals(p, "http")) return PortProtocol::kHttp;
-  if (iequals(p, "http2")) return PortProtocol::kHttp2;
-  if (iequals(p, "grpc")) return PortProtocol::kGrpc;
-  if (iequals(p, "grpc-web")) return PortProtocol::kGrpcWeb;
-  if (iequals(p, "tcp") || iequals(p, "tls") || iequals(p, "https") || iequals(p, "mongo") || iequals(p, "mysql") ||
-      iequals(p, "redis") || iequals(p, "udp"))
-    return PortProtocol::kTcp;
-  return PortProtocol::kAuto;
+namespace {
+
+// What the sidecar does with a port of each Istio protocol: HTTP/1.1, one of
+// the HTTP/2 kinds, sniffed (Unsupported), or not HTTP at all (TCP, TLS,
+// HTTPS, UDP, the databases: no HTTP listener, no HTTP filters).
+PortProtocol port_protocol_of(IstioProtocol p) {
+  switch (p) {
+    case IstioProtocol::kHttp:
+    case IstioProtocol::kHttpProxy: return PortProtocol::kHttp;
+    case IstioProtocol::kHttp2: return PortProtocol::kHttp2;
+    case IstioProtocol::kGrpc: return PortProtocol::kGrpc;
+    case IstioProtocol::kGrpcWeb: return PortProtocol::kGrpcWeb;
+    case IstioProtocol::kUnsupported: return PortProtocol::kAuto;
+    default: return PortProtocol::kTcp;
+  }
 }
 
+}  // namespace
+
+PortProtocol protocol_named(std::string_view p) { return port_protocol_of(parse_istio_protocol(p)); }
+
 PortProtocol port_protocol(const ServicePort& port) {
-  // conversion.go ConvertProtocol: appProtocol first (kubernetes.io/h2c -> HTTP2),
-  // then the name; grpc-web is checked before the '-' split.
-  if (!port.app_protocol.empty()) {
-    if (port.app_protocol == "kubernetes.io/h2c") return PortProtocol::kHttp2;
-    PortProtocol p = protocol_named(port.app_protocol);
-    if (p != PortProtocol::kAuto) return p;
-  }
-  std::string_view name = port.name;
-  if (name.size() >= 8 && iequals(name.substr(0, 8), "grpc-web")) return PortProtocol::kGrpcWeb;
-  return protocol_named(name.substr(0, name.find('-')));
+  return port_protocol_of(convert_service_port_protocol(port.port, port.name, port.protocol, port.app_protocol));
 }
 
 WireProtocol upstream_protocol(PortProtocol port, const ConnectionPoolSettings* pool, WireProtocol downstream,

@@ -117,17 +117,20 @@ TEST(Grpc, MessagesAreLengthPrefixed) {
   EXPECT_EQ(grpc_message_count(grpc_frame("abc").substr(0, 6)), 0u);  // an incomplete message is not counted
 }
 
-ServicePort port(std::string name, std::string app_protocol = "") {
+ServicePort port(std::string name, std::string app_protocol = "", uint32_t number = 80, std::string k8s_protocol = "TCP") {
   ServicePort p;
   p.name = std::move(name);
   p.app_protocol = std::move(app_protocol);
+  p.port = number;
+  p.protocol = std::move(k8s_protocol);
   return p;
 }
 
 TEST(WireProtocol, PortProtocolAsIstioReadsIt) {
   // istio/istio pkg/config/kube/conversion.go ConvertProtocol and
-  // pkg/config/protocol/instance.go Parse: appProtocol wins, kubernetes.io/h2c
-  // is HTTP2, then the name's prefix before '-'; unknown names are sniffed.
+  // pkg/config/protocol/instance.go Parse: a UDP port is UDP; appProtocol
+  // replaces the name, kubernetes.io/h2c is HTTP2; then the prefix before
+  // '-'; unknown names are sniffed except on wellKnownPorts.
   struct Row {
     ServicePort port;
     PortProtocol want;
@@ -146,6 +149,27 @@ TEST(WireProtocol, PortProtocolAsIstioReadsIt) {
       {port("http-web", "kubernetes.io/h2c"), PortProtocol::kHttp2},
       {port("http", "grpc"), PortProtocol::kGrpc},
       {port("grpc", "http"), PortProtocol::kHttp},
+      // An appProtocol replaces the name even when Parse does not know it:
+      // sniffed, not the name's protocol.
+      {port("http", "custom"), PortProtocol::kAuto},
+      {port("grpc", "grpc-web-text"), PortProtocol::kGrpcWeb},
+      {port("tcp", "http-v1"), PortProtocol::kHttp},
+      // The WebSocket appProtocols: kubernetes.io/ws is HTTP, /wss HTTPS (TLS: no HTTP listener).
+      {port("web", "kubernetes.io/ws"), PortProtocol::kHttp},
+      {port("http", "kubernetes.io/wss"), PortProtocol::kTcp},
+      // Parse's other names: http_proxy is HTTP; https, tls and the databases are TCP.
+      {port("http_proxy"), PortProtocol::kHttp},
+      {port("https-api"), PortProtocol::kTcp},
+      {port("mongo"), PortProtocol::kTcp},
+      // A UDP port is UDP whatever its name (no HTTP listener).
+      {port("http-dns", "", 53, "UDP"), PortProtocol::kTcp},
+      // wellKnownPorts: an unknown name on SMTP, DNS, MySQL, MongoDB ports is TCP, never sniffed...
+      {port("db", "", 3306), PortProtocol::kTcp},
+      {port("", "", 27017), PortProtocol::kTcp},
+      {port("mail", "", 25), PortProtocol::kTcp},
+      // ...a known one keeps its protocol, and other ports are sniffed.
+      {port("http", "", 3306), PortProtocol::kHttp},
+      {port("db", "", 3307), PortProtocol::kAuto},
   };
   for (const Row& r : rows) EXPECT_EQ(port_protocol(r.port), r.want) << r.port.name << " / " << r.port.app_protocol;
 }
