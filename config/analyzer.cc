@@ -254,6 +254,11 @@ class Analyzer {
     const auto& providers = mesh_config(r_).extension_providers;
     for (const auto& ap : r_.authorization_policies) {
       if (ap.action != AuthorizationPolicy::Action::kCustom || ap.provider.empty()) continue;
+      // Attached only to waypoints (MSH0010 says so): it denies nothing here.
+      if (!ap.target_refs.empty() && std::none_of(ap.target_refs.begin(), ap.target_refs.end(), [](const auto& ref) {
+            return ref.group == "gateway.networking.k8s.io" && ref.kind == "Gateway";
+          }))
+        continue;
       std::optional<std::string> problem = unknown_service(ap.provider, providers);
       if (!problem) problem = bad_custom_provider(providers, ap.provider);
       if (!problem) {

@@ -389,5 +389,24 @@ spec:
   EXPECT_NE(d->message.find("ext_authz is not simulated"), std::string::npos) << d->message;
 }
 
+// A CUSTOM policy attached to a Service by targetRef applies to its
+// waypoint only (policyattachment.go ShouldAttachPolicy; MSH0010): no sidecar
+// runs its rules, so neither MSH1004 nor MSH1005 promises a denial.
+TEST(Analyzer, CustomPolicyOnAWaypointOnlyPromisesNoDenial) {
+  auto r = load({fixtures::source("bar-v1.yaml"), {"rules.yaml", R"(apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-authz}
+spec:
+  targetRefs: [{kind: Service, group: "", name: bar}]
+  action: CUSTOM
+  provider: {name: my-ext-authz}
+  rules: [{}]
+)"}});
+  EXPECT_NE(find_code(r.diagnostics, "MSH0010"), nullptr);
+  auto out = analyze(r.resources);
+  EXPECT_EQ(find_code(out, "MSH1004"), nullptr);
+  EXPECT_EQ(find_code(out, "MSH1005"), nullptr);
+}
+
 }  // namespace
 }  // namespace meshsim::config
