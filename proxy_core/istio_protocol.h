@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
+#include <cstddef>
 #include <string_view>
 
 namespace meshsim::proxy {
@@ -15,21 +15,25 @@ enum class IstioProtocol { kUnsupported, kTcp, kUdp, kGrpc, kGrpcWeb, kHttp, kHt
 
 // instance.go Parse: strings.ToLower(name) against the known names; anything
 // else (and "") is Unsupported, which the proxies sniff.
+// Asked per hop (a cluster's port protocol): compares in place, no copy.
 inline IstioProtocol parse_istio_protocol(std::string_view name) {
-  std::string p(name);
-  for (char& c : p) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  if (p == "tcp") return IstioProtocol::kTcp;
-  if (p == "udp") return IstioProtocol::kUdp;
-  if (p == "grpc") return IstioProtocol::kGrpc;
-  if (p == "grpc-web") return IstioProtocol::kGrpcWeb;
-  if (p == "http") return IstioProtocol::kHttp;
-  if (p == "http_proxy") return IstioProtocol::kHttpProxy;
-  if (p == "http2") return IstioProtocol::kHttp2;
-  if (p == "https") return IstioProtocol::kHttps;
-  if (p == "tls") return IstioProtocol::kTls;
-  if (p == "mongo") return IstioProtocol::kMongo;
-  if (p == "redis") return IstioProtocol::kRedis;
-  if (p == "mysql") return IstioProtocol::kMysql;
+  struct Known {
+    std::string_view lower;
+    IstioProtocol protocol;
+  };
+  static constexpr Known kKnown[] = {
+      {"tcp", IstioProtocol::kTcp},     {"udp", IstioProtocol::kUdp},     {"grpc", IstioProtocol::kGrpc},
+      {"grpc-web", IstioProtocol::kGrpcWeb}, {"http", IstioProtocol::kHttp}, {"http_proxy", IstioProtocol::kHttpProxy},
+      {"http2", IstioProtocol::kHttp2}, {"https", IstioProtocol::kHttps}, {"tls", IstioProtocol::kTls},
+      {"mongo", IstioProtocol::kMongo}, {"redis", IstioProtocol::kRedis}, {"mysql", IstioProtocol::kMysql},
+  };
+  auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
+  for (const Known& k : kKnown) {
+    if (k.lower.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; same && i < name.size(); ++i) same = lower(name[i]) == k.lower[i];
+    if (same) return k.protocol;
+  }
   return IstioProtocol::kUnsupported;
 }
 
