@@ -15,24 +15,42 @@ enum class IstioProtocol { kUnsupported, kTcp, kUdp, kGrpc, kGrpcWeb, kHttp, kHt
 
 // instance.go Parse: strings.ToLower(name) against the known names; anything
 // else (and "") is Unsupported, which the proxies sniff.
-// Asked per hop (a cluster's port protocol): compares in place, no copy.
+// Asked per hop (a cluster's port protocol): compares in place, no copy,
+// only against the names of the same length.
+inline bool equals_lower(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
 inline IstioProtocol parse_istio_protocol(std::string_view name) {
-  struct Known {
-    std::string_view lower;
-    IstioProtocol protocol;
-  };
-  static constexpr Known kKnown[] = {
-      {"tcp", IstioProtocol::kTcp},     {"udp", IstioProtocol::kUdp},     {"grpc", IstioProtocol::kGrpc},
-      {"grpc-web", IstioProtocol::kGrpcWeb}, {"http", IstioProtocol::kHttp}, {"http_proxy", IstioProtocol::kHttpProxy},
-      {"http2", IstioProtocol::kHttp2}, {"https", IstioProtocol::kHttps}, {"tls", IstioProtocol::kTls},
-      {"mongo", IstioProtocol::kMongo}, {"redis", IstioProtocol::kRedis}, {"mysql", IstioProtocol::kMysql},
-  };
-  auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
-  for (const Known& k : kKnown) {
-    if (k.lower.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; same && i < name.size(); ++i) same = lower(name[i]) == k.lower[i];
-    if (same) return k.protocol;
+  switch (name.size()) {
+    case 3:
+      if (equals_lower(name, "tcp")) return IstioProtocol::kTcp;
+      if (equals_lower(name, "udp")) return IstioProtocol::kUdp;
+      if (equals_lower(name, "tls")) return IstioProtocol::kTls;
+      break;
+    case 4:
+      if (equals_lower(name, "http")) return IstioProtocol::kHttp;
+      if (equals_lower(name, "grpc")) return IstioProtocol::kGrpc;
+      break;
+    case 5:
+      if (equals_lower(name, "http2")) return IstioProtocol::kHttp2;
+      if (equals_lower(name, "https")) return IstioProtocol::kHttps;
+      if (equals_lower(name, "mongo")) return IstioProtocol::kMongo;
+      if (equals_lower(name, "redis")) return IstioProtocol::kRedis;
+      if (equals_lower(name, "mysql")) return IstioProtocol::kMysql;
+      break;
+    case 8:
+      if (equals_lower(name, "grpc-web")) return IstioProtocol::kGrpcWeb;
+      break;
+    case 10:
+      if (equals_lower(name, "http_proxy")) return IstioProtocol::kHttpProxy;
+      break;
   }
   return IstioProtocol::kUnsupported;
 }
@@ -60,9 +78,7 @@ inline IstioProtocol convert_service_port_protocol(uint32_t port, std::string_vi
     if (name == "kubernetes.io/ws") return IstioProtocol::kHttp;
     if (name == "kubernetes.io/wss") return IstioProtocol::kHttps;
   }
-  constexpr std::string_view kGrpcWeb = "grpc-web";
-  if (name.size() >= kGrpcWeb.size() && parse_istio_protocol(name.substr(0, kGrpcWeb.size())) == IstioProtocol::kGrpcWeb)
-    return IstioProtocol::kGrpcWeb;
+  if (name.size() >= 8 && equals_lower(name.substr(0, 8), "grpc-web")) return IstioProtocol::kGrpcWeb;
   IstioProtocol p = parse_istio_protocol(name.substr(0, name.find('-')));
   if (p == IstioProtocol::kUnsupported && (port == 25 || port == 53 || port == 3306 || port == 27017))
     return IstioProtocol::kTcp;
