@@ -66,6 +66,18 @@ TEST(Cli, ShortOptionValuesMayBeAttached) {
   EXPECT_EQ(meshsim("validate -ojson " + src("examples")).exit_code, 0);
 }
 
+// A repeatable option's value is taken whole, commas included: browsers'
+// User-Agent and Accept headers, CORS request-header lists.
+TEST(Cli, RepeatableValuesKeepTheirCommas) {
+  auto r = meshsim("curl -f " + src("examples") +
+                   " --json -H 'User-Agent: Mozilla/5.0 (KHTML, like Gecko)' -H 'Accept: text/html,application/json' "
+                   "http://bar/x");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["upstream"]["headers"]["user-agent"], "Mozilla/5.0 (KHTML, like Gecko)");
+  EXPECT_EQ(j["upstream"]["headers"]["accept"], "text/html,application/json");
+}
+
 // `--from @outside`: a client outside the cluster calling the ingress
 // gateway Service's external address; the Host picks the Gateway's route.
 TEST(Curl, FromOutsideEntersThroughTheGateway) {
