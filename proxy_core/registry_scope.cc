@@ -7,6 +7,7 @@
 // (service_entry.proto Resolution).
 #include <algorithm>
 
+#include "proxy_core/destination_policy.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
 #include "proxy_core/route_table.h"
@@ -231,20 +232,13 @@ bool RouteTable::service_entry_cluster(const ServiceEntry& se, std::string_view 
   // The DestinationRule for the host (its traffic policy and subsets).
   const DestinationRule* dr = destination_rule(host, client_ns);
   const Labels* subset_labels = nullptr;
-  if (dr && dr->traffic_policy) {
-    c.policy = *dr->traffic_policy;
-    for (const auto& pl : dr->traffic_policy->port_level_settings)
-      if (pl.port == port) {
-        if (pl.load_balancer) c.policy.load_balancer = pl.load_balancer;
-        if (pl.connection_pool) c.policy.connection_pool = pl.connection_pool;
-        if (pl.outlier_detection) c.policy.outlier_detection = pl.outlier_detection;
-      }
-  }
+  c.policy = cluster_policy(dr, nullptr, port);
   if (!subset.empty()) {
     auto it = dr ? std::find_if(dr->subsets.begin(), dr->subsets.end(), [&](const Subset& s) { return s.name == subset; })
                  : std::vector<Subset>::const_iterator{};
     if (dr == nullptr || it == dr->subsets.end()) return false;
     subset_labels = &it->labels;
+    c.policy = cluster_policy(dr, &*it, port);
   }
   auto add = [&](const Endpoint* e, uint32_t p, const Labels* labels) {
     if (e == nullptr) return;

@@ -9,6 +9,7 @@
 #include "proxy_core/gateway_api.h"
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/delegate.h"
+#include "proxy_core/destination_policy.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/http.h"
 #include "proxy_core/injection.h"
@@ -81,19 +82,6 @@ bool gw_precedes(const CompiledGwMatch& a, const CompiledGwMatch& b, bool a_port
   auto nb = std::tie(b.route->header.meta.ns, b.route->header.meta.name);
   if (na != nb) return na < nb;
   return std::tie(a.rule_index, a.match_index) < std::tie(b.rule_index, b.match_index);
-}
-
-void merge_policy(TrafficPolicyCore& into, const TrafficPolicyCore& over) {
-  if (over.load_balancer) into.load_balancer = over.load_balancer;
-  if (over.connection_pool) into.connection_pool = over.connection_pool;
-  if (over.outlier_detection) into.outlier_detection = over.outlier_detection;
-  if (over.tls) into.tls = over.tls;
-}
-
-void merge_port_policy(TrafficPolicyCore& into, const TrafficPolicy& policy, uint32_t port) {
-  merge_policy(into, policy);
-  for (const auto& p : policy.port_level_settings)
-    if (p.port == port) merge_policy(into, p);
 }
 
 std::string cluster_name(uint32_t port, std::string_view subset, std::string_view fqdn) {
@@ -609,7 +597,7 @@ Cluster RouteTable::build_cluster_with(const ServiceInfo& service, uint32_t port
   c.port = port;
   c.subset = subset;
   c.name = cluster_name(port, subset, service.fqdn);
-  if (dr && dr->traffic_policy) merge_port_policy(c.policy, *dr->traffic_policy, port);
+  c.policy = cluster_policy(dr, nullptr, port);
   const Labels* subset_labels = nullptr;
   *subset_found = true;
   if (!subset.empty()) {
@@ -620,7 +608,7 @@ Cluster RouteTable::build_cluster_with(const ServiceInfo& service, uint32_t port
       return c;
     }
     subset_labels = &it->labels;
-    if (it->traffic_policy) merge_port_policy(c.policy, *it->traffic_policy, port);
+    c.policy = cluster_policy(dr, &*it, port);
   }
   for (size_t i : service.endpoints) {
     const Endpoint& e = endpoints_[i];
