@@ -224,6 +224,25 @@ std::string join_flags(std::vector<std::string> flags) {
 
 // The Istio protocol of the Service port a cluster sends to; traffic to a
 // pod IP or an undeclared port is sniffed (PassthroughCluster).
+// Envoy source/common/grpc/status.cc Utility::grpcToHttpStatus: what a
+// gRPC status in the response headers counts as for outlier detection.
+int grpc_to_http_status(int code) {
+  switch (code) {
+    case 0: return 200;                         // OK
+    case 1: return 499;                         // CANCELLED
+    case 3: case 9: case 11: return 400;        // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE
+    case 4: return 504;                         // DEADLINE_EXCEEDED
+    case 5: return 404;                         // NOT_FOUND
+    case 6: case 10: return 409;                // ALREADY_EXISTS, ABORTED
+    case 7: return 403;                         // PERMISSION_DENIED
+    case 8: return 429;                         // RESOURCE_EXHAUSTED
+    case 12: return 501;                        // UNIMPLEMENTED
+    case 14: return 503;                        // UNAVAILABLE
+    case 16: return 401;                        // UNAUTHENTICATED
+    default: return 500;                        // UNKNOWN, INTERNAL, DATA_LOSS, others
+  }
+}
+
 PortProtocol cluster_port_protocol(const Cluster& cluster) {
   if (cluster.service && cluster.service->spec)
     for (const ServicePort& p : cluster.service->spec->ports)
@@ -1205,7 +1224,11 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       on_upstream_reset(e, upstream_reset_of(tr.failure));
       return;
     }
-    record_outlier(e, response.status, Outcome::kResponse);
+    // router.cc onUpstreamHeaders: a gRPC request's grpc-status in the
+    // response headers (Trailers-Only) is what outlier detection counts,
+    // as grpcToHttpStatus maps it; one in trailers is not seen.
+    std::optional<int> header_grpc_status = grpc ? grpc_status_in_headers(response) : std::nullopt;
+    record_outlier(e, header_grpc_status ? grpc_to_http_status(*header_grpc_status) : response.status, Outcome::kResponse);
     if ((retriable_status(response.status) || retriable_grpc(response)) && retry_else_flag()) return;
     result.served_by = &e;
     add_upstream_service_time(response, env().clock->now() - router_start - overcount);

@@ -120,6 +120,45 @@ TEST(GrpcWorld, ReportsCarryRequestProtocolGrpcStatusAndMessageCounts) {
   EXPECT_NE(prom.find("istio_response_messages_total{reporter=\"source\""), std::string::npos);
 }
 
+// Envoy's router gives the outlier detector a gRPC request's grpc-status
+// from the response headers, mapped by grpcToHttpStatus (router.cc
+// onUpstreamHeaders; status.cc: UNAVAILABLE -> 503): a Trailers-Only
+// UNAVAILABLE is a 5xx, and two eject the only pod (panic threshold 0:
+// then 503 UH). A status in trailers is not seen: the pod stays.
+TEST(GrpcWorld, TrailersOnlyErrorsCountForOutlierDetection) {
+  const std::string rules = R"(
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo}
+spec:
+  hosts: [echo]
+  http: [{retries: {attempts: 0}, route: [{destination: {host: echo}}]}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo}
+spec:
+  host: echo
+  trafficPolicy: {outlierDetection: {consecutive5xxErrors: 2, maxEjectionPercent: 100}}
+)";
+  for (bool trailers_only : {true, false}) {
+    SCOPED_TRACE(trailers_only ? "Trailers-Only" : "status in trailers");
+    World world;
+    std::vector<std::string> errors;
+    ASSERT_TRUE(world.apply(load(rules), &errors)) << ::testing::PrintToString(errors);
+    world.set_behavior("default", "echo", failing(0, trailers_only));
+    for (int i = 0; i < 2; ++i) {
+      auto out = world.call("default", "client", grpc_call("/proto.EchoTestService/Echo"), "echo", 7070);
+      ASSERT_TRUE(out && out->outbound.response);
+      EXPECT_EQ(proxy::grpc_status_of(*out->outbound.response), 14);
+    }
+    auto third = world.call("default", "client", grpc_call("/proto.EchoTestService/Echo"), "echo", 7070);
+    ASSERT_TRUE(third && third->outbound.response);
+    EXPECT_EQ(third->outbound.flags, trailers_only ? "UH" : "-");
+  }
+}
+
 TEST(GrpcWorld, GrpcRouteOnAServiceParentRoutesByMethod) {
   // Istio conversion.go createGRPCURIMatch: method-only -> regex /[^/]+/<method>;
   // an unmatched call is UNIMPLEMENTED (404 -> 12, corpus fact 79).
