@@ -186,7 +186,7 @@ class Analyzer {
         for (const auto& rd : route.route) check_destination(h, rd.destination);
         if (route.mirror) check_destination(h, *route.mirror);
         for (const auto& m : route.mirrors) check_destination(h, m.destination);
-        int total = 0;
+        int64_t total = 0;  // int32 weights: their sum needs more
         for (const auto& rd : route.route) total += rd.weight.value_or(0);
         if (route.route.size() > 1 && total == 0)
           add(Severity::kError, "IST0106", h, route.path + ".route",

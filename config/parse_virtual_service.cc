@@ -1,6 +1,7 @@
 // VirtualService, after istio/api networking/v1alpha3/virtual_service.proto.
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "config/istio_names.h"
 #include "config/parse.h"
@@ -329,7 +330,10 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
     if (!r.fields(d, p, {"destination", "weight", "headers"})) return;
     if (d["destination"]) rd.destination = destination(r, d["destination"], child(p, "destination"));
     else r.error(d, p, "route.destination is required");
-    if (auto w = r.integer(d["weight"], child(p, "weight"), 0, 100))
+    // validation.go validateWeight refuses only a negative weight: weights
+    // are relative ("weight/(sum of all weights)", virtual_service.proto),
+    // any int32.
+    if (auto w = r.integer(d["weight"], child(p, "weight"), 0, std::numeric_limits<int32_t>::max()))
       rd.weight = static_cast<int32_t>(*w);
     rd.headers = headers(r, d["headers"], child(p, "headers"));
     h.route.push_back(std::move(rd));

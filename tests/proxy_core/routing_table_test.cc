@@ -344,6 +344,30 @@ spec:
   EXPECT_EQ(run.summary.by_version["v1"] + run.summary.by_version["v2"], 2000);
 }
 
+// Weights are relative: validation.go validateWeight refuses only a
+// negative one, and 300/700 splits as 30/70 (virtual_service.proto
+// "weight/(sum of all weights)").
+TEST(Routing, WeightsNeedNotSumTo100) {
+  const char* rules = R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - route:
+    - {destination: {host: bar, subset: v1}, weight: 300}
+    - {destination: {host: bar, subset: v2}, weight: 700}
+)";
+  sim::CurlSpec spec;
+  spec.url = "http://bar/";
+  spec.repeat = 2000;
+  spec.seed = 7;
+  auto run = testing::curl(rules, spec);  // fails the test on a load error
+  double v2 = run.summary.by_version["v2"] / 2000.0;
+  EXPECT_NEAR(v2, 0.7, 5 * 0.0103);  // sd = sqrt(.7*.3/2000)
+}
+
 TEST(Routing, WithoutARuleTrafficSpreadsOverEveryEndpoint) {
   // Istio request-routing task: without a VirtualService, traffic reaches every
   // version; Istio's default LB is LEAST_REQUEST (cluster_traffic_policy.go).
