@@ -132,6 +132,7 @@ void policy_core(YamlReader& r, const yaml::Node& n, const std::string& path, pr
       proxy::ClientTLSSettings tls;
       tls.mode = r.enumeration(t["mode"], child(p, "mode"), {"DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"})
                      .value_or("");
+      tls.sni = r.str(t["sni"], child(p, "sni")).value_or("");
       if (tls.mode == "SIMPLE" || tls.mode == "MUTUAL")
         r.warning(t["mode"], "MSH0044",
                   "tls.mode " + tls.mode + " (TLS origination) is not simulated: the hop runs as Istio mTLS to a pod "

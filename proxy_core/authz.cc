@@ -205,10 +205,21 @@ std::optional<std::vector<std::string>> condition_values(const std::string& key,
     if (out.empty()) return std::nullopt;
     return out;
   }
-  return std::nullopt;  // connection.sni, experimental keys…: not modeled, never match
+  return std::nullopt;  // experimental.envoy.filters.*: not modeled, never match
 }
 
 bool condition_matches(const AuthzCondition& c, const AuthzRequest& r) {
+  if (c.key == "connection.sni") {
+    // A permission on the connection's SNI (generator.go connSNIGenerator ->
+    // permission.go permissionRequestedServerName, the value through
+    // matcher.StringMatcher: exact, "prefix*", "*suffix", "*" as ".+");
+    // values OR'ed, notValues as Not(Or(...)) (model.go rule.permission).
+    // Envoy matches the connection's requested server name, "" without SNI
+    // (rbac matchers.cc RequestedServerNameMatcher::matches), so a plain-text
+    // request matches no value and every notValues condition.
+    auto match = [&](const std::string& p) { return authz_string_matches(p, r.sni); };
+    return field_matches(c.values, c.not_values, match);
+  }
   auto values = condition_values(c.key, r);
   bool ip_key = c.key == "source.ip" || c.key == "remote.ip" || c.key == "destination.ip";
   auto match = [&](const std::string& p) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proxy_core/http.h"
@@ -27,6 +28,9 @@ struct AuthzRequest {
   std::string host;  // :authority
   const HeaderMap* headers = nullptr;
   const RequestAuth* auth = nullptr;  // the verified JWT, if any (request.auth.*, requestPrincipals)
+  // The connection's TLS SNI (Envoy's requested_server_name), `connection.sni`;
+  // empty for plain text. A view: the caller keeps the text alive.
+  std::string_view sni;
 };
 
 // A dry-run (shadow) engine's verdict, as Envoy's RBAC filter stores it in

@@ -305,6 +305,11 @@ struct OutlierDetection {
 
 struct ClientTLSSettings {
   std::string mode;  // DISABLE|SIMPLE|MUTUAL|ISTIO_MUTUAL
+  // With ISTIO_MUTUAL, the SNI the client names instead of the cluster's
+  // (cluster_tls.go buildUpstreamTLSSettings "Use client provided SNI if
+  // set"); empty: the cluster's. Unused in the other modes (TLS
+  // origination is not simulated).
+  std::string sni;
 };
 
 struct TrafficPolicyCore {

@@ -159,6 +159,27 @@ bool bound_to_mesh(const VirtualService& vs) {
 
 }  // namespace
 
+std::string istio_mtls_sni(std::string_view cluster_name) {
+  // BuildSubsetKey joins direction, port, subset and host with "|",
+  // BuildDNSSrvSubsetKey with "_." (pilot/pkg/model/service.go); a host has no '|'.
+  constexpr std::string_view kOutbound = "outbound|";
+  if (!cluster_name.starts_with(kOutbound)) return {};
+  std::string sni;
+  sni.reserve(cluster_name.size() + 3);
+  for (char c : cluster_name) {
+    if (c == '|') sni += "_.";
+    else sni += c;
+  }
+  return sni;
+}
+
+std::string sidecar_sni(const Cluster& c) {
+  if (c.policy.tls && c.policy.tls->mode == "DISABLE") return {};
+  if (!c.name.starts_with("outbound|")) return {};
+  if (c.policy.tls && c.policy.tls->mode == "ISTIO_MUTUAL" && !c.policy.tls->sni.empty()) return c.policy.tls->sni;
+  return istio_mtls_sni(c.name);
+}
+
 bool exported_to(const std::vector<std::string>& export_to, std::string_view own_ns, std::string_view client_ns) {
   if (export_to.empty()) return true;
   for (const auto& e : export_to)

@@ -121,6 +121,22 @@ struct Cluster {
   }
 };
 
+// The SNI Istio's client sidecar names when it opens Istio mTLS to a
+// cluster: the cluster name in its DNS SRV form,
+// outbound_.<port>_.<subset>_.<host> ("outbound_.80_._.bar.default.svc.cluster.local"
+// without a subset), as pilot builds it (cluster_builder.go istioMtlsSni /
+// buildSubsetCluster defaultSni from model.BuildDNSSrvSubsetKey; cluster_tls.go
+// buildUpstreamTLSSettings, where a DestinationRule's ISTIO_MUTUAL `sni`
+// takes its place). Empty for a cluster that is not "outbound|…" (the
+// PassthroughCluster has no TLS of Istio's).
+std::string istio_mtls_sni(std::string_view cluster_name);
+// The SNI a client sidecar's connection to `c` names: none in plain text
+// (tls.mode DISABLE) or to a cluster that is not "outbound|…"; with
+// ISTIO_MUTUAL the DestinationRule's `tls.sni` when set; else
+// istio_mtls_sni (auto mTLS, ISTIO_MUTUAL, and SIMPLE/MUTUAL, which meshsim
+// runs as Istio mTLS: MSH0044).
+std::string sidecar_sni(const Cluster& c);
+
 // What one client sidecar sees of the registry: the Sidecar resource in
 // force for it (sidecar.proto: workloadSelector, else the namespace's,
 // else the root namespace's) and the outbound traffic policy that follows.

@@ -359,6 +359,13 @@ struct Sidecar::ClusterState {
   // The outlier detector's interval timer runs from the cluster's creation;
   // here, from the first request that used it.
   TimePoint created{0};
+  // What this sidecar presents on a TLS connection to the cluster, with its
+  // SNI (OutboundCall::identity_toward): for auto mTLS ([0]) and
+  // ISTIO_MUTUAL ([1]) with the cluster's own SNI, a function of its name;
+  // and the last one with a DestinationRule's `tls.sni`. Found once, then
+  // picked by pointer per hop.
+  const PeerInfo* with_cluster_sni[2] = {nullptr, nullptr};
+  const PeerInfo* with_rule_sni = nullptr;
 };
 
 struct Sidecar::InboundAnswers {
@@ -414,6 +421,16 @@ Sidecar::Sidecar(const Endpoint* self, std::string ns, Labels labels, SidecarEnv
   // or ask for the gateway injection template.
   if (auto it = labels_.find("istio"); it != labels_.end()) gateway_ = it->second.ends_with("gateway");
   if (self_ != nullptr && self_->gateway_proxy) gateway_ = true;
+}
+
+const PeerInfo& Sidecar::identity_with_sni(bool istio_mutual, std::string_view sni) {
+  auto& by_sni = identities_by_sni_[istio_mutual ? 1 : 0];
+  auto it = by_sni.find(sni);
+  if (it == by_sni.end()) {
+    it = by_sni.emplace(std::string(sni), istio_mutual ? istio_mutual_identity_ : identity_).first;
+    it->second.sni = it->first;
+  }
+  return it->second;
 }
 
 namespace {
@@ -531,10 +548,27 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   // rule's TLS settings before auto mTLS; istio.io "Mutual TLS Migration"),
   // which a STRICT server resets.
   static bool tls_disabled(const Cluster& c) { return c.policy.tls && c.policy.tls->mode == "DISABLE"; }
-  const PeerInfo& identity_toward(const Cluster& c) const {
+  // A TLS connection names an SNI, which the server's RBAC matches as
+  // `connection.sni`: the cluster's own (istio_mtls_sni), or with
+  // ISTIO_MUTUAL the DestinationRule's `tls.sni` (cluster_tls.go
+  // buildUpstreamTLSSettings, buildUpstreamClusterTLSContext). Plain text
+  // (DISABLE) names none. The identity with the SNI is the sidecar's, made
+  // once per cluster; per hop only a pointer is chosen (issue 20).
+  const PeerInfo& identity_toward(const Cluster& c) {
+    // The choices of sidecar_sni (route_table.h), without making the string.
     if (tls_disabled(c)) return sidecar->plaintext_identity_;
-    if (c.policy.tls && c.policy.tls->mode == "ISTIO_MUTUAL") return sidecar->istio_mutual_identity_;
-    return sidecar->identity_;  // auto mTLS
+    bool istio_mutual = c.policy.tls && c.policy.tls->mode == "ISTIO_MUTUAL";
+    const PeerInfo& without_sni = istio_mutual ? sidecar->istio_mutual_identity_ : sidecar->identity_;  // else auto mTLS
+    if (!c.name.starts_with("outbound|")) return without_sni;  // PassthroughCluster: no Istio TLS, no SNI
+    Sidecar::ClusterState& state = state_of(c);
+    if (istio_mutual && !c.policy.tls->sni.empty()) {
+      if (state.with_rule_sni == nullptr || state.with_rule_sni->sni != c.policy.tls->sni)
+        state.with_rule_sni = &sidecar->identity_with_sni(true, c.policy.tls->sni);
+      return *state.with_rule_sni;
+    }
+    const PeerInfo*& with_sni = state.with_cluster_sni[istio_mutual ? 1 : 0];
+    if (with_sni == nullptr) with_sni = &sidecar->identity_with_sni(istio_mutual, istio_mtls_sni(c.name));
+    return *with_sni;
   }
 
   void start_call() {
@@ -1411,12 +1445,15 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
 namespace {
 
-// inbound_rbac and inbound_http_filters given what the snapshot answers for `self`.
+// inbound_rbac and inbound_http_filters given what the snapshot answers for
+// `self`. `sni`: the connection's, as its listener saw the handshake.
 std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*>& policies,
-                                    const std::vector<ExtensionProvider>& providers, const Endpoint& self, const PeerInfo& peer, uint32_t port, const HttpRequest& request, const RequestAuth* auth,
+                                    const std::vector<ExtensionProvider>& providers, const Endpoint& self, const PeerInfo& peer,
+                                    std::string_view sni, uint32_t port, const HttpRequest& request, const RequestAuth* auth,
                                     std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   if (policies.empty()) return std::nullopt;  // none selects the workload: allowed, nothing to build
   AuthzRequest a;
+  a.sni = sni;  // a view: the peer outlives the request
   a.principal = peer.mtls ? peer.principal : "";
   a.source_namespace = peer.ns;
   a.source_ip = peer.ip;
@@ -1437,15 +1474,15 @@ std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*
 std::optional<HttpResponse> http_filters_of(const std::vector<JwtProvider>& providers,
                                             const std::vector<const AuthorizationPolicy*>& policies,
                                             const std::vector<ExtensionProvider>& ext_providers, const Endpoint& self,
-                                            const PeerInfo& peer, uint32_t port, HttpRequest& request, int64_t now_s,
-                                            std::vector<ShadowDecision>* dry_run, std::string* verdict) {
+                                            const PeerInfo& peer, std::string_view sni, uint32_t port, HttpRequest& request,
+                                            int64_t now_s, std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   std::optional<RequestAuth> request_auth;
   if (!providers.empty()) {
     JwtAuthnResult authn = authenticate_jwt(providers, request, now_s);
     if (authn.status != JwtStatus::kOk) return jwt_failure_reply(authn.status, request);
     request_auth = std::move(authn.auth);
   }
-  return rbac_of(policies, ext_providers, self, peer, port, request, request_auth ? &*request_auth : nullptr, dry_run,
+  return rbac_of(policies, ext_providers, self, peer, sni, port, request, request_auth ? &*request_auth : nullptr, dry_run,
                  verdict);
 }
 
@@ -1454,15 +1491,15 @@ std::optional<HttpResponse> http_filters_of(const std::vector<JwtProvider>& prov
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
                                          const HttpRequest& request, const RequestAuth* auth,
                                          std::vector<ShadowDecision>* dry_run, std::string* verdict) {
-  return rbac_of(table.authorization_policies_for(self), table.mesh().extension_providers, self, peer, port, request, auth,
-                 dry_run, verdict);
+  return rbac_of(table.authorization_policies_for(self), table.mesh().extension_providers, self, peer, peer.sni, port,
+                 request, auth, dry_run, verdict);
 }
 
 std::optional<HttpResponse> inbound_http_filters(const RouteTable& table, const Endpoint& self, const PeerInfo& peer,
                                                  uint32_t port, HttpRequest& request, int64_t now_s,
                                                  std::vector<ShadowDecision>* dry_run, std::string* verdict) {
   return http_filters_of(table.jwt_providers_for(self), table.authorization_policies_for(self),
-                         table.mesh().extension_providers, self, peer, port, request, now_s, dry_run, verdict);
+                         table.mesh().extension_providers, self, peer, peer.sni, port, request, now_s, dry_run, verdict);
 }
 
 const Sidecar::InboundAnswers& Sidecar::inbound_answers(const std::shared_ptr<const RouteTable>& table, uint32_t port) {
@@ -1554,10 +1591,16 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
   // A gateway's listener runs the same inbound HTTP filters as a sidecar's
   // (Istio applies RequestAuthentication and AuthorizationPolicy to gateway
   // workloads by selector): jwt_authn, then RBAC, before routing.
+  // The connection has no SNI: meshsim serves a gateway's plain-text HTTP
+  // servers only (HTTPS and TLS servers refuse the hop above), and a
+  // client's TLS to a gateway is not modeled; Envoy's requested_server_name
+  // is empty then (RequestedServerNameMatcher matches "").
   int64_t now_s = env_.unix_now_us() / 1'000'000;
   std::vector<ShadowDecision> dry_run;
   std::string verdict;
-  if (auto refused = inbound_http_filters(*table, *self_, peer, port, request, now_s, &dry_run, &verdict)) {
+  if (auto refused = http_filters_of(table->jwt_providers_for(*self_), table->authorization_policies_for(*self_),
+                                     table->mesh().extension_providers, *self_, peer, {}, port, request, now_s, &dry_run,
+                                     &verdict)) {
     add_connection_manager_headers(*refused, outbound_server_name());
     TransportResult tr;
     tr.connected = true;
@@ -1804,7 +1847,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     // Token lifetimes are checked against the simulated clock in Unix time.
     int64_t now_s = env_.unix_now_us() / 1'000'000;
     if (auto refused = http_filters_of(*answers->jwt_providers, answers->policies, table->mesh().extension_providers,
-                                       *self_, peer, port, request, now_s, &x.dry_run, &x.authz)) {
+                                       *self_, peer, peer.sni, port, request, now_s, &x.dry_run, &x.authz)) {
       // A gRPC call gets Envoy's gRPC local reply: 200 with grpc-status 7
       // for RBAC's 403, 16 for jwt_authn's 401 (fact 71; grpc/status.cc).
       if (x.grpc) to_grpc_local_reply(*refused);

@@ -34,6 +34,11 @@ struct PeerInfo {
   std::string principal;     // client identity when mtls
   std::string ns;            // client namespace
   std::string ip;            // client address
+  // The SNI the client's TLS handshake names, which the server's RBAC
+  // matches as `connection.sni` (Envoy's requested_server_name); empty for
+  // a plain-text connection. A client sidecar names its cluster:
+  // outbound_.<port>_.<subset>_.<host> (istio_mtls_sni, route_table.h).
+  std::string sni;
   const Endpoint* endpoint = nullptr;
   // Its endpoint's telemetry_id when made: a report trusts it while the endpoint still has that number.
   uint32_t telemetry_id = 0;
@@ -207,7 +212,8 @@ struct OutboundResult {
 
 // Envoy's RBAC filter on a workload's inbound side: the workload's
 // AuthorizationPolicies against a request from `peer` on `port`, with the
-// identity of its verified JWT when there is one. Returns the 403
+// identity of its verified JWT when there is one (`connection.sni` reads
+// the peer's SNI). Returns the 403
 // "RBAC: access denied" reply, or nothing when the request is allowed;
 // `dry_run`, when given, receives the shadow verdicts of dry-run policies.
 std::optional<HttpResponse> inbound_rbac(const RouteTable& table, const Endpoint& self, const PeerInfo& peer, uint32_t port,
@@ -295,6 +301,14 @@ class Sidecar {
   PeerInfo identity_;  // what this sidecar presents in mTLS handshakes
   PeerInfo plaintext_identity_;  // what a plaintext connection shows: its address, no principal
   PeerInfo istio_mutual_identity_;  // identity_ for a cluster whose DestinationRule says ISTIO_MUTUAL
+  // identity_ ([0]) and istio_mutual_identity_ ([1]) with an SNI, by SNI:
+  // one per cluster this sidecar opened TLS connections to, made on first
+  // use and kept as long as the sidecar, as a transport keeps a pointer to
+  // what a hop presents. A hop picks one by pointer (ClusterState caches
+  // it): no string is copied per hop (issue 20). Bounded by the clusters
+  // (and DestinationRule `tls.sni` values) the sidecar has used.
+  std::map<std::string, PeerInfo, std::less<>> identities_by_sni_[2];
+  const PeerInfo& identity_with_sni(bool istio_mutual, std::string_view sni);
   bool gateway_ = false;  // an ingress or egress gateway's Envoy, not a sidecar
   int64_t date_second_ = -1;  // the second date_ shows, as Envoy's cached DateProvider
   std::string date_;

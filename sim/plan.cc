@@ -109,8 +109,10 @@ std::string rule_label(const proxy::RouteInfo& r) { return r.resource + " rule "
 
 // The inbound RBAC decision at the dialed Service's first endpoint, as
 // proxy_core's inbound_rbac makes it (sidecar.cc), to name the policy.
+// `sni`: what the caller's connection named (proxy::sidecar_sni of the
+// cluster the call was routed to), empty without a sidecar.
 std::string authorization_of(const proxy::RouteTable& table, const PlanProbe& p, const proxy::HttpRequest& request,
-                             const proxy::Endpoint& caller, bool caller_sidecar) {
+                             const proxy::Endpoint& caller, bool caller_sidecar, std::string_view sni) {
   const proxy::ServiceInfo* service = table.service(p.host);
   if (service == nullptr || service->endpoints.empty()) return "allowed";
   const proxy::Endpoint& self = table.endpoints()[service->endpoints.front()];
@@ -126,6 +128,7 @@ std::string authorization_of(const proxy::RouteTable& table, const PlanProbe& p,
   a.path = request.target.substr(0, request.target.find('?'));
   a.host = request.authority;
   a.headers = &request.headers;
+  a.sni = sni;
   auto decision = proxy::authorize(policies, a, table.mesh().extension_providers);
   if (decision.allowed) return "allowed";
   return decision.policy.empty() ? "denied (" + decision.reason + ")" : "denied by AuthorizationPolicy " + decision.policy;
@@ -170,7 +173,6 @@ class Version {
     }
     proxy::HttpRequest request = request_of(p);
     const bool sidecar = caller != nullptr && caller->sidecar_injection.value_or(true);
-    if (out.count == 0 && caller != nullptr) out.authorization = authorization_of(table, p, request, *caller, sidecar);
     for (int i = 0; i < n; ++i) {
       // From outside, the URL host is the gateway Service's external address.
       auto result = outside ? std::optional<CallResult>(world_->call_outside(request, p.host, p.port))
@@ -182,6 +184,10 @@ class Version {
       }
       const auto& o = result->outbound;
       ++out.count;
+      // After the first call: its cluster says which SNI the caller's sidecar named.
+      if (out.count == 1 && caller != nullptr)
+        out.authorization = authorization_of(table, p, request, *caller, sidecar,
+                                             sidecar && o.routed_cluster ? proxy::sidecar_sni(*o.routed_cluster) : "");
       ++out.statuses[o.response ? std::to_string(o.response->status) : "no response"];
       ++out.flags[o.flags.empty() ? "-" : o.flags];
       std::string dest = "no app";

@@ -215,6 +215,32 @@ spec:
   EXPECT_TRUE(r.coverage_lost.empty());
 }
 
+// A DENY on the SNI of ratings' cluster: every caller's sidecar names
+// outbound_.8080_._.ratings.default.svc.cluster.local (pilot service.go
+// BuildDNSSrvSubsetKey; authz generator.go connSNIGenerator), so the plan
+// names the policy for them, as the world denies them.
+TEST(Plan, DenyOnTheConnectionsSniNamesThePolicy) {
+  auto r = plan(kReviewsV2, std::string(kReviewsV2) + R"(
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ratings-deny-sni}
+spec:
+  selector: {matchLabels: {app: ratings}}
+  action: DENY
+  rules:
+  - when: [{key: connection.sni, values: ["outbound_.8080_._.ratings.default.svc.cluster.local"]}]
+)");
+  ASSERT_EQ(r.moves.size(), 1u);
+  const auto& m = r.moves[0];
+  EXPECT_EQ(m.host, "ratings.default.svc.cluster.local");
+  std::map<std::string, std::pair<std::string, std::string>> changes;
+  for (const auto& c : m.changes) changes[c.what] = {c.before, c.after};
+  EXPECT_EQ(changes["status"], (std::pair<std::string, std::string>{"200 100%", "403 100%"}));
+  EXPECT_EQ(changes["newly denied"],
+            (std::pair<std::string, std::string>{"allowed", "denied by AuthorizationPolicy default/ratings-deny-sni"}));
+}
+
 // Istio task "Request Timeouts": a 0.5 s timeout on the reviews route. No
 // upstream is slow, so statuses hold; the timeout now applies to every
 // request the rule takes.
