@@ -10,6 +10,30 @@
 namespace meshsim::config {
 namespace {
 
+// Standard or URL-safe base64, with or without '=' padding (Go protojson
+// reads protobuf bytes so); nullopt on any other character or a lone
+// trailing 6 bits.
+std::optional<std::string> decode_base64(std::string_view in) {
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  std::string out;
+  uint32_t bits = 0;
+  int count = 0;
+  for (char c : in) {
+    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+          : c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
+    if (v < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<uint32_t>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<char>((bits >> count) & 0xFF));
+    }
+  }
+  if (count >= 6) return std::nullopt;
+  return out;
+}
+
+
 using proxy::StringMatch;
 
 std::optional<StringMatch> string_match(YamlReader& r, const yaml::Node& n,
@@ -365,7 +389,12 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
       else if (!dr["status"]) r.error(dr, p, "directResponse.status is required");
       if (auto b = dr["body"]; b && r.fields(b, child(p, "body"), {"string", "bytes"})) {
         if (auto s = r.str(b["string"], child(p, "body.string"))) resp.body = *s;
-        else if (auto s = r.str(b["bytes"], child(p, "body.bytes"))) resp.body = *s;
+        else if (auto s = r.str(b["bytes"], child(p, "body.bytes"))) {
+          // Protobuf bytes in JSON/YAML are base64, standard or URL-safe,
+          // padded or not (protojson); Envoy sends the decoded bytes.
+          if (auto decoded = decode_base64(*s)) resp.body = std::move(*decoded);
+          else r.error(b["bytes"], child(p, "body.bytes"), "body.bytes is not base64: " + *s);
+        }
       }
       h.direct_response = resp;
     }

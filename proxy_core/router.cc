@@ -357,7 +357,12 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
   if ((shape.direct_response || shape.redirect) && shape.response_ops) d.response_ops.push_back({&spec.headers.response});
   if (shape.direct_response) {
     d.kind = RouteDecision::Kind::kLocalReply;
-    d.local_reply = local_reply(static_cast<int>(spec.direct_response->status), spec.direct_response->body.value_or(""));
+    const int status = static_cast<int>(spec.direct_response->status);
+    d.local_reply = local_reply(status, spec.direct_response->body.value_or(""));
+    // router.cc decodeHeaders: a 201 or 3xx direct response carries
+    // Location: newUri, which without a redirect is the request's own URI.
+    if (status == 201 || (status >= 300 && status < 400))
+      d.local_reply->headers.set("location", redirect_location(request, "", "", 0, std::nullopt));
     return d;
   }
   if (shape.redirect) {

@@ -264,6 +264,48 @@ TEST(Routing, RedirectKeepsQueryAndSetsAuthority) {
   EXPECT_EQ(run.single->outbound.response->headers.get("location").value_or(""), "http://elsewhere/moved?x=1");
 }
 
+// directResponse.body.bytes is protobuf bytes: base64 in YAML, sent
+// decoded (virtual_service.proto HTTPBody "response body as base64 encoded
+// bytes"); a 201 or 3xx direct response carries Location, the request's own
+// URI (Envoy router.cc decodeHeaders, newUri).
+TEST(Routing, DirectResponseBytesAreDecodedAndRedirectCodesGetALocation) {
+  const char* rules = R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - match: [{uri: {prefix: /bytes}}]
+    directResponse: {status: 200, body: {bytes: aGVsbG8=}}
+  - match: [{uri: {prefix: /moved}}]
+    directResponse: {status: 302, body: {string: gone}}
+  - match: [{uri: {prefix: /plain}}]
+    directResponse: {status: 200, body: {string: here}}
+)";
+  struct {
+    const char* url;
+    int status;
+    const char* body;
+    const char* location;  // "" = none
+  } rows[] = {
+      {"http://bar/bytes", 200, "hello", ""},
+      {"http://bar/moved?x=1", 302, "gone", "http://bar/moved?x=1"},
+      {"http://bar/plain", 200, "here", ""},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.url);
+    sim::CurlSpec spec;
+    spec.url = row.url;
+    auto run = testing::curl(rules, spec);
+    ASSERT_TRUE(run.single && run.single->outbound.response);
+    const auto& response = *run.single->outbound.response;
+    EXPECT_EQ(response.status, row.status);
+    EXPECT_EQ(response.body, row.body);
+    EXPECT_EQ(response.headers.get("location").value_or(""), row.location);
+  }
+}
+
 TEST(Routing, HeaderOperationsReachUpstreamAndResponse) {
   // virtual_service.proto Headers: set overwrites, add appends, remove deletes.
   sim::CurlSpec spec;
