@@ -326,29 +326,41 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
       }
     }
   }
-  // CORS (Envoy cors filter): preflight from an allowed origin is answered locally.
+  // CORS (Envoy cors_filter.cc CorsFilter::decodeHeaders): an origin is
+  // allowed when a matcher matches it or matches "*" itself
+  // (isOriginAllowed). A preflight (OPTIONS, Origin, Access-Control-
+  // Request-Method) is answered locally; from an origin not allowed it is
+  // forwarded unless unmatchedPreflights is IGNORE (route.go
+  // forwardNotMatchingPreflights), then answered without allow-origin.
+  // allowMethods/allowHeaders of "*" echo the preflight's request headers.
   auto origin = shape.cors ? request.headers.get("origin") : std::nullopt;
-  if (origin) {
+  if (origin && !origin->empty()) {
     const CorsPolicy& cors = *spec.cors_policy;
     bool allowed = std::any_of(cors.allow_origins.begin(), cors.allow_origins.end(), [&](const StringMatch& m) {
-      return StringMatcher::from_istio(m).matches(*origin);
+      StringMatcher matcher = StringMatcher::from_istio(m);
+      return matcher.matches("*") || matcher.matches(*origin);
     });
+    auto join = [](const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, ",")); };
+    auto request_method = request.headers.get("access-control-request-method");
+    bool preflight = request.method == "OPTIONS" && request_method && !request_method->empty();
+    if (preflight && (allowed || cors.unmatched_preflights == "IGNORE")) {
+      d.kind = RouteDecision::Kind::kLocalReply;
+      d.local_reply = local_reply(200);
+      if (allowed) d.local_reply->headers.set("access-control-allow-origin", *origin);
+      if (cors.allow_credentials.value_or(false)) d.local_reply->headers.set("access-control-allow-credentials", "true");
+      if (std::string methods = join(cors.allow_methods); !methods.empty())
+        d.local_reply->headers.set("access-control-allow-methods", methods == "*" ? std::string(*request_method) : methods);
+      if (std::string headers = join(cors.allow_headers); !headers.empty())
+        d.local_reply->headers.set("access-control-allow-headers",
+                                   headers == "*" ? std::string(request.headers.get("access-control-request-headers").value_or(""))
+                                                  : headers);
+      if (cors.max_age) d.local_reply->headers.set("access-control-max-age", std::to_string(cors.max_age->count() / 1'000'000));
+      return d;
+    }
     if (allowed) {
-      bool preflight = request.method == "OPTIONS" && request.headers.has("access-control-request-method");
-      auto join = [](const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, ",")); };
-      if (preflight) {
-        d.kind = RouteDecision::Kind::kLocalReply;
-        d.local_reply = local_reply(200);
-        d.local_reply->headers.set("access-control-allow-origin", *origin);
-        if (!cors.allow_methods.empty()) d.local_reply->headers.set("access-control-allow-methods", join(cors.allow_methods));
-        if (!cors.allow_headers.empty()) d.local_reply->headers.set("access-control-allow-headers", join(cors.allow_headers));
-        if (cors.max_age) d.local_reply->headers.set("access-control-max-age", std::to_string(cors.max_age->count() / 1'000'000));
-        if (cors.allow_credentials.value_or(false)) d.local_reply->headers.set("access-control-allow-credentials", "true");
-        return d;
-      }
       d.cors_response_headers.emplace_back("access-control-allow-origin", std::string(*origin));
-      if (!cors.expose_headers.empty()) d.cors_response_headers.emplace_back("access-control-expose-headers", join(cors.expose_headers));
       if (cors.allow_credentials.value_or(false)) d.cors_response_headers.emplace_back("access-control-allow-credentials", "true");
+      if (!cors.expose_headers.empty()) d.cors_response_headers.emplace_back("access-control-expose-headers", join(cors.expose_headers));
     }
   }
   // A direct response or redirect takes the route's response headers too

@@ -306,6 +306,64 @@ spec:
   }
 }
 
+// CORS as Envoy's filter answers it (cors_filter.cc CorsFilter::decodeHeaders
+// and isOriginAllowed; Istio route.go TranslateCORSPolicy joins the lists
+// with "," and maps unmatchedPreflights IGNORE to
+// forward_not_matching_preflights false).
+TEST(Routing, CorsPreflightsAsEnvoysFilterAnswersThem) {
+  auto rules = [](const char* policy) {
+    return std::string(R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - corsPolicy: )") + policy + R"(
+    route: [{destination: {host: bar, subset: v1}}]
+)";
+  };
+  struct {
+    const char* source;
+    const char* policy;
+    const char* origin;
+    int status;
+    bool reached_app;
+    const char* allow_origin;   // "" = absent
+    const char* allow_methods;  // "" = absent
+    const char* allow_headers;  // "" = absent
+  } rows[] = {
+      {"isOriginAllowed: a matcher that matches \"*\" allows every origin",
+       "{allowOrigins: [{exact: \"*\"}], allowMethods: [GET, POST]}", "https://a.example", 200, false,
+       "https://a.example", "GET,POST", ""},
+      {"decodeHeaders: allowMethods/allowHeaders \"*\" echo the request's",
+       "{allowOrigins: [{exact: \"https://a.example\"}], allowMethods: [\"*\"], allowHeaders: [\"*\"]}",
+       "https://a.example", 200, false, "https://a.example", "PUT", "x-a,x-b"},
+      {"decodeHeaders: a preflight from another origin is forwarded (FORWARD, the default)",
+       "{allowOrigins: [{exact: \"https://a.example\"}], allowMethods: [GET]}", "https://evil.example", 200, true, "", "",
+       ""},
+      {"decodeHeaders: unmatchedPreflights IGNORE answers it, without allow-origin",
+       "{allowOrigins: [{exact: \"https://a.example\"}], allowMethods: [GET], unmatchedPreflights: IGNORE}",
+       "https://evil.example", 200, false, "", "GET", ""},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.source);
+    sim::CurlSpec spec;
+    spec.url = "http://bar/";
+    spec.method = "OPTIONS";
+    spec.headers = {{"origin", row.origin}, {"access-control-request-method", "PUT"},
+                    {"access-control-request-headers", "x-a,x-b"}};
+    auto run = testing::curl(rules(row.policy), spec);
+    ASSERT_TRUE(run.single && run.single->outbound.response);
+    const auto& response = *run.single->outbound.response;
+    EXPECT_EQ(response.status, row.status);
+    EXPECT_EQ(run.single->upstream.has_value(), row.reached_app);
+    EXPECT_EQ(response.headers.get("access-control-allow-origin").value_or(""), row.allow_origin);
+    EXPECT_EQ(response.headers.get("access-control-allow-methods").value_or(""), row.allow_methods);
+    EXPECT_EQ(response.headers.get("access-control-allow-headers").value_or(""), row.allow_headers);
+  }
+}
+
 TEST(Routing, HeaderOperationsReachUpstreamAndResponse) {
   // virtual_service.proto Headers: set overwrites, add appends, remove deletes.
   sim::CurlSpec spec;
