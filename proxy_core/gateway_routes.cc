@@ -105,6 +105,14 @@ std::vector<GatewayVirtualHost> build_virtual_hosts(const RouteTable& table, con
       if (intersecting.empty()) continue;
       std::vector<GatewayRouteEntry> routes;
       add_routes(routes, vs, bound.gateway, proxy, server.port.number);
+      // No rule of it applies to this gateway (match.gateways, sourceLabels,
+      // match.port, or no rules: a delegating root whose delegates are
+      // missing): BuildHTTPRoutesForVirtualService fails with "no routes
+      // matched" and buildGatewayHTTPRouteConfig skips the VirtualService
+      // ("omitting routes for virtual service"), adding no virtual host for
+      // its hosts, so another one's (a wildcard host's) serves them
+      // (istio pilot/pkg/networking/core/gateway.go).
+      if (routes.empty()) continue;
       for (const std::string& h : intersecting) {
         std::string domain = to_lower(h);
         if (GatewayVirtualHost* existing = vhost(domain)) {

@@ -121,6 +121,19 @@ bool RouteTable::service_visible(const ServiceInfo& service, const ClientScope& 
 }
 
 const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view host, const ClientScope& scope) const {
+  return virtual_service_for(host, scope, nullptr, nullptr);
+}
+
+const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view host, const ClientScope& scope,
+                                                              const SidecarRouteClient& client,
+                                                              const CompiledVirtualService** passed_over) const {
+  return virtual_service_for(host, scope, &client, passed_over);
+}
+
+const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view host, const ClientScope& scope,
+                                                              const SidecarRouteClient* client,
+                                                              const CompiledVirtualService** passed_over) const {
+  if (passed_over) *passed_over = nullptr;
   const auto& defaults = mesh().default_virtual_service_export_to;
   auto visible = [&](const CompiledVirtualService& vs) {
     const auto& export_to = vs.spec->export_to.empty() ? defaults : vs.spec->export_to;
@@ -129,14 +142,31 @@ const CompiledVirtualService* RouteTable::virtual_service_for(std::string_view h
     return std::any_of(vs.hosts.begin(), vs.hosts.end(),
                        [&](const std::string& h) { return imported(scope, h, vs.spec->header.meta.ns); });
   };
+  // Whether the client builds a route from `vs` (route.go
+  // buildSidecarVirtualHostsForVirtualService: none, no virtual host);
+  // else it is remembered as the one passed over.
+  auto routes = [&](const CompiledVirtualService& vs) {
+    if (client == nullptr || vs.routes_sidecar(client->labels, client->ns, client->listener_port)) return true;
+    if (passed_over && *passed_over == nullptr) *passed_over = &vs;
+    return false;
+  };
+  bool exact = false;
   if (auto it = vs_by_host_.find(host); it != vs_by_host_.end())
-    for (size_t i : it->second)
-      if (visible(virtual_services_[i])) return &virtual_services_[i];
+    for (size_t i : it->second) {
+      const auto& vs = virtual_services_[i];
+      if (!visible(vs)) continue;
+      exact = true;
+      if (routes(vs)) return &vs;
+    }
+  // A Service with an exact VirtualService host is never a wildcard
+  // VirtualService's (sidecar.go computeWildcardHostVirtualServiceIndex,
+  // MostSpecificHostMatch), whether or not that one routes the client.
+  if (exact) return nullptr;
   for (size_t i : wildcard_vs_) {
     const auto& vs = virtual_services_[i];
     if (!visible(vs)) continue;
     for (const auto& h : vs.hosts)
-      if (host_matches(h, host)) return &vs;
+      if (host_matches(h, host)) return routes(vs) ? &vs : nullptr;
   }
   return nullptr;
 }

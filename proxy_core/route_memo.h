@@ -27,6 +27,9 @@ struct VirtualHostChoice {
   std::string fqdn;             // the authority as the client's resolver completes it
   std::string host_as_written;  // the authority without its port, lowered when it has capitals
   const CompiledVirtualService* virtual_service = nullptr;
+  // A VirtualService with the host from which this client builds no route
+  // (RouteTable::virtual_service_for), passed over; null when none was.
+  const CompiledVirtualService* passed_over = nullptr;
   const ServiceInfo* named = nullptr;  // the Service of that name, when the client sees it
   // Whether `virtual_service` has this host's virtual host in the listener
   // port's route configuration (router.cc virtual_service_on_port).

@@ -232,6 +232,31 @@ RetryPolicy parse_retry_on(std::string_view s, RetryPolicy p) {
   return p;
 }
 
+SidecarMatchFilter sidecar_match_filter(const HTTPMatchRequest& spec, const Labels* client_labels,
+                                        std::string_view client_ns, uint32_t listener_port) {
+  using F = SidecarMatchFilter;
+  if (!spec.gateways.empty() && std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end())
+    return F::kGateways;
+  if (spec.port && *spec.port != 0 && *spec.port != listener_port) return F::kPort;  // 0: unset (match.Port != 0)
+  if (!spec.source_labels.empty() && (client_labels == nullptr || !labels_select(spec.source_labels, *client_labels)))
+    return F::kSourceLabels;
+  if (!spec.source_namespace.empty() && spec.source_namespace != client_ns) return F::kSourceNamespace;
+  return F::kNone;
+}
+
+bool CompiledVirtualService::routes_sidecar(const Labels* client_labels, std::string_view client_ns,
+                                            uint32_t listener_port) const {
+  if (routes_every_sidecar) return true;
+  // route.go BuildHTTPRoutesForVirtualService: a rule without matches is a
+  // route; a rule with matches one per match TranslateRoute keeps.
+  for (const CompiledHttpRoute& rule : http) {
+    if (rule.matches.empty()) return true;
+    for (const CompiledMatch& m : rule.matches)
+      if (sidecar_match_filter(*m.spec, client_labels, client_ns, listener_port) == SidecarMatchFilter::kNone) return true;
+  }
+  return false;
+}
+
 bool labels_select(const Labels& selector, const Labels& labels) {
   for (const auto& [k, v] : selector) {
     auto it = labels.find(k);
@@ -470,6 +495,13 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
         route.uri_regex_rewrite = std::make_shared<RE2>(vs.http[i].rewrite->uri_regex_rewrite->match, options);
         if (!route.uri_regex_rewrite->ok() && errors) errors->push_back("invalid uriRegexRewrite.match");
       }
+      // A rule without matches, or a match no sidecar filters out
+      // (sidecar_match_filter), routes every sidecar on every port.
+      bool unconditional = route.matches.empty() || std::any_of(vs.http[i].match.begin(), vs.http[i].match.end(),
+                                                                 [](const HTTPMatchRequest& m) {
+        return m.gateways.empty() && !m.port && m.source_labels.empty() && m.source_namespace.empty();
+      });
+      if (unconditional) cvs.routes_every_sidecar = true;
       cvs.http.push_back(std::move(route));
     }
     size_t index = table->virtual_services_.size();

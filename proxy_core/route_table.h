@@ -229,11 +229,38 @@ struct CompiledHttpRoute {
   HttpRouteShape shape;
 };
 
+// Why a sidecar builds no route from a match (route.go TranslateRoute:
+// match.port other than the listener port; sourceMatchHTTP: gateways
+// without "mesh", sourceLabels or sourceNamespace that do not select the
+// proxy), tested in this order; kNone: the match becomes a route. These
+// depend on the client and port only, not on the request.
+enum class SidecarMatchFilter { kNone, kGateways, kPort, kSourceLabels, kSourceNamespace };
+SidecarMatchFilter sidecar_match_filter(const HTTPMatchRequest& spec, const Labels* client_labels,
+                                        std::string_view client_ns, uint32_t listener_port);
+
 struct CompiledVirtualService {
   const VirtualService* spec = nullptr;
   std::string label;  // "VirtualService ns/name"
   std::vector<std::string> hosts;  // resolved in the VirtualService's namespace
   std::vector<CompiledHttpRoute> http;
+  // Some rule becomes a route on every sidecar and listener port: a rule
+  // without matches, or a match none of whose sidecar_match_filter
+  // conditions are set. Otherwise routes_sidecar asks per client.
+  bool routes_every_sidecar = false;
+  // Whether a sidecar with these labels and namespace builds at least one
+  // route from this VirtualService on `listener_port`. When none,
+  // BuildHTTPRoutesForVirtualService (route.go) fails with "no routes
+  // matched", buildSidecarVirtualHostsForVirtualService returns no virtual
+  // host for it, and BuildSidecarVirtualHostWrapper keeps the Service's
+  // default route (istio pilot/pkg/networking/core/route/route.go).
+  bool routes_sidecar(const Labels* client_labels, std::string_view client_ns, uint32_t listener_port) const;
+};
+
+// A sidecar client asking which VirtualService routes a host for it.
+struct SidecarRouteClient {
+  const Labels* labels = nullptr;  // null: none
+  std::string_view ns;
+  uint32_t listener_port = 0;
 };
 
 // A Gateway API rule flattened with its route and one of its matches, so
@@ -316,6 +343,20 @@ class RouteTable {
   const CompiledVirtualService* virtual_service_for(std::string_view host, std::string_view client_ns) const;
   // The same for a client whose Sidecar resource may not import it.
   const CompiledVirtualService* virtual_service_for(std::string_view host, const ClientScope& scope) const;
+  // The VirtualService whose virtual host serves `host` for this sidecar
+  // client: as above, but one from which the client builds no route
+  // (CompiledVirtualService::routes_sidecar) has no virtual host, so the
+  // next VirtualService with the same exact host takes it (httproute.go
+  // BuildSidecarOutboundVirtualHosts drops only later duplicates of a
+  // virtual host that was built), else none: the Service's default route.
+  // A wildcard host is taken only by the VirtualService that would have it
+  // (sidecar.go computeWildcardHostVirtualServiceIndex: one per Service,
+  // an exact host first). `passed_over`, when given, is set to the first
+  // VirtualService that claimed the host but had no route for the client
+  // (null when none did): explanations name it.
+  const CompiledVirtualService* virtual_service_for(std::string_view host, const ClientScope& scope,
+                                                    const SidecarRouteClient& client,
+                                                    const CompiledVirtualService** passed_over) const;
 
   // ---- registry scoping (exportTo, Sidecar egress hosts) and ServiceEntries
   const MeshConfig& mesh() const { return mesh_config(*resources_); }
@@ -386,6 +427,10 @@ class RouteTable {
   const std::vector<JwtProvider>& jwt_providers_for(const Endpoint& e) const;
 
  private:
+  // The two public overloads above: no client, every VirtualService routes.
+  const CompiledVirtualService* virtual_service_for(std::string_view host, const ClientScope& scope,
+                                                    const SidecarRouteClient* client,
+                                                    const CompiledVirtualService** passed_over) const;
   // create and create_shared: `resources` already has its delegates merged and gateways provisioned.
   static std::shared_ptr<const RouteTable> compile(std::shared_ptr<const Resources> resources,
                                                    std::vector<std::string>* errors);

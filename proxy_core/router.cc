@@ -74,13 +74,16 @@ bool match_check(const CompiledMatch& m, const ClientContext& client, uint32_t p
   using F = MatchMiss::Field;
   const HTTPMatchRequest& spec = *m.spec;
   if (!client.gateway) {
-    if (!spec.gateways.empty() && std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end())
-      return fail(F::kGateways);
-    if (spec.port && *spec.port != port) return fail(F::kPort, {}, nullptr, std::to_string(port));
-    if (!spec.source_labels.empty() && !labels_select(spec.source_labels, client.labels ? *client.labels : Labels{}))
-      return fail(F::kSourceLabels);
-    if (!spec.source_namespace.empty() && spec.source_namespace != client.ns)
-      return fail(F::kSourceNamespace, {}, nullptr, client.ns);
+    // The same test that decides whether the VirtualService has a virtual
+    // host for this client at all (RouteTable::virtual_service_for).
+    switch (sidecar_match_filter(spec, client.labels, client.ns, port)) {
+      case SidecarMatchFilter::kNone: break;
+      case SidecarMatchFilter::kGateways: return fail(F::kGateways);
+      case SidecarMatchFilter::kPort:
+        return miss ? fail(F::kPort, {}, nullptr, std::to_string(port)) : false;  // no string on the routing path
+      case SidecarMatchFilter::kSourceLabels: return fail(F::kSourceLabels);
+      case SidecarMatchFilter::kSourceNamespace: return fail(F::kSourceNamespace, {}, nullptr, client.ns);
+    }
   }
   if (m.uri && !m.uri->matches(request.path())) return fail(F::kUri, {}, &*m.uri, request.path());
   if (m.scheme && !m.scheme->matches("http")) return fail(F::kScheme, {}, &*m.scheme, "http");
@@ -805,14 +808,26 @@ bool virtual_service_on_port(const RouteTable& table, const CompiledVirtualServi
 }
 
 VirtualHostChoice virtual_host_for(const RouteTable& table, std::string_view authority_host, const ClientScope& scope,
-                                   std::string_view client_ns, uint32_t port) {
+                                   const ClientContext& client, uint32_t port) {
   VirtualHostChoice v;
+  std::string_view client_ns = client.ns;
   v.fqdn = client_fqdn(authority_host, client_ns);
-  v.virtual_service = table.virtual_service_for(v.fqdn, scope);
+  // A VirtualService none of whose rules this client builds a route from
+  // (sourceLabels, sourceNamespace, match.port, or a delegating root whose
+  // delegates are missing) has no virtual host for it: the next one with
+  // the host, else the Service's default route (route.go
+  // BuildSidecarVirtualHostWrapper). Worked out once per client, host and
+  // port (route_memo.h), not per request.
+  const SidecarRouteClient who{client.labels, client_ns, port};
+  auto lookup = [&](std::string_view host) {
+    return client.gateway ? table.virtual_service_for(host, scope)
+                          : table.virtual_service_for(host, scope, who, &v.passed_over);
+  };
+  v.virtual_service = lookup(v.fqdn);
   bool lower = std::none_of(authority_host.begin(), authority_host.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
   v.host_as_written = lower ? std::string(authority_host) : to_lower(authority_host);
   // A rule may name the host as the client wrote it; lowered only when it has capitals.
-  if (v.virtual_service == nullptr) v.virtual_service = table.virtual_service_for(v.host_as_written, scope);
+  if (v.virtual_service == nullptr && v.passed_over == nullptr) v.virtual_service = lookup(v.host_as_written);
   const ServiceInfo* named = table.service(v.fqdn);
   v.named = named && table.service_visible(*named, scope) ? named : nullptr;
   if (v.virtual_service != nullptr) v.on_port = virtual_service_on_port(table, *v.virtual_service, v, port, scope);
@@ -851,7 +866,7 @@ HostRoute resolve_host(const RouteTable& table, const ClientContext& client, std
   h.connected_visible = h.connected && table.service_visible(*h.connected, h.scope);
   // GAMMA routes attach to the Service the client connects to (ClusterIP matching).
   if (h.connected_visible) h.gateway_matches = table.gateway_matches(h.connected->fqdn, port, client.ns);
-  if (h.gateway_matches.empty()) h.same_host = virtual_host_for(table, strip_port(url_host), h.scope, client.ns, port);
+  if (h.gateway_matches.empty()) h.same_host = virtual_host_for(table, strip_port(url_host), h.scope, client, port);
   return h;
 }
 
@@ -876,14 +891,18 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
   VirtualHostChoice other;
   const VirtualHostChoice& vhost = authority_host == strip_port(h.url_host)
                                        ? h.same_host
-                                       : (other = virtual_host_for(table, authority_host, h.scope, client.ns, port));
+                                       : (other = virtual_host_for(table, authority_host, h.scope, client, port));
   const Endpoint* original = h.pod ? h.pod : h.external;
   // A VirtualService has virtual hosts only in the route configurations of
   // the ports its Services and ServiceEntries declare (virtual_service_on_port),
   // so on another port it is not there: bar:9999 takes the catch-all below.
-  if (vhost.virtual_service != nullptr && vhost.on_port)
-    return decide_virtual_service(table, *vhost.virtual_service, client, port, request, random, &h.cluster_scope,
-                                  original, memo);
+  if (vhost.virtual_service != nullptr && vhost.on_port) {
+    RouteDecision routed = decide_virtual_service(table, *vhost.virtual_service, client, port, request, random,
+                                                  &h.cluster_scope, original, memo);
+    routed.passed_over = vhost.passed_over;
+    return routed;
+  }
+  d.passed_over = vhost.passed_over;
 
   // A ServiceEntry host (a virtual host of its own on the port).
   if (vhost.named == nullptr) {

@@ -94,6 +94,13 @@ struct RouteDecision {
   // The VirtualService whose rules were tried, also when none matched (404
   // NR); explanations list the rules before the one taken.
   const CompiledVirtualService* virtual_service = nullptr;
+  // A VirtualService with the request's host that has no rule for this
+  // client on this port (every match needs other sourceLabels, another
+  // sourceNamespace or match.port, or it has no rules: a delegating root
+  // whose delegates are missing), so it has no virtual host for the client
+  // and was passed over (route.go BuildHTTPRoutesForVirtualService "no
+  // routes matched"): explanations name it. Null when none was.
+  const CompiledVirtualService* passed_over = nullptr;
   // The destination_service of the client-side report when no cluster names
   // it: BlackHoleCluster for REGISTRY_ONLY's block_all reply and tcp_proxy.
   std::string telemetry_service;

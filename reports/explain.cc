@@ -115,7 +115,9 @@ std::string cluster_subset(const proxy::Cluster& c) {
 std::string flag_cause(std::string_view flag, const proxy::RouteDecision& d, const Explanation& e,
                        const sim::CurlRun& run) {
   const auto& out = run.single->outbound;
-  std::string route = d.route ? e.route : std::string("the default route (no VirtualService)");
+  std::string route = d.route ? e.route
+                    : d.passed_over ? fmt::format("the default route (no rule of {} applies to this client)", d.passed_over->label)
+                                    : std::string("the default route (no VirtualService)");
   if (flag == "NR") {
     if (d.virtual_service) return fmt::format("no rule of {} matches the request (see below)", d.virtual_service->label);
     return "no route for the request's host on this port";
@@ -240,7 +242,24 @@ Explanation explain(const sim::CurlRun& run) {
               ? fmt::format("none: no HTTP listener on port {}, so the virtual outbound listener takes the connection "
                             "as TCP, to {}", run.url_port, d.cluster ? "PassthroughCluster" : "BlackHoleCluster")
           : d.virtual_service ? fmt::format("{}: no rule matched", d.virtual_service->label)
-                              : std::string("no VirtualService or HTTPRoute for the host: the default route");
+          : d.passed_over
+              ? fmt::format("no rule of {} applies to this client on port {}, so it has no virtual host for it: the "
+                            "default route", d.passed_over->label, run.url_port)
+              : std::string("no VirtualService or HTTPRoute for the host: the default route");
+  // Why each rule of a VirtualService passed over builds no route for the client.
+  if (!route && !d.virtual_service && d.passed_over && run.from_has_sidecar) {
+    constexpr size_t kMissesMax = 8;
+    if (d.passed_over->http.empty())
+      e.misses.push_back(fmt::format("{} has no HTTP rules once its delegates are merged (a missing delegate adds none)",
+                                     d.passed_over->label));
+    for (const auto& rule : d.passed_over->http)
+      for (size_t i = 0; i < rule.matches.size() && e.misses.size() < kMissesMax; ++i) {
+        auto miss = proxy::match_miss(rule.matches[i], client, run.url_port, run.request);
+        if (!miss) continue;
+        std::string which = rule.matches.size() > 1 ? fmt::format(" match #{}", i) : "";
+        e.misses.push_back(fmt::format("{}{} {}", rule_name(rule), which, miss_text(rule.matches[i], *miss, run)));
+      }
+  }
   if (d.virtual_service && run.from_has_sidecar) {
     constexpr size_t kMissesMax = 8;  // the nearest rules; a long VirtualService would drown the answer
     const proxy::CompiledHttpRoute* taken = d.route ? d.route->rule : nullptr;
