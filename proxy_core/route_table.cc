@@ -235,9 +235,11 @@ RetryPolicy parse_retry_on(std::string_view s, RetryPolicy p) {
 SidecarMatchFilter sidecar_match_filter(const HTTPMatchRequest& spec, const Labels* client_labels,
                                         std::string_view client_ns, uint32_t listener_port) {
   using F = SidecarMatchFilter;
-  if (!spec.gateways.empty() && std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end())
-    return F::kGateways;
   if (spec.port && *spec.port != 0 && *spec.port != listener_port) return F::kPort;  // 0: unset (match.Port != 0)
+  // route.go sourceMatchHTTP: with gateways set, "mesh" among them admits
+  // every sidecar and sourceLabels/sourceNamespace are not read.
+  if (!spec.gateways.empty())
+    return std::find(spec.gateways.begin(), spec.gateways.end(), "mesh") == spec.gateways.end() ? F::kGateways : F::kNone;
   if (!spec.source_labels.empty() && (client_labels == nullptr || !labels_select(spec.source_labels, *client_labels)))
     return F::kSourceLabels;
   if (!spec.source_namespace.empty() && spec.source_namespace != client_ns) return F::kSourceNamespace;
@@ -499,7 +501,9 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
       // (sidecar_match_filter), routes every sidecar on every port.
       bool unconditional = route.matches.empty() || std::any_of(vs.http[i].match.begin(), vs.http[i].match.end(),
                                                                  [](const HTTPMatchRequest& m) {
-        return m.gateways.empty() && !m.port && m.source_labels.empty() && m.source_namespace.empty();
+        if (m.port && *m.port != 0) return false;
+        if (!m.gateways.empty()) return std::find(m.gateways.begin(), m.gateways.end(), "mesh") != m.gateways.end();
+        return m.source_labels.empty() && m.source_namespace.empty();
       });
       if (unconditional) cvs.routes_every_sidecar = true;
       cvs.http.push_back(std::move(route));

@@ -222,8 +222,6 @@ std::string join_flags(std::vector<std::string> flags) {
   return out;
 }
 
-// The Istio protocol of the Service port a cluster sends to; traffic to a
-// pod IP or an undeclared port is sniffed (PassthroughCluster).
 // Envoy source/common/grpc/status.cc Utility::grpcToHttpStatus: what a
 // gRPC status in the response headers counts as for outlier detection.
 int grpc_to_http_status(int code) {
@@ -243,6 +241,8 @@ int grpc_to_http_status(int code) {
   }
 }
 
+// The Istio protocol of the Service port a cluster sends to; traffic to a
+// pod IP or an undeclared port is sniffed (PassthroughCluster).
 PortProtocol cluster_port_protocol(const Cluster& cluster) {
   if (cluster.service && cluster.service->spec)
     for (const ServicePort& p : cluster.service->spec->ports)
@@ -930,8 +930,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       connect_unforwarded([](OutboundCall& call, bool timed_out) {
         call.flags.push_back("UF");
         const UpstreamReset refused = upstream_reset_of(transport_failure::kRefused);
-        call.respond_local(503, timed_out ? upstream_reset_body(false, "connection timeout", "")
-                                          : upstream_reset_body(false, refused.reason, refused.transport_failure));
+        const bool retried = call.retries_done > 0;  // no policy retries it today: the passthrough route has none
+        call.respond_local(503, timed_out ? upstream_reset_body(retried, "connection timeout", "")
+                                          : upstream_reset_body(retried, refused.reason, refused.transport_failure));
       });
       return;
     }

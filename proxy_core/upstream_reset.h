@@ -31,6 +31,8 @@ inline constexpr std::string_view kTlsHandshake = "TLS handshake failure";
 inline constexpr std::string_view kReset = "connection reset";
 // The server's bytes are not an HTTP response.
 inline constexpr std::string_view kInvalidResponse = "invalid response";
+// The upstream reset the stream (HTTP/2 RST_STREAM) before a response.
+inline constexpr std::string_view kStreamReset = "stream reset";
 }  // namespace transport_failure
 
 struct UpstreamReset {
@@ -51,6 +53,8 @@ inline UpstreamReset upstream_reset_of(std::string_view failure) {
   if (failure == tf::kReset) return {.flag = "UC", .reason = "connection termination", .before_connected = false};
   if (failure == tf::kInvalidResponse)  // codec_client.cc: protocol_error_ turns the close into ProtocolError
     return {.status = 502, .flag = "UPE", .reason = "protocol error", .before_connected = false};
+  if (failure == tf::kStreamReset)  // RemoteReset: UR (streamResetReasonToResponseFlag)
+    return {.flag = "UR", .reason = "remote reset", .before_connected = false};
   if (failure == tf::kRefused) return {.transport_failure = "delayed connect error: Connection refused"};
   // The TLS socket reads the plain-text server's first bytes as a record
   // and BoringSSL fails the handshake; the connection closes before it is up

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "proxy_core/upstream_reset.h"
+
 namespace meshsim::proxy::asio {
 
 namespace net = boost::asio;
@@ -26,7 +28,8 @@ struct H2UpstreamPool::Connection : std::enable_shared_from_this<H2UpstreamPool:
 
   void connect(tcp::endpoint to) {
     socket.async_connect(to, [self = shared_from_this()](const boost::system::error_code& ec) {
-      if (ec) return self->fail_all("connection failure");
+      if (ec)
+        return self->fail_all(ec == net::error::connection_refused ? transport_failure::kRefused : transport_failure::kNoHost);
       boost::system::error_code ignored;
       self->socket.set_option(tcp::no_delay(true), ignored);
       self->connected = true;
@@ -41,24 +44,24 @@ struct H2UpstreamPool::Connection : std::enable_shared_from_this<H2UpstreamPool:
     out.clear();
     codec.write_to(out);
     if (out.empty()) {
-      if (codec.finished()) fail_all("connection reset");  // drained after GOAWAY: nothing is waiting
+      if (codec.finished()) fail_all(transport_failure::kReset);  // drained after GOAWAY: nothing is waiting
       return;
     }
     writing = true;
     net::async_write(socket, net::buffer(out), [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
       self->writing = false;
-      if (ec) return self->fail_all("connection reset");
+      if (ec) return self->fail_all(transport_failure::kReset);
       self->flush();
     });
   }
 
   void read() {
     socket.async_read_some(net::buffer(buffer), [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-      if (ec) return self->fail_all("connection reset");
+      if (ec) return self->fail_all(transport_failure::kReset);
       Http2Status status = self->codec.receive(std::string_view(self->buffer.data(), n));
       self->deliver();
       self->flush();
-      if (!status.ok) return self->fail_all("connection reset");
+      if (!status.ok) return self->fail_all(transport_failure::kInvalidResponse);  // a protocol error: 502 UPE
       if (!self->dead) self->read();
     });
   }
@@ -70,17 +73,17 @@ struct H2UpstreamPool::Connection : std::enable_shared_from_this<H2UpstreamPool:
     }
     for (const Http2Reset& reset : codec.take_resets()) {
       auto node = waiting.extract(reset.stream_id);
-      if (!node.empty()) node.mapped()({.connected = false, .failure = "connection reset"});
+      if (!node.empty()) node.mapped()({.connected = false, .failure = std::string(transport_failure::kStreamReset)});
     }
   }
 
-  void fail_all(const char* why) {
+  void fail_all(std::string_view why) {
     if (dead && waiting.empty()) return;
     dead = true;
     boost::system::error_code ignored;
     socket.close(ignored);
     auto callers = std::exchange(waiting, {});
-    for (auto& [id, done] : callers) done({.connected = false, .failure = why});
+    for (auto& [id, done] : callers) done({.connected = false, .failure = std::string(why)});
   }
 };
 
@@ -105,7 +108,7 @@ void H2UpstreamPool::send(tcp::endpoint to, HttpRequest request, Done done) {
   }
   uint32_t id = connection->codec.submit(std::move(request));
   if (id == 0) {
-    net::post(io_, [done = std::move(done)] { done({.connected = false, .failure = "connection failure"}); });
+    net::post(io_, [done = std::move(done)] { done({.connected = false, .failure = std::string(transport_failure::kNoHost)}); });
     return;
   }
   connection->waiting.emplace(id, std::move(done));

@@ -88,6 +88,18 @@ spec:
     route: [{destination: {host: bar, subset: v2}}]
 )";
 
+// gateways naming mesh admits every sidecar: sourceMatchHTTP reads
+// sourceLabels only when gateways is empty, so curl is routed by the rule.
+constexpr const char* kMeshGatewayWithLabels = R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - match: [{gateways: [mesh], sourceLabels: {app: foo}}]
+    route: [{destination: {host: bar, subset: v2}}]
+)";
+
 constexpr const char* kMissingDelegates = R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: bar-root}
@@ -169,6 +181,9 @@ INSTANTIATE_TEST_SUITE_P(
             kOnlyForFoo, "curl", 200},
         Row{"source_labels_select_the_client", "route.go sourceMatchHTTP: sourceLabels subset of the proxy's labels",
             kOnlyForFoo, "foo-v1", 200, "VirtualService default/bar", kV2},
+        Row{"mesh_gateway_ignores_source_labels",
+            "route.go sourceMatchHTTP: with gateways set, mesh among them admits the sidecar; sourceLabels unread",
+            kMeshGatewayWithLabels, "curl", 200, "VirtualService default/bar", kV2},
         Row{"source_namespace_other_default_route",
             "route.go sourceMatchHTTP: SourceNamespace != proxy namespace; BuildSidecarVirtualHostWrapper",
             kOnlyFromOtherNamespace, "curl", 200},
