@@ -443,6 +443,10 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
       retry.retry_ignore_previous_hosts =
           r.boolean(rt["retryIgnorePreviousHosts"], child(p, "retryIgnorePreviousHosts"));
       retry.backoff = r.millisecond_duration(rt["backoff"], child(p, "backoff"));
+      // validation.go validateHTTPRetry: attempts 0 (also when unset)
+      // disables retries, so a policy beside it is refused.
+      if (retry.attempts == 0 && (rt["perTryTimeout"] || !retry.retry_on.empty() || rt["retryRemoteLocalities"]))
+        r.error(rt, p, "http retry policy configured when attempts are set to 0 (disabled)");
       h.retries = retry;
     }
   }

@@ -122,6 +122,12 @@ const RefusedCase kRefused[] = {
     {"per_try_timeout_below_1ms", "agent.ValidateHTTPRetry -> ValidateDuration(PerTryTimeout)", kVS,
      "  hosts: [bar]\n  http:\n  - retries: {attempts: 2, perTryTimeout: 0.5ms}\n    route: [{destination: {host: bar}}]\n",
      7, 43, "duration must be at least 1ms"},
+    {"retry_policy_with_attempts_zero", "validation.go validateHTTPRetry: Attempts == 0 && RetryOn", kVS,
+     "  hosts: [bar]\n  http:\n  - retries: {attempts: 0, retryOn: 5xx}\n    route: [{destination: {host: bar}}]\n",
+     7, 14, "http retry policy configured when attempts are set to 0 (disabled)"},
+    {"per_try_timeout_without_attempts", "validation.go validateHTTPRetry: Attempts unset is 0", kVS,
+     "  hosts: [bar]\n  http:\n  - retries: {perTryTimeout: 2s}\n    route: [{destination: {host: bar}}]\n",
+     7, 14, "http retry policy configured when attempts are set to 0 (disabled)"},
     {"retry_backoff_zero", "agent.ValidateHTTPRetry -> ValidateDuration(Backoff)", kVS,
      "  hosts: [bar]\n  http:\n  - retries: {attempts: 2, backoff: 0s}\n    route: [{destination: {host: bar}}]\n",
      7, 37, "duration must be at least 1ms"},
@@ -327,6 +333,8 @@ const AcceptedCase kAccepted[] = {
     {"durations_of_whole_milliseconds", "agent.ValidateDuration", kVS,
      "  hosts: [bar]\n  http:\n  - timeout: 1ms\n    retries: {attempts: 2, perTryTimeout: 1.5s, backoff: 25ms}\n"
      "    fault: {delay: {fixedDelay: 2s}}\n    route: [{destination: {host: bar, subset: V1-0}}]\n"},
+    {"retries_disabled_alone", "validation.go validateHTTPRetry: attempts 0 with no policy", kVS,
+     "  hosts: [bar]\n  http:\n  - retries: {attempts: 0}\n    route: [{destination: {host: bar}}]\n"},
     {"fault_with_route", "virtualservice.go validateHTTPRouteConflict", kVS,
      "  hosts: [bar]\n  http:\n  - fault: {abort: {httpStatus: 503}}\n    rewrite: {uri: /v2}\n"
      "    route: [{destination: {host: bar}}]\n"},
