@@ -462,6 +462,9 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
     policy.percentage = percent(r, m["percentage"], child(p, "percentage"));
     h.mirrors.push_back(policy);
   });
+  // virtualservice.go validateHTTPRouteConflict.
+  if (n["mirror"] && !h.mirrors.empty())
+    r.error(n["mirrors"], child(path, "mirrors"), "HTTP route cannot contain both mirror and mirrors");
   if (auto c = n["corsPolicy"]; c) {
     std::string p = child(path, "corsPolicy");
     if (r.fields(c, p, {"allowOrigin", "allowOrigins", "allowMethods", "allowHeaders",

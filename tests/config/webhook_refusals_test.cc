@@ -128,6 +128,10 @@ const RefusedCase kRefused[] = {
     {"per_try_timeout_without_attempts", "validation.go validateHTTPRetry: Attempts unset is 0", kVS,
      "  hosts: [bar]\n  http:\n  - retries: {perTryTimeout: 2s}\n    route: [{destination: {host: bar}}]\n",
      7, 14, "http retry policy configured when attempts are set to 0 (disabled)"},
+    {"mirror_and_mirrors", "virtualservice.go validateHTTPRouteConflict: Mirror != nil && len(Mirrors) > 0", kVS,
+     "  hosts: [bar]\n  http:\n  - mirror: {host: foo}\n    mirrors: [{destination: {host: foo}}]\n"
+     "    route: [{destination: {host: bar}}]\n",
+     8, 14, "HTTP route cannot contain both mirror and mirrors"},
     {"retry_backoff_zero", "agent.ValidateHTTPRetry -> ValidateDuration(Backoff)", kVS,
      "  hosts: [bar]\n  http:\n  - retries: {attempts: 2, backoff: 0s}\n    route: [{destination: {host: bar}}]\n",
      7, 37, "duration must be at least 1ms"},
