@@ -26,6 +26,14 @@ inline const TrafficPolicyCore& policy_for_port(const TrafficPolicy& policy, uin
   return policy;
 }
 
+// The DestinationRule's subset named `name`, or null (no rule, no such subset).
+inline const Subset* find_subset(const DestinationRule* dr, std::string_view name) {
+  if (dr == nullptr) return nullptr;
+  for (const Subset& s : dr->subsets)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
 // MergeSubsetTrafficPolicy for `subset` (nullptr: the service's own cluster).
 inline TrafficPolicyCore cluster_policy(const DestinationRule* dr, const Subset* subset, uint32_t port) {
   TrafficPolicyCore out;

@@ -261,15 +261,10 @@ bool RouteTable::service_entry_cluster(const ServiceEntry& se, std::string_view 
   uint32_t target = sp && sp->target_port ? sp->target_port : port;
   // The DestinationRule for the host (its traffic policy and subsets).
   const DestinationRule* dr = destination_rule(host, client_ns);
-  const Labels* subset_labels = nullptr;
-  c.policy = cluster_policy(dr, nullptr, port);
-  if (!subset.empty()) {
-    auto it = dr ? std::find_if(dr->subsets.begin(), dr->subsets.end(), [&](const Subset& s) { return s.name == subset; })
-                 : std::vector<Subset>::const_iterator{};
-    if (dr == nullptr || it == dr->subsets.end()) return false;
-    subset_labels = &it->labels;
-    c.policy = cluster_policy(dr, &*it, port);
-  }
+  const Subset* named = subset.empty() ? nullptr : find_subset(dr, subset);
+  if (!subset.empty() && named == nullptr) return false;
+  c.policy = cluster_policy(dr, named, port);
+  const Labels* subset_labels = named ? &named->labels : nullptr;
   auto add = [&](const Endpoint* e, uint32_t p, const Labels* labels) {
     if (e == nullptr) return;
     if (subset_labels && !labels_select(*subset_labels, labels ? *labels : e->labels)) return;

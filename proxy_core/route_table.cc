@@ -246,6 +246,16 @@ SidecarMatchFilter sidecar_match_filter(const HTTPMatchRequest& spec, const Labe
   return F::kNone;
 }
 
+namespace {
+// The matches sidecar_match_filter passes whatever the client and port:
+// no port, and gateways naming mesh or neither labels nor namespace.
+bool routes_every_sidecar_match(const HTTPMatchRequest& m) {
+  if (m.port && *m.port != 0) return false;
+  if (!m.gateways.empty()) return std::find(m.gateways.begin(), m.gateways.end(), "mesh") != m.gateways.end();
+  return m.source_labels.empty() && m.source_namespace.empty();
+}
+}  // namespace
+
 bool CompiledVirtualService::routes_sidecar(const Labels* client_labels, std::string_view client_ns,
                                             uint32_t listener_port) const {
   if (routes_every_sidecar) return true;
@@ -499,12 +509,8 @@ std::shared_ptr<const RouteTable> RouteTable::compile(std::shared_ptr<const Reso
       }
       // A rule without matches, or a match no sidecar filters out
       // (sidecar_match_filter), routes every sidecar on every port.
-      bool unconditional = route.matches.empty() || std::any_of(vs.http[i].match.begin(), vs.http[i].match.end(),
-                                                                 [](const HTTPMatchRequest& m) {
-        if (m.port && *m.port != 0) return false;
-        if (!m.gateways.empty()) return std::find(m.gateways.begin(), m.gateways.end(), "mesh") != m.gateways.end();
-        return m.source_labels.empty() && m.source_namespace.empty();
-      });
+      bool unconditional = route.matches.empty() ||
+                           std::any_of(vs.http[i].match.begin(), vs.http[i].match.end(), routes_every_sidecar_match);
       if (unconditional) cvs.routes_every_sidecar = true;
       cvs.http.push_back(std::move(route));
     }
@@ -654,19 +660,11 @@ Cluster RouteTable::build_cluster_with(const ServiceInfo& service, uint32_t port
   c.port = port;
   c.subset = subset;
   c.name = cluster_name(port, subset, service.fqdn);
-  c.policy = cluster_policy(dr, nullptr, port);
-  const Labels* subset_labels = nullptr;
-  *subset_found = true;
-  if (!subset.empty()) {
-    auto it = dr ? std::find_if(dr->subsets.begin(), dr->subsets.end(), [&](const Subset& s) { return s.name == subset; })
-                 : std::vector<Subset>::const_iterator{};
-    if (dr == nullptr || it == dr->subsets.end()) {
-      *subset_found = false;
-      return c;
-    }
-    subset_labels = &it->labels;
-    c.policy = cluster_policy(dr, &*it, port);
-  }
+  const Subset* named = subset.empty() ? nullptr : find_subset(dr, subset);
+  c.policy = cluster_policy(dr, named, port);
+  *subset_found = subset.empty() || named != nullptr;
+  if (!*subset_found) return c;
+  const Labels* subset_labels = named ? &named->labels : nullptr;
   for (size_t i : service.endpoints) {
     const Endpoint& e = endpoints_[i];
     if (subset_labels == nullptr || labels_select(*subset_labels, e.labels)) c.endpoints.push_back(&e);

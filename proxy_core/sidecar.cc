@@ -747,7 +747,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     int64_t max_pending = pool && pool->http1_max_pending_requests ? *pool->http1_max_pending_requests : kDefaultMaxPending;
     if (state.active + state.h2.active_streams() >= http2_pool_limits(pool).max_requests) {
       flags.push_back("UO");
-      respond_local(503, upstream_reset_body(retries_done > 0, "overflow", ""));
+      respond_reset(503, "overflow");
       return;
     }
     if (state.active < max_connections) {
@@ -768,7 +768,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       return;
     }
     flags.push_back("UO");
-    respond_local(503, upstream_reset_body(retries_done > 0, "overflow", ""));
+    respond_reset(503, "overflow");
   }
 
   void release_slot() {
@@ -930,9 +930,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
       connect_unforwarded([](OutboundCall& call, bool timed_out) {
         call.flags.push_back("UF");
         const UpstreamReset refused = upstream_reset_of(transport_failure::kRefused);
-        const bool retried = call.retries_done > 0;  // no policy retries it today: the passthrough route has none
-        call.respond_local(503, timed_out ? upstream_reset_body(retried, "connection timeout", "")
-                                          : upstream_reset_body(retried, refused.reason, refused.transport_failure));
+        if (timed_out) call.respond_reset(503, "connection timeout");
+        else call.respond_reset(503, refused.reason, refused.transport_failure);
       });
       return;
     }
@@ -981,7 +980,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void overflow() {
     flags.push_back("UO");
-    respond_local(503, upstream_reset_body(retries_done > 0, "overflow", ""));
+    respond_reset(503, "overflow");
   }
 
   // The attempt's stream ends (answer, reset on a timeout, or the call's end):
@@ -1233,7 +1232,13 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     bool retries = reset.before_connected ? retries_connect_failure() : retries_local_reset();
     if (retries && retry_else_flag()) return;
     flags.push_back(reset.flag);
-    respond_local(reset.status, upstream_reset_body(retries_done > 0, reset.reason, reset.transport_failure));
+    respond_reset(reset.status, reset.reason, reset.transport_failure);
+  }
+
+  // The router's local reply for a reset (router.cc onUpstreamReset): "retried
+  // and the latest" once a retry was made.
+  void respond_reset(int status, std::string_view reason, std::string_view transport_reason = "") {
+    respond_local(status, upstream_reset_body(retries_done > 0, reason, transport_reason));
   }
 
   void attempt_over(const Endpoint& e) { --state_of(*decision.cluster).active_to(e.index); }
