@@ -248,7 +248,8 @@ class Analyzer {
   // for is not ignored: istiod logs it and denies what the policy's rules
   // match (builder.go buildHTTP, getBadCustomDenyRules). istioctl analyze
   // has no message for it, hence MSH1004. One it can build a filter for
-  // names a check meshsim does not make (MSH1005).
+  // names a check meshsim makes over HTTP to a Service, and not over gRPC
+  // or to a ServiceEntry host (MSH1005).
  public:
   void check_custom_providers() {
     const auto& providers = mesh_config(r_).extension_providers;
@@ -262,9 +263,16 @@ class Analyzer {
       std::optional<std::string> problem = unknown_service(ap.provider, providers);
       if (!problem) problem = bad_custom_provider(providers, ap.provider);
       if (!problem) {
+        // An envoyExtAuthzHttp provider on a Kubernetes Service is asked
+        // (sidecar.cc); a gRPC one, or one on a ServiceEntry host, is not.
+        auto it = std::find_if(providers.begin(), providers.end(), [&](const auto& p) { return p.name == ap.provider; });
+        std::string host = it->service.substr(it->service.find('/') + 1);
+        bool http = it->kind == proxy::ExtensionProvider::Kind::kExtAuthzHttp;
+        if (http && services_.count(host) > 0) continue;
         add(Severity::kWarning, "MSH1005", ap.header, "spec.provider.name",
-            "ext_authz is not simulated: meshsim denies the requests this policy's rules match (403 \"RBAC: access "
-            "denied\") where Istio would ask provider " + ap.provider);
+            std::string(http ? "ext_authz to a ServiceEntry host" : "ext_authz over gRPC (envoyExtAuthzGrpc)") +
+                " is not simulated: meshsim denies the requests this policy's rules match (403 \"RBAC: access "
+                "denied\") where Istio would ask provider " + ap.provider);
         continue;
       }
       add(Severity::kWarning, "MSH1004", ap.header, "spec.provider.name",
@@ -278,8 +286,13 @@ class Analyzer {
   std::optional<std::string> unknown_service(const std::string& name, const std::vector<ExtensionProvider>& providers) const {
     auto it = std::find_if(providers.begin(), providers.end(), [&](const auto& p) { return p.name == name; });
     if (it == providers.end() || it->service.empty()) return std::nullopt;
-    std::string host = it->service.substr(it->service.find('/') + 1);
-    if (!checkable(host) || services_.count(host) > 0) return std::nullopt;
+    size_t slash = it->service.find('/');
+    std::string host = it->service.substr(slash + 1);
+    if (!checkable(host)) return std::nullopt;
+    // "namespace/hostname": the Service must be in that namespace.
+    if (auto s = services_.find(host);
+        s != services_.end() && (slash == std::string::npos || s->second->header.meta.ns == it->service.substr(0, slash)))
+      return std::nullopt;
     for (const auto& se : r_.service_entries)
       if (std::find(se.hosts.begin(), se.hosts.end(), host) != se.hosts.end()) return std::nullopt;
     return "provider " + name + "'s service " + it->service + " is not in the service registry";

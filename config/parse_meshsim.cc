@@ -89,7 +89,7 @@ std::string behavior_spec_yaml(const yaml::Node& spec) {
 services::Behavior behavior_spec(YamlReader& r, const yaml::Node& spec, const std::string& path, proxy::Labels* selector) {
   services::Behavior b;
   if (!r.fields(spec, path, {"selector", "latency", "errorRate", "response", "calls", "propagateHeaders", "onCallError", "name",
-                             "grpc"}))
+                             "grpc", "extAuthz"}))
     return b;
   if (selector) *selector = r.str_map(spec["selector"], child(path, "selector"));
   b.latency = latency(r, spec["latency"], child(path, "latency"));
@@ -143,6 +143,16 @@ services::Behavior behavior_spec(YamlReader& r, const yaml::Node& spec, const st
       a.error_status = code(e["status"], child(gp, "errorRate.status")).value_or(14);
     }
     b.grpc = a;
+  }
+  // Istio's sample authorizer (services/behavior.h ExtAuthzServer): `extAuthz: {}`
+  // answers as the External Authorization task's ext-authz deployment.
+  if (auto a = spec["extAuthz"]; a && (a.IsNull() || r.fields(a, child(path, "extAuthz"), {"header", "value"}))) {
+    services::ExtAuthzServer server;
+    if (a.IsMap()) {
+      if (auto h = r.str(a["header"], child(path, "extAuthz.header"))) server.header = proxy::to_lower(*h);
+      if (auto v = r.str(a["value"], child(path, "extAuthz.value"))) server.value = *v;
+    }
+    b.ext_authz = server;
   }
   b.propagate_headers = r.str_list(spec["propagateHeaders"], child(path, "propagateHeaders"));
   for (auto& h : b.propagate_headers) h = proxy::to_lower(h);

@@ -335,6 +335,20 @@ proxy::ExtensionProvider extension_provider(YamlReader& r, const yaml::Node& n, 
     if (auto f = spec["failOpen"]; f && f.IsScalar()) out.fail_open = f.Scalar() == "true";
     if (auto pp = spec["pathPrefix"]; pp && pp.IsScalar() && !pp.Scalar().empty() && pp.Scalar()[0] != '/')
       problems.push_back("pathPrefix must begin with `/`, found: \"" + pp.Scalar() + "\"");
+    else if (pp && pp.IsScalar())
+      out.path_prefix = pp.Scalar();
+    if (auto t = r.duration(spec["timeout"], child(sp, "timeout"))) out.timeout = *t;
+    // extauthz.go generateHTTPConfig: includeHeadersInCheck counts only
+    // without includeRequestHeadersInCheck.
+    out.include_request_headers = r.str_list(spec["includeRequestHeadersInCheck"], child(sp, "includeRequestHeadersInCheck"));
+    if (out.include_request_headers.empty())
+      out.include_request_headers = r.str_list(spec["includeHeadersInCheck"], child(sp, "includeHeadersInCheck"));
+    for (auto& [name, value] : r.str_map(spec["includeAdditionalHeadersInCheck"], child(sp, "includeAdditionalHeadersInCheck")))
+      out.include_additional_headers.emplace_back(name, value);  // a std::map: sorted by name, as istiod sorts them
+    out.headers_to_upstream_on_allow = r.str_list(spec["headersToUpstreamOnAllow"], child(sp, "headersToUpstreamOnAllow"));
+    out.headers_to_downstream_on_deny = r.str_list(spec["headersToDownstreamOnDeny"], child(sp, "headersToDownstreamOnDeny"));
+    out.headers_to_downstream_on_allow =
+        r.str_list(spec["headersToDownstreamOnAllow"], child(sp, "headersToDownstreamOnAllow"));
   }
   for (const auto& p : problems) out.problem += (out.problem.empty() ? "" : "; ") + p;
   return out;

@@ -1,6 +1,7 @@
 #include "proxy_core/authz.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "proxy_core/hosts.h"
 
@@ -305,13 +306,25 @@ std::optional<AuthzDecision> custom_decision(const std::vector<const Authorizati
     problem = bad_custom_provider(providers, named.front());
   }
   if (problem) *problem += ", so istiod denies what the policy matches";
-  // A provider istiod would build an ext_authz filter for: meshsim does not
-  // send the check (README fidelity table) and denies instead, never allows.
-  else problem = "ext_authz is not simulated (MSH1005): meshsim denies what the policy matches where Istio would ask "
-                 "provider " + std::string(named.front());
+  // A provider istiod builds an ext_authz filter for: an HTTP one is asked
+  // (the caller sends the check); meshsim sends no gRPC check (README
+  // fidelity table) and denies instead, never allows.
+  const ExtensionProvider* usable = nullptr;
+  if (!problem) {
+    usable = &*std::find_if(providers.begin(), providers.end(), [&](const auto& p) { return p.name == named.front(); });
+    if (usable->kind != ExtensionProvider::Kind::kExtAuthzHttp)
+      problem = "ext_authz over gRPC is not simulated (MSH1005): meshsim denies what the policy matches where Istio "
+                "would ask provider " + std::string(named.front());
+  }
   for (const auto* p : policies) {
     if (p->dry_run || p->action != Action::kCustom) continue;
     if (int rule = policy_match(*p, request); rule >= 0) {
+      if (!problem) {
+        AuthzDecision d{false, name_of(*p), "checked by CUSTOM policy " + name_of(*p), {}};
+        d.rule_index = rule;
+        d.check = usable;
+        return d;
+      }
       AuthzDecision d{false, name_of(*p), "denied by CUSTOM policy " + name_of(*p), {}};
       d.rule_index = rule;
       d.note = *problem;
@@ -335,12 +348,34 @@ std::optional<std::string> bad_custom_provider(const std::vector<ExtensionProvid
   return std::nullopt;
 }
 
+bool ext_authz_header_listed(const std::vector<std::string>& patterns, std::string_view name) {
+  auto lower_equal = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  for (const std::string& p : patterns) {
+    std::string_view pattern = p;
+    if (pattern.starts_with('*')) {
+      if (pattern.size() - 1 <= name.size() && lower_equal(name.substr(name.size() - (pattern.size() - 1)), pattern.substr(1)))
+        return true;
+    } else if (pattern.ends_with('*')) {
+      if (pattern.size() - 1 <= name.size() && lower_equal(name.substr(0, pattern.size() - 1), pattern.substr(0, pattern.size() - 1)))
+        return true;
+    } else if (lower_equal(pattern, name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request,
-                        const std::vector<ExtensionProvider>& providers) {
+                        const std::vector<ExtensionProvider>& providers, bool custom_allowed) {
   using Action = AuthorizationPolicy::Action;
   // istio's CUSTOM filters come before the DENY and ALLOW ones
   // (authorization_policy.proto "CUSTOM, DENY and ALLOW"; builder.go build).
-  if (auto custom = custom_decision(policies, request, providers)) return std::move(*custom);
+  if (!custom_allowed)
+    if (auto custom = custom_decision(policies, request, providers)) return std::move(*custom);
   AuthzDecision shadow_only;
   // Istio builds one RBAC filter per action, DENY before ALLOW; dry-run
   // policies become that filter's shadow_rules, which Envoy evaluates before

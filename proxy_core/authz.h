@@ -55,6 +55,11 @@ struct AuthzDecision {
   // Why a CUSTOM policy decided as it did (its provider is undefined,
   // invalid or not run by meshsim); empty otherwise.
   std::string note = {};
+  // A CUSTOM policy matched and istiod builds an envoyExtAuthzHttp filter
+  // for its provider: the decision is the provider's, asked by an HTTP
+  // check (`allowed` is false until it answers); DENY and ALLOW come after
+  // it allows. Null otherwise.
+  const ExtensionProvider* check = nullptr;
 
   // In words, for explanations: "denied by DENY policy default/deny-bar rule 0".
   std::string text() const;
@@ -62,8 +67,14 @@ struct AuthzDecision {
 
 // `providers`: the mesh config's extensionProviders, which CUSTOM policies
 // name; with none, every CUSTOM policy's provider is undefined (it denies).
+// `custom_allowed`: the ext_authz check allowed the request; the CUSTOM
+// policies are passed over and DENY and ALLOW decide.
 AuthzDecision authorize(const std::vector<const AuthorizationPolicy*>& policies, const AuthzRequest& request,
-                        const std::vector<ExtensionProvider>& providers = {});
+                        const std::vector<ExtensionProvider>& providers = {}, bool custom_allowed = false);
+
+// Whether a header name is among an extension provider's patterns (exact,
+// "prefix*", "*suffix"; case-insensitive: extauthz.go generateHeaders).
+bool ext_authz_header_listed(const std::vector<std::string>& patterns, std::string_view name);
 
 // Why istiod builds no ext_authz filter for CUSTOM policies naming
 // `provider` and denies what their rules match instead (builder.go

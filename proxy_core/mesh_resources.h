@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace meshsim::proxy {
@@ -73,6 +74,21 @@ struct ExtensionProvider {
   // cannot be reached; Envoy's default is 403 (ext_authz.proto status_on_error).
   int status_on_error = 403;
   bool fail_open = false;  // failOpen: Envoy's failure_mode_allow
+  // envoyExtAuthzHttp's check and its answer, as istiod writes them into
+  // Envoy's http_service (extauthz.go generateHTTPConfig, generateHeaders).
+  // Header name patterns are exact, "prefix*" or "*suffix", case-insensitive.
+  std::string path_prefix;  // pathPrefix: put before the request's path
+  std::chrono::microseconds timeout = std::chrono::seconds(600);  // timeout; timeoutOrDefault: 600s
+  // includeRequestHeadersInCheck (else the deprecated includeHeadersInCheck):
+  // request headers the check carries besides Host, Method, Path and
+  // Authorization, which Envoy always sends (ClientConfig::toRequestMatchers).
+  std::vector<std::string> include_request_headers;
+  // includeAdditionalHeadersInCheck, by name (istiod sorts them): set on the check.
+  std::vector<std::pair<std::string, std::string>> include_additional_headers;
+  // headersToUpstreamOnAllow / headersToDownstreamOnDeny / headersToDownstreamOnAllow:
+  // the authorizer's response headers that go on to the app, to the client
+  // with a denial (empty: all but Host), to the client with the app's answer.
+  std::vector<std::string> headers_to_upstream_on_allow, headers_to_downstream_on_deny, headers_to_downstream_on_allow;
   // Why istiod refuses the provider (name missing or repeated, bad port,
   // statusOnError, pathPrefix...); empty when it builds an ext_authz filter.
   std::string problem;

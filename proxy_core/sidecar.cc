@@ -12,6 +12,7 @@
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include "proxy_core/authz.h"
+#include "proxy_core/ext_authz.h"
 #include "proxy_core/field_slots.h"
 #include "proxy_core/gateway_routes.h"
 #include "proxy_core/hash.h"
@@ -531,6 +532,10 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   // for consistentHash.useSourceIp and for a generated cookie.
   std::string downstream_ip;
   bool grpc = false;  // content-type application/grpc*: local replies are Trailers-Only
+  // An ext_authz check (Sidecar::send_ext_authz_check): Envoy's async HTTP
+  // client, whose router is set up with suppress_envoy_headers and sits
+  // behind no connection manager (no Date/Server, no stats filter report).
+  bool async_client = false;
   Duration overcount{0};  // the attempts' TransportResult::overcount, summed (they ran one after another)
 
   SidecarEnv& env() { return sidecar->env_; }
@@ -573,6 +578,11 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
 
   void start_call() {
     start = env().clock->now();
+    if (async_client) {  // the route names the cluster: nothing to decide, trace headers already set
+      sidecar->follow_snapshot(table);
+      after_delay();
+      return;
+    }
     ClientContext client;
     client.endpoint = sidecar->self_;
     client.ns = sidecar->ns_;
@@ -1271,7 +1281,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     record_outlier(e, header_grpc_status ? grpc_to_http_status(*header_grpc_status) : response.status, Outcome::kResponse);
     if ((retriable_status(response.status) || retriable_grpc(response)) && retry_else_flag()) return;
     result.served_by = &e;
-    add_upstream_service_time(response, env().clock->now() - router_start - overcount);
+    if (!async_client) add_upstream_service_time(response, env().clock->now() - router_start - overcount);
     // router.cc onUpstreamHeaders: "Append routing cookies", before the
     // route's response header operations; a local reply carries none.
     for (const std::string& cookie : routing_set_cookies) response.headers.add("set-cookie", cookie);
@@ -1335,7 +1345,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   void respond(HttpResponse response) {
     if (needs_translation(response.protocol, downstream_protocol))
       translate_response(response, downstream_protocol);  // back on the hop the app spoke
-    sidecar->add_connection_manager_headers(response, sidecar->outbound_server_name());
+    if (!async_client) sidecar->add_connection_manager_headers(response, sidecar->outbound_server_name());
     result.response = std::move(response);
     finish();
     if (holds_slot) {
@@ -1361,7 +1371,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     result.owned_cluster = decision.owned_cluster;
     result.duration = env().clock->now() - start - overcount;
     result.overcount = overcount;
-    emit_telemetry();
+    if (!async_client) emit_telemetry();
     // Both leave this call first: the callback may release the last reference to it.
     auto callback = std::move(done);
     OutboundResult out = std::move(result);
@@ -1453,10 +1463,14 @@ namespace {
 
 // inbound_rbac and inbound_http_filters given what the snapshot answers for
 // `self`. `sni`: the connection's, as its listener saw the handshake.
+// A CUSTOM policy that asks an HTTP ext_authz provider sets `*check` and lets
+// the request go on for now (the caller asks, then calls again with
+// `custom_allowed`); a caller that cannot ask (`check` null) denies it.
 std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*>& policies,
                                     const std::vector<ExtensionProvider>& providers, const Endpoint& self, const PeerInfo& peer,
                                     std::string_view sni, uint32_t port, const HttpRequest& request, const RequestAuth* auth,
-                                    std::vector<ShadowDecision>* dry_run, std::string* verdict) {
+                                    std::vector<ShadowDecision>* dry_run, std::string* verdict,
+                                    const ExtensionProvider** check = nullptr, bool custom_allowed = false) {
   if (policies.empty()) return std::nullopt;  // none selects the workload: allowed, nothing to build
   AuthzRequest a;
   a.sni = sni;  // a view: the peer outlives the request
@@ -1470,9 +1484,15 @@ std::optional<HttpResponse> rbac_of(const std::vector<const AuthorizationPolicy*
   a.host = request.authority;
   a.headers = &request.headers;
   a.auth = auth;
-  AuthzDecision decision = authorize(policies, a, providers);
+  AuthzDecision decision = authorize(policies, a, providers, custom_allowed);
+  if (decision.check != nullptr && check == nullptr)
+    decision.note = "this proxy sends no ext_authz check (MSH1005); it denies what the policy matches";
   if (dry_run != nullptr) *dry_run = std::move(decision.shadow);
   if (verdict != nullptr) *verdict = decision.text();
+  if (decision.check != nullptr && check != nullptr) {
+    *check = decision.check;
+    return std::nullopt;
+  }
   if (decision.allowed) return std::nullopt;
   return text_reply(403, kRbacDeniedBody);
 }
@@ -1481,15 +1501,28 @@ std::optional<HttpResponse> http_filters_of(const std::vector<JwtProvider>& prov
                                             const std::vector<const AuthorizationPolicy*>& policies,
                                             const std::vector<ExtensionProvider>& ext_providers, const Endpoint& self,
                                             const PeerInfo& peer, std::string_view sni, uint32_t port, HttpRequest& request,
-                                            int64_t now_s, std::vector<ShadowDecision>* dry_run, std::string* verdict) {
+                                            int64_t now_s, std::vector<ShadowDecision>* dry_run, std::string* verdict,
+                                            const ExtensionProvider** check = nullptr,
+                                            std::optional<RequestAuth>* verified = nullptr) {
   std::optional<RequestAuth> request_auth;
   if (!providers.empty()) {
     JwtAuthnResult authn = authenticate_jwt(providers, request, now_s);
     if (authn.status != JwtStatus::kOk) return jwt_failure_reply(authn.status, request);
     request_auth = std::move(authn.auth);
   }
-  return rbac_of(policies, ext_providers, self, peer, sni, port, request, request_auth ? &*request_auth : nullptr, dry_run,
-                 verdict);
+  auto refused = rbac_of(policies, ext_providers, self, peer, sni, port, request, request_auth ? &*request_auth : nullptr,
+                         dry_run, verdict, check);
+  if (verified != nullptr) *verified = std::move(request_auth);  // the RBAC filters after an ext_authz check read it
+  return refused;
+}
+
+// model.LookupCluster: "namespace/hostname", or a hostname one namespace
+// has. Null when meshsim has no such Kubernetes Service.
+const ServiceInfo* ext_authz_service(const RouteTable& table, std::string_view name) {
+  size_t slash = name.find('/');
+  const ServiceInfo* s = table.service(slash == std::string_view::npos ? name : name.substr(slash + 1));
+  if (s != nullptr && slash != std::string_view::npos && s->ns != name.substr(0, slash)) return nullptr;
+  return s;
 }
 
 }  // namespace
@@ -1550,6 +1583,36 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
   call->start_call();
 }
 
+void Sidecar::send_ext_authz_check(const std::shared_ptr<const RouteTable>& table, const ExtensionProvider& provider,
+                                   const ServiceInfo& service, HttpRequest&& check,
+                                   std::function<void(OutboundResult&&)> done) {
+  // The cluster istiod names, outbound|port||host, as this client's
+  // DestinationRule shapes it (TLS, load balancing, outlier detection).
+  // None (the port is not the Service's): ext_authz_http_impl.cc finds no
+  // cluster and answers an error.
+  const Cluster* cluster = table->cluster(service, provider.port, "", ns_);
+  if (cluster == nullptr) {
+    OutboundResult none;
+    none.error = "no cluster outbound|" + std::to_string(provider.port) + "||" + service.fqdn;
+    done(std::move(none));
+    return;
+  }
+  boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
+  call->sidecar = this;
+  call->alive = alive_;
+  call->table = table;
+  call->async_client = true;
+  call->decision.cluster = cluster;
+  call->decision.timeout = provider.timeout;  // the http_service's server_uri timeout; no retry policy
+  call->request_wire_bytes = serialized_size(check);
+  call->request = std::move(check);
+  call->downstream_ip = identity_.ip;
+  call->url_host = service.fqdn;
+  call->port = provider.port;
+  call->done = std::move(done);
+  call->start_call();
+}
+
 void Sidecar::gateway_inbound(std::string request_bytes, const PeerInfo& peer, uint32_t port,
                               std::function<void(TransportResult&&)> done) {
   const GatewayListener* listener = self_ ? env_.snapshot->current().gateway_routes().listener(*self_, port) : nullptr;
@@ -1604,45 +1667,99 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
   int64_t now_s = env_.unix_now_us() / 1'000'000;
   std::vector<ShadowDecision> dry_run;
   std::string verdict;
-  if (auto refused = http_filters_of(table->jwt_providers_for(*self_), table->authorization_policies_for(*self_),
-                                     table->mesh().extension_providers, *self_, peer, {}, port, request, now_s, &dry_run,
-                                     &verdict)) {
-    add_connection_manager_headers(*refused, outbound_server_name());
+  // A filter's local reply to the client.
+  auto refuse = [this, reply](HttpResponse&& refused, std::vector<ShadowDecision>&& dry_run, std::string&& verdict,
+                              const std::function<void(TransportResult&&)>& done) {
+    add_connection_manager_headers(refused, outbound_server_name());
     TransportResult tr;
     tr.connected = true;
     tr.dry_run = std::move(dry_run);
     tr.authz = std::move(verdict);
-    reply(tr, std::move(*refused));
-    done(std::move(tr));
-    return;
-  }
-  boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
-  call->sidecar = this;
-  call->alive = alive_;
-  call->table = std::move(table);
-  call->gateway_listener = listener;
-  call->request_wire_bytes = wire_bytes;
-  call->url_host = request.authority;
-  call->downstream_protocol = hop;
-  call->downstream_ip = peer.ip;  // the client, not this gateway
-  call->request = std::move(request);
-  if (hop != WireProtocol::kHttp1) translate_request(call->request, hop);
-  call->grpc = is_grpc(call->request.headers);
-  normalize_target(call->request);
-  call->port = port;
-  call->done = [done = std::move(done), reply](OutboundResult&& out) {
-    TransportResult tr;
-    tr.proxy_flags = out.flags;
-    tr.overcount = out.overcount;
-    if (out.response) {
-      tr.connected = true;
-      reply(tr, std::move(*out.response));
-    } else {
-      tr.failure = transport_failure::kReset;  // the gateway closes the client's connection
-    }
+    reply(tr, std::move(refused));
     done(std::move(tr));
   };
-  call->start_call();
+  // Once the filters let it through: routed by the Gateway's virtual hosts,
+  // forwarded as a client would. `to_client`: headersToDownstreamOnAllow.
+  auto route = [this, listener, port, wire_bytes, hop, reply](
+                   std::shared_ptr<const RouteTable>&& table, HttpRequest&& request, const PeerInfo& peer,
+                   std::function<void(TransportResult&&)>&& done,
+                   std::vector<std::pair<std::string, std::string>>&& to_client) {
+    boost::intrusive_ptr<OutboundCall> call(new OutboundCall);
+    call->sidecar = this;
+    call->alive = alive_;
+    call->table = std::move(table);
+    call->gateway_listener = listener;
+    call->request_wire_bytes = wire_bytes;
+    call->url_host = request.authority;
+    call->downstream_protocol = hop;
+    call->downstream_ip = peer.ip;  // the client, not this gateway
+    call->request = std::move(request);
+    if (hop != WireProtocol::kHttp1) translate_request(call->request, hop);
+    call->grpc = is_grpc(call->request.headers);
+    normalize_target(call->request);
+    call->port = port;
+    call->done = [done = std::move(done), reply, to_client = std::move(to_client)](OutboundResult&& out) {
+      TransportResult tr;
+      tr.proxy_flags = out.flags;
+      tr.overcount = out.overcount;
+      if (out.response) {
+        tr.connected = true;
+        for (const auto& [name, value] : to_client) out.response->headers.add(name, value);
+        reply(tr, std::move(*out.response));
+      } else {
+        tr.failure = transport_failure::kReset;  // the gateway closes the client's connection
+      }
+      done(std::move(tr));
+    };
+    call->start_call();
+  };
+  const ExtensionProvider* check = nullptr;
+  std::optional<RequestAuth> verified;
+  if (auto refused = http_filters_of(table->jwt_providers_for(*self_), table->authorization_policies_for(*self_),
+                                     table->mesh().extension_providers, *self_, peer, {}, port, request, now_s, &dry_run,
+                                     &verdict, &check, &verified)) {
+    refuse(std::move(*refused), std::move(dry_run), std::move(verdict), done);
+    return;
+  }
+  if (check != nullptr) {
+    // The CUSTOM policy's provider decides, as at a sidecar (inbound_message).
+    // The gateway's own span is started when it routes, after the filters:
+    // the check carries no trace context.
+    const ExtensionProvider& provider = *check;
+    const ServiceInfo* service = ext_authz_service(*table, provider.service);
+    if (service == nullptr) {
+      verdict += ": no Service " + provider.service + " to send provider " + provider.name +
+                 "'s check to, so istiod denies what the policy matches (a ServiceEntry host is not simulated, MSH1005)";
+      refuse(text_reply(403, kRbacDeniedBody), std::move(dry_run), std::move(verdict), done);
+      return;
+    }
+    HttpRequest check_request = ext_authz_check_request(provider, request);
+    send_ext_authz_check(
+        table, provider, *service, std::move(check_request),
+        [this, alive = std::weak_ptr<bool>(alive_), &provider, table, request = std::move(request), peer_copy = peer,
+         done = std::move(done), verified = std::move(verified), verdict = std::move(verdict), port, refuse,
+         route](OutboundResult&& answer) mutable {
+          auto a = alive.lock();
+          if (!a || !*a) return;
+          ExtAuthzOutcome outcome = ext_authz_outcome(provider, answer.response, answer.error, request);
+          std::vector<ShadowDecision> dry_run;
+          if (outcome.reply) {
+            refuse(std::move(*outcome.reply), std::move(dry_run), verdict + ": " + outcome.why, done);
+            return;
+          }
+          std::string rest;
+          auto refused = rbac_of(table->authorization_policies_for(*self_), table->mesh().extension_providers, *self_,
+                                 peer_copy, {}, port, request, verified ? &*verified : nullptr, &dry_run, &rest, nullptr,
+                                 /*custom_allowed=*/true);
+          if (refused) {
+            refuse(std::move(*refused), std::move(dry_run), verdict + ": " + outcome.why + "; then " + rest, done);
+            return;
+          }
+          route(std::move(table), std::move(request), peer_copy, std::move(done), std::move(outcome.to_client_on_allow));
+        });
+    return;
+  }
+  route(std::move(table), std::move(request), peer, std::move(done), {});
 }
 
 namespace {
@@ -1671,6 +1788,8 @@ struct InboundExchange {
   bool grpc = false;
   uint64_t request_messages = 0;
   Duration overcount{0};  // what the app's calls overcounted (HttpResponse::overcount)
+  // headersToDownstreamOnAllow from an ext_authz check: added to the app's response.
+  std::vector<std::pair<std::string, std::string>> ext_authz_headers;
   bool answered = false;          // the app's response went back
   bool downstream_reset = false;  // the client's proxy gave up first: no response goes back
 
@@ -1681,6 +1800,7 @@ struct InboundExchange {
   // all; its size is counted as HTTP/1.1 would frame it (no HPACK model).
   uint64_t reply(Sidecar* sidecar, HttpResponse&& r) const {
     if (needs_translation(r.protocol, protocol)) translate_response(r, protocol);
+    for (const auto& [name, value] : ext_authz_headers) r.headers.add(name, value);
     if (sidecar != nullptr) sidecar->add_connection_manager_headers(r, "istio-envoy");
     TransportResult tr;
     tr.connected = true;
@@ -1849,20 +1969,9 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     ev.response_messages = answer.messages;
     env_.telemetry->record(ev);
   };
-  if (answers != nullptr) {
-    // Token lifetimes are checked against the simulated clock in Unix time.
-    int64_t now_s = env_.unix_now_us() / 1'000'000;
-    if (auto refused = http_filters_of(*answers->jwt_providers, answers->policies, table->mesh().extension_providers,
-                                       *self_, peer, peer.sni, port, request, now_s, &x.dry_run, &x.authz)) {
-      // A gRPC call gets Envoy's gRPC local reply: 200 with grpc-status 7
-      // for RBAC's 403, 16 for jwt_authn's 401 (fact 71; grpc/status.cc).
-      if (x.grpc) to_grpc_local_reply(*refused);
-      Answer answer = answer_of(x, *refused);
-      uint64_t sent = x.reply(this, std::move(*refused));
-      record(x, answer, "-", sent);
-      return;
-    }
-  }
+  // Envoy's connection manager sets x-forwarded-client-cert before any
+  // filter runs (conn_manager_utility.cc mutateXfccRequestHeader): an
+  // ext_authz check or a header rule can read it.
   if (peer.mtls && self_ != nullptr) {
     std::string& xfcc = header_scratch_;  // By=spiffe://<this workload>;URI=spiffe://<the peer>
     xfcc.clear();
@@ -1872,38 +1981,116 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   // The hop to the app speaks what the inbound cluster's port says.
   WireProtocol to_app = answers != nullptr ? upstream_protocol(answers->protocol, answers->pool, request.protocol, /*outbound=*/false)
                                            : request.protocol;
-  if (needs_translation(request.protocol, to_app)) translate_request(request, to_app);
-  std::weak_ptr<bool> alive = alive_;
-  if (client_reset) {
-    // The client's proxy gave up before the app answered: the connection
-    // manager ends the stream with no response sent, so the report says
-    // response code 0 (istio/proxy istio_stats.cc onStreamComplete:
-    // responseCode().value_or(0); Envoy access log: "0 means that the server
-    // never sent the beginning of a response") and why: DC for an HTTP/1.1
-    // hop, whose connection the client closes (conn_manager_impl.cc
-    // onEvent -> resetAllStreams(DownstreamConnectionTermination)), DR for
-    // an HTTP/2 RST_STREAM (ActiveStream::onResetStream, RemoteReset ->
-    // DownstreamRemoteReset). Nothing was sent: no response bytes.
-    client_reset->on_reset([this, record, weak = std::weak_ptr<InboundExchange>(exchange), alive] {
-      auto x = weak.lock();
+  // A filter's local reply goes back to the peer, reported with `flags`.
+  auto refuse = [this, record, answer_of](InboundExchange& x, HttpResponse&& refused, std::string_view flags) {
+    // A gRPC call gets Envoy's gRPC local reply: 200 with grpc-status 7
+    // for RBAC's 403, 16 for jwt_authn's 401 (fact 71; grpc/status.cc).
+    if (x.grpc) to_grpc_local_reply(refused);
+    Answer answer = answer_of(x, refused);
+    uint64_t sent = x.reply(this, std::move(refused));
+    record(x, answer, flags, sent);
+  };
+  // Once the filters let it through: the request to the app, its answer back to the peer.
+  auto forward = [this, record, answer_of, to_app](std::shared_ptr<InboundExchange>&& exchange, HttpRequest&& request,
+                                                   const PeerInfo& peer, const AppHandler& app,
+                                                   const std::shared_ptr<StreamReset>& client_reset) {
+    if (needs_translation(request.protocol, to_app)) translate_request(request, to_app);
+    std::weak_ptr<bool> alive = alive_;
+    if (client_reset) {
+      // The client's proxy gave up before the app answered: the connection
+      // manager ends the stream with no response sent, so the report says
+      // response code 0 (istio/proxy istio_stats.cc onStreamComplete:
+      // responseCode().value_or(0); Envoy access log: "0 means that the server
+      // never sent the beginning of a response") and why: DC for an HTTP/1.1
+      // hop, whose connection the client closes (conn_manager_impl.cc
+      // onEvent -> resetAllStreams(DownstreamConnectionTermination)), DR for
+      // an HTTP/2 RST_STREAM (ActiveStream::onResetStream, RemoteReset ->
+      // DownstreamRemoteReset). Nothing was sent: no response bytes.
+      client_reset->on_reset([this, record, weak = std::weak_ptr<InboundExchange>(exchange), alive] {
+        auto x = weak.lock();
+        auto a = alive.lock();
+        if (!x || !a || !*a || x->answered) return;
+        x->downstream_reset = true;
+        record(*x, Answer{}, x->protocol == WireProtocol::kHttp1 ? "DC" : "DR", 0);
+      });
+    }
+    app(std::move(request), peer, [this, record, answer_of, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
       auto a = alive.lock();
-      if (!x || !a || !*a || x->answered) return;
-      x->downstream_reset = true;
-      record(*x, Answer{}, x->protocol == WireProtocol::kHttp1 ? "DC" : "DR", 0);
+      bool here = a && *a;
+      exchange->answered = true;
+      exchange->overcount = response.overcount;
+      if (here) add_upstream_service_time(response, env_.clock->now() - exchange->start - exchange->overcount);
+      Answer answer = answer_of(*exchange, response);
+      // After a reset the reply still travels, unread: the client counts the
+      // attempt over when it arrives (attempt_over), as before.
+      uint64_t sent = exchange->reply(here ? this : nullptr, std::move(response));
+      if (here && !exchange->downstream_reset) record(*exchange, answer, "-", sent);
     });
+  };
+  if (answers != nullptr) {
+    // Token lifetimes are checked against the simulated clock in Unix time.
+    int64_t now_s = env_.unix_now_us() / 1'000'000;
+    const ExtensionProvider* check = nullptr;
+    std::optional<RequestAuth> verified;
+    if (auto refused = http_filters_of(*answers->jwt_providers, answers->policies, table->mesh().extension_providers,
+                                       *self_, peer, peer.sni, port, request, now_s, &x.dry_run, &x.authz, &check, &verified)) {
+      refuse(x, std::move(*refused), "-");
+      return;
+    }
+    if (check != nullptr) {
+      // A CUSTOM policy's provider decides: the ext_authz filter sends the
+      // check and holds the request until it answers (ext_authz.cc
+      // decodeHeaders: StopAllIterationAndWatermark).
+      const ExtensionProvider& provider = *check;
+      const ServiceInfo* service = ext_authz_service(*table, provider.service);
+      if (service == nullptr) {
+        // model.LookupCluster fails: istiod builds the deny rules instead (getBadCustomDenyRules).
+        x.authz += ": no Service " + provider.service + " to send provider " + provider.name +
+                   "'s check to, so istiod denies what the policy matches (a ServiceEntry host is not simulated, MSH1005)";
+        refuse(x, text_reply(403, kRbacDeniedBody), "-");
+        return;
+      }
+      HttpRequest check_request = ext_authz_check_request(provider, request);
+      // The check carries a child span of this request's span (RawHttpClientImpl::check spawnChild, injectContext).
+      std::string span_id;
+      append_hex(span_id, env_.random->next(), 16);
+      check_request.headers.set("x-b3-traceid", x.trace_id);
+      check_request.headers.set("x-b3-spanid", span_id);
+      check_request.headers.set("x-b3-parentspanid", x.span_id);
+      check_request.headers.set("x-b3-sampled", x.sampled ? "1" : "0");
+      send_ext_authz_check(
+          table, provider, *service, std::move(check_request),
+          [this, alive = std::weak_ptr<bool>(alive_), &provider, exchange = std::move(exchange), request = std::move(request),
+           peer_copy = peer, app_copy = app, client_reset, verified = std::move(verified), policies = answers->policies, port,
+           refuse, forward](OutboundResult&& answer) mutable {
+            auto a = alive.lock();
+            if (!a || !*a) return;  // the sidecar went away meanwhile: nothing answers the peer
+            InboundExchange& x = *exchange;
+            std::string custom = std::move(x.authz);  // "checked by CUSTOM policy NS/NAME rule I"
+            ExtAuthzOutcome outcome = ext_authz_outcome(provider, answer.response, answer.error, request);
+            if (outcome.reply) {
+              // Denied, or an error without failOpen: Envoy flags UAEX
+              // (UnauthorizedExternalService) either way (ext_authz.cc onComplete).
+              x.authz = custom + ": " + outcome.why;
+              refuse(x, std::move(*outcome.reply), "UAEX");
+              return;
+            }
+            x.ext_authz_headers = std::move(outcome.to_client_on_allow);
+            // The DENY and ALLOW filters come after the CUSTOM ones.
+            std::string rest;
+            auto refused = rbac_of(policies, x.table->mesh().extension_providers, *self_, peer_copy, peer_copy.sni, port, request,
+                                   verified ? &*verified : nullptr, &x.dry_run, &rest, nullptr, /*custom_allowed=*/true);
+            x.authz = custom + ": " + outcome.why + "; then " + rest;
+            if (refused) {
+              refuse(x, std::move(*refused), "-");
+              return;
+            }
+            forward(std::move(exchange), std::move(request), peer_copy, app_copy, client_reset);
+          });
+      return;
+    }
   }
-  app(std::move(request), peer, [this, record, answer_of, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
-    auto a = alive.lock();
-    bool here = a && *a;
-    exchange->answered = true;
-    exchange->overcount = response.overcount;
-    if (here) add_upstream_service_time(response, env_.clock->now() - exchange->start - exchange->overcount);
-    Answer answer = answer_of(*exchange, response);
-    // After a reset the reply still travels, unread: the client counts the
-    // attempt over when it arrives (attempt_over), as before.
-    uint64_t sent = exchange->reply(here ? this : nullptr, std::move(response));
-    if (here && !exchange->downstream_reset) record(*exchange, answer, "-", sent);
-  });
+  forward(std::move(exchange), std::move(request), peer, app, client_reset);
 }
 
 }  // namespace meshsim::proxy

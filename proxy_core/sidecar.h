@@ -289,6 +289,13 @@ class Sidecar {
   // arrives: deriving them per hop matched the workload against the
   // snapshot's copy of its endpoint every time, a dozen cold cache lines
   // per hop in a large mesh (issue 20).
+  // Envoy's ext_authz HTTP client (ext_authz_http_impl.cc): sends `check`
+  // to the provider's cluster, outbound|port||host, as an async client does:
+  // no VirtualService, no retries, the provider's timeout, no client-side
+  // report. `trace` continues the inbound request's trace with a child span.
+  // Calls back with the answer, none when the check got none.
+  void send_ext_authz_check(const std::shared_ptr<const RouteTable>& table, const ExtensionProvider& provider,
+                            const ServiceInfo& service, HttpRequest&& check, std::function<void(OutboundResult&&)> done);
   struct InboundAnswers;
   const InboundAnswers& inbound_answers(const std::shared_ptr<const RouteTable>& table, uint32_t port);
   std::weak_ptr<const RouteTable> answers_table_;  // the snapshot inbound_answers_ belong to

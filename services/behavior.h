@@ -76,6 +76,19 @@ struct GrpcAnswer {
   bool operator==(const GrpcAnswer&) const = default;
 };
 
+// The HTTP side of Istio's sample ext-authz server (samples/extauthz,
+// cmd/extauthz/main.go ServeHTTP), which the External Authorization task
+// deploys: a request carrying `header: value` is allowed (200,
+// x-ext-authz-check-result: allowed), any other denied (403, that header
+// "denied" and the body "denied by ext_authz for not found header
+// `x-ext-authz: allow` in the request"). Both echo
+// x-ext-authz-additional-header-override.
+struct ExtAuthzServer {
+  std::string header = "x-ext-authz";
+  std::string value = "allow";
+  bool operator==(const ExtAuthzServer&) const = default;
+};
+
 struct Behavior {
   // Kept first for the conformance corpus's knobs (positional in tests).
   Duration response_delay{0};
@@ -99,6 +112,9 @@ struct Behavior {
   OnCallError on_call_error = OnCallError::kFail;  // kFail answers `call_error_status`
   int call_error_status = 500;
   std::optional<GrpcAnswer> grpc;  // unset: gRPC calls get OK, errors mapped from their HTTP status
+  // Set: the app answers as Istio's sample authorizer, after its latency,
+  // instead of running a script (extAuthz in a Behavior).
+  std::optional<ExtAuthzServer> ext_authz;
   // Whether a push must build the pod's app again (sim::World keeps an app
   // whose Behavior did not change, with its state, as a pod keeps running).
   bool operator==(const Behavior&) const = default;

@@ -242,7 +242,9 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
   proxy::HttpResponse response;
   bool scripted = !behavior_.body_template.empty() || behavior_.latency || !behavior_.script.empty() ||
                   behavior_.error_per_million > 0;
-  if (!scripted) {
+  if (behavior_.ext_authz) {
+    answer_ext_authz(ex->request, response);
+  } else if (!scripted) {
     response = echo(ex->request);
   } else {
     reserve_reply_headers(response.headers, behavior_);
@@ -308,6 +310,23 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
   if (!ex->nested_id.empty())
     if (auto it = nested_.find(ex->nested_id); it != nested_.end() && --it->second == 0) nested_.erase(it);
   ex->respond(std::move(response));
+}
+
+// samples/extauthz/cmd/extauthz/main.go ServeHTTP (its HTTP port): the
+// check header's value decides; the override header is echoed either way.
+void WorkloadApp::answer_ext_authz(const proxy::HttpRequest& request, proxy::HttpResponse& response) const {
+  const ExtAuthzServer& server = *behavior_.ext_authz;
+  bool allowed = request.headers.get(server.header) == std::optional<std::string_view>(server.value);
+  response.headers.set("x-ext-authz-check-result", allowed ? "allowed" : "denied");
+  constexpr std::string_view kOverride = "x-ext-authz-additional-header-override";
+  response.headers.set(kOverride, request.headers.get(kOverride).value_or(""));
+  if (allowed) {
+    response.status = 200;
+    return;
+  }
+  response.status = 403;
+  response.headers.set("content-type", "text/plain; charset=utf-8");  // Go's http.DetectContentType of the text
+  response.body = "denied by ext_authz for not found header `" + server.header + ": " + server.value + "` in the request";
 }
 
 void WorkloadApp::answer_grpc(const Execution& ex, proxy::HttpResponse& response) const {

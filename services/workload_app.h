@@ -73,6 +73,7 @@ class WorkloadApp {
   void finish(const std::shared_ptr<Execution>& ex);
   // Turns the answer into a gRPC reply (behavior.h GrpcAnswer).
   void answer_grpc(const Execution& ex, proxy::HttpResponse& response) const;
+  void answer_ext_authz(const proxy::HttpRequest& request, proxy::HttpResponse& response) const;
 
   const proxy::Endpoint& endpoint_;
   size_t in_flight_ = 0;  // handled, not yet answered

@@ -130,6 +130,9 @@ std::string authorization_of(const proxy::RouteTable& table, const PlanProbe& p,
   a.headers = &request.headers;
   a.sni = sni;
   auto decision = proxy::authorize(policies, a, table.mesh().extension_providers);
+  // The sidecar asks the provider (sidecar.cc): a plan sends no check.
+  if (decision.check != nullptr)
+    return "up to ext_authz provider " + decision.check->name + " (CUSTOM AuthorizationPolicy " + decision.policy + ")";
   if (decision.allowed) return "allowed";
   return decision.policy.empty() ? "denied (" + decision.reason + ")" : "denied by AuthorizationPolicy " + decision.policy;
 }

@@ -362,17 +362,18 @@ spec:
   EXPECT_NE(d->message.find("not in the service registry"), std::string::npos) << d->message;
 }
 
-// A usable ext_authz provider: Istio checks with it (builder.go buildHTTP);
-// meshsim does not, and says so before it denies instead.
-TEST(Analyzer, CustomPolicyWithExtAuthzProviderIsNotSimulated) {
-  auto out = analyze_text(R"(apiVersion: v1
+// A usable ext_authz provider: Istio checks with it (builder.go buildHTTP).
+// meshsim sends the check over HTTP to a Service (tests/sim/ext_authz_test.cc)
+// and says nothing; over gRPC it does not, and says so before it denies instead.
+TEST(Analyzer, CustomPolicyWithExtAuthzProvider) {
+  const std::string kFiles = R"(apiVersion: v1
 kind: ConfigMap
 metadata: {name: istio, namespace: istio-system}
 data:
   mesh: |
     extensionProviders:
     - name: my-ext-authz
-      envoyExtAuthzHttp: {service: bar.default.svc.cluster.local, port: 8000}
+      KIND: {service: bar.default.svc.cluster.local, port: 8000}
 ---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -382,11 +383,19 @@ spec:
   action: CUSTOM
   provider: {name: my-ext-authz}
   rules: [{}]
-)");
+)";
+  std::string http = kFiles;
+  http.replace(http.find("KIND"), 4, "envoyExtAuthzHttp");
+  auto out = analyze_text(http);
+  EXPECT_EQ(find_code(out, "MSH1004"), nullptr);
+  EXPECT_EQ(find_code(out, "MSH1005"), nullptr);
+  std::string grpc = kFiles;
+  grpc.replace(grpc.find("KIND"), 4, "envoyExtAuthzGrpc");
+  out = analyze_text(grpc);
   EXPECT_EQ(find_code(out, "MSH1004"), nullptr);
   const Diagnostic* d = find_code(out, "MSH1005");
   ASSERT_NE(d, nullptr);
-  EXPECT_NE(d->message.find("ext_authz is not simulated"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("ext_authz over gRPC (envoyExtAuthzGrpc) is not simulated"), std::string::npos) << d->message;
 }
 
 // A CUSTOM policy attached to a Service by targetRef applies to its
