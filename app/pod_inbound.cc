@@ -89,7 +89,7 @@ struct PodInboundTransport::Pod {
 PodInboundTransport::PodInboundTransport(proxy::asio::AsioTransport& pool, proxy::SidecarEnv env, bool caller_has_sidecar,
                                          const Injection& injection)
     : pool_(pool), env_(env), caller_has_sidecar_(caller_has_sidecar), injection_(injection) {
-  env_.transport = &pool_;  // an inbound sidecar sends nothing outbound; the pool keeps the field valid
+  env_.transport = &pool_;  // what an inbound sidecar sends out (an ext_authz check) goes over the pool
 }
 
 PodInboundTransport::~PodInboundTransport() = default;

@@ -313,6 +313,15 @@ proxy::ExtensionProvider extension_provider(YamlReader& r, const yaml::Node& n, 
     }
   if (out.type == "envoyExtAuthzHttp") out.kind = Kind::kExtAuthzHttp;
   else if (out.type == "envoyExtAuthzGrpc") out.kind = Kind::kExtAuthzGrpc;
+  // extauthz.go validateProviderName: a DNS-1123 label of at most 63 characters.
+  if (out.kind != Kind::kOther && !out.name.empty()) {
+    const std::string& name = out.name;
+    bool label = name.size() <= 63 && name.front() != '-' && name.back() != '-' &&
+                 std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+    if (!label)
+      problems.push_back("invalid provider name \"" + name +
+                         "\": at most 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen");
+  }
   if (out.kind != Kind::kOther && !(spec && spec.IsMap())) problems.push_back("service must not be empty");
   if (out.kind != Kind::kOther && spec && spec.IsMap()) {
     std::string sp = child(path, out.type);
@@ -349,6 +358,11 @@ proxy::ExtensionProvider extension_provider(YamlReader& r, const yaml::Node& n, 
     out.headers_to_downstream_on_deny = r.str_list(spec["headersToDownstreamOnDeny"], child(sp, "headersToDownstreamOnDeny"));
     out.headers_to_downstream_on_allow =
         r.str_list(spec["headersToDownstreamOnAllow"], child(sp, "headersToDownstreamOnAllow"));
+    // buildExtAuthzHTTP checkWildcard: a lone "*" is refused in every header list.
+    for (const auto* list : {&out.include_request_headers, &out.headers_to_upstream_on_allow,
+                             &out.headers_to_downstream_on_deny, &out.headers_to_downstream_on_allow})
+      if (std::find(list->begin(), list->end(), "*") != list->end())
+        problems.push_back("a single wildcard (\"*\") is not supported, change it to either prefix or suffix match");
   }
   for (const auto& p : problems) out.problem += (out.problem.empty() ? "" : "; ") + p;
   return out;

@@ -1,5 +1,7 @@
 #include "proxy_core/ext_authz.h"
 
+#include <algorithm>
+
 #include "proxy_core/authz.h"
 
 namespace meshsim::proxy {
@@ -10,10 +12,16 @@ HttpRequest ext_authz_check_request(const ExtensionProvider& provider, const Htt
   check.method = request.method;
   check.target = provider.path_prefix + request.target;
   check.authority = request.authority;
-  for (Header h : request.headers.all()) {
+  for (size_t i = 0; i < request.headers.size(); ++i) {
+    Header h = request.headers.field(i);
     if (iequals(h.name, "content-length")) continue;  // the check's own is 0
-    if (iequals(h.name, "authorization") || ext_authz_header_listed(provider.include_request_headers, h.name))
-      check.headers.add(h.name, h.value);
+    // meshsim's own in-process markers (sim/world.cc x-meshsim-call) are no request header.
+    if (h.name.size() > 10 && iequals(h.name.substr(0, 10), "x-meshsim-")) continue;
+    if (!iequals(h.name, "authorization") && !ext_authz_header_listed(provider.include_request_headers, h.name)) continue;
+    if (check.headers.has(h.name)) continue;  // joined below, at its first occurrence
+    // The CheckRequest holds one value per name, repeats joined with ","
+    // (check_request_utils.cc setHttpRequest), and the client sends that.
+    check.headers.add(h.name, *request.headers.get_joined(h.name));
   }
   // Router::HeaderParser with OVERWRITE_IF_EXISTS_OR_ADD.
   for (const auto& [name, value] : provider.include_additional_headers) check.headers.set(name, value);
@@ -54,16 +62,27 @@ ExtAuthzOutcome ext_authz_outcome(const ExtensionProvider& provider, const std::
   reply.status = answer->status;
   reply.body = answer->body;
   static const std::vector<std::string> kAlwaysToClient = {"location", "www-authenticate"};
+  // The denial's local reply takes each listed header with all its values
+  // (the filter's onComplete removes the name once, then adds every value).
+  std::vector<std::string> taken;
   for (Header h : answer->headers.all()) {
     if (iequals(h.name, "content-length")) continue;  // the codec frames the body
     bool listed = provider.headers_to_downstream_on_deny.empty()
                       ? !iequals(h.name, "host")
                       : ext_authz_header_listed(provider.headers_to_downstream_on_deny, h.name) ||
                             ext_authz_header_listed(kAlwaysToClient, h.name);
-    if (listed) reply.headers.set(h.name, h.value);
+    if (!listed) continue;
+    std::string name = to_lower(h.name);
+    if (std::find(taken.begin(), taken.end(), name) == taken.end()) {
+      reply.headers.remove(name);
+      taken.push_back(name);
+    }
+    reply.headers.add(name, h.value);
   }
-  // prepareLocalReply: text/plain when the body has no type of its own.
-  if (!reply.body.empty() && !reply.headers.has("content-type")) reply.headers.set("content-type", "text/plain");
+  // prepareLocalReply: text/plain when the body has no type of its own; an
+  // empty body carries no type.
+  if (reply.body.empty()) reply.headers.remove("content-type");
+  else if (!reply.headers.has("content-type")) reply.headers.set("content-type", "text/plain");
   out.reply = std::move(reply);
   out.why = asked + " denied with " + std::to_string(answer->status);
   return out;

@@ -533,8 +533,9 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
   std::string downstream_ip;
   bool grpc = false;  // content-type application/grpc*: local replies are Trailers-Only
   // An ext_authz check (Sidecar::send_ext_authz_check): Envoy's async HTTP
-  // client, whose router is set up with suppress_envoy_headers and sits
-  // behind no connection manager (no Date/Server, no stats filter report).
+  // client (async_client_impl.cc), whose router sits behind no connection
+  // manager (no Date/Server, no stats filter report) and whose null route has
+  // no hash policy and no attempt count.
   bool async_client = false;
   Duration overcount{0};  // the attempts' TransportResult::overcount, summed (they ran one after another)
 
@@ -840,7 +841,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     const std::vector<const Endpoint*>& candidates = *pool;
     const auto& lb = cluster.policy.load_balancer;
     Random& rng = *env().random;
-    if (lb && lb->consistent_hash) {
+    if (lb && lb->consistent_hash && !async_client) {
       const ConsistentHash& h = *lb->consistent_hash;
       std::optional<std::string_view> key;
       if (!h.http_header_name.empty()) key = request.headers.get(h.http_header_name);
@@ -1015,7 +1016,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     upstream_mtls = false;  // until the attempt connects (on_attempt_result, attempt_timed_out)
     ++result.attempts;
     ++state_of(cluster).active_to(e->index);
-    request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
+    if (!async_client)
+      request.headers.set_checked("x-envoy-attempt-count", std::to_string(result.attempts));  // include_request_attempt_count
     uint32_t target_port = cluster.service ? cluster.service->target_port(cluster.port, *e) : cluster.port_for(*e, port);
     uint64_t generation = ++attempt_generation;
     h2_stream_generation = generation;  // the stream (if any) belongs to this attempt
@@ -1281,7 +1283,7 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     record_outlier(e, header_grpc_status ? grpc_to_http_status(*header_grpc_status) : response.status, Outcome::kResponse);
     if ((retriable_status(response.status) || retriable_grpc(response)) && retry_else_flag()) return;
     result.served_by = &e;
-    if (!async_client) add_upstream_service_time(response, env().clock->now() - router_start - overcount);
+    add_upstream_service_time(response, env().clock->now() - router_start - overcount);
     // router.cc onUpstreamHeaders: "Append routing cookies", before the
     // route's response header operations; a local reply carries none.
     for (const std::string& cookie : routing_set_cookies) response.headers.add("set-cookie", cookie);
@@ -1603,7 +1605,14 @@ void Sidecar::send_ext_authz_check(const std::shared_ptr<const RouteTable>& tabl
   call->table = table;
   call->async_client = true;
   call->decision.cluster = cluster;
-  call->decision.timeout = provider.timeout;  // the http_service's server_uri timeout; no retry policy
+  // The http_service's server_uri timeout (0: none, as Envoy reads a zero
+  // timeout); no retry policy.
+  if (provider.timeout.count() > 0) call->decision.timeout = provider.timeout;
+  // AsyncStreamImpl::sendHeaders: x-envoy-internal, and this proxy's
+  // address appended to x-forwarded-for (send_xff).
+  check.headers.set("x-envoy-internal", "true");
+  if (auto xff = check.headers.get("x-forwarded-for")) check.headers.set("x-forwarded-for", std::string(*xff) + "," + identity_.ip);
+  else check.headers.set("x-forwarded-for", identity_.ip);
   call->request_wire_bytes = serialized_size(check);
   call->request = std::move(check);
   call->downstream_ip = identity_.ip;
@@ -1723,8 +1732,10 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
   }
   if (check != nullptr) {
     // The CUSTOM policy's provider decides, as at a sidecar (inbound_message).
-    // The gateway's own span is started when it routes, after the filters:
-    // the check carries no trace context.
+    // meshsim starts the gateway's span when it routes, after the filters
+    // (Envoy's connection manager starts it before them): the check carries
+    // no trace context. Envoy skips the check when no route matches
+    // (ext_authz.cc: no route, skip_check); meshsim asks before it routes.
     const ExtensionProvider& provider = *check;
     const ServiceInfo* service = ext_authz_service(*table, provider.service);
     if (service == nullptr) {
@@ -1752,6 +1763,8 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
                                  peer_copy, {}, port, request, verified ? &*verified : nullptr, &dry_run, &rest, nullptr,
                                  /*custom_allowed=*/true);
           if (refused) {
+            // The ext_authz filter adds its headers to whatever is encoded, a later filter's local reply too.
+            for (const auto& [name, value] : outcome.to_client_on_allow) refused->headers.add(name, value);
             refuse(std::move(*refused), std::move(dry_run), verdict + ": " + outcome.why + "; then " + rest, done);
             return;
           }
@@ -1986,34 +1999,38 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
     // A gRPC call gets Envoy's gRPC local reply: 200 with grpc-status 7
     // for RBAC's 403, 16 for jwt_authn's 401 (fact 71; grpc/status.cc).
     if (x.grpc) to_grpc_local_reply(refused);
+    x.answered = true;  // a client reset watched during an ext_authz check comes too late now
     Answer answer = answer_of(x, refused);
     uint64_t sent = x.reply(this, std::move(refused));
     record(x, answer, flags, sent);
   };
+  // The client's proxy gave up before an answer: the connection manager
+  // ends the stream with no response sent, so the report says response code
+  // 0 (istio/proxy istio_stats.cc onStreamComplete: responseCode().value_or(0);
+  // Envoy access log: "0 means that the server never sent the beginning of a
+  // response") and why: DC for an HTTP/1.1 hop, whose connection the client
+  // closes (conn_manager_impl.cc onEvent ->
+  // resetAllStreams(DownstreamConnectionTermination)), DR for an HTTP/2
+  // RST_STREAM (ActiveStream::onResetStream, RemoteReset ->
+  // DownstreamRemoteReset). Nothing was sent: no response bytes.
+  auto watch_reset = [this, record](const std::shared_ptr<InboundExchange>& exchange,
+                                    const std::shared_ptr<StreamReset>& client_reset) {
+    client_reset->on_reset([this, record, weak = std::weak_ptr<InboundExchange>(exchange), alive = std::weak_ptr<bool>(alive_)] {
+      auto x = weak.lock();
+      auto a = alive.lock();
+      if (!x || !a || !*a || x->answered) return;
+      x->downstream_reset = true;
+      record(*x, Answer{}, x->protocol == WireProtocol::kHttp1 ? "DC" : "DR", 0);
+    });
+  };
   // Once the filters let it through: the request to the app, its answer back to the peer.
-  auto forward = [this, record, answer_of, to_app](std::shared_ptr<InboundExchange>&& exchange, HttpRequest&& request,
-                                                   const PeerInfo& peer, const AppHandler& app,
-                                                   const std::shared_ptr<StreamReset>& client_reset) {
+  auto forward = [this, record, answer_of, to_app, watch_reset](std::shared_ptr<InboundExchange>&& exchange,
+                                                                HttpRequest&& request, const PeerInfo& peer,
+                                                                const AppHandler& app,
+                                                                const std::shared_ptr<StreamReset>& client_reset) {
     if (needs_translation(request.protocol, to_app)) translate_request(request, to_app);
     std::weak_ptr<bool> alive = alive_;
-    if (client_reset) {
-      // The client's proxy gave up before the app answered: the connection
-      // manager ends the stream with no response sent, so the report says
-      // response code 0 (istio/proxy istio_stats.cc onStreamComplete:
-      // responseCode().value_or(0); Envoy access log: "0 means that the server
-      // never sent the beginning of a response") and why: DC for an HTTP/1.1
-      // hop, whose connection the client closes (conn_manager_impl.cc
-      // onEvent -> resetAllStreams(DownstreamConnectionTermination)), DR for
-      // an HTTP/2 RST_STREAM (ActiveStream::onResetStream, RemoteReset ->
-      // DownstreamRemoteReset). Nothing was sent: no response bytes.
-      client_reset->on_reset([this, record, weak = std::weak_ptr<InboundExchange>(exchange), alive] {
-        auto x = weak.lock();
-        auto a = alive.lock();
-        if (!x || !a || !*a || x->answered) return;
-        x->downstream_reset = true;
-        record(*x, Answer{}, x->protocol == WireProtocol::kHttp1 ? "DC" : "DR", 0);
-      });
-    }
+    if (client_reset) watch_reset(exchange, client_reset);
     app(std::move(request), peer, [this, record, answer_of, exchange = std::move(exchange), alive = std::move(alive)](HttpResponse&& response) {
       auto a = alive.lock();
       bool here = a && *a;
@@ -2050,6 +2067,9 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
         refuse(x, text_reply(403, kRbacDeniedBody), "-");
         return;
       }
+      // A client that gives up meanwhile destroys the filter, which cancels
+      // the check (ext_authz.cc onDestroy): reported as below, nothing more.
+      if (client_reset) watch_reset(exchange, client_reset);
       HttpRequest check_request = ext_authz_check_request(provider, request);
       // The check carries a child span of this request's span (RawHttpClientImpl::check spawnChild, injectContext).
       std::string span_id;
@@ -2066,6 +2086,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
             auto a = alive.lock();
             if (!a || !*a) return;  // the sidecar went away meanwhile: nothing answers the peer
             InboundExchange& x = *exchange;
+            if (x.downstream_reset) return;  // the check was cancelled
             std::string custom = std::move(x.authz);  // "checked by CUSTOM policy NS/NAME rule I"
             ExtAuthzOutcome outcome = ext_authz_outcome(provider, answer.response, answer.error, request);
             if (outcome.reply) {

@@ -244,6 +244,12 @@ void WorkloadApp::finish(const std::shared_ptr<Execution>& ex) {
                   behavior_.error_per_million > 0;
   if (behavior_.ext_authz) {
     answer_ext_authz(ex->request, response);
+    if (!behavior_.error_before_calls && behavior_.error_per_million > 0 &&
+        random_.next() % 1'000'000 < behavior_.error_per_million) {
+      response.status = behavior_.error_status;  // the authorizer fails: an error to the checking proxy when 5xx
+      response.body = "simulated error";
+      response.headers.set("content-type", "text/plain");
+    }
   } else if (!scripted) {
     response = echo(ex->request);
   } else {

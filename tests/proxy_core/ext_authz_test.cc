@@ -46,6 +46,17 @@ TEST(ExtAuthzCheckRequest, CarriesMethodPathHostAuthorizationAndTheListedHeaders
   EXPECT_TRUE(check.body.empty());                            // no includeRequestBodyInCheck
 }
 
+// check_request_utils.cc setHttpRequest keeps one value per name, repeats
+// joined with ","; meshsim's in-process call marker is no request header.
+TEST(ExtAuthzCheckRequest, RepeatsJoinedAndMeshsimMarkersLeftOut) {
+  ExtensionProvider p;
+  p.include_request_headers = {"x-*"};
+  HttpRequest check = ext_authz_check_request(
+      p, request_with({{"x-ext-authz", "allow"}, {"x-meshsim-call", "7"}, {"x-ext-authz", "allow"}}));
+  EXPECT_EQ(check.headers.get_joined("x-ext-authz"), "allow,allow");
+  EXPECT_EQ(check.headers.size(), 1u);
+}
+
 TEST(ExtAuthzCheckRequest, PathPrefixAndAdditionalHeaders) {
   ExtensionProvider p;
   p.path_prefix = "/check";  // RawHttpClientImpl::check: StrCat(path_prefix, :path)
@@ -126,6 +137,18 @@ TEST(ExtAuthzOutcome, DenialHeadersFollowToClientMatchers) {
   EXPECT_FALSE(o.reply->headers.has("x-other"));
   EXPECT_EQ(o.reply->headers.get("location"), "/l");
   EXPECT_EQ(o.reply->headers.get("content-type"), "text/plain");  // prepareLocalReply's default for a body
+}
+
+// The filter's onComplete (Denied): each header name removed once, then every
+// value added; prepareLocalReply gives an empty body no content type.
+TEST(ExtAuthzOutcome, DenialKeepsRepeatedHeadersAndAnEmptyBodyHasNoType) {
+  ExtensionProvider p;
+  HttpRequest request;
+  ExtAuthzOutcome o = ext_authz_outcome(
+      p, answer(401, {{"set-cookie", "a=1"}, {"set-cookie", "b=2"}, {"content-type", "text/html"}}), "", request);
+  ASSERT_TRUE(o.reply);
+  EXPECT_EQ(o.reply->headers.get_joined("set-cookie"), "a=1,b=2");
+  EXPECT_FALSE(o.reply->headers.has("content-type"));
 }
 
 TEST(ExtAuthzOutcome, AnAllowingAnswerSetsTheListedHeadersOnTheRequest) {

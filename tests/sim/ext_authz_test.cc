@@ -48,7 +48,7 @@ metadata: {name: authorizer}
 spec:
   replicas: REPLICAS
   selector: {matchLabels: {app: authorizer}}
-  template: {metadata: {labels: {app: authorizer}}, spec: {containers: [{name: app, image: authz, ports: [{containerPort: 8000}]}]}}
+  template: {metadata: {labels: {app: authorizer, tier: auth}}, spec: {containers: [{name: app, image: authz, ports: [{containerPort: 8000}]}]}}
 ---
 apiVersion: v1
 kind: Service
@@ -139,6 +139,16 @@ spec:
   rules:
   - to: [{operation: {paths: ["/headers"]}}]
 )";
+  const std::string kFailingAuthorizer = R"(
+---
+apiVersion: meshsim.dev/v1alpha1
+kind: Behavior
+metadata: {name: authorizer-failing}
+spec:
+  selector: {app: authorizer, tier: auth}  # more specific than the base Behavior: it wins
+  extAuthz: {}
+  errorRate: {percent: 100, status: 503}
+)";
   const Row rows[] = {
       // Task "Test the authorization": x-ext-authz: allow gets through.
       {"allowed (authz-custom task)", {kIncludeCheckHeader}, "/headers", "allow", 200, nullptr, true, "-"},
@@ -160,6 +170,12 @@ spec:
       // LookupCluster names outbound|9999||host, which the sidecar does not
       // have (not a Service port): ext_authz_http_impl.cc check answers an error.
       {"port the Service lacks", {kIncludeCheckHeader, "", 1, "9999"}, "/headers", "allow", 403, "", false, "UAEX"},
+      // buildExtAuthzHTTP checkWildcard: a lone "*" makes the provider
+      // unusable, and istiod denies what the rules match (getBadCustomDenyRules).
+      {"lone wildcard", {"        includeRequestHeadersInCheck: [\"*\"]\n"}, "/headers", "allow", 403,
+       "RBAC: access denied", false, "-"},
+      // The authorizer's own failure (a Behavior errorRate of 503) is a 5xx: an error.
+      {"authorizer failing", {kIncludeCheckHeader, kFailingAuthorizer}, "/headers", "allow", 403, "", false, "UAEX"},
       // authorization_policy.proto: CUSTOM, then DENY, then ALLOW.
       {"DENY after an allowed check", {kIncludeCheckHeader, kDenyHeadersPolicy}, "/headers", "allow", 403,
        "RBAC: access denied", false, "-"},
