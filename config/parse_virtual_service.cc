@@ -36,6 +36,26 @@ std::optional<std::string> decode_base64(std::string_view in) {
 
 using proxy::StringMatch;
 
+// validation.go supportedCORSMethods: Go's net/http method constants and "*".
+constexpr std::string_view kCorsMethods[] = {"GET",     "HEAD",    "POST",  "PUT", "PATCH",
+                                              "DELETE",  "CONNECT", "OPTIONS", "TRACE", "*"};
+
+// validation.go validHeaderNameRegex: an RFC 7230 token, "^[" + tchars + "]+$".
+bool is_header_token(std::string_view name) {
+  constexpr std::string_view kTchars = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](unsigned char c) {
+    return std::isalnum(c) || kTchars.find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+
+// validation.go ValidateCORSHTTPHeaderName: a token, or "*".
+std::optional<std::string> cors_header_name_problem(const std::string& name) {
+  if (name.empty()) return "header name cannot be empty";
+  if (name == "*" || is_header_token(name)) return std::nullopt;
+  return "header name \"" + name + "\" is not a valid header name (an RFC 7230 token: letters, digits and !#$%&'*+-.^_`|~)";
+}
+
+
 std::optional<StringMatch> string_match(YamlReader& r, const yaml::Node& n,
                                         const std::string& path, bool allow_empty) {
   if (!n) return std::nullopt;
@@ -473,12 +493,39 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
       for (auto& o : r.str_list(c["allowOrigin"], child(p, "allowOrigin")))
         cors.allow_origins.push_back({StringMatch::Kind::kExact, o});
       r.list(c["allowOrigins"], child(p, "allowOrigins"), [&](const yaml::Node& o, const std::string& op) {
-        if (auto m = string_match(r, o, op, false)) cors.allow_origins.push_back(*m);
+        auto m = string_match(r, o, op, false);
+        // validation.go validateAllowOrigins: an empty exact, prefix or regex matches no origin.
+        if (m && m->value.empty())
+          r.error(o, op, "an empty string is not a valid match for CORS allow origins");
+        else if (m)
+          cors.allow_origins.push_back(*m);
       });
-      cors.allow_methods = r.str_list(c["allowMethods"], child(p, "allowMethods"));
-      cors.allow_headers = r.str_list(c["allowHeaders"], child(p, "allowHeaders"));
-      cors.expose_headers = r.str_list(c["exposeHeaders"], child(p, "exposeHeaders"));
-      cors.max_age = r.duration(c["maxAge"], child(p, "maxAge"));
+      // validation.go validateCORSHTTPMethod: Go's method names, upper case, or "*".
+      r.list(c["allowMethods"], child(p, "allowMethods"), [&](const yaml::Node& m, const std::string& mp) {
+        auto method = r.str(m, mp);
+        if (!method) return;
+        if (std::find(std::begin(kCorsMethods), std::end(kCorsMethods), *method) == std::end(kCorsMethods))
+          r.error(m, mp, "\"" + *method + "\" is not a supported HTTP method (valid: GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE, *)");
+        else
+          cors.allow_methods.push_back(*method);
+      });
+      // validation.go ValidateCORSHTTPHeaderName, for allowHeaders and exposeHeaders.
+      for (const char* field : {"allowHeaders", "exposeHeaders"}) {
+        auto& names = std::string_view(field) == "allowHeaders" ? cors.allow_headers : cors.expose_headers;
+        r.list(c[field], child(p, field), [&](const yaml::Node& hn, const std::string& hp) {
+          auto name = r.str(hn, hp);
+          if (!name) return;
+          if (auto problem = cors_header_name_problem(*name)) r.error(hn, hp, *problem);
+          else names.push_back(*name);
+        });
+      }
+      // validation.go validateCORSPolicy: agent.ValidateDuration, then "max_age
+      // duration is accurate only to seconds precision" (Envoy's max_age is whole seconds).
+      cors.max_age = r.millisecond_duration(c["maxAge"], child(p, "maxAge"));
+      if (cors.max_age && cors.max_age->count() % 1'000'000 != 0) {
+        r.error(c["maxAge"], child(p, "maxAge"), "maxAge must be whole seconds (Istio: max_age duration is accurate only to seconds precision)");
+        cors.max_age.reset();
+      }
       cors.allow_credentials = r.boolean(c["allowCredentials"], child(p, "allowCredentials"));
       cors.unmatched_preflights = r.enumeration(c["unmatchedPreflights"], child(p, "unmatchedPreflights"),
                                                 {"UNSPECIFIED", "FORWARD", "IGNORE"}).value_or("");

@@ -280,6 +280,30 @@ const RefusedCase kRefused[] = {
     {"dr_tcp_idle_timeout_one_ms_and_a_bit", "validation.go validateConnectionPool: Milliseconds() of 1001us is 1, so checked", kDR,
      "  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 1001us}}}\n",
      6, 55, "duration must be whole milliseconds"},
+    {"cors_method_not_upper_case", "validation.go validateCORSPolicy -> validateCORSHTTPMethod: supportedCORSMethods", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: a}], allowMethods: [GET, get]}\n",
+     8, 66, "\"get\" is not a supported HTTP method"},
+    {"cors_max_age_not_whole_seconds", "validation.go validateCORSPolicy: MaxAge.Nanos > 0", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: a}], maxAge: 1500ms}\n",
+     8, 54, "maxAge must be whole seconds"},
+    {"cors_max_age_under_a_second", "validation.go validateCORSPolicy: MaxAge.Nanos > 0", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: a}], maxAge: 500ms}\n",
+     8, 54, "maxAge must be whole seconds"},
+    {"cors_max_age_zero", "validation.go validateCORSPolicy -> agent.ValidateDuration(MaxAge)", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: a}], maxAge: 0s}\n",
+     8, 54, "duration must be at least 1ms"},
+    {"cors_empty_exact_origin", "validation.go validateCORSPolicy -> validateAllowOrigins: match == \"\"", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: \"\"}]}\n",
+     8, 33, "an empty string is not a valid match for CORS allow origins"},
+    {"cors_empty_regex_origin", "validation.go validateAllowOrigins: an empty regex too", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: a}, {regex: \"\"}]}\n",
+     8, 45, "an empty string is not a valid match for CORS allow origins"},
+    {"cors_allow_header_not_a_token", "validation.go validateCORSPolicy -> ValidateCORSHTTPHeaderName: validHeaderNameRegex", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: a}], allowHeaders: [x-a, \"bad header\"]}\n",
+     8, 66, "header name \"bad header\" is not a valid header name"},
+    {"cors_expose_header_empty", "validation.go ValidateCORSHTTPHeaderName: header name cannot be empty", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: a}], exposeHeaders: [\"\"]}\n",
+     8, 62, "header name cannot be empty"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -384,6 +408,8 @@ const AcceptedCase kAccepted[] = {
      "  subsets: [{name: v1, trafficPolicy: {connectionPool: {tcp: {idleTimeout: 999us}}}}]\n"},
     {"dr_tcp_idle_timeout_whole_ms", "validation.go validateConnectionPool -> agent.ValidateDuration", kDR,
      "  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 1h}, http: {idleTimeout: 1ms}}}\n"},
+    {"cors_policy_istio_accepts", "validation.go validateCORSPolicy: methods, \"*\", token header names, whole seconds", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy:\n      allowOrigins: [{exact: \"https://a.com\"}, {prefix: \"https://\"}, {regex: \"https://.*[.]example[.]com\"}]\n      allowMethods: [GET, POST, PATCH, \"*\"]\n      allowHeaders: [\"*\", X-Custom_1, \"x~y\"]\n      exposeHeaders: [x-a]\n      maxAge: 24h\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
