@@ -220,10 +220,86 @@ void check_header_names(YamlReader& r, const yaml::Node& n, const std::string& p
           r.error(remove[i], child(path, "remove") + "[" + std::to_string(i) + "]", *problem);
 }
 
+// validation.go ValidateHTTPHeaderValue: no control character but tab
+// (httpHeaderValueRegexp), then header_value_validator.go validateHeaderValue,
+// a port of Envoy's header_parser.cc: a '%' starts a %VARIABLE% (or
+// %VAR(args)%) that must be closed, "%%" is a literal '%'. So "100%%" and
+// "%HOSTNAME%" pass, "abc%123" and "%START_TIME%%" do not.
+std::optional<std::string> header_value_problem(std::string_view value) {
+  for (unsigned char c : value)
+    if ((c <= 0x08) || (c >= 0x0A && c <= 0x1F) || c == 0x7F)
+      return "header value configuration " + std::string(value) + " is invalid (a control character)";
+  enum State { kLiteral, kVariableName, kExpectArray, kExpectString, kString, kExpectDelimiterOrEnd, kExpectArgsEnd,
+               kExpectVariableEnd };
+  State state = kLiteral;
+  const std::string prefix = "header value configuration: invalid header configuration. ";
+  for (size_t pos = 0; pos < value.size(); ++pos) {
+    const char ch = value[pos];
+    const bool has_next = pos + 1 < value.size();
+    switch (state) {
+      case kLiteral:
+        if (ch != '%') break;
+        if (!has_next) return prefix + "Un-escaped % (write %% for a literal %)";
+        if (value[pos + 1] == '%') {
+          ++pos;
+          break;
+        }
+        state = kVariableName;
+        break;
+      case kVariableName:
+        if (ch == '%') state = kLiteral;
+        else if (ch == '(') state = kExpectArray;
+        break;
+      case kExpectArray:
+        if (ch == '[') state = kExpectString;
+        else if (ch != ' ') state = kString;
+        break;
+      case kExpectDelimiterOrEnd:
+        if (ch == ',') state = kExpectString;
+        else if (ch == ']') state = kExpectArgsEnd;
+        else if (ch != ' ') return prefix + "Expecting ',', ']', or whitespace";
+        break;
+      case kExpectString:
+        if (ch == '"') state = kString;
+        else if (ch != ' ') return prefix + "Expecting '\"'";
+        break;
+      case kString:
+        if (ch == '\\') {
+          if (!has_next) return prefix + "Un-terminated backslash in JSON string";
+          ++pos;
+        } else if (ch == ')') {
+          state = kExpectVariableEnd;
+        } else if (ch == '"') {
+          state = kExpectDelimiterOrEnd;
+        }
+        break;
+      case kExpectArgsEnd:
+        if (ch == ')') state = kExpectVariableEnd;
+        else if (ch != ' ') return prefix + "Expecting ')' or whitespace";
+        break;
+      case kExpectVariableEnd:
+        if (ch == '%') state = kLiteral;
+        else if (ch != ' ') return prefix + "Expecting '%' or whitespace after";
+        break;
+    }
+  }
+  if (state != kLiteral)
+    return prefix + "Un-terminated variable expression '" + std::string(value) + "' (write %% for a literal %)";
+  return std::nullopt;
+}
+
 proxy::HeaderOps header_ops(YamlReader& r, const yaml::Node& n, const std::string& path, bool request) {
   proxy::HeaderOps ops;
   if (!n || !r.fields(n, path, {"set", "add", "remove"})) return ops;
   check_header_names(r, n, path, request);
+  // virtualservice.go validateHTTPRoute and validation.go
+  // validateHTTPRouteDestinations: ValidateHTTPHeaderValue on every set and add value.
+  for (const char* op : {"set", "add"})
+    if (auto map = n[op]; map && map.IsMap())
+      for (const auto& e : map)
+        if (e.first.IsScalar() && e.second.IsScalar())
+          if (auto problem = header_value_problem(e.second.Scalar()))
+            r.error(e.second, child(child(path, op), e.first.Scalar()), *problem);
   for (auto& [k, v] : r.str_map(n["set"], child(path, "set"))) ops.set.emplace_back(k, v);
   for (auto& [k, v] : r.str_map(n["add"], child(path, "add"))) ops.add.emplace_back(k, v);
   ops.remove = r.str_list(n["remove"], child(path, "remove"));

@@ -304,6 +304,18 @@ const RefusedCase kRefused[] = {
     {"cors_expose_header_empty", "validation.go ValidateCORSHTTPHeaderName: header name cannot be empty", kVS,
      "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy: {allowOrigins: [{exact: a}], exposeHeaders: [\"\"]}\n",
      8, 62, "header name cannot be empty"},
+    {"header_value_unescaped_percent", "virtualservice.go validateHTTPRoute -> ValidateHTTPHeaderValue: Invalid \"abc%123\"", kVS,
+     "  hosts: [bar]\n  http:\n  - headers: {request: {set: {x-a: \"abc%123\"}}}\n    route: [{destination: {host: bar}}]\n",
+     7, 36, "Un-terminated variable expression 'abc%123'"},
+    {"response_header_value_trailing_percent", "virtualservice.go validateHTTPRoute -> ValidateHTTPHeaderValue (response add)", kVS,
+     "  hosts: [bar]\n  http:\n  - headers: {response: {add: {x-a: \"100%\"}}}\n    route: [{destination: {host: bar}}]\n",
+     7, 37, "Un-escaped %"},
+    {"destination_header_value_after_variable", "validation.go validateHTTPRouteDestinations -> ValidateHTTPHeaderValue: Invalid \"%START_TIME%%\"", kVS,
+     "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}, headers: {request: {add: {x-a: \"%START_TIME%%\"}}}}]\n",
+     7, 71, "Un-escaped %"},
+    {"header_value_control_character", "validation.go ValidateHTTPHeaderValue: httpHeaderValueRegexp", kVS,
+     "  hosts: [bar]\n  http:\n  - headers: {request: {set: {x-a: \"a\\x01b\"}}}\n    route: [{destination: {host: bar}}]\n",
+     7, 36, "is invalid (a control character)"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -410,6 +422,8 @@ const AcceptedCase kAccepted[] = {
      "  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 1h}, http: {idleTimeout: 1ms}}}\n"},
     {"cors_policy_istio_accepts", "validation.go validateCORSPolicy: methods, \"*\", token header names, whole seconds", kVS,
      "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy:\n      allowOrigins: [{exact: \"https://a.com\"}, {prefix: \"https://\"}, {regex: \"https://.*[.]example[.]com\"}]\n      allowMethods: [GET, POST, PATCH, \"*\"]\n      allowHeaders: [\"*\", X-Custom_1, \"x~y\"]\n      exposeHeaders: [x-a]\n      maxAge: 24h\n"},
+    {"header_values_envoy_takes", "validation.go ValidateHTTPHeaderValue: Valid \"foo\", \"%HOSTNAME%\", \"100%%\", \"prefix %HOSTNAME% suffix\"", kVS,
+     "  hosts: [bar]\n  http:\n  - headers:\n      request: {set: {x-a: foo, x-b: \"%HOSTNAME%\", x-c: \"100%%\"}, add: {x-d: \"prefix %HOSTNAME% suffix\"}}\n      response: {set: {x-e: \"%REQ(x-a)%\", x-f: \"%PER_REQUEST_STATE([\\\"a\\\", \\\"b\\\"])%\", x-g: \"a\\tb\"}}\n    route: [{destination: {host: bar}, headers: {request: {set: {x-h: \"50%% off\"}}}}]\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
