@@ -82,6 +82,21 @@ std::optional<StringMatch> string_match(YamlReader& r, const yaml::Node& n,
   return StringMatch{StringMatch::Kind::kPresent, ""};
 }
 
+// validation.go ValidateHTTPHeaderNameOrJwtClaimRoute, for header match
+// names: a JWT claim (@request.auth.claims.x, refused off gateways
+// elsewhere), an HTTP/2 pseudo-header, or an RFC 7230 token.
+std::optional<std::string> header_match_name_problem(const std::string& name) {
+  if (name.empty()) return "header name cannot be empty";
+  if (is_jwt_claim_route(name)) return std::nullopt;
+  for (std::string_view pseudo : {":method", ":scheme", ":authority", ":path", ":status"})
+    if (name == pseudo) return std::nullopt;
+  if (is_header_token(name)) return std::nullopt;
+  return "header name \"" + name + "\" is not a valid header name (an RFC 7230 token: letters, digits and " +
+         "!#$%&'*+-.^_`|~; or :method, :scheme, :authority, :path, :status)";
+}
+
+// `lower_keys`: header names, matched case-insensitively and checked as
+// header names; query parameter names are neither.
 std::map<std::string, StringMatch> string_match_map(YamlReader& r, const yaml::Node& n,
                                                     const std::string& path, bool lower_keys) {
   std::map<std::string, StringMatch> out;
@@ -90,6 +105,12 @@ std::map<std::string, StringMatch> string_match_map(YamlReader& r, const yaml::N
     if (!e.first.IsScalar()) continue;
     std::string key = e.first.Scalar();
     std::string p = child(path, key);
+    // virtualservice.go validateHTTPRouteMatchRequest, headers and withoutHeaders.
+    if (lower_keys)
+      if (auto problem = header_match_name_problem(key)) {
+        r.error(e.first, p, *problem);
+        continue;
+      }
     if (e.second.IsNull()) {  // `name:` with nothing = presence
       out[lower_keys ? proxy::to_lower(key) : key] = StringMatch{StringMatch::Kind::kPresent, ""};
       continue;

@@ -316,6 +316,15 @@ const RefusedCase kRefused[] = {
     {"header_value_control_character", "validation.go ValidateHTTPHeaderValue: httpHeaderValueRegexp", kVS,
      "  hosts: [bar]\n  http:\n  - headers: {request: {set: {x-a: \"a\\x01b\"}}}\n    route: [{destination: {host: bar}}]\n",
      7, 36, "is invalid (a control character)"},
+    {"header_match_name_not_a_token", "virtualservice.go validateHTTPRouteMatchRequest -> ValidateHTTPHeaderNameOrJwtClaimRoute", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{headers: {\"bad name\": {exact: a}}}]\n    route: [{destination: {host: bar}}]\n",
+     7, 24, "header name \"bad name\" is not a valid header name"},
+    {"without_header_name_empty", "virtualservice.go validateHTTPRouteMatchRequest: withoutHeaders names too", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{withoutHeaders: {\"\": {exact: a}}}]\n    route: [{destination: {host: bar}}]\n",
+     7, 31, "header name cannot be empty"},
+    {"header_match_unknown_pseudo_header", "ValidateHTTPHeaderNameOrJwtClaimRoute: only :method :scheme :authority :path :status", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{headers: {\":protocol\": {exact: a}}}]\n    route: [{destination: {host: bar}}]\n",
+     7, 24, "header name \":protocol\" is not a valid header name"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -424,6 +433,8 @@ const AcceptedCase kAccepted[] = {
      "  hosts: [bar]\n  http:\n  - route: [{destination: {host: bar}}]\n    corsPolicy:\n      allowOrigins: [{exact: \"https://a.com\"}, {prefix: \"https://\"}, {regex: \"https://.*[.]example[.]com\"}]\n      allowMethods: [GET, POST, PATCH, \"*\"]\n      allowHeaders: [\"*\", X-Custom_1, \"x~y\"]\n      exposeHeaders: [x-a]\n      maxAge: 24h\n"},
     {"header_values_envoy_takes", "validation.go ValidateHTTPHeaderValue: Valid \"foo\", \"%HOSTNAME%\", \"100%%\", \"prefix %HOSTNAME% suffix\"", kVS,
      "  hosts: [bar]\n  http:\n  - headers:\n      request: {set: {x-a: foo, x-b: \"%HOSTNAME%\", x-c: \"100%%\"}, add: {x-d: \"prefix %HOSTNAME% suffix\"}}\n      response: {set: {x-e: \"%REQ(x-a)%\", x-f: \"%PER_REQUEST_STATE([\\\"a\\\", \\\"b\\\"])%\", x-g: \"a\\tb\"}}\n    route: [{destination: {host: bar}, headers: {request: {set: {x-h: \"50%% off\"}}}}]\n"},
+    {"header_match_names_istio_accepts", "ValidateHTTPHeaderNameOrJwtClaimRoute: tokens and pseudo-headers; operation names are not token-checked", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{headers: {\":authority\": {exact: a}, X-Upper_Case: {prefix: a}, \"x.y~z\": {}}, withoutHeaders: {\":path\": {exact: /}}}]\n    headers: {request: {set: {\"x a\": b}}}\n    route: [{destination: {host: bar}}]\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
