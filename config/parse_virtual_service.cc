@@ -56,8 +56,14 @@ std::optional<std::string> cors_header_name_problem(const std::string& name) {
 }
 
 
+// Which empty match strings Istio refuses: validateStringMatch an empty
+// prefix or regex (headers, withoutHeaders, queryParams, scheme, method,
+// authority), validateStringMatchRegexp an empty regex only (uri: Envoy's
+// path prefix may be empty), validateAllowOrigins any, in its own words.
+enum class EmptyMatch { kPrefixOrRegexRefused, kRegexRefused, kCallerChecks };
+
 std::optional<StringMatch> string_match(YamlReader& r, const yaml::Node& n,
-                                        const std::string& path, bool allow_empty) {
+                                        const std::string& path, bool allow_empty, EmptyMatch empty) {
   if (!n) return std::nullopt;
   if (!r.fields(n, path, {"exact", "prefix", "regex"})) return std::nullopt;
   if (n.size() == 0) {
@@ -67,9 +73,18 @@ std::optional<StringMatch> string_match(YamlReader& r, const yaml::Node& n,
   }
   if (n.size() > 1) r.error(n, path, "a string match takes only one of exact, prefix or regex");
   if (auto v = r.str(n["exact"], child(path, "exact"))) return StringMatch{StringMatch::Kind::kExact, *v};
-  if (auto v = r.str(n["prefix"], child(path, "prefix")))
+  if (auto v = r.str(n["prefix"], child(path, "prefix"))) {
+    if (v->empty() && empty == EmptyMatch::kPrefixOrRegexRefused) {
+      r.error(n["prefix"], child(path, "prefix"), "prefix string match should not be empty");
+      return std::nullopt;
+    }
     return StringMatch{StringMatch::Kind::kPrefix, *v};
+  }
   if (n["regex"]) {
+    if (empty != EmptyMatch::kCallerChecks && n["regex"].IsScalar() && n["regex"].Scalar().empty()) {
+      r.error(n["regex"], child(path, "regex"), "regex string match should not be empty");
+      return std::nullopt;
+    }
     // Istio turns `regex: "*"` into a presence match (route.go canBeConvertedToPresentMatch).
     if (n["regex"].IsScalar() && n["regex"].Scalar() == "*") {
       r.record(n["regex"], child(path, "regex"));
@@ -115,7 +130,7 @@ std::map<std::string, StringMatch> string_match_map(YamlReader& r, const yaml::N
       out[lower_keys ? proxy::to_lower(key) : key] = StringMatch{StringMatch::Kind::kPresent, ""};
       continue;
     }
-    if (auto m = string_match(r, e.second, p, true)) out[lower_keys ? proxy::to_lower(key) : key] = *m;
+    if (auto m = string_match(r, e.second, p, true, EmptyMatch::kPrefixOrRegexRefused)) out[lower_keys ? proxy::to_lower(key) : key] = *m;
   }
   return out;
 }
@@ -343,10 +358,10 @@ proxy::HTTPMatchRequest match_request(YamlReader& r, const yaml::Node& n, const 
                  "statPrefix"}))
     return m;
   m.name = r.str(n["name"], child(path, "name")).value_or("");
-  m.uri = string_match(r, n["uri"], child(path, "uri"), false);
-  m.scheme = string_match(r, n["scheme"], child(path, "scheme"), false);
-  m.method = string_match(r, n["method"], child(path, "method"), false);
-  m.authority = string_match(r, n["authority"], child(path, "authority"), false);
+  m.uri = string_match(r, n["uri"], child(path, "uri"), false, EmptyMatch::kRegexRefused);
+  m.scheme = string_match(r, n["scheme"], child(path, "scheme"), false, EmptyMatch::kPrefixOrRegexRefused);
+  m.method = string_match(r, n["method"], child(path, "method"), false, EmptyMatch::kPrefixOrRegexRefused);
+  m.authority = string_match(r, n["authority"], child(path, "authority"), false, EmptyMatch::kPrefixOrRegexRefused);
   m.headers = string_match_map(r, n["headers"], child(path, "headers"), true);
   m.without_headers = string_match_map(r, n["withoutHeaders"], child(path, "withoutHeaders"), true);
   m.query_params = string_match_map(r, n["queryParams"], child(path, "queryParams"), false);
@@ -590,7 +605,7 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
       for (auto& o : r.str_list(c["allowOrigin"], child(p, "allowOrigin")))
         cors.allow_origins.push_back({StringMatch::Kind::kExact, o});
       r.list(c["allowOrigins"], child(p, "allowOrigins"), [&](const yaml::Node& o, const std::string& op) {
-        auto m = string_match(r, o, op, false);
+        auto m = string_match(r, o, op, false, EmptyMatch::kCallerChecks);
         // validation.go validateAllowOrigins: an empty exact, prefix or regex matches no origin.
         if (m && m->value.empty())
           r.error(o, op, "an empty string is not a valid match for CORS allow origins");

@@ -325,6 +325,21 @@ const RefusedCase kRefused[] = {
     {"header_match_unknown_pseudo_header", "ValidateHTTPHeaderNameOrJwtClaimRoute: only :method :scheme :authority :path :status", kVS,
      "  hosts: [bar]\n  http:\n  - match: [{headers: {\":protocol\": {exact: a}}}]\n    route: [{destination: {host: bar}}]\n",
      7, 24, "header name \":protocol\" is not a valid header name"},
+    {"header_match_empty_prefix", "virtualservice.go validateHTTPRouteMatchRequest -> validateStringMatch(headers)", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{headers: {x-a: {prefix: \"\"}}}]\n    route: [{destination: {host: bar}}]\n",
+     7, 38, "prefix string match should not be empty"},
+    {"without_header_empty_regex", "validateStringMatch(withoutHeaders) -> validateStringMatchRegexp", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{withoutHeaders: {x-a: {regex: \"\"}}}]\n    route: [{destination: {host: bar}}]\n",
+     7, 44, "regex string match should not be empty"},
+    {"uri_match_empty_regex", "virtualservice.go validateHTTPRouteMatchRequest -> validateStringMatchRegexp(uri)", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{uri: {regex: \"\"}}]\n    route: [{destination: {host: bar}}]\n",
+     7, 27, "regex string match should not be empty"},
+    {"method_match_empty_prefix", "validateStringMatch(method): Envoy's StringMatcher prefix has min_len 1", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{method: {prefix: \"\"}}]\n    route: [{destination: {host: bar}}]\n",
+     7, 31, "prefix string match should not be empty"},
+    {"query_param_empty_prefix", "validateStringMatch(queryParams)", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{queryParams: {q: {prefix: \"\"}}}]\n    route: [{destination: {host: bar}}]\n",
+     7, 40, "prefix string match should not be empty"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -435,6 +450,8 @@ const AcceptedCase kAccepted[] = {
      "  hosts: [bar]\n  http:\n  - headers:\n      request: {set: {x-a: foo, x-b: \"%HOSTNAME%\", x-c: \"100%%\"}, add: {x-d: \"prefix %HOSTNAME% suffix\"}}\n      response: {set: {x-e: \"%REQ(x-a)%\", x-f: \"%PER_REQUEST_STATE([\\\"a\\\", \\\"b\\\"])%\", x-g: \"a\\tb\"}}\n    route: [{destination: {host: bar}, headers: {request: {set: {x-h: \"50%% off\"}}}}]\n"},
     {"header_match_names_istio_accepts", "ValidateHTTPHeaderNameOrJwtClaimRoute: tokens and pseudo-headers; operation names are not token-checked", kVS,
      "  hosts: [bar]\n  http:\n  - match: [{headers: {\":authority\": {exact: a}, X-Upper_Case: {prefix: a}, \"x.y~z\": {}}, withoutHeaders: {\":path\": {exact: /}}}]\n    headers: {request: {set: {\"x a\": b}}}\n    route: [{destination: {host: bar}}]\n"},
+    {"empty_uri_prefix_and_exact_matches", "virtualservice.go validateHTTPRouteMatchRequest: uri allows an empty prefix; an empty exact is never checked", kVS,
+     "  hosts: [bar]\n  http:\n  - match: [{uri: {prefix: \"\"}, headers: {x-a: {exact: \"\"}}, queryParams: {q: {exact: \"\"}}}]\n    route: [{destination: {host: bar}}]\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
