@@ -5,6 +5,7 @@
 
 #include "config/istio_names.h"
 #include "config/parse.h"
+#include "proxy_core/grpc.h"
 #include "proxy_core/http.h"
 
 namespace meshsim::config {
@@ -35,6 +36,13 @@ std::optional<std::string> decode_base64(std::string_view in) {
 
 
 using proxy::StringMatch;
+
+// pkg/util/grpc/codes.go SupportedGRPCStatus, for hints (proxy::grpc_code_from_name decides).
+constexpr std::string_view kGrpcStatusNames[] = {
+    "OK",           "CANCELLED",         "UNKNOWN",            "INVALID_ARGUMENT",    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",    "ALREADY_EXISTS",    "PERMISSION_DENIED",  "RESOURCE_EXHAUSTED",  "FAILED_PRECONDITION",
+    "ABORTED",      "OUT_OF_RANGE",      "UNIMPLEMENTED",      "INTERNAL",            "UNAVAILABLE",
+    "DATA_LOSS",    "UNAUTHENTICATED"};
 
 // validation.go supportedCORSMethods: Go's net/http method constants and "*".
 constexpr std::string_view kCorsMethods[] = {"GET",     "HEAD",    "POST",  "PUT", "PATCH",
@@ -408,7 +416,18 @@ proxy::HTTPFaultInjection fault(YamlReader& r, const yaml::Node& n, const std::s
       proxy::FaultAbort abort;
       if (auto s = r.integer(a["httpStatus"], child(p, "httpStatus"), 200, 599))
         abort.http_status = static_cast<int32_t>(*s);
-      abort.grpc_status = r.str(a["grpcStatus"], child(p, "grpcStatus")).value_or("");
+      // validation.go validateGRPCStatus: a name in grpc.SupportedGRPCStatus,
+      // the 17 codes of grpc/doc/statuscodes.md ("" too is refused).
+      if (auto g = r.str(a["grpcStatus"], child(p, "grpcStatus"))) {
+        if (proxy::grpc_code_from_name(*g)) {
+          abort.grpc_status = *g;
+        } else {
+          std::string hint = nearest(*g, kGrpcStatusNames);
+          r.error(a["grpcStatus"], child(p, "grpcStatus"),
+                  "gRPC status \"" + *g + "\" is not supported" + (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                      " (valid: a code name of grpc/doc/statuscodes.md, such as NOT_FOUND or UNAVAILABLE)");
+        }
+      }
       abort.percentage = percent(r, a["percentage"], child(p, "percentage"));
       // validateHTTPFaultInjectionAbort only warns; nothing is aborted.
       if (!a["httpStatus"] && !a["grpcStatus"] && !a["http2Error"])

@@ -340,6 +340,12 @@ const RefusedCase kRefused[] = {
     {"query_param_empty_prefix", "validateStringMatch(queryParams)", kVS,
      "  hosts: [bar]\n  http:\n  - match: [{queryParams: {q: {prefix: \"\"}}}]\n    route: [{destination: {host: bar}}]\n",
      7, 40, "prefix string match should not be empty"},
+    {"grpc_status_unknown_name", "validation.go validateHTTPFaultInjectionAbort -> validateGRPCStatus: grpc.SupportedGRPCStatus", kVS,
+     "  hosts: [bar]\n  http:\n  - fault: {abort: {grpcStatus: NOPE, percentage: {value: 10}}}\n    route: [{destination: {host: bar}}]\n",
+     7, 33, "gRPC status \"NOPE\" is not supported"},
+    {"grpc_status_lower_case", "validateGRPCStatus: the map's keys are upper case", kVS,
+     "  hosts: [bar]\n  http:\n  - fault: {abort: {grpcStatus: unavailable}}\n    route: [{destination: {host: bar}}]\n",
+     7, 33, "did you mean \"UNAVAILABLE\"?"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -452,6 +458,8 @@ const AcceptedCase kAccepted[] = {
      "  hosts: [bar]\n  http:\n  - match: [{headers: {\":authority\": {exact: a}, X-Upper_Case: {prefix: a}, \"x.y~z\": {}}, withoutHeaders: {\":path\": {exact: /}}}]\n    headers: {request: {set: {\"x a\": b}}}\n    route: [{destination: {host: bar}}]\n"},
     {"empty_uri_prefix_and_exact_matches", "virtualservice.go validateHTTPRouteMatchRequest: uri allows an empty prefix; an empty exact is never checked", kVS,
      "  hosts: [bar]\n  http:\n  - match: [{uri: {prefix: \"\"}, headers: {x-a: {exact: \"\"}}, queryParams: {q: {exact: \"\"}}}]\n    route: [{destination: {host: bar}}]\n"},
+    {"grpc_status_names", "validateGRPCStatus: SupportedGRPCStatus", kVS,
+     "  hosts: [bar]\n  http:\n  - fault: {abort: {grpcStatus: UNAVAILABLE, percentage: {value: 10}}}\n    route: [{destination: {host: bar}}]\n  - fault: {abort: {grpcStatus: DATA_LOSS}}\n    route: [{destination: {host: bar}}]\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
