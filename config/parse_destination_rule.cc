@@ -56,9 +56,14 @@ proxy::LoadBalancerSettings load_balancer(YamlReader& r, const yaml::Node& n, co
   return lb;
 }
 
+// Whether a message field is set as Go reads it: present and not null.
+bool set(const yaml::Node& n, const char* field) { return n[field] && !n[field].IsNull(); }
+
 proxy::ConnectionPoolSettings connection_pool(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::ConnectionPoolSettings cp;
   if (!r.fields(n, path, {"tcp", "http"})) return cp;
+  // validation.go validateConnectionPool.
+  if (!set(n, "tcp") && !set(n, "http")) r.error(n, path, "connection pool must have at least one field (tcp or http)");
   if (auto t = n["tcp"]; t) {
     std::string p = child(path, "tcp");
     if (r.fields(t, p, {"maxConnections", "connectTimeout", "tcpKeepalive", "maxConnectionDuration", "idleTimeout"})) {
@@ -147,6 +152,13 @@ proxy::TrafficPolicy traffic_policy(YamlReader& r, const yaml::Node& n, const st
   if (!r.fields(n, path, {"loadBalancer", "connectionPool", "outlierDetection", "tls",
                           "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget"}))
     return tp;
+  // validation.go validateTrafficPolicy: an empty policy is refused (an
+  // empty portLevelSettings list is nil to Go, so it counts as unset).
+  auto levels = n["portLevelSettings"];
+  if (!set(n, "loadBalancer") && !set(n, "connectionPool") && !set(n, "outlierDetection") && !set(n, "tls") &&
+      !(levels && levels.IsSequence() && levels.size() > 0) && !set(n, "tunnel") && !set(n, "proxyProtocol") &&
+      !set(n, "retryBudget"))
+    r.error(n, path, "traffic policy must have at least one field");
   policy_core(r, n, path, tp);
   r.list(n["portLevelSettings"], child(path, "portLevelSettings"), [&](const yaml::Node& pn, const std::string& p) {
     if (!r.fields(pn, p, {"port", "loadBalancer", "connectionPool", "outlierDetection", "tls"})) return;
@@ -154,8 +166,10 @@ proxy::TrafficPolicy traffic_policy(YamlReader& r, const yaml::Node& n, const st
     if (auto port = pn["port"]; port && r.fields(port, child(p, "port"), {"number"}))
       port_policy.port = r.port(port["number"], child(p, "port.number")).value_or(0);
     // validation.go validatePortTrafficPolicies: a port policy without a
-    // port would apply to no port.
+    // port would apply to no port, one with a port only changes nothing.
     if (!pn["port"] || pn["port"].IsNull()) r.error(pn, p, "portLevelSettings entry must have a port");
+    else if (!set(pn, "loadBalancer") && !set(pn, "connectionPool") && !set(pn, "outlierDetection") && !set(pn, "tls"))
+      r.error(pn, p, "port traffic policy must have at least one field");
     policy_core(r, pn, p, port_policy);
     tp.port_level_settings.push_back(port_policy);
   });

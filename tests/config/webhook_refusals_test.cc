@@ -346,6 +346,18 @@ const RefusedCase kRefused[] = {
     {"grpc_status_lower_case", "validateGRPCStatus: the map's keys are upper case", kVS,
      "  hosts: [bar]\n  http:\n  - fault: {abort: {grpcStatus: unavailable}}\n    route: [{destination: {host: bar}}]\n",
      7, 33, "did you mean \"UNAVAILABLE\"?"},
+    {"dr_empty_traffic_policy", "validation.go validateTrafficPolicy: traffic policy must have at least one field", kDR,
+     "  trafficPolicy: {}\n",
+     6, 18, "traffic policy must have at least one field"},
+    {"dr_subset_empty_traffic_policy", "validation.go validateSubset -> validateTrafficPolicy", kDR,
+     "  subsets:\n  - {name: v1, labels: {version: v1}, trafficPolicy: {}}\n",
+     7, 54, "traffic policy must have at least one field"},
+    {"dr_empty_connection_pool", "validation.go validateConnectionPool: Http == nil && Tcp == nil", kDR,
+     "  trafficPolicy: {connectionPool: {}}\n",
+     6, 35, "connection pool must have at least one field"},
+    {"dr_port_level_port_only", "validation.go validatePortTrafficPolicies: port traffic policy must have at least one field", kDR,
+     "  trafficPolicy: {portLevelSettings: [{port: {number: 80}}]}\n",
+     6, 39, "port traffic policy must have at least one field"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -460,6 +472,8 @@ const AcceptedCase kAccepted[] = {
      "  hosts: [bar]\n  http:\n  - match: [{uri: {prefix: \"\"}, headers: {x-a: {exact: \"\"}}, queryParams: {q: {exact: \"\"}}}]\n    route: [{destination: {host: bar}}]\n"},
     {"grpc_status_names", "validateGRPCStatus: SupportedGRPCStatus", kVS,
      "  hosts: [bar]\n  http:\n  - fault: {abort: {grpcStatus: UNAVAILABLE, percentage: {value: 10}}}\n    route: [{destination: {host: bar}}]\n  - fault: {abort: {grpcStatus: DATA_LOSS}}\n    route: [{destination: {host: bar}}]\n"},
+    {"dr_one_field_policies", "validation.go validateTrafficPolicy, validateConnectionPool: one field is enough", kDR,
+     "  trafficPolicy: {connectionPool: {tcp: {}}}\n  subsets:\n  - {name: v1, trafficPolicy: {portLevelSettings: [{port: {number: 80}, connectionPool: {http: {}}}]}}\n  - {name: v2, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {

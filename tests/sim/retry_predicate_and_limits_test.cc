@@ -134,15 +134,16 @@ const MaxRetriesRow kMaxRetriesRows[] = {
 TEST(CircuitBreakerMaxRetries, CapsRetriesOutstandingAcrossRequests) {
   for (const auto& row : kMaxRetriesRows) {
     SCOPED_TRACE(row.source);
-    std::string pool = *row.max_retries ? std::string("{connectionPool: {http: {maxRetries: ") + row.max_retries + "}}}" : "{}";
+    // Unset: no trafficPolicy at all (validation.go validateTrafficPolicy refuses an empty one).
+    std::string pool =
+        *row.max_retries ? std::string("  trafficPolicy: {connectionPool: {http: {maxRetries: ") + row.max_retries + "}}}\n" : "";
     std::string rules = R"(
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: bar}
 spec:
   host: bar
-  trafficPolicy: )" + pool + R"(
-  subsets: [{name: v1, labels: {version: v1}}]
+)" + pool + R"(  subsets: [{name: v1, labels: {version: v1}}]
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
