@@ -112,6 +112,12 @@ proxy::OutlierDetection outlier_detection(YamlReader& r, const yaml::Node& n, co
       r.boolean(n["splitExternalLocalOriginErrors"], child(path, "splitExternalLocalOriginErrors")).value_or(false);
   od.consecutive_local_origin_failures =
       int32(r, n["consecutiveLocalOriginFailures"], child(path, "consecutiveLocalOriginFailures"));
+  // validation.go validateOutlierDetection: local origin failures are counted
+  // apart only with splitExternalLocalOriginErrors.
+  if (!od.split_external_local_origin_errors && od.consecutive_local_origin_failures.value_or(0) > 0)
+    r.error(n["consecutiveLocalOriginFailures"], child(path, "consecutiveLocalOriginFailures"),
+            "outlier detection consecutive local origin failures is specified, but split external local origin "
+            "errors is set to false");
   od.consecutive_gateway_errors = int32(r, n["consecutiveGatewayErrors"], child(path, "consecutiveGatewayErrors"));
   od.consecutive_5xx_errors = int32(r, n["consecutive5xxErrors"], child(path, "consecutive5xxErrors"));
   od.consecutive_errors = int32(r, n["consecutiveErrors"], child(path, "consecutiveErrors"));

@@ -358,6 +358,12 @@ const RefusedCase kRefused[] = {
     {"dr_port_level_port_only", "validation.go validatePortTrafficPolicies: port traffic policy must have at least one field", kDR,
      "  trafficPolicy: {portLevelSettings: [{port: {number: 80}}]}\n",
      6, 39, "port traffic policy must have at least one field"},
+    {"dr_local_origin_without_split", "validation.go validateOutlierDetection: ConsecutiveLocalOriginFailures without SplitExternalLocalOriginErrors", kDR,
+     "  trafficPolicy: {outlierDetection: {consecutiveLocalOriginFailures: 3}}\n",
+     6, 70, "outlier detection consecutive local origin failures is specified, but split external local origin errors is set to false"},
+    {"dr_local_origin_split_false", "validation.go validateOutlierDetection", kDR,
+     "  trafficPolicy:\n    outlierDetection: {splitExternalLocalOriginErrors: false, consecutiveLocalOriginFailures: 1}\n",
+     7, 95, "split external local origin errors is set to false"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -474,6 +480,8 @@ const AcceptedCase kAccepted[] = {
      "  hosts: [bar]\n  http:\n  - fault: {abort: {grpcStatus: UNAVAILABLE, percentage: {value: 10}}}\n    route: [{destination: {host: bar}}]\n  - fault: {abort: {grpcStatus: DATA_LOSS}}\n    route: [{destination: {host: bar}}]\n"},
     {"dr_one_field_policies", "validation.go validateTrafficPolicy, validateConnectionPool: one field is enough", kDR,
      "  trafficPolicy: {connectionPool: {tcp: {}}}\n  subsets:\n  - {name: v1, trafficPolicy: {portLevelSettings: [{port: {number: 80}, connectionPool: {http: {}}}]}}\n  - {name: v2, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n"},
+    {"dr_local_origin_split", "validation.go validateOutlierDetection: with the split, or 0 failures", kDR,
+     "  trafficPolicy: {outlierDetection: {splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 3}}\n  subsets: [{name: v1, trafficPolicy: {outlierDetection: {consecutiveLocalOriginFailures: 0}}}]\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
