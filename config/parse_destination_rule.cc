@@ -29,12 +29,19 @@ proxy::LoadBalancerSettings load_balancer(YamlReader& r, const yaml::Node& n, co
       if (auto cookie = c["httpCookie"];
           cookie && r.fields(cookie, child(p, "httpCookie"), {"name", "path", "ttl", "attributes"})) {
         h.http_cookie_name = r.str(cookie["name"], child(p, "httpCookie.name")).value_or("");
+        // validation.go validateLoadBalancer: "name required for HttpCookie".
+        if (h.http_cookie_name.empty()) r.error(cookie, child(p, "httpCookie"), "httpCookie.name is required");
         h.http_cookie_path = r.str(cookie["path"], child(p, "httpCookie.path")).value_or("");
         h.http_cookie_ttl = r.duration(cookie["ttl"], child(p, "httpCookie.ttl"));
+        std::set<std::string> attribute_names;
         r.list(cookie["attributes"], child(p, "httpCookie.attributes"), [&](const yaml::Node& a, const std::string& ap) {
           if (!r.fields(a, ap, {"name", "value"})) return;
-          h.http_cookie_attributes.emplace_back(r.str(a["name"], child(ap, "name")).value_or(""),
-                                                r.str(a["value"], child(ap, "value")).value_or(""));
+          std::string name = r.str(a["name"], child(ap, "name")).value_or("");
+          // validateLoadBalancer: each attribute named, no name twice.
+          if (name.empty()) r.error(a, ap, "cookie attribute name cannot be empty");
+          else if (!attribute_names.insert(name).second)
+            r.error(a["name"], child(ap, "name"), "duplicate cookie attribute name: " + name);
+          h.http_cookie_attributes.emplace_back(name, r.str(a["value"], child(ap, "value")).value_or(""));
         });
       }
       h.use_source_ip = r.boolean(c["useSourceIp"], child(p, "useSourceIp")).value_or(false);

@@ -364,6 +364,15 @@ const RefusedCase kRefused[] = {
     {"dr_local_origin_split_false", "validation.go validateOutlierDetection", kDR,
      "  trafficPolicy:\n    outlierDetection: {splitExternalLocalOriginErrors: false, consecutiveLocalOriginFailures: 1}\n",
      7, 95, "split external local origin errors is set to false"},
+    {"dr_cookie_without_name", "validation.go validateLoadBalancer: name required for HttpCookie", kDR,
+     "  trafficPolicy: {loadBalancer: {consistentHash: {httpCookie: {ttl: 10s}}}}\n",
+     6, 63, "httpCookie.name is required"},
+    {"dr_cookie_attribute_twice", "validation.go validateLoadBalancer: duplicate cookie attribute name", kDR,
+     "  trafficPolicy:\n    loadBalancer:\n      consistentHash:\n        httpCookie: {name: s, attributes: [{name: SameSite, value: Lax}, {name: SameSite, value: Strict}]}\n",
+     9, 81, "duplicate cookie attribute name: SameSite"},
+    {"dr_cookie_attribute_without_name", "validation.go validateLoadBalancer: cookie attribute name cannot be empty", kDR,
+     "  trafficPolicy:\n    loadBalancer:\n      consistentHash:\n        httpCookie: {name: s, attributes: [{value: Lax}]}\n",
+     9, 44, "cookie attribute name cannot be empty"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -482,6 +491,8 @@ const AcceptedCase kAccepted[] = {
      "  trafficPolicy: {connectionPool: {tcp: {}}}\n  subsets:\n  - {name: v1, trafficPolicy: {portLevelSettings: [{port: {number: 80}, connectionPool: {http: {}}}]}}\n  - {name: v2, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n"},
     {"dr_local_origin_split", "validation.go validateOutlierDetection: with the split, or 0 failures", kDR,
      "  trafficPolicy: {outlierDetection: {splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 3}}\n  subsets: [{name: v1, trafficPolicy: {outlierDetection: {consecutiveLocalOriginFailures: 0}}}]\n"},
+    {"dr_cookie_named", "validation.go validateLoadBalancer", kDR,
+     "  trafficPolicy:\n    loadBalancer:\n      consistentHash:\n        httpCookie: {name: s, ttl: 0s, attributes: [{name: SameSite, value: Lax}, {name: Secure}]}\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
