@@ -12,6 +12,16 @@ std::optional<int32_t> int32(YamlReader& r, const yaml::Node& n, const std::stri
   return v ? std::optional<int32_t>(static_cast<int32_t>(*v)) : std::nullopt;
 }
 
+// validation.go isPrime, "copied from Envoy's utility.cc to ensure we 100%
+// match Envoy's implementation": 1, 2 and 3 count as prime.
+bool is_prime(uint64_t x) {
+  if (x != 0 && x < 4) return true;
+  if ((x & 1) == 0) return false;
+  for (uint64_t factor = 3; factor * factor <= x; factor += 2)
+    if (x % factor == 0) return false;
+  return true;
+}
+
 proxy::LoadBalancerSettings load_balancer(YamlReader& r, const yaml::Node& n, const std::string& path) {
   proxy::LoadBalancerSettings lb;
   if (!r.fields(n, path, {"simple", "consistentHash", "localityLbSetting", "warmupDurationSecs", "warmup"}))
@@ -50,7 +60,20 @@ proxy::LoadBalancerSettings load_balancer(YamlReader& r, const yaml::Node& n, co
       if (auto ring = c["ringHash"]; ring && r.fields(ring, child(p, "ringHash"), {"minimumRingSize"}))
         h.minimum_ring_size = static_cast<uint64_t>(
             r.integer(ring["minimumRingSize"], child(p, "ringHash.minimumRingSize"), 0, INT64_MAX).value_or(0));
-      if (auto m = c["maglev"]; m && r.fields(m, child(p, "maglev"), {"tableSize"})) h.maglev = true;
+      if (auto m = c["maglev"]; m && r.fields(m, child(p, "maglev"), {"tableSize"})) {
+        h.maglev = true;
+        // validation.go validateLoadBalancer: tableSize set, under 5000011
+        // and prime (Envoy's maglev table; isPrime as in Envoy's utility.cc).
+        const std::string tp = child(p, "maglev.tableSize");
+        if (!m["tableSize"] || m["tableSize"].IsNull())
+          r.error(m, child(p, "maglev"), "tableSize must be set for maglev");
+        else if (auto size = r.integer(m["tableSize"], tp, 0, INT64_MAX)) {
+          if (*size == 0) r.error(m["tableSize"], tp, "tableSize must be set for maglev");
+          else if (*size >= 5000011) r.error(m["tableSize"], tp, "tableSize must be less than 5000011 for maglev");
+          else if (!is_prime(static_cast<uint64_t>(*size)))
+            r.error(m["tableSize"], tp, "tableSize must be a prime number for maglev (Envoy's default is 65537)");
+        }
+      }
       if (auto ms = r.integer(c["minimumRingSize"], child(p, "minimumRingSize"), 0, INT64_MAX))
         h.minimum_ring_size = static_cast<uint64_t>(*ms);
       lb.consistent_hash = h;

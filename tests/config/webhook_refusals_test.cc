@@ -373,6 +373,15 @@ const RefusedCase kRefused[] = {
     {"dr_cookie_attribute_without_name", "validation.go validateLoadBalancer: cookie attribute name cannot be empty", kDR,
      "  trafficPolicy:\n    loadBalancer:\n      consistentHash:\n        httpCookie: {name: s, attributes: [{value: Lax}]}\n",
      9, 44, "cookie attribute name cannot be empty"},
+    {"dr_maglev_without_table_size", "validation.go validateLoadBalancer: tableSize must be set for maglev", kDR,
+     "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x, maglev: {}}}}\n",
+     6, 78, "tableSize must be set for maglev"},
+    {"dr_maglev_table_size_not_prime", "validation.go validateLoadBalancer: isPrime(ml.TableSize)", kDR,
+     "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x, maglev: {tableSize: 65536}}}}\n",
+     6, 90, "tableSize must be a prime number for maglev"},
+    {"dr_maglev_table_size_too_large", "validation.go validateLoadBalancer: tableSize >= 5000011", kDR,
+     "  trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 5000011}}}}\n",
+     6, 90, "tableSize must be less than 5000011 for maglev"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -493,6 +502,8 @@ const AcceptedCase kAccepted[] = {
      "  trafficPolicy: {outlierDetection: {splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 3}}\n  subsets: [{name: v1, trafficPolicy: {outlierDetection: {consecutiveLocalOriginFailures: 0}}}]\n"},
     {"dr_cookie_named", "validation.go validateLoadBalancer", kDR,
      "  trafficPolicy:\n    loadBalancer:\n      consistentHash:\n        httpCookie: {name: s, ttl: 0s, attributes: [{name: SameSite, value: Lax}, {name: Secure}]}\n"},
+    {"dr_maglev_prime_table_size", "validation.go validateLoadBalancer, isPrime (Envoy's: 3 is prime)", kDR,
+     "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x, maglev: {tableSize: 65537}}}}\n  subsets: [{name: v1, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 3}}}}}]\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
