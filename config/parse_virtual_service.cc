@@ -525,8 +525,25 @@ proxy::HTTPRoute http_route(YamlReader& r, const yaml::Node& n, const std::strin
                                      {"FROM_PROTOCOL_DEFAULT", "FROM_REQUEST_PORT"})
                            .value_or("");
       rr.scheme = r.str(red["scheme"], child(p, "scheme")).value_or("");
-      if (auto c = r.integer(red["redirectCode"], child(p, "redirectCode"), 300, 399))
-        rr.redirect_code = static_cast<uint32_t>(*c);
+      // validation.go validateHTTPRedirect: 0 is unset (route.go ApplyRedirect
+      // answers 301), anything else must be 3xx.
+      if (auto c = r.integer(red["redirectCode"], child(p, "redirectCode"), 0, std::numeric_limits<uint32_t>::max())) {
+        if (*c != 0 && (*c < 300 || *c > 399))
+          r.error(red["redirectCode"], child(p, "redirectCode"),
+                  std::to_string(*c) + " is not a valid redirect code, must be 3xx");
+        else if (*c != 0)
+          rr.redirect_code = static_cast<uint32_t>(*c);
+        // route.go ApplyRedirect translates 301, 302, 303, 307 and 308 only;
+        // for another 3xx it logs "Redirect Code N is not yet supported" and
+        // leaves the route without an action, which Envoy refuses
+        // (route_components.proto Route: the action oneof is required): the
+        // proxy rejects (NACKs) the whole route configuration holding it.
+        if (*c >= 300 && *c <= 399 && *c != 301 && *c != 302 && *c != 303 && *c != 307 && *c != 308)
+          r.warning(red["redirectCode"], "MSH0047",
+                    "redirectCode " + std::to_string(*c) + ": Istio accepts it, but istiod builds no redirect for it "
+                    "(only 301, 302, 303, 307 and 308) and Envoy rejects the route configuration holding the route "
+                    "left without an action; meshsim answers " + std::to_string(*c) + " as written");
+      }
       check_redirect(r, red, p, rr, h.match);
       h.redirect = rr;
     }

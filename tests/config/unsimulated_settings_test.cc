@@ -97,5 +97,26 @@ TEST(UnsimulatedSettings, FaultsThatDoNothingAreWarnedOfNotRefused) {
   EXPECT_TRUE(warnings_of(rule("{abort: {httpStatus: 503}}"), "MSH0046").empty());
 }
 
+// A redirectCode Istio's webhook accepts (validateHTTPRedirect: 300-399) but
+// that route.go ApplyRedirect does not translate ("Redirect Code 304 is not
+// yet supported"): the route goes to Envoy without an action, which Envoy's
+// route_components.proto requires, so the proxy rejects the route
+// configuration. Warned at the code, not refused; 0 means 301.
+TEST(UnsimulatedSettings, RedirectCodesIstioCannotTranslateAreWarnedOf) {
+  auto rule = [](const std::string& code) {
+    return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\nspec:\n  hosts: [x]\n"
+           "  http:\n  - redirect: {uri: /y, redirectCode: " + code + "}\n";
+  };
+  for (const char* code : {"300", "304", "305", "306", "399"}) {
+    auto found = warnings_of(rule(code), "MSH0047");
+    ASSERT_EQ(found.size(), 1u) << code;
+    EXPECT_NE(found[0].message.find("redirectCode " + std::string(code) + ": Istio accepts it, but istiod builds no redirect"),
+              std::string::npos) << found[0].message;
+    EXPECT_EQ(found[0].pos.line, 7);
+    EXPECT_EQ(found[0].pos.column, 39);
+  }
+  for (const char* code : {"0", "301", "302", "303", "307", "308"}) EXPECT_TRUE(warnings_of(rule(code), "MSH0047").empty()) << code;
+}
+
 }  // namespace
 }  // namespace meshsim::config

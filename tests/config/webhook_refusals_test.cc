@@ -382,6 +382,9 @@ const RefusedCase kRefused[] = {
     {"dr_maglev_table_size_too_large", "validation.go validateLoadBalancer: tableSize >= 5000011", kDR,
      "  trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 5000011}}}}\n",
      6, 90, "tableSize must be less than 5000011 for maglev"},
+    {"redirect_code_not_3xx", "validation.go validateHTTPRedirect: RedirectCode < 300 || > 399", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {uri: /x, redirectCode: 250}\n",
+     7, 39, "250 is not a valid redirect code, must be 3xx"},
 };
 
 std::vector<Diagnostic> errors_of(const LoadResult& r) {
@@ -504,6 +507,8 @@ const AcceptedCase kAccepted[] = {
      "  trafficPolicy:\n    loadBalancer:\n      consistentHash:\n        httpCookie: {name: s, ttl: 0s, attributes: [{name: SameSite, value: Lax}, {name: Secure}]}\n"},
     {"dr_maglev_prime_table_size", "validation.go validateLoadBalancer, isPrime (Envoy's: 3 is prime)", kDR,
      "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x, maglev: {tableSize: 65537}}}}\n  subsets: [{name: v1, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 3}}}}}]\n"},
+    {"redirect_code_zero_is_unset", "validation.go validateHTTPRedirect: RedirectCode != 0 is checked; route.go ApplyRedirect: case 0, 301", kVS,
+     "  hosts: [bar]\n  http:\n  - redirect: {uri: /x, redirectCode: 0}\n"},
 };
 
 TEST(Loader, WhatIstiosWebhookAcceptsStillLoads) {
