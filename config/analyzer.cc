@@ -4,6 +4,7 @@
 #include "config/analyzer_gateway_api.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -188,9 +189,21 @@ class Analyzer {
         for (const auto& m : route.mirrors) check_destination(h, m.destination);
         int64_t total = 0;  // int32 weights: their sum needs more
         for (const auto& rd : route.route) total += rd.weight.value_or(0);
-        if (route.route.size() > 1 && total == 0)
+        // validation.go validateHTTPRouteDestinations sums into an int32,
+        // which wraps: 2147483647 + 2147483647 + 2 is 0 to Istio too.
+        if (route.route.size() > 1 && static_cast<uint32_t>(total) == 0)
           add(Severity::kError, "IST0106", h, route.path + ".route",
               "Schema validation error: total destination weight = 0");
+        // Istio accepts a larger sum and sends the weights as they are
+        // (route.go processWeightedDestination), but Envoy refuses a
+        // weighted_clusters total above UINT32_MAX (config_impl.cc "The sum of
+        // weights of all weighted clusters of route ... exceeds 4294967295"),
+        // rejecting the whole route configuration.
+        else if (route.route.size() > 1 && total > std::numeric_limits<uint32_t>::max())
+          add(Severity::kWarning, "MSH0047", h, route.path + ".route",
+              fmt::format("the weights sum to {}: Istio accepts it, but Envoy rejects (NACKs) the route configuration "
+                          "holding a route whose weights sum above 4294967295; meshsim splits by the weights as written",
+                          total));
         // Istio: only the last rule may be a catch-all (IST0131 VirtualServiceUnreachableRule).
         if (route.match.empty() && i + 1 < vs.http.size())
           add(Severity::kWarning, "IST0131", h, vs.http[i + 1].path,

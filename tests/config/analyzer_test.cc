@@ -162,6 +162,54 @@ spec:
   EXPECT_EQ(d->pos.column, 5);
 }
 
+// validation.go validateHTTPRouteDestinations sums the weights into an
+// int32: 2147483647 + 2147483647 + 2 wraps to 0, "total destination weight = 0".
+TEST(Analyzer, TotalWeightWrappingToZeroInIstiosInt32) {
+  auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - route:
+    - {destination: {host: bar}, weight: 2147483647}
+    - {destination: {host: bar}, weight: 2147483647}
+    - {destination: {host: bar}, weight: 2}
+)");
+  const Diagnostic* d = find_code(out, "IST0106");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 8);
+  EXPECT_EQ(find_code(out, "MSH0047"), nullptr);
+}
+
+// Istio accepts weights summing above 4294967295 (its int32 sum is not 0)
+// and sends them as written; Envoy's WeightedClusterEntry refuses the route
+// ("The sum of weights of all weighted clusters of route ... exceeds
+// 4294967295", router/config_impl.cc). A warning: the proxy would NACK it.
+TEST(Analyzer, WeightsEnvoyCannotSumAreWarnedOf) {
+  auto rules = [](const char* last) {
+    return std::string(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bar}
+spec:
+  hosts: [bar]
+  http:
+  - route:
+    - {destination: {host: bar}, weight: 2147483647}
+    - {destination: {host: bar}, weight: 2147483647}
+    - {destination: {host: bar}, weight: )") + last + "}\n";
+  };
+  auto over = analyze_text(rules("3"));
+  const Diagnostic* d = find_code(over, "MSH0047");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->severity, Severity::kWarning);
+  EXPECT_EQ(d->pos.line, 8);
+  EXPECT_NE(d->message.find("the weights sum to 4294967297"), std::string::npos) << d->message;
+  EXPECT_EQ(find_code(over, "IST0106"), nullptr);
+  // 4294967295 is Envoy's limit itself: accepted.
+  EXPECT_EQ(find_code(analyze_text(rules("1")), "MSH0047"), nullptr);
+}
+
 TEST(Analyzer, TwoVirtualServicesForOneHost) {
   auto out = analyze_text(R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
