@@ -1734,8 +1734,25 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
     // The CUSTOM policy's provider decides, as at a sidecar (inbound_message).
     // meshsim starts the gateway's span when it routes, after the filters
     // (Envoy's connection manager starts it before them): the check carries
-    // no trace context. Envoy skips the check when no route matches
-    // (ext_authz.cc: no route, skip_check); meshsim asks before it routes.
+    // no trace context.
+    // No route for the request: the ext_authz filter skips the check
+    // (ext_authz.cc decodeHeaders: no route -> skip_check_) and the router
+    // answers 404 NR. Whether a route exists draws nothing at random.
+    struct NoDraws : Random {
+      uint64_t next() override { return 0; }
+    } no_draws;
+    ClientContext client;
+    client.endpoint = self_;
+    client.ns = ns_;
+    client.labels = &labels_;
+    client.gateway = true;
+    HttpRequest probe = request;
+    normalize_target(probe);
+    RouteDecision routed = decide_gateway_route(*table, *listener, client, probe, no_draws);
+    if (routed.kind == RouteDecision::Kind::kLocalReply && std::string_view(routed.flag) == "NR") {
+      route(std::move(table), std::move(request), peer, std::move(done), {});
+      return;
+    }
     const ExtensionProvider& provider = *check;
     const ServiceInfo* service = ext_authz_service(*table, provider.service);
     if (service == nullptr) {

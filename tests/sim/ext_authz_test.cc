@@ -275,7 +275,7 @@ kind: Gateway
 metadata: {name: edge}
 spec:
   selector: {istio: edge}
-  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["web.example.com"]}]
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["web.example.com", "other.example.com"]}]
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -295,12 +295,16 @@ spec:
   rules: [{to: [{operation: {paths: ["/private/*"]}}]}]
 )";
   for (const auto& [path, value, status] : std::vector<std::tuple<std::string, std::string, int>>{
-           {"/private/a", "allow", 200}, {"/private/a", "deny", 403}, {"/public", "deny", 200}}) {
+           {"/private/a", "allow", 200}, {"/private/a", "deny", 403}, {"/public", "deny", 200},
+           // ext_authz.cc decodeHeaders: no route, no check; the router's 404 NR.
+           {"/private/a", "deny", 404}}) {
     auto loaded = testing::load_or_fail({{"mesh.yaml", mesh({kIncludeCheckHeader, kGateway})}});
     CurlSpec spec;
     spec.from = kOutsideClient;
     spec.url = "http://edge.istio-system" + path;
-    spec.headers = {{"Host", "web.example.com"}, {"x-ext-authz", value}};
+    // The last row asks for a host the Gateway serves but no VirtualService routes.
+    std::string host = status == 404 ? "other.example.com" : "web.example.com";
+    spec.headers = {{"Host", host}, {"x-ext-authz", value}};
     spec.behaviors = loaded.behaviors;
     std::string error;
     auto run = run_curl(std::move(loaded.resources), spec, &error);
