@@ -7,6 +7,7 @@
 #include <re2/re2.h>
 
 #include "proxy_core/gateway_api.h"
+#include "proxy_core/gateway_routes.h"
 #include "proxy_core/hosts.h"
 #include "proxy_core/injection.h"
 #include "sim/world.h"
@@ -23,11 +24,18 @@ struct Client {
 };
 
 // Every workload with a sidecar, plus the first without one (if any): a
-// sidecar-less caller is routed by kube-proxy, not by the rules.
+// sidecar-less caller is routed by kube-proxy, not by the rules. A gateway
+// proxy (istio-ingressgateway, an egress gateway) calls nobody of its own:
+// it runs no app, and it routes only what reaches its Gateway servers, by
+// the VirtualServices bound to those Gateways (gateway.go
+// buildGatewayHTTPRouteConfig: push.VirtualServicesForGateway, never a
+// mesh-only one); its requests are the probes through the gateway
+// (add_istio_gateway_probes).
 std::vector<Client> clients_of(const proxy::Resources& resources) {
   std::vector<Client> clients;
   bool have_plain = false;
   for (const auto& d : resources.deployments) {
+    if (proxy::is_gateway_workload(d)) continue;
     bool sidecar = proxy::sidecar_injected(resources, d, true);
     if (!sidecar && have_plain) continue;
     have_plain = have_plain || !sidecar;

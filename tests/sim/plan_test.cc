@@ -468,6 +468,33 @@ spec:
   EXPECT_EQ(r.moves[0].changes[0].after, "reviews v2 100%");
 }
 
+// A VirtualService for the mesh only (no `gateways`, or `gateways: [mesh]`)
+// changes what sidecars do, never what a gateway does: a gateway proxy runs
+// no app and routes only by the VirtualServices bound to its Gateways
+// (pilot/pkg/networking/core/gateway.go buildGatewayHTTPRouteConfig:
+// push.VirtualServicesForGateway). So istio-ingressgateway is no caller of
+// the move (hunt24 planA, planB), in either spelling.
+TEST(Plan, AMeshOnlyVirtualServiceMovesNoGatewayCaller) {
+  for (const char* gateways : {"", "  gateways: [mesh]\n"}) {
+    auto r = plan(kIngressGateway, std::string(kIngressGateway) + fmt::format(R"(
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: reviews}}
+spec:
+  hosts: [reviews]
+{}  http:
+  - match: [{{headers: {{user: {{exact: jason}}}}}}]
+    route: [{{destination: {{host: reviews, subset: v2}}}}]
+  - route: [{{destination: {{host: reviews, subset: v1}}}}]
+)", gateways));
+    ASSERT_FALSE(r.moves.empty()) << gateways;
+    for (const auto& m : r.moves) EXPECT_EQ(m.callers, kEveryCaller) << m.request;
+    for (const auto& p : generate_probes(shop_with(kIngressGateway)))
+      EXPECT_NE(p.caller(), "istio-system/istio-ingressgateway") << p.key();
+  }
+}
+
 TEST(Plan, SameConfigMovesNothing) {
   auto r = plan(file("reviews-user-v2.yaml"), file("reviews-user-v2.yaml"));
   EXPECT_FALSE(r.moved());
