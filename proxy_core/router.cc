@@ -431,9 +431,12 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
     const HTTPRewrite& rw = *spec.rewrite;
     std::string query = request.query().empty() ? "" : "?" + std::string(request.query());
     std::string path(request.path());
+    std::optional<std::string> rewritten;
     if (chosen->uri_regex_rewrite) {
+      // rewritePathByPrefixOrRegex: a regex rewrite that leaves an empty
+      // path rewrites nothing.
       RE2::GlobalReplace(&path, *chosen->uri_regex_rewrite, rw.uri_regex_rewrite->rewrite);
-      request.target = path + query;
+      if (!path.empty()) rewritten = path + query;
     } else if (rw.uri) {
       // Envoy prefix_rewrite: replaces the matched prefix; for exact/regex
       // matches the whole path; a match-less rule matches prefix "/".
@@ -442,7 +445,15 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
         matched = chosen_match->uri->kind() == StringMatcher::Kind::kPrefix ? chosen_match->uri->value() : path;
         if (chosen_match->spec->ignore_uri_case) matched = path.substr(0, matched.size());
       }
-      request.target = rewrite_prefix(path, matched, *rw.uri) + query;
+      rewritten = rewrite_prefix(path, matched, *rw.uri) + query;
+    }
+    // finalizePathHeader: the path before the rewrite, query included, goes
+    // upstream as x-envoy-original-path (keep_old_path: Istio leaves the
+    // router's suppress_envoy_headers off unless proxyHeaders.envoyDebugHeaders
+    // is disabled).
+    if (rewritten) {
+      request.headers.set_checked("x-envoy-original-path", request.target);
+      request.target = std::move(*rewritten);
     }
     if (!rw.authority.empty()) request.authority = rw.authority;
   }
@@ -517,8 +528,13 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
       if (f.url_rewrite) {
         if (!f.url_rewrite->hostname.empty()) request.authority = f.url_rewrite->hostname;
         if (f.url_rewrite->path) {
+          // Istio makes it the route's rewrite (prefix_rewrite or
+          // regex_rewrite), so Envoy keeps the path it replaces
+          // (finalizePathHeader: x-envoy-original-path).
           std::string query = request.query().empty() ? "" : "?" + std::string(request.query());
-          request.target = gw_rewrite_path(*chosen, *f.url_rewrite->path, request.path()) + query;
+          std::string rewritten = gw_rewrite_path(*chosen, *f.url_rewrite->path, request.path()) + query;
+          request.headers.set_checked("x-envoy-original-path", request.target);
+          request.target = std::move(rewritten);
         }
       }
       if (f.request_redirect) {

@@ -282,13 +282,15 @@ PortProtocol inbound_port_protocol(const RouteTable& table, const Endpoint& self
 }
 
 // The trace context's fields a sidecar pass reads and sets, found at once.
+// (With x-forwarded-proto, which the inbound connection manager reads in
+// the same pass.)
 enum TraceField : size_t {
   kRequestId, kTraceparent, kB3TraceId, kB3SpanId, kB3ParentSpanId, kB3Sampled, kClientTraceId, kForceTrace,
-  kTraceFieldCount
+  kForwardedProto, kTraceFieldCount
 };
 constexpr FieldNameSet<kTraceFieldCount> kTraceFieldNames = {std::array<FieldName, kTraceFieldCount>{
     "x-request-id", "traceparent", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled",
-    "x-client-trace-id", "x-envoy-force-trace"}};
+    "x-client-trace-id", "x-envoy-force-trace", "x-forwarded-proto"}};
 using TraceFields = FieldSlots<kTraceFieldCount>;
 
 bool tracing_decision(const TraceFields& f, double sampling_percent) {
@@ -1579,6 +1581,12 @@ void Sidecar::outbound(HttpRequest&& request, std::string url_host, uint32_t por
   // Istio's default pathNormalization (BASE): Envoy routes and forwards the
   // normalized path (ConnectionManagerUtility::maybeNormalizePath).
   normalize_target(call->request);
+  // The outbound listener does not use the remote address (listener.go
+  // buildSidecarOutboundHTTPListenerOpts: features.UseRemoteAddress, off), so
+  // its connection manager only adds x-forwarded-proto when the app sent
+  // none, with the scheme of the app's plain-text connection
+  // (conn_manager_utility.cc mutateRequestHeaders), before routing.
+  if (!call->request.headers.has("x-forwarded-proto")) call->request.headers.set_checked("x-forwarded-proto", "http");
   call->url_host = std::move(url_host);
   call->port = port;
   call->done = std::move(done);
@@ -1890,6 +1898,12 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
   // Fields that already hold the value they would be set to are left alone.
   Random& rng = *env_.random;
   TraceFields f(request.headers, kTraceFieldNames);
+  // The inbound listener does not use the remote address either
+  // (listener_inbound.go: useRemoteAddress false): x-forwarded-proto stays as
+  // the caller's sidecar set it, and only a request without one gets the
+  // scheme of its connection, https over Istio mTLS
+  // (conn_manager_utility.cc mutateRequestHeaders).
+  if (!f.has(kForwardedProto)) f.set(kForwardedProto, peer.mtls ? "https" : "http");
   if (auto caller_trace = f.get(kB3TraceId); caller_trace && !caller_trace->empty()) {
     x.trace_id.assign(*caller_trace);
   } else {
