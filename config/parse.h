@@ -18,6 +18,11 @@ inline constexpr double kMaxPlannedRequests = 1e7;
 // codes Go's http.StatusText names (parse_virtual_service.cc).
 bool retry_on_accepts_status(int code);
 
+// A header value a route adds or sets is an Envoy format string
+// (header_format.h): each command in it meshsim does not substitute is a
+// warning at the value (MSH0048), naming those it does.
+void warn_unsimulated_format(YamlReader& r, const yaml::Node& value);
+
 void parse_deployment(YamlReader& r, const yaml::Node& doc, proxy::Deployment& out);
 void parse_service(YamlReader& r, const yaml::Node& doc, proxy::Service& out);
 void parse_virtual_service(YamlReader& r, const yaml::Node& spec, proxy::VirtualService& out);

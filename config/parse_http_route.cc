@@ -2,6 +2,7 @@
 // Only Service parentRefs (GAMMA mesh mode) are routed; Gateway parents are
 // accepted and reported as not modeled by the analyzer.
 #include "config/parse.h"
+#include "proxy_core/header_format.h"
 
 #include <cctype>
 #include <map>
@@ -62,6 +63,11 @@ proxy::GwHeaderModifier header_modifier(YamlReader& r, const yaml::Node& n, cons
   pairs("set", m.set);
   pairs("add", m.add);
   m.remove = r.str_list(n["remove"], child(path, "remove"));
+  for (const char* key : {"set", "add"})
+    if (auto list = n[key]; list && list.IsSequence())
+      for (size_t i = 0; i < list.size(); ++i)
+        if (list[i].IsMap()) warn_unsimulated_format(r, list[i]["value"]);
+  proxy::compile_header_formats(m);
   return m;
 }
 

@@ -6,6 +6,7 @@
 #include "config/istio_names.h"
 #include "config/parse.h"
 #include "proxy_core/grpc.h"
+#include "proxy_core/header_format.h"
 #include "proxy_core/http.h"
 
 namespace meshsim::config {
@@ -156,6 +157,15 @@ constexpr std::string_view kRetryOnPolicies[] = {
 
 // The codes Go's http.StatusText names: validateHTTPRetry accepts a number
 // in retryOn only when StatusText(code) is not empty.
+void warn_unsimulated_format(YamlReader& r, const yaml::Node& value) {
+  if (!value || !value.IsScalar() || value.Scalar().find('%') == std::string::npos) return;
+  for (const std::string& command : proxy::parse_header_format(value.Scalar()).unsupported)
+    r.warning(value, "MSH0048",
+              "header value \"" + value.Scalar() + "\": meshsim does not substitute " + command +
+                  " and sends it as written, where Envoy substitutes it (or refuses the route for a command it does "
+                  "not know); meshsim substitutes " + std::string(proxy::supported_format_commands()));
+}
+
 bool retry_on_accepts_status(int code) {
   constexpr int kNamed[] = {100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226,
                             300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404, 405,
@@ -347,6 +357,10 @@ proxy::HeaderOps header_ops(YamlReader& r, const yaml::Node& n, const std::strin
   for (auto& [k, v] : r.str_map(n["set"], child(path, "set"))) ops.set.emplace_back(k, v);
   for (auto& [k, v] : r.str_map(n["add"], child(path, "add"))) ops.add.emplace_back(k, v);
   ops.remove = r.str_list(n["remove"], child(path, "remove"));
+  for (const char* op : {"set", "add"})
+    if (auto map = n[op]; map && map.IsMap())
+      for (const auto& e : map) warn_unsimulated_format(r, e.second);
+  proxy::compile_header_formats(ops);
   return ops;
 }
 

@@ -143,9 +143,15 @@ struct Destination {
   std::string path;  // field path, for diagnostics
 };
 
+struct HeaderFormat;  // proxy_core/header_format.h
 struct HeaderOps {
   std::vector<std::pair<std::string, std::string>> set, add;
   std::vector<std::string> remove;
+  // Envoy parses each set/add value as a substitution format string
+  // (header_parser.cc): the parsed formats of the values with a `%`, by
+  // index, filled when rules load (compile_header_formats); empty, or null
+  // at an index, for a value sent as written.
+  std::vector<std::shared_ptr<const HeaderFormat>> set_formats, add_formats;
   bool empty() const { return set.empty() && add.empty() && remove.empty(); }
 };
 

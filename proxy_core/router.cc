@@ -412,23 +412,57 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
   }
   const HTTPRouteDestination* dest = &spec.route[picked];
   const HttpRouteShape::Destination& dest_shape = shape.destinations[picked];
-  // Header operations (HeaderParserOps): a single destination's join the
-  // route's; a weighted destination's run before the route's. The route's
-  // authority wins either way (routing.go "set host header in route and
-  // destination", "... and multi destination").
+  // Response header operations (HeaderParserOps): a single destination's
+  // join the route's; a weighted destination's run before the route's.
   if (spec.route.size() == 1) {
-    if (shape.request_ops || dest_shape.request_ops)
-      evaluate_header_ops({&spec.headers.request, &dest->headers.request}, request.headers, &request.authority);
     if (shape.response_ops || dest_shape.response_ops)
       d.response_ops.push_back({&spec.headers.response, &dest->headers.response});
   } else {
-    if (dest_shape.request_ops) evaluate_header_ops({&dest->headers.request}, request.headers, &request.authority);
-    if (shape.request_ops) evaluate_header_ops({&spec.headers.request}, request.headers, &request.authority);
     if (dest_shape.response_ops) d.response_ops.push_back({&dest->headers.response});
     if (shape.response_ops) d.response_ops.push_back({&spec.headers.response});
   }
+  d.timeout = shape.timeout;
+  d.retry = chosen->retry ? &*chosen->retry : nullptr;
+  if (shape.mirrors) add_mirrors(table, d, spec, client.ns, vs.spec->header.meta.ns, port, random);
+  // The cluster first: Envoy's router has it (and the stream's upstream
+  // cluster info, which %UPSTREAM_CLUSTER% reads) before it finalizes the
+  // request headers (router.cc Filter::decodeHeaders:
+  // setUpstreamClusterInfo, then route_entry_->finalizeRequestHeaders). A
+  // ServiceEntry with DYNAMIC_DNS resolves the Host as rewritten: the
+  // rule's `rewrite.authority`, else the route's authority operation, else
+  // the destination's (route.go; host_rewrite_literal, never a format).
+  std::string_view host = request.authority;
+  if (shape.rewrite && !spec.rewrite->authority.empty()) host = spec.rewrite->authority;
+  else if (const std::string* a = shape.request_ops ? authority_of(spec.headers.request) : nullptr) host = *a;
+  else if (const std::string* b = dest_shape.request_ops ? authority_of(dest->headers.request) : nullptr) host = *b;
+  if (const Cluster* known = memo ? memo->destination(dest, port) : nullptr) {
+    d.cluster = known;
+  } else {
+    set_cluster(table, d, client.ns, resolve_short_name(to_lower(dest->destination.host), vs.spec->header.meta.ns),
+                dest->destination.port, dest->destination.subset, port, 503, scope, original, host);
+    // A precompiled cluster depends on the destination, port and the client's
+    // namespace only; a ServiceEntry's (owned) may depend on where the client
+    // connected, so it is worked out each time.
+    if (memo && d.cluster && !d.owned_cluster) memo->add_destination(dest, port, d.cluster);
+  }
+  // RouteEntryImplBase::finalizeRequestHeaders: the header operations, then
+  // the host rewrite, then the path rewrite. Request header operations
+  // (HeaderParserOps): a single destination's join the route's; a weighted
+  // destination's run before the route's. The route's authority wins either
+  // way (routing.go "set host header in route and destination", "... and
+  // multi destination").
+  if (shape.request_ops || dest_shape.request_ops) {
+    FormatContext context = format_context(client, request, d.cluster);
+    if (spec.route.size() == 1) {
+      evaluate_header_ops({&spec.headers.request, &dest->headers.request}, request.headers, &request.authority, &context);
+    } else {
+      if (dest_shape.request_ops) evaluate_header_ops({&dest->headers.request}, request.headers, &request.authority, &context);
+      if (shape.request_ops) evaluate_header_ops({&spec.headers.request}, request.headers, &request.authority, &context);
+    }
+  }
   if (shape.rewrite) {
     const HTTPRewrite& rw = *spec.rewrite;
+    if (!rw.authority.empty()) request.authority = rw.authority;
     std::string query = request.query().empty() ? "" : "?" + std::string(request.query());
     std::string path(request.path());
     std::optional<std::string> rewritten;
@@ -455,21 +489,7 @@ RouteDecision decide_rule(const RouteTable& table, const CompiledVirtualService&
       request.headers.set_checked("x-envoy-original-path", request.target);
       request.target = std::move(*rewritten);
     }
-    if (!rw.authority.empty()) request.authority = rw.authority;
   }
-  d.timeout = shape.timeout;
-  d.retry = chosen->retry ? &*chosen->retry : nullptr;
-  if (shape.mirrors) add_mirrors(table, d, spec, client.ns, vs.spec->header.meta.ns, port, random);
-  if (const Cluster* known = memo ? memo->destination(dest, port) : nullptr) {
-    d.cluster = known;
-    return d;
-  }
-  set_cluster(table, d, client.ns, resolve_short_name(to_lower(dest->destination.host), vs.spec->header.meta.ns),
-              dest->destination.port, dest->destination.subset, port, 503, scope, original, request.authority);
-  // A precompiled cluster depends on the destination, port and the client's
-  // namespace only; a ServiceEntry's (owned) may depend on where the client
-  // connected, so it is worked out each time.
-  if (memo && d.cluster && !d.owned_cluster) memo->add_destination(dest, port, d.cluster);
   return d;
 }
 
@@ -502,7 +522,8 @@ std::string gw_rewrite_path(const CompiledGwMatch& m, const GwPathModifier& mod,
 }
 
 RouteDecision decide_gateway(const RouteTable& table, const std::vector<const CompiledGwMatch*>& gw_matches_sorted,
-                             std::string_view client_ns, uint32_t port, HttpRequest& request, Random& random) {
+                             const ClientContext& client, uint32_t port, HttpRequest& request, Random& random) {
+  const std::string_view client_ns = client.ns;
   RouteDecision d;
   const CompiledGwMatch* chosen = nullptr;
   for (const CompiledGwMatch* m : gw_matches_sorted)
@@ -523,7 +544,13 @@ RouteDecision decide_gateway(const RouteTable& table, const std::vector<const Co
   auto apply_filters = [&](const std::vector<GwFilter>& filters) -> bool {
     for (const GwFilter& f : filters) {
       // Istio makes the filter the route's own header operations (conversion.go).
-      if (f.request_header_modifier) evaluate_header_ops({&*f.request_header_modifier}, request.headers, &request.authority);
+      // Its values are formats as a VirtualService's are (conversion.go
+      // createHeadersFilter passes them on); the backend is not picked yet,
+      // so %UPSTREAM_CLUSTER% gives nothing here.
+      if (f.request_header_modifier) {
+        FormatContext context = format_context(client, request, nullptr);
+        evaluate_header_ops({&*f.request_header_modifier}, request.headers, &request.authority, &context);
+      }
       if (f.response_header_modifier) d.response_ops.push_back({&*f.response_header_modifier});
       if (f.url_rewrite) {
         if (!f.url_rewrite->hostname.empty()) request.authority = f.url_rewrite->hostname;
@@ -696,28 +723,76 @@ void decide_tcp_catch_all(const RouteTable& table, const ClientScope& scope, con
 
 }  // namespace
 
-void evaluate_header_ops(const HeaderParserOps& parser, HeaderMap& headers, std::string* authority) {
+void evaluate_header_ops(const HeaderParserOps& parser, HeaderMap& headers, std::string* authority,
+                         const FormatContext* context) {
   const HeaderOps* lists[] = {parser.ops, parser.joined};
   for (const HeaderOps* ops : lists)
     if (ops)
       for (const auto& name : ops->remove)
         if (!is_internal_name(name)) headers.remove(name);
-  for (const HeaderOps* ops : lists)
-    if (ops)
-      for (const auto& [name, value] : ops->set)
-        if (!is_internal_name(name)) headers.set(name, value);
-  for (const HeaderOps* ops : lists)
-    if (ops)
-      for (const auto& [name, value] : ops->add)
-        if (!is_internal_name(name)) headers.add(name, value);
+  // header_parser.cc evaluateHeaders: every value is formatted against the
+  // headers as they are after the removes, before the first set or add;
+  // a value that comes out empty is not written (Istio never sets
+  // keep_empty_value). Only values with a `%` have a format.
+  std::vector<std::string> formatted;  // by position: the sets, then the adds, of each list in turn
+  if (context != nullptr)
+    for (const HeaderOps* ops : lists)
+      if (ops && (!ops->set_formats.empty() || !ops->add_formats.empty())) {
+        for (const HeaderOps* o : lists) {
+          if (!o) continue;
+          for (size_t i = 0; i < o->set.size(); ++i)
+            formatted.push_back(i < o->set_formats.size() && o->set_formats[i]
+                                    ? format_header_value(*o->set_formats[i], *context) : o->set[i].second);
+          for (size_t i = 0; i < o->add.size(); ++i)
+            formatted.push_back(i < o->add_formats.size() && o->add_formats[i]
+                                    ? format_header_value(*o->add_formats[i], *context) : o->add[i].second);
+        }
+        break;
+      }
+  size_t at = 0;
+  auto value_at = [&formatted](size_t i, const std::string& written) -> const std::string& {
+    return formatted.empty() ? written : formatted[i];
+  };
+  size_t first_add[2] = {0, 0};  // where each list's adds start in `formatted`
+  for (size_t l = 0; l < 2; ++l) {
+    const HeaderOps* ops = lists[l];
+    if (!ops) continue;
+    for (const auto& [name, value] : ops->set) {
+      const std::string& v = value_at(at++, value);
+      if (!is_internal_name(name) && !v.empty()) headers.set(name, v);
+    }
+    first_add[l] = at;
+    at += ops->add.size();
+  }
+  for (size_t l = 0; l < 2; ++l) {
+    const HeaderOps* ops = lists[l];
+    if (!ops) continue;
+    at = first_add[l];
+    for (const auto& [name, value] : ops->add) {
+      const std::string& v = value_at(at++, value);
+      if (!is_internal_name(name) && !v.empty()) headers.add(name, v);
+    }
+  }
   // route.go: the host rewrite is the first list's, the joined one's only if
   // the first has none (processDestination: HostRewriteSpecifier == nil).
+  // host_rewrite_literal: never a format.
   if (authority)
     for (const HeaderOps* ops : lists)
       if (const std::string* a = ops ? authority_of(*ops) : nullptr) {
         *authority = *a;
         break;
       }
+}
+
+FormatContext format_context(const ClientContext& client, const HttpRequest& request, const Cluster* cluster) {
+  FormatContext c;
+  c.request = &request;
+  if (cluster != nullptr) c.cluster = cluster->name;
+  c.protocol = request.protocol;
+  c.downstream_ip = client.downstream_ip;
+  if (client.endpoint != nullptr) c.hostname = client.endpoint->pod;
+  c.start_unix_us = client.start_unix_us;
+  return c;
 }
 
 std::optional<MatchMiss> match_miss(const CompiledMatch& m, const ClientContext& client, uint32_t port,
@@ -764,7 +839,7 @@ RouteDecision decide_gateway_route(const RouteTable& table, const GatewayListene
     return d;
   }
   // A Gateway API listener: HTTPRoute semantics (precedence, filters, 500 for invalid backends).
-  if (vhost->gateway_api) return decide_gateway(table, vhost->gateway_api_routes, client.ns, listener.port, request, random);
+  if (vhost->gateway_api) return decide_gateway(table, vhost->gateway_api_routes, client, listener.port, request, random);
   for (const GatewayRouteEntry& entry : vhost->routes) {
     const CompiledMatch* m =
         entry.match_index < 0 ? nullptr : &entry.rule->matches[static_cast<size_t>(entry.match_index)];
@@ -898,7 +973,7 @@ RouteDecision decide_for_host(const RouteTable& table, const ClientContext& clie
     decide_tcp_catch_all(table, h.scope, *h.connected, port, d);
     return d;
   }
-  if (!h.gateway_matches.empty()) return decide_gateway(table, h.gateway_matches, client.ns, port, request, random);
+  if (!h.gateway_matches.empty()) return decide_gateway(table, h.gateway_matches, client, port, request, random);
   // HTTP is routed by port and Host, not by destination IP (traffic-routing
   // doc): Envoy picks the virtual host of the port's route configuration by
   // :authority, among the hosts this client sees. Usually the Host names

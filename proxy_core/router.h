@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "proxy_core/env.h"
+#include "proxy_core/header_format.h"
 #include "proxy_core/http.h"
 #include "proxy_core/route_table.h"
 
@@ -26,6 +27,12 @@ struct ClientContext {
   // A gateway proxy's routes: their gateway, port and source matches were
   // settled when the gateway's virtual hosts were built (gateway_routes.h).
   bool gateway = false;
+  // What header value formats read of the stream (header_format.h): the
+  // downstream connection's remote address (the app's pod for a sidecar, the
+  // client for a gateway) and when the request started, in Unix
+  // microseconds (< 0: unknown).
+  std::string_view downstream_ip;
+  int64_t start_unix_us = -1;
 };
 
 // Which resource, rule and match routed a request (RouteInfo is its text).
@@ -64,7 +71,15 @@ struct HeaderParserOps {
 // Evaluates one parser over `headers`. With `authority`, a set of
 // :authority or host rewrites it instead, the first operations' winning
 // over the joined ones' (route.go: the destination's only if the route set none).
-void evaluate_header_ops(const HeaderParserOps& parser, HeaderMap& headers, std::string* authority = nullptr);
+// Values with a format (header_format.h) are formatted in `context` (none:
+// sent as written), all of them before the first set or add, and a value
+// that comes out empty is not written (header_parser.cc evaluateHeaders).
+void evaluate_header_ops(const HeaderParserOps& parser, HeaderMap& headers, std::string* authority = nullptr,
+                         const FormatContext* context = nullptr);
+
+// The context a route's header formats see for a request routed with
+// `client` to `cluster` (null: none).
+FormatContext format_context(const ClientContext& client, const HttpRequest& request, const Cluster* cluster);
 
 // What the router decided. Pointers refer into the RouteTable the decision
 // was made with; the caller keeps that snapshot alive while using them.

@@ -590,6 +590,8 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     client.endpoint = sidecar->self_;
     client.ns = sidecar->ns_;
     client.labels = &sidecar->labels_;
+    client.downstream_ip = downstream_ip;
+    client.start_unix_us = start_unix_us();
     sidecar->follow_snapshot(table);
     if (gateway_listener != nullptr) {
       client.gateway = true;
@@ -671,8 +673,28 @@ struct OutboundCall : boost::intrusive_ref_counter<OutboundCall, boost::thread_u
     respond(std::move(reply));
   }
 
-  void apply_response_ops(HttpResponse& response) const {
-    for (const HeaderParserOps& parser : decision.response_ops) evaluate_header_ops(parser, response.headers);
+  // The request's start in Unix time, as the Date header counts (%START_TIME%).
+  int64_t start_unix_us() {
+    const SidecarEnv& e = env();
+    int64_t t = start.count();
+    return e.unix_epoch_us + (e.wall_per_clock == 1.0 ? t : static_cast<int64_t>(static_cast<double>(t) * e.wall_per_clock));
+  }
+
+  // Envoy finalizes the response headers with the stream's route
+  // (finalizeResponseHeaders); their formats read the response itself
+  // (RESP), the request as routed (REQ) and the stream (formatter Context
+  // {request headers, &headers}).
+  void apply_response_ops(HttpResponse& response) {
+    if (decision.response_ops.empty()) return;
+    ClientContext client;
+    client.endpoint = sidecar->self_;
+    client.downstream_ip = downstream_ip;
+    client.start_unix_us = start_unix_us();
+    FormatContext context = format_context(client, request, decision.cluster);
+    context.protocol = downstream_protocol;
+    context.response = &response.headers;
+    for (const HeaderParserOps& parser : decision.response_ops)
+      evaluate_header_ops(parser, response.headers, nullptr, &context);
   }
 
   // Istio sets max_grpc_timeout to the route timeout, or 0 (no cap) without
