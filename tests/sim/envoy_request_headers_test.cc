@@ -88,9 +88,12 @@ std::vector<Row> rows() {
        "100%"},
       {"[fmt] REQ", rule("  - headers: {request: {set: {x-ua: \"ua=%REQ(User-Agent)%\"}}}\n" + kSubsetV1), "/",
        {{"user-agent", "meshsim-test"}}, "x-ua", "ua=meshsim-test"},
-      {"[fmt] REQ alternative and length",
-       rule("  - headers: {request: {set: {x-alt: \"%REQ(x-none?x-other):3%\"}}}\n" + kSubsetV1), "/",
-       {{"x-other", "abcdef"}}, "x-alt", "abc"},
+      // The ":length" suffix is refused by Istio's webhook on a VirtualService
+      // (header_value_validator.go: "Expecting '%' or whitespace after"), so
+      // only the alternative is exercised through the world.
+      {"[fmt] REQ alternative",
+       rule("  - headers: {request: {set: {x-alt: \"%REQ(x-none?x-other)%\"}}}\n" + kSubsetV1), "/",
+       {{"x-other", "abcdef"}}, "x-alt", "abcdef"},
       {"[fmt] REQ(:path)", rule("  - headers: {request: {add: {x-path: \"%REQ(:PATH)%\"}}}\n" + kSubsetV1), "/p?x=1",
        {}, "x-path", "/p?x=1"},
       {"[empty] REQ of a header the request lacks adds nothing",
