@@ -1,7 +1,6 @@
 #include "proxy_core/authz.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "proxy_core/hosts.h"
 
@@ -349,20 +348,15 @@ std::optional<std::string> bad_custom_provider(const std::vector<ExtensionProvid
 }
 
 bool ext_authz_header_listed(const std::vector<std::string>& patterns, std::string_view name) {
-  auto lower_equal = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-  };
   for (const std::string& p : patterns) {
     std::string_view pattern = p;
     if (pattern.starts_with('*')) {
-      if (pattern.size() - 1 <= name.size() && lower_equal(name.substr(name.size() - (pattern.size() - 1)), pattern.substr(1)))
-        return true;
+      pattern.remove_prefix(1);
+      if (pattern.size() <= name.size() && iequals(name.substr(name.size() - pattern.size()), pattern)) return true;
     } else if (pattern.ends_with('*')) {
-      if (pattern.size() - 1 <= name.size() && lower_equal(name.substr(0, pattern.size() - 1), pattern.substr(0, pattern.size() - 1)))
-        return true;
-    } else if (lower_equal(pattern, name)) {
+      pattern.remove_suffix(1);
+      if (pattern.size() <= name.size() && iequals(name.substr(0, pattern.size()), pattern)) return true;
+    } else if (iequals(pattern, name)) {
       return true;
     }
   }

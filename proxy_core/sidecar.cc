@@ -1542,6 +1542,12 @@ std::optional<HttpResponse> http_filters_of(const std::vector<JwtProvider>& prov
   return refused;
 }
 
+// Why a CUSTOM policy's provider with no Service denies (the verdict's tail).
+std::string no_ext_authz_service(const ExtensionProvider& provider) {
+  return ": no Service " + provider.service + " to send provider " + provider.name +
+         "'s check to, so istiod denies what the policy matches (a ServiceEntry host is not simulated, MSH1005)";
+}
+
 // model.LookupCluster: "namespace/hostname", or a hostname one namespace
 // has. Null when meshsim has no such Kubernetes Service.
 const ServiceInfo* ext_authz_service(const RouteTable& table, std::string_view name) {
@@ -1786,8 +1792,7 @@ void Sidecar::gateway_inbound_message(HttpRequest&& request, const PeerInfo& pee
     const ExtensionProvider& provider = *check;
     const ServiceInfo* service = ext_authz_service(*table, provider.service);
     if (service == nullptr) {
-      verdict += ": no Service " + provider.service + " to send provider " + provider.name +
-                 "'s check to, so istiod denies what the policy matches (a ServiceEntry host is not simulated, MSH1005)";
+      verdict += no_ext_authz_service(provider);
       refuse(text_reply(403, kRbacDeniedBody), std::move(dry_run), std::move(verdict), done);
       return;
     }
@@ -2115,8 +2120,7 @@ void Sidecar::inbound_message(HttpRequest&& request, uint64_t wire_bytes, const 
       const ServiceInfo* service = ext_authz_service(*table, provider.service);
       if (service == nullptr) {
         // model.LookupCluster fails: istiod builds the deny rules instead (getBadCustomDenyRules).
-        x.authz += ": no Service " + provider.service + " to send provider " + provider.name +
-                   "'s check to, so istiod denies what the policy matches (a ServiceEntry host is not simulated, MSH1005)";
+        x.authz += no_ext_authz_service(provider);
         refuse(x, text_reply(403, kRbacDeniedBody), "-");
         return;
       }
